@@ -1,0 +1,54 @@
+"""The NLU's answer, as plain data the rest of the bot can rely on without knowing the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True)
+class IntentScore:
+    intent: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A span of the shopper's text with a meaning.
+
+    ``value`` is the normalised value (an E.164 phone number, an upper-case postcode, an ISO date);
+    ``resolved`` carries structured extras (a date range, a time window) where the entity has them.
+    """
+
+    entity: str
+    value: str
+    start: int
+    end: int
+    resolved: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    text: str
+    intent: str
+    confidence: float
+    ranking: list[IntentScore] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    # Set when the two best intents are too close to call: the bot asks "did you mean A or B?".
+    clarify: tuple[str, str] | None = None
+
+    def entity(self, name: str) -> Entity | None:
+        return next((e for e in self.entities if e.entity == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 4),
+            "ranking": [{"intent": s.intent, "confidence": round(s.confidence, 4)} for s in self.ranking],
+            "entities": [
+                {"entity": e.entity, "value": e.value, "start": e.start, "end": e.end} for e in self.entities
+            ],
+        }
