@@ -1,0 +1,292 @@
+"""Database models: the bot's own state plus the reference carrier's shipments.
+
+Everything the bot knows lives here (not in process memory), so any worker can answer any message
+and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in and out on every database (SQLite forgets the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Merchant(Base):
+    __tablename__ = "merchants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sms_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    whatsapp_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    # Wording overrides, brand, per-action verification policy and service rules: merchant data, not code.
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    merchant: Mapped[Merchant] = relationship()
+
+
+class Contact(Base):
+    """A shopper's address on one merchant's channels (opt-out and standing preferences are per merchant)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("merchant_id", "phone", name="uq_contact_merchant_phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    opted_out_at: Mapped[datetime | None] = mapped_column(default=None)
+    preferences: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "channel", "address", name="uq_conversation_address"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    # The sender's address on that channel: E.164 for SMS/WhatsApp, a session id for web chat.
+    address: Mapped[str] = mapped_column(String(128))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    verified_shipment_ids: Mapped[list[Any]] = mapped_column(default=list)
+    verified_until: Mapped[datetime | None] = mapped_column(default=None)
+    verified_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    handed_off_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    merchant: Mapped[Merchant] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+
+
+class Message(Base):
+    """Every message in or out. Outbound rows are the outbox: one table, one path for every send."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        # A channel's own id (Twilio's MessageSid) is stored once: a retried webhook hits this constraint.
+        UniqueConstraint("direction", "channel", "channel_message_id", name="uq_message_channel_id"),
+        Index("ix_messages_outbox", "direction", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    channel: Mapped[str] = mapped_column(String(20))
+    channel_message_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    sender: Mapped[str] = mapped_column(String(128))
+    recipient: Mapped[str] = mapped_column(String(128), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    media_urls: Mapped[list[Any]] = mapped_column(default=list)
+    # in: "received"; out: "reply" (answered in the webhook response), "queued", "sent", "failed", "sandbox".
+    status: Mapped[str] = mapped_column(String(16))
+    in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    intent: Mapped[str | None] = mapped_column(String(64), default=None)
+    confidence: Mapped[float | None] = mapped_column(default=None)
+    # For proactive messages: the event that caused it, so one event never notifies twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    send_after: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Shipment(Base):
+    """A parcel as the reference carrier knows it (the embedded default backend's own table)."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    tracking_number: Mapped[str] = mapped_column(String(40), unique=True)
+    order_number: Mapped[str | None] = mapped_column(String(40), index=True)
+    carrier: Mapped[str] = mapped_column(String(40), default="reference")
+    recipient_name: Mapped[str] = mapped_column(String(200), default="")
+    recipient_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    recipient_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    address_line1: Mapped[str] = mapped_column(String(200), default="")
+    address_line2: Mapped[str | None] = mapped_column(String(200), default=None)
+    city: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(16), default="")
+    country: Mapped[str] = mapped_column(String(2), default="GB")
+    status: Mapped[str] = mapped_column(String(24), default="label_created")
+    status_at: Mapped[datetime | None] = mapped_column(default=None)
+    eta_start: Mapped[datetime | None] = mapped_column(default=None)
+    eta_end: Mapped[datetime | None] = mapped_column(default=None)
+    signature_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    value_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=None)
+    value_currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    # Current delivery instructions (neighbour, safe place, note, pickup point, hold, new window...).
+    instructions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Driver progress: stops away, narrowed ETA, position.
+    live: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    locked_reason: Mapped[str | None] = mapped_column(String(64), default=None)
+    changes_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    merchant: Mapped[Merchant] = relationship()
+    events: Mapped[list[TrackingEvent]] = relationship(
+        back_populates="shipment", order_by="TrackingEvent.occurred_at", cascade="all, delete-orphan"
+    )
+
+
+class TrackingEvent(Base):
+    __tablename__ = "tracking_events"
+    __table_args__ = (UniqueConstraint("shipment_id", "event_id", name="uq_event_sender_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(24))
+    occurred_at: Mapped[datetime]
+    location: Mapped[str | None] = mapped_column(String(200), default=None)
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    shipment: Mapped[Shipment] = relationship(back_populates="events")
+
+
+class ProofOfDeliveryRecord(Base):
+    __tablename__ = "proofs_of_delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), unique=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    place: Mapped[str | None] = mapped_column(String(200), default=None)
+    latitude: Mapped[float | None] = mapped_column(default=None)
+    longitude: Mapped[float | None] = mapped_column(default=None)
+    signature_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    # Storage keys of the photos (never public URLs: those are signed on demand).
+    photos: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryChange(Base):
+    """A change applied (or attempted) at the carrier; the idempotency key makes a retry harmless."""
+
+    __tablename__ = "delivery_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    tracking_number: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # accepted | rejected | pending
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    reference: Mapped[str | None] = mapped_column(String(64), default=None)
+    channel: Mapped[str | None] = mapped_column(String(20), default=None)
+    verified_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OneTimeCode(Base):
+    __tablename__ = "one_time_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    tracking_number: Mapped[str] = mapped_column(String(40), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    sent_to: Mapped[str] = mapped_column(String(254))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))  # "+447700900123", "agent:sam", "api:key-prefix"
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)  # tracking number, usually
+    channel: Mapped[str | None] = mapped_column(String(20), default=None)
+    verification: Mapped[str | None] = mapped_column(String(32), default=None)
+    result: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PendingRequest(Base):
+    """A request to a far-side system that could not be made yet: stored, retried by a job."""
+
+    __tablename__ = "pending_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,63 @@
+"""The one contract every backend (reference carrier, HTTP carrier, Shopify...) implements.
+
+Flows only ever talk to this Protocol, so adding a carrier never touches a conversation.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from backend.types import (
+    ActionKind,
+    ActionOption,
+    ActionResult,
+    ChangeContext,
+    DeliveryAction,
+    ProofOfDelivery,
+    ReturnInfo,
+    ReturnRequest,
+    Shipment,
+)
+
+
+class BackendError(Exception):
+    """The far side failed in a way the shopper should hear about honestly ("the carrier isn't answering")."""
+
+
+class BackendUnavailable(BackendError):
+    pass
+
+
+@runtime_checkable
+class Backend(Protocol):
+    name: str
+    supported_actions: frozenset[ActionKind]
+
+    def find_shipments(
+        self,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        order_number: str | None = None,
+        tracking_number: str | None = None,
+    ) -> list[Shipment]: ...
+
+    def get_shipment(self, tracking_number: str) -> Shipment | None: ...
+
+    def available_actions(self, tracking_number: str) -> list[ActionOption]: ...
+
+    def apply_action(
+        self, tracking_number: str, action: DeliveryAction, *, idempotency_key: str, context: ChangeContext
+    ) -> ActionResult: ...
+
+    def proof_of_delivery(self, tracking_number: str) -> ProofOfDelivery | None: ...
+
+    def create_return(
+        self, tracking_number: str, request: ReturnRequest, *, idempotency_key: str, context: ChangeContext
+    ) -> ReturnInfo: ...
+
+    def return_status(self, tracking_number: str) -> ReturnInfo | None: ...
+
+    def cancel_order(
+        self, order_number: str, *, idempotency_key: str, context: ChangeContext
+    ) -> ActionResult: ...

@@ -1,0 +1,200 @@
+"""The reference carrier: our own database acting as a carrier, the embedded default backend.
+
+It lets a newcomer try every flow with no account anywhere, and it is the executable specification
+of how a real carrier adapter should behave. Service rules live in backend/rules.py as merchant data.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from backend import models as m
+from backend.types import (
+    ActionKind,
+    ActionOption,
+    ActionResult,
+    Address,
+    ChangeContext,
+    DeliveryAction,
+    ProofOfDelivery,
+    ResultStatus,
+    ReturnInfo,
+    ReturnRequest,
+    Shipment,
+    ShipmentStatus,
+    TimeWindow,
+    TrackingEvent,
+)
+
+
+def to_domain(row: m.Shipment, *, merchant_slug: str | None = None) -> Shipment:
+    eta = TimeWindow(row.eta_start, row.eta_end) if row.eta_start and row.eta_end else None
+    return Shipment(
+        tracking_number=row.tracking_number,
+        order_number=row.order_number,
+        carrier=row.carrier,
+        merchant_slug=merchant_slug or row.merchant.slug,
+        recipient_name=row.recipient_name,
+        recipient_phone=row.recipient_phone,
+        recipient_email=row.recipient_email,
+        address=Address(row.address_line1, row.city, row.postcode, row.country, row.address_line2),
+        status=ShipmentStatus(row.status),
+        eta=eta,
+        signature_required=row.signature_required,
+        value=row.value_amount,
+        currency=row.value_currency,
+        items=tuple(row.items or ()),
+        instructions=dict(row.instructions or {}),
+        live=dict(row.live or {}),
+        events=tuple(
+            TrackingEvent(e.event_id, ShipmentStatus(e.status), e.occurred_at, e.location, e.description)
+            for e in row.events
+        ),
+        locked_reason=row.locked_reason,
+    )
+
+
+def new_reference(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(4).upper()}"
+
+
+class ReferenceBackend:
+    """Backend over the shipments table, scoped to one merchant and one unit of work (session)."""
+
+    name = "reference"
+    supported_actions = frozenset(ActionKind)
+
+    def __init__(self, session: Session, merchant: m.Merchant, *, now: datetime | None = None) -> None:
+        self.session = session
+        self.merchant = merchant
+        self._now = now
+
+    # -- reading ------------------------------------------------------------------------------------
+    def _rows(self, *conditions) -> list[m.Shipment]:  # noqa: ANN002
+        stmt = (
+            select(m.Shipment)
+            .where(m.Shipment.merchant_id == self.merchant.id, *conditions)
+            .order_by(m.Shipment.created_at.desc(), m.Shipment.id.desc())
+        )
+        return list(self.session.scalars(stmt))
+
+    def _row(self, tracking_number: str) -> m.Shipment | None:
+        rows = self._rows(m.Shipment.tracking_number == tracking_number.upper())
+        return rows[0] if rows else None
+
+    def find_shipments(
+        self,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        order_number: str | None = None,
+        tracking_number: str | None = None,
+    ) -> list[Shipment]:
+        conditions = []
+        if phone:
+            conditions.append(m.Shipment.recipient_phone == phone)
+        if email:
+            conditions.append(m.Shipment.recipient_email == email.lower())
+        if order_number:
+            conditions.append(m.Shipment.order_number == order_number.lstrip("#"))
+        if tracking_number:
+            conditions.append(m.Shipment.tracking_number == tracking_number.upper())
+        if not conditions:
+            return []
+        return [to_domain(r, merchant_slug=self.merchant.slug) for r in self._rows(or_(*conditions))]
+
+    def get_shipment(self, tracking_number: str) -> Shipment | None:
+        row = self._row(tracking_number)
+        return to_domain(row, merchant_slug=self.merchant.slug) if row else None
+
+    def proof_of_delivery(self, tracking_number: str) -> ProofOfDelivery | None:
+        row = self._row(tracking_number)
+        if row is None:
+            return None
+        pod = self.session.scalar(
+            select(m.ProofOfDeliveryRecord).where(m.ProofOfDeliveryRecord.shipment_id == row.id)
+        )
+        if pod is None:
+            return None
+        return ProofOfDelivery(
+            delivered_at=pod.delivered_at,
+            place=pod.place,
+            photo_keys=tuple(pod.photos or ()),
+            latitude=pod.latitude,
+            longitude=pod.longitude,
+            signature_name=pod.signature_name,
+        )
+
+    # -- changing -----------------------------------------------------------------------------------
+    def available_actions(self, tracking_number: str) -> list[ActionOption]:
+        from backend.rules import evaluate_actions
+
+        row = self._row(tracking_number)
+        if row is None:
+            return []
+        return evaluate_actions(row, self.merchant, self.supported_actions, now=self._now)
+
+    def apply_action(
+        self, tracking_number: str, action: DeliveryAction, *, idempotency_key: str, context: ChangeContext
+    ) -> ActionResult:
+        from backend.rules import apply_to_row
+
+        row = self._row(tracking_number)
+        if row is None:
+            return ActionResult(ResultStatus.REJECTED, reason="We couldn't find that parcel.")
+        return apply_to_row(row, self.merchant, action, self.supported_actions, now=self._now)
+
+    def create_return(
+        self, tracking_number: str, request: ReturnRequest, *, idempotency_key: str, context: ChangeContext
+    ) -> ReturnInfo:
+        row = self._row(tracking_number)
+        if row is None:
+            raise LookupError(tracking_number)
+        existing = row.instructions.get("return")
+        if existing:
+            return _return_info(existing)
+        ret = {
+            "reference": new_reference("RTN"),
+            "status": "created",
+            "items": list(request.items),
+            "reason": request.reason,
+            "method": request.method,
+            "drop_off_options": ["Any Post Office counter", "InPost locker"],
+        }
+        row.instructions = {**row.instructions, "return": ret}
+        return _return_info(ret)
+
+    def return_status(self, tracking_number: str) -> ReturnInfo | None:
+        row = self._row(tracking_number)
+        if row is None or not row.instructions.get("return"):
+            return None
+        return _return_info(row.instructions["return"])
+
+    def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
+        rows = self._rows(m.Shipment.order_number == order_number.lstrip("#"))
+        if not rows:
+            return ActionResult(ResultStatus.REJECTED, reason="We couldn't find that order.")
+        if any(r.status != ShipmentStatus.LABEL_CREATED for r in rows):
+            return ActionResult(
+                ResultStatus.REJECTED,
+                reason="It has already left the warehouse, so it can't be cancelled now — "
+                "you can return it once it arrives.",
+            )
+        for r in rows:
+            r.status = ShipmentStatus.RETURNED_TO_SENDER.value
+            r.instructions = {**r.instructions, "cancelled": True}
+        return ActionResult(ResultStatus.ACCEPTED, reference=new_reference("CXL"))
+
+
+def _return_info(data: dict) -> ReturnInfo:
+    return ReturnInfo(
+        reference=data["reference"],
+        status=data.get("status", "created"),
+        label_url=data.get("label_url"),
+        qr_code_url=data.get("qr_code_url"),
+        drop_off_options=tuple(data.get("drop_off_options", ())),
+    )
