@@ -1,0 +1,44 @@
+"""Signed, expiring links: the only way a shipment page or a delivery photo leaves the building.
+
+A link carries what it opens and when it was made, signed with the installation's secret key; anyone
+without the link (or with an old one) gets nothing.
+"""
+
+from __future__ import annotations
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+TRACKING_MAX_AGE = 30 * 24 * 3600  # a tracking link lives as long as a delivery plausibly does
+PHOTO_MAX_AGE = 24 * 3600  # a proof-of-delivery photo link is for looking now, not for sharing
+
+
+class InvalidLink(ValueError):
+    pass
+
+
+class LinkSigner:
+    def __init__(self, secret_key: str, base_url: str) -> None:
+        self._secret = secret_key
+        self.base_url = base_url.rstrip("/")
+
+    def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._secret, salt=f"parcelbot.{purpose}")
+
+    def sign(self, purpose: str, payload: dict) -> str:
+        return self._serializer(purpose).dumps(payload)
+
+    def load(self, purpose: str, token: str, max_age: int) -> dict:
+        try:
+            return self._serializer(purpose).loads(token, max_age=max_age)
+        except SignatureExpired as exc:
+            raise InvalidLink("this link has expired") from exc
+        except BadSignature as exc:
+            raise InvalidLink("this link is not valid") from exc
+
+    def tracking_url(self, merchant_slug: str, tracking_number: str) -> str:
+        token = self.sign("track", {"m": merchant_slug, "t": tracking_number})
+        return f"{self.base_url}/t/{token}"
+
+    def photo_url(self, merchant_slug: str, tracking_number: str, key: str) -> str:
+        token = self.sign("photo", {"m": merchant_slug, "t": tracking_number, "k": key})
+        return f"{self.base_url}/pod/{token}"

@@ -1,0 +1,77 @@
+"""Every message the bot sends on its own goes through here: stored first, then sent.
+
+Storing first means a crash between "decide to send" and "send" loses nothing, and the dedupe key means
+one tracking event never texts a shopper twice. Replies to an inbound webhook are stored in the same
+table with status "reply" (they travel back in the webhook response).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend import models as m
+
+
+class OptedOut(Exception):
+    pass
+
+
+def queue_message(
+    session: Session,
+    *,
+    merchant: m.Merchant,
+    channel: str,
+    to: str,
+    body: str,
+    media_urls: Sequence[str] = (),
+    conversation_id: int | None = None,
+    dedupe_key: str | None = None,
+    send_after: datetime | None = None,
+    ignore_opt_out: bool = False,
+) -> m.Message | None:
+    """Queue one outbound message; returns None if it was already queued (same dedupe key)."""
+    if dedupe_key is not None:
+        existing = session.scalar(select(m.Message).where(m.Message.dedupe_key == dedupe_key))
+        if existing is not None:
+            return None
+    if not ignore_opt_out and is_opted_out(session, merchant, to):
+        raise OptedOut(to)
+    sender = (merchant.whatsapp_number if channel == "whatsapp" else merchant.sms_number) or merchant.slug
+    msg = m.Message(
+        merchant_id=merchant.id,
+        conversation_id=conversation_id,
+        direction="out",
+        channel=channel,
+        sender=sender,
+        recipient=to,
+        body=body,
+        media_urls=list(media_urls),
+        status="queued",
+        dedupe_key=dedupe_key,
+        send_after=send_after,
+    )
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+def is_opted_out(session: Session, merchant: m.Merchant, phone: str) -> bool:
+    contact = session.scalar(
+        select(m.Contact).where(m.Contact.merchant_id == merchant.id, m.Contact.phone == phone)
+    )
+    return bool(contact and contact.opted_out_at)
+
+
+def pending(session: Session, now: datetime, limit: int = 100) -> list[m.Message]:
+    stmt = (
+        select(m.Message)
+        .where(m.Message.direction == "out", m.Message.status == "queued")
+        .where((m.Message.send_after.is_(None)) | (m.Message.send_after <= now))
+        .order_by(m.Message.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,99 @@
+"""SMS over Twilio: POST /twilio/sms.
+
+Thin on purpose: check Twilio's signature, turn the form into an InboundMessage, hand it to the engine,
+and render the replies as TwiML. A retried webhook (same MessageSid) gets the same answer and does
+nothing twice: the engine's unique constraint on the channel message id sees to that.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.engine import UnknownMerchant
+from bot.messages import InboundMessage, Media, Reply
+from bot.phone import InvalidPhoneNumber
+from channels.web import runtime
+
+log = logging.getLogger(__name__)
+bp = Blueprint("twilio_sms", __name__)
+
+MAX_MEDIA = 10
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: the public one when we sit behind a proxy or tunnel."""
+    base = runtime().settings.public_base_url
+    if base:
+        return base + request.full_path.rstrip("?")
+    return request.url
+
+
+def signature_ok() -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(runtime().settings.twilio_auth_token)
+    return validator.validate(signed_url(), request.form.to_dict(flat=True), signature)
+
+
+def plain(status: int, text: str) -> Response:
+    return Response(text + "\n", status=status, mimetype="text/plain")
+
+
+def twiml(replies: list[Reply]) -> Response:
+    response = MessagingResponse()
+    for reply in replies:
+        msg = response.message(reply.text)
+        for url in reply.media_urls:
+            msg.media(url)
+    return Response(str(response), mimetype="application/xml")
+
+
+def parse_media(form) -> tuple[Media, ...]:  # noqa: ANN001 - werkzeug MultiDict
+    try:
+        count = min(int(form.get("NumMedia", "0") or 0), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    media = []
+    for i in range(count):
+        url = form.get(f"MediaUrl{i}")
+        if url:
+            media.append(Media(url=url, content_type=form.get(f"MediaContentType{i}", "")))
+    return tuple(media)
+
+
+def inbound_from_form(channel: str, form) -> InboundMessage:  # noqa: ANN001
+    return InboundMessage(
+        channel=channel,
+        sender=form.get("From", ""),
+        recipient=form.get("To", ""),
+        text=form.get("Body", ""),
+        media=parse_media(form),
+        channel_message_id=form.get("MessageSid") or form.get("SmsMessageSid"),
+    )
+
+
+def handle(channel: str) -> Response:
+    if not signature_ok():
+        return plain(403, "Invalid or missing X-Twilio-Signature.")
+    form = request.form
+    missing = [f for f in ("From", "To", "MessageSid") if not form.get(f)]
+    if missing:
+        return plain(400, f"Missing field(s): {', '.join(missing)}.")
+    message = inbound_from_form(channel, form)
+    try:
+        outcome = runtime().engine.handle(message)
+    except InvalidPhoneNumber as exc:
+        return plain(400, f"Bad phone number: {exc}")
+    except UnknownMerchant:
+        return plain(404, f"No merchant uses the number {message.recipient} on {channel}.")
+    return twiml(outcome.replies)
+
+
+@bp.post("/twilio/sms")
+def sms() -> Response:
+    return handle("sms")

@@ -1,0 +1,44 @@
+"""Reading a pick from a numbered list: "2", "the second one", "#2", "the shoes", "thurs", "the saturday one"."""
+
+from __future__ import annotations
+
+import re
+
+_ORDINALS = {
+    "first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3, "three": 3,
+    "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "sixth": 6, "6th": 6, "six": 6,
+    "last": -1, "top": 1,
+}
+_STOP = {"the", "one", "a", "an", "my", "that", "this", "please", "pls", "plz", "its", "it", "is", "on", "for"}
+
+
+def pick(text: str, options: list[str]) -> int | None:
+    """Index into options, or None when the text doesn't clearly name one."""
+    if not options:
+        return None
+    low = text.lower().strip()
+    digits = re.fullmatch(r"\W*(?:no\.?|number|option|#)?\s*(\d{1,2})\W*", low)
+    if digits:
+        n = int(digits.group(1))
+        return n - 1 if 1 <= n <= len(options) else None
+    words = re.findall(r"[\w']+", low)
+    for w in words:
+        if w in _ORDINALS:
+            n = _ORDINALS[w]
+            if n == -1:
+                return len(options) - 1
+            if n <= len(options):
+                return n - 1
+    meaningful = {w for w in words if w not in _STOP and len(w) > 2}
+    if not meaningful:
+        return None
+    scores = []
+    for i, option in enumerate(options):
+        option_words = set(re.findall(r"[\w']+", option.lower()))
+        hits = sum(1 for w in meaningful if any(ow.startswith(w[:4]) for ow in option_words))
+        scores.append((hits, i))
+    scores.sort(reverse=True)
+    best = scores[0]
+    if best[0] == 0 or (len(scores) > 1 and scores[1][0] == best[0]):
+        return None
+    return best[1]

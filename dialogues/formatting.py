@@ -1,0 +1,39 @@
+"""How times, windows and parcels read in a text message, in the merchant's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from backend.types import Shipment, TimeWindow
+from dialogues.base import Turn
+
+
+def day_label(turn: Turn, when: datetime) -> str:
+    local, today = turn.local(when).date(), turn.local(turn.now).date()
+    delta = (local - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    return turn.local(when).strftime("%a %-d %b")
+
+
+def window_label(turn: Turn, window: TimeWindow) -> str:
+    start, end = turn.local(window.start), turn.local(window.end)
+    return f"{day_label(turn, window.start)} {start:%H:%M}–{end:%H:%M}"
+
+
+def moment_label(turn: Turn, when: datetime) -> str:
+    return f"{day_label(turn, when)} at {turn.local(when):%H:%M}"
+
+
+def parcel_label(shipment: Shipment) -> str:
+    """What the shopper calls the parcel: its first item, else its tracking number."""
+    if shipment.items:
+        name = str(shipment.items[0].get("name") or "").strip()
+        more = len(shipment.items) - 1
+        if name:
+            return f"{name} (+{more} more)" if more > 0 else name
+    return shipment.tracking_number

@@ -1,0 +1,183 @@
+"""Which parcel is this about, and may this person see it?
+
+The sender's own number finds their parcels. Anyone else (another number, web chat) proves they are the
+recipient with the tracking or order number plus the delivery postcode, and learns nothing before that:
+not even whether such a parcel exists. Flows call `shipment_for(turn, then=STEP)`; if it can't answer at
+once it asks, and when it knows it calls the flow's STEP with slots["tracking_number"] set.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from backend import models as m
+from backend.types import Shipment
+from dialogues.base import REGISTRY, Flow, Turn, register
+from dialogues.choices import pick
+from dialogues.formatting import parcel_label
+
+flow = register(Flow("identify", intents=()))
+
+MAX_FAILED_MATCHES = 5
+FAILED_MATCH_WINDOW = timedelta(minutes=15)
+
+
+def _postcode_key(value: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", value.upper())
+
+
+def can_see(turn: Turn, shipment: Shipment) -> bool:
+    own = turn.message.sender_is_phone and shipment.recipient_phone == turn.message.sender
+    return own or turn.is_verified_for(shipment.tracking_number)
+
+
+def shipment_for(turn: Turn, *, then: str) -> Shipment | None:
+    caller = turn.flow_name
+    chosen = turn.slots.get("tracking_number")
+    if chosen:
+        shipment = turn.backend.get_shipment(chosen)
+        if shipment and can_see(turn, shipment):
+            return shipment
+
+    named = _named_in_message(turn)
+    if named is not None:
+        return _check_named(turn, named, caller, then)
+
+    own = turn.sender_shipments()
+    if len(own) == 1:
+        turn.remember(tracking_number=own[0].tracking_number)
+        return own[0]
+    _set_return(turn, caller, then)
+    if not own:
+        turn.ask("number", "utter_ask_tracking_number")
+        return None
+    options = [s.tracking_number for s in own]
+    turn.remember(choices=options)
+    lines = [
+        turn.render(
+            "utter_shipment_option",
+            n=i + 1,
+            parcel=parcel_label(s),
+            status=turn.render(f"label_status_{s.status.value}"),
+        )
+        for i, s in enumerate(own)
+    ]
+    from bot.templates import render_lines
+
+    turn.ask("choose", "utter_which_shipment", options=render_lines(lines), count=len(own))
+    return None
+
+
+def _named_in_message(turn: Turn) -> list[Shipment] | None:
+    """Shipments named by tracking or order number in this message, or None if none was named."""
+    tracking = turn.nlu.entity("tracking_number")
+    order = turn.nlu.entity("order_number")
+    if not tracking and not order:
+        return None
+    if tracking:
+        return turn.backend.find_shipments(tracking_number=tracking.value)
+    return turn.backend.find_shipments(order_number=order.value)
+
+
+def _check_named(turn: Turn, found: list[Shipment], caller: str | None, then: str) -> Shipment | None:
+    visible = [s for s in found if can_see(turn, s)]
+    if len(visible) == 1:
+        turn.remember(tracking_number=visible[0].tracking_number)
+        return visible[0]
+    # Not theirs (or not known at all): ask for the postcode either way, so the answer leaks nothing.
+    _set_return(turn, caller, then)
+    turn.remember(candidates=[s.tracking_number for s in found])
+    turn.ask("postcode", "utter_ask_postcode")
+    return None
+
+
+def _set_return(turn: Turn, caller: str | None, then: str) -> None:
+    turn.remember(return_to={"flow": caller, "step": then})
+    turn.flow_name = flow.name
+
+
+def _resume_caller(turn: Turn, shipment: Shipment) -> None:
+    back = turn.slots.get("return_to") or {}
+    turn.remember(tracking_number=shipment.tracking_number, return_to=None, candidates=None, choices=None)
+    caller = REGISTRY.get(back.get("flow") or "")
+    if caller is None:
+        turn.finish()
+        return
+    state = dict(turn.state)
+    state.update(flow=caller.name, step=None)
+    turn._set_state(state)
+    caller.run_step(turn, back["step"])
+
+
+def _failed_recently(turn: Turn) -> int:
+    since = turn.now - FAILED_MATCH_WINDOW
+    return (
+        turn.session.scalar(
+            select(func.count())
+            .select_from(m.AuditEntry)
+            .where(
+                m.AuditEntry.merchant_id == turn.merchant.id,
+                m.AuditEntry.actor == turn.message.sender,
+                m.AuditEntry.action == "identify",
+                m.AuditEntry.result == "no_match",
+                m.AuditEntry.at >= since,
+            )
+        )
+        or 0
+    )
+
+
+@flow.step("number")
+def number(turn: Turn) -> None:
+    named = _named_in_message(turn)
+    if named is None:
+        turn.reask("utter_need_tracking_number")
+        return
+    back = turn.slots.get("return_to") or {}
+    shipment = _check_named(turn, named, back.get("flow"), back.get("step") or "")
+    if shipment is not None:
+        _resume_caller(turn, shipment)
+
+
+@flow.step("choose")
+def choose(turn: Turn) -> None:
+    options = turn.slots.get("choices") or []
+    shipments = [turn.backend.get_shipment(t) for t in options]
+    labels = [f"{s.tracking_number} {parcel_label(s)} {s.order_number or ''}" for s in shipments if s]
+    index = pick(turn.text, labels)
+    if index is None:
+        named = _named_in_message(turn)
+        index = next((i for i, s in enumerate(shipments) if named and s and s in named), None)
+    if index is None:
+        turn.reask()
+        return
+    _resume_caller(turn, shipments[index])
+
+
+@flow.step("postcode")
+def postcode(turn: Turn) -> None:
+    if _failed_recently(turn) >= MAX_FAILED_MATCHES:
+        turn.finish()
+        turn.say("utter_identify_locked")
+        return
+    given = turn.nlu.entity("postcode") or turn.nlu.entity("zip_code")
+    value = given.value if given else turn.text
+    candidates = [turn.backend.get_shipment(t) for t in turn.slots.get("candidates") or []]
+    match = next(
+        (
+            s
+            for s in candidates
+            if s and s.address.postcode and _postcode_key(s.address.postcode) == _postcode_key(value)
+        ),
+        None,
+    )
+    if match is None:
+        turn.audit("identify", "no_match")
+        turn.finish()
+        turn.say("utter_identify_no_match")
+        return
+    turn.mark_verified(match.tracking_number, "tracking_and_postcode")
+    _resume_caller(turn, match)

@@ -1,0 +1,21 @@
+"""Coming back to a parked journey after a side-trip ("actually, where is it now?" ... "ok, back to it")."""
+
+from __future__ import annotations
+
+from dialogues.base import Flow, Turn, register
+
+flow = register(Flow("resume", intents=()))
+
+
+@flow.step("offer")
+def offer(turn: Turn) -> None:
+    parked = dict(turn.state.get("parked") or {})
+    state = {k: v for k, v in turn.state.items() if k != "parked"}
+    if turn.nlu.intent == "affirm" and parked.get("flow"):
+        turn._set_state({**{k: v for k, v in state.items() if k not in ("flow", "step", "question")}, **parked})
+        question = parked.get("question") or {}
+        if question.get("key"):
+            turn.say(question["key"], **question.get("values", {}))
+        return
+    turn._set_state({k: v for k, v in state.items() if k not in ("flow", "step", "question", "slots")})
+    turn.say("utter_ok_dropped")

@@ -1,0 +1,114 @@
+"""Which flow hears a message: the open question, a change of topic, a clarification, or a new journey.
+
+Order of precedence (why): an opt-out always wins (it's the law in most markets); "cancel" / "never mind"
+closes the open question; an answer goes to the question that was asked; a confident new request
+parks the open journey so the shopper can come back to it; anything else starts the journey its intent
+names, and what we don't understand gets an honest fallback.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from dialogues.base import REGISTRY, Turn
+from intents.types import OUT_OF_SCOPE
+
+ANSWER_INTENTS = frozenset({"affirm", "deny", "inform"})
+ABANDON = frozenset(
+    {"cancel", "cancel that", "cancel it", "never mind", "nevermind", "nvm", "forget it", "forget that",
+     "quit", "exit", "start again", "start over", "reset"}
+)
+STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "end", "quit texting", "optout", "opt out"})
+START_WORDS = frozenset({"start", "unstop", "subscribe"})
+SWITCH_CONFIDENCE = 0.6
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w\s]", "", text.lower()).strip()
+
+
+def respond(turn: Turn) -> None:
+    _expire_stale_state(turn)
+    plain = _plain(turn.text)
+
+    if plain in STOP_WORDS or turn.nlu.intent == "opt_out":
+        REGISTRY["opt_out"].run_start(turn)
+        return
+    if plain in START_WORDS:
+        REGISTRY["opt_in"].run_start(turn)
+        return
+
+    if turn.conversation.handed_off_at is not None and "handoff" in REGISTRY:
+        REGISTRY["handoff"].run_step(turn, "with_agent")
+        return
+
+    if not turn.text and not turn.message.media:
+        turn.say("utter_empty_message")
+        return
+
+    state = turn.state
+    open_flow, step = state.get("flow"), state.get("step")
+    if open_flow and step:
+        if plain in ABANDON:
+            turn.finish()
+            turn.say("utter_cancelled")
+            return
+        if open_flow == "resume" and _is_topic_switch(turn, open_flow):
+            # A new request instead of "yes, back to it": the parked journey is dropped, not re-parked.
+            turn._set_state({k: v for k, v in state.items() if k not in ("parked", "flow", "step", "question")})
+        elif not _is_topic_switch(turn, open_flow):
+            flow = REGISTRY[open_flow]
+            if flow.has_step(step):
+                flow.run_step(turn, step)
+                _offer_parked(turn)
+                return
+        else:
+            _park(turn)
+
+    if turn.nlu.clarify and "clarify" in REGISTRY:
+        REGISTRY["clarify"].run_start(turn)
+        return
+
+    intent = turn.nlu.intent
+    if turn.message.media and not turn.text:
+        intent = "media_only"
+    flow = REGISTRY.get(intent) or REGISTRY[OUT_OF_SCOPE]
+    flow.run_start(turn)
+    _offer_parked(turn)
+
+
+def _is_topic_switch(turn: Turn, open_flow: str) -> bool:
+    intent, confidence = turn.nlu.intent, turn.nlu.confidence
+    if intent in ANSWER_INTENTS or intent == OUT_OF_SCOPE or intent not in REGISTRY:
+        return False
+    if REGISTRY[intent].name == open_flow or intent in {"greet", "thank_you"}:
+        return False
+    # A free-text question ("what should the note say?") takes almost anything as its answer.
+    needed = 0.85 if turn.state.get("free_text") else SWITCH_CONFIDENCE
+    return confidence >= needed
+
+
+def _park(turn: Turn) -> None:
+    state = dict(turn.state)
+    parked = {k: state[k] for k in ("flow", "step", "slots", "question", "free_text") if k in state}
+    turn.finish()
+    turn._set_state({**turn.state, "parked": parked})
+
+
+def _offer_parked(turn: Turn) -> None:
+    """When the side-trip is over, offer to go back to what the shopper was doing."""
+    state = turn.state
+    parked = state.get("parked")
+    if not parked or state.get("flow"):
+        return
+    label = turn.render(f"label_{parked['flow']}") if parked.get("flow") else ""
+    turn.flow_name = "resume"
+    turn.ask("offer", "utter_offer_resume", label=label)
+
+
+def _expire_stale_state(turn: Turn) -> None:
+    ttl = timedelta(minutes=turn.settings.conversation_ttl_minutes)
+    last = turn.conversation.last_message_at
+    if turn.state and last and turn.now - last > ttl:
+        turn._set_state({})
