@@ -48,7 +48,7 @@ def to_domain(row: m.Shipment, *, merchant_slug: str | None = None) -> Shipment:
         value=row.value_amount,
         currency=row.value_currency,
         items=tuple(row.items or ()),
-        instructions=dict(row.instructions or {}),
+        instructions=public_instructions(row.instructions),
         live=dict(row.live or {}),
         events=tuple(
             TrackingEvent(e.event_id, ShipmentStatus(e.status), e.occurred_at, e.location, e.description)
@@ -60,6 +60,31 @@ def to_domain(row: m.Shipment, *, merchant_slug: str | None = None) -> Shipment:
 
 def new_reference(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4).upper()}"
+
+
+def public_instructions(instructions: dict | None) -> dict:
+    """Instructions as the shopper may see them: keys starting with "_" are the carrier's own bookkeeping."""
+    return {k: v for k, v in (instructions or {}).items() if not k.startswith("_")}
+
+
+APPLIED_KEYS_KEPT = 20
+
+
+def _applied(row: m.Shipment, key: str) -> ActionResult | None:
+    """The result already given for this idempotency key on this parcel, if any."""
+    done = (row.instructions or {}).get("_applied", {}).get(key)
+    if not done:
+        return None
+    return ActionResult(ResultStatus(done["status"]), reference=done.get("reference"), reason=done.get("reason"))
+
+
+def _remember(row: m.Shipment, key: str, result: ActionResult) -> None:
+    """Like a real carrier's Idempotency-Key: the same request again returns the same answer, changes nothing."""
+    applied = dict((row.instructions or {}).get("_applied", {}))
+    applied[key] = {"status": result.status.value, "reference": result.reference, "reason": result.reason}
+    while len(applied) > APPLIED_KEYS_KEPT:
+        applied.pop(next(iter(applied)))
+    row.instructions = {**(row.instructions or {}), "_applied": applied}
 
 
 class ReferenceBackend:
@@ -146,7 +171,13 @@ class ReferenceBackend:
         row = self._row(tracking_number)
         if row is None:
             return ActionResult(ResultStatus.REJECTED, reason="We couldn't find that parcel.")
-        return apply_to_row(row, self.merchant, action, self.supported_actions, now=self._now)
+        done = _applied(row, idempotency_key)
+        if done is not None:
+            return done
+        result = apply_to_row(row, self.merchant, action, self.supported_actions, now=self._now)
+        if result.accepted:  # a rejection changed nothing, so asking again is harmless
+            _remember(row, idempotency_key, result)
+        return result
 
     def create_return(
         self, tracking_number: str, request: ReturnRequest, *, idempotency_key: str, context: ChangeContext
@@ -158,6 +189,7 @@ class ReferenceBackend:
         if existing:
             return _return_info(existing)
         ret = {
+            "idempotency_key": idempotency_key,
             "reference": new_reference("RTN"),
             "status": "created",
             "items": list(request.items),
@@ -175,19 +207,26 @@ class ReferenceBackend:
         return _return_info(row.instructions["return"])
 
     def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
+        from backend.rules import RuleContext, base_blocker
+
         rows = self._rows(m.Shipment.order_number == order_number.lstrip("#"))
         if not rows:
             return ActionResult(ResultStatus.REJECTED, reason="We couldn't find that order.")
-        if any(r.status != ShipmentStatus.LABEL_CREATED for r in rows):
-            return ActionResult(
-                ResultStatus.REJECTED,
-                reason="It has already left the warehouse, so it can't be cancelled now — "
-                "you can return it once it arrives.",
+        done = _applied(rows[0], idempotency_key)
+        if done is not None:
+            return done
+        for r in rows:  # the whole order or nothing: one parcel already sent blocks the cancellation
+            reason = base_blocker(
+                ActionKind.CANCEL_ORDER, RuleContext.build(r, self.merchant, self.supported_actions, self._now)
             )
+            if reason:
+                return ActionResult(ResultStatus.REJECTED, reason=reason)
+        result = ActionResult(ResultStatus.ACCEPTED, reference=new_reference("CXL"))
         for r in rows:
             r.status = ShipmentStatus.RETURNED_TO_SENDER.value
-            r.instructions = {**r.instructions, "cancelled": True}
-        return ActionResult(ResultStatus.ACCEPTED, reference=new_reference("CXL"))
+            r.instructions = {**r.instructions, "cancelled": True, "last_reference": result.reference}
+            _remember(r, idempotency_key, result)
+        return result
 
 
 def _return_info(data: dict) -> ReturnInfo:

@@ -1,0 +1,212 @@
+"""Turning an allowed action into a change on the reference carrier's row: check its details, then write.
+
+Planning is separate from writing so that nothing is touched until every check (details, fee) has passed.
+Action params are JSON (they are stored in delivery_changes), see docs/backend.md for each kind's keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from backend.reference import new_reference
+from backend.rules import RuleContext
+from backend.rules_pickup import is_uk_postcode, normalise_postcode, outward_code
+from backend.types import ActionKind, Address, DeliveryAction, ShipmentStatus, TimeWindow
+
+UNATTENDED = ("neighbour", "safe_place")
+
+
+@dataclass
+class Change:
+    """What an accepted action will do to the row."""
+
+    set: dict[str, Any] = field(default_factory=dict)
+    pop: tuple[str, ...] = ()
+    status: ShipmentStatus | None = None
+    eta: TimeWindow | None = None
+    address: Address | None = None
+    fee: Decimal | None = None
+
+
+def _text(params: dict, *keys: str) -> str:
+    for key in keys:
+        value = params.get(key)
+        if value not in (None, ""):
+            return " ".join(str(value).split())
+    return ""
+
+
+def _dt(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _plan_instruction(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+    limit = ctx.rules.instruction_max_chars
+    if action.kind is ActionKind.LEAVE_WITH_NEIGHBOUR:
+        who = _text(action.params, "neighbour") or (
+            f"No. {_text(action.params, 'house_number')}" if _text(action.params, "house_number") else ""
+        )
+        if not who:
+            return "Which neighbour should the driver leave it with? A house number or name is enough."
+        if len(who) > limit:
+            return f"Please keep the neighbour's details under {limit} characters."
+        return Change(set={"neighbour": who}, pop=("safe_place", "pickup_point"))
+    if action.kind is ActionKind.LEAVE_IN_SAFE_PLACE:
+        place = _text(action.params, "safe_place")
+        if not place:
+            return "Where should the driver leave it? For example: in the porch, or behind the side gate."
+        if len(place) > limit:
+            return f"Please describe the safe place in under {limit} characters."
+        return Change(set={"safe_place": place}, pop=("neighbour", "pickup_point"))
+    note = _text(action.params, "note")
+    if not note:
+        return "What would you like the note for the driver to say?"
+    if len(note) > ctx.rules.note_max_chars:
+        return f"Notes for the driver can be up to {ctx.rules.note_max_chars} characters — please shorten it."
+    return Change(set={"note": note})
+
+
+def _plan_reschedule(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+    window = action.params.get("window") or action.params
+    if isinstance(window, TimeWindow):
+        start, end = window.start, window.end
+    else:
+        start, end = _dt(window.get("start")), _dt(window.get("end"))
+    offered = {(w.start, w.end): fee for w, fee in ctx.windows}
+    if start is None or end is None or start.tzinfo is None or (start, end) not in offered:
+        return "That slot isn't available. Please pick one of the delivery slots I offered."
+    chosen = TimeWindow(start.astimezone(UTC), end.astimezone(UTC))
+    return Change(
+        set={"reschedule": {"start": chosen.start.isoformat(), "end": chosen.end.isoformat()}},
+        pop=("hold",),
+        status=ShipmentStatus.IN_TRANSIT if ctx.status is not ShipmentStatus.LABEL_CREATED else None,
+        eta=chosen,
+        fee=offered[(start, end)],
+    )
+
+
+def _plan_pickup(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+    wanted = _text(action.params, "pickup_point_id", "pickup_point")
+    point = next((p for p in ctx.pickup_points if p.id == wanted), None)
+    if point is None:
+        return "That pickup point isn't one I can offer for this address. Please choose one from the list."
+    data = {"id": point.id, "name": point.name, "address": point.address, "opening_hours": point.opening_hours}
+    return Change(set={"pickup_point": data}, pop=UNATTENDED)
+
+
+def _plan_hold(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+    params, limit = action.params, ctx.rules.max_hold_days
+    until: date | None = None
+    if params.get("days") is not None:
+        try:
+            until = ctx.today + timedelta(days=int(params["days"]))
+        except (TypeError, ValueError):
+            until = None
+    else:
+        raw = params.get("until") or params.get("date")
+        try:
+            until = raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
+        except ValueError:
+            until = None
+    if until is None:
+        return "Until which day should we hold it?"
+    if until <= ctx.today:
+        return "Please choose a day after today to hold it until."
+    if until > ctx.today + timedelta(days=limit):
+        return f"We can hold a parcel for up to {limit} days — please choose {_day(ctx.today, limit)} or earlier."
+    day = until
+    while day.weekday() not in ctx.rules.working_days:
+        day += timedelta(days=1)
+    free = [w for w in ctx.rules.windows if w.fee is None] or list(ctx.rules.windows)
+    eta = TimeWindow(ctx.local(day, free[0].start).astimezone(UTC), ctx.local(day, free[-1].end).astimezone(UTC))
+    return Change(set={"hold": {"until": until.isoformat()}}, pop=("reschedule",), status=ShipmentStatus.HELD, eta=eta)
+
+
+def _day(today: date, days: int) -> str:
+    later = today + timedelta(days=days)
+    return f"{later.strftime('%A')} {later.day} {later.strftime('%B')}"
+
+
+def _plan_address(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+    raw = action.params.get("address")
+    if isinstance(raw, Address):
+        raw = {"line1": raw.line1, "line2": raw.line2, "city": raw.city, "postcode": raw.postcode}
+    if not isinstance(raw, dict) or not _text(raw, "line1") or not _text(raw, "postcode"):
+        return "What's the new address? I need at least the first line and the postcode."
+    row = ctx.row
+    country = (_text(raw, "country") or row.country or "GB").upper()
+    if country != (row.country or "GB").upper():
+        return "We can only redirect a parcel within the same country."
+    postcode = normalise_postcode(_text(raw, "postcode"))
+    if country == "GB" and not is_uk_postcode(postcode):
+        return f"{_text(raw, 'postcode')} doesn't look like a UK postcode — could you check it?"
+    dispatched = ctx.status is not ShipmentStatus.LABEL_CREATED
+    if dispatched and outward_code(postcode) != outward_code(row.postcode):
+        return (
+            f"Once a parcel has left the warehouse it can only be redirected within the same delivery area "
+            f"({outward_code(row.postcode)}). I can send it to a pickup point near you instead."
+        )
+    new = Address(_text(raw, "line1"), _text(raw, "city") or row.city, postcode, country, _text(raw, "line2") or None)
+    previous = {"line1": row.address_line1, "line2": row.address_line2, "city": row.city, "postcode": row.postcode}
+    return Change(set={"previous_address": previous}, pop=(*UNATTENDED, "pickup_point"), address=new)
+
+
+def _plan_cancel(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+    return Change(set={"cancelled": True}, status=ShipmentStatus.RETURNED_TO_SENDER)
+
+
+_PLANNERS = {
+    ActionKind.LEAVE_WITH_NEIGHBOUR: _plan_instruction,
+    ActionKind.LEAVE_IN_SAFE_PLACE: _plan_instruction,
+    ActionKind.ADD_DELIVERY_NOTE: _plan_instruction,
+    ActionKind.RESCHEDULE: _plan_reschedule,
+    ActionKind.PICKUP_POINT: _plan_pickup,
+    ActionKind.HOLD: _plan_hold,
+    ActionKind.CHANGE_ADDRESS: _plan_address,
+    ActionKind.CANCEL_ORDER: _plan_cancel,
+}
+
+
+def plan_change(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+    """The change to make, or the shopper-readable reason the details don't work."""
+    plan = _PLANNERS[action.kind](action, ctx)
+    if isinstance(plan, Change) and plan.fee is None:
+        plan.fee = ctx.rules.fees.get(action.kind) or None
+    return plan
+
+
+def write_change(plan: Change, action: DeliveryAction, ctx: RuleContext) -> str:
+    """Apply the plan to the row (no commit) and return the carrier reference."""
+    row, reference = ctx.row, new_reference("RB")
+    instructions = {k: v for k, v in (row.instructions or {}).items() if k not in plan.pop}
+    instructions.update(plan.set)
+    instructions["last_reference"] = reference
+    if plan.fee:
+        charge = {"action": action.kind.value, "amount": str(plan.fee), "currency": ctx.rules.currency}
+        instructions["charges"] = [*instructions.get("charges", []), {**charge, "reference": reference}]
+    row.instructions = instructions  # reassigned, so SQLAlchemy sees the JSON change
+    if plan.status is not None and plan.status.value != row.status:
+        row.status = plan.status.value
+        row.status_at = ctx.now
+    if plan.eta is not None:
+        row.eta_start, row.eta_end = plan.eta.start, plan.eta.end
+    if plan.address is not None:
+        a = plan.address
+        row.address_line1, row.address_line2, row.city, row.postcode, row.country = (
+            a.line1,
+            a.line2,
+            a.city,
+            a.postcode,
+            a.country,
+        )
+    if action.kind is not ActionKind.CANCEL_ORDER:
+        row.changes_count = (row.changes_count or 0) + 1
+    return reference
