@@ -154,7 +154,8 @@ def test_rescheduling_a_held_parcel_releases_the_hold(make_row, merchant):
     row = make_row()
     assert apply(row, merchant, K.HOLD, {"days": 3}).accepted
     window = option(row, merchant, K.RESCHEDULE).windows[0]
-    assert apply(row, merchant, K.RESCHEDULE, {"start": window.start.isoformat(), "end": window.end.isoformat()}).accepted
+    params = {"start": window.start.isoformat(), "end": window.end.isoformat()}
+    assert apply(row, merchant, K.RESCHEDULE, params).accepted
     assert row.status == "in_transit" and "hold" not in row.instructions
 
 
