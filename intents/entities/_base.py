@@ -1,0 +1,135 @@
+"""Shared plumbing for the entity extractors: candidates, overlap resolution, the merchant clock.
+
+Each extractor proposes ``Candidate`` spans; ``resolve`` keeps the most specific non-overlapping set.
+Kept separate from ``Entity`` because candidates carry a priority and are mutated while linking.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from intents.context import ParseContext
+from intents.types import Entity
+
+log = logging.getLogger(__name__)
+
+# Higher wins when spans overlap: structured, self-validating formats beat cue-based numbers, which beat
+# dates and times, which beat free-text descriptions (those are trimmed around winners instead).
+PRIORITY: dict[str, int] = {
+    "email": 100,
+    "tracking_number": 95,
+    "phone_number": 90,
+    "order_number": 85,
+    "postcode": 80,
+    "otp_code": 75,
+    "zip_code": 70,
+    "date": 60,
+    "time_window": 55,
+    "house_number": 50,
+    "neighbour": 40,
+    "safe_place": 30,
+}
+
+# Words that make a preceding number a count, not an identifier ("2 parcels", "3-4 days").
+QUANTITY_NOUNS = (
+    r"(?:parcels?|packages?|items?|boxes|box|bags?|orders?|things?|pieces?|pcs|deliver(?:y|ies)|units?"
+    r"|days?|weeks?|wks?|hours?|hrs?|mins?|minutes?|months?|years?|times?|of)"
+)
+
+
+@dataclass(slots=True)
+class Candidate:
+    entity: str
+    value: str
+    start: int
+    end: int
+    priority: int
+    resolved: dict[str, Any] | None = None
+    alternatives: list[dict[str, str]] = field(default_factory=list)
+
+    def overlaps(self, other: Candidate) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def to_entity(self) -> Entity:
+        resolved = self.resolved
+        if self.alternatives:
+            resolved = {**(resolved or {}), "alternatives": list(self.alternatives)}
+        return Entity(self.entity, self.value, self.start, self.end, resolved)
+
+
+def cand(entity: str, value: str, start: int, end: int, resolved: dict[str, Any] | None = None,
+         bonus: int = 0) -> Candidate:
+    return Candidate(entity, value, start, end, PRIORITY[entity] + bonus, resolved)
+
+
+def resolve(cands: list[Candidate]) -> list[Candidate]:
+    """Greedy by (priority, length): a kept span is never overlapped by a less specific one.
+
+    A loser with exactly the same span is remembered on the winner as an alternative, so a dialogue that
+    is waiting for, say, a code can still read it ("482913" alone: order number or one-time code?).
+    """
+    kept: list[Candidate] = []
+    for c in sorted(cands, key=lambda c: (-c.priority, c.start - c.end, c.start)):
+        clash = next((k for k in kept if k.overlaps(c)), None)
+        if clash is None:
+            kept.append(c)
+        elif clash.start == c.start and clash.end == c.end and clash.entity != c.entity:
+            clash.alternatives.append({"entity": c.entity, "value": c.value})
+    kept.sort(key=lambda c: c.start)
+    return kept
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown merchant time zone %r; resolving dates in UTC", name)
+        return ZoneInfo("UTC")
+
+
+def local_now(context: ParseContext) -> datetime:
+    """``context.now`` seen from the merchant's zone (a naive ``now`` is taken as already local)."""
+    tz = zone(context.timezone)
+    now = context.now
+    if now is None:
+        return datetime.now(tz)
+    if now.tzinfo is None:
+        return now.replace(tzinfo=tz)
+    return now.astimezone(tz)
+
+
+def local_today(context: ParseContext) -> date:
+    return local_now(context).date()
+
+
+@lru_cache(maxsize=128)
+def compile_merchant(pattern: str) -> re.Pattern[str] | None:
+    """Compile a merchant-supplied regex once; a broken one is logged and ignored, never fatal."""
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        log.warning("ignoring invalid merchant pattern %r: %s", pattern, exc)
+        return None
+
+
+def merchant_matches(pattern: re.Pattern[str], text: str) -> list[tuple[str, int, int]]:
+    """(raw value, start, end) per match: the ``id`` group, else group 1, else the whole match."""
+    out = []
+    for m in pattern.finditer(text):
+        if "id" in pattern.groupindex:
+            g: int | str = "id"
+        elif pattern.groups:
+            g = 1
+        else:
+            g = 0
+        if m.group(g) is None or m.start(g) == m.end(g):
+            continue
+        out.append((m.group(g), m.start(g), m.end(g)))
+    return out

@@ -1,0 +1,81 @@
+"""Where to leave the parcel: the phrase after "leave it / put it / pop it ..." ("behind the bins"),
+or a known spot on its own ("shed", "in the porch", "with the concierge").
+
+The value is the lower-cased phrase with its preposition (in / behind / under matter to a driver),
+cut at the end of the clause or at any entity already found (a date, a neighbour, a house number),
+and limited to ``MAX_LEN`` characters. "with"/"to" only lead to known places, since "leave it with
+Sue" is a neighbour, not a place.
+"""
+
+from __future__ import annotations
+
+import re
+
+from intents.entities._base import Candidate, cand
+
+MAX_LEN = 60
+_SPATIAL = (r"(?:in\s+front\s+of|on\s+top\s+of|at\s+the\s+(?:back|side|front|top|bottom)\s+of|next\s+to|inside|into"
+            r"|in|behind|under(?:neath)?|beneath|below|by|beside|near|on|onto|at|round|around|through|outside"
+            r"|between|up|down)")
+_PLACES = (
+    r"(?:(?:front|back|side|garden|rear|storm|porch|garage)\s+(?:door|gate|step|steps|porch|fence|garden|passage)"
+    r"|(?:bike|garden)\s+shed|shed|porch|garage|reception|concierge|front\s+desk|mail\s*room|post\s+room|mail\s+desk"
+    r"|letter\s*box|mail\s*box|parcel\s+(?:box|locker|safe)|(?:wheelie|recycling|green|blue|black|grey|brown)\s+bins?"
+    r"|bins?|bin\s+store|recycling\s+box|door\s*step|doorway|greenhouse|conservatory|outhouse|car\s*port|meter\s+"
+    r"(?:box|cupboard)|lobby|security|doorman|porter|caretaker|gatehouse|log\s+store|coal\s+bunker|summer\s*house"
+    r"|patio|hedge|plant\s+pot|under\s+the\s+stairs|utility\s+room|leasing\s+office|front\s+office|office|barn"
+    r"|stoop|decking|log\s+pile|water\s+butt|side\s+passage|building\s+manager)"
+)
+_DET = r"(?:(?:the|my|our|a|an)\s+)?"
+_OBJECT = (r"(?:\s+(?:it|them|this|that|these|everything|(?:the|my|our)\s+(?:parcels?|packages?|box|order|delivery)"
+           r"|parcels?|packages?))?")
+_VERB = (r"\b(?:leave|left|put|pop|drop|place|hide|stick|chuck|throw|post|push|shove|tuck|deliver|hand|give|pass)"
+         + _OBJECT + r"(?:\s+(?:off|over|in\s+there))?\s+")
+_CUE_PHRASE = re.compile(
+    _VERB + rf"(?P<phrase>{_SPATIAL}\s+[^.,;!?\n]+|(?:with|to)\s+{_DET}{_PLACES}\b[^.,;!?\n]*)", re.IGNORECASE
+)
+_STANDALONE = re.compile(
+    rf"\b(?:(?:{_SPATIAL}|with|to)\s+)?{_DET}(?:(?:front|back|side|wooden|blue|green|black|grey|red|big|small"
+    rf"|little|old)\s+){{0,2}}{_PLACES}\b|\b(?:round|around)\s+the\s+(?:back|side)\b",
+    re.IGNORECASE,
+)
+_STOP = re.compile(
+    r"\s+(?:please|pls|plz|thanks|thank|thx|ta|cheers|if|or|and|but|because|cos|coz|cause|as|when|so|since"
+    r"|otherwise|instead|tomorrow|today|tonight|i'?m|im|i'll|ill|i\s+will|we'?re|it'?s|x+)\b",
+    re.IGNORECASE,
+)
+_FUNCTION_WORDS = frozenset({
+    "in", "inside", "into", "behind", "under", "underneath", "beneath", "below", "by", "beside", "near", "on",
+    "onto", "at", "round", "around", "through", "outside", "between", "up", "down", "with", "to", "next",
+    "front", "of", "top", "the", "my", "our", "a", "an", "number", "no", "no.", "house", "flat", "it", "me",
+    "us", "there", "here", "for",
+})  # fmt: skip
+_WORD = re.compile(r"\S+")
+
+
+def extract(text: str, blocked: list[Candidate]) -> list[Candidate]:
+    out: list[Candidate] = []
+    for m in _CUE_PHRASE.finditer(text):
+        start, end = m.start("phrase"), m.end("phrase")
+        stop = _STOP.search(text, start, end)
+        _add(text, start, stop.start() if stop else end, blocked, out)
+    for m in _STANDALONE.finditer(text):
+        _add(text, m.start(), m.end(), blocked, out)
+    return out
+
+
+def _add(text: str, start: int, end: int, blocked: list[Candidate], out: list[Candidate]) -> None:
+    for b in blocked:
+        if b.start <= start < b.end:
+            return
+        if start < b.start < end:
+            end = b.start
+    words = [w for w in _WORD.finditer(text, start, end)]
+    while words and words[-1].end() - start > MAX_LEN:
+        words.pop()
+    while words and words[-1].group(0).lower().strip("'\"-") in _FUNCTION_WORDS:
+        words.pop()  # "... next to the" after a cut
+    if not any(w.group(0).lower() not in _FUNCTION_WORDS and w.group(0).isalpha() for w in words):
+        return
+    end = words[-1].end()
+    out.append(cand("safe_place", " ".join(w.group(0) for w in words).lower(), start, end))

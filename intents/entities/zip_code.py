@@ -1,0 +1,44 @@
+"""US ZIP codes (12345 or 12345-6789), only where a five-digit number is plausibly a ZIP.
+
+Rule: a 5-digit number is a ZIP when (a) it is ZIP+4 shaped (12345-6789), (b) it follows "zip",
+"zip code", "zipcode", "postal code" or "post code", (c) it follows a capitalised USPS state code
+("Austin, TX 78701"), or (d) it is the whole message and the merchant's region is US. Anything else
+(order numbers, codes, amounts) is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from intents.context import ParseContext
+from intents.entities._base import Candidate, cand
+
+_FINDER = re.compile(r"(?<![\w#£$€.,/:-])(\d{5})(?:-(\d{4}))?(?![\w-]|[.,:/]\d)")
+_CUE = re.compile(r"\b(?:zip\s*(?:code)?|postal\s*code|post\s*code)\s*(?:is|was|:|#|-)?\s*$", re.IGNORECASE)
+_STATES = frozenset({
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+    "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+    "PR", "GU", "VI", "AS", "MP",
+})  # fmt: skip
+_STATE_BEFORE = re.compile(r"\b([A-Z]{2}),?\s+$")  # case-sensitive on purpose: "in 12345" is not Indiana
+_BARE = re.compile(r"^\s*(?:\d{5})(?:-\d{4})?\s*[.!]?\s*$")
+
+
+def extract(text: str, context: ParseContext) -> list[Candidate]:
+    out: list[Candidate] = []
+    for m in _FINDER.finditer(text):
+        before = text[max(0, m.start() - 20) : m.start()]
+        state = _STATE_BEFORE.search(before)
+        if m.group(2):
+            why = "zip+4"
+        elif _CUE.search(before):
+            why = "cue"
+        elif state and state.group(1) in _STATES:
+            why = "state"
+        elif context.region.upper() == "US" and _BARE.match(text):
+            why = "bare"
+        else:
+            continue
+        out.append(cand("zip_code", m.group(0), m.start(), m.end(), {"rule": why}))
+    return out
