@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import dialogues
 from backend import models as m
-from backend.protocol import Backend
+from backend.protocol import Backend, BackendError
 from bot.config import Settings
 from bot.messages import InboundMessage, Outcome, Reply, clean_text
 from bot.phone import InvalidPhoneNumber, to_e164
@@ -204,7 +204,13 @@ class Engine:
             now=now,
             enqueue=self.enqueue,
         )
-        dialogues.respond(turn)
+        try:
+            with session.begin_nested():
+                dialogues.respond(turn)
+        except BackendError as exc:
+            # The carrier or order system isn't answering: say so honestly, keep the open question.
+            log.warning("backend unavailable during a turn: %s", exc)
+            turn.replies = [Reply(turn.render("utter_backend_down"))]
         conv.last_message_at = now
         self._store_replies(session, merchant, message, inbound, turn.replies, conv.id)
         return turn.replies

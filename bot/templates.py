@@ -19,7 +19,7 @@ from bot.config import REPO_ROOT
 
 RESPONSES_DIR = REPO_ROOT / "training_data" / "responses"
 _UNSAFE = re.compile(r"[<>\u0000-\u001f\u007f]")
-MAX_VALUE = 120
+MAX_VALUE = 320
 
 
 class MissingTemplate(KeyError):

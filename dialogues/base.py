@@ -125,17 +125,28 @@ class Turn:
             return []
         return self.backend.find_shipments(phone=self.message.sender)
 
-    def is_verified_for(self, tracking_number: str) -> bool:
-        c = self.conversation
-        return bool(
-            c.verified_until and c.verified_until > self.now and tracking_number in (c.verified_shipment_ids or [])
-        )
+    def verification_for(self, tracking_number: str) -> str | None:
+        """How this conversation proved it may act on this parcel, if it did within the window."""
+        for entry in self.conversation.verified_shipment_ids or []:
+            live = isinstance(entry, dict) and datetime.fromisoformat(entry["until"]) > self.now
+            if live and entry.get("t") == tracking_number:
+                return entry.get("by")
+        return None
+
+    def is_verified_for(self, tracking_number: str, *, by: tuple[str, ...] | None = None) -> bool:
+        how = self.verification_for(tracking_number)
+        return how is not None and (by is None or how in by)
 
     def mark_verified(self, tracking_number: str, how: str) -> None:
+        """Remember the proof for 15 minutes (settings.verified_minutes), per parcel and per method."""
         c = self.conversation
-        ids = [t for t in (c.verified_shipment_ids or []) if t != tracking_number]
-        c.verified_shipment_ids = [*ids, tracking_number]
-        c.verified_until = self.now + timedelta(minutes=self.settings.verified_minutes)
+        until = self.now + timedelta(minutes=self.settings.verified_minutes)
+        keep = [
+            e for e in (c.verified_shipment_ids or [])
+            if isinstance(e, dict) and e.get("t") != tracking_number and datetime.fromisoformat(e["until"]) > self.now
+        ]
+        c.verified_shipment_ids = [*keep, {"t": tracking_number, "by": how, "until": until.isoformat()}]
+        c.verified_until = until
         c.verified_by = how
         self.audit("verification", "verified", subject=tracking_number, verification=how)
 

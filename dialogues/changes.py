@@ -1,0 +1,149 @@
+"""Changing a delivery, the same safe way for every journey: check, confirm, verify, apply, confirm back.
+
+A journey (neighbour, safe place, reschedule...) works out *what* the shopper wants and calls
+`propose(turn, shipment, action, summary)`. From there this module:
+1. checks the carrier offers it now (otherwise says why, and what they can do instead);
+2. asks the shopper to confirm (and to accept a fee, if there is one);
+3. asks for a one-time code sent to the recipient (dialogues/verification.py);
+4. applies it once, under an idempotency key, with its audit entry, in the turn's transaction;
+5. replies with the carrier's reference; a slow carrier gets "on it" and the confirmation follows by text.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from backend.protocol import BackendError
+from backend.types import ActionKind, ActionOption, ActionResult, ChangeContext, DeliveryAction, ResultStatus, Shipment
+from bot.templates import Rendered
+from dialogues.base import Flow, Turn, register
+from dialogues.verification import require_code
+
+log = logging.getLogger(__name__)
+flow = register(Flow("change", intents=()))
+_slow_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcelbot-backend")
+
+
+def option_for(turn: Turn, shipment: Shipment, kind: ActionKind) -> ActionOption | None:
+    if kind not in turn.backend.supported_actions:
+        return None
+    return next((o for o in turn.backend.available_actions(shipment.tracking_number) if o.kind == kind), None)
+
+
+def unavailable(turn: Turn, option: ActionOption | None) -> None:
+    """Say why not, in the carrier's words, and close the journey."""
+    turn.finish()
+    if option is None:
+        turn.say("utter_change_not_offered")
+        return
+    turn.say("utter_change_unavailable", reason=option.reason or "")
+
+
+def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Rendered,
+            option: ActionOption | None = None) -> None:
+    option = option or option_for(turn, shipment, action.kind)
+    if option is None or not option.available:
+        unavailable(turn, option)
+        return
+    turn.remember(
+        tracking_number=shipment.tracking_number,
+        pending_action={"kind": action.kind.value, "params": action.params},
+        change_key=f"chg-{uuid.uuid4().hex}",
+        summary=str(summary),
+        fee=str(option.fee) if option.fee else None,
+        currency=option.currency,
+    )
+    turn.flow_name = flow.name
+    if option.fee:
+        turn.ask("confirm", "utter_confirm_change_with_fee", summary=summary, fee=option.fee, currency=option.currency)
+    else:
+        turn.ask("confirm", "utter_confirm_change", summary=summary)
+
+
+@flow.step("confirm")
+def confirm(turn: Turn) -> None:
+    if turn.nlu.intent == "deny":
+        turn.finish()
+        turn.say("utter_change_not_made")
+        return
+    if turn.nlu.intent != "affirm":
+        turn.reask()
+        return
+    turn.remember(fee_accepted=bool(turn.slots.get("fee")))
+    apply(turn)
+
+
+@flow.step("apply")
+def apply(turn: Turn) -> None:
+    slots = turn.slots
+    tracking = slots["tracking_number"]
+    shipment = turn.backend.get_shipment(tracking)
+    pending = slots.get("pending_action") or {}
+    if shipment is None or not pending:
+        turn.finish()
+        turn.say("utter_cancelled")
+        return
+    turn.flow_name = flow.name
+    if not require_code(turn, shipment, action=pending["kind"], then="apply"):
+        return
+    action = DeliveryAction(ActionKind(pending["kind"]), dict(pending.get("params") or {}),
+                            fee_accepted=bool(slots.get("fee_accepted")))
+    context = ChangeContext(actor=turn.message.sender, channel=turn.message.channel,
+                            verified_by=turn.verification_for(tracking) or "sender_number")
+    result = _apply_with_deadline(turn, tracking, action, slots["change_key"], context)
+    summary = Rendered(slots.get("summary") or "")
+    turn.finish()
+    if result is None:
+        turn.say("utter_change_in_progress")
+    elif result.status is ResultStatus.ACCEPTED:
+        turn.say("utter_change_done", summary=summary, reference=result.reference or "")
+    elif result.status is ResultStatus.PENDING:
+        turn.say("utter_change_pending", summary=summary)
+    else:
+        turn.say("utter_change_rejected", reason=result.reason or "")
+
+
+def _apply_with_deadline(turn: Turn, tracking: str, action: DeliveryAction, key: str,
+                         context: ChangeContext) -> ActionResult | None:
+    """Apply now; a remote carrier slower than settings.slow_backend_seconds finishes in the background.
+
+    The reference backend shares the turn's transaction (so change + audit commit together) and is never
+    slow. A remote backend is called from a worker thread; if it misses the deadline the shopper hears
+    "on it" and the job records the result and texts the confirmation (same idempotency key, so a retry
+    of this webhook can never apply it twice).
+    """
+    from backend.changes import apply_change
+
+    def call() -> ActionResult:
+        return apply_change(turn.session, turn.backend, turn.merchant, tracking, action,
+                            idempotency_key=key, context=context)
+
+    if not getattr(turn.backend, "is_remote", False):
+        return _guard(call)
+    future = _slow_calls.submit(turn.backend.apply_action, tracking, action, idempotency_key=key, context=context)
+    try:
+        result = future.result(timeout=turn.settings.slow_backend_seconds)
+    except FutureTimeout:
+        turn.enqueue("finish_slow_change", merchant_id=turn.merchant.id, tracking=tracking,
+                     action=action.kind.value, params=action.params, fee_accepted=action.fee_accepted,
+                     key=key, actor=context.actor, channel=context.channel, verified_by=context.verified_by,
+                     conversation_id=turn.conversation.id)
+        return None
+    except BackendError as exc:
+        return ActionResult(ResultStatus.PENDING, reason=str(exc))
+    from backend.changes import record_result
+
+    record_result(turn.session, turn.merchant, tracking, action, idempotency_key=key, context=context, result=result)
+    return result
+
+
+def _guard(call: Any) -> ActionResult:
+    try:
+        return call()
+    except BackendError as exc:
+        log.warning("backend error applying a change: %s", exc)
+        return ActionResult(ResultStatus.PENDING, reason=str(exc))

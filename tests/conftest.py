@@ -1,0 +1,125 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL via PARCELBOT_TEST_DATABASE_URL), a real
+trained NLU model, and the real app. Nothing of ours is patched; outside HTTP is mocked with `responses`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from backend.db import upgrade
+from backend.models import Base
+
+PG_URL = os.environ.get("PARCELBOT_TEST_DATABASE_URL")
+TWILIO_TOKEN = "test-twilio-auth-token"
+PUBLIC_URL = "https://bot.example.com"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: needs the SQLite default (skipped on PostgreSQL)")
+
+
+@pytest.fixture(scope="session")
+def nlu_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import intents
+
+    out = tmp_path_factory.mktemp("nlu") / "model"
+    intents.train(intents.default_training_paths(), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def interpreter(nlu_model: Path):  # noqa: ANN201
+    import intents
+
+    return intents.load_interpreter("embedded", model_path=nlu_model)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("dbtemplate") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_migrated() -> bool:
+    if not PG_URL:
+        return False
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(PG_URL)
+    return True
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database for this test."""
+    if PG_URL:
+        request.getfixturevalue("_pg_migrated")
+        engine = create_engine(PG_URL)
+        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return PG_URL
+    path = tmp_path / "parcelbot.db"
+    shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def env(tmp_path: Path, db_url: str) -> dict[str, str]:
+    return {
+        "PARCELBOT_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": db_url,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "PARCELBOT_SECRET_KEY": "test-secret-key",
+        "PARCELBOT_PUBLIC_URL": PUBLIC_URL,
+    }
+
+
+@pytest.fixture
+def settings(env: dict[str, str]):  # noqa: ANN201
+    from bot.config import Settings
+
+    return Settings.from_env(env)
+
+
+@pytest.fixture
+def runtime(settings, interpreter):  # noqa: ANN001, ANN201
+    from bot.runtime import build_runtime
+
+    rt = build_runtime(settings, interpreter=interpreter, synchronous_jobs=True)
+    yield rt
+    rt.db.dispose()
+
+
+@pytest.fixture
+def demo(runtime):  # noqa: ANN001, ANN201
+    from backend.db import transaction
+    from bot.demo import seed_demo
+
+    with transaction(runtime.sessions) as session:
+        merchant = seed_demo(session)
+    return merchant
+
+
+@pytest.fixture
+def app(runtime):  # noqa: ANN001, ANN201
+    from bot.app import create_app
+
+    flask_app = create_app(runtime=runtime)
+    flask_app.config["TESTING"] = False  # errors must go through our handlers, as in production
+    return flask_app
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()

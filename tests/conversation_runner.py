@@ -1,0 +1,137 @@
+"""Scripted conversations (like Rasa's test stories), run against the real engine.
+
+A script in tests/conversations/*.yml:
+
+    conversations:
+      - name: neighbour, happy path
+        from: "+447700900123"          # the shopper's number (default +447700900123)
+        merchant_settings: {}          # optional: merged into the demo merchant's settings
+        steps:
+          - user: "can you leave it with number 22"
+            bot: ["number 22", "YES"]  # every string must appear in the bot's replies (case-insensitive)
+            bot_not: ["Acacia"]        # none of these may appear
+          - user: "yes"
+            bot: "code"
+          - user: "{code}"             # the newest 6-digit code texted to the parcel's recipient (from the outbox)
+            bot: "Done"
+        then:                          # the backend's state afterwards
+          shipment: PB100000001GB
+          status: in_transit
+          instructions: {neighbour: "number 22"}   # a subset of shipment.instructions
+          changes: 1                   # accepted delivery changes on that parcel
+          audit: ["otp_check"]         # actions that must be in the audit log
+
+Each script runs twice: through the engine as `parcelbot chat` drives it, and through the signed SMS webhook.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+
+from backend import models as m
+
+SCRIPTS = Path(__file__).parent / "conversations"
+DEFAULT_SENDER = "+447700900123"
+
+
+@dataclass
+class Script:
+    name: str
+    sender: str
+    steps: list[dict[str, Any]]
+    then: dict[str, Any] = field(default_factory=dict)
+    merchant_settings: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+def load_scripts() -> list[Script]:
+    scripts = []
+    for path in sorted(SCRIPTS.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in data.get("conversations") or []:
+            scripts.append(Script(
+                name=item["name"], sender=str(item.get("from") or DEFAULT_SENDER), steps=item["steps"],
+                then=item.get("then") or {}, merchant_settings=item.get("merchant_settings") or {},
+                source=path.name,
+            ))
+    return scripts
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def latest_code(runtime, phone: str | None) -> str:  # noqa: ANN001
+    with runtime.sessions() as s:
+        bodies = s.scalars(
+            select(m.Message.body).where(m.Message.direction == "out", m.Message.recipient == phone,
+                                         m.Message.status != "reply").order_by(m.Message.id.desc())
+        )
+        for body in bodies:
+            found = re.search(r"\b(\d{6})\b", body)
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no one-time code was texted to {phone}")
+
+
+def check_then(runtime, then: dict[str, Any]) -> None:  # noqa: ANN001
+    if not then:
+        return
+    with runtime.sessions() as s:
+        if "shipment" in then:
+            row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == then["shipment"]))
+            assert row is not None, then["shipment"]
+            if "status" in then:
+                assert row.status == then["status"], (row.status, then["status"])
+            for key, want in (then.get("instructions") or {}).items():
+                got = (row.instructions or {}).get(key)
+                if isinstance(want, str) and isinstance(got, str):
+                    assert want.lower() in got.lower(), (key, got, want)
+                else:
+                    assert got == want, (key, got, want)
+            for key in then.get("no_instructions") or []:
+                assert not (row.instructions or {}).get(key), (key, row.instructions)
+            if "changes" in then:
+                n = s.scalar(select(func.count()).select_from(m.DeliveryChange).where(
+                    m.DeliveryChange.tracking_number == then["shipment"], m.DeliveryChange.status == "accepted"))
+                assert n == then["changes"], f"{n} accepted changes, expected {then['changes']}"
+        for action in then.get("audit") or []:
+            n = s.scalar(select(func.count()).select_from(m.AuditEntry).where(m.AuditEntry.action == action))
+            assert n, f"no {action!r} in the audit log"
+        if "handed_off" in then:
+            conv = s.scalars(select(m.Conversation)).all()
+            assert any(c.handed_off_at is not None for c in conv) == then["handed_off"]
+
+
+def run_script(script: Script, send, runtime) -> None:  # noqa: ANN001
+    """`send(text) -> list[str]` delivers one message the way the channel under test does."""
+    transcript: list[str] = []
+    for i, step in enumerate(script.steps):
+        text = str(step.get("user", ""))
+        if "{code}" in text:
+            text = text.replace("{code}", latest_code(runtime, step.get("code_to") or _recipient_of(runtime, script)))
+        replies = send(text)
+        joined = "\n".join(replies)
+        transcript.append(f"user> {text}\n" + "\n".join(f"bot>  {r}" for r in replies))
+        where = f"[{script.source}: {script.name}, step {i + 1}]\n" + "\n".join(transcript)
+        for want in _as_list(step.get("bot")):
+            assert want.lower() in joined.lower(), f"expected {want!r} in the reply\n{where}"
+        for unwanted in _as_list(step.get("bot_not")):
+            assert unwanted.lower() not in joined.lower(), f"did not expect {unwanted!r}\n{where}"
+    check_then(runtime, script.then)
+
+
+def _recipient_of(runtime, script: Script) -> str:  # noqa: ANN001
+    tracking = script.then.get("shipment")
+    if not tracking:
+        return script.sender
+    with runtime.sessions() as s:
+        return s.scalar(select(m.Shipment.recipient_phone).where(m.Shipment.tracking_number == tracking))
