@@ -1,0 +1,302 @@
+"""Domain objects <-> the JSON of our carrier contract (backend/openapi/carrier-contract.yaml).
+
+One mapping shared by the HTTP adapter (reading a carrier) and the inbound API (answering as one), so
+the two can never drift apart. Money is a string amount plus currency; times are ISO 8601 with offset.
+Malformed input raises ValueError naming the field, which an API turns into a 422.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from backend.types import (
+    ActionKind,
+    ActionOption,
+    ActionResult,
+    Address,
+    ChangeContext,
+    DeliveryAction,
+    PickupPoint,
+    ProofOfDelivery,
+    ResultStatus,
+    ReturnInfo,
+    ReturnRequest,
+    Shipment,
+    ShipmentStatus,
+    TimeWindow,
+    TrackingEvent,
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: Any, name: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"{name}: not an ISO 8601 date-time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise ValueError(f"{name}: needs a UTC offset, e.g. 2026-11-23T09:00:00+00:00")
+    return parsed
+
+
+def _money(value: Any, name: str) -> tuple[Decimal | None, str | None]:
+    if not value:
+        return None, None
+    try:
+        return Decimal(str(value["amount"])), str(value.get("currency") or "GBP").upper()
+    except (KeyError, TypeError, InvalidOperation) as exc:
+        raise ValueError(f"{name}: expected {{'amount': '49.99', 'currency': 'GBP'}}, got {value!r}") from exc
+
+
+def _required(data: dict, key: str, path: str = "") -> Any:
+    if data.get(key) in (None, ""):
+        raise ValueError(f"{path}{key}: required")
+    return data[key]
+
+
+def window_to_json(window: TimeWindow | None) -> dict | None:
+    return {"start": window.start.isoformat(), "end": window.end.isoformat()} if window else None
+
+
+def window_from_json(data: Any, name: str = "window") -> TimeWindow | None:
+    if not data:
+        return None
+    start, end = _dt(data.get("start"), f"{name}.start"), _dt(data.get("end"), f"{name}.end")
+    if start is None or end is None:
+        raise ValueError(f"{name}: needs start and end")
+    return TimeWindow(start, end)
+
+
+# -- shipments --------------------------------------------------------------------------------------------
+def shipment_to_json(shipment: Shipment) -> dict[str, Any]:
+    a = shipment.address
+    return {
+        "tracking_number": shipment.tracking_number,
+        "order_number": shipment.order_number,
+        "carrier": shipment.carrier,
+        "recipient": {
+            "name": shipment.recipient_name,
+            "phone": shipment.recipient_phone,
+            "email": shipment.recipient_email,
+        },
+        "address": {"line1": a.line1, "line2": a.line2, "city": a.city, "postcode": a.postcode, "country": a.country},
+        "status": shipment.status.value,
+        "eta": window_to_json(shipment.eta),
+        "signature_required": shipment.signature_required,
+        "value": {"amount": str(shipment.value), "currency": shipment.currency} if shipment.value is not None else None,
+        "items": [dict(i) for i in shipment.items],
+        "instructions": dict(shipment.instructions),
+        "events": [
+            {
+                "event_id": e.event_id,
+                "status": e.status.value,
+                "occurred_at": e.occurred_at.isoformat(),
+                "location": e.location,
+                "description": e.description,
+            }
+            for e in shipment.events
+        ],
+        "locked_reason": shipment.locked_reason,
+        "tracking_url": shipment.tracking_url,
+    }
+
+
+def _status(value: Any, name: str) -> ShipmentStatus:
+    try:
+        return ShipmentStatus(value)
+    except ValueError as exc:
+        known = ", ".join(s.value for s in ShipmentStatus)
+        raise ValueError(f"{name}: {value!r} is not one of {known}") from exc
+
+
+def shipment_from_json(data: dict[str, Any], merchant_slug: str) -> Shipment:
+    if not isinstance(data, dict):
+        raise ValueError("shipment: expected an object")
+    recipient = data.get("recipient") or {}
+    address = data.get("address") or {}
+    value, currency = _money(data.get("value"), "value")
+    events = tuple(
+        TrackingEvent(
+            event_id=str(_required(e, "event_id", f"events[{i}].")),
+            status=_status(e.get("status"), f"events[{i}].status"),
+            occurred_at=_dt(_required(e, "occurred_at", f"events[{i}]."), f"events[{i}].occurred_at"),
+            location=e.get("location"),
+            description=e.get("description"),
+        )
+        for i, e in enumerate(data.get("events") or [])
+    )
+    return Shipment(
+        tracking_number=str(_required(data, "tracking_number")).upper(),
+        order_number=str(data["order_number"]).lstrip("#") if data.get("order_number") not in (None, "") else None,
+        carrier=str(data.get("carrier") or "unknown"),
+        merchant_slug=merchant_slug,
+        recipient_name=str(recipient.get("name") or ""),
+        recipient_phone=recipient.get("phone") or None,
+        recipient_email=(recipient.get("email") or "").lower() or None,
+        address=Address(
+            line1=str(address.get("line1") or ""),
+            city=str(address.get("city") or ""),
+            postcode=str(address.get("postcode") or ""),
+            country=str(address.get("country") or "GB").upper(),
+            line2=address.get("line2") or None,
+        ),
+        status=_status(_required(data, "status"), "status"),
+        eta=window_from_json(data.get("eta"), "eta"),
+        signature_required=bool(data.get("signature_required", False)),
+        value=value,
+        currency=currency or "GBP",
+        items=tuple(dict(i) for i in data.get("items") or ()),
+        instructions=dict(data.get("instructions") or {}),
+        live=dict(data.get("live") or {}),
+        events=events,
+        locked_reason=data.get("locked_reason") or None,
+        tracking_url=data.get("tracking_url") or None,
+    )
+
+
+# -- actions ----------------------------------------------------------------------------------------------
+def option_to_json(option: ActionOption) -> dict[str, Any]:
+    return {
+        "kind": option.kind.value,
+        "available": option.available,
+        "reason": option.reason,
+        "windows": [window_to_json(w) for w in option.windows],
+        "pickup_points": [
+            {"id": p.id, "name": p.name, "address": p.address, "opening_hours": p.opening_hours,
+             "distance_km": p.distance_km}
+            for p in option.pickup_points
+        ],
+        "cutoff": _iso(option.cutoff),
+        "fee": {"amount": str(option.fee), "currency": option.currency} if option.fee is not None else None,
+        "max_hold_days": option.max_hold_days,
+    }
+
+
+def option_from_json(data: dict[str, Any]) -> ActionOption:
+    fee, currency = _money(data.get("fee"), "fee")
+    return ActionOption(
+        kind=ActionKind(data["kind"]),
+        available=bool(data.get("available")),
+        reason=data.get("reason") or None,
+        windows=tuple(window_from_json(w, f"windows[{i}]") for i, w in enumerate(data.get("windows") or [])),
+        pickup_points=tuple(
+            PickupPoint(p["id"], p["name"], p.get("address", ""), p.get("opening_hours", ""), p.get("distance_km"))
+            for p in data.get("pickup_points") or []
+        ),
+        cutoff=_dt(data.get("cutoff"), "cutoff"),
+        fee=fee,
+        currency=currency or "GBP",
+        max_hold_days=data.get("max_hold_days"),
+    )
+
+
+def json_safe(value: Any) -> Any:
+    """Action params as plain JSON (flows may hand over TimeWindow, Address, datetime, Decimal)."""
+    if isinstance(value, TimeWindow):
+        return window_to_json(value)
+    if isinstance(value, Address):
+        return {"line1": value.line1, "line2": value.line2, "city": value.city, "postcode": value.postcode,
+                "country": value.country}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def action_to_json(action: DeliveryAction, context: ChangeContext | None = None) -> dict[str, Any]:
+    out = {"kind": action.kind.value, "params": json_safe(dict(action.params)), "fee_accepted": action.fee_accepted}
+    if context is not None:
+        out["context"] = context_to_json(context)
+    return out
+
+
+def action_from_json(data: dict[str, Any]) -> DeliveryAction:
+    return DeliveryAction(ActionKind(data["kind"]), dict(data.get("params") or {}), bool(data.get("fee_accepted")))
+
+
+def context_to_json(context: ChangeContext) -> dict[str, str]:
+    return {"actor": context.actor, "channel": context.channel, "verified_by": context.verified_by}
+
+
+def context_from_json(data: dict[str, Any]) -> ChangeContext:
+    return ChangeContext(str(data.get("actor", "")), str(data.get("channel", "")), str(data.get("verified_by", "")))
+
+
+def result_to_json(result: ActionResult) -> dict[str, Any]:
+    return {"status": result.status.value, "reference": result.reference, "reason": result.reason}
+
+
+def result_from_json(data: dict[str, Any]) -> ActionResult:
+    return ActionResult(ResultStatus(data["status"]), data.get("reference") or None, data.get("reason") or None)
+
+
+# -- proof of delivery and returns ------------------------------------------------------------------------
+def pod_to_json(pod: ProofOfDelivery) -> dict[str, Any]:
+    return {
+        "delivered_at": _iso(pod.delivered_at),
+        "place": pod.place,
+        "photos": list(pod.photo_keys),
+        "latitude": pod.latitude,
+        "longitude": pod.longitude,
+        "signature_name": pod.signature_name,
+    }
+
+
+def pod_from_json(data: dict[str, Any]) -> ProofOfDelivery:
+    return ProofOfDelivery(
+        delivered_at=_dt(data.get("delivered_at"), "delivered_at"),
+        place=data.get("place"),
+        photo_keys=tuple(data.get("photos") or ()),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        signature_name=data.get("signature_name"),
+    )
+
+
+def return_request_to_json(request: ReturnRequest) -> dict[str, Any]:
+    return {"items": list(request.items), "reason": request.reason, "method": request.method}
+
+
+def return_request_from_json(data: dict[str, Any]) -> ReturnRequest:
+    items = tuple(str(i) for i in data.get("items") or ())
+    return ReturnRequest(items, str(data.get("reason") or ""), data.get("method") or "drop_off")
+
+
+def return_info_to_json(info: ReturnInfo, currency: str = "GBP") -> dict[str, Any]:
+    refund = {"amount": str(info.refund_amount), "currency": currency} if info.refund_amount is not None else None
+    return {
+        "reference": info.reference,
+        "status": info.status,
+        "label_url": info.label_url,
+        "qr_code_url": info.qr_code_url,
+        "drop_off_options": list(info.drop_off_options),
+        "refund": refund,
+        "refunded_at": _iso(info.refunded_at),
+    }
+
+
+def return_info_from_json(data: dict[str, Any]) -> ReturnInfo:
+    amount, _ = _money(data.get("refund"), "refund")
+    return ReturnInfo(
+        reference=str(_required(data, "reference")),
+        status=str(data.get("status") or "created"),
+        label_url=data.get("label_url"),
+        qr_code_url=data.get("qr_code_url"),
+        drop_off_options=tuple(data.get("drop_off_options") or ()),
+        refund_amount=amount,
+        refunded_at=_dt(data.get("refunded_at"), "refunded_at"),
+    )
