@@ -63,8 +63,9 @@ class Candidate:
         return Entity(self.entity, self.value, self.start, self.end, resolved)
 
 
-def cand(entity: str, value: str, start: int, end: int, resolved: dict[str, Any] | None = None,
-         bonus: int = 0) -> Candidate:
+def cand(
+    entity: str, value: str, start: int, end: int, resolved: dict[str, Any] | None = None, bonus: int = 0
+) -> Candidate:
     return Candidate(entity, value, start, end, PRIORITY[entity] + bonus, resolved)
 
 
@@ -83,6 +84,39 @@ def resolve(cands: list[Candidate]) -> list[Candidate]:
             clash.alternatives.append({"entity": c.entity, "value": c.value})
     kept.sort(key=lambda c: c.start)
     return kept
+
+
+_TOKEN = re.compile(r"[a-z]+|[0-9]+")
+
+
+@lru_cache(maxsize=32)
+def tokens(text: str) -> frozenset[str]:
+    """Lower-case letter runs and digit runs ("28nov" -> 28, nov), used only to skip extractors cheaply.
+
+    Cached because every extractor asks for the same message; offsets never come from here.
+    """
+    return frozenset(_TOKEN.findall(text.lower()))
+
+
+def trigger_words(*regex_sources: str) -> frozenset[str]:
+    """The literal words in regex sources, to gate a rule on "could this message possibly match?".
+
+    Over-inclusive by design (a spare word only costs a regex run); escapes and group names are dropped.
+    """
+    words: set[str] = set()
+    for src in regex_sources:
+        src = re.sub(r"\(\?P<\w+>|\(\?[-a-zA-Z]*:|\\[a-zA-Z]|\{[^}]*\}", " ", src)
+        words.update(w for w in re.findall(r"[a-z0-9]+", src.lower()) if len(w) > 1)
+    return frozenset(words)
+
+
+def word_set(spaced: str) -> frozenset[str]:
+    """frozenset from a space-separated literal; keeps long word lists readable."""
+    return frozenset(spaced.split())
+
+
+def has_digit(text: str) -> bool:
+    return any(t[0].isdigit() for t in tokens(text))
 
 
 @lru_cache(maxsize=64)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from intents.context import ParseContext
-from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, local_today
+from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, has_digit, local_today, tokens
 
 _WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "wensday": 2, "weds": 2,
@@ -33,14 +33,54 @@ _MONTHS = {
     "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
     "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
 }  # fmt: skip
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "a couple of": 2, "few": 3, "a few": 3}
-_RELATIVE = {"today": 0, "2day": 0, "tday": 0, "tomorrow": 1, "tomorow": 1, "tommorow": 1, "tommorrow": 1,
-             "tmrw": 1, "tmr": 1, "tmw": 1, "2moro": 1, "2morro": 1, "2morrow": 1, "tomoz": 1,
-             "yesterday": -1, "yday": -1}
-_HOLIDAYS = {"christmas eve": (12, 24), "xmas eve": (12, 24), "christmas": (12, 25), "christmas day": (12, 25),
-             "xmas": (12, 25), "boxing day": (12, 26), "new year's eve": (12, 31), "new years eve": (12, 31),
-             "new year's day": (1, 1), "new years day": (1, 1)}
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "couple of": 2,
+    "a couple of": 2,
+    "few": 3,
+    "a few": 3,
+}
+_RELATIVE = {
+    "today": 0,
+    "2day": 0,
+    "tday": 0,
+    "tomorrow": 1,
+    "tomorow": 1,
+    "tommorow": 1,
+    "tommorrow": 1,
+    "tmrw": 1,
+    "tmr": 1,
+    "tmw": 1,
+    "2moro": 1,
+    "2morro": 1,
+    "2morrow": 1,
+    "tomoz": 1,
+    "yesterday": -1,
+    "yday": -1,
+}
+_HOLIDAYS = {
+    "christmas eve": (12, 24),
+    "xmas eve": (12, 24),
+    "christmas": (12, 25),
+    "christmas day": (12, 25),
+    "xmas": (12, 25),
+    "boxing day": (12, 26),
+    "new year's eve": (12, 31),
+    "new years eve": (12, 31),
+    "new year's day": (1, 1),
+    "new years day": (1, 1),
+}
 # Regions that write the month first in numeric dates.
 MONTH_FIRST_REGIONS = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM", "FM", "MH", "PW"})
 
@@ -52,7 +92,9 @@ def _alt(words: dict[str, object]) -> str:
 _WD, _MON, _ORD = _alt(_WEEKDAYS), _alt(_MONTHS), r"(?:st|nd|rd|th)"
 _NOT_AFTER_ORDINAL = re.compile(
     r"\s+(?:floor|class|time|attempt|parcel|item|box|package|delivery|one|door|house|flat|street|road|avenue"
-    r"|left|right|place|stop|option|line|reminder|email|text|message|call)", re.IGNORECASE)
+    r"|left|right|place|stop|option|line|reminder|email|text|message|call)",
+    re.IGNORECASE,
+)
 _QUANTITY_AFTER = re.compile(rf"\s*(?:{QUANTITY_NOUNS}|%)\b", re.IGNORECASE)
 _NOT_WEEKDAY_BEFORE = re.compile(r"\b(?:the|i|we|he|she|they|you|it|was|had|has|have|just)\s+$", re.IGNORECASE)
 
@@ -187,35 +229,88 @@ def _holiday(m: re.Match[str], today: date, region: str) -> tuple[date, dict] | 
 
 
 _I = re.IGNORECASE
-_RULES: list[tuple[re.Pattern[str], Handler]] = [
-    (re.compile(r"\b(?P<w>(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw|tmr|2moro)|" + _alt(_RELATIVE) + r")\b", _I),
-     _relative),
-    (re.compile(r"\bin\s+(?P<n>\d{1,3}|a\s+couple\s+of|couple\s+of|a\s+few|few|an?|one|two|three|four|five|six"
-                r"|seven|eight|nine|ten)\s+(?P<unit>days?|weeks?|wks?)\b", _I), _in_n),
-    (re.compile(rf"\b(?:(?P<q>this\s+coming|this|next|nxt|coming|last|the\s+following|following)\s+)?"
-                rf"(?P<wd>{_WD})\b\.?(?:\s+(?P<tail>(?:of\s+)?next\s+week|nxt\s+wk|week)\b)?", _I), _weekday),
-    (re.compile(r"\b(?:(?P<q>this|next|nxt|the)\s+)?(?:week-?end|wkend|w/e)\b", _I), _weekend),
-    (re.compile(r"\b(?P<q>this|next|nxt)\s+(?P<unit>week|wk|month)\b", _I), _week_or_month),
-    (re.compile(rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b", _I), _day_only),
-    (re.compile(r"(?<=\bon\s)\s*the\s+(?P<d>\d{1,2})\b(?![:.,/]?\d)", _I), _day_only),
-    (re.compile(rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+)?(?P<m>{_MON})\b\.?(?:,?\s+(?P<y>\d{{4}})\b)?",
-                _I), _day_month),
-    (re.compile(rf"\b(?P<m>{_MON})\b\.?\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:{_ORD})?\b(?:,?\s+(?P<y>\d{{4}})\b)?"
-                rf"(?![:.]\d)", _I), _day_month),
-    (re.compile(r"(?<![\d/.:£$€#-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/]|[.:]\d)"),
-     _numeric),
-    (re.compile(r"(?<![\d/.:£$€#-])(?P<a>\d{1,2})([-.])(?P<b>\d{1,2})\2(?P<y>\d{4}|\d{2})(?![\d/]|[.:-]\d)"),
-     _numeric),
-    (re.compile(r"(?<![\d/.-])(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d/]|[.:-]\d)"), _iso),
-    (re.compile(r"\b(?P<h>" + _alt(_HOLIDAYS).replace("'", "['’]?") + r")\b", _I), _holiday),
+_DIGITS = frozenset({"<digit>"})  # trigger meaning "the message has a digit"
+# (trigger words, pattern, handler): a rule only runs when one of its words is in the message.
+_RULES: list[tuple[frozenset[str], re.Pattern[str], Handler]] = [
+    (
+        frozenset(_RELATIVE) | {"day"},
+        re.compile(r"\b(?P<w>(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw|tmr|2moro)|" + _alt(_RELATIVE) + r")\b", _I),
+        _relative,
+    ),
+    (
+        frozenset({"in"}),
+        re.compile(
+            r"\bin\s+(?P<n>\d{1,3}|a\s+couple\s+of|couple\s+of|a\s+few|few|an?|one|two|three|four|five|six"
+            r"|seven|eight|nine|ten)\s+(?P<unit>days?|weeks?|wks?)\b",
+            _I,
+        ),
+        _in_n,
+    ),
+    (
+        frozenset(_WEEKDAYS),
+        re.compile(
+            rf"\b(?:(?P<q>this\s+coming|this|next|nxt|coming|last|the\s+following|following)\s+)?"
+            rf"(?P<wd>{_WD})\b\.?(?:\s+(?P<tail>(?:of\s+)?next\s+week|nxt\s+wk|week)\b)?",
+            _I,
+        ),
+        _weekday,
+    ),
+    (
+        frozenset({"weekend", "wkend", "week", "w"}),
+        re.compile(r"\b(?:(?P<q>this|next|nxt|the)\s+)?(?:week-?end|wkend|w/e)\b", _I),
+        _weekend,
+    ),
+    (
+        frozenset({"week", "wk", "month"}),
+        re.compile(r"\b(?P<q>this|next|nxt)\s+(?P<unit>week|wk|month)\b", _I),
+        _week_or_month,
+    ),
+    (_DIGITS, re.compile(rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b", _I), _day_only),
+    (_DIGITS, re.compile(r"(?<=\bon\s)\s*the\s+(?P<d>\d{1,2})\b(?![:.,/]?\d)", _I), _day_only),
+    (
+        frozenset(_MONTHS),
+        re.compile(
+            rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+)?(?P<m>{_MON})\b\.?(?:,?\s+(?P<y>\d{{4}})\b)?", _I
+        ),
+        _day_month,
+    ),
+    (
+        frozenset(_MONTHS),
+        re.compile(
+            rf"\b(?P<m>{_MON})\b\.?\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:{_ORD})?\b(?:,?\s+(?P<y>\d{{4}})\b)?"
+            rf"(?![:.]\d)",
+            _I,
+        ),
+        _day_month,
+    ),
+    (
+        _DIGITS,
+        re.compile(r"(?<![\d/.:£$€#-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/]|[.:]\d)"),
+        _numeric,
+    ),
+    (
+        _DIGITS,
+        re.compile(r"(?<![\d/.:£$€#-])(?P<a>\d{1,2})([-.])(?P<b>\d{1,2})\2(?P<y>\d{4}|\d{2})(?![\d/]|[.:-]\d)"),
+        _numeric,
+    ),
+    (_DIGITS, re.compile(r"(?<![\d/.-])(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d/]|[.:-]\d)"), _iso),
+    (
+        frozenset({"christmas", "xmas", "boxing", "new"}),
+        re.compile(r"\b(?P<h>" + _alt(_HOLIDAYS).replace("'", "['’]?") + r")\b", _I),
+        _holiday,
+    ),
 ]
 
 
 def extract(text: str, context: ParseContext) -> list[Candidate]:
     today = local_today(context)
     region = context.region or "GB"
+    toks = tokens(text)
+    digit = has_digit(text)
     out: list[Candidate] = []
-    for pattern, handler in _RULES:
+    for trigger, pattern, handler in _RULES:
+        if not (digit if trigger is _DIGITS else not trigger.isdisjoint(toks)):
+            continue
         for m in pattern.finditer(text):
             got = handler(m, today, region)
             if got is None:

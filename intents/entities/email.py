@@ -15,6 +15,4 @@ _EMAIL = re.compile(
 def extract(text: str) -> list[Candidate]:
     if "@" not in text:
         return []
-    return [
-        cand("email", f"{m.group(1)}@{m.group(2).lower()}", m.start(), m.end()) for m in _EMAIL.finditer(text)
-    ]
+    return [cand("email", f"{m.group(1)}@{m.group(2).lower()}", m.start(), m.end()) for m in _EMAIL.finditer(text)]

@@ -7,19 +7,43 @@ description; "#14" needs neighbour words after it, otherwise it is left to the o
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from intents.entities._base import QUANTITY_NOUNS, Candidate, cand
+from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, tokens
 
 _NUM = r"(?P<n>\d{1,4}[a-z]?)\b(?![:./]\d|\s*(?:am|pm)\b)"
 _NEIGHBOURISH = r"(?:next[\s-]*door|opposite|across|over\s+the\s+road|neighbou?rs?|upstairs|downstairs)"
-_PATTERNS = (
-    # (pattern, kind, priority bonus): the "#14 next door" form must beat a merchant's "#\d+" order rule
-    (re.compile(rf"(?<![\w&])(?:house\s+|door\s+)?(?:number|num|no\.?|nr)\s*\#?\s*{_NUM}", re.I), "house", 0),
-    (re.compile(rf"(?<![\w&])\#{_NUM}(?=\s*{_NEIGHBOURISH})", re.I), "house", 40),
-    (re.compile(rf"\b(?:at|to|with)\s+(?P<hash>\#){_NUM}", re.I), "house", 40),
-    (re.compile(rf"\b(?P<kind>flat|apartment|apt\.?|unit|suite)\s*\#?\s*{_NUM}", re.I), None, 0),
-    (re.compile(rf"\b(?:neighbou?rs?|next\s*door|opposite|lady|man|guy|bloke|chap|people|family|couple"
-                rf"|(?:mrs?|ms|miss|dr)\.?\s+[a-z]+)\s+(?:at|in|@)\s+{_NUM}", re.I), "house", 0),
+_HASH = frozenset({"#"})  # gate meaning "the message contains a #"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    gate: frozenset[str]  # one of these words must be in the message
+    pattern: re.Pattern[str]
+    check_cue: bool = False  # "number 22" form: reject "order number 2231" and friends
+    bonus: int = 0  # "#14 next door" must beat a merchant's "#\d+" order-number rule
+
+
+_RULES = (
+    _Rule(
+        frozenset({"number", "num", "no", "nr"}),
+        re.compile(rf"(?<![\w&])(?:house\s+|door\s+)?(?:number|num|no\.?|nr)\s*\#?\s*{_NUM}", re.I),
+        check_cue=True,
+    ),
+    _Rule(_HASH, re.compile(rf"(?<![\w&])\#{_NUM}(?=\s*{_NEIGHBOURISH})", re.I), bonus=40),
+    _Rule(_HASH, re.compile(rf"\b(?:at|to|with)\s+\#{_NUM}", re.I), bonus=40),
+    _Rule(
+        frozenset({"flat", "apartment", "apt", "unit", "suite"}),
+        re.compile(rf"\b(?P<kind>flat|apartment|apt\.?|unit|suite)\s*\#?\s*{_NUM}", re.I),
+    ),
+    _Rule(
+        frozenset({"at", "in"}),
+        re.compile(
+            rf"\b(?:neighbou?rs?|next\s*door|opposite|lady|man|guy|bloke|chap|people|family|couple"
+            rf"|(?:mrs?|ms|miss|dr)\.?\s+[a-z]+)\s+(?:at|in|@)\s+{_NUM}",
+            re.I,
+        ),
+    ),
 )
 # A "number" cue that belongs to something else: "order number 2231", "phone no. 0161".
 _OTHER_NUMBER = re.compile(
@@ -32,21 +56,25 @@ _QUANTITY_AFTER = re.compile(rf"\s+{QUANTITY_NOUNS}\b", re.IGNORECASE)
 
 
 def extract(text: str) -> list[Candidate]:
-    if not any(c.isdigit() for c in text):
+    toks = tokens(text)
+    if not any(t[0].isdigit() for t in toks):
         return []
+    if "#" in text:
+        toks = toks | _HASH
     out: list[Candidate] = []
-    for pattern, kind, bonus in _PATTERNS:
-        for m in pattern.finditer(text):
+    for rule in _RULES:
+        if rule.gate.isdisjoint(toks):
+            continue
+        for m in rule.pattern.finditer(text):
             if _QUANTITY_AFTER.match(text, m.end()):
                 continue
-            if kind == "house" and pattern is _PATTERNS[0][0] and _OTHER_NUMBER.search(text, 0, m.start()):
+            if rule.check_cue and _OTHER_NUMBER.search(text, 0, m.start()):
                 continue
             start = m.start("n")
             if text[start - 1 : start] == "#":
                 start -= 1  # "#14" is one token, as with "#100234"
-            if "kind" in pattern.groupindex:
+            resolved = {"kind": "house"}
+            if "kind" in rule.pattern.groupindex:
                 start, resolved = m.start(), {"kind": _KINDS.get(m.group("kind").lower().rstrip("."), "flat")}
-            else:
-                resolved = {"kind": "house"}
-            out.append(cand("house_number", m.group("n").upper(), start, m.end("n"), resolved, bonus=bonus))
+            out.append(cand("house_number", m.group("n").upper(), start, m.end("n"), resolved, bonus=rule.bonus))
     return out

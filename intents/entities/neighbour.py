@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import re
 
-from intents.entities._base import Candidate, cand
+from intents.entities._base import Candidate, cand, tokens, word_set
 
 _DET = r"(?:(?:the|my|our|your|a|an)\s+)"
-_ADJ = (r"(?:(?:old|elderly|young|nice|lovely|retired|blue|red|green|black|white|yellow|grey|gray|brown|purple"
-        r"|big|small|corner|end|other|first|second|next[\s-]*door)\s+){0,2}")
-_PEOPLE = (r"(?:man|men|lady|ladies|woman|women|guy|guys|bloke|chap|fella|gentleman|gent|girl|boy|people|person"
-           r"|family|couple|folks?|students?|landlord|landlady|caretaker|shop|cafe|café|pub|neighbou?rs?)")
+_ADJ = (
+    r"(?:(?:old|elderly|young|nice|lovely|retired|blue|red|green|black|white|yellow|grey|gray|brown|purple"
+    r"|big|small|corner|end|other|first|second|next[\s-]*door)\s+){0,2}"
+)
+_PEOPLE = (
+    r"(?:man|men|lady|ladies|woman|women|guy|guys|bloke|chap|fella|gentleman|gent|girl|boy|people|person"
+    r"|family|couple|folks?|students?|landlord|landlady|caretaker|shop|cafe|café|pub|neighbou?rs?)"
+)
 _BUILDING = r"(?:house|door|flat|cottage|bungalow|building|one|place|unit|apartment)"
 _LOCATOR = (
     r"(?:next[\s-]*door|opposite|across\s+the\s+(?:road|street|way|hall|landing|corridor)|over\s+the\s+road"
@@ -25,8 +29,10 @@ _LOCATOR = (
     r"|with\s+the\s+[a-z]+\s+(?:door|car|gate|fence|van))"
 )
 # A capitalised name ("Dave next door", "my neighbour Sue"), not a capitalised sentence word.
-_NAME = (r"(?-i:(?!(?:Please|Pls|Thanks|Leave|Try|Or|And|If|Is|At|The|Can|Could|Will|Just|Ok|Okay|Yes|No|Hi)\b)"
-         r"[A-Z][a-z]+)")
+_NAME = (
+    r"(?-i:(?!(?:Please|Pls|Thanks|Leave|Try|Or|And|If|Is|At|The|Can|Could|Will|Just|Ok|Okay|Yes|No|Hi)\b)"
+    r"[A-Z][a-z]+)"
+)
 _PATTERN = re.compile(
     rf"\b{_DET}?{_ADJ}neighbou?rs?(?:\s+{_LOCATOR}|\s+{_NAME})?\b"
     rf"|\b{_DET}?{_ADJ}(?:{_PEOPLE}|{_BUILDING})\s+{_LOCATOR}\b"
@@ -34,9 +40,15 @@ _PATTERN = re.compile(
     rf"|\b(?:mrs?|ms|miss|dr)\.?\s+{_NAME}\b",
     re.IGNORECASE,
 )
-_LINK_AFTER = re.compile(r"\s*,?\s*(?:at|in|@)?\s*(?:(?:house\s+)?(?:number|no\.?|num)|flat|apartment|apt\.?)?\s*$",
-                         re.IGNORECASE)
+_LINK_AFTER = re.compile(
+    r"\s*,?\s*(?:at|in|@)?\s*(?:(?:house\s+)?(?:number|no\.?|num)|flat|apartment|apt\.?)?\s*$", re.IGNORECASE
+)
 _LINK_BEFORE = re.compile(r"^\s*,?\s*$")
+# Every match needs one of these words (a neighbour noun, a locator or a title): a cheap pre-check.
+_GATE = word_set(
+    "neighbour neighbours neighbor neighbors next nextdoor opposite across over upstairs downstairs below above"
+    " left right corner either door doors car gate fence van mrs mr ms miss dr"
+)
 
 
 def _clean(raw: str) -> str:
@@ -47,6 +59,8 @@ def _clean(raw: str) -> str:
 
 def extract(text: str, houses: list[Candidate]) -> list[Candidate]:
     out: list[Candidate] = []
+    if _GATE.isdisjoint(tokens(text)):
+        return out
     for m in _PATTERN.finditer(text):
         start, end = m.start(), m.end()
         resolved: dict[str, str] = {}

@@ -27,8 +27,9 @@ _BEFORE_BAD = re.compile(
     r"|(?:phone|mobile|tel|call|text)\D{0,12})$",
     re.IGNORECASE,
 )
-_AFTER_BAD = re.compile(rf"^(?:[:/]\d|[.,]\d{{2}}\b|\s*(?:p|pm|am|%|gbp|usd|quid)\b|\s+{QUANTITY_NOUNS}\b)",
-                        re.IGNORECASE)
+_AFTER_BAD = re.compile(
+    rf"^(?:[:/]\d|[.,]\d{{2}}\b|\s*(?:p|pm|am|%|gbp|usd|quid)\b|\s+{QUANTITY_NOUNS}\b)", re.IGNORECASE
+)
 
 
 def _plausible(text: str, start: int, end: int, cued: bool) -> bool:

@@ -17,9 +17,7 @@ _CUE_FIRST = re.compile(
     rf"(?<!\w)(?P<w>{_CODE_WORD})(?:\s+(?:is|was|number))?\s*(?::|=|-|is)?\s*{_DIGITS}(?![\d:/.,]\d|\d)",
     re.IGNORECASE,
 )
-_DIGITS_FIRST = re.compile(
-    rf"(?<![\w£$€#:/.-]){_DIGITS}\s+(?:is|was)\s+(?:my|the)\s+(?:{_CODE_WORD})\b", re.IGNORECASE
-)
+_DIGITS_FIRST = re.compile(rf"(?<![\w£$€#:/.-]){_DIGITS}\s+(?:is|was)\s+(?:my|the)\s+(?:{_CODE_WORD})\b", re.IGNORECASE)
 _BARE = re.compile(r"^\s*(?P<d>\d{3}[ -]?\d{3})\s*[.!]?\s*$")
 _NOT_OTP_BEFORE = re.compile(
     r"\b(?:zip|post|postal|area|promo|promotion|discount|voucher|coupon|gift|tracking|dialling|dialing"

@@ -16,6 +16,7 @@ from intents.context import ParseContext
 from intents.entities._base import Candidate, cand
 
 _DIGIT = re.compile(r"\d")
+_RUN = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")  # a digit run as phones are typed, separators allowed
 _MIN_DIGITS = 7  # shortest real subscriber numbers; cheaper than running the matcher on every message
 _CUE = re.compile(
     r"\b(?:phone|mobile|mob|cell|tel|telephone|landline|number|no\.?|call|ring|text|sms|whatsapp|contact|reach)"
@@ -29,20 +30,29 @@ _OTHER_NUMBER = re.compile(
 
 
 def extract(text: str, context: ParseContext) -> list[Candidate]:
-    if len(_DIGIT.findall(text)) < _MIN_DIGITS:
-        return []
     region = (context.region or "GB").upper()
     out: list[Candidate] = []
-    for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
-        if not (
-            phonenumbers.is_valid_number(match.number)
-            or match.raw_string.startswith("+")
-            or _phone_cue(text[max(0, match.start - 30) : match.start])
-        ):
+    for run in _RUN.finditer(text):
+        start, end = run.span()
+        if len(_DIGIT.findall(run.group())) < _MIN_DIGITS or _glued(text, start, end):
             continue
-        e164 = phonenumbers.format_number(match.number, PhoneNumberFormat.E164)
-        out.append(cand("phone_number", e164, match.start, match.end))
+        # The matcher is the slow part; give it only the digit run, not the whole message.
+        for match in PhoneNumberMatcher(text[start:end], region, leniency=Leniency.POSSIBLE):
+            m_start, m_end = start + match.start, start + match.end
+            if not (
+                phonenumbers.is_valid_number(match.number)
+                or match.raw_string.startswith("+")
+                or _phone_cue(text[max(0, m_start - 30) : m_start])
+            ):
+                continue
+            e164 = phonenumbers.format_number(match.number, PhoneNumberFormat.E164)
+            out.append(cand("phone_number", e164, m_start, m_end))
     return out
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    """Digits stuck to letters ("PB123456789GB", "1Z999...") are ids, not phone numbers."""
+    return text[start - 1 : start].isalpha() or text[end : end + 1].isalpha()
 
 
 def _phone_cue(before: str) -> bool:

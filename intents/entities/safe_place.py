@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 
-from intents.entities._base import Candidate, cand
+from intents.entities._base import Candidate, cand, tokens, trigger_words, word_set
 
 MAX_LEN = 60
-_SPATIAL = (r"(?:in\s+front\s+of|on\s+top\s+of|at\s+the\s+(?:back|side|front|top|bottom)\s+of|next\s+to|inside|into"
-            r"|in|behind|under(?:neath)?|beneath|below|by|beside|near|on|onto|at|round|around|through|outside"
-            r"|between|up|down)")
+_SPATIAL = (
+    r"(?:in\s+front\s+of|on\s+top\s+of|at\s+the\s+(?:back|side|front|top|bottom)\s+of|next\s+to|inside|into"
+    r"|in|behind|under(?:neath)?|beneath|below|by|beside|near|on|onto|at|round|around|through|outside"
+    r"|between|up|down)"
+)
 _PLACES = (
     r"(?:(?:front|back|side|garden|rear|storm|porch|garage)\s+(?:door|gate|step|steps|porch|fence|garden|passage)"
     r"|(?:bike|garden)\s+shed|shed|porch|garage|reception|concierge|front\s+desk|mail\s*room|post\s+room|mail\s+desk"
@@ -27,10 +29,15 @@ _PLACES = (
     r"|stoop|decking|log\s+pile|water\s+butt|side\s+passage|building\s+manager)"
 )
 _DET = r"(?:(?:the|my|our|a|an)\s+)?"
-_OBJECT = (r"(?:\s+(?:it|them|this|that|these|everything|(?:the|my|our)\s+(?:parcels?|packages?|box|order|delivery)"
-           r"|parcels?|packages?))?")
-_VERB = (r"\b(?:leave|left|put|pop|drop|place|hide|stick|chuck|throw|post|push|shove|tuck|deliver|hand|give|pass)"
-         + _OBJECT + r"(?:\s+(?:off|over|in\s+there))?\s+")
+_OBJECT = (
+    r"(?:\s+(?:it|them|this|that|these|everything|(?:the|my|our)\s+(?:parcels?|packages?|box|order|delivery)"
+    r"|parcels?|packages?))?"
+)
+_VERB = (
+    r"\b(?:leave|left|put|pop|drop|place|hide|stick|chuck|throw|post|push|shove|tuck|deliver|hand|give|pass)"
+    + _OBJECT
+    + r"(?:\s+(?:off|over|in\s+there))?\s+"
+)
 _CUE_PHRASE = re.compile(
     _VERB + rf"(?P<phrase>{_SPATIAL}\s+[^.,;!?\n]+|(?:with|to)\s+{_DET}{_PLACES}\b[^.,;!?\n]*)", re.IGNORECASE
 )
@@ -51,11 +58,16 @@ _FUNCTION_WORDS = frozenset({
     "us", "there", "here", "for",
 })  # fmt: skip
 _WORD = re.compile(r"\S+")
+_VERBS = word_set("leave left put pop drop place hide stick chuck throw post push shove tuck deliver hand give pass")
+_GATE = (trigger_words(_PLACES) - {"the", "under"}) | _VERBS | {"round", "around"}
 
 
 def extract(text: str, blocked: list[Candidate]) -> list[Candidate]:
     out: list[Candidate] = []
-    for m in _CUE_PHRASE.finditer(text):
+    toks = tokens(text)
+    if _GATE.isdisjoint(toks):
+        return out
+    for m in _CUE_PHRASE.finditer(text) if not _VERBS.isdisjoint(toks) else ():
         start, end = m.start("phrase"), m.end("phrase")
         stop = _STOP.search(text, start, end)
         _add(text, start, stop.start() if stop else end, blocked, out)

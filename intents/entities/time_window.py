@@ -13,19 +13,33 @@ import re
 from datetime import date, datetime
 
 from intents.context import ParseContext
-from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, local_today, zone
+from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, has_digit, local_today, tokens, word_set, zone
 
 DAY_START, DAY_END = 8 * 60, 21 * 60
-_PARTS = {"morning": (8, 12), "afternoon": (12, 17), "evening": (17, 21), "lunchtime": (12, 14),
-          "lunch time": (12, 14), "tonight": (17, 21), "tonite": (17, 21), "first thing": (8, 10),
-          "anytime": (8, 21), "any time": (8, 21), "all day": (8, 21), "later in the day": (14, 21),
-          "am": (8, 12), "pm": (12, 17)}
+_PARTS = {
+    "morning": (8, 12),
+    "afternoon": (12, 17),
+    "evening": (17, 21),
+    "lunchtime": (12, 14),
+    "lunch time": (12, 14),
+    "tonight": (17, 21),
+    "tonite": (17, 21),
+    "first thing": (8, 10),
+    "anytime": (8, 21),
+    "any time": (8, 21),
+    "all day": (8, 21),
+    "later in the day": (14, 21),
+    "am": (8, 12),
+    "pm": (12, 17),
+}
 _WORD_TIMES = {"noon": 12 * 60, "midday": 12 * 60, "lunch": 13 * 60, "lunchtime": 13 * 60}
 
 
 def _time(p: str) -> str:
-    return (rf"(?:(?P<{p}h>\d{{1,2}})(?:[:.](?P<{p}m>[0-5]\d))?(?:\s*(?P<{p}ap>[ap]\.?m\b\.?))?"
-            rf"|(?P<{p}w>noon|midday|lunch(?:\s*time)?)\b)")
+    return (
+        rf"(?:(?P<{p}h>\d{{1,2}})(?:[:.](?P<{p}m>[0-5]\d))?(?:\s*(?P<{p}ap>[ap]\.?m\b\.?))?"
+        rf"|(?P<{p}w>noon|midday|lunch(?:\s*time)?)\b)"
+    )
 
 
 _I = re.IGNORECASE
@@ -37,15 +51,26 @@ _PART = re.compile(
     _I,
 )
 _AFTER = re.compile(rf"\b(?:any\s*time\s+)?(?:after|from|not\s+before)\s+{_time('a')}{_NOT_AFTER}", _I)
-_BEFORE = re.compile(rf"\b(?P<kw>before|by|until|till|til|no\s+later\s+than|not\s+after)\s+{_time('b')}"
-                     rf"{_NOT_AFTER}", _I)
+_BEFORE = re.compile(
+    rf"\b(?P<kw>before|by|until|till|til|no\s+later\s+than|not\s+after)\s+{_time('b')}"
+    rf"{_NOT_AFTER}",
+    _I,
+)
 _RANGE = re.compile(
     rf"(?:\b(?P<kw>between|btwn|from)\s+|(?<![\w/.:£$€#-])){_time('s')}\s*(?P<sep>and|&|-|–|to|till|until|til)"
     rf"\s*{_time('e')}{_NOT_AFTER}(?![\w/])",
     _I,
 )
-_DATE_WORD_BEFORE = re.compile(r"(?:day|mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun|tomorrow|tmrw|2moro|"
-                               r"today|\d(?:st|nd|rd|th)?)\s$", _I)
+_DATE_WORD_BEFORE = re.compile(
+    r"(?:day|mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun|tomorrow|tmrw|2moro|"
+    r"today|\d(?:st|nd|rd|th)?)\s$",
+    _I,
+)
+_PART_GATE = word_set(
+    "morning mornings afternoon afternoons evening evenings lunch lunchtime tonight tonite first any anytime all"
+    " later am pm"
+)
+_TIME_WORDS = frozenset({"noon", "midday", "lunch", "lunchtime"})
 _ADJACENT_GAP = re.compile(r"^[\s,]*(?:(?:on|in\s+the|at|from|,|-)\s*)?$", _I)
 
 
@@ -113,7 +138,8 @@ def _before(m: re.Match[str]) -> tuple[int, int] | None:
 def extract(text: str, context: ParseContext) -> list[Candidate]:
     out: list[Candidate] = []
     today = None
-    for m in _PART.finditer(text):
+    toks = tokens(text)
+    for m in _PART.finditer(text) if not _PART_GATE.isdisjoint(toks) else ():
         if m.group("ampm"):
             if not _DATE_WORD_BEFORE.search(text, 0, m.start()):
                 continue
@@ -127,6 +153,8 @@ def extract(text: str, context: ParseContext) -> list[Candidate]:
             today = today or local_today(context)
             resolved["date"] = today.isoformat()
         out.append(_cand(m, start * 60, end * 60, resolved))
+    if not has_digit(text) and _TIME_WORDS.isdisjoint(toks):
+        return out
     for pattern, fn in ((_AFTER, _after), (_BEFORE, _before), (_RANGE, _range)):
         for m in pattern.finditer(text):
             window = fn(m)
