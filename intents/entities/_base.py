@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -108,6 +109,16 @@ def trigger_words(*regex_sources: str) -> frozenset[str]:
         src = re.sub(r"\(\?P<\w+>|\(\?[-a-zA-Z]*:|\\[a-zA-Z]|\{[^}]*\}", " ", src)
         words.update(w for w in re.findall(r"[a-z0-9]+", src.lower()) if len(w) > 1)
     return frozenset(words)
+
+
+def gate_words(words: Iterable[str]) -> frozenset[str]:
+    """Gate tokens for a vocabulary: the longest letter run of each entry ("2moro" -> "moro")."""
+    out = set()
+    for word in words:
+        letters = re.findall(r"[a-z]+", word.lower())
+        if letters:
+            out.add(max(letters, key=len))
+    return frozenset(out)
 
 
 def word_set(spaced: str) -> frozenset[str]:

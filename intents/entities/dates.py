@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from intents.context import ParseContext
-from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, has_digit, local_today, tokens
+from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, gate_words, has_digit, local_today, tokens
 
 _WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "wensday": 2, "weds": 2,
@@ -233,7 +233,7 @@ _DIGITS = frozenset({"<digit>"})  # trigger meaning "the message has a digit"
 # (trigger words, pattern, handler): a rule only runs when one of its words is in the message.
 _RULES: list[tuple[frozenset[str], re.Pattern[str], Handler]] = [
     (
-        frozenset(_RELATIVE) | {"day"},
+        gate_words(_RELATIVE) | {"day"},
         re.compile(r"\b(?P<w>(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw|tmr|2moro)|" + _alt(_RELATIVE) + r")\b", _I),
         _relative,
     ),
@@ -247,7 +247,7 @@ _RULES: list[tuple[frozenset[str], re.Pattern[str], Handler]] = [
         _in_n,
     ),
     (
-        frozenset(_WEEKDAYS),
+        gate_words(_WEEKDAYS),
         re.compile(
             rf"\b(?:(?P<q>this\s+coming|this|next|nxt|coming|last|the\s+following|following)\s+)?"
             rf"(?P<wd>{_WD})\b\.?(?:\s+(?P<tail>(?:of\s+)?next\s+week|nxt\s+wk|week)\b)?",
@@ -268,14 +268,14 @@ _RULES: list[tuple[frozenset[str], re.Pattern[str], Handler]] = [
     (_DIGITS, re.compile(rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b", _I), _day_only),
     (_DIGITS, re.compile(r"(?<=\bon\s)\s*the\s+(?P<d>\d{1,2})\b(?![:.,/]?\d)", _I), _day_only),
     (
-        frozenset(_MONTHS),
+        gate_words(_MONTHS),
         re.compile(
             rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}?\s*(?:of\s+)?(?P<m>{_MON})\b\.?(?:,?\s+(?P<y>\d{{4}})\b)?", _I
         ),
         _day_month,
     ),
     (
-        frozenset(_MONTHS),
+        gate_words(_MONTHS),
         re.compile(
             rf"\b(?P<m>{_MON})\b\.?\s+(?:the\s+)?(?P<d>\d{{1,2}})(?:{_ORD})?\b(?:,?\s+(?P<y>\d{{4}})\b)?"
             rf"(?![:.]\d)",

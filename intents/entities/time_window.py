@@ -71,7 +71,7 @@ _PART_GATE = word_set(
     " later am pm"
 )
 _TIME_WORDS = frozenset({"noon", "midday", "lunch", "lunchtime"})
-_ADJACENT_GAP = re.compile(r"^[\s,]*(?:(?:on|in\s+the|at|from|,|-)\s*)?$", _I)
+_ADJACENT_GAP = re.compile(r"[\s,]*(?:(?:on|in\s+the|at|from|,|-)\s*)?", _I)
 
 
 def _minutes(m: re.Match[str], p: str, word_bias: int = 0) -> tuple[int, str | None] | None:
@@ -187,4 +187,4 @@ def attach_dates(text: str, windows: list[Candidate], dates: list[Candidate], co
 
 def _adjacent(text: str, d: Candidate, w: Candidate) -> bool:
     lo, hi = (d.end, w.start) if d.end <= w.start else (w.end, d.start)
-    return hi - lo <= 12 and bool(_ADJACENT_GAP.match(text, lo, hi))
+    return hi - lo <= 12 and bool(_ADJACENT_GAP.fullmatch(text, lo, hi))
