@@ -1,0 +1,240 @@
+"""HttpBackend: any carrier or order system that speaks our contract (backend/openapi/carrier-contract.yaml).
+
+Every request is signed (backend/signing.py) and every write carries an Idempotency-Key, so the
+retries in backend/resilience.py are safe. When the far side is down a write is handed to a pending
+sink (stored in pending_requests, retried by backend.pending.retry_pending) and BackendUnavailable is
+raised so the flow can tell the shopper honestly.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from backend.pending import PendingSink, PendingWrite
+from backend.protocol import BackendError, BackendUnavailable
+from backend.resilience import CircuitBreaker, ResilientClient, RetryPolicy
+from backend.rules import NOUNS
+from backend.serialize import (
+    action_to_json,
+    context_to_json,
+    option_from_json,
+    pod_from_json,
+    result_from_json,
+    return_info_from_json,
+    return_request_to_json,
+    shipment_from_json,
+)
+from backend.signing import HEADER, sign
+from backend.types import (
+    ActionKind,
+    ActionOption,
+    ActionResult,
+    ChangeContext,
+    DeliveryAction,
+    ProofOfDelivery,
+    ResultStatus,
+    ReturnInfo,
+    ReturnRequest,
+    Shipment,
+)
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = "We couldn't find that parcel with the carrier."
+
+
+def _error_message(response: requests.Response) -> str | None:
+    try:
+        err = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return None
+    return err.get("message") if isinstance(err, dict) else str(err)
+
+
+class HttpBackend:
+    """A carrier reached over HTTPS. Supported actions come from configuration, never guessed."""
+
+    def __init__(
+        self,
+        base_url: str,
+        secret: str,
+        *,
+        name: str = "http",
+        merchant_slug: str = "",
+        supported_actions: Iterable[ActionKind | str] | None = None,
+        timeout: tuple[float, float] = (3.05, 10.0),
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        pending_sink: PendingSink | None = None,
+        http: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.name = name
+        self.merchant_slug = merchant_slug
+        kinds = ActionKind if supported_actions is None else supported_actions
+        self.supported_actions = frozenset(ActionKind(k) for k in kinds)
+        self.secret = secret
+        self.clock = clock
+        self.pending_sink = pending_sink
+        self.client = ResilientClient(
+            base_url=base_url,
+            breaker=breaker or CircuitBreaker(f"http:{urlsplit(base_url).netloc}"),
+            retry=retry or RetryPolicy(),
+            timeout=timeout,
+            http=http or requests.Session(),
+            sleep=sleep,
+            authorize=self._sign,
+        )
+
+    def _sign(self, prepared: requests.PreparedRequest) -> None:
+        prepared.headers[HEADER] = sign(self.secret, prepared.method or "GET", prepared.path_url, prepared.body,
+                                        now=self.clock())
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+    def _call(self, method: str, path: str, **kw: Any) -> requests.Response:
+        response = self.client.request(method, path, **kw)
+        if response.status_code in (401, 403):
+            log.error("%s refused our credentials (%s %s -> %s)", self.name, method, path, response.status_code)
+            raise BackendError(f"{self.name} refused our credentials")
+        return response
+
+    def _json(self, response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BackendError(f"{self.name} answered with something that isn't JSON") from exc
+
+    def _write(self, write: PendingWrite, method: str, path: str, body: dict) -> requests.Response:
+        """A write: Idempotency-Key on every try; kept for later if the far side is down."""
+        try:
+            return self._call(method, path, body=body, headers={"Idempotency-Key": write.idempotency_key})
+        except BackendUnavailable as exc:
+            if self.pending_sink is not None:
+                self.pending_sink(PendingWrite(write.kind, write.payload, write.idempotency_key, str(exc)))
+            raise
+
+    @staticmethod
+    def _t(tracking_number: str) -> str:
+        return quote(tracking_number.strip().upper(), safe="")
+
+    # -- reading --------------------------------------------------------------------------------------------
+    def find_shipments(
+        self,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        order_number: str | None = None,
+        tracking_number: str | None = None,
+    ) -> list[Shipment]:
+        params = {"phone": phone, "email": email, "order_number": order_number, "tracking_number": tracking_number}
+        params = {k: v for k, v in params.items() if v}
+        if not params:
+            return []
+        response = self._call("GET", "/shipments", params=params)
+        if response.status_code == 404:
+            return []
+        self._expect(response, 200)
+        return [shipment_from_json(s, self.merchant_slug) for s in self._json(response).get("shipments", [])]
+
+    def get_shipment(self, tracking_number: str) -> Shipment | None:
+        response = self._call("GET", f"/shipments/{self._t(tracking_number)}")
+        if response.status_code == 404:
+            return None
+        self._expect(response, 200)
+        return shipment_from_json(self._json(response), self.merchant_slug)
+
+    def available_actions(self, tracking_number: str) -> list[ActionOption]:
+        response = self._call("GET", f"/shipments/{self._t(tracking_number)}/actions")
+        if response.status_code == 404:
+            return []
+        self._expect(response, 200)
+        offered = [option_from_json(o) for o in self._json(response).get("actions", []) if _known(o.get("kind"))]
+        out: list[ActionOption] = []
+        for kind in ActionKind:  # never offer what we haven't been told the carrier can do
+            if kind not in self.supported_actions:
+                out.append(ActionOption(kind, False, reason=_unsupported(kind)))
+                continue
+            mine = [o for o in offered if o.kind is kind]
+            out.extend(mine or [ActionOption(kind, False, reason=_unsupported(kind))])
+        return out
+
+    def proof_of_delivery(self, tracking_number: str) -> ProofOfDelivery | None:
+        response = self._call("GET", f"/shipments/{self._t(tracking_number)}/proof-of-delivery")
+        if response.status_code == 404:
+            return None
+        self._expect(response, 200)
+        return pod_from_json(self._json(response))
+
+    def return_status(self, tracking_number: str) -> ReturnInfo | None:
+        response = self._call("GET", f"/shipments/{self._t(tracking_number)}/returns")
+        if response.status_code == 404:
+            return None
+        self._expect(response, 200)
+        returns = self._json(response).get("returns") or []
+        return return_info_from_json(returns[0]) if returns else None
+
+    # -- writing --------------------------------------------------------------------------------------------
+    def apply_action(
+        self, tracking_number: str, action: DeliveryAction, *, idempotency_key: str, context: ChangeContext
+    ) -> ActionResult:
+        if action.kind not in self.supported_actions:
+            return ActionResult(ResultStatus.REJECTED, reason=_unsupported(action.kind))
+        body = action_to_json(action, context)
+        payload = {"tracking_number": tracking_number, "action": action_to_json(action),
+                   "context": context_to_json(context)}
+        write = PendingWrite("apply_action", payload, idempotency_key, "")
+        response = self._write(write, "POST", f"/shipments/{self._t(tracking_number)}/actions", body)
+        return self._result(response, not_found=NOT_FOUND)
+
+    def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
+        if ActionKind.CANCEL_ORDER not in self.supported_actions:
+            return ActionResult(ResultStatus.REJECTED, reason=_unsupported(ActionKind.CANCEL_ORDER))
+        order = order_number.lstrip("#")
+        payload = {"order_number": order, "context": context_to_json(context)}
+        write = PendingWrite("cancel_order", payload, idempotency_key, "")
+        response = self._write(write, "POST", f"/orders/{quote(order, safe='')}/cancel",
+                               {"context": context_to_json(context)})
+        return self._result(response, not_found="We couldn't find that order.")
+
+    def create_return(
+        self, tracking_number: str, request: ReturnRequest, *, idempotency_key: str, context: ChangeContext
+    ) -> ReturnInfo:
+        body = {**return_request_to_json(request), "context": context_to_json(context)}
+        payload = {"tracking_number": tracking_number, "request": return_request_to_json(request),
+                   "context": context_to_json(context)}
+        write = PendingWrite("create_return", payload, idempotency_key, "")
+        response = self._write(write, "POST", f"/shipments/{self._t(tracking_number)}/returns", body)
+        if response.status_code == 404:
+            raise LookupError(tracking_number)
+        if response.status_code in (409, 422):
+            raise BackendError(_error_message(response) or "The carrier couldn't start a return for this parcel.")
+        self._expect(response, 200, 201)
+        return return_info_from_json(self._json(response))
+
+    def _result(self, response: requests.Response, *, not_found: str) -> ActionResult:
+        if response.status_code == 404:
+            return ActionResult(ResultStatus.REJECTED, reason=_error_message(response) or not_found)
+        if response.status_code in (409, 422):
+            reason = _error_message(response) or "The carrier couldn't make that change."
+            return ActionResult(ResultStatus.REJECTED, reason=reason)
+        self._expect(response, 200, 201, 202)
+        return result_from_json(self._json(response))
+
+    def _expect(self, response: requests.Response, *codes: int) -> None:
+        if response.status_code not in codes:
+            raise BackendError(f"{self.name} answered HTTP {response.status_code} to {response.request.path_url}")
+
+
+def _known(kind: Any) -> bool:
+    return kind in {k.value for k in ActionKind}
+
+
+def _unsupported(kind: ActionKind) -> str:
+    return f"The carrier delivering this parcel doesn't offer {NOUNS[kind]}, so I can't arrange that."
