@@ -1,0 +1,160 @@
+"""Where the parcel can go: house numbers, neighbour descriptions and safe places."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from intents.context import ParseContext
+from intents.entities import extract_entities
+from intents.entities.safe_place import MAX_LEN
+from intents.types import Entity
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+GB = ParseContext(timezone="Europe/London", now=NOW, region="GB")
+
+
+def found(text: str, context: ParseContext = GB) -> list[tuple[str, str, str]]:
+    return [(e.entity, e.value, text[e.start : e.end]) for e in extract_entities(text, context)]
+
+
+def only(text: str, entity: str, context: ParseContext = GB) -> list[Entity]:
+    return [e for e in extract_entities(text, context) if e.entity == entity]
+
+
+# --- house numbers ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "surface", "kind"),
+    [
+        ("leave it with number 22", "22", "22", "house"),
+        ("no. 14 will take it", "14", "14", "house"),
+        ("try No.3", "3", "3", "house"),
+        ("number 23a", "23A", "23a", "house"),
+        ("flat 3 will take it", "3", "flat 3", "flat"),
+        ("Apartment 2B", "2B", "Apartment 2B", "apartment"),
+        ("the guy at 31 is home", "31", "31", "house"),
+    ],
+)
+def test_house_numbers(text: str, value: str, surface: str, kind: str) -> None:
+    (h,) = only(text, "house_number")
+    assert (h.value, text[h.start : h.end], h.resolved) == (value, surface, {"kind": kind})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["order number 2231", "phone no. 0161", "number 2 parcels", "my number is 22", "the lady at 9am", "at 10:30"],
+)
+def test_not_house_numbers(text: str) -> None:
+    assert only(text, "house_number") == []
+
+
+def test_hash_house_number_next_door_is_not_an_order_number() -> None:
+    assert found("#14 next door please") == [
+        ("house_number", "14", "#14"),
+        ("neighbour", "next door", "next door"),
+    ]
+
+
+def test_hash_house_number_beats_a_loose_merchant_order_pattern() -> None:
+    merchant = replace(GB, order_number_pattern=r"#\d+")
+    assert [e for e, _, _ in found("#14 next door", merchant)] == ["house_number", "neighbour"]
+    assert found("where is #14", merchant) == [("order_number", "14", "#14")]
+
+
+# --- neighbours ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "surface"),
+    [
+        ("next door", "next door", "next door"),
+        ("can the driver knock next-door", "next door", "next-door"),
+        ("leave it with the lady opposite", "lady opposite", "the lady opposite"),
+        ("the blue door across the road will take it", "blue door across the road", "the blue door across the road"),
+        ("the flat downstairs can take it", "flat downstairs", "the flat downstairs"),
+        ("my neighbour Sue said she'd take it", "neighbour Sue", "my neighbour Sue"),
+        ("hand it to Dave next door", "Dave next door", "Dave next door"),
+        ("the old chap next door", "old chap next door", "the old chap next door"),
+        ("my mum lives 2 doors down", "2 doors down", "2 doors down"),
+        ("try the neighbours either side", "neighbours either side", "the neighbours either side"),
+    ],
+)
+def test_neighbour_descriptions(text: str, value: str, surface: str) -> None:
+    (n,) = only(text, "neighbour")
+    assert (n.value, text[n.start : n.end]) == (value, surface)
+
+
+def test_neighbour_with_house_number_links_without_overlapping() -> None:
+    text = "leave it with my neighbour at 16"
+    assert found(text) == [("neighbour", "neighbour", "my neighbour"), ("house_number", "16", "16")]
+    (n,) = only(text, "neighbour")
+    assert n.resolved == {"house_number": "16", "description": "neighbour at 16"}
+
+
+def test_titled_name_with_number() -> None:
+    text = "leave it with Mrs Patel at number 6"
+    (n,) = only(text, "neighbour")
+    assert n.value == "Mrs Patel"
+    assert n.resolved == {"house_number": "6", "description": "Mrs Patel at number 6"}
+
+
+@pytest.mark.parametrize("text", ["leave it by the front door", "Please call me", "the door was open", "I sat down"])
+def test_not_neighbours(text: str) -> None:
+    assert only(text, "neighbour") == []
+
+
+# --- safe places -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("leave it in the porch please", "in the porch"),
+        ("please leave it behind the bins if I'm out", "behind the bins"),
+        ("pop it in the shed thanks", "in the shed"),
+        ("shed", "shed"),
+        ("reception", "reception"),
+        ("side gate", "side gate"),
+        ("leave it in the garage", "in the garage"),
+        ("leave it with the concierge", "with the concierge"),
+        ("Leave it UNDER the plant pot by the side gate", "under the plant pot by the side gate"),
+        ("leave it in the wooden box by the garage", "in the wooden box by the garage"),
+        ("round the back", "round the back"),
+        ("put the parcel on the doorstep", "on the doorstep"),
+    ],
+)
+def test_safe_places(text: str, value: str) -> None:
+    (p,) = only(text, "safe_place")
+    assert p.value == value
+    assert text[p.start : p.end].lower() == value
+
+
+def test_safe_place_stops_at_a_date() -> None:
+    assert found("leave it in the porch tomorrow") == [
+        ("safe_place", "in the porch", "in the porch"),
+        ("date", "2026-11-25", "tomorrow"),
+    ]
+
+
+def test_leave_with_a_neighbour_is_a_neighbour_not_a_place() -> None:
+    assert [e for e, _, _ in found("leave it with the lady opposite")] == ["neighbour"]
+    assert [e for e, _, _ in found("leave it at number 22")] == ["house_number"]
+
+
+@pytest.mark.parametrize("text", ["leave it with Sue", "leave it at 5", "leave it on the 28th", "just leave it"])
+def test_not_safe_places(text: str) -> None:
+    assert only(text, "safe_place") == []
+
+
+def test_safe_place_is_length_limited_on_a_word_boundary() -> None:
+    text = "leave it in the bin store on the left of the building next to the car park behind the wall by the gate"
+    (p,) = only(text, "safe_place")
+    assert len(p.value) <= MAX_LEN
+    assert p.value.startswith("in the bin store on the left")
+    assert text[p.start : p.end].lower() == p.value
+    assert not p.value.endswith((" the", " to"))
