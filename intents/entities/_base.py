@@ -106,8 +106,11 @@ def trigger_words(*regex_sources: str) -> frozenset[str]:
     """
     words: set[str] = set()
     for src in regex_sources:
-        src = re.sub(r"\(\?P<\w+>|\(\?[-a-zA-Z]*:|\\[a-zA-Z]|\{[^}]*\}", " ", src)
-        words.update(w for w in re.findall(r"[a-z0-9]+", src.lower()) if len(w) > 1)
+        src = re.sub(r"\(\?P<\w+>|\(\?[-a-zA-Z]*:", " ", src)
+        joined = re.sub(r"\\s[*?]", "", src)  # "car\s*port" may be typed "carport"
+        for variant in (src, joined):
+            variant = re.sub(r"\\[a-zA-Z]|\{[^}]*\}", " ", variant)
+            words.update(w for w in re.findall(r"[a-z0-9]+", variant.lower()) if len(w) > 1)
     return frozenset(words)
 
 

@@ -10,7 +10,8 @@ Rules worth knowing (all relative to the merchant-local "today"):
 - numeric dates: GB and most regions read 03/04 as 3 April, US as March 4; when the other reading is
   also a real date it is offered as ``resolved["alternative"]``.
 - "the weekend" -> the coming Saturday, or today when said on Saturday/Sunday (``end_date`` Sunday);
-  "next week" -> next Monday (``end_date`` Sunday); "next month" -> the 1st (``end_date`` month end).
+  "next week" -> next Monday (``end_date`` Sunday); "next month" -> the 1st (``end_date`` month end);
+  "last week" / "last month" / "3 days ago" look back the same way.
 Arithmetic is on ``date`` objects only, so DST changes cannot shift a day.
 """
 
@@ -19,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from intents.context import ParseContext
 from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, gate_words, has_digit, local_today, tokens
@@ -92,11 +95,15 @@ def _alt(words: dict[str, object]) -> str:
 _WD, _MON, _ORD = _alt(_WEEKDAYS), _alt(_MONTHS), r"(?:st|nd|rd|th)"
 _NOT_AFTER_ORDINAL = re.compile(
     r"\s+(?:floor|class|time|attempt|parcel|item|box|package|delivery|one|door|house|flat|street|road|avenue"
-    r"|left|right|place|stop|option|line|reminder|email|text|message|call)",
+    r"|left|right|place|stop|option|line|reminder|email|text|message|call|st|rd|ave|blvd|ln|dr)\b",
     re.IGNORECASE,
 )
 _QUANTITY_AFTER = re.compile(rf"\s*(?:{QUANTITY_NOUNS}|%)\b", re.IGNORECASE)
-_NOT_WEEKDAY_BEFORE = re.compile(r"\b(?:the|i|we|he|she|they|you|it|was|had|has|have|just)\s+$", re.IGNORECASE)
+_NOT_WEEKDAY_BEFORE = re.compile(
+    r"\b(?:the|i|we|he|she|they|you|it|was|had|has|have|just|still|been|is|being)\s+$", re.IGNORECASE
+)
+# "black friday", "easter sunday", "bank holiday monday": events, not the next such weekday.
+_EVENT_BEFORE = re.compile(r"\b(?:black|cyber|easter|palm|holiday|super)\s+$", re.IGNORECASE)
 
 Handler = Callable[[re.Match[str], date, str], tuple[date, dict] | None]
 
@@ -148,6 +155,8 @@ def _weekday(m: re.Match[str], today: date, region: str) -> tuple[date, dict] | 
     tail = re.sub(r"\s+", " ", (m.group("tail") or "").lower())
     if not qual and not tail and len(word) <= 3 and _NOT_WEEKDAY_BEFORE.search(m.string[: m.start()]):
         return None  # "the sun", "I sat on it"
+    if not qual and _EVENT_BEFORE.search(m.string, 0, m.start()):
+        return None
     wd = _WEEKDAYS[word]
     ahead = (wd - today.weekday()) % 7
     bare = today + timedelta(days=ahead or 7)
@@ -178,13 +187,23 @@ def _weekend(m: re.Match[str], today: date, region: str) -> tuple[date, dict] | 
 def _week_or_month(m: re.Match[str], today: date, region: str) -> tuple[date, dict] | None:
     qual, unit = m.group("q").lower(), m.group("unit").lower()
     if unit.startswith("month"):
-        first = today if qual == "this" else (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-        last = (first.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        return first, {"end_date": last.isoformat()}
+        step = {"this": 0, "last": -1}.get(qual, 1)
+        first = today.replace(day=1) + relativedelta(months=step)
+        last = first + relativedelta(months=1) - timedelta(days=1)
+        return (today if step == 0 else first), {"end_date": last.isoformat()}
     if qual == "this":
         return today, {"end_date": (today + timedelta(days=6 - today.weekday())).isoformat()}
-    monday = today + timedelta(days=7 - today.weekday())
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=-7 if qual == "last" else 7)
     return monday, {"end_date": (monday + timedelta(days=6)).isoformat()}
+
+
+def _ago(m: re.Match[str], today: date, region: str) -> tuple[date, dict] | None:
+    raw = re.sub(r"\s+", " ", m.group("n").lower())
+    n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+    unit = m.group("unit").lower()
+    if unit.startswith("month"):
+        return today - relativedelta(months=n), {}
+    return today - timedelta(days=n * 7 if unit.startswith("w") else n), {}
 
 
 def _day_only(m: re.Match[str], today: date, region: str) -> tuple[date, dict] | None:
@@ -262,8 +281,17 @@ _RULES: list[tuple[frozenset[str], re.Pattern[str], Handler]] = [
     ),
     (
         frozenset({"week", "wk", "month"}),
-        re.compile(r"\b(?P<q>this|next|nxt)\s+(?P<unit>week|wk|month)\b", _I),
+        re.compile(r"\b(?P<q>this|next|nxt|last)\s+(?P<unit>week|wk|month)\b", _I),
         _week_or_month,
+    ),
+    (
+        frozenset({"ago"}),
+        re.compile(
+            r"\b(?P<n>\d{1,3}|a\s+couple\s+of|couple\s+of|a\s+few|few|an?|one|two|three|four|five|six|seven|eight"
+            r"|nine|ten)\s+(?P<unit>days?|weeks?|wks?|months?)\s+ago\b",
+            _I,
+        ),
+        _ago,
     ),
     (_DIGITS, re.compile(rf"\b(?:the\s+)?(?P<d>\d{{1,2}}){_ORD}\b", _I), _day_only),
     (_DIGITS, re.compile(r"(?<=\bon\s)\s*the\s+(?P<d>\d{1,2})\b(?![:.,/]?\d)", _I), _day_only),

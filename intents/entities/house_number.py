@@ -32,6 +32,10 @@ _RULES = (
     ),
     _Rule(_HASH, re.compile(rf"(?<![\w&])\#{_NUM}(?=\s*{_NEIGHBOURISH})", re.I), bonus=40),
     _Rule(_HASH, re.compile(rf"\b(?:at|to|with)\s+\#{_NUM}", re.I), bonus=40),
+    _Rule(  # "house number should be 7", "my flat number, it's 12"
+        frozenset({"number"}),
+        re.compile(rf"\b(?P<kind>house|flat|apartment|apt|door)\s+number\b[^.!?\d]{{0,20}}?{_NUM}", re.I),
+    ),
     _Rule(
         frozenset({"flat", "apartment", "apt", "unit", "suite"}),
         re.compile(rf"\b(?P<kind>flat|apartment|apt\.?|unit|suite)\s*\#?\s*{_NUM}", re.I),
@@ -51,7 +55,15 @@ _OTHER_NUMBER = re.compile(
     r"|ticket|contact|my|your|the|a|wrong|this|that)\s*$|[£$€]\s*$",
     re.IGNORECASE,
 )
-_KINDS = {"flat": "flat", "apartment": "apartment", "apt": "apartment", "unit": "unit", "suite": "suite"}
+_KINDS = {
+    "house": "house",
+    "door": "house",
+    "flat": "flat",
+    "apartment": "apartment",
+    "apt": "apartment",
+    "unit": "unit",
+    "suite": "suite",
+}
 _QUANTITY_AFTER = re.compile(rf"\s+{QUANTITY_NOUNS}\b", re.IGNORECASE)
 
 
@@ -75,6 +87,8 @@ def extract(text: str) -> list[Candidate]:
                 start -= 1  # "#14" is one token, as with "#100234"
             resolved = {"kind": "house"}
             if "kind" in rule.pattern.groupindex:
-                start, resolved = m.start(), {"kind": _KINDS.get(m.group("kind").lower().rstrip("."), "flat")}
+                resolved = {"kind": _KINDS.get(m.group("kind").lower().rstrip("."), "house")}
+                if "number" not in m.group(0).lower():
+                    start = m.start()  # "flat 3": the kind word is part of the span
             out.append(cand("house_number", m.group("n").upper(), start, m.end("n"), resolved, bonus=rule.bonus))
     return out

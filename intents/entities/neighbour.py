@@ -33,11 +33,15 @@ _NAME = (
     r"(?-i:(?!(?:Please|Pls|Thanks|Leave|Try|Or|And|If|Is|At|The|Can|Could|Will|Just|Ok|Okay|Yes|No|Hi)\b)"
     r"[A-Z][a-z]+)"
 )
+# "... at 16" / "... at number 16" (not "at 9am", "at 10:30"); the number itself is a house_number.
+_AT_HOUSE = r"(?=\s+(?:at|in|@)\s+(?:(?:number|no\.?)\s*)?\d{1,4}[a-z]?\b(?![:.]\d|\s*[ap]\.?m\b))"
 _PATTERN = re.compile(
     rf"\b{_DET}?{_ADJ}neighbou?rs?(?:\s+{_LOCATOR}|\s+{_NAME})?\b"
+    rf"|\b{_DET}?{_ADJ}{_PEOPLE}{_AT_HOUSE}"
+    rf"|{_NAME}(?=\s+at\s+(?:number|no\.?)\s*\d)|(?:(?<=\bto\s)|(?<=\bwith\s)){_NAME}{_AT_HOUSE}"
     rf"|\b{_DET}?{_ADJ}(?:{_PEOPLE}|{_BUILDING})\s+{_LOCATOR}\b"
     rf"|\b(?:{_NAME}\s+)?(?:next[\s-]*door|(?:a\s+)?(?:couple\s+of|\d|two|three)\s+doors?\s+(?:down|up|along))\b"
-    rf"|\b(?:mrs?|ms|miss|dr)\.?\s+{_NAME}\b",
+    rf"|\b(?:mrs?|ms|miss)\.?\s+[a-z]+\b|\bdr\.?\s+{_NAME}\b",
     re.IGNORECASE,
 )
 _LINK_AFTER = re.compile(
@@ -47,7 +51,7 @@ _LINK_BEFORE = re.compile(r"^\s*,?\s*$")
 # Every match needs one of these words (a neighbour noun, a locator or a title): a cheap pre-check.
 _GATE = word_set(
     "neighbour neighbours neighbor neighbors next nextdoor opposite across over upstairs downstairs below above"
-    " left right corner either door doors car gate fence van mrs mr ms miss dr"
+    " left right corner either door doors car gate fence van mrs mr ms miss dr at"
 )
 
 

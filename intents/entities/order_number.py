@@ -14,7 +14,7 @@ from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, compile_merc
 
 _DEFAULT = re.compile(
     r"(?<![\w#&])\#\s?(?P<hash>\d{4,12})\b"
-    r"|\border(?:\s+(?:no\.?|num(?:ber)?|nbr|nr|ref(?:erence)?|id))?(?:\s+(?:is|was))?\s*[:#=]?\s*\#?\s*"
+    r"|\border(?:\s+(?:no\.?|num(?:ber)?|nbr|nr|ref(?:erence)?|id))?(?:'s|\s+(?:is|was))?\s*[:#=]?\s*\#?\s*"
     r"(?P<cued>(?:[A-Z]{1,4}-?)?\d{4,12})\b"
     r"|\b(?P<prefixed>ord-?\s?\d{4,12})\b",
     re.IGNORECASE,
@@ -27,6 +27,7 @@ _BEFORE_BAD = re.compile(
     r"|(?:phone|mobile|tel|call|text)\D{0,12})$",
     re.IGNORECASE,
 )
+_CODE_BEFORE = re.compile(r"\b(?:code|pin|passcode|password)\b[^.!?]*$", re.IGNORECASE)
 _AFTER_BAD = re.compile(
     rf"^(?:[:/]\d|[.,]\d{{2}}\b|\s*(?:p|pm|am|%|gbp|usd|quid)\b|\s+{QUANTITY_NOUNS}\b)", re.IGNORECASE
 )
@@ -34,6 +35,8 @@ _AFTER_BAD = re.compile(
 
 def _plausible(text: str, start: int, end: int, cued: bool) -> bool:
     before = text[max(0, start - 24) : start]
+    if text[start : start + 1] == "#" and _CODE_BEFORE.search(text, max(0, start - 40), start):
+        return False  # "code to get in the complex is #5521"
     if not cued and _BEFORE_BAD.search(before):
         return False
     if cued and re.search(r"[£$€]\s*$", before):

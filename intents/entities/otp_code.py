@@ -2,7 +2,8 @@
 or a message that is nothing but a 6-digit number (a candidate the dialogue may accept).
 
 Groups split by a space or dash are joined ("4829 13" -> "482913"). "zip code", "post code",
-"promo code" and friends are not one-time codes.
+"promo code", "gate code", "entry code" and friends are not one-time codes (a gate code belongs in a
+delivery note, never in verification).
 """
 
 from __future__ import annotations
@@ -14,14 +15,19 @@ from intents.entities._base import Candidate, cand
 _CODE_WORD = r"(?:one[\s-]?time\s+(?:pass)?code|verification\s+code|security\s+code|passcode|code|otp|pin)"
 _DIGITS = r"(?P<d>\d{1,8}(?:[ -]\d{1,8}){0,3})"
 _CUE_FIRST = re.compile(
-    rf"(?<!\w)(?P<w>{_CODE_WORD})(?:\s+(?:is|was|number))?\s*(?::|=|-|is)?\s*{_DIGITS}(?![\d:/.,]\d|\d)",
+    rf"(?<!\w)(?P<w>{_CODE_WORD})(?:\s+(?:(?:you|u|they)\s+)?(?:sent|texted|gave|got)(?:\s+me)?)?"
+    rf"(?:\s+(?:is|was|number))?\s*(?::|=|-|is)?\s*{_DIGITS}(?![\d:/.,]\d|\d)",
     re.IGNORECASE,
 )
-_DIGITS_FIRST = re.compile(rf"(?<![\w£$€#:/.-]){_DIGITS}\s+(?:is|was)\s+(?:my|the)\s+(?:{_CODE_WORD})\b", re.IGNORECASE)
+_DIGITS_FIRST = re.compile(
+    rf"(?<![\w£$€#:/.-]){_DIGITS},?\s+(?:is|was|that'?s|thats|it'?s|its)\s+(?:my|the)\s+(?:{_CODE_WORD})\b",
+    re.IGNORECASE,
+)
 _BARE = re.compile(r"^\s*(?P<d>\d{3}[ -]?\d{3})\s*[.!]?\s*$")
 _NOT_OTP_BEFORE = re.compile(
     r"\b(?:zip|post|postal|area|promo|promotion|discount|voucher|coupon|gift|tracking|dialling|dialing"
-    r"|country|sort|tax|referral|reference|order|product|item)\s*$",
+    r"|country|sort|tax|referral|reference|order|product|item|gate|entry|door|intercom|access|building|alarm"
+    r"|lock|key|keypad|buzzer|complex|lockbox|garage|wifi|qr|bar)\s*$",
     re.IGNORECASE,
 )
 

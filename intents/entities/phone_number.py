@@ -1,8 +1,10 @@
 """Phone numbers via libphonenumber, normalised to E.164, read in the merchant's region.
 
 A number libphonenumber calls valid is always taken. A merely *possible* one (right length, unassigned
-or reserved range such as Ofcom's 07700 900xxx) is taken only when typed with a "+" or introduced by a
-phone word ("call me on", "my mobile is"), so long order or reference numbers are not read as phones.
+or reserved range such as Ofcom's 07700 900xxx or the US 555-01xx) is taken only when typed with a "+",
+written the way phones are ("07700 900123", "(212) 555-0147", "646-555-0118": 10-11 digits with a
+leading 0 or bracket or grouped by separators) or introduced by a phone word ("call me on"), so long
+order or reference numbers are not read as phones.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from intents.entities._base import Candidate, cand
 _DIGIT = re.compile(r"\d")
 _RUN = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")  # a digit run as phones are typed, separators allowed
 _MIN_DIGITS = 7  # shortest real subscriber numbers; cheaper than running the matcher on every message
+_PHONE_SHAPED = re.compile(r"0\d{3,4}[ -]?\d{3}[ -]?\d{3,4}|\(\d{3}\) ?\d{3}[ -.]\d{4}|\d{3}[-.]\d{3}[-.]\d{4}")
 _CUE = re.compile(
     r"\b(?:phone|mobile|mob|cell|tel|telephone|landline|number|no\.?|call|ring|text|sms|whatsapp|contact|reach)"
     r"\b[^\d]{0,16}$",
@@ -42,6 +45,7 @@ def extract(text: str, context: ParseContext) -> list[Candidate]:
             if not (
                 phonenumbers.is_valid_number(match.number)
                 or match.raw_string.startswith("+")
+                or _PHONE_SHAPED.fullmatch(match.raw_string)
                 or _phone_cue(text[max(0, m_start - 30) : m_start])
             ):
                 continue

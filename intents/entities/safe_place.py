@@ -25,8 +25,9 @@ _PLACES = (
     r"|letter\s*box|mail\s*box|parcel\s+(?:box|locker|safe)|(?:wheelie|recycling|green|blue|black|grey|brown)\s+bins?"
     r"|bins?|bin\s+store|recycling\s+box|door\s*step|doorway|greenhouse|conservatory|outhouse|car\s*port|meter\s+"
     r"(?:box|cupboard)|lobby|security|doorman|porter|caretaker|gatehouse|log\s+store|coal\s+bunker|summer\s*house"
-    r"|patio|hedge|plant\s+pot|under\s+the\s+stairs|utility\s+room|leasing\s+office|front\s+office|office|barn"
-    r"|stoop|decking|log\s+pile|water\s+butt|side\s+passage|building\s+manager)"
+    r"|patio|hedge|plant\s+pot|under\s+the\s+stairs|utility\s+room|leasing\s+office|front\s+office|barn|bench"
+    r"|stoop|decking|log\s+pile|water\s+butt|side\s+passage|building\s+manager|package\s+room|parcel\s+room)"
+    r"(?!\s+(?:guard|guards|code|codes|number|question|team|block))"
 )
 _DET = r"(?:(?:the|my|our|a|an)\s+)?"
 _OBJECT = (
@@ -34,7 +35,7 @@ _OBJECT = (
     r"|parcels?|packages?))?"
 )
 _VERB = (
-    r"\b(?:leave|left|put|pop|drop|place|hide|stick|chuck|throw|post|push|shove|tuck|deliver|hand|give|pass)"
+    r"\b(?:leave|put|pop|drop|place|hide|stick|chuck|throw|post|push|shove|tuck|hand|give|pass|go|goes)"
     + _OBJECT
     + r"(?:\s+(?:off|over|in\s+there))?\s+"
 )
@@ -54,11 +55,16 @@ _STOP = re.compile(
 _FUNCTION_WORDS = frozenset({
     "in", "inside", "into", "behind", "under", "underneath", "beneath", "below", "by", "beside", "near", "on",
     "onto", "at", "round", "around", "through", "outside", "between", "up", "down", "with", "to", "next",
-    "front", "of", "top", "the", "my", "our", "a", "an", "number", "no", "no.", "house", "flat", "it", "me",
+    "front", "of", "top", "the", "my", "our", "a", "an", "number", "no", "no.", "it", "me",
     "us", "there", "here", "for",
 })  # fmt: skip
 _WORD = re.compile(r"\S+")
-_VERBS = word_set("leave left put pop drop place hide stick chuck throw post push shove tuck deliver hand give pass")
+_VERBS = word_set("leave put pop drop place hide stick chuck throw post push shove tuck hand give pass go goes")
+# "put it on hold", "leave it in the rain", "can it go on the van": a preposition, but not a place.
+_NOT_PLACES = word_set(
+    "hold van truck day days time way rain sun list system phone line sale stock week weekend morning afternoon"
+    " evening delay touch mind charge order road"
+)
 _GATE = (trigger_words(_PLACES) - {"the", "under"}) | _VERBS | {"round", "around"}
 
 
@@ -87,7 +93,8 @@ def _add(text: str, start: int, end: int, blocked: list[Candidate], out: list[Ca
         words.pop()
     while words and words[-1].group(0).lower().strip("'\"-") in _FUNCTION_WORDS:
         words.pop()  # "... next to the" after a cut
-    if not any(w.group(0).lower() not in _FUNCTION_WORDS and w.group(0).isalpha() for w in words):
+    content = [w.group(0).lower() for w in words if w.group(0).lower() not in _FUNCTION_WORDS]
+    if not content or not content[0].isalpha() or content[0] in _NOT_PLACES:
         return
     end = words[-1].end()
     out.append(cand("safe_place", " ".join(w.group(0) for w in words).lower(), start, end))

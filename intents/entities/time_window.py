@@ -27,7 +27,6 @@ _PARTS = {
     "first thing": (8, 10),
     "anytime": (8, 21),
     "any time": (8, 21),
-    "all day": (8, 21),
     "later in the day": (14, 21),
     "am": (8, 12),
     "pm": (12, 17),
@@ -46,13 +45,13 @@ _I = re.IGNORECASE
 _NOT_AFTER = rf"(?!\s*(?:working\s+|business\s+)?{QUANTITY_NOUNS}\b|\d|[/.:-]\d|%)"
 _PART = re.compile(
     r"\b(?:(?P<this>this)\s+|in\s+the\s+)?(?P<part>mornings?|afternoons?|evenings?|lunch\s*time|tonight|tonite"
-    r"|first\s+thing|any\s*time|all\s+day|later\s+in\s+the\s+day)\b"
+    r"|first\s+thing|any\s*time|later\s+in\s+the\s+day)\b"
     r"|(?<=[a-z] )(?P<ampm>am|pm)\b",
     _I,
 )
 _AFTER = re.compile(rf"\b(?:any\s*time\s+)?(?:after|from|not\s+before)\s+{_time('a')}{_NOT_AFTER}", _I)
 _BEFORE = re.compile(
-    rf"\b(?P<kw>before|by|until|till|til|no\s+later\s+than|not\s+after)\s+{_time('b')}"
+    rf"\b(?P<kw>before|by|no\s+later\s+than|not\s+after)\s+{_time('b')}"
     rf"{_NOT_AFTER}",
     _I,
 )
@@ -67,9 +66,12 @@ _DATE_WORD_BEFORE = re.compile(
     _I,
 )
 _PART_GATE = word_set(
-    "morning mornings afternoon afternoons evening evenings lunch lunchtime tonight tonite first any anytime all"
+    "morning mornings afternoon afternoons evening evenings lunch lunchtime tonight tonite first any anytime"
     " later am pm"
 )
+# "good morning", "evening all", "hey, afternoon": greetings; "all morning": a duration, not a window.
+_GREETING_BEFORE = re.compile(r"(?:\b(?:good|gud|top\s+of\s+the|all)\s+|^\W*(?:hi|hey|hello|hiya)\W+)$", _I)
+_GREETING_AFTER = re.compile(r"\s*(?:,|!|\b(?:all|mate|guys|everyone|folks|team|there|to\s+you)\b)", _I)
 _TIME_WORDS = frozenset({"noon", "midday", "lunch", "lunchtime"})
 _ADJACENT_GAP = re.compile(r"[\s,]*(?:(?:on|in\s+the|at|from|,|-)\s*)?", _I)
 
@@ -145,6 +147,8 @@ def extract(text: str, context: ParseContext) -> list[Candidate]:
                 continue
             key = m.group("ampm").lower()
         else:
+            if not m.group("this") and _is_greeting(text, m):
+                continue
             key = re.sub(r"\s+", " ", m.group("part").lower())
             key = key[:-1] if key.endswith(("mornings", "afternoons", "evenings")) else key
         start, end = _PARTS[key]
@@ -161,6 +165,14 @@ def extract(text: str, context: ParseContext) -> list[Candidate]:
             if window:
                 out.append(_cand(m, *window, {"start": _fmt(window[0]), "end": _fmt(window[1])}))
     return out
+
+
+def _is_greeting(text: str, m: re.Match[str]) -> bool:
+    if m.group("part").lower() not in ("morning", "afternoon", "evening"):
+        return False
+    if _GREETING_BEFORE.search(text, 0, m.start()):
+        return True
+    return not text[: m.start()].strip() and bool(_GREETING_AFTER.match(text, m.end()))
 
 
 def _cand(m: re.Match[str], start: int, end: int, resolved: dict) -> Candidate:

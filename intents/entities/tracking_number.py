@@ -15,7 +15,7 @@ from intents.entities._base import Candidate, cand, compile_merchant, merchant_m
 _S10 = r"(?P<s10>[A-Z]{2} ?\d{3} ?\d{3} ?\d{3} ?[A-Z]{2}|(?i:[A-Z]{2}\d{9}[A-Z]{2}))"
 _UPS = r"(?P<ups>(?i:1Z(?: ?[A-Z0-9]){16}))"
 _CUED = (
-    r"(?i:tracking(?:\s+(?:no\.?|num(?:ber)?|nbr|\#|id|ref(?:erence)?|code))?\s*(?:is|:|=|-)?\s*\#?\s*"
+    r"(?i:(?:tracking|trk)(?:\s+(?:no\.?|num(?:ber)?|nbr|\#|id|ref(?:erence)?|code))?\s*(?:is|:|=|-)?\s*\#?\s*"
     r"(?P<cued>[A-Z0-9]{2,}(?:[ -]\d{3,})*))"
 )
 _DEFAULT = re.compile(rf"\b(?:{_S10}|{_UPS})\b|\b{_CUED}\b")

@@ -1,9 +1,10 @@
 """US ZIP codes (12345 or 12345-6789), only where a five-digit number is plausibly a ZIP.
 
-Rule: a 5-digit number is a ZIP when (a) it is ZIP+4 shaped (12345-6789), (b) it follows "zip",
-"zip code", "zipcode", "postal code" or "post code", (c) it follows a capitalised USPS state code
-("Austin, TX 78701"), or (d) it is the whole message and the merchant's region is US. Anything else
-(order numbers, codes, amounts) is left alone.
+Rule: a 5-digit number is a ZIP when (a) it is ZIP+4 shaped (12345-6789), (b) "zip" / "zipcode" /
+"postal code" / "post code" comes earlier in the same clause ("zip should be 94103") or "is my zip"
+follows, (c) it follows a capitalised USPS state code ("Austin, TX 78701"), or, for US merchants only,
+(d) it is the whole message or (e) it follows "near" / "close to" ("lockers near 90210"). Anything
+else (order numbers, codes, amounts) is left alone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from intents.context import ParseContext
 from intents.entities._base import Candidate, cand
 
 _FINDER = re.compile(r"(?<![\w#£$€.,/:-])(\d{5})(?:-(\d{4}))?(?![\w-]|[.,:/]\d)")
-_CUE = re.compile(r"\b(?:zip\s*(?:code)?|postal\s*code|post\s*code)\s*(?:is|was|:|#|-)?\s*$", re.IGNORECASE)
+# "zip" (or "postal code") earlier in the same clause: "zip should be 94103", "wrong zip, pls use 02139".
+_CUE = re.compile(r"\b(?:zip|zipcode|postal\s*code|post\s*code)\b[^.!?\d]{0,48}$", re.IGNORECASE)
+_CUE_AFTER = re.compile(r"\s+(?:is|was)\s+(?:my|the)\s+(?:zip|zipcode|postal\s+code)\b", re.IGNORECASE)
+_NEAR = re.compile(r"\b(?:near|close\s+to|nearest\s+to|around)\s+$", re.IGNORECASE)
 _STATES = frozenset({
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
     "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
@@ -32,12 +36,14 @@ def extract(text: str, context: ParseContext) -> list[Candidate]:
         state = _STATE_BEFORE.search(before)
         if m.group(2):
             why = "zip+4"
-        elif _CUE.search(before):
+        elif _CUE.search(text, 0, m.start()) or _CUE_AFTER.match(text, m.end()):
             why = "cue"
         elif state and state.group(1) in _STATES:
             why = "state"
         elif context.region.upper() == "US" and _BARE.match(text):
             why = "bare"
+        elif context.region.upper() == "US" and _NEAR.search(before):
+            why = "near"
         else:
             continue
         out.append(cand("zip_code", m.group(0), m.start(), m.end(), {"rule": why}))
