@@ -51,7 +51,7 @@ _PART = re.compile(
 )
 _AFTER = re.compile(rf"\b(?:any\s*time\s+)?(?:after|from|not\s+before)\s+{_time('a')}{_NOT_AFTER}", _I)
 _BEFORE = re.compile(
-    rf"\b(?P<kw>before|by|no\s+later\s+than|not\s+after)\s+{_time('b')}"
+    rf"\b(?P<kw>before|b4|by|no\s+later\s+than|not\s+after)\s+{_time('b')}"
     rf"{_NOT_AFTER}",
     _I,
 )
