@@ -222,3 +222,42 @@ def test_window_without_any_date_has_none() -> None:
 def test_tonight_is_today_evening() -> None:
     (w,) = only("tonight", "time_window")
     assert w.resolved is not None and (w.value, w.resolved["date"]) == ("17:00-21:00", "2026-11-24")
+
+
+@pytest.mark.parametrize(
+    ("text", "iso", "end_date"),
+    [
+        ("last week", "2026-11-16", "2026-11-22"),
+        ("last month", "2026-10-01", "2026-10-31"),
+        ("next month", "2026-12-01", "2026-12-31"),
+        ("next weekend", "2026-12-05", "2026-12-06"),
+    ],
+)
+def test_ranges_carry_an_end_date(text: str, iso: str, end_date: str) -> None:
+    (d,) = only(text, "date")
+    assert (d.value, d.resolved and d.resolved["end_date"]) == (iso, end_date)
+
+
+@pytest.mark.parametrize(("text", "iso"), [("3 days ago", "2026-11-21"), ("two weeks ago", "2026-11-10")])
+def test_past_offsets(text: str, iso: str) -> None:
+    assert date_of(text) == iso
+
+
+@pytest.mark.parametrize(
+    "text", ["when does black friday start", "is it still sat at the depot", "its 101 W 14th St", "bank holiday monday"]
+)
+def test_weekday_and_ordinal_words_that_are_not_dates(text: str) -> None:
+    assert only(text, "date") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["good morning", "morning all", "evening, how are you", "hey, afternoon", "I was home all morning", "out till 6"],
+)
+def test_greetings_and_durations_are_not_windows(text: str) -> None:
+    assert only(text, "time_window") == []
+
+
+def test_bare_part_of_day_answer_is_a_window() -> None:
+    assert [w.value for w in only("morning", "time_window")] == ["08:00-12:00"]
+    assert [w.value for w in only("2moro b4 noon pls", "time_window")] == ["08:00-12:00"]

@@ -240,3 +240,49 @@ def test_zip_codes(text: str, context: ParseContext, value: str) -> None:
 @pytest.mark.parametrize(("text", "context"), [("10001", GB), ("in 12345", US), ("order 10001", US), ("$12345", US)])
 def test_five_digits_that_are_not_zip_codes(text: str, context: ParseContext) -> None:
     assert values(text, "zip_code", context) == []
+
+
+@pytest.mark.parametrize("text", ["gate code 3306", "the intercom code is 0405, flat 3b", "entry code 7734 then C"])
+def test_access_codes_are_neither_otp_nor_order_numbers(text: str) -> None:
+    assert [e for e, _, _ in found(text) if e in ("otp_code", "order_number")] == []
+
+
+def test_hash_after_a_code_word_is_not_an_order_number() -> None:
+    assert values("code to get in the complex is #5521", "order_number") == []
+    assert values("order #5521", "order_number") == ["5521"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("the code u sent is 662017", "662017"), ("902146 that's the code", "902146")]
+)
+def test_more_code_phrasings(text: str, value: str) -> None:
+    assert values(text, "otp_code") == [value]
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "e164"),
+    [
+        ("07700 900123", GB, "+447700900123"),  # Ofcom drama range: possible, formatted like a phone
+        ("(212) 555-0147", US, "+12125550147"),
+        ("646-555-0118", US, "+16465550118"),
+    ],
+)
+def test_phone_shaped_fictional_numbers(text: str, context: ParseContext, e164: str) -> None:
+    assert values(text, "phone_number", context) == [e164]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the zip code on my order is wrong, should be 30301",
+        "wrong zip, pls use 02139",
+        "11215 is my zip",
+        "any parcel lockers near 90210?",
+    ],
+)
+def test_zip_code_cues_in_the_same_clause(text: str) -> None:
+    assert len(values(text, "zip_code", US)) == 1
+
+
+def test_near_five_digits_is_only_a_zip_for_us_merchants() -> None:
+    assert values("lockers near 90210?", "zip_code", GB) == []

@@ -158,3 +158,57 @@ def test_safe_place_is_length_limited_on_a_word_boundary() -> None:
     assert p.value.startswith("in the bin store on the left")
     assert text[p.start : p.end].lower() == p.value
     assert not p.value.endswith((" the", " to"))
+
+
+@pytest.mark.parametrize(
+    ("text", "neighbour", "house"),
+    [
+        ("The family at 62 said they'd take it", "family", "62"),
+        ("give it to Pam at number 3?", "Pam", "3"),
+        ("mrs patel at 12", "mrs patel", "12"),
+        ("leave with the people at 24a", "people", "24A"),
+    ],
+)
+def test_people_at_a_number(text: str, neighbour: str, house: str) -> None:
+    (n,) = only(text, "neighbour")
+    assert (n.value, n.resolved and n.resolved["house_number"]) == (neighbour, house)
+    assert [h.value for h in only(text, "house_number")] == [house]
+
+
+@pytest.mark.parametrize("text", ["Come at 5", "the lady at 9am", "Deliver at 10 please"])
+def test_a_time_after_at_is_not_a_neighbour(text: str) -> None:
+    assert only(text, "neighbour") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("change house number to 18", "18", "house"),
+        ("i forgot to put my flat number, it's 12", "12", "flat"),
+        ("i typed my house number wrong, it's 42 not 24", "42", "house"),
+    ],
+)
+def test_number_corrections(text: str, value: str, kind: str) -> None:
+    assert [(h.value, h.resolved) for h in only(text, "house_number")] == [(value, {"kind": kind})]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "put it on hold",
+        "please don't leave it in the rain",
+        "can it go to the post office",
+        "the security guard was rude",
+        "do you deliver on sundays",
+    ],
+)
+def test_prepositions_that_are_not_safe_places(text: str) -> None:
+    assert only(text, "safe_place") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("can it go in the mailroom", "in the mailroom"), ("under the carport", "under the carport")],
+)
+def test_more_safe_places(text: str, value: str) -> None:
+    assert [p.value for p in only(text, "safe_place")] == [value]
