@@ -1,0 +1,111 @@
+"""Finishing a change the carrier was too slow to confirm while the shopper waited.
+
+dialogues/changes.py gives a remote carrier settings.slow_backend_seconds; past that the shopper hears
+"on it" and this job takes over. It asks the carrier again with the SAME idempotency key (a carrier that
+already applied it just returns its answer, and one we already recorded isn't asked at all), records the
+result with its audit entry, and texts the confirmation or the refusal through the outbox. The text has a
+dedupe key per change, so a job that runs twice (a retry, a redelivered Celery task) texts once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from backend import models as m
+from backend.db import transaction
+from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction, ResultStatus
+from bot.jobs import job
+from bot.outbox import OptedOut, queue_message
+from bot.templates import MissingTemplate, Rendered, render
+
+log = logging.getLogger(__name__)
+
+
+def _backend(runtime: Any, session: Any, merchant: m.Merchant, now: datetime) -> Any:
+    """The same backend the conversation used: the engine's factory (by default backend.registry.backend_for)."""
+    factory = getattr(getattr(runtime, "engine", None), "backend_factory", None)
+    if factory is not None:
+        return factory(session, merchant, now)
+    from backend.registry import backend_for
+
+    return backend_for(session, merchant, now=now)
+
+
+def _say(merchant: m.Merchant, key: str, **values: Any) -> str:
+    settings = merchant.settings or {}
+    brand = settings.get("brand_name") or merchant.name
+    return render(key, settings.get("responses") or {}, brand=brand, **values)
+
+
+def _summary(merchant: m.Merchant, summary: str | None, action: str, tracking: str) -> Rendered:
+    if summary:
+        return Rendered(render("utter_slow_change_given_summary", summary=summary))
+    try:
+        what = _say(merchant, f"label_{action}")
+    except MissingTemplate:
+        what = action.replace("_", " ")
+    return Rendered(_say(merchant, "utter_slow_change_summary", tracking=tracking, what=what))
+
+
+@job("finish_slow_change")
+def finish_slow_change(
+    runtime: Any,
+    *,
+    merchant_id: int,
+    tracking: str,
+    action: str,
+    params: dict[str, Any],
+    fee_accepted: bool,
+    key: str,
+    actor: str,
+    channel: str,
+    verified_by: str,
+    conversation_id: int | None = None,
+    summary: str | None = None,
+) -> str:
+    """Apply (once), record, queue the shopper's text; returns the result status. Carrier errors propagate
+    (nothing recorded, nothing texted) so the job runner can try again with the same key."""
+    from backend.changes import apply_change
+
+    clock = getattr(getattr(runtime, "engine", None), "clock", None)
+    now = clock() if clock else datetime.now(UTC)
+    with transaction(runtime.sessions) as session:
+        merchant = session.get(m.Merchant, merchant_id)
+        if merchant is None:
+            log.error("finish_slow_change: merchant %s is gone", merchant_id)
+            return "skipped"
+        change = DeliveryAction(ActionKind(action), dict(params or {}), fee_accepted=bool(fee_accepted))
+        context = ChangeContext(actor=actor, channel=channel, verified_by=verified_by)
+        result = apply_change(session, _backend(runtime, session, merchant, now), merchant, tracking, change,
+                              idempotency_key=key, context=context, now=now)
+        queued = _tell(session, merchant, result, conversation_id=conversation_id, key=key,
+                       summary=_summary(merchant, summary, action, tracking))
+    if queued:
+        try:
+            runtime.enqueue("send_outbox")
+        except Exception:  # the message is safely queued; the periodic sender will pick it up
+            log.warning("couldn't nudge send_outbox after a slow change", exc_info=True)
+    return result.status.value
+
+
+def _tell(session: Any, merchant: m.Merchant, result: ActionResult, *, conversation_id: int | None, key: str,
+          summary: Rendered) -> bool:
+    conv = session.get(m.Conversation, conversation_id) if conversation_id else None
+    if conv is None:
+        log.warning("finish_slow_change: no conversation to tell about change %s", key)
+        return False
+    if result.status is ResultStatus.ACCEPTED:
+        body = _say(merchant, "utter_change_confirmed_later", summary=summary, reference=result.reference or "")
+    elif result.status is ResultStatus.REJECTED:
+        body = _say(merchant, "utter_change_rejected_later", reason=result.reason or "")
+    else:
+        body = _say(merchant, "utter_change_pending", summary=summary)
+    try:
+        msg = queue_message(session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
+                            conversation_id=conv.id, dedupe_key=f"slow-change:{key}")
+    except OptedOut:
+        log.info("finish_slow_change: %s opted out; change %s recorded, not texted", conv.address, key)
+        return False
+    return msg is not None
