@@ -29,6 +29,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     from bot import pages
 
     app.register_blueprint(pages.bp)
+
+    from bot.api import bp as api_bp
+    from bot.api import pod_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pod_bp)
     _register_errors(app)
     return app
 

@@ -276,6 +276,9 @@ _chat_started = datetime.now(UTC)
 
 def _register_optional() -> None:
     """Command groups that live beside their subsystems."""
+    from bot.apikeys import apikey_cli
+
+    main.add_command(apikey_cli)
     try:
         from bot.cli_nlu import bench_clinc, bench_nlu, nlu
     except ImportError:  # pragma: no cover - during bootstrap only
