@@ -23,7 +23,7 @@ from intents.entities import (
     tracking_number,
     zip_code,
 )
-from intents.entities._base import Candidate, resolve
+from intents.entities._base import Candidate, has_digit, resolve
 from intents.types import Entity
 
 __all__ = ["extract_entities"]
@@ -34,12 +34,12 @@ def extract_entities(text: str, context: ParseContext | None = None) -> list[Ent
     if not text or not text.strip():
         return []
     context = context or ParseContext()
-    has_digit = any(c.isdigit() for c in text)
+    digits = has_digit(text)
     cands: list[Candidate] = email.extract(text)
     cands += dates.extract(text, context)
     cands += time_window.extract(text, context)
     houses: list[Candidate] = []
-    if has_digit:
+    if digits:
         cands += tracking_number.extract(text, context)
         cands += order_number.extract(text, context)
         cands += phone_number.extract(text, context)

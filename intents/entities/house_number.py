@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, tokens
+from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, tokens, word_set
 
 _NUM = r"(?P<n>\d{1,4}[a-z]?)\b(?![:./]\d|\s*(?:am|pm)\b)"
 _NEIGHBOURISH = r"(?:next[\s-]*door|opposite|across|over\s+the\s+road|neighbou?rs?|upstairs|downstairs)"
@@ -41,7 +41,10 @@ _RULES = (
         re.compile(rf"\b(?P<kind>flat|apartment|apt\.?|unit|suite)\s*\#?\s*{_NUM}", re.I),
     ),
     _Rule(
-        frozenset({"at", "in"}),
+        word_set(
+            "neighbour neighbours neighbor neighbors next nextdoor opposite lady man guy bloke chap people"
+            " family couple mrs mr ms miss dr"
+        ),
         re.compile(
             rf"\b(?:neighbou?rs?|next\s*door|opposite|lady|man|guy|bloke|chap|people|family|couple"
             rf"|(?:mrs?|ms|miss|dr)\.?\s+[a-z]+)\s+(?:at|in|@)\s+{_NUM}",

@@ -4,6 +4,10 @@
 ``value`` is the description as typed, minus a leading "the/my/our" and extra spaces. A house number
 right next to it ("#14 next door", "neighbour at 16") stays its own ``house_number`` entity and is
 linked here via ``resolved["house_number"]`` plus a combined ``resolved["description"]`` for the note.
+
+Speed: most descriptions hang off a key noun (neighbour, lady, door...). Rather than trying a large
+case-insensitive regex at every character, the words are scanned once, and only around a key noun
+are the determiner/adjectives to its left and the locator to its right matched.
 """
 
 from __future__ import annotations
@@ -12,16 +16,17 @@ import re
 
 from intents.entities._base import Candidate, cand, tokens, word_set
 
-_DET = r"(?:(?:the|my|our|your|a|an)\s+)"
+_NEIGHBOUR_WORDS = word_set("neighbour neighbours neighbor neighbors")
+_PEOPLE_WORDS = word_set(
+    "man men lady ladies woman women guy guys bloke chap fella gentleman gent girl boy people person family"
+    " couple folk folks student students landlord landlady caretaker shop cafe café pub"
+)
+_BUILDING_WORDS = word_set("house door flat cottage bungalow building one place unit apartment")
 _ADJ = (
-    r"(?:(?:old|elderly|young|nice|lovely|retired|blue|red|green|black|white|yellow|grey|gray|brown|purple"
+    r"(?:\b(?:old|elderly|young|nice|lovely|retired|blue|red|green|black|white|yellow|grey|gray|brown|purple"
     r"|big|small|corner|end|other|first|second|next[\s-]*door)\s+){0,2}"
 )
-_PEOPLE = (
-    r"(?:man|men|lady|ladies|woman|women|guy|guys|bloke|chap|fella|gentleman|gent|girl|boy|people|person"
-    r"|family|couple|folks?|students?|landlord|landlady|caretaker|shop|cafe|café|pub|neighbou?rs?)"
-)
-_BUILDING = r"(?:house|door|flat|cottage|bungalow|building|one|place|unit|apartment)"
+_LEFT = re.compile(rf"(?:\b(?:the|my|our|your|a|an)\s+)?{_ADJ}$", re.IGNORECASE)
 _LOCATOR = (
     r"(?:next[\s-]*door|opposite|across\s+the\s+(?:road|street|way|hall|landing|corridor)|over\s+the\s+road"
     r"|upstairs|downstairs|below|above|on\s+the\s+(?:left|right|corner)|either\s+side"
@@ -30,29 +35,32 @@ _LOCATOR = (
 )
 # A capitalised name ("Dave next door", "my neighbour Sue"), not a capitalised sentence word.
 _NAME = (
-    r"(?-i:(?!(?:Please|Pls|Thanks|Leave|Try|Or|And|If|Is|At|The|Can|Could|Will|Just|Ok|Okay|Yes|No|Hi)\b)"
-    r"[A-Z][a-z]+)"
+    r"(?-i:(?=[A-Z])(?!(?:Please|Pls|Thanks|Leave|Try|Or|And|If|Is|At|The|Can|Could|Will|Just|Ok|Okay|Yes|No"
+    r"|Hi)\b)[A-Z][a-z]+)"
 )
 # "... at 16" / "... at number 16" (not "at 9am", "at 10:30"); the number itself is a house_number.
 _AT_HOUSE = r"(?=\s+(?:at|in|@)\s+(?:(?:number|no\.?)\s*)?\d{1,4}[a-z]?\b(?![:.]\d|\s*[ap]\.?m\b))"
-_PATTERN = re.compile(
-    rf"\b{_DET}?{_ADJ}neighbou?rs?(?:\s+{_LOCATOR}|\s+{_NAME})?\b"
-    rf"|\b{_DET}?{_ADJ}{_PEOPLE}{_AT_HOUSE}"
-    rf"|{_NAME}(?=\s+at\s+(?:number|no\.?)\s*\d)|(?:(?<=\bto\s)|(?<=\bwith\s)){_NAME}{_AT_HOUSE}"
-    rf"|\b{_DET}?{_ADJ}(?:{_PEOPLE}|{_BUILDING})\s+{_LOCATOR}\b"
-    rf"|\b(?:{_NAME}\s+)?(?:next[\s-]*door|(?:a\s+)?(?:couple\s+of|\d|two|three)\s+doors?\s+(?:down|up|along))\b"
-    rf"|\b(?:mrs?|ms|miss)\.?\s+[a-z]+\b|\bdr\.?\s+{_NAME}\b",
-    re.IGNORECASE,
-)
+_AFTER_NEIGHBOUR = re.compile(rf"(?:\s+{_LOCATOR}\b|\s+{_NAME}\b)?", re.IGNORECASE)
+_AFTER_KEY = re.compile(rf"\s+{_LOCATOR}\b", re.IGNORECASE)
+_AT_HOUSE_AFTER = re.compile(_AT_HOUSE, re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+")
+
+# Shapes without a key noun, each with the words that must be present for it to run.
+_OTHER = (
+    (word_set("next nextdoor doors"), re.compile(
+        rf"\b(?:{_NAME}\s+)?(?:next[\s-]*door|(?:a\s+)?(?:couple\s+of|\d|two|three)\s+doors?\s+(?:down|up|along))\b",
+        re.IGNORECASE)),
+    (word_set("mrs mr ms miss dr"), re.compile(
+        rf"\b(?:mrs?|ms|miss)\.?\s+[a-z]+\b|\bdr\.?\s+{_NAME}\b", re.IGNORECASE)),
+    (word_set("at"), re.compile(
+        rf"{_NAME}(?=\s+at\s+(?:number|no\.?)\s*\d)|(?:(?<=\bto\s)|(?<=\bwith\s)){_NAME}{_AT_HOUSE}",
+        re.IGNORECASE)),
+)  # fmt: skip
 _LINK_AFTER = re.compile(
     r"\s*,?\s*(?:at|in|@)?\s*(?:(?:house\s+)?(?:number|no\.?|num)|flat|apartment|apt\.?)?\s*$", re.IGNORECASE
 )
 _LINK_BEFORE = re.compile(r"^\s*,?\s*$")
-# Every match needs one of these words (a neighbour noun, a locator or a title): a cheap pre-check.
-_GATE = word_set(
-    "neighbour neighbours neighbor neighbors next nextdoor opposite across over upstairs downstairs below above"
-    " left right corner either door doors car gate fence van mrs mr ms miss dr at"
-)
+_GATE = _NEIGHBOUR_WORDS | _PEOPLE_WORDS | _BUILDING_WORDS | word_set("next nextdoor doors mrs mr ms miss dr at")
 
 
 def _clean(raw: str) -> str:
@@ -61,12 +69,37 @@ def _clean(raw: str) -> str:
     return re.sub(r"next[\s-]*door", "next door", value, flags=re.IGNORECASE)
 
 
+def _spans(text: str, toks: frozenset[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for w in _WORD.finditer(text):
+        word = w.group().lower()
+        if word in _NEIGHBOUR_WORDS:
+            right = _AFTER_NEIGHBOUR.match(text, w.end())
+            end = right.end() if right else w.end()
+        elif word in _PEOPLE_WORDS or word in _BUILDING_WORDS:
+            right = _AFTER_KEY.match(text, w.end())
+            if right:
+                end = right.end()
+            elif word in _PEOPLE_WORDS and _AT_HOUSE_AFTER.match(text, w.end()):
+                end = w.end()
+            else:
+                continue
+        else:
+            continue
+        left = _LEFT.search(text, max(0, w.start() - 40), w.start())
+        spans.append((left.start() if left else w.start(), end))
+    for gate, pattern in _OTHER:
+        if not gate.isdisjoint(toks):
+            spans.extend(m.span() for m in pattern.finditer(text))
+    return spans
+
+
 def extract(text: str, houses: list[Candidate]) -> list[Candidate]:
+    toks = tokens(text)
+    if _GATE.isdisjoint(toks):
+        return []
     out: list[Candidate] = []
-    if _GATE.isdisjoint(tokens(text)):
-        return out
-    for m in _PATTERN.finditer(text):
-        start, end = m.start(), m.end()
+    for start, end in _spans(text, toks):
         resolved: dict[str, str] = {}
         house = _linked_house(text, start, end, houses)
         if house is not None:

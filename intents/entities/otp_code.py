@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from intents.entities._base import Candidate, cand
+from intents.entities._base import Candidate, cand, has_digit
 
 _CODE_WORD = r"(?:one[\s-]?time\s+(?:pass)?code|verification\s+code|security\s+code|passcode|code|otp|pin)"
 _DIGITS = r"(?P<d>\d{1,8}(?:[ -]\d{1,8}){0,3})"
@@ -38,7 +38,7 @@ def _digits(raw: str) -> str | None:
 
 
 def extract(text: str) -> list[Candidate]:
-    if not any(c.isdigit() for c in text):
+    if not has_digit(text):
         return []
     out: list[Candidate] = []
     for m in _CUE_FIRST.finditer(text):

@@ -27,8 +27,8 @@ _PLACES = (
     r"(?:box|cupboard)|lobby|security|doorman|porter|caretaker|gatehouse|log\s+store|coal\s+bunker|summer\s*house"
     r"|patio|hedge|plant\s+pot|under\s+the\s+stairs|utility\s+room|leasing\s+office|front\s+office|barn|bench"
     r"|stoop|decking|log\s+pile|water\s+butt|side\s+passage|building\s+manager|package\s+room|parcel\s+room)"
-    r"(?!\s+(?:guard|guards|code|codes|number|question|team|block))"
 )
+_NOT_PLACE_AFTER = r"(?!\s+(?:guard|guards|code|codes|number|question|team|block))"  # "security guard"
 _DET = r"(?:(?:the|my|our|a|an)\s+)?"
 _OBJECT = (
     r"(?:\s+(?:it|them|this|that|these|everything|(?:the|my|our)\s+(?:parcels?|packages?|box|order|delivery)"
@@ -40,11 +40,12 @@ _VERB = (
     + r"(?:\s+(?:off|over|in\s+there))?\s+"
 )
 _CUE_PHRASE = re.compile(
-    _VERB + rf"(?P<phrase>{_SPATIAL}\s+[^.,;!?\n]+|(?:with|to)\s+{_DET}{_PLACES}\b[^.,;!?\n]*)", re.IGNORECASE
+    _VERB + rf"(?P<phrase>{_SPATIAL}\s+[^.,;!?\n]+|(?:with|to)\s+{_DET}{_PLACES}{_NOT_PLACE_AFTER}\b[^.,;!?\n]*)",
+    re.IGNORECASE,
 )
 _STANDALONE = re.compile(
     rf"\b(?:(?:{_SPATIAL}|with|to)\s+)?{_DET}(?:(?:front|back|side|wooden|blue|green|black|grey|red|big|small"
-    rf"|little|old)\s+){{0,2}}{_PLACES}\b|\b(?:round|around)\s+the\s+(?:back|side)\b",
+    rf"|little|old)\s+){{0,2}}{_PLACES}{_NOT_PLACE_AFTER}\b|\b(?:round|around)\s+the\s+(?:back|side)\b",
     re.IGNORECASE,
 )
 _STOP = re.compile(
