@@ -84,6 +84,9 @@ def _is_topic_switch(turn: Turn, open_flow: str) -> bool:
         return False
     if REGISTRY[intent].name == open_flow or intent in {"greet", "thank_you"}:
         return False
+    if open_flow == "clarify":
+        # "Did you mean A or B?" is answered by naming A or B; its step also starts any other clear request.
+        return False
     # A free-text question ("what should the note say?") takes almost anything as its answer.
     needed = 0.85 if turn.state.get("free_text") else SWITCH_CONFIDENCE
     return confidence >= needed
