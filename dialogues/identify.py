@@ -130,9 +130,22 @@ def _failed_recently(turn: Turn) -> int:
     )
 
 
+def _bare_reference(turn: Turn) -> list[Shipment] | None:
+    """We asked for a number, so a bare "its 55821" or "pb100000001gb" is an answer even without cue words."""
+    for token in re.findall(r"#?[A-Za-z0-9-]{5,24}", turn.text):
+        token = token.lstrip("#")
+        if not any(ch.isdigit() for ch in token):
+            continue
+        found = turn.backend.find_shipments(tracking_number=token) or turn.backend.find_shipments(order_number=token)
+        return found
+    return None
+
+
 @flow.step("number")
 def number(turn: Turn) -> None:
     named = _named_in_message(turn)
+    if named is None:
+        named = _bare_reference(turn)
     if named is None:
         turn.reask("utter_need_tracking_number")
         return
