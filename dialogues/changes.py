@@ -20,7 +20,7 @@ from typing import Any
 from backend.protocol import BackendError
 from backend.types import ActionKind, ActionOption, ActionResult, ChangeContext, DeliveryAction, ResultStatus, Shipment
 from bot.templates import Rendered
-from dialogues.base import Flow, Turn, register
+from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.verification import require_code
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,8 @@ def unavailable(turn: Turn, option: ActionOption | None) -> None:
 
 
 def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Rendered,
-            option: ActionOption | None = None) -> None:
+            option: ActionOption | None = None, *, then: str | None = None) -> None:
+    """`then`: a step of the calling journey to run once the change is accepted (e.g. "for future parcels too?")."""
     option = option or option_for(turn, shipment, action.kind)
     if option is None or not option.available:
         unavailable(turn, option)
@@ -56,6 +57,7 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
         summary=str(summary),
         fee=str(option.fee) if option.fee else None,
         currency=option.currency,
+        after_change={"flow": turn.flow_name, "step": then} if then else None,
     )
     turn.flow_name = flow.name
     if option.fee:
@@ -101,10 +103,23 @@ def apply(turn: Turn) -> None:
         turn.say("utter_change_in_progress")
     elif result.status is ResultStatus.ACCEPTED:
         turn.say("utter_change_done", summary=summary, reference=result.reference or "")
+        _continue_caller(turn, slots)
     elif result.status is ResultStatus.PENDING:
         turn.say("utter_change_pending", summary=summary)
     else:
         turn.say("utter_change_rejected", reason=result.reason or "")
+
+
+def _continue_caller(turn: Turn, slots: dict[str, Any]) -> None:
+    """Hand back to the journey that proposed the change, with its own slots, if it asked for that."""
+    after = slots.get("after_change") or {}
+    caller = REGISTRY.get(after.get("flow") or "")
+    if caller is None or not caller.has_step(after.get("step") or ""):
+        return
+    mine = {"pending_action", "change_key", "summary", "fee", "currency", "fee_accepted", "after_change", "verify"}
+    turn._set_state({**turn.state, "flow": caller.name, "step": None})
+    turn.remember(**{k: v for k, v in slots.items() if k not in mine})
+    caller.run_step(turn, after["step"])
 
 
 def _apply_with_deadline(turn: Turn, tracking: str, action: DeliveryAction, key: str,
