@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from dialogues import one_tap
 from dialogues.base import REGISTRY, Turn
 from intents.types import OUT_OF_SCOPE
 
@@ -66,6 +67,8 @@ def respond(turn: Turn) -> None:
         else:
             _park(turn)
 
+    if one_tap.maybe_take_offer(turn):
+        return
     if turn.nlu.clarify and "clarify" in REGISTRY:
         REGISTRY["clarify"].run_start(turn)
         return
