@@ -169,3 +169,18 @@ def test_a_concurrent_worker_that_recorded_first_wins(session, merchant, engine)
     result = apply_change(session, backend, merchant, "PB1GB", NOTE, idempotency_key="race", context=CTX)
     assert result.reference == "OTHER-1"
     assert count(session, m.DeliveryChange) == 1 and count(session, m.AuditEntry) == 0
+
+
+def test_params_given_as_domain_objects_are_stored_as_json(session, merchant, make_row):
+    from backend_testkit import option
+
+    row = make_row()
+    window = option(row, merchant, ActionKind.RESCHEDULE).windows[0]
+    action = DeliveryAction(ActionKind.RESCHEDULE, {"window": window})
+    backend = ReferenceBackend(session, merchant, now=NOW)
+    assert apply_change(session, backend, merchant, row.tracking_number, action, idempotency_key="w",
+                        context=CTX).accepted
+    session.commit()
+    session.expire_all()
+    stored = session.scalar(select(m.DeliveryChange.params))
+    assert stored == {"window": {"start": window.start.isoformat(), "end": window.end.isoformat()}}
