@@ -18,7 +18,10 @@ def api_key(runtime, demo) -> str:  # noqa: ANN001
     from bot.apikeys import create_key
 
     with transaction(runtime.sessions) as session:
-        key, _ = create_key(session, session.merge(demo))
+        merchant = session.merge(demo)
+        # Texts go at once whatever the hour the suite runs; quiet hours have their own tests.
+        merchant.settings = {**(merchant.settings or {}), "quiet_hours": None}
+        key, _ = create_key(session, merchant)
     return key
 
 
