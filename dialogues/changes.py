@@ -11,6 +11,7 @@ A journey (neighbour, safe place, reschedule...) works out *what* the shopper wa
 
 from __future__ import annotations
 
+import copy
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -127,38 +128,45 @@ def _apply_with_deadline(turn: Turn, tracking: str, action: DeliveryAction, key:
     """Apply now; a remote carrier slower than settings.slow_backend_seconds finishes in the background.
 
     The reference backend shares the turn's transaction (so change + audit commit together) and is never
-    slow. A remote backend is called from a worker thread; if it misses the deadline the shopper hears
-    "on it" and the job records the result and texts the confirmation (same idempotency key, so a retry
-    of this webhook can never apply it twice).
+    slow. A remote backend's HTTP call runs on a worker thread that touches no database; if it answers in
+    time, its answer is recorded in this turn's transaction. If not, the shopper hears "on it" and the job
+    `finish_slow_change` repeats the call with the same idempotency key (the carrier answers it once),
+    records it and texts the confirmation. A retried webhook can never apply it twice.
     """
     from backend.changes import apply_change
 
-    def call() -> ActionResult:
-        return apply_change(turn.session, turn.backend, turn.merchant, tracking, action,
-                            idempotency_key=key, context=context)
-
-    if not getattr(turn.backend, "is_remote", False):
-        return _guard(call)
-    future = _slow_calls.submit(turn.backend.apply_action, tracking, action, idempotency_key=key, context=context)
+    backend = turn.backend
+    if getattr(backend, "is_remote", False) or hasattr(backend, "pending_sink"):
+        remote = copy.copy(backend)
+        remote.pending_sink = None  # apply_change keeps failed writes itself, in the turn's own session
+        future = _slow_calls.submit(remote.apply_action, tracking, action, idempotency_key=key, context=context)
+        try:
+            outcome: ActionResult | BackendError = future.result(timeout=turn.settings.slow_backend_seconds)
+        except FutureTimeout:
+            turn.enqueue("finish_slow_change", merchant_id=turn.merchant.id, tracking=tracking,
+                         action=action.kind.value, params=action.params, fee_accepted=action.fee_accepted,
+                         key=key, actor=context.actor, channel=context.channel, verified_by=context.verified_by,
+                         conversation_id=turn.conversation.id)
+            return None
+        except BackendError as exc:
+            outcome = exc
+        backend = _Answered(backend, outcome)
     try:
-        result = future.result(timeout=turn.settings.slow_backend_seconds)
-    except FutureTimeout:
-        turn.enqueue("finish_slow_change", merchant_id=turn.merchant.id, tracking=tracking,
-                     action=action.kind.value, params=action.params, fee_accepted=action.fee_accepted,
-                     key=key, actor=context.actor, channel=context.channel, verified_by=context.verified_by,
-                     conversation_id=turn.conversation.id)
-        return None
-    except BackendError as exc:
-        return ActionResult(ResultStatus.PENDING, reason=str(exc))
-    from backend.changes import record_result
-
-    record_result(turn.session, turn.merchant, tracking, action, idempotency_key=key, context=context, result=result)
-    return result
-
-
-def _guard(call: Any) -> ActionResult:
-    try:
-        return call()
+        return apply_change(turn.session, backend, turn.merchant, tracking, action,
+                            idempotency_key=key, context=context, now=turn.now)
     except BackendError as exc:
         log.warning("backend error applying a change: %s", exc)
         return ActionResult(ResultStatus.PENDING, reason=str(exc))
+
+
+class _Answered:
+    """A backend whose apply_action has already been answered (on the worker thread)."""
+
+    def __init__(self, backend: Any, outcome: ActionResult | BackendError) -> None:
+        self.name = backend.name
+        self._outcome = outcome
+
+    def apply_action(self, *_args: Any, **_kwargs: Any) -> ActionResult:
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        return self._outcome
