@@ -26,9 +26,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.register_blueprint(sms_bp)
     app.register_blueprint(rest_bp)
 
-    from bot import pages
+    from bot import demo_page, pages
 
     app.register_blueprint(pages.bp)
+    app.register_blueprint(demo_page.bp)
 
     from bot.api import bp as api_bp
     from bot.api import pod_bp

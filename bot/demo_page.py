@@ -1,0 +1,56 @@
+"""The demo page: a web chat on the Rasa-style REST channel beside the sandbox outbox.
+
+It shows texts that were never really sent (one-time codes included), so it only exists while the
+sandbox sender is in use (no Twilio account configured) and only answers requests from this machine.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from sqlalchemy import select
+
+from backend import models as m
+from bot.demo import DEMO_PARCELS
+
+bp = Blueprint("demo_page", __name__, template_folder="templates_html", static_folder="static",
+               static_url_path="/static")
+
+
+def _allowed() -> bool:
+    runtime = current_app.extensions["parcelbot"]
+    if runtime.settings.twilio_sending_enabled:
+        return False
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
+@bp.before_request
+def only_local_sandbox() -> None:
+    if request.endpoint == "demo_page.static":
+        return
+    if not _allowed():
+        abort(404)
+
+
+@bp.get("/demo")
+def page():  # noqa: ANN201
+    return render_template("demo.html", parcels=DEMO_PARCELS)
+
+
+@bp.get("/demo/outbox")
+def outbox():  # noqa: ANN201
+    runtime = current_app.extensions["parcelbot"]
+    with runtime.sessions() as session:
+        rows = session.scalars(
+            select(m.Message).where(m.Message.direction == "out", m.Message.status != "reply")
+            .order_by(m.Message.id.desc()).limit(50)
+        )
+        return jsonify([
+            {"to": r.recipient, "channel": r.channel, "body": r.body, "media_urls": r.media_urls or [],
+             "status": r.status, "created_at": r.created_at.isoformat()}
+            for r in rows
+        ])
