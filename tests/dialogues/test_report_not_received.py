@@ -1,0 +1,43 @@
+"""Missing parcels: the proof comes first, the claim only when it's still missing, once, with a person."""
+
+from __future__ import annotations
+
+from aftersales_kit import DELIVERED, OWN_DELIVERED, audits, changes, conversation_of, talk, text_of
+
+
+def test_proof_first_then_one_claim_and_a_person(runtime, demo):
+    first = talk(runtime, OWN_DELIVERED, "it says delivered but its not here")
+    assert any(r.media_urls for r in first), "the photo comes with the first answer"
+    assert "Front porch" in text_of(first)
+    assert changes(runtime, "claim_not_received") == []
+    assert conversation_of(runtime, OWN_DELIVERED).handed_off_at is None
+
+    opened = text_of(talk(runtime, OWN_DELIVERED, "no"))
+    [claim] = changes(runtime, "claim_not_received")
+    assert claim.reference and claim.reference in opened
+    assert (claim.tracking_number, claim.status) == (DELIVERED, "pending")
+    assert conversation_of(runtime, OWN_DELIVERED).handed_off_at is not None
+    [entry] = audits(runtime, "claim_not_received")
+    assert entry.reference == claim.reference and entry.subject == DELIVERED
+
+
+def test_reporting_again_reuses_the_open_claim(runtime, demo):
+    talk(runtime, OWN_DELIVERED, "it says delivered but its not here")
+    talk(runtime, OWN_DELIVERED, "no")
+    talk(runtime, OWN_DELIVERED, "bot")  # back from the team to the assistant
+    again = text_of(talk(runtime, OWN_DELIVERED, "it says delivered but its not here"))
+    [claim] = changes(runtime, "claim_not_received")
+    assert "already have a claim" in again and claim.reference in again
+
+
+def test_found_it_opens_nothing(runtime, demo):
+    talk(runtime, OWN_DELIVERED, "it says delivered but its not here")
+    assert "glad" in text_of(talk(runtime, OWN_DELIVERED, "found it"))
+    assert changes(runtime, "claim_not_received") == []
+    assert conversation_of(runtime, OWN_DELIVERED).handed_off_at is None
+
+
+def test_a_parcel_not_yet_delivered_gets_its_status_not_a_claim(runtime, demo):
+    replies = talk(runtime, "+447700900123", "it says delivered but its not here")
+    assert "on its way" in text_of(replies) and not any(r.media_urls for r in replies)
+    assert changes(runtime, "claim_not_received") == []
