@@ -101,7 +101,7 @@ class _RuntimeHolder:
 
 
 def _register(app: Celery, holder: _RuntimeHolder, name: str, fn: Any) -> None:
-    @app.task(name=f"parcelbot.{name}")
+    @app.task(name=f"parcelbot.{name}", shared=False)  # each app its own runtime (tests build several)
     def run(**kwargs: Any) -> Any:
         return fn(holder.get(), **kwargs)
 

@@ -175,7 +175,7 @@ def _photo_urls(ctx: Context, row: m.Shipment) -> list[str]:
 
 def _delivered_body(ctx: Context, row: m.Shipment, photos: list[str]) -> str:
     pod = ctx.session.scalar(select(m.ProofOfDeliveryRecord).where(m.ProofOfDeliveryRecord.shipment_id == row.id))
-    place = ctx.render("utter_notify_delivered_place", place=pod.place) if pod and pod.place else ""
+    place = " " + ctx.render("utter_notify_delivered_place", place=pod.place) if pod and pod.place else ""
     photo = ctx.render("utter_notify_photo_line", url=photos[0]) if photos else ""
     return ctx.render("utter_notify_delivered", parcel=_parcel(row), place=Rendered(place), photo=Rendered(photo))
 

@@ -37,7 +37,7 @@ class TwilioSender:
         except TwilioRestException as exc:
             retry = exc.status >= 500 or exc.status == 429
             raise SendError(f"Twilio answered {exc.status} (code {exc.code}): {exc.msg}", retry=retry) from exc
-        except (requests.RequestException, TwilioException) as exc:
+        except (requests.RequestException, TwilioException, OSError) as exc:
             raise SendError(f"couldn't reach Twilio: {exc}", retry=True) from exc
         return SendResult("sent", sent.sid)
 

@@ -7,6 +7,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from PIL import Image
 
 _ids = itertools.count(1)
@@ -66,3 +67,27 @@ def noisy_png(min_bytes: int) -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG", compress_level=0)
     return out.getvalue()
+
+
+# -- fixtures (imported by tests/api/conftest.py and by the notification and outbox tests) -----------------
+@pytest.fixture
+def interpreter():  # noqa: ANN201 - overrides the trained model: these tests never parse text
+    return NoNLU()
+
+
+@pytest.fixture
+def api_key(runtime, demo) -> str:  # noqa: ANN001
+    from backend.db import transaction
+    from bot.apikeys import create_key
+
+    with transaction(runtime.sessions) as session:
+        merchant = session.merge(demo)
+        # Texts go at once whatever the hour the suite runs; quiet hours have their own tests.
+        merchant.settings = {**(merchant.settings or {}), "quiet_hours": None}
+        key, _ = create_key(session, merchant)
+    return key
+
+
+@pytest.fixture
+def auth(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"}
