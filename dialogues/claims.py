@@ -3,6 +3,7 @@
 A claim isn't a carrier change, so no backend is called: it is a delivery-change row with status
 "pending" (the team's to settle) plus an audit entry, under an idempotency key chosen when the shopper
 was asked, so a retried webhook or a second "still not here" never opens a second claim.
+Also here: which of a shopper's parcels an after-delivery journey (photo, claim, return) is about.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend import models as m
-from backend.types import Shipment
+from backend.types import Shipment, ShipmentStatus
 from dialogues.base import Turn
 
 NOT_RECEIVED = "claim_not_received"
@@ -75,3 +76,15 @@ def open_claim(turn: Turn, shipment: Shipment, *, kind: str, key: str, detail: d
     turn.audit(kind, "opened", subject=tracking, verification=verified_by, reference=reference,
                idempotency_key=key, **detail)
     return reference
+
+
+def prefer_delivered(turn: Turn) -> None:
+    """A shopper with several parcels of which one is delivered means that one (it's the only one a photo,
+    a claim or a return can be about), so don't ask which. Only for the sender's own parcels, and only when
+    the message names none."""
+    if turn.slots.get("tracking_number") or turn.nlu.entity("tracking_number") or turn.nlu.entity("order_number"):
+        return
+    own = turn.sender_shipments()
+    delivered = [s for s in own if s.status is ShipmentStatus.DELIVERED]
+    if len(own) > 1 and len(delivered) == 1:
+        turn.remember(tracking_number=delivered[0].tracking_number)

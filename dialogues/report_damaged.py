@@ -20,7 +20,7 @@ from bot.templates import Rendered, render_lines
 from dialogues.answers import free_text, yes_or_no
 from dialogues.base import Flow, Turn, register
 from dialogues.choices import pick
-from dialogues.claims import DAMAGED, open_claim, open_claim_reference
+from dialogues.claims import DAMAGED, open_claim, open_claim_reference, prefer_delivered
 from dialogues.formatting import parcel_label
 from dialogues.handoff import hand_off
 from dialogues.identify import shipment_for
@@ -46,6 +46,7 @@ def start(turn: Turn) -> None:
     if item:
         turn.remember(item=free_text(item.value, 60))
     _keep_photos(turn, look_back=True)
+    prefer_delivered(turn)
     with_shipment(turn)
 
 

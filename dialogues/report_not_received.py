@@ -14,7 +14,7 @@ import uuid
 from backend.types import Shipment, ShipmentStatus
 from dialogues.answers import yes_or_no
 from dialogues.base import Flow, Turn, register
-from dialogues.claims import NOT_RECEIVED, open_claim, open_claim_reference
+from dialogues.claims import NOT_RECEIVED, open_claim, open_claim_reference, prefer_delivered
 from dialogues.formatting import parcel_label
 from dialogues.handoff import hand_off
 from dialogues.identify import shipment_for
@@ -32,6 +32,7 @@ _MISSING = re.compile(
 
 @flow.start
 def start(turn: Turn) -> None:
+    prefer_delivered(turn)
     with_shipment(turn)
 
 

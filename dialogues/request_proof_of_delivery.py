@@ -11,6 +11,7 @@ from __future__ import annotations
 from backend.types import ProofOfDelivery, Shipment, ShipmentStatus
 from bot.templates import Rendered
 from dialogues.base import Flow, Turn, register
+from dialogues.claims import prefer_delivered
 from dialogues.formatting import moment_label, parcel_label
 from dialogues.identify import shipment_for
 from dialogues.where_is_my_order import tell_status
@@ -21,6 +22,7 @@ MAX_PHOTOS = 3
 
 @flow.start
 def start(turn: Turn) -> None:
+    prefer_delivered(turn)
     with_shipment(turn)
 
 

@@ -18,6 +18,7 @@ from bot.templates import Rendered, render_lines
 from dialogues.answers import free_text, pick_many, yes_or_no
 from dialogues.base import Flow, Turn, register
 from dialogues.choices import pick
+from dialogues.claims import prefer_delivered
 from dialogues.formatting import parcel_label
 from dialogues.identify import shipment_for
 from dialogues.verification import require_code
@@ -43,6 +44,7 @@ def start(turn: Turn) -> None:
         turn.remember(item_hint=free_text(item.value, 60))
     if reason:
         turn.remember(reason=free_text(reason.value, MAX_REASON))
+    prefer_delivered(turn)
     with_shipment(turn)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from aftersales_kit import DELIVERED, OWN_DELIVERED, STRANGER, edit_pod, talk, text_of
+from aftersales_kit import DELIVERED, OWN_DELIVERED, STRANGER, edit_pod, edit_shipment, talk, text_of
 
 from bot.links import PHOTO_MAX_AGE, InvalidLink, LinkSigner
 from tests.conftest import PUBLIC_URL
@@ -54,3 +54,9 @@ def test_a_stranger_sees_nothing_until_the_postcode_matches(runtime, demo):
 
 def test_photo_keyword_alone_reaches_the_journey(runtime, demo):
     assert len(_photo_urls(talk(runtime, OWN_DELIVERED, "PHOTO"))) == 1
+
+
+def test_of_several_parcels_the_delivered_one_is_meant(runtime, demo):
+    edit_shipment(runtime, "PB100000005GB", status="delivered")
+    text = text_of(talk(runtime, "+447700900654", "proof of delivery"))
+    assert "Which one" not in text and "PB100000005GB" in text

@@ -90,7 +90,6 @@ def slow_runtime(env, interpreter):  # noqa: ANN001, ANN201
     def remote_carrier(session, merchant, now):  # noqa: ANN001, ANN202
         backend = HttpBackend(BASE, "carrier-secret", merchant_slug=merchant.slug,
                               supported_actions=[ActionKind.ADD_DELIVERY_NOTE])
-        backend.is_remote = True  # a network carrier: dialogues/changes.py gives it the deadline
         return backend
 
     rt.engine = Engine(settings, rt.sessions, ForcedIntent(interpreter, {ASK: {"intent": "test_slow_note"}}),
