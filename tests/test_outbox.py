@@ -16,7 +16,6 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
-from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
