@@ -1,0 +1,109 @@
+"""Send it to a pickup point: the nearest ones to the delivery address, numbered, with opening hours; pick one.
+
+The list is the carrier's (ActionOption.pickup_points, nearest first). The shopper picks by number or by
+name ("2", "the locker", "Piccadilly"), then the change goes through the usual confirm-and-code path.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from backend.types import ActionKind, DeliveryAction, PickupPoint
+from bot.templates import render_lines
+from dialogues.base import Flow, Turn, register
+from dialogues.changes import option_for, propose
+from dialogues.failed_attempt import adopt_parked_menu, pick_listed, refuse_with_alternatives
+from dialogues.formatting import parcel_label
+from dialogues.identify import shipment_for
+
+flow = register(Flow("deliver_to_pickup_point"))
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SEGMENT = re.compile(
+    r"(?P<days>every\s*day|daily|7\s*days|(?P<d1>mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+    r"(?:\s*(?:-|–|to)\s*(?P<d2>mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)?)"
+    r"\s*:?\s*(?P<open>\d{1,2}(?:[:.]\d{2})?)\s*(?:-|–|to)\s*(?P<close>\d{1,2}(?:[:.]\d{2})?)",
+    re.IGNORECASE,
+)
+
+
+def _minutes(clock: str) -> int:
+    hours, _, minutes = clock.replace(".", ":").partition(":")
+    return int(hours) * 60 + int(minutes or 0)
+
+
+def open_now(hours: str, local: datetime) -> bool | None:
+    """Is a point with these opening hours ("Mon-Sat 07:00-22:00, Sun 09:00-18:00") open at `local`?
+
+    None when the hours can't be read: the caller must not claim a point is open on a guess.
+    """
+    segments = list(_SEGMENT.finditer(hours or ""))
+    if not segments:
+        return None
+    weekday, now = local.weekday(), local.hour * 60 + local.minute
+    for seg in segments:
+        if seg.group("d1"):
+            first = _DAY_NAMES.index(seg.group("d1").lower())
+            last = _DAY_NAMES.index(seg.group("d2").lower()) if seg.group("d2") else first
+            days = {(first + i) % 7 for i in range((last - first) % 7 + 1)}
+        else:
+            days = set(range(7))
+        if weekday in days and _minutes(seg.group("open")) <= now < _minutes(seg.group("close")):
+            return True
+    return False
+
+
+def _as_slot(point: PickupPoint) -> dict:
+    return {"id": point.id, "name": point.name, "address": point.address, "hours": point.opening_hours,
+            "km": point.distance_km}
+
+
+@flow.start
+def start(turn: Turn) -> None:
+    adopt_parked_menu(turn)
+    with_shipment(turn)
+
+
+@flow.step("with_shipment")
+def with_shipment(turn: Turn) -> None:
+    shipment = shipment_for(turn, then="with_shipment")
+    if shipment is None:
+        return
+    option = option_for(turn, shipment, ActionKind.PICKUP_POINT)
+    if option is None or not option.available:
+        refuse_with_alternatives(turn, shipment, option, ActionKind.PICKUP_POINT)
+        return
+    if not option.pickup_points:
+        turn.finish()
+        turn.say("utter_pickup_none")
+        return
+    points = [_as_slot(p) for p in option.pickup_points]
+    turn.remember(points=points)
+    lines = [
+        turn.render("utter_pickup_option", n=i + 1, name=p["name"], address=p["address"], hours=p["hours"],
+                    distance=f"{p['km']:g} km" if p["km"] is not None else "")
+        for i, p in enumerate(points)
+    ]
+    turn.say("utter_pickup_list", options=render_lines(lines))
+    turn.ask("choose", "utter_pickup_prompt", parcel=parcel_label(shipment))
+
+
+@flow.step("choose")
+def choose(turn: Turn) -> None:
+    points = turn.slots.get("points") or []
+    index = pick_listed(turn.text, [f"{p['name']} {p['address']}" for p in points])
+    if index is None:
+        if turn.nlu.intent == "deny":
+            turn.finish()
+            turn.say("utter_change_not_made")
+            return
+        turn.reask()
+        return
+    shipment = shipment_for(turn, then="with_shipment")
+    if shipment is None:
+        return
+    point = points[index]
+    summary = turn.render("utter_pickup_summary", parcel=parcel_label(shipment), name=point["name"],
+                          address=point["address"])
+    propose(turn, shipment, DeliveryAction(ActionKind.PICKUP_POINT, {"pickup_point_id": point["id"]}), summary)
