@@ -43,9 +43,14 @@ def tell_status(turn: Turn, shipment: Shipment) -> None:
     }
     turn.say(f"utter_status_{shipment.status.value}", **values)
     turn.audit("view_status", "shown", subject=shipment.tracking_number)
-    if shipment.status is ShipmentStatus.FAILED_ATTEMPT:
-        turn.say("utter_failed_attempt_next_step")
     turn.finish()
+    if shipment.status is ShipmentStatus.FAILED_ATTEMPT:
+        if turn.state.get("parked"):  # a side-trip: going back to what they were doing comes first
+            turn.say("utter_failed_attempt_next_step")
+            return
+        from dialogues.failed_attempt import suggest_next_step
+
+        suggest_next_step(turn, shipment)  # the best next step for this shopper, as a YES/other question
 
 
 def _live_progress(turn: Turn, shipment: Shipment):  # noqa: ANN202 - Rendered | str
