@@ -29,6 +29,7 @@ CODE_MASK = "[code]"
 
 # -- cleaning free text for a driver -------------------------------------------------------------------
 _LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_TAG = re.compile(r"<[^<>]{0,40}>")
 _UNSAFE = re.compile(r"[<>{}`\\\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -38,8 +39,9 @@ def driver_text(raw: str) -> str:
     Callers check the length against their own limit and ask for something shorter rather than cut
     an instruction in half.
     """
-    text = _LINK.sub("", raw or "")
-    text = _UNSAFE.sub("", text)
+    text = _LINK.sub(" ", raw or "")
+    text = _TAG.sub(" ", text)
+    text = _UNSAFE.sub(" ", text)
     return " ".join(text.split()).strip(" ,;:-")
 
 
