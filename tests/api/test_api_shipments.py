@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
+from bot.secrets_box import seal
 from tests.api.support import new_tracking, shipment
 
 
@@ -117,18 +118,22 @@ def test_get_shows_events_instructions_redacted_and_changes(client, auth, runtim
     with transaction(runtime.sessions) as session:
         row = session.scalar(select(m.Shipment).where(m.Shipment.tracking_number == tracking))
         row.instructions = {"safe_place": "key safe by the door, code 4821", "gate_code": "1234#",
-                            "neighbour": "No. 14", "_applied": {"k": {"status": "accepted"}}}
+                            "access_code_enc": seal("test-secret-key", "4821"), "neighbour": "No. 14",
+                            "_applied": {"k": {"status": "accepted"}}}
         session.add(m.DeliveryChange(
             merchant_id=row.merchant_id, tracking_number=tracking, action="leave_in_safe_place",
-            params={"safe_place": "key safe by the door, code 4821"}, idempotency_key="idem-1", status="accepted",
+            params={"safe_place": "key safe by the door, code 4821",
+                    "access_code_enc": seal("test-secret-key", "4821")},
+            idempotency_key="idem-1", status="accepted",
             reference="RB-1A2B3C4D", channel="sms", verified_by="otp_sms", created_at=now, updated_at=now))
     data = client.get(f"/api/v1/shipments/{tracking.lower()}", headers=auth).get_json()
     assert data["instructions"] == {"safe_place": "key safe by the door, code [redacted]", "gate_code": "[redacted]",
-                                    "neighbour": "No. 14"}
+                                    "access_code_enc": "[redacted]", "neighbour": "No. 14"}
     [change] = data["changes"]
     assert change["action"] == "leave_in_safe_place" and change["channel"] == "sms"
     assert change["verified_by"] == "otp_sms" and change["reference"] == "RB-1A2B3C4D"
-    assert "4821" not in str(data)
+    assert change["params"]["access_code_enc"] == "[redacted]"
+    assert "4821" not in str(data) and "gAAAA" not in str(data)
     assert change["created_at"].startswith(now.date().isoformat())
 
 
