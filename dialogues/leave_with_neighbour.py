@@ -51,6 +51,11 @@ _ANSWER_LEAD = re.compile(
     r"parcel|my\s+parcel)?\s*(?:with|to|at)\s+|with\s+|to\s+)?",
     re.IGNORECASE,
 )
+_ANSWER_TAIL = re.compile(
+    r"(?:\s+(?:is|are|would\s+be|will\s+be)\s+(?:fine|ok|okay|good|great|best))?"
+    r"(?:[\s,]*(?:please|pls|plz|thanks|thank\s+you|thx|ta|cheers))*\W*$",
+    re.IGNORECASE,
+)
 _LOCATOR = re.compile(
     r"\b(?:opposite|next\s*door|across|over\s+the\s+road|upstairs|downstairs|below|above|left|right|corner"
     r"|doors?\s+(?:down|up|along)|lady|man|guy|family|couple|people|flat|house|number|no\.?|mrs?|ms|miss|dr)\b",
@@ -61,15 +66,31 @@ _NAME = re.compile(r"(?<![\w'])[A-Z][a-z]{2,}\b")
 
 def _plausible(desc: str) -> bool:
     """Does this read like a neighbour a driver could find? (A house number, a place, or a name.)"""
-    if not desc or len(desc.split()) > 10:
+    if not desc or len(desc.split()) > 25:
         return False
     if any(ch.isdigit() for ch in desc) or _LOCATOR.search(desc):
         return True
     return bool(_NAME.search(desc)) and bool(re.search(r"[aeiouy]", desc, re.IGNORECASE))
 
 
+def _answer_text(text: str) -> str:
+    """A reply to "which neighbour?" as the driver should read it: no "leave it with", no "please"."""
+    text = _ANSWER_LEAD.sub("", text.strip(), count=1)
+    text = _ANSWER_TAIL.sub("", text)
+    text = driver_text(re.sub(r"^(?:the|my|our)\s+", "", text, flags=re.IGNORECASE))
+    return f"number {text}" if re.fullmatch(r"\d{1,4}[a-z]?", text, re.IGNORECASE) else text
+
+
 def neighbour_from(turn: Turn, *, answer: bool = False) -> str | None:
-    """Which neighbour this message names, cleaned; None if it names none (or only "a neighbour")."""
+    """Which neighbour this message names, cleaned; None if it names none (or only "a neighbour").
+
+    An answer to "which neighbour?" is taken whole (all of it is for the driver); a request
+    ("leave it with number 22 if I'm out") only gives what it names.
+    """
+    if answer:
+        whole = _answer_text(turn.text)
+        if whole and not _GENERIC.match(whole) and _plausible(whole):
+            return whole
     entity = turn.nlu.entity("neighbour")
     if entity:
         described = (entity.resolved or {}).get("description") or entity.value
@@ -80,11 +101,9 @@ def neighbour_from(turn: Turn, *, answer: bool = False) -> str | None:
         kind = (house.resolved or {}).get("kind") or "house"
         return f"{'number' if kind == 'house' else kind} {house.value}"
     if answer:
-        candidate = _ANSWER_LEAD.sub("", turn.text.strip(), count=1)
-    else:
-        found = _WITH.search(turn.text)
-        candidate = found.group("who") if found else ""
-    candidate = driver_text(re.sub(r"^(?:the|my|our)\s+", "", candidate, flags=re.IGNORECASE))
+        return None
+    found = _WITH.search(turn.text)
+    candidate = driver_text(re.sub(r"^(?:the|my|our)\s+", "", found.group("who") if found else "", flags=re.I))
     if _GENERIC.match(candidate) or not _plausible(candidate):
         return None
     return candidate
