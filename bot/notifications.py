@@ -115,10 +115,11 @@ def _parcel(row: m.Shipment) -> str:
     return row.tracking_number
 
 
-def _window(ctx: Context, start: Any, end: Any, send_at: datetime) -> str:
+def _window(ctx: Context, start: Any, end: Any, send_at: datetime) -> tuple[int | None, str]:
+    """(days from the send day, "today 09:00–13:00"), or (None, "") when there is no window."""
     start_dt, end_dt = _parse_dt(start), _parse_dt(end)
     if start_dt is None or end_dt is None:
-        return ""
+        return None, ""
     a, b = start_dt.astimezone(ctx.tz), end_dt.astimezone(ctx.tz)
     days = (a.date() - send_at.astimezone(ctx.tz).date()).days
     if days == 0:
@@ -127,7 +128,7 @@ def _window(ctx: Context, start: Any, end: Any, send_at: datetime) -> str:
         day = ctx.render("utter_notify_day_tomorrow")
     else:
         day = a.strftime("%a %-d %b")
-    return f"{day} {a:%H:%M}–{b:%H:%M}"
+    return days, f"{day} {a:%H:%M}–{b:%H:%M}"
 
 
 def _parse_dt(value: Any) -> datetime | None:
@@ -191,12 +192,13 @@ def _body(ctx: Context, row: m.Shipment, kind: str, options: list[ActionKind], s
     }
     live = row.live or {}
     eta = live.get("eta") or {}
-    window = _window(ctx, eta.get("start") or row.eta_start, eta.get("end") or row.eta_end, send_at)
+    days, window = _window(ctx, eta.get("start") or row.eta_start, eta.get("end") or row.eta_end, send_at)
     if kind == "shipped":
         values["eta"] = Rendered(ctx.render("utter_notify_eta", window=window) if window else "")
         return ctx.render("utter_notify_shipped", **values)
     if kind == "out_for_delivery":
-        values["window"] = window or ctx.render("utter_notify_day_today")
+        # On the van means today: a planned window for another day is stale, so just say "today".
+        values["window"] = window if days == 0 else ctx.render("utter_notify_day_today")
         stop, total = live.get("stop"), live.get("stops_total")
         if isinstance(stop, int) and isinstance(total, int) and 0 < stop <= total:
             return ctx.render("utter_notify_out_for_delivery_stops", stop=stop, total=total, **values)

@@ -212,3 +212,11 @@ def test_notifications_can_be_switched_off_per_kind(client, auth, runtime, clock
     push(client, auth, tracking, "in_transit", DAYTIME - timedelta(minutes=5))
     push(client, auth, tracking, "exception", DAYTIME - timedelta(minutes=4))
     assert ["delayed" in msg.body for msg in outbox(runtime)] == [True]
+
+
+def test_out_for_delivery_says_today_not_a_stale_window(client, auth, runtime, clock):  # noqa: F811
+    body = shipment(eta={"start": "2026-11-20T09:00:00+00:00", "end": "2026-11-20T13:00:00+00:00"})
+    client.post("/api/v1/shipments", json=body, headers=auth)
+    push(client, auth, body["tracking_number"], "out_for_delivery", DAYTIME - timedelta(minutes=5))
+    [msg] = outbox(runtime)
+    assert "is out for delivery today." in msg.body and "09:00" not in msg.body
