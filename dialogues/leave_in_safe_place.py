@@ -35,17 +35,22 @@ _ANSWER_LEAD = re.compile(
     re.IGNORECASE,
 )
 
+_ANSWER_TAIL = re.compile(r"(?:[\s,]*(?:please|pls|plz|thanks|thank\s+you|thx|ta|cheers))*[\s.!]*$", re.IGNORECASE)
+
 
 def place_from(turn: Turn, *, answer: bool = False) -> str | None:
-    """Where to leave it, as the driver should read it; None if the message names no usable place."""
+    """Where to leave it, as the driver should read it; None if the message names no usable place.
+
+    An answer to "where?" is taken whole when it reads like a place ("under the mat by the back door");
+    a request only gives the place it names.
+    """
+    if answer:
+        text = driver_text(_ANSWER_TAIL.sub("", _ANSWER_LEAD.sub("", turn.text.strip(), count=1)))
+        if _SPATIAL_START.match(text) and not _GENERIC.match(text) and len(text.split()) <= 25:
+            return text
     entity = turn.nlu.entity("safe_place")
     if entity and not _GENERIC.match(entity.value):
         return driver_text(entity.value)
-    if not answer:
-        return None
-    text = driver_text(_ANSWER_LEAD.sub("", turn.text.strip(), count=1)).rstrip(" .!")
-    if _SPATIAL_START.match(text) and not _GENERIC.match(text) and len(text.split()) <= 15:
-        return text
     return None
 
 
