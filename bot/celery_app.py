@@ -18,26 +18,31 @@ from typing import Any
 
 from celery import Celery
 
-from bot.config import Settings
+from bot.config import REPO_ROOT, Settings
 from bot.jobs import JOBS
 
 log = logging.getLogger(__name__)
 
-# Modules that register jobs with @job; a missing optional one is skipped.
-JOB_MODULES = ("bot.sending", "bot.notifications", "backend.http_adapter", "backend.pending")
+JOB_PACKAGES = ("bot", "backend", "dialogues", "channels")
 SEND_EVERY_SECONDS = 30.0
 RETRY_EVERY_SECONDS = 60.0
 DEFAULT_QUEUE = "parcelbot"
 
 
+def job_modules() -> list[str]:
+    """Every module that registers a job (says "@job(" in its source), so a worker knows every task
+    the web process may send, without anyone keeping a list."""
+    found = []
+    for package in JOB_PACKAGES:
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts and "@job(" in path.read_text(encoding="utf-8"):
+                found.append(".".join(path.relative_to(REPO_ROOT).with_suffix("").parts))
+    return [name for name in found if name != __name__]
+
+
 def load_job_modules() -> None:
-    for name in JOB_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            log.debug("job module %s not present", name)
+    for name in job_modules():
+        importlib.import_module(name)
 
 
 class _LazyInterpreter:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -235,6 +236,23 @@ def test_celery_is_configured_with_redis_jobs_and_beat(settings):
     assert beat["task"] == "parcelbot.send_outbox" and beat["schedule"] == 30.0
     if "retry_pending" in JOBS:
         assert app.conf.beat_schedule["retry-pending"]["schedule"] == 60.0
+
+
+def test_a_fresh_worker_process_knows_every_job(env):
+    """A worker imports nothing else first: every module with a @job must still become a task."""
+    import json
+    from pathlib import Path
+
+    code = "import json; from bot.celery_app import app; print(json.dumps(sorted(app.tasks)))"
+    run = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    tasks = set(json.loads(run.stdout.strip().splitlines()[-1]))
+    root = Path(__file__).resolve().parents[1]
+    declared = {name for pkg in ("bot", "backend", "dialogues", "channels") for path in (root / pkg).rglob("*.py")
+                for name in re.findall(r'@job\("([^"]+)"\)', path.read_text(encoding="utf-8"))}
+    assert "send_outbox" in declared
+    assert {f"parcelbot.{name}" for name in declared} <= tasks
 
 
 def test_celery_task_runs_the_job_eagerly(runtime, demo):
