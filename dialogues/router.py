@@ -117,4 +117,6 @@ def _expire_stale_state(turn: Turn) -> None:
     ttl = timedelta(minutes=turn.settings.conversation_ttl_minutes)
     last = turn.conversation.last_message_at
     if turn.state and last and turn.now - last > ttl:
-        turn._set_state({})
+        # The open question and any parked journey go stale; a one-tap offer or a handoff note carries
+        # its own lifetime and stays.
+        turn._set_state({k: v for k, v in turn.state.items() if k.startswith(("offer", "handoff"))})

@@ -70,8 +70,6 @@ def test_a_number_outside_the_offer_is_an_ordinary_message(runtime, demo):
     assert audits(runtime, "one_tap") == [] and _state(runtime)["offer"] == OFFER
 
 
-@pytest.mark.xfail(strict=True, reason="router._expire_stale_state wipes the whole state after 30 minutes of silence, "
-                   "offer included; it should keep offer/offer_tracking/offer_expires (they carry their own expiry)")
 def test_a_tap_hours_after_the_text_still_works(runtime, demo):
     _offer(runtime, demo)
     with transaction(runtime.sessions) as s:  # the shopper last wrote days ago; the notification came since
