@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from aftersales_kit import audits, talk, text_of
 from sqlalchemy import select
 
