@@ -291,6 +291,9 @@ def _register_optional() -> None:
 
     bench.add_command(bench_nlu, "nlu")
     bench.add_command(bench_clinc, "clinc")
+    from bot.bench import bench_engine
+
+    bench.add_command(bench_engine, "engine")
 
 
 _register_optional()
