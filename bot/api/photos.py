@@ -22,7 +22,9 @@ from bot.storage import PhotoNotFound, Storage, storage_for
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; beyond that, decoding alone could exhaust memory
 MAX_PHOTOS = 10
-FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+DECODERS = ["JPEG", "PNG", "WEBP"]  # the only decoders Pillow may try: no exotic format parsers on uploads
+# MPO is how many phone cameras write a JPEG (a JPEG with extra pictures appended): it is a JPEG.
+FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 pod_bp = Blueprint("pod", __name__)
 
@@ -40,7 +42,7 @@ def check_photo(data: bytes) -> str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as img:
+            with Image.open(io.BytesIO(data), formats=DECODERS) as img:
                 if img.width * img.height > MAX_PIXELS:
                     raise BadPhoto(f"more than {MAX_PIXELS // 1_000_000} megapixels")
                 kind = img.format
@@ -49,7 +51,7 @@ def check_photo(data: bytes) -> str:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise BadPhoto("not a JPEG, PNG or WebP image") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except Exception as exc:  # a malformed file can trip a decoder in many ways; all mean "not a usable photo"
         raise BadPhoto("the image is damaged or incomplete") from exc
     if kind not in FORMATS:
         raise BadPhoto("not a JPEG, PNG or WebP image")

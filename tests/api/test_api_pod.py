@@ -58,6 +58,17 @@ def test_jpeg_and_webp_are_accepted_and_a_second_upload_adds_photos(client, auth
     assert second.get_json()["proof_of_delivery"]["place"] == "Side gate"
 
 
+def test_a_phone_cameras_multi_picture_jpeg_is_a_jpeg(client, auth, tracking):
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 20, 30)).save(out, "MPO", save_all=True,
+                                                  append_images=[Image.new("RGB", (32, 24), (1, 2, 3))])
+    response = upload(client, auth, tracking, [("IMG_0001.JPG", out.getvalue())])
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["proof_of_delivery"]["photos"][0]["key"].endswith(".jpg")
+
+
 def test_a_text_file_renamed_png_is_rejected(client, auth, runtime, tracking):
     response = upload(client, auth, tracking, [("photo.png", b"this is not an image, whatever its name says\n")])
     assert response.status_code == 422
@@ -70,9 +81,11 @@ def test_a_text_file_renamed_png_is_rejected(client, auth, runtime, tracking):
 def test_a_truncated_png_and_a_gif_are_rejected(client, auth, tracking):
     gif = image_bytes("GIF")
     broken = image_bytes("PNG", (300, 300))[:-200]
-    errors = upload(client, auth, tracking, [("ok.png", image_bytes()), ("a.gif", gif), ("b.png", broken)]
-                    ).get_json()["errors"]
-    assert set(errors) == {"photos[1]", "photos[2]"}
+    header_only = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    response = upload(client, auth, tracking, [("ok.png", image_bytes()), ("a.gif", gif), ("b.png", broken),
+                                               ("c.png", header_only)])
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"photos[1]", "photos[2]", "photos[3]"}
 
 
 def test_an_oversized_image_is_rejected(client, auth, tracking):
