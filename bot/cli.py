@@ -192,8 +192,12 @@ Parcelbot is running on {base}
   SMS webhook (Twilio): POST {base}/twilio/sms
   REST (Rasa-style):    POST {base}/webhooks/rest/webhook
   health:               GET  {base}/healthz
+  demo page (web chat + sandbox outbox, this machine only): {base}/demo
 """)
     _print_demo_parcels(DEMO_PARCELS)
+    from bot.sending import start_ticker
+
+    start_ticker(app.extensions["parcelbot"])  # in-process jobs: send the outbox, retry carrier writes
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 

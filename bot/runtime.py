@@ -52,6 +52,9 @@ def build_runtime(settings: Settings, *, interpreter: Any = None, synchronous_jo
     nlu = interpreter if interpreter is not None else load_nlu(settings)
     links = LinkSigner(settings.secret_key, settings.public_base_url or "http://127.0.0.1:8000")
     runtime = Runtime(settings=settings, db=db, sessions=sessions, engine=None, links=links)  # type: ignore[arg-type]
+    from bot.celery_app import load_job_modules
+
+    load_job_modules()  # every @job is registered before anything is enqueued
     if settings.job_backend == "celery":
         from bot.celery_app import make_celery
 
