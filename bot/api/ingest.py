@@ -43,10 +43,12 @@ def audit(session: Session, caller: Caller, action: str, subject: str, result: s
     )
 
 
-def find_shipment(session: Session, merchant: m.Merchant, tracking: str) -> m.Shipment | None:
-    return session.scalar(
-        select(m.Shipment).where(m.Shipment.merchant_id == merchant.id, m.Shipment.tracking_number == tracking.upper())
-    )
+def find_shipment(session: Session, merchant: m.Merchant, tracking: str, *, lock: bool = False) -> m.Shipment | None:
+    """The merchant's shipment; `lock` (for writes) makes concurrent events for one parcel take turns, so
+    an older event can never overwrite a newer one's status (PostgreSQL; SQLite writes one at a time anyway)."""
+    stmt = select(m.Shipment).where(m.Shipment.merchant_id == merchant.id,
+                                    m.Shipment.tracking_number == tracking.upper())
+    return session.scalar(stmt.with_for_update() if lock else stmt)
 
 
 # -- shipments --------------------------------------------------------------------------------------------

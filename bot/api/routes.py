@@ -94,8 +94,8 @@ def _json_body() -> Any:
     return data
 
 
-def _shipment_or_404(session: Any, caller: ingest.Caller, tracking: str) -> m.Shipment:
-    row = ingest.find_shipment(session, caller.merchant, tracking)
+def _shipment_or_404(session: Any, caller: ingest.Caller, tracking: str, *, lock: bool = False) -> m.Shipment:
+    row = ingest.find_shipment(session, caller.merchant, tracking, lock=lock)
     if row is None:
         raise NotFound(tracking)
     return row
@@ -140,7 +140,7 @@ def post_event(tracking: str) -> Response:
     data = _json_body()
     with transaction(_runtime().sessions) as session:
         caller = _caller(session)
-        row = _shipment_or_404(session, caller, tracking)
+        row = _shipment_or_404(session, caller, tracking, lock=True)
         event = parse_event(data, caller.now)
         outcome = ingest.record_event(session, caller, row, event)
         body = {
@@ -181,7 +181,7 @@ def post_pod(tracking: str) -> Response:
     keys = [storage().put(data, ctype) for data, ctype in checked]
     with transaction(_runtime().sessions) as session:
         caller = _caller(session)
-        row = _shipment_or_404(session, caller, tracking)
+        row = _shipment_or_404(session, caller, tracking, lock=True)
         _, created, notification = ingest.record_pod(session, caller, row, fields, keys)
         body = {"tracking_number": row.tracking_number,
                 "proof_of_delivery": views.pod_json(session, row, caller.links, merchant_slug=caller.merchant.slug)}
