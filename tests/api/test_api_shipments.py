@@ -125,13 +125,13 @@ def test_get_shows_events_instructions_redacted_and_changes(client, auth, runtim
             params={"safe_place": "key safe by the door, code 4821",
                     "access_code_enc": seal("test-secret-key", "4821")},
             idempotency_key="idem-1", status="accepted",
-            reference="RB-1A2B3C4D", channel="sms", verified_by="otp_sms", created_at=now, updated_at=now))
+            reference="RB-1A2B3C4D", channel="sms", verified_by="otp", created_at=now, updated_at=now))
     data = client.get(f"/api/v1/shipments/{tracking.lower()}", headers=auth).get_json()
     assert data["instructions"] == {"safe_place": "key safe by the door, code [redacted]", "gate_code": "[redacted]",
                                     "access_code_enc": "[redacted]", "neighbour": "No. 14"}
     [change] = data["changes"]
     assert change["action"] == "leave_in_safe_place" and change["channel"] == "sms"
-    assert change["verified_by"] == "otp_sms" and change["reference"] == "RB-1A2B3C4D"
+    assert change["verified_by"] == "otp" and change["reference"] == "RB-1A2B3C4D"
     assert change["params"]["access_code_enc"] == "[redacted]"
     assert "4821" not in str(data) and "gAAAA" not in str(data)
     assert change["created_at"].startswith(now.date().isoformat())
