@@ -69,6 +69,15 @@ class Engine:
     # -- public ---------------------------------------------------------------------------------------
     def handle(self, message: InboundMessage) -> Outcome:
         message = self._normalise(message)
+        # Jobs a turn asks for (send the code it queued...) start only once the turn is committed, so a
+        # worker never looks for a row that isn't there yet, and a rolled-back turn starts nothing.
+        deferred: list[tuple[tuple, dict]] = []
+        outcome = self._handle(message, deferred)
+        for args, kwargs in deferred:
+            self.enqueue(*args, **kwargs)
+        return outcome
+
+    def _handle(self, message: InboundMessage, deferred: list[tuple[tuple, dict]]) -> Outcome:
         with self.sessions() as session, session.begin():
             merchant = self._merchant(session, message)
             if message.channel_message_id:
@@ -96,8 +105,9 @@ class Engine:
                 return Outcome(stored or [], duplicate=True)
             try:
                 with session.begin_nested():
-                    replies = self._run_turn(session, merchant, message, inbound)
+                    replies = self._run_turn(session, merchant, message, inbound, deferred)
             except Exception:
+                deferred.clear()
                 # The turn's changes are rolled back to the savepoint; the inbound message is kept
                 # (never lost), and the shopper hears an honest apology rather than silence.
                 log.exception("turn failed for message %s", inbound.id)
@@ -185,7 +195,12 @@ class Engine:
         return self.interpreter.parse(text, context)
 
     def _run_turn(
-        self, session: Session, merchant: m.Merchant, message: InboundMessage, inbound: m.Message
+        self,
+        session: Session,
+        merchant: m.Merchant,
+        message: InboundMessage,
+        inbound: m.Message,
+        deferred: list[tuple[tuple, dict]],
     ) -> list[Reply]:
         now = self.clock()
         conv = self._conversation(session, merchant, message)
@@ -202,12 +217,13 @@ class Engine:
             nlu=nlu,
             backend=self.backend_factory(session, merchant, now),
             now=now,
-            enqueue=self.enqueue,
+            enqueue=lambda *args, **kwargs: deferred.append((args, kwargs)),
         )
         try:
             with session.begin_nested():
                 dialogues.respond(turn)
         except BackendError as exc:
+            deferred.clear()
             # The carrier or order system isn't answering: say so honestly, keep the open question.
             log.warning("backend unavailable during a turn: %s", exc)
             turn.replies = [Reply(turn.render("utter_backend_down"))]
