@@ -1,0 +1,251 @@
+"""The embedded intent model: normaliser + n-gram TF-IDF + WordLlama embedding + linear classifier,
+with calibrated out_of_scope / clarification rules; trained, saved and loaded without pickle.
+
+Files in a model directory: ``model.json`` (config, labels, rules, vocabulary, patterns) and
+``weights.npz`` (idf and weight arrays, loaded with ``allow_pickle=False``). Nothing executable is
+stored, so loading a model from an untrusted place can't run code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.special import softmax
+
+from intents import calibration, embeddings
+from intents.calibration import Rules
+from intents.features import NgramConfig, NgramVectoriser
+from intents.linear import LinearWeights, fit_softmax
+from intents.loader import TrainingData
+from intents.normalise import Normaliser
+from intents.types import OUT_OF_SCOPE
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.json"
+WEIGHTS_FILE = "weights.npz"
+CLASSIFIERS = ("logreg", "linearsvc", "sgd")
+
+
+class ModelError(RuntimeError):
+    """A model directory that is missing, incomplete or from an incompatible version."""
+
+
+@dataclass
+class ModelConfig:
+    classifier: str = "logreg"
+    embeddings: str = "wordllama"  # or "none"
+    embedding_weight: float = 1.0
+    c: float = 10.0  # inverse L2 strength (as scikit-learn's C); ~0.5 suits linearsvc
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+    min_df: int = 1
+    max_iter: int = 200
+    cv_folds: int = 5
+    large_cv_folds: int = 3  # above LARGE examples: CV cost dominates training time
+    max_false_rejection: float = calibration.MAX_FALSE_REJECTION
+    seed: int = 0
+
+    def ngram(self) -> NgramConfig:
+        return NgramConfig(tuple(self.word_ngrams), tuple(self.char_ngrams), min_df=self.min_df)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ModelConfig:
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        for k in ("word_ngrams", "char_ngrams"):
+            if k in known:
+                known[k] = tuple(known[k])
+        return cls(**known)
+
+
+LARGE = 5000
+
+
+def _fit_weights(
+    cfg: ModelConfig, xs: sparse.csr_matrix, xd: np.ndarray | None, y: np.ndarray, k: int
+) -> LinearWeights:
+    if cfg.classifier == "logreg":
+        return fit_softmax(xs, xd, y, k, c=cfg.c, max_iter=cfg.max_iter)
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.svm import LinearSVC
+
+    x = xs if xd is None else sparse.hstack([xs, sparse.csr_matrix(xd)]).tocsr()
+    if cfg.classifier == "linearsvc":
+        clf: Any = LinearSVC(C=cfg.c, random_state=cfg.seed)
+    elif cfg.classifier == "sgd":
+        clf = SGDClassifier(loss="modified_huber", alpha=1e-5, max_iter=50, tol=1e-4, random_state=cfg.seed)
+    else:
+        raise ValueError(f"unknown classifier {cfg.classifier!r}; expected one of {CLASSIFIERS}")
+    clf.fit(x, y)
+    coef = np.asarray(clf.coef_, np.float32)
+    bias = np.asarray(clf.intercept_, np.float32)
+    if k == 2:  # binary: one weight vector; scores [-s/2, s/2] give the same decision and softmax
+        coef, bias = np.vstack([-coef / 2, coef / 2]), np.concatenate([-bias / 2, bias / 2])
+    w = coef.T
+    return LinearWeights(np.ascontiguousarray(w[: xs.shape[1]]), np.ascontiguousarray(w[xs.shape[1] :]), bias)
+
+
+@dataclass
+class IntentModel:
+    config: ModelConfig
+    labels: list[str]
+    normaliser_patterns: dict[str, Any]
+    vectoriser: NgramVectoriser
+    weights: LinearWeights
+    rules: Rules = field(default_factory=Rules)
+    synonyms: dict[str, str] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.normaliser = Normaliser(
+            self.normaliser_patterns.get("regexes"), self.normaliser_patterns.get("lookups")
+        )
+        self.oos_index = self.labels.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self.labels else None
+        self._dense_w = self.weights.dense_w if self.weights.dense_w.size else None
+
+    # -- prediction ---------------------------------------------------------------------------------
+    def tokens(self, text: str, extra: Sequence[tuple[re.Pattern[str], str]] = ()) -> list[str]:
+        return self.normaliser.tokens(text, extra)
+
+    def scores_one(self, tokens: list[str]) -> np.ndarray:
+        idx, val = self.vectoriser.transform_one(tokens)
+        s = val @ self.weights.sparse_w[idx] + self.weights.bias if idx.size else self.weights.bias.copy()
+        if self._dense_w is not None:
+            e = embeddings.embed([" ".join(tokens)])[0] * self.config.embedding_weight
+            s = s + e @ self._dense_w
+        return s
+
+    def proba_one(self, tokens: list[str]) -> np.ndarray:
+        return softmax(self.scores_one(tokens) / self.rules.temperature)
+
+    def scores(self, docs: list[list[str]]) -> np.ndarray:
+        xs = self.vectoriser.transform(docs)
+        xd = _dense(self.config, docs)
+        return self.weights.scores(xs, xd)
+
+    def proba(self, docs: list[list[str]]) -> np.ndarray:
+        return softmax(self.scores(docs) / self.rules.temperature, axis=1)
+
+    # -- persistence --------------------------------------------------------------------------------
+    def save(self, out: Path) -> int:
+        out.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "config": asdict(self.config),
+            "labels": self.labels,
+            "rules": asdict(self.rules),
+            "patterns": self.normaliser_patterns,
+            "synonyms": self.synonyms,
+            "vectoriser": {"n_word": self.vectoriser.n_word, "terms": self.vectoriser.terms()},
+            "info": self.info,
+        }
+        (out / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        np.savez_compressed(
+            out / WEIGHTS_FILE,
+            idf=self.vectoriser.idf.astype(np.float32),
+            sparse_w=self.weights.sparse_w.astype(np.float16),
+            dense_w=self.weights.dense_w.astype(np.float32),
+            bias=self.weights.bias.astype(np.float32),
+        )
+        return sum(f.stat().st_size for f in (out / MODEL_FILE, out / WEIGHTS_FILE))
+
+    @classmethod
+    def load(cls, path: Path) -> IntentModel:
+        meta_path, weights_path = path / MODEL_FILE, path / WEIGHTS_FILE
+        if not meta_path.is_file() or not weights_path.is_file():
+            raise ModelError(f"no model at {path} (expected {MODEL_FILE} and {WEIGHTS_FILE}); train one first")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ModelError(f"{path}: model format {meta.get('format_version')}, expected {FORMAT_VERSION}")
+        with np.load(weights_path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        config = ModelConfig.from_json(meta["config"])
+        vec = NgramVectoriser.from_terms(
+            config.ngram(), meta["vectoriser"]["terms"], arrays["idf"], meta["vectoriser"]["n_word"]
+        )
+        weights = LinearWeights(
+            np.ascontiguousarray(arrays["sparse_w"].astype(np.float32)), arrays["dense_w"], arrays["bias"]
+        )
+        return cls(config, meta["labels"], meta["patterns"], vec, weights, Rules(**meta["rules"]),
+                   meta.get("synonyms", {}), meta.get("info", {}))  # fmt: skip
+
+
+def _dense(cfg: ModelConfig, docs: list[list[str]]) -> np.ndarray | None:
+    if cfg.embeddings == "none":
+        return None
+    if cfg.embeddings != "wordllama":
+        raise ValueError(f"unknown embeddings {cfg.embeddings!r}; expected 'wordllama' or 'none'")
+    return embeddings.embed([" ".join(d) for d in docs]) * cfg.embedding_weight
+
+
+def _folds(y: np.ndarray, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds; classes with a single example only ever sit in training folds."""
+    rng = np.random.default_rng(seed)
+    fold_of = np.full(len(y), -1)
+    for label in np.unique(y):
+        idx = np.flatnonzero(y == label)
+        if len(idx) < 2:
+            continue
+        rng.shuffle(idx)
+        fold_of[idx] = (np.arange(len(idx)) + rng.integers(n_folds)) % n_folds
+    return [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(n_folds)]
+
+
+def train_model(data: TrainingData, config: ModelConfig | None = None) -> IntentModel:
+    """Fit on all examples after calibrating the rules on out-of-fold predictions."""
+    cfg = config or ModelConfig()
+    if cfg.classifier not in CLASSIFIERS:
+        raise ValueError(f"unknown classifier {cfg.classifier!r}; expected one of {CLASSIFIERS}")
+    labels = data.intents
+    if len(labels) < 2:
+        raise ValueError(f"need examples of at least 2 intents to train, got {labels}")
+    t0 = time.perf_counter()
+    patterns = {"regexes": data.regexes, "lookups": data.lookups}
+    norm = Normaliser(data.regexes, data.lookups)
+    docs = [norm.tokens(e.text) for e in data.examples]
+    index = {label: i for i, label in enumerate(labels)}
+    y = np.array([index[e.intent] for e in data.examples])
+    k = len(labels)
+    oos = index.get(OUT_OF_SCOPE)
+    xd_all = _dense(cfg, docs)
+
+    n_folds = cfg.cv_folds if len(y) <= LARGE else cfg.large_cv_folds
+    oof = np.zeros((len(y), k), np.float32)
+    covered = np.zeros(len(y), bool)
+    for tr, va in _folds(y, n_folds, cfg.seed):
+        if len(va) == 0 or len(np.unique(y[tr])) < 2:
+            continue
+        vec = NgramVectoriser(cfg.ngram()).fit([docs[i] for i in tr])
+        xd_tr = None if xd_all is None else xd_all[tr]
+        w = _fit_weights(cfg, vec.transform([docs[i] for i in tr]), xd_tr, y[tr], k)
+        # classes absent from this training fold must not win by their zero bias
+        absent = np.setdiff1d(np.arange(k), np.unique(y[tr]))
+        s = w.scores(vec.transform([docs[i] for i in va]), None if xd_all is None else xd_all[va])
+        s[:, absent] = -1e4
+        oof[va], covered[va] = s, True
+    rules = (
+        calibration.calibrate(oof[covered], y[covered], oos, cfg.max_false_rejection) if covered.sum() else Rules()
+    )
+    cv_seconds = time.perf_counter() - t0
+
+    vec = NgramVectoriser(cfg.ngram()).fit(docs)
+    weights = _fit_weights(cfg, vec.transform(docs), xd_all, y, k)
+    info: dict[str, Any] = {
+        "n_examples": len(y),
+        "intents": {label: int((y == i).sum()) for i, label in enumerate(labels)},
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "train_seconds": round(time.perf_counter() - t0, 2),
+        "cv_seconds": round(cv_seconds, 2),
+        "cv_folds": n_folds,
+        "n_features": vec.n_features,
+    }
+    if cfg.embeddings == "wordllama":
+        info["embeddings"] = embeddings.wordllama_info()
+    return IntentModel(cfg, labels, patterns, vec, weights, rules, dict(data.synonyms), info)
