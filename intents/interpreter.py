@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from intents import embeddings
 from intents.context import ParseContext
 from intents.model import IntentModel
 from intents.normalise import PH_ORDER, PH_TRACKING
@@ -59,6 +60,8 @@ class EmbeddedInterpreter:
 
     def __init__(self, model: IntentModel) -> None:
         self.model = model
+        if model.config.embeddings == "wordllama":
+            embeddings.dim()  # load the table now, not on the first shopper's message
         self.labels = model.labels
         self.oos = model.oos_index
         rx = model.normaliser_patterns.get("regexes", {})
