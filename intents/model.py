@@ -80,7 +80,7 @@ def _fit_weights(
     if cfg.classifier == "linearsvc":
         clf: Any = LinearSVC(C=cfg.c, random_state=cfg.seed)
     elif cfg.classifier == "sgd":
-        clf = SGDClassifier(loss="modified_huber", alpha=1e-5, max_iter=50, tol=1e-4, random_state=cfg.seed)
+        clf = SGDClassifier(loss="modified_huber", alpha=1e-5, max_iter=200, tol=1e-4, random_state=cfg.seed)
     else:
         raise ValueError(f"unknown classifier {cfg.classifier!r}; expected one of {CLASSIFIERS}")
     clf.fit(x, y)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bot.cli_nlu import nlu
+from tests.intents import tiny_data
+
+
+def test_train_predict_test_commands(tmp_path: Path) -> None:
+    data = tiny_data.write(tmp_path / "data")
+    model = tmp_path / "model"
+    runner = CliRunner()
+    res = runner.invoke(nlu, ["train", "--data", str(data), "--out", str(model), "--embeddings", "none"])
+    assert res.exit_code == 0, res.output
+    assert "trained on" in res.output and (model / "model.json").exists()
+
+    res = runner.invoke(nlu, ["predict", "--model", str(model)], input="track my parcel\n\nhello\n")
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.output.splitlines()]
+    assert len(lines) == 2  # the blank line is skipped
+    first = lines[0]
+    assert set(first) == {"text", "intent", "confidence", "ranking", "entities"}
+    assert first["text"] == "track my parcel" and first["intent"] == "track"
+    assert all(set(r) == {"intent", "confidence"} for r in first["ranking"])
+    assert lines[1]["intent"] == "greet"
+
+    res = runner.invoke(nlu, ["test", "--data", str(data), "--model", str(model), "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    assert report["n"] == sum(len(v) for v in tiny_data.examples().values())
+    assert report["accuracy"] > 0.9
+    assert {"macro_f1", "per_intent", "confusions", "oos_recall", "false_rejection"} <= set(report)
+
+    res = runner.invoke(nlu, ["test", "--data", str(data), "--model", str(model)])
+    assert res.exit_code == 0 and "out_of_scope recall" in res.output and "precision" in res.output
+
+
+def test_predict_entities_in_json(tmp_path: Path) -> None:
+    data = tiny_data.write(tmp_path / "data")
+    runner = CliRunner()
+    runner.invoke(nlu, ["train", "--data", str(data), "--out", str(tmp_path / "m"), "--embeddings", "none"])
+    res = runner.invoke(nlu, ["predict", "--model", str(tmp_path / "m")], input="where is order #100234\n")
+    ents = json.loads(res.output)["entities"]
+    assert {"entity": "order_number", "value": "100234", "start": 15, "end": 22} in ents or any(
+        e["entity"] == "order_number" and e["start"] == 15 for e in ents
+    )
+
+
+def test_missing_model_is_a_clean_error(tmp_path: Path) -> None:
+    res = CliRunner().invoke(nlu, ["predict", "--model", str(tmp_path / "none")], input="hi\n")
+    assert res.exit_code != 0 and "no model" in res.output
+
+
+def test_default_model_path_from_env(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from bot.cli_nlu import default_model_path
+
+    monkeypatch.setenv("PARCELBOT_NLU_MODEL", str(tmp_path / "x"))
+    assert default_model_path() == tmp_path / "x"
+    monkeypatch.delenv("PARCELBOT_NLU_MODEL")
+    assert default_model_path() == Path("data/models/nlu")
