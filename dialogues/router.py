@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from dialogues import one_tap
 from dialogues.base import REGISTRY, Turn
+from dialogues.choices import pick
 from intents.types import OUT_OF_SCOPE
 
 ANSWER_INTENTS = frozenset({"affirm", "deny", "inform"})
@@ -89,6 +90,10 @@ def _is_topic_switch(turn: Turn, open_flow: str) -> bool:
         return False
     if open_flow == "clarify":
         # "Did you mean A or B?" is answered by naming A or B; its step also starts any other clear request.
+        return False
+    options = (turn.state.get("question") or {}).get("options")
+    if options and pick(turn.text, [str(o) for o in options]) is not None:
+        # "post office" or "refund please" picks from the list we just sent; it isn't a new request.
         return False
     # A free-text question ("what should the note say?") takes almost anything as its answer.
     needed = 0.85 if turn.state.get("free_text") else SWITCH_CONFIDENCE
