@@ -22,6 +22,16 @@ def _plain(text: str) -> str:
     return re.sub(r"[^\w\s']", "", text.lower()).strip()
 
 
+def ask_choice(turn: Turn, step: str, key: str, choices: list[str], *, free_text: bool = False,
+               **values: object) -> None:
+    """Ask a question with listed options, and tell the router: an answer naming one of them (say "post
+    office" for "Drop it off at a Post Office") is this question's answer, not a new request."""
+    turn.ask(step, key, free_text=free_text, **values)
+    state = dict(turn.state)
+    state["question"] = {**(state.get("question") or {}), "options": [str(c) for c in choices]}
+    turn._set_state(state)
+
+
 def yes_or_no(turn: Turn) -> bool | None:
     """True for yes, False for no, None when the message is neither."""
     if turn.nlu.intent == "affirm":

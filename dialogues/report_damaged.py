@@ -17,7 +17,7 @@ from sqlalchemy import select
 from backend import models as m
 from backend.types import Shipment, ShipmentStatus
 from bot.templates import Rendered, render_lines
-from dialogues.answers import free_text, yes_or_no
+from dialogues.answers import ask_choice, free_text, yes_or_no
 from dialogues.base import Flow, Turn, register
 from dialogues.choices import pick
 from dialogues.claims import DAMAGED, open_claim, open_claim_reference, prefer_delivered
@@ -127,8 +127,9 @@ def _offer(turn: Turn, shipment: Shipment) -> None:
     if options == [AGENT]:
         _open(turn, shipment, AGENT)
         return
-    lines = [turn.render("utter_damaged_option_line", n=i + 1, label=_label(turn, o)) for i, o in enumerate(options)]
-    turn.ask("choose", "utter_damaged_offer", options=render_lines(lines))
+    labels = [_label(turn, o) for o in options]
+    lines = [turn.render("utter_damaged_option_line", n=i + 1, label=label) for i, label in enumerate(labels)]
+    ask_choice(turn, "choose", "utter_damaged_offer", labels, options=render_lines(lines))
 
 
 @flow.step("choose")

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from backend.types import ChangeContext, ReturnInfo, ReturnRequest, Shipment, ShipmentStatus
 from bot.templates import Rendered, render_lines
-from dialogues.answers import free_text, pick_many, yes_or_no
+from dialogues.answers import ask_choice, free_text, pick_many, yes_or_no
 from dialogues.base import Flow, Turn, register
 from dialogues.choices import pick
 from dialogues.claims import prefer_delivered
@@ -113,18 +113,18 @@ def _next_question(turn: Turn, shipment: Shipment) -> None:
         if len(names) == 1:
             chosen = [0]
         if chosen is None:
-            turn.ask("items", "utter_return_ask_items", options=_numbered(turn, names))
+            ask_choice(turn, "items", "utter_return_ask_items", names, options=_numbered(turn, names))
             return
         turn.remember(items=chosen)
     if not turn.slots.get("reason"):
         labels = [turn.render(f"utter_return_reason_{r}") for r in REASONS]
-        turn.ask("reason", "utter_return_ask_reason", options=_numbered(turn, labels), free_text=True)
+        ask_choice(turn, "reason", "utter_return_ask_reason", labels, options=_numbered(turn, labels), free_text=True)
         return
     if "method" not in turn.slots:
         methods = _methods(turn)
         if len(methods) > 1:
             labels = [turn.render(f"utter_return_method_{m}") for m in methods]
-            turn.ask("method", "utter_return_ask_method", options=_numbered(turn, labels))
+            ask_choice(turn, "method", "utter_return_ask_method", labels, options=_numbered(turn, labels))
             return
         turn.remember(method=methods[0])
     slots = turn.slots
