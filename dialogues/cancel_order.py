@@ -8,6 +8,8 @@ so a retried webhook or a double "yes" cancels once, with its delivery-change ro
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import uuid
 
 from backend.types import ActionKind, ChangeContext, ResultStatus, Shipment, ShipmentStatus
@@ -20,10 +22,16 @@ from dialogues.verification import require_code
 
 flow = register(Flow("cancel_order"))
 ACTION = "cancel_order"
+_STANDING = re.compile(r"\bpreference\b", re.IGNORECASE)
 
 
 @flow.start
 def start(turn: Turn) -> None:
+    if _STANDING.search(turn.text) and "leave_with_neighbour" in REGISTRY:
+        # "cancel my neighbour preference" ends a standing instruction; it doesn't cancel an order.
+        turn.nlu = dataclasses.replace(turn.nlu, intent="leave_with_neighbour")
+        REGISTRY["leave_with_neighbour"].run_start(turn)
+        return
     with_shipment(turn)
 
 
