@@ -21,12 +21,23 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI types
-            # WAL lets the web process read while a job writes; foreign keys are off by default in SQLite.
+            # WAL lets readers run beside the writer; foreign keys are off by default in SQLite.
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            # In WAL mode NORMAL is corruption-safe; it skips an fsync per commit (a power cut may lose
+            # the last few turns, never the database).
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn):  # noqa: ANN001
+            # A turn reads then writes. A plain (deferred) BEGIN would fail with "database is locked" when
+            # two turns both try to upgrade their read lock; IMMEDIATE takes the write lock up front, so
+            # concurrent turns queue (busy_timeout) instead of failing. PostgreSQL needs none of this.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
