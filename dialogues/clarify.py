@@ -18,6 +18,8 @@ from intents.types import Entity, IntentScore, ParseResult
 flow = register(Flow("clarify", intents=()))
 SWITCH_CONFIDENCE = 0.6
 ANSWER_INTENTS = frozenset({"affirm", "inform", "out_of_scope"})
+# Not requests: with no question open, asking "did you mean yes or thanks?" helps no one.
+SMALL_TALK = frozenset({"affirm", "deny", "inform", "greet", "goodbye", "thank_you", "out_of_scope"})
 
 
 def label_for(turn: Turn, intent: str) -> Rendered:
@@ -59,9 +61,12 @@ def rebuild(saved: dict[str, Any], intent: str) -> ParseResult:
 @flow.start
 def start(turn: Turn) -> None:
     a, b = turn.nlu.clarify or (turn.nlu.intent, turn.nlu.intent)
-    options = [i for i in (a, b) if i in REGISTRY]
-    if len(options) < 2:
-        _begin(turn, options[0] if options else "out_of_scope", _saved(turn.nlu))
+    options = [i for i in dict.fromkeys((a, b)) if i in REGISTRY]
+    requests = [i for i in options if i not in SMALL_TALK]
+    if len(requests) < 2:
+        # "hi, where's my parcel" or "yes, thanks": only one of them is a request worth a question.
+        chosen = requests[0] if requests else (options[0] if options else "out_of_scope")
+        _begin(turn, chosen, _saved(turn.nlu))
         return
     turn.remember(clarify={"options": options, "original": _saved(turn.nlu)})
     turn.ask("choose", "utter_clarify", a=label_for(turn, options[0]), b=label_for(turn, options[1]))

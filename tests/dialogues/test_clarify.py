@@ -48,3 +48,12 @@ def test_gibberish_is_asked_again(runtime, engine):
     talk(runtime, OWN_DELIVERED, TIED, engine=engine)
     text = text_of(talk(runtime, OWN_DELIVERED, "plorb", engine=engine))
     assert "didn't catch" in text and "Reply 1 or 2" in text
+
+
+def test_a_tie_with_small_talk_just_answers_the_request(runtime, demo):
+    greeting = "hiya PB100000003GB"
+    interpreter = ForcedIntent(runtime.engine.interpreter, {greeting: {
+        "intent": "greet", "confidence": 0.45, "clarify": ("greet", "request_proof_of_delivery")}})
+    engine = Engine(runtime.settings, runtime.sessions, interpreter, enqueue=runtime.enqueue)
+    replies = talk(runtime, OWN_DELIVERED, greeting, engine=engine)
+    assert "Did you mean" not in text_of(replies) and any(r.media_urls for r in replies)
