@@ -9,12 +9,16 @@ dedupe key per change, so a job that runs twice (a retry, a redelivered Celery t
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from backend import models as m
 from backend.db import transaction
+from backend.protocol import BackendError
 from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction, ResultStatus
 from bot.jobs import job
 from bot.outbox import OptedOut, queue_message
@@ -65,20 +69,31 @@ def finish_slow_change(
     conversation_id: int | None = None,
     summary: str | None = None,
 ) -> str:
-    """Apply (once), record, queue the shopper's text; returns the result status. Carrier errors propagate
-    (nothing recorded, nothing texted) so the job runner can try again with the same key."""
+    """Apply (once), record, queue the shopper's text; returns the result status.
+
+    No database transaction is open while the carrier is called (on SQLite a transaction holds the write
+    lock, and every shopper would wait behind a slow carrier). Carrier errors other than "down" propagate:
+    nothing is recorded or texted, and the job runner can try again with the same key.
+    """
     from backend.changes import apply_change
 
     clock = getattr(getattr(runtime, "engine", None), "clock", None)
     now = clock() if clock else datetime.now(UTC)
-    with transaction(runtime.sessions) as session:
+    change = DeliveryAction(ActionKind(action), dict(params or {}), fee_accepted=bool(fee_accepted))
+    context = ChangeContext(actor=actor, channel=channel, verified_by=verified_by)
+    with runtime.sessions() as session:  # a short read, closed before the network call
         merchant = session.get(m.Merchant, merchant_id)
         if merchant is None:
             log.error("finish_slow_change: merchant %s is gone", merchant_id)
             return "skipped"
-        change = DeliveryAction(ActionKind(action), dict(params or {}), fee_accepted=bool(fee_accepted))
-        context = ChangeContext(actor=actor, channel=channel, verified_by=verified_by)
-        result = apply_change(session, _backend(runtime, session, merchant, now), merchant, tracking, change,
+        recorded = session.scalar(select(m.DeliveryChange.id).where(m.DeliveryChange.idempotency_key == key))
+        backend = None if recorded else _backend(runtime, session, merchant, now)
+    answered = _Answered(backend.name, _ask_carrier(backend, tracking, change, key, context)) if backend else None
+    with transaction(runtime.sessions) as session:
+        merchant = session.get(m.Merchant, merchant_id)
+        # Recorded already (this job ran before, or the turn got the answer after all): the stored result,
+        # and the carrier isn't asked again.
+        result = apply_change(session, answered or _Answered("recorded", None), merchant, tracking, change,
                               idempotency_key=key, context=context, now=now)
         queued = _tell(session, merchant, result, conversation_id=conversation_id, key=key,
                        summary=_summary(merchant, summary, action, tracking))
@@ -88,6 +103,32 @@ def finish_slow_change(
         except Exception:  # the message is safely queued; the periodic sender will pick it up
             log.warning("couldn't nudge send_outbox after a slow change", exc_info=True)
     return result.status.value
+
+
+def _ask_carrier(backend: Any, tracking: str, change: DeliveryAction, key: str,
+                 context: ChangeContext) -> ActionResult | BackendError:
+    remote = copy.copy(backend)
+    if hasattr(remote, "pending_sink"):
+        remote.pending_sink = None  # apply_change keeps a write the carrier couldn't take, in our transaction
+    try:
+        return remote.apply_action(tracking, change, idempotency_key=key, context=context)
+    except BackendError as exc:
+        return exc
+
+
+class _Answered:
+    """The carrier's answer, already fetched, in the shape apply_change calls."""
+
+    def __init__(self, name: str, outcome: ActionResult | BackendError | None) -> None:
+        self.name = name
+        self._outcome = outcome
+
+    def apply_action(self, *_args: Any, **_kwargs: Any) -> ActionResult:
+        if self._outcome is None:
+            raise BackendError("finish_slow_change: no answer for a change that wasn't recorded")
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        return self._outcome
 
 
 def _tell(session: Any, merchant: m.Merchant, result: ActionResult, *, conversation_id: int | None, key: str,
