@@ -53,7 +53,7 @@ def nlu() -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Model directory to write (default: $PARCELBOT_NLU_MODEL or ./data/models/nlu).")  # fmt: skip
 @click.option("--classifier", type=click.Choice(["logreg", "linearsvc", "sgd"]), default="logreg")
-@click.option("--embeddings", type=click.Choice(["wordllama", "none"]), default="wordllama")
+@click.option("--embeddings", type=click.Choice(["wordllama", "minilm", "none"]), default="wordllama")
 def train_cmd(data: tuple[Path, ...], out: Path | None, classifier: str, embeddings: str) -> None:
     """Train a model from Rasa NLU YAML."""
     import intents
@@ -155,7 +155,7 @@ def bench_nlu(data: tuple[Path, ...], messages: tuple[Path, ...], as_json: bool)
 @click.option("--data", "data", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CLINC150 data_full.json")  # fmt: skip
 @click.option("--classifier", type=click.Choice(["logreg", "linearsvc", "sgd"]), default="logreg")
-@click.option("--embeddings", type=click.Choice(["wordllama", "none"]), default="wordllama")
+@click.option("--embeddings", type=click.Choice(["wordllama", "minilm", "none"]), default="wordllama")
 @click.option("--json", "as_json", is_flag=True)
 def bench_clinc(data: Path, classifier: str, embeddings: str, as_json: bool) -> None:
     """CLINC150 Full: train (train + oos_train) and test (test + oos_test) through our train path."""

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import log_softmax, softmax
 
-MAX_FALSE_REJECTION = 0.04  # in-scope messages we accept losing to the out_of_scope rule (CV estimate)
+# In-scope messages we accept losing to the out_of_scope rule, as estimated by CV on the training data.
+# Half the 5 % product limit: messages from new writers score lower than CV folds of the same writers.
+MAX_FALSE_REJECTION = 0.025
 CLARIFY_COST = 0.5  # cost of asking "A or B?" when the top intent was right, vs. gain when it was wrong
 MAX_CLARIFY_RATE = 0.10
 

@@ -62,6 +62,10 @@ class EmbeddedInterpreter:
         self.model = model
         if model.config.embeddings == "wordllama":
             embeddings.dim()  # load the table now, not on the first shopper's message
+        elif model.config.embeddings == "minilm":
+            from intents import minilm
+
+            minilm.load()
         self.labels = model.labels
         self.oos = model.oos_index
         rx = model.normaliser_patterns.get("regexes", {})

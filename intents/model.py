@@ -9,9 +9,10 @@ stored, so loading a model from an untrusted place can't run code.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
 CLASSIFIERS = ("logreg", "linearsvc", "sgd")
+EMBEDDINGS = ("wordllama", "minilm", "none")
 
 
 class ModelError(RuntimeError):
@@ -41,7 +43,7 @@ class ModelError(RuntimeError):
 @dataclass
 class ModelConfig:
     classifier: str = "logreg"
-    embeddings: str = "wordllama"  # or "none"
+    embeddings: str = "wordllama"  # or "none", or "minilm" (optional package, ~10x slower per message)
     embedding_weight: float = 1.0
     c: float = 10.0  # inverse L2 strength (as scikit-learn's C); ~0.5 suits linearsvc
     word_ngrams: tuple[int, int] = (1, 2)
@@ -118,7 +120,7 @@ class IntentModel:
         idx, val = self.vectoriser.transform_one(tokens)
         s = val @ self.weights.sparse_w[idx] + self.weights.bias if idx.size else self.weights.bias.copy()
         if self._dense_w is not None:
-            e = embeddings.embed([" ".join(tokens)])[0] * self.config.embedding_weight
+            e = _encoder(self.config)([" ".join(tokens)])[0] * self.config.embedding_weight
             s = s + e @ self._dense_w
         return s
 
@@ -177,12 +179,20 @@ class IntentModel:
                    meta.get("synonyms", {}), meta.get("info", {}))  # fmt: skip
 
 
+def _encoder(cfg: ModelConfig) -> Callable[[list[str]], np.ndarray]:
+    if cfg.embeddings == "wordllama":
+        return embeddings.embed
+    if cfg.embeddings == "minilm":
+        from intents import minilm
+
+        return minilm.embed
+    raise ValueError(f"unknown embeddings {cfg.embeddings!r}; expected one of {EMBEDDINGS}")
+
+
 def _dense(cfg: ModelConfig, docs: list[list[str]]) -> np.ndarray | None:
     if cfg.embeddings == "none":
         return None
-    if cfg.embeddings != "wordllama":
-        raise ValueError(f"unknown embeddings {cfg.embeddings!r}; expected 'wordllama' or 'none'")
-    return embeddings.embed([" ".join(d) for d in docs]) * cfg.embedding_weight
+    return _encoder(cfg)([" ".join(d) for d in docs]) * cfg.embedding_weight
 
 
 def _folds(y: np.ndarray, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -196,6 +206,20 @@ def _folds(y: np.ndarray, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.
         rng.shuffle(idx)
         fold_of[idx] = (np.arange(len(idx)) + rng.integers(n_folds)) % n_folds
     return [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(n_folds)]
+
+
+def _fit_fold(
+    cfg: ModelConfig, docs: list[list[str]], xd_all: np.ndarray | None, y: np.ndarray, k: int,
+    tr: np.ndarray, va: np.ndarray,
+) -> tuple[NgramVectoriser, LinearWeights, np.ndarray]:
+    """Fit on rows ``tr`` (vocabulary included, as unseen words must stay unseen) and score rows ``va``."""
+    vec = NgramVectoriser(cfg.ngram()).fit([docs[i] for i in tr])
+    w = _fit_weights(cfg, vec.transform([docs[i] for i in tr]), None if xd_all is None else xd_all[tr], y[tr], k)
+    s = np.zeros((len(va), k), np.float32)
+    if len(va):
+        s = w.scores(vec.transform([docs[i] for i in va]), None if xd_all is None else xd_all[va])
+        s[:, np.setdiff1d(np.arange(k), np.unique(y[tr]))] = -1e4  # classes absent from the fold can't win
+    return vec, w, s
 
 
 def train_model(data: TrainingData, config: ModelConfig | None = None) -> IntentModel:
@@ -219,33 +243,37 @@ def train_model(data: TrainingData, config: ModelConfig | None = None) -> Intent
     n_folds = cfg.cv_folds if len(y) <= LARGE else cfg.large_cv_folds
     oof = np.zeros((len(y), k), np.float32)
     covered = np.zeros(len(y), bool)
-    for tr, va in _folds(y, n_folds, cfg.seed):
-        if len(va) == 0 or len(np.unique(y[tr])) < 2:
-            continue
-        vec = NgramVectoriser(cfg.ngram()).fit([docs[i] for i in tr])
-        xd_tr = None if xd_all is None else xd_all[tr]
-        w = _fit_weights(cfg, vec.transform([docs[i] for i in tr]), xd_tr, y[tr], k)
-        # classes absent from this training fold must not win by their zero bias
-        absent = np.setdiff1d(np.arange(k), np.unique(y[tr]))
-        s = w.scores(vec.transform([docs[i] for i in va]), None if xd_all is None else xd_all[va])
-        s[:, absent] = -1e4
+    folds = [(tr, va) for tr, va in _folds(y, n_folds, cfg.seed) if len(va) and len(np.unique(y[tr])) > 1]
+    all_idx = np.arange(len(y))
+    jobs = [(all_idx, all_idx[:0]), *folds]  # first job: the final model (the longest, so it starts first)
+    if len(y) > LARGE and (os.cpu_count() or 1) > 1:
+        # big data (CLINC150): CV folds and the final fit run side by side, one per core
+        from joblib import Parallel, delayed
+
+        results = Parallel(n_jobs=min(len(jobs), os.cpu_count() or 1))(
+            delayed(_fit_fold)(cfg, docs, xd_all, y, k, tr, va) for tr, va in jobs
+        )
+    else:
+        results = [_fit_fold(cfg, docs, xd_all, y, k, tr, va) for tr, va in jobs]
+    for (_, va), (_, _, s) in zip(folds, results[1:], strict=True):
         oof[va], covered[va] = s, True
     rules = (
         calibration.calibrate(oof[covered], y[covered], oos, cfg.max_false_rejection) if covered.sum() else Rules()
     )
-    cv_seconds = time.perf_counter() - t0
-
-    vec = NgramVectoriser(cfg.ngram()).fit(docs)
-    weights = _fit_weights(cfg, vec.transform(docs), xd_all, y, k)
+    vec, weights, _ = results[0]
     info: dict[str, Any] = {
         "n_examples": len(y),
         "intents": {label: int((y == i).sum()) for i, label in enumerate(labels)},
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "train_seconds": round(time.perf_counter() - t0, 2),
-        "cv_seconds": round(cv_seconds, 2),
         "cv_folds": n_folds,
+        "cv_accuracy": round(float(np.mean(oof[covered].argmax(1) == y[covered])), 4) if covered.any() else None,
         "n_features": vec.n_features,
     }
     if cfg.embeddings == "wordllama":
         info["embeddings"] = embeddings.wordllama_info()
+    elif cfg.embeddings == "minilm":
+        from intents import minilm
+
+        info["embeddings"] = minilm.info()
     return IntentModel(cfg, labels, patterns, vec, weights, rules, dict(data.synonyms), info)
