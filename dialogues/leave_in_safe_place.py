@@ -29,6 +29,11 @@ _SPATIAL_START = re.compile(
     r"|between|with|in\s+front\s+of|on\s+top\s+of|through|over)\s+\S+",
     re.IGNORECASE,
 )
+_LEAD_IN = re.compile(
+    r"\b(?:in|inside|behind|under|underneath|beneath|by|beside|next\s+to|on|at|round|around|outside|near"
+    r"|in\s+front\s+of|with)\s+(?:(?:the|my|our|a)\s+)?$",
+    re.IGNORECASE,
+)
 _ANSWER_LEAD = re.compile(
     r"^(?:(?:please|pls|plz|ok|okay|yes|yeah)[\s,]+)*(?:(?:leave|put|pop|drop|place|hide|stick|tuck)\s+"
     r"(?:it|them|the\s+parcel|my\s+parcel)?\s*)?",
@@ -49,9 +54,14 @@ def place_from(turn: Turn, *, answer: bool = False) -> str | None:
         if _SPATIAL_START.match(text) and not _GENERIC.match(text) and len(text.split()) <= 25:
             return text
     entity = turn.nlu.entity("safe_place")
-    if entity and not _GENERIC.match(entity.value):
+    if entity is None or _GENERIC.match(entity.value):
+        return None
+    # "in the porch" tells a driver more than "porch": the words as typed, with a "behind the" just before.
+    typed = turn.text[entity.start : entity.end]
+    if entity.value.lower() not in typed.lower():
         return driver_text(entity.value)
-    return None
+    lead = None if _SPATIAL_START.match(typed) else _LEAD_IN.search(turn.text, 0, entity.start)
+    return driver_text(turn.text[lead.start() if lead else entity.start : entity.end])
 
 
 @flow.start
