@@ -11,6 +11,7 @@ from datetime import datetime
 
 from backend.types import ActionKind, DeliveryAction, PickupPoint
 from bot.templates import render_lines
+from dialogues.answers import ask_choice
 from dialogues.base import Flow, Turn, register
 from dialogues.changes import option_for, propose
 from dialogues.failed_attempt import adopt_parked_menu, pick_listed, refuse_with_alternatives
@@ -86,7 +87,8 @@ def with_shipment(turn: Turn) -> None:
         for i, p in enumerate(points)
     ]
     turn.say("utter_pickup_list", options=render_lines(lines))
-    turn.ask("choose", "utter_pickup_prompt", parcel=parcel_label(shipment))
+    names = [f"{p['name']} {p['address']}" for p in points]
+    ask_choice(turn, "choose", "utter_pickup_prompt", names, parcel=parcel_label(shipment))
 
 
 @flow.step("choose")

@@ -12,6 +12,7 @@ import re
 
 from backend.types import ActionKind, ActionOption, DeliveryAction, PickupPoint, Shipment, TimeWindow
 from bot.templates import Rendered
+from dialogues.answers import ask_choice
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.changes import propose, unavailable
 from dialogues.choices import pick
@@ -136,7 +137,8 @@ def offer_alternatives(turn: Turn, shipment: Shipment, kinds: tuple[ActionKind, 
     joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {turn.render('utter_next_step_or')} {parts[-1]}"
     turn.flow_name = flow.name
     turn.remember(tracking_number=shipment.tracking_number, choices=names, suggestion=None)
-    turn.ask("choose", "utter_next_step_menu", options=Rendered(joined))
+    labels = [turn.render(f"utter_next_step_option_{name}", n="") for name in names]
+    ask_choice(turn, "choose", "utter_next_step_menu", labels, options=Rendered(joined))
     return True
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from backend.types import ActionKind, ActionOption, DeliveryAction, TimeWindow
 from bot.templates import render_lines
+from dialogues.answers import ask_choice
 from dialogues.base import Flow, Turn, register
 from dialogues.changes import propose
 from dialogues.failed_attempt import (
@@ -137,7 +138,7 @@ def _list(turn: Turn, shown: list[int], key: str) -> None:
             lines.append(turn.render("utter_reschedule_option", n=n, window=label))
     turn.remember(shown=shown)
     turn.say(key, options=render_lines(lines))
-    turn.ask("choose", "utter_reschedule_prompt")
+    ask_choice(turn, "choose", "utter_reschedule_prompt", [_label(turn, windows[i]) for i in shown])
 
 
 def _choose_wanted(turn: Turn, windows: list[dict], wanted: dict) -> None:
