@@ -146,7 +146,7 @@ def _apply_with_deadline(turn: Turn, tracking: str, action: DeliveryAction, key:
             turn.enqueue("finish_slow_change", merchant_id=turn.merchant.id, tracking=tracking,
                          action=action.kind.value, params=action.params, fee_accepted=action.fee_accepted,
                          key=key, actor=context.actor, channel=context.channel, verified_by=context.verified_by,
-                         conversation_id=turn.conversation.id)
+                         conversation_id=turn.conversation.id, summary=str(turn.slots.get("summary") or ""))
             return None
         except BackendError as exc:
             outcome = exc

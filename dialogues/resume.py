@@ -14,7 +14,9 @@ def offer(turn: Turn) -> None:
     if turn.nlu.intent == "affirm" and parked.get("flow"):
         turn._set_state({**{k: v for k, v in state.items() if k not in ("flow", "step", "question")}, **parked})
         question = parked.get("question") or {}
-        if question.get("key"):
+        if question.get("key") == "utter_code_sent":
+            turn.say("utter_code_format")  # the code already sent still stands: don't claim a new one
+        elif question.get("key"):
             turn.say(question["key"], **question.get("values", {}))
         return
     turn._set_state({k: v for k, v in state.items() if k not in ("flow", "step", "question", "slots")})
