@@ -40,6 +40,11 @@ def signature_ok() -> bool:
     return validator.validate(signed_url(), request.form.to_dict(flat=True), signature)
 
 
+def sign_form(auth_token: str, url: str, form: dict[str, str]) -> str:
+    """The X-Twilio-Signature Twilio would send for this form (for benchmarks and local tools)."""
+    return RequestValidator(auth_token).compute_signature(url, form)
+
+
 def plain(status: int, text: str) -> Response:
     return Response(text + "\n", status=status, mimetype="text/plain")
 
