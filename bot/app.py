@@ -59,3 +59,10 @@ def _register_errors(app: Flask) -> None:
         if _wants_json():
             return jsonify(error="internal error; it has been logged"), 500
         return Response("500 Internal error; it has been logged.\n", status=500, mimetype="text/plain")
+
+
+def run_server(app: Flask, host: str, port: int) -> None:
+    """The embedded default's HTTP server (threaded werkzeug); production uses gunicorn 'bot.wsgi:app'."""
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -165,9 +165,7 @@ def serve(host: str, port: int) -> None:
     """Run the embedded default: migrate, seed the demo if empty, train NLU if missing, serve HTTP."""
     import os
 
-    from werkzeug.serving import run_simple
-
-    from bot.app import create_app
+    from bot.app import create_app, run_server
     from bot.demo import DEMO_PARCELS, seed_demo
 
     if not os.environ.get("PARCELBOT_PUBLIC_URL"):
@@ -198,7 +196,7 @@ Parcelbot is running on {base}
     from bot.sending import start_ticker
 
     start_ticker(app.extensions["parcelbot"])  # in-process jobs: send the outbox, retry carrier writes
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    run_server(app, host, port)
 
 
 @main.command()
