@@ -30,10 +30,10 @@ def healthz():  # noqa: ANN201
 @bp.get("/t/<token>")
 def tracking_page(token: str):  # noqa: ANN201
     """Status only (no address, no name): the link is shared by the bot with a verified recipient."""
-    from backend.registry import backend_for
     from sqlalchemy import select
 
     from backend import models as m
+    from backend.registry import backend_for
 
     rt = _runtime()
     try:

@@ -38,6 +38,8 @@ def sms_form(body: str, *, sender: str = "+447700900123", to: str = "+4416149600
     return form
 
 
-def say(runtime, text: str, *, sender: str = "+447700900123", to: str = "+441614960000", channel: str = "sms") -> list[str]:  # noqa: ANN001
+def say(  # noqa: ANN201
+    runtime, text: str, *, sender: str = "+447700900123", to: str = "+441614960000", channel: str = "sms"  # noqa: ANN001
+) -> list[str]:
     outcome = runtime.engine.handle(InboundMessage(channel, sender, to, text, channel_message_id=new_sid()))
     return [r.text for r in outcome.replies]

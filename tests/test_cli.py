@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 PARCELBOT = [sys.executable, "-m", "bot.cli"]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.db import transaction
 from backend import models as m
+from backend.db import transaction
 from bot.messages import InboundMessage
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
 from tests.conversation_runner import load_scripts, run_script
