@@ -65,7 +65,10 @@ SMS_LEXICON: dict[str, str] = {
     "k": "ok", "kk": "ok", "okay": "ok", "okey": "ok", "y": "yes", "yh": "yes", "yeh": "yes",
     "yea": "yes", "yeah": "yes", "yep": "yes", "yup": "yes", "ye": "yes", "nah": "no", "nope": "no",
     "naw": "no", "msg": "message", "txt": "text", "tel": "telephone", "ph": "phone", "mob": "mobile",
-    "bday": "birthday", "info": "information", "pic": "picture", "pics": "pictures",
+    "tysm": "thank you so much", "ta": "thanks", "nite": "night", "nyt": "night", "gn": "good night",
+    "gm": "good morning", "hallo": "hello", "helo": "hello", "cya": "see you", "ttyl": "talk to you later",
+    "brb": "be right back", "idk": "i do not know", "bday": "birthday", "info": "information",
+    "pic": "picture", "pics": "pictures",
     # parcel domain
     "pkg": "package", "pkge": "package", "pckg": "package", "pkgs": "packages", "parcl": "parcel",
     "prcl": "parcel", "deliv": "delivery", "dlvry": "delivery", "delivry": "delivery",

@@ -99,3 +99,14 @@ def test_merchant_pattern_from_context_is_a_placeholder(tiny: Path, tmp_path: Pa
 
     toks = model.tokens("where is ZZ-ABCDE", _merchant_patterns(r"ZZ-[A-Z]{5}", None))
     assert toks == ["where", "is", "orderref"]
+
+
+def test_large_data_path_runs_folds_in_parallel_processes(tiny: Path, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import intents.model as model_mod
+
+    monkeypatch.setattr(model_mod, "LARGE", 10)  # the tiny set now counts as "large": 3 folds, joblib
+    report = intents.train([tiny], tmp_path / "m", ModelConfig(embeddings="none"))
+    loaded = IntentModel.load(tmp_path / "m")
+    assert loaded.info["cv_folds"] == 3 and loaded.info["cv_accuracy"] > 0.8
+    assert report["rules"]["temperature"] > 0
+    assert intents.load_interpreter("embedded", model_path=tmp_path / "m").parse("track my box").intent == "track"
