@@ -71,7 +71,12 @@ def _plan_instruction(action: DeliveryAction, ctx: RuleContext) -> Change | str:
         return "What would you like the note for the driver to say?"
     if len(note) > ctx.rules.note_max_chars:
         return f"Notes for the driver can be up to {ctx.rules.note_max_chars} characters — please shorten it."
-    return Change(set={"note": note})
+    # A sealed access code (encrypted by the bot) rides along to the driver's manifest; a note without one
+    # drops any code an earlier note carried.
+    sealed = action.params.get("access_code_enc")
+    if sealed:
+        return Change(set={"note": note, "access_code_enc": str(sealed)})
+    return Change(set={"note": note}, pop=("access_code_enc",))
 
 
 def _plan_reschedule(action: DeliveryAction, ctx: RuleContext) -> Change | str:

@@ -87,6 +87,8 @@ def _beat_schedule() -> dict[str, dict[str, Any]]:
     schedule = {"send-outbox": {"task": "parcelbot.send_outbox", "schedule": SEND_EVERY_SECONDS}}
     if "retry_pending" in JOBS:
         schedule["retry-pending"] = {"task": "parcelbot.retry_pending", "schedule": RETRY_EVERY_SECONDS}
+    if "purge_delivered_secrets" in JOBS:
+        schedule["purge-secrets"] = {"task": "parcelbot.purge_delivered_secrets", "schedule": 3600}
     return schedule
 
 

@@ -32,6 +32,15 @@ BackendFactory = Callable[[Session, m.Merchant, datetime], Backend]
 PHONE_CHANNELS = {"sms", "whatsapp", "cli"}
 
 
+def _redact_secrets(text: str) -> str:
+    """Gate, door and key-safe codes never rest in clear in the message log, whatever journey they came in."""
+    from dialogues.add_delivery_note import find_access_codes
+
+    for code in reversed(find_access_codes(text)):
+        text = text[: code.start] + "•" * (code.end - code.start) + text[code.end :]
+    return text
+
+
 class UnknownMerchant(LookupError):
     """The number (or slug) the message was sent to belongs to no merchant here."""
 
@@ -91,7 +100,7 @@ class Engine:
                 channel_message_id=message.channel_message_id,
                 sender=message.sender,
                 recipient=message.recipient,
-                body=message.text,
+                body=_redact_secrets(message.text),
                 media_urls=[md.url for md in message.media],
                 status="received",
             )

@@ -194,13 +194,17 @@ def start_ticker(runtime: Any, interval: float = 5.0, *, retry_interval: float =
     stopped = threading.Event()
 
     def loop() -> None:
-        last_retry = float("-inf")
+        last_retry = last_purge = float("-inf")
         while not stopped.is_set():
             _tick("send_outbox", lambda: send_due(runtime))
             retry = JOBS.get("retry_pending")
             if retry is not None and time.monotonic() - last_retry >= retry_interval:
                 last_retry = time.monotonic()
                 _tick("retry_pending", lambda: retry(runtime))  # noqa: B023 - called at once, in this loop
+            purge = JOBS.get("purge_delivered_secrets")
+            if purge is not None and time.monotonic() - last_purge >= 3600:
+                last_purge = time.monotonic()
+                _tick("purge_delivered_secrets", lambda: purge(runtime))  # noqa: B023 - called at once
             stopped.wait(interval)
 
     thread = threading.Thread(target=loop, name="parcelbot-ticker", daemon=True)

@@ -45,7 +45,7 @@ def _say(merchant: m.Merchant, key: str, **values: Any) -> str:
 
 def _summary(merchant: m.Merchant, summary: str | None, action: str, tracking: str) -> Rendered:
     if summary:
-        return Rendered(render("utter_slow_change_given_summary", summary=summary))
+        return Rendered(render("utter_slow_change_given_summary", summary=summary, tracking=tracking))
     try:
         what = _say(merchant, f"label_{action}")
     except MissingTemplate:

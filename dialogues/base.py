@@ -87,7 +87,11 @@ class Turn:
             state["reasks"] = 0
         state.update(flow=self.flow_name, step=step, free_text=free_text)
         if key:
-            state["question"] = {"key": key, "values": {k: str(v) for k, v in values.items()}}
+            state["question"] = {
+                "key": key,
+                "values": {k: str(v) for k, v in values.items()},
+                "rendered": sorted(k for k, v in values.items() if isinstance(v, Rendered)),
+            }
             self.say(key, **values)
         self._set_state(state)
 
@@ -100,9 +104,9 @@ class Turn:
             self.say("utter_offer_human")
             return
         question = state.get("question") or {}
-        self.say(key or "utter_didnt_get_that")
+        self.say(key or "utter_didnt_get_that", **values)
         if question.get("key"):
-            self.say(question["key"], **question.get("values", {}))
+            self.say(question["key"], **question_values(question))
 
     def finish(self) -> None:
         """This journey is over; anything the shopper parked to come back to stays parked."""
@@ -167,6 +171,12 @@ class Turn:
                 detail=detail,
             )
         )
+
+
+def question_values(question: dict[str, Any]) -> dict[str, Any]:
+    """A stored question's values, with the ones that were rendered text (lists, say) kept as such."""
+    rendered = set(question.get("rendered") or ())
+    return {k: Rendered(v) if k in rendered else v for k, v in (question.get("values") or {}).items()}
 
 
 class Flow:

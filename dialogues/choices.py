@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 _ORDINALS = {
-    "first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3, "three": 3,
-    "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5, "sixth": 6, "6th": 6, "six": 6,
-    "last": -1, "top": 1,
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+    "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "last": -1, "top": 1,
 }
+# "two" is a choice only on its own ("two", "number two"); in "the saturday one", "one" names nothing.
+_CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _STOP = {"the", "one", "a", "an", "my", "that", "this", "please", "pls", "plz", "its", "it", "is", "on", "for"}
 
 
@@ -22,6 +23,10 @@ def pick(text: str, options: list[str]) -> int | None:
         n = int(digits.group(1))
         return n - 1 if 1 <= n <= len(options) else None
     words = re.findall(r"[\w']+", low)
+    bare = [w for w in words if w not in {"the", "number", "option", "no", "please", "pls", "plz"}]
+    if len(bare) == 1 and bare[0] in _CARDINALS:
+        n = _CARDINALS[bare[0]]
+        return n - 1 if n <= len(options) else None
     for w in words:
         if w in _ORDINALS:
             n = _ORDINALS[w]

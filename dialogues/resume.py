@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogues.base import Flow, Turn, register
+from dialogues.base import Flow, Turn, question_values, register
 
 flow = register(Flow("resume", intents=()))
 
@@ -17,7 +17,7 @@ def offer(turn: Turn) -> None:
         if question.get("key") == "utter_code_sent":
             turn.say("utter_code_format")  # the code already sent still stands: don't claim a new one
         elif question.get("key"):
-            turn.say(question["key"], **question.get("values", {}))
+            turn.say(question["key"], **question_values(question))
         return
     turn._set_state({k: v for k, v in state.items() if k not in ("flow", "step", "question", "slots")})
     turn.say("utter_ok_dropped")
