@@ -1,0 +1,31 @@
+"""The engine's own guarantees, independent of any journey."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from backend import models as m
+from tests.helpers import say
+
+
+def test_access_codes_are_masked_in_the_message_log_whatever_the_journey(runtime, demo):
+    say(runtime, "where is my parcel? btw the gate code is 4821")
+    with runtime.sessions() as s:
+        body = s.scalar(select(m.Message.body).where(m.Message.direction == "in"))
+    assert "4821" not in body and "gate code" in body
+
+
+def test_a_failing_turn_keeps_the_message_and_apologises(runtime, demo):
+    """A broken merchant template (unclosed brace) fails the turn: it rolls back, the inbound message is
+    kept, and the shopper gets an honest apology instead of silence or a 500."""
+    from backend.db import transaction
+
+    with transaction(runtime.sessions) as s:
+        merchant = s.scalar(select(m.Merchant))
+        merchant.settings = {"responses": {"utter_greet": "Hi {brand"}}
+    replies = say(runtime, "hello")
+    assert replies and "something went wrong" in replies[0]
+    with runtime.sessions() as s:
+        assert s.scalar(select(m.Message.body).where(m.Message.direction == "in")) == "hello"
+        audits = s.scalars(select(m.AuditEntry.action)).all()
+    assert "view_status" not in audits
