@@ -1,0 +1,116 @@
+"""No shipment detail to anyone who hasn't proven they are its recipient, not even whether it exists.
+
+Proof is: the sender's own number is the recipient's, or tracking/order number plus postcode, and that
+proof is per conversation, per parcel and lasts 15 minutes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.security.security_kit import (
+    OTHER_STRANGER,
+    OWN,
+    POSTCODE,
+    STRANGER,
+    TRACKING,
+    TWO,
+    audits,
+    later,
+    rest,
+    set_clock,
+    shows_details,
+    talk,
+)
+
+
+@pytest.mark.parametrize("ask", ["where is PB100000001GB", "where is my order 100231", "track PB100000001GB please"])
+def test_a_stranger_naming_a_real_parcel_hears_exactly_what_a_made_up_one_gets(runtime, demo, ask):
+    real = talk(runtime, STRANGER, ask)
+    made_up = talk(runtime, OTHER_STRANGER, ask.replace("PB100000001GB", "PB100000099GB").replace("100231", "100299"))
+    assert real == made_up
+    assert shows_details(real) == []
+    # ...and a wrong postcode gets the same words for both: nothing says which one exists.
+    assert talk(runtime, STRANGER, "SW1A 1AA") == talk(runtime, OTHER_STRANGER, "SW1A 1AA")
+
+
+def test_wrong_postcode_shows_nothing_and_right_one_shows_masked_address(runtime, demo):
+    talk(runtime, STRANGER, f"where is {TRACKING}")
+    refused = talk(runtime, STRANGER, "M2 5DB")
+    assert shows_details(refused) == []
+    talk(runtime, STRANGER, f"where is {TRACKING}")
+    shown = talk(runtime, STRANGER, POSTCODE)
+    assert TRACKING in shown and "Trail running shoes" in shown
+    assert "Acacia" not in shown and "4BT" not in shown  # the address stays masked even then
+
+
+def test_postcode_lookups_lock_after_five_misses(runtime, demo):
+    for _ in range(5):
+        talk(runtime, STRANGER, f"where is {TRACKING}")
+        talk(runtime, STRANGER, "M2 5DB")
+    talk(runtime, STRANGER, f"where is {TRACKING}")
+    locked = talk(runtime, STRANGER, POSTCODE)  # even the right postcode, now
+    assert shows_details(locked) == [] and "paused" in locked
+    assert len(audits(runtime, "identify", result="no_match")) == 5
+
+
+def test_proof_given_by_one_sender_does_not_help_another(runtime, demo):
+    talk(runtime, STRANGER, f"where is {TRACKING}")
+    assert TRACKING in talk(runtime, STRANGER, POSTCODE)
+    for other in (OTHER_STRANGER, TWO):
+        reply = talk(runtime, other, f"where is {TRACKING}")
+        assert shows_details(reply) == [] and "postcode" in reply
+
+
+def test_proof_for_one_parcel_does_not_open_another(runtime, demo):
+    talk(runtime, STRANGER, f"where is {TRACKING}")
+    assert TRACKING in talk(runtime, STRANGER, POSTCODE)
+    reply = talk(runtime, STRANGER, "where is PB100000002GB")
+    assert "Rain jacket" not in reply and "postcode" in reply
+
+
+def test_the_same_number_on_another_channel_is_another_conversation(runtime, demo):
+    talk(runtime, STRANGER, f"where is {TRACKING}")
+    talk(runtime, STRANGER, POSTCODE)
+    reply = talk(runtime, STRANGER, f"where is {TRACKING}", channel="whatsapp", to="+441614960001")
+    assert shows_details(reply) == []
+
+
+def test_postcode_proof_lapses_after_fifteen_minutes(runtime, demo):
+    talk(runtime, STRANGER, f"where is {TRACKING}")
+    talk(runtime, STRANGER, POSTCODE)
+    set_clock(runtime, later(14))
+    assert TRACKING in talk(runtime, STRANGER, f"where is {TRACKING}")
+    set_clock(runtime, later(16))
+    lapsed = talk(runtime, STRANGER, f"where is {TRACKING}")
+    assert shows_details(lapsed) == [] and "postcode" in lapsed
+
+
+def test_an_unknown_number_is_asked_for_a_reference_not_told_about_anyone(runtime, demo):
+    reply = talk(runtime, STRANGER, "where's my parcel")
+    assert shows_details(reply) == [] and "tracking number" in reply
+
+
+@pytest.mark.parametrize("session_id", [OWN, "whatsapp:" + OWN, "tel:" + OWN, " " + OWN])
+def test_the_rest_channel_is_never_a_phone_even_if_the_session_id_looks_like_one(client, demo, session_id):
+    reply = rest(client, session_id, "where's my parcel")
+    assert shows_details(reply) == [] and TRACKING not in reply
+    named = rest(client, session_id, f"where is {TRACKING}")
+    assert shows_details(named) == [] and "postcode" in named
+
+
+def test_the_rest_channel_sees_a_parcel_only_with_number_and_postcode(client, demo):
+    rest(client, "web-123", f"where is {TRACKING}")
+    assert shows_details(rest(client, "web-123", "M2 5DB")) == []
+    rest(client, "web-123", f"where is {TRACKING}")
+    shown = rest(client, "web-123", POSTCODE)
+    assert TRACKING in shown and "Acacia" not in shown
+    # another session id is another person
+    assert shows_details(rest(client, "web-456", f"where is {TRACKING}")) == []
+
+
+def test_a_proof_of_delivery_photo_needs_the_same_proof(runtime, demo):
+    reply = talk(runtime, STRANGER, "can I see the delivery photo for PB100000003GB")
+    assert "/pod/" not in reply and "Camping stove" not in reply
+    talk(runtime, STRANGER, "M2 5DB")
+    assert "/pod/" not in talk(runtime, STRANGER, "show me the photo for PB100000003GB")
