@@ -115,6 +115,8 @@ def _lock_out(turn: Turn, key: str) -> None:
 
 
 def _current_code(turn: Turn, tracking: str) -> m.OneTimeCode | None:
+    # Locked until the turn commits: overlapping guesses (concurrent webhooks) take turns, so none reads a
+    # stale try count and five wrong tries really burn the code (PostgreSQL; SQLite writers queue anyway).
     return turn.session.scalar(
         select(m.OneTimeCode)
         .where(
@@ -124,6 +126,7 @@ def _current_code(turn: Turn, tracking: str) -> m.OneTimeCode | None:
         )
         .order_by(m.OneTimeCode.id.desc())
         .limit(1)
+        .with_for_update()
     )
 
 

@@ -1,0 +1,76 @@
+"""Concurrent webhooks for one conversation (Twilio retries, a shopper hammering the number, a script on the
+REST channel): the limits must hold when turns overlap, not only when they take turns.
+
+SQLite takes the write lock at BEGIN (turns queue), so these races exist only on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.security.security_kit import (
+    OWN,
+    TRACKING,
+    audits,
+    changes,
+    instructions,
+    latest_code,
+    talk,
+)
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("PARCELBOT_TEST_DATABASE_URL"),
+    reason="SQLite serialises writers (BEGIN IMMEDIATE), so turns cannot overlap there",
+)
+
+
+class MeetFirst:
+    """The real NLU, except that chosen messages wait for each other before going on: the turns overlap."""
+
+    def __init__(self, inner: Any, texts: set[str], parties: int) -> None:
+        self.inner, self.texts = inner, texts
+        self.barrier = threading.Barrier(parties, timeout=20)
+
+    def parse(self, text: str, context: Any) -> Any:
+        if text in self.texts:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                self.barrier.wait()
+        return self.inner.parse(text, context)
+
+
+def _overlapping(runtime, sender: str, texts: list[str]) -> list[str]:  # noqa: ANN001
+    real = runtime.engine.interpreter
+    runtime.engine.interpreter = MeetFirst(real, set(texts), len(texts))
+    try:
+        with ThreadPoolExecutor(max_workers=len(texts)) as pool:
+            return list(pool.map(lambda t: talk(runtime, sender, t), texts))
+    finally:
+        runtime.engine.interpreter = real
+
+
+def test_overlapping_wrong_codes_still_get_five_tries_in_all(runtime, demo):
+    talk(runtime, OWN, "add a note for the driver: ring twice")
+    talk(runtime, OWN, "yes")
+    code = latest_code(runtime, OWN)
+    guesses = [f"{n:06d}" for n in range(100000, 100010) if f"{n:06d}" != code][:8]
+    _overlapping(runtime, OWN, guesses)
+    assert len(audits(runtime, "otp_check", result="wrong")) == 5  # the other guesses were never weighed
+    assert len(audits(runtime, "otp_check", result="locked_out")) == 1
+    assert "Done" not in talk(runtime, OWN, code)  # burnt by its fifth wrong try
+    assert changes(runtime) == []
+
+
+def test_overlapping_right_codes_apply_the_change_once(runtime, demo):
+    talk(runtime, OWN, "add a note for the driver: ring twice")
+    talk(runtime, OWN, "yes")
+    code = latest_code(runtime, OWN)
+    replies = _overlapping(runtime, OWN, [code, " " + code, code + " "])
+    assert sum("Done" in r for r in replies) >= 1
+    assert len(changes(runtime, TRACKING)) == 1
+    assert instructions(runtime, TRACKING).get("note") == "ring twice"
