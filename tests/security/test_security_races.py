@@ -16,9 +16,11 @@ import pytest
 
 from tests.security.security_kit import (
     OWN,
+    POSTCODE,
     TRACKING,
     audits,
     changes,
+    codes_sent_to,
     instructions,
     latest_code,
     talk,
@@ -59,7 +61,8 @@ def test_overlapping_wrong_codes_still_get_five_tries_in_all(runtime, demo):
     talk(runtime, OWN, "yes")
     code = latest_code(runtime, OWN)
     guesses = [f"{n:06d}" for n in range(100000, 100010) if f"{n:06d}" != code][:8]
-    _overlapping(runtime, OWN, guesses)
+    replies = _overlapping(runtime, OWN, guesses)
+    assert not any("went wrong" in r for r in replies)
     assert len(audits(runtime, "otp_check", result="wrong")) == 5  # the other guesses were never weighed
     assert len(audits(runtime, "otp_check", result="locked_out")) == 1
     assert "Done" not in talk(runtime, OWN, code)  # burnt by its fifth wrong try
@@ -74,3 +77,31 @@ def test_overlapping_right_codes_apply_the_change_once(runtime, demo):
     assert sum("Done" in r for r in replies) >= 1
     assert len(changes(runtime, TRACKING)) == 1
     assert instructions(runtime, TRACKING).get("note") == "ring twice"
+
+
+def test_overlapping_resends_still_send_at_most_three_codes(runtime, demo):
+    talk(runtime, OWN, "add a note for the driver: ring twice")
+    talk(runtime, OWN, "yes")
+    replies = _overlapping(runtime, OWN, ["resend", "RESEND", "Resend", "resend.", "resend!", "send again"])
+    assert len(codes_sent_to(runtime, OWN)) <= 3
+    assert not any("went wrong" in r for r in replies)
+
+
+def test_overlapping_requests_from_many_conversations_still_send_at_most_three_codes(runtime, demo):
+    senders = [f"web-{n}" for n in range(6)]
+    for sender in senders:  # each proves number + postcode and gets as far as "YES?"
+        rest_talk(runtime, sender, f"add a note for the driver on {TRACKING}: ring twice")
+        rest_talk(runtime, sender, POSTCODE)
+    real = runtime.engine.interpreter
+    runtime.engine.interpreter = MeetFirst(real, {"yes"}, len(senders))
+    try:
+        with ThreadPoolExecutor(max_workers=len(senders)) as pool:
+            replies = list(pool.map(lambda s: rest_talk(runtime, s, "yes"), senders))
+    finally:
+        runtime.engine.interpreter = real
+    assert len(codes_sent_to(runtime, OWN)) <= 3
+    assert sum("most codes" in r for r in replies) >= len(senders) - 3  # the others were told, not ignored
+
+
+def rest_talk(runtime, sender: str, text: str) -> str:  # noqa: ANN001
+    return talk(runtime, f"rest:{sender}", text, channel="rest", to="demo")
