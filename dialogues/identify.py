@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from backend import models as m
 from backend.types import Shipment
@@ -89,7 +89,7 @@ def _check_named(turn: Turn, found: list[Shipment], caller: str | None, then: st
         return visible[0]
     # Not theirs (or not known at all): ask for the postcode either way, so the answer leaks nothing.
     _set_return(turn, caller, then)
-    turn.remember(candidates=[s.tracking_number for s in found])
+    turn.remember(candidates=[s.tracking_number for s in found], reference=_reference(turn))
     turn.ask("postcode", "utter_ask_postcode")
     return None
 
@@ -101,7 +101,8 @@ def _set_return(turn: Turn, caller: str | None, then: str) -> None:
 
 def _resume_caller(turn: Turn, shipment: Shipment) -> None:
     back = turn.slots.get("return_to") or {}
-    turn.remember(tracking_number=shipment.tracking_number, return_to=None, candidates=None, choices=None)
+    turn.remember(tracking_number=shipment.tracking_number, return_to=None, candidates=None, choices=None,
+                  reference=None)
     caller = REGISTRY.get(back.get("flow") or "")
     if caller is None:
         turn.finish()
@@ -112,15 +113,29 @@ def _resume_caller(turn: Turn, shipment: Shipment) -> None:
     caller.run_step(turn, back["step"])
 
 
+def _reference(turn: Turn) -> str | None:
+    """The number the shopper gave, normalised. Misses count against it whoever asks (a REST session id costs
+    nothing to change), and whether or not such a parcel exists, so the lockout itself leaks nothing."""
+    entity = turn.nlu.entity("tracking_number") or turn.nlu.entity("order_number")
+    if entity:
+        return str(entity.value).lstrip("#").upper()[:64] or None
+    tokens = (t.lstrip("#") for t in re.findall(r"#?[A-Za-z0-9-]{5,24}", turn.text))
+    return next((t.upper() for t in tokens if any(ch.isdigit() for ch in t)), None)
+
+
 def _failed_recently(turn: Turn) -> int:
     since = turn.now - FAILED_MATCH_WINDOW
+    reference = turn.slots.get("reference")
+    who = m.AuditEntry.actor == turn.message.sender
+    if reference:
+        who = or_(who, m.AuditEntry.subject == reference)
     return (
         turn.session.scalar(
             select(func.count())
             .select_from(m.AuditEntry)
             .where(
                 m.AuditEntry.merchant_id == turn.merchant.id,
-                m.AuditEntry.actor == turn.message.sender,
+                who,
                 m.AuditEntry.action == "identify",
                 m.AuditEntry.result == "no_match",
                 m.AuditEntry.at >= since,
@@ -188,7 +203,7 @@ def postcode(turn: Turn) -> None:
         None,
     )
     if match is None:
-        turn.audit("identify", "no_match")
+        turn.audit("identify", "no_match", subject=turn.slots.get("reference"))
         turn.finish()
         turn.say("utter_identify_no_match")
         return

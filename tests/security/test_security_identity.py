@@ -114,3 +114,15 @@ def test_a_proof_of_delivery_photo_needs_the_same_proof(runtime, demo):
     assert "/pod/" not in reply and "Camping stove" not in reply
     talk(runtime, STRANGER, "M2 5DB")
     assert "/pod/" not in talk(runtime, STRANGER, "show me the photo for PB100000003GB")
+
+
+@pytest.mark.parametrize("reference", [TRACKING, "PB100000099GB"])
+def test_postcode_guessing_cannot_be_spread_over_many_session_ids(client, demo, reference):
+    """On the REST channel the sender is whatever the caller says: a new session id per guess must not buy
+    new tries at one parcel's postcode (and a made-up number locks the same way, so nothing leaks)."""
+    for n in range(5):
+        rest(client, f"guesser-{n}", f"where is {reference}")
+        rest(client, f"guesser-{n}", f"M{n + 2} 5DB")
+    rest(client, "guesser-99", f"where is {reference}")
+    locked = rest(client, "guesser-99", POSTCODE)
+    assert shows_details(locked) == [] and "paused" in locked
