@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 
 # An SMS can be at most 1,600 characters; anything longer is noise or an attack, so the core reads this much.
 MAX_TEXT = 1600
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control and bidi characters, and lone surrogates (a JSON "\ud800" escape decodes to one; no database stores it).
+_CONTROL = re.compile(
+    r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 @dataclass(frozen=True)

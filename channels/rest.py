@@ -7,6 +7,8 @@ the person proves they are its recipient. Which merchant: ?merchant=SLUG, else t
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
@@ -16,6 +18,8 @@ from bot.messages import InboundMessage
 from channels.web import runtime
 
 bp = Blueprint("rest", __name__)
+# The sender becomes the conversation's address: no control characters or lone surrogates (unstorable).
+_UNPRINTABLE = re.compile(r"[\u0000-\u001f\u007f\ud800-\udfff]")
 
 
 def _merchant_slug() -> str | None:
@@ -33,8 +37,8 @@ def webhook():  # noqa: ANN201
     if not isinstance(data, dict):
         return jsonify(error="Send a JSON object: {\"sender\": \"...\", \"message\": \"...\"}"), 400
     sender, text = data.get("sender"), data.get("message")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > 100:
-        return jsonify(error="'sender' must be a non-empty string of at most 100 characters"), 422
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > 100 or _UNPRINTABLE.search(sender):
+        return jsonify(error="'sender' must be a non-empty string of at most 100 printable characters"), 422
     if text is not None and not isinstance(text, str):
         return jsonify(error="'message' must be a string"), 422
     slug = _merchant_slug()
