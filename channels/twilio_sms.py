@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("twilio_sms", __name__)
 
 MAX_MEDIA = 10
+MAX_SID = 64  # messages.channel_message_id; Twilio's are 34
 
 
 def signed_url() -> str:
@@ -89,6 +90,8 @@ def handle(channel: str) -> Response:
     missing = [f for f in ("From", "To", "MessageSid") if not form.get(f)]
     if missing:
         return plain(400, f"Missing field(s): {', '.join(missing)}.")
+    if len(form["MessageSid"]) > MAX_SID:
+        return plain(400, f"MessageSid is longer than {MAX_SID} characters.")
     message = inbound_from_form(channel, form)
     try:
         outcome = runtime().engine.handle(message)
