@@ -171,6 +171,7 @@ def serve(host: str, port: int) -> None:
     if not os.environ.get("PARCELBOT_PUBLIC_URL"):
         os.environ["PARCELBOT_PUBLIC_URL"] = f"http://{host}:{port}"
     settings = _settings()
+    (settings.data_dir / "serve_url").write_text(settings.public_base_url or "")
     engine = make_engine(settings.database_url)
     empty = is_empty(engine)
     upgrade(settings.database_url)
@@ -181,7 +182,8 @@ def serve(host: str, port: int) -> None:
         with transaction(sessions) as session:
             seed_demo(session)
         click.echo("seeded the demo merchant and parcels")
-    click.echo("loading the NLU model (training it first if there is none)...")
+    if not settings.nlu_model_path.exists():
+        click.echo("training the NLU model from training_data/ (first run only, about half a minute)...")
     app = create_app(settings)
     base = f"http://{host}:{port}"
     click.echo(f"""

@@ -32,6 +32,12 @@ def _persistent_secret(data_dir: Path, name: str) -> str:
     return value
 
 
+def _served_url(data_dir: Path) -> str:
+    """Where `parcelbot serve` last said it runs, so `parcelbot chat` builds links that open."""
+    path = data_dir / "serve_url"
+    return path.read_text().strip() if path.exists() else ""
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -66,7 +72,7 @@ class Settings:
             secret_key=env.get("PARCELBOT_SECRET_KEY") or _persistent_secret(data_dir, "secret_key"),
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or _persistent_secret(data_dir, "twilio_auth_token"),
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
-            public_base_url=(env.get("PARCELBOT_PUBLIC_URL") or "").rstrip("/") or None,
+            public_base_url=(env.get("PARCELBOT_PUBLIC_URL") or _served_url(data_dir)).rstrip("/") or None,
             nlu_backend=env.get("PARCELBOT_NLU_BACKEND", "embedded"),
             nlu_model_path=Path(env.get("PARCELBOT_NLU_MODEL") or data_dir / "models" / "nlu"),
             rasa_url=env.get("RASA_URL") or None,

@@ -28,7 +28,7 @@ def load_nlu(settings: Settings, *, train_if_missing: bool = True) -> Any:
     if not (model.exists() and any(model.iterdir())):
         if not train_if_missing:
             raise FileNotFoundError(f"no NLU model at {model}: run `parcelbot nlu train`")
-        log.warning("no NLU model at %s: training one from %s", model, intents.default_training_paths())
+        log.info("no NLU model at %s: training one from %s", model, intents.default_training_paths())
         intents.train(intents.default_training_paths(), model)
     return intents.load_interpreter("embedded", model_path=model)
 
