@@ -7,6 +7,7 @@ the sender always finds them.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -30,6 +31,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 PUBLIC_ENDPOINTS = {"api.openapi"}
 MAX_OUTBOX = 500
+# No database stores NUL characters or unpaired surrogates (both valid in JSON and in URLs): refuse them.
+_UNSTORABLE = re.compile(r"[\u0000\ud800-\udfff]")
+UNSTORABLE = "text must not contain NUL characters or unpaired surrogates"
 
 
 @dataclass(frozen=True)
@@ -87,15 +91,27 @@ def _caller(session: Any) -> ingest.Caller:
     return ingest.Caller(merchant, f"api:{g.api_key.prefix}", _runtime().links, _now())
 
 
+def _storable(value: Any) -> bool:
+    if isinstance(value, str):
+        return not _UNSTORABLE.search(value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True
+
+
 def _json_body() -> Any:
     data = request.get_json(silent=True)
     if data is None:
         raise Invalid({"body": "send a JSON object with Content-Type: application/json"}, status=400)
+    if not _storable(data):
+        raise Invalid({"body": UNSTORABLE})
     return data
 
 
 def _shipment_or_404(session: Any, caller: ingest.Caller, tracking: str, *, lock: bool = False) -> m.Shipment:
-    row = ingest.find_shipment(session, caller.merchant, tracking, lock=lock)
+    row = ingest.find_shipment(session, caller.merchant, tracking, lock=lock) if _storable(tracking) else None
     if row is None:
         raise NotFound(tracking)
     return row
@@ -172,6 +188,8 @@ def post_pod(tracking: str) -> Response:
             checked.append((data, check_photo(data)))
         except BadPhoto as exc:
             errors[f"photos[{i}]"] = str(exc)
+    if not _storable(request.form.to_dict(flat=False)):
+        errors["form"] = UNSTORABLE
     try:
         fields = parse_pod_form(request.form, _now())
     except Invalid as exc:
