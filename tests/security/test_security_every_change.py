@@ -9,7 +9,8 @@ from backend import models as m
 from tests.security.security_kit import STRANGER, codes_sent_to, count, sent_to, talk
 
 CHANGES = {
-    "leave_with_neighbour": ("+447700900123", ["please leave parcel PB100000001GB with my neighbour at number 22", "M1 4BT", "yes"]),
+    "leave_with_neighbour": ("+447700900123", ["please leave parcel PB100000001GB with my neighbour at number 22",
+                                               "M1 4BT", "yes"]),
     "leave_in_safe_place": ("+447700900456", ["can you leave PB100000002GB in a safe place", "M1 4BT",
                                               "in the porch", "yes"]),
     "add_delivery_note": ("+447700900123", ["add a note for the driver on PB100000001GB: ring twice", "M1 4BT",

@@ -105,3 +105,20 @@ def test_overlapping_requests_from_many_conversations_still_send_at_most_three_c
 
 def rest_talk(runtime, sender: str, text: str) -> str:  # noqa: ANN001
     return talk(runtime, f"rest:{sender}", text, channel="rest", to="demo")
+
+
+def test_overlapping_yeses_apply_a_change_once(runtime, demo):
+    from sqlalchemy import select
+
+    from backend import models as m
+    from tests.security.security_kit import merchant_settings
+
+    merchant_settings(runtime, verification={"add_delivery_note": "sender_number"})
+    talk(runtime, OWN, "add a note for the driver: ring twice")
+    replies = _overlapping(runtime, OWN, ["yes", "YES", "yes please", "Yes."])
+    assert not any("went wrong" in r for r in replies)
+    assert len(changes(runtime, TRACKING)) == 1
+    assert len(audits(runtime, "add_delivery_note")) == 1
+    with runtime.sessions() as s:
+        row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == TRACKING))
+        assert row.changes_count == 1

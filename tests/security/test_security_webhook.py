@@ -172,3 +172,12 @@ def test_the_rest_channel_answers_odd_input_clearly(client, demo, payload):
 def test_the_rest_channel_names_an_unknown_merchant_clearly(client, demo):
     response = client.post("/webhooks/rest/webhook?merchant=nobody", json={"sender": "web-1", "message": "hi"})
     assert response.status_code == 404 and response.is_json
+
+
+def test_a_request_over_the_size_limit_is_a_clear_413(client, runtime, demo):
+    huge = "x" * (17 * 1024 * 1024)
+    response = client.post("/twilio/sms", data={**sms_form("hi"), "Body": huge}, headers={"X-Twilio-Signature": "a"})
+    assert response.status_code == 413 and b"Traceback" not in response.data
+    rest = client.post("/webhooks/rest/webhook", json={"sender": "web-1", "message": huge})
+    assert rest.status_code == 413 and rest.is_json
+    assert count(runtime, m.Message) == 0
