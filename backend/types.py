@@ -50,7 +50,9 @@ class Address:
     def masked(self) -> str:
         """Enough for the recipient to recognise, too little for anyone else to use."""
         first = self.line1.split(" ")[0] if self.line1 else ""
-        outward = self.postcode.split(" ")[0] if self.postcode else ""
+        postcode = (self.postcode or "").strip()
+        # "M1 4BT" -> "M1"; stored without the space ("M14BT", a zip "94105") the last three characters still go.
+        outward = postcode.split()[0] if " " in postcode else postcode[:-3]
         stars = "*" * 3
         return f"{first} {stars}, {outward} {stars}".strip()
 

@@ -126,3 +126,15 @@ def test_postcode_guessing_cannot_be_spread_over_many_session_ids(client, demo, 
     rest(client, "guesser-99", f"where is {reference}")
     locked = rest(client, "guesser-99", POSTCODE)
     assert shows_details(locked) == [] and "paused" in locked
+
+
+@pytest.mark.parametrize(("stored", "shown"), [("M1 4BT", "M1 ***"), ("M14BT", "M1 ***"), ("m14bt", "m1 ***"),
+                                                ("SW1A1AA", "SW1A ***"), ("94105", "94 ***")])
+def test_the_address_is_masked_however_the_postcode_was_stored(runtime, demo, stored, shown):
+    """A carrier or shop may store "M14BT" without the space: that must not show the whole postcode."""
+    from tests.security.security_kit import edit_shipment
+
+    edit_shipment(runtime, TRACKING, postcode=stored)
+    reply = talk(runtime, OWN, "where's my parcel")
+    assert f"12 ***, {shown}" in reply
+    assert stored not in reply.replace(shown, "") and "Acacia" not in reply
