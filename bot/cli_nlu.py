@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -11,11 +10,12 @@ from typing import Any
 
 import click
 
-DEFAULT_MODEL = Path("data/models/nlu")
-
 
 def default_model_path() -> Path:
-    return Path(os.environ.get("PARCELBOT_NLU_MODEL") or DEFAULT_MODEL)
+    """The model the bot loads: $PARCELBOT_NLU_MODEL, else <data dir>/models/nlu (as bot.config says)."""
+    from bot.config import Settings
+
+    return Settings.from_env().nlu_model_path
 
 
 def _model_option(f: Any) -> Any:

@@ -60,4 +60,5 @@ def test_default_model_path_from_env(tmp_path: Path, monkeypatch) -> None:  # no
     monkeypatch.setenv("PARCELBOT_NLU_MODEL", str(tmp_path / "x"))
     assert default_model_path() == tmp_path / "x"
     monkeypatch.delenv("PARCELBOT_NLU_MODEL")
-    assert default_model_path() == Path("data/models/nlu")
+    monkeypatch.setenv("PARCELBOT_DATA_DIR", str(tmp_path / "data"))
+    assert default_model_path() == (tmp_path / "data" / "models" / "nlu").resolve()
