@@ -168,7 +168,7 @@ def test_a_key_reads_only_its_own_merchants_outbox(client, runtime, keys):
     talk(runtime, OWN, "add a note for the driver: ring twice")
     talk(runtime, OWN, "yes")
     own = client.get("/api/v1/outbox?to=%2B447700900123", headers=keys["demo"]).get_json()
-    assert own and any("code" in msg["body"] for msg in own)
+    assert own and all(msg["to"] == OWN for msg in own)
     assert client.get("/api/v1/outbox?to=%2B447700900123", headers=keys["other"]).get_json() == []
 
 
