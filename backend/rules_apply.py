@@ -48,6 +48,12 @@ def _dt(value: Any) -> datetime | None:
         return None
 
 
+def _sealed(action: DeliveryAction) -> dict[str, str]:
+    """An access code the bot sealed for this delivery rides along to the driver's manifest."""
+    sealed = action.params.get("access_code_enc")
+    return {"access_code_enc": str(sealed)} if sealed else {}
+
+
 def _plan_instruction(action: DeliveryAction, ctx: RuleContext) -> Change | str:
     limit = ctx.rules.instruction_max_chars
     if action.kind is ActionKind.LEAVE_WITH_NEIGHBOUR:
@@ -58,14 +64,14 @@ def _plan_instruction(action: DeliveryAction, ctx: RuleContext) -> Change | str:
             return "Which neighbour should the driver leave it with? A house number or name is enough."
         if len(who) > limit:
             return f"Please keep the neighbour's details under {limit} characters."
-        return Change(set={"neighbour": who}, pop=("safe_place", "pickup_point"))
+        return Change(set={"neighbour": who, **_sealed(action)}, pop=("safe_place", "pickup_point"))
     if action.kind is ActionKind.LEAVE_IN_SAFE_PLACE:
         place = _text(action.params, "safe_place")
         if not place:
             return "Where should the driver leave it? For example: in the porch, or behind the side gate."
         if len(place) > limit:
             return f"Please describe the safe place in under {limit} characters."
-        return Change(set={"safe_place": place}, pop=("neighbour", "pickup_point"))
+        return Change(set={"safe_place": place, **_sealed(action)}, pop=("neighbour", "pickup_point"))
     note = _text(action.params, "note")
     if not note:
         return "What would you like the note for the driver to say?"

@@ -36,6 +36,7 @@ from intents.types import ParseResult
 log = logging.getLogger(__name__)
 
 Handler = Callable[["Turn"], None]
+SEALED_TEXT_SLOTS = frozenset({"safe_place", "neighbour"})
 
 
 @dataclass
@@ -76,9 +77,28 @@ class Turn:
         return dict(self.state.get("slots") or {})
 
     def remember(self, **slots: Any) -> None:
+        """Keep values for later turns. An access code inside free text (a safe place "behind the gate,
+        code 4821") is never kept in clear: it is cut out and sealed for the driver's manifest."""
+        for name in SEALED_TEXT_SLOTS & slots.keys():
+            if isinstance(slots[name], str):
+                slots[name], sealed = self._seal_codes(slots[name])
+                if sealed:
+                    slots["access_code_enc"] = sealed
         state = dict(self.state)
         state["slots"] = {**(state.get("slots") or {}), **slots}
         self._set_state(state)
+
+    def _seal_codes(self, text: str) -> tuple[str, str | None]:
+        from bot.secrets_box import seal
+        from dialogues.add_delivery_note import find_access_codes
+
+        codes = find_access_codes(text)
+        if not codes:
+            return text, None
+        secret = "; ".join(f"{c.kind} code {c.code}" for c in codes)
+        for c in reversed(codes):
+            text = text[: c.start] + "(sealed)" + text[c.end :]
+        return text, seal(self.settings.secret_key, secret)
 
     def ask(self, step: str, key: str | None = None, *, free_text: bool = False, **values: Any) -> None:
         """Ask the shopper something; their next message goes to this flow's `step` handler."""

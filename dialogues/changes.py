@@ -26,6 +26,7 @@ from dialogues.verification import require_code
 
 log = logging.getLogger(__name__)
 flow = register(Flow("change", intents=()))
+CODE_CARRIERS = frozenset({ActionKind.LEAVE_IN_SAFE_PLACE, ActionKind.LEAVE_WITH_NEIGHBOUR})
 _slow_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcelbot-backend")
 
 
@@ -51,9 +52,17 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
     if option is None or not option.available:
         unavailable(turn, option)
         return
+    params = dict(action.params)
+    for name in ("safe_place", "neighbour"):
+        if isinstance(params.get(name), str):  # a code typed into the place travels sealed, never in clear
+            params[name], sealed = turn._seal_codes(params[name])
+            if sealed:
+                params["access_code_enc"] = sealed
+    if turn.slots.get("access_code_enc") and action.kind in CODE_CARRIERS and "access_code_enc" not in params:
+        params["access_code_enc"] = turn.slots["access_code_enc"]
     turn.remember(
         tracking_number=shipment.tracking_number,
-        pending_action={"kind": action.kind.value, "params": action.params},
+        pending_action={"kind": action.kind.value, "params": params},
         change_key=f"chg-{uuid.uuid4().hex}",
         summary=str(summary),
         fee=str(option.fee) if option.fee else None,

@@ -107,8 +107,6 @@ def test_an_access_code_in_a_note_is_sealed_and_never_echoed_or_kept_in_clear(ru
     assert not any("4821" in body for body in sent_to(runtime, OWN))
 
 
-@pytest.mark.xfail(strict=True, reason="access codes typed as a safe place or a neighbour's description are kept "
-                                       "and echoed in clear (see the security review report)")
 @pytest.mark.parametrize(
     "conversation",
     [
