@@ -57,6 +57,9 @@ class MiniLM:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.dim = int(cfg["hidden_size"])
+        from threadpoolctl import ThreadpoolController
+
+        self._blas = ThreadpoolController()  # inspecting loaded libraries is slow: do it once
 
     def _encode(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """ids, mask: (batch, seq) -> mean-pooled, normalised (batch, dim)."""
@@ -88,9 +91,7 @@ class MiniLM:
 
     def embed(self, texts: list[str], batch: int = 64) -> np.ndarray:
         # Small matrices: one BLAS thread is several times faster than two fighting over 2 cores.
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(1, user_api="blas"):
+        with self._blas.limit(limits=1, user_api="blas"):
             return self._embed(texts, batch)
 
     def _embed(self, texts: list[str], batch: int) -> np.ndarray:
