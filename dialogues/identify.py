@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 
 from backend import models as m
+from backend.db import take_turns
 from backend.types import Shipment
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.choices import pick
@@ -187,6 +188,8 @@ def choose(turn: Turn) -> None:
 
 @flow.step("postcode")
 def postcode(turn: Turn) -> None:
+    # Overlapping guesses at one number take turns, so none reads a stale count of misses.
+    take_turns(turn.session, f"identify:{turn.slots.get('reference') or turn.message.sender}")
     if _failed_recently(turn) >= MAX_FAILED_MATCHES:
         turn.finish()
         turn.say("utter_identify_locked")

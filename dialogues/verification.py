@@ -15,9 +15,10 @@ import re
 from datetime import timedelta
 
 import pyotp
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from backend import models as m
+from backend.db import take_turns
 from backend.types import Shipment
 from bot.outbox import OptedOut, queue_message
 from dialogues.base import REGISTRY, Flow, Turn, register
@@ -64,18 +65,9 @@ def _codes_recently(turn: Turn, tracking: str) -> int:
     ) or 0
 
 
-def _one_sender_at_a_time(turn: Turn, tracking: str) -> None:
-    """Overlapping requests for one parcel's codes take turns (until commit), so "3 per 15 minutes" can't be
-    raced by many conversations at once. PostgreSQL only: SQLite's BEGIN IMMEDIATE already queues writers."""
-    if turn.session.get_bind().dialect.name != "postgresql":
-        return
-    key = int.from_bytes(hashlib.sha256(f"parcelbot.otp:{tracking}".encode()).digest()[:8], "big", signed=True)
-    turn.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-
-
 def _send_code(turn: Turn, shipment: Shipment) -> None:
     tracking = shipment.tracking_number
-    _one_sender_at_a_time(turn, tracking)
+    take_turns(turn.session, f"otp:{tracking}")  # many conversations at once can't race "3 per 15 minutes"
     if _codes_recently(turn, tracking) >= MAX_CODES:
         turn.audit("otp_send", "rate_limited", subject=tracking)
         _lock_out(turn, "utter_code_too_many_sent")

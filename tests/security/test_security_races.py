@@ -122,3 +122,20 @@ def test_overlapping_yeses_apply_a_change_once(runtime, demo):
     with runtime.sessions() as s:
         row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == TRACKING))
         assert row.changes_count == 1
+
+
+def test_overlapping_postcode_guesses_still_get_five_tries_in_all(runtime, demo):
+    senders = [f"guesser-{n}" for n in range(8)]
+    guesses = {sender: f"M{n + 2} 5DB" for n, sender in enumerate(senders)}
+    for sender in senders:
+        rest_talk(runtime, sender, f"where is {TRACKING}")
+    real = runtime.engine.interpreter
+    runtime.engine.interpreter = MeetFirst(real, set(guesses.values()), len(senders))
+    try:
+        with ThreadPoolExecutor(max_workers=len(senders)) as pool:
+            replies = list(pool.map(lambda s: rest_talk(runtime, s, guesses[s]), senders))
+    finally:
+        runtime.engine.interpreter = real
+    assert not any("went wrong" in r for r in replies)
+    assert len(audits(runtime, "identify", result="no_match")) == 5
+    assert sum("paused" in r for r in replies) == 3
