@@ -138,3 +138,14 @@ def test_the_address_is_masked_however_the_postcode_was_stored(runtime, demo, st
     reply = talk(runtime, OWN, "where's my parcel")
     assert f"12 ***, {shown}" in reply
     assert stored not in reply.replace(shown, "") and "Acacia" not in reply
+
+
+def test_every_identification_attempt_is_audited(runtime, demo):
+    talk(runtime, STRANGER, f"where is {TRACKING}")
+    talk(runtime, STRANGER, "M2 5DB")
+    talk(runtime, STRANGER, f"where is {TRACKING}")
+    talk(runtime, STRANGER, POSTCODE)
+    [missed] = audits(runtime, "identify", result="no_match")
+    [proved] = audits(runtime, "verification", result="verified")
+    assert missed.actor == proved.actor == STRANGER
+    assert missed.subject == proved.subject == TRACKING and proved.verification == "tracking_and_postcode"

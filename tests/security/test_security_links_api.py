@@ -205,3 +205,17 @@ def test_unstorable_text_in_the_api_is_a_422_not_a_500(client, runtime, keys, ba
     assert client.get("/api/v1/shipments/PB100000001GB%00", headers=keys["demo"]).status_code == 404
     with runtime.sessions() as s:
         assert s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == "PB300000001GB")) is None
+
+
+def test_every_api_route_but_the_openapi_document_needs_a_key(app, client, demo):
+    routes = [(rule, method) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
+              for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    assert len(routes) >= 5
+    for rule, method in routes:
+        path = rule.rule.replace("<tracking>", "PB100000001GB")
+        response = client.open(path, method=method, json={})
+        if rule.endpoint == "api.openapi":
+            assert response.status_code == 200
+            continue
+        assert response.status_code == 401, (method, path)
+        assert "PB100000001GB" not in response.get_data(as_text=True).replace(path, "")
