@@ -121,3 +121,21 @@ def test_a_turn_that_fails_half_way_applies_nothing_and_keeps_the_message(runtim
         assert kept is not None and kept.direction == "in"
         row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == TRACKING))
         assert row.changes_count == 0
+
+
+def test_webhooks_arriving_out_of_order_never_apply_a_change_early(runtime, demo):
+    """Twilio doesn't promise order: a code (or a guess) landing before the YES it follows counts for nothing."""
+    talk(runtime, OWN, "add a note for the driver: ring twice")
+    early = talk(runtime, OWN, "123456")  # arrives before the YES
+    assert "Done" not in early and codes_sent_to(runtime, OWN) == []
+    talk(runtime, OWN, "yes")
+    assert len(codes_sent_to(runtime, OWN)) == 1 and changes(runtime) == []
+    assert "Done" in talk(runtime, OWN, latest_code(runtime, OWN))
+    assert len(changes(runtime, TRACKING)) == 1
+
+
+def test_a_no_overtaking_its_yes_leaves_the_parcel_alone(runtime, demo):
+    talk(runtime, OWN, "add a note for the driver: ring twice")
+    talk(runtime, OWN, "no")
+    talk(runtime, OWN, "yes")  # the YES sent first, delivered last
+    assert codes_sent_to(runtime, OWN) == [] and changes(runtime) == []
