@@ -146,6 +146,22 @@ def _failed_recently(turn: Turn) -> int:
     )
 
 
+def delivered_shipment_for(turn: Turn, *, then: str, not_delivered_key: str) -> Shipment | None:
+    """For journeys about a parcel that has arrived (photo, claims, returns): a parcel still on its way
+    gets a word about that and its status instead."""
+    from backend.types import ShipmentStatus
+    from dialogues.where_is_my_order import tell_status
+
+    shipment = shipment_for(turn, then=then)
+    if shipment is None:
+        return None
+    if shipment.status is not ShipmentStatus.DELIVERED:
+        turn.say(not_delivered_key)
+        tell_status(turn, shipment)
+        return None
+    return shipment
+
+
 def _bare_reference(turn: Turn) -> list[Shipment] | None:
     """We asked for a number, so a bare "its 55821" or "pb100000001gb" is an answer even without cue words."""
     for token in re.findall(r"#?[A-Za-z0-9-]{5,24}", turn.text):

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from backend import models as m
-from backend.types import Shipment, ShipmentStatus
+from backend.types import Shipment
 from bot.templates import Rendered, render_lines
 from dialogues.answers import ask_choice, free_text, yes_or_no
 from dialogues.base import Flow, Turn, register
@@ -23,8 +23,7 @@ from dialogues.choices import pick
 from dialogues.claims import DAMAGED, open_claim, open_claim_reference, prefer_delivered
 from dialogues.formatting import parcel_label
 from dialogues.handoff import hand_off
-from dialogues.identify import shipment_for
-from dialogues.where_is_my_order import tell_status
+from dialogues.identify import delivered_shipment_for
 
 flow = register(Flow("report_damaged"))
 
@@ -52,12 +51,8 @@ def start(turn: Turn) -> None:
 
 @flow.step("with_shipment")
 def with_shipment(turn: Turn) -> None:
-    shipment = shipment_for(turn, then="with_shipment")
+    shipment = delivered_shipment_for(turn, then="with_shipment", not_delivered_key="utter_damaged_not_delivered")
     if shipment is None:
-        return
-    if shipment.status is not ShipmentStatus.DELIVERED:
-        turn.say("utter_damaged_not_delivered")
-        tell_status(turn, shipment)
         return
     existing = open_claim_reference(turn, shipment, DAMAGED)
     if existing:

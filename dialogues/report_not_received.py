@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 import uuid
 
-from backend.types import Shipment, ShipmentStatus
+from backend.types import Shipment
 from dialogues.answers import yes_or_no
 from dialogues.base import Flow, Turn, register
 from dialogues.claims import NOT_RECEIVED, open_claim, open_claim_reference, prefer_delivered
 from dialogues.formatting import parcel_label
 from dialogues.handoff import hand_off
-from dialogues.identify import shipment_for
+from dialogues.identify import delivered_shipment_for
 from dialogues.request_proof_of_delivery import delivered_label, show_pod
-from dialogues.where_is_my_order import tell_status
 
 flow = register(Flow("report_not_received"))
 
@@ -38,12 +37,10 @@ def start(turn: Turn) -> None:
 
 @flow.step("with_shipment")
 def with_shipment(turn: Turn) -> None:
-    shipment = shipment_for(turn, then="with_shipment")
+    shipment = delivered_shipment_for(
+        turn, then="with_shipment", not_delivered_key="utter_not_received_not_delivered_yet"
+    )
     if shipment is None:
-        return
-    if shipment.status is not ShipmentStatus.DELIVERED:
-        turn.say("utter_not_received_not_delivered_yet")
-        tell_status(turn, shipment)
         return
     existing = open_claim_reference(turn, shipment, NOT_RECEIVED)
     if existing:

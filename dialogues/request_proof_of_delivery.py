@@ -13,8 +13,7 @@ from bot.templates import Rendered
 from dialogues.base import Flow, Turn, register
 from dialogues.claims import prefer_delivered
 from dialogues.formatting import moment_label, parcel_label
-from dialogues.identify import shipment_for
-from dialogues.where_is_my_order import tell_status
+from dialogues.identify import delivered_shipment_for
 
 flow = register(Flow("request_proof_of_delivery"))
 MAX_PHOTOS = 3
@@ -28,12 +27,8 @@ def start(turn: Turn) -> None:
 
 @flow.step("with_shipment")
 def with_shipment(turn: Turn) -> None:
-    shipment = shipment_for(turn, then="with_shipment")
+    shipment = delivered_shipment_for(turn, then="with_shipment", not_delivered_key="utter_pod_not_delivered_yet")
     if shipment is None:
-        return
-    if shipment.status is not ShipmentStatus.DELIVERED:
-        turn.say("utter_pod_not_delivered_yet")
-        tell_status(turn, shipment)
         return
     pod = turn.backend.proof_of_delivery(shipment.tracking_number)
     turn.finish()
