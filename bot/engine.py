@@ -23,6 +23,8 @@ from backend.protocol import Backend, BackendError
 from bot.config import Settings
 from bot.messages import InboundMessage, Outcome, Reply, clean_text
 from bot.phone import InvalidPhoneNumber, to_e164
+from bot.templates import render
+from intents import NLUUnavailable
 from intents.context import ParseContext
 from intents.types import OUT_OF_SCOPE, ParseResult
 
@@ -214,7 +216,15 @@ class Engine:
         now = self.clock()
         conv = self._conversation(session, merchant, message)
         inbound.conversation_id = conv.id
-        nlu = self.parse(message.text, merchant, now)
+        try:
+            nlu = self.parse(message.text, merchant, now)
+        except NLUUnavailable as exc:
+            # An external NLU (a Rasa server) is down: keep the message, say so, change nothing.
+            log.warning("NLU unavailable: %s", exc)
+            replies = [Reply(render("utter_nlu_down", (merchant.settings or {}).get("responses")))]
+            conv.last_message_at = now
+            self._store_replies(session, merchant, message, inbound, replies, conv.id)
+            return replies
         inbound.intent, inbound.confidence = nlu.intent, nlu.confidence
         turn = dialogues.Turn(
             session=session,

@@ -29,3 +29,20 @@ def test_a_failing_turn_keeps_the_message_and_apologises(runtime, demo):
         assert s.scalar(select(m.Message.body).where(m.Message.direction == "in")) == "hello"
         audits = s.scalars(select(m.AuditEntry.action)).all()
     assert "view_status" not in audits
+
+
+def test_a_rasa_server_that_is_down_gets_an_honest_reply(settings, demo):
+    """PARCELBOT_NLU_BACKEND=rasa with the server down (mocked at the HTTP layer): reply, keep the message."""
+    import responses
+
+    import intents
+    from bot.runtime import build_runtime
+
+    rasa = intents.load_interpreter("rasa", rasa_url="http://rasa.test:5005")
+    runtime = build_runtime(settings, interpreter=rasa, synchronous_jobs=True)
+    with responses.RequestsMock() as mock:
+        mock.post("http://rasa.test:5005/model/parse", status=503)
+        replies = say(runtime, "where is my parcel")
+    assert replies and "can't read messages" in replies[0]
+    with runtime.sessions() as s:
+        assert s.scalar(select(m.Message.body).where(m.Message.direction == "in")) == "where is my parcel"
