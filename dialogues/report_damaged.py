@@ -24,6 +24,7 @@ from dialogues.claims import DAMAGED, open_claim, open_claim_reference, prefer_d
 from dialogues.formatting import parcel_label
 from dialogues.handoff import hand_off
 from dialogues.identify import delivered_shipment_for
+from dialogues.verification import require_code
 
 flow = register(Flow("report_damaged"))
 
@@ -175,6 +176,25 @@ def _shipment(turn: Turn) -> Shipment | None:
 
 
 def _open(turn: Turn, shipment: Shipment, choice: str) -> None:
+    """A claim can lead to a refund: from anyone but the recipient's own number it needs the code."""
+    turn.remember(choice=choice)
+    if not require_code(turn, shipment, action="claim_damaged", then="open_claim", default="sender_number"):
+        return
+    _open_verified(turn, shipment, choice)
+
+
+@flow.step("open_claim")
+def open_claim_step(turn: Turn) -> None:
+    tracking = turn.slots.get("tracking_number")
+    shipment = turn.backend.get_shipment(tracking) if tracking else None
+    if shipment is None:
+        turn.finish()
+        turn.say("utter_cancelled")
+        return
+    _open_verified(turn, shipment, turn.slots.get("choice") or AGENT)
+
+
+def _open_verified(turn: Turn, shipment: Shipment, choice: str) -> None:
     slots = turn.slots
     detail = {
         "choice": choice,

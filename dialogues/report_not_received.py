@@ -19,6 +19,7 @@ from dialogues.formatting import parcel_label
 from dialogues.handoff import hand_off
 from dialogues.identify import delivered_shipment_for
 from dialogues.request_proof_of_delivery import delivered_label, show_pod
+from dialogues.verification import require_code
 
 flow = register(Flow("report_not_received"))
 
@@ -75,8 +76,16 @@ def found_it(turn: Turn) -> None:
         turn.finish()
         turn.say("utter_not_received_found")
         return
+    claim(turn)
+
+
+@flow.step("claim")
+def claim(turn: Turn) -> None:
+    """A claim can lead to a refund: from anyone but the recipient's own number it needs the code."""
     shipment = _shipment(turn)
     if shipment is None:
+        return
+    if not require_code(turn, shipment, action="claim_not_received", then="claim", default="sender_number"):
         return
     _open_claim(turn, shipment)
 

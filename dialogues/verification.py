@@ -33,9 +33,9 @@ CODES_WINDOW = timedelta(minutes=15)
 RESEND_WORDS = {"resend", "new code", "send again", "send it again", "another code", "didnt get it", "didn't get it"}
 
 
-def policy_for(turn: Turn, action: str) -> str:
+def policy_for(turn: Turn, action: str, default: str = "code") -> str:
     rules = (turn.merchant.settings or {}).get("verification") or {}
-    return str(rules.get(action) or rules.get("default") or "code")
+    return str(rules.get(action) or rules.get("default") or default)
 
 
 def _hash(turn: Turn, code: str, tracking: str) -> str:
@@ -43,9 +43,9 @@ def _hash(turn: Turn, code: str, tracking: str) -> str:
     return hmac.new(key, f"{tracking}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def require_code(turn: Turn, shipment: Shipment, *, action: str, then: str) -> bool:
+def require_code(turn: Turn, shipment: Shipment, *, action: str, then: str, default: str = "code") -> bool:
     """True if the shopper may change this parcel now; otherwise a code is sent (or refused) and we wait."""
-    policy = policy_for(turn, action)
+    policy = policy_for(turn, action, default)
     own_number = turn.message.sender_is_phone and shipment.recipient_phone == turn.message.sender
     if policy == "none" or (policy == "sender_number" and own_number):
         return True
