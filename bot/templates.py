@@ -52,6 +52,15 @@ class Rendered(str):
     """Text that came out of render(): safe to nest inside another template without cleaning again."""
 
 
+class _PlainNames(string.Formatter):
+    """Only {name} fields: a merchant's wording can't reach attributes or items ({brand.__class__})."""
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        if not field_name.isidentifier():
+            raise ValueError(f"template field {{{field_name}}} is not a plain name")
+        return super().get_field(field_name, args, kwargs)
+
+
 class _Values(dict):
     def __missing__(self, key: str) -> str:  # a missing value renders empty rather than crashing a reply
         return ""
@@ -62,7 +71,7 @@ def render(key: str, overrides: dict[str, str] | None = None, **values: Any) -> 
     if template is None:
         raise MissingTemplate(key)
     safe = _Values({k: v if isinstance(v, Rendered) else clean_value(v) for k, v in values.items()})
-    return Rendered(string.Formatter().vformat(template, (), safe).strip())
+    return Rendered(_PlainNames().vformat(template, (), safe).strip())
 
 
 def render_lines(lines: list[str]) -> Rendered:

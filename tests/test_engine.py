@@ -46,3 +46,13 @@ def test_a_rasa_server_that_is_down_gets_an_honest_reply(settings, demo):
     assert replies and "can't read messages" in replies[0]
     with runtime.sessions() as s:
         assert s.scalar(select(m.Message.body).where(m.Message.direction == "in")) == "where is my parcel"
+
+
+def test_merchant_wording_cannot_reach_attributes():
+    import pytest
+
+    from bot.templates import render
+
+    assert render("utter_greet", {"utter_greet": "Hi from {brand}"}, brand="Acme") == "Hi from Acme"
+    with pytest.raises(ValueError):
+        render("utter_greet", {"utter_greet": "{brand.__class__.__mro__}"}, brand="Acme")

@@ -1,7 +1,10 @@
 // The demo web chat: posts to the Rasa-compatible REST channel and polls the sandbox outbox.
 // Everything the server sends is inserted as text (never as HTML).
 (function () {
-  const sender = "web-" + Math.random().toString(36).slice(2, 10);
+  // The session id is this chat's only credential: 128 random bits from the browser's CSPRNG.
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  const sender = "web-" + Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   const log = document.getElementById("log");
   const outbox = document.getElementById("outbox");
   function add(list, cls, text) {
