@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import uuid
 from datetime import timedelta
 
 import pyotp
@@ -24,6 +25,7 @@ from bot.outbox import OptedOut, queue_message
 from dialogues.base import REGISTRY, Flow, Turn, register
 
 flow = register(Flow("verify", intents=()))
+OTP_KEY_PREFIX = "otp:"  # marks one-time-code texts in the outbox, so readers can hide them
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=5)
@@ -93,7 +95,7 @@ def _send_code(turn: Turn, shipment: Shipment) -> None:
     body = turn.render("utter_code_message", code=code, minutes=int(CODE_TTL.total_seconds() // 60))
     try:
         queue_message(turn.session, merchant=turn.merchant, channel=channel, to=to, body=body,
-                      conversation_id=turn.conversation.id)
+                      conversation_id=turn.conversation.id, dedupe_key=f"{OTP_KEY_PREFIX}{uuid.uuid4().hex}")
     except OptedOut:
         turn.audit("otp_send", "recipient_opted_out", subject=tracking)
         _lock_out(turn, "utter_code_no_contact")

@@ -228,7 +228,8 @@ def outbox() -> Response:
             .order_by(m.Message.id.desc())
             .limit(limit)
         ).all()
-        return _json([views.outbox_json(r) for r in reversed(rows)])
+        hide = _runtime().settings.twilio_sending_enabled
+        return _json([views.outbox_json(r, hide_codes=hide) for r in reversed(rows)])
 
 
 @bp.get("/openapi.json")

@@ -114,12 +114,14 @@ def pod_json(session: Session, row: m.Shipment, links: LinkSigner, *, merchant_s
     }
 
 
-def outbox_json(msg: m.Message) -> dict[str, Any]:
+def outbox_json(msg: m.Message, *, hide_codes: bool = False) -> dict[str, Any]:
+    """With real sending on, a one-time code's text is for the shopper's phone only, not for API readers."""
+    hidden = hide_codes and (msg.dedupe_key or "").startswith("otp:")
     return {
         "id": msg.id,
         "to": msg.recipient,
         "channel": msg.channel,
-        "body": msg.body,
+        "body": "(one-time code: text hidden)" if hidden else msg.body,
         "media_urls": list(msg.media_urls or []),
         "status": msg.status,
         "created_at": iso(msg.created_at),
