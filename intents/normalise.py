@@ -115,6 +115,14 @@ _BUILTIN: tuple[tuple[re.Pattern[str], str], ...] = (
     (_NUM, PH_NUM),
 )
 
+# Emoji carry meaning in texts ("👍" is a yes); the tokeniser would drop them, so they become words first.
+EMOJI_WORDS = {
+    "👍": " yes ok ", "👌": " ok ", "✅": " yes ", "✔": " yes ", "🙂": " ", "😊": " ", "👎": " no ",
+    "❌": " no ", "🚫": " no ", "🙏": " thanks please ", "👋": " hi ", "❤": " thanks ", "😍": " thanks ",
+    "🥰": " thanks ", "📦": " parcel ", "🚚": " delivery van ", "🚐": " delivery van ", "❓": " ? ",
+    "❔": " ? ", "😡": " angry ", "🤬": " angry ", "😠": " angry ", "😢": " sad ", "😭": " sad ",
+}
+_EMOJI = re.compile("|".join(map(re.escape, EMOJI_WORDS)))
 _APOSTROPHE = re.compile(r"[’'`´]")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"[a-z0-9_]+|[?!]")
@@ -167,6 +175,7 @@ class Normaliser:
 
     def tokens(self, text: str, extra: Iterable[tuple[re.Pattern[str], str]] = ()) -> list[str]:
         text = substitute_values(text, [*extra, *self.extra])
+        text = _EMOJI.sub(lambda m: EMOJI_WORDS[m.group(0)], text)
         text = _APOSTROPHE.sub("", text.lower()).replace("&", " and ")
         text = _REPEATS.sub(r"\1\1", text)
         toks = expand_sms(_TOKEN.findall(text), self.lexicon)

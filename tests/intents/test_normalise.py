@@ -54,3 +54,11 @@ def test_custom_regex_and_lookup_markers() -> None:
 def test_unknown_regex_name_gets_its_own_token() -> None:
     norm = Normaliser(regexes={"loyalty_id": [r"\bLY\d{3}\b"]})
     assert norm("my card LY123") == "my card rxloyaltyid"
+
+
+def test_meaningful_emoji_become_words():
+    from intents.normalise import normalise
+
+    assert normalise("👍") == "yes ok"
+    assert normalise("wheres my 📦") == "wheres my parcel"
+    assert "no" in normalise("👎").split()
