@@ -12,10 +12,9 @@ import re
 from backend.types import ActionKind, DeliveryAction, Shipment
 from dialogues.add_delivery_note import driver_text
 from dialogues.base import Flow, Turn, register
-from dialogues.changes import option_for, propose
-from dialogues.failed_attempt import adopt_parked_menu, refuse_with_alternatives
+from dialogues.changes import propose
+from dialogues.failed_attempt import adopt_parked_menu, eligible_shipment
 from dialogues.formatting import parcel_label
-from dialogues.identify import shipment_for
 
 flow = register(Flow("change_delivery_address"))
 
@@ -90,13 +89,10 @@ def start(turn: Turn) -> None:
 
 @flow.step("with_shipment")
 def with_shipment(turn: Turn) -> None:
-    shipment = shipment_for(turn, then="with_shipment")
-    if shipment is None:
+    found = eligible_shipment(turn, ActionKind.CHANGE_ADDRESS)
+    if found is None:
         return
-    option = option_for(turn, shipment, ActionKind.CHANGE_ADDRESS)
-    if option is None or not option.available:
-        refuse_with_alternatives(turn, shipment, option, ActionKind.CHANGE_ADDRESS)
-        return
+    shipment, option = found
     address = dict(turn.slots.get("address") or {})
     if address.get("postcode") == "invalid":
         address.pop("postcode")

@@ -13,8 +13,8 @@ from backend.types import ActionKind, DeliveryAction, PickupPoint
 from bot.templates import render_lines
 from dialogues.answers import ask_choice
 from dialogues.base import Flow, Turn, register
-from dialogues.changes import option_for, propose
-from dialogues.failed_attempt import adopt_parked_menu, pick_listed, refuse_with_alternatives
+from dialogues.changes import propose
+from dialogues.failed_attempt import adopt_parked_menu, eligible_shipment, pick_listed
 from dialogues.formatting import parcel_label
 from dialogues.identify import shipment_for
 
@@ -68,13 +68,10 @@ def start(turn: Turn) -> None:
 
 @flow.step("with_shipment")
 def with_shipment(turn: Turn) -> None:
-    shipment = shipment_for(turn, then="with_shipment")
-    if shipment is None:
+    found = eligible_shipment(turn, ActionKind.PICKUP_POINT)
+    if found is None:
         return
-    option = option_for(turn, shipment, ActionKind.PICKUP_POINT)
-    if option is None or not option.available:
-        refuse_with_alternatives(turn, shipment, option, ActionKind.PICKUP_POINT)
-        return
+    shipment, option = found
     if not option.pickup_points:
         turn.finish()
         turn.say("utter_pickup_none")

@@ -142,6 +142,23 @@ def offer_alternatives(turn: Turn, shipment: Shipment, kinds: tuple[ActionKind, 
     return True
 
 
+def eligible_shipment(turn: Turn, kind: ActionKind, *, then: str = "with_shipment",
+                      ) -> tuple[Shipment, ActionOption] | None:
+    """The parcel this journey is about and the carrier's terms for `kind` now; if the carrier won't,
+    the shopper hears why and what they can do instead, and None comes back."""
+    from dialogues.changes import option_for
+    from dialogues.identify import shipment_for
+
+    shipment = shipment_for(turn, then=then)
+    if shipment is None:
+        return None
+    option = option_for(turn, shipment, kind)
+    if option is None or not option.available:
+        refuse_with_alternatives(turn, shipment, option, kind)
+        return None
+    return shipment, option
+
+
 def refuse_with_alternatives(turn: Turn, shipment: Shipment, option: ActionOption | None, kind: ActionKind) -> None:
     """Say why not (the carrier's reason), then offer what the shopper can do instead, as a numbered choice."""
     unavailable(turn, option)

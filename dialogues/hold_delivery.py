@@ -11,10 +11,9 @@ from datetime import date, datetime, time, timedelta
 
 from backend.types import ActionKind, DeliveryAction
 from dialogues.base import Flow, Turn, register
-from dialogues.changes import option_for, propose
-from dialogues.failed_attempt import adopt_parked_menu, refuse_with_alternatives
+from dialogues.changes import propose
+from dialogues.failed_attempt import adopt_parked_menu, eligible_shipment
 from dialogues.formatting import day_label, parcel_label
-from dialogues.identify import shipment_for
 
 flow = register(Flow("hold_delivery"))
 
@@ -62,13 +61,10 @@ def start(turn: Turn) -> None:
 
 @flow.step("with_shipment")
 def with_shipment(turn: Turn) -> None:
-    shipment = shipment_for(turn, then="with_shipment")
-    if shipment is None:
+    found = eligible_shipment(turn, ActionKind.HOLD)
+    if found is None:
         return
-    option = option_for(turn, shipment, ActionKind.HOLD)
-    if option is None or not option.available:
-        refuse_with_alternatives(turn, shipment, option, ActionKind.HOLD)
-        return
+    shipment, option = found
     turn.remember(max_days=option.max_hold_days)
     until = turn.slots.get("until")
     if not until:

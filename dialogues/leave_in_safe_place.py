@@ -11,10 +11,9 @@ import re
 from backend.types import ActionKind, DeliveryAction
 from dialogues.add_delivery_note import driver_text
 from dialogues.base import Flow, Turn, register
-from dialogues.changes import option_for, propose
-from dialogues.failed_attempt import adopt_parked_menu, refuse_with_alternatives
+from dialogues.changes import propose
+from dialogues.failed_attempt import adopt_parked_menu, eligible_shipment
 from dialogues.formatting import parcel_label
-from dialogues.identify import shipment_for
 
 flow = register(Flow("leave_in_safe_place"))
 
@@ -73,13 +72,10 @@ def start(turn: Turn) -> None:
 
 @flow.step("with_shipment")
 def with_shipment(turn: Turn) -> None:
-    shipment = shipment_for(turn, then="with_shipment")
-    if shipment is None:
+    found = eligible_shipment(turn, ActionKind.LEAVE_IN_SAFE_PLACE)
+    if found is None:
         return
-    option = option_for(turn, shipment, ActionKind.LEAVE_IN_SAFE_PLACE)
-    if option is None or not option.available:
-        refuse_with_alternatives(turn, shipment, option, ActionKind.LEAVE_IN_SAFE_PLACE)
-        return
+    shipment, option = found
     place = turn.slots.get("safe_place")
     if not place:
         turn.ask("where", "utter_safe_place_ask", free_text=True)
