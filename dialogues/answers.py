@@ -71,3 +71,16 @@ def free_text(text: str, limit: int) -> str:
     """Something the shopper typed, fit to store and show: printable, one line, at most `limit` characters."""
     cleaned = clean_value(text)
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def confirmed(turn: Turn, declined_key: str) -> bool:
+    """True on a yes. A no closes the journey with `declined_key`; anything else is asked again."""
+    answer = yes_or_no(turn)
+    if answer is None:
+        turn.reask()
+        return False
+    if not answer:
+        turn.finish()
+        turn.say(declined_key)
+        return False
+    return True

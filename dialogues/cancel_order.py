@@ -13,7 +13,7 @@ import re
 import uuid
 
 from backend.types import ActionKind, ChangeContext, ResultStatus, Shipment, ShipmentStatus
-from dialogues.answers import yes_or_no
+from dialogues.answers import confirmed
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.changes import option_for
 from dialogues.formatting import parcel_label
@@ -66,13 +66,7 @@ def _refuse(turn: Turn, shipment: Shipment, reason: str) -> None:
 
 @flow.step("offer_return")
 def offer_return(turn: Turn) -> None:
-    answer = yes_or_no(turn)
-    if answer is None:
-        turn.reask()
-        return
-    if not answer:
-        turn.finish()
-        turn.say("utter_cancel_order_kept")
+    if not confirmed(turn, "utter_cancel_order_kept"):
         return
     tracking = turn.slots.get("tracking_number")
     turn.finish()
@@ -82,13 +76,7 @@ def offer_return(turn: Turn) -> None:
 
 @flow.step("confirm")
 def confirm(turn: Turn) -> None:
-    answer = yes_or_no(turn)
-    if answer is None:
-        turn.reask()
-        return
-    if not answer:
-        turn.finish()
-        turn.say("utter_cancel_order_kept")
+    if not confirmed(turn, "utter_cancel_order_kept"):
         return
     apply(turn)
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from backend import models as m
 from backend.types import Shipment
 from bot.templates import Rendered, render_lines
-from dialogues.answers import ask_choice, free_text, yes_or_no
+from dialogues.answers import ask_choice, confirmed, free_text, yes_or_no
 from dialogues.base import Flow, Turn, register
 from dialogues.choices import pick
 from dialogues.claims import DAMAGED, open_claim, open_claim_reference, prefer_delivered
@@ -153,13 +153,7 @@ def choose(turn: Turn) -> None:
 
 @flow.step("confirm")
 def confirm(turn: Turn) -> None:
-    answer = yes_or_no(turn)
-    if answer is None:
-        turn.reask()
-        return
-    if not answer:
-        turn.finish()
-        turn.say("utter_damaged_not_requested")
+    if not confirmed(turn, "utter_damaged_not_requested"):
         return
     shipment = _shipment(turn)
     if shipment is not None:

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from backend.types import ChangeContext, ReturnInfo, ReturnRequest, Shipment, ShipmentStatus
 from bot.templates import Rendered, render_lines
-from dialogues.answers import ask_choice, free_text, pick_many, yes_or_no
+from dialogues.answers import ask_choice, confirmed, free_text, pick_many
 from dialogues.base import Flow, Turn, register
 from dialogues.choices import pick
 from dialogues.claims import prefer_delivered
@@ -196,13 +196,7 @@ def method(turn: Turn) -> None:
 
 @flow.step("confirm")
 def confirm(turn: Turn) -> None:
-    answer = yes_or_no(turn)
-    if answer is None:
-        turn.reask()
-        return
-    if not answer:
-        turn.finish()
-        turn.say("utter_return_not_booked")
+    if not confirmed(turn, "utter_return_not_booked"):
         return
     apply(turn)
 
