@@ -12,9 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import log_softmax, softmax
 
-# In-scope messages we accept losing to the out_of_scope rule, as estimated by CV on the training data.
-# Half the 5 % product limit: messages from new writers score lower than CV folds of the same writers.
-MAX_FALSE_REJECTION = 0.025
+# In-scope messages we accept losing to the out_of_scope threshold, as estimated by CV on the training
+# data. The out_of_scope *class* (trained on examples) does the main rejecting; the threshold is a
+# backstop for messages far from every intent, and a shopper turned away with a real request is the
+# costlier mistake. New writers score lower than CV folds of the same writers, so the real rate comes out
+# higher (about 1.5-2x on held-out data), well inside the 5 % product limit. (Was 2.5 % until we saw,
+# on CLINC150, that it bought oos recall far beyond need at a point of in-scope accuracy; docs/nlu.md.)
+MAX_FALSE_REJECTION = 0.01
 CLARIFY_COST = 0.5  # cost of asking "A or B?" when the top intent was right, vs. gain when it was wrong
 MAX_CLARIFY_RATE = 0.10
 

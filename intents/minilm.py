@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.special import erf
 
 _LOCK = threading.Lock()
 _MODEL: MiniLM | None = None
@@ -29,6 +28,23 @@ def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.n
     mu = x.mean(-1, keepdims=True)
     var = ((x - mu) ** 2).mean(-1, keepdims=True)
     return (x - mu) / np.sqrt(var + eps) * w + b
+
+
+_GELU_C = np.float32(np.sqrt(2.0 / np.pi))
+
+
+def _gelu(h: np.ndarray) -> np.ndarray:
+    """GELU, tanh form: within 1e-3 of BERT's erf form and ~10x faster than scipy's float32 erf."""
+    t = h * h  # in place from here on: these arrays are the biggest in the forward pass
+    t *= h
+    t *= np.float32(0.044715)
+    t += h
+    t *= _GELU_C
+    np.tanh(t, out=t)
+    t += 1.0
+    t *= h
+    t *= 0.5
+    return t
 
 
 class MiniLM:
@@ -68,29 +84,36 @@ class MiniLM:
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:seq]
         x = x + w["embeddings.token_type_embeddings.weight"][0]
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
+        x = x.reshape(bsz * seq, self.dim)  # one GEMM per projection (3-D @ 2-D would run one per sentence)
         hd = self.dim // self.heads
         att_bias = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
-            qkv = x @ w[p + "qkv.w"] + w[p + "qkv.b"]
+            qkv = x @ w[p + "qkv.w"]
+            qkv += w[p + "qkv.b"]
             heads = qkv.reshape(bsz, seq, 3, self.heads, hd).transpose(2, 0, 3, 1, 4)
             q, k, v = heads[0], heads[1], heads[2]
             s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(hd) + att_bias
             s = np.exp(s - s.max(-1, keepdims=True))
             s /= s.sum(-1, keepdims=True)
-            ctx = (s @ v).transpose(0, 2, 1, 3).reshape(bsz, seq, self.dim)
+            ctx = (s @ v).transpose(0, 2, 1, 3).reshape(bsz * seq, self.dim)
             a = ctx @ w[p + "attention.output.dense.wt"] + w[p + "attention.output.dense.bias"]
             x = _layer_norm(x + a, w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"],
                             self.eps)  # fmt: skip
-            h = x @ w[p + "intermediate.dense.wt"] + w[p + "intermediate.dense.bias"]
-            h = 0.5 * h * (1.0 + erf(h / np.sqrt(2.0)))
-            o = h @ w[p + "output.dense.wt"] + w[p + "output.dense.bias"]
+            h = x @ w[p + "intermediate.dense.wt"]
+            h += w[p + "intermediate.dense.bias"]
+            h = _gelu(h)
+            o = h @ w[p + "output.dense.wt"]
+            o += w[p + "output.dense.bias"]
             x = _layer_norm(x + o, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], self.eps)
+        x = x.reshape(bsz, seq, self.dim)
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
         return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
     def embed(self, texts: list[str], batch: int = 64) -> np.ndarray:
-        # Small matrices: one BLAS thread is several times faster than two fighting over 2 cores.
+        if len(texts) > 1:  # training: big matrices, every core helps
+            return self._embed(texts, batch)
+        # One message: small matrices, one BLAS thread is faster than two fighting over 2 cores.
         with self._blas.limit(limits=1, user_api="blas"):
             return self._embed(texts, batch)
 

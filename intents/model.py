@@ -49,14 +49,16 @@ class ModelConfig:
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
     min_df: int = 1
+    large_min_df: int = 2  # above LARGE examples: n-grams seen once are noise and double the fit time
     max_iter: int = 200
     cv_folds: int = 5
     large_cv_folds: int = 3  # above LARGE examples: CV cost dominates training time
     max_false_rejection: float = calibration.MAX_FALSE_REJECTION
     seed: int = 0
 
-    def ngram(self) -> NgramConfig:
-        return NgramConfig(tuple(self.word_ngrams), tuple(self.char_ngrams), min_df=self.min_df)
+    def ngram(self, n_examples: int = 0) -> NgramConfig:
+        min_df = max(self.min_df, self.large_min_df) if n_examples > LARGE else self.min_df
+        return NgramConfig(tuple(self.word_ngrams), tuple(self.char_ngrams), min_df=min_df)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ModelConfig:
@@ -209,11 +211,11 @@ def _folds(y: np.ndarray, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.
 
 
 def _fit_fold(
-    cfg: ModelConfig, docs: list[list[str]], xd_all: np.ndarray | None, y: np.ndarray, k: int,
+    cfg: ModelConfig, ngram: NgramConfig, docs: list[list[str]], xd_all: np.ndarray | None, y: np.ndarray, k: int,
     tr: np.ndarray, va: np.ndarray,
 ) -> tuple[NgramVectoriser, LinearWeights, np.ndarray]:
     """Fit on rows ``tr`` (vocabulary included, as unseen words must stay unseen) and score rows ``va``."""
-    vec = NgramVectoriser(cfg.ngram()).fit([docs[i] for i in tr])
+    vec = NgramVectoriser(ngram).fit([docs[i] for i in tr])
     w = _fit_weights(cfg, vec.transform([docs[i] for i in tr]), None if xd_all is None else xd_all[tr], y[tr], k)
     s = np.zeros((len(va), k), np.float32)
     if len(va):
@@ -239,6 +241,7 @@ def train_model(data: TrainingData, config: ModelConfig | None = None) -> Intent
     k = len(labels)
     oos = index.get(OUT_OF_SCOPE)
     xd_all = _dense(cfg, docs)
+    ngram = cfg.ngram(len(y))  # decided here: fold jobs may run in other processes
 
     n_folds = cfg.cv_folds if len(y) <= LARGE else cfg.large_cv_folds
     oof = np.zeros((len(y), k), np.float32)
@@ -251,10 +254,10 @@ def train_model(data: TrainingData, config: ModelConfig | None = None) -> Intent
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=min(len(jobs), os.cpu_count() or 1))(
-            delayed(_fit_fold)(cfg, docs, xd_all, y, k, tr, va) for tr, va in jobs
+            delayed(_fit_fold)(cfg, ngram, docs, xd_all, y, k, tr, va) for tr, va in jobs
         )
     else:
-        results = [_fit_fold(cfg, docs, xd_all, y, k, tr, va) for tr, va in jobs]
+        results = [_fit_fold(cfg, ngram, docs, xd_all, y, k, tr, va) for tr, va in jobs]
     for (_, va), (_, _, s) in zip(folds, results[1:], strict=True):
         oof[va], covered[va] = s, True
     rules = (
