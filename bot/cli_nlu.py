@@ -125,15 +125,17 @@ def predict_cmd(model: Path | None) -> None:
               help="Training data (default: training_data/nlu).")  # fmt: skip
 @click.option("--messages", "messages", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Messages to time (default: training_data/test, else the training data).")  # fmt: skip
+@click.option("--embeddings", type=click.Choice(["wordllama", "minilm", "none"]), default="wordllama")
 @click.option("--json", "as_json", is_flag=True)
-def bench_nlu(data: tuple[Path, ...], messages: tuple[Path, ...], as_json: bool) -> None:
+def bench_nlu(data: tuple[Path, ...], messages: tuple[Path, ...], embeddings: str, as_json: bool) -> None:
     """Train time, model size, load time and single-message latency (p50/p99)."""
     import intents
     from intents.bench import run_latency
     from intents.loader import load_training_data
 
     with tempfile.TemporaryDirectory(prefix="nlu-bench-") as tmp:
-        report = intents.train(list(data) or intents.default_training_paths(), Path(tmp) / "model")
+        config = intents.ModelConfig(embeddings=embeddings)
+        report = intents.train(list(data) or intents.default_training_paths(), Path(tmp) / "model", config)
         msg_paths = list(messages) or [p for p in intents.default_test_paths() if p.exists()]
         texts = [e.text for e in load_training_data(msg_paths).examples] if msg_paths else []
         texts = texts or [e.text for e in load_training_data(list(data) or intents.default_training_paths()).examples]

@@ -62,3 +62,19 @@ def test_default_model_path_from_env(tmp_path: Path, monkeypatch) -> None:  # no
     monkeypatch.delenv("PARCELBOT_NLU_MODEL")
     monkeypatch.setenv("PARCELBOT_DATA_DIR", str(tmp_path / "data"))
     assert default_model_path() == (tmp_path / "data" / "models" / "nlu").resolve()
+
+
+def test_bench_nlu_reports_every_figure_for_the_chosen_encoder(tmp_path: Path) -> None:
+    from bot.cli_nlu import bench_nlu
+
+    data = tiny_data.write(tmp_path / "data")
+    res = CliRunner().invoke(bench_nlu, ["--data", str(data), "--messages", str(data), "--embeddings", "none",
+                                         "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["n_examples"] == sum(len(v) for v in tiny_data.examples().values())
+    for key in ("train_seconds", "model_bytes", "load_seconds", "intent_p50_ms", "intent_p99_ms", "parse_p50_ms"):
+        assert out[key] > 0, key
+    assert out["intent_p99_ms"] >= out["intent_p50_ms"]
+    res = CliRunner().invoke(bench_nlu, ["--embeddings", "bert"])
+    assert res.exit_code == 2 and "bert" in res.output  # unknown encoder: a usage error, not a traceback
