@@ -86,6 +86,7 @@ class MiniLM:
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
         x = x.reshape(bsz * seq, self.dim)  # one GEMM per projection (3-D @ 2-D would run one per sentence)
         hd = self.dim // self.heads
+        scale = np.float32(1.0 / np.sqrt(hd))  # a float64 scalar here would turn every later GEMM float64
         att_bias = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
@@ -93,7 +94,7 @@ class MiniLM:
             qkv += w[p + "qkv.b"]
             heads = qkv.reshape(bsz, seq, 3, self.heads, hd).transpose(2, 0, 3, 1, 4)
             q, k, v = heads[0], heads[1], heads[2]
-            s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(hd) + att_bias
+            s = q @ k.transpose(0, 1, 3, 2) * scale + att_bias
             s = np.exp(s - s.max(-1, keepdims=True))
             s /= s.sum(-1, keepdims=True)
             ctx = (s @ v).transpose(0, 2, 1, 3).reshape(bsz * seq, self.dim)
@@ -108,6 +109,7 @@ class MiniLM:
             x = _layer_norm(x + o, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], self.eps)
         x = x.reshape(bsz, seq, self.dim)
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+        assert x.dtype == np.float32, x.dtype  # the whole pass stays float32 (see scale)
         return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
     def embed(self, texts: list[str], batch: int = 64) -> np.ndarray:
