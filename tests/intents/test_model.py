@@ -117,3 +117,12 @@ def test_large_data_path_runs_folds_in_parallel_processes(tiny: Path, tmp_path: 
     large_vocab = set(loaded.vectoriser.vocab)
     assert large_vocab < small_vocab
     assert "w:peru" in small_vocab - large_vocab  # in one example only
+
+
+def test_large_data_stops_the_fit_at_a_looser_tolerance() -> None:
+    from intents.model import LARGE
+
+    cfg = ModelConfig()
+    assert cfg.fit_tol(LARGE) == cfg.tol == 1e-4
+    assert cfg.fit_tol(LARGE + 1) == cfg.large_tol == 1e-3
+    assert ModelConfig(tol=1e-2).fit_tol(LARGE + 1) == 1e-2  # never tighter than asked
