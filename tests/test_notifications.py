@@ -4,7 +4,7 @@ morning in quiet hours, never twice for one event, and the one-tap offer left fo
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +18,21 @@ from tests.api.support import api_key, auth, event, image_bytes, interpreter, sh
 
 PHONE = "+447700900111"
 LONDON = ZoneInfo("Europe/London")
-DAYTIME = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-LATE_EVENING = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # London is on UTC in November
+
+
+def _future_year() -> int:
+    """A year ahead whose 23 November is a Monday, as in 2026 when these were written. The API's clock is
+    set to it, but the in-process sender runs on the real clock: a fixed past date made every text held
+    for "the morning" already due by the time the test ran."""
+    year = date.today().year + 1
+    while date(year, 11, 23).weekday() != 0:
+        year += 1
+    return year
+
+
+Y = _future_year()
+DAYTIME = datetime(Y, 11, 23, 10, 0, tzinfo=UTC)
+LATE_EVENING = datetime(Y, 11, 23, 22, 30, tzinfo=UTC)  # London is on UTC in November
 
 
 @pytest.fixture
@@ -42,7 +55,7 @@ def merchant_settings(runtime, **settings) -> None:  # noqa: ANN001
 
 @pytest.fixture
 def tracking(client, auth) -> str:  # noqa: F811
-    body = shipment(eta={"start": "2026-11-23T12:00:00+00:00", "end": "2026-11-23T16:00:00+00:00"})
+    body = shipment(eta={"start": f"{Y}-11-23T12:00:00+00:00", "end": f"{Y}-11-23T16:00:00+00:00"})
     assert client.post("/api/v1/shipments", json=body, headers=auth).status_code == 201
     return body["tracking_number"]
 
@@ -111,27 +124,27 @@ def test_quiet_hours_hold_the_text_until_the_morning(client, auth, runtime, cloc
     push(client, auth, tracking, "in_transit", LATE_EVENING - timedelta(minutes=10))
     [msg] = outbox(runtime)
     assert msg.status == "queued"
-    assert msg.send_after == datetime(2026, 11, 24, 8, 0, tzinfo=LONDON)
-    assert send_due(runtime, now=datetime(2026, 11, 24, 7, 59, tzinfo=LONDON)) == 0
-    assert send_due(runtime, now=datetime(2026, 11, 24, 8, 1, tzinfo=LONDON)) == 1
+    assert msg.send_after == datetime(Y, 11, 24, 8, 0, tzinfo=LONDON)
+    assert send_due(runtime, now=datetime(Y, 11, 24, 7, 59, tzinfo=LONDON)) == 0
+    assert send_due(runtime, now=datetime(Y, 11, 24, 8, 1, tzinfo=LONDON)) == 1
     assert [msg.status for msg in outbox(runtime)] == ["sandbox"]
 
 
 def test_quiet_hours_use_the_merchants_time_zone_and_settings(demo):
     demo.settings = {}
-    evening = datetime(2026, 11, 23, 21, 30, tzinfo=LONDON)
-    assert quiet_until(demo, evening, LONDON) == datetime(2026, 11, 24, 8, 0, tzinfo=LONDON)
-    assert quiet_until(demo, datetime(2026, 11, 24, 6, 0, tzinfo=LONDON), LONDON) == datetime(
-        2026, 11, 24, 8, 0, tzinfo=LONDON)
-    assert quiet_until(demo, datetime(2026, 11, 24, 8, 0, tzinfo=LONDON), LONDON) is None
+    evening = datetime(Y, 11, 23, 21, 30, tzinfo=LONDON)
+    assert quiet_until(demo, evening, LONDON) == datetime(Y, 11, 24, 8, 0, tzinfo=LONDON)
+    assert quiet_until(demo, datetime(Y, 11, 24, 6, 0, tzinfo=LONDON), LONDON) == datetime(
+        Y, 11, 24, 8, 0, tzinfo=LONDON)
+    assert quiet_until(demo, datetime(Y, 11, 24, 8, 0, tzinfo=LONDON), LONDON) is None
     new_york = ZoneInfo("America/New_York")
     # 02:30 UTC is 21:30 the evening before in New York: quiet there, until 08:00 New York time.
-    assert quiet_until(demo, datetime(2026, 11, 24, 2, 30, tzinfo=UTC), new_york) == datetime(
-        2026, 11, 24, 8, 0, tzinfo=new_york)
-    assert quiet_until(demo, datetime(2026, 11, 24, 2, 30, tzinfo=UTC), LONDON) == datetime(
-        2026, 11, 24, 8, 0, tzinfo=LONDON)
+    assert quiet_until(demo, datetime(Y, 11, 24, 2, 30, tzinfo=UTC), new_york) == datetime(
+        Y, 11, 24, 8, 0, tzinfo=new_york)
+    assert quiet_until(demo, datetime(Y, 11, 24, 2, 30, tzinfo=UTC), LONDON) == datetime(
+        Y, 11, 24, 8, 0, tzinfo=LONDON)
     demo.settings = {"quiet_hours": {"start": "20:00", "end": "09:30"}}
-    assert quiet_until(demo, evening, LONDON) == datetime(2026, 11, 24, 9, 30, tzinfo=LONDON)
+    assert quiet_until(demo, evening, LONDON) == datetime(Y, 11, 24, 9, 30, tzinfo=LONDON)
     demo.settings = {"quiet_hours": None}
     assert quiet_until(demo, evening, LONDON) is None
 
@@ -196,7 +209,7 @@ def test_a_photo_for_a_held_delivered_text_joins_it(client, auth, runtime, clock
     assert out_for_delivery.status == "superseded"  # stale by morning: the parcel has arrived
     assert delivered.status == "queued" and len(delivered.media_urls) == 1
     assert delivered.media_urls[0] in delivered.body
-    assert send_due(runtime, now=datetime(2026, 11, 24, 8, 0, 1, tzinfo=LONDON)) == 1
+    assert send_due(runtime, now=datetime(Y, 11, 24, 8, 0, 1, tzinfo=LONDON)) == 1
     assert [msg.status for msg in outbox(runtime)] == ["superseded", "sandbox"]
 
 
@@ -215,7 +228,7 @@ def test_notifications_can_be_switched_off_per_kind(client, auth, runtime, clock
 
 
 def test_out_for_delivery_says_today_not_a_stale_window(client, auth, runtime, clock):  # noqa: F811
-    body = shipment(eta={"start": "2026-11-20T09:00:00+00:00", "end": "2026-11-20T13:00:00+00:00"})
+    body = shipment(eta={"start": f"{Y}-11-20T09:00:00+00:00", "end": f"{Y}-11-20T13:00:00+00:00"})
     client.post("/api/v1/shipments", json=body, headers=auth)
     push(client, auth, body["tracking_number"], "out_for_delivery", DAYTIME - timedelta(minutes=5))
     [msg] = outbox(runtime)
