@@ -159,11 +159,19 @@ def bench_nlu(data: tuple[Path, ...], messages: tuple[Path, ...], embeddings: st
 @click.option("--classifier", type=click.Choice(["logreg", "linearsvc", "sgd"]), default="logreg")
 @click.option("--embeddings", type=click.Choice(["wordllama", "minilm", "none"]), default="wordllama")
 @click.option("--json", "as_json", is_flag=True)
-def bench_clinc(data: Path, classifier: str, embeddings: str, as_json: bool) -> None:
+@click.option("--export", "export", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Only write the splits as Rasa YAML here (train/, test/) for `nlu train` / `nlu test`.")  # fmt: skip
+def bench_clinc(data: Path, classifier: str, embeddings: str, as_json: bool, export: Path | None) -> None:
     """CLINC150 Full: train (train + oos_train) and test (test + oos_test) through our train path."""
     import intents
-    from intents.bench import PAPER_CLINC_FULL, run_clinc
+    from intents.bench import PAPER_CLINC_FULL, clinc_to_rasa, run_clinc
 
+    if export is not None:
+        train_dir, test_dir = clinc_to_rasa(data, export)
+        click.echo(f"wrote {train_dir}/nlu.yml and {test_dir}/nlu.yml; then:")
+        click.echo(f"  parcelbot nlu train --data {train_dir} --out {export}/model --embeddings {embeddings}")
+        click.echo(f"  parcelbot nlu test --model {export}/model --data {test_dir}")
+        return
     c = 0.5 if classifier == "linearsvc" else 10.0
     r = run_clinc(data, intents.ModelConfig(classifier=classifier, embeddings=embeddings, c=c))
     if as_json:

@@ -78,3 +78,32 @@ def test_bench_nlu_reports_every_figure_for_the_chosen_encoder(tmp_path: Path) -
     assert out["intent_p99_ms"] >= out["intent_p50_ms"]
     res = CliRunner().invoke(bench_nlu, ["--embeddings", "bert"])
     assert res.exit_code == 2 and "bert" in res.output  # unknown encoder: a usage error, not a traceback
+
+
+def test_bench_clinc_export_feeds_the_rasa_style_commands(tmp_path: Path) -> None:
+    """The CLINC150 row can be reproduced through `nlu train` / `nlu test` themselves."""
+    from bot.cli_nlu import bench_clinc
+
+    rows = {
+        "book_flight": ["book a flight to rome", "fly me to paris", "get me a plane ticket", "i need a flight"],
+        "weather": ["is it going to rain", "what's the weather like", "will it be sunny", "forecast for today"],
+    }
+    src = tmp_path / "data_full.json"
+    src.write_text(json.dumps({
+        "train": [[t, label] for label, texts in rows.items() for t in texts],
+        "oos_train": [["how tall is a giraffe", "oos"], ["sing me a song", "oos"], ["who won the cup", "oos"]],
+        "test": [["book me a flight", "book_flight"], ["weather today", "weather"]],
+        "oos_test": [["tell me a joke", "oos"]],
+    }))  # fmt: skip
+    runner = CliRunner()
+    res = runner.invoke(bench_clinc, ["--data", str(src), "--export", str(tmp_path / "clinc")])
+    assert res.exit_code == 0, res.output
+    assert "parcelbot nlu train --data" in res.output
+    train, test, model = tmp_path / "clinc" / "train", tmp_path / "clinc" / "test", tmp_path / "clinc" / "model"
+    res = runner.invoke(nlu, ["train", "--data", str(train), "--out", str(model), "--embeddings", "none"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(nlu, ["test", "--data", str(test), "--model", str(model), "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    assert report["n"] == 3 and report["n_in_scope"] == 2 and report["n_oos"] == 1
+    assert set(report["per_intent"]) >= {"book_flight", "weather"}
