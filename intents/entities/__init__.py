@@ -36,8 +36,9 @@ def extract_entities(text: str, context: ParseContext | None = None) -> list[Ent
     context = context or ParseContext()
     digits = has_digit(text)
     cands: list[Candidate] = email.extract(text)
-    cands += dates.extract(text, context)
-    cands += time_window.extract(text, context)
+    found_dates = dates.extract(text, context)
+    cands += found_dates
+    cands += time_window.extract(text, context, found_dates)
     houses: list[Candidate] = []
     if digits:
         cands += tracking_number.extract(text, context)
@@ -53,6 +54,7 @@ def extract_entities(text: str, context: ParseContext | None = None) -> list[Ent
     kept_houses = [c for c in kept if c.entity == "house_number"]
     kept = resolve(kept + neighbour.extract(text, kept_houses))
     kept = resolve(kept + safe_place.extract(text, kept))
+    kept = time_window.merge(text, kept)
 
     time_window.attach_dates(
         text,

@@ -5,6 +5,13 @@ Hours without am/pm follow delivery hours: 1-7 mean afternoon/evening (after 5 =
 A window takes its date from an adjacent date entity ("Saturday morning"), else from the only date in
 the message; "tonight" / "this morning" are today. With a date, ``start_at``/``end_at`` carry the real
 UTC offset for that day, so windows on DST-change days are right.
+
+"at 5" / "at 5pm" / "at 10:30" is the hour from that time (17:00-18:00, 10:30-11:30). A bare hour
+("at 5") only counts with a date close before or after it ("tomorrow at 5", "at 5 on friday") and no
+street word after it ("at 5 acacia avenue" is an address); "at 5pm" and "at 10:30" count on their own.
+Windows side by side with nothing but spaces, commas, "and" or "but" between them, and no clashing
+dates, narrow each other into one: "sat morning after 10" and "after 10 before 12" are 10:00-12:00.
+If they do not overlap ("morning after 5"), both are kept and the dialogue has to ask.
 """
 
 from __future__ import annotations
@@ -74,6 +81,19 @@ _GREETING_BEFORE = re.compile(r"(?:\b(?:good|gud|top\s+of\s+the|all)\s+|^\W*(?:h
 _GREETING_AFTER = re.compile(r"\s*(?:,|!|\b(?:all|mate|guys|everyone|folks|team|there|to\s+you)\b)", _I)
 _TIME_WORDS = frozenset({"noon", "midday", "lunch", "lunchtime"})
 _ADJACENT_GAP = re.compile(r"[\s,]*(?:(?:on|in\s+the|at|from|,|-)\s*)?", _I)
+_AT = re.compile(rf"(?<![\w@])(?:at|@)\s*{_time('t')}(?:\s*o['’]?clock\b)?{_NOT_AFTER}(?![a-z])", _I)
+# After a bare "at 5": a street ("at 5 acacia avenue", "at 12 the crescent") means an address.
+_STREET_AFTER = re.compile(
+    r"\s+(?:[a-z'-]+\s+){0,3}(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct"
+    r"|close|crescent|cres|place|pl|terrace|grove|gardens|mews|square|sq|parade|hill|row|walk)\b",
+    _I,
+)
+# "the lady at 12 tomorrow": after a person, a bare number is the house they live at.
+_PERSON_BEFORE = re.compile(
+    r"\b(?:neighbou?rs?|lady|man|guy|bloke|chap|people|family|couple|(?:mrs?|ms|miss)\.?\s+[a-z]+)\s+$", _I
+)
+_NEAR_DATE_GAP = re.compile(r"[a-z\s,]{0,20}", _I)  # words only between a date and a bare "at 5"
+_MERGE_GAP = re.compile(r"[\s,]*(?:(?:and|but|&)[\s,]+)?", _I)
 
 
 def _minutes(m: re.Match[str], p: str, word_bias: int = 0) -> tuple[int, str | None] | None:
@@ -129,6 +149,24 @@ def _after(m: re.Match[str]) -> tuple[int, int] | None:
     return _window(start, max(DAY_END, min(start + 60, 24 * 60 - 1)))
 
 
+def _at(m: re.Match[str], text: str, dates: list[Candidate]) -> tuple[int, int] | None:
+    t = _minutes(m, "t")
+    if t is None or t[1] == "word" and m.group("tw").lower().startswith("lunch"):
+        return None  # "at lunch(time)" is the lunchtime part of day, 12:00-14:00
+    if t[1] is None and not m.group("tm"):
+        if _STREET_AFTER.match(text, m.end()) or _PERSON_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            return None  # bare "at 5": never an address or where a person lives
+        if not any(_near(text, d, m) for d in dates):
+            return None  # ... and a time only beside a date
+    start = _to24(*t)
+    return _window(start, min(start + 60, 24 * 60 - 1))
+
+
+def _near(text: str, d: Candidate, m: re.Match[str]) -> bool:
+    lo, hi = (d.end, m.start()) if d.end <= m.start() else (m.end(), d.start)
+    return lo <= hi and bool(_NEAR_DATE_GAP.fullmatch(text, lo, hi))
+
+
 def _before(m: re.Match[str]) -> tuple[int, int] | None:
     t = _minutes(m, "b", word_bias=60 if (m.group("bw") or "").lower().startswith("lunch") else 0)
     if t is None or (m.group("kw").lower() == "by" and t[1] is None and not m.group("bm")):
@@ -137,7 +175,8 @@ def _before(m: re.Match[str]) -> tuple[int, int] | None:
     return _window(DAY_START if end > DAY_START else 0, end)
 
 
-def extract(text: str, context: ParseContext) -> list[Candidate]:
+def extract(text: str, context: ParseContext, dates: list[Candidate] | None = None) -> list[Candidate]:
+    """Window candidates; ``dates`` (the date candidates) decide whether a bare "at 5" is a time."""
     out: list[Candidate] = []
     today = None
     toks = tokens(text)
@@ -164,7 +203,41 @@ def extract(text: str, context: ParseContext) -> list[Candidate]:
             window = fn(m)
             if window:
                 out.append(_cand(m, *window, {"start": _fmt(window[0]), "end": _fmt(window[1])}))
+    for m in _AT.finditer(text) if "at" in toks or "@" in text else ():
+        window = _at(m, text, dates or [])
+        if window:
+            out.append(_cand(m, *window, {"start": _fmt(window[0]), "end": _fmt(window[1])}))
     return out
+
+
+def merge(text: str, kept: list[Candidate]) -> list[Candidate]:
+    """Narrow side-by-side windows for the same day into one ("sat morning after 10" -> 10:00-12:00).
+
+    ``kept`` is the resolved, sorted, non-overlapping list; windows that do not overlap in time, have
+    different dates or are apart ("mon morning or tue afternoon") are left as they are.
+    """
+    out: list[Candidate] = []
+    for c in kept:
+        prev = out[-1] if out else None
+        if c.entity == "time_window" and prev is not None and prev.entity == "time_window":
+            joined = _intersect(text, prev, c)
+            if joined is not None:
+                out[-1] = joined
+                continue
+        out.append(c)
+    return out
+
+
+def _intersect(text: str, a: Candidate, b: Candidate) -> Candidate | None:
+    assert a.resolved is not None and b.resolved is not None
+    day_a, day_b = a.resolved.get("date"), b.resolved.get("date")
+    if (day_a and day_b and day_a != day_b) or not _MERGE_GAP.fullmatch(text, a.end, b.start):
+        return None
+    start, end = max(a.resolved["start"], b.resolved["start"]), min(a.resolved["end"], b.resolved["end"])
+    if start >= end:
+        return None  # "morning after 5": contradictory, keep both for the dialogue to ask
+    resolved = {"start": start, "end": end, **({"date": day_a or day_b} if day_a or day_b else {})}
+    return cand("time_window", f"{start}-{end}", a.start, b.end, resolved)
 
 
 def _is_greeting(text: str, m: re.Match[str]) -> bool:

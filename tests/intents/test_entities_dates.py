@@ -261,3 +261,90 @@ def test_greetings_and_durations_are_not_windows(text: str) -> None:
 def test_bare_part_of_day_answer_is_a_window() -> None:
     assert [w.value for w in only("morning", "time_window")] == ["08:00-12:00"]
     assert [w.value for w in only("2moro b4 noon pls", "time_window")] == ["08:00-12:00"]
+
+
+# --- windows that narrow each other ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        ("can u deliver sat morning after 10", "morning after 10"),
+        ("sat after 10 before 12", "after 10 before 12"),
+        ("sat after 10, but before 12", "after 10, but before 12"),
+    ],
+)
+def test_side_by_side_windows_on_one_day_are_intersected(text: str, surface: str) -> None:
+    (w,) = only(text, "time_window")
+    assert (w.value, text[w.start : w.end]) == ("10:00-12:00", surface)
+    assert w.resolved is not None
+    assert (w.resolved["date"], w.resolved["start_at"]) == ("2026-11-28", "2026-11-28T10:00:00+00:00")
+    assert w.resolved["end_at"] == "2026-11-28T12:00:00+00:00"
+
+
+def test_tonight_after_six_keeps_todays_date() -> None:
+    (w,) = only("tonight after 6", "time_window")
+    assert w.resolved is not None and (w.value, w.resolved["date"]) == ("18:00-21:00", "2026-11-24")
+
+
+@pytest.mark.parametrize(
+    ("text", "windows"),
+    [
+        ("mon morning or tue afternoon", [("08:00-12:00", "2026-11-30"), ("12:00-17:00", "2026-12-01")]),
+        ("tomorrow morning or afternoon", [("08:00-12:00", "2026-11-25"), ("12:00-17:00", "2026-11-25")]),
+        ("fri morning after 5", [("08:00-12:00", "2026-11-27"), ("17:00-21:00", "2026-11-27")]),  # no overlap
+    ],
+)
+def test_separate_or_contradictory_windows_stay_apart(text: str, windows: list[tuple[str, str]]) -> None:
+    got = [(w.value, w.resolved and w.resolved["date"]) for w in only(text, "time_window")]
+    assert got == windows
+
+
+# --- "at 5": a one-hour window -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "day", "surface"),
+    [
+        ("tomorrow at 5", "17:00-18:00", "2026-11-25", "at 5"),  # bare 1-7 is pm, as everywhere else
+        ("tomorrow at 8", "08:00-09:00", "2026-11-25", "at 8"),
+        ("at 5 on friday", "17:00-18:00", "2026-11-27", "at 5"),
+        ("fri at 10:30", "10:30-11:30", "2026-11-27", "at 10:30"),
+        ("tomorrow at 5pm please", "17:00-18:00", "2026-11-25", "at 5pm"),
+        ("sat morning at 10", "10:00-11:00", "2026-11-28", "morning at 10"),  # narrowed by the morning
+    ],
+)
+def test_at_a_time_with_a_date_is_a_one_hour_window(text: str, window: str, day: str, surface: str) -> None:
+    (w,) = only(text, "time_window")
+    assert w.resolved is not None
+    assert (w.value, w.resolved["date"], text[w.start : w.end]) == (window, day, surface)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [("at 5pm", "17:00", "18:00"), ("at 10:30", "10:30", "11:30"), ("at noon", "12:00", "13:00")],
+)
+def test_at_with_am_pm_or_minutes_needs_no_date(text: str, start: str, end: str) -> None:
+    (w,) = only(text, "time_window")
+    assert (w.value, text[w.start : w.end], w.resolved) == (f"{start}-{end}", text, {"start": start, "end": end})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "at 5 acacia avenue",
+        "tomorrow at 5 acacia avenue",
+        "tomorrow at 12 main st",
+        "at number 5",
+        "tomorrow at number 5",
+        "come at 5",  # bare hour, no date: could be anything
+        "leave it with mrs patel at 12 tomorrow",  # where she lives
+        "tomorrow at 5 parcels came",
+    ],
+)
+def test_at_a_bare_number_that_is_not_a_time(text: str) -> None:
+    assert only(text, "time_window") == []
+
+
+def test_at_lunchtime_stays_the_lunchtime_part_of_day() -> None:
+    assert [w.value for w in only("tomorrow at lunchtime", "time_window")] == ["12:00-14:00"]
