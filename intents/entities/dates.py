@@ -5,6 +5,9 @@ Rules worth knowing (all relative to the merchant-local "today"):
   "this X": the next such day including today; "next X" / "X next week": X in the following
   Monday-Sunday week (``resolved["alternative"]`` holds the nearer reading when it differs);
   "X week" (British "friday week"): a week after the bare reading; "last X": the latest before today.
+  So is a bare weekday in a past phrase ("since monday", "it was due friday", "should have come tue",
+  "ordered it on mon", "was delivered on sat"); today never counts, so "since monday" said on a
+  Monday is a week ago (today would have been "since this morning").
 - day/month without a year: the next occurrence on or after today ("28th jan" in November is next
   year); if this year's date passed within the last 14 days it is offered as ``resolved["recent_past"]``.
 - numeric dates: GB and most regions read 03/04 as 3 April, US as March 4; when the other reading is
@@ -104,6 +107,13 @@ _NOT_WEEKDAY_BEFORE = re.compile(
 )
 # "black friday", "easter sunday", "bank holiday monday": events, not the next such weekday.
 _EVENT_BEFORE = re.compile(r"\b(?:black|cyber|easter|palm|holiday|super)\s+$", re.IGNORECASE)
+# A bare weekday after these is behind us; "delivered on" not in "can it be / get it delivered on".
+_PAST_BEFORE = re.compile(
+    r"\b(?:since|(?:was|were)\s+due|(?:was|were)\s+(?:supposed|meant)\s+to\s+(?:come|arrive|be\s+delivered)"
+    r"|should(?:\s+have|'ve|ve)\s+(?:come|arrived|been\s+delivered)|ordered\s+(?:it\s+|them\s+)?on"
+    r"|(?<!\bbe\s)(?<!\bbeing\s)(?<!\bget\s)(?<!\bget\sit\s)(?<!\bhave\sit\s)delivered\s+on)\s+(?:on\s+)?$",
+    re.IGNORECASE,
+)
 
 Handler = Callable[[re.Match[str], date, str], tuple[date, dict] | None]
 
@@ -160,7 +170,7 @@ def _weekday(m: re.Match[str], today: date, region: str) -> tuple[date, dict] | 
     wd = _WEEKDAYS[word]
     ahead = (wd - today.weekday()) % 7
     bare = today + timedelta(days=ahead or 7)
-    if qual == "last":
+    if qual == "last" or (not qual and not tail and _PAST_BEFORE.search(m.string, 0, m.start())):
         return today - timedelta(days=(today.weekday() - wd) % 7 or 7), {}
     if qual in ("this", "this coming"):
         return today + timedelta(days=ahead), {}

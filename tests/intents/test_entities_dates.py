@@ -348,3 +348,47 @@ def test_at_a_bare_number_that_is_not_a_time(text: str) -> None:
 
 def test_at_lunchtime_stays_the_lunchtime_part_of_day() -> None:
     assert [w.value for w in only("tomorrow at lunchtime", "time_window")] == ["12:00-14:00"]
+
+
+# --- weekdays in past phrases ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("since monday", "2026-11-23"),
+        ("been waiting since tuesday", "2026-11-17"),  # said on a Tuesday: a week ago, never today
+        ("it was due friday", "2026-11-20"),
+        ("they were due on thursday", "2026-11-19"),
+        ("it was supposed to arrive tue", "2026-11-17"),
+        ("should have come on wed", "2026-11-18"),
+        ("should've arrived thurs", "2026-11-19"),
+        ("I ordered it on monday", "2026-11-23"),
+        ("it says delivered on sat", "2026-11-21"),
+    ],
+)
+def test_weekday_in_a_past_phrase_is_the_most_recent_one(text: str, iso: str) -> None:
+    assert date_of(text) == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("next fri", "2026-12-04"),
+        ("on friday", "2026-11-27"),
+        ("friday", "2026-11-27"),
+        ("can it be delivered on friday", "2026-11-27"),
+        ("get it delivered on friday", "2026-11-27"),
+    ],
+)
+def test_weekday_requests_stay_in_the_future(text: str, iso: str) -> None:
+    assert date_of(text) == iso
+
+
+def test_past_and_future_weekdays_in_one_message() -> None:
+    assert [d.value for d in only("it was due friday, can it come monday", "date")] == ["2026-11-20", "2026-11-30"]
+
+
+def test_since_monday_said_on_a_monday_is_a_week_ago() -> None:
+    monday = replace(GB, now=datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Europe/London")))
+    assert date_of("since monday", monday) == "2026-11-23"
