@@ -80,6 +80,16 @@ SMS_LEXICON: dict[str, str] = {
     "canceld": "canceled", "cancell": "cancel", "dmged": "damaged", "damged": "damaged",
 }  # fmt: skip
 
+# Dropped g's ("is it comin", "still waitin"), listed rather than ruled: "-in" -> "-ing" would also turn
+# "login", "cabin" and "within" into words nobody wrote.
+_DROPPED_G_WORDS = (
+    "coming arriving getting going waiting delivering sending looking nothing something anything tracking "
+    "trying saying leaving collecting dropping missing working calling texting asking staying having doing "
+    "being taking making thinking wondering chasing moving returning cancelling changing expecting hoping "
+    "ringing knocking picking bringing showing turning happening messing morning evening"
+)
+SMS_LEXICON.update({word[:-1]: word for word in _DROPPED_G_WORDS.split() if word[:-1] not in SMS_LEXICON})
+
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
 _PHONE = re.compile(

@@ -15,6 +15,9 @@ from intents.normalise import Normaliser, normalise
         ("eta?", "eta ?"),
         ("I'm NOT home", "i am not home"),
         ("pleeeease", "pleease"),
+        ("is it comin 2day, been waitin all mornin n nothin",
+         "is it coming today been waiting all morning and nothing"),
+        ("login within the cabin", "login within the cabin"),  # real words ending in "in" stay
     ],
 )
 def test_sms_lexicon(raw: str, expected: str) -> None:
