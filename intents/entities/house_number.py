@@ -1,7 +1,11 @@
-"""House and flat numbers: "number 22", "no. 14", "#14 next door", "flat 3", "my neighbour at 16".
+"""House and flat numbers: "number 22", "no. 14", "house 14b", "#14 next door", "flat 3", "22 acacia ave",
+"my neighbour at 16".
 
-A number is only a house number with a house cue in front of it, or right after a neighbour
+A number is only a house number with a house cue in front of it ("number", "no.", "house"), a street
+after it ("12345 main st", up to three name words then st/road/ave/...), or right after a neighbour
 description; "#14" needs neighbour words after it, otherwise it is left to the order-number rules.
+Explicit cues and streets allow five digits (US street numbers); the looser cues stop at four. A flat
+and a street number in one address ("flat 3, 22 acacia ave") are two entities, kind flat and house.
 """
 
 from __future__ import annotations
@@ -12,6 +16,16 @@ from dataclasses import dataclass
 from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, tokens, word_set
 
 _NUM = r"(?P<n>\d{1,4}[a-z]?)\b(?![:./]\d|\s*(?:am|pm)\b)"
+_NUM5 = _NUM.replace("{1,4}", "{1,5}")  # after an explicit cue or before a street
+_STREET_WORDS = word_set(
+    "street st avenue ave road rd lane ln drive dr boulevard blvd way court ct close crescent cres place pl"
+    " terrace grove gardens gdns mews square sq parade row walk highway hwy parkway pkwy"
+)
+# Up to three name words between the number and the street word; not "2 more on the way".
+_NAME_WORD = (
+    r"(?!(?:the|on|in|at|to|of|a|an|my|your|our|is|are|was|more|for|from|by|and|or|it|its|this|that|down|up"
+    r"|along|across|off|near|other|all|with|round|around)\b)(?:\d{1,3}(?:st|nd|rd|th)|[a-z][a-z'.-]*)"
+)
 _NEIGHBOURISH = r"(?:next[\s-]*door|opposite|across|over\s+the\s+road|neighbou?rs?|upstairs|downstairs)"
 _HASH = frozenset({"#"})  # gate meaning "the message contains a #"
 
@@ -27,14 +41,22 @@ class _Rule:
 _RULES = (
     _Rule(
         frozenset({"number", "num", "no", "nr"}),
-        re.compile(rf"(?<![\w&])(?:house\s+|door\s+)?(?:number|num|no\.?|nr)\s*\#?\s*{_NUM}", re.I),
+        re.compile(rf"(?<![\w&])(?:house\s+|door\s+)?(?:number|num|no\.?|nr)\s*\#?\s*{_NUM5}", re.I),
         check_cue=True,
+    ),
+    _Rule(frozenset({"house"}), re.compile(rf"\bhouse\s*\#?\s*{_NUM5}(?!\s*doors?\b)", re.I)),  # "house 14b"
+    _Rule(  # "22 acacia ave", "12345 main st", "101 W 14th St"
+        _STREET_WORDS,
+        re.compile(
+            rf"(?<![\w#£$€.,/:-]){_NUM5}(?=\s+(?:{_NAME_WORD}\s+){{1,3}}(?:{'|'.join(sorted(_STREET_WORDS))})\b)",
+            re.I,
+        ),
     ),
     _Rule(_HASH, re.compile(rf"(?<![\w&])\#{_NUM}(?=\s*{_NEIGHBOURISH})", re.I), bonus=40),
     _Rule(_HASH, re.compile(rf"\b(?:at|to|with)\s+\#{_NUM}", re.I), bonus=40),
     _Rule(  # "house number should be 7", "my flat number, it's 12"
         frozenset({"number"}),
-        re.compile(rf"\b(?P<kind>house|flat|apartment|apt|door)\s+number\b[^.!?\d]{{0,20}}?{_NUM}", re.I),
+        re.compile(rf"\b(?P<kind>house|flat|apartment|apt|door)\s+number\b[^.!?\d]{{0,20}}?{_NUM5}", re.I),
     ),
     _Rule(
         frozenset({"flat", "apartment", "apt", "unit", "suite"}),
@@ -55,7 +77,7 @@ _RULES = (
 # A "number" cue that belongs to something else: "order number 2231", "phone no. 0161".
 _OTHER_NUMBER = re.compile(
     r"\b(?:order|tracking|phone|mobile|tel|reference|ref|confirmation|account|invoice|parcel|item|case"
-    r"|ticket|contact|my|your|the|a|wrong|this|that)\s*$|[£$€]\s*$",
+    r"|ticket|contact|code|pin|booking|customer|claim|return|serial|my|your|the|a|wrong|this|that)\s*$|[£$€]\s*$",
     re.IGNORECASE,
 )
 _KINDS = {

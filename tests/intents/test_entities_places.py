@@ -212,3 +212,69 @@ def test_prepositions_that_are_not_safe_places(text: str) -> None:
 )
 def test_more_safe_places(text: str, value: str) -> None:
     assert [p.value for p in only(text, "safe_place")] == [value]
+
+
+# --- longer house numbers, streets, "house 14b" ----------------------------------------------------------
+
+US = replace(GB, timezone="America/New_York", region="US")
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "value"),
+    [
+        ("my house number is 12345", GB, "12345"),
+        ("my house number is 12", GB, "12"),
+        ("number 12345 please", GB, "12345"),
+        ("leave it at 12345 main st", US, "12345"),
+        ("it's 1200 Elm Ave", US, "1200"),
+        ("101 W 14th St", US, "101"),
+        ("I live at 10 Downing Street", GB, "10"),
+        ("at 5 acacia avenue", GB, "5"),
+        ("tomorrow at 5 acacia avenue", GB, "5"),  # an address, not five o'clock
+        ("house 14b", GB, "14B"),
+        ("its house 7 not 9", GB, "7"),
+    ],
+)
+def test_house_numbers_with_long_cues_streets_and_house(text: str, context: ParseContext, value: str) -> None:
+    assert [(h.value, h.resolved) for h in only(text, "house_number", context)] == [(value, {"kind": "house"})]
+
+
+def test_street_number_is_the_digits_only() -> None:
+    text = "leave it at 12345 main st"
+    (h,) = only(text, "house_number", US)
+    assert text[h.start : h.end] == "12345"
+    assert only(text, "time_window", US) == []
+
+
+def test_flat_and_street_number_are_both_kept() -> None:
+    text = "flat 3, 22 acacia ave"
+    assert [(h.value, text[h.start : h.end], h.resolved) for h in only(text, "house_number")] == [
+        ("3", "flat 3", {"kind": "flat"}),
+        ("22", "22", {"kind": "house"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2 more on the way",
+        "it's 20 min down the road",
+        "£20 at oxford st",
+        "2 parcels on high street",
+        "3 days on the road",
+        "5 close friends",
+        "house 2 parcels",
+        "order number 12345",
+        "code number 12345",
+        "my number is 12345",
+        "123456 main st",  # six digits is no street number
+    ],
+)
+def test_numbers_near_streets_or_cues_that_are_not_house_numbers(text: str) -> None:
+    assert only(text, "house_number", US) == []
+
+
+def test_house_a_few_doors_down_is_a_neighbour_not_a_number() -> None:
+    assert [(e.entity, e.value) for e in extract_entities("the house 3 doors down", GB)] == [
+        ("neighbour", "house 3 doors down")
+    ]
