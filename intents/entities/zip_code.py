@@ -3,8 +3,10 @@
 Rule: a 5-digit number is a ZIP when (a) it is ZIP+4 shaped (12345-6789), (b) "zip" / "zipcode" /
 "postal code" / "post code" comes earlier in the same clause ("zip should be 94103") or "is my zip"
 follows, (c) it follows a capitalised USPS state code ("Austin, TX 78701"), or, for US merchants only,
-(d) it is the whole message or (e) it follows "near" / "close to" ("lockers near 90210"). Anything
-else (order numbers, codes, amounts) is left alone.
+(d) it is the whole message, (e) it follows "near" / "close to" ("lockers near 90210") or (f) it follows
+"live in" / "deliver (it) to" / "send it to" / "ship to" and ends the clause ("deliver to 90210", not
+"deliver to 12345 main st", which is a street number). A bare "in 12345" or "to 12345" stays
+ambiguous, and anything else (order numbers, codes, amounts) is left alone.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ _FINDER = re.compile(r"(?<![\w#£$€.,/:-])(\d{5})(?:-(\d{4}))?(?![\w-]|[.,:/]\
 _CUE = re.compile(r"\b(?:zip|zipcode|postal\s*code|post\s*code)\b[^.!?\d]{0,48}$", re.IGNORECASE)
 _CUE_AFTER = re.compile(r"\s+(?:is|was)\s+(?:my|the)\s+(?:zip|zipcode|postal\s+code)\b", re.IGNORECASE)
 _NEAR = re.compile(r"\b(?:near|close\s+to|nearest\s+to|around)\s+$", re.IGNORECASE)
+_PLACE = re.compile(
+    r"\b(?:(?:live|living|lives|located|based)\s+in|(?:deliver|send|ship|post|mail|bring|forward|redirect|move)"
+    r"(?:\s+(?:it|them|this|that|(?:the|my)\s+(?:parcel|package|order|box|stuff)))?\s+to)\s+$",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"\s*(?:$|[,.!?;)]|(?:please|pls|plz|instead|now|thanks|thx|and|asap)\b)", re.IGNORECASE)
 _STATES = frozenset({
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
     "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
@@ -44,6 +52,8 @@ def extract(text: str, context: ParseContext) -> list[Candidate]:
             why = "bare"
         elif context.region.upper() == "US" and _NEAR.search(before):
             why = "near"
+        elif context.region.upper() == "US" and _PLACE.search(text, 0, m.start()) and _CLAUSE_END.match(text, m.end()):
+            why = "place"
         else:
             continue
         out.append(cand("zip_code", m.group(0), m.start(), m.end(), {"rule": why}))

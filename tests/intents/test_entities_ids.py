@@ -286,3 +286,32 @@ def test_zip_code_cues_in_the_same_clause(text: str) -> None:
 
 def test_near_five_digits_is_only_a_zip_for_us_merchants() -> None:
     assert values("lockers near 90210?", "zip_code", GB) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i live in 90210",
+        "deliver to 90210",
+        "send it to 90210",
+        "ship to 10001",
+        "can you deliver it to 90210?",
+        "ship to 10001 instead please",
+    ],
+)
+def test_where_to_deliver_five_digits_is_a_zip_for_us_merchants(text: str) -> None:
+    (value,) = [v for v in ("90210", "10001") if v in text]
+    assert found(text, US) == [("zip_code", value, value)]
+    assert values(text, "zip_code", GB) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["in 12345", "change it to 12345", "send it to 12345 people", "my order is 12345", "deliver to 12345 main st"],
+)
+def test_five_digits_without_a_where_cue_are_not_zip_codes(text: str) -> None:
+    assert values(text, "zip_code", US) == []
+
+
+def test_street_number_after_deliver_to_is_a_house_number_not_a_zip() -> None:
+    assert found("deliver to 12345 main st", US) == [("house_number", "12345", "12345")]
