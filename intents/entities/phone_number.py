@@ -42,16 +42,28 @@ def extract(text: str, context: ParseContext) -> list[Candidate]:
         # The matcher is the slow part; give it only the digit run, not the whole message.
         for match in PhoneNumberMatcher(text[start:end], region, leniency=Leniency.POSSIBLE):
             m_start, m_end = start + match.start, start + match.end
+            cue = _phone_cue(text[max(0, m_start - 30) : m_start])
             if not (
                 phonenumbers.is_valid_number(match.number)
                 or match.raw_string.startswith("+")
                 or _PHONE_SHAPED.fullmatch(match.raw_string)
-                or _phone_cue(text[max(0, m_start - 30) : m_start])
+                or cue
             ):
+                continue
+            if not cue and _missing_trunk_zero(match.raw_string, region):
                 continue
             e164 = phonenumbers.format_number(match.number, PhoneNumberFormat.E164)
             out.append(cand("phone_number", e164, m_start, m_end))
     return out
+
+
+def _missing_trunk_zero(raw: str, region: str) -> bool:
+    """Where national numbers start with 0 (GB, most of Europe), nobody types one without it, so a bare
+    "1234567890" is an account or order number; in the US, where the trunk "1" is optional, it is a phone."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if meta is None or meta.national_prefix != "0" or raw.lstrip().startswith(("+", "00")):
+        return False
+    return not raw.lstrip("( ").startswith("0")
 
 
 def _glued(text: str, start: int, end: int) -> bool:

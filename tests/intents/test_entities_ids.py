@@ -186,6 +186,15 @@ def test_order_number_with_number_word_is_not_a_phone() -> None:
     assert found("order number 12345678") == [("order_number", "12345678", "12345678")]
 
 
+def test_ten_digits_without_the_trunk_zero_are_not_a_uk_phone() -> None:
+    # libphonenumber calls 1234567890 a valid GB number (01234 567890), but nobody in the UK types it so
+    assert values("my account is 1234567890", "phone_number", GB) == []
+    assert values("7911123456", "phone_number", GB) == []
+    assert values("my number is 7911123456", "phone_number", GB) == ["+447911123456"]  # a phone word
+    assert values("07911 123456", "phone_number", GB) == ["+447911123456"]
+    assert values("2125550147", "phone_number", US) == ["+12125550147"]  # the US trunk 1 is optional
+
+
 def test_email() -> None:
     assert found("mail me at Tom.White88@Example.NET. thanks") == [
         ("email", "Tom.White88@example.net", "Tom.White88@Example.NET")
