@@ -1,0 +1,57 @@
+"""Found driving the demo: silence after a handoff, photo wording per channel, "1 more tries", a 5-digit
+answer burning a try, and a clarified note losing the words the shopper gave with their pick."""
+
+from __future__ import annotations
+
+from aftersales_kit import OWN_DELIVERED, conversation_of, talk, text_of
+from sqlalchemy import select
+
+from backend import models as m
+from dialogues.handoff import ACK_EVERY
+from tests.security.security_kit import OWN, audits, later, rest, set_clock
+
+# -- 1. waiting for a person ------------------------------------------------------------------------------
+
+
+def _inbound(runtime, sender: str) -> list[str]:  # noqa: ANN001
+    with runtime.sessions() as s:
+        return list(s.scalars(select(m.Message.body).where(m.Message.direction == "in", m.Message.sender == sender)
+                              .order_by(m.Message.id)))
+
+
+def test_the_handoff_says_how_to_get_back_to_the_bot(runtime, demo, client):
+    first = rest(client, "web-7", "i want to talk to a human")
+    assert "passed this to" in first and "BOT" in first
+
+
+def test_the_next_message_on_rest_is_acknowledged_not_silent(runtime, demo, client):
+    rest(client, "web-7", "i want to talk to a human")
+    ack = rest(client, "web-7", "hello?")
+    assert "has your messages" in ack and "BOT" in ack
+
+
+def test_acknowledged_at_most_once_per_window_but_every_message_is_kept(runtime, demo, client):
+    rest(client, "web-7", "i want to talk to a human")
+    assert rest(client, "web-7", "hello?")
+    assert rest(client, "web-7", "anyone there") == ""  # acknowledged a moment ago: no second text
+    set_clock(runtime, later(ACK_EVERY.total_seconds() / 60 + 1))
+    assert "has your messages" in rest(client, "web-7", "still waiting")
+    assert _inbound(runtime, "rest:web-7")[-3:] == ["hello?", "anyone there", "still waiting"]
+    assert len(audits(runtime, "handoff", result="requested")) == 1
+
+
+def test_bot_hands_the_conversation_back(runtime, demo):
+    talk(runtime, OWN, "i want to talk to a human")
+    assert conversation_of(runtime, OWN).handed_off_at is not None
+    back = text_of(talk(runtime, OWN, "BOT"))
+    assert "back with the assistant" in back
+    assert conversation_of(runtime, OWN).handed_off_at is None
+    assert audits(runtime, "handoff", result="returned_to_bot")
+    assert "on its way" in text_of(talk(runtime, OWN, "wheres my parcel"))
+
+
+def test_a_claim_handed_to_a_person_says_how_to_get_back_too(runtime, demo):
+    talk(runtime, OWN_DELIVERED, "my parcel arrived damaged")
+    talk(runtime, OWN_DELIVERED, "skip")
+    handed = text_of(talk(runtime, OWN_DELIVERED, "3"))
+    assert "CLM-" in handed and "BOT" in handed
