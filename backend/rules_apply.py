@@ -17,6 +17,12 @@ from backend.rules_pickup import is_uk_postcode, normalise_postcode, outward_cod
 from backend.types import ActionKind, Address, DeliveryAction, ShipmentStatus, TimeWindow
 
 UNATTENDED = ("neighbour", "safe_place")
+# A parcel has one destination. A delivery slot is a time at the shopper's door and a pickup point is a shop
+# they collect from, so the two contradict each other: as a carrier does, the change confirmed last replaces
+# the other (rather than refusing), and the flows say so in the confirmation ("...instead of the pickup
+# point"). It is part of the same write, so it shares the change's transaction, audit entry and key.
+HOME_SLOT = ("reschedule",)
+PICKUP = ("pickup_point",)
 
 
 @dataclass
@@ -64,14 +70,14 @@ def _plan_instruction(action: DeliveryAction, ctx: RuleContext) -> Change | str:
             return "Which neighbour should the driver leave it with? A house number or name is enough."
         if len(who) > limit:
             return f"Please keep the neighbour's details under {limit} characters."
-        return Change(set={"neighbour": who, **_sealed(action)}, pop=("safe_place", "pickup_point"))
+        return Change(set={"neighbour": who, **_sealed(action)}, pop=("safe_place", *PICKUP))
     if action.kind is ActionKind.LEAVE_IN_SAFE_PLACE:
         place = _text(action.params, "safe_place")
         if not place:
             return "Where should the driver leave it? For example: in the porch, or behind the side gate."
         if len(place) > limit:
             return f"Please describe the safe place in under {limit} characters."
-        return Change(set={"safe_place": place, **_sealed(action)}, pop=("neighbour", "pickup_point"))
+        return Change(set={"safe_place": place, **_sealed(action)}, pop=("neighbour", *PICKUP))
     note = _text(action.params, "note")
     if not note:
         return "What would you like the note for the driver to say?"
@@ -97,7 +103,7 @@ def _plan_reschedule(action: DeliveryAction, ctx: RuleContext) -> Change | str:
     chosen = TimeWindow(start.astimezone(UTC), end.astimezone(UTC))
     return Change(
         set={"reschedule": {"start": chosen.start.isoformat(), "end": chosen.end.isoformat()}},
-        pop=("hold",),
+        pop=("hold", *PICKUP),  # a home slot brings it back to the door (see HOME_SLOT / PICKUP above)
         status=ShipmentStatus.IN_TRANSIT if ctx.status is not ShipmentStatus.LABEL_CREATED else None,
         eta=chosen,
         fee=offered[(start, end)],
@@ -110,7 +116,8 @@ def _plan_pickup(action: DeliveryAction, ctx: RuleContext) -> Change | str:
     if point is None:
         return "That pickup point isn't one I can offer for this address. Please choose one from the list."
     data = {"id": point.id, "name": point.name, "address": point.address, "opening_hours": point.opening_hours}
-    return Change(set={"pickup_point": data}, pop=UNATTENDED)
+    # The slot's day stays as the ETA: the point receives it on that delivery run.
+    return Change(set={"pickup_point": data}, pop=(*UNATTENDED, *HOME_SLOT))
 
 
 def _plan_hold(action: DeliveryAction, ctx: RuleContext) -> Change | str:
@@ -167,7 +174,7 @@ def _plan_address(action: DeliveryAction, ctx: RuleContext) -> Change | str:
         )
     new = Address(_text(raw, "line1"), _text(raw, "city") or row.city, postcode, country, _text(raw, "line2") or None)
     previous = {"line1": row.address_line1, "line2": row.address_line2, "city": row.city, "postcode": row.postcode}
-    return Change(set={"previous_address": previous}, pop=(*UNATTENDED, "pickup_point"), address=new)
+    return Change(set={"previous_address": previous}, pop=(*UNATTENDED, *PICKUP), address=new)
 
 
 def _plan_cancel(action: DeliveryAction, ctx: RuleContext) -> Change | str:

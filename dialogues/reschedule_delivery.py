@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from backend.types import ActionKind, ActionOption, DeliveryAction, TimeWindow
-from bot.templates import render_lines
+from backend.types import ActionKind, ActionOption, DeliveryAction, Shipment, TimeWindow
+from bot.templates import Rendered, render_lines
 from dialogues.answers import ask_choice
 from dialogues.base import Flow, Turn, register
 from dialogues.changes import propose
@@ -188,6 +188,15 @@ def _propose(turn: Turn, window: dict) -> None:
         turn.remember(wanted=None)
         with_shipment(turn)
         return
-    summary = turn.render("utter_reschedule_summary", parcel=parcel_label(shipment), window=window_label(turn, chosen))
+    summary = _summary(turn, shipment, chosen)
     params = {"window": {"start": window["start"], "end": window["end"]}}
     propose(turn, shipment, DeliveryAction(ActionKind.RESCHEDULE, params), summary, option)
+
+
+def _summary(turn: Turn, shipment: Shipment, chosen: TimeWindow) -> Rendered:
+    """A home slot replaces a pickup-point redirect (backend/rules_apply.py): say so before they confirm."""
+    values = {"parcel": parcel_label(shipment), "window": window_label(turn, chosen)}
+    point = (shipment.instructions or {}).get("pickup_point")
+    if isinstance(point, dict) and point.get("name"):
+        return turn.render("utter_reschedule_summary_instead_of_pickup", point=point["name"], **values)
+    return turn.render("utter_reschedule_summary", **values)

@@ -41,7 +41,15 @@ def tell_status(turn: Turn, shipment: Shipment) -> None:
         "live": _live_progress(turn, shipment),
         "when": moment_label(turn, shipment.events[-1].occurred_at) if shipment.events else "",
     }
-    turn.say(f"utter_status_{shipment.status.value}", **values)
+    point = _pickup_point(shipment)
+    if point is not None:  # redirected: the point replaces the home address (backend/rules_apply.py)
+        ready = turn.render("utter_pickup_ready_at", ready=moment_label(turn, shipment.eta.end)) if shipment.eta \
+            else turn.render("utter_pickup_ready_unknown")
+        point_name = ", ".join(str(point.get(k) or "").strip() for k in ("name", "address") if point.get(k))
+        turn.say(f"utter_status_pickup_{shipment.status.value}", point=point_name, ready=ready,
+                 hours=point.get("opening_hours") or "", **values)
+    else:
+        turn.say(f"utter_status_{shipment.status.value}", **values)
     turn.audit("view_status", "shown", subject=shipment.tracking_number)
     turn.finish()
     if shipment.status is ShipmentStatus.FAILED_ATTEMPT:
@@ -51,6 +59,20 @@ def tell_status(turn: Turn, shipment: Shipment) -> None:
         from dialogues.failed_attempt import suggest_next_step
 
         suggest_next_step(turn, shipment)  # the best next step for this shopper, as a YES/other question
+
+
+# States in which the parcel is still heading for its destination; once delivered, failed or returned,
+# the usual wording (core.yml) says what happened.
+_PICKUP_STATES = frozenset({ShipmentStatus.LABEL_CREATED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
+                            ShipmentStatus.HELD, ShipmentStatus.EXCEPTION})
+
+
+def _pickup_point(shipment: Shipment) -> dict | None:
+    """The pickup point the parcel was redirected to, while it is still on its way there."""
+    point = (shipment.instructions or {}).get("pickup_point")
+    if shipment.status in _PICKUP_STATES and isinstance(point, dict) and point.get("name"):
+        return point
+    return None
 
 
 def _live_progress(turn: Turn, shipment: Shipment):  # noqa: ANN202 - Rendered | str
