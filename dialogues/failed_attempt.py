@@ -226,11 +226,15 @@ def _shipment(turn: Turn) -> Shipment | None:
 
 def adopt_parked_menu(turn: Turn) -> None:
     """A journey started while our menu was parked ("a pickup point please" read as a new request)
-    answers that menu: take over its parcel and drop it, rather than offering to go back to it later."""
+    answers that menu: take over its parcel and drop it, rather than offering to go back to it later.
+    A message that names a parcel is about that parcel: the menu is dropped and its parcel not taken over
+    (identify.shipment_for then checks the named one like any other)."""
     parked = turn.state.get("parked") or {}
     if parked.get("flow") != flow.name:
         return
     turn._set_state({k: v for k, v in turn.state.items() if k != "parked"})
+    if turn.nlu.entity("tracking_number") or turn.nlu.entity("order_number"):
+        return
     tracking = (parked.get("slots") or {}).get("tracking_number")
     if tracking and not turn.slots.get("tracking_number"):
         turn.remember(tracking_number=tracking)

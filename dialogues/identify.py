@@ -36,16 +36,18 @@ def can_see(turn: Turn, shipment: Shipment) -> bool:
 
 
 def shipment_for(turn: Turn, *, then: str) -> Shipment | None:
+    """The parcel this message is about. A number named in the message always wins over the one the journey
+    remembered (or took over from a menu), and goes through the same proof as any other."""
     caller = turn.flow_name
     chosen = turn.slots.get("tracking_number")
+    named = _named_in_message(turn)
+    if named is not None:
+        picked = next((s for s in named if s.tracking_number == chosen and can_see(turn, s)), None)
+        return picked or _check_named(turn, named, caller, then)
     if chosen:
         shipment = turn.backend.get_shipment(chosen)
         if shipment and can_see(turn, shipment):
             return shipment
-
-    named = _named_in_message(turn)
-    if named is not None:
-        return _check_named(turn, named, caller, then)
 
     own = turn.sender_shipments()
     if len(own) == 1:
@@ -89,8 +91,9 @@ def _check_named(turn: Turn, found: list[Shipment], caller: str | None, then: st
         turn.remember(tracking_number=visible[0].tracking_number)
         return visible[0]
     # Not theirs (or not known at all): ask for the postcode either way, so the answer leaks nothing.
+    # The parcel the journey had in mind is no longer the one: forget it until this one is proven.
     _set_return(turn, caller, then)
-    turn.remember(candidates=[s.tracking_number for s in found], reference=_reference(turn))
+    turn.remember(tracking_number=None, candidates=[s.tracking_number for s in found], reference=_reference(turn))
     turn.ask("postcode", "utter_ask_postcode")
     return None
 
@@ -193,9 +196,15 @@ def choose(turn: Turn) -> None:
     shipments = [turn.backend.get_shipment(t) for t in options]
     labels = [f"{s.tracking_number} {parcel_label(s)} {s.order_number or ''}" for s in shipments if s]
     index = pick(turn.text, labels)
-    if index is None:
-        named = _named_in_message(turn)
-        index = next((i for i, s in enumerate(shipments) if named and s and s in named), None)
+    named = _named_in_message(turn) if index is None else None
+    if named is not None:
+        index = next((i for i, s in enumerate(shipments) if s and s in named), None)
+    if index is None and named is not None:  # a parcel not on the list: it needs its own proof
+        back = turn.slots.get("return_to") or {}
+        shipment = _check_named(turn, named, back.get("flow"), back.get("step") or "")
+        if shipment is not None:
+            _resume_caller(turn, shipment)
+        return
     if index is None:
         turn.reask()
         return

@@ -1,0 +1,63 @@
+"""Which parcel a message is about: the one it names wins, what the chat proved carries over, and the
+postcode question takes the number and postcode together, a retry, and a "no" without locking anyone out.
+
+Driven through the REST channel (a session id, never a phone) and the engine, as the reviewer did.
+"""
+
+from __future__ import annotations
+
+from tests.security.security_kit import (
+    POSTCODE,
+    changes,
+    latest_code,
+    rest,
+    talk,
+)
+
+GPS_OWNER = "+447700900987"  # PB100000007GB, signature required
+SHOES_OWNER = "+447700900123"  # PB100000001GB
+JACKET_OWNER = "+447700900456"  # PB100000002GB, out for delivery
+RULES = {"cutoff_time": "23:59", "working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
+
+
+def _settings(runtime) -> None:  # noqa: ANN001
+    from tests.security.security_kit import merchant_settings
+
+    merchant_settings(runtime, rules=RULES)
+
+
+# -- 1. the parcel named in the message wins --------------------------------------------------------------
+def test_a_parcel_named_after_a_refusal_menu_is_the_one_changed(client, runtime, demo):
+    _settings(runtime)
+    assert "postcode" in rest(client, "lee", "leave PB100000007GB with my neighbour at 14")
+    menu = rest(client, "lee", POSTCODE)
+    assert "signature" in menu and "hold it at the depot" in menu
+    asked = rest(client, "lee", "hold PB100000001GB until friday")
+    # Not proven yet: the postcode comes first, and nothing about either parcel is said.
+    assert "postcode" in asked and "GPS watch" not in asked and "Trail running shoes" not in asked
+    confirm = rest(client, "lee", POSTCODE)
+    assert "Just to check" in confirm and "Trail running shoes" in confirm and "GPS watch" not in confirm
+    assert "code" in rest(client, "lee", "yes")
+    done = rest(client, "lee", latest_code(runtime, SHOES_OWNER))
+    assert "Done" in done and "Shall we go back" not in done  # the menu about the other parcel is gone
+    [held] = changes(runtime)
+    assert held.tracking_number == "PB100000001GB" and held.action == "hold_delivery"
+
+
+def test_the_owner_of_one_parcel_naming_another_must_prove_it(runtime, demo):
+    _settings(runtime)
+    talk(runtime, GPS_OWNER, "leave it with my neighbour at 14")
+    asked = talk(runtime, GPS_OWNER, "hold PB100000001GB until friday")
+    assert "postcode" in asked and "GPS watch" not in asked and "Trail running shoes" not in asked
+    assert "Trail running shoes" not in talk(runtime, GPS_OWNER, "M2 5DB")
+    assert changes(runtime) == []
+
+
+def test_naming_the_menus_own_parcel_answers_the_menu(runtime, demo):
+    _settings(runtime)
+    talk(runtime, GPS_OWNER, "leave it with my neighbour at 14")
+    confirm = talk(runtime, GPS_OWNER, "hold PB100000007GB until friday")
+    assert "Just to check" in confirm and "GPS watch" in confirm
+    talk(runtime, GPS_OWNER, "yes")
+    done = talk(runtime, GPS_OWNER, latest_code(runtime, GPS_OWNER))
+    assert "Done" in done and "Shall we go back" not in done
