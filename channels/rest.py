@@ -7,7 +7,9 @@ the person proves they are its recipient. Which merchant: ?merchant=SLUG, else t
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
@@ -20,6 +22,57 @@ from channels.web import runtime
 bp = Blueprint("rest", __name__)
 # The sender becomes the conversation's address: no control characters or lone surrogates (unstorable).
 _UNPRINTABLE = re.compile(r"[\u0000-\u001f\u007f\ud800-\udfff]")
+# A chat turn is a sender, a message and perhaps some metadata: far below these. Bounding size and nesting
+# before parsing keeps a hostile body from costing much, and deep nesting from overflowing the parser's
+# recursion (a RecursionError, i.e. a 500) instead of getting the 400 every other malformed body gets.
+MAX_BODY_BYTES = 256 * 1024
+MAX_DEPTH = 32
+_JSON_SPECIAL = re.compile(r'[\[\]{}"\\]')
+_SHAPE = "Send a JSON object: {\"sender\": \"...\", \"message\": \"...\"}"
+
+
+def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
+    """Does JSON text nest arrays/objects deeper than `limit`? Linear, ignores brackets inside strings."""
+    depth, in_string, escaped_at = 0, False, -1
+    for match in _JSON_SPECIAL.finditer(text):
+        ch, at = match.group(), match.start()
+        if in_string:
+            if at == escaped_at:
+                continue
+            if ch == "\\":
+                escaped_at = at + 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
+def _json_body() -> tuple[Any, tuple | None]:
+    """The parsed body, or the 4xx answer for a body we won't parse."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return None, (jsonify(error=f"Request body over {MAX_BODY_BYTES // 1024} KB"), 413)
+    if not request.is_json:
+        return None, (jsonify(error=_SHAPE), 400)
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY_BYTES:  # chunked bodies have no Content-Length
+        return None, (jsonify(error=f"Request body over {MAX_BODY_BYTES // 1024} KB"), 413)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, (jsonify(error="The body must be UTF-8 JSON"), 400)
+    if too_deep(text):
+        return None, (jsonify(error=f"JSON nested deeper than {MAX_DEPTH} levels"), 400)
+    try:
+        return json.loads(text), None
+    except (ValueError, RecursionError):  # RecursionError: a backstop; too_deep should have caught it
+        return None, (jsonify(error=_SHAPE), 400)
 
 
 def _merchant_slug() -> str | None:
@@ -33,9 +86,11 @@ def _merchant_slug() -> str | None:
 
 @bp.post("/webhooks/rest/webhook")
 def webhook():  # noqa: ANN201
-    data = request.get_json(silent=True)
+    data, refused = _json_body()
+    if refused is not None:
+        return refused
     if not isinstance(data, dict):
-        return jsonify(error="Send a JSON object: {\"sender\": \"...\", \"message\": \"...\"}"), 400
+        return jsonify(error=_SHAPE), 400
     sender, text = data.get("sender"), data.get("message")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > 100 or _UNPRINTABLE.search(sender):
         return jsonify(error="'sender' must be a non-empty string of at most 100 printable characters"), 422
