@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from dialogues.handoff import ACK_EVERY
-from tests.security.security_kit import OWN, audits, later, rest, set_clock
+from tests.security.security_kit import OWN, audits, later, latest_code, rest, set_clock
 
 # -- 1. waiting for a person ------------------------------------------------------------------------------
 
@@ -55,3 +55,25 @@ def test_a_claim_handed_to_a_person_says_how_to_get_back_too(runtime, demo):
     talk(runtime, OWN_DELIVERED, "skip")
     handed = text_of(talk(runtime, OWN_DELIVERED, "3"))
     assert "CLM-" in handed and "BOT" in handed
+
+
+# -- 2. a photo only where one can be sent ----------------------------------------------------------------
+
+
+def test_sms_asks_for_a_picture_message(runtime, demo):
+    asked = text_of(talk(runtime, OWN_DELIVERED, "my parcel arrived damaged"))
+    assert "MMS" in asked and "WhatsApp" not in asked and "SKIP" in asked
+
+
+def test_rest_does_not_ask_for_a_photo_it_cannot_receive(runtime, demo, client):
+    rest(client, "web-9", "my parcel PB100000003GB arrived damaged")
+    offer = rest(client, "web-9", "M1 4BT")
+    assert "photo" in offer.lower() and "follow up" in offer  # says what happens instead
+    assert "MMS" not in offer and "WhatsApp" not in offer and "SKIP" not in offer
+    assert "What would you like us to do" in offer
+    rest(client, "web-9", "2")
+    rest(client, "web-9", "yes")
+    rest(client, "web-9", latest_code(runtime, OWN_DELIVERED))
+    with runtime.sessions() as s:
+        claim = s.scalar(select(m.DeliveryChange).where(m.DeliveryChange.action == "claim_damaged"))
+    assert claim.params["photos"] == [] and claim.params["photo_unavailable"] is True
