@@ -144,10 +144,24 @@ class Turn:
         return when.astimezone(self.tz)
 
     def sender_shipments(self) -> list[Shipment]:
-        """Shipments whose recipient phone is the sender's number: the only ones we may show unasked."""
-        if not self.message.sender_is_phone:
-            return []
-        return self.backend.find_shipments(phone=self.message.sender)
+        """The only shipments we may show unasked: the sender's number is the recipient's, or this conversation
+        proved them (number and postcode, or a code) within the verified window. Without the second, a web
+        chat (no phone number) would forget its parcel between one message and the next."""
+        own = self.backend.find_shipments(phone=self.message.sender) if self.message.sender_is_phone else []
+        known = {s.tracking_number for s in own}
+        for tracking in self.verified_tracking_numbers():
+            shipment = None if tracking in known else self.backend.get_shipment(tracking)
+            if shipment is not None:
+                own.append(shipment)
+                known.add(tracking)
+        return own
+
+    def verified_tracking_numbers(self) -> list[str]:
+        """Parcels this conversation proved it may see, newest proof last, while the proof lasts."""
+        return [
+            e["t"] for e in self.conversation.verified_shipment_ids or []
+            if isinstance(e, dict) and e.get("t") and datetime.fromisoformat(e["until"]) > self.now
+        ]
 
     def verification_for(self, tracking_number: str) -> str | None:
         """How this conversation proved it may act on this parcel, if it did within the window."""

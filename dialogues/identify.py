@@ -54,8 +54,8 @@ def shipment_for(turn: Turn, *, then: str) -> Shipment | None:
         turn.remember(tracking_number=own[0].tracking_number)
         return own[0]
     _set_return(turn, caller, then)
-    if not own:
-        turn.ask("number", "utter_ask_tracking_number")
+    if not own:  # "for this number" means nothing on a web chat
+        turn.ask("number", "utter_ask_tracking_number" if turn.message.sender_is_phone else "utter_ask_reference")
         return None
     options = [s.tracking_number for s in own]
     turn.remember(choices=options)

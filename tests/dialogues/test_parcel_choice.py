@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from tests.security.security_kit import (
     POSTCODE,
+    STRANGER,
     changes,
+    instructions,
+    later,
     latest_code,
     rest,
+    set_clock,
     talk,
 )
 
@@ -61,3 +65,38 @@ def test_naming_the_menus_own_parcel_answers_the_menu(runtime, demo):
     talk(runtime, GPS_OWNER, "yes")
     done = talk(runtime, GPS_OWNER, latest_code(runtime, GPS_OWNER))
     assert "Done" in done and "Shall we go back" not in done
+
+
+# -- 2. what a web chat proved carries over ---------------------------------------------------------------
+def test_a_web_chat_keeps_the_parcel_it_proved(client, runtime, demo):
+    rest(client, "pat2", "can i see the photo for PB100000003GB")
+    assert "/pod/" in rest(client, "pat2", POSTCODE)
+    damaged = rest(client, "pat2", "it arrived damaged")
+    assert "can't find a parcel" not in damaged and "tracking number" not in damaged
+    assert "Camping stove" in damaged
+
+
+def test_a_web_chat_keeps_the_parcel_after_a_change(client, runtime, demo):
+    _settings(runtime)
+    rest(client, "pat3", "leave PB100000002GB with number 22")
+    assert "Just to check" in rest(client, "pat3", POSTCODE)
+    rest(client, "pat3", "yes")
+    assert "Done" in rest(client, "pat3", latest_code(runtime, JACKET_OWNER))
+    again = rest(client, "pat3", "actually leave it in the shed")
+    assert "Just to check" in again and "Rain jacket" in again
+    assert "Done" in rest(client, "pat3", "yes")  # the code given minutes ago still stands (15 minutes)
+    assert "shed" in instructions(runtime, "PB100000002GB").get("safe_place", "")
+
+
+def test_the_proof_lapses_and_web_wording_never_says_this_number(client, runtime, demo):
+    first = rest(client, "pat4", "where's my parcel")
+    assert "which parcel" in first and "this number" not in first
+    rest(client, "pat4", "where is PB100000003GB")
+    rest(client, "pat4", POSTCODE)
+    set_clock(runtime, later(16))
+    lapsed = rest(client, "pat4", "it arrived damaged")
+    assert "Camping stove" not in lapsed and "which parcel" in lapsed and "this number" not in lapsed
+
+
+def test_a_phone_with_no_parcels_still_hears_about_its_number(runtime, demo):
+    assert "for this number" in talk(runtime, STRANGER, "where's my parcel")
