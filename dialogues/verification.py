@@ -135,11 +135,14 @@ def _current_code(turn: Turn, tracking: str) -> m.OneTimeCode | None:
 
 
 def _typed_code(turn: Turn) -> str | None:
+    """The guess in this reply, if it is code-shaped: exactly CODE_DIGITS digits.
+
+    Anything else (5 digits, letters, a gate code) can't be the code, so it is asked for again and costs
+    no try: counting it would lock out a shopper who mistyped, and not counting it gives a guesser nothing.
+    """
     entity = turn.nlu.entity("otp_code")
-    if entity:
-        return re.sub(r"\D", "", entity.value)
-    digits = re.sub(r"[\s-]", "", turn.text)
-    return digits if re.fullmatch(r"\d{4,8}", digits) else None
+    digits = re.sub(r"\D", "", entity.value) if entity else re.sub(r"[\s-]", "", turn.text)
+    return digits if len(digits) == CODE_DIGITS and digits.isdigit() else None
 
 
 @flow.step("code")

@@ -3,12 +3,14 @@ answer burning a try, and a clarified note losing the words the shopper gave wit
 
 from __future__ import annotations
 
+import pytest
 from aftersales_kit import OWN_DELIVERED, conversation_of, talk, text_of
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend import models as m
 from dialogues.handoff import ACK_EVERY
-from tests.security.security_kit import OWN, audits, later, latest_code, rest, set_clock
+from tests.security.security_kit import OWN, audits, later, latest_code, rest, set_clock, wrong_code
+from tests.security.security_kit import talk as say
 
 # -- 1. waiting for a person ------------------------------------------------------------------------------
 
@@ -77,3 +79,38 @@ def test_rest_does_not_ask_for_a_photo_it_cannot_receive(runtime, demo, client):
     with runtime.sessions() as s:
         claim = s.scalar(select(m.DeliveryChange).where(m.DeliveryChange.action == "claim_damaged"))
     assert claim.params["photos"] == [] and claim.params["photo_unavailable"] is True
+
+
+# -- 3 and 4. tries: counted in good English, and only for code-shaped answers ----------------------------
+
+
+def _own_asks_for_a_code(runtime) -> str:  # noqa: ANN001
+    say(runtime, OWN, "add a note for the driver: ring twice")
+    assert "code" in say(runtime, OWN, "yes")
+    return latest_code(runtime, OWN)
+
+
+def _attempts(runtime) -> int:  # noqa: ANN001
+    with runtime.sessions() as s:
+        return s.scalar(select(func.max(m.OneTimeCode.attempts))) or 0
+
+
+@pytest.mark.parametrize("answer", ["12345", "1234567", "12a456", "abcdef", "my code is 4821"])
+def test_an_answer_that_is_not_code_shaped_costs_no_try(runtime, demo, answer):
+    code = _own_asks_for_a_code(runtime)
+    reply = say(runtime, OWN, answer)
+    assert "6-digit code" in reply and "doesn't match" not in reply
+    assert _attempts(runtime) == 0 and audits(runtime, "otp_check") == []
+    for _ in range(4):
+        say(runtime, OWN, wrong_code(code))
+    say(runtime, OWN, answer)  # still free, even with one try left
+    assert _attempts(runtime) == 4
+    assert "Done" in say(runtime, OWN, code)
+
+
+def test_six_digit_guesses_still_burn_the_code_after_five(runtime, demo):
+    code = _own_asks_for_a_code(runtime)
+    for _ in range(5):
+        last = say(runtime, OWN, wrong_code(code))
+    assert "locked" in last.lower()
+    assert "Done" not in say(runtime, OWN, code)
