@@ -186,4 +186,5 @@ def check_code(turn: Turn) -> None:
         turn.audit("otp_check", "locked_out", subject=tracking)
         _lock_out(turn, "utter_code_locked")
         return
-    turn.say("utter_code_wrong", left=MAX_WRONG_TRIES - row.attempts)
+    left = MAX_WRONG_TRIES - row.attempts
+    turn.say("utter_code_wrong" if left > 1 else "utter_code_wrong_last_try", left=left)

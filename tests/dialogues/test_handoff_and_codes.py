@@ -95,6 +95,13 @@ def _attempts(runtime) -> int:  # noqa: ANN001
         return s.scalar(select(func.max(m.OneTimeCode.attempts))) or 0
 
 
+def test_tries_left_in_good_english(runtime, demo):
+    code = _own_asks_for_a_code(runtime)
+    replies = [say(runtime, OWN, wrong_code(code)) for _ in range(4)]
+    assert "4 more tries" in replies[0] and "2 more tries" in replies[2]
+    assert "1 more try." in replies[3] and "1 more tries" not in replies[3]
+
+
 @pytest.mark.parametrize("answer", ["12345", "1234567", "12a456", "abcdef", "my code is 4821"])
 def test_an_answer_that_is_not_code_shaped_costs_no_try(runtime, demo, answer):
     code = _own_asks_for_a_code(runtime)
