@@ -100,8 +100,10 @@ class Turn:
             text = text[: c.start] + "(sealed)" + text[c.end :]
         return text, seal(self.settings.secret_key, secret)
 
-    def ask(self, step: str, key: str | None = None, *, free_text: bool = False, **values: Any) -> None:
-        """Ask the shopper something; their next message goes to this flow's `step` handler."""
+    def ask(self, step: str, key: str | None = None, *, free_text: bool = False, quiet: bool = False,
+            **values: Any) -> None:
+        """Ask the shopper something; their next message goes to this flow's `step` handler. `quiet`: the
+        message already answered it, so it is not said now, only kept for a retry or a re-ask."""
         state = dict(self.state)
         if state.get("step") != step:
             state["reasks"] = 0
@@ -112,7 +114,8 @@ class Turn:
                 "values": {k: str(v) for k, v in values.items()},
                 "rendered": sorted(k for k, v in values.items() if isinstance(v, Rendered)),
             }
-            self.say(key, **values)
+            if not quiet:
+                self.say(key, **values)
         self._set_state(state)
 
     def reask(self, key: str | None = None, **values: Any) -> None:

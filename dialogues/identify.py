@@ -94,7 +94,11 @@ def _check_named(turn: Turn, found: list[Shipment], caller: str | None, then: st
     # The parcel the journey had in mind is no longer the one: forget it until this one is proven.
     _set_return(turn, caller, then)
     turn.remember(tracking_number=None, candidates=[s.tracking_number for s in found], reference=_reference(turn))
-    turn.ask("postcode", "utter_ask_postcode")
+    given = _postcode_given(turn)
+    # "PB123 M1 4BT": the postcode came with the number, so it is checked (and counted) as the answer.
+    turn.ask("postcode", "utter_ask_postcode", quiet=given is not None)
+    if given is not None:
+        _check_postcode(turn, given)
     return None
 
 
@@ -213,14 +217,24 @@ def choose(turn: Turn) -> None:
 
 @flow.step("postcode")
 def postcode(turn: Turn) -> None:
+    given = _postcode_given(turn)
+    _check_postcode(turn, given if given is not None else turn.text)
+
+
+def _postcode_given(turn: Turn) -> str | None:
+    entity = turn.nlu.entity("postcode") or turn.nlu.entity("zip_code")
+    return str(entity.value) if entity else None
+
+
+def _check_postcode(turn: Turn, value: str) -> None:
+    """One guess at the candidates' postcode: a match proves the parcel and resumes the journey; a miss is
+    audited and counts towards the lockout, whoever sends it and whether or not the parcel exists."""
     # Overlapping guesses at one number take turns, so none reads a stale count of misses.
     take_turns(turn.session, f"identify:{turn.slots.get('reference') or turn.message.sender}")
     if _failed_recently(turn) >= MAX_FAILED_MATCHES:
         turn.finish()
         turn.say("utter_identify_locked")
         return
-    given = turn.nlu.entity("postcode") or turn.nlu.entity("zip_code")
-    value = given.value if given else turn.text
     candidates = [turn.backend.get_shipment(t) for t in turn.slots.get("candidates") or []]
     match = next(
         (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from tests.security.security_kit import (
     POSTCODE,
     STRANGER,
+    audits,
     changes,
     instructions,
     later,
@@ -100,3 +101,13 @@ def test_the_proof_lapses_and_web_wording_never_says_this_number(client, runtime
 
 def test_a_phone_with_no_parcels_still_hears_about_its_number(runtime, demo):
     assert "for this number" in talk(runtime, STRANGER, "where's my parcel")
+
+
+# -- 3. number and postcode in one message ----------------------------------------------------------------
+def test_number_and_postcode_in_one_message(client, runtime, demo):
+    for i, text in enumerate(("PB100000002GB M1 4BT", "where is PB100000002GB, postcode M1 4BT")):
+        shown = rest(client, f"both-{i}", text)
+        assert "Rain jacket" in shown and "postcode?" not in shown
+    missed = rest(client, "both-x", "where is PB100000002GB, postcode M2 5DB")
+    assert "Rain jacket" not in missed and "couldn't match" in missed
+    assert len(audits(runtime, "identify", result="no_match")) == 1
