@@ -4,10 +4,16 @@ The router starts this flow when turn.nlu.clarify = (a, b). The answer ("1", "th
 that is clearly a or b) starts that journey as if the original message had been understood: with the
 original text and its entities (a tracking number, a date), so nothing has to be typed twice. Turns
 have no interpreter, so the original parse is stored (with each entity's resolved value) and rebuilt.
+
+An answer that says more than the pick ("2, ring the bell twice", "the note: dog in the garden") is the
+shopper's newer word: the journey starts on those words (what the note says, where the safe place is),
+with the pick cut off, and only the original's entities the answer lacks (the tracking number) kept.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Any
 
 from bot.templates import MissingTemplate, Rendered
@@ -20,6 +26,19 @@ SWITCH_CONFIDENCE = 0.6
 ANSWER_INTENTS = frozenset({"affirm", "inform", "out_of_scope"})
 # Not requests: with no question open, asking "did you mean yes or thanks?" helps no one.
 SMALL_TALK = frozenset({"affirm", "deny", "inform", "greet", "goodbye", "thank_you", "out_of_scope"})
+# A pick at the start of an answer that goes on: "2, ring twice", "option 1 - the porch", "the second: ...".
+_LEADING_PICK = re.compile(
+    r"^\W*(?P<pick>(?:(?:no\.?|number|option|#)\s*)?\d{1,2}(?![\w:])|(?:the\s+)?(?:first|second|1st|2nd)"
+    r"(?:\s+one)?\b)[\s).,:;!-]*",
+    re.IGNORECASE,
+)
+# Words that only pick (with the labels' own words): an answer made of nothing else says nothing new.
+_PICK_WORDS = frozenset({
+    "yes", "yeah", "yep", "ok", "okay", "please", "pls", "plz", "thanks", "thank", "you", "ta", "the", "a", "an",
+    "one", "i", "meant", "mean", "it", "its", "it's", "that", "this", "is", "option", "number", "no", "for", "my",
+    "first", "second", "1st", "2nd", "1", "2", "two",
+})
+_ARTICLE = re.compile(r"(?:the|a|an|my)\s+(?P<word>[\w']+)", re.IGNORECASE)
 
 
 def label_for(turn: Turn, intent: str) -> Rendered:
@@ -80,11 +99,15 @@ def choose(turn: Turn) -> None:
         turn.finish()
         turn.say("utter_cancelled")
         return
-    index = pick(turn.text, [str(label_for(turn, i)) for i in options])
+    labels = [str(label_for(turn, i)) for i in options]
+    lead = _LEADING_PICK.match(turn.text)
+    index = pick(turn.text, labels)
+    if index is None and lead:
+        index = pick(lead.group("pick"), labels)
     if index is None and turn.nlu.intent in options:
         index = options.index(turn.nlu.intent)
     if index is not None:
-        _begin(turn, options[index], pending.get("original") or {})
+        _begin(turn, options[index], pending.get("original") or {}, _own_words(turn.text, labels, lead))
         return
     if turn.nlu.intent == "deny":
         turn.finish()
@@ -109,10 +132,40 @@ def _is_new_request(turn: Turn) -> bool:
     )
 
 
-def _begin(turn: Turn, intent: str, original: dict[str, Any]) -> None:
-    """Start the chosen journey on the original message, as if it had been understood the first time."""
+def _own_words(text: str, labels: list[str], lead: re.Match[str] | None) -> int | None:
+    """Where the shopper's own words start in a pick, or None when the answer only picks ("2", "the note")."""
+    start = lead.end() if lead else 0
+    label_words = {w for label in labels for w in re.findall(r"[\w']+", label.lower())}
+    words = re.findall(r"[\w']+", text[start:].lower())
+    if all(w in _PICK_WORDS or w in label_words for w in words):
+        return None
+    article = _ARTICLE.match(text, start)
+    if article and article.group("word").lower() in label_words:
+        start = article.start("word")  # "the note: dog in the garden" reads as "note: dog in the garden"
+    return start
+
+
+def _from_answer(turn: Turn, intent: str, original: dict[str, Any], start: int) -> ParseResult:
+    """This answer's words from `start` (its entities moved to match), plus the original's it lacks."""
+    text = turn.text[start:]
+    own = [dataclasses.replace(e, start=e.start - start, end=e.end - start)
+           for e in turn.nlu.entities if e.start >= start]
+    named = {e.entity for e in own}
+    # Carried over with an empty span at the end: nothing reads the answer's text at the original's offsets.
+    carried = [dataclasses.replace(e, start=len(text), end=len(text))
+               for e in rebuild(original, intent).entities if e.entity not in named]
+    return dataclasses.replace(turn.nlu, text=text, intent=intent, confidence=1.0, entities=own + carried,
+                               clarify=None)
+
+
+def _begin(turn: Turn, intent: str, original: dict[str, Any], own_words: int | None = None) -> None:
+    """Start the chosen journey as if it had been understood the first time: on the original message,
+    or on the answer's own words when it has some."""
     turn.finish()
-    if original:
+    if own_words is not None:
+        turn.nlu = _from_answer(turn, intent, original, own_words)
+        turn.text = turn.nlu.text
+    elif original:
         turn.nlu = rebuild(original, intent)
         turn.text = turn.nlu.text
     REGISTRY[intent].run_start(turn)

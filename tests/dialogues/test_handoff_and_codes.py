@@ -3,11 +3,14 @@ answer burning a try, and a clarified note losing the words the shopper gave wit
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from aftersales_kit import OWN_DELIVERED, conversation_of, talk, text_of
+from aftersales_kit import OWN_DELIVERED, ForcedIntent, conversation_of, talk, text_of
 from sqlalchemy import func, select
 
 from backend import models as m
+from bot.engine import Engine
 from dialogues.handoff import ACK_EVERY
 from tests.security.security_kit import OWN, audits, later, latest_code, rest, set_clock, wrong_code
 from tests.security.security_kit import talk as say
@@ -121,3 +124,48 @@ def test_six_digit_guesses_still_burn_the_code_after_five(runtime, demo):
         last = say(runtime, OWN, wrong_code(code))
     assert "locked" in last.lower()
     assert "Done" not in say(runtime, OWN, code)
+
+
+# -- 5. "did you mean a safe place or a note?" -------------------------------------------------------------
+
+OUT_FOR_DELIVERY = "+447700900456"
+TIED = "by the side gate"
+
+
+@pytest.fixture
+def tied(runtime, demo):  # noqa: ANN001, ANN201
+    forced = {TIED: {"intent": "leave_in_safe_place", "confidence": 0.4,
+                     "clarify": ("leave_in_safe_place", "add_delivery_note")}}
+    engine = Engine(runtime.settings, runtime.sessions, ForcedIntent(runtime.engine.interpreter, forced),
+                    enqueue=runtime.enqueue)
+    asked = text_of(talk(runtime, OUT_FOR_DELIVERY, TIED, engine=engine))
+    assert "Did you mean" in asked and "2) adding a note" in asked
+    return engine
+
+
+def _note_in(text: str) -> str:
+    found = re.search(r'note for your .*?: "(.*?)"', text)
+    assert found, text
+    return found.group(1)
+
+
+@pytest.mark.parametrize("answer", ["2", "the second one", "the note"])
+def test_a_bare_pick_makes_the_original_message_the_note(runtime, tied, answer):
+    reply = text_of(talk(runtime, OUT_FOR_DELIVERY, answer, engine=tied))
+    assert _note_in(reply) == TIED
+
+
+@pytest.mark.parametrize(("answer", "note"), [
+    ("2, ring the bell twice", "ring the bell twice"),
+    ("2) knock loudly please", "knock loudly please"),
+    ("the note: dog in the garden", "dog in the garden"),
+    ("tell the driver to ring twice", "ring twice"),
+])
+def test_a_pick_that_says_the_note_uses_those_words(runtime, tied, answer, note):
+    reply = text_of(talk(runtime, OUT_FOR_DELIVERY, answer, engine=tied))
+    assert _note_in(reply) == note
+
+
+def test_a_pick_that_says_the_place_uses_those_words(runtime, tied):
+    reply = text_of(talk(runtime, OUT_FOR_DELIVERY, "1, behind the green bin", engine=tied))
+    assert "behind the green bin" in reply and "side gate" not in reply
