@@ -94,12 +94,21 @@ def _check_named(turn: Turn, found: list[Shipment], caller: str | None, then: st
     # The parcel the journey had in mind is no longer the one: forget it until this one is proven.
     _set_return(turn, caller, then)
     turn.remember(tracking_number=None, candidates=[s.tracking_number for s in found], reference=_reference(turn))
+    _drop_superseded(turn)
     given = _postcode_given(turn)
     # "PB123 M1 4BT": the postcode came with the number, so it is checked (and counted) as the answer.
     turn.ask("postcode", "utter_ask_postcode", quiet=given is not None)
     if given is not None:
         _check_postcode(turn, given)
     return None
+
+
+def _drop_superseded(turn: Turn) -> None:
+    """Asking about a number again (a new "where is X" after a miss) replaces the earlier question about it:
+    that one is not offered back later ("shall we go back to...?")."""
+    parked = turn.state.get("parked") or {}
+    if parked.get("flow") == flow.name and (parked.get("slots") or {}).get("reference") == turn.slots.get("reference"):
+        turn._set_state({k: v for k, v in turn.state.items() if k != "parked"})
 
 
 def _set_return(turn: Turn, caller: str | None, then: str) -> None:
@@ -217,6 +226,13 @@ def choose(turn: Turn) -> None:
 
 @flow.step("postcode")
 def postcode(turn: Turn) -> None:
+    named = _named_in_message(turn)
+    if named is not None:  # a corrected number (maybe with its postcode): ask about that one instead
+        back = turn.slots.get("return_to") or {}
+        shipment = _check_named(turn, named, back.get("flow"), back.get("step") or "")
+        if shipment is not None:
+            _resume_caller(turn, shipment)
+        return
     given = _postcode_given(turn)
     _check_postcode(turn, given if given is not None else turn.text)
 
@@ -232,6 +248,7 @@ def _check_postcode(turn: Turn, value: str) -> None:
     # Overlapping guesses at one number take turns, so none reads a stale count of misses.
     take_turns(turn.session, f"identify:{turn.slots.get('reference') or turn.message.sender}")
     if _failed_recently(turn) >= MAX_FAILED_MATCHES:
+        _drop_superseded(turn)
         turn.finish()
         turn.say("utter_identify_locked")
         return
@@ -245,8 +262,8 @@ def _check_postcode(turn: Turn, value: str) -> None:
         None,
     )
     if match is None:
+        # The question stays open, so a retry with the right postcode (or number) carries on from here.
         turn.audit("identify", "no_match", subject=turn.slots.get("reference"))
-        turn.finish()
         turn.say("utter_identify_no_match")
         return
     turn.mark_verified(match.tracking_number, "tracking_and_postcode")

@@ -111,3 +111,34 @@ def test_number_and_postcode_in_one_message(client, runtime, demo):
     missed = rest(client, "both-x", "where is PB100000002GB, postcode M2 5DB")
     assert "Rain jacket" not in missed and "couldn't match" in missed
     assert len(audits(runtime, "identify", result="no_match")) == 1
+
+
+# -- 4. a retry after a wrong postcode --------------------------------------------------------------------
+def test_the_right_postcode_after_a_wrong_one(client, runtime, demo):
+    rest(client, "retry", "where is PB100000002GB")
+    assert "couldn't match" in rest(client, "retry", "M2 5DB")
+    assert "Rain jacket" in rest(client, "retry", POSTCODE)
+
+
+def test_a_retry_still_counts_every_miss(client, runtime, demo):
+    rest(client, "retry2", "where is PB100000002GB")
+    for n in range(5):
+        assert "Rain jacket" not in rest(client, "retry2", f"M{n + 2} 5DB")
+    locked = rest(client, "retry2", POSTCODE)
+    assert "paused" in locked and "Rain jacket" not in locked
+
+
+def test_a_corrected_number_after_a_miss_is_asked_about_afresh(client, runtime, demo):
+    rest(client, "fix", "where is PB100000009GB")
+    assert "couldn't match" in rest(client, "fix", POSTCODE)
+    assert "postcode" in rest(client, "fix", "sorry it's PB100000002GB")
+    shown = rest(client, "fix", POSTCODE)
+    assert "Rain jacket" in shown and "Shall we go back" not in shown
+
+
+def test_asking_again_after_a_miss_offers_no_stale_question(client, runtime, demo):
+    rest(client, "again", "where is PB100000002GB")
+    rest(client, "again", "M2 5DB")
+    assert "postcode" in rest(client, "again", "where is PB100000002GB")
+    shown = rest(client, "again", POSTCODE)
+    assert "Rain jacket" in shown and "Shall we go back" not in shown
