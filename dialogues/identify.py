@@ -234,12 +234,36 @@ def postcode(turn: Turn) -> None:
             _resume_caller(turn, shipment)
         return
     given = _postcode_given(turn)
-    _check_postcode(turn, given if given is not None else turn.text)
+    if given is not None:
+        _check_postcode(turn, given)
+    elif turn.nlu.intent == "deny" or _plain(turn.text) in _LEAVE:
+        turn.finish()
+        turn.say("utter_cancelled")
+    else:
+        # Not a guess ("no idea", a stray sentence, SQL): asked again, never counted, so nobody can lock the
+        # real recipient out by typing rubbish at their number.
+        turn.reask("utter_identify_not_a_postcode")
+
+
+_LEAVE = frozenset({"no", "nope", "nah", "no thanks", "dont know", "i dont know", "not sure", "leave it"})
+# Outside the UK and US (where the NLU knows the format) any postal-code-looking answer is a guess.
+_POSTAL_SHAPE = re.compile(r"(?=[A-Za-z0-9 -]*\d)[A-Za-z0-9]{2,5}(?:[ -]?[A-Za-z0-9]{2,4})?")
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
 
 
 def _postcode_given(turn: Turn) -> str | None:
+    """The postcode (or, for US merchants, the ZIP) in this message, if there is one: only that is a guess."""
     entity = turn.nlu.entity("postcode") or turn.nlu.entity("zip_code")
-    return str(entity.value) if entity else None
+    if entity:
+        return str(entity.value)
+    region = str((turn.merchant.settings or {}).get("region") or "GB").upper()
+    text = turn.text.strip()
+    if region not in {"GB", "US"} and _POSTAL_SHAPE.fullmatch(text) and not _named_in_message(turn):
+        return text
+    return None
 
 
 def _check_postcode(turn: Turn, value: str) -> None:

@@ -142,3 +142,62 @@ def test_asking_again_after_a_miss_offers_no_stale_question(client, runtime, dem
     assert "postcode" in rest(client, "again", "where is PB100000002GB")
     shown = rest(client, "again", POSTCODE)
     assert "Rain jacket" in shown and "Shall we go back" not in shown
+
+
+# -- 5. only a postcode-shaped answer is a guess ----------------------------------------------------------
+def test_no_leaves_the_postcode_question_without_a_miss(client, runtime, demo):
+    rest(client, "nope", "where is PB100000002GB")
+    out = rest(client, "nope", "no")
+    assert "couldn't match" not in out and "postcode" not in out
+    assert audits(runtime, "identify", result="no_match") == []
+    assert "Rain jacket" not in rest(client, "nope", POSTCODE)  # the question is closed, not still open
+
+
+def test_junk_answers_are_re_asked_and_never_lock_out_the_recipient(client, runtime, demo):
+    for n in range(6):
+        rest(client, f"junk-{n}", "where is PB100000002GB")
+        out = rest(client, f"junk-{n}", "'; DROP TABLE shipments; --" if n % 2 else "no idea mate")
+        assert "couldn't match" not in out
+    assert audits(runtime, "identify", result="no_match") == []
+    rest(client, "real", "where is PB100000002GB")
+    assert "Rain jacket" in rest(client, "real", POSTCODE)
+
+
+def test_a_junk_answer_is_asked_again_then_the_postcode_works(client, runtime, demo):
+    rest(client, "junk", "where is PB100000002GB")
+    again = rest(client, "junk", "SELECT * FROM shipments")
+    assert "postcode" in again and "couldn't match" not in again
+    assert "Rain jacket" in rest(client, "junk", POSTCODE)
+
+
+def test_a_us_merchant_takes_a_zip_as_the_guess(client, runtime, demo):
+    from tests.security.security_kit import edit_shipment, merchant_settings
+
+    merchant_settings(runtime, region="US")
+    edit_shipment(runtime, "PB100000002GB", postcode="94105")
+    rest(client, "zip", "where is PB100000002GB")
+    assert "couldn't match" not in rest(client, "zip", "SELECT zip FROM shipments")
+    assert "couldn't match" in rest(client, "zip", "94107")
+    assert "Rain jacket" in rest(client, "zip", "94105")
+    assert len(audits(runtime, "identify", result="no_match")) == 1
+
+
+def test_five_real_guesses_still_lock_after_junk(client, runtime, demo):
+    rest(client, "mix", "where is PB100000002GB")
+    assert "postcode" in rest(client, "mix", "SELECT postcode FROM shipments")
+    for n in range(5):
+        assert "couldn't match" in rest(client, "mix", f"M{n + 2} 5DB")
+    assert "paused" in rest(client, "mix", POSTCODE)
+    assert len(audits(runtime, "identify", result="no_match")) == 5
+
+
+def test_elsewhere_a_postal_code_shaped_answer_is_the_guess(client, runtime, demo):
+    from tests.security.security_kit import edit_shipment, merchant_settings
+
+    merchant_settings(runtime, region="IE")
+    edit_shipment(runtime, "PB100000002GB", postcode="D02 X285")
+    rest(client, "eir", "where is PB100000002GB")
+    assert "couldn't match" not in rest(client, "eir", "it is on the fridge somewhere")
+    assert "couldn't match" in rest(client, "eir", "D02 X286")
+    assert "Rain jacket" in rest(client, "eir", "d02x285")
+    assert len(audits(runtime, "identify", result="no_match")) == 1
