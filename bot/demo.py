@@ -1,15 +1,19 @@
 """Demo data: one merchant and parcels in every interesting state, so every flow can be tried at once.
 
-Times are relative to now, so the demo always reads as "today" whenever it is seeded.
+Times are anchored to the merchant's local clock on the day it is seeded (label printed two days ago,
+delivered yesterday at 14:26, out for delivery today at 07:40...), never "now minus N hours": that way
+the status reply, the proof of delivery and the tracking page tell the same story, and every label the
+CLI prints ("due tomorrow", "delivery attempted today") stays true whatever the hour it is seeded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -17,6 +21,7 @@ from backend import models as m
 DEMO_SLUG = "demo"
 DEMO_SMS = "+441614960000"
 DEMO_WHATSAPP = "+441614960001"
+DEMO_TIMEZONE = "Europe/London"
 
 
 @dataclass(frozen=True)
@@ -51,17 +56,68 @@ DEMO_PARCELS = (
                signature_required=True, value="399.00", note="signature required, high value"),
 )
 
+# A parcel's history as (status, description, day relative to the seeding day, local time of day).
+_Step = tuple[str, str, int, time]
+LABEL = ("label_created", "Label created", -2, time(16, 10))
+COLLECTED = ("in_transit", "Collected by the courier", -2, time(18, 30))
+AT_DEPOT = ("in_transit", "Arrived at the local depot", -1, time(5, 50))
+HISTORY: dict[str, list[_Step]] = {
+    "label_created": [("label_created", "Label created", -1, time(16, 10))],
+    "in_transit": [LABEL, COLLECTED, AT_DEPOT],
+    "out_for_delivery": [LABEL, COLLECTED, AT_DEPOT, ("out_for_delivery", "Out for delivery", 0, time(7, 40))],
+    "delivered": [LABEL, COLLECTED, ("out_for_delivery", "Out for delivery", -1, time(7, 40)),
+                  ("delivered", "Delivered, left in the porch", -1, time(14, 26))],
+    "failed_attempt": [LABEL, COLLECTED, AT_DEPOT, ("out_for_delivery", "Out for delivery", 0, time(7, 40)),
+                       ("failed_attempt", "No one was in", 0, time(14, 26))],
+}
+USUAL_WINDOW = (time(9), time(13))  # what a parcel due another day is booked for
+SLACK = timedelta(minutes=10)  # today's events are at least this far behind the moment of seeding
 
-def _window(now: datetime, days: int | None) -> tuple[datetime | None, datetime | None]:
-    if days is None:
-        return None, None
-    day = (now + timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
-    return day, day + timedelta(hours=4)
+
+def _at(tz: ZoneInfo, day: date, clock: time) -> datetime:
+    """A local wall-clock time, as UTC."""
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
+
+
+def _hour_of(moment: datetime, tz: ZoneInfo) -> datetime:
+    """The start of the local hour `moment` falls in, as UTC."""
+    return moment.astimezone(tz).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def _timeline(steps: list[_Step], now: datetime, tz: ZoneInfo) -> list[datetime]:
+    """The events' moments. Today's happen at their usual hour if it has passed; seeded earlier than
+    that (say at 01:00), they are spread over the part of today already gone, so they are still today."""
+    today = now.astimezone(tz).date()
+    out = [_at(tz, today + timedelta(days=d), clock) for _, _, d, clock in steps]
+    todays = [i for i, (_, _, d, _) in enumerate(steps) if d == 0]
+    if todays and out[todays[-1]] > now - SLACK:
+        midnight = _at(tz, today, time(0))
+        gone = now - midnight
+        for n, i in enumerate(todays, start=1):
+            out[i] = midnight + gone * n / (len(todays) + 1)
+    return out
+
+
+def _window(p: DemoParcel, events: list[datetime], now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The delivery window: for an attempt or a delivery, the one it happened in; out for delivery,
+    the rest of today's round; otherwise the usual morning window on the due day."""
+    if p.eta_days is None:
+        return None
+    today = now.astimezone(tz).date()
+    if p.status in ("delivered", "failed_attempt"):
+        day = events[-1].astimezone(tz).date()
+        start = max(_hour_of(events[-1] - timedelta(hours=2), tz), _at(tz, day, time(0)))
+        return start, min(start + timedelta(hours=4), _at(tz, day, time(23, 59)))
+    if p.status == "out_for_delivery":
+        start = max(_at(tz, today, USUAL_WINDOW[0]), _hour_of(now, tz))
+        return start, min(start + timedelta(hours=4), _at(tz, today, time(23, 59)))
+    day = today + timedelta(days=p.eta_days)
+    return _at(tz, day, USUAL_WINDOW[0]), _at(tz, day, USUAL_WINDOW[1])
 
 
 def seed_demo(session: Session, *, now: datetime | None = None) -> m.Merchant:
-    """Idempotent: an existing demo merchant is reused and its parcels are reset."""
-    now = now or datetime.now(UTC)
+    """Idempotent: an existing demo merchant is reused (with its time zone) and its parcels are reset."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     merchant = session.scalar(select(m.Merchant).where(m.Merchant.slug == DEMO_SLUG))
     if merchant is None:
         merchant = m.Merchant(
@@ -69,17 +125,17 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> m.Merchant:
             name="Acme Outdoor",
             sms_number=DEMO_SMS,
             whatsapp_number=DEMO_WHATSAPP,
-            timezone="Europe/London",
+            timezone=DEMO_TIMEZONE,
             settings={},
         )
         session.add(merchant)
         session.flush()
+    tz = ZoneInfo(merchant.timezone or DEMO_TIMEZONE)
     for p in DEMO_PARCELS:
-        row = session.scalar(select(m.Shipment).where(m.Shipment.tracking_number == p.tracking))
-        if row is not None:
-            session.delete(row)
-            session.flush()
-        start, end = _window(now, p.eta_days)
+        _reset(session, p.tracking)
+        steps = HISTORY[p.status]
+        moments = _timeline(steps, now, tz)
+        start, end = _window(p, moments, now, tz) or (None, None)
         row = m.Shipment(
             merchant_id=merchant.id,
             tracking_number=p.tracking,
@@ -92,7 +148,7 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> m.Merchant:
             postcode=p.postcode,
             country="GB",
             status=p.status,
-            status_at=now,
+            status_at=moments[-1],
             eta_start=start,
             eta_end=end,
             signature_required=p.signature_required,
@@ -104,22 +160,22 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> m.Merchant:
         )
         session.add(row)
         session.flush()
-        for i, (status, desc) in enumerate(_history(p.status)):
+        for i, ((status, desc, _, _), at) in enumerate(zip(steps, moments, strict=True)):
             session.add(
                 m.TrackingEvent(
                     shipment_id=row.id,
                     event_id=f"demo-{p.tracking}-{i}",
                     status=status,
-                    occurred_at=now - timedelta(hours=6 * (len(_history(p.status)) - i)),
+                    occurred_at=at,
                     location="Manchester depot" if i else "Acme warehouse, Leeds",
                     description=desc,
                 )
             )
-        if p.status == "delivered":
+        if p.status == "delivered":  # the photo was taken when it was left: the "delivered" event
             session.add(
                 m.ProofOfDeliveryRecord(
                     shipment_id=row.id,
-                    delivered_at=now - timedelta(hours=20),
+                    delivered_at=moments[-1],
                     place="Front porch",
                     latitude=53.4794,
                     longitude=-2.2453,
@@ -129,13 +185,11 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> m.Merchant:
     return merchant
 
 
-def _history(status: str) -> list[tuple[str, str]]:
-    steps = [("label_created", "Label created"), ("in_transit", "Collected by the courier")]
-    tail = {
-        "label_created": [],
-        "in_transit": [("in_transit", "Arrived at the local depot")],
-        "out_for_delivery": [("out_for_delivery", "Out for delivery")],
-        "delivered": [("out_for_delivery", "Out for delivery"), ("delivered", "Delivered, left in the porch")],
-        "failed_attempt": [("out_for_delivery", "Out for delivery"), ("failed_attempt", "No one was in")],
-    }
-    return steps[:1] if status == "label_created" else steps + tail.get(status, [])
+def _reset(session: Session, tracking: str) -> None:
+    """Remove a demo parcel seeded before, with its proof of delivery (which would block the delete)."""
+    row = session.scalar(select(m.Shipment).where(m.Shipment.tracking_number == tracking))
+    if row is None:
+        return
+    session.execute(delete(m.ProofOfDeliveryRecord).where(m.ProofOfDeliveryRecord.shipment_id == row.id))
+    session.delete(row)
+    session.flush()
