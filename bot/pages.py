@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, render_template, render_template_string
+from flask import Blueprint, abort, current_app, render_template
 
 from bot.links import TRACKING_MAX_AGE, InvalidLink
 
@@ -52,28 +52,13 @@ def tracking_page(token: str):  # noqa: ANN201
             abort(404)
         brand = (merchant.settings or {}).get("brand_name") or merchant.name
         tz = ZoneInfo(merchant.timezone or "Europe/London")
-        return render_template_string(TRACKING_PAGE, shipment=shipment, brand=brand, **_local_times(shipment, tz))
-
-
-# Times are the merchant's wall clock, like every time the bot texts, with the zone named ("GMT", "BST"):
-# the shopper compares them with what the bot said. (Kept here rather than in templates_html/tracking.html,
-# which printed UTC.) Autoescaped: render_template_string escapes like an .html template.
-TRACKING_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ brand }} — your delivery</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem">
-<h1>{{ brand }}</h1>
-<p>Parcel <strong>{{ shipment.tracking_number }}</strong></p>
-<p id="status">Status: <strong>{{ shipment.status.value.replace('_', ' ') }}</strong></p>
-{% if eta %}<p id="eta">Expected: {{ eta }}</p>{% endif %}
-<ol id="events">
-{% for when, e in events %}<li>{{ when }} — {{ e.description or e.status.value }}
-{%- if e.location %} ({{ e.location }}){% endif %}</li>{% endfor %}
-</ol>
-</body></html>"""
+        return render_template("tracking.html", shipment=shipment, brand=brand, **_local_times(shipment, tz))
 
 
 def _local_times(shipment, tz: ZoneInfo) -> dict:  # noqa: ANN001 - backend.types.Shipment
+    """The merchant's wall clock with the zone named ("GMT", "BST"), like every time the bot texts:
+    the shopper compares the page with what the bot said."""
+
     def local(moment: datetime) -> datetime:
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
 
