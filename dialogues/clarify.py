@@ -37,6 +37,10 @@ _PICK_WORDS = frozenset({
     "yes", "yeah", "yep", "ok", "okay", "please", "pls", "plz", "thanks", "thank", "you", "ta", "the", "a", "an",
     "one", "i", "meant", "mean", "it", "its", "it's", "that", "this", "is", "option", "number", "no", "for", "my",
     "first", "second", "1st", "2nd", "1", "2", "two",
+    # politeness and chat around a pick ("2 thanks so much", "2 sorry", "2 pls mate"): not a new note
+    "so", "much", "very", "sorry", "soz", "mate", "cheers", "thx", "ty", "tysm", "lol", "haha", "x", "xx",
+    "great", "cool", "perfect", "lovely", "right", "correct", "sure", "yup", "go", "that's",
+    "thats", "one's", "ones", "hun", "love", "pal", "bro", "dear", "just", "oh", "ah", "oops", "of", "course",
 })
 _ARTICLE = re.compile(r"(?:the|a|an|my)\s+(?P<word>[\w']+)", re.IGNORECASE)
 

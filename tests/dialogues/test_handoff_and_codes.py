@@ -149,7 +149,8 @@ def _note_in(text: str) -> str:
     return found.group(1)
 
 
-@pytest.mark.parametrize("answer", ["2", "the second one", "the note"])
+@pytest.mark.parametrize("answer", ["2", "the second one", "the note", "2 thanks so much", "2 sorry",
+                                    "2 pls mate", "oh the 2nd one of course x"])
 def test_a_bare_pick_makes_the_original_message_the_note(runtime, tied, answer):
     reply = text_of(talk(runtime, OUT_FOR_DELIVERY, answer, engine=tied))
     assert _note_in(reply) == TIED
