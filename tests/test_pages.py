@@ -39,3 +39,18 @@ def test_unknown_route_is_a_clear_404_not_a_trace(client):
     assert response.status_code == 404 and b"Traceback" not in response.data
     api = client.post("/webhooks/rest/webhook", data="not json", content_type="application/json")
     assert api.status_code == 400 and "error" in api.get_json()
+
+
+def test_tracking_page_times_are_the_merchants_wall_clock(client, runtime, demo):
+    from sqlalchemy import select
+
+    from backend import models as m
+    from backend.db import transaction
+
+    path = runtime.links.tracking_url("demo", "PB100000001GB").removeprefix(runtime.links.base_url)
+    london = client.get(path).get_data(as_text=True)
+    assert "GMT" in london or "BST" in london
+    with transaction(runtime.sessions) as session:
+        session.scalar(select(m.Merchant).where(m.Merchant.slug == "demo")).timezone = "America/New_York"
+    new_york = client.get(path).get_data(as_text=True)
+    assert ("EST" in new_york or "EDT" in new_york) and "GMT" not in new_york and "UTC" not in new_york
