@@ -201,15 +201,36 @@ def plan_change(action: DeliveryAction, ctx: RuleContext) -> Change | str:
     return plan
 
 
+# The instruction a paid action buys. When a later change replaces or removes it (an evening slot swapped
+# for a pickup point, or for another slot), its fee is voided: nobody pays for a slot that won't happen.
+_PAID_FOR = {
+    ActionKind.RESCHEDULE.value: "reschedule",
+    ActionKind.PICKUP_POINT.value: "pickup_point",
+    ActionKind.HOLD.value: "hold",
+    ActionKind.LEAVE_WITH_NEIGHBOUR.value: "neighbour",
+    ActionKind.LEAVE_IN_SAFE_PLACE.value: "safe_place",
+}
+
+
+def _void_replaced(charges: list[dict], replaced: set[str], reference: str) -> list[dict]:
+    return [
+        {**c, "voided_by": reference} if _PAID_FOR.get(c.get("action")) in replaced and "voided_by" not in c else c
+        for c in charges
+    ]
+
+
 def write_change(plan: Change, action: DeliveryAction, ctx: RuleContext) -> str:
     """Apply the plan to the row (no commit) and return the carrier reference."""
     row, reference = ctx.row, new_reference("RB")
     instructions = {k: v for k, v in (row.instructions or {}).items() if k not in plan.pop}
     instructions.update(plan.set)
     instructions["last_reference"] = reference
+    instructions["charges"] = _void_replaced(instructions.get("charges", []), {*plan.pop, *plan.set}, reference)
     if plan.fee:
         charge = {"action": action.kind.value, "amount": str(plan.fee), "currency": ctx.rules.currency}
-        instructions["charges"] = [*instructions.get("charges", []), {**charge, "reference": reference}]
+        instructions["charges"] = [*instructions["charges"], {**charge, "reference": reference}]
+    if not instructions["charges"]:
+        del instructions["charges"]
     row.instructions = instructions  # reassigned, so SQLAlchemy sees the JSON change
     if plan.status is not None and plan.status.value != row.status:
         row.status = plan.status.value

@@ -7,7 +7,7 @@ one idempotency key), so a retry or a rollback never leaves half of it behind.
 
 from __future__ import annotations
 
-from backend_testkit import NOW, option
+from backend_testkit import NOW, option, options
 from sqlalchemy import func, select
 
 from backend import models as m
@@ -110,3 +110,19 @@ def test_a_rejected_slot_leaves_the_pickup_point_alone(session, merchant, make_r
                                                               "end": "2026-11-23T03:00:00+00:00"}})
     assert _apply(session, merchant, row, bogus, "bad").status is ResultStatus.REJECTED
     assert row.instructions["pickup_point"]["id"] == "PP-M-001"
+
+
+def test_a_paid_slot_replaced_by_a_pickup_point_is_no_longer_charged(session, merchant, make_row):
+    row = make_row()
+    evening = [o for o in options(row, merchant) if o.kind is ActionKind.RESCHEDULE][1].windows[0]
+    params = {"window": {"start": evening.start.isoformat(), "end": evening.end.isoformat()}}
+    booked = _apply(session, merchant, row, DeliveryAction(ActionKind.RESCHEDULE, params, True), "evening")
+    assert booked.accepted
+    [charge] = row.instructions["charges"]
+    assert charge["amount"] == "3.50" and "voided_by" not in charge
+    picked = _apply(session, merchant, row, _pickup(row, merchant), "pick")
+    [charge] = row.instructions["charges"]
+    assert charge["voided_by"] == picked.reference  # kept for the record, not owed
+    again = _apply(session, merchant, row, DeliveryAction(ActionKind.RESCHEDULE, params, True), "evening-again")
+    live = [c for c in row.instructions["charges"] if "voided_by" not in c]
+    assert [c["reference"] for c in live] == [again.reference]
