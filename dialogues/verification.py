@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 import uuid
 from datetime import timedelta
 
@@ -139,10 +140,16 @@ def _typed_code(turn: Turn) -> str | None:
 
     Anything else (5 digits, letters, a gate code) can't be the code, so it is asked for again and costs
     no try: counting it would lock out a shopper who mistyped, and not counting it gives a guesser nothing.
+    Digits from other scripts (full-width "１２３", Arabic-Indic "١٢٣") are read as the ASCII digits they
+    are, not turned away: a phone keyboard in those locales types them for the very code we sent, so refusing
+    them would leave that shopper unable to answer at all. Only decimal digits count (str.isdecimal, not
+    isdigit): superscripts and circled numbers are not a code, so they are asked again and cost no try.
     """
     entity = turn.nlu.entity("otp_code")
-    digits = re.sub(r"\D", "", entity.value) if entity else re.sub(r"[\s-]", "", turn.text)
-    return digits if len(digits) == CODE_DIGITS and digits.isdigit() else None
+    typed = re.sub(r"\D", "", entity.value) if entity else re.sub(r"[\s-]", "", turn.text)
+    if len(typed) != CODE_DIGITS or not typed.isdecimal():
+        return None
+    return "".join(str(unicodedata.decimal(ch)) for ch in typed)
 
 
 @flow.step("code")
