@@ -95,7 +95,7 @@ def _check_named(turn: Turn, found: list[Shipment], caller: str | None, then: st
     _set_return(turn, caller, then)
     turn.remember(tracking_number=None, candidates=[s.tracking_number for s in found], reference=_reference(turn))
     _drop_superseded(turn)
-    given = _postcode_given(turn)
+    given = _postcode_given(turn, with_number=True)
     # "PB123 M1 4BT": the postcode came with the number, so it is checked (and counted) as the answer.
     turn.ask("postcode", "utter_ask_postcode", quiet=given is not None)
     if given is not None:
@@ -140,12 +140,28 @@ def _reference(turn: Turn) -> str | None:
     return next((t.upper() for t in tokens if any(ch.isdigit() for ch in t)), None)
 
 
-def _failed_recently(turn: Turn) -> int:
-    since = turn.now - FAILED_MATCH_WINDOW
+def _miss_keys(turn: Turn, candidates: list[Shipment]) -> tuple[str | None, set[str]]:
+    """(what a miss is recorded under, whose misses count towards this check).
+
+    A known parcel has one budget whichever of its numbers is given: a miss is recorded under its tracking
+    number, and the check counts misses under that, its order number and the reference typed. An unknown
+    reference keeps its own count, as does an order number naming several parcels (which then counts
+    every one of those parcels' misses, so none of them gets more than its five by way of the order)."""
     reference = turn.slots.get("reference")
+    keys = {reference} if reference else set()
+    for s in candidates:
+        keys |= {s.tracking_number, s.tracking_number.upper()}
+        if s.order_number:
+            keys |= {s.order_number, s.order_number.lstrip("#").upper()}
+    subject = candidates[0].tracking_number if len(candidates) == 1 else reference
+    return subject, keys
+
+
+def _failed_recently(turn: Turn, keys: set[str]) -> int:
+    since = turn.now - FAILED_MATCH_WINDOW
     who = m.AuditEntry.actor == turn.message.sender
-    if reference:
-        who = or_(who, m.AuditEntry.subject == reference)
+    if keys:
+        who = or_(who, m.AuditEntry.subject.in_(sorted(keys)))
     return (
         turn.session.scalar(
             select(func.count())
@@ -246,7 +262,6 @@ def postcode(turn: Turn) -> None:
 
 
 _LEAVE = frozenset({"no", "nope", "nah", "no thanks", "dont know", "i dont know", "not sure", "leave it"})
-# Outside the UK and US (where the NLU knows the format) any postal-code-looking answer is a guess.
 _POSTAL_SHAPE = re.compile(r"(?=[A-Za-z0-9 -]*\d)[A-Za-z0-9]{2,5}(?:[ -]?[A-Za-z0-9]{2,4})?")
 
 
@@ -254,40 +269,111 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
 
 
-def _postcode_given(turn: Turn) -> str | None:
-    """The postcode (or, for US merchants, the ZIP) in this message, if there is one: only that is a guess."""
-    entity = turn.nlu.entity("postcode") or turn.nlu.entity("zip_code")
-    if entity:
-        return str(entity.value)
+# Words that may come with a number and its postcode without making the postcode anything but the proof.
+_FILLER = frozenset({
+    "where", "wheres", "is", "my", "the", "its", "it", "and", "hi", "hello", "please", "pls", "thanks", "track",
+    "parcel", "package", "order", "tracking", "number", "ref", "reference", "postcode", "post", "postal", "code",
+    "pc", "zip", "zipcode", "eircode", "plz",
+})  # fmt: skip
+# "postcode M1 4BT", "post code: M1 4BT", "zip is 94105" just before it, or "M1 4BT is my postcode" after.
+_CUE_BEFORE = re.compile(r"\b(?:post\s*code|postal\s*code|zip\s*code|zip|pc|eircode|plz)\s*(?:is|was|[:=-])?\s*$", re.I)
+_CUE_AFTER = re.compile(r"\s*(?:is|was)\s+(?:my|the)\s+(?:post\s*code|postal\s*code|zip\s*code|zip|eircode)\b", re.I)
+# "to my new postcode M2 5DB", "send it to the postcode M2 5DB": where to, not whose.
+_NOT_MINE = frozenset({"new", "different", "another", "other", "to", "near"})
+
+
+def _postcode_given(turn: Turn, *, with_number: bool = False) -> str | None:
+    """The postcode (or, for US merchants, the ZIP) in this message, if there is one: only that is a guess.
+
+    Never the number itself (asked for a reference, "100232" is no postcode even where postcodes look like
+    that). With the number in the same message the postcode is the proof only if the message is little
+    else ("PB123 M1 4BT", "where is PB123, my postcode is M1 4BT") or says so ("postcode M1 4BT"): in
+    "deliver PB123 to 5 High St, M2 5DB" it is where to, not a guess, and is neither checked nor counted.
+    """
+    skip = _reference_spans(turn)
+    found = _postcode_span(turn, skip, with_number)
+    if found is None:
+        return None
+    value, start, end = found
+    reference = _postcode_key(turn.slots.get("reference") or "")
+    if reference and _postcode_key(value) == reference:
+        return None
+    if with_number and not (_cued(turn.text, start, end) or _only_filler(turn.text, [*skip, (start, end)])):
+        return None
+    return value
+
+
+def _postcode_span(turn: Turn, skip: list[tuple[int, int]], with_number: bool) -> tuple[str, int, int] | None:
+    for e in turn.nlu.entities:
+        if e.entity in ("postcode", "zip_code") and not any(e.start < b and a < e.end for a, b in skip):
+            return str(e.value), e.start, e.end
     region = str((turn.merchant.settings or {}).get("region") or "GB").upper()
-    text = turn.text.strip()
-    if region not in {"GB", "US"} and _POSTAL_SHAPE.fullmatch(text) and not _named_in_message(turn):
-        return text
+    if region in {"GB", "US"}:
+        return None
+    # Outside the UK and US (where the NLU knows the format) any postal-code-looking answer is a guess.
+    rest = _blank(turn.text, skip)
+    if _POSTAL_SHAPE.fullmatch(rest.strip(" ,.:;!?")):
+        start = len(rest) - len(rest.lstrip(" ,.:;!?"))
+        return rest.strip(" ,.:;!?"), start, start + len(rest.strip(" ,.:;!?"))
+    if with_number:  # "100232, eircode D02 X285": what is left once the filler goes
+        words = list(re.finditer(r"[A-Za-z0-9]+", rest))
+        for i, n in ((i, n) for i in range(len(words)) for n in (2, 1) if i + n <= len(words)):
+            a, b = words[i].start(), words[i + n - 1].end()
+            if _POSTAL_SHAPE.fullmatch(rest[a:b]) and _only_filler(turn.text, [*skip, (a, b)]):
+                return rest[a:b], a, b
     return None
+
+
+def _reference_spans(turn: Turn) -> list[tuple[int, int]]:
+    """Where the tracking or order number sits in the text: never part of the postcode."""
+    spans = [(e.start, e.end) for e in turn.nlu.entities if e.entity in ("tracking_number", "order_number")]
+    reference = turn.slots.get("reference")
+    if reference:
+        spans += [hit.span() for hit in re.finditer(rf"#?\b{re.escape(reference)}\b", turn.text, re.I)]
+    return spans
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    for a, b in spans:
+        text = text[:a] + " " * (b - a) + text[b:]
+    return text
+
+
+def _only_filler(text: str, spans: list[tuple[int, int]]) -> bool:
+    words = re.findall(r"[a-z0-9]+", _blank(text, spans).lower().replace("'", "").replace("\u2019", ""))
+    return all(w in _FILLER for w in words)
+
+
+def _cued(text: str, start: int, end: int) -> bool:
+    cue = _CUE_BEFORE.search(text, 0, start)
+    if cue:
+        before = [w for w in re.findall(r"[a-z]+", text[: cue.start()].lower()) if w not in {"my", "the", "a"}]
+        return not before or before[-1] not in _NOT_MINE
+    return bool(_CUE_AFTER.match(text, end))
 
 
 def _check_postcode(turn: Turn, value: str) -> None:
     """One guess at the candidates' postcode: a match proves the parcel and resumes the journey; a miss is
     audited and counts towards the lockout, whoever sends it and whether or not the parcel exists."""
-    # Overlapping guesses at one number take turns, so none reads a stale count of misses.
-    take_turns(turn.session, f"identify:{turn.slots.get('reference') or turn.message.sender}")
-    if _failed_recently(turn) >= MAX_FAILED_MATCHES:
+    found = (turn.backend.get_shipment(t) for t in turn.slots.get("candidates") or [])
+    candidates = [s for s in found if s]
+    subject, keys = _miss_keys(turn, candidates)
+    # Overlapping guesses at one parcel take turns (in one order, so two never wait on each other), so none
+    # reads a stale count of misses.
+    for key in sorted(keys) or [turn.message.sender]:
+        take_turns(turn.session, f"identify:{key}")
+    if _failed_recently(turn, keys) >= MAX_FAILED_MATCHES:
         _drop_superseded(turn)
         turn.finish()
         turn.say("utter_identify_locked")
         return
-    candidates = [turn.backend.get_shipment(t) for t in turn.slots.get("candidates") or []]
     match = next(
-        (
-            s
-            for s in candidates
-            if s and s.address.postcode and _postcode_key(s.address.postcode) == _postcode_key(value)
-        ),
+        (s for s in candidates if s.address.postcode and _postcode_key(s.address.postcode) == _postcode_key(value)),
         None,
     )
     if match is None:
         # The question stays open, so a retry with the right postcode (or number) carries on from here.
-        turn.audit("identify", "no_match", subject=turn.slots.get("reference"))
+        turn.audit("identify", "no_match", subject=subject)
         turn.say("utter_identify_no_match")
         return
     turn.mark_verified(match.tracking_number, "tracking_and_postcode")
