@@ -6,6 +6,8 @@ Driven through the REST channel (a session id, never a phone) and the engine, as
 
 from __future__ import annotations
 
+import pytest
+
 from tests.security.security_kit import (
     POSTCODE,
     STRANGER,
@@ -170,18 +172,6 @@ def test_a_junk_answer_is_asked_again_then_the_postcode_works(client, runtime, d
     assert "Rain jacket" in rest(client, "junk", POSTCODE)
 
 
-def test_a_us_merchant_takes_a_zip_as_the_guess(client, runtime, demo):
-    from tests.security.security_kit import edit_shipment, merchant_settings
-
-    merchant_settings(runtime, region="US")
-    edit_shipment(runtime, "PB100000002GB", postcode="94105")
-    rest(client, "zip", "where is PB100000002GB")
-    assert "couldn't match" not in rest(client, "zip", "SELECT zip FROM shipments")
-    assert "couldn't match" in rest(client, "zip", "94107")
-    assert "Rain jacket" in rest(client, "zip", "94105")
-    assert len(audits(runtime, "identify", result="no_match")) == 1
-
-
 def test_five_real_guesses_still_lock_after_junk(client, runtime, demo):
     rest(client, "mix", "where is PB100000002GB")
     assert "postcode" in rest(client, "mix", "SELECT postcode FROM shipments")
@@ -191,13 +181,17 @@ def test_five_real_guesses_still_lock_after_junk(client, runtime, demo):
     assert len(audits(runtime, "identify", result="no_match")) == 5
 
 
-def test_elsewhere_a_postal_code_shaped_answer_is_the_guess(client, runtime, demo):
+@pytest.mark.parametrize(("region", "postcode", "junk", "wrong", "right"), [
+    ("US", "94105", "SELECT zip FROM shipments", "94107", "94105"),  # a ZIP is the guess
+    ("IE", "D02 X285", "it is on the fridge somewhere", "D02 X286", "d02x285"),  # elsewhere: postal-code shaped
+])
+def test_the_merchants_postal_code_shape_is_the_guess(client, runtime, demo, region, postcode, junk, wrong, right):
     from tests.security.security_kit import edit_shipment, merchant_settings
 
-    merchant_settings(runtime, region="IE")
-    edit_shipment(runtime, "PB100000002GB", postcode="D02 X285")
-    rest(client, "eir", "where is PB100000002GB")
-    assert "couldn't match" not in rest(client, "eir", "it is on the fridge somewhere")
-    assert "couldn't match" in rest(client, "eir", "D02 X286")
-    assert "Rain jacket" in rest(client, "eir", "d02x285")
+    merchant_settings(runtime, region=region)
+    edit_shipment(runtime, "PB100000002GB", postcode=postcode)
+    rest(client, region, "where is PB100000002GB")
+    assert "couldn't match" not in rest(client, region, junk)
+    assert "couldn't match" in rest(client, region, wrong)
+    assert "Rain jacket" in rest(client, region, right)
     assert len(audits(runtime, "identify", result="no_match")) == 1
