@@ -129,6 +129,14 @@ def word_set(spaced: str) -> frozenset[str]:
     return frozenset(spaced.split())
 
 
+# Words that end a street name: after a number they make it an address ("12345 main st", "at 5 acacia avenue").
+STREET_WORDS = word_set(
+    "street st avenue ave road rd lane ln drive dr boulevard blvd way court ct close crescent cres place pl"
+    " terrace grove gardens gdns mews square sq parade row walk hill highway hwy parkway pkwy"
+)
+STREET_WORD = rf"(?:{'|'.join(sorted(STREET_WORDS, key=len, reverse=True))})\b"
+
+
 def has_digit(text: str) -> bool:
     return any(t[0].isdigit() for t in tokens(text))
 

@@ -13,14 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, tokens, word_set
+from intents.entities._base import QUANTITY_NOUNS, STREET_WORD, STREET_WORDS, Candidate, cand, tokens, word_set
 
 _NUM = r"(?P<n>\d{1,4}[a-z]?)\b(?![:./]\d|\s*(?:am|pm)\b)"
 _NUM5 = _NUM.replace("{1,4}", "{1,5}")  # after an explicit cue or before a street
-_STREET_WORDS = word_set(
-    "street st avenue ave road rd lane ln drive dr boulevard blvd way court ct close crescent cres place pl"
-    " terrace grove gardens gdns mews square sq parade row walk highway hwy parkway pkwy"
-)
 # Up to three name words between the number and the street word; not "2 more on the way".
 _NAME_WORD = (
     r"(?!(?:the|on|in|at|to|of|a|an|my|your|our|is|are|was|more|for|from|by|and|or|it|its|this|that|down|up"
@@ -46,9 +42,9 @@ _RULES = (
     ),
     _Rule(frozenset({"house"}), re.compile(rf"\bhouse\s*\#?\s*{_NUM5}(?!\s*doors?\b)", re.I)),  # "house 14b"
     _Rule(  # "22 acacia ave", "12345 main st", "101 W 14th St"
-        _STREET_WORDS,
+        STREET_WORDS,
         re.compile(
-            rf"(?<![\w#£$€.,/:-]){_NUM5}(?=\s+(?:{_NAME_WORD}\s+){{1,3}}(?:{'|'.join(sorted(_STREET_WORDS))})\b)",
+            rf"(?<![\w#£$€.,/:-]){_NUM5}(?=\s+(?:{_NAME_WORD}\s+){{1,3}}{STREET_WORD})",
             re.I,
         ),
     ),

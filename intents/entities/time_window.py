@@ -20,7 +20,17 @@ import re
 from datetime import date, datetime
 
 from intents.context import ParseContext
-from intents.entities._base import QUANTITY_NOUNS, Candidate, cand, has_digit, local_today, tokens, word_set, zone
+from intents.entities._base import (
+    QUANTITY_NOUNS,
+    STREET_WORD,
+    Candidate,
+    cand,
+    has_digit,
+    local_today,
+    tokens,
+    word_set,
+    zone,
+)
 
 DAY_START, DAY_END = 8 * 60, 21 * 60
 _PARTS = {
@@ -83,11 +93,7 @@ _TIME_WORDS = frozenset({"noon", "midday", "lunch", "lunchtime"})
 _ADJACENT_GAP = re.compile(r"[\s,]*(?:(?:on|in\s+the|at|from|,|-)\s*)?", _I)
 _AT = re.compile(rf"(?<![\w@])(?:at|@)\s*{_time('t')}(?:\s*o['’]?clock\b)?{_NOT_AFTER}(?![a-z])", _I)
 # After a bare "at 5": a street ("at 5 acacia avenue", "at 12 the crescent") means an address.
-_STREET_AFTER = re.compile(
-    r"\s+(?:[a-z'-]+\s+){0,3}(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct"
-    r"|close|crescent|cres|place|pl|terrace|grove|gardens|mews|square|sq|parade|hill|row|walk)\b",
-    _I,
-)
+_STREET_AFTER = re.compile(rf"\s+(?:[a-z'-]+\s+){{0,3}}{STREET_WORD}", _I)
 # "the lady at 12 tomorrow": after a person, a bare number is the house they live at.
 _PERSON_BEFORE = re.compile(
     r"\b(?:neighbou?rs?|lady|man|guy|bloke|chap|people|family|couple|(?:mrs?|ms|miss)\.?\s+[a-z]+)\s+$", _I
