@@ -162,15 +162,10 @@ def _at(m: re.Match[str], text: str, dates: list[Candidate]) -> tuple[int, int] 
     if t[1] is None and not m.group("tm"):
         if _STREET_AFTER.match(text, m.end()) or _PERSON_BEFORE.search(text, max(0, m.start() - 30), m.start()):
             return None  # bare "at 5": never an address or where a person lives
-        if not any(_near(text, d, m) for d in dates):
+        if not any(_adjacent(text, d, m.start(), m.end(), _NEAR_DATE_GAP, 20) for d in dates):
             return None  # ... and a time only beside a date
     start = _to24(*t)
     return _window(start, min(start + 60, 24 * 60 - 1))
-
-
-def _near(text: str, d: Candidate, m: re.Match[str]) -> bool:
-    lo, hi = (d.end, m.start()) if d.end <= m.start() else (m.end(), d.start)
-    return lo <= hi and bool(_NEAR_DATE_GAP.fullmatch(text, lo, hi))
 
 
 def _before(m: re.Match[str]) -> tuple[int, int] | None:
@@ -264,7 +259,7 @@ def attach_dates(text: str, windows: list[Candidate], dates: list[Candidate], co
     for w in windows:
         assert w.resolved is not None
         if "date" not in w.resolved:
-            near = [d for d in dates if _adjacent(text, d, w)]
+            near = [d for d in dates if _adjacent(text, d, w.start, w.end)]
             chosen = near[0] if near else (dates[0] if len(dates) == 1 else None)
             if chosen is not None:
                 w.resolved["date"] = chosen.value
@@ -276,6 +271,8 @@ def attach_dates(text: str, windows: list[Candidate], dates: list[Candidate], co
                 w.resolved[f"{key}_at"] = datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz).isoformat()
 
 
-def _adjacent(text: str, d: Candidate, w: Candidate) -> bool:
-    lo, hi = (d.end, w.start) if d.end <= w.start else (w.end, d.start)
-    return hi - lo <= 12 and bool(_ADJACENT_GAP.fullmatch(text, lo, hi))
+def _adjacent(text: str, d: Candidate, start: int, end: int, gap: re.Pattern[str] = _ADJACENT_GAP,
+              most: int = 12) -> bool:  # fmt: skip
+    """Is the date `d` beside the span start..end, with only `gap`-shaped text (at most `most` chars) between?"""
+    lo, hi = (d.end, start) if d.end <= start else (end, d.start)
+    return 0 <= hi - lo <= most and bool(gap.fullmatch(text, lo, hi))
