@@ -99,7 +99,7 @@ def _check_named(turn: Turn, found: list[Shipment], caller: str | None, then: st
     # "PB123 M1 4BT": the postcode came with the number, so it is checked (and counted) as the answer.
     turn.ask("postcode", "utter_ask_postcode", quiet=given is not None)
     if given is not None:
-        _check_postcode(turn, given)
+        _check_postcode(turn, given, found)
     return None
 
 
@@ -352,11 +352,14 @@ def _cued(text: str, start: int, end: int) -> bool:
     return bool(_CUE_AFTER.match(text, end))
 
 
-def _check_postcode(turn: Turn, value: str) -> None:
+def _check_postcode(turn: Turn, value: str, fetched: list[Shipment] | None = None) -> None:
     """One guess at the candidates' postcode: a match proves the parcel and resumes the journey; a miss is
-    audited and counts towards the lockout, whoever sends it and whether or not the parcel exists."""
-    found = (turn.backend.get_shipment(t) for t in turn.slots.get("candidates") or [])
-    candidates = [s for s in found if s]
+    audited and counts towards the lockout, whoever sends it and whether or not the parcel exists.
+
+    `fetched`: the candidates when this turn has just looked them up (saves a backend call per parcel)."""
+    if fetched is None:
+        fetched = [s for s in (turn.backend.get_shipment(t) for t in turn.slots.get("candidates") or []) if s]
+    candidates = fetched
     subject, keys = _miss_keys(turn, candidates)
     # Overlapping guesses at one parcel take turns (in one order, so two never wait on each other), so none
     # reads a stale count of misses.
