@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from backend.types import ActionKind, DeliveryAction, PickupPoint, Shipment, TimeWindow
+from backend.types import ActionKind, DeliveryAction, PickupPoint, Shipment
 from bot.templates import Rendered, render_lines
 from dialogues.answers import ask_choice
 from dialogues.base import Flow, Turn, register
 from dialogues.changes import propose
 from dialogues.failed_attempt import adopt_parked_menu, eligible_shipment, pick_listed
-from dialogues.formatting import parcel_label, window_label
+from dialogues.formatting import home_slot_of, parcel_label, window_label
 from dialogues.identify import shipment_for
 
 flow = register(Flow("deliver_to_pickup_point"))
@@ -110,9 +110,7 @@ def choose(turn: Turn) -> None:
 def _summary(turn: Turn, shipment: Shipment, point: dict) -> Rendered:
     """A pickup point replaces a chosen home slot (backend/rules_apply.py): say so before they confirm."""
     values = {"parcel": parcel_label(shipment), "name": point["name"], "address": point["address"]}
-    slot = (shipment.instructions or {}).get("reschedule")
-    try:
-        window = TimeWindow(datetime.fromisoformat(slot["start"]), datetime.fromisoformat(slot["end"]))
-    except (TypeError, KeyError, ValueError):
+    window = home_slot_of(shipment)
+    if window is None:
         return turn.render("utter_pickup_summary", **values)
     return turn.render("utter_pickup_summary_instead_of_slot", window=window_label(turn, window), **values)

@@ -37,3 +37,23 @@ def parcel_label(shipment: Shipment) -> str:
         if name:
             return f"{name} (+{more} more)" if more > 0 else name
     return shipment.tracking_number
+
+
+# -- what a parcel's stored instructions say (backend/rules_apply.py writes them) -------------------------
+def stored_window(window: dict) -> TimeWindow:
+    """A window as instructions and options store it: {"start", "end"} in ISO 8601."""
+    return TimeWindow(datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"]))
+
+
+def home_slot_of(shipment: Shipment) -> TimeWindow | None:
+    """The home delivery slot the shopper chose, if any."""
+    try:
+        return stored_window((shipment.instructions or {}).get("reschedule"))  # type: ignore[arg-type]
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def pickup_point_of(shipment: Shipment) -> dict | None:
+    """The pickup point the parcel was redirected to, if any."""
+    point = (shipment.instructions or {}).get("pickup_point")
+    return point if isinstance(point, dict) and point.get("name") else None

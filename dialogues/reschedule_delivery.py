@@ -22,7 +22,7 @@ from dialogues.failed_attempt import (
     pick_listed,
     refuse_with_alternatives,
 )
-from dialogues.formatting import parcel_label, window_label
+from dialogues.formatting import parcel_label, pickup_point_of, stored_window, window_label
 from dialogues.identify import shipment_for
 
 flow = register(Flow("reschedule_delivery"))
@@ -48,12 +48,8 @@ def _windows(turn: Turn, options: list[ActionOption]) -> list[dict]:
     return out
 
 
-def _tw(window: dict) -> TimeWindow:
-    return TimeWindow(datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"]))
-
-
 def _label(turn: Turn, window: dict) -> str:
-    tw = _tw(window)
+    tw = stored_window(window)
     local = turn.local(tw.start)
     return f"{window_label(turn, tw)} {local:%A} {_part_of_day(turn, tw.start)}"
 
@@ -80,7 +76,7 @@ def matching(turn: Turn, windows: list[dict], wanted: dict) -> list[int]:
     """Indexes of the windows that fit the wanted day and time (exact time matches first)."""
     hits = []
     for i, w in enumerate(windows):
-        tw = _tw(w)
+        tw = stored_window(w)
         start, end = turn.local(tw.start), turn.local(tw.end)
         if wanted.get("date") and start.date() != date.fromisoformat(wanted["date"]):
             continue
@@ -130,7 +126,7 @@ def _list(turn: Turn, shown: list[int], key: str) -> None:
     lines = []
     for n, i in enumerate(shown, start=1):
         w = windows[i]
-        label = window_label(turn, _tw(w))
+        label = window_label(turn, stored_window(w))
         if w.get("fee"):
             lines.append(turn.render("utter_reschedule_option_fee", n=n, window=label, fee=w["fee"],
                                      currency=w.get("currency") or ""))
@@ -177,7 +173,7 @@ def _propose(turn: Turn, window: dict) -> None:
     shipment = shipment_for(turn, then="with_shipment")
     if shipment is None:
         return
-    chosen = _tw(window)
+    chosen = stored_window(window)
     option = next(
         (o for o in available_options(turn, shipment).get(ActionKind.RESCHEDULE, [])
          if any(w.start == chosen.start and w.end == chosen.end for w in o.windows)),
@@ -196,7 +192,7 @@ def _propose(turn: Turn, window: dict) -> None:
 def _summary(turn: Turn, shipment: Shipment, chosen: TimeWindow) -> Rendered:
     """A home slot replaces a pickup-point redirect (backend/rules_apply.py): say so before they confirm."""
     values = {"parcel": parcel_label(shipment), "window": window_label(turn, chosen)}
-    point = (shipment.instructions or {}).get("pickup_point")
-    if isinstance(point, dict) and point.get("name"):
+    point = pickup_point_of(shipment)
+    if point:
         return turn.render("utter_reschedule_summary_instead_of_pickup", point=point["name"], **values)
     return turn.render("utter_reschedule_summary", **values)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from backend.types import Shipment, ShipmentStatus
 from dialogues.base import Flow, Turn, register
-from dialogues.formatting import moment_label, parcel_label, window_label
+from dialogues.formatting import moment_label, parcel_label, pickup_point_of, window_label
 from dialogues.identify import shipment_for
 
 flow = register(Flow("where_is_my_order"))
@@ -69,10 +69,7 @@ _PICKUP_STATES = frozenset({ShipmentStatus.LABEL_CREATED, ShipmentStatus.IN_TRAN
 
 def _pickup_point(shipment: Shipment) -> dict | None:
     """The pickup point the parcel was redirected to, while it is still on its way there."""
-    point = (shipment.instructions or {}).get("pickup_point")
-    if shipment.status in _PICKUP_STATES and isinstance(point, dict) and point.get("name"):
-        return point
-    return None
+    return pickup_point_of(shipment) if shipment.status in _PICKUP_STATES else None
 
 
 def _live_progress(turn: Turn, shipment: Shipment):  # noqa: ANN202 - Rendered | str
