@@ -159,20 +159,20 @@ class Turn:
                 known.add(tracking)
         return own
 
+    def _live_proofs(self) -> list[dict]:
+        """The conversation's per-parcel proofs that have not run out, oldest first."""
+        return [
+            e for e in self.conversation.verified_shipment_ids or []
+            if isinstance(e, dict) and datetime.fromisoformat(e["until"]) > self.now
+        ]
+
     def verified_tracking_numbers(self) -> list[str]:
         """Parcels this conversation proved it may see, newest proof last, while the proof lasts."""
-        return [
-            e["t"] for e in self.conversation.verified_shipment_ids or []
-            if isinstance(e, dict) and e.get("t") and datetime.fromisoformat(e["until"]) > self.now
-        ]
+        return [e["t"] for e in self._live_proofs() if e.get("t")]
 
     def verification_for(self, tracking_number: str) -> str | None:
         """How this conversation proved it may act on this parcel, if it did within the window."""
-        for entry in self.conversation.verified_shipment_ids or []:
-            live = isinstance(entry, dict) and datetime.fromisoformat(entry["until"]) > self.now
-            if live and entry.get("t") == tracking_number:
-                return entry.get("by")
-        return None
+        return next((e.get("by") for e in self._live_proofs() if e.get("t") == tracking_number), None)
 
     def is_verified_for(self, tracking_number: str, *, by: tuple[str, ...] | None = None) -> bool:
         how = self.verification_for(tracking_number)
@@ -182,10 +182,7 @@ class Turn:
         """Remember the proof for 15 minutes (settings.verified_minutes), per parcel and per method."""
         c = self.conversation
         until = self.now + timedelta(minutes=self.settings.verified_minutes)
-        keep = [
-            e for e in (c.verified_shipment_ids or [])
-            if isinstance(e, dict) and e.get("t") != tracking_number and datetime.fromisoformat(e["until"]) > self.now
-        ]
+        keep = [e for e in self._live_proofs() if e.get("t") != tracking_number]
         c.verified_shipment_ids = [*keep, {"t": tracking_number, "by": how, "until": until.isoformat()}]
         c.verified_until = until
         c.verified_by = how
