@@ -10,6 +10,7 @@ order or reference numbers are not read as phones.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
@@ -60,10 +61,15 @@ def extract(text: str, context: ParseContext) -> list[Candidate]:
 def _missing_trunk_zero(raw: str, region: str) -> bool:
     """Where national numbers start with 0 (GB, most of Europe), nobody types one without it, so a bare
     "1234567890" is an account or order number; in the US, where the trunk "1" is optional, it is a phone."""
-    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    if meta is None or meta.national_prefix != "0" or raw.lstrip().startswith(("+", "00")):
+    if not _trunk_zero(region) or raw.lstrip().startswith(("+", "00")):
         return False
     return not raw.lstrip("( ").startswith("0")
+
+
+@lru_cache(maxsize=64)
+def _trunk_zero(region: str) -> bool:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return meta is not None and meta.national_prefix == "0"
 
 
 def _glued(text: str, start: int, end: int) -> bool:
