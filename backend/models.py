@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
     JSON,
@@ -65,6 +66,15 @@ class Merchant(Base):
     # Wording overrides, brand, per-action verification policy and service rules: merchant data, not code.
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def zone(self, default: str = "Europe/London") -> ZoneInfo:
+        """The merchant's time zone; a missing or unknown name falls back rather than failing a page or text."""
+        for name in (self.timezone, default):
+            try:
+                return ZoneInfo(name) if name else ZoneInfo(default)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+        return ZoneInfo("Europe/London")
 
 
 class ApiKey(Base):

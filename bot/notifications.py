@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -60,10 +60,7 @@ class Context:
 
     @property
     def tz(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(self.merchant.timezone or "Europe/London")
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("Europe/London")
+        return self.merchant.zone()
 
     def render(self, key: str, **values: Any) -> str:
         settings = self.merchant.settings or {}

@@ -51,7 +51,7 @@ def tracking_page(token: str):  # noqa: ANN201
         if shipment is None:
             abort(404)
         brand = (merchant.settings or {}).get("brand_name") or merchant.name
-        tz = ZoneInfo(merchant.timezone or rt.settings.default_timezone)
+        tz = merchant.zone(rt.settings.default_timezone)
         return render_template("tracking.html", shipment=shipment, brand=brand, **_local_times(shipment, tz))
 
 
