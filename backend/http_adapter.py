@@ -2,7 +2,7 @@
 
 Every request is signed (backend/signing.py) and every write carries an Idempotency-Key, so the
 retries in backend/resilience.py are safe. When the far side is down a write is handed to a pending
-sink (stored in pending_requests, retried by backend.pending.retry_pending) and BackendUnavailable is
+sink (stored in pending_requests, retried by backend/retry.py) and BackendUnavailable is
 raised so the flow can tell the shopper honestly.
 """
 
@@ -59,6 +59,8 @@ def _error_message(response: requests.Response) -> str | None:
 
 class HttpBackend:
     """A carrier reached over HTTPS. Supported actions come from configuration, never guessed."""
+
+    is_remote = True  # reached over the network: never called with a database transaction open
 
     def __init__(
         self,

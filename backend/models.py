@@ -120,12 +120,22 @@ class Conversation(Base):
     verified_shipment_ids: Mapped[list[Any]] = mapped_column(default=list)
     verified_until: Mapped[datetime | None] = mapped_column(default=None)
     verified_by: Mapped[str | None] = mapped_column(String(32), default=None)
-    handed_off_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Who owns the conversation (bot/core/conversations.py Status): "bot", "waiting" (for a person),
+    # "with_agent" (assignee_id has it) or "resolved". waiting_since: when it started waiting for a person.
+    status: Mapped[str] = mapped_column(String(16), default="bot", index=True)
+    assignee_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    waiting_since: Mapped[datetime | None] = mapped_column(default=None)
+    handoff_reason: Mapped[str | None] = mapped_column(String(64), default=None)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     merchant: Mapped[Merchant] = relationship()
     contact: Mapped[Contact | None] = relationship()
+
+    @property
+    def handed_off(self) -> bool:
+        """Waiting for, or with, a person: the bot does not answer as usual."""
+        return self.status in ("waiting", "with_agent")
 
 
 class Message(Base):

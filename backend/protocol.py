@@ -32,6 +32,9 @@ class BackendUnavailable(BackendError):
 class Backend(Protocol):
     name: str
     supported_actions: frozenset[ActionKind]
+    # Optional attribute `is_remote`: a backend that is not our own database (the network) is called with no
+    # database transaction open (bot/core/carrier.py). Only a backend that says `is_remote = False` (the
+    # reference carrier, which shares the turn's transaction) is called inside it.
 
     def find_shipments(
         self,

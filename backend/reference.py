@@ -6,13 +6,15 @@ of how a real carrier adapter should behave. Service rules live in backend/rules
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from backend.references import new_reference
+from backend.rules import RuleContext, base_blocker, evaluate_actions
+from backend.rules_apply import apply_to_row
 from backend.types import (
     ActionKind,
     ActionOption,
@@ -58,10 +60,6 @@ def to_domain(row: m.Shipment, *, merchant_slug: str | None = None) -> Shipment:
     )
 
 
-def new_reference(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(4).upper()}"
-
-
 def public_instructions(instructions: dict | None) -> dict:
     """Instructions as the shopper may see them: keys starting with "_" are the carrier's own bookkeeping."""
     return {k: v for k, v in (instructions or {}).items() if not k.startswith("_")}
@@ -91,6 +89,7 @@ class ReferenceBackend:
     """Backend over the shipments table, scoped to one merchant and one unit of work (session)."""
 
     name = "reference"
+    is_remote = False  # our own tables: it shares the turn's transaction
     supported_actions = frozenset(ActionKind)
 
     def __init__(self, session: Session, merchant: m.Merchant, *, now: datetime | None = None) -> None:
@@ -156,8 +155,6 @@ class ReferenceBackend:
 
     # -- changing -----------------------------------------------------------------------------------
     def available_actions(self, tracking_number: str) -> list[ActionOption]:
-        from backend.rules import evaluate_actions
-
         row = self._row(tracking_number)
         if row is None:
             return []
@@ -166,8 +163,6 @@ class ReferenceBackend:
     def apply_action(
         self, tracking_number: str, action: DeliveryAction, *, idempotency_key: str, context: ChangeContext
     ) -> ActionResult:
-        from backend.rules import apply_to_row
-
         row = self._row(tracking_number)
         if row is None:
             return ActionResult(ResultStatus.REJECTED, reason="We couldn't find that parcel.")
@@ -207,8 +202,6 @@ class ReferenceBackend:
         return _return_info(row.instructions["return"])
 
     def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
-        from backend.rules import RuleContext, base_blocker
-
         rows = self._rows(m.Shipment.order_number == order_number.lstrip("#"))
         if not rows:
             return ActionResult(ResultStatus.REJECTED, reason="We couldn't find that order.")

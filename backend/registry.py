@@ -63,7 +63,7 @@ def backend_for(
 
 
 def backend_factory(session: Session, *, now: datetime | None = None) -> Callable[[m.Merchant], Backend]:
-    """For backend.pending.retry_pending: merchant -> its backend, in this session."""
+    """For backend.retry.retry_pending: merchant -> its backend, in this session."""
     return lambda merchant: backend_for(session, merchant, now=now)
 
 

@@ -19,10 +19,7 @@ from backend.rules_pickup import outward_code, pickup_points_near
 from backend.types import (
     ActionKind,
     ActionOption,
-    ActionResult,
-    DeliveryAction,
     PickupPoint,
-    ResultStatus,
     ShipmentStatus,
     TimeWindow,
 )
@@ -266,28 +263,3 @@ def evaluate_actions(
     return [option for kind in ActionKind for option in _options(kind, ctx)]
 
 
-def apply_to_row(
-    row: m.Shipment,
-    merchant: m.Merchant,
-    action: DeliveryAction,
-    supported: frozenset[ActionKind],
-    *,
-    now: datetime | None = None,
-) -> ActionResult:
-    """Check the action against the rules and, if allowed, change the row. The caller's transaction commits."""
-    from backend.rules_apply import plan_change, write_change
-
-    ctx = RuleContext.build(row, merchant, supported, now)
-    reason = base_blocker(action.kind, ctx)
-    if reason:
-        return ActionResult(ResultStatus.REJECTED, reason=reason)
-    plan = plan_change(action, ctx)
-    if isinstance(plan, str):
-        return ActionResult(ResultStatus.REJECTED, reason=plan)
-    if plan.fee and not action.fee_accepted:
-        return ActionResult(
-            ResultStatus.REJECTED,
-            reason=f"This option costs {ctx.money(plan.fee)}. Please confirm you're happy to pay it and I'll book it.",
-        )
-    reference = write_change(plan, action, ctx)
-    return ActionResult(ResultStatus.ACCEPTED, reference=reference)

@@ -11,10 +11,19 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from backend.reference import new_reference
-from backend.rules import RuleContext
+from backend import models as m
+from backend.references import new_reference
+from backend.rules import RuleContext, base_blocker
 from backend.rules_pickup import is_uk_postcode, normalise_postcode, outward_code
-from backend.types import ActionKind, Address, DeliveryAction, ShipmentStatus, TimeWindow
+from backend.types import (
+    ActionKind,
+    ActionResult,
+    Address,
+    DeliveryAction,
+    ResultStatus,
+    ShipmentStatus,
+    TimeWindow,
+)
 
 UNATTENDED = ("neighbour", "safe_place")
 # A parcel has one destination. A delivery slot is a time at the shopper's door and a pickup point is a shop
@@ -249,3 +258,28 @@ def write_change(plan: Change, action: DeliveryAction, ctx: RuleContext) -> str:
     if action.kind is not ActionKind.CANCEL_ORDER:
         row.changes_count = (row.changes_count or 0) + 1
     return reference
+
+
+def apply_to_row(
+    row: m.Shipment,
+    merchant: m.Merchant,
+    action: DeliveryAction,
+    supported: frozenset[ActionKind],
+    *,
+    now: datetime | None = None,
+) -> ActionResult:
+    """Check the action against the rules and, if allowed, change the row. The caller's transaction commits."""
+    ctx = RuleContext.build(row, merchant, supported, now)
+    reason = base_blocker(action.kind, ctx)
+    if reason:
+        return ActionResult(ResultStatus.REJECTED, reason=reason)
+    plan = plan_change(action, ctx)
+    if isinstance(plan, str):
+        return ActionResult(ResultStatus.REJECTED, reason=plan)
+    if plan.fee and not action.fee_accepted:
+        return ActionResult(
+            ResultStatus.REJECTED,
+            reason=f"This option costs {ctx.money(plan.fee)}. Please confirm you're happy to pay it and I'll book it.",
+        )
+    reference = write_change(plan, action, ctx)
+    return ActionResult(ResultStatus.ACCEPTED, reference=reference)

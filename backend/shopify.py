@@ -55,6 +55,7 @@ class ReturnsNotSupported(BackendError):
 
 class ShopifyBackend:
     name = "shopify"
+    is_remote = True  # reached over the network: never called with a database transaction open
 
     def __init__(
         self,

@@ -14,10 +14,51 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def _bool(value: str | None, default: bool = False) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def _default_data_dir() -> Path:
+    """./data of the checkout when run from one (scripts/run), else ./data where the process runs."""
+    return REPO_ROOT / "data" if (REPO_ROOT / "pyproject.toml").exists() else Path.cwd() / "data"
+
+
+class ConfigError(ValueError):
+    """A setting the environment gives can't be used; the message names the variable and what it accepts."""
+
+
+# Settings with a fixed set of values: a typo is refused (never a silent fall back to the default).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "PARCELBOT_JOBS": ("inline", "celery"),
+    "PARCELBOT_NLU_BACKEND": ("embedded", "rasa"),
+    "PARCELBOT_EVENTS": ("inprocess", "redis"),
+}
+
+
+def _choice(env: dict[str, str], name: str) -> str:
+    allowed = CHOICES[name]
+    value = (env.get(name) or allowed[0]).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name}={env.get(name)!r} is not one of: {', '.join(allowed)}")
+    return value
+
+
+def _number(env: dict[str, str], name: str, default: str, kind: type[int] | type[float]) -> int | float:
+    raw = env.get(name) or default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a {'whole ' if kind is int else ''}number") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r} must not be negative")
+    return value
+
+
+def _zone(env: dict[str, str], name: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = env.get(name) or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name}={value!r} is not a known time zone (e.g. Europe/London)") from None
+    return value
 
 
 def _persistent_secret(data_dir: Path, name: str) -> str:
@@ -51,6 +92,9 @@ class Settings:
     rasa_url: str | None = None
     job_backend: str = "inline"
     broker_url: str = "redis://127.0.0.1:6379/0"
+    celery_queue: str = "parcelbot"
+    events_backend: str = "inprocess"
+    redis_url: str = "redis://127.0.0.1:6379/0"
     conversation_ttl_minutes: int = 30
     slow_backend_seconds: float = 2.0
     verified_minutes: int = 15
@@ -59,7 +103,11 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        data_dir = Path(env.get("PARCELBOT_DATA_DIR") or REPO_ROOT / "data").resolve()
+        jobs, nlu = _choice(env, "PARCELBOT_JOBS"), _choice(env, "PARCELBOT_NLU_BACKEND")
+        if nlu == "rasa" and not env.get("RASA_URL"):
+            raise ConfigError("PARCELBOT_NLU_BACKEND=rasa needs RASA_URL (e.g. http://rasa:5005)")
+        redis_url = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+        data_dir = Path(env.get("PARCELBOT_DATA_DIR") or _default_data_dir()).resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'parcelbot.db'}"
         if database_url.startswith("postgres://"):
@@ -73,14 +121,17 @@ class Settings:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or _persistent_secret(data_dir, "twilio_auth_token"),
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             public_base_url=(env.get("PARCELBOT_PUBLIC_URL") or _served_url(data_dir)).rstrip("/") or None,
-            nlu_backend=env.get("PARCELBOT_NLU_BACKEND", "embedded"),
+            nlu_backend=nlu,
             nlu_model_path=Path(env.get("PARCELBOT_NLU_MODEL") or data_dir / "models" / "nlu"),
             rasa_url=env.get("RASA_URL") or None,
-            job_backend=env.get("PARCELBOT_JOBS", "inline"),
-            broker_url=env.get("CELERY_BROKER_URL") or env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
-            conversation_ttl_minutes=int(env.get("PARCELBOT_CONVERSATION_TTL_MINUTES", "30")),
-            slow_backend_seconds=float(env.get("PARCELBOT_SLOW_BACKEND_SECONDS", "2.0")),
-            default_timezone=env.get("PARCELBOT_TIMEZONE", "Europe/London"),
+            job_backend=jobs,
+            broker_url=env.get("CELERY_BROKER_URL") or redis_url,
+            celery_queue=env.get("PARCELBOT_CELERY_QUEUE") or "parcelbot",
+            events_backend=_choice(env, "PARCELBOT_EVENTS"),
+            redis_url=redis_url,
+            conversation_ttl_minutes=int(_number(env, "PARCELBOT_CONVERSATION_TTL_MINUTES", "30", int)),
+            slow_backend_seconds=float(_number(env, "PARCELBOT_SLOW_BACKEND_SECONDS", "2.0", float)),
+            default_timezone=_zone(env, "PARCELBOT_TIMEZONE", "Europe/London"),
         )
 
     @property

@@ -1,150 +1,155 @@
 """The conversation engine: one inbound message in, replies out, everything stored.
 
 It knows nothing of HTTP, Twilio or terminals: channels hand it an InboundMessage and render what it
-returns. One database transaction covers the whole turn (inbound message, state, changes, audit,
-replies), so a crash half-way applies nothing, and a channel message id seen before returns the
-stored replies without running the flow again.
+returns. A turn goes:
+
+1. read the merchant and understand the message (the NLU, maybe a Rasa server over HTTP) with no
+   transaction open; a channel message id seen before returns the stored replies and runs nothing;
+2. one unit of work (bot/core/uow.py): store the inbound message (a unique constraint, not a cache,
+   catches a retried webhook), open the conversation and lock it for the turn (bot/core/conversations.py),
+   run the dialogue (dialogues/), store the new state and the replies, commit; then, and only then, start
+   the jobs the turn asked for and publish its events;
+3. a remote carrier is never called inside that transaction: the turn stops, the call is made with no
+   transaction open, and the turn runs again with the answer (bot/core/carrier.py).
+
+A crash half-way applies nothing; the inbound message is always kept, and the shopper always hears
+something (an honest apology at worst).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-import dialogues
 from backend import models as m
 from backend.protocol import Backend, BackendError
 from bot.config import Settings
-from bot.messages import InboundMessage, Outcome, Reply, clean_text
-from bot.phone import InvalidPhoneNumber, to_e164
-from bot.templates import render
+from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier
+from bot.core.channels import spec_for
+from bot.core.conversations import ConversationStore, Status
+from bot.core.events import MessageStored
+from bot.core.links import LinkSigner
+from bot.core.merchant_config import MerchantConfig
+from bot.core.messages import InboundMessage, Outcome, Reply, clean_text
+from bot.core.phone import InvalidPhoneNumber, to_e164
+from bot.core.ports import BackendFactory, Clock
+from bot.core.redaction import redact_log
+from bot.core.uow import UnitOfWork
+from bot.core.wording import Wording
+from bot.services import Services
+from dialogues import Turn, respond
 from intents import NLUUnavailable
 from intents.context import ParseContext
+from intents.interpreter import Interpreter
 from intents.types import OUT_OF_SCOPE, ParseResult
 
 log = logging.getLogger(__name__)
 
-BackendFactory = Callable[[Session, m.Merchant, datetime], Backend]
-PHONE_CHANNELS = {"sms", "whatsapp", "cli"}
-
-
-def _redact_secrets(text: str) -> str:
-    """Gate, door and key-safe codes never rest in clear in the message log, whatever journey they came in."""
-    from dialogues.add_delivery_note import find_access_codes
-
-    for code in reversed(find_access_codes(text)):
-        text = text[: code.start] + "•" * (code.end - code.start) + text[code.end :]
-    return text
+# A turn needs at most a handful of carrier answers (find, get, options, apply); past this many replays
+# something loops, and the turn fails over to an honest "the carrier isn't answering".
+MAX_CARRIER_REPLAYS = 12
+APOLOGY_TEXT = (
+    "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute, "
+    "or reply AGENT to talk to a person."
+)
 
 
 class UnknownMerchant(LookupError):
     """The number (or slug) the message was sent to belongs to no merchant here."""
 
 
-def default_backend_factory(session: Session, merchant: m.Merchant, now: datetime) -> Backend:
-    from backend.registry import backend_for
-
-    return backend_for(session, merchant, now=now)
-
-
-APOLOGY = Reply(
-    "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute, "
-    "or reply AGENT to talk to a person."
-)
+@dataclass(frozen=True)
+class _Understood:
+    merchant_id: int
+    nlu: ParseResult | None  # None: the NLU is unavailable
 
 
+@dataclass
 class Engine:
-    def __init__(
-        self,
-        settings: Settings,
-        session_factory: sessionmaker[Session],
-        interpreter,  # noqa: ANN001 - anything with parse(text, context) -> ParseResult
-        *,
-        backend_factory: BackendFactory = default_backend_factory,
-        enqueue: Callable[..., None] | None = None,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.settings = settings
-        self.sessions = session_factory
-        self.interpreter = interpreter
-        self.backend_factory = backend_factory
-        self.enqueue = enqueue or (lambda *a, **k: None)
-        self.clock = clock or (lambda: datetime.now(UTC))
+    settings: Settings
+    sessions: sessionmaker[Session]
+    uow: Callable[[], UnitOfWork]
+    interpreter: Interpreter
+    wording: Wording
+    links: LinkSigner
+    services: Services
+    conversations: ConversationStore
+    backends: BackendFactory
+    clock: Clock
+    carrier_calls: Executor
+
+    def replace(self, **changes: Any) -> Engine:
+        """The same engine with some parts swapped (a test's interpreter, clock or carrier)."""
+        return dataclasses.replace(self, **changes)
 
     # -- public ---------------------------------------------------------------------------------------
     def handle(self, message: InboundMessage) -> Outcome:
         message = self._normalise(message)
-        # Jobs a turn asks for (send the code it queued...) start only once the turn is committed, so a
-        # worker never looks for a row that isn't there yet, and a rolled-back turn starts nothing.
-        deferred: list[tuple[tuple, dict]] = []
-        outcome = self._handle(message, deferred)
-        for args, kwargs in deferred:
-            self.enqueue(*args, **kwargs)
-        return outcome
+        understood = self._understand(message)
+        if isinstance(understood, Outcome):
+            return understood
+        answers = CarrierAnswers()
+        for _ in range(MAX_CARRIER_REPLAYS):
+            try:
+                return self._turn(message, understood, answers)
+            except NeedsCarrier as need:  # rolled back: make the call with no transaction open, then again
+                answers.fetch(need, executor=self.carrier_calls, deadline=self.settings.slow_backend_seconds)
+        log.error("turn for %s needed more than %d carrier answers", message.sender, MAX_CARRIER_REPLAYS)
+        return self._turn(message, understood, answers, carrier_gave_up=True)
 
-    def _handle(self, message: InboundMessage, deferred: list[tuple[tuple, dict]]) -> Outcome:
-        with self.sessions() as session, session.begin():
+    # -- before the transaction -----------------------------------------------------------------------
+    def _normalise(self, message: InboundMessage) -> InboundMessage:
+        sender, recipient = message.sender, message.recipient
+        if spec_for(message.channel).phone_like:
+            sender = to_e164(sender)
+            # A slug (cli --to demo) is fine as it is; an unknown number fails later as UnknownMerchant.
+            with contextlib.suppress(InvalidPhoneNumber):
+                recipient = to_e164(recipient)
+        return dataclasses.replace(message, sender=sender, recipient=recipient, text=clean_text(message.text))
+
+    def _understand(self, message: InboundMessage) -> _Understood | Outcome:
+        """The merchant, a retried webhook's stored answer, or what the message means: read with no
+        transaction open, so an NLU server over HTTP never holds the database."""
+        with self.sessions() as session:
             merchant = self._merchant(session, message)
             if message.channel_message_id:
                 stored = self._stored_replies(session, message)
                 if stored is not None:
                     return Outcome(stored, duplicate=True)
-            inbound = m.Message(
-                merchant_id=merchant.id,
-                direction="in",
-                channel=message.channel,
-                channel_message_id=message.channel_message_id,
-                sender=message.sender,
-                recipient=message.recipient,
-                body=_redact_secrets(message.text),
-                media_urls=[md.url for md in message.media],
-                status="received",
-            )
-            try:
-                with session.begin_nested():
-                    session.add(inbound)
-                    session.flush()
-            except IntegrityError:
-                # The same webhook arrived twice at once; the other request owns this turn.
-                stored = self._stored_replies(session, message)
-                return Outcome(stored or [], duplicate=True)
-            try:
-                with session.begin_nested():
-                    replies = self._run_turn(session, merchant, message, inbound, deferred)
-            except Exception:
-                deferred.clear()
-                # The turn's changes are rolled back to the savepoint; the inbound message is kept
-                # (never lost), and the shopper hears an honest apology rather than silence.
-                log.exception("turn failed for message %s", inbound.id)
-                replies = [APOLOGY]
-                self._store_replies(session, merchant, message, inbound, replies)
-        return Outcome(replies)
+            config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
+            merchant_id = merchant.id
+        try:
+            nlu = self.parse(message.text, config, self.clock())
+        except NLUUnavailable as exc:
+            # An external NLU (a Rasa server) is down: keep the message, say so, change nothing.
+            log.warning("NLU unavailable: %s", exc)
+            nlu = None
+        return _Understood(merchant_id, nlu)
 
-    # -- steps ----------------------------------------------------------------------------------------
-    def _normalise(self, message: InboundMessage) -> InboundMessage:
-        sender, recipient = message.sender, message.recipient
-        if message.channel in PHONE_CHANNELS:
-            sender = to_e164(sender)
-            # A slug (cli --to demo) is fine as it is; an unknown number fails later as UnknownMerchant.
-            with contextlib.suppress(InvalidPhoneNumber):
-                recipient = to_e164(recipient)
-        return InboundMessage(
-            channel=message.channel,
-            sender=sender,
-            recipient=recipient,
-            text=clean_text(message.text),
-            media=message.media,
-            channel_message_id=message.channel_message_id,
+    def parse(self, text: str, config: MerchantConfig, now: datetime) -> ParseResult:
+        if not text:
+            return ParseResult(text="", intent=OUT_OF_SCOPE, confidence=0.0)
+        context = ParseContext(
+            timezone=config.timezone,
+            now=now,
+            region=config.region,
+            order_number_pattern=config.order_number_pattern,
+            tracking_number_pattern=config.tracking_number_pattern,
         )
+        return self.interpreter.parse(text, context)
 
     def _merchant(self, session: Session, message: InboundMessage) -> m.Merchant:
-        column = m.Merchant.whatsapp_number if message.channel == "whatsapp" else m.Merchant.sms_number
+        column = getattr(m.Merchant, spec_for(message.channel).merchant_number or "sms_number")
         merchant = session.scalar(select(m.Merchant).where(column == message.recipient))
         if merchant is None:
             merchant = session.scalar(select(m.Merchant).where(m.Merchant.slug == message.recipient))
@@ -167,112 +172,115 @@ class Engine:
         )
         return [Reply(r.body, tuple(r.media_urls or ())) for r in rows if r.status == "reply"]
 
-    def _conversation(self, session: Session, merchant: m.Merchant, message: InboundMessage) -> m.Conversation:
-        conv = session.scalar(
-            select(m.Conversation).where(
-                m.Conversation.merchant_id == merchant.id,
-                m.Conversation.channel == message.channel,
-                m.Conversation.address == message.sender,
-            )
-        )
-        if conv is not None:
-            return conv
-        contact = None
-        if message.sender.startswith("+"):
-            contact = session.scalar(
-                select(m.Contact).where(m.Contact.merchant_id == merchant.id, m.Contact.phone == message.sender)
-            )
-            if contact is None:
-                contact = m.Contact(merchant_id=merchant.id, phone=message.sender)
-                session.add(contact)
-        conv = m.Conversation(
-            merchant_id=merchant.id, contact=contact, channel=message.channel, address=message.sender, state={}
-        )
-        session.add(conv)
-        session.flush()
-        return conv
-
-    def parse(self, text: str, merchant: m.Merchant, now: datetime) -> ParseResult:
-        if not text:
-            return ParseResult(text="", intent=OUT_OF_SCOPE, confidence=0.0)
-        rules = merchant.settings or {}
-        context = ParseContext(
-            timezone=merchant.timezone or self.settings.default_timezone,
-            now=now,
-            region=rules.get("region", "GB"),
-            order_number_pattern=rules.get("order_number_pattern"),
-            tracking_number_pattern=rules.get("tracking_number_pattern"),
-        )
-        return self.interpreter.parse(text, context)
-
-    def _run_turn(
-        self,
-        session: Session,
-        merchant: m.Merchant,
-        message: InboundMessage,
-        inbound: m.Message,
-        deferred: list[tuple[tuple, dict]],
-    ) -> list[Reply]:
+    # -- the turn, in one unit of work ------------------------------------------------------------------
+    def _turn(self, message: InboundMessage, understood: _Understood, answers: CarrierAnswers, *,
+              carrier_gave_up: bool = False) -> Outcome:
         now = self.clock()
-        conv = self._conversation(session, merchant, message)
-        inbound.conversation_id = conv.id
-        try:
-            nlu = self.parse(message.text, merchant, now)
-        except NLUUnavailable as exc:
-            # An external NLU (a Rasa server) is down: keep the message, say so, change nothing.
-            log.warning("NLU unavailable: %s", exc)
-            replies = [Reply(render("utter_nlu_down", (merchant.settings or {}).get("responses")))]
+        with self.uow() as uow:
+            session = uow.session
+            merchant = session.get(m.Merchant, understood.merchant_id)
+            if merchant is None:
+                raise UnknownMerchant(message.recipient)
+            inbound = m.Message(
+                merchant_id=merchant.id,
+                direction="in",
+                channel=message.channel,
+                channel_message_id=message.channel_message_id,
+                sender=message.sender,
+                recipient=message.recipient,
+                body=redact_log(message.text),  # gate/door codes never rest in clear
+                media_urls=[md.url for md in message.media],
+                status="received",
+            )
+            try:
+                with session.begin_nested():
+                    session.add(inbound)
+                    session.flush()
+            except IntegrityError:
+                # The same webhook arrived twice at once; the other request owns this turn.
+                return Outcome(self._stored_replies(session, message) or [], duplicate=True)
+            conv = self.conversations.open(session, merchant, message.channel, message.sender,
+                                           phone=message.sender_is_phone)
+            inbound.conversation_id = conv.id
+            if understood.nlu is not None:
+                inbound.intent, inbound.confidence = understood.nlu.intent, understood.nlu.confidence
+            uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conv.id,
+                                      message_id=inbound.id, direction="in", channel=message.channel))
+            try:
+                with uow.savepoint():
+                    replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers,
+                                             carrier_gave_up)
+            except NeedsCarrier:
+                raise  # the unit of work rolls back; handle() makes the call and runs the turn again
+            except Exception:
+                # The turn's changes are rolled back to the savepoint; the inbound message is kept (never
+                # lost), and the shopper hears an honest apology rather than silence.
+                log.exception("turn failed for message %s", inbound.id)
+                replies = [Reply(self._apology(merchant, message.channel))]
             conv.last_message_at = now
-            self._store_replies(session, merchant, message, inbound, replies, conv.id)
-            return replies
-        inbound.intent, inbound.confidence = nlu.intent, nlu.confidence
-        turn = dialogues.Turn(
-            session=session,
-            settings=self.settings,
-            merchant=merchant,
-            conversation=conv,
-            message=message,
-            text=message.text,
-            nlu=nlu,
-            backend=self.backend_factory(session, merchant, now),
-            now=now,
-            enqueue=lambda *args, **kwargs: deferred.append((args, kwargs)),
+            self._store_replies(uow, merchant, message, inbound, conv.id, replies, now)
+        return Outcome(replies)
+
+    def _run_turn(self, uow: UnitOfWork, merchant: m.Merchant, conv: m.Conversation, message: InboundMessage,
+                  nlu: ParseResult | None, now: datetime, answers: CarrierAnswers, carrier_gave_up: bool
+                  ) -> list[Reply]:
+        config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
+        voice = self.wording.voice(config, message.channel)
+        if nlu is None:
+            return [Reply(voice("utter_nlu_down"))]
+        if conv.status == Status.RESOLVED.value:
+            conv.status = Status.BOT.value  # a new message after a person closed it: the bot answers again
+        state = self.conversations.state(conv)
+        turn = Turn(
+            uow=uow, settings=self.settings, merchant=merchant, config=config, conversation=conv, state=state,
+            message=message, text=message.text, nlu=nlu, backend=self._backend(uow.session, merchant, now, answers),
+            now=now, voice=voice, links=self.links, services=self.services,
         )
         try:
-            with session.begin_nested():
-                dialogues.respond(turn)
+            if carrier_gave_up:
+                raise BackendError("the carrier took too many calls for one message")
+            with uow.savepoint():
+                respond(turn)
+                self.conversations.save(conv, turn.state)
         except BackendError as exc:
-            deferred.clear()
             # The carrier or order system isn't answering: say so honestly, keep the open question.
             log.warning("backend unavailable during a turn: %s", exc)
-            turn.replies = [Reply(turn.render("utter_backend_down"))]
-        conv.last_message_at = now
-        self._store_replies(session, merchant, message, inbound, turn.replies, conv.id)
+            turn.replies = [Reply(voice("utter_backend_down"))]
         return turn.replies
 
-    def _store_replies(
-        self,
-        session: Session,
-        merchant: m.Merchant,
-        message: InboundMessage,
-        inbound: m.Message,
-        replies: list[Reply],
-        conversation_id: int | None = None,
-    ) -> None:
-        now = self.clock()
-        for reply in replies:
-            session.add(
-                m.Message(
-                    merchant_id=merchant.id,
-                    conversation_id=conversation_id or inbound.conversation_id,
-                    direction="out",
-                    channel=message.channel,
-                    sender=message.recipient,
-                    recipient=message.sender,
-                    body=reply.text,
-                    media_urls=list(reply.media_urls),
-                    status="reply",
-                    in_reply_to_id=inbound.id,
-                    created_at=now,
-                )
+    def _backend(self, session: Session, merchant: m.Merchant, now: datetime, answers: CarrierAnswers) -> Backend:
+        backend = self.backends(session, merchant, now)
+        if getattr(backend, "is_remote", True):
+            return CarrierSnapshot(backend, answers)
+        return backend
+
+    def _apology(self, merchant: m.Merchant, channel: str) -> str:
+        try:
+            return self.wording.render("utter_something_went_wrong", merchant=merchant, channel=channel)
+        except Exception:  # the wording itself is what broke: the plain default, never silence
+            return APOLOGY_TEXT
+
+    def _store_replies(self, uow: UnitOfWork, merchant: m.Merchant, message: InboundMessage, inbound: m.Message,
+                       conversation_id: int, replies: list[Reply], now: datetime) -> None:
+        session = uow.session
+        rows = [
+            m.Message(
+                merchant_id=merchant.id,
+                conversation_id=conversation_id,
+                direction="out",
+                channel=message.channel,
+                sender=message.recipient,
+                recipient=message.sender,
+                body=reply.text,
+                media_urls=list(reply.media_urls),
+                status="reply",
+                in_reply_to_id=inbound.id,
+                created_at=now,
             )
+            for reply in replies
+        ]
+        session.add_all(rows)
+        session.flush()
+        for row in rows:
+            uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conversation_id,
+                                      message_id=row.id, direction="out", channel=message.channel))

@@ -1,27 +1,53 @@
-"""Everything a process needs, built once from Settings: database, NLU, engine, jobs, links."""
+"""The composition root: everything a process needs, built once from Settings, in one place.
+
+This is the only module that names concrete adapters (Twilio or the sandbox for sending, Celery or threads
+for jobs, Redis or memory for events, the merchant's carrier for the backend); everything else talks to the
+ports in bot/core/ports.py. Like python-telegram-bot's ApplicationBuilder.build(), it constructs the whole
+graph and wires the one cross-reference (the in-process job queue runs jobs with the runtime) explicitly,
+here, before anything is used.
+
+    runtime = RuntimeBuilder(settings).build()                     # the embedded default or production
+    runtime = RuntimeBuilder(settings).interpreter(nlu).synchronous_jobs().build()   # tests, the CLI
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine as DbEngine
 from sqlalchemy.orm import Session, sessionmaker
 
+import intents
 from backend.db import make_engine, make_session_factory
+from backend.registry import backend_for
+from bot.adapters.redis_events import RedisEventSink
 from bot.config import Settings
+from bot.core.conversations import ConversationStore
+from bot.core.events import EventSink, FanOutEventSink, InProcessEventSink
+from bot.core.links import LinkSigner
+from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
+from bot.core.sending import ChannelSenders, NoTransport, SandboxSender
+from bot.core.storage import Storage, storage_for
+from bot.core.uow import UnitOfWork
+from bot.core.wording import Wording
 from bot.engine import Engine
-from bot.jobs import CeleryJobs, InlineJobs
-from bot.links import LinkSigner
+from bot.jobs import JOBS  # noqa: F401 - every job is registered before anything is enqueued
+from bot.jobs.queue import CeleryJobs, InlineJobs, celery_client
+from bot.services import ChangeService, CodeService, HandoffService, Services
+from channels.twilio_send import TwilioSender
+from intents.context import ParseContext
+from intents.interpreter import Interpreter
+from intents.types import ParseResult
 
 log = logging.getLogger(__name__)
 
 
-def load_nlu(settings: Settings, *, train_if_missing: bool = True) -> Any:
-    import intents
-
+def load_nlu(settings: Settings, *, train_if_missing: bool = True) -> Interpreter:
     if settings.nlu_backend == "rasa":
         return intents.load_interpreter("rasa", rasa_url=settings.rasa_url)
     model: Path = settings.nlu_model_path
@@ -33,33 +59,157 @@ def load_nlu(settings: Settings, *, train_if_missing: bool = True) -> Any:
     return intents.load_interpreter("embedded", model_path=model)
 
 
+class LazyInterpreter:
+    """Workers run jobs, which read no messages: load the NLU model only if something actually parses."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._loaded: Interpreter | None = None
+
+    def parse(self, text: str, context: ParseContext | None = None) -> ParseResult:
+        if self._loaded is None:
+            self._loaded = load_nlu(self._settings)
+        return self._loaded.parse(text, context)
+
+
+def default_backends(session: Session, merchant: Any, now: datetime) -> Any:
+    """The merchant's configured backend (backend/registry.py): reference carrier, HTTP carrier, Shopify."""
+    return backend_for(session, merchant, now=now)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class Runtime:
+    """Everything built; also what a job is given (bot/jobs/registry.py JobContext)."""
+
     settings: Settings
     db: DbEngine
     sessions: sessionmaker[Session]
-    engine: Engine
     links: LinkSigner
-    jobs: Any = field(default=None)
+    wording: Wording
+    storage: Storage
+    sender: Sender
+    events: EventSink
+    local_events: InProcessEventSink
+    backends: BackendFactory
+    clock: Clock
+    jobs: JobQueue
+    conversations: ConversationStore
+    services: Services
+    engine: Engine
+    carrier_calls: ThreadPoolExecutor
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, jobs=self.jobs, events=self.events)
 
     def enqueue(self, name: str, **kwargs: Any) -> None:
         self.jobs.enqueue(name, **kwargs)
 
+    def set_clock(self, clock: Clock) -> None:
+        """Run on another clock (tests, a demo at a chosen hour): the engine, the jobs and the API share it."""
+        self.clock = clock
+        self.engine = self.engine.replace(clock=clock)
 
-def build_runtime(settings: Settings, *, interpreter: Any = None, synchronous_jobs: bool = False) -> Runtime:
-    db = make_engine(settings.database_url)
-    sessions = make_session_factory(db)
-    nlu = interpreter if interpreter is not None else load_nlu(settings)
-    links = LinkSigner(settings.secret_key, settings.public_base_url or "http://127.0.0.1:8000")
-    runtime = Runtime(settings=settings, db=db, sessions=sessions, engine=None, links=links)  # type: ignore[arg-type]
-    from bot.celery_app import load_job_modules
+    def set_backends(self, backends: BackendFactory) -> None:
+        """Use another carrier for every merchant (tests): the engine and the jobs share it."""
+        self.backends = backends
+        self.engine = self.engine.replace(backends=backends)
 
-    load_job_modules()  # every @job is registered before anything is enqueued
-    if settings.job_backend == "celery":
-        from bot.celery_app import make_celery
+    def close(self) -> None:
+        if isinstance(self.jobs, InlineJobs):
+            self.jobs.shutdown()
+        self.carrier_calls.shutdown(wait=False, cancel_futures=True)
+        self.db.dispose()
 
-        runtime.jobs = CeleryJobs(make_celery(settings))
-    else:
-        runtime.jobs = InlineJobs(runtime, synchronous=synchronous_jobs)
-    runtime.engine = Engine(settings, sessions, nlu, enqueue=runtime.enqueue)
-    return runtime
+
+class RuntimeBuilder:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._interpreter: Interpreter | None = None
+        self._lazy_nlu = False
+        self._synchronous = False
+        self._sender: Sender | None = None
+        self._backends: BackendFactory = default_backends
+        self._clock: Clock = utc_now
+
+    def interpreter(self, interpreter: Interpreter) -> RuntimeBuilder:
+        self._interpreter = interpreter
+        return self
+
+    def lazy_nlu(self) -> RuntimeBuilder:
+        self._lazy_nlu = True
+        return self
+
+    def synchronous_jobs(self, synchronous: bool = True) -> RuntimeBuilder:
+        self._synchronous = synchronous
+        return self
+
+    def sender(self, sender: Sender) -> RuntimeBuilder:
+        self._sender = sender
+        return self
+
+    def backends(self, factory: BackendFactory) -> RuntimeBuilder:
+        self._backends = factory
+        return self
+
+    def clock(self, clock: Clock) -> RuntimeBuilder:
+        self._clock = clock
+        return self
+
+    def build(self) -> Runtime:
+        s = self._settings
+        db = make_engine(s.database_url)
+        sessions = make_session_factory(db)
+        links = LinkSigner(s.secret_key, s.public_base_url or "http://127.0.0.1:8000")
+        wording = Wording()
+        local_events = InProcessEventSink()
+        events: EventSink = local_events
+        if s.events_backend == "redis":
+            events = FanOutEventSink(local_events, RedisEventSink.from_url(s.redis_url))
+        jobs: InlineJobs | CeleryJobs
+        if s.job_backend == "celery":
+            jobs = CeleryJobs(celery_client(s.broker_url, s.celery_queue))
+        else:
+            jobs = InlineJobs(synchronous=self._synchronous)
+        conversations = ConversationStore()
+        services = Services(changes=ChangeService(), codes=CodeService(s, wording),
+                            handoff=HandoffService(conversations))
+        interpreter = self._interpreter or (LazyInterpreter(s) if self._lazy_nlu else load_nlu(s))
+        carrier_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcelbot-carrier")
+
+        def uow() -> UnitOfWork:
+            return UnitOfWork(sessions, jobs=jobs, events=events)
+
+        engine = Engine(settings=s, sessions=sessions, uow=uow, interpreter=interpreter, wording=wording,
+                        links=links, services=services, conversations=conversations, backends=self._backends,
+                        clock=self._clock, carrier_calls=carrier_calls)
+        runtime = Runtime(
+            settings=s, db=db, sessions=sessions, links=links, wording=wording, storage=storage_for(s),
+            sender=self._sender or sender_for(s), events=events, local_events=local_events,
+            backends=self._backends, clock=self._clock, jobs=jobs, conversations=conversations, services=services,
+            engine=engine, carrier_calls=carrier_calls,
+        )
+        if isinstance(jobs, InlineJobs):
+            jobs.bind(runtime)  # the one cross-reference: in-process jobs run with this runtime
+        return runtime
+
+
+def sender_for(settings: Settings) -> Sender:
+    """Twilio for SMS and WhatsApp when an account is configured; otherwise the sandbox (nothing leaves)."""
+    if not settings.twilio_sending_enabled:
+        return SandboxSender()
+    twilio = TwilioSender(settings.twilio_account_sid or "", settings.twilio_auth_token)
+    return ChannelSenders({"sms": twilio, "whatsapp": twilio}, NoTransport())
+
+
+def build_runtime(settings: Settings, *, interpreter: Interpreter | None = None, synchronous_jobs: bool = False,
+                  lazy_nlu: bool = False) -> Runtime:
+    builder = RuntimeBuilder(settings).synchronous_jobs(synchronous_jobs)
+    if interpreter is not None:
+        builder.interpreter(interpreter)
+    if lazy_nlu:
+        builder.lazy_nlu()
+    return builder.build()

@@ -1,5 +1,21 @@
-"""Production entry point: `gunicorn 'bot.wsgi:app'` (settings from the environment)."""
+"""The production web entry point: `gunicorn 'bot.wsgi:app'` (settings from the environment).
 
-from bot.app import create_app
+With PARCELBOT_JOBS=inline (no Celery), each worker process also runs the periodic schedule on a ticker
+thread (bot/jobs/schedule.py): held messages, retries and purges happen under gunicorn too. Every job is
+safe to run from several workers at once. With PARCELBOT_JOBS=celery, beat runs the schedule instead.
+"""
+
+import os
+
+from bot.jobs.ticker import start_ticker
+from bot.web import create_app
+from bot.web.ext import current_runtime
 
 app = create_app()
+
+with app.app_context():
+    _runtime = current_runtime()
+if _runtime.settings.job_backend == "inline":
+    start_ticker(_runtime)
+    # A preloading server (gunicorn --preload) forks after this import: threads don't survive a fork.
+    os.register_at_fork(after_in_child=lambda: start_ticker(_runtime))

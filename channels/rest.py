@@ -2,7 +2,8 @@
 
 Anything that already talks to Rasa's REST channel (test harnesses, web chat widgets) can talk to
 Parcelbot. The sender is a session id, not a phone number, so nothing about a parcel is shown until
-the person proves they are its recipient. Which merchant: ?merchant=SLUG, else the only one.
+the person proves they are its recipient. Which merchant: ?merchant=SLUG, else the only one. A reply's
+choices come as Rasa `buttons` ({"title", "payload"}); sending a payload back as the message answers.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ import json
 import re
 from typing import Any
 
-from flask import Blueprint, jsonify, request
-from sqlalchemy import select
+from flask import Blueprint, Response, jsonify, request
 
-from backend import models as m
+from bot.core.channels import spec_for
+from bot.core.messages import InboundMessage, Reply
 from bot.engine import UnknownMerchant
-from bot.messages import InboundMessage
-from channels.web import runtime
+from channels.base import ChannelHub
 
-bp = Blueprint("rest", __name__)
+NAME = "rest"
 # The sender becomes the conversation's address: no control characters or lone surrogates (unstorable).
 _UNPRINTABLE = re.compile(r"[\u0000-\u001f\u007f\ud800-\udfff]")
 # A chat turn is a sender, a message and perhaps some metadata: far below these. Bounding size and nesting
@@ -54,7 +54,7 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def _json_body() -> tuple[Any, tuple | None]:
+def _json_body() -> tuple[Any, tuple[Response, int] | None]:
     """The parsed body, or the 4xx answer for a body we won't parse."""
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return None, (jsonify(error=f"Request body over {MAX_BODY_BYTES // 1024} KB"), 413)
@@ -75,17 +75,33 @@ def _json_body() -> tuple[Any, tuple | None]:
         return None, (jsonify(error=_SHAPE), 400)
 
 
-def _merchant_slug() -> str | None:
-    slug = request.args.get("merchant")
-    if slug:
-        return slug
-    with runtime().sessions() as session:
-        slugs = list(session.scalars(select(m.Merchant.slug).limit(2)))
-    return slugs[0] if len(slugs) == 1 else None
+def render(sender: str, reply: Reply) -> dict[str, Any]:
+    """One reply as Rasa's REST channel sends it: text, an image, and the choices as buttons."""
+    out: dict[str, Any] = {"recipient_id": sender, "text": reply.text}
+    if reply.media_urls:
+        out["image"] = reply.media_urls[0]
+    if reply.choices:
+        if spec_for(NAME).buttons >= len(reply.choices):
+            out["buttons"] = [{"title": c.title, "payload": c.payload} for c in reply.choices]
+        else:
+            out["text"] = reply.as_text(spec_for(NAME))
+    return out
 
 
-@bp.post("/webhooks/rest/webhook")
-def webhook():  # noqa: ANN201
+class RestChannel:
+    name = NAME
+
+    def blueprint(self, hub: ChannelHub) -> Blueprint:
+        bp = Blueprint("rest", __name__)
+
+        @bp.post("/webhooks/rest/webhook")
+        def webhook() -> Response | tuple[Response, int]:
+            return _webhook(hub)
+
+        return bp
+
+
+def _webhook(hub: ChannelHub) -> Response | tuple[Response, int]:
     data, refused = _json_body()
     if refused is not None:
         return refused
@@ -96,13 +112,12 @@ def webhook():  # noqa: ANN201
         return jsonify(error="'sender' must be a non-empty string of at most 100 printable characters"), 422
     if text is not None and not isinstance(text, str):
         return jsonify(error="'message' must be a string"), 422
-    slug = _merchant_slug()
+    slug = request.args.get("merchant") or hub.only_merchant()
     if slug is None:
         return jsonify(error="Several merchants here: add ?merchant=SLUG"), 400
-    message = InboundMessage(channel="rest", sender=f"rest:{sender.strip()}", recipient=slug, text=text or "")
+    message = InboundMessage(channel=NAME, sender=f"rest:{sender.strip()}", recipient=slug, text=text or "")
     try:
-        outcome = runtime().engine.handle(message)
+        outcome = hub.handle(message)
     except UnknownMerchant:
         return jsonify(error=f"No merchant {slug!r}"), 404
-    return jsonify([{"recipient_id": sender, "text": r.text, **({"image": r.media_urls[0]} if r.media_urls else {})}
-                    for r in outcome.replies])
+    return jsonify([render(sender, r) for r in outcome.replies])

@@ -11,7 +11,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from bot.sending import Outgoing, SendError, SendResult
+from bot.core.ports import Outgoing, SendError, SendResult
 
 TIMEOUT_SECONDS = 15
 # Picture messages over plain SMS only exist in the US and Canada; elsewhere the link goes in the text.

@@ -12,33 +12,35 @@ import logging
 from flask import Blueprint, Response, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.datastructures import MultiDict
 
+from bot.config import Settings
+from bot.core.channels import ChannelSpec, spec_for
+from bot.core.messages import InboundMessage, Media, Reply
+from bot.core.phone import InvalidPhoneNumber
 from bot.engine import UnknownMerchant
-from bot.messages import InboundMessage, Media, Reply
-from bot.phone import InvalidPhoneNumber
-from channels.web import runtime
+from channels.base import ChannelHub
 
 log = logging.getLogger(__name__)
-bp = Blueprint("twilio_sms", __name__)
 
 MAX_MEDIA = 10
 MAX_SID = 64  # messages.channel_message_id; Twilio's are 34
 
 
-def signed_url() -> str:
+def signed_url(settings: Settings) -> str:
     """The URL Twilio signed: the public one when we sit behind a proxy or tunnel."""
-    base = runtime().settings.public_base_url
+    base = settings.public_base_url
     if base:
         return base + request.full_path.rstrip("?")
     return request.url
 
 
-def signature_ok() -> bool:
+def signature_ok(settings: Settings) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    validator = RequestValidator(runtime().settings.twilio_auth_token)
-    return validator.validate(signed_url(), request.form.to_dict(flat=True), signature)
+    validator = RequestValidator(settings.twilio_auth_token)
+    return validator.validate(signed_url(settings), request.form.to_dict(flat=True), signature)
 
 
 def sign_form(auth_token: str, url: str, form: dict[str, str]) -> str:
@@ -50,16 +52,17 @@ def plain(status: int, text: str) -> Response:
     return Response(text + "\n", status=status, mimetype="text/plain")
 
 
-def twiml(replies: list[Reply]) -> Response:
+def twiml(replies: list[Reply], spec: ChannelSpec) -> Response:
+    """The replies as TwiML; a reply's choices as numbered text (SMS has no buttons)."""
     response = MessagingResponse()
     for reply in replies:
-        msg = response.message(reply.text)
+        msg = response.message(reply.as_text(spec))
         for url in reply.media_urls:
             msg.media(url)
     return Response(str(response), mimetype="application/xml")
 
 
-def parse_media(form) -> tuple[Media, ...]:  # noqa: ANN001 - werkzeug MultiDict
+def parse_media(form: MultiDict[str, str]) -> tuple[Media, ...]:
     try:
         count = min(int(form.get("NumMedia", "0") or 0), MAX_MEDIA)
     except ValueError:
@@ -72,7 +75,7 @@ def parse_media(form) -> tuple[Media, ...]:  # noqa: ANN001 - werkzeug MultiDict
     return tuple(media)
 
 
-def inbound_from_form(channel: str, form) -> InboundMessage:  # noqa: ANN001
+def inbound_from_form(channel: str, form: MultiDict[str, str]) -> InboundMessage:
     return InboundMessage(
         channel=channel,
         sender=form.get("From", ""),
@@ -83,8 +86,8 @@ def inbound_from_form(channel: str, form) -> InboundMessage:  # noqa: ANN001
     )
 
 
-def handle(channel: str) -> Response:
-    if not signature_ok():
+def handle(hub: ChannelHub, channel: str) -> Response:
+    if not signature_ok(hub.settings):
         return plain(403, "Invalid or missing X-Twilio-Signature.")
     form = request.form
     missing = [f for f in ("From", "To", "MessageSid") if not form.get(f)]
@@ -94,14 +97,22 @@ def handle(channel: str) -> Response:
         return plain(400, f"MessageSid is longer than {MAX_SID} characters.")
     message = inbound_from_form(channel, form)
     try:
-        outcome = runtime().engine.handle(message)
+        outcome = hub.handle(message)
     except InvalidPhoneNumber as exc:
         return plain(400, f"Bad phone number: {exc}")
     except UnknownMerchant:
         return plain(404, f"No merchant uses the number {message.recipient} on {channel}.")
-    return twiml(outcome.replies)
+    return twiml(outcome.replies, spec_for(channel))
 
 
-@bp.post("/twilio/sms")
-def sms() -> Response:
-    return handle("sms")
+class TwilioSmsChannel:
+    name = "sms"
+
+    def blueprint(self, hub: ChannelHub) -> Blueprint:
+        bp = Blueprint("twilio_sms", __name__)
+
+        @bp.post("/twilio/sms")
+        def sms() -> Response:
+            return handle(hub, "sms")
+
+        return bp

@@ -2,7 +2,7 @@
 
 A flow is one journey, declared top-down as the shopper experiences it:
 
-    flow = Flow("leave_with_neighbour")
+    flow = register(Flow("leave_with_neighbour"))
 
     @flow.start
     def start(turn): ...            # the shopper just asked for this
@@ -10,8 +10,12 @@ A flow is one journey, declared top-down as the shopper experiences it:
     @flow.step("which_neighbour")
     def which_neighbour(turn): ...  # the shopper answered the question we asked with turn.ask(...)
 
-State lives in conversation.state (the database), never in the process, so any worker can carry on
-any conversation.
+A flow can call another and get control back (python-telegram-bot's nested ConversationHandler, in one
+mechanism): `turn.call("identify", then="with_shipment")` pushes the sub-flow's frame; when the sub-flow
+is done it calls `turn.return_(tracking_number=...)`, and the caller's `with_shipment` step runs with that
+value in its slots. `call(..., then=None)` hands over for good. The stack lives in the conversation's
+typed state (bot/core/conversations.py) in the database, never in the process, so any worker can carry
+on any conversation.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,8 +33,17 @@ from backend import models as m
 from backend.protocol import Backend
 from backend.types import Shipment
 from bot.config import Settings
-from bot.messages import InboundMessage, Reply
-from bot.templates import Rendered, render
+from bot.core import audit, proofs
+from bot.core.channels import ChannelSpec
+from bot.core.conversations import ConversationState, Frame, Question
+from bot.core.links import LinkSigner
+from bot.core.merchant_config import MerchantConfig
+from bot.core.messages import Choice, InboundMessage, Reply
+from bot.core.redaction import find_access_codes
+from bot.core.secrets_box import seal
+from bot.core.uow import UnitOfWork
+from bot.core.wording import Rendered, Voice
+from bot.services import Services
 from intents.types import ParseResult
 
 log = logging.getLogger(__name__)
@@ -41,57 +54,71 @@ SEALED_TEXT_SLOTS = frozenset({"safe_place", "neighbour"})
 
 @dataclass
 class Turn:
-    session: Session
+    uow: UnitOfWork
     settings: Settings
     merchant: m.Merchant
+    config: MerchantConfig
     conversation: m.Conversation
+    state: ConversationState
     message: InboundMessage
     text: str
     nlu: ParseResult
     backend: Backend
     now: datetime
-    enqueue: Callable[..., None]
+    voice: Voice
+    links: LinkSigner
+    services: Services
     replies: list[Reply] = field(default_factory=list)
     flow_name: str | None = None
 
+    @property
+    def session(self) -> Session:
+        return self.uow.session
+
+    @property
+    def channel(self) -> ChannelSpec:
+        return self.message.spec
+
+    def enqueue(self, name: str, **kwargs: Any) -> None:
+        """A job to start once this turn is committed (never before, never for a rolled-back turn)."""
+        self.uow.enqueue(name, **kwargs)
+
     # -- speaking -------------------------------------------------------------------------------------
     def render(self, key: str, **values: Any) -> Rendered:
-        overrides = (self.merchant.settings or {}).get("responses") or {}
-        brand = (self.merchant.settings or {}).get("brand_name") or self.merchant.name
-        return render(key, overrides, brand=brand, **values)
+        return self.voice(key, **values)
 
-    def say(self, key: str, *, media_urls: tuple[str, ...] = (), **values: Any) -> None:
-        self.replies.append(Reply(self.render(key, **values), media_urls))
+    def say(self, key: str, *, media_urls: tuple[str, ...] = (), choices: tuple[Choice, ...] = (),
+            **values: Any) -> None:
+        self.replies.append(Reply(self.render(key, **values), media_urls, choices))
 
     # -- conversation state ---------------------------------------------------------------------------
-    @property
-    def state(self) -> dict[str, Any]:
-        return self.conversation.state or {}
-
-    def _set_state(self, state: dict[str, Any]) -> None:
-        # Reassign (not mutate) so SQLAlchemy sees the JSON column change.
-        self.conversation.state = state
+    def _top(self) -> Frame:
+        """The frame the running flow writes to: the top of the stack, created on first use. The running flow
+        owns it (a journey started over a stale frame, or a flow handed over to, takes the frame as it is)."""
+        stack = self.state.stack
+        if not stack:
+            stack.append(Frame(self.flow_name))
+        top = stack[-1]
+        if self.flow_name:
+            top.flow = self.flow_name
+        return top
 
     @property
     def slots(self) -> dict[str, Any]:
-        return dict(self.state.get("slots") or {})
+        top = self.state.top
+        return dict(top.slots) if top else {}
 
     def remember(self, **slots: Any) -> None:
         """Keep values for later turns. An access code inside free text (a safe place "behind the gate,
         code 4821") is never kept in clear: it is cut out and sealed for the driver's manifest."""
         for name in SEALED_TEXT_SLOTS & slots.keys():
             if isinstance(slots[name], str):
-                slots[name], sealed = self._seal_codes(slots[name])
+                slots[name], sealed = self.seal_codes(slots[name])
                 if sealed:
                     slots["access_code_enc"] = sealed
-        state = dict(self.state)
-        state["slots"] = {**(state.get("slots") or {}), **slots}
-        self._set_state(state)
+        self._top().slots.update(slots)
 
-    def _seal_codes(self, text: str) -> tuple[str, str | None]:
-        from bot.secrets_box import seal
-        from dialogues.add_delivery_note import find_access_codes
-
+    def seal_codes(self, text: str) -> tuple[str, str | None]:
         codes = find_access_codes(text)
         if not codes:
             return text, None
@@ -101,47 +128,77 @@ class Turn:
         return text, seal(self.settings.secret_key, secret)
 
     def ask(self, step: str, key: str | None = None, *, free_text: bool = False, quiet: bool = False,
-            **values: Any) -> None:
+            choices: tuple[Choice, ...] = (), **values: Any) -> None:
         """Ask the shopper something; their next message goes to this flow's `step` handler. `quiet`: the
         message already answered it, so it is not said now, only kept for a retry or a re-ask."""
-        state = dict(self.state)
-        if state.get("step") != step:
-            state["reasks"] = 0
-        state.update(flow=self.flow_name, step=step, free_text=free_text)
+        top = self._top()
+        if top.step != step:
+            top.reasks = 0
+        top.flow, top.step, top.free_text = self.flow_name, step, free_text
         if key:
-            state["question"] = {
-                "key": key,
-                "values": {k: str(v) for k, v in values.items()},
-                "rendered": sorted(k for k, v in values.items() if isinstance(v, Rendered)),
-            }
+            top.question = Question(
+                key,
+                {k: str(v) for k, v in values.items()},
+                sorted(k for k, v in values.items() if isinstance(v, Rendered)),
+            )
             if not quiet:
-                self.say(key, **values)
-        self._set_state(state)
+                self.say(key, choices=choices, **values)
 
     def reask(self, key: str | None = None, **values: Any) -> None:
         """The answer didn't fit: ask again once, then offer a person instead of looping."""
-        state = dict(self.state)
-        state["reasks"] = int(state.get("reasks") or 0) + 1
-        self._set_state(state)
-        if state["reasks"] >= 2:
+        top = self._top()
+        top.reasks += 1
+        if top.reasks >= 2:
             self.say("utter_offer_human")
             return
-        question = state.get("question") or {}
         self.say(key or "utter_didnt_get_that", **values)
-        if question.get("key"):
-            self.say(question["key"], **question_values(question))
+        if top.question is not None:
+            self.say(top.question.key, **question_values(top.question))
 
     def finish(self) -> None:
-        """This journey is over; anything the shopper parked to come back to stays parked."""
-        state = dict(self.state)
-        for k in ("flow", "step", "slots", "free_text", "reasks", "question"):
-            state.pop(k, None)
-        self._set_state(state)
+        """This journey (and every flow it called) is over; anything the shopper parked stays parked."""
+        self.state.stack.clear()
+
+    def call(self, flow: str, *, then: str | None) -> None:
+        """Hand the conversation to `flow`. With `then`, this flow's `then` step runs when it returns
+        (turn.return_); without, the called flow takes this one's place for good."""
+        if then is None:
+            if self.state.stack:
+                self.state.stack.pop()
+        else:
+            self._top().then = then
+        self.state.stack.append(Frame(flow))
+        self.flow_name = flow
+
+    def return_(self, **values: Any) -> None:
+        """This sub-flow is done: back to the flow that called it (its `then` step), with `values` in its
+        slots. With no caller waiting, the journey is over."""
+        stack = self.state.stack
+        if stack:
+            stack.pop()
+        caller = stack[-1] if stack else None
+        flow = REGISTRY.get(caller.flow or "") if caller else None
+        if caller is None or flow is None or not caller.then or not flow.has_step(caller.then):
+            self.finish()
+            return
+        then, caller.then, caller.step = caller.then, None, None
+        caller.slots.update(values)
+        flow.run_step(self, then)
+
+    def park(self) -> None:
+        """Put the open journey aside (a new request came in) so it can be offered back later."""
+        for frame in self.state.stack:
+            frame.reasks = 0
+        self.state.parked = list(self.state.stack)
+        self.state.stack = []
+
+    def drop_parked(self) -> None:
+        self.state.parked = []
 
     # -- who is asking --------------------------------------------------------------------------------
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.merchant.timezone or self.settings.default_timezone)
+        return self.config.zone(self.settings.default_timezone)
 
     def local(self, when: datetime) -> datetime:
         return when.astimezone(self.tz)
@@ -159,20 +216,11 @@ class Turn:
                 known.add(tracking)
         return own
 
-    def _live_proofs(self) -> list[dict]:
-        """The conversation's per-parcel proofs that have not run out, oldest first."""
-        return [
-            e for e in self.conversation.verified_shipment_ids or []
-            if isinstance(e, dict) and datetime.fromisoformat(e["until"]) > self.now
-        ]
-
     def verified_tracking_numbers(self) -> list[str]:
-        """Parcels this conversation proved it may see, newest proof last, while the proof lasts."""
-        return [e["t"] for e in self._live_proofs() if e.get("t")]
+        return proofs.verified_tracking_numbers(self.conversation, self.now)
 
     def verification_for(self, tracking_number: str) -> str | None:
-        """How this conversation proved it may act on this parcel, if it did within the window."""
-        return next((e.get("by") for e in self._live_proofs() if e.get("t") == tracking_number), None)
+        return proofs.verification_for(self.conversation, tracking_number, self.now)
 
     def is_verified_for(self, tracking_number: str, *, by: tuple[str, ...] | None = None) -> bool:
         how = self.verification_for(tracking_number)
@@ -180,37 +228,20 @@ class Turn:
 
     def mark_verified(self, tracking_number: str, how: str) -> None:
         """Remember the proof for 15 minutes (settings.verified_minutes), per parcel and per method."""
-        c = self.conversation
-        until = self.now + timedelta(minutes=self.settings.verified_minutes)
-        keep = [e for e in self._live_proofs() if e.get("t") != tracking_number]
-        c.verified_shipment_ids = [*keep, {"t": tracking_number, "by": how, "until": until.isoformat()}]
-        c.verified_until = until
-        c.verified_by = how
+        proofs.mark_verified(self.conversation, tracking_number, how, self.now, self.settings.verified_minutes)
         self.audit("verification", "verified", subject=tracking_number, verification=how)
 
-    def audit(
-        self, action: str, result: str, *, subject: str | None = None, verification: str | None = None, **detail: Any
-    ) -> None:
-        self.session.add(
-            m.AuditEntry(
-                at=self.now,
-                merchant_id=self.merchant.id,
-                actor=self.message.sender,
-                action=action,
-                subject=subject,
-                channel=self.message.channel,
-                verification=verification,
-                result=result,
-                reference=detail.pop("reference", None),
-                detail=detail,
-            )
-        )
+    def audit(self, action: str, result: str, *, subject: str | None = None, verification: str | None = None,
+              **detail: Any) -> None:
+        audit.record(self.session, at=self.now, merchant_id=self.merchant.id, actor=self.message.sender,
+                     action=action, result=result, subject=subject, channel=self.message.channel,
+                     verification=verification, reference=detail.pop("reference", None), **detail)
 
 
-def question_values(question: dict[str, Any]) -> dict[str, Any]:
+def question_values(question: Question) -> dict[str, Any]:
     """A stored question's values, with the ones that were rendered text (lists, say) kept as such."""
-    rendered = set(question.get("rendered") or ())
-    return {k: Rendered(v) if k in rendered else v for k, v in (question.get("values") or {}).items()}
+    rendered = set(question.rendered)
+    return {k: Rendered(v) if k in rendered else v for k, v in question.values.items()}
 
 
 class Flow:

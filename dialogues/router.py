@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from dialogues import one_tap
 from dialogues.base import REGISTRY, Turn
-from dialogues.choices import pick
+from dialogues.kit.choices import pick
+from dialogues.subflows import one_tap
 from intents.types import OUT_OF_SCOPE
 
 ANSWER_INTENTS = frozenset({"affirm", "deny", "inform"})
@@ -41,7 +41,7 @@ def respond(turn: Turn) -> None:
         REGISTRY["opt_in"].run_start(turn)
         return
 
-    if turn.conversation.handed_off_at is not None and "handoff" in REGISTRY:
+    if turn.conversation.handed_off and "handoff" in REGISTRY:
         REGISTRY["handoff"].run_step(turn, "with_agent")
         return
 
@@ -49,8 +49,7 @@ def respond(turn: Turn) -> None:
         turn.say("utter_empty_message")
         return
 
-    state = turn.state
-    open_flow, step = state.get("flow"), state.get("step")
+    open_flow, step = turn.state.open_flow, turn.state.open_step
     if open_flow and step:
         if plain in ABANDON:
             turn.finish()
@@ -58,7 +57,8 @@ def respond(turn: Turn) -> None:
             return
         if open_flow == "resume" and _is_topic_switch(turn, open_flow):
             # A new request instead of "yes, back to it": the parked journey is dropped, not re-parked.
-            turn._set_state({k: v for k, v in state.items() if k not in ("parked", "flow", "step", "question")})
+            turn.drop_parked()
+            turn.finish()
         elif not _is_topic_switch(turn, open_flow):
             flow = REGISTRY[open_flow]
             if flow.has_step(step):
@@ -66,7 +66,7 @@ def respond(turn: Turn) -> None:
                 _offer_parked(turn)
                 return
         else:
-            _park(turn)
+            turn.park()
 
     if one_tap.maybe_take_offer(turn):
         return
@@ -91,29 +91,22 @@ def _is_topic_switch(turn: Turn, open_flow: str) -> bool:
     if open_flow == "clarify":
         # "Did you mean A or B?" is answered by naming A or B; its step also starts any other clear request.
         return False
-    options = (turn.state.get("question") or {}).get("options")
+    top = turn.state.top
+    options = top.question.options if top and top.question else None
     if options and pick(turn.text, [str(o) for o in options]) is not None:
         # "post office" or "refund please" picks from the list we just sent; it isn't a new request.
         return False
     # A free-text question ("what should the note say?") takes almost anything as its answer.
-    needed = 0.85 if turn.state.get("free_text") else SWITCH_CONFIDENCE
+    needed = 0.85 if top and top.free_text else SWITCH_CONFIDENCE
     return confidence >= needed
-
-
-def _park(turn: Turn) -> None:
-    state = dict(turn.state)
-    parked = {k: state[k] for k in ("flow", "step", "slots", "question", "free_text") if k in state}
-    turn.finish()
-    turn._set_state({**turn.state, "parked": parked})
 
 
 def _offer_parked(turn: Turn) -> None:
     """When the side-trip is over, offer to go back to what the shopper was doing."""
-    state = turn.state
-    parked = state.get("parked")
-    if not parked or state.get("flow"):
+    parked = turn.state.parked_flow
+    if not turn.state.parked or turn.state.open_flow:
         return
-    label = turn.render(f"label_{parked['flow']}") if parked.get("flow") else ""
+    label = turn.render(f"label_{parked}") if parked else ""
     turn.flow_name = "resume"
     turn.ask("offer", "utter_offer_resume", label=label)
 
@@ -121,7 +114,8 @@ def _offer_parked(turn: Turn) -> None:
 def _expire_stale_state(turn: Turn) -> None:
     ttl = timedelta(minutes=turn.settings.conversation_ttl_minutes)
     last = turn.conversation.last_message_at
-    if turn.state and last and turn.now - last > ttl:
+    if last and turn.now - last > ttl:
         # The open question and any parked journey go stale; a one-tap offer or a handoff note carries
         # its own lifetime and stays.
-        turn._set_state({k: v for k, v in turn.state.items() if k.startswith(("offer", "handoff"))})
+        turn.finish()
+        turn.drop_parked()

@@ -42,7 +42,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def default_training_paths() -> list[Path]:
-    return [REPO_ROOT / "training_data" / "nlu"]
+    """The shipped training data (inside the installed package, so a plain `pip install` can train)."""
+    from training_data import data_path
+
+    return [data_path("nlu")]
 
 
 def default_test_paths() -> list[Path]:

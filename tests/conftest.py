@@ -104,7 +104,7 @@ def runtime(settings, interpreter):  # noqa: ANN001, ANN201
 @pytest.fixture
 def demo(runtime):  # noqa: ANN001, ANN201
     from backend.db import transaction
-    from bot.demo import seed_demo
+    from bot.services.demo import seed_demo
 
     with transaction(runtime.sessions) as session:
         merchant = seed_demo(session)
@@ -113,7 +113,7 @@ def demo(runtime):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def app(runtime):  # noqa: ANN001, ANN201
-    from bot.app import create_app
+    from bot.web import create_app
 
     flask_app = create_app(runtime=runtime)
     flask_app.config["TESTING"] = False  # errors must go through our handlers, as in production

@@ -108,7 +108,7 @@ def check_then(runtime, then: dict[str, Any]) -> None:  # noqa: ANN001
             assert n, f"no {action!r} in the audit log"
         if "handed_off" in then:
             conv = s.scalars(select(m.Conversation)).all()
-            assert any(c.handed_off_at is not None for c in conv) == then["handed_off"]
+            assert any(c.handed_off for c in conv) == then["handed_off"]
 
 
 def run_script(script: Script, send, runtime) -> None:  # noqa: ANN001

@@ -6,7 +6,7 @@ import itertools
 
 from twilio.request_validator import RequestValidator
 
-from bot.messages import InboundMessage
+from bot.core.messages import InboundMessage
 
 _sids = itertools.count(1)
 

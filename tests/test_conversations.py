@@ -6,7 +6,7 @@ import pytest
 
 from backend import models as m
 from backend.db import transaction
-from bot.messages import InboundMessage
+from bot.core.messages import InboundMessage
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
 from tests.conversation_runner import load_scripts, run_script
 from tests.helpers import new_sid, sms_form, twilio_post

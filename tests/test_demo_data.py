@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
-from bot.demo import DEMO_PARCELS, seed_demo
-from bot.messages import InboundMessage
+from bot.core.messages import InboundMessage
+from bot.services.demo import DEMO_PARCELS, seed_demo
 
 LONDON = ZoneInfo("Europe/London")
 SEED_TIMES = [
@@ -131,7 +131,7 @@ def test_a_demo_merchant_in_another_zone_gets_its_own_local_days(runtime):  # no
 @pytest.mark.parametrize("now", [SEED_TIMES[0], SEED_TIMES[4]], ids=lambda t: t.isoformat())
 def test_status_and_photo_replies_give_the_same_delivery_time(runtime, now):  # noqa: ANN001
     _seed(runtime, now)
-    runtime.engine.clock = lambda: now.astimezone(UTC)
+    runtime.set_clock(lambda: now.astimezone(UTC))
 
     def say(text: str) -> str:
         out = runtime.engine.handle(InboundMessage("cli", "+447700900789", "demo", text))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from sqlalchemy import select
 
 from backend import models as m
@@ -51,8 +53,14 @@ def test_a_rasa_server_that_is_down_gets_an_honest_reply(settings, demo):
 def test_merchant_wording_cannot_reach_attributes():
     import pytest
 
-    from bot.templates import render
+    from bot.core.merchant_config import MerchantConfig
+    from bot.core.wording import Wording
 
-    assert render("utter_greet", {"utter_greet": "Hi from {brand}"}, brand="Acme") == "Hi from Acme"
+    def merchant(greeting: str) -> MerchantConfig:
+        return MerchantConfig(1, "acme", "Acme Ltd", "Acme", "Europe/London",
+                              responses=MappingProxyType({"utter_greet": greeting}))
+
+    wording = Wording()
+    assert wording.render("utter_greet", merchant=merchant("Hi from {brand}")) == "Hi from Acme"
     with pytest.raises(ValueError):
-        render("utter_greet", {"utter_greet": "{brand.__class__.__mro__}"}, brand="Acme")
+        wording.render("utter_greet", merchant=merchant("{brand.__class__.__mro__}"))

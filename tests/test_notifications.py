@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
-from bot.notifications import DEFAULT_QUIET_HOURS, quiet_until
-from bot.sending import send_due
+from bot.core.conversations import ConversationState, Frame
+from bot.core.merchant_config import DEFAULT_QUIET_HOURS
+from bot.core.notifications import quiet_until
+from bot.jobs.send_outbox import send_due
 from tests.api.support import api_key, auth, event, image_bytes, interpreter, shipment  # noqa: F401 - fixtures
 
 PHONE = "+447700900111"
@@ -36,11 +38,11 @@ LATE_EVENING = datetime(Y, 11, 23, 22, 30, tzinfo=UTC)  # London is on UTC in No
 
 
 @pytest.fixture
-def clock(app):  # noqa: ANN001, ANN201
-    """Set the API's clock: app.config["PARCELBOT_CLOCK"]."""
+def clock(runtime):  # noqa: ANN001, ANN201
+    """Set the runtime's clock (the one the API, the engine and the jobs read)."""
 
     def set_to(when: datetime) -> datetime:
-        app.config["PARCELBOT_CLOCK"] = lambda: when
+        runtime.set_clock(lambda: when)
         return when
 
     set_to(DAYTIME)
@@ -168,22 +170,22 @@ def test_out_for_delivery_leaves_the_one_tap_offer_for_the_reply(client, auth, r
     assert msg.body.endswith("Reply 1 to leave it with a neighbour, 2 for a safe place, 3 to choose another day.")
     conv = conversation(runtime)
     assert conv is not None and conv.contact_id is not None and msg.conversation_id == conv.id
-    assert conv.state["offer"] == {"1": "leave_with_neighbour", "2": "leave_in_safe_place",
-                                   "3": "reschedule_delivery"}
-    assert conv.state["offer_tracking"] == tracking
-    assert datetime.fromisoformat(conv.state["offer_expires"]) > DAYTIME
+    offer = ConversationState.from_json(conv.state).offer
+    assert offer.options == {"1": "leave_with_neighbour", "2": "leave_in_safe_place", "3": "reschedule_delivery"}
+    assert offer.tracking == tracking
+    assert offer.expires > DAYTIME
     push(client, auth, tracking, "delivered", DAYTIME - timedelta(minutes=1))
-    assert "offer" not in conversation(runtime).state  # nothing left to choose once it's delivered
+    assert ConversationState.from_json(conversation(runtime).state).offer is None  # nothing left to choose
 
 
 def test_the_offer_keeps_a_conversation_in_progress(client, auth, runtime, clock, demo, tracking):  # noqa: F811
     with transaction(runtime.sessions) as session:
-        session.add(m.Conversation(merchant_id=demo.id, channel="sms", address=PHONE,
-                                   state={"flow": "where_is_my_order", "slots": {"x": 1}}))
+        in_progress = ConversationState(stack=[Frame("where_is_my_order", slots={"x": 1})])
+        session.add(m.Conversation(merchant_id=demo.id, channel="sms", address=PHONE, state=in_progress.to_json()))
     push(client, auth, tracking, "failed_attempt", DAYTIME - timedelta(minutes=10))
-    state = conversation(runtime).state
-    assert state["flow"] == "where_is_my_order" and state["slots"] == {"x": 1}
-    assert state["offer"] == {"1": "reschedule_delivery", "2": "deliver_to_pickup_point"}
+    state = ConversationState.from_json(conversation(runtime).state)
+    assert state.open_flow == "where_is_my_order" and state.top.slots == {"x": 1}
+    assert state.offer.options == {"1": "reschedule_delivery", "2": "deliver_to_pickup_point"}
 
 
 def test_delivered_carries_the_photo_as_a_signed_link(client, auth, runtime, clock, tracking):  # noqa: F811

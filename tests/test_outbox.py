@@ -20,8 +20,12 @@ import responses
 
 from backend import models as m
 from backend.db import transaction
-from bot.outbox import queue_message
-from bot.sending import MAX_ATTEMPTS, SandboxSender, send_due, sender_for, start_ticker
+from bot.core.outbox import queue_message
+from bot.core.sending import SandboxSender
+from bot.jobs.schedule import SCHEDULE
+from bot.jobs.send_outbox import MAX_ATTEMPTS, send_due
+from bot.jobs.ticker import start_ticker
+from bot.runtime import sender_for
 from tests.api.support import interpreter  # noqa: F401 - fixture: no NLU needed here
 
 SID = "AC" + "1234567890abcdef" * 2
@@ -225,17 +229,17 @@ def test_the_ticker_sends_queued_messages_in_the_background(runtime, demo):
 
 
 def test_celery_is_configured_with_redis_jobs_and_beat(settings):
-    from bot.celery_app import make_celery
     from bot.jobs import JOBS
+    from bot.worker import make_celery
 
     app = make_celery(settings)
     assert app.conf.broker_url == "redis://127.0.0.1:6379/0" == settings.broker_url
     assert {f"parcelbot.{name}" for name in JOBS} <= set(app.tasks)
     assert "parcelbot.send_outbox" in app.tasks
-    beat = app.conf.beat_schedule["send-outbox"]
-    assert beat["task"] == "parcelbot.send_outbox" and beat["schedule"] == 30.0
-    if "retry_pending" in JOBS:
-        assert app.conf.beat_schedule["retry-pending"]["schedule"] == 60.0
+    # Beat runs the one schedule the in-process ticker runs (bot/jobs/schedule.py), job for job.
+    beat = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    assert beat == {f"parcelbot.{p.job}": p.every_seconds for p in SCHEDULE}
+    assert {"parcelbot.send_outbox", "parcelbot.retry_pending", "parcelbot.purge_delivered_secrets"} <= set(beat)
 
 
 def test_a_fresh_worker_process_knows_every_job(env):
@@ -243,7 +247,7 @@ def test_a_fresh_worker_process_knows_every_job(env):
     import json
     from pathlib import Path
 
-    code = "import json; from bot.celery_app import app; print(json.dumps(sorted(app.tasks)))"
+    code = "import json; from bot.worker import app; print(json.dumps(sorted(app.tasks)))"
     run = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0, run.stderr
@@ -256,7 +260,7 @@ def test_a_fresh_worker_process_knows_every_job(env):
 
 
 def test_celery_task_runs_the_job_eagerly(runtime, demo):
-    from bot.celery_app import make_celery
+    from bot.worker import make_celery
 
     app = make_celery(runtime.settings, runtime=runtime)
     app.conf.task_always_eager = True
@@ -275,13 +279,13 @@ def _redis_up() -> bool:
 
 @pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
 def test_a_real_worker_sends_through_redis(runtime, demo, env, tmp_path):
-    from bot.celery_app import make_celery
-    from bot.jobs import CeleryJobs
+    from bot.jobs.queue import CeleryJobs
+    from bot.worker import make_celery
 
     queue_name = f"parcelbot-test-{uuid.uuid4().hex[:8]}"
     mid = queue(runtime, demo)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "bot.celery_app", "worker", "--pool=solo", "--loglevel=warning",
+        [sys.executable, "-m", "celery", "-A", "bot.worker", "worker", "--pool=solo", "--loglevel=warning",
          "--without-heartbeat", "--without-mingle", "--without-gossip"],
         env={**os.environ, **env, "PARCELBOT_JOBS": "celery", "PARCELBOT_CELERY_QUEUE": queue_name},
         stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "w"),  # noqa: SIM115

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.app import create_app
 from bot.runtime import build_runtime
+from bot.web import create_app
 
 
 def test_health_and_landing(client):

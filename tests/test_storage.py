@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage import LocalStorage, PhotoNotFound, storage_for
+from bot.core.storage import LocalStorage, PhotoNotFound, storage_for
 
 
 def test_put_then_get(tmp_path):

@@ -78,7 +78,7 @@ def interpreter():  # noqa: ANN201 - overrides the trained model: these tests ne
 @pytest.fixture
 def api_key(runtime, demo) -> str:  # noqa: ANN001
     from backend.db import transaction
-    from bot.apikeys import create_key
+    from bot.core.apikeys import create_key
 
     with transaction(runtime.sessions) as session:
         merchant = session.merge(demo)

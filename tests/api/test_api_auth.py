@@ -46,7 +46,7 @@ def test_the_key_is_stored_hashed_and_works(client, api_key, auth, runtime):
 
 
 def test_a_revoked_key_stops_working(client, api_key, auth, runtime):
-    from bot.apikeys import revoke
+    from bot.core.apikeys import revoke
 
     assert client.post("/api/v1/shipments", json=shipment(), headers=auth).status_code == 201
     with transaction(runtime.sessions) as session:

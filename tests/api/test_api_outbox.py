@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from backend.db import transaction
-from bot.outbox import queue_message
+from bot.core.outbox import queue_message
 from tests.api.support import event, shipment
 
 

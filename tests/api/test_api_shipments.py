@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
-from bot.secrets_box import seal
+from bot.core.secrets_box import seal
 from tests.api.support import new_tracking, shipment
 
 
@@ -96,7 +96,7 @@ def test_not_json_is_a_clear_json_error(client, auth):
 
 
 def test_another_merchants_tracking_number_is_a_conflict(client, auth, runtime):
-    from bot.apikeys import create_key
+    from bot.core.apikeys import create_key
 
     tracking = new_tracking()
     assert client.post("/api/v1/shipments", json=shipment(tracking), headers=auth).status_code == 201

@@ -6,7 +6,8 @@ import re
 from datetime import UTC, datetime
 
 from backend.protocol import BackendUnavailable
-from backend.rules import apply_to_row, evaluate_actions
+from backend.rules import evaluate_actions
+from backend.rules_apply import apply_to_row
 from backend.types import ActionKind, ActionOption, ActionResult, DeliveryAction, ResultStatus, ReturnInfo
 
 # Friday 20 November 2026, 10:00 in London (GMT, so also 10:00 UTC). The parcel is due Monday morning.

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from backend import models as m
 from backend.changes import apply_change, cancel_order, create_return
-from backend.pending import FAILED, MAX_ATTEMPTS, retry_pending
+from backend.pending import FAILED, MAX_ATTEMPTS
 from backend.reference import ReferenceBackend
+from backend.retry import retry_pending
 from backend.types import ActionKind, ChangeContext, DeliveryAction, ResultStatus, ReturnRequest
 
 CTX = ChangeContext(actor="+447700900123", channel="sms", verified_by="otp_sms")

@@ -19,9 +19,10 @@ from sqlalchemy import select
 from backend import models as m
 from backend.changes import apply_change
 from backend.http_adapter import HttpBackend
-from backend.pending import retry_pending, session_sink
+from backend.pending import session_sink
 from backend.protocol import BackendError, BackendUnavailable
 from backend.resilience import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, CircuitOpen, MemoryBreakerStore, RetryPolicy
+from backend.retry import retry_pending
 from backend.types import ActionKind, ChangeContext, DeliveryAction, ResultStatus, ShipmentStatus, TimeWindow
 
 BASE = "https://carrier.example.test/v1"

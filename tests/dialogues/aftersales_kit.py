@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
-from bot.messages import InboundMessage, Media, Reply
+from bot.core.messages import InboundMessage, Media, Reply
 from tests.helpers import new_sid
 
 OWN_DELIVERED = "+447700900789"  # PB100000003GB, delivered yesterday with a POD photo

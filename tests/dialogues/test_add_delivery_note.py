@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
-from bot.secrets_box import SECRET_FIELD, purge_delivered_secrets, seal, unseal
-from dialogues.add_delivery_note import driver_text, find_access_codes
+from bot.core.redaction import find_access_codes
+from bot.core.secrets_box import SECRET_FIELD, seal, unseal
+from bot.jobs.purge_secrets import purge_delivered_secrets
+from dialogues.kit.driver_text import driver_text
 
 OWN = "+447700900123"  # PB100000001GB, in transit
 TRACKING = "PB100000001GB"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from aftersales_kit import audits, changes, latest_code, merchant_settings, shipment_row, talk, text_of
 
-import bot.sending  # noqa: F401 - registers the send_outbox job the code message nudges
-
 TWO_PARCELS = "+447700900654"  # PB100000006GB (order 100236) is still in the warehouse
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from aftersales_kit import DELIVERED, OWN_DELIVERED, STRANGER, ForcedIntent, talk, text_of
 
-from bot.engine import Engine
-
 TIED = f"{DELIVERED} problem"
 TIE = {"intent": "request_proof_of_delivery", "confidence": 0.41,
        "clarify": ("request_proof_of_delivery", "report_not_received")}
@@ -15,7 +13,7 @@ TIE = {"intent": "request_proof_of_delivery", "confidence": 0.41,
 @pytest.fixture
 def engine(runtime, demo):  # noqa: ANN001, ANN201
     interpreter = ForcedIntent(runtime.engine.interpreter, {TIED: TIE})
-    return Engine(runtime.settings, runtime.sessions, interpreter, enqueue=runtime.enqueue)
+    return runtime.engine.replace(interpreter=interpreter)
 
 
 def test_asks_with_both_labels(runtime, engine):
@@ -54,6 +52,6 @@ def test_a_tie_with_small_talk_just_answers_the_request(runtime, demo):
     greeting = "hiya PB100000003GB"
     interpreter = ForcedIntent(runtime.engine.interpreter, {greeting: {
         "intent": "greet", "confidence": 0.45, "clarify": ("greet", "request_proof_of_delivery")}})
-    engine = Engine(runtime.settings, runtime.sessions, interpreter, enqueue=runtime.enqueue)
+    engine = runtime.engine.replace(interpreter=interpreter)
     replies = talk(runtime, OWN_DELIVERED, greeting, engine=engine)
     assert "Did you mean" not in text_of(replies) and any(r.media_urls for r in replies)

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from aftersales_kit import changes, latest_code, merchant_settings, shipment_row, talk, text_of
 
-from dialogues.deliver_to_pickup_point import open_now
+from dialogues.kit.pickup_hours import open_now
 
 OWN = "+447700900123"  # PB100000001GB, in transit, M1 4BT
 

@@ -10,8 +10,7 @@ from aftersales_kit import OWN_DELIVERED, ForcedIntent, conversation_of, talk, t
 from sqlalchemy import func, select
 
 from backend import models as m
-from bot.engine import Engine
-from dialogues.handoff import ACK_EVERY
+from dialogues.journeys.handoff import ACK_EVERY
 from tests.security.security_kit import OWN, audits, later, latest_code, rest, set_clock, wrong_code
 from tests.security.security_kit import talk as say
 
@@ -47,10 +46,10 @@ def test_acknowledged_at_most_once_per_window_but_every_message_is_kept(runtime,
 
 def test_bot_hands_the_conversation_back(runtime, demo):
     talk(runtime, OWN, "i want to talk to a human")
-    assert conversation_of(runtime, OWN).handed_off_at is not None
+    assert conversation_of(runtime, OWN).handed_off
     back = text_of(talk(runtime, OWN, "BOT"))
     assert "back with the assistant" in back
-    assert conversation_of(runtime, OWN).handed_off_at is None
+    assert not conversation_of(runtime, OWN).handed_off
     assert audits(runtime, "handoff", result="returned_to_bot")
     assert "on its way" in text_of(talk(runtime, OWN, "wheres my parcel"))
 
@@ -136,8 +135,7 @@ TIED = "by the side gate"
 def tied(runtime, demo):  # noqa: ANN001, ANN201
     forced = {TIED: {"intent": "leave_in_safe_place", "confidence": 0.4,
                      "clarify": ("leave_in_safe_place", "add_delivery_note")}}
-    engine = Engine(runtime.settings, runtime.sessions, ForcedIntent(runtime.engine.interpreter, forced),
-                    enqueue=runtime.enqueue)
+    engine = runtime.engine.replace(interpreter=ForcedIntent(runtime.engine.interpreter, forced))
     asked = text_of(talk(runtime, OUT_FOR_DELIVERY, TIED, engine=engine))
     assert "Did you mean" in asked and "2) adding a note" in asked
     return engine

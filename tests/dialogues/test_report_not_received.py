@@ -10,13 +10,13 @@ def test_proof_first_then_one_claim_and_a_person(runtime, demo):
     assert any(r.media_urls for r in first), "the photo comes with the first answer"
     assert "Front porch" in text_of(first)
     assert changes(runtime, "claim_not_received") == []
-    assert conversation_of(runtime, OWN_DELIVERED).handed_off_at is None
+    assert not conversation_of(runtime, OWN_DELIVERED).handed_off
 
     opened = text_of(talk(runtime, OWN_DELIVERED, "no"))
     [claim] = changes(runtime, "claim_not_received")
     assert claim.reference and claim.reference in opened
     assert (claim.tracking_number, claim.status) == (DELIVERED, "pending")
-    assert conversation_of(runtime, OWN_DELIVERED).handed_off_at is not None
+    assert conversation_of(runtime, OWN_DELIVERED).handed_off
     [entry] = audits(runtime, "claim_not_received")
     assert entry.reference == claim.reference and entry.subject == DELIVERED
 
@@ -34,7 +34,7 @@ def test_found_it_opens_nothing(runtime, demo):
     talk(runtime, OWN_DELIVERED, "it says delivered but its not here")
     assert "glad" in text_of(talk(runtime, OWN_DELIVERED, "found it"))
     assert changes(runtime, "claim_not_received") == []
-    assert conversation_of(runtime, OWN_DELIVERED).handed_off_at is None
+    assert not conversation_of(runtime, OWN_DELIVERED).handed_off
 
 
 def test_a_parcel_not_yet_delivered_gets_its_status_not_a_claim(runtime, demo):

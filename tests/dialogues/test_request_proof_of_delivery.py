@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aftersales_kit import DELIVERED, OWN_DELIVERED, STRANGER, edit_pod, edit_shipment, talk, text_of
 
-from bot.links import PHOTO_MAX_AGE, InvalidLink, LinkSigner
+from bot.core.links import PHOTO_MAX_AGE, InvalidLink, LinkSigner
 from tests.conftest import PUBLIC_URL
 
 

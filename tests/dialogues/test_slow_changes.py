@@ -15,21 +15,19 @@ import responses
 from aftersales_kit import ForcedIntent, talk, text_of
 from sqlalchemy import select
 
-import bot.sending  # noqa: F401 - registers send_outbox, which the job nudges
-import bot.slow_changes  # noqa: F401 - registers finish_slow_change
 from backend import models as m
 from backend.db import transaction
 from backend.http_adapter import HttpBackend
 from backend.serialize import option_to_json, shipment_to_json
 from backend.types import ActionKind, ActionOption, Address, DeliveryAction, Shipment, ShipmentStatus
 from bot.config import Settings
-from bot.demo import seed_demo
-from bot.engine import Engine
+from bot.core.wording import Rendered
+from bot.jobs.slow_changes import finish_slow_change
 from bot.runtime import build_runtime
-from bot.templates import Rendered
+from bot.services.demo import seed_demo
 from dialogues.base import REGISTRY, Flow, Turn, register
-from dialogues.changes import propose
-from dialogues.identify import shipment_for
+from dialogues.subflows.change import propose
+from dialogues.subflows.identify import shipment_for
 
 BASE = "https://carrier.example.com/v1"
 SHOPPER = "+447700900123"
@@ -92,8 +90,8 @@ def slow_runtime(env, interpreter):  # noqa: ANN001, ANN201
                               supported_actions=[ActionKind.ADD_DELIVERY_NOTE])
         return backend
 
-    rt.engine = Engine(settings, rt.sessions, ForcedIntent(interpreter, {ASK: {"intent": "test_slow_note"}}),
-                       backend_factory=remote_carrier, enqueue=rt.enqueue)
+    rt.set_backends(remote_carrier)
+    rt.engine = rt.engine.replace(interpreter=ForcedIntent(interpreter, {ASK: {"intent": "test_slow_note"}}))
     with transaction(rt.sessions) as s:
         merchant = seed_demo(s)
         merchant.settings = {"verification": {"add_delivery_note": "sender_number"}}
@@ -132,7 +130,7 @@ def test_on_it_now_confirmation_by_text_later_applied_once(slow_runtime, carrier
     again = text_of(talk(rt, SHOPPER, "yes", sid="SMslowyes000000000000000000000001"))
     assert again == reply
     # The job is delivered twice (a redelivered Celery task): no second change, no second text.
-    bot.slow_changes.finish_slow_change(
+    finish_slow_change(
         rt, merchant_id=change.merchant_id, tracking=TRACKING, action="add_delivery_note",
         params={"note": "Please knock loudly"}, fee_accepted=False, key=change.idempotency_key, actor=SHOPPER,
         channel="sms", verified_by="sender_number", conversation_id=text.conversation_id,

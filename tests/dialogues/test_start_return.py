@@ -13,10 +13,8 @@ from aftersales_kit import (
     text_of,
 )
 
-import bot.sending  # noqa: F401 - registers the send_outbox job the code message nudges
 from backend.reference import ReferenceBackend
 from backend.types import ReturnInfo
-from bot.engine import Engine
 
 ITEMS = [
     {"sku": "SKU-SHOES", "name": "Trail running shoes", "quantity": 1},
@@ -82,8 +80,7 @@ class LabelBackend(ReferenceBackend):
 
 
 def test_label_and_qr_code_are_links_and_the_image_is_media(runtime, demo):
-    engine = Engine(runtime.settings, runtime.sessions, runtime.engine.interpreter, enqueue=runtime.enqueue,
-                    backend_factory=lambda session, merchant, now: LabelBackend(session, merchant, now=now))
+    engine = runtime.engine.replace(backends=lambda session, merchant, now: LabelBackend(session, merchant, now=now))
     talk(runtime, OWN_DELIVERED, "start a return", engine=engine)
     talk(runtime, OWN_DELIVERED, "1", engine=engine)
     talk(runtime, OWN_DELIVERED, "1", engine=engine)

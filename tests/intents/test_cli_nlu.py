@@ -5,7 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.cli_nlu import nlu
+from bot.cli.nlu import nlu
 from tests.intents import tiny_data
 
 
@@ -74,7 +74,7 @@ def test_missing_model_is_a_clean_error(tmp_path: Path) -> None:
 
 
 def test_default_model_path_from_env(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    from bot.cli_nlu import default_model_path
+    from bot.cli.nlu import default_model_path
 
     monkeypatch.setenv("PARCELBOT_NLU_MODEL", str(tmp_path / "x"))
     assert default_model_path() == tmp_path / "x"
@@ -84,7 +84,7 @@ def test_default_model_path_from_env(tmp_path: Path, monkeypatch) -> None:  # no
 
 
 def test_bench_nlu_reports_every_figure_for_the_chosen_encoder(tmp_path: Path) -> None:
-    from bot.cli_nlu import bench_nlu
+    from bot.cli.bench import bench_nlu
 
     data = tiny_data.write(tmp_path / "data")
     res = CliRunner().invoke(bench_nlu, ["--data", str(data), "--messages", str(data), "--embeddings", "none",
@@ -101,7 +101,7 @@ def test_bench_nlu_reports_every_figure_for_the_chosen_encoder(tmp_path: Path) -
 
 def test_bench_clinc_export_feeds_the_rasa_style_commands(tmp_path: Path) -> None:
     """The CLINC150 row can be reproduced through `nlu train` / `nlu test` themselves."""
-    from bot.cli_nlu import bench_clinc
+    from bot.cli.bench import bench_clinc
 
     rows = {
         "book_flight": ["book a flight to rome", "fly me to paris", "get me a plane ticket", "i need a flight"],

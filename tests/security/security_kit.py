@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from backend import models as m
 from backend.db import transaction
-from bot.messages import InboundMessage
+from bot.core.messages import InboundMessage
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
 from tests.helpers import new_sid, sms_form, twilio_post
 
@@ -49,7 +49,7 @@ def rest(client: Any, sender: str, text: str) -> str:
 
 
 def set_clock(runtime: Any, when: datetime) -> None:
-    runtime.engine.clock = lambda: when
+    runtime.set_clock(lambda: when)
 
 
 def later(minutes: float) -> datetime:

@@ -106,13 +106,13 @@ def test_a_turn_that_fails_half_way_applies_nothing_and_keeps_the_message(runtim
     talk(runtime, OWN, "add a note for the driver: ring twice")
     talk(runtime, OWN, "yes")
     code = latest_code(runtime, OWN)
-    real = runtime.engine.backend_factory
-    runtime.engine.backend_factory = lambda session, merchant, now: _BreaksAfterApplying(session, merchant, now=now)
+    real = runtime.backends
+    runtime.set_backends(lambda session, merchant, now: _BreaksAfterApplying(session, merchant, now=now))
     try:
         sid = new_sid()
         reply = talk(runtime, OWN, code, sid=sid)
     finally:
-        runtime.engine.backend_factory = real
+        runtime.set_backends(real)
     assert "nothing was changed" in reply and "Traceback" not in reply
     assert changes(runtime) == [] and "note" not in instructions(runtime, TRACKING)
     assert audits(runtime, "add_delivery_note") == []

@@ -41,10 +41,10 @@ def test_the_api_outbox_hides_one_time_codes_once_real_sending_is_on(env, interp
     """In the sandbox the outbox is how a newcomer reads their code; with Twilio configured, an API key
     (which carriers hold too) must not be a way to read a shopper's code."""
     from backend.db import transaction
-    from bot.apikeys import create_key
-    from bot.app import create_app
     from bot.config import Settings
+    from bot.core.apikeys import create_key
     from bot.runtime import build_runtime
+    from bot.web import create_app
 
     live = build_runtime(Settings.from_env({**env, "TWILIO_ACCOUNT_SID": "AC" + "2" * 32}),
                          interpreter=interpreter, synchronous_jobs=True)

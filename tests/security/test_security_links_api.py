@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
-from bot.apikeys import create_key
-from bot.links import PHOTO_MAX_AGE, TRACKING_MAX_AGE, LinkSigner
+from bot.core.apikeys import create_key
+from bot.core.links import PHOTO_MAX_AGE, TRACKING_MAX_AGE, LinkSigner
 from tests.security.security_kit import OWN, STRANGER, talk
 
 DELIVERED = "PB100000003GB"  # delivered, with a demo photo

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
-from bot.apikeys import create_key
-from bot.sending import send_due
+from bot.core.apikeys import create_key
+from bot.jobs.send_outbox import send_due
 from tests.security.security_kit import OWN, STRANGER, TRACKING, sent_to, talk
 
 

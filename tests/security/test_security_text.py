@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend import models as m
-from bot.secrets_box import SECRET_FIELD
+from bot.core.secrets_box import SECRET_FIELD
 from tests.helpers import sms_form
 from tests.security.security_kit import (
     OWN,

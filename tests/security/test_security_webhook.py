@@ -12,9 +12,9 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from backend import models as m
-from bot.app import create_app
 from bot.config import Settings
 from bot.runtime import build_runtime
+from bot.web import create_app
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
 from tests.helpers import new_sid, sms_form, twilio_post
 from tests.security.security_kit import OWN, count, sms

@@ -1,0 +1,156 @@
+"""Retrying the writes kept in pending_requests, each once, with no transaction open during the call.
+
+A pending write is claimed first (a short transaction: its next attempt moves a lease ahead, so another
+worker leaves it alone), the far side is called with no transaction open, and the outcome is recorded in
+another short transaction: it settles the matching delivery change and writes an audit entry, so whoever
+tells the shopper the outcome finds it there. The idempotency key makes a retry that did reach the far side
+before harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend import models as m
+from backend.changes import settle_change
+from backend.pending import DONE, FAILED, MAX_ATTEMPTS, PENDING, backoff
+from backend.protocol import Backend, BackendError, BackendUnavailable
+from backend.serialize import (
+    action_from_json,
+    context_from_json,
+    return_info_to_json,
+    return_request_from_json,
+)
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)  # a claimed write not settled by then is presumed lost and tried again
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A pending write taken for one attempt: what to send, and to whom."""
+
+    id: int
+    merchant_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    idempotency_key: str
+
+
+def claim_due(session: Session, now: datetime, *, limit: int = 100) -> list[Claimed]:
+    """Take the due writes (SKIP LOCKED: two workers never take the same one) and lease them."""
+    due = session.scalars(
+        select(m.PendingRequest)
+        .where(m.PendingRequest.status == PENDING, m.PendingRequest.next_attempt_at <= now)
+        .order_by(m.PendingRequest.next_attempt_at, m.PendingRequest.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for req in due:
+        req.next_attempt_at = now + LEASE
+    session.flush()
+    return [Claimed(r.id, r.merchant_id, r.kind, dict(r.payload or {}), r.idempotency_key) for r in due]
+
+
+def _replay(req: Claimed | m.PendingRequest, backend: Backend) -> dict[str, Any]:
+    """Make the stored write again; returns the outcome as stored on the delivery change."""
+    p, key = req.payload, req.idempotency_key
+    context = context_from_json(p.get("context") or {})
+    if req.kind == "apply_action":
+        r = backend.apply_action(p["tracking_number"], action_from_json(p["action"]), idempotency_key=key,
+                                 context=context)
+        return {"status": r.status.value, "reference": r.reference, "reason": r.reason}
+    if req.kind == "cancel_order":
+        r = backend.cancel_order(p["order_number"], idempotency_key=key, context=context)
+        return {"status": r.status.value, "reference": r.reference, "reason": r.reason}
+    if req.kind == "create_return":
+        info = backend.create_return(p["tracking_number"], return_request_from_json(p["request"]),
+                                     idempotency_key=key, context=context)
+        status = "rejected" if info.status == "rejected" else "accepted"
+        return {"status": status, "reference": info.reference, "reason": None, "return": return_info_to_json(info)}
+    raise ValueError(f"unknown pending request kind {req.kind!r}")
+
+
+def attempt(claimed: Claimed, backend: Backend | None) -> dict[str, Any] | BaseException:
+    """Send one claimed write (no transaction open): the outcome, or the error it ended with."""
+    if backend is None:
+        return BackendError("the merchant for this request no longer exists")
+    try:
+        return _replay(claimed, backend)
+    except (BackendError, LookupError, ValueError, KeyError) as exc:
+        return exc
+
+
+def record(session: Session, claimed: Claimed, outcome: dict[str, Any] | BaseException, now: datetime) -> bool:
+    """Settle one attempt; True if the write went through."""
+    req = session.get(m.PendingRequest, claimed.id, with_for_update=True)
+    if req is None or req.status != PENDING:
+        return False
+    req.attempts += 1
+    if isinstance(outcome, BackendUnavailable):
+        req.last_error = str(outcome) or outcome.__class__.__name__
+        if req.attempts >= MAX_ATTEMPTS:
+            req.status = FAILED
+            settle_change(session, req, _gave_up(), now)
+        else:
+            req.next_attempt_at = now + backoff(req.attempts + 1)
+        return False
+    if isinstance(outcome, BaseException):
+        log.warning("pending request %s failed for good: %s", req.id, outcome)
+        req.status, req.last_error = FAILED, str(outcome) or outcome.__class__.__name__
+        settle_change(session, req, _gave_up(), now)
+        return False
+    req.status, req.last_error = DONE, None
+    settle_change(session, req, outcome, now)
+    return True
+
+
+def retry_due(sessions: sessionmaker[Session], backend_for: Callable[[Session, m.Merchant], Backend],
+              now: datetime | None = None, *, limit: int = 100) -> int:
+    """The job: claim, call with no transaction open, record. Returns how many went through."""
+    now = now or datetime.now(UTC)
+    with sessions() as session, session.begin():
+        claimed = claim_due(session, now, limit=limit)
+    done = 0
+    for item in claimed:
+        with sessions() as session:
+            merchant = session.get(m.Merchant, item.merchant_id) if item.merchant_id is not None else None
+            backend = backend_for(session, merchant) if merchant is not None else None
+            session.commit()  # nothing stays open while the far side is called
+            outcome = attempt(item, backend)
+        with sessions() as session, session.begin():
+            done += record(session, item, outcome, now)
+    return done
+
+
+def retry_pending(
+    session: Session,
+    backend_factory: Callable[[m.Merchant], Backend],
+    now: datetime | None = None,
+    *,
+    limit: int = 100,
+) -> int:
+    """Retry due writes in the caller's session (the reference carrier, tests); the job uses retry_due."""
+    now = now or datetime.now(UTC)
+    done = 0
+    for item in claim_due(session, now, limit=limit):
+        merchant = session.get(m.Merchant, item.merchant_id) if item.merchant_id is not None else None
+        done += record(session, item, attempt(item, backend_factory(merchant) if merchant else None), now)
+    session.flush()
+    return done
+
+
+def _gave_up() -> dict[str, Any]:
+    return {
+        "status": "rejected",
+        "reference": None,
+        "reason": "We couldn't get this through to the carrier, so it hasn't been changed. Please ask us again.",
+    }

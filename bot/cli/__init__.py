@@ -1,0 +1,148 @@
+"""The `parcelbot` command: run, chat, migrate, manage merchants, train and benchmark.
+
+This module holds the group and the small commands (db, merchant, demo); the larger ones live beside it:
+serve.py, chat.py, apikey.py, nlu.py, bench.py.
+
+Commands print plain results on stdout and problems on stderr with a non-zero exit; never a traceback
+for a mistake the operator can fix.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+from sqlalchemy import select
+
+from backend import models as m
+from backend.db import transaction, upgrade
+from bot.cli.apikey import apikey_cli
+from bot.cli.bench import bench
+from bot.cli.chat import chat
+from bot.cli.common import e164_option, migrated_sessions, print_demo_parcels, safe_url, settings
+from bot.cli.nlu import nlu
+from bot.cli.serve import serve
+from bot.config import ConfigError
+from bot.services.demo import DEMO_PARCELS, seed_demo
+
+
+class _Group(click.Group):
+    """A setting the operator can fix (a typo in PARCELBOT_JOBS, say) is a one-line error, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration: {exc}") from None
+
+
+@click.group(cls=_Group)
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def main(verbose: bool) -> None:
+    """Parcelbot: post-purchase messaging for deliveries."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+# -- database --------------------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations to DATABASE_URL (SQLite under the data directory by default)."""
+    url = settings().database_url
+    upgrade(url, revision)
+    click.echo(f"database at {revision}: {safe_url(url)}")
+
+
+# -- merchants -------------------------------------------------------------------------------------------
+@main.group()
+def merchant() -> None:
+    """Merchants: the number a message is sent to selects one."""
+
+
+
+@merchant.command("add")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--sms-number", required=True, help="E.164, e.g. +441614960000")
+@click.option("--whatsapp-number", default=None)
+@click.option("--timezone", default="Europe/London", show_default=True)
+def merchant_add(slug: str, name: str, sms_number: str, whatsapp_number: str | None, timezone: str) -> None:
+    """Add a merchant."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", slug):
+        raise click.BadParameter("use 2-63 lower-case letters, digits and dashes", param_hint="SLUG")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="--timezone") from exc
+    sms = e164_option(sms_number, "--sms-number")
+    wa = e164_option(whatsapp_number, "--whatsapp-number")
+    sessions = migrated_sessions(settings())
+    with transaction(sessions) as session:
+        clash = session.scalar(
+            select(m.Merchant).where(
+                (m.Merchant.slug == slug)
+                | (m.Merchant.sms_number == sms)
+                | (m.Merchant.whatsapp_number.in_([n for n in (sms, wa) if n]))
+                | (m.Merchant.sms_number == (wa or ""))
+            )
+        )
+        if clash is not None:
+            raise click.ClickException(f"merchant {clash.slug!r} already uses that slug or number")
+        session.add(
+            m.Merchant(slug=slug, name=name, sms_number=sms, whatsapp_number=wa, timezone=timezone, settings={})
+        )
+    click.echo(f"added merchant {slug} ({name}) on {sms}" + (f" and WhatsApp {wa}" if wa else ""))
+
+
+@merchant.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def merchant_list(as_json: bool) -> None:
+    """List merchants."""
+    sessions = migrated_sessions(settings())
+    with sessions() as session:
+        rows = list(session.scalars(select(m.Merchant).order_by(m.Merchant.slug)))
+        data = [
+            {
+                "slug": r.slug,
+                "name": r.name,
+                "sms_number": r.sms_number,
+                "whatsapp_number": r.whatsapp_number,
+                "timezone": r.timezone,
+            }
+            for r in rows
+        ]
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    if not data:
+        click.echo("no merchants yet: `parcelbot merchant add` or `parcelbot demo`")
+    for d in data:
+        click.echo(
+            f"{d['slug']:<20} {d['name']:<30} sms {d['sms_number'] or '-':<16} whatsapp {d['whatsapp_number'] or '-'}"
+        )
+
+
+# -- demo, serve, chat ------------------------------------------------------------------------------------
+@main.command()
+def demo() -> None:
+    """Seed (or reset) the demo merchant and its demo parcels."""
+    sessions = migrated_sessions(settings())
+    with transaction(sessions) as session:
+        merchant = seed_demo(session)
+        click.echo(f"demo merchant {merchant.slug!r} ({merchant.name}) on SMS {merchant.sms_number}")
+    print_demo_parcels(DEMO_PARCELS)
+
+
+for _command in (serve, chat, apikey_cli, nlu, bench):
+    main.add_command(_command)
+

@@ -1,0 +1,157 @@
+"""No database transaction is ever held open across a call to a remote carrier.
+
+A turn runs in one transaction (state, replies, audit, outbox commit together), and its dialogue reads the
+carrier as it goes. For the reference carrier that is our own database, but for a remote one (HTTP,
+Shopify) it is the network, and a slow carrier must never hold the database for everyone else (on SQLite a
+writer holds the one write lock; on PostgreSQL, the conversation's row lock and a pooled connection).
+
+So a remote backend is seen through a CarrierSnapshot during the turn: an answer it already has is returned
+at once; one it doesn't have stops the turn (NeedsCarrier) before anything is committed. The engine rolls
+the turn back, makes that one call with no transaction open, adds the answer to the snapshot and runs the
+turn again from the start (a turn is deterministic given its message, its state and the carrier's answers;
+everything it wrote was rolled back). Writes work the same way under their idempotency key: the intent is
+recorded in the conversation (the confirmed change and its key) by an earlier turn, the carrier is called
+outside the lock, and the replayed turn records the result, so a retried webhook or a replay never
+applies a change twice. A write slower than settings.slow_backend_seconds is left running; the turn says
+"on it" (CarrierStillWorking) and the finish_slow_change job records the answer and texts the shopper.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Hashable
+from concurrent.futures import Executor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.protocol import Backend, BackendError
+from backend.types import (
+    ActionKind,
+    ActionOption,
+    ActionResult,
+    ChangeContext,
+    DeliveryAction,
+    ProofOfDelivery,
+    ReturnInfo,
+    ReturnRequest,
+    Shipment,
+)
+
+log = logging.getLogger(__name__)
+
+WRITES = frozenset({"apply_action", "create_return", "cancel_order"})
+
+
+class NeedsCarrier(Exception):  # noqa: N818 - a signal to the engine, not an error
+    """The turn needs an answer from the carrier that the snapshot doesn't have yet: roll back, fetch, replay."""
+
+    def __init__(self, key: Hashable, call: Callable[[], Any], *, write: bool) -> None:
+        super().__init__(f"carrier call needed: {key}")
+        self.key = key
+        self.call = call
+        self.write = write
+
+
+class CarrierStillWorking(BackendError):
+    """A write the carrier hasn't answered within the deadline; it goes on in the background."""
+
+
+_STILL_WORKING = object()
+
+
+@dataclass
+class CarrierAnswers:
+    """What the carrier said during one inbound message (all its replays). Exceptions are answers too."""
+
+    answers: dict[Hashable, Any] = field(default_factory=dict)
+    calls: int = 0
+
+    def fetch(self, need: NeedsCarrier, *, executor: Executor, deadline: float) -> None:
+        """Make the call (no transaction is open now). A write gets `deadline` seconds, then runs on."""
+        self.calls += 1
+        if not need.write:
+            self.answers[need.key] = _outcome(need.call)
+            return
+        future = executor.submit(_outcome, need.call)
+        try:
+            self.answers[need.key] = future.result(timeout=deadline)
+        except FutureTimeout:
+            log.info("carrier write %s is slow; finishing it in the background", need.key)
+            self.answers[need.key] = _STILL_WORKING
+
+
+def _outcome(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except BackendError as exc:
+        return exc
+
+
+def _freeze(value: Any) -> Hashable:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(_freeze(v) for v in value)
+    return value if isinstance(value, Hashable) else repr(value)
+
+
+class CarrierSnapshot:
+    """A remote backend as one turn sees it: answers from CarrierAnswers, or NeedsCarrier."""
+
+    is_remote = True
+
+    def __init__(self, backend: Backend, answers: CarrierAnswers) -> None:
+        self._backend = backend
+        self._answers = answers
+        self.name = backend.name
+        self.supported_actions: frozenset[ActionKind] = backend.supported_actions
+
+    def _ask(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        write = method in WRITES
+        # A write is one attempt, named by its idempotency key; a read is named by what it asks.
+        key = (method, kwargs["idempotency_key"]) if write else (method, _freeze(args), _freeze(kwargs))
+        if key not in self._answers.answers:
+            raise NeedsCarrier(key, lambda: self._call(method, *args, **kwargs), write=write)
+        answer = self._answers.answers[key]
+        if answer is _STILL_WORKING:
+            raise CarrierStillWorking(f"{self.name} is still working on {method}")
+        if isinstance(answer, BaseException):
+            raise answer
+        return copy.deepcopy(answer)
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        remote = copy.copy(self._backend)
+        if hasattr(remote, "pending_sink"):
+            remote.pending_sink = None  # backend/changes.py keeps a write the carrier couldn't take, in the turn
+        return getattr(remote, method)(*args, **kwargs)
+
+    # -- the Backend protocol ---------------------------------------------------------------------------
+    def find_shipments(self, *, phone: str | None = None, email: str | None = None, order_number: str | None = None,
+                       tracking_number: str | None = None) -> list[Shipment]:
+        return self._ask("find_shipments", phone=phone, email=email, order_number=order_number,
+                         tracking_number=tracking_number)
+
+    def get_shipment(self, tracking_number: str) -> Shipment | None:
+        return self._ask("get_shipment", tracking_number)
+
+    def available_actions(self, tracking_number: str) -> list[ActionOption]:
+        return self._ask("available_actions", tracking_number)
+
+    def proof_of_delivery(self, tracking_number: str) -> ProofOfDelivery | None:
+        return self._ask("proof_of_delivery", tracking_number)
+
+    def return_status(self, tracking_number: str) -> ReturnInfo | None:
+        return self._ask("return_status", tracking_number)
+
+    def apply_action(self, tracking_number: str, action: DeliveryAction, *, idempotency_key: str,
+                     context: ChangeContext) -> ActionResult:
+        return self._ask("apply_action", tracking_number, action, idempotency_key=idempotency_key, context=context)
+
+    def create_return(self, tracking_number: str, request: ReturnRequest, *, idempotency_key: str,
+                      context: ChangeContext) -> ReturnInfo:
+        return self._ask("create_return", tracking_number, request, idempotency_key=idempotency_key, context=context)
+
+    def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
+        return self._ask("cancel_order", order_number, idempotency_key=idempotency_key, context=context)

@@ -1,0 +1,62 @@
+"""What each channel can do: one spec per channel, read by everything that used to test channel names.
+
+A channel is how a shopper reaches the bot (SMS, WhatsApp, the web chat, the Rasa-style REST API, the
+terminal) or how the bot reaches them (the same, plus e-mail for one-time codes). The spec says:
+- phone_like: the address is an E.164 number (it can prove the shopper is the parcel's recipient, and the
+  merchant's number on it selects the merchant);
+- buttons: how many tappable choices a reply can carry (0: choices go as numbered text instead);
+- media: whether a picture travels as media (else its link goes in the text);
+- max_length: the most text one message carries;
+- session_window: how long after the shopper's last message free-form messages may be sent (WhatsApp's
+  24 hours; after it only pre-approved templates may go);
+- merchant_number: which of the merchant's numbers the channel uses (sms_number / whatsapp_number).
+
+Adding a channel: add its spec here, then its adapter in channels/ (see README, "Add a channel").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    name: str
+    phone_like: bool = False
+    buttons: int = 0
+    media: bool = False
+    max_length: int = 1600
+    session_window: timedelta | None = None
+    merchant_number: str | None = None  # the Merchant column holding this channel's number
+
+
+SPECS: dict[str, ChannelSpec] = {
+    spec.name: spec
+    for spec in (
+        ChannelSpec("sms", phone_like=True, buttons=0, media=True, max_length=1600, merchant_number="sms_number"),
+        ChannelSpec("whatsapp", phone_like=True, buttons=3, media=True, max_length=4096,
+                    session_window=timedelta(hours=24), merchant_number="whatsapp_number"),
+        # The terminal (`parcelbot chat --from +44...`) stands in for a phone: it tests phone journeys.
+        ChannelSpec("cli", phone_like=True, buttons=0, media=False, max_length=1600, merchant_number="sms_number"),
+        ChannelSpec("rest", phone_like=False, buttons=10, media=True, max_length=4096),
+        ChannelSpec("web", phone_like=False, buttons=10, media=True, max_length=4096),
+        ChannelSpec("email", phone_like=False, buttons=0, media=False, max_length=10000),
+    )
+}
+# An unknown channel name gets the most conservative spec: not a phone, no buttons, no media.
+UNKNOWN = ChannelSpec("unknown")
+
+
+def spec_for(channel: str) -> ChannelSpec:
+    return SPECS.get(channel, UNKNOWN)
+
+
+def phone_channels() -> frozenset[str]:
+    return frozenset(name for name, spec in SPECS.items() if spec.phone_like)
+
+
+def merchant_number(merchant: object, channel: str) -> str | None:
+    """The merchant's own number on this channel (what its messages come from), if it has one."""
+    column = spec_for(channel).merchant_number or "sms_number"
+    return getattr(merchant, column, None)

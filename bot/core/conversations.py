@@ -1,0 +1,269 @@
+"""Conversations: who owns one, its typed state, and the lock that makes one turn at a time.
+
+A conversation is one shopper on one channel with one merchant. It is owned by the bot, waiting for a
+person, with a person (an agent, `assignee_id`) or resolved (`status`); bot/services/handoff.py moves it
+between those. Its dialogue state is a ConversationState: a stack of frames (a journey, and the sub-flows
+it called: identify the parcel, verify with a code, make the change) so a called flow hands control back
+to its caller by one mechanism (`Turn.call` / `Turn.return_`), plus what the shopper parked, a one-tap
+offer from a notification, and when a waiting shopper was last told we have their message.
+
+Every turn opens its conversation through ConversationStore.open(): get-or-create (safe when two first
+messages race on the unique constraint) and a row lock held until the turn commits (SELECT ... FOR UPDATE
+on PostgreSQL; SQLite's BEGIN IMMEDIATE already makes writers take turns), so two overlapping messages from
+one shopper are answered one after the other, each seeing what the other did.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend import models as m
+
+STATE_VERSION = 2
+
+
+class Status(StrEnum):
+    BOT = "bot"  # the bot answers
+    WAITING = "waiting"  # handed off: waiting for a person; the bot only acknowledges
+    WITH_AGENT = "with_agent"  # a person has it: the bot says nothing
+    RESOLVED = "resolved"  # closed by a person; the next message goes to the bot again
+
+
+# -- the typed state ---------------------------------------------------------------------------------------
+@dataclass
+class Question:
+    """What the bot last asked in a frame, kept so a re-ask or a resume can say it again."""
+
+    key: str
+    values: dict[str, str] = field(default_factory=dict)
+    rendered: list[str] = field(default_factory=list)  # which values were already-rendered text
+    options: list[str] | None = None  # listed answers: naming one is an answer, not a new request
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"key": self.key, "values": dict(self.values), "rendered": list(self.rendered)}
+        if self.options is not None:
+            data["options"] = list(self.options)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Question | None:
+        if not isinstance(data, dict) or not data.get("key"):
+            return None
+        options = data.get("options")
+        return cls(str(data["key"]), {str(k): str(v) for k, v in (data.get("values") or {}).items()},
+                   [str(r) for r in data.get("rendered") or ()],
+                   [str(o) for o in options] if isinstance(options, list) else None)
+
+
+@dataclass
+class Frame:
+    """One flow in progress: its own slots, the step waiting for the shopper's answer, and (when it called
+    a sub-flow) the step to carry on with once that sub-flow returns."""
+
+    flow: str | None
+    step: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    question: Question | None = None
+    free_text: bool = False
+    reasks: int = 0
+    then: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"flow": self.flow, "step": self.step, "slots": copy.deepcopy(self.slots)}
+        if self.question is not None:
+            data["question"] = self.question.to_json()
+        if self.free_text:
+            data["free_text"] = True
+        if self.reasks:
+            data["reasks"] = self.reasks
+        if self.then:
+            data["then"] = self.then
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Frame | None:
+        if not isinstance(data, dict):
+            return None
+        return cls(
+            flow=data.get("flow") or None,
+            step=data.get("step") or None,
+            slots=dict(data.get("slots") or {}),
+            question=Question.from_json(data.get("question")),
+            free_text=bool(data.get("free_text")),
+            reasks=int(data.get("reasks") or 0),
+            then=data.get("then") or None,
+        )
+
+
+@dataclass
+class Offer:
+    """A one-tap offer sent with a notification: "1" starts options["1"] for this parcel until it expires."""
+
+    options: dict[str, str]
+    tracking: str
+    expires: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"options": dict(self.options), "tracking": self.tracking, "expires": self.expires.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Offer | None:
+        if not isinstance(data, dict) or not isinstance(data.get("options"), dict):
+            return None
+        try:
+            expires = datetime.fromisoformat(str(data.get("expires")))
+        except ValueError:
+            return None
+        if expires.tzinfo is None:
+            return None
+        return cls({str(k): str(v) for k, v in data["options"].items()}, str(data.get("tracking") or ""), expires)
+
+
+@dataclass
+class ConversationState:
+    stack: list[Frame] = field(default_factory=list)
+    parked: list[Frame] = field(default_factory=list)
+    offer: Offer | None = None
+    handoff_ack_at: datetime | None = None
+
+    # -- reading -------------------------------------------------------------------------------------------
+    @property
+    def top(self) -> Frame | None:
+        return self.stack[-1] if self.stack else None
+
+    @property
+    def open_flow(self) -> str | None:
+        return self.top.flow if self.top else None
+
+    @property
+    def open_step(self) -> str | None:
+        return self.top.step if self.top else None
+
+    @property
+    def parked_flow(self) -> str | None:
+        return self.parked[-1].flow if self.parked else None
+
+    # -- (de)serialising -----------------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"v": STATE_VERSION}
+        if self.stack:
+            data["stack"] = [f.to_json() for f in self.stack]
+        if self.parked:
+            data["parked"] = [f.to_json() for f in self.parked]
+        if self.offer is not None:
+            data["offer"] = self.offer.to_json()
+        if self.handoff_ack_at is not None:
+            data["handoff_ack_at"] = self.handoff_ack_at.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> ConversationState:
+        """The stored state; anything unreadable (or from before version 2, see migration 0002) is a fresh one."""
+        if not isinstance(data, dict) or data.get("v") != STATE_VERSION:
+            return cls()
+        ack = data.get("handoff_ack_at")
+        try:
+            ack_at = datetime.fromisoformat(ack) if isinstance(ack, str) else None
+        except ValueError:
+            ack_at = None
+        return cls(
+            stack=[f for f in (Frame.from_json(x) for x in data.get("stack") or ()) if f is not None],
+            parked=[f for f in (Frame.from_json(x) for x in data.get("parked") or ()) if f is not None],
+            offer=Offer.from_json(data.get("offer")),
+            handoff_ack_at=ack_at,
+        )
+
+    def copy(self) -> ConversationState:
+        return ConversationState.from_json(self.to_json())
+
+
+# -- the store ---------------------------------------------------------------------------------------------
+class ConversationStore:
+    """Finding, creating and locking conversations, and reading and writing their typed state."""
+
+    def find(self, session: Session, merchant_id: int, channel: str, address: str) -> m.Conversation | None:
+        return session.scalar(
+            select(m.Conversation).where(
+                m.Conversation.merchant_id == merchant_id,
+                m.Conversation.channel == channel,
+                m.Conversation.address == address,
+            )
+        )
+
+    def get_or_create(self, session: Session, merchant: m.Merchant, channel: str, address: str, *,
+                      phone: bool) -> m.Conversation:
+        """The conversation, created (with the shopper's contact, for a phone number) if there is none.
+
+        Two first messages at once both try to insert: the loser's insert fails on the unique constraint
+        inside its savepoint and it reads the winner's row instead."""
+        conv = self.find(session, merchant.id, channel, address)
+        if conv is not None:
+            return conv
+        try:
+            with session.begin_nested():
+                contact_id = self._contact_id(session, merchant.id, address) if phone else None
+                conv = m.Conversation(merchant_id=merchant.id, contact_id=contact_id, channel=channel,
+                                      address=address, state={}, status=Status.BOT.value)
+                session.add(conv)
+                session.flush()
+        except IntegrityError:
+            conv = self.find(session, merchant.id, channel, address)
+            if conv is None:
+                raise
+        return conv
+
+    def _contact_id(self, session: Session, merchant_id: int, phone: str) -> int:
+        def find() -> m.Contact | None:
+            return session.scalar(select(m.Contact).where(m.Contact.merchant_id == merchant_id,
+                                                          m.Contact.phone == phone))
+
+        contact = find()
+        if contact is None:
+            try:
+                with session.begin_nested():
+                    contact = m.Contact(merchant_id=merchant_id, phone=phone)
+                    session.add(contact)
+                    session.flush()
+            except IntegrityError:
+                contact = find()
+                if contact is None:
+                    raise
+        return contact.id
+
+    def lock(self, session: Session, conv: m.Conversation) -> m.Conversation:
+        """Hold the conversation until this transaction ends, and read it as the last turn left it."""
+        if session.get_bind().dialect.name != "postgresql":
+            return conv  # SQLite: BEGIN IMMEDIATE already serialises every writer (backend/db.py)
+        locked = session.scalar(
+            select(m.Conversation).where(m.Conversation.id == conv.id).with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return locked if locked is not None else conv
+
+    def open(self, session: Session, merchant: m.Merchant, channel: str, address: str, *,
+             phone: bool) -> m.Conversation:
+        """For a turn: get or create the conversation, then lock it until the turn commits."""
+        return self.lock(session, self.get_or_create(session, merchant, channel, address, phone=phone))
+
+    @staticmethod
+    def state(conv: m.Conversation) -> ConversationState:
+        return ConversationState.from_json(conv.state)
+
+    @staticmethod
+    def save(conv: m.Conversation, state: ConversationState) -> None:
+        conv.state = state.to_json()  # reassigned, so SQLAlchemy sees the JSON change
+
+    @staticmethod
+    def status(conv: m.Conversation) -> Status:
+        try:
+            return Status(conv.status or Status.BOT.value)
+        except ValueError:
+            return Status.BOT

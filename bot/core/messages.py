@@ -1,0 +1,87 @@
+"""Plain messages: what every channel turns its requests into, and what the core hands back."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from bot.core.channels import ChannelSpec, spec_for
+
+# An SMS can be at most 1,600 characters; anything longer is noise or an attack, so the core reads this much.
+MAX_TEXT = 1600
+# Control and bidi characters, and lone surrogates (a JSON "\ud800" escape decodes to one; no database stores it).
+_CONTROL = re.compile(
+    r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+@dataclass(frozen=True)
+class Media:
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    channel: str  # a name in bot/core/channels.py: "sms" | "whatsapp" | "web" | "rest" | "cli"
+    sender: str  # E.164 for phone channels, a session id otherwise
+    recipient: str  # the merchant's number (phone channels) or slug (web)
+    text: str = ""
+    media: tuple[Media, ...] = ()
+    channel_message_id: str | None = None
+    # A tapped button's payload (the Choice.payload it was sent with), when the channel has buttons.
+    payload: str | None = None
+
+    @property
+    def spec(self) -> ChannelSpec:
+        return spec_for(self.channel)
+
+    @property
+    def sender_is_phone(self) -> bool:
+        return self.spec.phone_like and self.sender.startswith("+")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One tappable answer to a question: `title` is shown, `payload` comes back as the answer."""
+
+    payload: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot. `choices` travel as buttons where the channel has them (bot/core/channels.py);
+    elsewhere the text carries them as numbered lines, which `listed` says it already does."""
+
+    text: str
+    media_urls: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    listed: bool = True
+
+    def as_text(self, spec: ChannelSpec) -> str:
+        """The whole message for a channel that shows only text: choices not already in the text are
+        added as numbered lines ("1) ..."), the way a shopper answers them."""
+        if not self.choices or self.listed or spec.buttons >= len(self.choices):
+            return self.text
+        lines = [f"{i}) {choice.title}" for i, choice in enumerate(self.choices, 1)]
+        return "\n".join([self.text, *lines])
+
+
+@dataclass
+class Outcome:
+    """What the core did with one inbound message."""
+
+    replies: list[Reply] = field(default_factory=list)
+    duplicate: bool = False
+
+
+def clean_text(text: str | None) -> str:
+    """Normalise what the shopper typed before anything reads it: NFC, no control characters, bounded."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text)
+    text = re.sub(r"[ \t]+", " ", text).strip()
+    return text[:MAX_TEXT]

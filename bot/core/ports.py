@@ -1,0 +1,60 @@
+"""The ports: what the core needs from the outside world, as Protocols and plain value types.
+
+The core (engine, dialogues, services) talks only to these; the composition root (bot/runtime.py) plugs
+in the real thing: Twilio or the sandbox for sending, Celery or threads for jobs, Redis or memory for
+events, the merchant's carrier for the backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from backend import models as m
+from backend.protocol import Backend
+
+Clock = Callable[[], datetime]
+# The merchant's backend for one unit of work: (session, merchant, now) -> Backend.
+BackendFactory = Callable[[Session, m.Merchant, datetime], Backend]
+
+
+# -- sending ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    channel: str
+    sender: str
+    to: str
+    body: str
+    media_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: str  # "sent" | "sandbox"
+    channel_message_id: str | None = None
+
+
+class SendError(Exception):
+    """A send that didn't go through; `retry` says whether trying again later can help."""
+
+    def __init__(self, message: str, *, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+class Sender(Protocol):
+    name: str
+
+    def send(self, message: Outgoing) -> SendResult: ...
+
+
+# -- background work --------------------------------------------------------------------------------------
+class JobQueue(Protocol):
+    """Runs a registered job (bot/jobs) by name with JSON-able keyword arguments, now or soon."""
+
+    def enqueue(self, name: str, **kwargs: Any) -> None: ...

@@ -1,0 +1,12 @@
+"""Background work: sending the outbox, finishing slow carrier changes, retrying carrier writes, purging secrets.
+
+The job modules are this explicit list (a Celery worker imports this package and knows every task the web
+process may send; nothing is found by scanning source files):
+"""
+
+from bot.jobs import purge_secrets, retries, send_outbox, slow_changes
+from bot.jobs.registry import JOBS, JobContext, job
+
+JOB_MODULES = (send_outbox, slow_changes, retries, purge_secrets)
+
+__all__ = ["JOBS", "JOB_MODULES", "JobContext", "job"]

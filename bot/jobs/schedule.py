@@ -1,0 +1,25 @@
+"""The one periodic schedule, for both ways jobs run.
+
+The embedded default (and gunicorn with PARCELBOT_JOBS=inline) runs it on a ticker thread in each web
+process (bot/jobs/ticker.py); production runs it with Celery beat (bot/worker.py). Each job is safe to run
+from several processes at once (the outbox claims rows; pending writes are claimed with SKIP LOCKED; the
+purge is idempotent), so two tickers never double a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Periodic:
+    job: str
+    every_seconds: float
+    why: str
+
+
+SCHEDULE: tuple[Periodic, ...] = (
+    Periodic("send_outbox", 10.0, "messages held for quiet hours, and sends to retry after a transport error"),
+    Periodic("retry_pending", 60.0, "carrier writes kept while the carrier was down"),
+    Periodic("purge_delivered_secrets", 3600.0, "sealed access codes of delivered parcels"),
+)

@@ -1,0 +1,101 @@
+"""Sending the outbox: queued messages whose time has come go out, once, through one transport.
+
+Each message is claimed with a compare-and-set (attempts+1 and a short lease in send_after) before the
+network call, so two workers never send the same row, and a worker that dies mid-send leaves the row to be
+retried when the lease runs out. No transaction is open while the transport is called. Without Twilio
+credentials the SandboxSender "delivers" nowhere: the message is marked "sandbox" and stays readable in the
+outbox (CLI chat, GET /api/v1/outbox, the demo page).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend import models as m
+from backend.db import transaction
+from bot.core.outbox import is_opted_out, pending
+from bot.core.ports import Outgoing, Sender, SendError
+from bot.jobs.registry import JobContext, job
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=5)  # a send that takes longer than this is presumed dead and retried
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 2 min, 8 min, 32 min: a carrier-side blip is ridden out, a long outage isn't hammered."""
+    return timedelta(seconds=min(30 * 4 ** max(attempts - 1, 0), 3600))
+
+
+def send_due(ctx: JobContext, now: datetime | None = None, *, sender: Sender | None = None, limit: int = 100) -> int:
+    """Send every queued message that is due; returns how many were delivered (sent, or kept in the sandbox)."""
+    now = now or ctx.clock()
+    sender = sender or ctx.sender
+    with ctx.sessions() as session:
+        ids = [msg.id for msg in pending(session, now, limit)]
+    return sum(1 for message_id in ids if _send_one(ctx.sessions, message_id, sender, now))
+
+
+@job("send_outbox")
+def send_outbox(ctx: JobContext, **_: Any) -> int:
+    return send_due(ctx)
+
+
+def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> Outgoing | None:
+    with transaction(sessions) as session:
+        claimed = session.execute(
+            update(m.Message)
+            .where(
+                m.Message.id == message_id,
+                m.Message.status == "queued",
+                or_(m.Message.send_after.is_(None), m.Message.send_after <= now),
+            )
+            .values(attempts=m.Message.attempts + 1, send_after=now + LEASE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            return None  # another worker has it, or it was sent/cancelled meanwhile
+        msg = session.get(m.Message, message_id)
+        merchant = session.get(m.Merchant, msg.merchant_id)
+        if msg.recipient.startswith("+") and is_opted_out(session, merchant, msg.recipient):
+            msg.status, msg.error = "suppressed", "recipient opted out"
+            return None
+        return Outgoing(msg.id, msg.channel, msg.sender, msg.recipient, msg.body, tuple(msg.media_urls or ()))
+
+
+def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, now: datetime) -> bool:
+    out = _claim(sessions, message_id, now)
+    if out is None:
+        return False
+    try:
+        result = sender.send(out)  # outside any transaction: never hold a lock across the network
+    except SendError as exc:
+        _failed(sessions, message_id, str(exc), retry=exc.retry, now=now)
+        return False
+    except Exception as exc:  # a bug in a transport must not lose the message: retry it like an outage
+        log.exception("sender %s crashed on message %s", getattr(sender, "name", sender), message_id)
+        _failed(sessions, message_id, f"{exc.__class__.__name__}: {exc}", retry=True, now=now)
+        return False
+    with transaction(sessions) as session:
+        msg = session.get(m.Message, message_id)
+        msg.status, msg.sent_at, msg.error = result.status, now, None
+        msg.channel_message_id = result.channel_message_id
+    return True
+
+
+def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, retry: bool, now: datetime) -> None:
+    with transaction(sessions) as session:
+        msg = session.get(m.Message, message_id)
+        msg.error = error[:2000]
+        if retry and msg.attempts < MAX_ATTEMPTS:
+            msg.status, msg.send_after = "queued", now + backoff(msg.attempts)
+            log.warning("message %s not sent (attempt %s), retrying: %s", message_id, msg.attempts, error)
+        else:
+            msg.status = "failed"
+            log.error("message %s failed for good after %s attempt(s): %s", message_id, msg.attempts, error)

@@ -1,0 +1,132 @@
+"""Finishing a change the carrier was too slow to confirm while the shopper waited.
+
+dialogues/changes.py gives a remote carrier settings.slow_backend_seconds; past that the shopper hears
+"on it" and this job takes over. It asks the carrier again with the SAME idempotency key (a carrier that
+already applied it just returns its answer, and one we already recorded isn't asked at all), records the
+result with its audit entry, and texts the confirmation or the refusal through the outbox. The text has a
+dedupe key per change, so a job that runs twice (a retry, a redelivered Celery task) texts once.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from backend import models as m
+from backend.db import transaction
+from backend.protocol import BackendError
+from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction, ResultStatus
+from bot.core.outbox import OptedOut, queue_message
+from bot.core.wording import Rendered, Voice
+from bot.jobs.registry import JobContext, job
+
+log = logging.getLogger(__name__)
+
+
+def _summary(say: Voice, summary: str | None, action: str, tracking: str) -> Rendered:
+    if summary:
+        return say("utter_slow_change_given_summary", summary=summary, tracking=tracking)
+    what = say(f"label_{action}") if say.has(f"label_{action}") else action.replace("_", " ")
+    return say("utter_slow_change_summary", tracking=tracking, what=what)
+
+
+@job("finish_slow_change")
+def finish_slow_change(
+    ctx: JobContext,
+    *,
+    merchant_id: int,
+    tracking: str,
+    action: str,
+    params: dict[str, Any],
+    fee_accepted: bool,
+    key: str,
+    actor: str,
+    channel: str,
+    verified_by: str,
+    conversation_id: int | None = None,
+    summary: str | None = None,
+) -> str:
+    """Apply (once), record, queue the shopper's text; returns the result status.
+
+    No database transaction is open while the carrier is called (on SQLite a transaction holds the write
+    lock, and every shopper would wait behind a slow carrier). Carrier errors other than "down" propagate:
+    nothing is recorded or texted, and the job runner can try again with the same key.
+    """
+    from backend.changes import apply_change
+
+    now = ctx.clock()
+    change = DeliveryAction(ActionKind(action), dict(params or {}), fee_accepted=bool(fee_accepted))
+    context = ChangeContext(actor=actor, channel=channel, verified_by=verified_by)
+    with ctx.sessions() as session:  # a short read, closed before the network call
+        merchant = session.get(m.Merchant, merchant_id)
+        if merchant is None:
+            log.error("finish_slow_change: merchant %s is gone", merchant_id)
+            return "skipped"
+        recorded = session.scalar(select(m.DeliveryChange.id).where(m.DeliveryChange.idempotency_key == key))
+        backend = None if recorded else ctx.backends(session, merchant, now)
+    answered = _Answered(backend.name, _ask_carrier(backend, tracking, change, key, context)) if backend else None
+    with transaction(ctx.sessions) as session:
+        merchant = session.get(m.Merchant, merchant_id)
+        # Recorded already (this job ran before, or the turn got the answer after all): the stored result,
+        # and the carrier isn't asked again.
+        result = apply_change(session, answered or _Answered("recorded", None), merchant, tracking, change,
+                              idempotency_key=key, context=context, now=now)
+        conv = session.get(m.Conversation, conversation_id) if conversation_id else None
+        say = ctx.wording.voice(merchant, conv.channel if conv else None)
+        queued = _tell(session, merchant, say, conv, result, key=key,
+                       summary=_summary(say, summary, action, tracking))
+    if queued:
+        try:
+            ctx.jobs.enqueue("send_outbox")
+        except Exception:  # the message is safely queued; the periodic sender will pick it up
+            log.warning("couldn't nudge send_outbox after a slow change", exc_info=True)
+    return result.status.value
+
+
+def _ask_carrier(backend: Any, tracking: str, change: DeliveryAction, key: str,
+                 context: ChangeContext) -> ActionResult | BackendError:
+    remote = copy.copy(backend)
+    if hasattr(remote, "pending_sink"):
+        remote.pending_sink = None  # apply_change keeps a write the carrier couldn't take, in our transaction
+    try:
+        return remote.apply_action(tracking, change, idempotency_key=key, context=context)
+    except BackendError as exc:
+        return exc
+
+
+class _Answered:
+    """The carrier's answer, already fetched, in the shape apply_change calls."""
+
+    def __init__(self, name: str, outcome: ActionResult | BackendError | None) -> None:
+        self.name = name
+        self._outcome = outcome
+
+    def apply_action(self, *_args: Any, **_kwargs: Any) -> ActionResult:
+        if self._outcome is None:
+            raise BackendError("finish_slow_change: no answer for a change that wasn't recorded")
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        return self._outcome
+
+
+def _tell(session: Any, merchant: m.Merchant, say: Voice, conv: m.Conversation | None, result: ActionResult, *,
+          key: str, summary: Rendered) -> bool:
+    if conv is None:
+        log.warning("finish_slow_change: no conversation to tell about change %s", key)
+        return False
+    if result.status is ResultStatus.ACCEPTED:
+        body = say("utter_change_confirmed_later", summary=summary, reference=result.reference or "")
+    elif result.status is ResultStatus.REJECTED:
+        body = say("utter_change_rejected_later", reason=result.reason or "")
+    else:
+        body = say("utter_change_pending", summary=summary)
+    try:
+        msg = queue_message(session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
+                            conversation_id=conv.id, dedupe_key=f"slow-change:{key}")
+    except OptedOut:
+        log.info("finish_slow_change: %s opted out; change %s recorded, not texted", conv.address, key)
+        return False
+    return msg is not None

@@ -1,0 +1,108 @@
+"""Changing a delivery, channel-free: what the carrier offers now, and applying a change exactly once.
+
+The chat (dialogues/subflows/change.py), and later the console and the tracking page, call this service:
+it checks the carrier offers the action, applies it under the idempotency key chosen when the shopper
+confirmed, records it with its audit entry in the caller's unit of work (backend/changes.py), announces it
+after commit (ChangeApplied), and hands a carrier too slow to answer to the finish_slow_change job.
+A remote carrier is never called with a transaction open (bot/core/carrier.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from backend import changes as records
+from backend import models as m
+from backend.protocol import Backend, BackendError
+from backend.types import (
+    ActionKind,
+    ActionOption,
+    ActionResult,
+    ChangeContext,
+    DeliveryAction,
+    ResultStatus,
+    ReturnInfo,
+    ReturnRequest,
+    Shipment,
+)
+from bot.core.carrier import CarrierStillWorking
+from bot.core.events import ChangeApplied
+from bot.core.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    """One confirmed change: what, to which parcel, under which key, asked by whom."""
+
+    tracking: str
+    action: DeliveryAction
+    key: str
+    context: ChangeContext
+    conversation_id: int | None = None
+    summary: str = ""  # what the shopper was told they confirmed (for the follow-up text)
+
+
+@dataclass(frozen=True)
+class ChangeService:
+    def option(self, backend: Backend, shipment: Shipment, kind: ActionKind) -> ActionOption | None:
+        """The carrier's terms for `kind` on this parcel now (None: it never offers it)."""
+        if kind not in backend.supported_actions:
+            return None
+        return next((o for o in backend.available_actions(shipment.tracking_number) if o.kind == kind), None)
+
+    def options(self, backend: Backend, shipment: Shipment) -> dict[ActionKind, list[ActionOption]]:
+        """Every kind the carrier offers for this parcel now (a kind may come in several fee tiers)."""
+        out: dict[ActionKind, list[ActionOption]] = {}
+        for option in backend.available_actions(shipment.tracking_number):
+            if option.available and option.kind in backend.supported_actions:
+                out.setdefault(option.kind, []).append(option)
+        return out
+
+    def apply(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, request: ChangeRequest,
+              now: datetime) -> ActionResult | None:
+        """Apply once. None: the carrier is still working on it; the shopper is texted when it answers."""
+        try:
+            result = records.apply_change(uow.session, backend, merchant, request.tracking, request.action,
+                                          idempotency_key=request.key, context=request.context, now=now)
+        except CarrierStillWorking:
+            uow.enqueue("finish_slow_change", merchant_id=merchant.id, tracking=request.tracking,
+                        action=request.action.kind.value, params=request.action.params,
+                        fee_accepted=request.action.fee_accepted, key=request.key, actor=request.context.actor,
+                        channel=request.context.channel, verified_by=request.context.verified_by,
+                        conversation_id=request.conversation_id, summary=request.summary)
+            return None
+        except BackendError as exc:  # not "down" (that is kept and retried): a refusal we couldn't read
+            log.warning("backend error applying a change: %s", exc)
+            return ActionResult(ResultStatus.PENDING, reason=str(exc))
+        self.announce(uow, merchant, request.tracking, request.action.kind.value, result, request.conversation_id,
+                      now)
+        return result
+
+    def cancel_order(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, order: str, *, key: str,
+                     context: ChangeContext, tracking: str | None, now: datetime,
+                     conversation_id: int | None = None) -> ActionResult:
+        result = records.cancel_order(uow.session, backend, merchant, order, idempotency_key=key, context=context,
+                                      tracking_number=tracking, now=now)
+        self.announce(uow, merchant, tracking or f"#{order}", records.CANCEL_ACTION, result, conversation_id, now)
+        return result
+
+    def create_return(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, tracking: str,
+                      request: ReturnRequest, *, key: str, context: ChangeContext, now: datetime,
+                      conversation_id: int | None = None) -> ReturnInfo:
+        info = records.create_return(uow.session, backend, merchant, tracking, request, idempotency_key=key,
+                                     context=context, now=now)
+        status = ResultStatus.PENDING if info.status == "pending" else ResultStatus.ACCEPTED
+        self.announce(uow, merchant, tracking, records.RETURN_ACTION, ActionResult(status, info.reference or None),
+                      conversation_id, now)
+        return info
+
+    @staticmethod
+    def announce(uow: UnitOfWork, merchant: m.Merchant, tracking: str, action: str, result: ActionResult,
+                 conversation_id: int | None, now: datetime) -> None:
+        uow.publish(ChangeApplied(merchant_id=merchant.id, at=now, tracking_number=tracking, action=action,
+                                  status=result.status.value, reference=result.reference,
+                                  conversation_id=conversation_id))

@@ -1,0 +1,166 @@
+"""One-time codes: nothing about a delivery changes until the recipient proves it's them.
+
+Channel-free: the chat (dialogues/subflows/verify.py) and later the tracking page and the console all call
+this service; none re-implements a rule. The code goes to the phone (or e-mail) on file for the parcel,
+never to whoever is asking. Six digits, valid 5 minutes, 5 wrong tries per code, 3 codes per parcel per
+15 minutes, then a lockout. Codes are stored as keyed hashes and compared in constant time; every attempt
+is audited. A merchant may relax the rule per action (MerchantConfig.policy): "code" (default),
+"sender_number" (the recipient's own number is proof enough) or "none".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import pyotp
+from sqlalchemy import func, select
+
+from backend import models as m
+from backend.db import take_turns
+from backend.types import Shipment
+from bot.config import Settings
+from bot.core import audit
+from bot.core.merchant_config import MerchantConfig
+from bot.core.outbox import OptedOut, queue_message
+from bot.core.uow import UnitOfWork
+from bot.core.wording import Wording
+
+OTP_KEY_PREFIX = "otp:"  # marks one-time-code texts in the outbox, so readers can hide them
+CODE_DIGITS = 6
+CODE_TTL = timedelta(minutes=5)
+MAX_WRONG_TRIES = 5
+MAX_CODES = 3
+CODES_WINDOW = timedelta(minutes=15)
+
+
+class Sent(StrEnum):
+    SENT = "sent"
+    RATE_LIMITED = "rate_limited"
+    NO_CONTACT = "no_contact_on_file"
+    OPTED_OUT = "recipient_opted_out"
+
+
+class Checked(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    LOCKED_OUT = "locked_out"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: Sent
+    where: str = ""  # the masked destination ("the number ending 123")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    status: Checked
+    tries_left: int = 0
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asks, for the audit trail and to tie a code to where it was asked for."""
+
+    conversation_id: int
+    actor: str
+    channel: str
+
+
+def mask(to: str) -> str:
+    if "@" in to:
+        name, _, domain = to.partition("@")
+        return f"{name[:1]}***@{domain}"
+    return f"the number ending {to[-3:]}"
+
+
+@dataclass(frozen=True)
+class CodeService:
+    settings: Settings
+    wording: Wording
+
+    def needs_code(self, config: MerchantConfig, action: str, shipment: Shipment, *, sender: str,
+                   sender_is_phone: bool, proven_by_code: bool, default: str = "code") -> bool:
+        """True if `action` on this parcel still needs a code from this sender."""
+        policy = config.policy(action, default)
+        own_number = sender_is_phone and shipment.recipient_phone == sender
+        if policy == "none" or (policy == "sender_number" and own_number):
+            return False
+        return not proven_by_code
+
+    def _hash(self, code: str, tracking: str) -> str:
+        key = self.settings.secret_key.encode()
+        return hmac.new(key, f"{tracking}:{code}".encode(), hashlib.sha256).hexdigest()
+
+    def send(self, uow: UnitOfWork, merchant: m.Merchant, shipment: Shipment, who: Requester,
+             now: datetime) -> SendResult:
+        session, tracking = uow.session, shipment.tracking_number
+        take_turns(session, f"otp:{tracking}")  # many conversations at once can't race "3 per 15 minutes"
+
+        def note(result: str, **detail: str) -> None:
+            audit.record(session, at=now, merchant_id=merchant.id, actor=who.actor, action="otp_send", result=result,
+                         subject=tracking, channel=who.channel, **detail)
+
+        recent = session.scalar(select(func.count()).select_from(m.OneTimeCode).where(
+            m.OneTimeCode.tracking_number == tracking, m.OneTimeCode.created_at >= now - CODES_WINDOW)) or 0
+        if recent >= MAX_CODES:
+            note(Sent.RATE_LIMITED)
+            return SendResult(Sent.RATE_LIMITED)
+        to, channel = shipment.recipient_phone, "sms"
+        if not to and shipment.recipient_email:
+            to, channel = shipment.recipient_email, "email"
+        if not to:
+            note(Sent.NO_CONTACT)
+            return SendResult(Sent.NO_CONTACT)
+        code = pyotp.HOTP(pyotp.random_base32(), digits=CODE_DIGITS).at(0)
+        session.add(m.OneTimeCode(conversation_id=who.conversation_id, tracking_number=tracking,
+                                  code_hash=self._hash(code, tracking), sent_to=to, created_at=now,
+                                  expires_at=now + CODE_TTL))
+        body = self.wording.render("utter_code_message", merchant=merchant, channel=channel, code=code,
+                                   minutes=int(CODE_TTL.total_seconds() // 60))
+        try:
+            queue_message(session, merchant=merchant, channel=channel, to=to, body=body,
+                          conversation_id=who.conversation_id, dedupe_key=f"{OTP_KEY_PREFIX}{uuid.uuid4().hex}")
+        except OptedOut:
+            note(Sent.OPTED_OUT)
+            return SendResult(Sent.OPTED_OUT)
+        uow.enqueue("send_outbox")
+        note(Sent.SENT, sent_to=mask(to))
+        return SendResult(Sent.SENT, mask(to))
+
+    def check(self, uow: UnitOfWork, merchant: m.Merchant, tracking: str, typed: str, who: Requester,
+              now: datetime) -> CheckResult:
+        session = uow.session
+
+        def note(result: str, **detail: int) -> None:
+            audit.record(session, at=now, merchant_id=merchant.id, actor=who.actor, action="otp_check", result=result,
+                         subject=tracking, channel=who.channel, **detail)
+
+        # Locked until the unit of work commits: overlapping guesses (concurrent webhooks) take turns, so none
+        # reads a stale try count and five wrong tries really burn the code (PostgreSQL; SQLite writers queue).
+        row = session.scalar(
+            select(m.OneTimeCode)
+            .where(m.OneTimeCode.conversation_id == who.conversation_id, m.OneTimeCode.tracking_number == tracking,
+                   m.OneTimeCode.used_at.is_(None))
+            .order_by(m.OneTimeCode.id.desc()).limit(1).with_for_update()
+        )
+        if row is None or row.expires_at <= now:
+            note(Checked.EXPIRED)
+            return CheckResult(Checked.EXPIRED)
+        if hmac.compare_digest(row.code_hash, self._hash(typed, tracking)):
+            row.used_at = now
+            note(Checked.OK)
+            return CheckResult(Checked.OK)
+        row.attempts += 1
+        note(Checked.WRONG, attempts=row.attempts)
+        if row.attempts >= MAX_WRONG_TRIES:
+            row.used_at = now  # burnt: this code can never be used now
+            note(Checked.LOCKED_OUT)
+            return CheckResult(Checked.LOCKED_OUT)
+        return CheckResult(Checked.WRONG, MAX_WRONG_TRIES - row.attempts)

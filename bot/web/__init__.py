@@ -1,0 +1,62 @@
+"""The web wiring: the Flask app factory mounts the channels, the API and the pages on one Runtime.
+
+No business logic lives here. Everything web is a blueprint registered from create_app, and reaches the
+runtime through bot/web/ext.py (Flask's init_app pattern):
+
+    channels/        inbound channels (Twilio SMS, Rasa-style REST), built from a ChannelHub
+    bot/web/api/     the integration API (/api/v1) and signed photo links (/pod/<token>)
+    bot/web/pages.py the landing page and /healthz;  tracking.py the signed tracking page (/t/<token>)
+    bot/web/demo.py  the local demo page (sandbox only)
+The agent console (/console) and the merchant admin (/admin) mount here as blueprints of their own.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from backend import models as m
+from bot.config import Settings
+from bot.runtime import Runtime, build_runtime
+from bot.web import demo, pages, tracking
+from bot.web.api import bp as api_bp
+from bot.web.api import pod_bp
+from bot.web.errors import register_errors
+from bot.web.ext import parcelbot
+from channels.base import ChannelHub, InboundChannel
+from channels.rest import RestChannel
+from channels.twilio_sms import TwilioSmsChannel
+
+INBOUND_CHANNELS: tuple[InboundChannel, ...] = (TwilioSmsChannel(), RestChannel())
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
+    settings = settings or (runtime.settings if runtime else Settings.from_env())
+    runtime = runtime or build_runtime(settings)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=16 * 1024 * 1024)
+    parcelbot.init_app(app, runtime)
+
+    # Late-bound: a runtime whose engine is swapped (a test's interpreter) is the one the channels call.
+    hub = ChannelHub(handle=lambda message: runtime.engine.handle(message), settings=settings,
+                     only_merchant=lambda: only_merchant(runtime))
+    for channel in INBOUND_CHANNELS:
+        app.register_blueprint(channel.blueprint(hub))
+    for blueprint in (pages.bp, tracking.bp, demo.bp, api_bp, pod_bp):
+        app.register_blueprint(blueprint)
+    register_errors(app)
+    return app
+
+
+def only_merchant(runtime: Runtime) -> str | None:
+    """The merchant's slug when this installation has exactly one (the REST channel's default)."""
+    with runtime.sessions() as session:
+        slugs = list(session.scalars(select(m.Merchant.slug).limit(2)))
+    return slugs[0] if len(slugs) == 1 else None
+
+
+def run_server(app: Flask, host: str, port: int) -> None:
+    """The embedded default's HTTP server (threaded werkzeug); production uses gunicorn 'bot.wsgi:app'."""
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -1,0 +1,58 @@
+"""The signed tracking page (/t/<token>): status only, in the merchant's time zone and brand.
+
+No address, no name: the link is shared by the bot with a verified recipient, signed and expiring
+(bot/core/links.py). Later, actions on the page go through the same services as the chat.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import select
+
+from backend import models as m
+from backend.types import Shipment
+from bot.core.links import TRACKING_MAX_AGE, InvalidLink
+from bot.core.merchant_config import MerchantConfig
+from bot.web.ext import current_runtime
+
+bp = Blueprint("tracking", __name__, template_folder="templates")
+
+
+@bp.get("/t/<token>")
+def tracking_page(token: str) -> str:
+    rt = current_runtime()
+    try:
+        data = rt.links.load("track", token, TRACKING_MAX_AGE)
+    except InvalidLink as exc:
+        abort(404, description=str(exc))
+    with rt.sessions() as session:
+        merchant = session.scalar(select(m.Merchant).where(m.Merchant.slug == data["m"]))
+        if merchant is None:
+            abort(404)
+        session.commit()  # no transaction stays open across a remote carrier's network call
+        shipment = rt.backends(session, merchant, rt.clock()).get_shipment(data["t"])
+        if shipment is None:
+            abort(404)
+        config = MerchantConfig.of(merchant, default_timezone=rt.settings.default_timezone)
+        tz = config.zone(rt.settings.default_timezone)
+        return render_template("tracking.html", shipment=shipment, brand=config.brand_name,
+                               **_local_times(shipment, tz))
+
+
+def _local_times(shipment: Shipment, tz: ZoneInfo) -> dict[str, Any]:
+    """The merchant's wall clock with the zone named ("GMT", "BST"), like every time the bot texts:
+    the shopper compares the page with what the bot said."""
+
+    def local(moment: datetime) -> datetime:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
+
+    eta = ""
+    if shipment.eta:
+        start, end = local(shipment.eta.start), local(shipment.eta.end)
+        eta = f"{start:%a %d %b %H:%M}–{end:%H:%M} ({start:%Z})"
+    events = [(f"{local(e.occurred_at):%d %b %H:%M %Z}", e) for e in reversed(shipment.events)]
+    return {"eta": eta, "events": events}

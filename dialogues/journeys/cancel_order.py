@@ -1,0 +1,107 @@
+"""Cancelling an order: which one, may it still be cancelled, "are you sure?", a one-time code, done.
+
+The carrier's rules decide (an order that has left the warehouse can't be cancelled; one already
+delivered can be returned instead, and we offer that). The cancellation goes through
+the change service (bot/services/changes.py) under an idempotency key chosen when the shopper was asked to confirm,
+so a retried webhook or a double "yes" cancels once, with its delivery-change row and audit entry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import uuid
+
+from backend.types import ActionKind, ChangeContext, ResultStatus, Shipment, ShipmentStatus
+from dialogues.base import REGISTRY, Flow, Turn, register
+from dialogues.kit.answers import confirmed
+from dialogues.kit.formatting import parcel_label
+from dialogues.subflows.change import option_for
+from dialogues.subflows.identify import shipment_for
+from dialogues.subflows.verify import require_code
+
+flow = register(Flow("cancel_order"))
+ACTION = "cancel_order"
+_STANDING = re.compile(r"\bpreference\b", re.IGNORECASE)
+
+
+@flow.start
+def start(turn: Turn) -> None:
+    if _STANDING.search(turn.text) and "leave_with_neighbour" in REGISTRY:
+        # "cancel my neighbour preference" ends a standing instruction; it doesn't cancel an order.
+        turn.nlu = dataclasses.replace(turn.nlu, intent="leave_with_neighbour")
+        REGISTRY["leave_with_neighbour"].run_start(turn)
+        return
+    with_shipment(turn)
+
+
+@flow.step("with_shipment")
+def with_shipment(turn: Turn) -> None:
+    shipment = shipment_for(turn, then="with_shipment")
+    if shipment is None:
+        return
+    option = option_for(turn, shipment, ActionKind.CANCEL_ORDER)
+    if option is None or not shipment.order_number:
+        turn.finish()
+        turn.say("utter_cancel_order_not_offered")
+        return
+    if not option.available:
+        _refuse(turn, shipment, option.reason or "")
+        return
+    others = [s for s in turn.backend.find_shipments(order_number=shipment.order_number)
+              if s.tracking_number != shipment.tracking_number]
+    turn.remember(cancel_key=f"cxl-{uuid.uuid4().hex}", order_number=shipment.order_number)
+    key = "utter_cancel_order_confirm_whole" if others else "utter_cancel_order_confirm"
+    turn.ask("confirm", key, order=shipment.order_number, parcel=parcel_label(shipment), count=len(others) + 1)
+
+
+def _refuse(turn: Turn, shipment: Shipment, reason: str) -> None:
+    """Say why not; a delivered order can be sent back instead, so offer that."""
+    turn.say("utter_cancel_order_refused", reason=reason)
+    if shipment.status is ShipmentStatus.DELIVERED and "start_return" in REGISTRY:
+        turn.ask("offer_return", "utter_cancel_order_offer_return")
+        return
+    turn.finish()
+
+
+@flow.step("offer_return")
+def offer_return(turn: Turn) -> None:
+    if not confirmed(turn, "utter_cancel_order_kept"):
+        return
+    tracking = turn.slots.get("tracking_number")
+    turn.finish()
+    turn.remember(tracking_number=tracking)
+    REGISTRY["start_return"].run_step(turn, "with_shipment")
+
+
+@flow.step("confirm")
+def confirm(turn: Turn) -> None:
+    if not confirmed(turn, "utter_cancel_order_kept"):
+        return
+    apply(turn)
+
+
+@flow.step("apply")
+def apply(turn: Turn) -> None:
+    slots = turn.slots
+    tracking = slots.get("tracking_number")
+    shipment = turn.backend.get_shipment(tracking) if tracking else None
+    if shipment is None or not slots.get("cancel_key"):
+        turn.finish()
+        turn.say("utter_cancelled")
+        return
+    if not require_code(turn, shipment, action=ACTION, then="apply"):
+        return
+    context = ChangeContext(actor=turn.message.sender, channel=turn.message.channel,
+                            verified_by=turn.verification_for(tracking) or "sender_number")
+    order = slots.get("order_number") or shipment.order_number or ""
+    result = turn.services.changes.cancel_order(turn.uow, turn.backend, turn.merchant, order,
+                                                key=slots["cancel_key"], context=context, tracking=tracking,
+                                                now=turn.now, conversation_id=turn.conversation.id)
+    turn.finish()
+    if result.status is ResultStatus.ACCEPTED:
+        turn.say("utter_cancel_order_done", order=order, reference=result.reference or "")
+    elif result.status is ResultStatus.PENDING:
+        turn.say("utter_cancel_order_pending", order=order)
+    else:
+        turn.say("utter_cancel_order_refused", reason=result.reason or "")

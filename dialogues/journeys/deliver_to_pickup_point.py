@@ -1,0 +1,84 @@
+"""Send it to a pickup point: the nearest ones to the delivery address, numbered, with opening hours; pick one.
+
+The list is the carrier's (ActionOption.pickup_points, nearest first). The shopper picks by number or by
+name ("2", "the locker", "Piccadilly"), then the change goes through the usual confirm-and-code path.
+"""
+
+from __future__ import annotations
+
+from backend.types import ActionKind, DeliveryAction, PickupPoint, Shipment
+from bot.core.wording import Rendered, render_lines
+from dialogues.base import Flow, Turn, register
+from dialogues.kit.answers import ask_choice
+from dialogues.kit.formatting import home_slot_of, parcel_label, window_label
+from dialogues.subflows.change import propose
+from dialogues.subflows.identify import shipment_for
+from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment, pick_listed
+
+flow = register(Flow("deliver_to_pickup_point"))
+
+
+
+
+
+
+
+def _as_slot(point: PickupPoint) -> dict:
+    return {"id": point.id, "name": point.name, "address": point.address, "hours": point.opening_hours,
+            "km": point.distance_km}
+
+
+@flow.start
+def start(turn: Turn) -> None:
+    adopt_parked_menu(turn)
+    with_shipment(turn)
+
+
+@flow.step("with_shipment")
+def with_shipment(turn: Turn) -> None:
+    found = eligible_shipment(turn, ActionKind.PICKUP_POINT)
+    if found is None:
+        return
+    shipment, option = found
+    if not option.pickup_points:
+        turn.finish()
+        turn.say("utter_pickup_none")
+        return
+    points = [_as_slot(p) for p in option.pickup_points]
+    turn.remember(points=points)
+    lines = [
+        turn.render("utter_pickup_option", n=i + 1, name=p["name"], address=p["address"], hours=p["hours"],
+                    distance=f"{p['km']:g} km" if p["km"] is not None else "")
+        for i, p in enumerate(points)
+    ]
+    turn.say("utter_pickup_list", options=render_lines(lines))
+    names = [f"{p['name']} {p['address']}" for p in points]
+    ask_choice(turn, "choose", "utter_pickup_prompt", names, parcel=parcel_label(shipment))
+
+
+@flow.step("choose")
+def choose(turn: Turn) -> None:
+    points = turn.slots.get("points") or []
+    index = pick_listed(turn.text, [f"{p['name']} {p['address']}" for p in points])
+    if index is None:
+        if turn.nlu.intent == "deny":
+            turn.finish()
+            turn.say("utter_change_not_made")
+            return
+        turn.reask()
+        return
+    shipment = shipment_for(turn, then="with_shipment")
+    if shipment is None:
+        return
+    point = points[index]
+    propose(turn, shipment, DeliveryAction(ActionKind.PICKUP_POINT, {"pickup_point_id": point["id"]}),
+            _summary(turn, shipment, point))
+
+
+def _summary(turn: Turn, shipment: Shipment, point: dict) -> Rendered:
+    """A pickup point replaces a chosen home slot (backend/rules_apply.py): say so before they confirm."""
+    values = {"parcel": parcel_label(shipment), "name": point["name"], "address": point["address"]}
+    window = home_slot_of(shipment)
+    if window is None:
+        return turn.render("utter_pickup_summary", **values)
+    return turn.render("utter_pickup_summary_instead_of_slot", window=window_label(turn, window), **values)

@@ -1,0 +1,124 @@
+"""Hold it at the depot until a day the shopper names ("until friday", "for a week"), within the carrier's limit.
+
+A past day, today, or a day beyond the carrier's longest hold (ActionOption.max_hold_days) is refused
+with the reason and the latest day allowed, and the shopper is asked again.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from backend.types import ActionKind, DeliveryAction
+from dialogues.base import Flow, Turn, register
+from dialogues.kit.formatting import day_label, parcel_label
+from dialogues.subflows.change import propose
+from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment
+
+flow = register(Flow("hold_delivery"))
+
+_COUNT = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "a couple of": 2, "few": 3, "a few": 3}
+_PERIOD = re.compile(
+    r"\b(?P<n>\d{1,2}|a\s+couple\s+of|couple\s+of|a\s+few|few|an?|one|two|three|four|five|six|seven|eight|nine"
+    r"|ten)\s+(?P<unit>days?|weeks?|wks?)\b",
+    re.IGNORECASE,
+)
+
+
+def _today(turn: Turn) -> date:
+    return turn.local(turn.now).date()
+
+
+def _label(turn: Turn, day: date) -> str:
+    return day_label(turn, datetime.combine(day, time(12), tzinfo=turn.tz))
+
+
+def until_from(turn: Turn) -> date | None:
+    """The day named in this message: a date ("friday", "the 30th") or a period ("for 5 days", "a week")."""
+    entity = turn.nlu.entity("date")
+    if entity:
+        try:
+            return date.fromisoformat(entity.value[:10])
+        except ValueError:
+            return None
+    period = _PERIOD.search(turn.text)
+    if period:
+        raw = " ".join(period.group("n").lower().split())
+        n = int(raw) if raw.isdigit() else _COUNT.get(raw, 0)
+        weeks = period.group("unit").lower().startswith("w")
+        return _today(turn) + timedelta(days=n * (7 if weeks else 1))
+    return None
+
+
+@flow.start
+def start(turn: Turn) -> None:
+    adopt_parked_menu(turn)
+    until = until_from(turn) if turn.nlu.intent == flow.name else None
+    turn.remember(until=until.isoformat() if until else None)
+    with_shipment(turn)
+
+
+@flow.step("with_shipment")
+def with_shipment(turn: Turn) -> None:
+    found = eligible_shipment(turn, ActionKind.HOLD)
+    if found is None:
+        return
+    shipment, option = found
+    turn.remember(max_days=option.max_hold_days)
+    until = turn.slots.get("until")
+    if not until:
+        _ask(turn)
+        return
+    day = date.fromisoformat(until)
+    problem = _problem(turn, day)
+    if problem:
+        turn.remember(until=None)
+        turn.say(problem, day=_label(turn, day), latest=_latest_label(turn), max_days=option.max_hold_days or "")
+        _ask(turn)
+        return
+    summary = turn.render("utter_hold_summary", parcel=parcel_label(shipment), day=_label(turn, day))
+    propose(turn, shipment, DeliveryAction(ActionKind.HOLD, {"until": day.isoformat()}), summary, option)
+
+
+@flow.step("until")
+def answer(turn: Turn) -> None:
+    if turn.nlu.intent == "deny":
+        turn.finish()
+        turn.say("utter_change_not_made")
+        return
+    until = until_from(turn)
+    if until is None:
+        turn.reask()
+        return
+    turn.remember(until=until.isoformat())
+    with_shipment(turn)
+
+
+def _latest(turn: Turn) -> date | None:
+    max_days = turn.slots.get("max_days")
+    return _today(turn) + timedelta(days=int(max_days)) if max_days else None
+
+
+def _latest_label(turn: Turn) -> str:
+    latest = _latest(turn)
+    return _label(turn, latest) if latest else ""
+
+
+def _problem(turn: Turn, day: date) -> str | None:
+    """Why this day won't do (a response key), or None if it will."""
+    today, latest = _today(turn), _latest(turn)
+    if day < today:
+        return "utter_hold_past"
+    if day == today:
+        return "utter_hold_today"
+    if latest is not None and day > latest:
+        return "utter_hold_too_late"
+    return None
+
+
+def _ask(turn: Turn) -> None:
+    if _latest(turn):
+        turn.ask("until", "utter_hold_ask", latest=_latest_label(turn))
+    else:
+        turn.ask("until", "utter_hold_ask_open")

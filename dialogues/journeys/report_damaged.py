@@ -1,0 +1,222 @@
+"""'It arrived damaged': a photo, what the merchant offers (replacement, refund), a claim, a person if wanted.
+
+The photo comes with the first message or the next one, on channels that can carry one (PHOTO_ASK:
+an MMS over SMS, a WhatsApp image); a shopper who can't send one can say SKIP. REST / web chat carry
+text only, so there we don't ask for one: the claim records that no photo could be sent, and the team
+follows up if they need it. What we offer is the merchant's policy
+(merchant.settings["damage_policy"]["offer"], both replacement and refund by default); talking to a
+person is always an option. Nothing is requested until the shopper confirms, and the claim is stored
+once with its reference (dialogues/claims.py).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend import models as m
+from backend.types import Shipment
+from bot.core.wording import Rendered, render_lines
+from dialogues.base import Flow, Turn, register
+from dialogues.kit.answers import ask_choice, confirmed, free_text, yes_or_no
+from dialogues.kit.choices import pick
+from dialogues.kit.claims import DAMAGED, open_claim, open_claim_reference, prefer_delivered
+from dialogues.kit.formatting import parcel_label
+from dialogues.kit.handoff import hand_off
+from dialogues.subflows.status import delivered_shipment_for
+from dialogues.subflows.verify import require_code
+
+flow = register(Flow("report_damaged"))
+
+OFFERS = ("replacement", "refund")
+AGENT = "agent"
+MAX_PHOTOS = 5
+# Channels whose InboundMessage can carry media, and how to ask there. `parcelbot chat` (cli) stands in
+# for texting from a phone, so it reads as SMS does.
+PHOTO_ASK = {
+    "sms": "utter_damaged_ask_photo",
+    "cli": "utter_damaged_ask_photo",
+    "whatsapp": "utter_damaged_ask_photo_whatsapp",
+}
+PHOTO_LOOK_BACK = timedelta(minutes=10)
+_SKIP = re.compile(r"\b(skip|no photo|no picture|no pic|can'?t|cant|cannot|unable|don'?t have|dont have|threw)\b")
+_KEYWORDS = (
+    (re.compile(r"\b(replace|replacement|new one|another one|send (me )?(a |another )?new)\b"), "replacement"),
+    (re.compile(r"\b(refund|money back|my money)\b"), "refund"),
+    (re.compile(r"\b(person|agent|human|someone|team|call me|speak|talk)\b"), AGENT),
+)
+
+
+@flow.start
+def start(turn: Turn) -> None:
+    item = turn.nlu.entity("item")
+    if item:
+        turn.remember(item=free_text(item.value, 60))
+    _keep_photos(turn, look_back=True)
+    prefer_delivered(turn)
+    with_shipment(turn)
+
+
+@flow.step("with_shipment")
+def with_shipment(turn: Turn) -> None:
+    shipment = delivered_shipment_for(turn, then="with_shipment", not_delivered_key="utter_damaged_not_delivered")
+    if shipment is None:
+        return
+    existing = open_claim_reference(turn, shipment, DAMAGED)
+    if existing:
+        hand_off(turn, DAMAGED)
+        turn.say("utter_damaged_claim_exists", reference=existing, parcel=parcel_label(shipment))
+        return
+    if turn.slots.get("photos"):
+        _offer(turn, shipment)
+        return
+    ask = PHOTO_ASK.get(turn.message.channel)
+    if ask is None:
+        turn.remember(photo_unavailable=True)
+        turn.say("utter_damaged_no_photo_here", parcel=parcel_label(shipment))
+        _offer(turn, shipment)
+        return
+    turn.ask("photo", ask, parcel=parcel_label(shipment))
+
+
+@flow.step("photo")
+def photo(turn: Turn) -> None:
+    if _keep_photos(turn):
+        turn.say("utter_damaged_photo_thanks")
+    elif yes_or_no(turn) is False or _SKIP.search(turn.text.lower()):
+        turn.remember(photo_skipped=True)
+    else:
+        turn.reask("utter_damaged_need_photo")
+        return
+    shipment = _shipment(turn)
+    if shipment is not None:
+        _offer(turn, shipment)
+
+
+def _keep_photos(turn: Turn, *, look_back: bool = False) -> bool:
+    """Remember the pictures that came with this message (their channel URLs), if any.
+
+    With look_back, a picture sent on its own just before ("here's the box" + photo, then "it's damaged")
+    counts too, so the shopper isn't asked to send it again.
+    """
+    urls = [md.url for md in turn.message.media if not md.content_type or md.content_type.startswith("image/")]
+    if not urls and look_back:
+        urls = _recent_photos(turn)
+    if not urls:
+        return False
+    turn.remember(photos=[*(turn.slots.get("photos") or []), *urls][:MAX_PHOTOS])
+    return True
+
+
+def _recent_photos(turn: Turn) -> list[str]:
+    since = turn.now - PHOTO_LOOK_BACK
+    rows = turn.session.scalars(
+        select(m.Message)
+        .where(m.Message.conversation_id == turn.conversation.id, m.Message.direction == "in",
+               m.Message.created_at >= since)
+        .order_by(m.Message.id.desc())
+        .limit(3)
+    )
+    return next((list(r.media_urls) for r in rows if r.media_urls), [])
+
+
+def _offers(turn: Turn) -> list[str]:
+    policy = (turn.merchant.settings or {}).get("damage_policy") or {}
+    wanted = policy.get("offer", list(OFFERS))
+    return [o for o in OFFERS if o in wanted]
+
+
+def _label(turn: Turn, option: str) -> Rendered:
+    return turn.render(f"utter_damaged_option_{option}")
+
+
+def _offer(turn: Turn, shipment: Shipment) -> None:
+    options = [*_offers(turn), AGENT]
+    turn.remember(claim_key=f"dmg-{uuid.uuid4().hex}", options=options)
+    if options == [AGENT]:
+        _open(turn, shipment, AGENT)
+        return
+    labels = [_label(turn, o) for o in options]
+    lines = [turn.render("utter_damaged_option_line", n=i + 1, label=label) for i, label in enumerate(labels)]
+    ask_choice(turn, "choose", "utter_damaged_offer", labels, options=render_lines(lines))
+
+
+@flow.step("choose")
+def choose(turn: Turn) -> None:
+    options = list(turn.slots.get("options") or [AGENT])
+    index = pick(turn.text, [str(_label(turn, o)) for o in options])
+    choice = options[index] if index is not None else None
+    if choice is None:
+        text = turn.text.lower()
+        choice = next((o for rx, o in _KEYWORDS if rx.search(text) and o in options), None)
+    if choice is None and turn.nlu.intent == "talk_to_human":
+        choice = AGENT
+    if choice is None:
+        turn.reask()
+        return
+    shipment = _shipment(turn)
+    if shipment is None:
+        return
+    if choice == AGENT:
+        _open(turn, shipment, AGENT)
+        return
+    turn.remember(choice=choice)
+    turn.ask("confirm", f"utter_damaged_confirm_{choice}", parcel=parcel_label(shipment))
+
+
+@flow.step("confirm")
+def confirm(turn: Turn) -> None:
+    if not confirmed(turn, "utter_damaged_not_requested"):
+        return
+    shipment = _shipment(turn)
+    if shipment is not None:
+        _open(turn, shipment, turn.slots.get("choice") or AGENT)
+
+
+def _shipment(turn: Turn) -> Shipment | None:
+    tracking = turn.slots.get("tracking_number")
+    shipment = turn.backend.get_shipment(tracking) if tracking else None
+    if shipment is None:
+        turn.finish()
+        turn.say("utter_cancelled")
+    return shipment
+
+
+def _open(turn: Turn, shipment: Shipment, choice: str) -> None:
+    """A claim can lead to a refund: from anyone but the recipient's own number it needs the code."""
+    turn.remember(choice=choice)
+    if not require_code(turn, shipment, action="claim_damaged", then="open_claim", default="sender_number"):
+        return
+    _open_verified(turn, shipment, choice)
+
+
+@flow.step("open_claim")
+def open_claim_step(turn: Turn) -> None:
+    tracking = turn.slots.get("tracking_number")
+    shipment = turn.backend.get_shipment(tracking) if tracking else None
+    if shipment is None:
+        turn.finish()
+        turn.say("utter_cancelled")
+        return
+    _open_verified(turn, shipment, turn.slots.get("choice") or AGENT)
+
+
+def _open_verified(turn: Turn, shipment: Shipment, choice: str) -> None:
+    slots = turn.slots
+    detail = {
+        "choice": choice,
+        "item": slots.get("item"),
+        "photos": list(slots.get("photos") or []),
+        "photo_skipped": bool(slots.get("photo_skipped")),
+        "photo_unavailable": bool(slots.get("photo_unavailable")),
+    }
+    reference = open_claim(turn, shipment, kind=DAMAGED, key=slots["claim_key"], detail=detail)
+    if choice == AGENT:
+        hand_off(turn, DAMAGED)
+        turn.say("utter_damaged_handed_off", reference=reference, parcel=parcel_label(shipment))
+        return
+    turn.finish()
+    turn.say(f"utter_damaged_claim_opened_{choice}", reference=reference, parcel=parcel_label(shipment))

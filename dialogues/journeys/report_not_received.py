@@ -1,0 +1,112 @@
+"""'It says delivered but it isn't here': show the proof first, then open a claim and bring in a person.
+
+Most "missing" parcels are found within minutes once the shopper sees the photo and where it was left
+(porch, bin store, a neighbour), so the proof of delivery comes first, with the usual places to check.
+Only if it is still missing do we open a claim (with a reference the shopper keeps) and hand over to
+the team. A parcel that isn't marked delivered yet just gets its status: it isn't lost, it's on its way.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from backend.types import Shipment
+from dialogues.base import Flow, Turn, register
+from dialogues.kit.answers import yes_or_no
+from dialogues.kit.claims import NOT_RECEIVED, open_claim, open_claim_reference, prefer_delivered
+from dialogues.kit.formatting import parcel_label
+from dialogues.kit.handoff import hand_off
+from dialogues.kit.pod import delivered_label, show_pod
+from dialogues.subflows.status import delivered_shipment_for
+from dialogues.subflows.verify import require_code
+
+flow = register(Flow("report_not_received"))
+
+_FOUND = re.compile(r"\b(found it|got it|it'?s here|turned up|has arrived|arrived now|neighbou?r had it)\b")
+_MISSING = re.compile(
+    r"\b(still (not|no|missing|nothing)|not here|missing|nothing|no sign|can'?t find|cant find|not there|"
+    r"stolen|lost|(haven'?t|havent|not|didn'?t|didnt|never) (got|get|received|arrived|turned up))\b"
+)
+
+
+@flow.start
+def start(turn: Turn) -> None:
+    prefer_delivered(turn)
+    with_shipment(turn)
+
+
+@flow.step("with_shipment")
+def with_shipment(turn: Turn) -> None:
+    shipment = delivered_shipment_for(
+        turn, then="with_shipment", not_delivered_key="utter_not_received_not_delivered_yet"
+    )
+    if shipment is None:
+        return
+    existing = open_claim_reference(turn, shipment, NOT_RECEIVED)
+    if existing:
+        hand_off(turn, NOT_RECEIVED)
+        turn.say("utter_not_received_claim_exists", reference=existing, parcel=parcel_label(shipment))
+        return
+    pod = turn.backend.proof_of_delivery(shipment.tracking_number)
+    if pod is not None:
+        show_pod(turn, shipment, pod)
+        turn.audit("view_pod", "shown", subject=shipment.tracking_number, photos=len(pod.photo_keys))
+    else:
+        turn.say("utter_not_received_no_pod", parcel=parcel_label(shipment), tracking=shipment.tracking_number,
+                 when=delivered_label(turn, shipment, None))
+    place = (pod.place if pod else None) or ""
+    turn.remember(claim_key=f"clm-{uuid.uuid4().hex}", place=place)
+    key = "utter_not_received_check_place" if place else "utter_not_received_check"
+    turn.ask("found_it", key, place=place)
+
+
+@flow.step("found_it")
+def found_it(turn: Turn) -> None:
+    text = turn.text.lower()
+    answer = yes_or_no(turn)
+    if _FOUND.search(text) and not _MISSING.search(text):
+        answer = True
+    elif turn.nlu.intent == "report_not_received" or _MISSING.search(text):
+        answer = False
+    if answer is None:
+        turn.reask()
+        return
+    if answer:
+        turn.finish()
+        turn.say("utter_not_received_found")
+        return
+    claim(turn)
+
+
+@flow.step("claim")
+def claim(turn: Turn) -> None:
+    """A claim can lead to a refund: from anyone but the recipient's own number it needs the code."""
+    shipment = _shipment(turn)
+    if shipment is None:
+        return
+    if not require_code(turn, shipment, action="claim_not_received", then="claim", default="sender_number"):
+        return
+    _open_claim(turn, shipment)
+
+
+def _shipment(turn: Turn) -> Shipment | None:
+    tracking = turn.slots.get("tracking_number")
+    shipment = turn.backend.get_shipment(tracking) if tracking else None
+    if shipment is None:
+        turn.finish()
+        turn.say("utter_cancelled")
+    return shipment
+
+
+def _open_claim(turn: Turn, shipment: Shipment) -> None:
+    slots = turn.slots
+    pod = turn.backend.proof_of_delivery(shipment.tracking_number)
+    detail = {
+        "delivered_at": pod.delivered_at.isoformat() if pod and pod.delivered_at else None,
+        "place": slots.get("place") or None,
+        "pod_photos": len(pod.photo_keys) if pod else 0,
+    }
+    reference = open_claim(turn, shipment, kind=NOT_RECEIVED, key=slots["claim_key"], detail=detail)
+    hand_off(turn, NOT_RECEIVED)
+    turn.say("utter_not_received_claim_opened", reference=reference, parcel=parcel_label(shipment))

@@ -1,0 +1,88 @@
+"""Reading short answers the same way in every after-sales journey: yes/no, "1 and 3", "both", free text.
+
+The NLU decides yes/no first (it knows "yep", "go ahead", "nah"); a bare YES/NO also counts when the
+model is unsure, because a confirmation must never hang on a classifier's mood.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.messages import Choice
+from bot.core.wording import clean_value
+from dialogues.base import Turn
+from dialogues.kit.choices import pick
+
+_YES = {"yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "confirm", "go ahead"}
+_NO = {"no", "n", "nope", "nah", "dont", "don't", "do not"}
+_ALL = {"the lot", "all items", "all of them", "both of them", "all of it"}
+_ALL_WORDS = {"all", "both", "everything"}
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w\s']", "", text.lower()).strip()
+
+
+def ask_choice(turn: Turn, step: str, key: str, choices: list[str], *, free_text: bool = False,
+               **values: object) -> None:
+    """Ask a question with listed options, and tell the router: an answer naming one of them (say "post
+    office" for "Drop it off at a Post Office") is this question's answer, not a new request."""
+    listed = tuple(Choice(str(i), str(c)) for i, c in enumerate(choices, 1))
+    turn.ask(step, key, free_text=free_text, choices=listed, **values)
+    top = turn.state.top
+    if top is not None and top.question is not None:
+        top.question.options = [str(c) for c in choices]
+
+
+def yes_or_no(turn: Turn) -> bool | None:
+    """True for yes, False for no, None when the message is neither."""
+    if turn.nlu.intent == "affirm":
+        return True
+    if turn.nlu.intent == "deny":
+        return False
+    plain = _plain(turn.text)
+    if plain in _YES:
+        return True
+    if plain in _NO:
+        return False
+    return None
+
+
+def pick_many(text: str, options: list[str]) -> list[int] | None:
+    """Indexes named in "1 and 3", "1,2", "both", "all", "the shoes"; None when nothing clear was named."""
+    if not options:
+        return None
+    plain = _plain(text)
+    if plain in _ALL or set(plain.split()) & _ALL_WORDS:
+        return list(range(len(options)))
+    low = text.lower().replace("#", " ").strip(" .!")
+    numbers = re.findall(r"\d{1,2}", low)
+    if numbers and re.fullmatch(r"(?:\s*(?:\d{1,2}|and|n|plus|[,&+/]))+\s*", low):
+        chosen = sorted({int(n) - 1 for n in numbers})
+        return chosen if all(0 <= i < len(options) for i in chosen) else None
+    parts = [p for p in re.split(r"\s*(?:,|&|\+|\band\b)\s*", low) if p.strip()]
+    if len(parts) > 1:
+        found = [pick(p, options) for p in parts]
+        if all(i is not None for i in found):
+            return sorted(set(found))  # type: ignore[arg-type]
+    one = pick(text, options)
+    return [one] if one is not None else None
+
+
+def free_text(text: str, limit: int) -> str:
+    """Something the shopper typed, fit to store and show: printable, one line, at most `limit` characters."""
+    cleaned = clean_value(text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def confirmed(turn: Turn, declined_key: str) -> bool:
+    """True on a yes. A no closes the journey with `declined_key`; anything else is asked again."""
+    answer = yes_or_no(turn)
+    if answer is None:
+        turn.reask()
+        return False
+    if not answer:
+        turn.finish()
+        turn.say(declined_key)
+        return False
+    return True

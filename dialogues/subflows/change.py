@@ -1,0 +1,114 @@
+"""Changing a delivery, the same safe way for every journey: check, confirm, verify, apply, confirm back.
+
+A journey (neighbour, safe place, reschedule...) works out *what* the shopper wants and calls
+`propose(turn, shipment, action, summary)`. From there this sub-flow:
+1. checks the carrier offers it now (otherwise says why, and what they can do instead);
+2. asks the shopper to confirm (and to accept a fee, if there is one);
+3. asks for a one-time code sent to the recipient (subflows/verify.py);
+4. applies it once, under the idempotency key chosen here, with its audit entry (bot/services/changes.py);
+5. replies with the carrier's reference; a slow carrier gets "on it" and the confirmation follows by text.
+With `then`, the journey's `then` step runs after an accepted change ("for future parcels too?").
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from backend.types import ActionKind, ActionOption, ChangeContext, DeliveryAction, ResultStatus, Shipment
+from bot.core.wording import Rendered
+from bot.services.changes import ChangeRequest
+from dialogues.base import Flow, Turn, register
+from dialogues.subflows.verify import require_code
+
+flow = register(Flow("change", intents=()))
+CODE_CARRIERS = frozenset({ActionKind.LEAVE_IN_SAFE_PLACE, ActionKind.LEAVE_WITH_NEIGHBOUR})
+
+
+def option_for(turn: Turn, shipment: Shipment, kind: ActionKind) -> ActionOption | None:
+    return turn.services.changes.option(turn.backend, shipment, kind)
+
+
+def unavailable(turn: Turn, option: ActionOption | None) -> None:
+    """Say why not, in the carrier's words, and close the journey."""
+    turn.finish()
+    if option is None:
+        turn.say("utter_change_not_offered")
+        return
+    turn.say("utter_change_unavailable", reason=option.reason or "")
+
+
+def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Rendered,
+            option: ActionOption | None = None, *, then: str | None = None) -> None:
+    """`then`: a step of the calling journey to run once the change is accepted (e.g. "for future parcels too?")."""
+    option = option or option_for(turn, shipment, action.kind)
+    if option is None or not option.available:
+        unavailable(turn, option)
+        return
+    params = dict(action.params)
+    for name in ("safe_place", "neighbour"):
+        if isinstance(params.get(name), str):  # a code typed into the place travels sealed, never in clear
+            params[name], sealed = turn.seal_codes(params[name])
+            if sealed:
+                params["access_code_enc"] = sealed
+    carried = turn.slots.get("access_code_enc")
+    if carried and action.kind in CODE_CARRIERS and "access_code_enc" not in params:
+        params["access_code_enc"] = carried
+    turn.call(flow.name, then=then)
+    turn.remember(
+        tracking_number=shipment.tracking_number,
+        pending_action={"kind": action.kind.value, "params": params},
+        change_key=f"chg-{uuid.uuid4().hex}",  # chosen now: the one attempt this confirmation makes
+        summary=str(summary),
+        fee=str(option.fee) if option.fee else None,
+        currency=option.currency,
+    )
+    if option.fee:
+        turn.ask("confirm", "utter_confirm_change_with_fee", summary=summary, fee=option.fee, currency=option.currency)
+    else:
+        turn.ask("confirm", "utter_confirm_change", summary=summary)
+
+
+@flow.step("confirm")
+def confirm(turn: Turn) -> None:
+    if turn.nlu.intent == "deny":
+        turn.finish()
+        turn.say("utter_change_not_made")
+        return
+    if turn.nlu.intent != "affirm":
+        turn.reask()
+        return
+    turn.remember(fee_accepted=bool(turn.slots.get("fee")))
+    apply(turn)
+
+
+@flow.step("apply")
+def apply(turn: Turn) -> None:
+    slots = turn.slots
+    tracking = slots["tracking_number"]
+    shipment = turn.backend.get_shipment(tracking)
+    pending = slots.get("pending_action") or {}
+    if shipment is None or not pending:
+        turn.finish()
+        turn.say("utter_cancelled")
+        return
+    if not require_code(turn, shipment, action=pending["kind"], then="apply"):
+        return
+    action = DeliveryAction(ActionKind(pending["kind"]), dict(pending.get("params") or {}),
+                            fee_accepted=bool(slots.get("fee_accepted")))
+    context = ChangeContext(actor=turn.message.sender, channel=turn.message.channel,
+                            verified_by=turn.verification_for(tracking) or "sender_number")
+    request = ChangeRequest(tracking, action, slots["change_key"], context, turn.conversation.id,
+                            str(slots.get("summary") or ""))
+    result = turn.services.changes.apply(turn.uow, turn.backend, turn.merchant, request, turn.now)
+    summary = Rendered(slots.get("summary") or "")
+    if result is not None and result.status is ResultStatus.ACCEPTED:
+        turn.say("utter_change_done", summary=summary, reference=result.reference or "")
+        turn.return_()  # back to the journey's `then` step, if it asked for one; else the journey is over
+        return
+    turn.finish()
+    if result is None:
+        turn.say("utter_change_in_progress")
+    elif result.status is ResultStatus.PENDING:
+        turn.say("utter_change_pending", summary=summary)
+    else:
+        turn.say("utter_change_rejected", reason=result.reason or "")

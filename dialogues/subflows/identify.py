@@ -1,0 +1,360 @@
+"""Which parcel is this about, and may this person see it?
+
+The sender's own number finds their parcels. Anyone else (another number, web chat) proves they are the
+recipient with the tracking or order number plus the delivery postcode, and learns nothing before that:
+not even whether such a parcel exists. Flows call `shipment_for(turn, then=STEP)`; if it can't answer at
+once it asks, and when it knows it calls the flow's STEP with slots["tracking_number"] set.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
+
+from backend import models as m
+from backend.db import take_turns
+from backend.types import Shipment
+from bot.core.messages import Choice
+from bot.core.wording import render_lines
+from dialogues.base import Flow, Turn, register
+from dialogues.kit.choices import pick
+from dialogues.kit.formatting import parcel_label
+
+flow = register(Flow("identify", intents=()))
+
+MAX_FAILED_MATCHES = 5
+FAILED_MATCH_WINDOW = timedelta(minutes=15)
+
+
+def _postcode_key(value: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", value.upper())
+
+
+def can_see(turn: Turn, shipment: Shipment) -> bool:
+    own = turn.message.sender_is_phone and shipment.recipient_phone == turn.message.sender
+    return own or turn.is_verified_for(shipment.tracking_number)
+
+
+def shipment_for(turn: Turn, *, then: str) -> Shipment | None:
+    """The parcel this message is about. A number named in the message always wins over the one the journey
+    remembered (or took over from a menu), and goes through the same proof as any other.
+
+    When it can't answer at once, it calls this sub-flow (which asks) and the journey's `then` step runs
+    again, with slots["tracking_number"] set, once the parcel is known and proven."""
+    chosen = turn.slots.get("tracking_number")
+    named = _named_in_message(turn)
+    if named is not None:
+        picked = next((s for s in named if s.tracking_number == chosen and can_see(turn, s)), None)
+        return picked or _check_named(turn, named, then)
+    if chosen:
+        shipment = turn.backend.get_shipment(chosen)
+        if shipment and can_see(turn, shipment):
+            return shipment
+
+    own = turn.sender_shipments()
+    if len(own) == 1:
+        turn.remember(tracking_number=own[0].tracking_number)
+        return own[0]
+    _enter(turn, then)
+    if not own:  # "for this number" means nothing on a web chat
+        turn.ask("number", "utter_ask_tracking_number" if turn.message.sender_is_phone else "utter_ask_reference")
+        return None
+    options = [s.tracking_number for s in own]
+    turn.remember(choices=options)
+    lines = [
+        turn.render(
+            "utter_shipment_option",
+            n=i + 1,
+            parcel=parcel_label(s),
+            status=turn.render(f"label_status_{s.status.value}"),
+        )
+        for i, s in enumerate(own)
+    ]
+    choices = tuple(Choice(str(i + 1), f"{parcel_label(s)} ({s.tracking_number})") for i, s in enumerate(own))
+    turn.ask("choose", "utter_which_shipment", options=render_lines(lines), count=len(own), choices=choices)
+    return None
+
+
+def _named_in_message(turn: Turn) -> list[Shipment] | None:
+    """Shipments named by tracking or order number in this message, or None if none was named."""
+    tracking = turn.nlu.entity("tracking_number")
+    order = turn.nlu.entity("order_number")
+    if not tracking and not order:
+        return None
+    if tracking:
+        return turn.backend.find_shipments(tracking_number=tracking.value)
+    return turn.backend.find_shipments(order_number=order.value)
+
+
+def _check_named(turn: Turn, found: list[Shipment], then: str | None) -> Shipment | None:
+    visible = [s for s in found if can_see(turn, s)]
+    if len(visible) == 1:
+        turn.remember(tracking_number=visible[0].tracking_number)
+        return visible[0]
+    # Not theirs (or not known at all): ask for the postcode either way, so the answer leaks nothing.
+    # The parcel the journey had in mind is no longer the one: it comes back only once this one is proven.
+    _enter(turn, then)
+    turn.remember(candidates=[s.tracking_number for s in found], reference=_reference(turn))
+    _drop_superseded(turn)
+    given = _postcode_given(turn, with_number=True)
+    # "PB123 M1 4BT": the postcode came with the number, so it is checked (and counted) as the answer.
+    turn.ask("postcode", "utter_ask_postcode", quiet=given is not None)
+    if given is not None:
+        _check_postcode(turn, given, found)
+    return None
+
+
+def _drop_superseded(turn: Turn) -> None:
+    """Asking about a number again (a new "where is X" after a miss) replaces the earlier question about it:
+    that one is not offered back later ("shall we go back to...?")."""
+    parked = turn.state.parked[-1] if turn.state.parked else None
+    if parked is not None and parked.flow == flow.name and parked.slots.get("reference") == turn.slots.get("reference"):
+        turn.drop_parked()
+
+
+def _enter(turn: Turn, then: str | None) -> None:
+    """Ask from this sub-flow; the journey that asked for the parcel carries on at `then` once it's known."""
+    if turn.flow_name != flow.name:
+        turn.call(flow.name, then=then)
+
+
+def _resume_caller(turn: Turn, shipment: Shipment) -> None:
+    turn.return_(tracking_number=shipment.tracking_number)
+
+
+def _reference(turn: Turn) -> str | None:
+    """The number the shopper gave, normalised. Misses count against it whoever asks (a REST session id costs
+    nothing to change), and whether or not such a parcel exists, so the lockout itself leaks nothing."""
+    entity = turn.nlu.entity("tracking_number") or turn.nlu.entity("order_number")
+    if entity:
+        return str(entity.value).lstrip("#").upper()[:64] or None
+    tokens = (t.lstrip("#") for t in re.findall(r"#?[A-Za-z0-9-]{5,24}", turn.text))
+    return next((t.upper() for t in tokens if any(ch.isdigit() for ch in t)), None)
+
+
+def _miss_keys(turn: Turn, candidates: list[Shipment]) -> tuple[str | None, set[str]]:
+    """(what a miss is recorded under, whose misses count towards this check).
+
+    A known parcel has one budget whichever of its numbers is given: a miss is recorded under its tracking
+    number, and the check counts misses under that, its order number and the reference typed. An unknown
+    reference keeps its own count, as does an order number naming several parcels (which then counts
+    every one of those parcels' misses, so none of them gets more than its five by way of the order)."""
+    reference = turn.slots.get("reference")
+    keys = {reference} if reference else set()
+    for s in candidates:
+        keys |= {s.tracking_number, s.tracking_number.upper()}
+        if s.order_number:
+            keys |= {s.order_number, s.order_number.lstrip("#").upper()}
+    subject = candidates[0].tracking_number if len(candidates) == 1 else reference
+    return subject, keys
+
+
+def _failed_recently(turn: Turn, keys: set[str]) -> int:
+    since = turn.now - FAILED_MATCH_WINDOW
+    who = m.AuditEntry.actor == turn.message.sender
+    if keys:
+        who = or_(who, m.AuditEntry.subject.in_(sorted(keys)))
+    return (
+        turn.session.scalar(
+            select(func.count())
+            .select_from(m.AuditEntry)
+            .where(
+                m.AuditEntry.merchant_id == turn.merchant.id,
+                who,
+                m.AuditEntry.action == "identify",
+                m.AuditEntry.result == "no_match",
+                m.AuditEntry.at >= since,
+            )
+        )
+        or 0
+    )
+
+
+
+
+def _bare_reference(turn: Turn) -> list[Shipment] | None:
+    """We asked for a number, so a bare "its 55821" or "pb100000001gb" is an answer even without cue words."""
+    for token in re.findall(r"#?[A-Za-z0-9-]{5,24}", turn.text):
+        token = token.lstrip("#")
+        if not any(ch.isdigit() for ch in token):
+            continue
+        found = turn.backend.find_shipments(tracking_number=token) or turn.backend.find_shipments(order_number=token)
+        return found
+    return None
+
+
+@flow.step("number")
+def number(turn: Turn) -> None:
+    named = _named_in_message(turn)
+    if named is None:
+        named = _bare_reference(turn)
+    if named is None:
+        turn.reask("utter_need_tracking_number")
+        return
+    shipment = _check_named(turn, named, None)
+    if shipment is not None:
+        _resume_caller(turn, shipment)
+
+
+@flow.step("choose")
+def choose(turn: Turn) -> None:
+    options = turn.slots.get("choices") or []
+    shipments = [turn.backend.get_shipment(t) for t in options]
+    labels = [f"{s.tracking_number} {parcel_label(s)} {s.order_number or ''}" for s in shipments if s]
+    index = pick(turn.text, labels)
+    named = _named_in_message(turn) if index is None else None
+    if named is not None:
+        index = next((i for i, s in enumerate(shipments) if s and s in named), None)
+    if index is None and named is not None:  # a parcel not on the list: it needs its own proof
+        shipment = _check_named(turn, named, None)
+        if shipment is not None:
+            _resume_caller(turn, shipment)
+        return
+    if index is None:
+        turn.reask()
+        return
+    _resume_caller(turn, shipments[index])
+
+
+@flow.step("postcode")
+def postcode(turn: Turn) -> None:
+    named = _named_in_message(turn)
+    if named is not None:  # a corrected number (maybe with its postcode): ask about that one instead
+        shipment = _check_named(turn, named, None)
+        if shipment is not None:
+            _resume_caller(turn, shipment)
+        return
+    given = _postcode_given(turn)
+    if given is not None:
+        _check_postcode(turn, given)
+    elif turn.nlu.intent == "deny" or _plain(turn.text) in _LEAVE:
+        turn.finish()
+        turn.say("utter_cancelled")
+    else:
+        # Not a guess ("no idea", a stray sentence, SQL): asked again, never counted, so nobody can lock the
+        # real recipient out by typing rubbish at their number.
+        turn.reask("utter_identify_not_a_postcode")
+
+
+_LEAVE = frozenset({"no", "nope", "nah", "no thanks", "dont know", "i dont know", "not sure", "leave it"})
+_POSTAL_SHAPE = re.compile(r"(?=[A-Za-z0-9 -]*\d)[A-Za-z0-9]{2,5}(?:[ -]?[A-Za-z0-9]{2,4})?")
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
+
+
+# Words that may come with a number and its postcode without making the postcode anything but the proof.
+_FILLER = frozenset({
+    "where", "wheres", "is", "my", "the", "its", "it", "and", "hi", "hello", "please", "pls", "thanks", "track",
+    "parcel", "package", "order", "tracking", "number", "ref", "reference", "postcode", "post", "postal", "code",
+    "pc", "zip", "zipcode", "eircode", "plz",
+})  # fmt: skip
+# "postcode M1 4BT", "post code: M1 4BT", "zip is 94105" just before it, or "M1 4BT is my postcode" after.
+_CUE_BEFORE = re.compile(r"\b(?:post\s*code|postal\s*code|zip\s*code|zip|pc|eircode|plz)\s*(?:is|was|[:=-])?\s*$", re.I)
+_CUE_AFTER = re.compile(r"\s*(?:is|was)\s+(?:my|the)\s+(?:post\s*code|postal\s*code|zip\s*code|zip|eircode)\b", re.I)
+# "to my new postcode M2 5DB", "send it to the postcode M2 5DB": where to, not whose.
+_NOT_MINE = frozenset({"new", "different", "another", "other", "to", "near"})
+
+
+def _postcode_given(turn: Turn, *, with_number: bool = False) -> str | None:
+    """The postcode (or, for US merchants, the ZIP) in this message, if there is one: only that is a guess.
+
+    Never the number itself (asked for a reference, "100232" is no postcode even where postcodes look like
+    that). With the number in the same message the postcode is the proof only if the message is little
+    else ("PB123 M1 4BT", "where is PB123, my postcode is M1 4BT") or says so ("postcode M1 4BT"): in
+    "deliver PB123 to 5 High St, M2 5DB" it is where to, not a guess, and is neither checked nor counted.
+    """
+    skip = _reference_spans(turn)
+    found = _postcode_span(turn, skip, with_number)
+    if found is None:
+        return None
+    value, start, end = found
+    reference = _postcode_key(turn.slots.get("reference") or "")
+    if reference and _postcode_key(value) == reference:
+        return None
+    if with_number and not (_cued(turn.text, start, end) or _only_filler(turn.text, [*skip, (start, end)])):
+        return None
+    return value
+
+
+def _postcode_span(turn: Turn, skip: list[tuple[int, int]], with_number: bool) -> tuple[str, int, int] | None:
+    for e in turn.nlu.entities:
+        if e.entity in ("postcode", "zip_code") and not any(e.start < b and a < e.end for a, b in skip):
+            return str(e.value), e.start, e.end
+    region = str((turn.merchant.settings or {}).get("region") or "GB").upper()
+    if region in {"GB", "US"}:
+        return None
+    # Outside the UK and US (where the NLU knows the format) any postal-code-looking answer is a guess.
+    rest = _blank(turn.text, skip)
+    if _POSTAL_SHAPE.fullmatch(rest.strip(" ,.:;!?")):
+        start = len(rest) - len(rest.lstrip(" ,.:;!?"))
+        return rest.strip(" ,.:;!?"), start, start + len(rest.strip(" ,.:;!?"))
+    if with_number:  # "100232, eircode D02 X285": what is left once the filler goes
+        words = list(re.finditer(r"[A-Za-z0-9]+", rest))
+        for i, n in ((i, n) for i in range(len(words)) for n in (2, 1) if i + n <= len(words)):
+            a, b = words[i].start(), words[i + n - 1].end()
+            if _POSTAL_SHAPE.fullmatch(rest[a:b]) and _only_filler(turn.text, [*skip, (a, b)]):
+                return rest[a:b], a, b
+    return None
+
+
+def _reference_spans(turn: Turn) -> list[tuple[int, int]]:
+    """Where the tracking or order number sits in the text: never part of the postcode."""
+    spans = [(e.start, e.end) for e in turn.nlu.entities if e.entity in ("tracking_number", "order_number")]
+    reference = turn.slots.get("reference")
+    if reference:
+        spans += [hit.span() for hit in re.finditer(rf"#?\b{re.escape(reference)}\b", turn.text, re.I)]
+    return spans
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    for a, b in spans:
+        text = text[:a] + " " * (b - a) + text[b:]
+    return text
+
+
+def _only_filler(text: str, spans: list[tuple[int, int]]) -> bool:
+    words = re.findall(r"[a-z0-9]+", _blank(text, spans).lower().replace("'", "").replace("\u2019", ""))
+    return all(w in _FILLER for w in words)
+
+
+def _cued(text: str, start: int, end: int) -> bool:
+    cue = _CUE_BEFORE.search(text, 0, start)
+    if cue:
+        before = [w for w in re.findall(r"[a-z]+", text[: cue.start()].lower()) if w not in {"my", "the", "a"}]
+        return not before or before[-1] not in _NOT_MINE
+    return bool(_CUE_AFTER.match(text, end))
+
+
+def _check_postcode(turn: Turn, value: str, fetched: list[Shipment] | None = None) -> None:
+    """One guess at the candidates' postcode: a match proves the parcel and resumes the journey; a miss is
+    audited and counts towards the lockout, whoever sends it and whether or not the parcel exists.
+
+    `fetched`: the candidates when this turn has just looked them up (saves a backend call per parcel)."""
+    if fetched is None:
+        fetched = [s for s in (turn.backend.get_shipment(t) for t in turn.slots.get("candidates") or []) if s]
+    candidates = fetched
+    subject, keys = _miss_keys(turn, candidates)
+    # Overlapping guesses at one parcel take turns (in one order, so two never wait on each other), so none
+    # reads a stale count of misses.
+    for key in sorted(keys) or [turn.message.sender]:
+        take_turns(turn.session, f"identify:{key}")
+    if _failed_recently(turn, keys) >= MAX_FAILED_MATCHES:
+        _drop_superseded(turn)
+        turn.finish()
+        turn.say("utter_identify_locked")
+        return
+    match = next(
+        (s for s in candidates if s.address.postcode and _postcode_key(s.address.postcode) == _postcode_key(value)),
+        None,
+    )
+    if match is None:
+        # The question stays open, so a retry with the right postcode (or number) carries on from here.
+        turn.audit("identify", "no_match", subject=subject)
+        turn.say("utter_identify_no_match")
+        return
+    turn.mark_verified(match.tracking_number, "tracking_and_postcode")
+    _resume_caller(turn, match)

@@ -1,0 +1,23 @@
+"""Coming back to a parked journey after a side-trip ("actually, where is it now?" ... "ok, back to it")."""
+
+from __future__ import annotations
+
+from dialogues.base import Flow, Turn, question_values, register
+
+flow = register(Flow("resume", intents=()))
+
+
+@flow.step("offer")
+def offer(turn: Turn) -> None:
+    parked = list(turn.state.parked)
+    turn.drop_parked()
+    if turn.nlu.intent == "affirm" and parked and parked[-1].flow:
+        turn.state.stack = parked
+        question = parked[-1].question
+        if question is not None and question.key == "utter_code_sent":
+            turn.say("utter_code_format")  # the code already sent still stands: don't claim a new one
+        elif question is not None:
+            turn.say(question.key, **question_values(question))
+        return
+    turn.finish()
+    turn.say("utter_ok_dropped")

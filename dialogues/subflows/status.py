@@ -1,0 +1,75 @@
+"""Telling a shopper where their parcel is, and the shared step for journeys about a parcel that has arrived.
+
+Status, delivery window, live driver progress and the tracking link; after a failed attempt, the best next
+step (subflows/next_step.py). The address is always masked.
+"""
+
+from __future__ import annotations
+
+from backend.types import Shipment, ShipmentStatus
+from bot.core.wording import Rendered
+from dialogues.base import Turn
+from dialogues.kit.formatting import moment_label, parcel_label, pickup_point_of, window_label
+from dialogues.subflows.identify import shipment_for
+from dialogues.subflows.next_step import suggest_next_step
+
+
+def tell_status(turn: Turn, shipment: Shipment) -> None:
+    links = turn.links
+    values = {
+        "parcel": parcel_label(shipment),
+        "tracking": shipment.tracking_number,
+        "address": shipment.address.masked(),
+        "link": links.tracking_url(turn.merchant.slug, shipment.tracking_number),
+        "eta": window_label(turn, shipment.eta) if shipment.eta else turn.render("utter_eta_unknown"),
+        "live": _live_progress(turn, shipment),
+        "when": moment_label(turn, shipment.events[-1].occurred_at) if shipment.events else "",
+    }
+    point = _pickup_point(shipment)
+    if point is not None:  # redirected: the point replaces the home address (backend/rules_apply.py)
+        ready = turn.render("utter_pickup_ready_at", ready=moment_label(turn, shipment.eta.end)) if shipment.eta \
+            else turn.render("utter_pickup_ready_unknown")
+        point_name = ", ".join(str(point.get(k) or "").strip() for k in ("name", "address") if point.get(k))
+        turn.say(f"utter_status_pickup_{shipment.status.value}", point=point_name, ready=ready,
+                 hours=point.get("opening_hours") or "", **values)
+    else:
+        turn.say(f"utter_status_{shipment.status.value}", **values)
+    turn.audit("view_status", "shown", subject=shipment.tracking_number)
+    turn.finish()
+    if shipment.status is ShipmentStatus.FAILED_ATTEMPT:
+        if turn.state.parked:  # a side-trip: going back to what they were doing comes first
+            turn.say("utter_failed_attempt_next_step")
+            return
+        suggest_next_step(turn, shipment)  # the best next step for this shopper, as a YES/other question
+
+
+# States in which the parcel is still heading for its destination; once delivered, failed or returned,
+# the usual wording (core.yml) says what happened.
+_PICKUP_STATES = frozenset({ShipmentStatus.LABEL_CREATED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
+                            ShipmentStatus.HELD, ShipmentStatus.EXCEPTION})
+
+
+def _pickup_point(shipment: Shipment) -> dict | None:
+    """The pickup point the parcel was redirected to, while it is still on its way there."""
+    return pickup_point_of(shipment) if shipment.status in _PICKUP_STATES else None
+
+
+def _live_progress(turn: Turn, shipment: Shipment):  # noqa: ANN202 - Rendered | str
+    live = shipment.live or {}
+    stop, total = live.get("stop"), live.get("stops_total")
+    if shipment.status is not ShipmentStatus.OUT_FOR_DELIVERY or not stop or not total:
+        return ""
+    return Rendered(" " + turn.render("utter_live_progress", stop=stop, total=total))
+
+
+def delivered_shipment_for(turn: Turn, *, then: str, not_delivered_key: str) -> Shipment | None:
+    """For journeys about a parcel that has arrived (photo, claims, returns): a parcel still on its way
+    gets a word about that and its status instead."""
+    shipment = shipment_for(turn, then=then)
+    if shipment is None:
+        return None
+    if shipment.status is not ShipmentStatus.DELIVERED:
+        turn.say(not_delivered_key)
+        tell_status(turn, shipment)
+        return None
+    return shipment
