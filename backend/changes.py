@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from backend.pending import PendingWrite, store_pending
 from backend.protocol import Backend, BackendUnavailable
+from backend.reasons import Reason, because, from_stored, to_stored
 from backend.serialize import (
     action_to_json,
     context_to_json,
@@ -33,9 +34,7 @@ from backend.types import (
     ReturnRequest,
 )
 
-PENDING_REASON = (
-    "The carrier isn't answering right now. We've kept your request and will send it as soon as they're back."
-)
+PENDING_REASON = because("carrier_not_answering_kept")
 RETURN_ACTION = "start_return"
 CANCEL_ACTION = "cancel_order"
 
@@ -45,7 +44,13 @@ def _stored(session: Session, key: str) -> m.DeliveryChange | None:
 
 
 def _as_result(change: m.DeliveryChange) -> ActionResult:
-    return ActionResult(ResultStatus(change.status), change.reference, change.reason)
+    code, text = from_stored(change.reason)
+    return ActionResult(ResultStatus(change.status), change.reference, text, code)
+
+
+def _audit_reason(code: Reason | None, text: str | None) -> dict[str, Any]:
+    """The reason as the audit log keeps it: the carrier's words and our code, side by side."""
+    return {"reason": text, "reason_code": code.to_json() if code else None}
 
 
 def _record(
@@ -69,7 +74,7 @@ def _record(
         params=params,
         idempotency_key=key,
         status=result.status.value,
-        reason=result.reason,
+        reason=to_stored(result.reason_code, result.reason),  # free text, or "code:{json}" (backend/reasons.py)
         reference=result.reference,
         channel=context.channel,
         verified_by=context.verified_by,
@@ -96,7 +101,8 @@ def _record(
             verification=context.verified_by,
             result=result.status.value,
             reference=result.reference,
-            detail={"params": params, "reason": result.reason, "idempotency_key": key, "backend": backend_name},
+            detail={"params": params, **_audit_reason(result.reason_code, result.reason), "idempotency_key": key,
+                    "backend": backend_name},
         )
     )
     session.flush()
@@ -131,7 +137,7 @@ def apply_change(
         result = backend.apply_action(tracking_number, action, idempotency_key=idempotency_key, context=context)
     except BackendUnavailable as exc:
         _keep(session, merchant, PendingWrite("apply_action", payload, idempotency_key, str(exc)), now)
-        result = ActionResult(ResultStatus.PENDING, reason=PENDING_REASON)
+        result = ActionResult(ResultStatus.PENDING, reason_code=PENDING_REASON)
     stored = _record(
         session, merchant, subject=tracking_number, action=action.kind.value, params=payload["action"]["params"],
         key=idempotency_key, result=result, context=context, backend_name=backend.name, now=now,
@@ -160,7 +166,7 @@ def cancel_order(
         result = backend.cancel_order(order_number, idempotency_key=idempotency_key, context=context)
     except BackendUnavailable as exc:
         _keep(session, merchant, PendingWrite("cancel_order", payload, idempotency_key, str(exc)), now)
-        result = ActionResult(ResultStatus.PENDING, reason=PENDING_REASON)
+        result = ActionResult(ResultStatus.PENDING, reason_code=PENDING_REASON)
     stored = _record(
         session, merchant, subject=tracking_number or f"#{order_number}", action=CANCEL_ACTION,
         params={"order_number": order_number}, key=idempotency_key, result=result, context=context,
@@ -197,7 +203,7 @@ def create_return(
                    "context": context_to_json(context)}
         _keep(session, merchant, PendingWrite("create_return", payload, idempotency_key, str(exc)), now)
         info = ReturnInfo(reference="", status="pending")
-        result = ActionResult(ResultStatus.PENDING, reason=PENDING_REASON)
+        result = ActionResult(ResultStatus.PENDING, reason_code=PENDING_REASON)
     stored = _record(
         session, merchant, subject=tracking_number, action=RETURN_ACTION, params=params, key=idempotency_key,
         result=result, context=context, backend_name=backend.name, now=now,
@@ -234,14 +240,18 @@ def settle_change(session: Session, req: m.PendingRequest, outcome: dict[str, An
     else:
         subject = change.tracking_number
     change.params = params
-    change.status, change.reference, change.reason = outcome["status"], outcome.get("reference"), outcome.get("reason")
+    # The outcome carries the reason as retry.py read it: the carrier's free text and/or our code (as JSON).
+    code = Reason.from_json(outcome.get("reason_code"))
+    change.status, change.reference = outcome["status"], outcome.get("reference")
+    change.reason = to_stored(code, outcome.get("reason"))
     change.updated_at = now
     session.add(
         m.AuditEntry(
             at=now, merchant_id=req.merchant_id, actor=ctx.get("actor") or "system:retry", action=f"{action}:retry",
             subject=subject[:64], channel=ctx.get("channel"), verification=ctx.get("verified_by"),
             result=outcome["status"], reference=outcome.get("reference"),
-            detail={"idempotency_key": req.idempotency_key, "attempts": req.attempts, "reason": outcome.get("reason")},
+            detail={"idempotency_key": req.idempotency_key, "attempts": req.attempts,
+                    **_audit_reason(code, outcome.get("reason"))},
         )
     )
     session.flush()

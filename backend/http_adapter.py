@@ -18,8 +18,8 @@ import requests
 
 from backend.pending import PendingSink, PendingWrite
 from backend.protocol import BackendError, BackendUnavailable
+from backend.reasons import Reason, because
 from backend.resilience import CircuitBreaker, ResilientClient, RetryPolicy
-from backend.rules import NOUNS
 from backend.serialize import (
     action_to_json,
     context_to_json,
@@ -46,7 +46,7 @@ from backend.types import (
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND = "We couldn't find that parcel with the carrier."
+NOT_FOUND = because("parcel_not_found")
 
 
 def _error_message(response: requests.Response) -> str | None:
@@ -161,10 +161,10 @@ class HttpBackend:
         out: list[ActionOption] = []
         for kind in ActionKind:  # never offer what we haven't been told the carrier can do
             if kind not in self.supported_actions:
-                out.append(ActionOption(kind, False, reason=_unsupported(kind)))
+                out.append(ActionOption(kind, False, reason_code=_unsupported(kind)))
                 continue
             mine = [o for o in offered if o.kind is kind]
-            out.extend(mine or [ActionOption(kind, False, reason=_unsupported(kind))])
+            out.extend(mine or [ActionOption(kind, False, reason_code=_unsupported(kind))])
         return out
 
     def proof_of_delivery(self, tracking_number: str) -> ProofOfDelivery | None:
@@ -187,7 +187,7 @@ class HttpBackend:
         self, tracking_number: str, action: DeliveryAction, *, idempotency_key: str, context: ChangeContext
     ) -> ActionResult:
         if action.kind not in self.supported_actions:
-            return ActionResult(ResultStatus.REJECTED, reason=_unsupported(action.kind))
+            return ActionResult(ResultStatus.REJECTED, reason_code=_unsupported(action.kind))
         body = action_to_json(action, context)
         payload = {"tracking_number": tracking_number, "action": action_to_json(action),
                    "context": context_to_json(context)}
@@ -197,13 +197,13 @@ class HttpBackend:
 
     def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
         if ActionKind.CANCEL_ORDER not in self.supported_actions:
-            return ActionResult(ResultStatus.REJECTED, reason=_unsupported(ActionKind.CANCEL_ORDER))
+            return ActionResult(ResultStatus.REJECTED, reason_code=_unsupported(ActionKind.CANCEL_ORDER))
         order = order_number.lstrip("#")
         payload = {"order_number": order, "context": context_to_json(context)}
         write = PendingWrite("cancel_order", payload, idempotency_key, "")
         response = self._write(write, "POST", f"/orders/{quote(order, safe='')}/cancel",
                                {"context": context_to_json(context)})
-        return self._result(response, not_found="We couldn't find that order.")
+        return self._result(response, not_found=because("order_not_found"))
 
     def create_return(
         self, tracking_number: str, request: ReturnRequest, *, idempotency_key: str, context: ChangeContext
@@ -220,12 +220,14 @@ class HttpBackend:
         self._expect(response, 200, 201)
         return return_info_from_json(self._json(response))
 
-    def _result(self, response: requests.Response, *, not_found: str) -> ActionResult:
-        if response.status_code == 404:
-            return ActionResult(ResultStatus.REJECTED, reason=_error_message(response) or not_found)
-        if response.status_code in (409, 422):
-            reason = _error_message(response) or "The carrier couldn't make that change."
-            return ActionResult(ResultStatus.REJECTED, reason=reason)
+    def _result(self, response: requests.Response, *, not_found: Reason) -> ActionResult:
+        """A refusal in the carrier's own words is kept as they are; without words, our code says it."""
+        if response.status_code in (404, 409, 422):
+            words = _error_message(response)
+            if words:
+                return ActionResult(ResultStatus.REJECTED, reason=words)
+            code = not_found if response.status_code == 404 else because("carrier_refused")
+            return ActionResult(ResultStatus.REJECTED, reason_code=code)
         self._expect(response, 200, 201, 202)
         return result_from_json(self._json(response))
 
@@ -238,5 +240,5 @@ def _known(kind: Any) -> bool:
     return kind in {k.value for k in ActionKind}
 
 
-def _unsupported(kind: ActionKind) -> str:
-    return f"The carrier delivering this parcel doesn't offer {NOUNS[kind]}, so I can't arrange that."
+def _unsupported(kind: ActionKind) -> Reason:
+    return because("carrier_does_not_offer", action=kind.value)

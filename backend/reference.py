@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from backend.reasons import Reason, because
 from backend.references import new_reference
 from backend.rules import RuleContext, base_blocker, evaluate_actions
 from backend.rules_apply import apply_to_row
@@ -73,13 +74,16 @@ def _applied(row: m.Shipment, key: str) -> ActionResult | None:
     done = (row.instructions or {}).get("_applied", {}).get(key)
     if not done:
         return None
-    return ActionResult(ResultStatus(done["status"]), reference=done.get("reference"), reason=done.get("reason"))
+    return ActionResult(ResultStatus(done["status"]), reference=done.get("reference"), reason=done.get("reason"),
+                        reason_code=Reason.from_json(done.get("reason_code")))
 
 
 def _remember(row: m.Shipment, key: str, result: ActionResult) -> None:
     """Like a real carrier's Idempotency-Key: the same request again returns the same answer, changes nothing."""
     applied = dict((row.instructions or {}).get("_applied", {}))
-    applied[key] = {"status": result.status.value, "reference": result.reference, "reason": result.reason}
+    code = result.reason_code.to_json() if result.reason_code else None
+    applied[key] = {"status": result.status.value, "reference": result.reference, "reason": result.reason,
+                    "reason_code": code}
     while len(applied) > APPLIED_KEYS_KEPT:
         applied.pop(next(iter(applied)))
     row.instructions = {**(row.instructions or {}), "_applied": applied}
@@ -165,7 +169,7 @@ class ReferenceBackend:
     ) -> ActionResult:
         row = self._row(tracking_number)
         if row is None:
-            return ActionResult(ResultStatus.REJECTED, reason="We couldn't find that parcel.")
+            return ActionResult(ResultStatus.REJECTED, reason_code=because("parcel_not_found"))
         done = _applied(row, idempotency_key)
         if done is not None:
             return done
@@ -204,7 +208,7 @@ class ReferenceBackend:
     def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
         rows = self._rows(m.Shipment.order_number == order_number.lstrip("#"))
         if not rows:
-            return ActionResult(ResultStatus.REJECTED, reason="We couldn't find that order.")
+            return ActionResult(ResultStatus.REJECTED, reason_code=because("order_not_found"))
         done = _applied(rows[0], idempotency_key)
         if done is not None:
             return done
@@ -213,7 +217,7 @@ class ReferenceBackend:
                 ActionKind.CANCEL_ORDER, RuleContext.build(r, self.merchant, self.supported_actions, self._now)
             )
             if reason:
-                return ActionResult(ResultStatus.REJECTED, reason=reason)
+                return ActionResult(ResultStatus.REJECTED, reason_code=reason)
         result = ActionResult(ResultStatus.ACCEPTED, reference=new_reference("CXL"))
         for r in rows:
             r.status = ShipmentStatus.RETURNED_TO_SENDER.value

@@ -22,12 +22,14 @@ from backend import models as m
 from backend.changes import settle_change
 from backend.pending import DONE, FAILED, MAX_ATTEMPTS, PENDING, backoff
 from backend.protocol import Backend, BackendError, BackendUnavailable
+from backend.reasons import because
 from backend.serialize import (
     action_from_json,
     context_from_json,
     return_info_to_json,
     return_request_from_json,
 )
+from backend.types import ActionResult
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +69,9 @@ def _replay(req: Claimed | m.PendingRequest, backend: Backend) -> dict[str, Any]
     if req.kind == "apply_action":
         r = backend.apply_action(p["tracking_number"], action_from_json(p["action"]), idempotency_key=key,
                                  context=context)
-        return {"status": r.status.value, "reference": r.reference, "reason": r.reason}
+        return _outcome(r)
     if req.kind == "cancel_order":
-        r = backend.cancel_order(p["order_number"], idempotency_key=key, context=context)
-        return {"status": r.status.value, "reference": r.reference, "reason": r.reason}
+        return _outcome(backend.cancel_order(p["order_number"], idempotency_key=key, context=context))
     if req.kind == "create_return":
         info = backend.create_return(p["tracking_number"], return_request_from_json(p["request"]),
                                      idempotency_key=key, context=context)
@@ -148,9 +149,11 @@ def retry_pending(
     return done
 
 
+def _outcome(result: ActionResult) -> dict[str, Any]:
+    """A result as settle_change reads it (plain JSON: the reason code as Reason.to_json())."""
+    code = result.reason_code.to_json() if result.reason_code else None
+    return {"status": result.status.value, "reference": result.reference, "reason": result.reason, "reason_code": code}
+
+
 def _gave_up() -> dict[str, Any]:
-    return {
-        "status": "rejected",
-        "reference": None,
-        "reason": "We couldn't get this through to the carrier, so it hasn't been changed. Please ask us again.",
-    }
+    return {"status": "rejected", "reference": None, "reason": None, "reason_code": because("gave_up").to_json()}

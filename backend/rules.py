@@ -1,7 +1,8 @@
 """The reference carrier's service rules, applied: what a shopper may change on a parcel right now, and why not.
 
 The rules themselves are merchant data (backend/rules_config.py); this module only reads them. Every
-"no" carries a reason written for the shopper, and a kind the carrier doesn't support is never offered.
+"no" carries a reason code (backend/reasons.py) the bot words for the shopper, and a kind the carrier
+doesn't support is never offered.
 The clock is always the `now` argument when given, so the rules are testable at any instant.
 """
 
@@ -14,6 +15,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from backend import models as m
+from backend.reasons import Reason, because
 from backend.rules_config import ServiceRules, format_money, rules_for
 from backend.rules_pickup import outward_code, pickup_points_near
 from backend.types import (
@@ -23,18 +25,6 @@ from backend.types import (
     ShipmentStatus,
     TimeWindow,
 )
-
-# "...doesn't offer ___": what each kind is, in words.
-NOUNS = {
-    ActionKind.LEAVE_WITH_NEIGHBOUR: "leaving parcels with a neighbour",
-    ActionKind.LEAVE_IN_SAFE_PLACE: "leaving parcels in a safe place",
-    ActionKind.ADD_DELIVERY_NOTE: "notes for the driver",
-    ActionKind.RESCHEDULE: "moving a delivery to another day",
-    ActionKind.PICKUP_POINT: "delivery to a pickup point",
-    ActionKind.HOLD: "holding parcels at the depot",
-    ActionKind.CHANGE_ADDRESS: "changing the delivery address",
-    ActionKind.CANCEL_ORDER: "cancelling orders by message",
-}
 
 
 @dataclass
@@ -128,105 +118,90 @@ class RuleContext:
 
 
 # -- why not ---------------------------------------------------------------------------------------------
-def _cancel_blocker(ctx: RuleContext) -> str | None:
+def _cancel_blocker(ctx: RuleContext) -> Reason | None:
     if ctx.instructions.get("cancelled"):
-        return "This order has already been cancelled."
+        return because("already_cancelled")
     if not ctx.row.order_number:
-        return "I can't find an order for this parcel, so it can't be cancelled here."
+        return because("no_order")
     if ctx.status is ShipmentStatus.DELIVERED:
-        return "It has already been delivered, so it can't be cancelled — but you can start a return."
+        return because("delivered_return_instead")
     if ctx.status is not ShipmentStatus.LABEL_CREATED:
-        return (
-            "It has already left the warehouse, so it can't be cancelled now — "
-            "you can return it once it arrives."
-        )
+        return because("left_warehouse_return_later")
     return None
 
 
-def _state_blocker(ctx: RuleContext) -> str | None:
+def _state_blocker(ctx: RuleContext) -> Reason | None:
     """Reasons that stop every delivery change, whatever it is."""
     status = ctx.status
     if status is ShipmentStatus.DELIVERED:
-        return (
-            "It has already been delivered, so the delivery can't be changed. "
-            "If something's wrong, I can help you report it or start a return."
-        )
+        return because("already_delivered")
     if status is ShipmentStatus.RETURNED_TO_SENDER or ctx.instructions.get("cancelled"):
-        return "It's on its way back to the sender, so the delivery can't be changed any more."
+        return because("returning_to_sender")
     if status is ShipmentStatus.EXCEPTION:
-        return (
-            "There's a problem with this parcel at the depot, so changes are paused for now. "
-            "I can put you through to the team."
-        )
+        return because("depot_problem")
     if ctx.row.locked_reason:
-        words = ctx.rules.lock_reasons.get(ctx.row.locked_reason, "the sender needs it delivered exactly as arranged")
-        return f"The sender has locked this parcel against changes because {words}."
+        # The merchant's own words for its lock (merchant data); the lock's code never reaches the shopper.
+        words = ctx.rules.lock_reasons.get(ctx.row.locked_reason)
+        return because("sender_locked", why=words) if words else because("sender_locked_as_arranged")
     if ctx.row.changes_count >= ctx.rules.max_changes:
-        times = "once" if ctx.rules.max_changes == 1 else f"{ctx.rules.max_changes} times"
-        return (
-            f"This parcel has already been changed {times}, which is the most we allow, "
-            "so it can't be changed again."
-        )
+        if ctx.rules.max_changes == 1:
+            return because("too_many_changes_once")
+        return because("too_many_changes", count=ctx.rules.max_changes)
     return None
 
 
-def _timing_blocker(kind: ActionKind, ctx: RuleContext) -> str | None:
+def _timing_blocker(kind: ActionKind, ctx: RuleContext) -> Reason | None:
     if kind in ctx.rules.late_actions:
         return None
     if ctx.status is ShipmentStatus.OUT_FOR_DELIVERY:
-        return (
-            "It's already out with the driver today, so I can only pass on a safe place, "
-            "a neighbour or a note for the driver now."
-        )
+        return because("out_for_delivery_late_only")
     if ctx.past_cutoff:
-        return (
-            f"Changes to the day, address or delivery point closed at {ctx.when(ctx.cutoff)}, "
-            "the evening before delivery. I can still pass on a safe place, a neighbour or a note for the driver."
-        )
+        return because("cutoff_passed", cutoff=ctx.when(ctx.cutoff))
     return None
 
 
-def base_blocker(kind: ActionKind, ctx: RuleContext) -> str | None:
+def base_blocker(kind: ActionKind, ctx: RuleContext) -> Reason | None:
     """Why `kind` can't be done on this parcel at all right now (before looking at its details)."""
     if kind not in ctx.supported:
-        return f"The carrier delivering this parcel doesn't offer {NOUNS[kind]}, so I can't arrange that."
+        return because("carrier_does_not_offer", action=kind.value)
     if kind in ctx.rules.disabled_actions:
-        return f"{ctx.merchant.name} doesn't offer {NOUNS[kind]} for its orders."
+        return because("merchant_does_not_offer", action=kind.value)
     if kind is ActionKind.CANCEL_ORDER:
         return _cancel_blocker(ctx)
     return _state_blocker(ctx) or _timing_blocker(kind, ctx) or _detail_blocker(kind, ctx)
 
 
-def _alternatives(ctx: RuleContext) -> str:
+def _alternatives(ctx: RuleContext) -> Reason:
     pickup = _available_at_all(ActionKind.PICKUP_POINT, ctx)
     later = _available_at_all(ActionKind.RESCHEDULE, ctx)
     if pickup and later:
-        return " I can send it to a pickup point near you, or move it to a day when you're in."
+        return because("alt_pickup_or_later")
     if pickup:
-        return " I can send it to a pickup point near you instead."
+        return because("alt_pickup")
     if later:
-        return " I can move it to a day when you're in instead."
-    return " Someone will need to be in to take it."
+        return because("alt_later")
+    return because("alt_someone_in")
 
 
 def _available_at_all(kind: ActionKind, ctx: RuleContext) -> bool:
     return base_blocker(kind, ctx) is None
 
 
-def _detail_blocker(kind: ActionKind, ctx: RuleContext) -> str | None:
+def _detail_blocker(kind: ActionKind, ctx: RuleContext) -> Reason | None:
     row, rules = ctx.row, ctx.rules
     if kind is ActionKind.LEAVE_IN_SAFE_PLACE:
         if row.signature_required:
-            return "This parcel needs a signature, so it can't be left unattended." + _alternatives(ctx)
+            return because("needs_signature_unattended", also=_alternatives(ctx))
         if row.value_amount is not None and row.value_amount > rules.high_value_threshold:
-            worth = ctx.money(rules.high_value_threshold)
-            return f"This parcel is worth more than {worth}, so it can't be left unattended." + _alternatives(ctx)
+            limit = ctx.money(rules.high_value_threshold)
+            return because("too_valuable_unattended", also=_alternatives(ctx), limit=limit)
     if kind is ActionKind.LEAVE_WITH_NEIGHBOUR and row.signature_required:
-        return "This parcel needs your own signature, so it can't be left with a neighbour." + _alternatives(ctx)
+        return because("needs_signature_neighbour", also=_alternatives(ctx))
     if kind is ActionKind.RESCHEDULE and not ctx.windows:
-        return f"There are no delivery slots left in the next {rules.reschedule_days} working days."
+        return because("no_slots", days=rules.reschedule_days)
     if kind is ActionKind.PICKUP_POINT and not ctx.pickup_points:
-        return f"There are no pickup points near {outward_code(row.postcode) or 'this address'} yet."
+        area = outward_code(row.postcode)
+        return because("no_pickup_points", area=area) if area else because("no_pickup_points_here")
     return None
 
 
@@ -234,7 +209,7 @@ def _detail_blocker(kind: ActionKind, ctx: RuleContext) -> str | None:
 def _options(kind: ActionKind, ctx: RuleContext) -> list[ActionOption]:
     reason = base_blocker(kind, ctx)
     if reason:
-        return [ActionOption(kind, available=False, reason=reason)]
+        return [ActionOption(kind, available=False, reason_code=reason)]
     cutoff = ctx.cutoff if kind not in ctx.rules.late_actions else None
     fee = ctx.rules.fees.get(kind)
     currency = ctx.rules.currency

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from backend import models as m
+from backend.reasons import Reason, because
 from backend.references import new_reference
 from backend.rules import RuleContext, base_blocker
 from backend.rules_pickup import is_uk_postcode, normalise_postcode, outward_code
@@ -69,29 +70,29 @@ def _sealed(action: DeliveryAction) -> dict[str, str]:
     return {"access_code_enc": str(sealed)} if sealed else {}
 
 
-def _plan_instruction(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+def _plan_instruction(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     limit = ctx.rules.instruction_max_chars
     if action.kind is ActionKind.LEAVE_WITH_NEIGHBOUR:
         who = _text(action.params, "neighbour") or (
             f"No. {_text(action.params, 'house_number')}" if _text(action.params, "house_number") else ""
         )
         if not who:
-            return "Which neighbour should the driver leave it with? A house number or name is enough."
+            return because("neighbour_missing")
         if len(who) > limit:
-            return f"Please keep the neighbour's details under {limit} characters."
+            return because("neighbour_too_long", limit=limit)
         return Change(set={"neighbour": who, **_sealed(action)}, pop=("safe_place", *PICKUP))
     if action.kind is ActionKind.LEAVE_IN_SAFE_PLACE:
         place = _text(action.params, "safe_place")
         if not place:
-            return "Where should the driver leave it? For example: in the porch, or behind the side gate."
+            return because("safe_place_missing")
         if len(place) > limit:
-            return f"Please describe the safe place in under {limit} characters."
+            return because("safe_place_too_long", limit=limit)
         return Change(set={"safe_place": place, **_sealed(action)}, pop=("neighbour", *PICKUP))
     note = _text(action.params, "note")
     if not note:
-        return "What would you like the note for the driver to say?"
+        return because("note_missing")
     if len(note) > ctx.rules.note_max_chars:
-        return f"Notes for the driver can be up to {ctx.rules.note_max_chars} characters — please shorten it."
+        return because("note_too_long", limit=ctx.rules.note_max_chars)
     # A sealed access code (encrypted by the bot) rides along to the driver's manifest; a note without one
     # drops any code an earlier note carried.
     sealed = action.params.get("access_code_enc")
@@ -100,7 +101,7 @@ def _plan_instruction(action: DeliveryAction, ctx: RuleContext) -> Change | str:
     return Change(set={"note": note}, pop=("access_code_enc",))
 
 
-def _plan_reschedule(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+def _plan_reschedule(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     window = action.params.get("window") or action.params
     if isinstance(window, TimeWindow):
         start, end = window.start, window.end
@@ -108,7 +109,7 @@ def _plan_reschedule(action: DeliveryAction, ctx: RuleContext) -> Change | str:
         start, end = _dt(window.get("start")), _dt(window.get("end"))
     offered = {(w.start, w.end): fee for w, fee in ctx.windows}
     if start is None or end is None or start.tzinfo is None or (start, end) not in offered:
-        return "That slot isn't available. Please pick one of the delivery slots I offered."
+        return because("slot_not_offered")
     chosen = TimeWindow(start.astimezone(UTC), end.astimezone(UTC))
     return Change(
         set={"reschedule": {"start": chosen.start.isoformat(), "end": chosen.end.isoformat()}},
@@ -119,17 +120,17 @@ def _plan_reschedule(action: DeliveryAction, ctx: RuleContext) -> Change | str:
     )
 
 
-def _plan_pickup(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+def _plan_pickup(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     wanted = _text(action.params, "pickup_point_id", "pickup_point")
     point = next((p for p in ctx.pickup_points if p.id == wanted), None)
     if point is None:
-        return "That pickup point isn't one I can offer for this address. Please choose one from the list."
+        return because("pickup_point_not_offered")
     data = {"id": point.id, "name": point.name, "address": point.address, "opening_hours": point.opening_hours}
     # The slot's day stays as the ETA: the point receives it on that delivery run.
     return Change(set={"pickup_point": data}, pop=(*UNATTENDED, *HOME_SLOT))
 
 
-def _plan_hold(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+def _plan_hold(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     params, limit = action.params, ctx.rules.max_hold_days
     until: date | None = None
     if params.get("days") is not None:
@@ -144,11 +145,11 @@ def _plan_hold(action: DeliveryAction, ctx: RuleContext) -> Change | str:
         except ValueError:
             until = None
     if until is None:
-        return "Until which day should we hold it?"
+        return because("hold_day_missing")
     if until <= ctx.today:
-        return "Please choose a day after today to hold it until."
+        return because("hold_day_not_after_today")
     if until > ctx.today + timedelta(days=limit):
-        return f"We can hold a parcel for up to {limit} days — please choose {_day(ctx.today, limit)} or earlier."
+        return because("hold_too_long", days=limit, latest=_day(ctx.today, limit))
     day = until
     while day.weekday() not in ctx.rules.working_days:
         day += timedelta(days=1)
@@ -162,31 +163,28 @@ def _day(today: date, days: int) -> str:
     return f"{later.strftime('%A')} {later.day} {later.strftime('%B')}"
 
 
-def _plan_address(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+def _plan_address(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     raw = action.params.get("address")
     if isinstance(raw, Address):
         raw = {"line1": raw.line1, "line2": raw.line2, "city": raw.city, "postcode": raw.postcode}
     if not isinstance(raw, dict) or not _text(raw, "line1") or not _text(raw, "postcode"):
-        return "What's the new address? I need at least the first line and the postcode."
+        return because("address_missing")
     row = ctx.row
     country = (_text(raw, "country") or row.country or "GB").upper()
     if country != (row.country or "GB").upper():
-        return "We can only redirect a parcel within the same country."
+        return because("address_other_country")
     postcode = normalise_postcode(_text(raw, "postcode"))
     if country == "GB" and not is_uk_postcode(postcode):
-        return f"{_text(raw, 'postcode')} doesn't look like a UK postcode — could you check it?"
+        return because("postcode_invalid", postcode=_text(raw, "postcode"))
     dispatched = ctx.status is not ShipmentStatus.LABEL_CREATED
     if dispatched and outward_code(postcode) != outward_code(row.postcode):
-        return (
-            f"Once a parcel has left the warehouse it can only be redirected within the same delivery area "
-            f"({outward_code(row.postcode)}). I can send it to a pickup point near you instead."
-        )
+        return because("redirect_outside_area", also=because("alt_pickup"), area=outward_code(row.postcode))
     new = Address(_text(raw, "line1"), _text(raw, "city") or row.city, postcode, country, _text(raw, "line2") or None)
     previous = {"line1": row.address_line1, "line2": row.address_line2, "city": row.city, "postcode": row.postcode}
     return Change(set={"previous_address": previous}, pop=(*UNATTENDED, *PICKUP), address=new)
 
 
-def _plan_cancel(action: DeliveryAction, ctx: RuleContext) -> Change | str:
+def _plan_cancel(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     return Change(set={"cancelled": True}, status=ShipmentStatus.RETURNED_TO_SENDER)
 
 
@@ -202,8 +200,8 @@ _PLANNERS = {
 }
 
 
-def plan_change(action: DeliveryAction, ctx: RuleContext) -> Change | str:
-    """The change to make, or the shopper-readable reason the details don't work."""
+def plan_change(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
+    """The change to make, or the reason (a code, backend/reasons.py) the details don't work."""
     plan = _PLANNERS[action.kind](action, ctx)
     if isinstance(plan, Change) and plan.fee is None:
         plan.fee = ctx.rules.fees.get(action.kind) or None
@@ -272,14 +270,12 @@ def apply_to_row(
     ctx = RuleContext.build(row, merchant, supported, now)
     reason = base_blocker(action.kind, ctx)
     if reason:
-        return ActionResult(ResultStatus.REJECTED, reason=reason)
+        return ActionResult(ResultStatus.REJECTED, reason_code=reason)
     plan = plan_change(action, ctx)
-    if isinstance(plan, str):
-        return ActionResult(ResultStatus.REJECTED, reason=plan)
+    if isinstance(plan, Reason):
+        return ActionResult(ResultStatus.REJECTED, reason_code=plan)
     if plan.fee and not action.fee_accepted:
-        return ActionResult(
-            ResultStatus.REJECTED,
-            reason=f"This option costs {ctx.money(plan.fee)}. Please confirm you're happy to pay it and I'll book it.",
-        )
+        fee = because("fee_needs_confirmation", fee=ctx.money(plan.fee))
+        return ActionResult(ResultStatus.REJECTED, reason_code=fee)
     reference = write_change(plan, action, ctx)
     return ActionResult(ResultStatus.ACCEPTED, reference=reference)

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from backend.reasons import Reason
 from backend.types import (
     ActionKind,
     ActionOption,
@@ -162,11 +163,33 @@ def shipment_from_json(data: dict[str, Any], merchant_slug: str) -> Shipment:
 
 
 # -- actions ----------------------------------------------------------------------------------------------
+def reason_to_json(code: Reason | None) -> dict[str, Any]:
+    """`reason_code` + `reason_params` (+ `reason_also`, a second sentence) as the contract spells them."""
+    if code is None:
+        return {"reason_code": None, "reason_params": None, "reason_also": None}
+    return {"reason_code": code.code, "reason_params": dict(code.params),
+            "reason_also": code.also.to_json() if code.also else None}
+
+
+def reason_from_json(data: dict[str, Any]) -> Reason | None:
+    """Both optional: a carrier may send only its own words in `reason`, which are kept as they are."""
+    code = data.get("reason_code")
+    if code in (None, ""):
+        return None
+    if not isinstance(code, str):
+        raise ValueError(f"reason_code: expected a string, got {code!r}")
+    params = data.get("reason_params") or {}
+    if not isinstance(params, dict):
+        raise ValueError(f"reason_params: expected an object, got {params!r}")
+    return Reason(code, params, Reason.from_json(data.get("reason_also"), "reason_also"))
+
+
 def option_to_json(option: ActionOption) -> dict[str, Any]:
     return {
         "kind": option.kind.value,
         "available": option.available,
         "reason": option.reason,
+        **reason_to_json(option.reason_code),
         "windows": [window_to_json(w) for w in option.windows],
         "pickup_points": [
             {"id": p.id, "name": p.name, "address": p.address, "opening_hours": p.opening_hours,
@@ -185,6 +208,7 @@ def option_from_json(data: dict[str, Any]) -> ActionOption:
         kind=ActionKind(data["kind"]),
         available=bool(data.get("available")),
         reason=data.get("reason") or None,
+        reason_code=reason_from_json(data),
         windows=tuple(window_from_json(w, f"windows[{i}]") for i, w in enumerate(data.get("windows") or [])),
         pickup_points=tuple(
             PickupPoint(p["id"], p["name"], p.get("address", ""), p.get("opening_hours", ""), p.get("distance_km"))
@@ -237,11 +261,13 @@ def context_from_json(data: dict[str, Any]) -> ChangeContext:
 
 
 def result_to_json(result: ActionResult) -> dict[str, Any]:
-    return {"status": result.status.value, "reference": result.reference, "reason": result.reason}
+    return {"status": result.status.value, "reference": result.reference, "reason": result.reason,
+            **reason_to_json(result.reason_code)}
 
 
 def result_from_json(data: dict[str, Any]) -> ActionResult:
-    return ActionResult(ResultStatus(data["status"]), data.get("reference") or None, data.get("reason") or None)
+    return ActionResult(ResultStatus(data["status"]), data.get("reference") or None, data.get("reason") or None,
+                        reason_from_json(data))
 
 
 # -- proof of delivery and returns ------------------------------------------------------------------------

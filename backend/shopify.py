@@ -18,8 +18,8 @@ import requests
 
 from backend.pending import PendingSink, PendingWrite
 from backend.protocol import BackendError, BackendUnavailable
+from backend.reasons import Reason, because
 from backend.resilience import CircuitBreaker, ResilientClient, RetryPolicy
-from backend.rules import NOUNS
 from backend.serialize import context_to_json
 from backend.shopify_map import (
     ORDER_PREFIX,
@@ -205,9 +205,9 @@ class ShopifyBackend:
         for kind in ActionKind:
             if kind is ActionKind.CANCEL_ORDER and kind in self.supported_actions:
                 reason = self._cancel_blocker(self._order_for_tracking(tracking_number))
-                out.append(ActionOption(kind, reason is None, reason=reason))
+                out.append(ActionOption(kind, reason is None, reason_code=reason))
             else:
-                out.append(ActionOption(kind, False, reason=_not_here(kind, shipment.tracking_url)))
+                out.append(ActionOption(kind, False, reason_code=_not_here(kind, shipment.tracking_url)))
         return out
 
     def apply_action(
@@ -216,29 +216,29 @@ class ShopifyBackend:
         if action.kind is ActionKind.CANCEL_ORDER and action.kind in self.supported_actions:
             shipment = self.get_shipment(tracking_number)
             if shipment is None or not shipment.order_number:
-                return ActionResult(ResultStatus.REJECTED, reason="We couldn't find that order.")
+                return ActionResult(ResultStatus.REJECTED, reason_code=because("order_not_found"))
             return self.cancel_order(shipment.order_number, idempotency_key=idempotency_key, context=context)
-        return ActionResult(ResultStatus.REJECTED, reason=_not_here(action.kind, None))
+        return ActionResult(ResultStatus.REJECTED, reason_code=_not_here(action.kind, None))
 
     @staticmethod
-    def _cancel_blocker(order: dict[str, Any] | None) -> str | None:
+    def _cancel_blocker(order: dict[str, Any] | None) -> Reason | None:
         if order is None:
-            return "We couldn't find that order."
+            return because("order_not_found")
         if order.get("cancelled_at"):
-            return "This order has already been cancelled."
+            return because("already_cancelled")
         if order.get("fulfillment_status") in ("fulfilled", "partial") or order.get("fulfillments"):
-            return "It has already been sent, so it can't be cancelled now — you can return it once it arrives."
+            return because("left_warehouse_return_later")  # sent: the same answer the reference carrier gives
         return None
 
     def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
         if ActionKind.CANCEL_ORDER not in self.supported_actions:
-            return ActionResult(ResultStatus.REJECTED, reason=_not_here(ActionKind.CANCEL_ORDER, None))
+            return ActionResult(ResultStatus.REJECTED, reason_code=_not_here(ActionKind.CANCEL_ORDER, None))
         payload = {"order_number": order_number.lstrip("#"), "context": context_to_json(context)}
         try:
             order = self._order_by_number(order_number)
             reason = self._cancel_blocker(order)
             if reason:
-                return ActionResult(ResultStatus.REJECTED, reason=reason)
+                return ActionResult(ResultStatus.REJECTED, reason_code=reason)
             response = self.client.request(
                 "POST", f"/orders/{order['id']}/cancel.json", body={"reason": "customer", "email": True}
             )
@@ -250,10 +250,7 @@ class ShopifyBackend:
                 if again.get("cancelled_at"):
                     return ActionResult(ResultStatus.ACCEPTED, reference=f"SHOPIFY-CXL-{order['id']}")
                 log.info("Shopify refused to cancel %s: %s", order_number, response.text[:200])
-                return ActionResult(
-                    ResultStatus.REJECTED,
-                    reason="The shop couldn't cancel this order automatically. I can pass it to the team.",
-                )
+                return ActionResult(ResultStatus.REJECTED, reason_code=because("shop_could_not_cancel"))
             raise BackendError(f"Shopify answered HTTP {response.status_code} to cancel {order_number}")
         except BackendUnavailable as exc:
             if self.pending_sink is not None:
@@ -272,6 +269,7 @@ class ShopifyBackend:
         )
 
 
-def _not_here(kind: ActionKind, tracking_url: str | None) -> str:
-    text = f"I can't arrange {NOUNS[kind]} for this order from here"
-    return f"{text} — the carrier's tracking page may offer it: {tracking_url}" if tracking_url else f"{text}."
+def _not_here(kind: ActionKind, tracking_url: str | None) -> Reason:
+    if tracking_url:
+        return because("not_here_try_tracking", action=kind.value, url=tracking_url)
+    return because("not_here", action=kind.value)

@@ -8,6 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from backend.reasons import Reason
+
 
 class ShipmentStatus(StrEnum):
     LABEL_CREATED = "label_created"
@@ -106,11 +108,16 @@ class PickupPoint:
 
 @dataclass(frozen=True)
 class ActionOption:
-    """An action as it stands for one parcel right now: available or not, and on what terms."""
+    """An action as it stands for one parcel right now: available or not, and on what terms.
+
+    Why not: `reason_code` is ours (worded by the bot in the merchant's voice, backend/reasons.py);
+    `reason` is a remote carrier's own free text, shown as it came when there is no code.
+    """
 
     kind: ActionKind
     available: bool
-    reason: str | None = None  # why not, in words the shopper can read
+    reason: str | None = None
+    reason_code: Reason | None = None
     windows: tuple[TimeWindow, ...] = ()
     pickup_points: tuple[PickupPoint, ...] = ()
     cutoff: datetime | None = None
@@ -128,9 +135,12 @@ class DeliveryAction:
 
 @dataclass(frozen=True)
 class ActionResult:
+    """The answer to a change; a refusal says why as on ActionOption (`reason_code` first, else `reason`)."""
+
     status: ResultStatus
     reference: str | None = None
     reason: str | None = None
+    reason_code: Reason | None = None
 
     @property
     def accepted(self) -> bool:

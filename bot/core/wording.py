@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from backend import models as m
+from backend.reasons import Reason
 from bot.core.merchant_config import MerchantConfig
 from training_data import data_path
 
@@ -169,3 +170,30 @@ class Voice:
 
     def on(self, channel: str | None) -> Voice:
         return Voice(self.wording, self.config, channel)
+
+    def reason(self, code: Reason | None, free_text: str | None = None) -> Rendered:
+        """Why not, in the merchant's voice: our code's template (with its second sentence, if any), else the
+        carrier's own words as they came (cleaned), else `reason_unknown`. Nestable in {reason}."""
+        coded = self._coded(code)
+        if coded:
+            return coded
+        if free_text and free_text.strip():
+            return Rendered(clean_value(free_text))
+        return self("reason_unknown")
+
+    def _coded(self, code: Reason | None) -> Rendered | None:
+        """reason_<code> filled with its params; None for a code with no template (a carrier's unknown code)."""
+        if code is None or not self.has(f"reason_{code.code}"):
+            return None
+        values: dict[str, Any] = {k: self._param(k, v) for k, v in code.params.items() if k != "brand"}
+        values["brand"] = self.config.brand_name  # a carrier's params never rename the merchant
+        text = fill(self.wording.template(f"reason_{code.code}", self.config, self.channel), values)
+        more = self._coded(code.also)
+        return Rendered(f"{text} {more}") if more else text
+
+    def _param(self, name: str, value: str) -> Any:
+        """An `action` is a kind's value, named through label_action_<value>; any other value goes in cleaned."""
+        if name == "action":
+            label = f"label_action_{value}"
+            return self(label) if self.has(label) else clean_value(value).replace("_", " ")
+        return value

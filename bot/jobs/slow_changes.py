@@ -120,7 +120,7 @@ def _tell(session: Any, merchant: m.Merchant, say: Voice, conv: m.Conversation |
     if result.status is ResultStatus.ACCEPTED:
         body = say("utter_change_confirmed_later", summary=summary, reference=result.reference or "")
     elif result.status is ResultStatus.REJECTED:
-        body = say("utter_change_rejected_later", reason=result.reason or "")
+        body = say("utter_change_rejected_later", reason=say.reason(result.reason_code, result.reason))
     else:
         body = say("utter_change_pending", summary=summary)
     try:

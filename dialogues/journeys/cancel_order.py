@@ -13,6 +13,7 @@ import re
 import uuid
 
 from backend.types import ActionKind, ChangeContext, ResultStatus, Shipment, ShipmentStatus
+from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit.answers import confirmed
 from dialogues.kit.formatting import parcel_label
@@ -46,7 +47,7 @@ def with_shipment(turn: Turn) -> None:
         turn.say("utter_cancel_order_not_offered")
         return
     if not option.available:
-        _refuse(turn, shipment, option.reason or "")
+        _refuse(turn, shipment, turn.voice.reason(option.reason_code, option.reason))
         return
     others = [s for s in turn.backend.find_shipments(order_number=shipment.order_number)
               if s.tracking_number != shipment.tracking_number]
@@ -55,7 +56,7 @@ def with_shipment(turn: Turn) -> None:
     turn.ask("confirm", key, order=shipment.order_number, parcel=parcel_label(shipment), count=len(others) + 1)
 
 
-def _refuse(turn: Turn, shipment: Shipment, reason: str) -> None:
+def _refuse(turn: Turn, shipment: Shipment, reason: Rendered) -> None:
     """Say why not; a delivered order can be sent back instead, so offer that."""
     turn.say("utter_cancel_order_refused", reason=reason)
     if shipment.status is ShipmentStatus.DELIVERED and "start_return" in REGISTRY:
@@ -104,4 +105,4 @@ def apply(turn: Turn) -> None:
     elif result.status is ResultStatus.PENDING:
         turn.say("utter_cancel_order_pending", order=order)
     else:
-        turn.say("utter_cancel_order_refused", reason=result.reason or "")
+        turn.say("utter_cancel_order_refused", reason=turn.voice.reason(result.reason_code, result.reason))

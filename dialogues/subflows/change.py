@@ -29,12 +29,12 @@ def option_for(turn: Turn, shipment: Shipment, kind: ActionKind) -> ActionOption
 
 
 def unavailable(turn: Turn, option: ActionOption | None) -> None:
-    """Say why not, in the carrier's words, and close the journey."""
+    """Say why not (the carrier's code in the merchant's words, or its own words), and close the journey."""
     turn.finish()
     if option is None:
         turn.say("utter_change_not_offered")
         return
-    turn.say("utter_change_unavailable", reason=option.reason or "")
+    turn.say("utter_change_unavailable", reason=turn.voice.reason(option.reason_code, option.reason))
 
 
 def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Rendered,
@@ -111,4 +111,4 @@ def apply(turn: Turn) -> None:
     elif result.status is ResultStatus.PENDING:
         turn.say("utter_change_pending", summary=summary)
     else:
-        turn.say("utter_change_rejected", reason=result.reason or "")
+        turn.say("utter_change_rejected", reason=turn.voice.reason(result.reason_code, result.reason))

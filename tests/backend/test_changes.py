@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from backend import models as m
 from backend.changes import apply_change, cancel_order, create_return
 from backend.pending import FAILED, MAX_ATTEMPTS
+from backend.reasons import because, from_stored
 from backend.reference import ReferenceBackend
 from backend.retry import retry_pending
 from backend.types import ActionKind, ChangeContext, DeliveryAction, ResultStatus, ReturnRequest
@@ -96,7 +97,7 @@ def test_cancel_refused_once_a_parcel_of_the_order_has_left(session, merchant, m
     make_row(status="label_created", order_number="777")
     make_row(status="in_transit", order_number="777")
     result = ReferenceBackend(session, merchant, now=NOW).cancel_order("777", idempotency_key="x", context=CTX)
-    assert result.status is ResultStatus.REJECTED and "left the warehouse" in result.reason
+    assert result.status is ResultStatus.REJECTED and result.reason_code == because("left_warehouse_return_later")
 
 
 def test_create_return_once(session, merchant, make_row):
@@ -114,7 +115,7 @@ def test_create_return_once(session, merchant, make_row):
 def test_carrier_down_gives_pending_and_keeps_the_request(session, merchant, make_row):
     backend = StubBackend(down=True)
     result = apply_change(session, backend, merchant, "PB1GB", NOTE, idempotency_key="p-1", context=CTX, now=NOW)
-    assert result.status is ResultStatus.PENDING and "isn't answering" in result.reason
+    assert result.status is ResultStatus.PENDING and result.reason_code == because("carrier_not_answering_kept")
     kept = session.scalar(select(m.PendingRequest))
     assert (kept.kind, kept.idempotency_key, kept.status) == ("apply_action", "p-1", "pending")
     assert kept.payload["action"] == {"kind": "add_delivery_note", "params": {"note": "Please knock loudly"},
@@ -154,7 +155,7 @@ def test_retry_pending_backs_off_and_finally_gives_up(session, merchant):
     assert gaps[:3] == [timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8)]
     assert req.status == FAILED and req.attempts == MAX_ATTEMPTS
     change = session.scalar(select(m.DeliveryChange))
-    assert change.status == "rejected" and "couldn't get this through" in change.reason
+    assert change.status == "rejected" and from_stored(change.reason) == (because("gave_up"), None)
 
 
 @pytest.mark.skipif(

@@ -21,6 +21,7 @@ from backend.changes import apply_change
 from backend.http_adapter import HttpBackend
 from backend.pending import session_sink
 from backend.protocol import BackendError, BackendUnavailable
+from backend.reasons import because
 from backend.resilience import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, CircuitOpen, MemoryBreakerStore, RetryPolicy
 from backend.retry import retry_pending
 from backend.types import ActionKind, ChangeContext, DeliveryAction, ResultStatus, ShipmentStatus, TimeWindow
@@ -235,7 +236,7 @@ def test_carrier_options_are_filtered_by_what_we_declared(make_backend):
     for o in options:
         by_kind.setdefault(o.kind, []).append(o)
     assert not by_kind[ActionKind.HOLD][0].available  # offered by the carrier, but not declared by us
-    assert "doesn't offer holding parcels" in by_kind[ActionKind.HOLD][0].reason
+    assert by_kind[ActionKind.HOLD][0].reason_code == because("carrier_does_not_offer", action="hold_delivery")
     assert not by_kind[ActionKind.CHANGE_ADDRESS][0].available  # declared, but the carrier didn't offer it
     assert [o.fee for o in by_kind[ActionKind.RESCHEDULE]] == [None, Decimal("3.50")]
     assert by_kind[ActionKind.PICKUP_POINT][0].pickup_points[0].distance_km == 0.4
@@ -247,7 +248,8 @@ def test_undeclared_action_is_refused_without_calling(make_backend):
     backend = make_backend(supported_actions=["add_delivery_note"])
     result = backend.apply_action("PB1", DeliveryAction(ActionKind.HOLD, {"days": 2}), idempotency_key="h",
                                   context=CTX)
-    assert result.status is ResultStatus.REJECTED and result.reason
+    assert result.status is ResultStatus.REJECTED
+    assert result.reason_code == because("carrier_does_not_offer", action="hold_delivery")
     assert len(responses.calls) == 0
 
 

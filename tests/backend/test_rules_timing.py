@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from backend_testkit import ALL, NOW, REFERENCE, apply, option, options
 
+from backend.reasons import because
 from backend.types import ActionKind, ResultStatus, ShipmentStatus, TimeWindow
 
 K = ActionKind
@@ -23,9 +24,9 @@ def test_kind_the_carrier_does_not_support_is_unavailable_with_reason(make_row, 
     supported = ALL - {K.HOLD}
     hold = option(row, merchant, K.HOLD, supported=supported)
     assert not hold.available
-    assert "doesn't offer holding parcels" in hold.reason
+    assert hold.reason_code == because("carrier_does_not_offer", action="hold_delivery")
     result = apply(row, merchant, K.HOLD, {"days": 3}, supported=supported)
-    assert result.status is ResultStatus.REJECTED and result.reason == hold.reason
+    assert result.status is ResultStatus.REJECTED and result.reason_code == hold.reason_code
     assert row.status == "in_transit"
 
 
@@ -37,7 +38,7 @@ def test_cutoff_closes_day_changes_at_22_the_evening_before(make_row, merchant):
     assert option(row, merchant, K.RESCHEDULE, now=before).cutoff == after
     closed = option(row, merchant, K.PICKUP_POINT, now=after)
     assert not closed.available
-    assert "closed at 22:00 on Sunday 22 November" in closed.reason
+    assert closed.reason_code == because("cutoff_passed", cutoff="22:00 on Sunday 22 November")
     # Driver instructions stay open after the cut-off.
     assert option(row, merchant, K.LEAVE_IN_SAFE_PLACE, now=after).available
 
@@ -73,7 +74,7 @@ def test_out_for_delivery_allows_only_safe_place_neighbour_or_note(make_row, mer
         K.LEAVE_WITH_NEIGHBOUR,
         K.ADD_DELIVERY_NOTE,
     }
-    assert "out with the driver" in by_kind[K.RESCHEDULE].reason
+    assert by_kind[K.RESCHEDULE].reason_code == because("out_for_delivery_late_only")
     assert apply(row, merchant, K.ADD_DELIVERY_NOTE, {"note": "Ring twice"}).accepted
 
 
@@ -82,21 +83,22 @@ def test_delivered_parcel_cannot_be_changed(make_row, merchant):
     assert not any(o.available for o in options(row, merchant))
     result = apply(row, merchant, K.LEAVE_WITH_NEIGHBOUR, {"neighbour": "No. 14"})
     assert result.status is ResultStatus.REJECTED
-    assert "already been delivered" in result.reason
+    assert result.reason_code == because("already_delivered")
     assert "neighbour" not in row.instructions
 
 
 def test_returned_parcel_cannot_be_changed(make_row, merchant):
     row = make_row(status="returned_to_sender")
     note = option(row, merchant, K.ADD_DELIVERY_NOTE)
-    assert not note.available and "back to the sender" in note.reason
+    assert not note.available and note.reason_code == because("returning_to_sender")
 
 
 def test_hold_is_allowed_up_to_14_days(make_row, merchant):
     row = make_row()
     assert option(row, merchant, K.HOLD).max_hold_days == 14
     too_long = apply(row, merchant, K.HOLD, {"until": (NOW.date() + timedelta(days=15)).isoformat()})
-    assert too_long.status is ResultStatus.REJECTED and "up to 14 days" in too_long.reason
+    assert too_long.status is ResultStatus.REJECTED
+    assert too_long.reason_code == because("hold_too_long", days=14, latest="Friday 4 December")
     ok = apply(row, merchant, K.HOLD, {"until": "2026-12-04"})  # exactly 14 days, a Friday
     assert ok.accepted and REFERENCE.match(ok.reference)
     assert row.status == ShipmentStatus.HELD.value
@@ -135,7 +137,8 @@ def test_paid_option_needs_the_fee_accepted(make_row, merchant):
     evening = [o for o in options(row, merchant) if o.kind is K.RESCHEDULE][1].windows[0]
     params = {"window": {"start": evening.start.isoformat(), "end": evening.end.isoformat()}}
     refused = apply(row, merchant, K.RESCHEDULE, params)
-    assert refused.status is ResultStatus.REJECTED and "£3.50" in refused.reason
+    assert refused.status is ResultStatus.REJECTED
+    assert refused.reason_code == because("fee_needs_confirmation", fee="£3.50")
     assert row.eta_start != evening.start and row.changes_count == 0
     booked = apply(row, merchant, K.RESCHEDULE, params, fee_accepted=True)
     assert booked.accepted
@@ -147,7 +150,7 @@ def test_reschedule_to_a_window_not_offered_is_rejected(make_row, merchant):
     row = make_row()
     sunday = {"start": "2026-11-29T08:00:00+00:00", "end": "2026-11-29T12:00:00+00:00"}
     result = apply(row, merchant, K.RESCHEDULE, {"window": sunday})
-    assert result.status is ResultStatus.REJECTED and "isn't available" in result.reason
+    assert result.status is ResultStatus.REJECTED and result.reason_code == because("slot_not_offered")
 
 
 def test_rescheduling_a_held_parcel_releases_the_hold(make_row, merchant):

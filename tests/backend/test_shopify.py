@@ -18,6 +18,7 @@ from backend import models as m
 from backend import shopify
 from backend.pending import session_sink
 from backend.protocol import BackendUnavailable
+from backend.reasons import because
 from backend.resilience import CircuitBreaker, MemoryBreakerStore, RetryPolicy
 from backend.shopify import ReturnsNotSupported, ShopifyBackend
 from backend.shopify_map import shipments_from_order
@@ -146,13 +147,15 @@ def test_delivery_changes_are_declared_unsupported(make_backend):
     backend = make_backend()
     assert backend.supported_actions == frozenset({ActionKind.CANCEL_ORDER})
     options = backend.available_actions("ORDER-1001")
-    assert all(not o.available and o.reason for o in options)
+    assert all(not o.available and o.reason_code for o in options)
     neighbour = next(o for o in options if o.kind is ActionKind.LEAVE_WITH_NEIGHBOUR)
-    assert "can't arrange leaving parcels with a neighbour" in neighbour.reason
+    assert neighbour.reason_code == because("not_here_try_tracking", action="leave_with_neighbour",
+                                            url="https://track.example-carrier.test/RM123456785GB")
     calls = len(responses.calls)
     result = backend.apply_action("RM123456785GB", DeliveryAction(ActionKind.HOLD, {"days": 2}),
                                   idempotency_key="h", context=CTX)
     assert result.status is ResultStatus.REJECTED and len(responses.calls) == calls
+    assert result.reason_code == because("not_here", action="hold_delivery")
 
 
 @responses.activate
@@ -172,7 +175,7 @@ def test_unfulfilled_order_can_be_cancelled(make_backend):
 def test_fulfilled_order_is_not_cancelled(make_backend):
     by_name("1001", SHIPPED)
     result = make_backend().cancel_order("1001", idempotency_key="c2", context=CTX)
-    assert result.status is ResultStatus.REJECTED and "already been sent" in result.reason
+    assert result.status is ResultStatus.REJECTED and result.reason_code == because("left_warehouse_return_later")
     assert all(c.request.method == "GET" for c in responses.calls)
 
 
