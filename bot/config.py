@@ -95,6 +95,7 @@ class Settings:
     celery_queue: str = "parcelbot"
     events_backend: str = "inprocess"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    events_prefix: str = "parcelbot:events"
     conversation_ttl_minutes: int = 30
     slow_backend_seconds: float = 2.0
     verified_minutes: int = 15
@@ -129,6 +130,7 @@ class Settings:
             celery_queue=env.get("PARCELBOT_CELERY_QUEUE") or "parcelbot",
             events_backend=_choice(env, "PARCELBOT_EVENTS"),
             redis_url=redis_url,
+            events_prefix=env.get("PARCELBOT_EVENTS_PREFIX") or "parcelbot:events",
             conversation_ttl_minutes=int(_number(env, "PARCELBOT_CONVERSATION_TTL_MINUTES", "30", int)),
             slow_backend_seconds=float(_number(env, "PARCELBOT_SLOW_BACKEND_SECONDS", "2.0", float)),
             default_timezone=_zone(env, "PARCELBOT_TIMEZONE", "Europe/London"),

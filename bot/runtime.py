@@ -168,7 +168,7 @@ class RuntimeBuilder:
         local_events = InProcessEventSink()
         events: EventSink = local_events
         if s.events_backend == "redis":
-            events = FanOutEventSink(local_events, RedisEventSink.from_url(s.redis_url))
+            events = FanOutEventSink(local_events, RedisEventSink.from_url(s.redis_url, prefix=s.events_prefix))
         jobs: InlineJobs | CeleryJobs
         if s.job_backend == "celery":
             jobs = CeleryJobs(celery_client(s.broker_url, s.celery_queue))

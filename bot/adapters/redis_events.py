@@ -10,6 +10,7 @@ timeouts, so Redis being away costs a turn half a second at worst, never the tur
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -64,7 +65,10 @@ class EventStream:
 
     def next(self, timeout: float) -> DomainEvent | None:
         """The next event, or None if none came within `timeout` seconds."""
-        message = self._pubsub.get_message(timeout=timeout)
-        while message is not None and message.get("type") != "message":
-            message = self._pubsub.get_message(timeout=timeout)
-        return event_from_json(message["data"]) if message else None
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            # None also for a (subscribe) message it skipped: keep waiting until the deadline.
+            message = self._pubsub.get_message(timeout=left)
+            if message is not None and message.get("type") == "message":
+                return event_from_json(message["data"])
+        return None

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.core.events import EventSink
 from bot.core.links import LinkSigner
 from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
+from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 
 JobFunc = Callable[..., Any]
@@ -42,6 +43,9 @@ class JobContext(Protocol):
     def events(self) -> EventSink: ...
     @property
     def wording(self) -> Wording: ...
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work: its jobs and events go out only after it commits."""
 
 
 def job(name: str) -> Callable[[JobFunc], JobFunc]:

@@ -16,12 +16,13 @@ from typing import Any
 from sqlalchemy import select
 
 from backend import models as m
-from backend.db import transaction
+from backend.changes import apply_change
 from backend.protocol import BackendError
 from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction, ResultStatus
 from bot.core.outbox import OptedOut, queue_message
 from bot.core.wording import Rendered, Voice
 from bot.jobs.registry import JobContext, job
+from bot.services.changes import ChangeService
 
 log = logging.getLogger(__name__)
 
@@ -55,34 +56,37 @@ def finish_slow_change(
     lock, and every shopper would wait behind a slow carrier). Carrier errors other than "down" propagate:
     nothing is recorded or texted, and the job runner can try again with the same key.
     """
-    from backend.changes import apply_change
-
     now = ctx.clock()
     change = DeliveryAction(ActionKind(action), dict(params or {}), fee_accepted=bool(fee_accepted))
     context = ChangeContext(actor=actor, channel=channel, verified_by=verified_by)
-    with ctx.sessions() as session:  # a short read, closed before the network call
+    with ctx.sessions() as session:  # a short read, finished before any network call
         merchant = session.get(m.Merchant, merchant_id)
         if merchant is None:
             log.error("finish_slow_change: merchant %s is gone", merchant_id)
             return "skipped"
         recorded = session.scalar(select(m.DeliveryChange.id).where(m.DeliveryChange.idempotency_key == key))
-        backend = None if recorded else ctx.backends(session, merchant, now)
-    answered = _Answered(backend.name, _ask_carrier(backend, tracking, change, key, context)) if backend else None
-    with transaction(ctx.sessions) as session:
+        remote = None
+        if not recorded:
+            backend = ctx.backends(session, merchant, now)
+            remote = backend if getattr(backend, "is_remote", True) else None
+        session.commit()
+    answered = _Answered(remote.name, _ask_carrier(remote, tracking, change, key, context)) if remote else None
+    with ctx.uow() as uow:
+        session = uow.session
         merchant = session.get(m.Merchant, merchant_id)
-        # Recorded already (this job ran before, or the turn got the answer after all): the stored result,
-        # and the carrier isn't asked again.
-        result = apply_change(session, answered or _Answered("recorded", None), merchant, tracking, change,
-                              idempotency_key=key, context=context, now=now)
+        if answered is not None or recorded:
+            # Recorded already (this job ran before, or the turn got the answer after all): the stored result,
+            # and the carrier isn't asked again.
+            backend = answered or _Answered("recorded", None)
+        else:  # our own carrier (the reference one) shares this transaction: no network call to wait for
+            backend = ctx.backends(session, merchant, now)
+        result = apply_change(session, backend, merchant, tracking, change, idempotency_key=key, context=context,
+                              now=now)
+        ChangeService.announce(uow, merchant, tracking, action, result, conversation_id, now)
         conv = session.get(m.Conversation, conversation_id) if conversation_id else None
         say = ctx.wording.voice(merchant, conv.channel if conv else None)
-        queued = _tell(session, merchant, say, conv, result, key=key,
-                       summary=_summary(say, summary, action, tracking))
-    if queued:
-        try:
-            ctx.jobs.enqueue("send_outbox")
-        except Exception:  # the message is safely queued; the periodic sender will pick it up
-            log.warning("couldn't nudge send_outbox after a slow change", exc_info=True)
+        if _tell(session, merchant, say, conv, result, key=key, summary=_summary(say, summary, action, tracking)):
+            uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
     return result.status.value
 
 
