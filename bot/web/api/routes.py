@@ -137,7 +137,8 @@ def put_shipment() -> Response:
         caller = _caller(session)
         shipment = parse_shipment(data, caller.now)
         row, created = ingest.upsert_shipment(session, caller, shipment)
-        body = views.shipment_json(session, row, caller.links, merchant_slug=caller.merchant.slug)
+        body = views.shipment_json(session, row, caller.links, merchant_slug=caller.merchant.slug,
+                                   say=caller.wording.voice(caller.merchant))
     return _json(body, 201 if created else 200)
 
 
@@ -146,7 +147,8 @@ def get_shipment(tracking: str) -> Response:
     with _runtime().sessions() as session:
         caller = _caller(session)
         row = _shipment_or_404(session, caller, tracking)
-        return _json(views.shipment_json(session, row, caller.links, merchant_slug=caller.merchant.slug))
+        return _json(views.shipment_json(session, row, caller.links, merchant_slug=caller.merchant.slug,
+                                         say=caller.wording.voice(caller.merchant)))
 
 
 @bp.post("/shipments/<tracking>/events")

@@ -15,9 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from backend.reasons import from_stored
 from backend.reference import public_instructions, to_domain
 from backend.serialize import shipment_to_json
 from bot.core.links import LinkSigner
+from bot.core.wording import Voice
 
 REDACTED = "[redacted]"
 _SECRET_KEY = re.compile(r"(?:^|_)(?:code|pin|password|passcode|secret)(?:$|_)", re.IGNORECASE)
@@ -45,7 +47,8 @@ def iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def shipment_json(session: Session, row: m.Shipment, links: LinkSigner, *, merchant_slug: str) -> dict[str, Any]:
+def shipment_json(session: Session, row: m.Shipment, links: LinkSigner, *, merchant_slug: str,
+                  say: Voice) -> dict[str, Any]:
     domain = dataclasses.replace(
         to_domain(row, merchant_slug=merchant_slug),
         tracking_url=links.tracking_url(merchant_slug, row.tracking_number),
@@ -55,7 +58,7 @@ def shipment_json(session: Session, row: m.Shipment, links: LinkSigner, *, merch
     out["status_at"] = iso(row.status_at)
     out["live"] = dict(row.live or {})
     out["events"] = [event_json(e) for e in row.events]
-    out["changes"] = [change_json(c) for c in _changes(session, row)]
+    out["changes"] = [change_json(c, say) for c in _changes(session, row)]
     out["proof_of_delivery"] = pod_json(session, row, links, merchant_slug=merchant_slug)
     out["created_at"], out["updated_at"] = iso(row.created_at), iso(row.updated_at)
     return out
@@ -86,12 +89,15 @@ def _changes(session: Session, row: m.Shipment) -> list[m.DeliveryChange]:
     )
 
 
-def change_json(c: m.DeliveryChange) -> dict[str, Any]:
+def change_json(c: m.DeliveryChange, say: Voice) -> dict[str, Any]:
+    """A change as the integration sees it: the reason in the merchant's words, and its code for machines."""
+    code, free_text = from_stored(c.reason)
     return {
         "action": c.action,
         "params": redact(c.params or {}),
         "status": c.status,
-        "reason": c.reason,
+        "reason": say.reason(code, free_text) if (code or free_text) else None,
+        "reason_code": code.to_json() if code else None,
         "channel": c.channel,
         "verified_by": c.verified_by,
         "reference": c.reference,
