@@ -91,9 +91,9 @@ def test_each_status_notifies_once_with_its_own_wording(client, auth, runtime, c
     assert len(bodies) == 4, bodies
     shipped, delayed, out, failed = bodies
     assert shipped.startswith("Acme Outdoor: your Trail running shoes is on its way") and "/t/" in shipped
-    assert "Expected today 12:00–16:00" in shipped and "STOP" in shipped
+    assert "Expected today 12:00-16:00" in shipped and "STOP" in shipped
     assert "delayed" in delayed
-    assert "out for delivery today 12:00–16:00" in out and "you're stop 4 of 12" in out
+    assert "out for delivery today 12:00-16:00" in out and "you're stop 4 of 12" in out
     assert failed.endswith("Reply 1 to choose another day, 2 to collect it from a pickup point.")
     assert {msg.status for msg in outbox(runtime)} == {"sandbox"}
 

@@ -125,7 +125,7 @@ def _parcel(row: m.Shipment) -> str:
 
 
 def _window(ctx: Context, start: Any, end: Any, send_at: datetime) -> tuple[int | None, str]:
-    """(days from the send day, "today 09:00–13:00"), or (None, "") when there is no window."""
+    """(days from the send day, "today 09:00-13:00"), or (None, "") when there is no window."""
     start_dt, end_dt = _parse_dt(start), _parse_dt(end)
     if start_dt is None or end_dt is None:
         return None, ""
@@ -137,7 +137,7 @@ def _window(ctx: Context, start: Any, end: Any, send_at: datetime) -> tuple[int 
         day = ctx.render("utter_notify_day_tomorrow")
     else:
         day = a.strftime("%a %-d %b")
-    return days, f"{day} {a:%H:%M}–{b:%H:%M}"
+    return days, f"{day} {a:%H:%M}-{b:%H:%M}"
 
 
 def _parse_dt(value: Any) -> datetime | None:

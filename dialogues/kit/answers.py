@@ -72,7 +72,7 @@ def pick_many(text: str, options: list[str]) -> list[int] | None:
 def free_text(text: str, limit: int) -> str:
     """Something the shopper typed, fit to store and show: printable, one line, at most `limit` characters."""
     cleaned = clean_value(text)
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
 
 
 def confirmed(turn: Turn, declined_key: str) -> bool:

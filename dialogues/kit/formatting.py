@@ -22,7 +22,7 @@ def day_label(turn: Turn, when: datetime) -> str:
 
 def window_label(turn: Turn, window: TimeWindow) -> str:
     start, end = turn.local(window.start), turn.local(window.end)
-    return f"{day_label(turn, window.start)} {start:%H:%M}–{end:%H:%M}"
+    return f"{day_label(turn, window.start)} {start:%H:%M}-{end:%H:%M}"
 
 
 def moment_label(turn: Turn, when: datetime) -> str:
