@@ -1,4 +1,4 @@
-"""Changing a delivery, channel-free: what the carrier offers now, and applying a change exactly once.
+"""Changing a delivery, channel-free: propose (what the carrier offers now), then apply exactly once.
 
 The chat (dialogues/subflows/change.py), and later the console and the tracking page, call this service:
 it checks the carrier offers the action, applies it under the idempotency key chosen when the shopper
@@ -10,6 +10,7 @@ A remote carrier is never called with a transaction open (bot/core/carrier.py).
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,7 +48,29 @@ class ChangeRequest:
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """A change as the carrier offers it now, before anyone confirms: its terms, and the idempotency key
+    its one attempt will use (chosen now, so a retried confirmation never applies it twice)."""
+
+    tracking: str
+    action: DeliveryAction
+    option: ActionOption | None
+    key: str
+
+    @property
+    def available(self) -> bool:
+        return self.option is not None and self.option.available
+
+
+@dataclass(frozen=True)
 class ChangeService:
+    def propose(self, backend: Backend, shipment: Shipment, action: DeliveryAction,
+                option: ActionOption | None = None) -> Proposal:
+        """Propose -> (a code, if needed: CodeService) -> apply. Not available: `option` says why (or None:
+        the carrier never offers it)."""
+        return Proposal(shipment.tracking_number, action, option or self.option(backend, shipment, action.kind),
+                        f"chg-{uuid.uuid4().hex}")
+
     def option(self, backend: Backend, shipment: Shipment, kind: ActionKind) -> ActionOption | None:
         """The carrier's terms for `kind` on this parcel now (None: it never offers it)."""
         if kind not in backend.supported_actions:

@@ -12,8 +12,6 @@ With `then`, the journey's `then` step runs after an accepted change ("for futur
 
 from __future__ import annotations
 
-import uuid
-
 from backend.types import ActionKind, ActionOption, ChangeContext, DeliveryAction, ResultStatus, Shipment
 from bot.core.wording import Rendered
 from bot.services.changes import ChangeRequest
@@ -40,8 +38,9 @@ def unavailable(turn: Turn, option: ActionOption | None) -> None:
 def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Rendered,
             option: ActionOption | None = None, *, then: str | None = None) -> None:
     """`then`: a step of the calling journey to run once the change is accepted (e.g. "for future parcels too?")."""
-    option = option or option_for(turn, shipment, action.kind)
-    if option is None or not option.available:
+    proposal = turn.services.changes.propose(turn.backend, shipment, action, option)
+    option = proposal.option
+    if option is None or not proposal.available:
         unavailable(turn, option)
         return
     params = dict(action.params)
@@ -57,7 +56,7 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
     turn.remember(
         tracking_number=shipment.tracking_number,
         pending_action={"kind": action.kind.value, "params": params},
-        change_key=f"chg-{uuid.uuid4().hex}",  # chosen now: the one attempt this confirmation makes
+        change_key=proposal.key,  # chosen now: the one attempt this confirmation makes
         summary=str(summary),
         fee=str(option.fee) if option.fee else None,
         currency=option.currency,
