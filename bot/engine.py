@@ -96,8 +96,6 @@ class Engine:
     def handle(self, message: InboundMessage) -> Outcome:
         message = self._normalise(message)
         understood = self._understand(message)
-        if isinstance(understood, Outcome):
-            return understood
         answers = CarrierAnswers()
         for _ in range(MAX_CARRIER_REPLAYS):
             try:
@@ -117,15 +115,11 @@ class Engine:
                 recipient = to_e164(recipient)
         return dataclasses.replace(message, sender=sender, recipient=recipient, text=clean_text(message.text))
 
-    def _understand(self, message: InboundMessage) -> _Understood | Outcome:
-        """The merchant, a retried webhook's stored answer, or what the message means: read with no
-        transaction open, so an NLU server over HTTP never holds the database."""
+    def _understand(self, message: InboundMessage) -> _Understood:
+        """The merchant and what the message means, read with no transaction open, so an NLU server over HTTP
+        never holds the database. (A retried webhook is caught inside the turn, by a unique constraint.)"""
         with self.sessions() as session:
             merchant = self._merchant(session, message)
-            if message.channel_message_id:
-                stored = self._stored_replies(session, message)
-                if stored is not None:
-                    return Outcome(stored, duplicate=True)
             config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
             merchant_id = merchant.id
         try:
@@ -181,6 +175,10 @@ class Engine:
             merchant = session.get(m.Merchant, understood.merchant_id)
             if merchant is None:
                 raise UnknownMerchant(message.recipient)
+            if message.channel_message_id:
+                stored = self._stored_replies(session, message)
+                if stored is not None:  # the same webhook again: its stored answer, nothing runs twice
+                    return Outcome(stored, duplicate=True)
             inbound = m.Message(
                 merchant_id=merchant.id,
                 direction="in",
@@ -202,6 +200,7 @@ class Engine:
             conv = self.conversations.open(session, merchant, message.channel, message.sender,
                                            phone=message.sender_is_phone)
             inbound.conversation_id = conv.id
+            previous_message_at, conv.last_message_at = conv.last_message_at, now
             if understood.nlu is not None:
                 inbound.intent, inbound.confidence = understood.nlu.intent, understood.nlu.confidence
             uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conv.id,
@@ -209,7 +208,7 @@ class Engine:
             try:
                 with uow.savepoint():
                     replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers,
-                                             carrier_gave_up)
+                                             carrier_gave_up, previous_message_at)
             except NeedsCarrier:
                 raise  # the unit of work rolls back; handle() makes the call and runs the turn again
             except Exception:
@@ -217,13 +216,12 @@ class Engine:
                 # lost), and the shopper hears an honest apology rather than silence.
                 log.exception("turn failed for message %s", inbound.id)
                 replies = [Reply(self._apology(merchant, message.channel))]
-            conv.last_message_at = now
             self._store_replies(uow, merchant, message, inbound, conv.id, replies, now)
         return Outcome(replies)
 
     def _run_turn(self, uow: UnitOfWork, merchant: m.Merchant, conv: m.Conversation, message: InboundMessage,
-                  nlu: ParseResult | None, now: datetime, answers: CarrierAnswers, carrier_gave_up: bool
-                  ) -> list[Reply]:
+                  nlu: ParseResult | None, now: datetime, answers: CarrierAnswers, carrier_gave_up: bool,
+                  previous_message_at: datetime | None) -> list[Reply]:
         config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
         voice = self.wording.voice(config, message.channel)
         if nlu is None:
@@ -234,7 +232,7 @@ class Engine:
         turn = Turn(
             uow=uow, settings=self.settings, merchant=merchant, config=config, conversation=conv, state=state,
             message=message, text=message.text, nlu=nlu, backend=self._backend(uow.session, merchant, now, answers),
-            now=now, voice=voice, links=self.links, services=self.services,
+            now=now, voice=voice, links=self.links, services=self.services, last_seen=previous_message_at,
         )
         try:
             if carrier_gave_up:

@@ -68,6 +68,7 @@ class Turn:
     voice: Voice
     links: LinkSigner
     services: Services
+    last_seen: datetime | None = None  # when this shopper's previous message came (an open question expires)
     replies: list[Reply] = field(default_factory=list)
     flow_name: str | None = None
 

@@ -113,7 +113,7 @@ def _offer_parked(turn: Turn) -> None:
 
 def _expire_stale_state(turn: Turn) -> None:
     ttl = timedelta(minutes=turn.settings.conversation_ttl_minutes)
-    last = turn.conversation.last_message_at
+    last = turn.last_seen
     if last and turn.now - last > ttl:
         # The open question and any parked journey go stale; a one-tap offer or a handoff note carries
         # its own lifetime and stays.

@@ -5,7 +5,8 @@ terminal) or how the bot reaches them (the same, plus e-mail for one-time codes)
 - phone_like: the address is an E.164 number (it can prove the shopper is the parcel's recipient, and the
   merchant's number on it selects the merchant);
 - buttons: how many tappable choices a reply can carry (0: choices go as numbered text instead);
-- media: whether a picture travels as media (else its link goes in the text);
+- media: whether a picture we send travels as media (else its link goes in the text);
+- receives_media: whether the shopper can send us a picture (a photo of a damaged parcel);
 - max_length: the most text one message carries;
 - session_window: how long after the shopper's last message free-form messages may be sent (WhatsApp's
   24 hours; after it only pre-approved templates may go);
@@ -26,6 +27,7 @@ class ChannelSpec:
     phone_like: bool = False
     buttons: int = 0
     media: bool = False
+    receives_media: bool = False
     max_length: int = 1600
     session_window: timedelta | None = None
     merchant_number: str | None = None  # the Merchant column holding this channel's number
@@ -34,11 +36,15 @@ class ChannelSpec:
 SPECS: dict[str, ChannelSpec] = {
     spec.name: spec
     for spec in (
-        ChannelSpec("sms", phone_like=True, buttons=0, media=True, max_length=1600, merchant_number="sms_number"),
-        ChannelSpec("whatsapp", phone_like=True, buttons=3, media=True, max_length=4096,
+        ChannelSpec("sms", phone_like=True, buttons=0, media=True, receives_media=True, max_length=1600,
+                    merchant_number="sms_number"),
+        ChannelSpec("whatsapp", phone_like=True, buttons=3, media=True, receives_media=True, max_length=4096,
                     session_window=timedelta(hours=24), merchant_number="whatsapp_number"),
-        # The terminal (`parcelbot chat --from +44...`) stands in for a phone: it tests phone journeys.
-        ChannelSpec("cli", phone_like=True, buttons=0, media=False, max_length=1600, merchant_number="sms_number"),
+        # The terminal (`parcelbot chat --from +44...`) stands in for a phone texting: it walks the SMS journeys
+        # as SMS does (a photo's link is printed).
+        ChannelSpec("cli", phone_like=True, buttons=0, media=True, receives_media=True, max_length=1600,
+                    merchant_number="sms_number"),
+        # The Rasa-style REST channel sends pictures as links ("image") and takes text only.
         ChannelSpec("rest", phone_like=False, buttons=10, media=True, max_length=4096),
         ChannelSpec("web", phone_like=False, buttons=10, media=True, max_length=4096),
         ChannelSpec("email", phone_like=False, buttons=0, media=False, max_length=10000),

@@ -186,25 +186,32 @@ class ConversationState:
 
 
 # -- the store ---------------------------------------------------------------------------------------------
+def _row_locks(session: Session) -> bool:
+    """PostgreSQL locks rows; SQLite's BEGIN IMMEDIATE already serialises every writer (backend/db.py)."""
+    return session.get_bind().dialect.name == "postgresql"
+
 class ConversationStore:
     """Finding, creating and locking conversations, and reading and writing their typed state."""
 
-    def find(self, session: Session, merchant_id: int, channel: str, address: str) -> m.Conversation | None:
-        return session.scalar(
-            select(m.Conversation).where(
-                m.Conversation.merchant_id == merchant_id,
-                m.Conversation.channel == channel,
-                m.Conversation.address == address,
-            )
+    def find(self, session: Session, merchant_id: int, channel: str, address: str, *,
+             lock: bool = False) -> m.Conversation | None:
+        query = select(m.Conversation).where(
+            m.Conversation.merchant_id == merchant_id,
+            m.Conversation.channel == channel,
+            m.Conversation.address == address,
         )
+        if lock and _row_locks(session):
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return session.scalar(query)
 
     def get_or_create(self, session: Session, merchant: m.Merchant, channel: str, address: str, *,
-                      phone: bool) -> m.Conversation:
-        """The conversation, created (with the shopper's contact, for a phone number) if there is none.
+                      phone: bool, lock: bool = False) -> m.Conversation:
+        """The conversation, created (with the shopper's contact, for a phone number) if there is none;
+        `lock`: held until the transaction ends (a row this transaction inserts is its own already).
 
         Two first messages at once both try to insert: the loser's insert fails on the unique constraint
-        inside its savepoint and it reads the winner's row instead."""
-        conv = self.find(session, merchant.id, channel, address)
+        inside its savepoint and it reads (and locks) the winner's row instead."""
+        conv = self.find(session, merchant.id, channel, address, lock=lock)
         if conv is not None:
             return conv
         try:
@@ -215,7 +222,7 @@ class ConversationStore:
                 session.add(conv)
                 session.flush()
         except IntegrityError:
-            conv = self.find(session, merchant.id, channel, address)
+            conv = self.find(session, merchant.id, channel, address, lock=lock)
             if conv is None:
                 raise
         return conv
@@ -240,8 +247,8 @@ class ConversationStore:
 
     def lock(self, session: Session, conv: m.Conversation) -> m.Conversation:
         """Hold the conversation until this transaction ends, and read it as the last turn left it."""
-        if session.get_bind().dialect.name != "postgresql":
-            return conv  # SQLite: BEGIN IMMEDIATE already serialises every writer (backend/db.py)
+        if not _row_locks(session):
+            return conv
         locked = session.scalar(
             select(m.Conversation).where(m.Conversation.id == conv.id).with_for_update()
             .execution_options(populate_existing=True)
@@ -250,8 +257,9 @@ class ConversationStore:
 
     def open(self, session: Session, merchant: m.Merchant, channel: str, address: str, *,
              phone: bool) -> m.Conversation:
-        """For a turn: get or create the conversation, then lock it until the turn commits."""
-        return self.lock(session, self.get_or_create(session, merchant, channel, address, phone=phone))
+        """For a turn: get or create the conversation, locked until the turn commits (one statement when it
+        exists: SELECT ... FOR UPDATE)."""
+        return self.get_or_create(session, merchant, channel, address, phone=phone, lock=True)
 
     @staticmethod
     def state(conv: m.Conversation) -> ConversationState:

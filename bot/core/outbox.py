@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from bot.core.channels import merchant_number
 
 
 class OptedOut(Exception):
@@ -40,7 +41,7 @@ def queue_message(
             return None
     if not ignore_opt_out and is_opted_out(session, merchant, to):
         raise OptedOut(to)
-    sender = (merchant.whatsapp_number if channel == "whatsapp" else merchant.sms_number) or merchant.slug
+    sender = merchant_number(merchant, channel) or merchant.slug
     msg = m.Message(
         merchant_id=merchant.id,
         conversation_id=conversation_id,

@@ -1,7 +1,7 @@
 """'It arrived damaged': a photo, what the merchant offers (replacement, refund), a claim, a person if wanted.
 
-The photo comes with the first message or the next one, on channels that can carry one (PHOTO_ASK:
-an MMS over SMS, a WhatsApp image); a shopper who can't send one can say SKIP. REST / web chat carry
+The photo comes with the first message or the next one, on channels that can carry one (ChannelSpec
+receives_media: an MMS over SMS, a WhatsApp image); a shopper who can't send one can say SKIP. REST carries
 text only, so there we don't ask for one: the claim records that no photo could be sent, and the team
 follows up if they need it. What we offer is the merchant's policy
 (merchant.settings["damage_policy"]["offer"], both replacement and refund by default); talking to a
@@ -34,13 +34,6 @@ flow = register(Flow("report_damaged"))
 OFFERS = ("replacement", "refund")
 AGENT = "agent"
 MAX_PHOTOS = 5
-# Channels whose InboundMessage can carry media, and how to ask there. `parcelbot chat` (cli) stands in
-# for texting from a phone, so it reads as SMS does.
-PHOTO_ASK = {
-    "sms": "utter_damaged_ask_photo",
-    "cli": "utter_damaged_ask_photo",
-    "whatsapp": "utter_damaged_ask_photo_whatsapp",
-}
 PHOTO_LOOK_BACK = timedelta(minutes=10)
 _SKIP = re.compile(r"\b(skip|no photo|no picture|no pic|can'?t|cant|cannot|unable|don'?t have|dont have|threw)\b")
 _KEYWORDS = (
@@ -73,13 +66,12 @@ def with_shipment(turn: Turn) -> None:
     if turn.slots.get("photos"):
         _offer(turn, shipment)
         return
-    ask = PHOTO_ASK.get(turn.message.channel)
-    if ask is None:
+    if not turn.channel.receives_media:  # a channel that carries no picture in: say so, carry on without one
         turn.remember(photo_unavailable=True)
         turn.say("utter_damaged_no_photo_here", parcel=parcel_label(shipment))
         _offer(turn, shipment)
         return
-    turn.ask("photo", ask, parcel=parcel_label(shipment))
+    turn.ask("photo", "utter_damaged_ask_photo", parcel=parcel_label(shipment))  # (MMS) or WhatsApp wording
 
 
 @flow.step("photo")

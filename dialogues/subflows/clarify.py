@@ -16,6 +16,7 @@ import dataclasses
 import re
 from typing import Any
 
+from bot.core.messages import Choice
 from bot.core.wording import MissingTemplate, Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit.choices import pick
@@ -92,7 +93,8 @@ def start(turn: Turn) -> None:
         _begin(turn, chosen, _saved(turn.nlu))
         return
     turn.remember(clarify={"options": options, "original": _saved(turn.nlu)})
-    turn.ask("choose", "utter_clarify", a=label_for(turn, options[0]), b=label_for(turn, options[1]))
+    a, b = label_for(turn, options[0]), label_for(turn, options[1])
+    turn.ask("choose", "utter_clarify", a=a, b=b, choices=(Choice("1", a), Choice("2", b)))
 
 
 @flow.step("choose")

@@ -21,6 +21,7 @@ def test_each_channel_says_what_it_can_do():
     assert (spec_for("sms").buttons, spec_for("sms").merchant_number) == (0, "sms_number")
     assert spec_for("whatsapp").session_window == timedelta(hours=24)
     assert spec_for("whatsapp").merchant_number == "whatsapp_number" and spec_for("whatsapp").buttons == 3
+    assert spec_for("sms").receives_media and not spec_for("rest").receives_media
     assert spec_for("rest").buttons >= 3 and not spec_for("rest").phone_like
     assert spec_for("carrier-pigeon") is UNKNOWN and not UNKNOWN.phone_like and UNKNOWN.buttons == 0
     assert set(SPECS) >= {"sms", "whatsapp", "cli", "rest", "web", "email"}
@@ -70,3 +71,23 @@ def test_the_same_question_over_sms_is_numbered_text(runtime, demo):
 
     text = " ".join(say(runtime, "can I collect it from a pickup point instead"))
     assert "1) Piccadilly Corner Shop" in text and "2) Ancoats Parcel Locker" in text
+
+
+def test_a_default_template_has_its_own_words_for_a_channel_with_buttons(runtime, client, demo):
+    """Rasa's `channel:` variants: the REST channel shows "did you mean A or B?" with two buttons; SMS lists
+    them as numbered text. Both from one question, through the wording service."""
+    from tests.dialogues.aftersales_kit import ForcedIntent
+    from tests.helpers import say
+
+    tie = {"intent": "request_proof_of_delivery", "confidence": 0.41,
+           "clarify": ("request_proof_of_delivery", "report_not_received")}
+    runtime.engine = runtime.engine.replace(interpreter=ForcedIntent(runtime.engine.interpreter,
+                                                                     {"PB100000003GB problem": tie}))
+    [question] = client.post("/webhooks/rest/webhook",
+                             json={"sender": "tie-test", "message": "PB100000003GB problem"}).get_json()
+    assert question["text"].startswith("Sorry, I want to get this right. Did you mean the proof of delivery")
+    assert "1)" not in question["text"]
+    assert [(b["payload"], b["title"]) for b in question["buttons"]] == [
+        ("1", "the proof of delivery"), ("2", "your missing parcel")]
+    sms = " ".join(say(runtime, "PB100000003GB problem", sender="+447700900789"))
+    assert "1) the proof of delivery" in sms and "2) your missing parcel" in sms and "Reply 1 or 2" in sms

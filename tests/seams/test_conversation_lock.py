@@ -12,7 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend import models as m
 from backend.reference import ReferenceBackend
@@ -89,3 +89,23 @@ def test_a_notification_and_a_turn_never_overwrite_each_other(runtime, demo):
             s.scalar(select(m.Conversation.state).where(m.Conversation.address == phone)))
     assert state.offer is not None and state.offer.options == {"1": "reschedule_delivery"}
     assert state.open_flow == "leave_with_neighbour"  # the journey the shopper started is still there
+
+
+def test_two_first_messages_at_once_make_one_conversation(runtime, demo):
+    """Get-or-create under the unique-constraint race: both first messages land in one conversation."""
+    start = threading.Barrier(2)
+    sender = "rest:brand-new-chat"
+
+    def first(text: str) -> list[str]:
+        start.wait(timeout=10)
+        outcome = runtime.engine.handle(InboundMessage("rest", sender, "demo", text, channel_message_id=new_sid()))
+        return [r.text for r in outcome.replies]
+
+    with ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(first, ["hello", "hi there"]))
+    assert all(replies)
+    with runtime.sessions() as s:
+        convs = s.scalars(select(m.Conversation).where(m.Conversation.address == sender)).all()
+        assert len(convs) == 1
+        assert s.scalar(select(func.count()).select_from(m.Message).where(
+            m.Message.direction == "in", m.Message.conversation_id == convs[0].id)) == 2
