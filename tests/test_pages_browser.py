@@ -53,6 +53,25 @@ def test_demo_web_chat_verifies_then_shows_status(live_url, page):
     assert "Trail running shoes" in answer and "PB100000001GB" in answer
 
 
+def test_demo_chat_shows_choices_as_buttons_that_answer(live_url, page):
+    """The REST channel's buttons (a reply's choices) are tappable in the web chat; a tap answers the question."""
+    page.goto(live_url + "/demo")
+    page.fill("#text", "can I collect PB100000001GB from a pickup point instead")
+    page.click("button[type=submit]")
+    page.locator("#log li.bot").first.wait_for()
+    page.fill("#text", "M1 4BT")
+    page.click("button[type=submit]")
+    locker = page.locator("#log .choices button", has_text="Ancoats Parcel Locker")
+    locker.wait_for()
+    assert page.locator("#log .choices button").count() == 3
+    locker.click()
+    page.locator("#log li.you", has_text="Ancoats Parcel Locker").wait_for()
+    page.locator("#log li.bot", has_text="Just to check").wait_for()
+    assert page.locator("#log .choices").count() == 0  # a used set of buttons goes away
+    page.set_viewport_size({"width": 320, "height": 640})  # a small phone: no sideways scrolling
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
 def test_demo_chat_shows_shopper_text_as_text_not_html(live_url, page):
     page.goto(live_url + "/demo")
     page.fill("#text", "<img src=x onerror=window.hacked=1>")

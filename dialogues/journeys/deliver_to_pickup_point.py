@@ -52,7 +52,7 @@ def with_shipment(turn: Turn) -> None:
         for i, p in enumerate(points)
     ]
     turn.say("utter_pickup_list", options=render_lines(lines))
-    names = [f"{p['name']} {p['address']}" for p in points]
+    names = [f"{p['name']}, {p['address']}" for p in points]
     ask_choice(turn, "choose", "utter_pickup_prompt", names, parcel=parcel_label(shipment))
 
 

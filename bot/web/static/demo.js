@@ -14,13 +14,21 @@
     list.appendChild(li);
     return li;
   }
-  document.getElementById("send").addEventListener("submit", async function (ev) {
-    ev.preventDefault();
-    const input = document.getElementById("text");
-    const text = input.value;
-    if (!text.trim()) return;
-    input.value = "";
-    add(log, "you", text);
+  // A reply's choices come as Rasa `buttons`: tapping one sends its payload, as typing it would.
+  function addButtons(li, buttons) {
+    const row = document.createElement("div");
+    row.className = "choices";
+    buttons.forEach(function (b) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = b.title;
+      button.addEventListener("click", function () { row.remove(); send(b.payload, b.title); });
+      row.appendChild(button);
+    });
+    li.appendChild(row);
+  }
+  async function send(text, shown) {
+    add(log, "you", shown || text);
     try {
       const res = await fetch("/webhooks/rest/webhook", {
         method: "POST", headers: {"Content-Type": "application/json"},
@@ -28,11 +36,22 @@
       });
       const data = await res.json();
       if (!res.ok) { add(log, "bot", "Error: " + (data.error || res.status)); return; }
-      data.forEach(function (m) { add(log, "bot", m.text); });
+      data.forEach(function (m) {
+        const li = add(log, "bot", m.text);
+        if (m.buttons && m.buttons.length) addButtons(li, m.buttons);
+      });
     } catch (e) {
       add(log, "bot", "The bot is not reachable: " + e);
     }
     refreshOutbox();
+  }
+  document.getElementById("send").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    const input = document.getElementById("text");
+    const text = input.value;
+    if (!text.trim()) return;
+    input.value = "";
+    send(text);
   });
   async function refreshOutbox() {
     try {
