@@ -55,9 +55,10 @@ from intents.types import OUT_OF_SCOPE, ParseResult
 
 log = logging.getLogger(__name__)
 
-# A turn needs at most a handful of carrier answers (find, get, options, apply); past this many replays
-# something loops, and the turn fails over to an honest "the carrier isn't answering".
-MAX_CARRIER_REPLAYS = 12
+# A turn needs a handful of carrier answers (find, get, options, apply); one that needs more than this many
+# (a shopper choosing among dozens of parcels) runs once more asking the carrier from inside its transaction,
+# rather than replaying for each: a logged last resort that keeps it working.
+MAX_CARRIER_REPLAYS = 24
 APOLOGY_TEXT = (
     "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute, "
     "or reply AGENT to talk to a person."
@@ -95,15 +96,32 @@ class Engine:
     # -- public ---------------------------------------------------------------------------------------
     def handle(self, message: InboundMessage) -> Outcome:
         message = self._normalise(message)
-        understood = self._understand(message)
+        now = self.clock()  # one time for the message: every replay of its turn reads the same clock
+        understood = self._understand(message, now)
         answers = CarrierAnswers()
         for _ in range(MAX_CARRIER_REPLAYS):
             try:
-                return self._turn(message, understood, answers)
+                return self._turn(message, understood, answers, now)
             except NeedsCarrier as need:  # rolled back: make the call with no transaction open, then again
                 answers.fetch(need, executor=self.carrier_calls, deadline=self.settings.slow_backend_seconds)
-        log.error("turn for %s needed more than %d carrier answers", message.sender, MAX_CARRIER_REPLAYS)
-        return self._turn(message, understood, answers, carrier_gave_up=True)
+                self._keep(need, answers)
+        log.warning("turn for %s needed more than %d carrier answers: asking inline", message.sender,
+                    MAX_CARRIER_REPLAYS)
+        return self._turn(message, understood, answers, now, inline=True)
+
+    def _keep(self, need: NeedsCarrier, answers: CarrierAnswers) -> None:
+        """A write's answer is recorded now, in its own unit of work, whatever the replayed turn does next
+        (a message that came in between, a code that ran out); one still running gets its follow-up job."""
+        try:
+            if answers.still_working(need.key):
+                if need.on_slow is not None:
+                    with self.uow() as uow:
+                        need.on_slow(uow)
+            elif need.write and need.record is not None:
+                with self.uow() as uow:
+                    need.record(uow, answers.answers[need.key])
+        except Exception:  # the replayed turn records it itself (the snapshot holds the answer)
+            log.exception("couldn't record the carrier's answer to %s at once", need.key)
 
     # -- before the transaction -----------------------------------------------------------------------
     def _normalise(self, message: InboundMessage) -> InboundMessage:
@@ -115,7 +133,7 @@ class Engine:
                 recipient = to_e164(recipient)
         return dataclasses.replace(message, sender=sender, recipient=recipient, text=clean_text(message.text))
 
-    def _understand(self, message: InboundMessage) -> _Understood:
+    def _understand(self, message: InboundMessage, now: datetime) -> _Understood:
         """The merchant and what the message means, read with no transaction open, so an NLU server over HTTP
         never holds the database. (A retried webhook is caught inside the turn, by a unique constraint.)"""
         with self.sessions() as session:
@@ -123,7 +141,7 @@ class Engine:
             config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
             merchant_id = merchant.id
         try:
-            nlu = self.parse(message.text, config, self.clock())
+            nlu = self.parse(message.text, config, now)
         except NLUUnavailable as exc:
             # An external NLU (a Rasa server) is down: keep the message, say so, change nothing.
             log.warning("NLU unavailable: %s", exc)
@@ -167,9 +185,8 @@ class Engine:
         return [Reply(r.body, tuple(r.media_urls or ())) for r in rows if r.status == "reply"]
 
     # -- the turn, in one unit of work ------------------------------------------------------------------
-    def _turn(self, message: InboundMessage, understood: _Understood, answers: CarrierAnswers, *,
-              carrier_gave_up: bool = False) -> Outcome:
-        now = self.clock()
+    def _turn(self, message: InboundMessage, understood: _Understood, answers: CarrierAnswers, now: datetime, *,
+              inline: bool = False) -> Outcome:
         with self.uow() as uow:
             session = uow.session
             merchant = session.get(m.Merchant, understood.merchant_id)
@@ -208,7 +225,7 @@ class Engine:
             try:
                 with uow.savepoint():
                     replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers,
-                                             carrier_gave_up, previous_message_at)
+                                             inline, previous_message_at)
             except NeedsCarrier:
                 raise  # the unit of work rolls back; handle() makes the call and runs the turn again
             except Exception:
@@ -220,23 +237,22 @@ class Engine:
         return Outcome(replies)
 
     def _run_turn(self, uow: UnitOfWork, merchant: m.Merchant, conv: m.Conversation, message: InboundMessage,
-                  nlu: ParseResult | None, now: datetime, answers: CarrierAnswers, carrier_gave_up: bool,
+                  nlu: ParseResult | None, now: datetime, answers: CarrierAnswers, inline: bool,
                   previous_message_at: datetime | None) -> list[Reply]:
         config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
         voice = self.wording.voice(config, message.channel)
         if nlu is None:
             return [Reply(voice("utter_nlu_down"))]
-        if conv.status == Status.RESOLVED.value:
-            conv.status = Status.BOT.value  # a new message after a person closed it: the bot answers again
+        if conv.status == Status.RESOLVED.value:  # a new message after a person closed it: the bot answers again
+            self.services.handoff.reopen(uow, conv, actor=message.sender, now=now)
         state = self.conversations.state(conv)
         turn = Turn(
             uow=uow, settings=self.settings, merchant=merchant, config=config, conversation=conv, state=state,
-            message=message, text=message.text, nlu=nlu, backend=self._backend(uow.session, merchant, now, answers),
+            message=message, text=message.text, nlu=nlu,
+            backend=self._backend(uow.session, merchant, now, answers, inline=inline),
             now=now, voice=voice, links=self.links, services=self.services, last_seen=previous_message_at,
         )
         try:
-            if carrier_gave_up:
-                raise BackendError("the carrier took too many calls for one message")
             with uow.savepoint():
                 respond(turn)
                 self.conversations.save(conv, turn.state)
@@ -246,10 +262,11 @@ class Engine:
             turn.replies = [Reply(voice("utter_backend_down"))]
         return turn.replies
 
-    def _backend(self, session: Session, merchant: m.Merchant, now: datetime, answers: CarrierAnswers) -> Backend:
+    def _backend(self, session: Session, merchant: m.Merchant, now: datetime, answers: CarrierAnswers, *,
+                 inline: bool = False) -> Backend:
         backend = self.backends(session, merchant, now)
         if getattr(backend, "is_remote", True):
-            return CarrierSnapshot(backend, answers)
+            return CarrierSnapshot(backend, answers, inline=inline)
         return backend
 
     def _apology(self, merchant: m.Merchant, channel: str) -> str:

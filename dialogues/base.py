@@ -141,6 +141,7 @@ class Turn:
                 key,
                 {k: str(v) for k, v in values.items()},
                 sorted(k for k, v in values.items() if isinstance(v, Rendered)),
+                choices=[(c.payload, c.title) for c in choices],
             )
             if not quiet:
                 self.say(key, choices=choices, **values)
@@ -154,7 +155,7 @@ class Turn:
             return
         self.say(key or "utter_didnt_get_that", **values)
         if top.question is not None:
-            self.say(top.question.key, **question_values(top.question))
+            self.say(top.question.key, choices=question_choices(top.question), **question_values(top.question))
 
     def finish(self) -> None:
         """This journey (and every flow it called) is over; anything the shopper parked stays parked."""
@@ -237,6 +238,11 @@ class Turn:
         audit.record(self.session, at=self.now, merchant_id=self.merchant.id, actor=self.message.sender,
                      action=action, result=result, subject=subject, channel=self.message.channel,
                      verification=verification, reference=detail.pop("reference", None), **detail)
+
+
+def question_choices(question: Question) -> tuple[Choice, ...]:
+    """A stored question's choices, to ask it again with its buttons."""
+    return tuple(Choice(payload, title) for payload, title in question.choices)
 
 
 def question_values(question: Question) -> dict[str, Any]:

@@ -8,12 +8,15 @@ writer holds the one write lock; on PostgreSQL, the conversation's row lock and 
 So a remote backend is seen through a CarrierSnapshot during the turn: an answer it already has is returned
 at once; one it doesn't have stops the turn (NeedsCarrier) before anything is committed. The engine rolls
 the turn back, makes that one call with no transaction open, adds the answer to the snapshot and runs the
-turn again from the start (a turn is deterministic given its message, its state and the carrier's answers;
-everything it wrote was rolled back). Writes work the same way under their idempotency key: the intent is
-recorded in the conversation (the confirmed change and its key) by an earlier turn, the carrier is called
-outside the lock, and the replayed turn records the result, so a retried webhook or a replay never
-applies a change twice. A write slower than settings.slow_backend_seconds is left running; the turn says
-"on it" (CarrierStillWorking) and the finish_slow_change job records the answer and texts the shopper.
+turn again from the start, at the same clock time (everything the turn wrote was rolled back, so it
+writes it again once). Writes go under their idempotency key, chosen when the shopper was asked to confirm
+(the intent, recorded in the conversation by an earlier turn): the carrier is called outside the lock, and
+its answer is recorded at once, in a unit of work of its own (`record`, supplied by the service that asked),
+before the turn runs again. So a write the carrier made is never lost, even when the replayed turn goes
+another way (a second message from the shopper came in between, or the code ran out meanwhile), and a
+retried webhook or a replay never applies it twice. A change slower than settings.slow_backend_seconds is
+left running: `on_slow` queues the job that records it and texts the shopper, and the turn says "on it"
+(CarrierStillWorking). A cancellation or a return has no such follow-up, so it is waited for.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from backend.types import (
     ReturnRequest,
     Shipment,
 )
+from bot.core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +49,20 @@ WRITES = frozenset({"apply_action", "create_return", "cancel_order"})
 
 
 class NeedsCarrier(Exception):  # noqa: N818 - a signal to the engine, not an error
-    """The turn needs an answer from the carrier that the snapshot doesn't have yet: roll back, fetch, replay."""
+    """The turn needs an answer from the carrier that the snapshot doesn't have yet: roll back, fetch, replay.
+
+    The service that asked for a write fills in how to keep its answer: `record(uow, answer)` stores it (with
+    its audit entry), `on_slow(uow)` queues the job that finishes a write left running; `slow_ok` says a
+    write may be left running at all."""
 
     def __init__(self, key: Hashable, call: Callable[[], Any], *, write: bool) -> None:
         super().__init__(f"carrier call needed: {key}")
         self.key = key
         self.call = call
         self.write = write
+        self.slow_ok = False
+        self.record: Callable[[UnitOfWork, Any], None] | None = None
+        self.on_slow: Callable[[UnitOfWork], None] | None = None
 
 
 class CarrierStillWorking(BackendError):
@@ -69,9 +80,9 @@ class CarrierAnswers:
     calls: int = 0
 
     def fetch(self, need: NeedsCarrier, *, executor: Executor, deadline: float) -> None:
-        """Make the call (no transaction is open now). A write gets `deadline` seconds, then runs on."""
+        """Make the call (no transaction is open now). A change gets `deadline` seconds, then runs on."""
         self.calls += 1
-        if not need.write:
+        if not (need.write and need.slow_ok):
             self.answers[need.key] = _outcome(need.call)
             return
         future = executor.submit(_outcome, need.call)
@@ -81,12 +92,45 @@ class CarrierAnswers:
             log.info("carrier write %s is slow; finishing it in the background", need.key)
             self.answers[need.key] = _STILL_WORKING
 
+    def still_working(self, key: Hashable) -> bool:
+        return self.answers.get(key) is _STILL_WORKING
+
 
 def _outcome(call: Callable[[], Any]) -> Any:
+    """The carrier's answer, or what it raised: any error is an answer the replayed turn meets where it asked
+    (inside the turn's own error handling: an honest reply, the message kept)."""
     try:
         return call()
     except BackendError as exc:
         return exc
+    except Exception as exc:
+        log.exception("the carrier call failed unexpectedly")
+        return exc
+
+
+class Answered:
+    """A backend whose write was already answered (outside any transaction): hands that answer to the code
+    that records it (backend/changes.py), and never calls the carrier again."""
+
+    is_remote = True
+
+    def __init__(self, name: str, answer: Any) -> None:
+        self.name = name
+        self._answer = answer
+
+    def _give(self) -> Any:
+        if isinstance(self._answer, BaseException):
+            raise self._answer
+        return copy.deepcopy(self._answer)
+
+    def apply_action(self, *_args: Any, **_kwargs: Any) -> ActionResult:
+        return self._give()
+
+    def cancel_order(self, *_args: Any, **_kwargs: Any) -> ActionResult:
+        return self._give()
+
+    def create_return(self, *_args: Any, **_kwargs: Any) -> ReturnInfo:
+        return self._give()
 
 
 def _freeze(value: Any) -> Hashable:
@@ -98,13 +142,17 @@ def _freeze(value: Any) -> Hashable:
 
 
 class CarrierSnapshot:
-    """A remote backend as one turn sees it: answers from CarrierAnswers, or NeedsCarrier."""
+    """A remote backend as one turn sees it: answers from CarrierAnswers, or NeedsCarrier.
+
+    `inline` (a turn that needed too many answers to replay for each): a missing answer is fetched at once,
+    inside the transaction. A last resort that keeps such a turn working; the engine logs it."""
 
     is_remote = True
 
-    def __init__(self, backend: Backend, answers: CarrierAnswers) -> None:
+    def __init__(self, backend: Backend, answers: CarrierAnswers, *, inline: bool = False) -> None:
         self._backend = backend
         self._answers = answers
+        self._inline = inline
         self.name = backend.name
         self.supported_actions: frozenset[ActionKind] = backend.supported_actions
 
@@ -113,7 +161,9 @@ class CarrierSnapshot:
         # A write is one attempt, named by its idempotency key; a read is named by what it asks.
         key = (method, kwargs["idempotency_key"]) if write else (method, _freeze(args), _freeze(kwargs))
         if key not in self._answers.answers:
-            raise NeedsCarrier(key, lambda: self._call(method, *args, **kwargs), write=write)
+            if not self._inline:
+                raise NeedsCarrier(key, lambda: self._call(method, *args, **kwargs), write=write)
+            self._answers.answers[key] = _outcome(lambda: self._call(method, *args, **kwargs))
         answer = self._answers.answers[key]
         if answer is _STILL_WORKING:
             raise CarrierStillWorking(f"{self.name} is still working on {method}")

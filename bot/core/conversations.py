@@ -46,11 +46,14 @@ class Question:
     values: dict[str, str] = field(default_factory=dict)
     rendered: list[str] = field(default_factory=list)  # which values were already-rendered text
     options: list[str] | None = None  # listed answers: naming one is an answer, not a new request
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (payload, title): asked again with buttons
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"key": self.key, "values": dict(self.values), "rendered": list(self.rendered)}
         if self.options is not None:
             data["options"] = list(self.options)
+        if self.choices:
+            data["choices"] = [list(c) for c in self.choices]
         return data
 
     @classmethod
@@ -58,9 +61,10 @@ class Question:
         if not isinstance(data, dict) or not data.get("key"):
             return None
         options = data.get("options")
+        choices = [(str(c[0]), str(c[1])) for c in data.get("choices") or () if isinstance(c, list) and len(c) == 2]
         return cls(str(data["key"]), {str(k): str(v) for k, v in (data.get("values") or {}).items()},
                    [str(r) for r in data.get("rendered") or ()],
-                   [str(o) for o in options] if isinstance(options, list) else None)
+                   [str(o) for o in options] if isinstance(options, list) else None, choices)
 
 
 @dataclass

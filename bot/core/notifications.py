@@ -15,6 +15,7 @@ unit of work, which starts it only after the rows are committed (bot/core/uow.py
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -27,9 +28,10 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from backend.types import ActionKind
 from bot.core.conversations import ConversationStore, Offer
+from bot.core.events import DomainEvent
 from bot.core.links import LinkSigner
 from bot.core.merchant_config import MerchantConfig
-from bot.core.outbox import OptedOut, is_opted_out, queue_message
+from bot.core.outbox import OptedOut, announced, is_opted_out, queue_message
 from bot.core.ports import BackendFactory
 from bot.core.wording import Rendered, Wording
 
@@ -63,6 +65,10 @@ class Context:
     wording: Wording
     backends: BackendFactory
     default_timezone: str = "Europe/London"
+    publish: Callable[[DomainEvent], None] = lambda _event: None  # the caller's unit of work: after commit
+    # For a remote carrier, what it offers for each parcel, asked before the caller's transaction opened
+    # (never a network call inside it); None: ask our own carrier here, or offer them all.
+    remote_options: Mapping[str, frozenset[ActionKind]] | None = None
 
     @property
     def config(self) -> MerchantConfig:
@@ -78,6 +84,11 @@ class Context:
 
     def render(self, key: str, **values: Any) -> str:
         return self.wording.render(key, merchant=self.config, channel=self.channel, **values)
+
+
+def offers_options(status: str) -> bool:
+    """Does a notification for this status come with one-tap options (so the carrier's offer matters)?"""
+    return bool(KINDS.get(status, ("", False, ()))[2])
 
 
 def dedupe_key(tracking: str, status: str, event_id: str) -> str:
@@ -155,10 +166,13 @@ def _options(ctx: Context, row: m.Shipment, kinds: tuple[ActionKind, ...]) -> li
     if not kinds:
         return []
     try:
+        if ctx.remote_options is not None and row.tracking_number in ctx.remote_options:
+            available = set(ctx.remote_options[row.tracking_number])
+            return [k for k in kinds if k in available]
         backend = ctx.backends(ctx.session, ctx.merchant, ctx.now)
         if getattr(backend, "is_remote", True):
-            # Never a network call inside the API's transaction (bot/core/carrier.py): offer them all; the
-            # journey a tap starts checks with the carrier before it proposes anything.
+            # Not asked beforehand, and never a network call inside the caller's transaction (bot/core/carrier.py):
+            # offer them all; the journey a tap starts checks with the carrier before it proposes anything.
             return list(kinds)
         available = {o.kind for o in backend.available_actions(row.tracking_number) if o.available}
     except Exception:  # a slow or broken carrier must not stop the notification itself
@@ -250,6 +264,7 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
         return None  # a concurrent request queued it first, or the shopper opted out meanwhile
     if msg is not None:
         set_offer(conv, row.tracking_number, options, send_at + OFFER_LIFETIME)
+        ctx.publish(announced(msg))
     return msg
 
 
@@ -279,13 +294,16 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
     body = ctx.render("utter_notify_pod_photo", parcel=_parcel(row), url=photos[0])
     try:
         with ctx.session.begin_nested():
-            return queue_message(
+            msg = queue_message(
                 ctx.session, merchant=ctx.merchant, channel=delivered.channel, to=row.recipient_phone, body=body,
                 media_urls=photos, conversation_id=delivered.conversation_id,
                 dedupe_key=f"notify:{row.tracking_number}:pod", send_after=quiet_until(ctx.merchant, ctx.now, ctx.tz),
             )
     except (IntegrityError, OptedOut):
         return None
+    if msg is not None:
+        ctx.publish(announced(msg))
+    return msg
 
 
 def _supersede_held(ctx: Context, tracking: str) -> None:
@@ -311,6 +329,11 @@ def conversation_for(session: Session, merchant: m.Merchant, channel: str, phone
     """The shopper's conversation on that channel, created (with its contact) if they never wrote, and
     locked like a turn's: a notification and a shopper's message never overwrite each other's state."""
     return _STORE.open(session, merchant, channel, phone, phone=True)
+
+
+def lock_conversation(session: Session, merchant: m.Merchant, phone: str) -> None:
+    """Lock the shopper's conversation on the notification channel, if they have one (turn lock order)."""
+    _STORE.find(session, merchant.id, _channel(merchant), phone, lock=True)
 
 
 def set_offer(conv: m.Conversation, tracking: str, options: list[ActionKind], expires: datetime) -> None:

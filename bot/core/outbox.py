@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from bot.core.channels import merchant_number
+from bot.core.events import MessageStored
 
 
 class OptedOut(Exception):
@@ -58,6 +59,12 @@ def queue_message(
     session.add(msg)
     session.flush()
     return msg
+
+
+def announced(msg: m.Message) -> MessageStored:
+    """The event for a queued message (the console's transcript shows codes, notifications and follow-ups too)."""
+    return MessageStored(merchant_id=msg.merchant_id, at=msg.created_at, conversation_id=msg.conversation_id,
+                         message_id=msg.id, direction="out", channel=msg.channel)
 
 
 def is_opted_out(session: Session, merchant: m.Merchant, phone: str) -> bool:

@@ -19,7 +19,9 @@ from backend import models as m
 from backend.changes import apply_change
 from backend.protocol import BackendError
 from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction, ResultStatus
-from bot.core.outbox import OptedOut, queue_message
+from bot.core.carrier import Answered
+from bot.core.outbox import OptedOut, announced, queue_message
+from bot.core.uow import UnitOfWork
 from bot.core.wording import Rendered, Voice
 from bot.jobs.registry import JobContext, job
 from bot.services.changes import ChangeService
@@ -70,14 +72,14 @@ def finish_slow_change(
             backend = ctx.backends(session, merchant, now)
             remote = backend if getattr(backend, "is_remote", True) else None
         session.commit()
-    answered = _Answered(remote.name, _ask_carrier(remote, tracking, change, key, context)) if remote else None
+    answered = Answered(remote.name, _ask_carrier(remote, tracking, change, key, context)) if remote else None
     with ctx.uow() as uow:
         session = uow.session
         merchant = session.get(m.Merchant, merchant_id)
         if answered is not None or recorded:
             # Recorded already (this job ran before, or the turn got the answer after all): the stored result,
             # and the carrier isn't asked again.
-            backend = answered or _Answered("recorded", None)
+            backend = answered or Answered("recorded", BackendError("no answer for a change that wasn't recorded"))
         else:  # our own carrier (the reference one) shares this transaction: no network call to wait for
             backend = ctx.backends(session, merchant, now)
         result = apply_change(session, backend, merchant, tracking, change, idempotency_key=key, context=context,
@@ -85,7 +87,7 @@ def finish_slow_change(
         ChangeService.announce(uow, merchant, tracking, action, result, conversation_id, now)
         conv = session.get(m.Conversation, conversation_id) if conversation_id else None
         say = ctx.wording.voice(merchant, conv.channel if conv else None)
-        if _tell(session, merchant, say, conv, result, key=key, summary=_summary(say, summary, action, tracking)):
+        if _tell(uow, merchant, say, conv, result, key=key, summary=_summary(say, summary, action, tracking)):
             uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
     return result.status.value
 
@@ -101,23 +103,8 @@ def _ask_carrier(backend: Any, tracking: str, change: DeliveryAction, key: str,
         return exc
 
 
-class _Answered:
-    """The carrier's answer, already fetched, in the shape apply_change calls."""
-
-    def __init__(self, name: str, outcome: ActionResult | BackendError | None) -> None:
-        self.name = name
-        self._outcome = outcome
-
-    def apply_action(self, *_args: Any, **_kwargs: Any) -> ActionResult:
-        if self._outcome is None:
-            raise BackendError("finish_slow_change: no answer for a change that wasn't recorded")
-        if isinstance(self._outcome, BaseException):
-            raise self._outcome
-        return self._outcome
-
-
-def _tell(session: Any, merchant: m.Merchant, say: Voice, conv: m.Conversation | None, result: ActionResult, *,
-          key: str, summary: Rendered) -> bool:
+def _tell(uow: UnitOfWork, merchant: m.Merchant, say: Voice, conv: m.Conversation | None, result: ActionResult,
+          *, key: str, summary: Rendered) -> bool:
     if conv is None:
         log.warning("finish_slow_change: no conversation to tell about change %s", key)
         return False
@@ -128,9 +115,11 @@ def _tell(session: Any, merchant: m.Merchant, say: Voice, conv: m.Conversation |
     else:
         body = say("utter_change_pending", summary=summary)
     try:
-        msg = queue_message(session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
+        msg = queue_message(uow.session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
                             conversation_id=conv.id, dedupe_key=f"slow-change:{key}")
     except OptedOut:
         log.info("finish_slow_change: %s opted out; change %s recorded, not texted", conv.address, key)
         return False
+    if msg is not None:
+        uow.publish(announced(msg))
     return msg is not None

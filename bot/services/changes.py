@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from backend import changes as records
 from backend import models as m
@@ -28,11 +30,12 @@ from backend.types import (
     ReturnRequest,
     Shipment,
 )
-from bot.core.carrier import CarrierStillWorking
+from bot.core.carrier import Answered, CarrierStillWorking, NeedsCarrier
 from bot.core.events import ChangeApplied
 from bot.core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -87,41 +90,57 @@ class ChangeService:
 
     def apply(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, request: ChangeRequest,
               now: datetime) -> ActionResult | None:
-        """Apply once. None: the carrier is still working on it; the shopper is texted when it answers."""
-        try:
-            result = records.apply_change(uow.session, backend, merchant, request.tracking, request.action,
+        """Apply once. None: the carrier is still working on it; the shopper is texted when it answers.
+
+        A remote carrier is asked with no transaction open (bot/core/carrier.py): its answer is recorded here,
+        at once, in a unit of work of its own, whatever the replayed turn then does."""
+        merchant_id = merchant.id
+
+        def apply(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ActionResult:
+            result = records.apply_change(other.session, via, shop, request.tracking, request.action,
                                           idempotency_key=request.key, context=request.context, now=now)
+            self.announce(other, shop, request.tracking, request.action.kind.value, result, request.conversation_id,
+                          now)
+            return result
+
+        def finish_later(other: UnitOfWork) -> None:
+            other.enqueue("finish_slow_change", merchant_id=merchant_id, tracking=request.tracking,
+                          action=request.action.kind.value, params=request.action.params,
+                          fee_accepted=request.action.fee_accepted, key=request.key, actor=request.context.actor,
+                          channel=request.context.channel, verified_by=request.context.verified_by,
+                          conversation_id=request.conversation_id, summary=request.summary)
+
+        try:
+            return _recorded(uow, backend, merchant, apply, on_slow=finish_later)
         except CarrierStillWorking:
-            uow.enqueue("finish_slow_change", merchant_id=merchant.id, tracking=request.tracking,
-                        action=request.action.kind.value, params=request.action.params,
-                        fee_accepted=request.action.fee_accepted, key=request.key, actor=request.context.actor,
-                        channel=request.context.channel, verified_by=request.context.verified_by,
-                        conversation_id=request.conversation_id, summary=request.summary)
-            return None
+            return None  # the engine queued finish_slow_change when the deadline passed
         except BackendError as exc:  # not "down" (that is kept and retried): a refusal we couldn't read
             log.warning("backend error applying a change: %s", exc)
             return ActionResult(ResultStatus.PENDING, reason=str(exc))
-        self.announce(uow, merchant, request.tracking, request.action.kind.value, result, request.conversation_id,
-                      now)
-        return result
 
     def cancel_order(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, order: str, *, key: str,
                      context: ChangeContext, tracking: str | None, now: datetime,
                      conversation_id: int | None = None) -> ActionResult:
-        result = records.cancel_order(uow.session, backend, merchant, order, idempotency_key=key, context=context,
-                                      tracking_number=tracking, now=now)
-        self.announce(uow, merchant, tracking or f"#{order}", records.CANCEL_ACTION, result, conversation_id, now)
-        return result
+        def cancel(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ActionResult:
+            result = records.cancel_order(other.session, via, shop, order, idempotency_key=key, context=context,
+                                          tracking_number=tracking, now=now)
+            self.announce(other, shop, tracking or f"#{order}", records.CANCEL_ACTION, result, conversation_id, now)
+            return result
+
+        return _recorded(uow, backend, merchant, cancel)
 
     def create_return(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, tracking: str,
                       request: ReturnRequest, *, key: str, context: ChangeContext, now: datetime,
                       conversation_id: int | None = None) -> ReturnInfo:
-        info = records.create_return(uow.session, backend, merchant, tracking, request, idempotency_key=key,
-                                     context=context, now=now)
-        status = ResultStatus.PENDING if info.status == "pending" else ResultStatus.ACCEPTED
-        self.announce(uow, merchant, tracking, records.RETURN_ACTION, ActionResult(status, info.reference or None),
-                      conversation_id, now)
-        return info
+        def create(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ReturnInfo:
+            info = records.create_return(other.session, via, shop, tracking, request, idempotency_key=key,
+                                         context=context, now=now)
+            status = ResultStatus.PENDING if info.status == "pending" else ResultStatus.ACCEPTED
+            self.announce(other, shop, tracking, records.RETURN_ACTION, ActionResult(status, info.reference or None),
+                          conversation_id, now)
+            return info
+
+        return _recorded(uow, backend, merchant, create)
 
     @staticmethod
     def announce(uow: UnitOfWork, merchant: m.Merchant, tracking: str, action: str, result: ActionResult,
@@ -129,3 +148,20 @@ class ChangeService:
         uow.publish(ChangeApplied(merchant_id=merchant.id, at=now, tracking_number=tracking, action=action,
                                   status=result.status.value, reference=result.reference,
                                   conversation_id=conversation_id))
+
+
+def _recorded(uow: UnitOfWork, backend: Backend, merchant: m.Merchant,
+              write: Callable[[UnitOfWork, Backend | Answered, m.Merchant], T], *,
+              on_slow: Callable[[UnitOfWork], None] | None = None) -> T:
+    """Make and record a write in this unit of work. If a remote carrier must be asked first, the engine asks
+    it with no transaction open and records its answer through `write` at once, in a unit of work of its own
+    (bot/core/carrier.py); `on_slow`: the follow-up for a change left running past the deadline."""
+    merchant_id = merchant.id
+    try:
+        return write(uow, backend, merchant)
+    except NeedsCarrier as need:
+        need.record = lambda other, answer: write(other, Answered(backend.name, answer),
+                                                  other.session.get(m.Merchant, merchant_id))
+        if on_slow is not None:
+            need.slow_ok, need.on_slow = True, on_slow
+        raise

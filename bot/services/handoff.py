@@ -72,6 +72,12 @@ class HandoffService:
         self._move(uow, conv, Status.BOT, actor=actor, now=now, result=result)
         conv.assignee_id, conv.waiting_since, conv.handoff_reason = None, None, None
 
+    def reopen(self, uow: UnitOfWork, conv: m.Conversation, *, actor: str, now: datetime) -> None:
+        """A shopper writes again after a person resolved the conversation: the bot has it again."""
+        if self.status(conv) is Status.RESOLVED:
+            self._move(uow, conv, Status.BOT, actor=actor, now=now, result="reopened")
+            conv.assignee_id, conv.waiting_since, conv.handoff_reason = None, None, None
+
     def resolve(self, uow: UnitOfWork, conv: m.Conversation, *, actor: str, now: datetime) -> None:
         if self.status(conv) is Status.RESOLVED:
             return

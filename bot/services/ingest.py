@@ -7,6 +7,7 @@ never moves the parcel backwards. Each write is audited as "api:<key prefix>".
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,8 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from backend.types import ActionKind
 from bot.core import audit as audit_trail
 from bot.core import notifications
+from bot.core.events import DomainEvent
 from bot.core.links import LinkSigner
 from bot.core.ports import BackendFactory
 from bot.core.wording import Wording
@@ -35,15 +38,24 @@ class Caller:
     wording: Wording
     backends: BackendFactory
     default_timezone: str = "Europe/London"
+    publish: Callable[[DomainEvent], None] = lambda _event: None
+    remote_options: Mapping[str, frozenset[ActionKind]] | None = None
 
     def notify_context(self, session: Session) -> notifications.Context:
         return notifications.Context(session, self.merchant, self.links, self.now, self.wording, self.backends,
-                                     self.default_timezone)
+                                     self.default_timezone, self.publish, self.remote_options)
 
 
 def audit(session: Session, caller: Caller, action: str, subject: str, result: str, **detail: Any) -> None:
     audit_trail.record(session, at=caller.now, merchant_id=caller.merchant.id, actor=caller.actor, action=action,
                        subject=subject, channel="api", result=result, **detail)
+
+
+def lock_recipient_conversation(session: Session, merchant: m.Merchant, row: m.Shipment) -> None:
+    """Take the recipient's conversation lock before the shipment's, the order a shopper's turn takes them in
+    (conversation, then the parcel it changes): an event and a turn for one parcel then never deadlock."""
+    if row.recipient_phone:
+        notifications.lock_conversation(session, merchant, row.recipient_phone)
 
 
 def find_shipment(session: Session, merchant: m.Merchant, tracking: str, *, lock: bool = False) -> m.Shipment | None:

@@ -26,7 +26,7 @@ from backend.types import Shipment
 from bot.config import Settings
 from bot.core import audit
 from bot.core.merchant_config import MerchantConfig
-from bot.core.outbox import OptedOut, queue_message
+from bot.core.outbox import OptedOut, announced, queue_message
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 
@@ -125,12 +125,14 @@ class CodeService:
         body = self.wording.render("utter_code_message", merchant=merchant, channel=channel, code=code,
                                    minutes=int(CODE_TTL.total_seconds() // 60))
         try:
-            queue_message(session, merchant=merchant, channel=channel, to=to, body=body,
-                          conversation_id=who.conversation_id, dedupe_key=f"{OTP_KEY_PREFIX}{uuid.uuid4().hex}")
+            msg = queue_message(session, merchant=merchant, channel=channel, to=to, body=body,
+                                conversation_id=who.conversation_id, dedupe_key=f"{OTP_KEY_PREFIX}{uuid.uuid4().hex}")
         except OptedOut:
             note(Sent.OPTED_OUT)
             return SendResult(Sent.OPTED_OUT)
         uow.enqueue("send_outbox")
+        if msg is not None:
+            uow.publish(announced(msg))
         note(Sent.SENT, sent_to=mask(to))
         return SendResult(Sent.SENT, mask(to))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogues.base import Flow, Turn, question_values, register
+from dialogues.base import Flow, Turn, question_choices, question_values, register
 
 flow = register(Flow("resume", intents=()))
 
@@ -17,7 +17,7 @@ def offer(turn: Turn) -> None:
         if question is not None and question.key == "utter_code_sent":
             turn.say("utter_code_format")  # the code already sent still stands: don't claim a new one
         elif question is not None:
-            turn.say(question.key, **question_values(question))
+            turn.say(question.key, choices=question_choices(question), **question_values(question))
         return
     turn.finish()
     turn.say("utter_ok_dropped")

@@ -91,3 +91,20 @@ def test_a_default_template_has_its_own_words_for_a_channel_with_buttons(runtime
         ("1", "the proof of delivery"), ("2", "your missing parcel")]
     sms = " ".join(say(runtime, "PB100000003GB problem", sender="+447700900789"))
     assert "1) the proof of delivery" in sms and "2) your missing parcel" in sms and "Reply 1 or 2" in sms
+
+
+def test_a_question_asked_again_keeps_its_buttons(runtime, client, demo):
+    """A re-ask (the answer didn't fit) repeats the question with its choices, so a web chat still has buttons."""
+    from tests.dialogues.aftersales_kit import ForcedIntent
+
+    tie = {"intent": "request_proof_of_delivery", "confidence": 0.41,
+           "clarify": ("request_proof_of_delivery", "report_not_received")}
+    runtime.engine = runtime.engine.replace(interpreter=ForcedIntent(runtime.engine.interpreter,
+                                                                     {"PB100000003GB problem": tie}))
+
+    def rest(text: str) -> list[dict]:
+        return client.post("/webhooks/rest/webhook", json={"sender": "reask-test", "message": text}).get_json()
+
+    assert any("buttons" in r for r in rest("PB100000003GB problem"))
+    again = rest("hmm")
+    assert [[b["payload"] for b in r["buttons"]] for r in again if "buttons" in r] == [["1", "2"]]

@@ -210,3 +210,16 @@ def test_events_reach_a_subscriber_in_another_process_and_rolled_back_ones_never
         ("message_stored", "in"), ("conversation_status", None), ("message_stored", "out")]
     assert events[1]["status"] == "waiting" and events[1]["merchant_id"] == demo.id
     assert all(e.get("conversation_id") != -1 for e in events)  # the rolled-back event never came
+
+
+def test_messages_queued_on_their_own_are_announced_too(runtime, demo):
+    """A one-time code goes out through the outbox, not as a reply: it is announced like any stored message."""
+    seen: list[DomainEvent] = []
+    runtime.local_events.subscribe(seen.append)
+    for text in ("add a note for the driver: ring twice", "yes"):  # the change needs a code: it is texted
+        runtime.engine.handle(InboundMessage("sms", "+447700900123", "+441614960000", text,
+                                             channel_message_id=new_sid()))
+    with runtime.sessions() as s:
+        queued = set(s.scalars(select(m.Message.id).where(m.Message.direction == "out", m.Message.status != "reply")))
+    announced = {e.message_id for e in seen if isinstance(e, MessageStored) and e.direction == "out"}
+    assert queued and queued <= announced

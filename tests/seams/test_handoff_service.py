@@ -56,12 +56,12 @@ def test_take_over_hand_back_and_resolve(runtime, demo):
 
     moves = [(e.previous, e.status, e.actor) for e in seen if isinstance(e, ConversationStatusChanged)]
     assert moves == [("bot", "waiting", OWN), ("waiting", "with_agent", "agent:7"), ("with_agent", "bot", "agent:7"),
-                     ("bot", "resolved", "agent:7")]
+                     ("bot", "resolved", "agent:7"), ("resolved", "bot", OWN)]  # the shopper's new message reopens
     with runtime.sessions() as s:
         audit = [(a.actor, a.result) for a in s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "handoff")
                                                         .order_by(m.AuditEntry.id))]
     assert audit == [(OWN, "requested"), ("agent:7", "taken_over"), ("agent:7", "returned_to_bot"),
-                     ("agent:7", "resolved")]
+                     ("agent:7", "resolved"), (OWN, "reopened")]
 
 
 def test_a_refused_move_changes_nothing(runtime, demo):

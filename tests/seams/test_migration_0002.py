@@ -76,3 +76,35 @@ def _aware(value: object) -> datetime:
         value = datetime.fromisoformat(value)
     assert isinstance(value, datetime)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def test_a_downgrade_keeps_who_has_the_conversation_and_its_offer(db_url):
+    engine = sa.create_engine(db_url)
+    offer = {"options": {"1": "reschedule_delivery"}, "tracking": "PB3", "expires": "2026-12-02T10:00:00+00:00"}
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO merchants (id, slug, name, timezone, settings, created_at) "
+                                 "VALUES (1, 'm', 'M', 'Europe/London', '{}', :now)"), {"now": HANDED_OFF})
+            for i, (status, since, state) in enumerate((
+                ("with_agent", None, {"v": 2, "offer": offer}),  # a person took it without it ever waiting
+                ("waiting", HANDED_OFF, {"v": 2, "handoff_ack_at": "2026-12-01T09:40:00+00:00"}),
+                ("bot", None, {"v": 2, "stack": [{"flow": "identify", "step": "postcode", "slots": {}}]}),
+            ), 1):
+                conn.execute(sa.text(
+                    "INSERT INTO conversations (id, merchant_id, channel, address, state, verified_shipment_ids, "
+                    "status, waiting_since, handoff_reason, last_message_at, created_at) VALUES (:id, 1, 'sms', "
+                    ":addr, :state, '[]', :status, :since, :reason, :now, :now)"),
+                    {"id": i, "addr": f"+4477009000{i}", "state": json.dumps(state), "status": status, "since": since,
+                     "reason": "claim_damaged" if status != "bot" else None, "now": HANDED_OFF})
+        command.downgrade(alembic_config(db_url), "0001")
+        with engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(sa.text("SELECT id, state, handed_off_at FROM conversations"))}
+    finally:
+        command.upgrade(alembic_config(db_url), "head")
+        engine.dispose()
+    assert _aware(rows[1].handed_off_at) == HANDED_OFF and _aware(rows[2].handed_off_at) == HANDED_OFF
+    assert rows[3].handed_off_at is None
+    assert _json(rows[1].state) == {"offer": {"1": "reschedule_delivery"}, "offer_tracking": "PB3",
+                                    "offer_expires": "2026-12-02T10:00:00+00:00", "handoff_reason": "claim_damaged"}
+    assert _json(rows[2].state) == {"handoff_ack_at": "2026-12-01T09:40:00+00:00", "handoff_reason": "claim_damaged"}
+    assert _json(rows[3].state) == {}

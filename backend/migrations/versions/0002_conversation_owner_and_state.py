@@ -145,16 +145,45 @@ def upgrade() -> None:
         batch_op.alter_column("status", server_default=None)
 
 
+def _back_to_v1(state: Any, reason: Any) -> dict:
+    """Version 2 -> version 1, as far as it goes: the one-tap offer, the last ack and the handoff reason come
+    back; an open question does not (it would have expired after the conversation TTL anyway)."""
+    out: dict[str, Any] = {}
+    if isinstance(state, dict):
+        offer = state.get("offer")
+        if isinstance(offer, dict):
+            out.update(offer=offer.get("options") or {}, offer_tracking=offer.get("tracking") or "",
+                       offer_expires=offer.get("expires") or "")
+        if state.get("handoff_ack_at"):
+            out["handoff_ack_at"] = state["handoff_ack_at"]
+    if reason:
+        out["handoff_reason"] = reason
+    return out
+
+
 def downgrade() -> None:
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("handed_off_at", backend.models.UTCDateTime(timezone=True), nullable=True))
     conn = op.get_bind()
-    conn.execute(sa.text(
-        "UPDATE conversations SET handed_off_at = waiting_since WHERE status IN ('waiting', 'with_agent')"
-    ))
-    # Version 2 state is not turned back into version 1: an open question is dropped (it would have expired
-    # after PARCELBOT_CONVERSATION_TTL_MINUTES anyway); the handoff survives through handed_off_at.
-    conn.execute(sa.text("UPDATE conversations SET state = '{}'"))
+    conversations = sa.table(
+        "conversations",
+        sa.column("id", sa.Integer()),
+        sa.column("state", sa.JSON()),
+        sa.column("status", sa.String()),
+        sa.column("waiting_since", backend.models.UTCDateTime(timezone=True)),
+        sa.column("last_message_at", backend.models.UTCDateTime(timezone=True)),
+        sa.column("handoff_reason", sa.String()),
+        sa.column("handed_off_at", backend.models.UTCDateTime(timezone=True)),
+    )
+    rows = conn.execute(sa.select(conversations.c.id, conversations.c.state, conversations.c.status,
+                                  conversations.c.waiting_since, conversations.c.last_message_at,
+                                  conversations.c.handoff_reason)).all()
+    for row in rows:
+        handed = row.status in ("waiting", "with_agent")
+        values: dict[str, Any] = {"state": _back_to_v1(_loads(row.state), row.handoff_reason if handed else None)}
+        if handed:  # a person's conversation stays a person's (with a person but never waiting: since its last message)
+            values["handed_off_at"] = row.waiting_since or row.last_message_at
+        conn.execute(sa.update(conversations).where(conversations.c.id == row.id).values(**values))
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_conversations_assignee_id"))
         batch_op.drop_index(batch_op.f("ix_conversations_status"))

@@ -7,6 +7,7 @@ Each write is one unit of work (bot/core/uow.py): the notifications it queued ar
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +21,11 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
+from backend.types import ActionKind
+from bot.core import notifications
 from bot.core.apikeys import authenticate
 from bot.core.phone import InvalidPhoneNumber, to_e164
+from bot.core.uow import UnitOfWork
 from bot.runtime import Runtime
 from bot.services import ingest
 from bot.services.ingest_schema import Invalid, parse_event, parse_pod_form, parse_shipment
@@ -29,6 +33,7 @@ from bot.web.api import views
 from bot.web.api.photos import MAX_BYTES, MAX_PHOTOS, BadPhoto, check_photo, storage
 from bot.web.ext import current_runtime
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 PUBLIC_ENDPOINTS = {"api.openapi"}
@@ -87,11 +92,36 @@ def require_key() -> Response | None:
     return response
 
 
-def _caller(session: Any) -> ingest.Caller:
+def _caller(session: Any, uow: UnitOfWork | None = None,
+            remote_options: dict[str, frozenset[ActionKind]] | None = None) -> ingest.Caller:
     merchant = session.get(m.Merchant, g.api_key.merchant_id)
     rt = _runtime()
     return ingest.Caller(merchant, f"api:{g.api_key.prefix}", rt.links, _now(), rt.wording, rt.backends,
-                         rt.settings.default_timezone)
+                         rt.settings.default_timezone, uow.publish if uow else (lambda _event: None), remote_options)
+
+
+def _remote_options(tracking: str) -> dict[str, frozenset[ActionKind]] | None:
+    """What a remote carrier offers for this parcel now, asked before any transaction opens (a notification's
+    one-tap options); None for our own carrier (asked inside), or if the carrier can't say (all are offered)."""
+    rt = _runtime()
+    with rt.sessions() as session:
+        merchant = session.get(m.Merchant, g.api_key.merchant_id)
+        backend = rt.backends(session, merchant, _now())
+        session.commit()  # nothing stays open across the network call
+        if not getattr(backend, "is_remote", True):
+            return None
+        try:
+            offered = frozenset(o.kind for o in backend.available_actions(tracking.upper()) if o.available)
+        except Exception:  # a slow or broken carrier must not stop the event itself
+            log.warning("couldn't ask the carrier for %s's options", tracking, exc_info=True)
+            return None
+    return {tracking.upper(): offered}
+
+
+def _lock_in_turn_order(session: Any, caller: ingest.Caller, tracking: str) -> m.Shipment:
+    """The recipient's conversation first, then the parcel: the order a shopper's turn locks them in."""
+    ingest.lock_recipient_conversation(session, caller.merchant, _shipment_or_404(session, caller, tracking))
+    return _shipment_or_404(session, caller, tracking, lock=True)
 
 
 def _storable(value: Any) -> bool:
@@ -154,10 +184,12 @@ def get_shipment(tracking: str) -> Response:
 @bp.post("/shipments/<tracking>/events")
 def post_event(tracking: str) -> Response:
     data = _json_body()
+    offers = isinstance(data, dict) and notifications.offers_options(str(data.get("status") or ""))
+    options = _remote_options(tracking) if offers and _storable(tracking) else None
     with _runtime().uow() as uow:
         session = uow.session
-        caller = _caller(session)
-        row = _shipment_or_404(session, caller, tracking, lock=True)
+        caller = _caller(session, uow, options)
+        row = _lock_in_turn_order(session, caller, tracking)
         event = parse_event(data, caller.now)
         outcome = ingest.record_event(session, caller, row, event)
         if outcome.notification is not None:
@@ -201,8 +233,8 @@ def post_pod(tracking: str) -> Response:
     keys = [storage().put(data, ctype) for data, ctype in checked]
     with _runtime().uow() as uow:
         session = uow.session
-        caller = _caller(session)
-        row = _shipment_or_404(session, caller, tracking, lock=True)
+        caller = _caller(session, uow)
+        row = _lock_in_turn_order(session, caller, tracking)
         _, created, notification = ingest.record_pod(session, caller, row, fields, keys)
         if notification is not None:
             uow.enqueue("send_outbox")
