@@ -21,7 +21,11 @@ A script in tests/conversations/*.yml:
           changes: 1                   # accepted delivery changes on that parcel
           audit: ["otp_check"]         # actions that must be in the audit log
 
-Each script runs twice: through the engine as `parcelbot chat` drives it, and through the signed SMS webhook.
+A script runs on the channel it names (`channel:`, default `sms`):
+- `sms`: twice, through the engine as `parcelbot chat` drives it and through the signed SMS webhook;
+- `rest`: through the Rasa-style REST channel (POST /webhooks/rest/webhook), as a web chat does: `from` is the
+  chat's session id (a stranger to the bot: it proves the parcel with its number and postcode), and replies
+  are checked with their buttons' titles appended (`buttons: ["Ancoats"]` checks those alone).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from backend import models as m
 
 SCRIPTS = Path(__file__).parent / "conversations"
 DEFAULT_SENDER = "+447700900123"
+CHANNELS = ("sms", "rest")
 
 
 @dataclass
@@ -48,6 +53,7 @@ class Script:
     then: dict[str, Any] = field(default_factory=dict)
     merchant_settings: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    channel: str = "sms"
 
 
 def load_scripts() -> list[Script]:
@@ -55,10 +61,13 @@ def load_scripts() -> list[Script]:
     for path in sorted(SCRIPTS.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in data.get("conversations") or []:
+            channel = str(item.get("channel") or "sms")
+            if channel not in CHANNELS:
+                raise ValueError(f"{path.name}: {item['name']}: channel must be one of {CHANNELS}")
             scripts.append(Script(
                 name=item["name"], sender=str(item.get("from") or DEFAULT_SENDER), steps=item["steps"],
                 then=item.get("then") or {}, merchant_settings=item.get("merchant_settings") or {},
-                source=path.name,
+                source=path.name, channel=channel,
             ))
     return scripts
 
@@ -112,7 +121,8 @@ def check_then(runtime, then: dict[str, Any]) -> None:  # noqa: ANN001
 
 
 def run_script(script: Script, send, runtime) -> None:  # noqa: ANN001
-    """`send(text) -> list[str]` delivers one message the way the channel under test does."""
+    """`send(text) -> list[str]` delivers one message the way the channel under test does (a REST reply's
+    buttons come back as a last line "[buttons] title | title")."""
     transcript: list[str] = []
     for i, step in enumerate(script.steps):
         text = str(step.get("user", ""))
@@ -126,6 +136,9 @@ def run_script(script: Script, send, runtime) -> None:  # noqa: ANN001
             assert want.lower() in joined.lower(), f"expected {want!r} in the reply\n{where}"
         for unwanted in _as_list(step.get("bot_not")):
             assert unwanted.lower() not in joined.lower(), f"did not expect {unwanted!r}\n{where}"
+        buttons = "\n".join(r for r in replies if r.startswith("[buttons]"))
+        for want in _as_list(step.get("buttons")):
+            assert want.lower() in buttons.lower(), f"expected a button {want!r}\n{where}"
     check_then(runtime, script.then)
 
 
