@@ -50,8 +50,9 @@ from bot.services import Services
 from dialogues import Turn, respond
 from intents import NLUUnavailable
 from intents.context import ParseContext
+from intents.discourse import clauses
 from intents.interpreter import Interpreter
-from intents.types import OUT_OF_SCOPE, ParseResult
+from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class UnknownMerchant(LookupError):
 class _Understood:
     merchant_id: int
     nlu: ParseResult | None  # None: the NLU is unavailable
+    clauses: tuple[ParsedClause, ...] = ()  # a message of several parts: each part parsed on its own
 
 
 @dataclass
@@ -142,11 +144,20 @@ class Engine:
             merchant_id = merchant.id
         try:
             nlu = self.parse(message.text, config, now)
+            parts = self._clauses(message.text, config, now)
         except NLUUnavailable as exc:
             # An external NLU (a Rasa server) is down: keep the message, say so, change nothing.
             log.warning("NLU unavailable: %s", exc)
-            nlu = None
-        return _Understood(merchant_id, nlu)
+            nlu, parts = None, ()
+        return _Understood(merchant_id, nlu, parts)
+
+    def _clauses(self, text: str, config: MerchantConfig, now: datetime) -> tuple[ParsedClause, ...]:
+        """Two requests in one message ("leave it with number 9, and tell the driver about the dog"), or a
+        "not X" beside a request: each part parsed on its own, so the dialogues can do both and never start X."""
+        parts = clauses(text)
+        if len(parts) < 2:
+            return ()
+        return tuple(ParsedClause(c.text, c.start, c.end, c.negated, self.parse(c.text, config, now)) for c in parts)
 
     def parse(self, text: str, config: MerchantConfig, now: datetime) -> ParseResult:
         if not text:
@@ -225,7 +236,7 @@ class Engine:
             try:
                 with uow.savepoint():
                     replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers,
-                                             inline, previous_message_at)
+                                             inline, previous_message_at, understood.clauses)
             except NeedsCarrier:
                 raise  # the unit of work rolls back; handle() makes the call and runs the turn again
             except Exception:
@@ -238,7 +249,8 @@ class Engine:
 
     def _run_turn(self, uow: UnitOfWork, merchant: m.Merchant, conv: m.Conversation, message: InboundMessage,
                   nlu: ParseResult | None, now: datetime, answers: CarrierAnswers, inline: bool,
-                  previous_message_at: datetime | None) -> list[Reply]:
+                  previous_message_at: datetime | None, clauses_of_message: tuple[ParsedClause, ...] = ()
+                  ) -> list[Reply]:
         config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
         voice = self.wording.voice(config, message.channel)
         if nlu is None:
@@ -251,6 +263,7 @@ class Engine:
             message=message, text=message.text, nlu=nlu,
             backend=self._backend(uow.session, merchant, now, answers, inline=inline),
             now=now, voice=voice, links=self.links, services=self.services, last_seen=previous_message_at,
+            clauses=clauses_of_message,
         )
         try:
             with uow.savepoint():

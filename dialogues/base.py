@@ -44,7 +44,7 @@ from bot.core.secrets_box import seal
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Rendered, Voice
 from bot.services import Services
-from intents.types import ParseResult
+from intents.types import ParsedClause, ParseResult
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,12 @@ class Turn:
     links: LinkSigner
     services: Services
     last_seen: datetime | None = None  # when this shopper's previous message came (an open question expires)
+    # The message's parts, each parsed on its own, when it has several (dialogues/kit/requests.py reads them).
+    clauses: tuple[ParsedClause, ...] = ()
     replies: list[Reply] = field(default_factory=list)
     flow_name: str | None = None
+    asked: bool = False  # this turn asked the shopper something: no second prompt on top of it
+    done: set[str] = field(default_factory=set)  # journeys (and change kinds) that ended in this turn
 
     @property
     def session(self) -> Session:
@@ -145,12 +149,18 @@ class Turn:
             )
             if not quiet:
                 self.say(key, choices=choices, **values)
+                self.asked = True
 
     def reask(self, key: str | None = None, **values: Any) -> None:
-        """The answer didn't fit: ask again once, then offer a person instead of looping."""
+        """The answer didn't fit: ask again once, then offer a person, then let the question go (a loop always
+        has a way out: the shopper is never stuck answering the same question)."""
         top = self._top()
         top.reasks += 1
-        if top.reasks >= 2:
+        if top.reasks >= 3:
+            self.finish()
+            self.say("utter_loop_dropped")
+            return
+        if top.reasks == 2:
             self.say("utter_offer_human")
             return
         self.say(key or "utter_didnt_get_that", **values)
@@ -159,6 +169,9 @@ class Turn:
 
     def finish(self) -> None:
         """This journey (and every flow it called) is over; anything the shopper parked stays parked."""
+        for frame in self.state.stack:
+            self.done |= {frame.flow or "", str((frame.slots.get("pending_action") or {}).get("kind") or "")}
+        self.done.discard("")
         self.state.stack.clear()
 
     def call(self, flow: str, *, then: str | None) -> None:

@@ -1,9 +1,11 @@
 """Which flow hears a message: the open question, a change of topic, a clarification, or a new journey.
 
 Order of precedence (why): an opt-out always wins (it's the law in most markets); "cancel" / "never mind"
-closes the open question; an answer goes to the question that was asked; a confident new request
-parks the open journey so the shopper can come back to it; anything else starts the journey its intent
-names, and what we don't understand gets an honest fallback.
+closes the open question; what the shopper says they do NOT want never starts (dialogues/kit/requests.py),
+and a second request in the same message waits its turn instead of being dropped; an answer goes to the
+question that was asked; a confident new request parks the open journey so the shopper can come back to it;
+anything else starts the journey its intent names, and what we don't understand gets an honest fallback.
+When a journey ends, the next queued request starts; a parked one is offered back only if it is still wanted.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
+from dialogues.kit import requests
 from dialogues.kit.choices import pick
 from dialogues.subflows import one_tap
 from intents.types import OUT_OF_SCOPE
@@ -24,6 +27,14 @@ ABANDON = frozenset(
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "end", "quit texting", "optout", "opt out"})
 START_WORDS = frozenset({"start", "unstop", "subscribe"})
 SWITCH_CONFIDENCE = 0.6
+# "cancel the address change", "i meant stop that request": the open journey is called off, not an order.
+_CALL_OFF = re.compile(
+    r"\b(?:cancel|stop|forget|scrap|drop|undo|call\s+off)\s+(?:that|this|it|(?:the|my|that)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:change|request|note|instruction|redirect|reschedule|one))\b",
+    re.IGNORECASE,
+)
+# After these the shopper is done for now: nothing is offered back.
+CLOSING = frozenset({"goodbye", "thank_you"})
 
 
 def _plain(text: str) -> str:
@@ -50,11 +61,16 @@ def respond(turn: Turn) -> None:
         return
 
     open_flow, step = turn.state.open_flow, turn.state.open_step
+    reading = requests.read(turn) if not (open_flow and step) else requests.read_answer(turn)
+    requests.apply(turn, reading)
+    if open_flow and step and (plain in ABANDON or _calls_off(turn)):
+        turn.finish()
+        turn.say("utter_cancelled")
+        return
+    if reading.only_declined and not (open_flow and step):
+        _declined(turn, reading)
+        return
     if open_flow and step:
-        if plain in ABANDON:
-            turn.finish()
-            turn.say("utter_cancelled")
-            return
         if open_flow == "resume" and _is_topic_switch(turn, open_flow):
             # A new request instead of "yes, back to it": the parked journey is dropped, not re-parked.
             turn.drop_parked()
@@ -63,7 +79,7 @@ def respond(turn: Turn) -> None:
             flow = REGISTRY[open_flow]
             if flow.has_step(step):
                 flow.run_step(turn, step)
-                _offer_parked(turn)
+                _after(turn)
                 return
         else:
             turn.park()
@@ -79,6 +95,29 @@ def respond(turn: Turn) -> None:
         intent = "media_only"
     flow = REGISTRY.get(intent) or REGISTRY[OUT_OF_SCOPE]
     flow.run_start(turn)
+    _after(turn)
+
+
+def _calls_off(turn: Turn) -> bool:
+    return bool(_CALL_OFF.search(turn.text)) and turn.nlu.intent not in ("cancel_order", "start_return")
+
+
+def _declined(turn: Turn, reading: requests.Reading) -> None:
+    """Only a "not X": say so, and ask what they'd like instead (nothing starts)."""
+    intent = reading.declined[0] if reading.declined else turn.nlu.intent
+    flow = REGISTRY.get(intent)
+    label = f"label_{flow.name}" if flow else ""
+    what = turn.render(label) if label and turn.voice.has(label) else intent.replace("_", " ")
+    turn.say("utter_declined", what=what)
+
+
+def _after(turn: Turn) -> None:
+    """When the journey this message started (or answered) has ended: the next request the shopper queued,
+    else the journey they parked, if it is still wanted; never a second prompt on top of a question."""
+    if turn.state.stack or turn.asked:
+        return
+    if requests.next_queued(turn):
+        return
     _offer_parked(turn)
 
 
@@ -86,8 +125,8 @@ def _is_topic_switch(turn: Turn, open_flow: str) -> bool:
     intent, confidence = turn.nlu.intent, turn.nlu.confidence
     if intent in ANSWER_INTENTS or intent == OUT_OF_SCOPE or intent not in REGISTRY:
         return False
-    if REGISTRY[intent].name == open_flow or intent in {"greet", "thank_you"}:
-        return False
+    if REGISTRY[intent].name in {f.flow for f in turn.state.stack} or intent in {"greet", "thank_you"}:
+        return False  # the journey already under way, asked for again ("where is it?" while we find it)
     if open_flow == "clarify":
         # "Did you mean A or B?" is answered by naming A or B; its step also starts any other clear request.
         return False
@@ -102,13 +141,23 @@ def _is_topic_switch(turn: Turn, open_flow: str) -> bool:
 
 
 def _offer_parked(turn: Turn) -> None:
-    """When the side-trip is over, offer to go back to what the shopper was doing."""
+    """When the side-trip is over, offer to go back to what the shopper was doing, if they may still want it:
+    not after they said goodbye or thanks, and not a journey they have since done or said no to."""
     parked = turn.state.parked_flow
     if not turn.state.parked or turn.state.open_flow:
         return
-    label = turn.render(f"label_{parked}") if parked else ""
+    if turn.nlu.intent in CLOSING or not parked or _no_longer_wanted(turn, parked):
+        turn.drop_parked()
+        return
+    label = turn.render(f"label_{parked}")
     turn.flow_name = "resume"
     turn.ask("offer", "utter_offer_resume", label=label)
+
+
+def _no_longer_wanted(turn: Turn, parked: str) -> bool:
+    journeys = {f.flow for f in turn.state.parked} | {f.slots.get("pending_action", {}).get("kind")
+                                                       for f in turn.state.parked if f.slots.get("pending_action")}
+    return bool(journeys & (turn.done | requests.declined_kinds(turn)))
 
 
 def _expire_stale_state(turn: Turn) -> None:
@@ -119,3 +168,6 @@ def _expire_stale_state(turn: Turn) -> None:
         # its own lifetime and stays.
         turn.finish()
         turn.drop_parked()
+        turn.state.queue.clear()
+        turn.state.avoid.clear()
+        turn.state.mentioned.clear()

@@ -52,3 +52,37 @@ class ParseResult:
                 {"entity": e.entity, "value": e.value, "start": e.start, "end": e.end} for e in self.entities
             ],
         }
+
+    def to_saved(self) -> dict[str, Any]:
+        """Everything needed to act on this parse later (a queued request, a clarified one), as JSON."""
+        data = self.to_json()
+        data["entities"] = [
+            {"entity": e.entity, "value": e.value, "start": e.start, "end": e.end, "resolved": e.resolved}
+            for e in self.entities
+        ]
+        return data
+
+    @classmethod
+    def from_saved(cls, saved: dict[str, Any], *, intent: str | None = None,
+                   confidence: float | None = None) -> ParseResult:
+        return cls(
+            text=saved.get("text") or "",
+            intent=intent or str(saved.get("intent") or OUT_OF_SCOPE),
+            confidence=float(saved.get("confidence") or 0.0) if confidence is None else confidence,
+            ranking=[IntentScore(r["intent"], float(r["confidence"])) for r in saved.get("ranking") or []],
+            entities=[
+                Entity(e["entity"], e["value"], int(e["start"]), int(e["end"]), e.get("resolved"))
+                for e in saved.get("entities") or []
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class ParsedClause:
+    """One part of a message that could be a request on its own (intents/discourse.py), parsed on its own."""
+
+    text: str
+    start: int
+    end: int
+    negated: bool
+    parse: ParseResult

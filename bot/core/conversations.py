@@ -137,6 +137,15 @@ class ConversationState:
     parked: list[Frame] = field(default_factory=list)
     offer: Offer | None = None
     handoff_ack_at: datetime | None = None
+    # Requests the shopper made beside the one being handled ("...and tell the driver about the dog"), in order:
+    # each a saved parse (intents.types.ParseResult.to_saved), started when the journey before it ends.
+    queue: list[dict[str, Any]] = field(default_factory=list)
+    # What the shopper said they do NOT want in this conversation ("not a pickup point", "not piccadilly"):
+    # intent names and their own words; nothing is offered or started against them.
+    avoid: list[str] = field(default_factory=list)
+    # Parcel references and postcodes the shopper has named (not proof of anything): a later question in the
+    # same conversation asks only for what is still missing instead of starting over.
+    mentioned: dict[str, str] = field(default_factory=dict)
 
     # -- reading -------------------------------------------------------------------------------------------
     @property
@@ -166,6 +175,12 @@ class ConversationState:
             data["offer"] = self.offer.to_json()
         if self.handoff_ack_at is not None:
             data["handoff_ack_at"] = self.handoff_ack_at.isoformat()
+        if self.queue:
+            data["queue"] = copy.deepcopy(self.queue)
+        if self.avoid:
+            data["avoid"] = list(self.avoid)
+        if self.mentioned:
+            data["mentioned"] = dict(self.mentioned)
         return data
 
     @classmethod
@@ -183,6 +198,9 @@ class ConversationState:
             parked=[f for f in (Frame.from_json(x) for x in data.get("parked") or ()) if f is not None],
             offer=Offer.from_json(data.get("offer")),
             handoff_ack_at=ack_at,
+            queue=[q for q in data.get("queue") or () if isinstance(q, dict)],
+            avoid=[str(a) for a in data.get("avoid") or ()],
+            mentioned={str(k): str(v) for k, v in (data.get("mentioned") or {}).items()},
         )
 
     def copy(self) -> ConversationState:

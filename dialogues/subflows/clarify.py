@@ -20,7 +20,7 @@ from bot.core.messages import Choice
 from bot.core.wording import MissingTemplate, Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit.choices import pick
-from intents.types import Entity, IntentScore, ParseResult
+from intents.types import ParseResult
 
 flow = register(Flow("clarify", intents=()))
 SWITCH_CONFIDENCE = 0.6
@@ -60,26 +60,12 @@ def label_for(turn: Turn, intent: str) -> Rendered:
 
 
 def _saved(nlu: ParseResult) -> dict[str, Any]:
-    data = nlu.to_json()
-    data["entities"] = [
-        {"entity": e.entity, "value": e.value, "start": e.start, "end": e.end, "resolved": e.resolved}
-        for e in nlu.entities
-    ]
-    return data
+    return nlu.to_saved()
 
 
 def rebuild(saved: dict[str, Any], intent: str) -> ParseResult:
     """The original parse, now with the intent the shopper chose (and full confidence: they said so)."""
-    return ParseResult(
-        text=saved.get("text") or "",
-        intent=intent,
-        confidence=1.0,
-        ranking=[IntentScore(r["intent"], float(r["confidence"])) for r in saved.get("ranking") or []],
-        entities=[
-            Entity(e["entity"], e["value"], int(e["start"]), int(e["end"]), e.get("resolved"))
-            for e in saved.get("entities") or []
-        ],
-    )
+    return ParseResult.from_saved(saved, intent=intent, confidence=1.0)
 
 
 @flow.start

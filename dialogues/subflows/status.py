@@ -39,6 +39,7 @@ def tell_status(turn: Turn, shipment: Shipment) -> None:
     if shipment.status is ShipmentStatus.FAILED_ATTEMPT:
         if turn.state.parked:  # a side-trip: going back to what they were doing comes first
             turn.say("utter_failed_attempt_next_step")
+            turn.asked = True
             return
         suggest_next_step(turn, shipment)  # the best next step for this shopper, as a YES/other question
 
