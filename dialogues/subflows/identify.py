@@ -39,10 +39,22 @@ def can_see(turn: Turn, shipment: Shipment) -> bool:
 
 def shipment_for(turn: Turn, *, then: str) -> Shipment | None:
     """The parcel this message is about. A number named in the message always wins over the one the journey
-    remembered (or took over from a menu), and goes through the same proof as any other.
+    remembered (or took over from a menu), and goes through the same proof as any other. A number (and a
+    postcode) the shopper gave earlier in this conversation is remembered: only what is still missing is asked.
 
     When it can't answer at once, it calls this sub-flow (which asks) and the journey's `then` step runs
     again, with slots["tracking_number"] set, once the parcel is known and proven."""
+    found = _found(turn, _shipment_for(turn, then))
+    return found
+
+
+def _found(turn: Turn, shipment: Shipment | None) -> Shipment | None:
+    if shipment is not None:
+        turn.state.mentioned["parcel"] = shipment.tracking_number
+    return shipment
+
+
+def _shipment_for(turn: Turn, then: str) -> Shipment | None:
     chosen = turn.slots.get("tracking_number")
     named = _named_in_message(turn)
     if named is not None:
@@ -53,28 +65,73 @@ def shipment_for(turn: Turn, *, then: str) -> Shipment | None:
         if shipment and can_see(turn, shipment):
             return shipment
 
-    own = turn.sender_shipments()
+    own = [s for s in turn.sender_shipments() if not _cancelled(s)] or turn.sender_shipments()
     if len(own) == 1:
         turn.remember(tracking_number=own[0].tracking_number)
         return own[0]
+    by_item = _named_by_item(turn, own)
+    if by_item is not None:  # "cancel the headtorch" on a number with two parcels
+        turn.remember(tracking_number=by_item.tracking_number)
+        return by_item
+    if not own:
+        remembered = _remembered(turn)
+        if remembered is not None:  # "where is PB123" earlier, "can i see the photo" now: the same parcel
+            return _check_named(turn, remembered, then)
     _enter(turn, then)
     if not own:  # "for this number" means nothing on a web chat
         turn.ask("number", "utter_ask_tracking_number" if turn.message.sender_is_phone else "utter_ask_reference")
         return None
     options = [s.tracking_number for s in own]
     turn.remember(choices=options)
-    lines = [
-        turn.render(
-            "utter_shipment_option",
-            n=i + 1,
-            parcel=parcel_label(s),
-            status=turn.render(f"label_status_{s.status.value}"),
-        )
-        for i, s in enumerate(own)
-    ]
-    choices = tuple(Choice(str(i + 1), f"{parcel_label(s)} ({s.tracking_number})") for i, s in enumerate(own))
+    labels = _told_apart(own)
+    pairs = list(zip(own, labels, strict=True))
+    lines = [turn.render("utter_shipment_option", n=i + 1, parcel=label,
+                         status=turn.render(f"label_status_{s.status.value}")) for i, (s, label) in enumerate(pairs)]
+    choices = tuple(Choice(str(i + 1), label if s.tracking_number in label else f"{label} ({s.tracking_number})")
+                    for i, (s, label) in enumerate(pairs))
     turn.ask("choose", "utter_which_shipment", options=render_lines(lines), count=len(own), choices=choices)
     return None
+
+
+def _cancelled(shipment: Shipment) -> bool:
+    """A cancelled order is no delivery "on the way": it isn't offered in the list."""
+    return bool((shipment.instructions or {}).get("cancelled"))
+
+
+def _told_apart(shipments: list[Shipment]) -> list[str]:
+    """Each parcel's name, with its tracking number where two would read the same."""
+    labels = [parcel_label(s) for s in shipments]
+    return [f"{label}, {s.tracking_number}" if labels.count(label) > 1 else label
+            for s, label in zip(shipments, labels, strict=True)]
+
+
+_ITEM_STOP = frozenset({"the", "and", "for", "with", "pairs", "pair", "pack", "set", "one", "new", "more", "size",
+                        "my", "your", "order", "parcel", "package", "delivery", "item", "box"})
+
+
+def _item_words(text: str) -> set[str]:
+    words = {w for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _ITEM_STOP}
+    return words | {w[:-1] for w in words if w.endswith("s") and len(w) > 3}
+
+
+def _named_by_item(turn: Turn, shipments: list[Shipment]) -> Shipment | None:
+    """The one parcel whose item the message names ("leave the socks in the porch"), if exactly one."""
+    said = _item_words(turn.text)
+    if not said or len(shipments) < 2:
+        return None
+    hits = [s for s in shipments
+            if any(_item_words(str(item.get("name") or "")) & said for item in s.items or ())]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _remembered(turn: Turn) -> list[Shipment] | None:
+    """The parcels of a number the shopper gave earlier in this conversation (still to be proven)."""
+    reference = turn.state.mentioned.get("reference")
+    if not reference:
+        return None
+    found = turn.backend.find_shipments(tracking_number=reference) or turn.backend.find_shipments(
+        order_number=reference)
+    return found or None
 
 
 def _named_in_message(turn: Turn) -> list[Shipment] | None:
@@ -99,6 +156,8 @@ def _check_named(turn: Turn, found: list[Shipment], then: str | None) -> Shipmen
     turn.remember(candidates=[s.tracking_number for s in found], reference=_reference(turn))
     _drop_superseded(turn)
     given = _postcode_given(turn, with_number=True)
+    if given is None:
+        given = turn.state.mentioned.get("postcode")  # given earlier in this conversation, not yet checked
     # "PB123 M1 4BT": the postcode came with the number, so it is checked (and counted) as the answer.
     turn.ask("postcode", "utter_ask_postcode", quiet=given is not None)
     if given is not None:
@@ -275,9 +334,39 @@ def _postcode_given(turn: Turn, *, with_number: bool = False) -> str | None:
     reference = _postcode_key(turn.slots.get("reference") or "")
     if reference and _postcode_key(value) == reference:
         return None
-    if with_number and not (_cued(turn.text, start, end) or _only_filler(turn.text, [*skip, (start, end)])):
+    if with_number and not (_cued(turn.text, start, end) or _only_filler(turn.text, [*skip, (start, end)])
+                            or _proof_beside_a_request(turn, start)):
         return None
     return value
+
+
+def _proof_beside_a_request(turn: Turn, start: int) -> bool:
+    """ "PB123 M1 4BT leave it with number 16": beside a request, a postcode that comes straight after the number
+    is the proof. Where it is where to ("near M2 5DB", "to 10 Downing Street, London SW1A 2AA", any address or
+    pickup change) it is not: it is neither checked nor counted."""
+    if {"change_delivery_address", "deliver_to_pickup_point"} & {turn.nlu.intent, *(f.flow for f in turn.state.stack)}:
+        return False
+    between = turn.text[:start]
+    for span in _reference_spans(turn):
+        if span[1] <= start:
+            between = turn.text[span[1]:start]
+    words = [w for w in re.findall(r"[a-z0-9]+", between.lower()) if w not in {"my", "the", "a"}]
+    return len(words) <= 2 and not (set(words) & _NOT_MINE)
+
+
+def note_proof(turn: Turn) -> None:
+    """Remember a number and a postcode the shopper offers as proof, for later in the conversation: only what
+    is still missing is asked ("my postcode is M1 4BT" now, the number when the journey needs it)."""
+    mentioned = turn.state.mentioned
+    for name in ("tracking_number", "order_number"):
+        entity = turn.nlu.entity(name)
+        if entity:
+            mentioned["reference"] = str(entity.value).lstrip("#").upper()[:64]
+    if turn.state.open_step:  # an answer goes to the question asked, which checks a postcode itself
+        return
+    given = _postcode_given(turn, with_number=True)
+    if given is not None and _postcode_key(given) != _postcode_key(mentioned.get("reference") or ""):
+        mentioned["postcode"] = given
 
 
 def _postcode_span(turn: Turn, skip: list[tuple[int, int]], with_number: bool) -> tuple[str, int, int] | None:
@@ -337,6 +426,7 @@ def _check_postcode(turn: Turn, value: str, fetched: list[Shipment] | None = Non
     if fetched is None:
         fetched = [s for s in (turn.backend.get_shipment(t) for t in turn.slots.get("candidates") or []) if s]
     candidates = fetched
+    turn.state.mentioned.pop("postcode", None)  # checked now: never counted twice
     subject, keys = _miss_keys(turn, candidates)
     # Overlapping guesses at one parcel take turns (in one order, so two never wait on each other), so none
     # reads a stale count of misses.

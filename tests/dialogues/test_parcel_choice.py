@@ -98,7 +98,17 @@ def test_the_proof_lapses_and_web_wording_never_says_this_number(client, runtime
     rest(client, "pat4", POSTCODE)
     set_clock(runtime, later(16))
     lapsed = rest(client, "pat4", "it arrived damaged")
-    assert "Camping stove" not in lapsed and "which parcel" in lapsed and "this number" not in lapsed
+    # The number given earlier in the chat is remembered, but its proof has lapsed: only the postcode is asked
+    # again, and nothing about the parcel is shown until it is given.
+    assert "Camping stove" not in lapsed and "postcode?" in lapsed and "this number" not in lapsed
+    assert "Camping stove" in rest(client, "pat4", POSTCODE)
+
+
+def test_a_fresh_chat_with_no_number_asks_which_parcel(client, runtime, demo):
+    rest(client, "pat5", "where's my parcel")
+    set_clock(runtime, later(16))
+    lapsed = rest(client, "pat5", "it arrived damaged")
+    assert "which parcel" in lapsed and "this number" not in lapsed
 
 
 def test_a_phone_with_no_parcels_still_hears_about_its_number(runtime, demo):
