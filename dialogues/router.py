@@ -16,7 +16,8 @@ from datetime import timedelta
 from dialogues.base import REGISTRY, Turn
 from dialogues.kit import requests
 from dialogues.kit.choices import pick
-from dialogues.subflows import identify, one_tap
+from dialogues.subflows import one_tap
+from dialogues.subflows.postcode_text import note_proof
 from intents.types import OUT_OF_SCOPE
 
 ANSWER_INTENTS = frozenset({"affirm", "deny", "inform"})
@@ -63,7 +64,7 @@ def respond(turn: Turn) -> None:
     open_flow, step = turn.state.open_flow, turn.state.open_step
     reading = requests.read(turn) if not (open_flow and step) else requests.read_answer(turn)
     requests.apply(turn, reading)
-    identify.note_proof(turn)
+    note_proof(turn)
     if open_flow and step and (plain in ABANDON or _calls_off(turn)):
         turn.finish()
         turn.say("utter_cancelled")
