@@ -152,12 +152,14 @@ class Engine:
         return _Understood(merchant_id, nlu, parts)
 
     def _clauses(self, text: str, config: MerchantConfig, now: datetime) -> tuple[ParsedClause, ...]:
-        """Two requests in one message ("leave it with number 9, and tell the driver about the dog"), or a
-        "not X" beside a request: each part parsed on its own, so the dialogues can do both and never start X."""
+        """Two requests in one message ("leave it with number 9, and tell the driver about the dog"), a "not X"
+        beside a request, or a correction ("..., no wait, the porch"): each part parsed on its own, so the
+        dialogues can do both, never start X, and take the last word."""
         parts = clauses(text)
-        if len(parts) < 2:
+        if len(parts) < 2 and not any(c.corrects for c in parts):
             return ()
-        return tuple(ParsedClause(c.text, c.start, c.end, c.negated, self.parse(c.text, config, now)) for c in parts)
+        return tuple(ParsedClause(c.text, c.start, c.end, c.negated, self.parse(c.text, config, now),
+                                  c.corrects, c.strong) for c in parts)
 
     def parse(self, text: str, config: MerchantConfig, now: datetime) -> ParseResult:
         if not text:

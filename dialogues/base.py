@@ -74,6 +74,7 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     flow_name: str | None = None
     asked: bool = False  # this turn asked the shopper something: no second prompt on top of it
+    corrected: bool = False  # the message corrects itself; turn.text is only its last word (kit/requests.py)
     done: set[str] = field(default_factory=set)  # journeys (and change kinds) that ended in this turn
 
     @property
@@ -267,9 +268,16 @@ def question_values(question: Question) -> dict[str, Any]:
 class Flow:
     """A journey: a start handler plus handlers for the questions it asks."""
 
-    def __init__(self, name: str, *, intents: tuple[str, ...] | None = None) -> None:
+    def __init__(self, name: str, *, intents: tuple[str, ...] | None = None, amend: str | None = None,
+                 values: tuple[str, ...] = ()) -> None:
         self.name = name
         self.intents = intents or (name,)
+        # The step that takes this journey's value as an answer ("which neighbour?"): a correction at the
+        # confirmation ("actually make it number 8") goes back there with the new words (subflows/change.py).
+        self.amend = amend
+        # The entities that are this journey's value ("number 8" is a neighbour, "the garage" a safe place):
+        # a bare value after "i meant" goes to the journey it belongs to.
+        self.values = values
         self._start: Handler | None = None
         self._steps: dict[str, Handler] = {}
 

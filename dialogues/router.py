@@ -101,7 +101,9 @@ def respond(turn: Turn) -> None:
 
 
 def _calls_off(turn: Turn) -> bool:
-    return bool(_CALL_OFF.search(turn.text)) and turn.nlu.intent not in ("cancel_order", "start_return")
+    """ "cancel the address change", "i meant stop that request": the open journey, not an order or a return."""
+    found = _CALL_OFF.search(turn.text)
+    return found is not None and not re.search(r"\b(?:order|return|parcel|package)\b", found.group(0), re.I)
 
 
 def _declined(turn: Turn, reading: requests.Reading) -> None:

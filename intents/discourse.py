@@ -26,7 +26,11 @@ _SPLIT = re.compile(
     r"(?:[.!?]+\s+|[.!?]{2,}\s*|\s*;\s*|\s+-\s+"
     rf"|,\s*(?:and|but|also|then|so|plus|oh|oh\s+and)?\s*(?=(?:{_REQUEST_START})\b)"
     rf"|\s+(?:and|also|but|plus)\s+(?:also\s+|then\s+)?(?=(?:{_REQUEST_START})\b)"
-    r"|\s+also\s+)",
+    r"|\s+also\s+"
+    # "the porch, not a neighbour": a trailing "not X" is a part of its own (a refusal, never the value)
+    r"|(?:,\s*|\s+(?=not\s+(?:a|an|the|to\s+(?:a|the)|with\s+(?:a|the))\s)|\s+(?=rather\s+than|instead\s+of))"
+    r"(?=(?:not|rather\s+than|instead\s+of)\s+(?:(?:a|an|the|to|with)\s+){0,2}"
+    r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}\W*$))",
     re.IGNORECASE,
 )
 # "Not X" as shoppers write it: a wish against something ("i dont want a pickup point"), a don't-do-this ("dont
@@ -38,7 +42,7 @@ _NEGATION = re.compile(
     _LEAD
     + r"(?:(?:i\s+)?(?:really\s+)?(?:do\s*n[o']?t|dont|do\s+not|did\s*n[o']?t|didnt)\s+(?:really\s+)?"
     r"(?:want|need|like|wish|fancy|ask\s+for)\b"
-    r"|(?:i'?d|i\s+would)?\s*rather\s+not\b|no\s+need\s+(?:for|to)\b|not\s+interested\s+in\b"
+    r"|(?:i'?d|i\s+would)?\s*rather\s+not\b|rather\s+than\b|instead\s+of\b|no\s+need\s+(?:for|to)\b|not\s+interested\s+in\b"
     r"|(?:please\s+)?(?:do\s*n[o']?t|dont|do\s+not|never)\s+(?:cancel|send|deliver|redeliver|reschedule|move"
     r"|change|hold|collect|leave|put|give|bring|take|add|return|post|drop|book|redirect)\b"
     r"|stop\s+(?:sending|giving|offering|suggesting|showing|telling|asking)\b"
@@ -67,12 +71,21 @@ _EXCLUDED = re.compile(
 _NOT_A_TERM = frozenset({"sure", "now", "yet", "really", "today", "home", "in", "there", "thanks", "problem",
                          "worries", "idea", "one", "longer", "need", "way", "much", "bad", "good", "ok", "okay",
                          "dont", "don't", "do", "did", "didnt", "want", "i", "me", "my", "it", "is", "at", "here"})
+# "no, number 8" corrects; "no, leave it as it is" / "no thanks" / "no, don't" does not.
+_CLOSING = (r"thanks?|thank|ta|cheers|leave\s+it(?:\s+as\s+(?:it\s+is|is))?\s*$|it'?s\s+(?:fine|ok|okay)|that'?s\s+"
+            r"(?:fine|ok|okay|all)|all\s+good|dont|don'?t|do\s+not|never|not|no|forget|never\s*mind|nvm|cancel|stop"
+            r"|i\s+(?:dont|don'?t|do\s+not)|nothing|none|nope|nah|sorry|keep|i'?m\s+(?:fine|ok|good)")
 _CORRECTION = re.compile(
     r"(?:\bno\s+wait\b|\bwait\s+no\b|\bwait\b,|\bsorry,?\s+(?:i\s+)?mean[t]?\b|\bi\s+mean[t]?\b|\bactually(?:,?\s+no)?\b"
     r"|\bon\s+second\s+thoughts?\b|\bscratch\s+that\b|\bchange\s+(?:it|that)\s+to\b|\bmake\s+(?:it|that)\b"
-    r"|\bcorrection\b|\bno,?\s+sorry\b|\bsorry,?\s+no\b|\bor\s+rather\b|\bi\s+changed\s+my\s+mind\b)",
+    r"|\bcorrection\b|\bno,?\s+sorry\b|\bsorry,?\s+no\b|\bor\s+rather\b|\bi\s+changed\s+my\s+mind\b"
+    r"|\b(?:it|that|the\s+(?:note|message|address|neighbou?r|place|day))\s+(?:should|must|needs\s+to)\s+"
+    r"(?:say|read|be|have\s+said)\b\s*:?"
+    r"|^\W*(?:no|nope|nah)\s*[,.!:;-]+\s*(?!(?:" + _CLOSING + r")\b)(?=\w))",
     re.IGNORECASE,
 )
+_WEAK_CORRECTION = re.compile(r"actually|make\s+(?:it|that)|change\s+(?:it|that)\s+to|\W*(?:no|nope|nah)\W*",
+                              re.IGNORECASE)
 _LEADING_NO = re.compile(r"^\W*(?:no|nope|nah|sorry|oops|ok|okay|right)\s*[,.!:;-]+\s*", re.IGNORECASE)
 _TRAILING_INSTEAD = re.compile(r"\s+(?:instead|please|pls|thanks|thank\s+you|ta)\W*$", re.IGNORECASE)
 
@@ -83,26 +96,56 @@ class Clause:
     start: int
     end: int
     negated: bool
+    # This part comes after a correction ("..., no wait, put it in the porch"): it may replace the part before.
+    # A strong cue ("no wait", "i meant", "scratch that") always does; a weak one ("actually", "make it") only
+    # when the two parts ask for the same thing or this part is a bare value ("number 8", "the garage").
+    corrects: bool = False
+    strong: bool = False
 
 
 def clauses(text: str) -> list[Clause]:
-    """The parts of a message that could each be a request, in order, with where they sit in the text."""
+    """The parts of a message that could each be a request, in order, with where they sit in the text. A
+    correction starts a new part, marked as correcting the one before."""
     parts: list[Clause] = []
-    pos = 0
-    for match in _SPLIT.finditer(text):
-        _add(parts, text, pos, match.start())
-        pos = match.end()
-    _add(parts, text, pos, len(text))
+    pos, cue = 0, None
+    for start, end, correction in _boundaries(text):
+        _add(parts, text, pos, start, cue)
+        pos, cue = end, correction
+    _add(parts, text, pos, len(text), cue)
     return parts or [Clause(text, 0, len(text), is_negated(text))]
 
 
-def _add(parts: list[Clause], text: str, start: int, end: int) -> None:
+def _boundaries(text: str) -> list[tuple[int, int, str | None]]:
+    """Where parts end: (start, end, the correction's words or None). A pause next to a correction (", no
+    wait, ") is one boundary, and it is a correction."""
+    found = sorted([(m.start(), m.end(), None) for m in _SPLIT.finditer(text)]
+                   + [(m.start(), m.end(), m.group(0)) for m in _CORRECTION.finditer(text)],
+                   key=lambda b: (b[0], -b[1]))
+    kept: list[tuple[int, int, str | None]] = []
+    for start, end, cue in found:
+        if kept and not text[kept[-1][1]:start].strip(" ,;:.!-"):  # touching or overlapping: one boundary
+            last = kept[-1]
+            kept[-1] = (last[0], max(last[1], end), " ".join(c for c in (last[2], cue) if c) or None)
+            continue
+        kept.append((start, end, cue))
+    return kept
+
+
+def _add(parts: list[Clause], text: str, start: int, end: int, cue: str | None = None) -> None:
     piece = text[start:end]
+    if cue is not None:  # "no wait, put it in the porch instead" -> "put it in the porch"
+        lead = _LEADING_NO.match(piece)
+        if lead is not None:
+            piece = " " * lead.end() + piece[lead.end():]
+        tail = _TRAILING_INSTEAD.search(piece)
+        if tail is not None:
+            piece = piece[: tail.start()]
     stripped = piece.strip(" ,;:-")
     if not re.search(r"\w", stripped):
         return
     offset = start + piece.find(stripped)
-    parts.append(Clause(stripped, offset, offset + len(stripped), is_negated(stripped)))
+    strong = cue is not None and not _WEAK_CORRECTION.fullmatch(cue.strip())
+    parts.append(Clause(stripped, offset, offset + len(stripped), is_negated(stripped), cue is not None, strong))
 
 
 def is_negated(clause: str) -> bool:
@@ -123,19 +166,11 @@ def excluded(text: str) -> list[str]:
 
 
 def has_correction(text: str) -> bool:
-    return bool(_CORRECTION.search(text))
+    return any(c.corrects for c in clauses(text))
 
 
 def last_word(text: str) -> str:
-    """What the shopper settled on: the words after the last correction ("..., no wait, put it in the porch"
-    -> "put it in the porch"), without a leading "no," and a trailing "instead" or "please"."""
-    last = None
-    for match in _CORRECTION.finditer(text):
-        if text[match.end():].strip(" ,.;:!-"):
-            last = match
-    settled = text[last.end():] if last is not None else text
-    settled = settled.strip(" ,.;:!-")
-    if last is None and re.search(r"\w", _LEADING_NO.sub("", settled, count=1)):
-        settled = _LEADING_NO.sub("", settled, count=1)
-    settled = _TRAILING_INSTEAD.sub("", settled).strip(" ,.;:!-")
-    return settled or text.strip()
+    """What the shopper settled on: the part after the last correction ("..., no wait, put it in the porch"
+    -> "put it in the porch"), without the "no," before it or an "instead" after it; else the whole text."""
+    corrected = [c for c in clauses(text) if c.corrects]
+    return corrected[-1].text if corrected else text.strip()

@@ -86,3 +86,5 @@ class ParsedClause:
     end: int
     negated: bool
     parse: ParseResult
+    corrects: bool = False  # comes after "no wait" / "i meant" / "actually": may replace the part before
+    strong: bool = False  # the correction's words leave no doubt ("no wait", "i meant", "scratch that")

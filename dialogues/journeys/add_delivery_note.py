@@ -23,7 +23,7 @@ from dialogues.kit.formatting import parcel_label
 from dialogues.subflows.change import option_for, propose, unavailable
 from dialogues.subflows.identify import shipment_for
 
-flow = register(Flow("add_delivery_note"))
+flow = register(Flow("add_delivery_note", amend="note"))
 
 NOTE_MAX = 160  # fits a driver's screen and one SMS; the reference carrier takes up to 200
 
@@ -62,6 +62,7 @@ def redact_inbound(turn: Turn, codes: list[AccessCode]) -> None:
 # -- reading the note out of a request ------------------------------------------------------------------
 _PREAMBLE = re.compile(
     r"^(?:(?:hi|hello|hey)\b[\s,!.]*)?(?:(?:can|could|would)\s+(?:you|i|u)\s+)?(?:please\s+|pls\s+|plz\s+)?"
+    r"(?:i\s+(?:just\s+)?(?:want|need|would\s+like|'d\s+like|wanna)\s+(?:to\s+)?|i'?d\s+like\s+to\s+|let\s+me\s+)?"
     r"(?:(?:add|leave|put|send|give|pass(?:\s+on)?|write)\s+(?:a\s+|an\s+|some\s+)?"
     r"(?:(?:delivery|driver)\s+)?(?:note|message|instructions?)"
     r"(?:\s+(?:for|to)\s+(?:the\s+)?(?:driver|courier|delivery\s+(?:driver|person)))?"

@@ -6,9 +6,12 @@ name ("2", "the locker", "Piccadilly"), then the change goes through the usual c
 
 from __future__ import annotations
 
+import re
+
 from backend.types import ActionKind, DeliveryAction, PickupPoint, Shipment
 from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
+from dialogues.kit import requests
 from dialogues.kit.answers import ask_choice
 from dialogues.kit.formatting import home_slot_of, parcel_label, window_label
 from dialogues.subflows.change import propose
@@ -44,14 +47,23 @@ def with_shipment(turn: Turn) -> None:
         turn.finish()
         turn.say("utter_pickup_none")
         return
-    points = [_as_slot(p) for p in option.pickup_points]
+    points = [_as_slot(p) for p in option.pickup_points
+              if not requests.rules_out(turn, f"{p.name} {p.address}")]  # "not the locker": never listed
+    if not points:
+        turn.finish()
+        turn.say("utter_pickup_none_left")
+        return
     turn.remember(points=points)
+    _list(turn, shipment, points)
+
+
+def _list(turn: Turn, shipment: Shipment, points: list[dict], *, others: bool = False) -> None:
     lines = [
         turn.render("utter_pickup_option", n=i + 1, name=p["name"], address=p["address"], hours=p["hours"],
                     distance=f"{p['km']:g} km" if p["km"] is not None else "")
         for i, p in enumerate(points)
     ]
-    turn.say("utter_pickup_list", options=render_lines(lines))
+    turn.say("utter_pickup_others" if others else "utter_pickup_list", options=render_lines(lines))
     names = [f"{p['name']}, {p['address']}" for p in points]
     ask_choice(turn, "choose", "utter_pickup_prompt", names, parcel=parcel_label(shipment))
 
@@ -60,6 +72,11 @@ def with_shipment(turn: Turn) -> None:
 def choose(turn: Turn) -> None:
     points = turn.slots.get("points") or []
     index = pick_listed(turn.text, [f"{p['name']} {p['address']}" for p in points])
+    if index is not None and requests.rules_out(turn, f"{points[index]['name']} {points[index]['address']}"):
+        index = None  # "not piccadilly" never picks Piccadilly
+    if index is None and _ANOTHER.search(turn.text):
+        _another(turn, points)
+        return
     if index is None:
         if turn.nlu.intent == "deny":
             turn.finish()
@@ -73,6 +90,26 @@ def choose(turn: Turn) -> None:
     point = points[index]
     propose(turn, shipment, DeliveryAction(ActionKind.PICKUP_POINT, {"pickup_point_id": point["id"]}),
             _summary(turn, shipment, point))
+
+
+# "is there one nearer?", "any others?", "a different one": the list again, less what they ruled out.
+_ANOTHER = re.compile(r"\b(?:near(?:er|est)|clos(?:er|est)|other|others|another|different|else|alternative|more)\b",
+                      re.IGNORECASE)
+
+
+def _another(turn: Turn, points: list[dict]) -> None:
+    """The carrier's list is already the nearest points: say so, and list them again without the ones the
+    shopper ruled out (an empty list closes the journey with the other ways to get it)."""
+    shipment = shipment_for(turn, then="with_shipment")
+    if shipment is None:
+        return
+    left = [p for p in points if not requests.rules_out(turn, f"{p['name']} {p['address']}")]
+    if not left:
+        turn.finish()
+        turn.say("utter_pickup_none_left")
+        return
+    turn.remember(points=left)
+    _list(turn, shipment, left, others=True)
 
 
 def _summary(turn: Turn, shipment: Shipment, point: dict) -> Rendered:

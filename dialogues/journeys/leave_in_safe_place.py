@@ -15,7 +15,7 @@ from dialogues.kit.formatting import parcel_label
 from dialogues.subflows.change import propose
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment
 
-flow = register(Flow("leave_in_safe_place"))
+flow = register(Flow("leave_in_safe_place", amend="where", values=("safe_place",)))
 
 SAFE_PLACE_MAX = 80  # the reference carrier takes up to 100
 _GENERIC = re.compile(

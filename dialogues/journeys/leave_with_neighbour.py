@@ -18,7 +18,7 @@ from dialogues.kit.neighbours import PREFERENCE, standing_neighbour
 from dialogues.subflows.change import propose
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment
 
-flow = register(Flow("leave_with_neighbour"))
+flow = register(Flow("leave_with_neighbour", amend="which", values=("neighbour", "house_number")))
 
 NEIGHBOUR_MAX = 60  # a driver reads this on a doorstep; the reference carrier takes up to 100
 

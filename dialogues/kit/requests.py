@@ -35,6 +35,8 @@ class Reading:
     primary: ParsedClause | None = None  # the request to handle now, when the message has several parts
     others: tuple[ParsedClause, ...] = ()  # further requests, for the queue
     only_declined: bool = False  # the message says what they don't want, and asks for nothing else
+    superseded: tuple[ParsedClause, ...] = ()  # parts a later correction replaced ("with reception, no wait")
+    settled: ParsedClause | None = None  # the last correcting part: what the shopper settled on
 
 
 def _flow_of(intent: str) -> str | None:
@@ -47,43 +49,93 @@ def _is_request(parse: ParseResult) -> bool:
             and parse.confidence >= REQUEST_CONFIDENCE)
 
 
+def _corrections(parts: tuple[ParsedClause, ...]) -> tuple[list[ParsedClause], dict[int, ParsedClause]]:
+    """The parts still standing after corrections, and the parts they replaced (by the replacing part's
+    index). A correction replaces the part before it when its words leave no doubt ("no wait", "i meant"), or
+    when it is a bare value ("make it number 8") or asks for the same thing; "where is it? actually, can you
+    leave it in the porch" is two requests."""
+    replaced: dict[int, ParsedClause] = {}
+    for i, part in enumerate(parts):
+        if i == 0 or not part.corrects:
+            continue
+        before = parts[i - 1]
+        if (part.strong or not _is_request(part.parse) or not _is_request(before.parse)
+                or _flow_of(part.parse.intent) == _flow_of(before.parse.intent)):
+            replaced[i] = before
+    gone = {id(p) for p in replaced.values()}
+    return [p for p in parts if id(p) not in gone], replaced
+
+
+def _as_request(part: ParsedClause, replaced: ParsedClause | None) -> ParsedClause:
+    """A bare value after a correction ("..., sorry i mean the garage") asks for what the part it replaced
+    asked for."""
+    if _is_request(part.parse) or replaced is None or not _is_request(replaced.parse):
+        return part
+    parse = dataclasses.replace(part.parse, intent=replaced.parse.intent, confidence=replaced.parse.confidence)
+    return dataclasses.replace(part, parse=parse)
+
+
 def read(turn: Turn) -> Reading:
     nlu = turn.nlu
     if not turn.clauses:
         if is_negated(turn.text) and _is_request(nlu):
             return Reading(declined=(nlu.intent,), only_declined=True)
         return Reading()
-    declined = tuple(dict.fromkeys(c.parse.intent for c in turn.clauses if c.negated and _is_request(c.parse)))
+    live, replaced = _corrections(turn.clauses)
+    settled = _settled(turn.clauses, replaced)
+    declined = _declined(live)
     wanted: list[ParsedClause] = []
-    for clause in turn.clauses:
+    for clause in live:
+        clause = _as_request(clause, replaced.get(turn.clauses.index(clause)))
         if clause.negated or not _is_request(clause.parse) or clause.parse.intent in declined:
             continue
         if _flow_of(clause.parse.intent) not in {_flow_of(w.parse.intent) for w in wanted}:
             wanted.append(clause)
+    superseded = tuple(replaced.values())
     if not wanted:
-        return Reading(declined=declined, only_declined=bool(declined) and nlu.intent in declined)
-    return Reading(declined=declined, primary=wanted[0], others=tuple(wanted[1:]))
+        return Reading(declined=declined, only_declined=bool(declined) and nlu.intent in declined,
+                       superseded=superseded, settled=settled)
+    return Reading(declined=declined, primary=wanted[0], others=tuple(wanted[1:]), superseded=superseded,
+                   settled=settled)
+
+
+def _declined(parts: list[ParsedClause]) -> tuple[str, ...]:
+    """What the shopper said no to. "A pickup point, but not the locker" narrows a request (its words are ruled
+    out); it does not decline it."""
+    asked = {c.parse.intent for c in parts if not c.negated and _is_request(c.parse)}
+    return tuple(dict.fromkeys(c.parse.intent for c in parts
+                               if c.negated and _is_request(c.parse) and c.parse.intent not in asked))
+
+
+def _settled(parts: tuple[ParsedClause, ...], replaced: dict[int, ParsedClause]) -> ParsedClause | None:
+    last = max(replaced, default=None)
+    if last is None:
+        return parts[0] if len(parts) == 1 and parts[0].corrects else None  # "actually no, make it number 8"
+    return _as_request(parts[last], replaced[last])
 
 
 def read_answer(turn: Turn) -> Reading:
-    """A message while a question is open: the answer stays whole, but a later part that is clearly another
-    request waits in the queue, and a "not X" is noted."""
+    """A message while a question is open: the answer stays whole (less what a correction replaced), but a
+    later part that is clearly another request waits in the queue, and a "not X" is noted."""
     nlu = turn.nlu
     if not turn.clauses:
         negated = is_negated(turn.text) and _is_request(nlu)
         return Reading(declined=(nlu.intent,) if negated else ())
-    declined = tuple(dict.fromkeys(c.parse.intent for c in turn.clauses if c.negated and _is_request(c.parse)))
+    live, replaced = _corrections(turn.clauses)
+    settled = _settled(turn.clauses, replaced)
+    declined = _declined(live)
     open_flows = {f.flow for f in turn.state.stack}
     others = tuple(
-        c for c in turn.clauses[1:]
+        c for c in live[1:]
         if not c.negated and _is_request(c.parse) and c.parse.confidence >= ANSWER_SPLIT_CONFIDENCE
-        and _flow_of(c.parse.intent) not in open_flows
+        and _flow_of(c.parse.intent) not in open_flows and c is not settled and not c.corrects
     )
-    return Reading(declined=declined, others=others)
+    return Reading(declined=declined, others=others, superseded=tuple(replaced.values()), settled=settled)
 
 
 def apply(turn: Turn, reading: Reading) -> None:
-    """Note what was declined; narrow the turn to its first request; queue the others."""
+    """Note what was declined; narrow the turn to its first request (and to the last word, after a
+    correction); queue the others."""
     state = turn.state
     for intent in reading.declined:
         if intent not in state.avoid:
@@ -91,22 +143,35 @@ def apply(turn: Turn, reading: Reading) -> None:
     for words in excluded(turn.text):
         if words not in state.avoid:
             state.avoid.append(words)
-    if not turn.clauses or (reading.primary is None and not reading.others):
+    if not turn.clauses:
         return
-    blank = [c for c in turn.clauses if c is not reading.primary and (c in reading.others
-                                                                     or (c.negated and reading.primary))]
+    # A "not X" beside something else is never read as the answer or the request ("is there one nearer? not
+    # piccadilly" does not pick Piccadilly); alone, it is the whole message and stays.
+    wanted = any(not c.negated for c in turn.clauses)
+    blank = [(c.start, c.end) for c in turn.clauses if c is not reading.primary and (
+        c in reading.others or (c.negated and wanted))]
+    if reading.settled is not None:  # everything before the last word: the replaced words and the "no wait"
+        blank.append((0, reading.settled.start))
+        blank.append((reading.settled.end, len(turn.text)))
+        turn.corrected = True
     text = turn.text
-    for c in blank:
-        text = text[: c.start] + " " * (c.end - c.start) + text[c.end :]
-    entities = [e for e in turn.nlu.entities if not any(c.start <= e.start < c.end for c in blank)]
+    for start, end in blank:
+        text = text[:start] + " " * (end - start) + text[end:]
+    entities = [e for e in turn.nlu.entities if not any(a <= e.start < b for a, b in blank)
+                or e.entity in _KEPT_ENTITIES]
     turn.nlu = dataclasses.replace(turn.nlu, text=text, entities=entities)
-    if reading.primary is not None:
-        primary = reading.primary.parse
-        turn.nlu = dataclasses.replace(turn.nlu, intent=primary.intent, confidence=primary.confidence, clarify=None)
+    chosen = reading.primary or reading.settled
+    if chosen is not None:
+        parse = chosen.parse
+        turn.nlu = dataclasses.replace(turn.nlu, intent=parse.intent, confidence=parse.confidence, clarify=None)
     turn.text = text
     for other in reading.others:
         if len(state.queue) < MAX_QUEUED:
             state.queue.append(other.parse.to_saved())
+
+
+# A number given before a correction still stands: "PB123, leave it with 6, no wait, 8" is about PB123.
+_KEPT_ENTITIES = frozenset({"tracking_number", "order_number"})
 
 
 def declined_kinds(turn: Turn) -> set[str]:

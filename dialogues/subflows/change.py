@@ -15,7 +15,8 @@ from __future__ import annotations
 from backend.types import ActionKind, ActionOption, ChangeContext, DeliveryAction, ResultStatus, Shipment
 from bot.core.wording import Rendered
 from bot.services.changes import ChangeRequest
-from dialogues.base import Flow, Turn, register
+from dialogues.base import REGISTRY, Flow, Turn, register
+from dialogues.kit.requests import NOT_REQUESTS
 from dialogues.subflows.verify import require_code
 
 flow = register(Flow("change", intents=()))
@@ -69,6 +70,8 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
 
 @flow.step("confirm")
 def confirm(turn: Turn) -> None:
+    if (turn.corrected or turn.nlu.intent not in ("affirm", "deny")) and _amend(turn):
+        return
     if turn.nlu.intent == "deny":
         turn.finish()
         turn.say("utter_change_not_made")
@@ -78,6 +81,37 @@ def confirm(turn: Turn) -> None:
         return
     turn.remember(fee_accepted=bool(turn.slots.get("fee")))
     apply(turn)
+
+
+def _amend(turn: Turn) -> bool:
+    """A new word at the confirmation replaces the proposal, never stacks on it: "actually make it number 8"
+    (or "leave it with number 8") goes back to the journey's own question with this message as the answer,
+    and "i meant the porch, not a neighbour" drops this proposal for the journey named. True if it did."""
+    pending = turn.slots.get("pending_action") or {}
+    proposed = REGISTRY.get(str(pending.get("kind") or ""))  # change kinds are named after their journeys
+    named = REGISTRY.get(turn.nlu.intent) if turn.nlu.intent not in NOT_REQUESTS else _valued(turn)
+    tracking = turn.slots.get("tracking_number")
+    if proposed is not None and proposed.amend and (named is proposed or (turn.corrected and named is None)):
+        target, step = proposed, proposed.amend
+    elif turn.corrected and named is not None and named.amend:
+        target, step = named, None
+    else:
+        return False
+    turn.finish()  # replaced, not parked: this proposal is never offered back
+    turn.done.discard(target.name)
+    turn.call(target.name, then=None)
+    turn.remember(tracking_number=tracking)
+    if step is None:
+        target.run_start(turn)
+    else:
+        target.run_step(turn, step)
+    return True
+
+
+def _valued(turn: Turn) -> Flow | None:
+    """The journey whose value this bare answer is ("the garage": a safe place), if it names one."""
+    named = {e.entity for e in turn.nlu.entities}
+    return next((f for f in dict.fromkeys(REGISTRY.values()) if set(f.values) & named), None)
 
 
 @flow.step("apply")

@@ -1,0 +1,131 @@
+"""intents/discourse.py: how shoppers write. Parts of a message, "not X", and the last word after a correction.
+
+Tables of phrasings we wrote in shoppers' voices, plus properties that must hold for any text (hypothesis)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intents.discourse import clauses, excluded, has_correction, is_negated, last_word
+
+
+def _texts(message: str) -> list[str]:
+    return [c.text for c in clauses(message)]
+
+
+# -- two requests in one message ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("message", "parts"), [
+    ("leave it with number 9 if im out and tell the driver to watch out for the dog",
+     ["leave it with number 9 if im out", "tell the driver to watch out for the dog"]),
+    ("when is my parcel coming? if its tomorrow can u move it to monday afternoon",
+     ["when is my parcel coming", "if its tomorrow can u move it to monday afternoon"]),
+    ("put it in the shed, also can you ask him to ring the bell",
+     ["put it in the shed", "can you ask him to ring the bell"]),
+    ("where's my order. i need it by friday", ["where's my order", "i need it by friday"]),
+])
+def test_a_message_splits_into_its_requests(message, parts):
+    assert _texts(message) == parts
+
+
+@pytest.mark.parametrize("message", [
+    "where is my parcel", "can you leave it with the lady at number 12 and her husband",
+    "it was not delivered", "i did not get it", "its not here", "i am not in until 6",
+    "leave it behind the bins and the recycling box",
+])
+def test_one_request_stays_whole(message):
+    assert _texts(message) == [message]
+
+
+# -- "not X" -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("clause", [
+    "i dont want to go to a pickup point", "no pickup point please", "not piccadilly",
+    "dont cancel the order", "please don't leave it outside", "i'd rather not have it at the shop",
+    "no need to redeliver", "stop sending me pickup points", "I DON'T want a refund",
+])
+def test_not_x_is_negated(clause):
+    assert is_negated(clause)
+
+
+@pytest.mark.parametrize("clause", [
+    "it never arrived", "not delivered yet", "i didnt get it", "no", "no thanks", "not sure",
+    "it's not here", "nobody knocked", "not at home today", "don't leave my parcels with 14 any more",
+])
+def test_statements_and_bare_answers_are_not_refusals(clause):
+    assert not is_negated(clause)
+
+
+@pytest.mark.parametrize(("message", "words"), [
+    ("is there one nearer? not piccadilly", ["piccadilly"]),
+    ("any other locker except ancoats", ["ancoats"]),
+    ("the porch, not the shed", ["shed"]),
+])
+def test_what_a_message_rules_out(message, words):
+    assert excluded(message) == words
+
+
+def test_a_trailing_not_x_is_a_part_of_its_own():
+    parts = clauses("oops i meant the porch not a neighbour")
+    assert [p.text for p in parts][-2:] == ["the porch", "not a neighbour"]
+    assert parts[-1].negated and not parts[-2].negated
+
+
+# -- corrections: the last word wins -----------------------------------------------------------------------
+@pytest.mark.parametrize(("message", "settled"), [
+    ("just leave it with reception at the current address i guess, no wait, put it in the porch",
+     "put it in the porch"),
+    ("can it go in the shed, sorry i mean the garage", "the garage"),
+    ("actually no make it number 8 instead", "number 8"),
+    ("tuesday. wait, no, wednesday", "wednesday"),
+    ("no, the note should say: beware of the dog, use the side gate", "beware of the dog, use the side gate"),
+    ("leave it with 6, no sorry, 8", "8"),
+    ("put it behind the bins. Actually no, in the garage please", "in the garage"),
+    ("nope, number 14", "number 14"),
+])
+def test_the_part_after_a_correction_is_what_was_settled(message, settled):
+    last = clauses(message)[-1]
+    assert last.text == settled and last.corrects
+    assert message[last.start:last.end] == settled
+    assert has_correction(message)
+    assert last_word(message).lower().startswith(settled.lower().split(":")[0][:6])
+
+
+@pytest.mark.parametrize("message", ["no thanks", "no, leave it as it is", "no, its fine", "no, dont bother"])
+def test_a_plain_no_is_not_a_correction(message):
+    assert not any(c.corrects for c in clauses(message))
+
+
+def test_weak_and_strong_corrections():
+    assert clauses("no wait, the porch")[-1].strong
+    assert clauses("i meant the porch")[-1].strong
+    assert not clauses("where is it? actually can you leave it in the porch")[-1].strong
+
+
+# -- properties for any text -------------------------------------------------------------------------------
+_WORDS = st.sampled_from([
+    "leave", "it", "with", "number", "9", "and", "tell", "the", "driver", "no", "wait", ",", ".", "?", "not",
+    "piccadilly", "actually", "make", "porch", "i", "meant", "dont", "want", "a", "pickup", "point", "please",
+    "instead", "sorry", "rather", "than", "!", "also", "can", "you", "when", "is", "my", "parcel", "é", "  ",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_WORDS, max_size=25).map(" ".join))
+def test_parts_are_ordered_disjoint_spans_of_the_message(message):
+    parts = clauses(message)
+    assert parts
+    end = 0
+    for part in parts:
+        assert part.start >= end and part.end <= len(message) or part.text == message
+        assert message[part.start:part.end] == part.text or part.text == message
+        end = part.end
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_read_without_error(message):
+    parts = clauses(message)
+    assert all(isinstance(p.negated, bool) for p in parts)
+    assert isinstance(last_word(message), str)
+    excluded(message)
