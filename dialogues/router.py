@@ -17,7 +17,7 @@ from datetime import timedelta
 from dialogues.base import REGISTRY, Turn
 from dialogues.kit import tone
 from dialogues.kit.choices import pick
-from dialogues.kit.faq import question_in
+from dialogues.kit.faq import Question, question_in
 from dialogues.kit.handoff import answered_while_waiting
 from dialogues.kit.keywords import Keyword, ask_open_question_again, keyword_for, opted_out
 from dialogues.subflows import one_tap
@@ -30,6 +30,7 @@ ABANDON = frozenset(
 )
 # Intents that are no request of their own: from an upset shopper they get an apology and the fastest way forward.
 NOT_A_REQUEST = frozenset({OUT_OF_SCOPE, "help", "greet", "thank_you", "goodbye"})
+ABOUT_THE_DRIVER = frozenset({Question.DRIVER_CONTACT, Question.LIVE_LOCATION})
 SWITCH_CONFIDENCE = 0.6
 
 
@@ -123,7 +124,8 @@ def _aside(turn: Turn) -> bool:
     top = turn.state.top
     free_text = bool(top and top.step and top.free_text)
     upset = tone.is_upset(turn.text)
-    if not free_text and question_in(turn.text) is not None:
+    question = question_in(turn.text)
+    if question is not None and not (free_text and question in ABOUT_THE_DRIVER):  # "...call me" may be a note
         if upset:
             tone.apologise(turn)
         REGISTRY["faq"].run_start(turn)

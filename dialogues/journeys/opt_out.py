@@ -7,6 +7,10 @@ and changes nothing. The router decides when a word is a keyword (dialogues/kit/
 YES mean other things inside a journey); these flows only do what the keyword says.
 
 A web chat has no number to opt out: STOP there closes what was open, and says how to stop delivery texts.
+
+Deploying on Twilio: with Advanced Opt-Out on its default lists, Twilio itself opts a number out on a bare
+CANCEL, even mid-journey where the bot reads it as "cancel that". A merchant who wants the journey meaning
+removes CANCEL from the Messaging Service's opt-out keywords; the bot's own handling is the same either way.
 """
 
 from __future__ import annotations

@@ -18,9 +18,10 @@ from bot.core.wording import Rendered
 from dialogues.base import Turn
 from dialogues.kit.faq import question_in
 
-# What the bot answers itself while the shopper waits: nothing here changes the parcel, so the bot and the
-# person can't both act on it. A change asked for meanwhile is left for the person (or BOT, to do it now).
-ANSWERED_WHILE_WAITING = frozenset({"where_is_my_order", "request_proof_of_delivery", "return_or_refund_status"})
+# What the bot answers itself while the shopper waits: where the parcel is and the photo of where it was left.
+# Nothing here changes the parcel, so the bot and the person can't both act on it; a change asked for meanwhile
+# is left for the person (or BOT, to do it now), and so are refunds and claims, which the person is there for.
+ANSWERED_WHILE_WAITING = frozenset({"where_is_my_order", "request_proof_of_delivery"})
 CONFIDENT = 0.6
 # "still waiting", "any update?" to someone waiting for a person are about the person, not the parcel: a
 # tracking question names the parcel, or asks where or when.

@@ -54,7 +54,8 @@ def test_having_to_ask_again_is_told_apart(text):
 @pytest.mark.parametrize(("text", "question"), [
     ("are you a robot", Question.ROBOT), ("r u a real person?", Question.ROBOT),
     ("am i talking to a bot", Question.ROBOT), ("is this automated", Question.ROBOT),
-    ("whats ur returns policy", Question.RETURNS_POLICY), ("how long have i got to send it back", Question.RETURNS_POLICY),
+    ("whats ur returns policy", Question.RETURNS_POLICY),
+    ("how long have i got to send it back", Question.RETURNS_POLICY),
     ("are returns free?", Question.RETURNS_POLICY), ("do I have to pay for the return", Question.RETURNS_POLICY),
     ("how much will i get back", Question.REFUND_AMOUNT), ("will I get a full refund?", Question.REFUND_AMOUNT),
     ("how much will my refund be", Question.REFUND_AMOUNT),
