@@ -1,11 +1,15 @@
 """Which flow hears a message: the open question, a change of topic, a clarification, or a new journey.
 
-Order of precedence (why): an opt-out always wins (it's the law in most markets); "cancel" / "never mind"
-closes the open question; what the shopper says they do NOT want never starts (dialogues/kit/requests.py),
-and a second request in the same message waits its turn instead of being dropped; an answer goes to the
-question that was asked; a confident new request parks the open journey so the shopper can come back to it;
-anything else starts the journey its intent names, and what we don't understand gets an honest fallback.
-When a journey ends, the next queued request starts; a parked one is offered back only if it is still wanted.
+Order of precedence (why): the keywords come first, from anywhere (an opt-out is the law in most markets;
+START, HELP and BOT must work whatever is open; dialogues/kit/keywords.py); a shopper waiting for a person
+gets an acknowledgement unless the bot can answer the message itself; a short question the bot answers
+itself, or an upset shopper, is an aside that keeps the open question; "cancel" / "never mind" closes the
+open question; what the shopper says they do NOT want never starts (dialogues/kit/requests.py), a correction
+leaves only its last word, and a second request in the same message waits its turn instead of being
+dropped; an answer goes to the question that was asked; a confident new request parks the open journey so
+the shopper can come back to it; anything else starts the journey its intent names, and what we don't
+understand gets an honest fallback. When a journey ends, the next queued request starts; a parked one is
+offered back only if it is still wanted.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ import re
 from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
-from dialogues.kit import requests
+from dialogues.kit import requests, tone
 from dialogues.kit.choices import pick
+from dialogues.kit.faq import Question, question_in
+from dialogues.kit.handoff import answered_while_waiting
+from dialogues.kit.keywords import Keyword, ask_open_question_again, keyword_for, opted_out
 from dialogues.subflows import one_tap
 from dialogues.subflows.postcode_text import note_proof
 from intents.types import OUT_OF_SCOPE
@@ -25,8 +32,9 @@ ABANDON = frozenset(
     {"cancel", "cancel that", "cancel it", "never mind", "nevermind", "nvm", "forget it", "forget that",
      "quit", "exit", "start again", "start over", "reset"}
 )
-STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "end", "quit texting", "optout", "opt out"})
-START_WORDS = frozenset({"start", "unstop", "subscribe"})
+# Intents that are no request of their own: from an upset shopper they get an apology and the fastest way forward.
+NOT_A_REQUEST = frozenset({OUT_OF_SCOPE, "help", "greet", "thank_you", "goodbye"})
+ABOUT_THE_DRIVER = frozenset({Question.DRIVER_CONTACT, Question.LIVE_LOCATION})
 SWITCH_CONFIDENCE = 0.6
 # "cancel the address change", "i meant stop that request": the open journey is called off, not an order.
 _CALL_OFF = re.compile(
@@ -46,19 +54,17 @@ def respond(turn: Turn) -> None:
     _expire_stale_state(turn)
     plain = _plain(turn.text)
 
-    if plain in STOP_WORDS or turn.nlu.intent == "opt_out":
-        REGISTRY["opt_out"].run_start(turn)
-        return
-    if plain in START_WORDS:
-        REGISTRY["opt_in"].run_start(turn)
+    if _keyword(turn, plain):
         return
 
-    if turn.conversation.handed_off and "handoff" in REGISTRY:
+    if turn.conversation.handed_off and "handoff" in REGISTRY and not answered_while_waiting(turn):
         REGISTRY["handoff"].run_step(turn, "with_agent")
         return
 
     if not turn.text and not turn.message.media:
         turn.say("utter_empty_message")
+        return
+    if _aside(turn):
         return
 
     open_flow, step = turn.state.open_flow, turn.state.open_step
@@ -123,6 +129,66 @@ def _after(turn: Turn) -> None:
     if requests.next_queued(turn):
         return
     _offer_parked(turn)
+
+
+def _keyword(turn: Turn, plain: str) -> bool:
+    """STOP, START, HELP and BOT, from anywhere and idempotent. CANCEL opts out only with nothing open (inside a
+    journey it is "cancel that"), YES opts in only a number that opted out (otherwise it answers the question)."""
+    word = keyword_for(turn.text, turn.nlu.intent)
+    open_question = bool(turn.state.open_flow and turn.state.open_step)
+    if word is Keyword.CANCEL:
+        if open_question or not turn.channel.phone_like:
+            return False
+        REGISTRY["opt_out_cancel"].run_start(turn)
+        return True
+    if word is Keyword.OPT_OUT:
+        REGISTRY["opt_out"].run_start(turn)
+        return True
+    if word in (Keyword.OPT_IN, Keyword.YES) and (opted_out(turn) or (word is Keyword.OPT_IN and plain not in ABANDON)):
+        REGISTRY["opt_in"].run_start(turn)
+        return True
+    if word is Keyword.HELP:
+        REGISTRY["help_keyword"].run_start(turn)
+        return True
+    if word is Keyword.BOT and not turn.conversation.handed_off:
+        # Already with the assistant: nothing to switch, and never a handoff (the NLU reads "BOT" as "a person").
+        if open_question:
+            turn.say("utter_already_with_bot_open")
+            ask_open_question_again(turn)
+        else:
+            turn.say("utter_already_with_bot")
+        return True
+    return False
+
+
+def _aside(turn: Turn) -> bool:
+    """A short question the bot answers itself, or an upset shopper with no clear request: answered here,
+    the open question kept (and asked again). A clear request from an upset shopper gets an apology first."""
+    top = turn.state.top
+    free_text = bool(top and top.step and top.free_text)
+    upset = tone.is_upset(turn.text)
+    question = question_in(turn.text)
+    if question is not None and not (free_text and question in ABOUT_THE_DRIVER):  # "...call me" may be a note
+        if upset:
+            tone.apologise(turn)
+        REGISTRY["faq"].run_start(turn)
+        return True
+    if not upset:
+        return False
+    if free_text or _clear_request(turn):
+        tone.apologise(turn)
+        return False
+    REGISTRY["upset"].run_start(turn)
+    return True
+
+
+def _clear_request(turn: Turn) -> bool:
+    nlu = turn.nlu
+    if nlu.clarify:
+        return False
+    if nlu.intent in ANSWER_INTENTS:
+        return bool(turn.state.open_step)  # the answer to the question we asked
+    return nlu.intent in REGISTRY and nlu.intent not in NOT_A_REQUEST and nlu.confidence >= SWITCH_CONFIDENCE
 
 
 def _is_topic_switch(turn: Turn, open_flow: str) -> bool:

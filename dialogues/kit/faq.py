@@ -1,0 +1,83 @@
+"""Short questions the bot can answer itself, from the merchant's settings and the parcel it already knows:
+"are you a robot", "return policy", "how much will I get back", "can I see him on a map", "the driver's
+phone number", "when are you open".
+
+Why rules and not NLU intents: each is a handful of fixed phrasings that must never start a journey or
+hand the shopper to a person ("whats ur return policy" isn't starting a return; "the driver's number" is
+a question with an answer: no). The rules are narrow on purpose: "tell the driver to call me" is a note
+for the driver, not a request for their number, and "what's the email on my account" is not our address.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Question(StrEnum):
+    ROBOT = "robot"
+    RETURNS_POLICY = "returns_policy"
+    REFUND_AMOUNT = "refund_amount"
+    LIVE_LOCATION = "live_location"
+    DRIVER_CONTACT = "driver_contact"
+    SUPPORT_HOURS = "support_hours"
+
+
+_YOU = r"(?:you|u|ya|this|i)"
+_DRIVER = r"(?:driver|courier|delivery (?:guy|man|driver|person|bloke|lady|woman)|van driver|postman)"
+_RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
+    (Question.ROBOT, re.compile(
+        rf"\b(?:are|r|is)\s+{_YOU}\s+(?:talking to\s+)?(?:a|an)?\s*(?:real\s+)?(?:robot|bot|human|person|machine|"
+        r"computer|ai|chat\s*bot|automated|actual person|real person|real)\b"
+        r"|\bam i (?:talking|speaking|chatting|texting) (?:to|with) (?:a|an) (?:real )?(?:robot|bot|human|person|"
+        r"machine|computer|ai)\b|\b(?:you|u)(?:'?re| are) (?:a|an) (?:robot|bot|machine|ai)\b|\bis this automated\b"
+        r"|\b(?:is|are) (?:this|these|you) (?:messages? )?(?:automated|automatic|real)\b",
+        re.IGNORECASE)),
+    (Question.REFUND_AMOUNT, re.compile(
+        r"\bhow much (?:will|would|do|did|am|shall|should|can) (?:i|we) (?:get|be|receive)(?: back| refunded)?\b"
+        r"|\bhow much (?:is|will be|would be) (?:my|the) refund\b|\bhow much (?:will|would) (?:my|the) refund be\b"
+        r"|\bhow much (?:money )?(?:back|refund)\b"
+        r"|\b(?:will|do|would) (?:i|we) get (?:a |the |my )?(?:full|all (?:of )?my|all the) (?:refund|money)\b"
+        r"|\brefund amount\b|\bget (?:my |the )?(?:delivery|postage|shipping) (?:charge |cost |fee )?back\b",
+        re.IGNORECASE)),
+    (Question.RETURNS_POLICY, re.compile(
+        r"\b(?:returns?|refund|exchange) (?:polic(?:y|ies)|window|period|rules|terms)\b"
+        r"|\bhow (?:many days|long) (?:do|have|did) (?:i|we) (?:have|got)(?: left)? (?:to|for) (?:return|send|get)"
+        r"|\bhow long (?:do|have) (?:i|we) (?:have|got) to (?:return|send)"
+        r"|\b(?:are|is) returns? (?:free|postage free)\b|\bfree returns?\b|\bpay (?:for|to) (?:the )?return"
+        r"|\bcan i (?:still )?(?:return|send back) (?:it|this|them|things|items) (?:after|within|if)\b",
+        re.IGNORECASE)),
+    (Question.DRIVER_CONTACT, re.compile(
+        rf"\b{_DRIVER}'?s?\s+(?:phone|mobile|cell|number|no|num|name|contact|details|email)\b"
+        rf"|\b(?:number|name|contact details) (?:of|for) the {_DRIVER}\b"
+        rf"|\b(?:i|me|we)\s+(?:\w+\s+){{0,2}}(?:call|ring|phone|text|contact|speak to|talk to|speak with|talk with|"
+        rf"reach|message)\s+(?:the|my|your|ur|him|her|them)?\s*{_DRIVER}\b"
+        rf"|\bwho(?:'?s| is) (?:the|my) {_DRIVER}\b",
+        re.IGNORECASE)),
+    (Question.LIVE_LOCATION, re.compile(
+        r"\bon (?:a|the) map\b|\bmap\b.*\b(?:driver|van|parcel|him|her|them|it)\b|\blive (?:tracking|location|map|"
+        rf"view)\b|\bho?w (?:far|close) (?:away )?(?:is|are) (?:the |my |ur |your )?(?:{_DRIVER}|van|parcel)\b"
+        rf"|\b(?:track|follow|see|watch) (?:the |my )?(?:{_DRIVER}|van)\b(?! to)"
+        rf"|\bwhere(?:'?s| is) (?:the |my )?(?:{_DRIVER}|van) (?:now|right now|at)\b",
+        re.IGNORECASE)),
+    (Question.SUPPORT_HOURS, re.compile(
+        r"\b(?:what|when) (?:time )?(?:are|r|is) (?:you|u|your team|ur team|your staff|customer (?:service|support|"
+        r"care)|support|the team|someone|anyone|a person|an agent) (?:open|available|in|around|back|online)\b"
+        r"|\b(?:your|ur|customer (?:service|support|care)|support|team'?s?) (?:opening )?(?:hours|times)\b"
+        r"|\bopening (?:hours|times) (?:for|of) (?:you|customer service|support|the team)\b"
+        r"|\bhow (?:do|can) i (?:contact|reach|get hold of|email|call|phone) (?:you|u|customer service|support|"
+        r"the shop|the store|the team)\b|\b(?:your|ur|customer service|support)(?:'?s)? (?:phone number|number|"
+        r"email(?: address)?|contact details)\b",
+        re.IGNORECASE)),
+)
+MAX_WORDS = 25  # a long message is a story with a request in it: the NLU reads it
+
+
+def question_in(text: str) -> Question | None:
+    """The short question this message asks, if it is one of those the bot answers itself."""
+    if not text or len(text.split()) > MAX_WORDS:
+        return None
+    for question, rule in _RULES:
+        if rule.search(text):
+            return question
+    return None

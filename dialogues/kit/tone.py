@@ -1,0 +1,108 @@
+"""Is the shopper upset? Plain rules, read before the message is used, so the reply can start with an apology
+and go straight to the fastest way forward instead of "Sorry, I didn't catch that".
+
+Why rules and not an NLU intent: being upset isn't a request, it comes on top of one ("WHERE IS MY PARCEL???"
+still asks where the parcel is), and the signs are visible in the text itself: shouting, "???", swearing,
+having to ask again. Each sign has a weight; two points make a message upset, so one capitalised word for
+emphasis ("I'm NOT in on Monday") or a lone "again" ("can you try again tomorrow") is not enough.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dialogues.base import Turn
+
+UPSET_AT = 2
+
+# The bot's own keywords (and common acronyms) are written in capitals because we ask for them that way.
+_NOT_SHOUTING = frozenset({
+    "YES", "NO", "STOP", "START", "UNSTOP", "HELP", "INFO", "AGENT", "BOT", "CANCEL", "PHOTO", "RETURN", "NEIGHBOUR",
+    "PICKUP", "OTHER", "RESEND", "SKIP", "MENU", "OK", "UK", "US", "USA", "GPS", "TV", "ID", "DPD", "UPS", "DHL",
+    "USPS", "SMS", "MMS", "ETA", "ASAP", "PO", "AM", "PM", "NHS", "PIN", "OTP", "QR", "UK'S", "IT", "PS", "FYI",
+})
+_SWEARING = re.compile(
+    r"\b(?:f+u+c+k\w*|fck\w*|fk|feck\w*|sh[i1]t\w*|crap|bloody|damn\w*|wtf|ffs|piss\w*|bollocks|arse\w*|ass|"
+    r"bullshit|bs|hell)\b",
+    re.IGNORECASE,
+)
+_INSULTS = re.compile(
+    r"\b(?:useless|rubbish|pathetic|ridiculous|joke|joking me|disgrace\w*|unacceptable|appalling|awful|terrible|"
+    r"worst|incompetent|shambles|scam|liars?|lying|lied|sick of|fed up|fuming|furious|livid|angry|annoyed|"
+    r"frustrat\w*|disgusted|not good enough|stupid)\b",
+    re.IGNORECASE,
+)
+_AGAIN_AND_AGAIN = re.compile(
+    r"\b(?:(?:2nd|3rd|4th|5th|\d+th|second|third|fourth|fifth|umpteenth|hundredth)\s+time|how many times|"
+    r"(?:yet|once) again|again and again|keeps? (?:telling|saying|sending)|still (?:not|no|waiting|hasn'?t|"
+    r"nothing|haven'?t)|every time|already (?:told|said|asked)|i (?:told|said) (?:you|u)|been waiting|"
+    r"(?:days|weeks|hours) (?:now|later)|no one (?:has )?(?:replied|answered|got back)|nobody (?:has )?(?:replied|"
+    r"answered|got back))\b",
+    re.IGNORECASE,
+)
+_AGAIN = re.compile(r"\b(?:again|still)\b", re.IGNORECASE)
+_MISSED = re.compile(
+    r"\b(?:nobody|no one|noone|never|didn'?t(?: even)?|did not) (?:knock\w*|rang|ring|came|come|turned up|showed up|"
+    r"tried)\b|\b(?:was|were|i'?m|been) (?:in|home|at home|here|in all day|in all morning|waiting)\b.*\b(?:all|whole)"
+    r" (?:day|morning|afternoon)\b|\bwhy not\b|\bwhat now\b|\bseriously\b|\bunbelievable\b",
+    re.IGNORECASE,
+)
+_BURST = re.compile(r"[?!]{3,}|\?!|!\?")
+_DOUBLE = re.compile(r"[?!]{2}")
+
+
+@dataclass(frozen=True)
+class Mood:
+    """What the rules saw: how upset (points), whether the shopper has had to ask before, and why."""
+
+    points: int
+    again: bool
+    signs: tuple[str, ...]
+
+    @property
+    def upset(self) -> bool:
+        return self.points >= UPSET_AT
+
+
+def _shouting(text: str) -> int:
+    tokens = (t.strip(".,;:!?()\"-") for t in text.split())
+    words = [t for t in tokens if t and not any(c.isdigit() for c in t)]  # references and postcodes aren't shouting
+    caps = [w for w in words if len(w) >= 2 and w.isupper() and w not in _NOT_SHOUTING]
+    lettered = [w for w in words if len(w) >= 2]
+    if len(lettered) >= 3 and len(caps) >= 0.6 * len(lettered):
+        return 2  # the whole message in capitals
+    return 1 if caps else 0
+
+
+def read_mood(text: str) -> Mood:
+    """Weigh the signs of an upset shopper in one message."""
+    signs: list[tuple[str, int]] = []
+    shout = _shouting(text)
+    if shout:
+        signs.append(("shouting", shout))
+    if _BURST.search(text):
+        signs.append(("???", 2))
+    elif _DOUBLE.search(text):
+        signs.append(("??", 1))
+    if _SWEARING.search(text):
+        signs.append(("swearing", 2))
+    if _INSULTS.search(text):
+        signs.append(("complaint", 2))
+    again = bool(_AGAIN_AND_AGAIN.search(text))
+    if again:
+        signs.append(("asked before", 2))
+    elif _AGAIN.search(text):
+        signs.append(("again", 1))
+    if _MISSED.search(text):
+        signs.append(("let down", 1))
+    return Mood(sum(p for _, p in signs), again, tuple(s for s, _ in signs))
+
+
+def is_upset(text: str) -> bool:
+    return read_mood(text).upset
+
+
+def apologise(turn: Turn) -> None:
+    """A short apology before a clear request goes where it was going ("...I want a person NOW")."""
+    turn.say("utter_tone_sorry_again" if read_mood(turn.text).again else "utter_tone_sorry")
