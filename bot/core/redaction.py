@@ -77,6 +77,8 @@ _LEFT_CUES = (
     # "gate: 2468", "keypad is 1234", "the door's 5678", "intercom = 0405", "gate 2468"
     re.compile(rf"\b(?:{_PLACE})\s*(?:'s|\s+is|\s+=|[:=#-])\s*$", re.IGNORECASE),
     re.compile(rf"\b(?:{_BARE_PLACE})\s*$", re.IGNORECASE),
+    # "in the key safe by the front door, its 1973": a lock named earlier in the clause, then "it's <digits>"
+    re.compile(rf"\b(?:{_PLACE})\b[^\d]{{0,40}}?[,:-]\s*(?:it'?s|it\s+is|thats|that's|which\s+is)\s*$", re.IGNORECASE),
 )
 # A candidate is not a code when this is right before it.
 _LEFT_VETO = re.compile(
@@ -231,6 +233,7 @@ def find_access_codes(text: str) -> list[AccessCode]:
             continue
         kind = (
             (_kind(after[0].group(), first=True) if after else None)
+            or (_kind(cue.group(), first=True) if cue is not None else None)
             or (_kind(left, first=False) if cue is not None or listed else None)
             or (found[-1].kind if listed else None)
             or _kind(text[max(0, start - CONTEXT) : min(len(text), end + CONTEXT)], first=False)
