@@ -26,7 +26,7 @@ CONTEXT = 48  # how far (characters) a cue may sit from its code, within one cla
 # A place with a lock, and the kind of code it gives ("the gate code you gave").
 _PLACES = (
     (r"key\s*-?\s*safe|key\s*box|lock\s*-?\s*box|key\s+lock\s*box|key\s+holder", "key-safe"),
-    (r"key\s*pad|number\s*pad|entry\s*pad|door\s*pad|pin\s*pad", "keypad"),
+    (r"key\s*pad|number\s*pad|entry\s*pad|door\s*pad|pin\s*pad|pad", "keypad"),
     (r"padlock|combination\s+lock|lock", "padlock"),
     (r"(?:side|back|front|main|garden|electric|car\s*park|security)?\s*gates?", "gate"),
     (r"(?:front|back|side|main|street|communal|outer|inner|building|porch|flat)?\s*doors?", "door"),
@@ -42,7 +42,10 @@ _PLACE_RE = re.compile(rf"\b(?:{_PLACE})\b", re.IGNORECASE)
 # Places that take a code right after them with no separator: "keypad 1234", "key safe 4455", "gate 2468".
 # ("door 22" and "block 4" are more often numbers of a door or a block, so those need "door: 1234".)
 _BARE_PLACE = r"key\s*-?\s*safe|key\s*box|lock\s*-?\s*box|key\s*pad|padlock|gate"
-_CODE_WORD = r"codes?|pin|pins|pass\s*-?\s*code|key\s*-?\s*code|access\s+code|combination|combo"
+_CODE_WORD = (
+    r"codes?|pin|pins|pass\s*-?\s*code|key\s*-?\s*code|access\s+code|combination|combo"
+    r"|(?:gate|door|entry|front|building|alarm|garage|block)(?:code|pin)s?"  # typed as one word: "gatecode"
+)
 # "postcode", "promo code", "the code you sent": codes that don't open anything.
 _NOT_ACCESS = re.compile(
     r"\b(?:post|zip|area|promo|promotional|discount|voucher|gift|coupon|referral|tracking|order|verification"
@@ -85,7 +88,7 @@ _LEFT_VETO = re.compile(
     r"(?:\b(?:number|no\.?|nos?|num|#\s*no|flat|house|unit|apt|apartment|room|suite|plot|floor|order|orders"
     r"|ref|reference|invoice|account|acct|tracking|parcel|parcels|item|items|bus|route|platform|junction|exit"
     r"|door\s+number|block\s+number|after|before|until|till|til|from|around|about|between|by|at|on|since"
-    r"|in|of|x|and|or|to)\s*#?\s*"
+    r"|in|of|x|and|or)\s*#?\s*"
     r"|[£$€+]\s*|\b\d+\s*[/.:]\s*)$",
     re.IGNORECASE,
 )
@@ -121,8 +124,10 @@ _RIGHT_VETO = re.compile(
 )
 
 # A run of digits (spaced or hyphenated groups, a # or * before or after), not inside a word (M1, PB100...).
-_RUN = re.compile(r"(?<![\w+£$€.,/])[#*]?\d+(?:[ -]\d+)*[#*]?(?![\w/]|[.,:]\d)")
-_GROUP = re.compile(r"[#*]?\d+[#*]?")
+# A keypad's letter may lead or end it ("C1234", "1234X"); a postcode ("M1 4BT") or a tracking number can't fit.
+# (Only A-D and X end one: "1200m" or "1500g" are distances and weights.)
+_RUN = re.compile(r"(?<![\w+£$€.,/])(?:[A-Za-z](?=\d))?[#*]?\d+(?:[ -]\d+)*(?:[#*]|[A-DXa-dx](?!\w))?(?![\w/]|[.,:]\d)")
+_GROUP = re.compile(r"[A-Za-z]?[#*]?\d+(?:[#*]|[A-DXa-dx](?!\w))?")
 _CLAUSE_END = re.compile(r"[.!?;\n](?=\s|$)|\b(?:but|also|btw|ps)\b", re.IGNORECASE)
 
 
@@ -233,7 +238,7 @@ def find_access_codes(text: str) -> list[AccessCode]:
             continue
         kind = (
             (_kind(after[0].group(), first=True) if after else None)
-            or (_kind(cue.group(), first=True) if cue is not None else None)
+            or (_kind(re.sub(r"(?:code|pin)s?\b", " ", cue.group(), flags=re.I), first=True) if cue else None)
             or (_kind(left, first=False) if cue is not None or listed else None)
             or (found[-1].kind if listed else None)
             or _kind(text[max(0, start - CONTEXT) : min(len(text), end + CONTEXT)], first=False)
@@ -246,7 +251,7 @@ def find_access_codes(text: str) -> list[AccessCode]:
 
 
 _PLACE_BEFORE = re.compile(
-    rf"(?:^|[,;:.!?(-]|\b(?:and|also|plus|btw|ps)\b)\s*(?P<place>(?:(?:the|my|our|a)\s+)?(?:{_PLACE})\s*)$",
+    rf"(?:^|[,;:.!?(-]|\b(?:and|also|plus|btw|ps)\b)\s*(?P<place>(?:(?:the|my|our|a)\s+)?(?:(?:{_PLACE})(?:'s)?\s*)+)$",
     re.IGNORECASE,
 )
 
@@ -281,7 +286,7 @@ _LINK_LEFT = re.compile(
     r"|press|enter|type|punch\s+in|key\s+in)\b)*$",
     re.I,
 )
-_DANGLING = re.compile(r"^[\s,;:.-]+|[\s,;:-]+$|\s+\b(?:and|with|plus|the|its|it's|code|pin|is)$", re.I)
+_DANGLING = re.compile(r"^[\s,;:.-]+|[\s,;:.-]+$|\s+\b(?:and|with|plus|the|its|it's|code|pin|is)$", re.I)
 
 
 def drop_codes(text: str) -> str:

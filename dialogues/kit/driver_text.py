@@ -41,9 +41,9 @@ def codes_phrase(turn: Turn, kinds: list[str]) -> Rendered:
 
 def with_private_codes(turn: Turn, summary: Rendered, token: str | None) -> Rendered:
     """The change's summary, and when a sealed code rides with it, that it goes to the driver privately
-    ("I'll pass the gate code to the driver privately; it won't be written on the label")."""
+    ("I'll pass the gate code to the driver privately, not on the label")."""
     kinds = kinds_of(turn.settings.secret_key, token)
     if not kinds:
         return summary
-    return turn.render("utter_code_summary", summary=summary, private=turn.render(
-        "utter_code_private_one" if len(kinds) == 1 else "utter_code_private_many", codes=codes_phrase(turn, kinds)))
+    private = turn.render("utter_code_private", codes=codes_phrase(turn, kinds))
+    return turn.render("utter_code_summary", summary=summary, private=private)

@@ -49,6 +49,14 @@ KEY = "test-secret-key"
         ("keypad 2727 then press the bell icon", [("keypad", "2727")]),
         ("THE GATE CODE IS 6060!!", [("gate", "6060")]),
         ("to get in the gate its 4455", [("gate", "4455")]),
+        # run together, changed, with a keypad letter, several at once
+        ("gatecode 1357", [("gate", "1357")]),
+        ("the front door code changed to 7890 last week", [("door", "7890")]),
+        ("key safe on the wall code C1234", [("key-safe", "C1234")]),
+        ("The building entry code is 0911.", [("entry", "0911")]),
+        ("Door: 1234, gate: 5678", [("door", "1234"), ("gate", "5678")]),
+        ("the combination for the lockbox is 2-4-6-8", [("key-safe", "2468")]),
+        ("the gate code is 4455, and 7788 for the front door", [("gate", "4455"), ("door", "7788")]),
     ],
 )
 def test_access_codes_are_found_in_every_common_phrasing(text, found):
@@ -66,6 +74,8 @@ def test_access_codes_are_found_in_every_common_phrasing(text, found):
         "on 12/12/2026", "order 100236", "order #5521", "PB100000001GB", "£250 parcel", "2 parcels", "ring twice",
         "buzz flat 5", "door 2", "door number 221", "the code u sent is 662017", "my postcode is M1 4BT",
         "promo code 2024", "leave it with my neighbour Dave at 16", "it weighs 1500 g", "since 2019",
+        "I live at 1234 Elm Street", "apartment 1204", "zip code 90210", "PO box 1234", "around 1530",
+        "on 2026-12-09", "gate code is 1200m from the road", "I paid £120 for it", "my zip is 90210",
     ],
 )
 def test_numbers_that_open_nothing_are_left_alone(text):
