@@ -41,14 +41,15 @@ def unavailable(turn: Turn, option: ActionOption | None) -> None:
 
 
 def sealed_params(turn: Turn, action: DeliveryAction) -> dict:
-    """The action's params with no access code in clear: a code typed into a place, a neighbour or an address
-    line is cut out and sealed, and the journey's sealed codes ride along as params["access_code_enc"]."""
+    """The action's params with no access code in clear: a code typed into a place, a neighbour, a note or an
+    address line is cut out and sealed, and the journey's sealed codes ride along as params["access_code_enc"]
+    (the last line of defence: the journeys already keep their free text sealed, Turn.remember)."""
     params = dict(action.params)
     if action.kind not in CODE_CARRIERS:
         return params
-    for name in ("safe_place", "neighbour"):
+    for name, mask in (("safe_place", False), ("neighbour", False), ("note", True)):  # a note keeps "[code]"
         if isinstance(params.get(name), str):
-            params[name] = turn.seal_codes(params[name])
+            params[name] = turn.seal_codes(params[name], mask=mask)
     if isinstance(params.get("address"), dict):
         params["address"] = {k: turn.seal_codes(v) if isinstance(v, str) and k in ADDRESS_TEXT else v
                              for k, v in params["address"].items()}
