@@ -4,6 +4,10 @@ Every request is signed (backend/signing.py) and every write carries an Idempote
 retries in backend/resilience.py are safe. When the far side is down a write is handed to a pending
 sink (stored in pending_requests, retried by backend/retry.py) and BackendUnavailable is
 raised so the flow can tell the shopper honestly.
+
+An access code the shopper gave with a change (sealed by the bot as params["access_code_enc"]) reaches the
+driver through the applyAction body's `access_code`: opened with the CodeBox the registry gives this adapter,
+for that request only, over https only; the stored copy of a kept write stays sealed.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from backend.pending import PendingSink, PendingWrite
 from backend.protocol import BackendError, BackendUnavailable
 from backend.reasons import Reason, because
 from backend.resilience import CircuitBreaker, ResilientClient, RetryPolicy
+from backend.sealing import SECRET_FIELD, CodeBox
 from backend.serialize import (
     action_to_json,
+    carrier_action_json,
     context_to_json,
     option_from_json,
     pod_from_json,
@@ -77,8 +83,10 @@ class HttpBackend:
         http: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        code_box: CodeBox | None = None,
     ) -> None:
         self.name = name
+        self.code_box = code_box  # opens the access codes the bot sealed (given by the registry; no other key)
         self.merchant_slug = merchant_slug
         kinds = ActionKind if supported_actions is None else supported_actions
         self.supported_actions = frozenset(ActionKind(k) for k in kinds)
@@ -188,8 +196,8 @@ class HttpBackend:
     ) -> ActionResult:
         if action.kind not in self.supported_actions:
             return ActionResult(ResultStatus.REJECTED, reason_code=_unsupported(action.kind))
-        body = action_to_json(action, context)
-        payload = {"tracking_number": tracking_number, "action": action_to_json(action),
+        body = carrier_action_json(action, context, self._access_code(action))
+        payload = {"tracking_number": tracking_number, "action": action_to_json(action),  # kept sealed at rest
                    "context": context_to_json(context)}
         write = PendingWrite("apply_action", payload, idempotency_key, "")
         response = self._write(write, "POST", f"/shipments/{self._t(tracking_number)}/actions", body)
@@ -219,6 +227,21 @@ class HttpBackend:
             raise BackendError(_error_message(response) or "The carrier couldn't start a return for this parcel.")
         self._expect(response, 200, 201)
         return return_info_from_json(self._json(response))
+
+    def _access_code(self, action: DeliveryAction) -> str | None:
+        """The access code sealed with this change, opened for this call only: never stored, never logged, and
+        only ever sent over TLS (a plain-http carrier, allowed for local testing, gets none)."""
+        token = action.params.get(SECRET_FIELD)
+        if not token:
+            return None
+        if self.code_box is None or not self.client.base_url.lower().startswith("https://"):
+            log.warning("%s: an access code rides with this change but can't be sent (%s)", self.name,
+                        "no key to open it" if self.code_box is None else "not over https")
+            return None
+        opened = self.code_box.unseal(str(token))
+        if opened is None:
+            log.warning("%s: an access code rides with this change but doesn't open with our key", self.name)
+        return opened
 
     def _result(self, response: requests.Response, *, not_found: Reason) -> ActionResult:
         """A refusal in the carrier's own words is kept as they are; without words, our code says it."""

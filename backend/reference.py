@@ -6,7 +6,9 @@ of how a real carrier adapter should behave. Service rules live in backend/rules
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -16,6 +18,8 @@ from backend.reasons import Reason, because
 from backend.references import new_reference
 from backend.rules import RuleContext, base_blocker, evaluate_actions
 from backend.rules_apply import apply_to_row
+from backend.rules_pickup import outward_code
+from backend.sealing import SECRET_FIELD, CodeBox
 from backend.types import (
     ActionKind,
     ActionOption,
@@ -234,3 +238,69 @@ def _return_info(data: dict) -> ReturnInfo:
         qr_code_url=data.get("qr_code_url"),
         drop_off_options=tuple(data.get("drop_off_options", ())),
     )
+
+
+# -- the driver's manifest --------------------------------------------------------------------------------
+ON_THE_ROAD = ("label_created", "in_transit", "out_for_delivery", "failed_attempt", "exception")
+
+
+@dataclass(frozen=True)
+class ManifestStop:
+    """One parcel on a driver's list for the day: where, for whom, and every instruction, the code in clear."""
+
+    route: str  # the van's round: the carrier's route if an event named one, else the postcode district
+    stop: int | None
+    tracking_number: str
+    order_number: str | None
+    recipient_name: str
+    recipient_phone: str | None
+    address_line1: str
+    address_line2: str | None
+    city: str
+    postcode: str
+    eta_start: datetime | None
+    eta_end: datetime | None
+    status: str
+    signature_required: bool
+    safe_place: str | None
+    neighbour: str | None
+    note: str | None
+    pickup_point: str | None
+    access_code: str | None  # opened for this list only; None if none was given (or it was purged)
+
+
+def route_of(row: m.Shipment) -> str:
+    return str((row.live or {}).get("route") or outward_code(row.postcode or "") or "unrouted")
+
+
+def driver_manifest(session: Session, merchant: m.Merchant, day: date, *, route: str | None = None,
+                    code_box: CodeBox | None = None) -> list[ManifestStop]:
+    """The merchant's parcels due on `day` (its own time zone) that are still to be delivered, by route and
+    stop. This is the one place the reference carrier shows an access code in clear: opened with `code_box`
+    for the list being made, never stored opened; codes of delivered parcels are already purged."""
+    tz = ZoneInfo(merchant.timezone or "Europe/London")
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    rows = session.scalars(
+        select(m.Shipment).where(
+            m.Shipment.merchant_id == merchant.id, m.Shipment.status.in_(ON_THE_ROAD),
+            m.Shipment.eta_start >= start, m.Shipment.eta_start < start + timedelta(days=1),
+        )
+    )
+    stops = []
+    for row in rows:
+        instructions = row.instructions or {}
+        if instructions.get("cancelled") or (route and route_of(row).upper() != route.strip().upper()):
+            continue
+        token = instructions.get(SECRET_FIELD)
+        point = instructions.get("pickup_point") or {}
+        stops.append(ManifestStop(
+            route=route_of(row), stop=(row.live or {}).get("stop"), tracking_number=row.tracking_number,
+            order_number=row.order_number, recipient_name=row.recipient_name, recipient_phone=row.recipient_phone,
+            address_line1=row.address_line1, address_line2=row.address_line2, city=row.city, postcode=row.postcode,
+            eta_start=row.eta_start, eta_end=row.eta_end, status=row.status,
+            signature_required=bool(row.signature_required), safe_place=instructions.get("safe_place"),
+            neighbour=instructions.get("neighbour"), note=instructions.get("note"),
+            pickup_point=point.get("name") if isinstance(point, dict) else None,
+            access_code=code_box.unseal(str(token)) if token and code_box is not None else None,
+        ))
+    return sorted(stops, key=lambda s: (s.route, s.stop is None, s.stop or 0, s.postcode, s.address_line1))

@@ -3,7 +3,8 @@
     {"type": "reference"}
     {"type": "http", "base_url": "https://carrier.example.com/v1", "secret_env": "ACME_CARRIER_SECRET",
      "name": "acme-carrier", "supported_actions": ["leave_with_neighbour", "add_delivery_note"]}
-    {"type": "shopify", "shop": "acme.myshopify.com", "token_env": "ACME_SHOPIFY_TOKEN", "api_version": "2024-10"}
+    {"type": "shopify", "shop": "acme.myshopify.com", "token_env": "ACME_SHOPIFY_TOKEN", "api_version": "2024-10",
+     "delivery_instructions": true}
 
 Secrets never live in the database: settings name the environment variable that holds them. Adding a
 backend is `register("mytype", factory)`; see docs/backend.md.
@@ -11,6 +12,7 @@ backend is `register("mytype", factory)`; see docs/backend.md.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -26,6 +28,7 @@ from backend.pending import session_sink
 from backend.protocol import Backend, BackendError
 from backend.reference import ReferenceBackend
 from backend.resilience import DEFAULT_STORE, BreakerStore, CircuitBreaker, RedisBreakerStore, RetryPolicy
+from backend.sealing import CodeBox
 from backend.shopify import API_VERSION, ShopifyBackend
 
 BREAKER_REDIS_ENV = "PARCELBOT_BREAKER_REDIS_URL"
@@ -45,9 +48,13 @@ def register(type_name: str, factory: Factory) -> None:
 
 
 def backend_for(
-    session: Session, merchant: m.Merchant, *, now: datetime | None = None, env: Mapping[str, str] | None = None
+    session: Session, merchant: m.Merchant, *, now: datetime | None = None, env: Mapping[str, str] | None = None,
+    code_box: CodeBox | None = None,
 ) -> Backend:
-    """The merchant's backend for this unit of work (session) and, for tests, a fixed clock."""
+    """The merchant's backend for this unit of work (session) and, for tests, a fixed clock.
+
+    `code_box` opens the access codes the bot sealed (derived from settings.secret_key by the composition
+    root): a backend that hands a code to the driver gets it if its factory takes a `code_box` argument."""
     config = (merchant.settings or {}).get("backend") or {"type": "reference"}
     kind = config.get("type", "reference")
     leaked = SECRET_LOOKING & set(config)
@@ -59,12 +66,16 @@ def backend_for(
     factory = _FACTORIES.get(kind)
     if factory is None:
         raise BackendConfigError(f"merchant {merchant.slug}: unknown backend type {kind!r}")
-    return factory(session, merchant, config, now, os.environ if env is None else env)
+    environ = os.environ if env is None else env
+    if "code_box" in inspect.signature(factory).parameters:
+        return factory(session, merchant, config, now, environ, code_box=code_box)
+    return factory(session, merchant, config, now, environ)
 
 
-def backend_factory(session: Session, *, now: datetime | None = None) -> Callable[[m.Merchant], Backend]:
+def backend_factory(session: Session, *, now: datetime | None = None,
+                    code_box: CodeBox | None = None) -> Callable[[m.Merchant], Backend]:
     """For backend.retry.retry_pending: merchant -> its backend, in this session."""
-    return lambda merchant: backend_for(session, merchant, now=now)
+    return lambda merchant: backend_for(session, merchant, now=now, code_box=code_box)
 
 
 def _secret(config: Mapping[str, Any], env: Mapping[str, str], key: str, merchant: m.Merchant) -> str:
@@ -113,7 +124,7 @@ def _reference(session, merchant, config, now, env) -> Backend:  # noqa: ANN001
     return ReferenceBackend(session, merchant, now=now)
 
 
-def _http(session, merchant, config, now, env) -> Backend:  # noqa: ANN001
+def _http(session, merchant, config, now, env, *, code_box=None) -> Backend:  # noqa: ANN001
     base_url = str(_require(config, "base_url", merchant))
     if urlsplit(base_url).scheme != "https" and not config.get("allow_insecure_http"):
         raise BackendConfigError(f"merchant {merchant.slug}: base_url must be https://")
@@ -127,10 +138,11 @@ def _http(session, merchant, config, now, env) -> Backend:  # noqa: ANN001
         retry=RetryPolicy(attempts=int(config.get("retry_attempts", 3))),
         breaker=_breaker(f"http:{urlsplit(base_url).netloc}", config, env),
         pending_sink=session_sink(session, merchant.id, now),
+        code_box=code_box,
     )
 
 
-def _shopify(session, merchant, config, now, env) -> Backend:  # noqa: ANN001
+def _shopify(session, merchant, config, now, env, *, code_box=None) -> Backend:  # noqa: ANN001
     shop = str(_require(config, "shop", merchant))
     return ShopifyBackend(
         shop,
@@ -138,6 +150,8 @@ def _shopify(session, merchant, config, now, env) -> Backend:  # noqa: ANN001
         merchant_slug=merchant.slug,
         api_version=config.get("api_version", API_VERSION),
         allow_cancel=bool(config.get("allow_cancel", True)),
+        delivery_instructions=bool(config.get("delivery_instructions", False)),
+        code_box=code_box,
         timeout=_timeouts(config),
         breaker=_breaker(f"shopify:{shop}", config, env),
         pending_sink=session_sink(session, merchant.id, now),

@@ -181,7 +181,10 @@ def _plan_address(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
         return because("redirect_outside_area", also=because("alt_pickup"), area=outward_code(row.postcode))
     new = Address(_text(raw, "line1"), _text(raw, "city") or row.city, postcode, country, _text(raw, "line2") or None)
     previous = {"line1": row.address_line1, "line2": row.address_line2, "city": row.city, "postcode": row.postcode}
-    return Change(set={"previous_address": previous}, pop=(*UNATTENDED, *PICKUP), address=new)
+    # A code for the new address (typed into its lines) rides along; the old address's code is no use there.
+    sealed = _sealed(action)
+    return Change(set={"previous_address": previous, **sealed}, pop=(*UNATTENDED, *PICKUP, *(() if sealed else
+                  ("access_code_enc",))), address=new)
 
 
 def _plan_cancel(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:

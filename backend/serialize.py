@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from backend.reasons import Reason
+from backend.sealing import SECRET_FIELD
 from backend.types import (
     ActionKind,
     ActionOption,
@@ -246,6 +247,28 @@ def action_to_json(action: DeliveryAction, context: ChangeContext | None = None)
     if context is not None:
         out["context"] = context_to_json(context)
     return out
+
+
+def carrier_action_json(action: DeliveryAction, context: ChangeContext, access_code: str | None) -> dict[str, Any]:
+    """The applyAction body a carrier receives: params without our sealed token (a carrier can't open it and
+    needn't hold it), and the access code the shopper gave, opened for this one call, in `access_code`
+    ("gate: 4821; door: 5678"). Stored copies (pending writes) keep `action_to_json`'s sealed form."""
+    params = {k: v for k, v in action.params.items() if k != SECRET_FIELD}
+    out = {"kind": action.kind.value, "params": json_safe(params), "fee_accepted": action.fee_accepted,
+           "context": context_to_json(context)}
+    if access_code:
+        out["access_code"] = access_code
+    return out
+
+
+def access_code_from_json(data: dict[str, Any]) -> str | None:
+    """The access code of an applyAction body (a carrier's side of the contract), if any; never logged."""
+    code = data.get("access_code")
+    if code in (None, ""):
+        return None
+    if not isinstance(code, str):
+        raise ValueError("access_code: expected a string like \"gate: 4821\"")
+    return code
 
 
 def action_from_json(data: dict[str, Any]) -> DeliveryAction:

@@ -1,9 +1,14 @@
 """ShopifyBackend: a shop's orders and fulfilments through Shopify's Admin REST API.
 
 Shopify knows orders, fulfilments (with the carrier's tracking number and shipment_status) and refunds;
-it can cancel an unfulfilled order. It cannot change a delivery, so every delivery change is declared
-unsupported and the shopper is pointed to the carrier's tracking page instead. Rate limits (429 with
+it can cancel an unfulfilled order. It cannot change a delivery once the carrier has it: those changes are
+declared unsupported and the shopper is pointed to the carrier's tracking page instead. Rate limits (429 with
 Retry-After) and outages are handled by backend/resilience.py like every other far side.
+
+With `delivery_instructions` on, a safe place, a neighbour or a note for an order not yet fulfilled is written
+where a 3PL reads delivery instructions, the order's note attributes (see docs/backend.md for why there):
+"Delivery instructions" (all of them, one line), one attribute per kind, and "Access code" (a code the
+shopper gave, opened with the CodeBox the registry gives this adapter, for this request only).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from backend.pending import PendingSink, PendingWrite
 from backend.protocol import BackendError, BackendUnavailable
 from backend.reasons import Reason, because
 from backend.resilience import CircuitBreaker, ResilientClient, RetryPolicy
-from backend.serialize import context_to_json
+from backend.sealing import SECRET_FIELD, CodeBox
+from backend.serialize import action_to_json, context_to_json
 from backend.shopify_map import (
     ORDER_PREFIX,
     order_number_of,
@@ -65,6 +71,8 @@ class ShopifyBackend:
         merchant_slug: str = "",
         api_version: str = API_VERSION,
         allow_cancel: bool = True,
+        delivery_instructions: bool = False,
+        code_box: CodeBox | None = None,
         timeout: tuple[float, float] = (3.05, 10.0),
         retry: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
@@ -74,7 +82,10 @@ class ShopifyBackend:
     ) -> None:
         self.shop = shop_domain.removeprefix("https://").strip("/")
         self.merchant_slug = merchant_slug
-        self.supported_actions = frozenset({ActionKind.CANCEL_ORDER}) if allow_cancel else frozenset()
+        self.supported_actions = frozenset(
+            ({ActionKind.CANCEL_ORDER} if allow_cancel else set()) | (INSTRUCTIONS if delivery_instructions else set())
+        )
+        self.code_box = code_box  # opens the access codes the bot sealed; holds no other key
         self.pending_sink = pending_sink
         token = access_token
         self.client = ResilientClient(
@@ -206,6 +217,9 @@ class ShopifyBackend:
             if kind is ActionKind.CANCEL_ORDER and kind in self.supported_actions:
                 reason = self._cancel_blocker(self._order_for_tracking(tracking_number))
                 out.append(ActionOption(kind, reason is None, reason_code=reason))
+            elif kind in INSTRUCTIONS and kind in self.supported_actions:
+                reason = _instructions_blocker(self._order_for_tracking(tracking_number), shipment, kind)
+                out.append(ActionOption(kind, reason is None, reason_code=reason))
             else:
                 out.append(ActionOption(kind, False, reason_code=_not_here(kind, shipment.tracking_url)))
         return out
@@ -218,7 +232,44 @@ class ShopifyBackend:
             if shipment is None or not shipment.order_number:
                 return ActionResult(ResultStatus.REJECTED, reason_code=because("order_not_found"))
             return self.cancel_order(shipment.order_number, idempotency_key=idempotency_key, context=context)
+        if action.kind in INSTRUCTIONS and action.kind in self.supported_actions:
+            return self._write_instructions(tracking_number, action, idempotency_key, context)
         return ActionResult(ResultStatus.REJECTED, reason_code=_not_here(action.kind, None))
+
+    def _write_instructions(self, tracking_number: str, action: DeliveryAction, idempotency_key: str,
+                            context: ChangeContext) -> ActionResult:
+        """Set the order's note attributes (the whole list: Shopify replaces it, so the others are kept). The
+        same write twice sets the same values, so a retry under the same key is harmless."""
+        payload = {"tracking_number": tracking_number, "action": action_to_json(action),  # kept sealed at rest
+                   "context": context_to_json(context)}
+        try:
+            order = self._order_for_tracking(tracking_number)
+            reason = _instructions_blocker(order, None, action.kind)
+            if reason:
+                return ActionResult(ResultStatus.REJECTED, reason_code=reason)
+            attributes = with_instructions(order.get("note_attributes") or [], action, self._access_code(action))
+            response = self.client.request("PUT", f"/orders/{order['id']}.json",
+                                           body={"order": {"id": order["id"], "note_attributes": attributes}})
+            if response.status_code == 200:
+                return ActionResult(ResultStatus.ACCEPTED, reference=f"SHOPIFY-NOTE-{order['id']}")
+            if response.status_code in (402, 403, 404, 422):
+                log.info("Shopify refused the delivery instructions for %s (HTTP %s)", tracking_number,
+                         response.status_code)  # its answer may echo the attributes: never logged
+                return ActionResult(ResultStatus.REJECTED, reason_code=because("carrier_refused"))
+            raise BackendError(f"Shopify answered HTTP {response.status_code} to update an order's instructions")
+        except BackendUnavailable as exc:
+            if self.pending_sink is not None:
+                self.pending_sink(PendingWrite("apply_action", payload, idempotency_key, str(exc)))
+            raise
+
+    def _access_code(self, action: DeliveryAction) -> str | None:
+        token = action.params.get(SECRET_FIELD)
+        if not token:
+            return None
+        opened = self.code_box.unseal(str(token)) if self.code_box is not None else None
+        if opened is None:
+            log.warning("an access code rides with this change but can't be opened (no key, or another key)")
+        return opened
 
     @staticmethod
     def _cancel_blocker(order: dict[str, Any] | None) -> Reason | None:
@@ -267,6 +318,48 @@ class ShopifyBackend:
         raise ReturnsNotSupported(
             "Returns for this shop are started from your order page" + (f": {where}" if where else ".")
         )
+
+
+# -- delivery instructions in the order's note attributes -------------------------------------------------
+INSTRUCTIONS = frozenset({ActionKind.LEAVE_IN_SAFE_PLACE, ActionKind.LEAVE_WITH_NEIGHBOUR,
+                          ActionKind.ADD_DELIVERY_NOTE})
+SUMMARY_ATTRIBUTE = "Delivery instructions"  # the one line a 3PL maps to the carrier's instructions field
+CODE_ATTRIBUTE = "Access code"
+_ATTRIBUTE = {ActionKind.LEAVE_IN_SAFE_PLACE: ("Safe place", "safe_place"),
+              ActionKind.LEAVE_WITH_NEIGHBOUR: ("Leave with neighbour", "neighbour"),
+              ActionKind.ADD_DELIVERY_NOTE: ("Driver note", "note")}
+_UNATTENDED = ("Safe place", "Leave with neighbour")  # one or the other, as a carrier keeps them
+
+
+def _instructions_blocker(order: dict[str, Any] | None, shipment: Shipment | None, kind: ActionKind) -> Reason | None:
+    """Instructions reach the driver only while the 3PL hasn't shipped the order; after that, the carrier's page."""
+    if order is None:
+        return because("order_not_found")
+    if order.get("cancelled_at"):
+        return because("already_cancelled")
+    if order.get("fulfillment_status") in ("fulfilled", "partial") or order.get("fulfillments"):
+        return _not_here(kind, shipment.tracking_url if shipment else None)
+    return None
+
+
+def with_instructions(attributes: list[dict[str, Any]], action: DeliveryAction,
+                      access_code: str | None) -> list[dict[str, str]]:
+    """The order's note attributes with this change made: its own attribute set (a safe place replaces a
+    neighbour and back), the summary line rebuilt from ours, the access code set (a note without one clears it,
+    as the reference carrier does). Attributes of the shop's own (gift messages...) are kept as they are."""
+    name, key = _ATTRIBUTE[action.kind]
+    values = {str(a.get("name")): str(a.get("value") or "") for a in attributes if a.get("name")}
+    if name in _UNATTENDED:
+        for other in _UNATTENDED:
+            values.pop(other, None)
+    values[name] = " ".join(str(action.params.get(key) or "").split())
+    if access_code:
+        values[CODE_ATTRIBUTE] = access_code
+    elif action.kind is ActionKind.ADD_DELIVERY_NOTE:
+        values.pop(CODE_ATTRIBUTE, None)
+    ours = [f"{label}: {values[label]}" for label, _ in _ATTRIBUTE.values() if values.get(label)]
+    values[SUMMARY_ATTRIBUTE] = ". ".join(ours)
+    return [{"name": k, "value": v} for k, v in values.items()]
 
 
 def _not_here(kind: ActionKind, tracking_url: str | None) -> Reason:

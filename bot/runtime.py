@@ -31,6 +31,7 @@ from bot.core.conversations import ConversationStore
 from bot.core.events import EventSink, FanOutEventSink, InProcessEventSink
 from bot.core.links import LinkSigner
 from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
+from bot.core.secrets_box import code_box
 from bot.core.sending import ChannelSenders, NoTransport, SandboxSender
 from bot.core.storage import Storage, storage_for
 from bot.core.uow import UnitOfWork
@@ -72,9 +73,15 @@ class LazyInterpreter:
         return self._loaded.parse(text, context)
 
 
-def default_backends(session: Session, merchant: Any, now: datetime) -> Any:
-    """The merchant's configured backend (backend/registry.py): reference carrier, HTTP carrier, Shopify."""
-    return backend_for(session, merchant, now=now)
+def default_backends(settings: Settings) -> BackendFactory:
+    """The merchant's configured backend (backend/registry.py): reference carrier, HTTP carrier, Shopify. Each
+    gets the box that opens access codes sealed under this deployment's secret key (and no other key)."""
+    box = code_box(settings.secret_key)
+
+    def backends(session: Session, merchant: Any, now: datetime) -> Any:
+        return backend_for(session, merchant, now=now, code_box=box)
+
+    return backends
 
 
 def utc_now() -> datetime:
@@ -132,7 +139,7 @@ class RuntimeBuilder:
         self._lazy_nlu = False
         self._synchronous = False
         self._sender: Sender | None = None
-        self._backends: BackendFactory = default_backends
+        self._backends: BackendFactory = default_backends(settings)
         self._clock: Clock = utc_now
 
     def interpreter(self, interpreter: Interpreter) -> RuntimeBuilder:

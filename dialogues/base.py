@@ -39,8 +39,7 @@ from bot.core.conversations import ConversationState, Frame, Question
 from bot.core.links import LinkSigner
 from bot.core.merchant_config import MerchantConfig
 from bot.core.messages import Choice, InboundMessage, Reply
-from bot.core.redaction import find_access_codes
-from bot.core.secrets_box import seal
+from bot.core.secrets_box import seal_text
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Rendered, Voice
 from bot.services import Services
@@ -49,7 +48,8 @@ from intents.types import ParsedClause, ParseResult
 log = logging.getLogger(__name__)
 
 Handler = Callable[["Turn"], None]
-SEALED_TEXT_SLOTS = frozenset({"safe_place", "neighbour"})
+SEALED_TEXT_SLOTS = frozenset({"safe_place", "neighbour", "address"})
+ADDRESS_TEXT = frozenset({"line1", "line2", "city"})  # an address's free text (a postcode is never a code)
 
 
 @dataclass
@@ -115,23 +115,27 @@ class Turn:
         return dict(top.slots) if top else {}
 
     def remember(self, **slots: Any) -> None:
-        """Keep values for later turns. An access code inside free text (a safe place "behind the gate,
-        code 4821") is never kept in clear: it is cut out and sealed for the driver's manifest."""
+        """Keep values for later turns. Free text for the driver (a safe place, a neighbour, an address) is
+        never kept with an access code in it: every code in it, and in this message ("put it behind the side
+        gate, code 3579"), is sealed into this journey's slots for the driver only (seal_codes)."""
         for name in SEALED_TEXT_SLOTS & slots.keys():
-            if isinstance(slots[name], str):
-                slots[name], sealed = self.seal_codes(slots[name])
-                if sealed:
-                    slots["access_code_enc"] = sealed
+            self.seal_codes(self.text)
+            value = slots[name]
+            if isinstance(value, str):
+                slots[name] = self.seal_codes(value)
+            elif isinstance(value, dict):
+                slots[name] = {k: self.seal_codes(v) if isinstance(v, str) and k in ADDRESS_TEXT else v
+                               for k, v in value.items()}
         self._top().slots.update(slots)
 
-    def seal_codes(self, text: str) -> tuple[str, str | None]:
-        codes = find_access_codes(text)
-        if not codes:
-            return text, None
-        secret = "; ".join(f"{c.kind} code {c.code}" for c in codes)
-        for c in reversed(codes):
-            text = text[: c.start] + "(sealed)" + text[c.end :]
-        return text, seal(self.settings.secret_key, secret)
+    def seal_codes(self, text: str, *, mask: bool = False, fresh: bool = False) -> str:
+        """`text` without its access codes, which are sealed into this journey's slots ("access_code_enc",
+        with the kinds in "code_kinds") to ride with the change to the driver (bot/core/secrets_box.py).
+        `mask`: a note keeps "[code]" in their place; `fresh`: codes held before are forgotten."""
+        kept = seal_text(self.settings.secret_key, text, self.slots, mask=mask, fresh=fresh)
+        if kept.slots:
+            self._top().slots.update(kept.slots)
+        return kept.text
 
     def ask(self, step: str, key: str | None = None, *, free_text: bool = False, quiet: bool = False,
             choices: tuple[Choice, ...] = (), **values: Any) -> None:

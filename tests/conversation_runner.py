@@ -20,6 +20,8 @@ A script in tests/conversations/*.yml:
           instructions: {neighbour: "number 22"}   # a subset of shipment.instructions
           changes: 1                   # accepted delivery changes on that parcel
           audit: ["otp_check"]         # actions that must be in the audit log
+          sealed_code: "gate: 3579"    # the parcel carries this access code sealed, for the driver
+          never_stored: ["3579"]       # ...and it is nowhere at rest in clear (messages, state, changes, audit)
 
 A script runs on the channel it names (`channel:`, default `sms`):
 - `sms`: twice, through the engine as `parcelbot chat` drives it and through the signed SMS webhook;
@@ -126,6 +128,36 @@ def check_then(runtime, then: dict[str, Any]) -> None:  # noqa: ANN001
         if "handed_off" in then:
             conv = s.scalars(select(m.Conversation)).all()
             assert any(c.handed_off for c in conv) == then["handed_off"]
+    _check_codes(runtime, then)
+
+
+def _check_codes(runtime, then: dict[str, Any]) -> None:  # noqa: ANN001
+    """`sealed_code: "gate: 3579"`: the parcel's instructions carry that code, sealed (each "kind: code" pair
+    given must be in it); `never_stored: ["3579"]`: nowhere else at rest (messages both ways, outbox,
+    conversation state, changes, audit, pending writes, the parcel's readable instructions)."""
+    from backend.sealing import SECRET_FIELD, CodeBox
+
+    want, secret = then.get("sealed_code"), _as_list(then.get("never_stored"))
+    if not want and not secret:
+        return
+    with runtime.sessions() as s:
+        if want:
+            row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == then["shipment"]))
+            token = (row.instructions or {}).get(SECRET_FIELD)
+            assert token, f"no sealed access code on {then['shipment']}: {row.instructions}"
+            opened = CodeBox.from_secret(runtime.settings.secret_key).unseal(token) or ""
+            for pair in _as_list(want):
+                assert pair.lower() in opened.lower(), (pair, "not sealed")
+        stored = [str(msg.body) for msg in s.scalars(select(m.Message))]
+        stored += [str(c.state) for c in s.scalars(select(m.Conversation))]
+        stored += [str(c.params) for c in s.scalars(select(m.DeliveryChange))]
+        stored += [str(a.detail) for a in s.scalars(select(m.AuditEntry))]
+        stored += [str(p.payload) for p in s.scalars(select(m.PendingRequest))]
+        stored += [str({k: v for k, v in (r.instructions or {}).items() if k != SECRET_FIELD})
+                   for r in s.scalars(select(m.Shipment))]
+    for code in secret:
+        leaks = [text for text in stored if code in text]
+        assert not leaks, f"{code!r} is stored in clear: {leaks[:3]}"
 
 
 def run_script(script: Script, send, runtime) -> None:  # noqa: ANN001

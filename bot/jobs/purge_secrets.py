@@ -31,10 +31,15 @@ def _without_secret(data: dict[str, Any] | None) -> dict[str, Any] | None:
         out.pop(SECRET_FIELD)
         out[PURGED_FLAG] = True
         changed = True
-    inner = _without_secret(out.get("params"))
-    if inner is not None:
-        out["params"], changed = inner, True
+    for nested in ("params", "action"):  # audit details nest params; a kept carrier write, action.params
+        inner = _without_secret(out.get(nested))
+        if inner is not None:
+            out[nested], changed = inner, True
     return out if changed else None
+
+
+def _finished_now(session: Session) -> set[str]:
+    return set(session.scalars(select(m.Shipment.tracking_number).where(m.Shipment.status.in_(FINISHED_STATUSES))))
 
 
 def _mentions_secret(column: Any) -> Any:
@@ -44,7 +49,8 @@ def _mentions_secret(column: Any) -> Any:
 
 def purge_delivered_secrets(session: Session, now: datetime) -> int:
     """Remove the sealed access codes of parcels that are delivered (or going back) from the shipment's
-    instructions, its delivery changes and its audit trail. Returns how many parcels had one.
+    instructions, its delivery changes, its audit trail and any carrier write kept for a retry. Returns how
+    many parcels had one.
 
     What is left is a flag ("access_code_purged"), so the trail still shows that a code was given.
     """
@@ -74,6 +80,14 @@ def purge_delivered_secrets(session: Session, now: datetime) -> int:
         if cleaned is not None and entry.subject:
             entry.detail = cleaned
             touched.setdefault(entry.subject, entry.merchant_id)
+    kept_writes = session.scalars(select(m.PendingRequest).where(_mentions_secret(m.PendingRequest.payload))).all()
+    done = _finished_now(session) if kept_writes else set()
+    for kept in kept_writes:
+        tracking = (kept.payload or {}).get("tracking_number")
+        cleaned = _without_secret(kept.payload) if tracking in done else None
+        if cleaned is not None:
+            kept.payload = cleaned
+            touched.setdefault(tracking, kept.merchant_id)
     for tracking, merchant_id in touched.items():
         session.add(
             m.AuditEntry(at=now, merchant_id=merchant_id, actor="system:secrets", action="access_code_purge",

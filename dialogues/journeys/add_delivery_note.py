@@ -1,24 +1,21 @@
 """A note for the driver ("ring twice", "gate code is 4821"), cleaned, length-limited, and safe with secrets.
 
-Access codes (gate, door, key-safe, building) are secrets: they are cut out of the note, sealed with
-bot/secrets_box and sent to the carrier only as "access_code_enc" for that delivery's manifest. A reply
-never contains one (it says "the gate code you gave"), and the stored copy of the shopper's message is
-redacted the moment the code is read.
+Access codes (gate, door, keypad, key-safe, building) are secrets: the note shows "[code]" in their place,
+and the codes are sealed (Turn.seal_codes, bot/core/secrets_box.py) and ride with the change as
+"access_code_enc", opened only for the carrier's call or the driver's manifest. A reply never contains one
+(it says "I'll pass the gate code to the driver privately"), and the engine stores the shopper's message
+with the code blanked out.
 """
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
-from backend import models as m
 from backend.types import ActionKind, DeliveryAction
-from bot.core.redaction import CODE_MASK, AccessCode, find_access_codes, mask_codes
-from bot.core.secrets_box import SECRET_FIELD, seal
-from bot.core.wording import Rendered
+from bot.core.redaction import CODE_MASK
+from bot.core.secrets_box import KINDS_SLOT, SECRET_FIELD
 from dialogues.base import Flow, Turn, register
-from dialogues.kit.driver_text import driver_text
+from dialogues.kit.driver_text import codes_phrase, driver_text
 from dialogues.kit.formatting import parcel_label
 from dialogues.subflows.change import option_for, propose, unavailable
 from dialogues.subflows.identify import shipment_for
@@ -39,24 +36,6 @@ NOTE_MAX = 160  # fits a driver's screen and one SMS; the reference carrier take
 
 
 
-
-
-def redact_inbound(turn: Turn, codes: list[AccessCode]) -> None:
-    """The stored copy of this message must not keep the code in clear: mask it in place."""
-    if not codes or turn.conversation.id is None:
-        return
-    row = turn.session.scalar(
-        select(m.Message)
-        .where(m.Message.conversation_id == turn.conversation.id, m.Message.direction == "in")
-        .order_by(m.Message.id.desc())
-        .limit(1)
-    )
-    if row is None or not row.body:
-        return
-    body = row.body
-    for code in codes:
-        body = re.sub(r"[\s-]?".join(re.escape(c) for c in code.code), CODE_MASK, body)
-    row.body = body
 
 
 # -- reading the note out of a request ------------------------------------------------------------------
@@ -113,7 +92,7 @@ def with_shipment(turn: Turn) -> None:
         turn.ask("note", "utter_note_ask", free_text=True, limit=NOTE_MAX)
         return
     if len(turn.slots["note"]) > NOTE_MAX:
-        turn.remember(note=None, access_code_enc=None, code_kinds=None)
+        turn.remember(note=None, **{SECRET_FIELD: None, KINDS_SLOT: None})
         turn.say("utter_note_too_long", limit=NOTE_MAX)
         turn.ask("note", "utter_note_ask", free_text=True, limit=NOTE_MAX)
         return
@@ -131,16 +110,12 @@ def answer(turn: Turn) -> None:
 
 
 def _remember_note(turn: Turn, raw: str) -> None:
-    """Keep the note with any access code masked; the code itself only sealed. Never the clear code."""
-    codes = find_access_codes(raw)
-    redact_inbound(turn, codes)
-    note = driver_text(mask_codes(raw, codes))
-    sealed = None
-    if codes:
-        clear = "; ".join(f"{c.kind}: {c.code}" for c in codes)
-        sealed = seal(turn.settings.secret_key, clear)
-    kinds = list(dict.fromkeys(c.kind for c in codes))
-    turn.remember(note=note, access_code_enc=sealed, code_kinds=kinds or None)
+    """Keep the note with any access code shown as "[code]"; the code itself only sealed, for the driver
+    (Turn.seal_codes). A new note brings its own codes: those of a replaced one are forgotten."""
+    note = driver_text(turn.seal_codes(raw, mask=True, fresh=True))
+    if CODE_MASK not in note:
+        turn.remember(**{SECRET_FIELD: None, KINDS_SLOT: None})
+    turn.remember(note=note)
 
 
 _CODE_TALK = re.compile(
@@ -155,24 +130,11 @@ def _only_codes(note: str) -> bool:
     return not _CODE_TALK.sub("", note.replace(CODE_MASK, ""))
 
 
-def _code_phrase(turn: Turn, kinds: list[str]) -> Rendered:
-    if len(kinds) == 1:
-        return turn.render("utter_note_code_one", kind=kinds[0])
-    return turn.render("utter_note_code_many", kinds=" and ".join(kinds))
-
-
 def _propose(turn: Turn, shipment) -> None:  # noqa: ANN001 - backend.types.Shipment
-    slots = turn.slots
-    note, sealed, kinds = slots["note"], slots.get("access_code_enc"), slots.get("code_kinds") or []
-    params = {"note": note}
-    if sealed:
-        params[SECRET_FIELD] = sealed
+    note, kinds = turn.slots["note"], turn.slots.get(KINDS_SLOT) or []
     parcel = parcel_label(shipment)
-    if not kinds:
-        summary = turn.render("utter_note_summary", parcel=parcel, note=note)
-    elif _only_codes(note):
-        summary = turn.render("utter_note_summary_code_only", parcel=parcel, codes=_code_phrase(turn, kinds))
+    if kinds and _only_codes(note):  # change.propose adds that the code goes to the driver privately
+        summary = turn.render("utter_note_summary_code_only", parcel=parcel, codes=codes_phrase(turn, kinds))
     else:
-        summary = turn.render("utter_note_summary_with_code", parcel=parcel, note=note,
-                              codes=_code_phrase(turn, kinds))
-    propose(turn, shipment, DeliveryAction(ActionKind.ADD_DELIVERY_NOTE, params), summary)
+        summary = turn.render("utter_note_summary", parcel=parcel, note=note)
+    propose(turn, shipment, DeliveryAction(ActionKind.ADD_DELIVERY_NOTE, {"note": note}), summary)

@@ -153,6 +153,7 @@ def which(turn: Turn) -> None:
         turn.finish()
         turn.say("utter_change_not_made")
         return
+    turn.seal_codes(turn.text)  # a code given on its own ("their door code is 2020") is kept for the driver
     who = neighbour_from(turn, answer=True)
     if who is None:
         turn.reask("utter_neighbour_need_detail")

@@ -1,8 +1,13 @@
-"""Free text fit for a driver's manifest (notes, safe places, neighbours): one cleaner for all of them."""
+"""Free text fit for a driver's manifest (notes, safe places, neighbours): one cleaner for all of them, and
+how a change tells the shopper that an access code goes to the driver privately."""
 
 from __future__ import annotations
 
 import re
+
+from bot.core.secrets_box import kinds_of
+from bot.core.wording import Rendered
+from dialogues.base import Turn
 
 # -- cleaning free text for a driver -------------------------------------------------------------------
 _LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -24,3 +29,21 @@ def driver_text(raw: str) -> str:
     text = _TAG.sub(" ", text)
     text = _UNSAFE.sub(" ", text)
     return " ".join(text.split()).strip(" ,;:-")
+
+
+# -- access codes riding with a change ------------------------------------------------------------------
+def codes_phrase(turn: Turn, kinds: list[str]) -> Rendered:
+    """ "the gate code", "the gate and door codes": what the shopper gave, never the code itself."""
+    if len(kinds) == 1:
+        return turn.render("utter_code_kind_one", kind=kinds[0])
+    return turn.render("utter_code_kind_many", kinds=" and ".join(kinds))
+
+
+def with_private_codes(turn: Turn, summary: Rendered, token: str | None) -> Rendered:
+    """The change's summary, and when a sealed code rides with it, that it goes to the driver privately
+    ("I'll pass the gate code to the driver privately, not on the label")."""
+    kinds = kinds_of(turn.settings.secret_key, token)
+    if not kinds:
+        return summary
+    private = turn.render("utter_code_private", codes=codes_phrase(turn, kinds))
+    return turn.render("utter_code_summary", summary=summary, private=private)

@@ -13,14 +13,19 @@ With `then`, the journey's `then` step runs after an accepted change ("for futur
 from __future__ import annotations
 
 from backend.types import ActionKind, ActionOption, ChangeContext, DeliveryAction, ResultStatus, Shipment
+from bot.core.redaction import mask_codes
+from bot.core.secrets_box import SECRET_FIELD
 from bot.core.wording import Rendered
 from bot.services.changes import ChangeRequest
-from dialogues.base import REGISTRY, Flow, Turn, register
+from dialogues.base import ADDRESS_TEXT, REGISTRY, Flow, Turn, register
+from dialogues.kit.driver_text import with_private_codes
 from dialogues.kit.requests import NOT_REQUESTS
 from dialogues.subflows.verify import require_code
 
 flow = register(Flow("change", intents=()))
-CODE_CARRIERS = frozenset({ActionKind.LEAVE_IN_SAFE_PLACE, ActionKind.LEAVE_WITH_NEIGHBOUR})
+# Changes whose free text a driver reads: an access code the shopper gave with one rides with it, sealed.
+CODE_CARRIERS = frozenset({ActionKind.LEAVE_IN_SAFE_PLACE, ActionKind.LEAVE_WITH_NEIGHBOUR,
+                           ActionKind.ADD_DELIVERY_NOTE, ActionKind.CHANGE_ADDRESS})
 
 
 def option_for(turn: Turn, shipment: Shipment, kind: ActionKind) -> ActionOption | None:
@@ -36,6 +41,25 @@ def unavailable(turn: Turn, option: ActionOption | None) -> None:
     turn.say("utter_change_unavailable", reason=turn.voice.reason(option.reason_code, option.reason))
 
 
+def sealed_params(turn: Turn, action: DeliveryAction) -> dict:
+    """The action's params with no access code in clear: a code typed into a place, a neighbour, a note or an
+    address line is cut out and sealed, and the journey's sealed codes ride along as params["access_code_enc"]
+    (the last line of defence: the journeys already keep their free text sealed, Turn.remember)."""
+    params = dict(action.params)
+    if action.kind not in CODE_CARRIERS:
+        return params
+    for name, mask in (("safe_place", False), ("neighbour", False), ("note", True)):  # a note keeps "[code]"
+        if isinstance(params.get(name), str):
+            params[name] = turn.seal_codes(params[name], mask=mask)
+    if isinstance(params.get("address"), dict):
+        params["address"] = {k: turn.seal_codes(v) if isinstance(v, str) and k in ADDRESS_TEXT else v
+                             for k, v in params["address"].items()}
+    carried = turn.slots.get(SECRET_FIELD)
+    if carried and SECRET_FIELD not in params:
+        params[SECRET_FIELD] = carried
+    return params
+
+
 def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Rendered,
             option: ActionOption | None = None, *, then: str | None = None) -> None:
     """`then`: a step of the calling journey to run once the change is accepted (e.g. "for future parcels too?")."""
@@ -44,15 +68,9 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
     if option is None or not proposal.available:
         unavailable(turn, option)
         return
-    params = dict(action.params)
-    for name in ("safe_place", "neighbour"):
-        if isinstance(params.get(name), str):  # a code typed into the place travels sealed, never in clear
-            params[name], sealed = turn.seal_codes(params[name])
-            if sealed:
-                params["access_code_enc"] = sealed
-    carried = turn.slots.get("access_code_enc")
-    if carried and action.kind in CODE_CARRIERS and "access_code_enc" not in params:
-        params["access_code_enc"] = carried
+    params = sealed_params(turn, action)
+    # A code is never read back, whatever the journey put in its summary; if one rides along, say so.
+    summary = with_private_codes(turn, Rendered(mask_codes(summary)), params.get(SECRET_FIELD))
     turn.call(flow.name, then=then)
     turn.remember(
         tracking_number=shipment.tracking_number,

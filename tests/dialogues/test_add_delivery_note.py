@@ -36,7 +36,7 @@ def _everything_stored(runtime) -> str:  # noqa: ANN001
 
 def test_gate_code_is_sealed_for_the_carrier_and_never_echoed_or_stored_in_clear(runtime, demo):
     replies = [text_of(talk(runtime, OWN, "the gate code is 4821"))]
-    assert "the gate code you gave" in replies[0]
+    assert "the gate code to the driver privately" in replies[0]
     replies.append(text_of(talk(runtime, OWN, "yes")))
     replies.append(text_of(talk(runtime, OWN, latest_code(runtime, OWN))))
     assert "Done" in replies[-1]

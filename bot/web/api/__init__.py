@@ -1,12 +1,13 @@
 """The inbound integration API (/api/v1): merchants and carriers push shipments, tracking events and proof
-of delivery, and read back what the bot knows and has sent. Described in bot/api/openapi.yaml and served
-at /api/v1/openapi.json; a walk-through is in docs/integration.md.
+of delivery, and read back what the bot knows and has sent, and the day's driver manifest. Described in
+bot/web/api/openapi.yaml and served at /api/v1/openapi.json; a walk-through is in docs/integration.md.
 
 Register both blueprints: `bp` (the API) and `pod_bp` (signed photo links, /pod/<token>).
 """
 
 from __future__ import annotations
 
+from bot.web.api import manifest as _manifest  # noqa: F401 - adds GET /manifest to bp
 from bot.web.api.photos import pod_bp
 from bot.web.api.routes import bp
 
