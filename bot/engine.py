@@ -50,7 +50,7 @@ from bot.services import Services
 from dialogues import Turn, respond
 from intents import NLUUnavailable
 from intents.context import ParseContext
-from intents.discourse import clauses
+from intents.discourse import clauses, request_beside_identifiers
 from intents.interpreter import Interpreter
 from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
 
@@ -171,7 +171,8 @@ class Engine:
             order_number_pattern=config.order_number_pattern,
             tracking_number_pattern=config.tracking_number_pattern,
         )
-        return self.interpreter.parse(text, context)
+        parsed = self.interpreter.parse(text, context)
+        return request_beside_identifiers(parsed, lambda rest: self.interpreter.parse(rest, context))
 
     def _merchant(self, session: Session, message: InboundMessage) -> m.Merchant:
         column = getattr(m.Merchant, spec_for(message.channel).merchant_number or "sms_number")

@@ -68,22 +68,26 @@ def respond(turn: Turn) -> None:
         return
 
     open_flow, step = turn.state.open_flow, turn.state.open_step
-    reading = requests.read(turn) if not (open_flow and step) else requests.read_answer(turn)
+    asking = bool(open_flow and step)
+    # Decided on the whole message, before it is narrowed: a new request is read as one (its parts queued in
+    # order), an answer as an answer (a later request in it waits its turn).
+    switching = asking and _is_topic_switch(turn, open_flow)
+    reading = requests.read_answer(turn) if asking and not switching else requests.read(turn)
     requests.apply(turn, reading)
     note_proof(turn)
-    if open_flow and step and (plain in ABANDON or _calls_off(turn)):
+    if asking and (plain in ABANDON or _calls_off(turn)):
         turn.finish()
         turn.say("utter_cancelled")
         return
-    if reading.only_declined and not (open_flow and step):
+    if reading.only_declined and (switching or not asking):
         _declined(turn, reading)
         return
-    if open_flow and step:
-        if open_flow == "resume" and _is_topic_switch(turn, open_flow):
+    if asking:
+        if open_flow == "resume" and switching:
             # A new request instead of "yes, back to it": the parked journey is dropped, not re-parked.
             turn.drop_parked()
             turn.finish()
-        elif not _is_topic_switch(turn, open_flow):
+        elif not switching:
             flow = REGISTRY[open_flow]
             if flow.has_step(step):
                 flow.run_step(turn, step)
@@ -227,7 +231,7 @@ def _offer_parked(turn: Turn) -> None:
 def _no_longer_wanted(turn: Turn, parked: str) -> bool:
     journeys = {f.flow for f in turn.state.parked} | {f.slots.get("pending_action", {}).get("kind")
                                                        for f in turn.state.parked if f.slots.get("pending_action")}
-    return bool(journeys & (turn.done | requests.declined_kinds(turn)))
+    return bool(journeys & (turn.done | requests.replaced_by(turn.done) | requests.declined_kinds(turn)))
 
 
 def _expire_stale_state(turn: Turn) -> None:

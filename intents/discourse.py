@@ -12,8 +12,12 @@ Plain text functions, the same for every channel and journey:
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from intents.types import OUT_OF_SCOPE, ParseResult
 
 # Where a new request starts: the end of a sentence, or a joining word followed by a request's first words.
 _REQUEST_START = (
@@ -174,3 +178,29 @@ def last_word(text: str) -> str:
     -> "put it in the porch"), without the "no," before it or an "instead" after it; else the whole text."""
     corrected = [c for c in clauses(text) if c.corrects]
     return corrected[-1].text if corrected else text.strip()
+
+
+# The words that say which parcel ("PB123 M1 4BT") are no request; beside a request they swamp it.
+_IDENTIFIERS = frozenset({"tracking_number", "order_number", "postcode", "zip_code"})
+_ANSWERS = frozenset({"inform", "affirm", "deny"})
+_NO_REQUEST = _ANSWERS | {OUT_OF_SCOPE, "greet", "goodbye", "thank_you", "help"}
+
+
+def request_beside_identifiers(parse: ParseResult, reparse: Callable[[str], ParseResult]) -> ParseResult:
+    """ "PB100000002GB M1 4BT leave it with number 16": the number and postcode read as an answer ("inform")
+    and hide the request. Read the intent again without them; if the rest is a clear request, that is the
+    intent (the entities, number and postcode included, are the whole message's)."""
+    spans = [(e.start, e.end) for e in parse.entities if e.entity in _IDENTIFIERS]
+    if not spans or parse.intent not in _ANSWERS:
+        return parse
+    rest = parse.text
+    for start, end in spans:
+        rest = rest[:start] + " " * (end - start) + rest[end:]
+    rest = " ".join(rest.split()).strip(" ,.;:-")
+    if len(re.findall(r"[A-Za-z]{2,}", rest)) < 2:
+        return parse
+    again = reparse(rest)
+    if again.intent in _NO_REQUEST or again.confidence < 0.5:
+        return parse
+    return dataclasses.replace(parse, intent=again.intent, confidence=again.confidence, ranking=again.ranking,
+                               clarify=again.clarify)

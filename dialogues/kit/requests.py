@@ -174,6 +174,16 @@ def apply(turn: Turn, reading: Reading) -> None:
 _KEPT_ENTITIES = frozenset({"tracking_number", "order_number"})
 
 
+# What happens to a parcel when no one is in: one of these replaces the others, so once one is done a parked
+# proposal of another is no longer wanted (it is never offered back on top of the one just confirmed).
+IF_OUT = frozenset({"leave_with_neighbour", "leave_in_safe_place", "deliver_to_pickup_point", "hold_delivery"})
+
+
+def replaced_by(done: set[str]) -> set[str]:
+    """The journeys (and change kinds) that the ones done in this turn replace."""
+    return set(IF_OUT) if done & IF_OUT else set()
+
+
 def declined_kinds(turn: Turn) -> set[str]:
     """The intents (journey names) the shopper said no to in this conversation."""
     return {a for a in turn.state.avoid if a in REGISTRY}
