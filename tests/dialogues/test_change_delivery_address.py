@@ -155,3 +155,21 @@ def test_checking_then_changing_keeps_the_check_out_of_the_new_address(runtime, 
     talk(runtime, WATCH, "has it got my flat number on")
     reply = text_of(talk(runtime, WATCH, "no its wrong, it should be Flat 3, 12 Acacia Avenue M1 4BT"))
     assert "Flat 3, 12 Acacia Avenue, Manchester M1 4BT instead" in reply
+
+
+def test_every_address_reply_fits_two_texts_with_realistic_values():
+    from bot.core.sms import cost
+    from bot.core.wording import fill, load_catalogue
+
+    values = {"address": "Flat 12, 140 Wilmslow Road, Rusholme, Manchester M14 5AB", "parcel": "Wool socks (3 pairs)",
+              "code_name": "postcode", "area": "M14", "place": "M14", "expected": "Manchester",
+              "given": "Stoke-on-Trent", "postcode": "M14 5AB", "limit": "100", "brand": "Acme Outdoor",
+              "town": "Stoke-on-Trent"}
+    catalogue = load_catalogue()
+    keys = [k for k in catalogue if k.startswith(("utter_address_", "reason_address_", "label_address_"))]
+    assert len(keys) > 20
+    for key in keys:
+        for text in (catalogue[key].text, *catalogue[key].by_channel.values()):
+            assert cost(fill(text, values)).segments <= 2, key
+    summary = fill(catalogue["utter_address_summary"].text, values)
+    assert cost(fill(catalogue["utter_confirm_change"].text, {"summary": summary})).segments <= 2
