@@ -144,19 +144,33 @@ def _all_towns() -> dict[str, tuple[str, tuple[str, ...]]]:
     return {k: (spelled, tuple(codes)) for k, (spelled, codes) in out.items()}
 
 
+@lru_cache(maxsize=1)
+def _short_names() -> dict[str, str]:
+    """ "newcastle" -> "Newcastle upon Tyne", "stoke" -> "Stoke-on-Trent": the name before "upon", "on"..."""
+    towns, out = _all_towns(), {}
+    for key, (spelled, _) in towns.items():
+        words = key.split()
+        for i, word in enumerate(words[1:], 1):
+            short = " ".join(words[:i])
+            if word in _JOINERS and len(short) >= 4 and short not in towns:
+                out.setdefault(short, spelled)
+                break
+    return out
+
+
 def known_town(name: str) -> str | None:
     """The table's spelling of a UK post town, wherever it is (None: not a post town it knows)."""
-    towns = _all_towns()
-    key = town_key(name)
+    towns, key = _all_towns(), town_key(name)
     if key in towns:
         return towns[key][0]
-    return next((spelled for spelled, _ in towns.values() if _same_town(name, spelled)), None) if key else None
-
-
-def areas_of_town(name: str) -> tuple[str, ...]:
-    """The postcode areas in which `name` is a post town."""
-    return tuple(code for key, (spelled, codes) in _all_towns().items() if _same_town(name, spelled)
-                 for code in codes)
+    if key in _short_names():
+        return _short_names()[key]
+    words = key.split()
+    for i, word in enumerate(words[1:], 1):  # "Newcastle-under-Lyme" where the table says "Newcastle"
+        short = " ".join(words[:i])
+        if word in _JOINERS and len(short) >= 4 and short in towns:
+            return towns[short][0]
+    return None
 
 
 def is_county(name: str) -> bool:

@@ -30,7 +30,7 @@ _START = re.compile(
     rf"\b{_UNIT}\.?\s*(?:no\.?\s*|number\s+|#\s*)?\d{{1,4}}[a-z]?\b"
     r"|(?<![\w#£$.:/-])\d{1,5}[a-z]?(?:\s*[-/]\s*\d{1,5}[a-z]?)?\b(?![:.]\d),?\s+"
     r"(?!(?:am|pm|days?|weeks?|hours?|hrs?|mins?|minutes?|items?|parcels?|packages?|boxes|pairs?|of|x|more"
-    r"|times?|o'?clock|and|or|to|is|in|on|at|for|the|a|an|pounds?|quid|dollars?|pence|p|percent)\b)"
+    r"|times?|o'?clock|and|or|to|is|in|on|at|for|a|an|pounds?|quid|dollars?|pence|p|percent)\b)"
     r"(?:[a-z]|\d{1,3}(?:st|nd|rd|th)\b)",
     re.IGNORECASE,
 )
@@ -52,6 +52,14 @@ _REFERENCE_WORDS = re.compile(
     r"|delivery)\s*)?(?:\b(?:number|no\.?|ref(?:erence)?)\s*)?[#:]?\s*$",
     re.IGNORECASE,
 )
+# Before an address that is the old one, or not the one: "from 12 Acacia Avenue to ...", "not 12 ...".
+_NOT_THIS = re.compile(
+    r"\b(?:from|not|instead\s+of|rather\s+than|old\s+(?:address|one)(?:\s+(?:is|was))?|currently(?:\s+\w+){0,3})"
+    r"\s*:?\s*$",
+    re.IGNORECASE,
+)
+# The rest of a part once it turns to the address it replaces: "20 Deansgate not 12 Acacia Avenue".
+_NOT_TAIL = re.compile(r"(?:^|\s+)(?:not|instead\s+of|rather\s+than|from)\s+.*$", re.IGNORECASE)
 _HINT = re.compile(r"\b(?:in|at|from|near|to)\s+", re.IGNORECASE)
 # Town names that are also everyday words: read as a town only where an address puts one, never as a hint.
 _PLAIN_WORDS = frozenset({
@@ -131,7 +139,8 @@ def _zip_plausible(text: str, match: re.Match[str], country: str) -> bool:
 def _start(head: str, expect: str | None, postcode: bool) -> int:
     """Where the address begins in the text before the postcode. A request with no house number and no
     postcode names no address ("i want to check it's got my house number right")."""
-    starts = list(_START.finditer(head))
+    starts = [m for m in _START.finditer(head) if not _NOT_THIS.search(head, 0, m.start())] or \
+        list(_START.finditer(head))
     if starts:
         first = starts[0].start()
         cue = _last(_CUE, head, 0, first)
@@ -182,7 +191,7 @@ def _parts(body: str) -> list[str]:
     """The comma-separated parts, each cleaned for a label; a county or a country adds nothing."""
     out = []
     for raw in re.split(r"[,\n;]+", body):
-        part = driver_text(_HEAD.sub("", _TAIL.sub("", raw)))
+        part = driver_text(_HEAD.sub("", _TAIL.sub("", _NOT_TAIL.sub("", raw))))
         if part and not postal.is_county(part) and not postal.country_named(part):
             out.append(part)
     return out
@@ -210,7 +219,8 @@ def _town_in(parts: list[str], expect: str | None) -> tuple[str | None, list[str
     words = last.split()
     for n in (3, 2, 1):
         if len(words) > n:
-            name, rest = " ".join(words[-n:]), " ".join(words[:-n])
+            name = " ".join(words[-n:])
+            rest = re.sub(r"\s+(?:in|at|near)$", "", " ".join(words[:-n]), flags=re.IGNORECASE)
             if postal.known_town(name) and not _STREET_END.search(name) and len(rest.split()) >= 2:
                 return name, [*parts[:-1], rest]
     after = re.search(rf"^(.*\d.*\b(?:{_STREET})\.?)\s+((?:[A-Za-z][\w'-]*\s*){{1,3}})$", last, re.IGNORECASE)
@@ -224,7 +234,9 @@ def _lines(parts: list[str], expect: str | None) -> tuple[str | None, str | None
     parts = [p for p in parts if p]
     if not parts:
         return None, None
-    if len(parts) > 1 and re.fullmatch(rf"{_UNIT}\.?\s*\S+", parts[0], re.IGNORECASE):
+    if len(parts) > 1 and re.fullmatch(r"\d{1,5}[a-z]?", parts[0], re.IGNORECASE):
+        parts = [f"{parts[0]} {parts[1]}", *parts[2:]]  # "5, Park Row"
+    elif len(parts) > 1 and re.fullmatch(rf"{_UNIT}\.?\s*\S+", parts[0], re.IGNORECASE):
         parts = [f"{parts[0]}, {parts[1]}", *parts[2:]]
     line1 = parts[0]
     if not _plausible_line(line1, parts, expect):

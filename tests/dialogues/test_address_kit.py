@@ -32,6 +32,15 @@ def _skip(text: str) -> list[tuple[int, int]]:
      "Stockport", "SK4 1AA"),
     ("redirect order #100236 to 4 Station Road Sale M33 7AA please", "4 Station Road", None, "Sale", "M33 7AA"),
     ("I need to change the address to 7 Mill Lane", "7 Mill Lane", None, None, None),
+    ("change my address from 12 Acacia Avenue to 20 Deansgate M3 2BW", "20 Deansgate", None, None, "M3 2BW"),
+    ("its 20 Deansgate, not 12 Acacia Ave, M3 2BW", "20 Deansgate", None, None, "M3 2BW"),
+    ("the old address was 12 Acacia Avenue, the new one is 3 Elm Close CF5 1AB", "3 Elm Close", None, None,
+     "CF5 1AB"),
+    ("house number 5, Park Row, LS1 5HD", "5 Park Row", None, None, "LS1 5HD"),
+    ("pls send to 3 The Crescent, Salford M5 4WT", "3 The Crescent", None, "Salford", "M5 4WT"),
+    ("send it to 5 Park Row in Leeds LS1 5HD", "5 Park Row", None, "Leeds", "LS1 5HD"),
+    ("Can you deliver my parcel to 14 Baker Street, London, NW1 6XE instead of my home address?",
+     "14 Baker Street", None, "London", "NW1 6XE"),
 ])
 def test_the_address_is_read_without_the_words_around_it(text, line1, line2, town, postcode):
     found = read_address(text, skip=_skip(text)).address
@@ -43,6 +52,10 @@ def test_the_address_is_read_without_the_words_around_it(text, line1, line2, tow
     ("ship to 1200 Elm Ave Apt 4, Austin TX 78701", "1200 Elm Ave Apt 4", "Austin", "TX", "78701"),
     ("742 evergreen terrace springfield il 62704", "742 Evergreen Terrace", "Springfield", "IL", "62704"),
     ("send it to 350 5th Ave, New York, New York 10118-0110", "350 5th Ave", "New York", "NY", "10118-0110"),
+    ("Please ship to 1600 Pennsylvania Ave NW, Washington, DC 20500", "1600 Pennsylvania Ave NW", "Washington", "DC",
+     "20500"),
+    ("deliver to 500 Oak Street Apt 3B, Portland, OR 97205 please", "500 Oak Street Apt 3B", "Portland", "OR",
+     "97205"),
 ])
 def test_us_addresses_are_read_with_their_state(text, line1, town, state, zip_code):
     found = read_address(text, country="US").address
