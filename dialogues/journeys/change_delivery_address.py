@@ -176,8 +176,11 @@ def _answer(turn: Turn, asked: str) -> None:
     with_shipment(turn)
 
 
-_POSTCODE_RIGHT = re.compile(r"\b(?:post\s*code|zip)\b|\bfirst\b|^\W*1\W*$", re.IGNORECASE)
-_TOWN_RIGHT = re.compile(r"\b(?:town|city|state)\b|\bsecond\b|^\W*2\W*$", re.IGNORECASE)
+_WRONG = r"[^.?!,]{0,20}\b(?:wrong|incorrect|not\s+right|isn'?t\s+right|a\s+typo|mistake)"
+_POSTCODE = r"\b(?:post\s*code|zip(?:\s*code)?)\b"
+_TOWN = r"\b(?:town|city|state)\b"
+_POSTCODE_WRONG = re.compile(rf"{_POSTCODE}{_WRONG}|\b(?:wrong|new)\s+{_POSTCODE}", re.IGNORECASE)
+_TOWN_WRONG = re.compile(rf"{_TOWN}{_WRONG}|\bwrong\s+{_TOWN}", re.IGNORECASE)
 
 
 @flow.step("mismatch")
@@ -186,9 +189,11 @@ def mismatch(turn: Turn) -> None:
     again. A new postcode or town typed instead is taken as the correction it is."""
     asked = turn.slots.get("mismatch") or {}
     expected, given = str(asked.get("expected") or ""), str(asked.get("given") or "")
-    index = pick(turn.text, [expected, given])
+    index = 1 if _POSTCODE_WRONG.search(turn.text) else 0 if _TOWN_WRONG.search(turn.text) else None
     if index is None:
-        index = 0 if _POSTCODE_RIGHT.search(turn.text) else 1 if _TOWN_RIGHT.search(turn.text) else None
+        index = pick(turn.text, [expected, given])
+    if index is None:
+        index = 0 if re.search(_POSTCODE, turn.text, re.I) else 1 if re.search(_TOWN, turn.text, re.I) else None
     address = NewAddress.from_slots(turn.slots.get("address"))
     if index is None:
         reading = _read(turn, None)
@@ -215,7 +220,7 @@ def _read_back(turn: Turn, shipment: Shipment, *, full: bool) -> None:
     labels = ["utter_address_choice_right", "utter_address_choice_change"] + ([] if full else
                                                                             ["utter_address_choice_full"])
     choices = tuple(Choice(str(i), str(turn.render(key))) for i, key in enumerate(labels, 1))
-    turn.remember(tracking_number=shipment.tracking_number)
+    turn.remember(tracking_number=shipment.tracking_number, shown_full=full)
     turn.ask("check", "utter_address_check_question_full" if full else "utter_address_check_question",
              choices=choices)
 
@@ -227,6 +232,7 @@ _FULL = re.compile(r"\b(?:full|whole|all of it|show|see)\b", re.IGNORECASE)
 
 @flow.step("check")
 def check(turn: Turn) -> None:
+    """1 / "yes, that's right": done. 2 / "no" / "it's wrong" / a new address: change it. 3 / "show it": in full."""
     tracking = turn.slots.get("tracking_number")
     shipment = turn.backend.get_shipment(tracking) if tracking else None
     if shipment is None:
@@ -234,26 +240,30 @@ def check(turn: Turn) -> None:
         turn.say("utter_cancelled")
         return
     reading = _read(turn, None)
-    choice = pick(turn.text, ["right", "change", "full"]) if re.fullmatch(r"\W*\d\W*", turn.text) else None
-    if choice is None:
-        if not reading.address.empty or _CHANGE_IT.search(turn.text) or yes_or_no(turn) is False:
-            choice = 1
-        elif _FULL.search(turn.text):
-            choice = 2
-        elif yes_or_no(turn) or _RIGHT.search(turn.text):
-            choice = 0
-    if choice == 0:
+    choice = _check_answer(turn, reading)
+    if choice == "right":
         turn.finish()
         turn.say("utter_address_check_ok")
-    elif choice == 1:
-        turn.remember(checking=False)
+    elif choice == "change":
+        turn.remember(checking=False, shown_full=None)
         _take(turn, reading)
         with_shipment(turn)
-    elif choice == 2 and turn.state.top is not None and turn.state.top.question is not None and \
-            len(turn.state.top.question.choices) > 2:
+    elif choice == "full" and not turn.slots.get("shown_full"):
         show_full(turn)
     else:
         turn.reask()
+
+
+def _check_answer(turn: Turn, reading: Reading) -> str | None:
+    if re.fullmatch(r"\W*[123]\W*", turn.text):
+        return ("right", "change", "full")[int(re.sub(r"\D", "", turn.text)) - 1]
+    if not reading.address.empty or _CHANGE_IT.search(turn.text) or yes_or_no(turn) is False:
+        return "change"
+    if _FULL.search(turn.text):
+        return "full"
+    if yes_or_no(turn) or _RIGHT.search(turn.text):
+        return "right"
+    return None
 
 
 @flow.step("show_full")

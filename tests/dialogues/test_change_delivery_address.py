@@ -63,6 +63,20 @@ def test_a_town_that_contradicts_the_postcode_is_asked_about_before_anything_is_
     assert _codes_sent(runtime) == 0
 
 
+@pytest.mark.parametrize(("answer", "then"), [
+    ("leeds", "5 Park Row, Leeds LS1 5HD instead"),
+    ("1", "5 Park Row, Leeds LS1 5HD instead"),
+    ("the postcode's right", "5 Park Row, Leeds LS1 5HD instead"),
+    ("Manchester, the postcode is wrong", "postcode for 5 Park Row, Manchester?"),
+    ("2", "postcode for 5 Park Row, Manchester?"),
+    ("oh sorry its M3 2BW", "5 Park Row, Manchester M3 2BW instead"),
+])
+def test_each_answer_to_which_is_right_settles_it(runtime, demo, answer, then):
+    merchant_settings(runtime, rules={"cutoff_time": "23:59"})
+    talk(runtime, TWO, "change the address for order 100236 to 5 Park Row, Manchester LS1 5HD")
+    assert then in text_of(talk(runtime, TWO, answer))
+
+
 def test_an_invalid_postcode_is_never_proposed(runtime, demo):
     merchant_settings(runtime, rules={"cutoff_time": "23:59"})
     reply = text_of(talk(runtime, OWN, "change my delivery address to 5 Oak Street, Manchester M1 4CX"))
