@@ -187,3 +187,11 @@ def test_every_address_reply_fits_two_texts_with_realistic_values():
             assert cost(fill(text, values)).segments <= 2, key
     summary = fill(catalogue["utter_address_summary"].text, values)
     assert cost(fill(catalogue["utter_confirm_change"].text, {"summary": summary})).segments <= 2
+
+
+def test_a_parcel_that_cant_be_changed_can_still_be_checked(runtime, demo):
+    from aftersales_kit import edit_shipment
+
+    edit_shipment(runtime, "PB100000007GB", status="exception")  # changes paused at the depot (review T51)
+    reply = text_of(talk(runtime, WATCH, "what address is it going to? want to check the flat number is on it"))
+    assert "12 ***, M1 ***" in reply and "can't do that" not in reply
