@@ -66,6 +66,8 @@ CODES: tuple[str, ...] = (
     "address_other_country",
     "postcode_invalid",  # {postcode}
     "redirect_outside_area",  # {area}
+    "address_town_mismatch",  # {town, postcode}
+    "address_town_missing",  # {postcode}
     "fee_needs_confirmation",  # {fee}
     # the far side
     "carrier_refused",

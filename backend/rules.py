@@ -205,6 +205,15 @@ def _detail_blocker(kind: ActionKind, ctx: RuleContext) -> Reason | None:
     return None
 
 
+def redirect_area(ctx: RuleContext) -> str | None:
+    """Once a parcel has left the warehouse it can only be redirected within its delivery area (the outward
+    code of its postcode); before that, anywhere. Offered up front (ActionOption.address_area) so the bot
+    refuses an address outside it before asking for a code, and checked again when the change is made."""
+    if ctx.status is ShipmentStatus.LABEL_CREATED:
+        return None
+    return outward_code(ctx.row.postcode) or None
+
+
 # -- what is on offer -------------------------------------------------------------------------------------
 def _options(kind: ActionKind, ctx: RuleContext) -> list[ActionOption]:
     reason = base_blocker(kind, ctx)
@@ -227,6 +236,8 @@ def _options(kind: ActionKind, ctx: RuleContext) -> list[ActionOption]:
         extra["pickup_points"] = tuple(ctx.pickup_points)
     if kind is ActionKind.HOLD:
         extra["max_hold_days"] = ctx.rules.max_hold_days
+    if kind is ActionKind.CHANGE_ADDRESS:
+        extra["address_area"] = redirect_area(ctx)
     return [ActionOption(kind, True, cutoff=cutoff, fee=fee, currency=currency, **extra)]
 
 

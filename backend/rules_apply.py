@@ -12,10 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from backend import models as m
+from backend import postal
 from backend.reasons import Reason, because
 from backend.references import new_reference
-from backend.rules import RuleContext, base_blocker
-from backend.rules_pickup import is_uk_postcode, normalise_postcode, outward_code
+from backend.rules import RuleContext, base_blocker, redirect_area
+from backend.rules_pickup import outward_code
 from backend.types import (
     ActionKind,
     ActionResult,
@@ -166,25 +167,49 @@ def _day(today: date, days: int) -> str:
 def _plan_address(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     raw = action.params.get("address")
     if isinstance(raw, Address):
-        raw = {"line1": raw.line1, "line2": raw.line2, "city": raw.city, "postcode": raw.postcode}
+        raw = {"line1": raw.line1, "line2": raw.line2, "city": raw.city, "postcode": raw.postcode,
+               "country": raw.country}
     if not isinstance(raw, dict) or not _text(raw, "line1") or not _text(raw, "postcode"):
         return because("address_missing")
     row = ctx.row
     country = (_text(raw, "country") or row.country or "GB").upper()
     if country != (row.country or "GB").upper():
         return because("address_other_country")
-    postcode = normalise_postcode(_text(raw, "postcode"))
-    if country == "GB" and not is_uk_postcode(postcode):
+    postcode = postal.uk_postcode(_text(raw, "postcode")) if country == "GB" else _text(raw, "postcode")
+    if not postcode:
         return because("postcode_invalid", postcode=_text(raw, "postcode"))
-    dispatched = ctx.status is not ShipmentStatus.LABEL_CREATED
-    if dispatched and outward_code(postcode) != outward_code(row.postcode):
-        return because("redirect_outside_area", also=because("alt_pickup"), area=outward_code(row.postcode))
-    new = Address(_text(raw, "line1"), _text(raw, "city") or row.city, postcode, country, _text(raw, "line2") or None)
+    area = redirect_area(ctx)
+    if area and outward_code(postcode) != area:
+        return because("redirect_outside_area", also=because("alt_pickup"), area=area)
+    city = _town(_text(raw, "city"), postcode, country)
+    if isinstance(city, Reason):
+        return city
+    new = Address(_text(raw, "line1"), city, postcode, country, _text(raw, "line2") or None)
     previous = {"line1": row.address_line1, "line2": row.address_line2, "city": row.city, "postcode": row.postcode}
     # A code for the new address (typed into its lines) rides along; the old address's code is no use there.
     sealed = _sealed(action)
     return Change(set={"previous_address": previous, **sealed}, pop=(*UNATTENDED, *PICKUP, *(() if sealed else
                   ("access_code_enc",))), address=new)
+
+
+def _town(city: str, postcode: str, country: str) -> str | Reason:
+    """The town for a new address: never the old one's (a Leeds postcode with the town Manchester, review D9).
+    Not given: the postcode's post town, where the table is sure. Given: a post town of another area is
+    refused; one the table doesn't know (a district, a village) is kept as written."""
+    if country == "US":
+        state = postal.state_for_zip(postcode)
+        named = postal.state_code(city.rpartition(",")[2]) if "," in city else None
+        if named and state and named != state:
+            return because("address_town_mismatch", town=city, postcode=postcode)
+        return city or because("address_town_missing", postcode=postcode)
+    if not city:
+        return postal.post_town_for(postcode) or because("address_town_missing", postcode=postcode)
+    spelled = postal.town_in_area(city, postcode)
+    if spelled:
+        return spelled
+    if postal.known_town(city) and postal.post_towns(postcode):
+        return because("address_town_mismatch", town=city, postcode=postcode)
+    return city
 
 
 def _plan_cancel(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:

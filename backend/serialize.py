@@ -200,6 +200,7 @@ def option_to_json(option: ActionOption) -> dict[str, Any]:
         "cutoff": _iso(option.cutoff),
         "fee": {"amount": str(option.fee), "currency": option.currency} if option.fee is not None else None,
         "max_hold_days": option.max_hold_days,
+        "address_area": option.address_area,
     }
 
 
@@ -219,6 +220,7 @@ def option_from_json(data: dict[str, Any]) -> ActionOption:
         fee=fee,
         currency=currency or "GBP",
         max_hold_days=data.get("max_hold_days"),
+        address_area=str(data["address_area"]) if data.get("address_area") else None,
     )
 
 

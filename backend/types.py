@@ -112,6 +112,9 @@ class ActionOption:
 
     Why not: `reason_code` is ours (worded by the bot in the merchant's voice, backend/reasons.py);
     `reason` is a remote carrier's own free text, shown as it came when there is no code.
+    `address_area` (change_delivery_address): the delivery area a new address must stay in (a UK outward
+    code such as "M1", or a ZIP's leading digits); None when the carrier sets no such limit. The bot checks
+    a new address against it before asking the shopper to confirm or for a code.
     """
 
     kind: ActionKind
@@ -124,6 +127,7 @@ class ActionOption:
     fee: Decimal | None = None
     currency: str = "GBP"
     max_hold_days: int | None = None
+    address_area: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,159 +1,314 @@
-"""Send it to a different address: read it, check it (first line and a valid postcode at least), then change.
+"""Send it to a different address (or check the one on file): read the address, check it, read it back whole.
 
-Whatever is missing is asked for on its own ("What's the postcode?"). A fee, if the carrier charges one,
-is accepted in the confirmation. The carrier's own rule (same delivery area once dispatched) comes back
-in its words if the new address breaks it.
+1. The address is read out of what the shopper wrote (dialogues/kit/address_text.py): "for order 100236 to"
+   and "instead please" are not part of it. Every part given is kept until the journey ends; a part given
+   again replaces the one before.
+2. The carrier's terms come first: an address outside the area a dispatched parcel may go to (the option's
+   address_area), or in another country, is refused with the reason before anything is confirmed or a
+   code is sent.
+3. What is missing or contradictory is asked for on its own, keeping the rest (dialogues/kit/address.py):
+   "What's the postcode for 20 Deansgate, Manchester?", "LS1 is Leeds, not Manchester: which is right?".
+4. The whole new address (line 1, line 2, town, postcode) is read back in the confirmation, then the usual
+   code and change (dialogues/subflows/change.py).
+"Is my address right?" never starts a change (review D19): the address on file is read back masked, and in
+full only after a one-time code; the shopper can then change it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from backend.types import ActionKind, DeliveryAction, Shipment
+from backend.reasons import because
+from backend.types import ActionKind, ActionOption, DeliveryAction, Shipment
+from bot.core.messages import Choice
+from bot.core.wording import Rendered
 from dialogues.base import Flow, Turn, register
-from dialogues.kit.driver_text import driver_text
+from dialogues.kit.address import PART_MAX, NewAddress, Review, in_area, review, settle
+from dialogues.kit.address_text import Reading, asks_to_check, read_address
+from dialogues.kit.answers import yes_or_no
+from dialogues.kit.choices import pick
 from dialogues.kit.formatting import parcel_label
 from dialogues.subflows.change import propose
-from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment
+from dialogues.subflows.identify import shipment_for
+from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment, refuse_with_alternatives
+from dialogues.subflows.verify import require_code
 
 flow = register(Flow("change_delivery_address"))
-
-PART_MAX = 100
-_PREAMBLE = re.compile(
-    r"^(?:(?:hi|hello|hey)\b[\s,!.]*)?(?:(?:can|could|would)\s+(?:you|i|u)\s+)?(?:please\s+|pls\s+)?"
-    r"(?:i\s*(?:need|want|would\s+like|'?d\s+like)\s+(?:you\s+)?to\s+)?(?:please\s+)?"
-    r"(?:(?:change|update|switch|correct|amend)\s+(?:my\s+|the\s+)?(?:delivery\s+|shipping\s+)?address"
-    r"|(?:send|deliver|redirect|ship|bring|take|forward)\s+(?:it|them|my\s+parcel|the\s+parcel|my\s+order|"
-    r"my\s+package|this)?|(?:my\s+)?(?:new|correct|right)\s+address(?:\s+is)?|(?:my\s+)?address\s+is|address)"
-    r"\s*(?:to|:|-)?\s*(?:the\s+address\s+)?",
-    re.IGNORECASE,
-)
-_TAIL = re.compile(r"[\s,.]*(?:instead|please|pls|thanks|thank\s+you|ta|thx)?[\s,.!]*$", re.IGNORECASE)
-_STREET = re.compile(
-    r"\b(?:street|st|road|rd|avenue|ave|lane|ln|close|cl|drive|dr|way|court|ct|place|pl|crescent|cres|terrace"
-    r"|grove|gardens|gdns|square|sq|house|flat|apartment|apt|cottage|farm|mews|row|walk|hill|park|view|rise"
-    r"|parade|green|yard|wharf|quay|barn|lodge|hall|building|unit|block)\b",
-    re.IGNORECASE,
-)
-_LOOSE_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
-
-
-def _plausible_line(part: str) -> bool:
-    return bool(part) and (any(ch.isdigit() for ch in part) or bool(_STREET.search(part))) and len(part) > 3
-
-
-def address_from(turn: Turn, *, answer: bool = False) -> dict[str, str | None]:
-    """Address parts this message gives: line1, line2, city, postcode (each None if not given).
-
-    postcode is "invalid" when something postcode-like was typed that isn't a real postcode.
-    """
-    text = turn.text
-    for name in ("tracking_number", "order_number"):
-        entity = turn.nlu.entity(name)
-        if entity:
-            text = text[: entity.start] + " " + text[entity.end :]
-    given = turn.nlu.entity("address")
-    text = given.value if given and not answer else _PREAMBLE.sub("", text.strip(), count=1)
-    postcode = turn.nlu.entity("postcode") or turn.nlu.entity("zip_code")
-    found: dict[str, str | None] = {"line1": None, "line2": None, "city": None, "postcode": None}
-    if postcode:
-        found["postcode"] = postcode.value
-        text = text.replace(turn.text[postcode.start : postcode.end], " ")
-    if _LOOSE_POSTCODE.search(text):
-        found["postcode"] = found["postcode"] or "invalid"
-        text = _LOOSE_POSTCODE.sub(" ", text)
-    parts = [driver_text(_TAIL.sub("", p)) for p in re.split(r"[,\n;]+", text)]
-    parts = [p for p in parts if p]
-    if parts and _plausible_line(parts[0]):
-        found["line1"] = parts.pop(0)
-        if len(parts) >= 2:
-            found["line2"], found["city"] = parts[0], parts[-1]
-        elif parts:
-            found["line2" if _plausible_line(parts[0]) else "city"] = parts[0]
-    return found
-
-
-def _merge(turn: Turn, found: dict[str, str | None]) -> None:
-    current = dict(turn.slots.get("address") or {})
-    current.update({k: v for k, v in found.items() if v})
-    turn.remember(address=current)
+KIND = ActionKind.CHANGE_ADDRESS
+_SKIP = ("tracking_number", "order_number", "phone_number", "email")
+_NEED = {"address": "utter_address_need_detail", "postcode": "utter_address_need_postcode",
+         "line1": "utter_address_need_line1", "town": "utter_address_need_town"}
 
 
 @flow.start
 def start(turn: Turn) -> None:
     adopt_parked_menu(turn)
-    if turn.nlu.intent == flow.name:
-        _merge(turn, address_from(turn))
+    if turn.nlu.intent == flow.name and not _wants_check(turn):
+        _take(turn, _read(turn, None))
     with_shipment(turn)
+
+
+def _wants_check(turn: Turn) -> bool:
+    """ "Is my address right?" with no new address in it: read the one on file back, change nothing."""
+    reading = _read(turn, None)
+    if not reading.address.empty or reading.bad_postcode or not asks_to_check(turn.text):
+        return False
+    turn.remember(checking=True)
+    return True
 
 
 @flow.step("with_shipment")
 def with_shipment(turn: Turn) -> None:
-    found = eligible_shipment(turn, ActionKind.CHANGE_ADDRESS)
-    if found is None:
+    if turn.slots.get("checking"):
+        shipment = shipment_for(turn, then="with_shipment")
+        if shipment is not None:
+            _read_back(turn, shipment, full=False)
         return
-    shipment, option = found
-    address = dict(turn.slots.get("address") or {})
-    if address.get("postcode") == "invalid":
-        address.pop("postcode")
-        turn.remember(address=address)
-        turn.say("utter_address_bad_postcode")
-        turn.ask("postcode", "utter_address_ask_postcode")
+    found = eligible_shipment(turn, KIND)
+    if found is not None:
+        _next(turn, *found)
+
+
+def _next(turn: Turn, shipment: Shipment, option: ActionOption) -> None:
+    """Ask for the next thing the address needs, or refuse it, or read it back for confirmation."""
+    address = NewAddress.from_slots(turn.slots.get("address"))
+    country = shipment.address.country or "GB"
+    code_name = _code_name(turn, address.country or country)
+    bad = turn.slots.get("bad_postcode")
+    if bad:
+        turn.remember(bad_postcode=None)
+        turn.say("utter_address_bad_postcode", postcode=bad, code_name=code_name)
+    if _refused(turn, shipment, option, address, country):
         return
-    if any(len(v or "") > PART_MAX for v in address.values()):
+    checked = review(address, country=country, town_hint=turn.slots.get("town_hint"))
+    if checked.too_long:
         turn.remember(address={})
         turn.say("utter_address_too_long", limit=PART_MAX)
-        turn.ask("address", "utter_address_ask", free_text=True)
-        return
-    if not address.get("line1") and not address.get("postcode"):
-        turn.ask("address", "utter_address_ask", free_text=True)
-    elif not address.get("postcode"):
-        turn.ask("postcode", "utter_address_ask_postcode")
-    elif not address.get("line1"):
-        turn.ask("line1", "utter_address_ask_line1", free_text=True)
+        _ask_whole(turn, option, code_name)
+    elif checked.expected:
+        _ask_which(turn, checked, code_name)
+    elif checked.need == "address":
+        _ask_whole(turn, option, code_name)
+    elif checked.need:
+        so_far = checked.address.one_line()
+        key = f"utter_address_ask_{checked.need}"
+        turn.ask(checked.need, key, free_text=checked.need != "postcode", address=so_far, code_name=code_name)
     else:
-        _propose(turn, shipment, address)
+        _propose(turn, shipment, checked.address)
 
 
-def _propose(turn: Turn, shipment: Shipment, address: dict[str, str]) -> None:
-    params = {k: address[k] for k in ("line1", "line2", "city", "postcode") if address.get(k)}
-    shown = ", ".join(params[k] for k in ("line1", "line2", "city", "postcode") if k in params)
-    summary = turn.render("utter_address_summary", parcel=parcel_label(shipment), address=shown)
-    propose(turn, shipment, DeliveryAction(ActionKind.CHANGE_ADDRESS, {"address": params}), summary)
+def _refused(turn: Turn, shipment: Shipment, option: ActionOption, address: NewAddress, country: str) -> bool:
+    """The carrier's own terms, before any confirmation or code: the same country, and the delivery area a
+    dispatched parcel has to stay in. Refused: the reason, then what the shopper can do instead."""
+    reason = None
+    if address.country and address.country != country:
+        reason = "address_other_country"
+    elif option.address_area and address.postcode and not in_area(address.postcode, option.address_area):
+        reason = "redirect_outside_area"
+    if reason is None:
+        return False
+    code = because(reason, area=option.address_area) if reason == "redirect_outside_area" else because(reason)
+    refuse_with_alternatives(turn, shipment, ActionOption(KIND, False, reason_code=code), KIND)
+    return True
 
 
+def _ask_whole(turn: Turn, option: ActionOption, code_name: str) -> None:
+    if option.address_area:
+        turn.ask("address", "utter_address_ask_in_area", free_text=True, area=option.address_area,
+                 code_name=code_name)
+    else:
+        turn.ask("address", "utter_address_ask", free_text=True, code_name=code_name)
+
+
+def _ask_which(turn: Turn, checked: Review, code_name: str) -> None:
+    """ "LS1 is Leeds, not Manchester: which is right?" (1: the postcode's town, 2: theirs, then a new postcode)."""
+    expected, given = checked.expected or "", checked.given or ""
+    turn.remember(mismatch={"expected": expected, "given": given})
+    key = "utter_address_state_mismatch" if checked.address.country == "US" else "utter_address_town_mismatch"
+    choices = (Choice("1", expected),
+               Choice("2", str(turn.render("utter_address_choice_given", given=given, code_name=code_name))))
+    turn.ask("mismatch", key, choices=choices, place=checked.place or "", expected=expected, given=given,
+             code_name=code_name)
+
+
+def _propose(turn: Turn, shipment: Shipment, address: NewAddress) -> None:
+    summary = turn.render("utter_address_summary", parcel=parcel_label(shipment), address=address.one_line())
+    propose(turn, shipment, DeliveryAction(KIND, {"address": address.params()}), summary)
+
+
+# -- the answers ---------------------------------------------------------------------------------------
 @flow.step("address")
 def whole_address(turn: Turn) -> None:
-    if turn.nlu.intent == "deny":
-        turn.finish()
-        turn.say("utter_change_not_made")
-        return
-    found = address_from(turn, answer=True)
-    if not found["line1"] and not found["postcode"]:
-        turn.reask("utter_address_need_detail")
-        return
-    _merge(turn, found)
-    with_shipment(turn)
+    _answer(turn, "address")
 
 
 @flow.step("postcode")
 def postcode(turn: Turn) -> None:
-    found = address_from(turn, answer=True)
-    if found["postcode"] in (None, "invalid"):
-        turn.reask("utter_address_bad_postcode")
-        return
-    known = turn.slots.get("address") or {}
-    _merge(turn, {k: v for k, v in found.items() if k == "postcode" or not known.get(k)})
-    with_shipment(turn)
+    _answer(turn, "postcode")
 
 
 @flow.step("line1")
 def line1(turn: Turn) -> None:
-    found = address_from(turn, answer=True)
-    if not found["line1"]:
-        turn.reask("utter_address_need_line1")
+    _answer(turn, "line1")
+
+
+@flow.step("town")
+def town(turn: Turn) -> None:
+    _answer(turn, "town")
+
+
+def _answer(turn: Turn, asked: str) -> None:
+    """Whatever parts the answer gives are kept (a whole corrected address too); nothing usable is asked
+    again, and a plain "no" / "never mind" ends it with nothing changed."""
+    if _wants_check(turn):  # "wait, what address have you got now?"
+        with_shipment(turn)
         return
-    if found["postcode"] == "invalid":
-        found["postcode"] = None
-    _merge(turn, found)
+    reading = _read(turn, asked)
+    if reading.address.empty and not reading.bad_postcode:
+        if yes_or_no(turn) is False:
+            turn.finish()
+            turn.say("utter_change_not_made")
+            return
+        turn.reask(_NEED[asked], code_name=_code_name(turn, _country(turn)))
+        return
+    _take(turn, reading)
     with_shipment(turn)
+
+
+_WRONG = r"[^.?!,]{0,20}\b(?:wrong|incorrect|not\s+right|isn'?t\s+right|a\s+typo|mistake)"
+_POSTCODE = r"\b(?:post\s*code|zip(?:\s*code)?)\b"
+_TOWN = r"\b(?:town|city|state)\b"
+_POSTCODE_WRONG = re.compile(rf"{_POSTCODE}{_WRONG}|\b(?:wrong|new)\s+{_POSTCODE}", re.IGNORECASE)
+_TOWN_WRONG = re.compile(rf"{_TOWN}{_WRONG}|\bwrong\s+{_TOWN}", re.IGNORECASE)
+
+
+@flow.step("mismatch")
+def mismatch(turn: Turn) -> None:
+    """1 (or the postcode's town named): keep the postcode. 2 (or their town): keep the town, ask the postcode
+    again. A new postcode or town typed instead is taken as the correction it is."""
+    asked = turn.slots.get("mismatch") or {}
+    expected, given = str(asked.get("expected") or ""), str(asked.get("given") or "")
+    index = 1 if _POSTCODE_WRONG.search(turn.text) else 0 if _TOWN_WRONG.search(turn.text) else None
+    if index is None:
+        index = pick(turn.text, [expected, given])
+    if index is None:
+        index = 0 if re.search(_POSTCODE, turn.text, re.I) else 1 if re.search(_TOWN, turn.text, re.I) else None
+    address = NewAddress.from_slots(turn.slots.get("address"))
+    if index is None:
+        reading = _read(turn, None)
+        if not (reading.address.postcode or reading.address.town or reading.address.state):
+            turn.reask()
+            return
+        _take(turn, reading)
+    else:
+        if not address.town and address.country != "US":  # the town was a hint ("my mum's in Leeds")
+            address = replace(address, town=given)
+        address = settle(address, keep_postcode=index == 0, expected=expected)
+        turn.remember(address=address.to_slots(), town_hint=None)
+    turn.remember(mismatch=None)
+    with_shipment(turn)
+
+
+# -- "is my address right?" -----------------------------------------------------------------------------
+def _read_back(turn: Turn, shipment: Shipment, *, full: bool) -> None:
+    """The address on file: masked, or whole once a code has proven the shopper is the recipient."""
+    a = shipment.address
+    shown = ", ".join(p for p in (a.line1, a.line2, f"{a.city} {a.postcode}".strip()) if p) if full else a.masked()
+    turn.say("utter_address_on_file_full" if full else "utter_address_on_file", parcel=parcel_label(shipment),
+             address=shown)
+    labels = ["utter_address_choice_right", "utter_address_choice_change"] + ([] if full else
+                                                                            ["utter_address_choice_full"])
+    choices = tuple(Choice(str(i), str(turn.render(key))) for i, key in enumerate(labels, 1))
+    turn.remember(tracking_number=shipment.tracking_number, shown_full=full)
+    turn.ask("check", "utter_address_check_question_full" if full else "utter_address_check_question",
+             choices=choices)
+
+
+_RIGHT = re.compile(r"\b(?:right|correct|fine|perfect|good|thats it|that's it|all good|spot on)\b", re.IGNORECASE)
+_CHANGE_IT = re.compile(r"\b(?:change|wrong|update|fix|different|incorrect|not right|isn'?t right)\b", re.IGNORECASE)
+_FULL = re.compile(r"\b(?:full|whole|all of it|show|see)\b", re.IGNORECASE)
+
+
+@flow.step("check")
+def check(turn: Turn) -> None:
+    """1 / "yes, that's right": done. 2 / "no" / "it's wrong" / a new address: change it. 3 / "show it": in full."""
+    tracking = turn.slots.get("tracking_number")
+    shipment = turn.backend.get_shipment(tracking) if tracking else None
+    if shipment is None:
+        turn.finish()
+        turn.say("utter_cancelled")
+        return
+    reading = _read(turn, None)
+    choice = _check_answer(turn, reading)
+    if choice == "right":
+        turn.finish()
+        turn.say("utter_address_check_ok")
+    elif choice == "change":
+        turn.remember(checking=False, shown_full=None)
+        _take(turn, reading)
+        with_shipment(turn)
+    elif choice == "full" and not turn.slots.get("shown_full"):
+        show_full(turn)
+    else:
+        turn.reask()
+
+
+def _check_answer(turn: Turn, reading: Reading) -> str | None:
+    if re.fullmatch(r"\W*[123]\W*", turn.text):
+        return ("right", "change", "full")[int(re.sub(r"\D", "", turn.text)) - 1]
+    if not reading.address.empty or _CHANGE_IT.search(turn.text) or yes_or_no(turn) is False:
+        return "change"
+    if _FULL.search(turn.text):
+        return "full"
+    if yes_or_no(turn) or _RIGHT.search(turn.text):
+        return "right"
+    return None
+
+
+@flow.step("show_full")
+def show_full(turn: Turn) -> None:
+    """Only after a one-time code to the recipient (or what the merchant's policy for "view_address" accepts)."""
+    tracking = turn.slots.get("tracking_number")
+    shipment = turn.backend.get_shipment(tracking) if tracking else None
+    if shipment is None:
+        turn.finish()
+        turn.say("utter_cancelled")
+        return
+    if require_code(turn, shipment, action="view_address", then="show_full"):
+        turn.audit("view_address", "shown", subject=shipment.tracking_number)
+        _read_back(turn, shipment, full=True)
+
+
+# -- reading what was said ------------------------------------------------------------------------------
+def _read(turn: Turn, expect: str | None) -> Reading:
+    given = turn.nlu.entity("address")  # a Rasa server may tag the address itself
+    if given is not None and expect is None:
+        return read_address(given.value, country=_country(turn), expect="address")
+    skip = [(e.start, e.end) for e in turn.nlu.entities if e.entity in _SKIP]
+    return read_address(turn.text, skip=skip, country=_country(turn), expect=expect)
+
+
+def _take(turn: Turn, reading: Reading) -> None:
+    """Keep every part this message gave (the last word wins), and what it said about the postcode or town."""
+    address = NewAddress.from_slots(turn.slots.get("address"))
+    new = reading.address
+    turn.remember(address=address.merged(new).to_slots())
+    if reading.bad_postcode:
+        turn.remember(bad_postcode=reading.bad_postcode, address=address.merged(new).without("postcode").to_slots())
+    if reading.town_hint:
+        turn.remember(town_hint=reading.town_hint)
+    elif new.town:
+        turn.remember(town_hint=None)
+
+
+def _country(turn: Turn) -> str:
+    tracking = turn.slots.get("tracking_number")
+    shipment = turn.backend.get_shipment(tracking) if tracking else None
+    if shipment is not None and shipment.address.country:
+        return shipment.address.country
+    return str((turn.merchant.settings or {}).get("region") or "GB").upper()
+
+
+def _code_name(turn: Turn, country: str) -> Rendered:
+    return turn.render("label_address_zip_code" if country == "US" else "label_address_postcode")
