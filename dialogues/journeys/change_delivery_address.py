@@ -34,7 +34,7 @@ from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment, refuse_with_alternatives
 from dialogues.subflows.verify import require_code
 
-flow = register(Flow("change_delivery_address"))
+flow = register(Flow("change_delivery_address", amend="address", values=("house_number", "postcode", "zip_code")))
 KIND = ActionKind.CHANGE_ADDRESS
 _SKIP = ("tracking_number", "order_number", "phone_number", "email")
 _NEED = {"address": "utter_address_need_detail", "postcode": "utter_address_need_postcode",

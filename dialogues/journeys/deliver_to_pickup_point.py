@@ -18,7 +18,7 @@ from dialogues.subflows.change import propose
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment, pick_listed
 
-flow = register(Flow("deliver_to_pickup_point"))
+flow = register(Flow("deliver_to_pickup_point", amend="choose"))
 
 
 

@@ -71,8 +71,10 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
     params = sealed_params(turn, action)
     # A code is never read back, whatever the journey put in its summary; if one rides along, say so.
     summary = with_private_codes(turn, Rendered(mask_codes(summary)), params.get(SECRET_FIELD))
+    journey = {k: v for k, v in turn.slots.items() if k not in _OWN_SLOTS}  # for a correction (_amend)
     turn.call(flow.name, then=then)
     turn.remember(
+        journey_slots=journey if then is None else None,
         tracking_number=shipment.tracking_number,
         pending_action={"kind": action.kind.value, "params": params},
         change_key=proposal.key,  # chosen now: the one attempt this confirmation makes
@@ -107,10 +109,12 @@ def _amend(turn: Turn) -> bool:
     and "i meant the porch, not a neighbour" drops this proposal for the journey named. True if it did."""
     pending = turn.slots.get("pending_action") or {}
     proposed = REGISTRY.get(str(pending.get("kind") or ""))  # change kinds are named after their journeys
-    named = REGISTRY.get(turn.nlu.intent) if turn.nlu.intent not in NOT_REQUESTS else _valued(turn)
+    named = REGISTRY.get(turn.nlu.intent) if turn.nlu.intent not in NOT_REQUESTS else _valued(turn, proposed)
     tracking = turn.slots.get("tracking_number")
+    kept: dict = {}
     if proposed is not None and proposed.amend and (named is proposed or (turn.corrected and named is None)):
         target, step = proposed, proposed.amend
+        kept = dict(turn.slots.get("journey_slots") or {})  # what the journey had: the new words add to it
     elif turn.corrected and named is not None and named.amend:
         target, step = named, None
     else:
@@ -118,6 +122,8 @@ def _amend(turn: Turn) -> bool:
     turn.finish()  # replaced, not parked: this proposal is never offered back
     turn.done.discard(target.name)
     turn.call(target.name, then=None)
+    if kept:
+        turn.state.stack[-1].slots.update(kept)
     turn.remember(tracking_number=tracking)
     if step is None:
         target.run_start(turn)
@@ -126,9 +132,15 @@ def _amend(turn: Turn) -> bool:
     return True
 
 
-def _valued(turn: Turn) -> Flow | None:
-    """The journey whose value this bare answer is ("the garage": a safe place), if it names one."""
+_OWN_SLOTS = frozenset({"journey_slots", "pending_action", "change_key", "summary", "fee", "currency", "fee_accepted"})
+
+
+def _valued(turn: Turn, proposed: Flow | None) -> Flow | None:
+    """The journey whose value this bare answer is ("the garage": a safe place), if it names one; the journey
+    proposed first ("5 Tib Lane" is an address line as much as a neighbour's house number)."""
     named = {e.entity for e in turn.nlu.entities}
+    if proposed is not None and set(proposed.values) & named:
+        return proposed
     return next((f for f in dict.fromkeys(REGISTRY.values()) if set(f.values) & named), None)
 
 
