@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
 from dialogues.kit.choices import pick
+from dialogues.kit.claims import close_if_turned_up
 from dialogues.subflows import one_tap
 from intents.types import OUT_OF_SCOPE
 
@@ -39,6 +40,8 @@ def respond(turn: Turn) -> None:
         return
     if plain in START_WORDS:
         REGISTRY["opt_in"].run_start(turn)
+        return
+    if close_if_turned_up(turn):  # "found it!" closes a missing-parcel claim whenever it is said
         return
 
     if turn.conversation.handed_off and "handoff" in REGISTRY:

@@ -18,10 +18,27 @@ from backend import models as m
 DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_QUIET_HOURS: dict[str, str] = {"start": "21:00", "end": "08:00"}
 POLICIES = frozenset({"code", "sender_number", "none"})
+# How long money and claims take, in words a shopper reads ("3-5 working days"); a merchant sets its own.
+DEFAULT_REFUND_TIME = "3-5 working days"
+DEFAULT_CLAIM_REPLY_TIME = "2 working days"
+DEFAULT_REPLACEMENT_TIME = "3-5 working days"
 
 
 def _dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
+
+
+def _timeframe(section: Any, key: str, default: str) -> str:
+    """A timeframe from `section[key]`: words ("within a week") as given, a number as working days; anything
+    else (missing, empty, malformed) falls back, so a typo never leaves a reply without its timeframe."""
+    value = section.get(key) if isinstance(section, dict) else None
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int) and value > 0:
+        return f"{value} working day{'s' if value != 1 else ''}"
+    if isinstance(value, str) and value.strip():
+        return " ".join(value.split())[:40]
+    return default
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,11 @@ class MerchantConfig:
     tracking_number_pattern: str | None = None
     returns: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     damage_policy: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    # returns.refund_time: a cancelled order's or a returned parcel's refund reaching the shopper's account;
+    # damage_policy.reply_time / replacement_time: the team's answer on a claim, and a replacement's dispatch.
+    refund_time: str = DEFAULT_REFUND_TIME
+    claim_reply_time: str = DEFAULT_CLAIM_REPLY_TIME
+    replacement_time: str = DEFAULT_REPLACEMENT_TIME
 
     @classmethod
     def of(cls, merchant: m.Merchant | None, *, default_timezone: str = DEFAULT_TIMEZONE) -> MerchantConfig:
@@ -65,6 +87,9 @@ class MerchantConfig:
             tracking_number_pattern=raw.get("tracking_number_pattern") or None,
             returns=MappingProxyType(_dict(raw.get("returns"))),
             damage_policy=MappingProxyType(_dict(raw.get("damage_policy"))),
+            refund_time=_timeframe(raw.get("returns"), "refund_time", DEFAULT_REFUND_TIME),
+            claim_reply_time=_timeframe(raw.get("damage_policy"), "reply_time", DEFAULT_CLAIM_REPLY_TIME),
+            replacement_time=_timeframe(raw.get("damage_policy"), "replacement_time", DEFAULT_REPLACEMENT_TIME),
         )
 
     def zone(self, default: str = DEFAULT_TIMEZONE) -> ZoneInfo:

@@ -3,7 +3,9 @@
 The carrier's rules decide (an order that has left the warehouse can't be cancelled; one already
 delivered can be returned instead, and we offer that). The cancellation goes through
 the change service (bot/services/changes.py) under an idempotency key chosen when the shopper was asked to confirm,
-so a retried webhook or a double "yes" cancels once, with its delivery-change row and audit entry.
+so a retried webhook or a double "yes" cancels once, with its delivery-change row and audit entry. The
+confirmation says what happens next: the refund and when it reaches the card (the merchant's refund_time);
+"where's my refund?" later is answered from this cancellation (return_or_refund_status).
 """
 
 from __future__ import annotations
@@ -101,7 +103,8 @@ def apply(turn: Turn) -> None:
                                                 now=turn.now, conversation_id=turn.conversation.id)
     turn.finish()
     if result.status is ResultStatus.ACCEPTED:
-        turn.say("utter_cancel_order_done", order=order, reference=result.reference or "")
+        turn.say("utter_cancel_order_done", order=order, reference=result.reference or "",
+                 refund_time=turn.config.refund_time)
     elif result.status is ResultStatus.PENDING:
         turn.say("utter_cancel_order_pending", order=order)
     else:

@@ -3,10 +3,12 @@
 A journey (neighbour, safe place, reschedule...) works out *what* the shopper wants and calls
 `propose(turn, shipment, action, summary)`. From there this sub-flow:
 1. checks the carrier offers it now (otherwise says why, and what they can do instead);
-2. asks the shopper to confirm (and to accept a fee, if there is one);
+2. asks the shopper to confirm, saying what the change replaces (kit/replaces.py) and, for a fee, how much
+   (£3.50) and how and when it is paid;
 3. asks for a one-time code sent to the recipient (subflows/verify.py);
 4. applies it once, under the idempotency key chosen here, with its audit entry (bot/services/changes.py);
-5. replies with the carrier's reference; a slow carrier gets "on it" and the confirmation follows by text.
+5. replies with the carrier's reference and what happens next (the fee charged; the journey's own `after`,
+   e.g. when a pickup point has it ready); a slow carrier gets "on it" and the confirmation follows by text.
 With `then`, the journey's `then` step runs after an accepted change ("for future parcels too?").
 """
 
@@ -16,6 +18,8 @@ from backend.types import ActionKind, ActionOption, ChangeContext, DeliveryActio
 from bot.core.wording import Rendered
 from bot.services.changes import ChangeRequest
 from dialogues.base import Flow, Turn, register
+from dialogues.kit.formatting import money
+from dialogues.kit.replaces import with_replaced
 from dialogues.subflows.verify import require_code
 
 flow = register(Flow("change", intents=()))
@@ -36,8 +40,9 @@ def unavailable(turn: Turn, option: ActionOption | None) -> None:
 
 
 def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Rendered,
-            option: ActionOption | None = None, *, then: str | None = None) -> None:
-    """`then`: a step of the calling journey to run once the change is accepted (e.g. "for future parcels too?")."""
+            option: ActionOption | None = None, *, then: str | None = None, after: Rendered | None = None) -> None:
+    """`then`: a step of the calling journey to run once the change is accepted (e.g. "for future parcels too?");
+    `after`: what happens next, said with the "Done" (e.g. when the pickup point has it ready)."""
     proposal = turn.services.changes.propose(turn.backend, shipment, action, option)
     option = proposal.option
     if option is None or not proposal.available:
@@ -60,11 +65,13 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
         summary=str(summary),
         fee=str(option.fee) if option.fee else None,
         currency=option.currency,
+        after=str(after) if after else None,
     )
+    shown = with_replaced(turn, shipment, action, summary)
     if option.fee:
-        turn.ask("confirm", "utter_confirm_change_with_fee", summary=summary, fee=option.fee, currency=option.currency)
+        turn.ask("confirm", "utter_confirm_change_with_fee", summary=shown, fee=money(option.fee, option.currency))
     else:
-        turn.ask("confirm", "utter_confirm_change", summary=summary)
+        turn.ask("confirm", "utter_confirm_change", summary=shown)
 
 
 @flow.step("confirm")
@@ -101,7 +108,7 @@ def apply(turn: Turn) -> None:
     result = turn.services.changes.apply(turn.uow, turn.backend, turn.merchant, request, turn.now)
     summary = Rendered(slots.get("summary") or "")
     if result is not None and result.status is ResultStatus.ACCEPTED:
-        turn.say("utter_change_done", summary=summary, reference=result.reference or "")
+        turn.say("utter_change_done", summary=summary, reference=result.reference or "", next=_next(turn))
         turn.return_()  # back to the journey's `then` step, if it asked for one; else the journey is over
         return
     turn.finish()
@@ -111,3 +118,13 @@ def apply(turn: Turn) -> None:
         turn.say("utter_change_pending", summary=summary)
     else:
         turn.say("utter_change_rejected", reason=turn.voice.reason(result.reason_code, result.reason))
+
+
+def _next(turn: Turn) -> Rendered:
+    """What happens next, after "Done": the fee that will be charged, then the journey's own words."""
+    slots, parts = turn.slots, []
+    if slots.get("fee") and slots.get("fee_accepted"):
+        parts.append(turn.render("utter_change_fee_charged", fee=money(slots["fee"], slots.get("currency"))))
+    if slots.get("after"):
+        parts.append(Rendered(slots["after"]))
+    return Rendered(" ".join(parts))

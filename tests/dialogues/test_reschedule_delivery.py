@@ -21,9 +21,9 @@ def every_day(runtime, demo):  # noqa: ANN001, ANN201
 
 
 def test_a_paid_window_asks_for_the_fee_and_no_means_no(runtime, every_day):
-    assert "3) tomorrow 17:00-21:00 (GBP 3.50 extra)" in text_of(talk(runtime, OWN, "I need to reschedule"))
+    assert "3) tomorrow 17:00-21:00 (£3.50 extra)" in text_of(talk(runtime, OWN, "I need to reschedule"))
     ask = text_of(talk(runtime, OWN, "3"))
-    assert "costs GBP 3.50" in ask and "accept the fee" in ask
+    assert "costs £3.50" in ask and "accept the fee" in ask
     assert "haven't changed anything" in text_of(talk(runtime, OWN, "no"))
     assert changes(runtime, "reschedule_delivery") == []
 
