@@ -99,6 +99,8 @@ def _is_topic_switch(turn: Turn, open_flow: str) -> bool:
     if options and pick(turn.text, [str(o) for o in options]) is not None:
         # "post office" or "refund please" picks from the list we just sent; it isn't a new request.
         return False
+    if top and top.step and REGISTRY[open_flow].recognises(turn, top.step):
+        return False  # the open step knows this for its answer (Flow.answers)
     # A free-text question ("what should the note say?") takes almost anything as its answer.
     needed = 0.85 if top and top.free_text else SWITCH_CONFIDENCE
     return confidence >= needed

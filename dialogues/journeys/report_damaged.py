@@ -149,6 +149,13 @@ def choose(turn: Turn) -> None:
     turn.ask("confirm", f"utter_damaged_confirm_{choice}", parcel=parcel_label(shipment))
 
 
+@flow.answers("choose")
+def names_one_offer(turn: Turn) -> bool:
+    """'a replacement, not a refund' (which the NLU hears as a refund question) answers the menu."""
+    wanted, _ = offers_named(turn.text, list(turn.slots.get("options") or []))
+    return len(wanted) == 1
+
+
 def _chosen(turn: Turn, options: list[str]) -> str | None:
     """The option named: in words first ("a replacement not a refund": what is refused never counts), then by
     its number or label; a word naming two at once is no answer."""

@@ -9,8 +9,7 @@ merchant's (MerchantConfig.refund_time / claim_reply_time / replacement_time).
 
 Identification is the usual one (the sender's own number, or tracking/order number plus postcode). A
 shopper with several parcels of which only one has a cancellation, a claim or a return isn't asked which.
-And a claim's menu still waiting for its answer ("1) Send a replacement 2) Refund me") takes "a replacement,
-not a refund" as that answer, though the NLU heard a refund question.
+(A claim's menu waiting for its answer keeps "a replacement, not a refund": report_damaged's Flow.answers.)
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import re
 
 from backend import models as m
 from backend.types import ReturnInfo, Shipment
-from dialogues.base import REGISTRY, Flow, Turn, register
+from dialogues.base import Flow, Turn, register
 from dialogues.kit.claims import (
     CLOSED,
     DAMAGED,
@@ -28,22 +27,18 @@ from dialogues.kit.claims import (
     PENDING,
     cancellation_of,
     claims_on,
-    offers_named,
 )
 from dialogues.kit.formatting import day_label, money, parcel_label
 from dialogues.subflows.identify import shipment_for
 
 flow = register(Flow("return_or_refund_status"))
 KNOWN = ("created", "in_transit", "received", "refunded", "rejected", "pending")
-CLAIM_MENU = ("report_damaged", "choose")  # the flow and step whose menu a refund/replacement word may answer
 _ABOUT_CLAIM = re.compile(r"\b(claims?|replace\w*|new one|compensat\w*|damaged?|broken|missing|lost)\b")
 _ABOUT_RETURN = re.compile(r"\b(returns?|returned|send(ing)? (it |them )?back|sent (it |them )?back|posted)\b")
 
 
 @flow.start
 def start(turn: Turn) -> None:
-    if _answers_claim_menu(turn):
-        return
     if not (turn.nlu.entity("tracking_number") or turn.nlu.entity("order_number")) and not turn.slots.get(
         "tracking_number"
     ):
@@ -52,20 +47,6 @@ def start(turn: Turn) -> None:
         if len(own) > 1 and len(with_news) == 1:
             turn.remember(tracking_number=with_news[0].tracking_number)
     with_shipment(turn)
-
-
-def _answers_claim_menu(turn: Turn) -> bool:
-    """The router parked a claim whose menu this message answers: give it back its answer."""
-    parked = turn.state.parked
-    frame = parked[-1] if parked else None
-    if frame is None or (frame.flow, frame.step) != CLAIM_MENU or CLAIM_MENU[0] not in REGISTRY:
-        return False
-    wanted, _ = offers_named(turn.text, list(frame.slots.get("options") or []))
-    if len(wanted) != 1:
-        return False
-    turn.state.stack, turn.state.parked = list(parked), []
-    REGISTRY[CLAIM_MENU[0]].run_step(turn, CLAIM_MENU[1])
-    return True
 
 
 def _has_news(turn: Turn, shipment: Shipment) -> bool:

@@ -64,8 +64,8 @@ _OFFER_WORDS = (
     (re.compile(r"\b(person|agent|human|someone|team|call me|speak|talk)\b"), AGENT),
 )
 _NEGATED_BEFORE = re.compile(
-    r"(\b(not|no|nor|never|without|than|instead of|rather than|don'?t want|dont want|do not want|"
-    r"don'?t need|dont need)|n'?t)\s+(want |need |get |have |a |an |the |my |any |to )*$"
+    r"\b(not|no|nor|never|without|than|instead of|rather than|cannot|"
+    r"(can|won|don|didn|doesn|wouldn|shouldn|isn)'?t)\s+(want |need |get |have |a |an |the |my |any |to )*$"
 )
 
 
