@@ -12,8 +12,8 @@ import re
 from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
+from dialogues.kit import claims
 from dialogues.kit.choices import pick
-from dialogues.kit.claims import close_if_turned_up
 from dialogues.subflows import one_tap
 from intents.types import OUT_OF_SCOPE
 
@@ -41,7 +41,7 @@ def respond(turn: Turn) -> None:
     if plain in START_WORDS:
         REGISTRY["opt_in"].run_start(turn)
         return
-    if close_if_turned_up(turn):  # "found it!" closes a missing-parcel claim whenever it is said
+    if claims.before_routing(turn):  # "found it!" closes a claim; "any news on my claim?" is its status
         return
 
     if turn.conversation.handed_off and "handoff" in REGISTRY:

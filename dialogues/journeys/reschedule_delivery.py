@@ -248,5 +248,7 @@ def _propose(turn: Turn, window: dict) -> None:
     summary = turn.render("utter_reschedule_summary", parcel=parcel_label(shipment),
                           window=window_label(turn, chosen))
     params = {"window": {"start": window["start"], "end": window["end"]}}
-    # What it replaces (a pickup point, an earlier slot, a hold) is said by change.propose (kit/replaces.py).
-    propose(turn, shipment, DeliveryAction(ActionKind.RESCHEDULE, params), summary, option)
+    # What it replaces (a pickup point, an earlier slot, a hold) is said by change.propose (kit/replaces.py);
+    # what happens next, for a parcel that needs a signature: someone must be in to sign.
+    after = turn.render("utter_reschedule_next_signature") if shipment.signature_required else None
+    propose(turn, shipment, DeliveryAction(ActionKind.RESCHEDULE, params), summary, option, after=after)

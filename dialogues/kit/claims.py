@@ -27,6 +27,7 @@ from backend.types import Shipment, ShipmentStatus
 from bot.core.conversations import Status
 from dialogues.base import Turn
 from dialogues.kit.formatting import parcel_label
+from intents.types import OUT_OF_SCOPE
 
 NOT_RECEIVED = "claim_not_received"
 DAMAGED = "claim_damaged"
@@ -179,6 +180,26 @@ def _settle(turn: Turn, row: m.DeliveryChange, status: str, **detail: Any) -> No
     row.status, row.updated_at = status, turn.now
     row.params = {**(row.params or {}), **detail, f"{status}_at": turn.now.isoformat()}  # reassigned: JSON seen
     turn.audit(row.action, status, subject=row.tracking_number, reference=row.reference, **detail)
+
+
+# "any news on my claim?": the NLU may hear a status question or nothing it knows; with a claim on record,
+# it is a question about that claim.
+_ABOUT_CLAIM = re.compile(r"\b(claims?|clm-?[0-9a-f]{4,})\b", re.IGNORECASE)
+_CLAIM_QUESTION_HEARD_AS = frozenset({"where_is_my_order", "inform", OUT_OF_SCOPE})
+CLAIM_STATUS_FLOW = "return_or_refund_status"
+
+
+def before_routing(turn: Turn) -> bool:
+    """Claims news said at any point, before the router picks a flow (dialogues/router.py). True when the
+    message is fully answered: "found it" closes an open missing-parcel claim. A question about a claim the
+    shopper has goes to the claim's status, whatever the NLU heard."""
+    if close_if_turned_up(turn):
+        return True
+    if (turn.state.open_step is None and turn.nlu.intent in _CLAIM_QUESTION_HEARD_AS
+            and _ABOUT_CLAIM.search(turn.text)
+            and any(claims_on(turn, s.tracking_number) for s in turn.sender_shipments())):
+        turn.nlu = dataclasses.replace(turn.nlu, intent=CLAIM_STATUS_FLOW, confidence=1.0, clarify=None)
+    return False
 
 
 def close_if_turned_up(turn: Turn) -> bool:

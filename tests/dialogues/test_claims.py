@@ -143,3 +143,20 @@ def test_timeframes_come_from_merchant_settings_with_safe_fallbacks(settings, re
     merchant = m.Merchant(id=1, slug="x", name="X", timezone="Europe/London", settings=settings)
     config = MerchantConfig.of(merchant)
     assert (config.refund_time, config.claim_reply_time, config.replacement_time) == (refund, reply, replacement)
+
+
+@pytest.mark.parametrize("question", ["any news on my claim?", "whats going on with my claim",
+                                      "where are we with my claim", "hows the claim going"])
+def test_a_question_about_a_claim_on_record_gets_its_status(runtime, demo, question):
+    talk(runtime, OWN_DELIVERED, "my parcel arrived damaged")
+    talk(runtime, OWN_DELIVERED, "skip")
+    talk(runtime, OWN_DELIVERED, "refund please")
+    talk(runtime, OWN_DELIVERED, "yes")
+    [claim] = changes(runtime, "claim_damaged")
+    reply = text_of(talk(runtime, OWN_DELIVERED, question))
+    assert "refund claim" in reply and claim.reference in reply, reply
+
+
+def test_with_no_claim_on_record_a_claim_word_changes_nothing(runtime, demo):
+    reply = text_of(talk(runtime, OWN_DELIVERED, "any news on my claim?"))
+    assert "refund claim" not in reply and "CLM-" not in reply
