@@ -217,13 +217,13 @@ def close_if_turned_up(turn: Turn) -> bool:
         return False  # a person is talking to them: theirs to settle
     found = [(s, row) for s in turn.sender_shipments()
              for row in claims_on(turn, s.tracking_number, kinds=(NOT_RECEIVED,), statuses=(PENDING,))]
-    if not found:
-        return False
+    if len({s.tracking_number for s, _ in found}) != 1:
+        return False  # no claim to close, or two parcels missing: "found it" alone doesn't say which
     for _, row in found:
         _settle(turn, row, CLOSED, found=True)
-    if turn.conversation.handoff_reason == NOT_RECEIVED:
-        handoff.hand_back(turn.uow, turn.conversation, actor=turn.message.sender, now=turn.now,
-                          result="claim_closed")
+    conv = turn.conversation
+    if handoff.status(conv) is Status.WAITING and conv.handoff_reason == NOT_RECEIVED:
+        handoff.hand_back(turn.uow, conv, actor=turn.message.sender, now=turn.now, result="claim_closed")
     shipment, row = found[0]
     turn.say("utter_claim_closed_found", parcel=parcel_label(shipment), reference=row.reference or "")
     if _DAMAGE.search(turn.text.lower()):
