@@ -18,7 +18,8 @@ from backend.types import ActionKind, ChangeContext, ResultStatus, Shipment, Shi
 from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit.answers import confirmed
-from dialogues.kit.formatting import parcel_label
+from dialogues.kit.claims import cancellation_of
+from dialogues.kit.formatting import day_label, parcel_label
 from dialogues.subflows.change import option_for
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.verify import require_code
@@ -42,6 +43,13 @@ def start(turn: Turn) -> None:
 def with_shipment(turn: Turn) -> None:
     shipment = shipment_for(turn, then="with_shipment")
     if shipment is None:
+        return
+    cancelled = cancellation_of(turn, shipment)
+    if cancelled is not None:  # cancelled here already: what happens next, not "can't cancel it"
+        turn.finish()
+        turn.say("utter_cancel_order_already", order=(cancelled.params or {}).get("order_number") or "",
+                 reference=cancelled.reference or "", when=day_label(turn, cancelled.created_at),
+                 refund_time=turn.config.refund_time)
         return
     option = option_for(turn, shipment, ActionKind.CANCEL_ORDER)
     if option is None or not shipment.order_number:

@@ -22,7 +22,7 @@ MAX_NOTE = 120
 _PLACE_WORDS = re.compile(
     r"\b(left|with|neighbou?rs?|next door|porch|door|doorstep|step|reception|concierge|mail ?room|safe ?place|"
     r"behind|under|garage|shed|garden|gate|bins?|letter ?box|mail ?box|parcel ?box|locker|signed|handed|"
-    r"number|no\.|flat|house|resident|occupant|shop|counter|collected)\b",
+    r"number|no\.|flat|house|resident|occupant|customer|recipient|addressee|in person|shop|counter|collected)\b",
     re.IGNORECASE,
 )
 _DELIVERED_PREFIX = re.compile(r"^\s*delivered\s*[,:;.-]+\s*", re.IGNORECASE)
@@ -39,7 +39,7 @@ def carrier_note(shipment: Shipment) -> str:
     text = clean_value(event.description or "") if event else ""
     if not text or not _PLACE_WORDS.search(text):
         return ""
-    text = _DELIVERED_PREFIX.sub("", text) or text
+    text = (_DELIVERED_PREFIX.sub("", text) or text).rstrip(" .")
     text = text[0].upper() + text[1:]
     return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 3] + "..."
 

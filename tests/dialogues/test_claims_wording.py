@@ -45,6 +45,7 @@ def _replies() -> dict[str, str]:
         "after cancel": r("utter_refund_after_cancel", order="100236", reference="CXL-1F833165", parcel=PARCEL,
                           when="Tue 8 Dec"),
         "cancel done": r("utter_cancel_order_done", order="100236", reference="CXL-1F833165"),
+        "cancel already": r("utter_cancel_order_already", order="100236", reference="CXL-1F833165", when="Tue 8 Dec"),
         "fee question": r("utter_confirm_change_with_fee", summary=Rendered(f"{slot} {replaces}"), fee="£3.50"),
         "fee done": r("utter_change_done", summary=slot, reference="RB-48914A20",
                       next=r("utter_change_fee_charged", fee="£3.50")),
