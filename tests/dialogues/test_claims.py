@@ -160,3 +160,17 @@ def test_a_question_about_a_claim_on_record_gets_its_status(runtime, demo, quest
 def test_with_no_claim_on_record_a_claim_word_changes_nothing(runtime, demo):
     reply = text_of(talk(runtime, OWN_DELIVERED, "any news on my claim?"))
     assert "refund claim" not in reply and "CLM-" not in reply
+
+
+def test_found_it_with_two_parcels_missing_closes_neither(runtime, demo):
+    from backend.db import transaction
+
+    two = "+447700900654"
+    with transaction(runtime.sessions) as s:
+        merchant_id = s.scalar(select(m.Merchant.id).where(m.Merchant.slug == "demo"))
+        for n, tracking in enumerate(("PB100000005GB", "PB100000006GB")):
+            s.add(m.DeliveryChange(merchant_id=merchant_id, tracking_number=tracking, action="claim_not_received",
+                                   params={}, idempotency_key=f"two-{n}", status="pending", reference=f"CLM-0{n}"))
+    reply = text_of(talk(runtime, two, "found it"))
+    assert "closed claim" not in reply
+    assert {c.status for c in changes(runtime, "claim_not_received")} == {"pending"}
