@@ -284,6 +284,7 @@ class Flow:
         self.values = values
         self._start: Handler | None = None
         self._steps: dict[str, Handler] = {}
+        self._answers: dict[str, Callable[[Turn], bool]] = {}
 
     def start(self, fn: Handler) -> Handler:
         self._start = fn
@@ -295,6 +296,19 @@ class Flow:
             return fn
 
         return register
+
+    def answers(self, step: str) -> Callable[[Callable[[Turn], bool]], Callable[[Turn], bool]]:
+        """Register how to tell that a message answers `step`'s question in words the NLU reads as another
+        request ("a replacement, not a refund" at a claim's menu is no refund question): the router keeps it."""
+        def register(fn: Callable[[Turn], bool]) -> Callable[[Turn], bool]:
+            self._answers[step] = fn
+            return fn
+
+        return register
+
+    def recognises(self, turn: Turn, step: str) -> bool:
+        check = self._answers.get(step)
+        return bool(check and check(turn))
 
     def has_step(self, name: str) -> bool:
         return name in self._steps

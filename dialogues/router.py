@@ -18,7 +18,7 @@ import re
 from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
-from dialogues.kit import requests, tone
+from dialogues.kit import claims, requests, tone
 from dialogues.kit.choices import pick
 from dialogues.kit.faq import Question, question_in
 from dialogues.kit.handoff import answered_while_waiting
@@ -55,6 +55,8 @@ def respond(turn: Turn) -> None:
     plain = _plain(turn.text)
 
     if _keyword(turn, plain):
+        return
+    if claims.before_routing(turn):  # "found it!" closes a claim; "any news on my claim?" is its status
         return
 
     if turn.conversation.handed_off and "handoff" in REGISTRY and not answered_while_waiting(turn):
@@ -209,6 +211,8 @@ def _is_topic_switch(turn: Turn, open_flow: str) -> bool:
     if options and pick(turn.text, [str(o) for o in options]) is not None:
         # "post office" or "refund please" picks from the list we just sent; it isn't a new request.
         return False
+    if top and top.step and REGISTRY[open_flow].recognises(turn, top.step):
+        return False  # the open step knows this for its answer (Flow.answers)
     # A free-text question ("what should the note say?") takes almost anything as its answer.
     needed = 0.85 if top and top.free_text else SWITCH_CONFIDENCE
     return confidence >= needed

@@ -31,6 +31,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_WORDS = {"weekdays": range(5), "weekends": range(5, 7), "every day": range(7), "daily": range(7),
               "everyday": range(7), "all week": range(7)}
 CURRENCIES = {"GB": "GBP", "US": "USD"}
+# How long money and claims take, in words a shopper reads ("3-5 working days"); a merchant sets its own.
+DEFAULT_REFUND_TIME = "3-5 working days"
+DEFAULT_CLAIM_REPLY_TIME = "2 working days"
+DEFAULT_REPLACEMENT_TIME = "3-5 working days"
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -156,6 +160,19 @@ class ReturnsPolicy:
         )
 
 
+def _timeframe(section: Any, key: str, default: str) -> str:
+    """A timeframe from `section[key]`: words ("within a week") as given, a number as working days; anything
+    else (missing, empty, malformed) falls back, so a typo never leaves a reply without its timeframe."""
+    value = section.get(key) if isinstance(section, dict) else None
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int) and value > 0:
+        return f"{value} working day{'s' if value != 1 else ''}"
+    if isinstance(value, str) and value.strip():
+        return " ".join(value.split())[:40]
+    return default
+
+
 @dataclass(frozen=True)
 class MerchantConfig:
     merchant_id: int | None
@@ -179,6 +196,11 @@ class MerchantConfig:
     support_phone: str | None = None
     support_url: str | None = None
     returns_policy: ReturnsPolicy = field(default_factory=ReturnsPolicy)
+    # returns.refund_time: a cancelled order's or a returned parcel's refund reaching the shopper's account;
+    # damage_policy.reply_time / replacement_time: the team's answer on a claim, and a replacement's dispatch.
+    refund_time: str = DEFAULT_REFUND_TIME
+    claim_reply_time: str = DEFAULT_CLAIM_REPLY_TIME
+    replacement_time: str = DEFAULT_REPLACEMENT_TIME
 
     @classmethod
     def of(cls, merchant: m.Merchant | None, *, default_timezone: str = DEFAULT_TIMEZONE) -> MerchantConfig:
@@ -210,6 +232,9 @@ class MerchantConfig:
             support_phone=str(contact["phone"]) if contact.get("phone") else None,
             support_url=str(contact["url"]) if contact.get("url") else None,
             returns_policy=ReturnsPolicy.parse(raw.get("returns"), region),
+            refund_time=_timeframe(raw.get("returns"), "refund_time", DEFAULT_REFUND_TIME),
+            claim_reply_time=_timeframe(raw.get("damage_policy"), "reply_time", DEFAULT_CLAIM_REPLY_TIME),
+            replacement_time=_timeframe(raw.get("damage_policy"), "replacement_time", DEFAULT_REPLACEMENT_TIME),
         )
 
     def zone(self, default: str = DEFAULT_TIMEZONE) -> ZoneInfo:

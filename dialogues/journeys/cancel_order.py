@@ -3,7 +3,9 @@
 The carrier's rules decide (an order that has left the warehouse can't be cancelled; one already
 delivered can be returned instead, and we offer that). The cancellation goes through
 the change service (bot/services/changes.py) under an idempotency key chosen when the shopper was asked to confirm,
-so a retried webhook or a double "yes" cancels once, with its delivery-change row and audit entry.
+so a retried webhook or a double "yes" cancels once, with its delivery-change row and audit entry. The
+confirmation says what happens next: the refund and when it reaches the card (the merchant's refund_time);
+"where's my refund?" later is answered from this cancellation (return_or_refund_status).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from backend.types import ActionKind, ChangeContext, ResultStatus, Shipment, Shi
 from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit.answers import confirmed
-from dialogues.kit.formatting import parcel_label
+from dialogues.kit.claims import cancellation_of
+from dialogues.kit.formatting import day_label, parcel_label
 from dialogues.subflows.change import option_for
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.verify import require_code
@@ -40,6 +43,13 @@ def start(turn: Turn) -> None:
 def with_shipment(turn: Turn) -> None:
     shipment = shipment_for(turn, then="with_shipment")
     if shipment is None:
+        return
+    cancelled = cancellation_of(turn, shipment)
+    if cancelled is not None:  # cancelled here already: what happens next, not "can't cancel it"
+        turn.finish()
+        turn.say("utter_cancel_order_already", order=(cancelled.params or {}).get("order_number") or "",
+                 reference=cancelled.reference or "", when=day_label(turn, cancelled.created_at),
+                 refund_time=turn.config.refund_time)
         return
     option = option_for(turn, shipment, ActionKind.CANCEL_ORDER)
     if option is None or not shipment.order_number:
@@ -101,7 +111,8 @@ def apply(turn: Turn) -> None:
                                                 now=turn.now, conversation_id=turn.conversation.id)
     turn.finish()
     if result.status is ResultStatus.ACCEPTED:
-        turn.say("utter_cancel_order_done", order=order, reference=result.reference or "")
+        turn.say("utter_cancel_order_done", order=order, reference=result.reference or "",
+                 refund_time=turn.config.refund_time)
     elif result.status is ResultStatus.PENDING:
         turn.say("utter_cancel_order_pending", order=order)
     else:

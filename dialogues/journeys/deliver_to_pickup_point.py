@@ -2,6 +2,9 @@
 
 The list is the carrier's (ActionOption.pickup_points, nearest first). The shopper picks by number or by
 name ("2", "the locker", "Piccadilly"), then the change goes through the usual confirm-and-code path.
+The confirmation says what happens next: photo ID for a parcel that needs a signature (before they
+confirm), and with the "Done" when it will be ready to collect and the point's opening hours. What the
+redirect replaces (a chosen slot, a neighbour, a safe place) is said by change.propose (kit/replaces.py).
 """
 
 from __future__ import annotations
@@ -13,17 +16,12 @@ from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit import requests
 from dialogues.kit.answers import ask_choice
-from dialogues.kit.formatting import home_slot_of, parcel_label, window_label
+from dialogues.kit.formatting import parcel_label, ready_to_collect
 from dialogues.subflows.change import propose
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment, pick_listed
 
 flow = register(Flow("deliver_to_pickup_point", amend="choose"))
-
-
-
-
-
 
 
 def _as_slot(point: PickupPoint) -> dict:
@@ -89,7 +87,7 @@ def choose(turn: Turn) -> None:
         return
     point = points[index]
     propose(turn, shipment, DeliveryAction(ActionKind.PICKUP_POINT, {"pickup_point_id": point["id"]}),
-            _summary(turn, shipment, point))
+            _summary(turn, shipment, point), after=_after(turn, shipment, point))
 
 
 # "is there one nearer?", "any others?", "a different one": the list again, less what they ruled out.
@@ -113,9 +111,11 @@ def _another(turn: Turn, points: list[dict]) -> None:
 
 
 def _summary(turn: Turn, shipment: Shipment, point: dict) -> Rendered:
-    """A pickup point replaces a chosen home slot (backend/rules_apply.py): say so before they confirm."""
-    values = {"parcel": parcel_label(shipment), "name": point["name"], "address": point["address"]}
-    window = home_slot_of(shipment)
-    if window is None:
-        return turn.render("utter_pickup_summary", **values)
-    return turn.render("utter_pickup_summary_instead_of_slot", window=window_label(turn, window), **values)
+    """Where it goes; a parcel that needs a signature needs photo ID at the counter: said before they confirm."""
+    key = "utter_pickup_summary_with_id" if shipment.signature_required else "utter_pickup_summary"
+    return turn.render(key, parcel=parcel_label(shipment), name=point["name"], address=point["address"])
+
+
+def _after(turn: Turn, shipment: Shipment, point: dict) -> Rendered:
+    """What happens next: when it can be collected, and when the point is open."""
+    return turn.render("utter_pickup_next", ready=ready_to_collect(turn, shipment), hours=point.get("hours") or "")

@@ -5,8 +5,11 @@ receives_media: an MMS over SMS, a WhatsApp image); a shopper who can't send one
 text only, so there we don't ask for one: the claim records that no photo could be sent, and the team
 follows up if they need it. What we offer is the merchant's policy
 (merchant.settings["damage_policy"]["offer"], both replacement and refund by default); talking to a
-person is always an option. Nothing is requested until the shopper confirms, and the claim is stored
-once with its reference (dialogues/claims.py).
+person is always an option. The menu is answered in the shopper's words too, negation included: "a
+replacement, not a refund" is a replacement (kit/claims.offers_named). Nothing is requested until the
+shopper confirms; the claim is stored once with its reference, linked to an earlier claim on the same
+parcel (dialogues/kit/claims.py), and the reply says when the team answers and how long it then takes
+(merchant settings: damage_policy.reply_time / replacement_time, returns.refund_time).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import ask_choice, confirmed, free_text, yes_or_no
 from dialogues.kit.choices import pick
-from dialogues.kit.claims import DAMAGED, open_claim, open_claim_reference, prefer_delivered
+from dialogues.kit.claims import AGENT, DAMAGED, offers_named, open_claim, open_claim_reference, prefer_delivered
 from dialogues.kit.formatting import parcel_label
 from dialogues.kit.handoff import hand_off
 from dialogues.subflows.status import delivered_shipment_for
@@ -32,15 +35,9 @@ from dialogues.subflows.verify import require_code
 flow = register(Flow("report_damaged"))
 
 OFFERS = ("replacement", "refund")
-AGENT = "agent"
 MAX_PHOTOS = 5
 PHOTO_LOOK_BACK = timedelta(minutes=10)
 _SKIP = re.compile(r"\b(skip|no photo|no picture|no pic|can'?t|cant|cannot|unable|don'?t have|dont have|threw)\b")
-_KEYWORDS = (
-    (re.compile(r"\b(replace|replacement|new one|another one|send (me )?(a |another )?new)\b"), "replacement"),
-    (re.compile(r"\b(refund|money back|my money)\b"), "refund"),
-    (re.compile(r"\b(person|agent|human|someone|team|call me|speak|talk)\b"), AGENT),
-)
 
 
 @flow.start
@@ -61,7 +58,8 @@ def with_shipment(turn: Turn) -> None:
     existing = open_claim_reference(turn, shipment, DAMAGED)
     if existing:
         hand_off(turn, DAMAGED)
-        turn.say("utter_damaged_claim_exists", reference=existing, parcel=parcel_label(shipment))
+        turn.say("utter_damaged_claim_exists", reference=existing, parcel=parcel_label(shipment),
+                 reply_time=turn.config.claim_reply_time)
         return
     if turn.slots.get("photos"):
         _offer(turn, shipment)
@@ -116,8 +114,7 @@ def _recent_photos(turn: Turn) -> list[str]:
 
 
 def _offers(turn: Turn) -> list[str]:
-    policy = (turn.merchant.settings or {}).get("damage_policy") or {}
-    wanted = policy.get("offer", list(OFFERS))
+    wanted = turn.config.damage_policy.get("offer", list(OFFERS))
     return [o for o in OFFERS if o in wanted]
 
 
@@ -138,14 +135,7 @@ def _offer(turn: Turn, shipment: Shipment) -> None:
 
 @flow.step("choose")
 def choose(turn: Turn) -> None:
-    options = list(turn.slots.get("options") or [AGENT])
-    index = pick(turn.text, [str(_label(turn, o)) for o in options])
-    choice = options[index] if index is not None else None
-    if choice is None:
-        text = turn.text.lower()
-        choice = next((o for rx, o in _KEYWORDS if rx.search(text) and o in options), None)
-    if choice is None and turn.nlu.intent == "talk_to_human":
-        choice = AGENT
+    choice = _chosen(turn, list(turn.slots.get("options") or [AGENT]))
     if choice is None:
         turn.reask()
         return
@@ -157,6 +147,30 @@ def choose(turn: Turn) -> None:
         return
     turn.remember(choice=choice)
     turn.ask("confirm", f"utter_damaged_confirm_{choice}", parcel=parcel_label(shipment))
+
+
+@flow.answers("choose")
+def names_one_offer(turn: Turn) -> bool:
+    """'a replacement, not a refund' (which the NLU hears as a refund question) answers the menu."""
+    wanted, _ = offers_named(turn.text, list(turn.slots.get("options") or []))
+    return len(wanted) == 1
+
+
+def _chosen(turn: Turn, options: list[str]) -> str | None:
+    """The option named: in words first ("a replacement not a refund": what is refused never counts), then by
+    its number or label; a word naming two at once is no answer."""
+    wanted, refused = offers_named(turn.text, options)
+    if len(wanted) == 1:
+        return wanted[0]
+    if wanted:
+        return None
+    left = [o for o in options if o not in refused]
+    index = pick(turn.text, [str(_label(turn, o)) for o in left])
+    if index is not None:
+        return left[index]
+    if turn.nlu.intent == "talk_to_human" and AGENT not in refused:
+        return AGENT
+    return None
 
 
 @flow.step("confirm")
@@ -205,10 +219,14 @@ def _open_verified(turn: Turn, shipment: Shipment, choice: str) -> None:
         "photo_skipped": bool(slots.get("photo_skipped")),
         "photo_unavailable": bool(slots.get("photo_unavailable")),
     }
-    reference = open_claim(turn, shipment, kind=DAMAGED, key=slots["claim_key"], detail=detail)
+    opened = open_claim(turn, shipment, kind=DAMAGED, key=slots["claim_key"], detail=detail)
+    config = turn.config
+    values = {"reference": opened.reference, "parcel": parcel_label(shipment), "reply_time": config.claim_reply_time,
+              "replacement_time": config.replacement_time, "refund_time": config.refund_time,
+              "linked": turn.render("utter_claim_linked", earlier=opened.linked_to) if opened.linked_to else ""}
     if choice == AGENT:
         hand_off(turn, DAMAGED)
-        turn.say("utter_damaged_handed_off", reference=reference, parcel=parcel_label(shipment))
+        turn.say("utter_damaged_handed_off", **values)
         return
     turn.finish()
-    turn.say(f"utter_damaged_claim_opened_{choice}", reference=reference, parcel=parcel_label(shipment))
+    turn.say(f"utter_damaged_claim_opened_{choice}", **values)

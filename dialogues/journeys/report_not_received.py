@@ -2,32 +2,34 @@
 
 Most "missing" parcels are found within minutes once the shopper sees the photo and where it was left
 (porch, bin store, a neighbour), so the proof of delivery comes first, with the usual places to check.
-Only if it is still missing do we open a claim (with a reference the shopper keeps) and hand over to
-the team. A parcel that isn't marked delivered yet just gets its status: it isn't lost, it's on its way.
+Only if it is still missing do we open a claim (with a reference the shopper keeps, and when the team
+will answer) and hand over to the team; if it turns up later, "found it" closes the claim (dialogues/kit/
+claims.py). Where it was left is the carrier's proof, else its delivered event ("Left with neighbour at
+number 5"). A parcel that isn't marked delivered yet just gets its status: it isn't lost, it's on its way.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from backend.types import Shipment
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import yes_or_no
-from dialogues.kit.claims import NOT_RECEIVED, open_claim, open_claim_reference, prefer_delivered
+from dialogues.kit.claims import (
+    NOT_RECEIVED,
+    open_claim,
+    open_claim_reference,
+    prefer_delivered,
+    says_missing,
+    says_turned_up,
+)
 from dialogues.kit.formatting import parcel_label
 from dialogues.kit.handoff import hand_off
-from dialogues.kit.pod import delivered_label, show_pod
+from dialogues.kit.pod import delivered_label, left_where, show_pod
 from dialogues.subflows.status import delivered_shipment_for
 from dialogues.subflows.verify import require_code
 
 flow = register(Flow("report_not_received"))
-
-_FOUND = re.compile(r"\b(found it|got it|it'?s here|turned up|has arrived|arrived now|neighbou?r had it)\b")
-_MISSING = re.compile(
-    r"\b(still (not|no|missing|nothing)|not here|missing|nothing|no sign|can'?t find|cant find|not there|"
-    r"stolen|lost|(haven'?t|havent|not|didn'?t|didnt|never) (got|get|received|arrived|turned up))\b"
-)
 
 
 @flow.start
@@ -46,16 +48,17 @@ def with_shipment(turn: Turn) -> None:
     existing = open_claim_reference(turn, shipment, NOT_RECEIVED)
     if existing:
         hand_off(turn, NOT_RECEIVED)
-        turn.say("utter_not_received_claim_exists", reference=existing, parcel=parcel_label(shipment))
+        turn.say("utter_not_received_claim_exists", reference=existing, parcel=parcel_label(shipment),
+                 reply_time=turn.config.claim_reply_time)
         return
     pod = turn.backend.proof_of_delivery(shipment.tracking_number)
-    if pod is not None:
+    place = left_where(shipment, pod)
+    if pod is not None or place:
         show_pod(turn, shipment, pod)
-        turn.audit("view_pod", "shown", subject=shipment.tracking_number, photos=len(pod.photo_keys))
+        turn.audit("view_pod", "shown", subject=shipment.tracking_number, photos=len(pod.photo_keys) if pod else 0)
     else:
         turn.say("utter_not_received_no_pod", parcel=parcel_label(shipment), tracking=shipment.tracking_number,
                  when=delivered_label(turn, shipment, None))
-    place = (pod.place if pod else None) or ""
     turn.remember(claim_key=f"clm-{uuid.uuid4().hex}", place=place)
     key = "utter_not_received_check_place" if place else "utter_not_received_check"
     turn.ask("found_it", key, place=place)
@@ -63,11 +66,10 @@ def with_shipment(turn: Turn) -> None:
 
 @flow.step("found_it")
 def found_it(turn: Turn) -> None:
-    text = turn.text.lower()
     answer = yes_or_no(turn)
-    if _FOUND.search(text) and not _MISSING.search(text):
+    if says_turned_up(turn.text):
         answer = True
-    elif turn.nlu.intent == "report_not_received" or _MISSING.search(text):
+    elif turn.nlu.intent == "report_not_received" or says_missing(turn.text):
         answer = False
     if answer is None:
         turn.reask()
@@ -107,6 +109,8 @@ def _open_claim(turn: Turn, shipment: Shipment) -> None:
         "place": slots.get("place") or None,
         "pod_photos": len(pod.photo_keys) if pod else 0,
     }
-    reference = open_claim(turn, shipment, kind=NOT_RECEIVED, key=slots["claim_key"], detail=detail)
+    opened = open_claim(turn, shipment, kind=NOT_RECEIVED, key=slots["claim_key"], detail=detail)
     hand_off(turn, NOT_RECEIVED)
-    turn.say("utter_not_received_claim_opened", reference=reference, parcel=parcel_label(shipment))
+    key = "utter_not_received_claim_linked" if opened.linked_to else "utter_not_received_claim_opened"
+    turn.say(key, reference=opened.reference, earlier=opened.linked_to or "", parcel=parcel_label(shipment),
+             reply_time=turn.config.claim_reply_time)

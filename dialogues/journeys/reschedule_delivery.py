@@ -1,6 +1,13 @@
 """Move the delivery to another slot: the carrier's windows, numbered; "2", "thurs", "the saturday one",
 "friday afternoon" all pick one.
 
+The best match comes first: the day named (and the time of day, if named: "the 9th after work, like 6pm"
+is the 17:00-21:00 slot, with its fee) is proposed at once when one slot fits, listed when several do, and
+the nearest slots lead the list when none does. A day the shopper says they are NOT in ("im not in tmrw
+can u deliver on tuesday instead") is never offered first: it is left out of every list, and the list
+says so (kit/when_wanted.py reads which date is which). A time said later keeps the day said before
+("morning if poss" after "tuesday" is Tuesday morning).
+
 Windows come from the carrier's RESCHEDULE options. A carrier may price windows differently (the reference
 carrier returns one option per price, e.g. paid evenings), so each window keeps the option it came from and
 the change is proposed with that option: a paid window always asks the shopper to accept its fee.
@@ -8,14 +15,15 @@ the change is proposed with that option: a paid window always asks the shopper t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from backend.types import ActionKind, ActionOption, DeliveryAction, Shipment, TimeWindow
-from bot.core.wording import Rendered, render_lines
+from backend.types import ActionKind, ActionOption, DeliveryAction
+from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import ask_choice
-from dialogues.kit.formatting import parcel_label, pickup_point_of, stored_window, window_label
-from dialogues.subflows.change import propose
+from dialogues.kit.formatting import day_label, money, parcel_label, stored_window, window_label
+from dialogues.kit.when_wanted import Wish, exact, fits, is_refused, read_wish
+from dialogues.subflows.change import option_for, propose
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.next_step import (
     adopt_parked_menu,
@@ -25,7 +33,7 @@ from dialogues.subflows.next_step import (
     refuse_with_alternatives,
 )
 
-flow = register(Flow("reschedule_delivery"))
+flow = register(Flow("reschedule_delivery", amend="choose", values=("date", "time_window")))
 
 SHOWN_MAX = 9  # an SMS-sized list; any other offered day can still be named ("next tuesday")
 
@@ -54,17 +62,41 @@ def _label(turn: Turn, window: dict) -> str:
     return f"{window_label(turn, tw)} {local:%A} {_part_of_day(turn, tw.start)}"
 
 
-def wanted_from(turn: Turn) -> dict | None:
-    """The day / time of day this message asks for ("friday afternoon"), if it names one."""
-    day, window = turn.nlu.entity("date"), turn.nlu.entity("time_window")
-    if not day and not window:
-        return None
-    resolved = (window.resolved or {}) if window else {}
-    return {
-        "date": (day.value[:10] if day else None) or resolved.get("date"),
-        "start": resolved.get("start"),
-        "end": resolved.get("end"),
-    }
+def _allowed(turn: Turn, windows: list[dict]) -> list[int]:
+    """The windows that may be offered: none on a day (or at a time) the shopper said they are not in."""
+    refused = turn.slots.get("refused") or []
+    out = []
+    for i, w in enumerate(windows):
+        tw = stored_window(w)
+        if not is_refused(refused, turn.local(tw.start), turn.local(tw.end)):
+            out.append(i)
+    return out
+
+
+def matching(turn: Turn, windows: list[dict], allowed: list[int], wanted: dict) -> list[int]:
+    """Indexes of the allowed windows that fit the wanted day and time (exact time matches first)."""
+    hits = []
+    for i in allowed:
+        tw = stored_window(windows[i])
+        start, end = turn.local(tw.start), turn.local(tw.end)
+        if fits(wanted, start, end):
+            hits.append((0 if exact(wanted, start, end) else 1, i))
+    best = min((rank for rank, _ in hits), default=None)
+    return [i for rank, i in hits if rank == best]
+
+
+def _nearest(turn: Turn, windows: list[dict], allowed: list[int], wanted: dict) -> list[int]:
+    """The allowed windows, the closest to the wanted day and time first (the best match leads the list)."""
+    day = date.fromisoformat(wanted["date"]) if wanted.get("date") else None
+    clock = _minutes(wanted["start"]) if wanted.get("start") else None
+
+    def distance(i: int) -> tuple[int, int, str]:
+        start = turn.local(stored_window(windows[i]).start)
+        days = abs((start.date() - day).days) if day else 0
+        minutes = abs(start.hour * 60 + start.minute - clock) if clock is not None else 0
+        return days, minutes, windows[i]["start"]
+
+    return sorted(allowed, key=distance)
 
 
 def _minutes(clock: str) -> int:
@@ -72,30 +104,11 @@ def _minutes(clock: str) -> int:
     return int(hours) * 60 + int(minutes or 0)
 
 
-def matching(turn: Turn, windows: list[dict], wanted: dict) -> list[int]:
-    """Indexes of the windows that fit the wanted day and time (exact time matches first)."""
-    hits = []
-    for i, w in enumerate(windows):
-        tw = stored_window(w)
-        start, end = turn.local(tw.start), turn.local(tw.end)
-        if wanted.get("date") and start.date() != date.fromisoformat(wanted["date"]):
-            continue
-        if wanted.get("start") and wanted.get("end"):
-            lo, hi = _minutes(wanted["start"]), _minutes(wanted["end"])
-            overlap = min(hi, end.hour * 60 + end.minute) - max(lo, start.hour * 60 + start.minute)
-            if overlap <= 0:
-                continue
-            hits.append((0 if (start.hour * 60 + start.minute, end.hour * 60 + end.minute) == (lo, hi) else 1, i))
-        else:
-            hits.append((1, i))
-    best = min((rank for rank, _ in hits), default=None)
-    return [i for rank, i in hits if rank == best]
-
-
 @flow.start
 def start(turn: Turn) -> None:
     adopt_parked_menu(turn)
-    turn.remember(wanted=wanted_from(turn) if turn.nlu.intent == flow.name else None)
+    wish = read_wish(turn) if turn.nlu.intent == flow.name else Wish()
+    turn.remember(wanted=wish.wanted, refused=wish.refused)
     with_shipment(turn)
 
 
@@ -106,18 +119,45 @@ def with_shipment(turn: Turn) -> None:
         return
     options = available_options(turn, shipment).get(ActionKind.RESCHEDULE, [])
     if not options:
-        from dialogues.subflows.change import option_for
-
         refuse_with_alternatives(turn, shipment, option_for(turn, shipment, ActionKind.RESCHEDULE),
                                  ActionKind.RESCHEDULE)
         return
-    windows = _windows(turn, options)
-    turn.remember(windows=windows)
-    wanted = turn.slots.get("wanted")
+    turn.remember(windows=_windows(turn, options))
+    wanted = _still_wanted(turn, turn.slots.get("wanted"))
     if wanted:
-        _choose_wanted(turn, windows, wanted)
+        _choose_wanted(turn, wanted)
         return
-    _list(turn, list(range(min(len(windows), SHOWN_MAX))), "utter_reschedule_choose")
+    _list_allowed(turn)
+
+
+def _still_wanted(turn: Turn, wanted: dict | None) -> dict | None:
+    """The wish, unless it is only for a day the shopper also said they're not in (that day never leads)."""
+    if not wanted:
+        return None
+    if wanted.get("date") and any(r.get("date") == wanted["date"] and not r.get("start")
+                                  for r in turn.slots.get("refused") or []):
+        wanted = {**wanted, "date": None}
+    return wanted if (wanted.get("date") or wanted.get("start")) else None
+
+
+def _list_allowed(turn: Turn, order: list[int] | None = None) -> None:
+    """Every slot the shopper hasn't ruled out, saying first which days are left out ("OK, not tomorrow.")."""
+    windows = turn.slots.get("windows") or []
+    refused = turn.slots.get("refused") or []
+    if refused:
+        turn.say("utter_reschedule_not_on", days=" or ".join(_refused_label(turn, r) for r in refused))
+    shown = order if order is not None else _allowed(turn, windows)
+    _list(turn, shown[:SHOWN_MAX], "utter_reschedule_choose")
+
+
+def _refused_label(turn: Turn, refused: dict) -> str:
+    parts = []
+    if refused.get("date"):
+        day = date.fromisoformat(refused["date"])
+        parts.append(day_label(turn, datetime.combine(day, time(12), tzinfo=turn.tz)))
+    if refused.get("start") and refused.get("end"):
+        parts.append(f"{refused['start']}-{refused['end']}")
+    return " ".join(parts)
 
 
 def _list(turn: Turn, shown: list[int], key: str) -> None:
@@ -128,8 +168,8 @@ def _list(turn: Turn, shown: list[int], key: str) -> None:
         w = windows[i]
         label = window_label(turn, stored_window(w))
         if w.get("fee"):
-            lines.append(turn.render("utter_reschedule_option_fee", n=n, window=label, fee=w["fee"],
-                                     currency=w.get("currency") or ""))
+            lines.append(turn.render("utter_reschedule_option_fee", n=n, window=label,
+                                     fee=money(w["fee"], w.get("currency"))))
         else:
             lines.append(turn.render("utter_reschedule_option", n=n, window=label))
     turn.remember(shown=shown)
@@ -137,8 +177,12 @@ def _list(turn: Turn, shown: list[int], key: str) -> None:
     ask_choice(turn, "choose", "utter_reschedule_prompt", [_label(turn, windows[i]) for i in shown])
 
 
-def _choose_wanted(turn: Turn, windows: list[dict], wanted: dict) -> None:
-    hits = matching(turn, windows, wanted)
+def _choose_wanted(turn: Turn, wanted: dict) -> None:
+    """The best match first: the one slot that fits is proposed; several are listed; none, the nearest."""
+    windows = turn.slots.get("windows") or []
+    allowed = _allowed(turn, windows)
+    hits = matching(turn, windows, allowed, wanted)
+    turn.remember(wanted=wanted)
     if len(hits) == 1:
         _propose(turn, windows[hits[0]])
     elif hits:
@@ -147,16 +191,22 @@ def _choose_wanted(turn: Turn, windows: list[dict], wanted: dict) -> None:
         day = date.fromisoformat(wanted["date"]) if wanted.get("date") else None
         what = day.strftime("%a %-d %b") if day else turn.render("utter_reschedule_that_time")
         turn.say("utter_reschedule_no_slot", when=what)
-        _list(turn, list(range(min(len(windows), SHOWN_MAX))), "utter_reschedule_choose")
+        _list_allowed(turn, _nearest(turn, windows, allowed, wanted))
 
 
 @flow.step("choose")
 def choose(turn: Turn) -> None:
     windows = turn.slots.get("windows") or []
     labels = [_label(turn, windows[i]) for i in turn.slots.get("shown") or []]
-    wanted = None if is_bare_choice(turn.text) else wanted_from(turn)  # "2nd" is the second slot, not a date
+    wish = Wish() if is_bare_choice(turn.text) else read_wish(turn)  # "2nd" is the second slot, not a date
+    if wish.refused:
+        turn.remember(refused=[*(turn.slots.get("refused") or []), *wish.refused])
+    wanted = _still_wanted(turn, _with_earlier_day(turn, wish.wanted))
     if wanted:
-        _choose_wanted(turn, windows, wanted)
+        _choose_wanted(turn, wanted)
+        return
+    if wish.refused:
+        _list_allowed(turn)
         return
     index = pick_listed(turn.text, labels)
     if index is not None:
@@ -167,6 +217,17 @@ def choose(turn: Turn) -> None:
         turn.say("utter_change_not_made")
         return
     turn.reask()
+
+
+def _with_earlier_day(turn: Turn, wanted: dict | None) -> dict | None:
+    """'morning if poss' after 'tuesday' means tuesday morning: a time alone keeps the day already asked for,
+    when that day has slots."""
+    earlier = (turn.slots.get("wanted") or {}).get("date")
+    if not wanted or wanted.get("date") or not earlier:
+        return wanted
+    windows = turn.slots.get("windows") or []
+    on_that_day = matching(turn, windows, _allowed(turn, windows), {"date": earlier})
+    return {**wanted, "date": earlier} if on_that_day else wanted
 
 
 def _propose(turn: Turn, window: dict) -> None:
@@ -184,15 +245,10 @@ def _propose(turn: Turn, window: dict) -> None:
         turn.remember(wanted=None)
         with_shipment(turn)
         return
-    summary = _summary(turn, shipment, chosen)
+    summary = turn.render("utter_reschedule_summary", parcel=parcel_label(shipment),
+                          window=window_label(turn, chosen))
     params = {"window": {"start": window["start"], "end": window["end"]}}
-    propose(turn, shipment, DeliveryAction(ActionKind.RESCHEDULE, params), summary, option)
-
-
-def _summary(turn: Turn, shipment: Shipment, chosen: TimeWindow) -> Rendered:
-    """A home slot replaces a pickup-point redirect (backend/rules_apply.py): say so before they confirm."""
-    values = {"parcel": parcel_label(shipment), "window": window_label(turn, chosen)}
-    point = pickup_point_of(shipment)
-    if point:
-        return turn.render("utter_reschedule_summary_instead_of_pickup", point=point["name"], **values)
-    return turn.render("utter_reschedule_summary", **values)
+    # What it replaces (a pickup point, an earlier slot, a hold) is said by change.propose (kit/replaces.py);
+    # what happens next, for a parcel that needs a signature: someone must be in to sign.
+    after = turn.render("utter_reschedule_next_signature") if shipment.signature_required else None
+    propose(turn, shipment, DeliveryAction(ActionKind.RESCHEDULE, params), summary, option, after=after)

@@ -1,14 +1,22 @@
-"""Claims (a parcel that never arrived, one that arrived damaged): opened once, kept, audited.
+"""Claims (a parcel that never arrived, one that arrived damaged): opened once, linked, closed, audited.
 
 A claim isn't a carrier change, so no backend is called: it is a delivery-change row with status
 "pending" (the team's to settle) plus an audit entry, under an idempotency key chosen when the shopper
 was asked, so a retried webhook or a second "still not here" never opens a second claim.
+
+One parcel has at most one claim the team can pay out on: a second claim of another kind (it turned up,
+but dented) is linked to the first, which stops being pending ("linked"), so nobody is compensated twice.
+A missing-parcel claim closes ("closed") the moment the shopper says it turned up, whatever they were doing.
 Also here: which of a shopper's parcels an after-delivery journey (photo, claim, return) is about.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,53 +24,132 @@ from sqlalchemy.exc import IntegrityError
 
 from backend import models as m
 from backend.types import Shipment, ShipmentStatus
+from bot.core.conversations import Status
 from dialogues.base import Turn
+from dialogues.kit.formatting import parcel_label
+from intents.types import OUT_OF_SCOPE
 
 NOT_RECEIVED = "claim_not_received"
 DAMAGED = "claim_damaged"
+CANCEL_ORDER = "cancel_order"  # backend/changes.CANCEL_ACTION: filed under the tracking number, else "#order"
+CLAIM_KINDS = (NOT_RECEIVED, DAMAGED)
+PENDING, CLOSED, LINKED = "pending", "closed", "linked"
+LINK_WINDOW = timedelta(days=60)  # a later claim on the same parcel within this is the same story
+
+# "found it", "it was behind the bins", "the neighbour had it", "it's turned up"...
+_TURNED_UP = re.compile(
+    r"\b(found (it|them|the parcel|my parcel)|got it now|(it'?s|its|it is|it has|has|have|they'?ve) "
+    r"(turned|shown|showed) up|turned up|showed up|it came|(it'?s|its|it has|has|have) (arrived|come)|"
+    r"arrived now|(it'?s|its) here( now| after all)?|"
+    r"it was (behind|under|underneath|in|inside|at|by|round|around|next to|with|on top of|beside)\b|"
+    r"(neighbou?rs?|next door|wife|husband|partner|son|daughter|mum|mom|dad|flatmate|housemate|roommate|"
+    r"reception|concierge|porter|someone)('?s)? (had|has|took|taken|got|picked up|signed for) (it|them)|"
+    r"false alarm)"
+)
+_MISSING = re.compile(
+    r"\b(still (not|no|missing|nothing|waiting)|not here|missing|nothing|no sign|can'?t find|cant find|"
+    r"not there|stolen|lost|not (yet )?(turned|shown) up|(hasn'?t|hasnt|has not|haven'?t|havent|not|didn'?t|"
+    r"didnt|never|wasn'?t|wasnt|isn'?t|isnt) (got|get|received|arrived|turned up|come|there|here|found))\b"
+)
+_DAMAGE = re.compile(
+    r"\b(damaged|broken|broke|smashed|crushed|dented|ripped|torn|cracked|leak(ed|ing)?|hole|wet|soaked|"
+    r"bent|scratched|shattered|faulty)\b"
+)
+
+# What the shopper wants from a damage claim, in their words; "not a refund" names no refund.
+AGENT = "agent"
+_OFFER_WORDS = (
+    (re.compile(r"\b(replace|replacement|new one|another one|swap|exchange|send (me )?(a |another )?new)\b"),
+     "replacement"),
+    (re.compile(r"\b(refund|money back|my money|reimburse|credit)\b"), "refund"),
+    (re.compile(r"\b(person|agent|human|someone|team|call me|speak|talk)\b"), AGENT),
+)
+_NEGATED_BEFORE = re.compile(
+    r"\b(not|no|nor|never|without|than|instead of|rather than|cannot|"
+    r"(can|won|don|didn|doesn|wouldn|shouldn|isn)'?t)\s+(want |need |get |have |a |an |the |my |any |to )*$"
+)
+
+
+def says_turned_up(text: str) -> bool:
+    """The shopper says the parcel they were missing is found, and nothing says it still isn't."""
+    low = text.lower()
+    return bool(_TURNED_UP.search(low)) and not _MISSING.search(low)
+
+
+def says_missing(text: str) -> bool:
+    return bool(_MISSING.search(text.lower()))
+
+
+def offers_named(text: str, options: list[str]) -> tuple[list[str], list[str]]:
+    """The options (of `options`) the text asks for, and the ones it says it does NOT want."""
+    low, wanted, refused = text.lower(), [], []
+    for pattern, offer in _OFFER_WORDS:
+        if offer not in options:
+            continue
+        for hit in pattern.finditer(low):
+            negated = _NEGATED_BEFORE.search(low[max(0, hit.start() - 30): hit.start()])
+            (refused if negated else wanted).append(offer)
+    wanted = [o for o in dict.fromkeys(wanted) if o not in refused]
+    return wanted, list(dict.fromkeys(refused))
 
 
 def new_claim_reference() -> str:
     return f"CLM-{secrets.token_hex(4).upper()}"
 
 
-def open_claim_reference(turn: Turn, shipment: Shipment, kind: str) -> str | None:
-    """The reference of a claim of this kind already open on this parcel, if any."""
-    row = turn.session.scalar(
+def claims_on(turn: Turn, tracking: str, *, kinds: tuple[str, ...] = CLAIM_KINDS,
+              statuses: tuple[str, ...] | None = None) -> list[m.DeliveryChange]:
+    """This merchant's claims on one parcel, newest first."""
+    query = select(m.DeliveryChange).where(
+        m.DeliveryChange.merchant_id == turn.merchant.id,
+        m.DeliveryChange.tracking_number == tracking,
+        m.DeliveryChange.action.in_(kinds),
+    )
+    if statuses:
+        query = query.where(m.DeliveryChange.status.in_(statuses))
+    return list(turn.session.scalars(query.order_by(m.DeliveryChange.id.desc())))
+
+
+def cancellation_of(turn: Turn, shipment: Shipment) -> m.DeliveryChange | None:
+    """The accepted cancellation of this parcel's order, if it was cancelled here."""
+    subjects = [shipment.tracking_number, *([f"#{shipment.order_number}"] if shipment.order_number else [])]
+    return turn.session.scalar(
         select(m.DeliveryChange)
-        .where(
-            m.DeliveryChange.merchant_id == turn.merchant.id,
-            m.DeliveryChange.tracking_number == shipment.tracking_number,
-            m.DeliveryChange.action == kind,
-            m.DeliveryChange.status == "pending",
-        )
+        .where(m.DeliveryChange.merchant_id == turn.merchant.id, m.DeliveryChange.action == CANCEL_ORDER,
+               m.DeliveryChange.tracking_number.in_(subjects), m.DeliveryChange.status == "accepted")
         .order_by(m.DeliveryChange.id.desc())
         .limit(1)
     )
-    return row.reference if row else None
 
 
-def open_claim(turn: Turn, shipment: Shipment, *, kind: str, key: str, detail: dict[str, Any]) -> str:
-    """Open the claim (or return the one this key already opened) and audit it; returns its reference."""
+def open_claim_reference(turn: Turn, shipment: Shipment, kind: str) -> str | None:
+    """The reference of a claim of this kind already open on this parcel, if any."""
+    rows = claims_on(turn, shipment.tracking_number, kinds=(kind,), statuses=(PENDING,))
+    return rows[0].reference if rows else None
+
+
+@dataclass(frozen=True)
+class Opened:
+    reference: str
+    linked_to: str | None = None  # the earlier claim on this parcel it joins
+
+
+def open_claim(turn: Turn, shipment: Shipment, *, kind: str, key: str, detail: dict[str, Any]) -> Opened:
+    """Open the claim (or return the one this key already opened) and audit it. An earlier claim on the same
+    parcel is linked: the new one names it, and a pending one is superseded rather than left to pay out too."""
     session = turn.session
     done = session.scalar(select(m.DeliveryChange).where(m.DeliveryChange.idempotency_key == key))
     if done is not None:
-        return done.reference or ""
+        return Opened(done.reference or "", (done.params or {}).get("linked_to"))
     tracking = shipment.tracking_number
+    earlier = _earlier_claim(turn, tracking)
     verified_by = turn.verification_for(tracking) or "sender_number"
     reference = new_claim_reference()
+    params = {**detail, **({"linked_to": earlier.reference} if earlier is not None else {})}
     change = m.DeliveryChange(
-        merchant_id=turn.merchant.id,
-        tracking_number=tracking,
-        action=kind,
-        params=detail,
-        idempotency_key=key,
-        status="pending",
-        reference=reference,
-        channel=turn.message.channel,
-        verified_by=verified_by,
-        created_at=turn.now,
-        updated_at=turn.now,
+        merchant_id=turn.merchant.id, tracking_number=tracking, action=kind, params=params,
+        idempotency_key=key, status=PENDING, reference=reference, channel=turn.message.channel,
+        verified_by=verified_by, created_at=turn.now, updated_at=turn.now,
     )
     try:
         with session.begin_nested():
@@ -72,10 +159,77 @@ def open_claim(turn: Turn, shipment: Shipment, *, kind: str, key: str, detail: d
         winner = session.scalar(select(m.DeliveryChange).where(m.DeliveryChange.idempotency_key == key))
         if winner is None:
             raise
-        return winner.reference or ""
+        return Opened(winner.reference or "", (winner.params or {}).get("linked_to"))
     turn.audit(kind, "opened", subject=tracking, verification=verified_by, reference=reference,
-               idempotency_key=key, **detail)
-    return reference
+               idempotency_key=key, **params)
+    if earlier is not None and earlier.status == PENDING:
+        _settle(turn, earlier, LINKED, superseded_by=reference)
+    return Opened(reference, earlier.reference if earlier is not None else None)
+
+
+def _earlier_claim(turn: Turn, tracking: str) -> m.DeliveryChange | None:
+    """The claim a new one on this parcel belongs with: one still pending, or one closed lately."""
+    since = turn.now - LINK_WINDOW
+    for row in claims_on(turn, tracking, statuses=(PENDING, CLOSED)):
+        if row.status == PENDING or row.created_at >= since:
+            return row
+    return None
+
+
+def _settle(turn: Turn, row: m.DeliveryChange, status: str, **detail: Any) -> None:
+    row.status, row.updated_at = status, turn.now
+    row.params = {**(row.params or {}), **detail, f"{status}_at": turn.now.isoformat()}  # reassigned: JSON seen
+    turn.audit(row.action, status, subject=row.tracking_number, reference=row.reference, **detail)
+
+
+# "any news on my claim?": the NLU may hear a status question or nothing it knows; with a claim on record,
+# it is a question about that claim.
+_ABOUT_CLAIM = re.compile(r"\b(claims?|clm-?[0-9a-f]{4,})\b", re.IGNORECASE)
+_CLAIM_QUESTION_HEARD_AS = frozenset({"where_is_my_order", "inform", OUT_OF_SCOPE})
+CLAIM_STATUS_FLOW = "return_or_refund_status"
+
+
+def before_routing(turn: Turn) -> bool:
+    """Claims news said at any point, before the router picks a flow (dialogues/router.py). True when the
+    message is fully answered: "found it" closes an open missing-parcel claim. A question about a claim the
+    shopper has goes to the claim's status, whatever the NLU heard."""
+    if close_if_turned_up(turn):
+        return True
+    if (turn.state.open_step is None and turn.nlu.intent in _CLAIM_QUESTION_HEARD_AS
+            and _ABOUT_CLAIM.search(turn.text)
+            and any(claims_on(turn, s.tracking_number) for s in turn.sender_shipments())):
+        turn.nlu = dataclasses.replace(turn.nlu, intent=CLAIM_STATUS_FLOW, confidence=1.0, clarify=None)
+    return False
+
+
+def close_if_turned_up(turn: Turn) -> bool:
+    """'Found it!' at any point closes the shopper's open missing-parcel claims, and says so.
+
+    Checked before anything else hears the message (dialogues/router.py), because it can come at any time:
+    while a person is awaited (the wait ends: there's nothing left for them to do), mid-journey, days later.
+    True when that was all; a message that also reports damage ("it turned up but it's dented") goes on
+    as a damage report, which is then linked to the closed claim.
+    """
+    if not says_turned_up(turn.text):
+        return False
+    handoff = turn.services.handoff
+    if handoff.status(turn.conversation) is Status.WITH_AGENT:
+        return False  # a person is talking to them: theirs to settle
+    found = [(s, row) for s in turn.sender_shipments()
+             for row in claims_on(turn, s.tracking_number, kinds=(NOT_RECEIVED,), statuses=(PENDING,))]
+    if len({s.tracking_number for s, _ in found}) != 1:
+        return False  # no claim to close, or two parcels missing: "found it" alone doesn't say which
+    for _, row in found:
+        _settle(turn, row, CLOSED, found=True)
+    conv = turn.conversation
+    if handoff.status(conv) is Status.WAITING and conv.handoff_reason == NOT_RECEIVED:
+        handoff.hand_back(turn.uow, conv, actor=turn.message.sender, now=turn.now, result="claim_closed")
+    shipment, row = found[0]
+    turn.say("utter_claim_closed_found", parcel=parcel_label(shipment), reference=row.reference or "")
+    if _DAMAGE.search(turn.text.lower()):
+        turn.nlu = dataclasses.replace(turn.nlu, intent="report_damaged", confidence=1.0, clarify=None)
+        return False
+    return True
 
 
 def prefer_delivered(turn: Turn) -> None:

@@ -1,10 +1,13 @@
-"""How times, windows and parcels read in a text message, in the merchant's time zone."""
+"""How times, windows, money and parcels read in a text message, in the merchant's time zone."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
+from backend.rules_config import format_money
 from backend.types import Shipment, TimeWindow
+from bot.core.wording import Rendered
 from dialogues.base import Turn
 
 
@@ -27,6 +30,23 @@ def window_label(turn: Turn, window: TimeWindow) -> str:
 
 def moment_label(turn: Turn, when: datetime) -> str:
     return f"{day_label(turn, when)} at {turn.local(when):%H:%M}"
+
+
+def money(amount: object, currency: str | None) -> str:
+    """£3.50, $3.50, €3.50, else "3.50 CHF": the carrier's one rule (backend/rules_config.format_money), so a
+    fee reads the same in a list, a question and a carrier's reason. £ and € are GSM-7: no UCS-2 penalty."""
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    return format_money(value, (currency or "GBP").strip() or "GBP")
+
+
+def ready_to_collect(turn: Turn, shipment: Shipment) -> Rendered:
+    """When a parcel sent to a pickup point can be collected: the end of its delivery window, if known."""
+    if shipment.eta is None:
+        return turn.render("utter_pickup_ready_unknown")
+    return turn.render("utter_pickup_ready_at", ready=moment_label(turn, shipment.eta.end))
 
 
 def parcel_label(shipment: Shipment) -> str:

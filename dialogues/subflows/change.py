@@ -3,10 +3,12 @@
 A journey (neighbour, safe place, reschedule...) works out *what* the shopper wants and calls
 `propose(turn, shipment, action, summary)`. From there this sub-flow:
 1. checks the carrier offers it now (otherwise says why, and what they can do instead);
-2. asks the shopper to confirm (and to accept a fee, if there is one);
+2. asks the shopper to confirm, saying what the change replaces (kit/replaces.py) and, for a fee, how much
+   (£3.50) and how and when it is paid;
 3. asks for a one-time code sent to the recipient (subflows/verify.py);
 4. applies it once, under the idempotency key chosen here, with its audit entry (bot/services/changes.py);
-5. replies with the carrier's reference; a slow carrier gets "on it" and the confirmation follows by text.
+5. replies with the carrier's reference and what happens next (the fee charged; the journey's own `after`,
+   e.g. when a pickup point has it ready); a slow carrier gets "on it" and the confirmation follows by text.
 With `then`, the journey's `then` step runs after an accepted change ("for future parcels too?").
 """
 
@@ -19,6 +21,8 @@ from bot.core.wording import Rendered
 from bot.services.changes import ChangeRequest
 from dialogues.base import ADDRESS_TEXT, REGISTRY, Flow, Turn, register
 from dialogues.kit.driver_text import with_private_codes
+from dialogues.kit.formatting import money
+from dialogues.kit.replaces import with_replaced
 from dialogues.kit.requests import NOT_REQUESTS
 from dialogues.subflows.verify import require_code
 
@@ -61,8 +65,9 @@ def sealed_params(turn: Turn, action: DeliveryAction) -> dict:
 
 
 def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Rendered,
-            option: ActionOption | None = None, *, then: str | None = None) -> None:
-    """`then`: a step of the calling journey to run once the change is accepted (e.g. "for future parcels too?")."""
+            option: ActionOption | None = None, *, then: str | None = None, after: Rendered | None = None) -> None:
+    """`then`: a step of the calling journey to run once the change is accepted (e.g. "for future parcels too?");
+    `after`: what happens next, said with the "Done" (e.g. when the pickup point has it ready)."""
     proposal = turn.services.changes.propose(turn.backend, shipment, action, option)
     option = proposal.option
     if option is None or not proposal.available:
@@ -81,11 +86,13 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
         summary=str(summary),
         fee=str(option.fee) if option.fee else None,
         currency=option.currency,
+        after=str(after) if after else None,
     )
+    shown = with_replaced(turn, shipment, action, summary)
     if option.fee:
-        turn.ask("confirm", "utter_confirm_change_with_fee", summary=summary, fee=option.fee, currency=option.currency)
+        turn.ask("confirm", "utter_confirm_change_with_fee", summary=shown, fee=money(option.fee, option.currency))
     else:
-        turn.ask("confirm", "utter_confirm_change", summary=summary)
+        turn.ask("confirm", "utter_confirm_change", summary=shown)
 
 
 @flow.step("confirm")
@@ -114,7 +121,9 @@ def _amend(turn: Turn) -> bool:
     kept: dict = {}
     if proposed is not None and proposed.amend and (named is proposed or (turn.corrected and named is None)):
         target, step = proposed, proposed.amend
-        kept = dict(turn.slots.get("journey_slots") or {})  # what the journey had: the new words add to it
+        stack = turn.state.stack
+        waiting = stack[-2].slots if len(stack) >= 2 and stack[-2].flow == proposed.name else {}
+        kept = dict(turn.slots.get("journey_slots") or waiting)  # what the journey had: the new words add to it
     elif turn.corrected and named is not None and named.amend:
         target, step = named, None
     else:
@@ -132,7 +141,8 @@ def _amend(turn: Turn) -> bool:
     return True
 
 
-_OWN_SLOTS = frozenset({"journey_slots", "pending_action", "change_key", "summary", "fee", "currency", "fee_accepted"})
+_OWN_SLOTS = frozenset({"journey_slots", "pending_action", "change_key", "summary", "fee", "currency", "fee_accepted",
+                        "after"})
 
 
 def _valued(turn: Turn, proposed: Flow | None) -> Flow | None:
@@ -165,7 +175,7 @@ def apply(turn: Turn) -> None:
     result = turn.services.changes.apply(turn.uow, turn.backend, turn.merchant, request, turn.now)
     summary = Rendered(slots.get("summary") or "")
     if result is not None and result.status is ResultStatus.ACCEPTED:
-        turn.say("utter_change_done", summary=summary, reference=result.reference or "")
+        turn.say("utter_change_done", summary=summary, reference=result.reference or "", next=_next(turn))
         turn.return_()  # back to the journey's `then` step, if it asked for one; else the journey is over
         return
     turn.finish()
@@ -175,3 +185,13 @@ def apply(turn: Turn) -> None:
         turn.say("utter_change_pending", summary=summary)
     else:
         turn.say("utter_change_rejected", reason=turn.voice.reason(result.reason_code, result.reason))
+
+
+def _next(turn: Turn) -> Rendered:
+    """What happens next, after "Done": the fee that will be charged, then the journey's own words."""
+    slots, parts = turn.slots, []
+    if slots.get("fee") and slots.get("fee_accepted"):
+        parts.append(turn.render("utter_change_fee_charged", fee=money(slots["fee"], slots.get("currency"))))
+    if slots.get("after"):
+        parts.append(Rendered(slots["after"]))
+    return Rendered(" ".join(parts))

@@ -1,7 +1,8 @@
 """Telling a shopper where their parcel is, and the shared step for journeys about a parcel that has arrived.
 
 Status, delivery window, live driver progress and the tracking link; after a failed attempt, the best next
-step (subflows/next_step.py). The address is always masked.
+step (subflows/next_step.py). The address is always masked. A delivered parcel says where it was left, from
+the carrier's own facts (its proof, else its delivered event: "Left with neighbour at number 5").
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from backend.types import Shipment, ShipmentStatus
 from bot.core.wording import Rendered
 from dialogues.base import Turn
-from dialogues.kit.formatting import moment_label, parcel_label, pickup_point_of, window_label
+from dialogues.kit.formatting import moment_label, parcel_label, pickup_point_of, ready_to_collect, window_label
+from dialogues.kit.pod import left_where
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.next_step import suggest_next_step
 
@@ -27,11 +29,12 @@ def tell_status(turn: Turn, shipment: Shipment) -> None:
     }
     point = _pickup_point(shipment)
     if point is not None:  # redirected: the point replaces the home address (backend/rules_apply.py)
-        ready = turn.render("utter_pickup_ready_at", ready=moment_label(turn, shipment.eta.end)) if shipment.eta \
-            else turn.render("utter_pickup_ready_unknown")
+        ready = ready_to_collect(turn, shipment)
         point_name = ", ".join(str(point.get(k) or "").strip() for k in ("name", "address") if point.get(k))
         turn.say(f"utter_status_pickup_{shipment.status.value}", point=point_name, ready=ready,
                  hours=point.get("opening_hours") or "", **values)
+    elif place := _delivered_place(turn, shipment):
+        turn.say("utter_status_delivered_place", place=place, **values)
     else:
         turn.say(f"utter_status_{shipment.status.value}", **values)
     turn.audit("view_status", "shown", subject=shipment.tracking_number)
@@ -53,6 +56,12 @@ _PICKUP_STATES = frozenset({ShipmentStatus.LABEL_CREATED, ShipmentStatus.IN_TRAN
 def _pickup_point(shipment: Shipment) -> dict | None:
     """The pickup point the parcel was redirected to, while it is still on its way there."""
     return pickup_point_of(shipment) if shipment.status in _PICKUP_STATES else None
+
+
+def _delivered_place(turn: Turn, shipment: Shipment) -> str:
+    if shipment.status is not ShipmentStatus.DELIVERED:
+        return ""
+    return left_where(shipment, turn.backend.proof_of_delivery(shipment.tracking_number))
 
 
 def _live_progress(turn: Turn, shipment: Shipment):  # noqa: ANN202 - Rendered | str

@@ -35,10 +35,32 @@ def test_signature_name_and_no_photo_wording(runtime, demo):
     assert _photo_urls(replies) == [] and "/pod/" not in text
 
 
+def _describe_delivery(runtime, tracking: str, description: str) -> None:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from backend import models as m
+    from backend.db import transaction
+
+    with transaction(runtime.sessions) as s:
+        row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == tracking))
+        for event in s.scalars(select(m.TrackingEvent).where(m.TrackingEvent.shipment_id == row.id,
+                                                            m.TrackingEvent.status == "delivered")):
+            event.description = description
+
+
 def test_no_proof_on_record_says_so(runtime, demo):
     edit_pod(runtime, DELIVERED, delete=True)
+    _describe_delivery(runtime, DELIVERED, "Delivered")  # says nothing about where
     text = text_of(talk(runtime, OWN_DELIVERED, "proof of delivery"))
     assert "hasn't sent us a photo" in text and "AGENT" in text
+
+
+def test_no_proof_record_but_the_carrier_said_where_it_was_left(runtime, demo):
+    edit_pod(runtime, DELIVERED, delete=True)
+    _describe_delivery(runtime, DELIVERED, "Left with neighbour at number 5")
+    text = text_of(talk(runtime, OWN_DELIVERED, "where did the driver leave it"))
+    assert "Left with neighbour at number 5" in text and "didn't send a photo" in text
+    assert "hasn't sent us a photo, signature or place" not in text
 
 
 def test_a_stranger_sees_nothing_until_the_postcode_matches(runtime, demo):

@@ -21,9 +21,9 @@ def every_day(runtime, demo):  # noqa: ANN001, ANN201
 
 
 def test_a_paid_window_asks_for_the_fee_and_no_means_no(runtime, every_day):
-    assert "3) tomorrow 17:00-21:00 (GBP 3.50 extra)" in text_of(talk(runtime, OWN, "I need to reschedule"))
+    assert "3) tomorrow 17:00-21:00 (£3.50 extra)" in text_of(talk(runtime, OWN, "I need to reschedule"))
     ask = text_of(talk(runtime, OWN, "3"))
-    assert "costs GBP 3.50" in ask and "accept the fee" in ask
+    assert "costs £3.50" in ask and "accept the fee" in ask
     assert "haven't changed anything" in text_of(talk(runtime, OWN, "no"))
     assert changes(runtime, "reschedule_delivery") == []
 
@@ -65,3 +65,68 @@ def test_a_day_with_no_slot_says_so_and_lists_what_there_is(runtime, demo):
     sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
     assert f"no delivery slot {sunday:%a} {sunday.day} {sunday:%b}" in reply and "1) " in reply
     assert changes(runtime, "reschedule_delivery") == []
+
+
+# -- the day named first, never a day they're not in (issue 12, class 10) --------------------------------
+def _weekday(days_ahead: int) -> tuple[str, object]:
+    day = datetime.now(LONDON).date() + timedelta(days=days_ahead)
+    return day.strftime("%A").lower(), day
+
+
+def _slot_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line[:1].isdigit() and ") " in line]
+
+
+@pytest.mark.parametrize("template", [
+    "im not in tmrw can u deliver on {day} instead",
+    "Not home tomorrow - could you bring it {day}?",
+    "tmrw's no good, {day} pls",
+    "i'm at work tomorrow so can it be {day}",
+])
+def test_not_in_tomorrow_but_a_named_day_lists_that_day_only(runtime, every_day, template):
+    name, day = _weekday(3)
+    reply = text_of(talk(runtime, OWN, template.format(day=name)))
+    lines = _slot_lines(reply)
+    label = f"{day:%a} {day.day} {day:%b}"
+    assert "Which of these" in reply and len(lines) == 3, reply
+    assert all(label in line for line in lines) and "tomorrow" not in reply
+    assert "no delivery slot" not in reply
+
+
+@pytest.mark.parametrize("template", [
+    "im not in tmrw, can you change the day",
+    "tomorrow doesn't work, another day please",
+    "I'm away tomorrow. Can I pick a different day?",
+])
+def test_a_day_they_are_not_in_is_never_offered(runtime, every_day, template):
+    reply = text_of(talk(runtime, OWN, template))
+    lines = _slot_lines(reply)
+    assert lines and not any("tomorrow" in line for line in lines), reply
+    assert "not tomorrow" in reply
+
+
+def test_a_time_said_after_the_day_keeps_the_day(runtime, every_day):
+    name, day = _weekday(4)
+    talk(runtime, OWN, f"not in tomorrow, can u do {name} instead")
+    ask = text_of(talk(runtime, OWN, "morning if poss"))
+    assert "Just to check" in ask and f"{day:%a} {day.day} {day:%b} 08:00-12:00" in ask
+
+
+@pytest.mark.parametrize("words", ["after work, like 6pm", "around 7pm", "after work"])
+def test_an_evening_time_lands_on_the_paid_evening_slot(runtime, every_day, words):
+    name, day = _weekday(2)
+    ask = text_of(talk(runtime, OWN, f"can you deliver on {name} {words}?"))
+    assert f"{day:%a} {day.day} {day:%b} 17:00-21:00" in ask and "costs £3.50" in ask, ask
+
+
+def test_when_the_day_named_has_no_slot_the_nearest_lead(runtime, demo):
+    merchant_settings(runtime, rules={"cutoff_time": "23:59", "working_days": ["mon", "tue", "wed", "thu", "fri"],
+                                      "reschedule_days": 5})
+    today = datetime.now(LONDON).date()
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    friday, monday = saturday - timedelta(days=1), saturday + timedelta(days=2)
+    nearest = friday if friday > today else monday
+    label = "tomorrow" if nearest == today + timedelta(days=1) else f"{nearest:%a} {nearest.day} {nearest:%b}"
+    reply = text_of(talk(runtime, OWN, "can you deliver it saturday afternoon"))
+    assert "no delivery slot" in reply
+    assert _slot_lines(reply)[0] == f"1) {label} 12:00-17:00", reply

@@ -1,0 +1,177 @@
+"""Which day and time a shopper wants, and which they said they are NOT in, from one message.
+
+"im not in tmrw can u deliver on tuesday instead" names two days and wants one: the first date is the day
+to avoid. The NLU gives every date and time window with its span (intents/entities, read-only here); the
+words around each span say whether it is wanted or refused ("not in", "at work", "cant do" before it;
+"no good", "doesn't work" after it). A refused day is never offered first: slot lists leave it out.
+A window next to a date belongs to it ("not monday morning"); "or"/"and" carry a refusal on ("not monday or
+tuesday"). A clock time the NLU leaves alone ("like 6pm") and "after work" are read here as the hour from
+that time and the evening.
+
+Values are plain dicts {"date": ISO or None, "start": "HH:MM" or None, "end": ...}, so a journey keeps them
+in its slots between turns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from dialogues.base import Turn
+from intents.types import Entity
+
+_I = re.IGNORECASE
+# Where a clause starts: its words before a date belong to that date only.
+_BOUNDARY = re.compile(
+    r"[.,;!?()]|(?<![\w'’])(so|but|instead|can|could|would|will|pls|please|plz|then|because|cos|as|if)(?![\w'’])", _I
+)
+_NOT = (r"\b(not|never|no|nor|neither|except|apart from|other than|anything but|nobody|no one|noone|cannot|"
+        r"(can|won|don|isn|aren|wasn|didn|doesn|haven|hasn|shan|wouldn|couldn|ain)'?t)\b")
+_AWAY = (r"\b(away|busy|at work|in work|at the office|on holiday|on hols|on (a )?vacation|travell?ing|"
+         r"working(?! from home)|out all day|out all morning|out all afternoon|out at work)\b"
+         r"|\b(i'?m|im|i am|i'?ll be|ill be|i will be|we'?re|we are|we'?ll be|will be|be|been)\s+out\b")
+_NEG_BEFORE = re.compile(f"{_NOT}|{_AWAY}", _I)
+_NEG_AFTER = re.compile(
+    r"^\s*(('?s|is|are|would be|will be|isn'?t|is not)\s+)?(no good|not good|bad|out|impossible|not possible|a no|"
+    r"no|difficult|tricky|rubbish|a nightmare)\b"
+    r"|^\s*(doesn'?t|does not|won'?t|wont|will not|isn'?t|is not|not|cant|can'?t)\s+(work|suit|do|good|possible|make)"
+    r"|^\s*(i'?m|im|i am|i'?ll be|ill be|i will be|we'?re|we are|we'?ll be|i won'?t be|i wont be)\s+"
+    r"(not|out|away|busy|at work|in work|working|on holiday|n'?t)",
+    _I,
+)
+_POS_AFTER = re.compile(
+    r"^\s*(('?s|is|would be|will be)\s+)?(good|fine|ok|okay|better|best|great|perfect|works|suits)\b|^\s*instead\b", _I
+)
+_CARRY = re.compile(r"^\s*(or|nor|and|&|/)\s*(on\s+)?(the\s+)?$", _I)
+_ATTACHED = re.compile(r"^\s*(,\s*)?(in\s+the|on|at|from|-)?\s*$", _I)
+_CLOCK = re.compile(r"(?<![\d:£$€.])\b(\d{1,2})(?:[:.]([0-5]\d))?\s*(am|pm)\b", _I)
+_AFTER_WORK = re.compile(r"\b(after work|after school|after i finish|when i'?m back from work|tea ?time)\b", _I)
+EVENING = ("17:00", "21:00")
+
+
+@dataclass
+class Wish:
+    """What one message asks for: the wanted day/time (or None) and the days/times refused."""
+
+    wanted: dict | None = None
+    refused: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class _Span:
+    entity: Entity
+    refused: bool = False
+    date_of: int | None = None  # a window: the index of the date it is attached to
+
+
+def _clause_start(text: str, lo: int, hi: int) -> int:
+    start = lo
+    for hit in _BOUNDARY.finditer(text, lo, hi):
+        start = hit.end()
+    return start
+
+
+def _refused(text: str, spans: list[_Span], i: int) -> bool:
+    span, prev = spans[i], spans[i - 1] if i else None
+    lo = prev.entity.end if prev else 0
+    before = text[_clause_start(text, lo, span.entity.start): span.entity.start]
+    nxt = spans[i + 1].entity.start if i + 1 < len(spans) else len(text)
+    after = text[span.entity.end: nxt]
+    if _NEG_BEFORE.search(before) or _NEG_AFTER.search(after):
+        return True
+    if _POS_AFTER.search(after):
+        return False
+    return bool(prev and prev.refused and _CARRY.match(text[prev.entity.end: span.entity.start]))
+
+
+def _when(span: _Span) -> dict:
+    e = span.entity
+    if e.entity == "date":
+        return {"date": e.value[:10], "start": None, "end": None}
+    resolved = e.resolved or {}
+    return {"date": resolved.get("date"), "start": resolved.get("start"), "end": resolved.get("end")}
+
+
+def read_wish(turn: Turn) -> Wish:
+    """The day and time this message wants, and those it refuses."""
+    text = turn.text
+    spans = [_Span(e) for e in sorted(turn.nlu.entities, key=lambda e: e.start) if e.entity in ("date", "time_window")]
+    for i, span in enumerate(spans):
+        prev = spans[i - 1] if i else None
+        if (span.entity.entity == "time_window" and prev is not None and prev.entity.entity == "date"
+                and _ATTACHED.match(text[prev.entity.end: span.entity.start])):
+            span.date_of, span.refused = i - 1, prev.refused or _refused(text, spans, i)
+        else:
+            span.refused = _refused(text, spans, i)
+    wish = Wish()
+    for i, span in enumerate(spans):
+        when = _when(span)
+        if span.date_of is not None:
+            when["date"] = spans[span.date_of].entity.value[:10]
+        if span.refused:
+            if span.entity.entity == "date" and any(s.date_of == i and s.refused for s in spans):
+                continue  # "not monday morning": the window below says which part of monday
+            wish.refused.append(when)
+        elif wish.wanted is None or _completes(wish.wanted, when):
+            wish.wanted = when if wish.wanted is None else _merge(wish.wanted, when)
+    _clock_fallback(turn, wish, spans)
+    return wish
+
+
+def _completes(wanted: dict, when: dict) -> bool:
+    """A second wanted value that only adds the part the first lacks ("tuesday ... after 5")."""
+    if wanted.get("start") is None and when.get("start") and when.get("date") in (None, wanted.get("date")):
+        return True
+    return wanted.get("date") is None and when.get("date") is not None and when.get("start") is None
+
+
+def _merge(wanted: dict, when: dict) -> dict:
+    return {"date": wanted.get("date") or when.get("date"), "start": wanted.get("start") or when.get("start"),
+            "end": wanted.get("end") or when.get("end")}
+
+
+def _clock_fallback(turn: Turn, wish: Wish, spans: list[_Span]) -> None:
+    """'like 6pm' / 'after work' with no time window from the NLU: the hour from that time / the evening."""
+    if any(s.entity.entity == "time_window" for s in spans) or (wish.wanted or {}).get("start"):
+        return
+    text, window = turn.text, None
+    clock = _CLOCK.search(text)
+    if clock:
+        hour = int(clock.group(1)) % 12 + (12 if clock.group(3).lower() == "pm" else 0)
+        minutes = int(clock.group(2) or 0)
+        window = (f"{hour:02d}:{minutes:02d}", f"{min(hour + 1, 23):02d}:{minutes:02d}")
+        where = clock.start()
+    elif _AFTER_WORK.search(text):
+        window, where = EVENING, _AFTER_WORK.search(text).start()
+    if window is None or _NEG_BEFORE.search(text[_clause_start(text, 0, where): where]):
+        return
+    base = wish.wanted or {"date": None}
+    wish.wanted = {"date": base.get("date"), "start": window[0], "end": window[1]}
+
+
+def _minutes(clock: str) -> int:
+    hours, _, minutes = clock.partition(":")
+    return int(hours) * 60 + int(minutes or 0)
+
+
+def fits(when: dict, start: datetime, end: datetime) -> bool:
+    """Does a window (local start and end) fall on this day and overlap this time, where they are given?"""
+    if when.get("date") and start.date() != date.fromisoformat(when["date"]):
+        return False
+    if when.get("start") and when.get("end"):
+        lo, hi = _minutes(when["start"]), _minutes(when["end"])
+        return min(hi, end.hour * 60 + end.minute) - max(lo, start.hour * 60 + start.minute) > 0
+    return True
+
+
+def exact(when: dict, start: datetime, end: datetime) -> bool:
+    """The window is exactly the time asked for ("08:00-12:00" for "morning")."""
+    if not (when.get("start") and when.get("end")):
+        return False
+    return (start.hour * 60 + start.minute, end.hour * 60 + end.minute) == (_minutes(when["start"]),
+                                                                            _minutes(when["end"]))
+
+
+def is_refused(refused: list[dict], start: datetime, end: datetime) -> bool:
+    return any(fits(r, start, end) for r in refused if r.get("date") or r.get("start"))
