@@ -190,10 +190,10 @@ def _aside(turn: Turn) -> bool:
 
 def _clear_request(turn: Turn) -> bool:
     nlu = turn.nlu
+    if nlu.intent in ANSWER_INTENTS or set(nlu.clarify or ()) & ANSWER_INTENTS:
+        return bool(turn.state.open_step)  # the answer to the question we asked ("still not here!!")
     if nlu.clarify:
         return False
-    if nlu.intent in ANSWER_INTENTS:
-        return bool(turn.state.open_step)  # the answer to the question we asked
     return nlu.intent in REGISTRY and nlu.intent not in NOT_A_REQUEST and nlu.confidence >= SWITCH_CONFIDENCE
 
 

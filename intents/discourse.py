@@ -152,6 +152,22 @@ def _add(parts: list[Clause], text: str, start: int, end: int, cue: str | None =
     parts.append(Clause(stripped, offset, offset + len(stripped), is_negated(stripped), cue is not None, strong))
 
 
+# "im at work all week", "I'm away tomorrow", "we won't be home": why the shopper asks, not what they ask for.
+_REASON = re.compile(
+    r"^\W*(?:(?:oh|so|well|hi|hey|also|but|and)\W+)*(?:i'?m|i\s+am|im|we'?re|we\s+are|i'?ll\s+be|i\s+will\s+be"
+    r"|i\s+won'?t\s+be|i\s+wont\s+be|we\s+won'?t\s+be|i\s+work|i\s+leave|i\s+get\s+back|nobody'?s|no\s+one'?s"
+    r"|there'?s\s+no\s*one)\b",
+    re.IGNORECASE,
+)
+_ASKS = re.compile(r"\b(?:can|could|would|will\s+you|please|pls|plz|want|need|like|leave|send|move|deliver|change"
+                   r"|cancel|hold|keep|put|drop|redeliver|reschedule)\b|\?", re.IGNORECASE)
+
+
+def is_reason(clause: str) -> bool:
+    """Does this part only say why ("im at work all week"), asking for nothing itself?"""
+    return bool(_REASON.match(clause)) and not _ASKS.search(clause)
+
+
 def is_negated(clause: str) -> bool:
     """Does this clause say what the shopper does NOT want ("i dont want a pickup point", "not piccadilly")?"""
     if _BARE_NO.match(clause) or _ONGOING.search(clause):

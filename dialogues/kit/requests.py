@@ -16,13 +16,14 @@ import re
 from dataclasses import dataclass
 
 from dialogues.base import REGISTRY, Turn
-from intents.discourse import excluded, is_negated
+from intents.discourse import excluded, is_negated, is_reason
 from intents.types import ParsedClause, ParseResult
 
 # Intents that are answers or small talk, not requests: they never queue and are never "declined".
 NOT_REQUESTS = frozenset({"affirm", "deny", "inform", "greet", "goodbye", "thank_you", "out_of_scope", "help",
                           "opt_out", "talk_to_human"})
 REQUEST_CONFIDENCE = 0.5
+OWN_REQUEST_CONFIDENCE = 0.8
 # While a question is open the message is first of all its answer: only a part that is clearly another request
 # (as sure as a topic switch during a free-text question) is split off and queued.
 ANSWER_SPLIT_CONFIDENCE = 0.85
@@ -91,6 +92,12 @@ def read(turn: Turn) -> Reading:
             continue
         if _flow_of(clause.parse.intent) not in {_flow_of(w.parse.intent) for w in wanted}:
             wanted.append(clause)
+    # A part is a request of its own only when it is clearly one, or is what the whole message asks: "I'm away
+    # tomorrow. Can I pick a different day?" is one request with its reason, not a hold and a new day.
+    # A reason beside a request ("im at work all week, can u change the address?") is no request of its own.
+    sure = [w for w in wanted if (w.parse.confidence >= OWN_REQUEST_CONFIDENCE or w.parse.intent == nlu.intent)
+            and not is_reason(w.text)]
+    wanted = sure or wanted[:1]
     superseded = tuple(replaced.values())
     if not wanted:
         return Reading(declined=declined, only_declined=bool(declined) and nlu.intent in declined,
