@@ -90,7 +90,7 @@ def test_each_status_notifies_once_with_its_own_wording(client, auth, runtime, c
     bodies = [msg.body for msg in outbox(runtime)]
     assert len(bodies) == 4, bodies
     shipped, delayed, out, failed = bodies
-    assert shipped.startswith("Acme Outdoor: your Trail running shoes is on its way") and "/t/" in shipped
+    assert shipped.startswith("Acme Outdoor: your Trail running shoes are on the way") and "/t/" in shipped
     assert "Expected today 12:00-16:00" in shipped and "STOP" in shipped
     assert "delayed" in delayed
     assert "out for delivery today 12:00-16:00" in out and "you're stop 4 of 12" in out
@@ -194,7 +194,7 @@ def test_delivered_carries_the_photo_as_a_signed_link(client, auth, runtime, clo
                 data={"photos": [(io.BytesIO(png), "porch.png")], "place": "Front porch"})
     push(client, auth, tracking, "delivered", DAYTIME - timedelta(minutes=2))
     [msg] = outbox(runtime)
-    assert msg.body.startswith("Acme Outdoor: your Trail running shoes has been delivered (Front porch).")
+    assert msg.body.startswith("Acme Outdoor: your Trail running shoes have been delivered (Front porch).")
     [url] = msg.media_urls
     assert url.startswith("https://bot.example.com/pod/") and url in msg.body
     assert client.get(url.removeprefix("https://bot.example.com")).data == png
@@ -234,4 +234,4 @@ def test_out_for_delivery_says_today_not_a_stale_window(client, auth, runtime, c
     client.post("/api/v1/shipments", json=body, headers=auth)
     push(client, auth, body["tracking_number"], "out_for_delivery", DAYTIME - timedelta(minutes=5))
     [msg] = outbox(runtime)
-    assert "is out for delivery today." in msg.body and "09:00" not in msg.body
+    assert "are out for delivery today." in msg.body and "09:00" not in msg.body

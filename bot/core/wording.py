@@ -12,7 +12,8 @@ the carrier's reasons) goes through here, so the rules hold everywhere at once:
   {"default": ..., "sms": ...}); the most specific wins: merchant+channel, merchant, default+channel, default;
 - `{brand}` is always the merchant's brand name (white label), whoever renders;
 - values are cleaned before they go in (nothing a shopper typed is echoed back raw), and templates may use
-  plain `{name}` fields only (a merchant's wording can't reach attributes: `{brand.__class__}` is refused).
+  plain `{name}` fields only (a merchant's wording can't reach attributes: `{brand.__class__}` is refused),
+  and `{name|one/many}` to agree with a value ("Your {parcel} {parcel|is/are} on the way": bot/core/grammar.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import yaml
 
 from backend import models as m
 from backend.reasons import Reason
+from bot.core.grammar import agree
 from bot.core.merchant_config import MerchantConfig
 from training_data import data_path
 
@@ -87,6 +89,9 @@ class _PlainNames(string.Formatter):
     """Only {name} fields: a merchant's wording can't reach attributes or items ({brand.__class__})."""
 
     def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        chosen = agree(field_name, kwargs)  # {parcel|is/are}: bot/core/grammar.py
+        if chosen is not None:
+            return chosen, field_name
         if not field_name.isidentifier():
             raise ValueError(f"template field {{{field_name}}} is not a plain name")
         return super().get_field(field_name, args, kwargs)

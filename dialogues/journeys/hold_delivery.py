@@ -31,7 +31,7 @@ def _today(turn: Turn) -> date:
 
 
 def _label(turn: Turn, day: date) -> str:
-    return day_label(turn, datetime.combine(day, time(12), tzinfo=turn.tz))
+    return day_label(turn, datetime.combine(day, time(12), tzinfo=turn.tz), named=True)
 
 
 def until_from(turn: Turn) -> date | None:

@@ -154,7 +154,7 @@ def _refused_label(turn: Turn, refused: dict) -> str:
     parts = []
     if refused.get("date"):
         day = date.fromisoformat(refused["date"])
-        parts.append(day_label(turn, datetime.combine(day, time(12), tzinfo=turn.tz)))
+        parts.append(day_label(turn, datetime.combine(day, time(12), tzinfo=turn.tz), named=True))
     if refused.get("start") and refused.get("end"):
         parts.append(f"{refused['start']}-{refused['end']}")
     return " ".join(parts)
@@ -189,7 +189,8 @@ def _choose_wanted(turn: Turn, wanted: dict) -> None:
         _list(turn, hits[:SHOWN_MAX], "utter_reschedule_which_of_these")
     else:
         day = date.fromisoformat(wanted["date"]) if wanted.get("date") else None
-        what = day.strftime("%a %-d %b") if day else turn.render("utter_reschedule_that_time")
+        what = (day_label(turn, datetime.combine(day, time(12), tzinfo=turn.tz), named=True) if day
+                else turn.render("utter_reschedule_that_time"))
         turn.say("utter_reschedule_no_slot", when=what)
         _list_allowed(turn, _nearest(turn, windows, allowed, wanted))
 
@@ -246,7 +247,7 @@ def _propose(turn: Turn, window: dict) -> None:
         with_shipment(turn)
         return
     summary = turn.render("utter_reschedule_summary", parcel=parcel_label(shipment),
-                          window=window_label(turn, chosen))
+                          window=window_label(turn, chosen, named=True))
     params = {"window": {"start": window["start"], "end": window["end"]}}
     # What it replaces (a pickup point, an earlier slot, a hold) is said by change.propose (kit/replaces.py);
     # what happens next, for a parcel that needs a signature: someone must be in to sign.

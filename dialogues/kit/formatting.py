@@ -11,21 +11,24 @@ from bot.core.wording import Rendered
 from dialogues.base import Turn
 
 
-def day_label(turn: Turn, when: datetime) -> str:
+def day_label(turn: Turn, when: datetime, *, named: bool = False) -> str:
+    """"today", "tomorrow", "yesterday", else "Tue 8 Dec". `named` is for a day the shopper must plan around (a
+    day we book, refuse or hold to): "tomorrow (Sun 6 Dec)", so the shopper's "tomorrow" and a list's
+    "Sun 6 Dec" visibly meet, and a text read after midnight still says which day. A status ETA stays short."""
     local, today = turn.local(when).date(), turn.local(turn.now).date()
     delta = (local - today).days
     if delta == 0:
         return "today"
     if delta == 1:
-        return "tomorrow"
+        return f"tomorrow ({turn.local(when):%a %-d %b})" if named else "tomorrow"
     if delta == -1:
         return "yesterday"
     return turn.local(when).strftime("%a %-d %b")
 
 
-def window_label(turn: Turn, window: TimeWindow) -> str:
+def window_label(turn: Turn, window: TimeWindow, *, named: bool = False) -> str:
     start, end = turn.local(window.start), turn.local(window.end)
-    return f"{day_label(turn, window.start)} {start:%H:%M}-{end:%H:%M}"
+    return f"{day_label(turn, window.start, named=named)} {start:%H:%M}-{end:%H:%M}"
 
 
 def moment_label(turn: Turn, when: datetime) -> str:

@@ -55,7 +55,7 @@ def _what(turn: Turn, shipment: Shipment, key: str, action: DeliveryAction) -> R
         slot = home_slot_of(shipment)
         if slot is None or _same_window(slot, params.get("window")):
             return None
-        return turn.render("utter_replaces_slot", window=window_label(turn, slot))
+        return turn.render("utter_replaces_slot", window=window_label(turn, slot, named=True))
     if key == "pickup_point":
         point = pickup_point_of(shipment)
         if point is None or (point.get("id") and point.get("id") == params.get("pickup_point_id")):
@@ -80,7 +80,7 @@ def _hold(turn: Turn, until: str, params: dict) -> Rendered | None:
         day = datetime.combine(datetime.fromisoformat(str(until)[:10]).date(), time(12), tzinfo=turn.tz)
     except ValueError:
         return None
-    return turn.render("utter_replaces_hold", day=day_label(turn, day))
+    return turn.render("utter_replaces_hold", day=day_label(turn, day, named=True))
 
 
 def replaced(turn: Turn, shipment: Shipment, action: DeliveryAction) -> Rendered | None:

@@ -67,6 +67,13 @@ def _corrections(parts: tuple[ParsedClause, ...]) -> tuple[list[ParsedClause], d
     return [p for p in parts if id(p) not in gone], replaced
 
 
+def _carries_its_values(parse: ParseResult) -> bool:
+    """A less sure part that names what its journey needs ("and can it go in the porch if nobody answers": a
+    safe place, a place found) is still a request of its own: the value backs up the guess."""
+    flow = REGISTRY.get(parse.intent)
+    return flow is not None and any(parse.entity(name) for name in flow.values)
+
+
 def _as_request(part: ParsedClause, replaced: ParsedClause | None) -> ParsedClause:
     """A bare value after a correction ("..., sorry i mean the garage") asks for what the part it replaced
     asked for."""
@@ -95,8 +102,8 @@ def read(turn: Turn) -> Reading:
     # A part is a request of its own only when it is clearly one, or is what the whole message asks: "I'm away
     # tomorrow. Can I pick a different day?" is one request with its reason, not a hold and a new day.
     # A reason beside a request ("im at work all week, can u change the address?") is no request of its own.
-    sure = [w for w in wanted if (w.parse.confidence >= OWN_REQUEST_CONFIDENCE or w.parse.intent == nlu.intent)
-            and not is_reason(w.text)]
+    sure = [w for w in wanted if (w.parse.confidence >= OWN_REQUEST_CONFIDENCE or w.parse.intent == nlu.intent
+                                  or _carries_its_values(w.parse)) and not is_reason(w.text)]
     wanted = sure or wanted[:1]
     superseded = tuple(replaced.values())
     if not wanted:

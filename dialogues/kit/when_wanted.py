@@ -4,6 +4,7 @@
 to avoid. The NLU gives every date and time window with its span (intents/entities, read-only here); the
 words around each span say whether it is wanted or refused ("not in", "at work", "cant do" before it;
 "no good", "doesn't work" after it). A refused day is never offered first: slot lists leave it out.
+A day after "if it's" is a condition, not a wish ("if its tomorrow can u move it to monday afternoon").
 A window next to a date belongs to it ("not monday morning"); "or"/"and" carry a refusal on ("not monday or
 tuesday"). A clock time the NLU leaves alone ("like 6pm") and "after work" are read here as the hour from
 that time and the evening.
@@ -48,6 +49,11 @@ _ATTACHED = re.compile(r"^\s*(,\s*)?(in\s+the|on|at|from|-)?\s*$", _I)
 _CLOCK = re.compile(r"(?<![\d:£$€.])\b(\d{1,2})(?:[:.]([0-5]\d))?\s*(am|pm)\b", _I)
 _AFTER_WORK = re.compile(r"\b(after work|after school|after i finish|when i'?m back from work|tea ?time)\b", _I)
 EVENING = ("17:00", "21:00")
+# "if its tomorrow can u move it to monday": a day named as a condition is neither wanted nor refused.
+_CONDITION = re.compile(
+    r"\b(if|when|unless|in case)\s+(it'?s|its|it is|it'?ll be|it will be|it comes|it arrives|that'?s|thats|"
+    r"delivery is|it'?s (?:coming|due|arriving)|its (?:coming|due|arriving)|it is (?:coming|due|arriving))\s+"
+    r"(on\s+|for\s+)?$", _I)
 
 
 @dataclass
@@ -106,6 +112,9 @@ def read_wish(turn: Turn) -> Wish:
             span.refused = _refused(text, spans, i)
     wish = Wish()
     for i, span in enumerate(spans):
+        lo = spans[i - 1].entity.end if i else 0
+        if _CONDITION.search(text[lo: span.entity.start]):
+            continue
         when = _when(span)
         if span.date_of is not None:
             when["date"] = spans[span.date_of].entity.value[:10]

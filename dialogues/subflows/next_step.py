@@ -85,7 +85,7 @@ def suggest_next_step(turn: Turn, shipment: Shipment) -> None:
         return
     window = _next_free_window(options.get(ActionKind.RESCHEDULE, []))
     if window is not None:
-        label = window_label(turn, window)
+        label = window_label(turn, window, named=True)
         summary = turn.render("utter_reschedule_summary", parcel=parcel, window=label)
         params = {"window": {"start": window.start.isoformat(), "end": window.end.isoformat()}}
         _suggest(turn, ActionKind.RESCHEDULE, params, summary, "utter_next_step_window", window=label, parcel=parcel)

@@ -23,7 +23,7 @@ def test_notifications_are_readable_through_the_outbox(client, auth):
         ("body", "channel", "created_at", "id", "media_urls", "send_after", "sent_at", "status", "to")}
     assert all(msg["to"] == "+447700900111" and msg["channel"] == "sms" for msg in messages)
     assert all(msg["status"] == "sandbox" for msg in messages)  # no Twilio account: kept here, sent nowhere
-    assert "on its way" in messages[0]["body"]
+    assert "on the way" in messages[0]["body"]
     # The reference carrier's rules don't allow a new day once the parcel is on the van: that isn't offered.
     assert messages[1]["body"].endswith("Reply 1 to leave it with a neighbour, 2 for a safe place.")
     assert "delivered" in messages[2]["body"]

@@ -34,7 +34,7 @@ def test_where_is_my_parcel_answers_with_status_window_and_link(client, demo):
     assert len(texts) == 1
     text = texts[0]
     assert "Trail running shoes" in text and "PB100000001GB" in text
-    assert "on its way" in text
+    assert "on the way" in text
     assert "tomorrow 09:00-13:00" in text
     assert f"{PUBLIC_URL}/t/" in text
     assert "Acacia" not in text  # the address is masked

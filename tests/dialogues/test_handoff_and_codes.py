@@ -52,7 +52,7 @@ def test_bot_hands_the_conversation_back(runtime, demo):
     assert "back with the assistant" in back
     assert not conversation_of(runtime, OWN).handed_off
     assert audits(runtime, "handoff", result="returned_to_bot")
-    assert "on its way" in text_of(talk(runtime, OWN, "wheres my parcel"))
+    assert "on the way" in text_of(talk(runtime, OWN, "wheres my parcel"))
 
 
 def test_a_claim_handed_to_a_person_says_how_to_get_back_too(runtime, demo):

@@ -39,5 +39,5 @@ def test_found_it_opens_nothing(runtime, demo):
 
 def test_a_parcel_not_yet_delivered_gets_its_status_not_a_claim(runtime, demo):
     replies = talk(runtime, "+447700900123", "it says delivered but its not here")
-    assert "on its way" in text_of(replies) and not any(r.media_urls for r in replies)
+    assert "on the way" in text_of(replies) and not any(r.media_urls for r in replies)
     assert changes(runtime, "claim_not_received") == []

@@ -42,7 +42,7 @@ def test_an_accepted_fee_is_charged_with_the_change(runtime, every_day):
 def test_a_free_window_asks_no_fee(runtime, every_day):
     talk(runtime, OWN, "I need to reschedule")
     ask = text_of(talk(runtime, OWN, "2"))
-    assert "tomorrow 12:00-17:00" in ask and "costs" not in ask
+    assert "tomorrow (" in ask and "12:00-17:00" in ask and "costs" not in ask
 
 
 def test_friday_afternoon_books_that_exact_window(runtime, every_day):
@@ -63,7 +63,7 @@ def test_a_day_with_no_slot_says_so_and_lists_what_there_is(runtime, demo):
     reply = text_of(talk(runtime, OWN, "sunday"))
     today = datetime.now(LONDON).date()
     sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
-    assert f"no delivery slot {sunday:%a} {sunday.day} {sunday:%b}" in reply and "1) " in reply
+    assert "no delivery slot" in reply and f"{sunday:%a} {sunday.day} {sunday:%b}" in reply and "1) " in reply
     assert changes(runtime, "reschedule_delivery") == []
 
 

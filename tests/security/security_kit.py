@@ -24,7 +24,7 @@ TWO = "+447700900654"  # PB100000005GB and PB100000006GB
 STRANGER = "+447700900999"
 OTHER_STRANGER = "+447700900888"
 MERCHANT_SMS = "+441614960000"
-DETAILS = ("Trail running shoes", "Acacia", "M1 4BT", "100231", "in transit", "on its way", "Manchester")
+DETAILS = ("Trail running shoes", "Acacia", "M1 4BT", "100231", "in transit", "on its way", "on the way", "Manchester")
 
 
 def talk(runtime: Any, sender: str, text: str, *, channel: str = "sms", sid: str | None = None,
