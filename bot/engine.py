@@ -50,7 +50,7 @@ from bot.services import Services
 from dialogues import Turn, respond
 from intents import NLUUnavailable
 from intents.context import ParseContext
-from intents.discourse import clauses, request_beside_identifiers
+from intents.discourse import clauses, past_filler, request_beside_identifiers
 from intents.interpreter import Interpreter
 from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
 
@@ -172,6 +172,7 @@ class Engine:
             tracking_number_pattern=config.tracking_number_pattern,
         )
         parsed = self.interpreter.parse(text, context)
+        parsed = past_filler(parsed, lambda rest: self.interpreter.parse(rest, context))
         return request_beside_identifiers(parsed, lambda rest: self.interpreter.parse(rest, context))
 
     def _merchant(self, session: Session, message: InboundMessage) -> m.Merchant:

@@ -111,8 +111,11 @@ def clauses(text: str) -> list[Clause]:
     """The parts of a message that could each be a request, in order, with where they sit in the text. A
     correction starts a new part, marked as correcting the one before."""
     parts: list[Clause] = []
-    pos, cue = 0, None
+    opening = _FILLER.match(text)  # "hang on, ...": the interjection is no part of its own
+    pos, cue = (opening.end() if opening else 0), None
     for start, end, correction in _boundaries(text):
+        if end <= pos:
+            continue
         _add(parts, text, pos, start, cue)
         pos, cue = end, correction
     _add(parts, text, pos, len(text), cue)
@@ -217,6 +220,29 @@ def request_beside_identifiers(parse: ParseResult, reparse: Callable[[str], Pars
         return parse
     again = reparse(rest)
     if again.intent in _NO_REQUEST or again.confidence < 0.5:
+        return parse
+    return dataclasses.replace(parse, intent=again.intent, confidence=again.confidence, ranking=again.ranking,
+                               clarify=again.clarify)
+
+
+# "hold on, what time is it coming": an interjection that opens a message is no request of its own (it read as
+# "hold my parcel"). Followed by a comma or a stop, or ("hold on"/"hang on") by a question; "hold on to it till
+# friday" keeps its meaning.
+_FILLER = re.compile(
+    r"^\s*(?:(?:hold on|hang on|wait(?: a (?:sec|second|minute|mo))?|one (?:sec|second|moment|mo)|"
+    r"just a (?:sec|second|minute)|hmm+|umm*|erm*|oh|ok(?:ay)?|right|well)\s*[,.!:;-]+"
+    r"|(?:hold on|hang on)\s+(?=(?:what|when|where|how|why|is|are|can|could|will|did|do|does|has)\b))\s*",
+    re.IGNORECASE)
+
+
+def past_filler(parse: ParseResult, reparse: Callable[[str], ParseResult]) -> ParseResult:
+    """Read the intent of a message without the interjection it opens with ("hang on, where is it"); the entities
+    stay the whole message's. Only when the rest is a clear reading of its own."""
+    found = _FILLER.match(parse.text)
+    if found is None or found.end() >= len(parse.text):
+        return parse
+    again = reparse(parse.text[found.end():])
+    if again.intent == parse.intent or again.confidence < 0.5:
         return parse
     return dataclasses.replace(parse, intent=again.intent, confidence=again.confidence, ranking=again.ranking,
                                clarify=again.clarify)

@@ -108,14 +108,20 @@ _ITEM_STOP = frozenset({"the", "and", "for", "with", "pairs", "pair", "pack", "s
                         "my", "your", "order", "parcel", "package", "delivery", "item", "box"})
 
 
-def _item_words(text: str) -> set[str]:
-    words = {w for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _ITEM_STOP}
+def _item_words(text: str, *, joined: bool = False) -> set[str]:
+    """The words that name an item ("T-shirt" is "tshirt"). `joined` also reads two words as one, as shoppers
+    split what shops write whole: "head torch" names a "Headtorch", "t shirt" a "T-shirt"."""
+    low = text.lower().replace("-", "")
+    words = {w for w in re.findall(r"[a-z]{3,}", low) if w not in _ITEM_STOP}
+    if joined:
+        tokens = re.findall(r"[a-z]+", low)
+        words |= {a + b for a, b in zip(tokens, tokens[1:], strict=False) if len(a + b) >= 5}
     return words | {w[:-1] for w in words if w.endswith("s") and len(w) > 3}
 
 
 def _named_by_item(turn: Turn, shipments: list[Shipment]) -> Shipment | None:
     """The one parcel whose item the message names ("leave the socks in the porch"), if exactly one."""
-    said = _item_words(turn.text)
+    said = _item_words(turn.text, joined=True)
     if not said or len(shipments) < 2:
         return None
     hits = [s for s in shipments

@@ -29,6 +29,17 @@ def test_a_message_splits_into_its_requests(message, parts):
     assert _texts(message) == parts
 
 
+@pytest.mark.parametrize(("message", "parts"), [
+    ("hold on, what time is it coming", ["what time is it coming"]),
+    ("hang on where is it now", ["where is it now"]),
+    ("wait a sec, can it go in the shed", ["can it go in the shed"]),
+    ("ok so leave it with number 4", ["ok so leave it with number 4"]),  # no pause: not an interjection
+    ("hold on to it until friday please", ["hold on to it until friday please"]),  # "hold on to it" is a hold
+])
+def test_an_opening_interjection_is_no_part_of_its_own(message, parts):
+    assert _texts(message) == parts
+
+
 @pytest.mark.parametrize("message", [
     "where is my parcel", "can you leave it with the lady at number 12 and her husband",
     "it was not delivered", "i did not get it", "its not here", "i am not in until 6",
