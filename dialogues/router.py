@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
 from dialogues.kit import claims, requests, tone
+from dialogues.kit.answers import YES_NO
 from dialogues.kit.choices import pick
 from dialogues.kit.faq import Question, question_in
 from dialogues.kit.handoff import answered_while_waiting
@@ -229,7 +230,7 @@ def _offer_parked(turn: Turn) -> None:
         return
     label = turn.render(f"label_{parked}")
     turn.flow_name = "resume"
-    turn.ask("offer", "utter_offer_resume", label=label)
+    turn.ask("offer", "utter_offer_resume", label=label, choices=YES_NO)
 
 
 def _no_longer_wanted(turn: Turn, parked: str) -> bool:

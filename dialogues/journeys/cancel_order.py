@@ -17,7 +17,7 @@ import uuid
 from backend.types import ActionKind, ChangeContext, ResultStatus, Shipment, ShipmentStatus
 from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
-from dialogues.kit.answers import confirmed
+from dialogues.kit.answers import YES_NO, confirmed
 from dialogues.kit.claims import cancellation_of
 from dialogues.kit.formatting import day_label, parcel_label
 from dialogues.subflows.change import option_for
@@ -63,14 +63,15 @@ def with_shipment(turn: Turn) -> None:
               if s.tracking_number != shipment.tracking_number]
     turn.remember(cancel_key=f"cxl-{uuid.uuid4().hex}", order_number=shipment.order_number)
     key = "utter_cancel_order_confirm_whole" if others else "utter_cancel_order_confirm"
-    turn.ask("confirm", key, order=shipment.order_number, parcel=parcel_label(shipment), count=len(others) + 1)
+    turn.ask("confirm", key, order=shipment.order_number, parcel=parcel_label(shipment), count=len(others) + 1,
+             choices=YES_NO)
 
 
 def _refuse(turn: Turn, shipment: Shipment, reason: Rendered) -> None:
     """Say why not; a delivered order can be sent back instead, so offer that."""
     turn.say("utter_cancel_order_refused", reason=reason)
     if shipment.status is ShipmentStatus.DELIVERED and "start_return" in REGISTRY:
-        turn.ask("offer_return", "utter_cancel_order_offer_return")
+        turn.ask("offer_return", "utter_cancel_order_offer_return", choices=YES_NO)
         return
     turn.finish()
 

@@ -12,6 +12,7 @@ import re
 
 from backend.types import ActionKind, DeliveryAction, Shipment
 from dialogues.base import Flow, Turn, register
+from dialogues.kit.answers import YES_NO
 from dialogues.kit.driver_text import driver_text
 from dialogues.kit.formatting import parcel_label
 from dialogues.kit.neighbours import PREFERENCE, standing_neighbour
@@ -197,7 +198,7 @@ def after_change(turn: Turn) -> None:
     if not who or not turn.slots.get("standing"):
         turn.finish()
         return
-    turn.ask("standing", "utter_neighbour_ask_standing", who=who)
+    turn.ask("standing", "utter_neighbour_ask_standing", who=who, choices=YES_NO)
 
 
 @flow.step("standing")

@@ -24,7 +24,7 @@ from backend import models as m
 from backend.types import Shipment
 from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
-from dialogues.kit.answers import ask_choice, confirmed, free_text, yes_or_no
+from dialogues.kit.answers import YES_NO, ask_choice, confirmed, free_text, yes_or_no
 from dialogues.kit.choices import pick
 from dialogues.kit.claims import AGENT, DAMAGED, offers_named, open_claim, open_claim_reference, prefer_delivered
 from dialogues.kit.formatting import parcel_label
@@ -146,7 +146,7 @@ def choose(turn: Turn) -> None:
         _open(turn, shipment, AGENT)
         return
     turn.remember(choice=choice)
-    turn.ask("confirm", f"utter_damaged_confirm_{choice}", parcel=parcel_label(shipment))
+    turn.ask("confirm", f"utter_damaged_confirm_{choice}", parcel=parcel_label(shipment), choices=YES_NO)
 
 
 @flow.answers("choose")

@@ -16,7 +16,7 @@ from datetime import timedelta
 from backend.types import ChangeContext, ReturnInfo, ReturnRequest, Shipment, ShipmentStatus
 from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
-from dialogues.kit.answers import ask_choice, confirmed, free_text, pick_many
+from dialogues.kit.answers import YES_NO, ask_choice, confirmed, free_text, pick_many
 from dialogues.kit.choices import pick
 from dialogues.kit.claims import prefer_delivered
 from dialogues.kit.formatting import parcel_label
@@ -130,7 +130,7 @@ def _next_question(turn: Turn, shipment: Shipment) -> None:
     slots = turn.slots
     turn.remember(return_key=f"rtn-{uuid.uuid4().hex}")
     turn.ask("confirm", "utter_return_confirm", items=", ".join(names[i] for i in slots["items"]),
-             reason=slots["reason"], method=turn.render(f"utter_return_method_{slots['method']}"))
+             reason=slots["reason"], method=turn.render(f"utter_return_method_{slots['method']}"), choices=YES_NO)
 
 
 def _shipment(turn: Turn) -> Shipment | None:

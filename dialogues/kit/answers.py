@@ -19,6 +19,12 @@ _ALL = {"the lot", "all items", "all of them", "both of them", "all of it"}
 _ALL_WORDS = {"all", "both", "everything"}
 
 
+# A yes/no confirmation as structured choices: buttons on a channel that has them (the web chat), while an SMS
+# reads the same question's "Reply YES ... or NO" (the text names them, so nothing is added: Reply.listed).
+YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
+YES_OR_OTHER = (Choice("yes", "Yes"), Choice("other", "Other options"))
+
+
 def _plain(text: str) -> str:
     return re.sub(r"[^\w\s']", "", text.lower()).strip()
 

@@ -20,6 +20,7 @@ from bot.core.secrets_box import SECRET_FIELD
 from bot.core.wording import Rendered
 from bot.services.changes import ChangeRequest
 from dialogues.base import ADDRESS_TEXT, REGISTRY, Flow, Turn, register
+from dialogues.kit.answers import YES_NO
 from dialogues.kit.driver_text import with_private_codes
 from dialogues.kit.formatting import money
 from dialogues.kit.replaces import with_replaced
@@ -90,9 +91,10 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
     )
     shown = with_replaced(turn, shipment, action, summary)
     if option.fee:
-        turn.ask("confirm", "utter_confirm_change_with_fee", summary=shown, fee=money(option.fee, option.currency))
+        turn.ask("confirm", "utter_confirm_change_with_fee", summary=shown, fee=money(option.fee, option.currency),
+                 choices=YES_NO)
     else:
-        turn.ask("confirm", "utter_confirm_change", summary=shown)
+        turn.ask("confirm", "utter_confirm_change", summary=shown, choices=YES_NO)
 
 
 @flow.step("confirm")

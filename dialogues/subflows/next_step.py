@@ -14,7 +14,7 @@ from backend.types import ActionKind, ActionOption, DeliveryAction, PickupPoint,
 from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit import requests
-from dialogues.kit.answers import ask_choice
+from dialogues.kit.answers import YES_OR_OTHER, ask_choice
 from dialogues.kit.choices import pick
 from dialogues.kit.formatting import parcel_label, window_label
 from dialogues.kit.neighbours import standing_neighbour
@@ -96,7 +96,7 @@ def suggest_next_step(turn: Turn, shipment: Shipment) -> None:
 
 def _suggest(turn: Turn, kind: ActionKind, params: dict, summary: Rendered, key: str, **values: str) -> None:
     turn.remember(suggestion={"kind": kind.value, "params": params, "summary": str(summary)})
-    turn.ask("suggestion", key, **values)
+    turn.ask("suggestion", key, choices=YES_OR_OTHER, **values)
 
 
 @flow.step("suggestion")
