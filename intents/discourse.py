@@ -163,12 +163,18 @@ _REASON = re.compile(
     re.IGNORECASE,
 )
 _ASKS = re.compile(r"\b(?:can|could|would|will\s+you|please|pls|plz|want|need|like|leave|send|move|deliver|change"
-                   r"|cancel|hold|keep|put|drop|redeliver|reschedule)\b|\?", re.IGNORECASE)
+                   r"|cancel|hold|keep|put|drop|redeliver|reschedule|tell|ask|let|bring|try|collect|pick|return"
+                   r"|add|give|make|get|show|refund|replace|track|where|when|how)\b|\?", re.IGNORECASE)
 
 
 def is_reason(clause: str) -> bool:
     """Does this part only say why ("im at work all week"), asking for nothing itself?"""
     return bool(_REASON.match(clause)) and not _ASKS.search(clause)
+
+
+def asks(clause: str) -> bool:
+    """Does this part ask for something (a request word or a question), rather than tell ("the neighbour had it")?"""
+    return bool(_ASKS.search(clause))
 
 
 def is_negated(clause: str) -> bool:
@@ -205,6 +211,10 @@ _ANSWERS = frozenset({"inform", "affirm", "deny"})
 _NO_REQUEST = _ANSWERS | {OUT_OF_SCOPE, "greet", "goodbye", "thank_you", "help"}
 
 
+_ID_LABEL = re.compile(r"\b(?:(?:the\s+|my\s+|delivery\s+)?(?:post\s?code|zip(?:\s?code)?|tracking(?:\s+(?:number|no))?"
+                       r"|order(?:\s+(?:number|no))?|ref(?:erence)?|number)\s*(?:is\s*)?[:#-]?\s*)$", re.IGNORECASE)
+
+
 def request_beside_identifiers(parse: ParseResult, reparse: Callable[[str], ParseResult]) -> ParseResult:
     """ "PB100000002GB M1 4BT leave it with number 16": the number and postcode read as an answer ("inform")
     and hide the request. Read the intent again without them; if the rest is a clear request, that is the
@@ -214,6 +224,8 @@ def request_beside_identifiers(parse: ParseResult, reparse: Callable[[str], Pars
         return parse
     rest = parse.text
     for start, end in spans:
+        label = _ID_LABEL.search(rest, 0, start)  # "postcode M1 4BT": the label goes with its value
+        start = label.start() if label else start
         rest = rest[:start] + " " * (end - start) + rest[end:]
     rest = " ".join(rest.split()).strip(" ,.;:-")
     if len(re.findall(r"[A-Za-z]{2,}", rest)) < 2:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from dialogues.base import REGISTRY, Turn
-from intents.discourse import excluded, is_negated, is_reason
+from intents.discourse import asks, excluded, is_negated, is_reason
 from intents.types import ParsedClause, ParseResult
 
 # Intents that are answers or small talk, not requests: they never queue and are never "declined".
@@ -67,11 +67,13 @@ def _corrections(parts: tuple[ParsedClause, ...]) -> tuple[list[ParsedClause], d
     return [p for p in parts if id(p) not in gone], replaced
 
 
-def _carries_its_values(parse: ParseResult) -> bool:
-    """A less sure part that names what its journey needs ("and can it go in the porch if nobody answers": a
-    safe place, a place found) is still a request of its own: the value backs up the guess."""
-    flow = REGISTRY.get(parse.intent)
-    return flow is not None and any(parse.entity(name) for name in flow.values)
+def _carries_its_values(part: ParsedClause) -> bool:
+    """A less sure part that asks, and names what its journey needs ("and can it go in the porch if nobody
+    answers": a safe place), is still a request of its own: the value backs up the guess. One that only tells
+    ("the neighbour had it") is not."""
+    flow = REGISTRY.get(part.parse.intent)
+    return (flow is not None and asks(part.text)
+            and any(part.parse.entity(name) for name in flow.values))
 
 
 def _as_request(part: ParsedClause, replaced: ParsedClause | None) -> ParsedClause:
@@ -102,8 +104,9 @@ def read(turn: Turn) -> Reading:
     # A part is a request of its own only when it is clearly one, or is what the whole message asks: "I'm away
     # tomorrow. Can I pick a different day?" is one request with its reason, not a hold and a new day.
     # A reason beside a request ("im at work all week, can u change the address?") is no request of its own.
-    sure = [w for w in wanted if (w.parse.confidence >= OWN_REQUEST_CONFIDENCE or w.parse.intent == nlu.intent
-                                  or _carries_its_values(w.parse)) and not is_reason(w.text)]
+    # A part that only tells ("it turned up, the neighbour had it") is no request beside the message's own.
+    sure = [w for w in wanted if (w.parse.intent == nlu.intent or asks(w.text) and (
+        w.parse.confidence >= OWN_REQUEST_CONFIDENCE or _carries_its_values(w))) and not is_reason(w.text)]
     wanted = sure or wanted[:1]
     superseded = tuple(replaced.values())
     if not wanted:

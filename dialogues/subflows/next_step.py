@@ -135,7 +135,7 @@ def offer_alternatives(turn: Turn, shipment: Shipment, kinds: tuple[ActionKind, 
     joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {turn.render('utter_next_step_or')} {parts[-1]}"
     turn.flow_name = flow.name
     turn.remember(tracking_number=shipment.tracking_number, choices=names, suggestion=None)
-    labels = [turn.render(f"utter_next_step_option_{name}", n="") for name in names]
+    labels = [turn.render(f"utter_next_step_button_{name}") for name in names]
     ask_choice(turn, "choose", "utter_next_step_menu", labels, options=Rendered(joined))
     return True
 
