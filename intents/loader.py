@@ -22,6 +22,43 @@ YAML_SUFFIXES = (".yml", ".yaml")
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+?)\](?:\((?P<paren>[^)]+)\)|(?P<json>\{[^}]*\}))")
 
 
+class Yaml12Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2 core-schema scalars, as Rasa reads its files (ruamel, version 1.2).
+
+    PyYAML speaks YAML 1.1, where ``yes``/``no``/``on``/``off``/``y``/``n`` are booleans, ``12:30`` is the
+    base-60 number 750 and ``2024-01-05`` a date: ``- intent: yes`` (a CLINC150 intent) would become ``True``
+    and a ``12:30`` example a number. Under 1.2 only ``true``/``false`` are booleans and the rest stay text.
+    """
+
+
+def _yaml12_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """1.2 integers: ``010`` is ten (1.1 read it as octal), ``0o10`` is eight, ``0x10`` sixteen."""
+    value = loader.construct_scalar(node).lower()
+    sign = -1 if value.startswith("-") else 1
+    digits = value.lstrip("+-")
+    base = {"0o": 8, "0x": 16}.get(digits[:2], 10)
+    return sign * int(digits[2:] if base != 10 else digits, base)
+
+
+Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag.rsplit(":", 1)[-1] not in ("bool", "int", "float", "timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+.0123456789"),
+):
+    Yaml12Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
+Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _yaml12_int)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML the way Rasa does (1.2 scalars); for any Rasa file, NLU, domain or responses."""
+    return yaml.load(text, Loader=Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+
+
 class TrainingDataError(ValueError):
     """Training data that can't be read as Rasa NLU YAML; says which file and why."""
 
@@ -103,7 +140,9 @@ def parse_annotated(text: str) -> tuple[str, tuple[EntitySpan, ...], dict[str, s
 
 
 def _example_lines(block: Any, where: str) -> list[str]:
-    """Rasa allows a '- ' list inside a string block, or a YAML list of strings / {text: ...} dicts."""
+    """Rasa allows a '- ' list inside a string block, or a YAML list of strings / {text: ...} dicts.
+
+    A list item is already unquoted by YAML; only a block line can still carry quotes of its own."""
     if block is None:
         return []
     if isinstance(block, str):
@@ -114,7 +153,7 @@ def _example_lines(block: Any, where: str) -> list[str]:
                 continue
             if not stripped.startswith("-"):
                 raise TrainingDataError(f"{where}: example line must start with '- ': {raw!r}")
-            lines.append(stripped[1:].strip())
+            lines.append(_unquote(stripped[1:].strip()))
         return lines
     if isinstance(block, list):
         lines = []
@@ -133,10 +172,18 @@ def _unquote(line: str) -> str:
     return line
 
 
+def _name(value: Any, where: str) -> str:
+    """An intent / synonym / regex / lookup name. ``true``, ``false`` and an empty name are refused, as
+    Rasa's schema refuses them, rather than silently becoming the intent "True"."""
+    if isinstance(value, bool) or value is None or not str(value).strip():
+        raise TrainingDataError(f"{where}: name {value!r} is not text; quote it (e.g. \"true\")")
+    return str(value).strip()
+
+
 def load_file(path: Path) -> TrainingData:
     """Load one Rasa YAML file; files without an ``nlu`` key give empty data."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise TrainingDataError(f"{path}: invalid YAML: {exc}") from exc
     data = TrainingData()
@@ -150,20 +197,20 @@ def load_file(path: Path) -> TrainingData:
             raise TrainingDataError(f"{where}: expected a mapping")
         lines = _example_lines(item.get("examples"), where)
         if "intent" in item:
-            intent = str(item["intent"]).strip()
+            intent = _name(item["intent"], where)
             for line in lines:
-                text, spans, syns = parse_annotated(_unquote(line))
+                text, spans, syns = parse_annotated(line)
                 data.synonyms.update(syns)
                 if text.strip():
                     data.examples.append(Example(text.strip(), intent, spans, str(path)))
         elif "synonym" in item:
-            canonical = str(item["synonym"])
+            canonical = _name(item["synonym"], where)
             for line in lines:
-                data.synonyms[_unquote(line).lower()] = canonical
+                data.synonyms[line.lower()] = canonical
         elif "regex" in item:
-            data.regexes.setdefault(str(item["regex"]), []).extend(_unquote(x) for x in lines)
+            data.regexes.setdefault(_name(item["regex"], where), []).extend(lines)
         elif "lookup" in item:
-            data.lookups.setdefault(str(item["lookup"]), []).extend(_unquote(x) for x in lines)
+            data.lookups.setdefault(_name(item["lookup"], where), []).extend(lines)
     for name, patterns in data.regexes.items():
         for pattern in patterns:
             try:
