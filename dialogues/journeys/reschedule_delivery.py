@@ -174,7 +174,8 @@ def _list(turn: Turn, shown: list[int], key: str) -> None:
             lines.append(turn.render("utter_reschedule_option", n=n, window=label))
     turn.remember(shown=shown)
     turn.say(key, options=render_lines(lines))
-    ask_choice(turn, "choose", "utter_reschedule_prompt", [_label(turn, windows[i]) for i in shown])
+    ask_choice(turn, "choose", "utter_reschedule_prompt", [_label(turn, windows[i]) for i in shown],
+               titles=[window_label(turn, stored_window(windows[i])) for i in shown])
 
 
 def _choose_wanted(turn: Turn, wanted: dict) -> None:

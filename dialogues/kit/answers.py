@@ -30,10 +30,11 @@ def _plain(text: str) -> str:
 
 
 def ask_choice(turn: Turn, step: str, key: str, choices: list[str], *, free_text: bool = False,
-               **values: object) -> None:
+               titles: list[str] | None = None, **values: object) -> None:
     """Ask a question with listed options, and tell the router: an answer naming one of them (say "post
-    office" for "Drop it off at a Post Office") is this question's answer, not a new request."""
-    listed = tuple(Choice(str(i), str(c)) for i, c in enumerate(choices, 1))
+    office" for "Drop it off at a Post Office") is this question's answer, not a new request. `titles` are
+    the buttons' words when they should be shorter than what an answer may name ("Sunday morning")."""
+    listed = tuple(Choice(str(i), str(c)) for i, c in enumerate(titles or choices, 1))
     turn.ask(step, key, free_text=free_text, choices=listed, **values)
     top = turn.state.top
     if top is not None and top.question is not None:
