@@ -37,22 +37,34 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q)) if values else 0.0
 
 
-def _yaml_line(text: str) -> str:
-    return "    - " + " ".join(text.split())
+def _yaml_quoted(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's escapes are YAML's), with the characters YAML 1.1 readers take
+    for line breaks escaped too, so any text reads back as written, in Rasa and in our loader alike."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return quoted.replace("\u0085", "\\N").replace("\u2028", "\\L").replace("\u2029", "\\P")
 
 
 def clinc_to_rasa(json_path: Path, out_dir: Path) -> tuple[Path, Path]:
-    """Write CLINC150 train (+ oos_train as out_of_scope) and test (+ oos_test) as Rasa NLU YAML."""
+    """Write CLINC150 train (+ oos_train as out_of_scope) and test (+ oos_test) as Rasa NLU YAML.
+
+    Written to read back exactly (tests/intents/test_clinc_export.py): intent names are quoted, since
+    ``- intent: yes`` is the boolean true to a YAML 1.1 reader and CLINC150 has intents ``yes`` and ``no``;
+    each example is a quoted ``text:`` item, so a text with quotes, colons or ``#`` stays the text it was.
+    Texts are stripped (Rasa strips them when it reads). Rasa has no escape for its ``[text](entity)``
+    markup, so a text containing one would read back as an annotation (CLINC150 has none).
+    """
     data = json.loads(Path(json_path).read_text(encoding="utf-8"))
     splits = {"train": data["train"] + data["oos_train"], "test": data["test"] + data["oos_test"]}
     paths = []
     for name, rows in splits.items():
         by_intent: dict[str, list[str]] = {}
         for text, label in rows:
-            by_intent.setdefault(OUT_OF_SCOPE if label == "oos" else label, []).append(text)
+            if str(text).strip():
+                by_intent.setdefault(OUT_OF_SCOPE if label == "oos" else str(label), []).append(str(text).strip())
         lines = ['version: "3.1"', "nlu:"]
         for intent, texts in sorted(by_intent.items()):
-            lines += [f"- intent: {intent}", "  examples: |", *(_yaml_line(t) for t in texts)]
+            lines += [f"- intent: {_yaml_quoted(intent)}", "  examples:",
+                      *(f"  - text: {_yaml_quoted(t)}" for t in texts)]  # fmt: skip
         d = out_dir / name
         d.mkdir(parents=True, exist_ok=True)
         (d / "nlu.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
