@@ -45,7 +45,8 @@ _PREAMBLE = re.compile(
     r"(?:(?:add|leave|put|send|give|pass(?:\s+on)?|write)\s+(?:a\s+|an\s+|some\s+)?"
     r"(?:(?:delivery|driver)\s+)?(?:note|message|instructions?)"
     r"(?:\s+(?:for|to)\s+(?:the\s+)?(?:driver|courier|delivery\s+(?:driver|person)))?"
-    r"|(?:tell|ask|let)\s+(?:the\s+)?(?:driver|courier)(?:\s+know)?"
+    r"|(?:tell|tel|tll|ask|let)\s+(?:the\s+|da\s+|ur\s+|your\s+)?(?:driver|drivr|drver|drvr|courier|courrier)"
+    r"(?:\s+know)?"
     r"|(?:note\s+for\s+(?:the\s+)?driver|(?:delivery|driver)\s+(?:note|instructions?)|note))"
     r"(?:\s*(?:saying|that\s+says|that|to\s+say|to\b|:|-)\s*|\s+|$)",
     re.IGNORECASE,
@@ -57,6 +58,10 @@ _FILLER = re.compile(
 )
 
 
+_THANKS_AT_END = re.compile(r"(?<=\w)[\s,.!]*\b(?:thanks|thank\s+you|thx|ta|cheers)[\s.!]*$",
+                            re.IGNORECASE)
+
+
 def note_from(turn: Turn) -> str | None:
     """What the note should say, if this message says it (not just "can you add a note?")."""
     text = turn.text
@@ -65,6 +70,7 @@ def note_from(turn: Turn) -> str | None:
         if entity:
             text = text[: entity.start] + text[entity.end :]
     body = _PREAMBLE.sub("", text.strip(), count=1)
+    body = _THANKS_AT_END.sub("", body)  # "... at the gate, thanks": the thanks is for us, not the driver
     if _FILLER.fullmatch(body) or sum(ch.isalnum() for ch in body) < 2:
         return None
     return body
