@@ -61,6 +61,26 @@ def _zone(env: dict[str, str], name: str, default: str) -> str:
     return value
 
 
+def _rasa_url(env: dict[str, str], *, needed: bool) -> str | None:
+    """RASA_URL, checked when the rasa backend is chosen, so a typo is one line at start-up rather than
+    an "NLU down" on every message."""
+    from urllib.parse import urlsplit
+
+    raw = (env.get("RASA_URL") or "").strip()
+    if not needed or not raw:
+        if needed:
+            raise ConfigError("PARCELBOT_NLU_BACKEND=rasa needs RASA_URL (e.g. http://rasa:5005)")
+        return raw or None
+    parts = urlsplit(raw)
+    try:
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number
+        ok = False
+    if not ok:
+        raise ConfigError(f"RASA_URL={env.get('RASA_URL')!r} is not an http(s) URL (e.g. http://rasa:5005)")
+    return raw
+
+
 def _persistent_secret(data_dir: Path, name: str) -> str:
     """A secret generated once per installation and kept out of the repo (data/ is git-ignored)."""
     path = data_dir / "secrets" / name
@@ -105,8 +125,7 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         jobs, nlu = _choice(env, "PARCELBOT_JOBS"), _choice(env, "PARCELBOT_NLU_BACKEND")
-        if nlu == "rasa" and not env.get("RASA_URL"):
-            raise ConfigError("PARCELBOT_NLU_BACKEND=rasa needs RASA_URL (e.g. http://rasa:5005)")
+        rasa_url = _rasa_url(env, needed=nlu == "rasa")
         redis_url = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
         data_dir = Path(env.get("PARCELBOT_DATA_DIR") or _default_data_dir()).resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -124,7 +143,7 @@ class Settings:
             public_base_url=(env.get("PARCELBOT_PUBLIC_URL") or _served_url(data_dir)).rstrip("/") or None,
             nlu_backend=nlu,
             nlu_model_path=Path(env.get("PARCELBOT_NLU_MODEL") or data_dir / "models" / "nlu"),
-            rasa_url=env.get("RASA_URL") or None,
+            rasa_url=rasa_url,
             job_backend=jobs,
             broker_url=env.get("CELERY_BROKER_URL") or redis_url,
             celery_queue=env.get("PARCELBOT_CELERY_QUEUE") or "parcelbot",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -48,13 +49,18 @@ from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 from bot.services import Services
 from dialogues import Turn, respond
+from dialogues.kit.keywords import Keyword, keyword_in
 from intents import NLUUnavailable
 from intents.context import ParseContext
 from intents.discourse import clauses, past_filler, request_beside_identifiers
-from intents.interpreter import Interpreter
+from intents.interpreter import Interpreter, resolve_entities
 from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
 
 log = logging.getLogger(__name__)
+# With the NLU down, a keyword is read as the intent that acts on it; a bare number (a one-time code, a menu
+# choice) answers the open question.
+_KEYWORD_INTENTS = {Keyword.AGENT: "talk_to_human", Keyword.OPT_OUT: "opt_out", Keyword.YES: "affirm"}
+_BARE_NUMBER = re.compile(r"[\d\s-]*\d[\d\s-]*")
 
 # A turn needs a handful of carrier answers (find, get, options, apply); one that needs more than this many
 # (a shopper choosing among dozens of parcels) runs once more asking the carrier from inside its transaction,
@@ -146,7 +152,8 @@ class Engine:
             nlu = self.parse(message.text, config, now)
             parts = self._clauses(message.text, config, now)
         except NLUUnavailable as exc:
-            # An external NLU (a Rasa server) is down: keep the message, say so, change nothing.
+            # An external NLU (a Rasa server) is down or slow past its timeout: keep the message; the turn reads
+            # only what needs no classifier (_without_classifier), and says so for the rest.
             log.warning("NLU unavailable: %s", exc)
             nlu, parts = None, ()
         return _Understood(merchant_id, nlu, parts)
@@ -164,13 +171,7 @@ class Engine:
     def parse(self, text: str, config: MerchantConfig, now: datetime) -> ParseResult:
         if not text:
             return ParseResult(text="", intent=OUT_OF_SCOPE, confidence=0.0)
-        context = ParseContext(
-            timezone=config.timezone,
-            now=now,
-            region=config.region,
-            order_number_pattern=config.order_number_pattern,
-            tracking_number_pattern=config.tracking_number_pattern,
-        )
+        context = _context(config, now)
         parsed = self.interpreter.parse(text, context)
         parsed = past_filler(parsed, lambda rest: self.interpreter.parse(rest, context))
         return request_beside_identifiers(parsed, lambda rest: self.interpreter.parse(rest, context))
@@ -258,7 +259,9 @@ class Engine:
         config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
         voice = self.wording.voice(config, message.channel)
         if nlu is None:
-            return [Reply(voice("utter_nlu_down"))]
+            nlu = _without_classifier(message.text, conv, self.conversations.state(conv), config, now)
+            if nlu is None:
+                return [Reply(voice("utter_nlu_down"))]
         if conv.status == Status.RESOLVED.value:  # a new message after a person closed it: the bot answers again
             self.services.handoff.reopen(uow, conv, actor=message.sender, now=now)
         state = self.conversations.state(conv)
@@ -316,3 +319,23 @@ class Engine:
         for row in rows:
             uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conversation_id,
                                       message_id=row.id, direction="out", channel=message.channel))
+
+
+def _context(config: MerchantConfig, now: datetime) -> ParseContext:
+    return ParseContext(timezone=config.timezone, now=now, region=config.region,
+                        order_number_pattern=config.order_number_pattern,
+                        tracking_number_pattern=config.tracking_number_pattern)  # fmt: skip
+
+
+def _without_classifier(text: str, conv: m.Conversation, state: Any, config: MerchantConfig,
+                        now: datetime) -> ParseResult | None:  # fmt: skip
+    """The NLU is down: what can be read without a classifier, or None. A keyword (STOP, AGENT, HELP...: promises
+    that never depend on a model), a bare number answering the open question (a one-time code, a menu choice), or
+    anything said to a conversation with a person (who reads it); entities from our own resolvers."""
+    word = keyword_in(text)
+    answers = bool(state.open_flow and state.open_step) and _BARE_NUMBER.fullmatch(text.strip()) is not None
+    if word is None and not answers and not conv.handed_off:
+        return None
+    intent = _KEYWORD_INTENTS.get(word, OUT_OF_SCOPE) if word else OUT_OF_SCOPE
+    return ParseResult(text=text, intent=intent, confidence=1.0 if intent != OUT_OF_SCOPE else 0.0,
+                       entities=resolve_entities(text, [], _context(config, now)))

@@ -3,6 +3,9 @@
 Decision rules, all calibrated at training time and stored in the model:
 - the best intent is ``out_of_scope``, or its probability is below ``threshold`` -> ``out_of_scope``;
 - otherwise, if the two best in-scope intents are within ``margin`` -> ``clarify = (best, second)``.
+
+``resolve_entities`` puts any other backend's entities (a Rasa server's) through the same resolvers, so
+every backend hands the journeys the same values for the same words.
 """
 
 from __future__ import annotations
@@ -31,6 +34,13 @@ KNOWN_ENTITIES = frozenset(
         "neighbour", "safe_place", "phone_number", "email", "otp_code", "address", "item", "reason",
     }
 )  # fmt: skip
+
+# Entity types whose value our resolvers compute (an ISO date, a window, a normalised postcode...): another
+# backend's value for them is never used as it is. The rest (item, reason, address, a merchant's own types)
+# are plain text and come from the backend.
+RESOLVED = frozenset({"date", "time_window", "postcode", "zip_code", "phone_number", "email", "order_number",
+                      "tracking_number", "otp_code", "house_number", "neighbour", "safe_place"})  # fmt: skip
+FREE_TEXT = frozenset({"neighbour", "safe_place"})  # resolved spans whose value is still words
 
 try:
     from intents.entities import extract_entities as _extract_entities
@@ -142,3 +152,52 @@ class EmbeddedInterpreter:
             entities=ents,
             clarify=result.clarify,
         )
+
+
+def _overlaps(a: Entity, b: Entity) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _ours(text: str, context: ParseContext | None) -> list[Entity]:
+    if _extract_entities is None:
+        return []
+    try:
+        return list(_extract_entities(text, context or ParseContext()))
+    except Exception:  # an entity bug must not take the intent down with it (as in the embedded backend)
+        log.exception("entity extraction failed for a message")
+        return []
+
+
+def _their_synonym(text: str, ours: Entity, theirs: list[Entity]) -> Entity:
+    if ours.entity not in FREE_TEXT:
+        return ours
+    for e in theirs:
+        if e.entity == ours.entity and _overlaps(e, ours) and e.value.lower() != text[e.start : e.end].lower():
+            return Entity(ours.entity, e.value, ours.start, ours.end, ours.resolved)
+    return ours
+
+
+def resolve_entities(text: str, theirs: list[Entity], context: ParseContext | None = None) -> list[Entity]:
+    """The entities of ``text`` as the embedded backend gives them, whatever another NLU found.
+
+    Our extractor reads the whole message (the same values the embedded backend yields). A span the other
+    NLU found and we did not is kept when its type is plain text (item, reason, address, a merchant's own
+    type), or re-read on its own by our resolvers when it is a type they own ("Friday" -> the ISO date);
+    one they can't resolve is dropped, since a journey can ask for a missing date but can't act on "Friday".
+    A free-text value the other NLU mapped through its synonyms ("in the shed" -> "shed", Rasa's
+    EntitySynonymMapper) is kept, as the embedded backend maps it through the same training data's synonyms.
+    """
+    if _extract_entities is None:
+        return sorted(theirs, key=lambda e: (e.start, e.end))
+    found = [_their_synonym(text, e, theirs) for e in _ours(text, context)]
+    for e in theirs:
+        if not (0 <= e.start < e.end <= len(text)) or any(_overlaps(e, o) for o in found):
+            continue
+        if e.entity not in RESOLVED:
+            found.append(e)
+            continue
+        again = [x for x in _ours(text[e.start : e.end], context) if x.entity == e.entity]
+        if again:
+            x = again[0]
+            found.append(Entity(x.entity, x.value, e.start + x.start, e.start + x.end, x.resolved))
+    return sorted(found, key=lambda e: (e.start, e.end))

@@ -27,14 +27,34 @@ def _model_option(f: Any) -> Any:
     )(f)
 
 
-def _load(model: Path | None) -> Any:
-    import intents
+def _backend_option(f: Any) -> Any:
+    return click.option(
+        "--backend",
+        type=click.Choice(["embedded", "rasa"]),
+        default=None,
+        help="NLU to ask (default: $PARCELBOT_NLU_BACKEND, as the bot does; embedded when --model is given).",
+    )(f)
 
-    path = model or default_model_path()
+
+def _load(model: Path | None, backend: str | None = None) -> Any:
+    """The interpreter the bot would use: the configured backend (a Rasa server at $RASA_URL, or the
+    embedded model), so `nlu test` / `nlu predict` measure what shoppers get. Mistakes are one line."""
+    import intents
+    from bot.config import ConfigError, Settings
+
     try:
-        return intents.load_interpreter("embedded", model_path=path)
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+    chosen = backend or ("embedded" if model else settings.nlu_backend)
+    if chosen == "rasa":
+        if not settings.rasa_url:
+            raise click.ClickException("configuration: the rasa NLU backend needs RASA_URL (e.g. http://rasa:5005)")
+        return intents.load_interpreter("rasa", rasa_url=settings.rasa_url)
+    try:
+        return intents.load_interpreter("embedded", model_path=model or settings.nlu_model_path)
     except intents.ModelError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(str(exc)) from None
 
 
 def _pct(x: float | None) -> str:
@@ -43,7 +63,7 @@ def _pct(x: float | None) -> str:
 
 @click.group()
 def nlu() -> None:
-    """Train, test and run the embedded NLU model (Rasa 3.x YAML training data)."""
+    """Train, test and run the NLU (Rasa 3.x YAML training data); test and predict ask the configured backend."""
 
 
 @nlu.command("train")
@@ -62,8 +82,8 @@ def train_cmd(data: tuple[Path, ...], out: Path | None, classifier: str, embeddi
     paths = list(data) or intents.default_training_paths()
     try:
         report = intents.train(paths, out or default_model_path(), config)
-    except (intents.TrainingDataError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except (intents.TrainingDataError, intents.ModelError, ValueError) as exc:  # ModelError: MiniLM missing
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"trained on {report['n_examples']} examples, {len(report['intents'])} intents "
         f"in {report['seconds']:.1f}s -> {report['model_path']} ({report['model_bytes'] / 1e6:.2f} MB)"
@@ -77,16 +97,19 @@ def train_cmd(data: tuple[Path, ...], out: Path | None, classifier: str, embeddi
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Test file or directory (repeatable; default: training_data/test).")  # fmt: skip
 @_model_option
+@_backend_option
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
-def test_cmd(data: tuple[Path, ...], model: Path | None, as_json: bool) -> None:
-    """Evaluate a model on held-out Rasa NLU YAML."""
+def test_cmd(data: tuple[Path, ...], model: Path | None, backend: str | None, as_json: bool) -> None:
+    """Evaluate the configured NLU (or --model / --backend) on held-out Rasa NLU YAML."""
     import intents
 
-    interp = _load(model)
+    interp = _load(model, backend)
     try:
         report = intents.evaluate(interp, list(data) or intents.default_test_paths())
     except (intents.TrainingDataError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except intents.NLUUnavailable as exc:
+        raise click.ClickException(f"NLU unavailable: {exc}") from None
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -109,6 +132,7 @@ def test_cmd(data: tuple[Path, ...], model: Path | None, as_json: bool) -> None:
 
 @nlu.command("predict")
 @_model_option
+@_backend_option
 @click.option("--timezone", "tz", default=None, metavar="ZONE",
               help="Merchant's IANA time zone for dates (default: $PARCELBOT_TIMEZONE or Europe/London).")  # fmt: skip
 @click.option("--region", default="GB", show_default=True, help="Merchant's country: phone numbers, ZIPs vs postcodes.")
@@ -116,20 +140,26 @@ def test_cmd(data: tuple[Path, ...], model: Path | None, as_json: bool) -> None:
 @click.option("--tracking-pattern", default=None, metavar="REGEX", help="The merchant's tracking-number pattern.")
 @click.option("--now", "now", default=None, metavar="ISO-TIME",
               help="Resolve dates as if it were this time (e.g. 2026-12-04T09:00:00+00:00); default: now.")  # fmt: skip
-def predict_cmd(model: Path | None, tz: str | None, region: str, order_pattern: str | None,
+def predict_cmd(model: Path | None, backend: str | None, tz: str | None, region: str, order_pattern: str | None,
                 tracking_pattern: str | None, now: str | None) -> None:  # fmt: skip
-    """Read one message per line on stdin; write one JSON object per line.
+    """Read one message per line on stdin; write one JSON object per line, from the configured NLU.
 
     Entities are read with the same merchant context the bot uses (time zone, region, patterns), so
     "tomorrow" and "90210" come out as they would for that merchant.
     """
+    from intents import NLUUnavailable
+
     context = _context(tz, region, order_pattern, tracking_pattern, now)
-    interp = _load(model)
+    interp = _load(model, backend)
     for line in sys.stdin:
         text = line.rstrip("\r\n")
         if not text.strip():
             continue
-        click.echo(json.dumps(interp.parse(text, context).to_json(), ensure_ascii=False))
+        try:
+            parsed = interp.parse(text, context)
+        except NLUUnavailable as exc:
+            raise click.ClickException(f"NLU unavailable: {exc}") from None
+        click.echo(json.dumps(parsed.to_json(), ensure_ascii=False))
 
 
 def _context(tz: str | None, region: str, order_pattern: str | None, tracking_pattern: str | None,

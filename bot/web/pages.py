@@ -17,6 +17,13 @@ def index() -> str:
 
 @bp.get("/healthz")
 def healthz() -> dict[str, str]:
-    with current_runtime().sessions() as session:
+    """The database must answer (else an error status). An NLU server that is down makes the bot "degraded",
+    still HTTP 200: keywords, codes and people still work, and restarting or draining this process would not
+    bring the NLU back. Why it is down goes to the log, not to this public page."""
+    runtime = current_runtime()
+    with runtime.sessions() as session:
         session.execute(text("SELECT 1"))
+    health = getattr(runtime.engine.interpreter, "health", None)
+    if health is not None and not health().ok:
+        return {"status": "degraded", "nlu": "unavailable"}
     return {"status": "ok"}

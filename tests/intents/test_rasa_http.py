@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 import responses
 
 import intents
+from intents.context import ParseContext
 from intents.rasa_http import RasaHTTPInterpreter
 
 URL = "http://rasa.test:5005"
@@ -34,16 +36,18 @@ RASA_RESPONSE = {
 def test_parse_maps_rasa_payload() -> None:
     responses.add(responses.POST, f"{URL}/model/parse", json=RASA_RESPONSE, status=200)
     interp = intents.load_interpreter("rasa", rasa_url=URL + "/")
-    res = interp.parse("leave it with number 12 tmrw")
+    now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    res = interp.parse("leave it with number 12 tmrw", ParseContext(now=now))
     assert json.loads(responses.calls[0].request.body) == {"text": "leave it with number 12 tmrw"}
     assert responses.calls[0].request.url == f"{URL}/model/parse"
     assert res.intent == "leave_with_neighbour" and res.confidence == pytest.approx(0.9123)
     assert [(s.intent, s.confidence) for s in res.ranking] == [
         ("leave_with_neighbour", 0.9123), ("leave_in_safe_place", 0.05), ("out_of_scope", 0.03)
     ]  # fmt: skip
+    # Values are our resolvers' (tomorrow of the context's clock), spans Rasa's and ours agree on.
     assert res.to_json()["entities"] == [
         {"entity": "house_number", "value": "12", "start": 21, "end": 23},
-        {"entity": "date", "value": "2026-11-02", "start": 24, "end": 28},
+        {"entity": "date", "value": (now + timedelta(days=1)).date().isoformat(), "start": 24, "end": 28},
     ]
 
 
