@@ -1,7 +1,7 @@
 """NLU backend that asks a running Rasa server (``POST /model/parse``) instead of the embedded model.
 
 For merchants who already run Rasa: the bot speaks the same intents and entities either way. Rasa's intent
-and ranking are kept; entity values are always our own resolvers' (``resolve_entities`` below), because a
+and ranking are kept; entity values are always our own resolvers' (``interpreter.resolve_entities``): a
 Rasa pipeline without Duckling returns the raw words ("Friday", "tmrw") where the journeys act on an ISO
 date in the merchant's zone, a normalised postcode, an E.164 number, and Rasa never sees the merchant's
 clock, zone or id formats. Network trouble is raised as ``NLUUnavailable`` (the engine then reads only
