@@ -22,6 +22,7 @@ import click
 
 TEXTS = ("where's my parcel", "hi", "when will it arrive?", "thanks!", "what can you do", "is it out for delivery")
 SENDERS = ("+447700900123", "+447700900456", "+447700900321", "+447700900987")
+EMBEDDINGS = ["wordllama", "minilm", "minilm-onnx", "none"]  # minilm: numpy; minilm-onnx: onnxruntime
 
 
 @click.group()
@@ -95,17 +96,22 @@ def bench_engine(messages: int, threads: int, database_url: str | None) -> None:
               help="Training data (default: training_data/nlu).")  # fmt: skip
 @click.option("--messages", "messages", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Messages to time (default: training_data/test, else the training data).")  # fmt: skip
-@click.option("--embeddings", type=click.Choice(["wordllama", "minilm", "none"]), default="wordllama")
+@click.option("--embeddings", type=click.Choice(EMBEDDINGS), default="wordllama")
+@click.option("--cascade", is_flag=True, help="Fast model + MiniLM (onnxruntime) for what it is unsure of.")
 @click.option("--json", "as_json", is_flag=True)
-def bench_nlu(data: tuple[Path, ...], messages: tuple[Path, ...], embeddings: str, as_json: bool) -> None:
+def bench_nlu(data: tuple[Path, ...], messages: tuple[Path, ...], embeddings: str, cascade: bool,
+              as_json: bool) -> None:  # fmt: skip
     """Train time, model size, load time and single-message latency (p50/p99)."""
     import intents
     from intents.bench import run_latency
     from intents.loader import load_training_data
 
     with tempfile.TemporaryDirectory(prefix="nlu-bench-") as tmp:
-        config = intents.ModelConfig(embeddings=embeddings)
-        report = intents.train(list(data) or intents.default_training_paths(), Path(tmp) / "model", config)
+        config = intents.ModelConfig(embeddings=embeddings, cascade=cascade)
+        try:
+            report = intents.train(list(data) or intents.default_training_paths(), Path(tmp) / "model", config)
+        except intents.ModelError as exc:  # an optional encoder that is not installed
+            raise click.ClickException(str(exc)) from None
         msg_paths = list(messages) or [p for p in intents.default_test_paths() if p.exists()]
         texts = [e.text for e in load_training_data(msg_paths).examples] if msg_paths else []
         texts = texts or [e.text for e in load_training_data(list(data) or intents.default_training_paths()).examples]
@@ -127,11 +133,13 @@ def bench_nlu(data: tuple[Path, ...], messages: tuple[Path, ...], embeddings: st
 @click.option("--data", "data", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CLINC150 data_full.json")  # fmt: skip
 @click.option("--classifier", type=click.Choice(["logreg", "linearsvc", "sgd"]), default="logreg")
-@click.option("--embeddings", type=click.Choice(["wordllama", "minilm", "none"]), default="wordllama")
+@click.option("--embeddings", type=click.Choice(EMBEDDINGS), default="wordllama")
+@click.option("--cascade", is_flag=True, help="Fast model + MiniLM (onnxruntime) for what it is unsure of.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--export", "export", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Only write the splits as Rasa YAML here (train/, test/) for `nlu train` / `nlu test`.")  # fmt: skip
-def bench_clinc(data: Path, classifier: str, embeddings: str, as_json: bool, export: Path | None) -> None:
+def bench_clinc(data: Path, classifier: str, embeddings: str, cascade: bool, as_json: bool,
+                export: Path | None) -> None:  # fmt: skip
     """CLINC150 Full: train (train + oos_train) and test (test + oos_test) through our train path."""
     import intents
     from intents.bench import PAPER_CLINC_FULL, clinc_to_rasa, run_clinc
@@ -139,21 +147,32 @@ def bench_clinc(data: Path, classifier: str, embeddings: str, as_json: bool, exp
     if export is not None:
         train_dir, test_dir = clinc_to_rasa(data, export)
         click.echo(f"wrote {train_dir}/nlu.yml and {test_dir}/nlu.yml; then:")
-        click.echo(f"  parcelbot nlu train --data {train_dir} --out {export}/model --embeddings {embeddings}")
+        how = " --cascade" if cascade else ""
+        click.echo(f"  parcelbot nlu train --data {train_dir} --out {export}/model --embeddings {embeddings}{how}")
         click.echo(f"  parcelbot nlu test --model {export}/model --data {test_dir}")
-        if embeddings != "minilm":
-            click.echo("(the README's 95.1 / 70.4 row is --embeddings minilm; needs scripts/setup --minilm)")
+        if not cascade:
+            click.echo("(docs/nlu.md's cascade row is --cascade; it needs scripts/setup --minilm)")
         return
     c = 0.5 if classifier == "linearsvc" else 10.0
-    r = run_clinc(data, intents.ModelConfig(classifier=classifier, embeddings=embeddings, c=c))
+    try:
+        r = run_clinc(data, intents.ModelConfig(classifier=classifier, embeddings=embeddings, c=c, cascade=cascade))
+    except intents.ModelError as exc:  # an optional encoder that is not installed
+        raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(r, indent=2))
         return
     click.echo(f"CLINC150 Full, {r['n_test']} test queries; trained in {r['train_seconds']:.1f} s, "
                f"model {r['model_bytes'] / 1e6:.1f} MB")  # fmt: skip
-    click.echo(f"{'classifier':<34} {'in-scope acc':>12} {'oos recall':>10}")
-    ours = f"parcelbot ({classifier}+{embeddings})"
-    click.echo(f"{ours:<34} {100 * r['in_scope_accuracy']:>12.1f} {100 * r['oos_recall']:>10.1f}")
+    if r["cascade"]:
+        rt = r["cascade"]["routing"]
+        click.echo(f"cascade: MiniLM answers when the fast model's top probability < {rt['threshold']:.3f} "
+                   f"({100 * rt['cv_route_rate']:.1f} % of CV messages, "
+                   f"{100 * r['route_rate']:.1f} % of test)")  # fmt: skip
+    click.echo(f"{'classifier':<34} {'in-scope acc':>12} {'oos recall':>10} {'p50 ms':>7} {'p99 ms':>7}")
+    ours = f"parcelbot ({classifier}+{embeddings}{' cascade' if cascade else ''})"
+    click.echo(f"{ours:<34} {100 * r['in_scope_accuracy']:>12.1f} {100 * r['oos_recall']:>10.1f} "
+               f"{r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f}")  # fmt: skip
+    click.echo("(latency: one message at a time, in-process, intent only)")
     click.echo("paper (oos as a class | by threshold):")
     for name, cls, thr in PAPER_CLINC_FULL:
         click.echo(f"  {name:<32} {cls[0]:>12.1f} {cls[1]:>10.1f}   | {thr[0]:.1f} / {thr[1]:.1f}")
