@@ -90,6 +90,38 @@ class ApiKey(Base):
     merchant: Mapped[Merchant] = relationship()
 
 
+class User(Base):
+    """A person who signs in to the console: an agent answers shoppers, an admin also manages the merchant.
+    A user belongs to one merchant and sees only its conversations (tenant isolation)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16), default="agent")  # "agent" | "admin"
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id (bot/services/users.py)
+    max_open: Mapped[int] = mapped_column(Integer, default=5)  # conversations assigned at once, at most
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    merchant: Mapped[Merchant] = relationship()
+
+
+class ConversationNote(Base):
+    """An internal note on a conversation: for the team, never sent to the shopper."""
+
+    __tablename__ = "conversation_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    author: Mapped[str] = mapped_column(String(200))  # "agent:sam@shop.example", "api:pb_12ab"
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Contact(Base):
     """A shopper's address on one merchant's channels (opt-out and standing preferences are per merchant)."""
 
@@ -163,6 +195,8 @@ class Message(Base):
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     intent: Mapped[str | None] = mapped_column(String(64), default=None)
     confidence: Mapped[float | None] = mapped_column(default=None)
+    # Who wrote an outbound message when it wasn't the bot: "agent:sam@shop.example", "api:pb_12ab".
+    author: Mapped[str | None] = mapped_column(String(200), default=None)
     # For proactive messages: the event that caused it, so one event never notifies twice.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
     send_after: Mapped[datetime | None] = mapped_column(default=None)

@@ -39,7 +39,7 @@ from bot.core.wording import Wording
 from bot.engine import Engine
 from bot.jobs import JOBS  # noqa: F401 - every job is registered before anything is enqueued
 from bot.jobs.queue import CeleryJobs, InlineJobs, celery_client
-from bot.services import ChangeService, CodeService, HandoffService, Services
+from bot.services import ChangeService, CodeService, ConsoleService, HandoffService, Services
 from channels.twilio_send import TwilioSender
 from intents.context import ParseContext
 from intents.interpreter import Interpreter
@@ -182,8 +182,9 @@ class RuntimeBuilder:
         else:
             jobs = InlineJobs(synchronous=self._synchronous)
         conversations = ConversationStore()
-        services = Services(changes=ChangeService(), codes=CodeService(s, wording),
-                            handoff=HandoffService(conversations))
+        handoff = HandoffService(conversations)
+        services = Services(changes=ChangeService(), codes=CodeService(s, wording), handoff=handoff,
+                            console=ConsoleService(handoff, wording))
         interpreter = self._interpreter or (LazyInterpreter(s) if self._lazy_nlu else load_nlu(s))
         carrier_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcelbot-carrier")
 

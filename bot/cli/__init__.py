@@ -25,6 +25,7 @@ from bot.cli.chat import chat
 from bot.cli.common import e164_option, migrated_sessions, print_demo_parcels, safe_url, settings
 from bot.cli.nlu import nlu
 from bot.cli.serve import serve
+from bot.cli.user import user_cli
 from bot.config import ConfigError
 from bot.services.demo import DEMO_PARCELS, seed_demo
 
@@ -143,6 +144,6 @@ def demo() -> None:
     print_demo_parcels(DEMO_PARCELS)
 
 
-for _command in (serve, chat, apikey_cli, nlu, bench):
+for _command in (serve, chat, apikey_cli, user_cli, nlu, bench):
     main.add_command(_command)
 

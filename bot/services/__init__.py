@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services.changes import ChangeService
+from bot.services.console import ConsoleService
 from bot.services.handoff import HandoffService
 from bot.services.verification import CodeService
 
@@ -19,6 +20,7 @@ class Services:
     changes: ChangeService
     codes: CodeService
     handoff: HandoffService
+    console: ConsoleService
 
 
-__all__ = ["ChangeService", "CodeService", "HandoffService", "Services"]
+__all__ = ["ChangeService", "CodeService", "ConsoleService", "HandoffService", "Services"]

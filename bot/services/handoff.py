@@ -26,6 +26,11 @@ ALLOWED: dict[Status, frozenset[Status]] = {
 }
 
 
+def subject_of(conv: m.Conversation) -> str:
+    """How the audit log names a conversation (its subject column names a parcel for parcel actions)."""
+    return f"conv:{conv.id}"
+
+
 class HandoffError(Exception):
     """A move the conversation's owner does not allow."""
 
@@ -50,7 +55,7 @@ class HandoffService:
         if self.status(conv) in (Status.WAITING, Status.WITH_AGENT):
             conv.handoff_reason = reason[:64]
             audit.record(uow.session, at=now, merchant_id=conv.merchant_id, actor=actor, action="handoff",
-                         result="requested", channel=conv.channel, reason=reason)
+                         result="requested", channel=conv.channel, subject=subject_of(conv), reason=reason)
             return
         self._move(uow, conv, Status.WAITING, actor=actor, now=now, reason=reason, result="requested")
         conv.waiting_since, conv.handoff_reason, conv.assignee_id = now, reason[:64], None
@@ -91,7 +96,7 @@ class HandoffService:
             raise HandoffError(f"a conversation that is {previous.value} can't become {target.value}")
         conv.status = target.value
         audit.record(uow.session, at=now, merchant_id=conv.merchant_id, actor=actor, action="handoff", result=result,
-                     channel=conv.channel, **({"reason": reason} if reason else {}),
+                     channel=conv.channel, subject=subject_of(conv), **({"reason": reason} if reason else {}),
                      **({"assignee_id": assignee_id} if assignee_id is not None else {}))
         uow.publish(ConversationStatusChanged(
             merchant_id=conv.merchant_id, at=now, conversation_id=conv.id, status=target.value,

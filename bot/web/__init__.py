@@ -21,6 +21,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.web import demo, pages, tracking
 from bot.web.api import bp as api_bp
 from bot.web.api import pod_bp
+from bot.web.console import init_console
 from bot.web.errors import register_errors
 from bot.web.ext import parcelbot
 from channels.base import ChannelHub, InboundChannel
@@ -44,8 +45,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.register_blueprint(channel.blueprint(hub))
     for blueprint in (pages.bp, tracking.bp, demo.bp, api_bp, pod_bp):
         app.register_blueprint(blueprint)
+    # The agent console: signed-in people, CSRF on their every change; the channels, the API (keys) and the
+    # signed links prove their callers another way and carry no CSRF token.
+    channel_bps = [app.blueprints[name] for name in app.blueprints if name not in ("pages", "tracking", "demo")]
+    init_console(app, storage_uri=_limits_storage(settings), exempt=(*channel_bps, demo.bp))
     register_errors(app)
     return app
+
+
+def _limits_storage(settings: Settings) -> str:
+    """Sign-in rate limits are shared by every worker when Redis carries the events (several workers), else
+    kept in this process (the embedded default, tests)."""
+    return settings.redis_url if settings.events_backend == "redis" else "memory://"
 
 
 def only_merchant(runtime: Runtime) -> str | None:

@@ -7,6 +7,7 @@ Register both blueprints: `bp` (the API) and `pod_bp` (signed photo links, /pod/
 
 from __future__ import annotations
 
+from bot.web.api import conversations as _conversations  # noqa: F401 - adds /conversations to bp
 from bot.web.api import manifest as _manifest  # noqa: F401 - adds GET /manifest to bp
 from bot.web.api.photos import pod_bp
 from bot.web.api.routes import bp

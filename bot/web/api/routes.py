@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 PUBLIC_ENDPOINTS = {"api.openapi"}
+# Endpoints a person signed in to the console may call with their session instead of a key (the console's
+# page uses them); a state-changing call must then carry the page's CSRF token (bot/web/console).
+SESSION_ENDPOINTS: set[str] = set()
+# How to find that person: the console adds its sign-in check here when it is mounted (bot/web/console).
+SESSION_AUTH: list[Any] = []
 MAX_OUTBOX = 500
 # No database stores NUL characters or unpaired surrogates (both valid in JSON and in URLs): refuse them.
 _UNSTORABLE = re.compile(r"[\u0000\ud800-\udfff]")
@@ -78,6 +83,12 @@ def require_key() -> Response | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if not key.strip() and request.endpoint in SESSION_ENDPOINTS:
+        for signed_in in SESSION_AUTH:
+            agent = signed_in()
+            if agent is not None:
+                g.console_agent = agent
+                return None
     if scheme.lower() != "bearer" or not key.strip():
         response = _error(401, "send your API key as: Authorization: Bearer <key>")
     else:

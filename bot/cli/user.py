@@ -1,0 +1,74 @@
+"""`parcelbot user add|list|deactivate`: the people who sign in to the agent console (/console).
+
+The password is read from stdin with --password-stdin (scripts, secrets managers), else asked for twice
+without echo; it never appears in the shell history or the process list.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import select
+
+from backend import models as m
+from backend.db import transaction
+from bot.cli.apikey import _merchant, _sessions
+from bot.services.users import MIN_PASSWORD, ROLES, UserError, add_user
+
+
+@click.group("user")
+def user_cli() -> None:
+    """Console users (agents and admins)."""
+
+
+@user_cli.command("add")
+@click.argument("email")
+@click.option("--merchant", "slug", required=True, help="The merchant whose conversations they see.")
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+@click.option("--name", default=None, help="What shoppers and colleagues see (default: the e-mail's name).")
+@click.option("--max-open", default=5, show_default=True, type=click.IntRange(1, 100),
+              help="Conversations they are given at once, at most.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (one line).")
+def user_add(email: str, slug: str, role: str, name: str | None, max_open: int, password_stdin: bool) -> None:
+    """Add a console user for merchant --merchant."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(f"Password (at least {MIN_PASSWORD} characters)", hide_input=True,
+                                confirmation_prompt=True)
+    try:
+        with transaction(_sessions()) as session:
+            user = add_user(session, merchant=_merchant(session, slug), email=email, password=password, role=role,
+                            name=name, max_open=max_open)
+            session.add(m.AuditEntry(merchant_id=user.merchant_id, actor="cli", action="user_add",
+                                     subject=user.email[:64], result="created", detail={"role": role}))
+            shown = f"{user.email} ({user.role}) for {slug}"
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"added {shown}; sign in at /console/login")
+
+
+@user_cli.command("list")
+@click.argument("slug")
+def user_list(slug: str) -> None:
+    """List merchant SLUG's console users."""
+    with _sessions()() as session:
+        merchant = _merchant(session, slug)
+        for u in session.scalars(select(m.User).where(m.User.merchant_id == merchant.id).order_by(m.User.id)):
+            state = "active" if u.active else "deactivated"
+            click.echo(f"{u.email}  {u.role}  {u.name}  max {u.max_open}  {state}")
+
+
+@user_cli.command("deactivate")
+@click.argument("email")
+def user_deactivate(email: str) -> None:
+    """Sign a user out for good (on their next click) and refuse their password from now on."""
+    with transaction(_sessions()) as session:
+        user = session.scalar(select(m.User).where(m.User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"no user {email}")
+        user.active = False
+        session.add(m.AuditEntry(merchant_id=user.merchant_id, actor="cli", action="user_deactivate",
+                                 subject=user.email[:64], result="deactivated"))
+    click.echo(f"deactivated {email}")

@@ -1,0 +1,166 @@
+"""What a person does with a conversation: take it over, write to the shopper, leave a note, hand it back or
+resolve it. The agent console and a helpdesk integration (the conversation API) both come through here.
+
+Why a service of its own: ownership moves through the HandoffService (audited, announced after commit, a
+second taker refused), and every word to the shopper goes through the outbox on the shopper's own channel,
+in the merchant's wording, like everything else the bot sends. So the bot and a person never both answer
+(dialogues/router.py stays silent while a person has the conversation), and nothing is sent twice or lost.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend import models as m
+from bot.core import audit
+from bot.core.conversations import Status
+from bot.core.events import MessageStored
+from bot.core.outbox import OptedOut, announced, queue_message
+from bot.core.uow import UnitOfWork
+from bot.core.wording import Wording, clean_value
+from bot.services.handoff import HandoffService, subject_of
+
+MAX_TEXT = 1600  # ten SMS segments: a person can explain more than the bot, not an essay
+
+
+class ConsoleError(Exception):
+    """A request the conversation's state doesn't allow; `status` is the HTTP answer (409, 422)."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a console user (agent_id) or a helpdesk integration through an API key (agent_id None)."""
+
+    actor: str  # for the audit log: "agent:sam@shop.example", "api:pb_12ab"
+    name: str  # what the shopper is told: "Sam", or the integration's name
+    agent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ConsoleService:
+    handoff: HandoffService
+    wording: Wording
+
+    # -- moving the conversation ------------------------------------------------------------------------
+    def take_over(self, uow: UnitOfWork, conv: m.Conversation, who: Actor, *, now: datetime) -> None:
+        """The person has it; the bot goes quiet and the shopper is told who joined. 409 if someone else has it."""
+        already = conv.status == Status.WITH_AGENT.value and conv.assignee_id == who.agent_id
+        self.handoff.take_over(uow, conv, agent_id=who.agent_id, actor=who.actor, now=now)  # type: ignore[arg-type]
+        if not already:
+            self._tell(uow, conv, "utter_agent_joined", now=now, name=who.name)
+
+    def hand_back(self, uow: UnitOfWork, conv: m.Conversation, who: Actor, *, now: datetime) -> None:
+        self._own(conv, who)
+        self.handoff.hand_back(uow, conv, actor=who.actor, now=now)
+        self._tell(uow, conv, "utter_agent_handed_back", now=now, name=who.name)
+
+    def resolve(self, uow: UnitOfWork, conv: m.Conversation, who: Actor, *, now: datetime,
+                survey: bool = False) -> None:
+        if conv.status == Status.WITH_AGENT.value:
+            self._own(conv, who)
+        self.handoff.resolve(uow, conv, actor=who.actor, now=now)
+        self._tell(uow, conv, "utter_agent_resolved_survey" if survey else "utter_agent_resolved", now=now,
+                   name=who.name)
+
+    def return_unanswered(self, uow: UnitOfWork, conv: m.Conversation, *, now: datetime) -> None:
+        """Nobody answered for too long: the bot has the conversation again, and the shopper is told so."""
+        self.handoff.hand_back(uow, conv, actor="system:unanswered", now=now, result="returned_unanswered")
+        self._tell(uow, conv, "utter_agent_timed_out", now=now)
+
+    # -- writing ----------------------------------------------------------------------------------------
+    def reply(self, uow: UnitOfWork, conv: m.Conversation, who: Actor, text: str, *, now: datetime) -> m.Message:
+        """A person's message to the shopper, over the shopper's own channel through the outbox."""
+        self._own(conv, who)
+        body = _text(text)
+        msg = self._send(uow, conv, body, author=who.actor)
+        audit.record(uow.session, at=now, merchant_id=conv.merchant_id, actor=who.actor, action="agent_message",
+                     result="queued", channel=conv.channel, subject=subject_of(conv), message_id=msg.id)
+        return msg
+
+    def note(self, uow: UnitOfWork, conv: m.Conversation, who: Actor, text: str, *,
+             now: datetime) -> m.ConversationNote:
+        """An internal note: for the team, never sent."""
+        row = m.ConversationNote(conversation_id=conv.id, author=who.actor, body=_text(text), created_at=now)
+        uow.session.add(row)
+        uow.session.flush()
+        audit.record(uow.session, at=now, merchant_id=conv.merchant_id, actor=who.actor, action="agent_note",
+                     result="added", channel=conv.channel, subject=subject_of(conv))
+        uow.publish(MessageStored(merchant_id=conv.merchant_id, at=now, conversation_id=conv.id,
+                                  message_id=-row.id, direction="note", channel="console"))
+        return row
+
+    # -- assignment -------------------------------------------------------------------------------------
+    def next_for(self, uow: UnitOfWork, merchant_id: int, who: Actor, *, cap: int, now: datetime,
+                 ) -> m.Conversation | None:
+        """The longest-waiting conversation for this person, if they are under their cap (so work spreads
+        across agents by how much each already has open). Locked while it is taken, so two agents asking at
+        once get two different conversations (PostgreSQL: SKIP LOCKED; SQLite serialises writers anyway)."""
+        session = uow.session
+        mine = session.scalar(select(func.count()).select_from(m.Conversation).where(
+            m.Conversation.merchant_id == merchant_id, m.Conversation.status == Status.WITH_AGENT.value,
+            m.Conversation.assignee_id == who.agent_id))
+        if (mine or 0) >= cap:
+            return None
+        conv = session.scalar(
+            select(m.Conversation)
+            .where(m.Conversation.merchant_id == merchant_id, m.Conversation.status == Status.WAITING.value)
+            .order_by(m.Conversation.waiting_since.asc().nulls_last(), m.Conversation.id)
+            .limit(1).with_for_update(skip_locked=True))
+        if conv is not None:
+            self.take_over(uow, conv, who, now=now)
+        return conv
+
+    # -- helpers ----------------------------------------------------------------------------------------
+    def _own(self, conv: m.Conversation, who: Actor) -> None:
+        if conv.status != Status.WITH_AGENT.value:
+            raise ConsoleError("take the conversation over first")
+        if conv.assignee_id != who.agent_id:
+            raise ConsoleError("someone else has this conversation")
+
+    def _tell(self, uow: UnitOfWork, conv: m.Conversation, key: str, *, now: datetime, **values: str) -> None:
+        merchant = uow.session.get(m.Merchant, conv.merchant_id)
+        body = self.wording.render(key, merchant=merchant, channel=conv.channel, **values)
+        with suppress(OptedOut):  # the shopper said STOP: nothing more is texted, the conversation still moves
+            self._send(uow, conv, str(body), author=None)
+
+    def _send(self, uow: UnitOfWork, conv: m.Conversation, body: str, *, author: str | None) -> m.Message:
+        merchant = uow.session.get(m.Merchant, conv.merchant_id)
+        msg = queue_message(uow.session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
+                            conversation_id=conv.id)
+        if msg is None:  # no dedupe key: never None, but the outbox's contract allows it
+            raise ConsoleError("the message could not be queued", status=500)
+        msg.author = author
+        uow.enqueue("send_outbox")
+        uow.publish(announced(msg))
+        return msg
+
+
+def _text(text: str) -> str:
+    body = clean_value(text) if len(text) <= MAX_TEXT else None
+    if not body:
+        raise ConsoleError(f"write between 1 and {MAX_TEXT} characters", status=422)
+    return body
+
+
+def unanswered(session: Session, *, now: datetime, after: timedelta) -> list[m.Conversation]:
+    """Conversations a person has, where the shopper wrote last and nobody answered for `after`: the person
+    has gone (a shift ended, a browser closed). A conversation still waiting in the queue stays there: the
+    shopper was told when someone will reply."""
+    out = []
+    for conv in session.scalars(select(m.Conversation).where(m.Conversation.status == Status.WITH_AGENT.value)):
+        last_in = session.scalar(select(func.max(m.Message.created_at)).where(
+            m.Message.conversation_id == conv.id, m.Message.direction == "in"))
+        last_person = session.scalar(select(func.max(m.Message.created_at)).where(
+            m.Message.conversation_id == conv.id, m.Message.author.is_not(None)))
+        if last_in is not None and (last_person is None or last_person < last_in) and now - last_in >= after:
+            out.append(conv)
+    return out

@@ -1,0 +1,228 @@
+"""The conversation API (/api/v1/conversations): the agent console's page uses it, and so can a helpdesk
+(Zendesk, Gorgias, Front) with the merchant's API key, acting as a named integration.
+
+Who may call: an API key (Authorization: Bearer ...), or a person signed in to the console, whose
+state-changing calls carry the page's CSRF token in X-CSRFToken (bot/web/console). Either way only the
+caller's merchant's conversations exist: another merchant's id is a 404, never a 403 that confirms it.
+Every move goes through bot/services/console.py: audited with the caller's name, announced after commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend import models as m
+from bot.core.conversations import Status
+from bot.services.console import Actor, ConsoleError
+from bot.services.handoff import AlreadyTaken, HandoffError, subject_of
+from bot.web.api.routes import SESSION_ENDPOINTS, _error, _now, _runtime, bp
+from bot.web.api.views import iso, shipment_json
+
+LIST_MAX = 200
+_STATUSES = {s.value for s in Status}
+
+
+def actor() -> Actor:
+    """Who is calling: the console's signed-in person, else the API key as an integration."""
+    who = getattr(g, "console_agent", None)
+    if who is not None:
+        return Actor(who.actor, who.name, who.id)
+    return Actor(f"api:{g.api_key.prefix}", request.headers.get("X-Parcelbot-Integration", "")[:40] or "Support",
+                 None)
+
+
+def merchant_id() -> int:
+    who = getattr(g, "console_agent", None)
+    return who.merchant_id if who is not None else g.api_key.merchant_id
+
+
+def _conversation(session: Session, conv_id: int) -> m.Conversation | None:
+    conv = session.get(m.Conversation, conv_id)
+    return conv if conv is not None and conv.merchant_id == merchant_id() else None
+
+
+def summary_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes: tuple[int, int]) -> dict:
+    """A row of the queue: who, where, why, how long, and whose."""
+    last = session.scalar(select(m.Message).where(m.Message.conversation_id == conv.id)
+                          .order_by(m.Message.id.desc()).limit(1))
+    waited = (now - conv.waiting_since) if conv.status == Status.WAITING.value and conv.waiting_since else None
+    minutes = int(waited.total_seconds() // 60) if waited is not None else None
+    sla = None
+    if minutes is not None:
+        sla = "ok" if minutes < sla_minutes[0] else "late" if minutes < sla_minutes[1] else "breached"
+    assignee = session.get(m.User, conv.assignee_id) if conv.assignee_id else None
+    return {
+        "id": conv.id, "channel": conv.channel, "shopper": conv.address, "status": conv.status,
+        "reason": conv.handoff_reason, "waiting_since": iso(conv.waiting_since), "waiting_minutes": minutes,
+        "sla": sla, "assignee": {"id": assignee.id, "name": assignee.name} if assignee else None,
+        "last_message": ({"direction": last.direction, "body": _shown(last), "at": iso(last.created_at)}
+                         if last is not None else None),
+        "last_message_at": iso(conv.last_message_at),
+    }
+
+
+def _shown(msg: m.Message) -> str:
+    """A one-time code's text is for the shopper's phone only: a person never needs to read it."""
+    return "(one-time code sent)" if (msg.dedupe_key or "").startswith("otp:") else msg.body
+
+
+def message_json(msg: m.Message) -> dict[str, Any]:
+    return {
+        "id": msg.id, "direction": msg.direction, "channel": msg.channel, "body": _shown(msg),
+        "media_urls": list(msg.media_urls or []), "at": iso(msg.created_at), "status": msg.status,
+        "intent": msg.intent, "confidence": round(msg.confidence, 3) if msg.confidence is not None else None,
+        "author": msg.author or ("shopper" if msg.direction == "in" else "bot"),
+    }
+
+
+def parcels_of(session: Session, conv: m.Conversation) -> list[m.Shipment]:
+    """The shopper's parcels: those sent to this phone number, and those this conversation proved."""
+    ids = [int(i) for i in conv.verified_shipment_ids or [] if str(i).isdigit()]
+    rows = list(session.scalars(select(m.Shipment).where(
+        m.Shipment.merchant_id == conv.merchant_id,
+        (m.Shipment.recipient_phone == conv.address) | (m.Shipment.id.in_(ids or [-1])))
+        .order_by(m.Shipment.created_at.desc()).limit(20)))
+    return rows
+
+
+def detail_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes: tuple[int, int]) -> dict:
+    rt = _runtime()
+    merchant = session.get(m.Merchant, conv.merchant_id)
+    say = rt.wording.voice(merchant)
+    messages = session.scalars(select(m.Message).where(m.Message.conversation_id == conv.id)
+                               .order_by(m.Message.created_at, m.Message.id))
+    notes = session.scalars(select(m.ConversationNote).where(m.ConversationNote.conversation_id == conv.id)
+                            .order_by(m.ConversationNote.created_at, m.ConversationNote.id))
+    parcels = parcels_of(session, conv)
+    subjects = [p.tracking_number for p in parcels]
+    audit_rows = session.scalars(select(m.AuditEntry).where(
+        m.AuditEntry.merchant_id == conv.merchant_id,
+        m.AuditEntry.subject.in_([*subjects, subject_of(conv)]) | (m.AuditEntry.actor == conv.address))
+        .order_by(m.AuditEntry.at.desc(), m.AuditEntry.id.desc()).limit(100))
+    return {
+        **summary_json(session, conv, now=now, sla_minutes=sla_minutes),
+        "messages": [message_json(x) for x in messages],
+        "notes": [{"id": n.id, "author": n.author, "body": n.body, "at": iso(n.created_at)} for n in notes],
+        "parcels": [shipment_json(session, p, rt.links, merchant_slug=merchant.slug, say=say) for p in parcels],
+        "audit": [{"at": iso(a.at), "actor": a.actor, "action": a.action, "result": a.result,
+                   "subject": a.subject} for a in audit_rows],
+    }
+
+
+def sla_minutes(session: Session) -> tuple[int, int]:
+    """When a wait turns amber and red: the merchant's support_hours.sla_minutes, else 5 and 15."""
+    merchant = session.get(m.Merchant, merchant_id())
+    raw = ((merchant.settings or {}).get("support_hours") or {}).get("sla_minutes") if merchant else None
+    if isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, int) and x > 0 for x in raw) and raw[0] < raw[1]:
+        return raw[0], raw[1]
+    return 5, 15
+
+
+# -- reads ------------------------------------------------------------------------------------------------
+@bp.get("/conversations")
+def list_conversations() -> Response:
+    status = request.args.get("status", "waiting")
+    if status not in _STATUSES:
+        return _error(422, f"status must be one of {', '.join(sorted(_STATUSES))}")
+    now = _now()
+    with _runtime().sessions() as session:
+        q = select(m.Conversation).where(m.Conversation.merchant_id == merchant_id(),
+                                         m.Conversation.status == status)
+        q = q.order_by(m.Conversation.waiting_since.asc().nulls_last() if status == "waiting"
+                       else m.Conversation.last_message_at.desc()).limit(LIST_MAX)
+        sla = sla_minutes(session)
+        rows = [summary_json(session, c, now=now, sla_minutes=sla) for c in session.scalars(q)]
+    return jsonify({"conversations": rows})
+
+
+@bp.get("/conversations/<int:conv_id>")
+def get_conversation(conv_id: int) -> Response:
+    with _runtime().sessions() as session:
+        conv = _conversation(session, conv_id)
+        if conv is None:
+            return _error(404, "no such conversation")
+        return jsonify(detail_json(session, conv, now=_now(), sla_minutes=sla_minutes(session)))
+
+
+# -- moves ------------------------------------------------------------------------------------------------
+def _move(conv_id: int, do: Any, status: int = 200) -> Response:
+    rt, now = _runtime(), _now()
+    try:
+        with rt.uow() as uow:
+            conv = _conversation(uow.session, conv_id)
+            if conv is None:
+                return _error(404, "no such conversation")
+            conv = rt.conversations.lock(uow.session, conv)  # one move at a time, as a shopper's turn holds it
+            result = do(uow, conv, now)
+            body = {"id": conv.id, "status": conv.status, **(result or {})}
+    except AlreadyTaken:
+        return _error(409, "someone else has this conversation")
+    except ConsoleError as exc:
+        return _error(exc.status, str(exc))
+    except HandoffError as exc:
+        return _error(409, str(exc))
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _text_field() -> str:
+    body = request.get_json(silent=True) if request.is_json else None
+    text = (body or {}).get("text") if isinstance(body, dict) else request.form.get("text")
+    if not isinstance(text, str):
+        raise ConsoleError("send {\"text\": \"...\"}", status=422)
+    return text
+
+
+@bp.post("/conversations/<int:conv_id>/takeover")
+def takeover(conv_id: int) -> Response:
+    return _move(conv_id, lambda uow, conv, now: _runtime().services.console.take_over(uow, conv, actor(), now=now))
+
+
+@bp.post("/conversations/<int:conv_id>/handback")
+def handback(conv_id: int) -> Response:
+    return _move(conv_id, lambda uow, conv, now: _runtime().services.console.hand_back(uow, conv, actor(), now=now))
+
+
+@bp.post("/conversations/<int:conv_id>/resolve")
+def resolve(conv_id: int) -> Response:
+    body = request.get_json(silent=True) if request.is_json else None
+    survey = bool((body or {}).get("survey")) if isinstance(body, dict) else request.form.get("survey") == "1"
+    return _move(conv_id, lambda uow, conv, now: _runtime().services.console.resolve(uow, conv, actor(), now=now,
+                                                                            survey=survey))
+
+
+@bp.post("/conversations/<int:conv_id>/messages")
+def send_message(conv_id: int) -> Response:
+    try:
+        text = _text_field()
+    except ConsoleError as exc:
+        return _error(exc.status, str(exc))
+
+    def send(uow: Any, conv: m.Conversation, now: Any) -> dict:
+        msg = _runtime().services.console.reply(uow, conv, actor(), text, now=now)
+        return {"message": message_json(msg)}
+
+    return _move(conv_id, send, status=201)
+
+
+@bp.post("/conversations/<int:conv_id>/notes")
+def add_note(conv_id: int) -> Response:
+    try:
+        text = _text_field()
+    except ConsoleError as exc:
+        return _error(exc.status, str(exc))
+
+    def note(uow: Any, conv: m.Conversation, now: Any) -> dict:
+        row = _runtime().services.console.note(uow, conv, actor(), text, now=now)
+        return {"note": {"id": row.id, "author": row.author, "body": row.body, "at": iso(row.created_at)}}
+
+    return _move(conv_id, note, status=201)
+
+
+SESSION_ENDPOINTS.update({f"api.{name}" for name in (
+    "list_conversations", "get_conversation", "takeover", "handback", "resolve", "send_message", "add_note")})

@@ -1,0 +1,247 @@
+"""The console's pages: sign in and out, the queue, one conversation, and the live feed.
+
+Every page is complete without JavaScript: the queue and the transcript are rendered here, and each action is
+a form (POST + CSRF token, then back to the page). static/console.js listens to /console/events and reloads
+the part of the page that changed, and alerts the agent to a new handoff.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import EmailField, PasswordField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from backend import models as m
+from bot.core import audit
+from bot.core.conversations import Status
+from bot.core.events import DomainEvent
+from bot.services.console import MAX_TEXT, ConsoleError
+from bot.services.handoff import AlreadyTaken, HandoffError
+from bot.services.users import Agent, authenticate
+from bot.web.api.conversations import actor, detail_json, sla_minutes, summary_json
+from bot.web.console.auth import ConsoleUser
+from bot.web.ext import current_runtime
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+QUEUE_TABS = (("waiting", "Waiting"), ("with_agent", "With a person"), ("bot", "With the bot"),
+              ("resolved", "Resolved"))
+HEARTBEAT_SECONDS = 15.0
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class TextForm(FlaskForm):
+    text = TextAreaField("Message", validators=[DataRequired(), Length(max=MAX_TEXT)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
+
+
+def _agent() -> Agent:
+    agent: Agent = current_user.agent
+    g.console_agent = agent  # the conversation API's readers scope by it
+    return agent
+
+
+# -- signing in -------------------------------------------------------------------------------------------
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        rt = current_runtime()
+        with rt.sessions() as session:
+            user = authenticate(session, form.email.data or "", form.password.data or "", now=rt.clock())
+            agent = Agent.of(user) if user is not None else None
+            session.commit()
+        if agent is not None:
+            login_user(ConsoleUser(agent))
+            _audit(agent, "console_login", "signed_in")
+            return redirect(url_for("console.queue_page"))
+        flash("That e-mail and password don't match an account.")
+        return render_template("console/login.html", form=form), 401
+    return render_template("console/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Any:
+    if ActionForm().validate_on_submit():
+        _audit(_agent(), "console_logout", "signed_out")
+        logout_user()
+    return redirect(url_for("console.login"))
+
+
+# -- the queue --------------------------------------------------------------------------------------------
+@bp.get("")
+@login_required
+def queue_page() -> Any:
+    agent = _agent()
+    tab = request.args.get("status", "waiting")
+    if tab not in {t for t, _ in QUEUE_TABS}:
+        tab = "waiting"
+    rows = _queue_rows(agent, tab)
+    template = "console/_queue_rows.html" if request.args.get("part") == "rows" else "console/queue.html"
+    return render_template(template, agent=agent, tab=tab, tabs=QUEUE_TABS, rows=rows, form=ActionForm())
+
+
+def _queue_rows(agent: Agent, status: str) -> list[dict]:
+    rt = current_runtime()
+    with rt.sessions() as session:
+        sla = sla_minutes(session)
+        q = select(m.Conversation).where(m.Conversation.merchant_id == agent.merchant_id,
+                                         m.Conversation.status == status)
+        q = q.order_by(m.Conversation.waiting_since.asc().nulls_last() if status == "waiting"
+                       else m.Conversation.last_message_at.desc()).limit(100)
+        return [summary_json(session, c, now=rt.clock(), sla_minutes=sla) for c in session.scalars(q)]
+
+
+@bp.post("/next")
+@login_required
+def take_next() -> Any:
+    agent = _agent()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    rt = current_runtime()
+    with rt.sessions() as session:
+        cap = session.get(m.User, agent.id).max_open
+    with rt.uow() as uow:
+        conv = rt.services.console.next_for(uow, agent.merchant_id, actor(), cap=cap, now=rt.clock())
+        conv_id = conv.id if conv is not None else None
+    if conv_id is None:
+        flash("Nobody is waiting, or you already have as many conversations as you can take.")
+        return redirect(url_for("console.queue_page"))
+    return redirect(url_for("console.conversation_page", conv_id=conv_id))
+
+
+# -- one conversation -------------------------------------------------------------------------------------
+@bp.get("/c/<int:conv_id>")
+@login_required
+def conversation_page(conv_id: int) -> Any:
+    agent = _agent()
+    rt = current_runtime()
+    with rt.sessions() as session:
+        conv = session.get(m.Conversation, conv_id)
+        if conv is None or conv.merchant_id != agent.merchant_id:
+            abort(404)
+        data = detail_json(session, conv, now=rt.clock(), sla_minutes=sla_minutes(session))
+        canned = _canned(session, agent.merchant_id)
+    mine = data["status"] == Status.WITH_AGENT.value and (data["assignee"] or {}).get("id") == agent.id
+    template = "console/_transcript.html" if request.args.get("part") == "transcript" else "console/conversation.html"
+    return render_template(template, agent=agent, c=data, mine=mine, reply=TextForm(prefix="reply"),
+                           note=TextForm(prefix="note"), form=ActionForm(), canned=canned)
+
+
+def _canned(session: Any, merchant_id: int) -> list[dict[str, str]]:
+    """The merchant's canned replies (settings["canned_replies"]: [{"title", "text"}]); variables such as
+    {first_name} and {tracking_url} are filled by the page from the conversation shown."""
+    merchant = session.get(m.Merchant, merchant_id)
+    raw = (merchant.settings or {}).get("canned_replies") if merchant else None
+    return [{"title": str(r["title"])[:60], "text": str(r["text"])[:MAX_TEXT]} for r in raw or []
+            if isinstance(r, dict) and r.get("title") and r.get("text")]
+
+
+@bp.post("/c/<int:conv_id>/<any(takeover, handback, resolve, reply, note):action>")
+@login_required
+def act(conv_id: int, action: str) -> Any:
+    _agent()
+    form = TextForm(prefix=action) if action in ("reply", "note") else ActionForm()
+    if not form.validate_on_submit():
+        flash("Write a message first." if action in ("reply", "note") else "Please try again.")
+        return redirect(url_for("console.conversation_page", conv_id=conv_id))
+    rt = current_runtime()
+    console, who, now = rt.services.console, actor(), rt.clock()
+    try:
+        with rt.uow() as uow:
+            conv = uow.session.get(m.Conversation, conv_id)
+            if conv is None or conv.merchant_id != who_merchant():
+                abort(404)
+            conv = rt.conversations.lock(uow.session, conv)
+            if action == "takeover":
+                console.take_over(uow, conv, who, now=now)
+            elif action == "handback":
+                console.hand_back(uow, conv, who, now=now)
+            elif action == "resolve":
+                console.resolve(uow, conv, who, now=now, survey=request.form.get("survey") == "1")
+            elif action == "reply":
+                console.reply(uow, conv, who, form.text.data or "", now=now)
+            else:
+                console.note(uow, conv, who, form.text.data or "", now=now)
+    except AlreadyTaken:
+        flash("Someone else has this conversation.")
+    except (ConsoleError, HandoffError) as exc:
+        flash(f"{exc}.".capitalize())
+    if action in ("handback", "resolve"):
+        return redirect(url_for("console.queue_page"))
+    return redirect(url_for("console.conversation_page", conv_id=conv_id) + ("#compose" if action == "reply" else ""))
+
+
+def who_merchant() -> int:
+    return current_user.agent.merchant_id
+
+
+# -- live -------------------------------------------------------------------------------------------------
+@bp.get("/events")
+@login_required
+def events() -> Response:
+    """Server-sent events for this merchant: a shopper wrote, a conversation changed owner. Fed in-process,
+    or by Redis pub/sub when several workers run (PARCELBOT_EVENTS=redis), so an agent on any worker hears a
+    turn handled on any other."""
+    merchant_id = _agent().merchant_id
+    rt = current_runtime()
+
+    def stream() -> Iterator[str]:
+        yield "retry: 3000\n\n"
+        for event in _events_for(rt, merchant_id):
+            if event is None:
+                yield ": keep-alive\n\n"
+            else:
+                yield f"event: {event.kind}\ndata: {event.to_json()}\n\n"
+
+    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _events_for(rt: Any, merchant_id: int) -> Iterator[DomainEvent | None]:
+    if rt.settings.events_backend == "redis":
+        from bot.adapters.redis_events import RedisEventSink
+
+        sink = RedisEventSink.from_url(rt.settings.redis_url, prefix=rt.settings.events_prefix)
+        sink.client.connection_pool.connection_kwargs["socket_timeout"] = HEARTBEAT_SECONDS + 5
+        with sink.subscribe(merchant_id) as stream:
+            while True:
+                yield stream.next(HEARTBEAT_SECONDS)
+    inbox: queue.Queue[DomainEvent] = queue.Queue(maxsize=1000)
+
+    def hear(event: DomainEvent) -> None:
+        if event.merchant_id == merchant_id and not inbox.full():
+            inbox.put_nowait(event)
+
+    unsubscribe = rt.local_events.subscribe(hear)
+    try:
+        while True:
+            try:
+                yield inbox.get(timeout=HEARTBEAT_SECONDS)
+            except queue.Empty:
+                yield None
+    finally:
+        unsubscribe()
+
+
+def _audit(agent: Agent, action: str, result: str) -> None:
+    rt = current_runtime()
+    with rt.uow() as uow:
+        audit.record(uow.session, at=rt.clock(), merchant_id=agent.merchant_id, actor=agent.actor, action=action,
+                     result=result, ip=request.remote_addr or "")
+
