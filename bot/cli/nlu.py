@@ -72,13 +72,16 @@ def nlu() -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Model directory to write (default: $PARCELBOT_NLU_MODEL or ./data/models/nlu).")  # fmt: skip
 @click.option("--classifier", type=click.Choice(["logreg", "linearsvc", "sgd"]), default="logreg")
-@click.option("--embeddings", type=click.Choice(["wordllama", "minilm", "none"]), default="wordllama")
-def train_cmd(data: tuple[Path, ...], out: Path | None, classifier: str, embeddings: str) -> None:
+@click.option("--embeddings", type=click.Choice(["wordllama", "minilm", "minilm-onnx", "none"]), default="wordllama",
+              help="minilm: numpy, minilm-onnx: onnxruntime (both need scripts/setup --minilm).")  # fmt: skip
+@click.option("--cascade", is_flag=True,
+              help="Also train MiniLM (onnxruntime) to answer what this model is unsure of (docs/nlu.md).")  # fmt: skip
+def train_cmd(data: tuple[Path, ...], out: Path | None, classifier: str, embeddings: str, cascade: bool) -> None:
     """Train a model from Rasa NLU YAML."""
     import intents
 
     c = 0.5 if classifier == "linearsvc" else 10.0
-    config = intents.ModelConfig(classifier=classifier, embeddings=embeddings, c=c)
+    config = intents.ModelConfig(classifier=classifier, embeddings=embeddings, c=c, cascade=cascade)
     paths = list(data) or intents.default_training_paths()
     try:
         report = intents.train(paths, out or default_model_path(), config)
@@ -91,6 +94,10 @@ def train_cmd(data: tuple[Path, ...], out: Path | None, classifier: str, embeddi
     r = report["rules"]
     click.echo(f"out_of_scope threshold {r['threshold']:.2f}, clarify margin {r['margin']:.2f}, "
                f"temperature {r['temperature']:.2f}")  # fmt: skip
+    if report.get("cascade"):
+        rt = report["cascade"]["routing"]
+        click.echo(f"cascade: MiniLM answers below a top probability of {rt['threshold']:.3f} "
+                   f"({100 * rt['cv_route_rate']:.1f} % of CV messages)")  # fmt: skip
 
 
 @nlu.command("test")

