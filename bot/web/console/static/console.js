@@ -6,9 +6,12 @@
   var queue = document.getElementById("queue");
   var transcript = document.getElementById("transcript");
   var live = document.getElementById("live");
+  // A form on its way (take over, send, hand back) leads to the next page: never reload under it.
+  var leaving = false;
+  document.addEventListener("submit", function () { leaving = true; }, true);
 
   function reload(el) {
-    if (!el) return;
+    if (!el || leaving) return;
     fetch(el.dataset.src, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) { if (html !== null) el.innerHTML = html; });
@@ -57,7 +60,7 @@
     var data = JSON.parse(e.data);
     if (data.status === "waiting" && data.previous !== "waiting") alertHandoff(data);
     reload(queue);
-    if (transcript && String(data.conversation_id) === transcript.dataset.id) window.location.reload();
+    if (transcript && !leaving && String(data.conversation_id) === transcript.dataset.id) window.location.reload();
   });
   source.addEventListener("message_stored", function (e) {
     var data = JSON.parse(e.data);
