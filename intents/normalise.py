@@ -55,7 +55,8 @@ SMS_LEXICON: dict[str, str] = {
     "tonite": "tonight", "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "tmoz": "tomorrow",
     "tmoro": "tomorrow", "tomoz": "tomorrow", "2moro": "tomorrow", "2morrow": "tomorrow",
     "2mrw": "tomorrow", "tomorow": "tomorrow", "tommorow": "tomorrow", "tommorrow": "tomorrow",
-    "yday": "yesterday", "yest": "yesterday", "nxt": "next", "wk": "week", "wkend": "weekend",
+    "yday": "yesterday", "yest": "yesterday", "tues": "tuesday", "wed": "wednesday", "weds": "wednesday",
+    "thur": "thursday", "thurs": "thursday", "fri": "friday", "nxt": "next", "wk": "week", "wkend": "weekend",
     "hr": "hour", "hrs": "hours", "mins": "minutes", "asap": "as soon as possible",
     "atm": "at the moment",
     # politeness / chat
@@ -79,6 +80,29 @@ SMS_LEXICON: dict[str, str] = {
     "trackin": "tracking", "num": "number", "nr": "number", "cancelled": "canceled",
     "canceld": "canceled", "cancell": "cancel", "dmged": "damaged", "damged": "damaged",
 }  # fmt: skip
+
+# Answers to our own questions, typed fast: "yse", "okat", "aight", "noo" (a letter held down is already cut to
+# two, "yesss" -> "yess"). "ya" stays "you" ("see ya"); at the start of an answer it is a yes (_YA).
+SMS_LEXICON.update({
+    "yse": "yes", "yss": "yes", "yws": "yes", "yez": "yes", "yesh": "yes", "yess": "yes", "yus": "yes",
+    "yas": "yes", "yaas": "yes", "yass": "yes", "yah": "yes", "yip": "yes", "yupp": "yes", "yepp": "yes",
+    "yeahh": "yes", "yeea": "yes", "ja": "yes", "noo": "no", "nopee": "no", "nahh": "no", "nae": "no",
+    "okk": "ok", "okat": "ok", "oky": "ok", "okie": "ok", "oki": "ok", "okies": "ok", "ohk": "ok", "okok": "ok",
+    "aight": "alright", "ight": "alright", "alrighty": "alright", "alrite": "alright", "aite": "alright",
+    "ofc": "of course", "defo": "definitely", "deffo": "definitely", "obvs": "obviously", "tbh": "to be honest",
+    "pleaae": "please", "pleasw": "please", "plase": "please", "pleae": "please", "pleas": "please",
+    "pkease": "please", "plis": "please", "pliz": "please",
+})  # fmt: skip
+
+# Other words for the order and for a refund, so a model trained on "order" and "refund" reads them: "what's the
+# status of purchase 5512", "still waiting on my reimbursement". "item" and "delivery" are trained as they are;
+# "credit" is not mapped ("credit card" is no refund).
+SMS_LEXICON.update({
+    "purchase": "order", "purchases": "orders", "shipment": "parcel", "shipments": "parcels",
+    "consignment": "parcel", "consignments": "parcels", "packet": "parcel", "packets": "parcels",
+    "reimbursement": "refund", "reimbursements": "refunds", "reimburse": "refund", "reimbursed": "refunded",
+    "restitution": "refund", "repayment": "refund", "compensation": "refund", "compensated": "refunded",
+})  # fmt: skip
 
 # Dropped g's ("is it comin", "still waitin"), listed rather than ruled: "-in" -> "-ing" would also turn
 # "login", "cabin" and "within" into words nobody wrote.
@@ -131,11 +155,22 @@ EMOJI_WORDS = {
     "❌": " no ", "🚫": " no ", "🙏": " thanks please ", "👋": " hi ", "❤": " thanks ", "😍": " thanks ",
     "🥰": " thanks ", "📦": " parcel ", "🚚": " delivery van ", "🚐": " delivery van ", "❓": " ? ",
     "❔": " ? ", "😡": " angry ", "🤬": " angry ", "😠": " angry ", "😢": " sad ", "😭": " sad ",
+    # answers: a yes, a no, a shrug (skin tones, gender signs and joiners after them are dropped with the rest)
+    "🙆": " yes ok ", "🆗": " ok ", "☑": " yes ", "💯": " absolutely ", "🙌": " great ", "👏": " great ",
+    "🤙": " ok ", "🫡": " ok ", "🙅": " no ", "✖": " no ", "❎": " no ", "⛔": " no ", "🤷": " not sure ",
+    "🤔": " hmm ", "😬": " hmm ", "🤞": " hopefully ",
 }
 _EMOJI = re.compile("|".join(map(re.escape, EMOJI_WORDS)))
 _APOSTROPHE = re.compile(r"[’'`´]")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"[a-z0-9_]+|[?!]")
+# "100%" on its own is an answer, not an amount.
+_WHOLE_HUNDRED = re.compile(r"\s*100\s?%\s*([!.]*)\s*")
+# "ya" opening an answer ("ya i do", "ya sure", "ya") is a yes; elsewhere it is "you" ("see ya").
+_YA_YES_AFTER = frozenset({
+    "i", "we", "she", "he", "they", "it", "thats", "that", "this", "sure", "ok", "please", "thanks", "go", "do",
+    "fine", "yes", "definitely", "of", "mate", "correct", "right", "absolutely", "sounds", "is",
+})  # fmt: skip
 
 
 def substitute_values(text: str, extra: Iterable[tuple[re.Pattern[str], str]] = ()) -> str:
@@ -184,11 +219,14 @@ class Normaliser:
                 self.lookups.append((re.compile(rf"\b(?:{alt})\b"), marker))
 
     def tokens(self, text: str, extra: Iterable[tuple[re.Pattern[str], str]] = ()) -> list[str]:
+        text = _WHOLE_HUNDRED.sub(r"absolutely \1", text) if _WHOLE_HUNDRED.fullmatch(text) else text
         text = substitute_values(text, [*extra, *self.extra])
         text = _EMOJI.sub(lambda m: EMOJI_WORDS[m.group(0)], text)
         text = _APOSTROPHE.sub("", text.lower()).replace("&", " and ")
         text = _REPEATS.sub(r"\1\1", text)
-        toks = expand_sms(_TOKEN.findall(text), self.lexicon)
+        raw = _TOKEN.findall(text)
+        ya = bool(raw) and raw[0] == "ya" and (len(raw) == 1 or raw[1] in _YA_YES_AFTER or raw[1] in "?!")
+        toks = (["yes"] if ya else []) + expand_sms(raw[1:] if ya else raw, self.lexicon)
         if self.lookups:
             joined = " ".join(toks)
             toks += [marker for pattern, marker in self.lookups if pattern.search(joined)]

@@ -1,7 +1,10 @@
 """Reading short answers the same way in every after-sales journey: yes/no, "1 and 3", "both", free text.
 
-The NLU decides yes/no first (it knows "yep", "go ahead", "nah"); a bare YES/NO also counts when the
-model is unsure, because a confirmation must never hang on a classifier's mood.
+The NLU decides yes/no first (it knows "yep", "go ahead", "nah", "I suppose so", 👍); a bare YES/NO also counts
+when the model is unsure, because a confirmation must never hang on a classifier's mood. Two readings need the
+question's context, which the NLU doesn't have: a "maybe" ("not sure", "let me think", 🤷) is no answer even if
+the model leans to a no, and a thanks in the same breath as a yes ("ok thanks", "perfect, ta") is a yes, though
+on its own "perfect thanks" is a thank-you.
 """
 
 from __future__ import annotations
@@ -13,8 +16,23 @@ from bot.core.wording import clean_value
 from dialogues.base import Turn
 from dialogues.kit.choices import pick
 
-_YES = {"yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "confirm", "go ahead"}
-_NO = {"no", "n", "nope", "nah", "dont", "don't", "do not"}
+_YES = {"yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "confirm", "go ahead", "yes please", "please", "pls",
+        "please do", "go on", "go on then", "do it", "yess", "yse", "ya", "yah", "yea", "ye", "k", "kk", "okey", "okie",
+        "alright", "fine", "correct", "confirmed", "absolutely", "definitely", "of course"}
+_NO = {"no", "n", "nope", "nah", "na", "noo", "dont", "don't", "do not", "no thanks", "no thank you", "no ta",
+       "nah ta", "no need", "not now", "leave it", "leave it as it is"}
+# Praise that answers a yes/no question when a thanks comes with it ("lovely thanks", "brilliant, ta").
+_PRAISE = {"great", "lovely", "perfect", "brilliant", "brill", "fab", "fabulous", "awesome", "amazing", "nice",
+           "cool", "sweet", "super", "excellent", "wonderful", "smashing", "grand", "sound", "champion", "sorted",
+           "ok great", "ok lovely", "ok perfect", "ok cool", "ok brilliant", "yes great", "great stuff"}
+_THANKS = re.compile(r"\b(?:thanks?(?: you| u)?(?: (?:very|so) much)?|thx|ty|ta|cheers|many thanks)\b")
+# No answer yet: asked again, nothing changed ("maybe not" is a soft no and left to the NLU).
+_UNSURE = re.compile(
+    r"\b(?:maybe(?! not\b)|perhaps|possibly|not (?:too |really |quite )?sure|unsure|dunno|do(?:n'?t| not) know|idk"
+    r"|no idea|not a clue|can'?t decide|undecided|let me (?:think|check|ask)|(?:i'?ll|i will|need to) think"
+    r"|get back to you|50 ?/ ?50)\b|[🤷🤔]",
+    re.IGNORECASE,
+)
 _ALL = {"the lot", "all items", "all of them", "both of them", "all of it"}
 _ALL_WORDS = {"all", "both", "everything"}
 
@@ -41,8 +59,15 @@ def ask_choice(turn: Turn, step: str, key: str, choices: list[str], *, free_text
         top.question.options = [str(c) for c in choices]
 
 
+def unsure(text: str) -> bool:
+    """ "maybe", "not sure", "let me think", 🤷: no answer yet, whatever the words around it."""
+    return _UNSURE.search(text) is not None
+
+
 def yes_or_no(turn: Turn) -> bool | None:
-    """True for yes, False for no, None when the message is neither."""
+    """True for yes, False for no, None when the message is neither (a "maybe" is neither)."""
+    if unsure(turn.text):
+        return None
     if turn.nlu.intent == "affirm":
         return True
     if turn.nlu.intent == "deny":
@@ -52,6 +77,12 @@ def yes_or_no(turn: Turn) -> bool | None:
         return True
     if plain in _NO:
         return False
+    if turn.nlu.intent in ("thank_you", "goodbye", "out_of_scope"):
+        head = " ".join(_THANKS.sub(" ", plain).split())
+        if head and plain != head and (head in _YES or head in _PRAISE):
+            return True
+        if head and plain != head and head in _NO:
+            return False
     return None
 
 
