@@ -117,6 +117,8 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     events_prefix: str = "parcelbot:events"
     conversation_ttl_minutes: int = 30
+    # A person has the conversation, the shopper wrote and nobody answered for this long: back to the bot.
+    agent_timeout_minutes: int = 30
     slow_backend_seconds: float = 2.0
     verified_minutes: int = 15
     default_timezone: str = "Europe/London"
@@ -151,6 +153,7 @@ class Settings:
             redis_url=redis_url,
             events_prefix=env.get("PARCELBOT_EVENTS_PREFIX") or "parcelbot:events",
             conversation_ttl_minutes=int(_number(env, "PARCELBOT_CONVERSATION_TTL_MINUTES", "30", int)),
+            agent_timeout_minutes=int(_number(env, "PARCELBOT_AGENT_TIMEOUT_MINUTES", "30", int)),
             slow_backend_seconds=float(_number(env, "PARCELBOT_SLOW_BACKEND_SECONDS", "2.0", float)),
             default_timezone=_zone(env, "PARCELBOT_TIMEZONE", "Europe/London"),
         )

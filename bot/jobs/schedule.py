@@ -22,4 +22,5 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("send_outbox", 10.0, "messages held for quiet hours, and sends to retry after a transport error"),
     Periodic("retry_pending", 60.0, "carrier writes kept while the carrier was down"),
     Periodic("purge_delivered_secrets", 3600.0, "sealed access codes of delivered parcels"),
+    Periodic("return_unanswered", 60.0, "conversations a person took and left unanswered go back to the bot"),
 )
