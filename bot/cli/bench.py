@@ -124,7 +124,9 @@ def bench_nlu(data: tuple[Path, ...], messages: tuple[Path, ...], embeddings: st
     click.echo(f"training            {out['train_seconds']:.2f} s ({out['n_examples']} examples)")
     click.echo(f"model size          {out['model_bytes'] / 1e6:.2f} MB")
     click.echo(f"model load          {out['load_seconds']:.3f} s")
-    click.echo(f"intent latency      p50 {out['intent_p50_ms']:.2f} ms  p99 {out['intent_p99_ms']:.2f} ms")
+    click.echo(f"intent latency      p50 {out['intent_p50_ms']:.2f} ms  p99 {out['intent_p99_ms']:.2f} ms"
+               f"  (CPU time p50 {out['intent_cpu_p50_ms']:.2f}, p99 {out['intent_cpu_p99_ms']:.2f} ms;"
+               f" load average {out['load_average']:.1f})")  # fmt: skip
     click.echo(f"full parse latency  p50 {out['parse_p50_ms']:.2f} ms  p99 {out['parse_p99_ms']:.2f} ms"
                f"  (intent + entities, {out['n_messages']} messages)")  # fmt: skip
 
@@ -172,7 +174,8 @@ def bench_clinc(data: Path, classifier: str, embeddings: str, cascade: bool, as_
     ours = f"parcelbot ({classifier}+{embeddings}{' cascade' if cascade else ''})"
     click.echo(f"{ours:<34} {100 * r['in_scope_accuracy']:>12.1f} {100 * r['oos_recall']:>10.1f} "
                f"{r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f}")  # fmt: skip
-    click.echo("(latency: one message at a time, in-process, intent only)")
+    click.echo(f"(latency: one message at a time, in-process, intent only; CPU time p50 {r['cpu_p50_ms']:.2f} ms, "
+               f"p99 {r['cpu_p99_ms']:.2f} ms; load average {r['load_average']:.1f})")  # fmt: skip
     click.echo("paper (oos as a class | by threshold):")
     for name, cls, thr in PAPER_CLINC_FULL:
         click.echo(f"  {name:<32} {cls[0]:>12.1f} {cls[1]:>10.1f}   | {thr[0]:.1f} / {thr[1]:.1f}")
