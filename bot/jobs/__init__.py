@@ -4,9 +4,9 @@ The job modules are this explicit list (a Celery worker imports this package and
 process may send; nothing is found by scanning source files):
 """
 
-from bot.jobs import purge_secrets, retries, send_outbox, slow_changes, unanswered
+from bot.jobs import purge_secrets, retries, send_outbox, slow_changes, unanswered, webhooks
 from bot.jobs.registry import JOBS, JobContext, job
 
-JOB_MODULES = (send_outbox, slow_changes, retries, purge_secrets, unanswered)
+JOB_MODULES = (send_outbox, slow_changes, retries, purge_secrets, unanswered, webhooks)
 
 __all__ = ["JOBS", "JOB_MODULES", "JobContext", "job"]

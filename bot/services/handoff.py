@@ -9,6 +9,7 @@ bot (dialogues/router.py), so the two never both answer.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -98,7 +99,10 @@ class HandoffService:
         audit.record(uow.session, at=now, merchant_id=conv.merchant_id, actor=actor, action="handoff", result=result,
                      channel=conv.channel, subject=subject_of(conv), **({"reason": reason} if reason else {}),
                      **({"assignee_id": assignee_id} if assignee_id is not None else {}))
-        uow.publish(ConversationStatusChanged(
+        event = ConversationStatusChanged(
             merchant_id=conv.merchant_id, at=now, conversation_id=conv.id, status=target.value,
             previous=previous.value, assignee_id=assignee_id, reason=reason, actor=actor,
-        ))
+        )
+        uow.publish(event)
+        # The merchant's webhook, if it has one (bot/jobs/webhooks.py): after commit, like the event.
+        uow.enqueue("handoff_webhook", merchant_id=conv.merchant_id, event=json.loads(event.to_json()))
