@@ -18,7 +18,7 @@ import re
 from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
-from dialogues.kit import claims, requests, tone
+from dialogues.kit import claims, requests, survey, tone
 from dialogues.kit.answers import YES_NO
 from dialogues.kit.choices import pick
 from dialogues.kit.faq import Question, question_in
@@ -53,6 +53,8 @@ def _plain(text: str) -> str:
 
 def respond(turn: Turn) -> None:
     _expire_stale_state(turn)
+    if survey.answered(turn):  # "5" after a person asked "how did we do?"
+        return
     plain = _plain(turn.text)
 
     if _keyword(turn, plain):

@@ -146,6 +146,8 @@ class ConversationState:
     # Parcel references and postcodes the shopper has named (not proof of anything): a later question in the
     # same conversation asks only for what is still missing instead of starting over.
     mentioned: dict[str, str] = field(default_factory=dict)
+    # A person resolved the conversation and asked for a 1-5 rating: who (the answer is stored against them).
+    survey_for: str | None = None
 
     # -- reading -------------------------------------------------------------------------------------------
     @property
@@ -181,6 +183,8 @@ class ConversationState:
             data["avoid"] = list(self.avoid)
         if self.mentioned:
             data["mentioned"] = dict(self.mentioned)
+        if self.survey_for:
+            data["survey_for"] = self.survey_for
         return data
 
     @classmethod
@@ -201,6 +205,7 @@ class ConversationState:
             queue=[q for q in data.get("queue") or () if isinstance(q, dict)],
             avoid=[str(a) for a in data.get("avoid") or ()],
             mentioned={str(k): str(v) for k, v in (data.get("mentioned") or {}).items()},
+            survey_for=str(data["survey_for"]) if data.get("survey_for") else None,
         )
 
     def copy(self) -> ConversationState:

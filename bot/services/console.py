@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from bot.core import audit
-from bot.core.conversations import Status
+from bot.core.conversations import ConversationStore, Status
 from bot.core.events import MessageStored
 from bot.core.outbox import OptedOut, announced, queue_message
 from bot.core.uow import UnitOfWork
@@ -68,6 +68,10 @@ class ConsoleService:
         if conv.status == Status.WITH_AGENT.value:
             self._own(conv, who)
         self.handoff.resolve(uow, conv, actor=who.actor, now=now)
+        if survey:  # the shopper's next message, if it is 1-5, is their rating of this person (kit/survey.py)
+            state = ConversationStore.state(conv)
+            state.survey_for = who.actor
+            ConversationStore.save(conv, state)
         self._tell(uow, conv, "utter_agent_resolved_survey" if survey else "utter_agent_resolved", now=now,
                    name=who.name)
 

@@ -39,7 +39,7 @@ _NOT_A_CHANGE = ANSWERED_WHILE_WAITING | {"greet", "goodbye", "thank_you", "help
 
 @flow.start
 def start(turn: Turn) -> None:
-    hand_off(turn, "shopper_asked")
+    hand_off(turn, "upset" if is_upset(turn.text) else "shopper_asked")  # the queue shows why
     turn.say("utter_handoff_started", reply_when=reply_when(turn))
 
 

@@ -65,3 +65,22 @@ def test_a_person_takes_over_and_hands_back(runtime, demo, client):
     assert ("agent:sam@acme.example", "handoff", "taken_over") in actions
     assert ("agent:sam@acme.example", "agent_message", "queued") in actions
     assert ("agent:sam@acme.example", "handoff", "returned_to_bot") in actions
+
+
+def test_resolving_can_ask_for_a_rating_stored_against_the_agent(runtime, demo, client):
+    text(client, "AGENT")
+    make_user(runtime)
+    sign_in(client)
+    headers = {"X-CSRFToken": page_token(client)}
+    conv_id = client.get("/api/v1/conversations?status=waiting").get_json()["conversations"][0]["id"]
+    client.post(f"/api/v1/conversations/{conv_id}/takeover", headers=headers)
+    done = client.post(f"/api/v1/conversations/{conv_id}/resolve", headers=headers, json={"survey": True})
+    assert done.get_json()["status"] == "resolved"
+    assert "How did we do?" in outbox_to(runtime, SHOPPER)[-1].body
+    assert text(client, "5") == ["Thank you for your feedback."]
+    with runtime.sessions() as s:
+        rating = s.scalar(select(m.AuditEntry).where(m.AuditEntry.action == "survey"))
+    assert rating.result == "5" and rating.detail["agent"] == "agent:sam@acme.example"
+    assert text(client, "5") != ["Thank you for your feedback."]  # asked once: now "5" is just a message
+    with runtime.sessions() as s:
+        assert len(s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "survey")).all()) == 1

@@ -49,6 +49,8 @@ def summary_json(session: Session, conv: m.Conversation, *, now: Any, sla_minute
     """A row of the queue: who, where, why, how long, and whose."""
     last = session.scalar(select(m.Message).where(m.Message.conversation_id == conv.id)
                           .order_by(m.Message.id.desc()).limit(1))
+    said = session.scalar(select(m.Message).where(m.Message.conversation_id == conv.id, m.Message.direction == "in")
+                          .order_by(m.Message.id.desc()).limit(1))
     waited = (now - conv.waiting_since) if conv.status == Status.WAITING.value and conv.waiting_since else None
     minutes = int(waited.total_seconds() // 60) if waited is not None else None
     sla = None
@@ -61,6 +63,7 @@ def summary_json(session: Session, conv: m.Conversation, *, now: Any, sla_minute
         "sla": sla, "assignee": {"id": assignee.id, "name": assignee.name} if assignee else None,
         "last_message": ({"direction": last.direction, "body": _shown(last), "at": iso(last.created_at)}
                          if last is not None else None),
+        "last_from_shopper": ({"body": said.body, "at": iso(said.created_at)} if said is not None else None),
         "last_message_at": iso(conv.last_message_at),
     }
 
@@ -93,8 +96,11 @@ def detail_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes
     rt = _runtime()
     merchant = session.get(m.Merchant, conv.merchant_id)
     say = rt.wording.voice(merchant)
-    messages = session.scalars(select(m.Message).where(m.Message.conversation_id == conv.id)
-                               .order_by(m.Message.created_at, m.Message.id))
+    # In the order they were written: a conversation's turns are one at a time under its lock, so the id is
+    # the order (a reply's clock time can equal the message it answers).
+    messages = list(session.scalars(select(m.Message).where(m.Message.conversation_id == conv.id)
+                                    .order_by(m.Message.id)))
+    names = _people(session, conv.merchant_id, {x.author for x in messages if x.author})
     notes = session.scalars(select(m.ConversationNote).where(m.ConversationNote.conversation_id == conv.id)
                             .order_by(m.ConversationNote.created_at, m.ConversationNote.id))
     parcels = parcels_of(session, conv)
@@ -105,12 +111,22 @@ def detail_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes
         .order_by(m.AuditEntry.at.desc(), m.AuditEntry.id.desc()).limit(100))
     return {
         **summary_json(session, conv, now=now, sla_minutes=sla_minutes),
-        "messages": [message_json(x) for x in messages],
+        "messages": [{**message_json(x), "author_name": names.get(x.author or "")} for x in messages],
         "notes": [{"id": n.id, "author": n.author, "body": n.body, "at": iso(n.created_at)} for n in notes],
         "parcels": [shipment_json(session, p, rt.links, merchant_slug=merchant.slug, say=say) for p in parcels],
         "audit": [{"at": iso(a.at), "actor": a.actor, "action": a.action, "result": a.result,
                    "subject": a.subject} for a in audit_rows],
     }
+
+
+def _people(session: Session, merchant_id: int, authors: set[str]) -> dict[str, str]:
+    """"agent:sam@shop.example" -> "Sam", for the merchant's own users."""
+    emails = [a.split(":", 1)[1] for a in authors if a.startswith("agent:")]
+    if not emails:
+        return {}
+    rows = session.execute(select(m.User.email, m.User.name).where(m.User.merchant_id == merchant_id,
+                                                                   m.User.email.in_(emails)))
+    return {f"agent:{email}": name for email, name in rows}
 
 
 def sla_minutes(session: Session) -> tuple[int, int]:
