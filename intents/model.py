@@ -13,7 +13,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -261,8 +261,19 @@ def train_model(data: TrainingData, config: ModelConfig | None = None, encoder_d
     return fit(data, config, encoder_dir).model
 
 
-def fit(data: TrainingData, config: ModelConfig | None = None, encoder_dir: Path | None = None) -> Fitted:
-    """``train_model``, keeping the out-of-fold probabilities. ``encoder_dir``: minilm-onnx's encoder."""
+def sentence_vectors(data: TrainingData, config: ModelConfig, encoder_dir: Path | None = None) -> np.ndarray | None:
+    """The examples' sentence vectors before ``embedding_weight``, for ``fit(vectors=...)``: a caller
+    fitting several weights embeds once (MiniLM's pass is most of the training time)."""
+    norm = Normaliser(data.regexes, data.lookups)
+    return _dense(replace(config, embedding_weight=1.0), [norm.tokens(e.text) for e in data.examples], encoder_dir)
+
+
+def fit(
+    data: TrainingData, config: ModelConfig | None = None, encoder_dir: Path | None = None,
+    vectors: np.ndarray | None = None,
+) -> Fitted:  # fmt: skip
+    """``train_model``, keeping the out-of-fold probabilities. ``encoder_dir``: minilm-onnx's encoder;
+    ``vectors``: ``sentence_vectors`` for this data and encoder, if already computed."""
     cfg = config or ModelConfig()
     if cfg.classifier not in CLASSIFIERS:
         raise ValueError(f"unknown classifier {cfg.classifier!r}; expected one of {CLASSIFIERS}")
@@ -277,7 +288,7 @@ def fit(data: TrainingData, config: ModelConfig | None = None, encoder_dir: Path
     y = np.array([index[e.intent] for e in data.examples])
     k = len(labels)
     oos = index.get(OUT_OF_SCOPE)
-    xd_all = _dense(cfg, docs, encoder_dir)
+    xd_all = vectors * cfg.embedding_weight if vectors is not None else _dense(cfg, docs, encoder_dir)
     ngram = cfg.ngram(len(y))  # decided here: fold jobs may run in other processes
 
     n_folds = cfg.cv_folds if len(y) <= LARGE else cfg.large_cv_folds
