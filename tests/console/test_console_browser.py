@@ -22,7 +22,7 @@ def test_an_agent_takes_a_live_handoff_replies_and_hands_back(runtime, demo, cli
     page.click("button[type=submit]")
     page.get_by_role("heading", name="Conversations").wait_for()
     assert page.locator("#queue tr[data-id]").count() == 0
-    page.wait_for_timeout(300)  # the page's event stream is open before the shopper writes
+    page.locator("body[data-live=on]").wait_for()  # the page's event stream is open before the shopper writes
 
     twilio_post(client, "/twilio/sms", sms_form("I want to speak to someone please", sender=SHOPPER),
                 token=TWILIO_TOKEN, public_url=PUBLIC_URL)
@@ -35,6 +35,7 @@ def test_an_agent_takes_a_live_handoff_replies_and_hands_back(runtime, demo, cli
     page.get_by_label("Reply to the shopper (sent by sms)").fill("Hello, Sam here. Let me check that for you.")
     page.get_by_role("button", name="Send").click()
     page.locator("#transcript .msg.person", has_text="Sam here").wait_for()
+    page.locator("body[data-live=on]").wait_for()
 
     twilio_post(client, "/twilio/sms", sms_form("thanks, it's the rain jacket", sender=SHOPPER),
                 token=TWILIO_TOKEN, public_url=PUBLIC_URL)

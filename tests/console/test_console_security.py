@@ -21,7 +21,7 @@ CHANGES = ["/console/logout", "/console/next", "/console/c/{id}/takeover", "/con
            "/console/c/{id}/note", "/console/c/{id}/handback", "/console/c/{id}/resolve",
            "/api/v1/conversations/{id}/takeover", "/api/v1/conversations/{id}/messages",
            "/api/v1/conversations/{id}/notes", "/api/v1/conversations/{id}/handback",
-           "/api/v1/conversations/{id}/resolve"]
+           "/api/v1/conversations/{id}/resolve", "/api/v1/conversations/{id}/actions"]
 
 
 def test_the_lists_cover_every_route(app):

@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier
 from bot.core.conversations import Status
+from bot.services.agent_actions import AgentAction, apply_for_shopper
 from bot.services.console import Actor, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError, subject_of
 from bot.web.api.routes import SESSION_ENDPOINTS, _error, _now, _runtime, bp
@@ -242,3 +244,48 @@ def add_note(conv_id: int) -> Response:
 
 SESSION_ENDPOINTS.update({f"api.{name}" for name in (
     "list_conversations", "get_conversation", "takeover", "handback", "resolve", "send_message", "add_note")})
+
+
+@bp.post("/conversations/<int:conv_id>/actions")
+def act_for_shopper(conv_id: int) -> Response:
+    """A change on the shopper's behalf (bot/services/agent_actions.py). A remote carrier is asked with no
+    transaction open, as in a chat turn (bot/core/carrier.py): the work is rolled back, the carrier called,
+    and the work run again with its answer."""
+    rt, now = _runtime(), _now()
+    with rt.sessions() as session:  # another merchant's conversation does not exist, whatever the body says
+        if _conversation(session, conv_id) is None:
+            return _error(404, "no such conversation")
+    try:
+        action = AgentAction.parse(request.get_json(silent=True), rt.settings.secret_key)
+    except ConsoleError as exc:
+        return _error(exc.status, str(exc))
+    answers = CarrierAnswers()
+    for _ in range(4):
+        try:
+            with rt.uow() as uow:
+                conv = _conversation(uow.session, conv_id)
+                if conv is None:
+                    return _error(404, "no such conversation")
+                conv = rt.conversations.lock(uow.session, conv)
+                backend = rt.backends(uow.session, conv.merchant, now)
+                if getattr(backend, "is_remote", True):
+                    backend = CarrierSnapshot(backend, answers)
+                result = apply_for_shopper(uow, conv, actor(), action, backend=backend, now=now)
+            break
+        except NeedsCarrier as need:
+            answers.fetch(need, executor=rt.carrier_calls, deadline=rt.settings.slow_backend_seconds)
+            if need.write and need.record is not None and not answers.still_working(need.key):
+                with rt.uow() as other:  # the carrier's answer to a write is recorded at once, whatever follows
+                    need.record(other, answers.answers[need.key])
+        except ConsoleError as exc:
+            return _error(exc.status, str(exc))
+    else:
+        return _error(503, "the carrier is not answering; try again")
+    if result is None:
+        return jsonify({"status": "in_progress", "key": action.key}), 202
+    body = {"status": result.status.value, "reference": result.reference, "reason": result.reason,
+            "reason_code": result.reason_code.to_json() if result.reason_code else None, "key": action.key}
+    return jsonify(body), 200 if result.status.value == "accepted" else 409
+
+
+SESSION_ENDPOINTS.add("api.act_for_shopper")

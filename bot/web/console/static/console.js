@@ -56,6 +56,8 @@
 
   if (!window.EventSource) return;
   var source = new EventSource("/console/events");
+  source.addEventListener("open", function () { document.body.dataset.live = "on"; });
+  source.addEventListener("error", function () { document.body.dataset.live = "off"; });
   source.addEventListener("conversation_status", function (e) {
     var data = JSON.parse(e.data);
     if (data.status === "waiting" && data.previous !== "waiting") alertHandoff(data);

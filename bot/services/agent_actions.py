@@ -1,0 +1,85 @@
+"""A change made by a person on the shopper's behalf: the same action names and parameters the chat uses
+(backend.types.ActionKind and its DeliveryAction params), through the same ChangeService, carrier rules,
+idempotency and audit. No one-time code: the person is signed in, and the audit says who ("agent:...",
+verified_by "agent"). Free text for the driver is cleaned and its access codes sealed exactly as the chat
+seals a shopper's (bot/core/secrets_box.py): the driver gets the code, the label and the logs don't.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from backend import models as m
+from backend.protocol import Backend
+from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction
+from bot.core.secrets_box import SECRET_FIELD, seal_text
+from bot.core.uow import UnitOfWork
+from bot.services.changes import ChangeRequest, ChangeService
+from bot.services.console import Actor, ConsoleError
+
+# The free-text parameters a driver reads, per action (a note keeps "[code]" where a code was).
+DRIVER_TEXT = {"neighbour": False, "safe_place": False, "note": True}
+TEXT_MAX = 160
+
+
+@dataclass(frozen=True)
+class AgentAction:
+    tracking: str
+    kind: ActionKind
+    params: dict[str, Any]
+    key: str  # chosen once per request: a retried call (or a carrier replay) never applies it twice
+    fee_accepted: bool = False  # a paid option (an evening slot): the person agreed it with the shopper
+
+    @classmethod
+    def parse(cls, body: Any, secret_key: str) -> AgentAction:
+        if not isinstance(body, dict):
+            raise ConsoleError('send {"tracking_number", "action", "params"}', status=422)
+        try:
+            kind = ActionKind(str(body.get("action")))
+        except ValueError:
+            kind = None
+        if kind is None or kind is ActionKind.CANCEL_ORDER:  # an order is cancelled in the merchant's own system
+            names = ", ".join(k.value for k in ActionKind if k is not ActionKind.CANCEL_ORDER)
+            raise ConsoleError(f"action must be one of {names}", status=422)
+        tracking, params = body.get("tracking_number"), body.get("params") or {}
+        if not isinstance(tracking, str) or not tracking.strip() or not isinstance(params, dict):
+            raise ConsoleError("tracking_number (text) and params (an object) are needed", status=422)
+        params = dict(params)
+        params.pop(SECRET_FIELD, None)  # only we seal codes
+        for name, mask in DRIVER_TEXT.items():
+            if name in params:
+                text = " ".join(str(params[name]).split())
+                if not text or len(text) > TEXT_MAX:
+                    raise ConsoleError(f"params.{name} must be 1 to {TEXT_MAX} characters", status=422)
+                kept = seal_text(secret_key, text, params, mask=mask)
+                params[name] = kept.text
+                if SECRET_FIELD in kept.slots:
+                    params[SECRET_FIELD] = kept.slots[SECRET_FIELD]
+        key = str(body.get("idempotency_key") or f"agent-{uuid.uuid4().hex}")[:64]
+        return cls(tracking.strip().upper(), kind, params, key, body.get("fee_accepted") is True)
+
+
+def apply_for_shopper(uow: UnitOfWork, conv: m.Conversation, who: Actor, action: AgentAction, *,
+                      backend: Backend, now: datetime) -> ActionResult | None:
+    """Apply the change to one of this conversation's parcels (a person who has the conversation only)."""
+    if conv.status != "with_agent" or conv.assignee_id != who.agent_id:
+        raise ConsoleError("take the conversation over first")
+    merchant = uow.session.get(m.Merchant, conv.merchant_id)
+    shipment = uow.session.scalar(select(m.Shipment).where(m.Shipment.merchant_id == conv.merchant_id,
+                                                           m.Shipment.tracking_number == action.tracking))
+    if shipment is None or not _belongs(conv, shipment):
+        raise ConsoleError("that parcel isn't this shopper's", status=404)
+    change = DeliveryAction(action.kind, action.params, action.fee_accepted)
+    request = ChangeRequest(action.tracking, change, action.key,
+                            ChangeContext(actor=who.actor, channel="console", verified_by="agent"), conv.id)
+    return ChangeService().apply(uow, backend, merchant, request, now)
+
+
+def _belongs(conv: m.Conversation, shipment: m.Shipment) -> bool:
+    proved = {str(i) for i in conv.verified_shipment_ids or []}
+    return shipment.recipient_phone == conv.address or str(shipment.id) in proved
