@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from intents.model import ModelError
+from intents.errors import ModelError
 
 _LOCK = threading.Lock()
 _MODEL: MiniLM | None = None

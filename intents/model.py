@@ -23,6 +23,7 @@ from scipy.special import softmax
 
 from intents import calibration, embeddings
 from intents.calibration import Rules
+from intents.errors import ModelError
 from intents.features import NgramConfig, NgramVectoriser
 from intents.linear import LinearWeights, fit_softmax
 from intents.loader import TrainingData
@@ -35,10 +36,6 @@ WEIGHTS_FILE = "weights.npz"
 CLASSIFIERS = ("logreg", "linearsvc", "sgd")
 EMBEDDINGS = ("wordllama", "minilm", "minilm-onnx", "none")
 ENCODER_DIR = "minilm"  # minilm-onnx: the model directory carries its encoder (intents/minilm_onnx.py)
-
-
-class ModelError(RuntimeError):
-    """A model directory that is missing, incomplete or from an incompatible version."""
 
 
 @dataclass
