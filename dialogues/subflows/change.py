@@ -20,7 +20,7 @@ from bot.core.secrets_box import SECRET_FIELD
 from bot.core.wording import Rendered
 from bot.services.changes import ChangeRequest
 from dialogues.base import ADDRESS_TEXT, REGISTRY, Flow, Turn, register
-from dialogues.kit.answers import YES_NO
+from dialogues.kit.answers import YES_NO, yes_or_no
 from dialogues.kit.driver_text import with_private_codes
 from dialogues.kit.formatting import money
 from dialogues.kit.replaces import with_replaced
@@ -99,13 +99,14 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
 
 @flow.step("confirm")
 def confirm(turn: Turn) -> None:
-    if (turn.corrected or turn.nlu.intent not in ("affirm", "deny")) and _amend(turn):
+    answer = yes_or_no(turn)  # every form of yes and no ("ok thanks", a thumbs-up); a maybe is neither
+    if (turn.corrected or answer is None) and _amend(turn):
         return
-    if turn.nlu.intent == "deny":
+    if answer is False:
         turn.finish()
         turn.say("utter_change_not_made")
         return
-    if turn.nlu.intent != "affirm":
+    if answer is None:
         turn.reask()
         return
     turn.remember(fee_accepted=bool(turn.slots.get("fee")))

@@ -122,11 +122,9 @@ NEW_REQUESTS = [
     ("can u help me track purchase 5512", "on the way"),
 ]
 
-# A thanks with a yes: a yes at a question, but a thank-you on its own, which is all the NLU can see. The change
-# confirmation reads the NLU's intent alone (dialogues/subflows/change.py `confirm`), so there it asks again;
-# answers.yes_or_no, which the other confirmations read, has the question's context: see CONTEXT below.
+# A thanks with a yes: a yes at a question, but a thank-you on its own, which is all the NLU can see; the
+# confirmation reads it through answers.yes_or_no, which has the question's context.
 THANKS_WITH_A_YES = ["ok thanks", "ok ta", "perfect thanks", "lovely thanks", "brilliant ta"]
-_NEEDS_YES_OR_NO = pytest.mark.xfail(strict=True, reason="change.confirm reads nlu.intent, not answers.yes_or_no")
 
 TABLE = (
     [(text, YES) for text in YES_REPLIES]
@@ -194,7 +192,7 @@ def _count(runtime, model) -> int:  # noqa: ANN001
 
 @pytest.mark.parametrize(("reply", "expected"), [
     *(pytest.param(t, e, id=f"{e[:5]}:{t}") for t, e in TABLE),
-    *(pytest.param(t, YES, id=f"yes:{t}", marks=_NEEDS_YES_OR_NO) for t in THANKS_WITH_A_YES),
+    *(pytest.param(t, YES, id=f"yes:{t}") for t in THANKS_WITH_A_YES),
 ])
 def test_reply_at_a_confirmation(confirming, reply: str, expected: str) -> None:  # noqa: ANN001
     _fresh(confirming)
