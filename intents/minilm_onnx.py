@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from intents.minilm import MAX_TOKENS, MiniLMUnavailable, package_dir
+from intents.minilm import MAX_TOKENS, MiniLMUnavailable, package_dir, padded_batches
 
 ENCODER_FILE = "encoder.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -173,17 +173,8 @@ class OnnxMiniLM:
             return self._one.run(None, {"input_ids": ids, "attention_mask": np.ones(ids.shape, np.float32)})[0]
         if self._many is None:
             self._many = self._session(os.cpu_count() or 1)
-        encs = self.tokenizer.encode_batch(texts)
         out = np.zeros((len(texts), self.dim), np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))  # similar lengths batch together
-        for start in range(0, len(order), batch):
-            idx = order[start : start + batch]
-            seq = max(len(encs[i].ids) for i in idx)
-            ids = np.zeros((len(idx), seq), np.int64)
-            mask = np.zeros((len(idx), seq), np.float32)
-            for r, i in enumerate(idx):
-                n = len(encs[i].ids)
-                ids[r, :n], mask[r, :n] = encs[i].ids, 1.0
+        for idx, ids, mask in padded_batches(self.tokenizer.encode_batch(texts), batch):
             out[idx] = self._many.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         return out
 
