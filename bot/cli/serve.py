@@ -49,6 +49,7 @@ Parcelbot is running on {base}
   REST (Rasa-style):    POST {base}/webhooks/rest/webhook
   health:               GET  {base}/healthz
   demo page (web chat + sandbox outbox, this machine only): {base}/demo
+  agent console:        {base}/console  (add a user first: parcelbot user add EMAIL --merchant demo)
 """)
     print_demo_parcels(DEMO_PARCELS)
     if settings.job_backend == "inline":
