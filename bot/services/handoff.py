@@ -104,5 +104,7 @@ class HandoffService:
             previous=previous.value, assignee_id=assignee_id, reason=reason, actor=actor,
         )
         uow.publish(event)
-        # The merchant's webhook, if it has one (bot/jobs/webhooks.py): after commit, like the event.
-        uow.enqueue("handoff_webhook", merchant_id=conv.merchant_id, event=json.loads(event.to_json()))
+        # The merchant's webhook, if it has one (bot/jobs/webhooks.py): after commit, like the event. Merchants
+        # without one cost no job on every move.
+        if (conv.merchant.settings or {}).get("handoff_webhook"):
+            uow.enqueue("handoff_webhook", merchant_id=conv.merchant_id, event=json.loads(event.to_json()))

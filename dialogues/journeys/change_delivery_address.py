@@ -230,14 +230,21 @@ _CHANGE_IT = re.compile(r"\b(?:change|wrong|update|fix|different|incorrect|not r
 _FULL = re.compile(r"\b(?:full|whole|all of it|show|see)\b", re.IGNORECASE)
 
 
-@flow.step("check")
-def check(turn: Turn) -> None:
-    """1 / "yes, that's right": done. 2 / "no" / "it's wrong" / a new address: change it. 3 / "show it": in full."""
+def _checked_shipment(turn: Turn) -> Shipment | None:
+    """The parcel whose address is being checked, else (gone since) the check ends with "cancelled"."""
     tracking = turn.slots.get("tracking_number")
     shipment = turn.backend.get_shipment(tracking) if tracking else None
     if shipment is None:
         turn.finish()
         turn.say("utter_cancelled")
+    return shipment
+
+
+@flow.step("check")
+def check(turn: Turn) -> None:
+    """1 / "yes, that's right": done. 2 / "no" / "it's wrong" / a new address: change it. 3 / "show it": in full."""
+    shipment = _checked_shipment(turn)
+    if shipment is None:
         return
     reading = _read(turn, None)
     choice = _check_answer(turn, reading)
@@ -269,11 +276,8 @@ def _check_answer(turn: Turn, reading: Reading) -> str | None:
 @flow.step("show_full")
 def show_full(turn: Turn) -> None:
     """Only after a one-time code to the recipient (or what the merchant's policy for "view_address" accepts)."""
-    tracking = turn.slots.get("tracking_number")
-    shipment = turn.backend.get_shipment(tracking) if tracking else None
+    shipment = _checked_shipment(turn)
     if shipment is None:
-        turn.finish()
-        turn.say("utter_cancelled")
         return
     if require_code(turn, shipment, action="view_address", then="show_full"):
         turn.audit("view_address", "shown", subject=shipment.tracking_number)

@@ -146,15 +146,18 @@ def list_conversations() -> Response:
     status = request.args.get("status", "waiting")
     if status not in _STATUSES:
         return _error(422, f"status must be one of {', '.join(sorted(_STATUSES))}")
-    now = _now()
     with _runtime().sessions() as session:
-        q = select(m.Conversation).where(m.Conversation.merchant_id == merchant_id(),
-                                         m.Conversation.status == status)
-        q = q.order_by(m.Conversation.waiting_since.asc().nulls_last() if status == "waiting"
-                       else m.Conversation.last_message_at.desc()).limit(LIST_MAX)
-        sla = sla_minutes(session)
-        rows = [summary_json(session, c, now=now, sla_minutes=sla) for c in session.scalars(q)]
+        rows = queue_rows(session, merchant_id(), status, now=_now())
     return jsonify({"conversations": rows})
+
+
+def queue_rows(session: Session, merchant: int, status: str, *, now: Any, limit: int = LIST_MAX) -> list[dict]:
+    """One status's conversations as queue rows: the longest wait first for "waiting", else the newest."""
+    q = select(m.Conversation).where(m.Conversation.merchant_id == merchant, m.Conversation.status == status)
+    q = q.order_by(m.Conversation.waiting_since.asc().nulls_last() if status == "waiting"
+                   else m.Conversation.last_message_at.desc()).limit(limit)
+    sla = sla_minutes(session)
+    return [summary_json(session, c, now=now, sla_minutes=sla) for c in session.scalars(q)]
 
 
 @bp.get("/conversations/<int:conv_id>")
@@ -214,32 +217,30 @@ def resolve(conv_id: int) -> Response:
                                                                             survey=survey))
 
 
-@bp.post("/conversations/<int:conv_id>/messages")
-def send_message(conv_id: int) -> Response:
+def _with_text(conv_id: int, write: Any) -> Response:
+    """A move that takes the request's text: 422 without it, else `write(uow, conv, now, text)`, 201."""
     try:
         text = _text_field()
     except ConsoleError as exc:
         return _error(exc.status, str(exc))
+    return _move(conv_id, lambda uow, conv, now: write(uow, conv, now, text), status=201)
 
-    def send(uow: Any, conv: m.Conversation, now: Any) -> dict:
-        msg = _runtime().services.console.reply(uow, conv, actor(), text, now=now)
-        return {"message": message_json(msg)}
 
-    return _move(conv_id, send, status=201)
+@bp.post("/conversations/<int:conv_id>/messages")
+def send_message(conv_id: int) -> Response:
+    def send(uow: Any, conv: m.Conversation, now: Any, text: str) -> dict:
+        return {"message": message_json(_runtime().services.console.reply(uow, conv, actor(), text, now=now))}
+
+    return _with_text(conv_id, send)
 
 
 @bp.post("/conversations/<int:conv_id>/notes")
 def add_note(conv_id: int) -> Response:
-    try:
-        text = _text_field()
-    except ConsoleError as exc:
-        return _error(exc.status, str(exc))
-
-    def note(uow: Any, conv: m.Conversation, now: Any) -> dict:
+    def note(uow: Any, conv: m.Conversation, now: Any, text: str) -> dict:
         row = _runtime().services.console.note(uow, conv, actor(), text, now=now)
         return {"note": {"id": row.id, "author": row.author, "body": row.body, "at": iso(row.created_at)}}
 
-    return _move(conv_id, note, status=201)
+    return _with_text(conv_id, note)
 
 
 SESSION_ENDPOINTS.update({f"api.{name}" for name in (

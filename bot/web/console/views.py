@@ -14,7 +14,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import EmailField, PasswordField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -25,7 +24,7 @@ from bot.core.events import DomainEvent
 from bot.services.console import MAX_TEXT, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError
 from bot.services.users import Agent, authenticate
-from bot.web.api.conversations import actor, detail_json, sla_minutes, summary_json
+from bot.web.api.conversations import actor, detail_json, queue_rows, sla_minutes
 from bot.web.console.auth import ConsoleUser
 from bot.web.ext import current_runtime
 
@@ -99,12 +98,7 @@ def queue_page() -> Any:
 def _queue_rows(agent: Agent, status: str) -> list[dict]:
     rt = current_runtime()
     with rt.sessions() as session:
-        sla = sla_minutes(session)
-        q = select(m.Conversation).where(m.Conversation.merchant_id == agent.merchant_id,
-                                         m.Conversation.status == status)
-        q = q.order_by(m.Conversation.waiting_since.asc().nulls_last() if status == "waiting"
-                       else m.Conversation.last_message_at.desc()).limit(100)
-        return [summary_json(session, c, now=rt.clock(), sla_minutes=sla) for c in session.scalars(q)]
+        return queue_rows(session, agent.merchant_id, status, now=rt.clock(), limit=100)
 
 
 @bp.post("/next")
