@@ -101,6 +101,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16), default="agent")  # "agent" | "admin"
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)  # E.164: where "send me a test" goes
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id (bot/services/users.py)
     max_open: Mapped[int] = mapped_column(Integer, default=5)  # conversations assigned at once, at most
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -344,3 +345,51 @@ class PendingRequest(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConfigRevision(Base):
+    """One change to a merchant's configuration (a template, the settings, an import): who, when, before and
+    after. The merchant console's history and revert read these; the current value lives in merchant.settings
+    (so the wording service reads one place), this is the record of how it got there."""
+
+    __tablename__ = "config_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "template" | "settings" | "import" | "revert"
+    name: Mapped[str] = mapped_column(String(100))  # the template's key, or the settings section
+    channel: Mapped[str | None] = mapped_column(String(20), default=None)  # a template variant; None: every channel
+    before: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)  # None: the default was in force
+    after: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)  # None: back to the default
+    author: Mapped[str] = mapped_column(String(200))  # "admin:ann@shop.example", "api:pb_12ab", "cli"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Payment(Base):
+    """A shopper paying for a paid option (an evening slot, a premium reroute) before it is applied.
+
+    The change waits here, fully described (`action`, the key of its one attempt), until the payment provider
+    confirms; then it is applied once. A link that expires unpaid is refused politely; a refund is recorded
+    against the payment."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))  # "sandbox" | "stripe"
+    provider_ref: Mapped[str] = mapped_column(String(128), unique=True)  # Checkout Session id, or ours
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True, default=None)
+    tracking_number: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the serialised DeliveryAction
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)  # the change's one attempt
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    # open -> paid -> applied | failed (the carrier refused after payment: refunded);  open -> expired
+    url: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    applied_at: Mapped[datetime | None] = mapped_column(default=None)
+    refunded_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=None)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

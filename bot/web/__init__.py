@@ -19,6 +19,7 @@ from backend import models as m
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.web import demo, pages, tracking
+from bot.web.admin import init_admin
 from bot.web.api import bp as api_bp
 from bot.web.api import pod_bp
 from bot.web.console import init_console
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # signed links prove their callers another way and carry no CSRF token.
     channel_bps = [app.blueprints[name] for name in app.blueprints if name not in ("pages", "tracking", "demo")]
     init_console(app, storage_uri=_limits_storage(settings), exempt=(*channel_bps, demo.bp))
+    init_admin(app)  # the merchant console: the console's sign-in, role admin
     register_errors(app)
     return app
 

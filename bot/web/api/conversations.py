@@ -21,7 +21,7 @@ from bot.core.conversations import Status
 from bot.services.agent_actions import AgentAction, apply_for_shopper
 from bot.services.console import Actor, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError, subject_of
-from bot.web.api.routes import SESSION_ENDPOINTS, _error, _now, _runtime, bp
+from bot.web.api.routes import SESSION_ENDPOINTS, _error, _now, _runtime, bp, merchant_id
 from bot.web.api.views import iso, shipment_json
 
 LIST_MAX = 200
@@ -35,11 +35,6 @@ def actor() -> Actor:
         return Actor(who.actor, who.name, who.id)
     return Actor(f"api:{g.api_key.prefix}", request.headers.get("X-Parcelbot-Integration", "")[:40] or "Support",
                  None)
-
-
-def merchant_id() -> int:
-    who = getattr(g, "console_agent", None)
-    return who.merchant_id if who is not None else g.api_key.merchant_id
 
 
 def _conversation(session: Session, conv_id: int) -> m.Conversation | None:

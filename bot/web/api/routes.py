@@ -103,6 +103,21 @@ def require_key() -> Response | None:
     return response
 
 
+def admin_only() -> Response | None:
+    """For the merchant's own configuration (wording, settings, import/export): an API key (the merchant's
+    integration) or a signed-in admin may; a signed-in agent gets 403. Call first in such a view."""
+    agent = getattr(g, "console_agent", None)
+    if agent is not None and agent.role != "admin":
+        return _error(403, "only an admin of this merchant can change its configuration")
+    return None
+
+
+def merchant_id() -> int:
+    """The merchant this call acts for: the API key's, or the signed-in person's."""
+    agent = getattr(g, "console_agent", None)
+    return agent.merchant_id if agent is not None else g.api_key.merchant_id
+
+
 def _caller(session: Any, uow: UnitOfWork | None = None,
             remote_options: dict[str, frozenset[ActionKind]] | None = None) -> ingest.Caller:
     merchant = session.get(m.Merchant, g.api_key.merchant_id)

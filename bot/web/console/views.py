@@ -67,10 +67,19 @@ def login() -> Any:
         if agent is not None:
             login_user(ConsoleUser(agent))
             _audit(agent, "console_login", "signed_in")
-            return redirect(url_for("console.queue_page"))
+            return redirect(_after_login())
         flash("That e-mail and password don't match an account.")
         return render_template("console/login.html", form=form), 401
     return render_template("console/login.html", form=form)
+
+
+def _after_login() -> str:
+    """Back to the page that asked for the sign-in, if it is one of ours (an open redirect otherwise), else
+    the queue."""
+    wanted = request.args.get("next", "")
+    if wanted.startswith(("/console", "/admin")) and "//" not in wanted and "\\" not in wanted:
+        return wanted
+    return url_for("console.queue_page")
 
 
 @bp.post("/logout")
