@@ -47,6 +47,7 @@ class Template:
     key: str
     text: str
     by_channel: Mapping[str, str]
+    source: str = ""  # the file it is defined in ("leave_with_neighbour"): how the merchant console groups them
 
     def for_channel(self, channel: str | None) -> str:
         return self.by_channel.get(channel or "", self.text)
@@ -70,7 +71,7 @@ def load_catalogue(directory: Path | None = None) -> Mapping[str, Template]:
             if not plain:
                 raise ValueError(f"response {key} in {path.name} has no text for every channel")
             channels = {str(v["channel"]): v["text"] for v in variants if isinstance(v, dict) and v.get("channel")}
-            catalogue[key] = Template(key, plain[0], channels)
+            catalogue[key] = Template(key, plain[0], channels, path.stem)
     return catalogue
 
 
