@@ -68,16 +68,16 @@ def storage() -> Storage:
 def photo(token: str) -> Response:
     rt = current_runtime()
     try:
-        data = rt.links.load("photo", token, PHOTO_MAX_AGE)
+        data = rt.links.load("photo", token, PHOTO_MAX_AGE, fields=("m", "t", "k"))
     except InvalidLink:
         abort(404, description="This photo link is not valid or has expired.")
-    key = str(data.get("k") or "")
+    key = data["k"]
     with rt.sessions() as session:
         photos = session.scalar(
             select(m.ProofOfDeliveryRecord.photos)
             .join(m.Shipment, m.Shipment.id == m.ProofOfDeliveryRecord.shipment_id)
             .join(m.Merchant, m.Merchant.id == m.Shipment.merchant_id)
-            .where(m.Merchant.slug == data.get("m"), m.Shipment.tracking_number == data.get("t"))
+            .where(m.Merchant.slug == data["m"], m.Shipment.tracking_number == data["t"])
         )
     if not photos or key not in photos:
         abort(404, description="This photo is no longer available.")
