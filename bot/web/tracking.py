@@ -14,6 +14,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from backend import models as m
+from backend.postal import public_place
 from backend.types import Shipment
 from bot.core.links import TRACKING_MAX_AGE, InvalidLink
 from bot.core.merchant_config import MerchantConfig
@@ -54,5 +55,6 @@ def _local_times(shipment: Shipment, tz: ZoneInfo) -> dict[str, Any]:
     if shipment.eta:
         start, end = local(shipment.eta.start), local(shipment.eta.end)
         eta = f"{start:%a %d %b %H:%M}–{end:%H:%M} ({start:%Z})"
-    events = [(f"{local(e.occurred_at):%d %b %H:%M %Z}", e) for e in reversed(shipment.events)]
+    # A carrier's location can be the recipient's street and postcode: town-level only, as the chat shows it.
+    events = [(f"{local(e.occurred_at):%d %b %H:%M %Z}", e, public_place(e.location)) for e in reversed(shipment.events)]
     return {"eta": eta, "events": events}
