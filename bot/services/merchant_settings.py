@@ -1,0 +1,237 @@
+"""A merchant's settings and whole configuration, channel-free: read, update, export, import.
+
+The page, the API and the CLI all call these, so a setting is validated once (bot/core/settings_schema.py)
+and stored once (bot/services/settings_store.py). Writes are all-or-nothing: every value is checked first,
+then merchant.settings, the numbers and a ConfigRevision row are written in one transaction; a single bad
+value changes nothing and every error is reported with its path.
+
+The exported YAML is the whole configuration a merchant may keep in git: the settings (schema order), the
+wording overrides (settings["responses"], sorted) and the service rules (inside the settings: actions, fees,
+rules). Importing it replaces all of that; the API's PUT /settings replaces only the sections it is given.
+"""
+
+from __future__ import annotations
+
+import importlib
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend import models as m
+from bot.core.settings_schema import MerchantSettings, validate
+from bot.services.settings_store import from_stored, to_stored
+
+FORMAT_VERSION = 1
+MAX_YAML_BYTES = 512 * 1024
+HEADER = """\
+# Parcelbot configuration for one merchant: keep it in git, edit it, then
+#   parcelbot config import {slug} FILE     (or PUT /api/v1/config, or the console's Settings page)
+# An import replaces the settings and every wording override; a file with any error changes nothing.
+# Every setting, its default and what it changes: docs/merchant-settings.md
+"""
+
+
+class SettingsInvalid(ValueError):
+    """Nothing was written; `errors` maps each bad field's dotted path to what is wrong with it."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class Applied:
+    settings: MerchantSettings
+    revision_id: int
+    changed: tuple[str, ...]  # the sections that changed
+
+
+def current(merchant: m.Merchant) -> dict[str, Any]:
+    """The stored settings in the schema's shape, validated where they can be (stored data may predate a
+    check: then the raw values come back, and saving them shows what to fix)."""
+    data = from_stored(merchant.settings, timezone=merchant.timezone, sms=merchant.sms_number,
+                       whatsapp=merchant.whatsapp_number)
+    parsed, _ = validate(data)
+    return parsed.model_dump(mode="json") if parsed is not None else data
+
+
+def check(session: Session, merchant: m.Merchant, data: Any) -> MerchantSettings:
+    """Validate a full settings document for this merchant (schema, then numbers unique), or SettingsInvalid."""
+    parsed, errors = validate(data)
+    if parsed is None:
+        raise SettingsInvalid(errors)
+    taken = _numbers_taken(session, merchant, parsed)
+    if taken:
+        raise SettingsInvalid(taken)
+    return parsed
+
+
+def update(session: Session, merchant: m.Merchant, data: Any, *, author: str, merge: bool = True) -> Applied:
+    """Save settings. merge=True: each top-level section given replaces that section, others are kept;
+    merge=False: `data` is the whole document (absent sections get their defaults)."""
+    if not isinstance(data, dict):
+        raise SettingsInvalid({"settings": "must be a mapping of sections (brand, support, actions...)"})
+    document = {**current(merchant), **data} if merge else data
+    parsed = check(session, merchant, document)
+    return _write(session, merchant, parsed, responses=None, kind="settings", author=author)
+
+
+def _numbers_taken(session: Session, merchant: m.Merchant, s: MerchantSettings) -> dict[str, str]:
+    """A number selects its merchant, so one number can't be two merchants'."""
+    errors = {}
+    for field, number in (("sms", s.numbers.sms), ("whatsapp", s.numbers.whatsapp)):
+        if number and session.scalar(select(m.Merchant.id).where(
+                m.Merchant.id != merchant.id,
+                or_(m.Merchant.sms_number == number, m.Merchant.whatsapp_number == number)).limit(1)):
+            errors[f"numbers.{field}"] = f"{number} is already another merchant's number"
+    return errors
+
+
+def _write(session: Session, merchant: m.Merchant, parsed: MerchantSettings, *, responses: dict | None,
+           kind: str, author: str) -> Applied:
+    before = current(merchant)
+    before_responses = dict((merchant.settings or {}).get("responses") or {})
+    stored, columns = to_stored(parsed, merchant.settings)
+    if responses is not None:
+        stored["responses"] = responses
+    after = parsed.model_dump(mode="json")
+    changed = tuple(k for k in after if before.get(k) != after[k])
+    if responses is not None and responses != before_responses:
+        changed += ("responses",)
+    merchant.settings = stored
+    for column, value in columns.items():
+        setattr(merchant, column, value)
+    revision = m.ConfigRevision(
+        merchant_id=merchant.id, kind=kind, name=(", ".join(changed) or "no change")[:100],
+        before={"settings": before, **({"responses": before_responses} if responses is not None else {})},
+        after={"settings": after, **({"responses": responses} if responses is not None else {})},
+        author=author[:200],
+    )
+    session.add(revision)
+    try:
+        session.flush()
+    except IntegrityError:  # a number taken between the check and the write
+        raise SettingsInvalid({"numbers": "one of these numbers is already another merchant's"}) from None
+    return Applied(parsed, revision.id, changed)
+
+
+def history(session: Session, merchant: m.Merchant, limit: int = 50) -> list[m.ConfigRevision]:
+    return list(session.scalars(
+        select(m.ConfigRevision).where(m.ConfigRevision.merchant_id == merchant.id,
+                                       m.ConfigRevision.kind.in_(("settings", "import")))
+        .order_by(m.ConfigRevision.id.desc()).limit(limit)))
+
+
+# -- the whole configuration ------------------------------------------------------------------------------
+def export_config(merchant: m.Merchant) -> dict[str, Any]:
+    responses = (merchant.settings or {}).get("responses") or {}
+    return {
+        "parcelbot_config": FORMAT_VERSION,
+        "merchant": merchant.slug,
+        "settings": current(merchant),
+        "responses": {key: responses[key] for key in sorted(responses)},
+    }
+
+
+def export_yaml(merchant: m.Merchant) -> str:
+    body = yaml.safe_dump(export_config(merchant), sort_keys=False, allow_unicode=True, width=110,
+                          default_flow_style=False)
+    return HEADER.format(slug=merchant.slug) + body
+
+
+def parse_document(text: str | bytes) -> dict[str, Any]:
+    """YAML (or JSON, which is YAML) -> the document, or SettingsInvalid naming what is wrong."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_YAML_BYTES:
+            raise SettingsInvalid({"file": f"is larger than {MAX_YAML_BYTES // 1024} KB"})
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SettingsInvalid({"file": "is not UTF-8 text"}) from None
+    if len(text) > MAX_YAML_BYTES:
+        raise SettingsInvalid({"file": f"is larger than {MAX_YAML_BYTES // 1024} KB"})
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise SettingsInvalid({"file": f"is not valid YAML{line}: {getattr(exc, 'problem', exc)}"}) from None
+    if not isinstance(doc, dict):
+        raise SettingsInvalid({"file": "must be a mapping with settings: and responses:"})
+    return doc
+
+
+def import_config(session: Session, merchant: m.Merchant, doc: Mapping[str, Any], *, author: str,
+                  wording: Any) -> Applied:
+    """Validate every part of an exported document (settings AND each wording override), then replace the
+    merchant's configuration with it in one go; any error anywhere changes nothing."""
+    errors: dict[str, str] = {}
+    unknown = set(doc) - {"parcelbot_config", "merchant", "settings", "responses"}
+    errors.update({key: "unknown part (expected settings and responses)" for key in sorted(unknown)})
+    if doc.get("parcelbot_config", FORMAT_VERSION) != FORMAT_VERSION:
+        errors["parcelbot_config"] = f"this version of Parcelbot reads format {FORMAT_VERSION}"
+    parsed, settings_errors = validate(doc.get("settings") if doc.get("settings") is not None else {})
+    errors.update({f"settings.{k}": v for k, v in settings_errors.items()})
+    if parsed is not None:
+        errors.update({f"settings.{k}": v for k, v in _numbers_taken(session, merchant, parsed).items()})
+    responses = doc.get("responses") or {}
+    if not isinstance(responses, dict):
+        errors["responses"] = "must be a mapping of template name to text"
+        responses = {}
+    errors.update(template_errors(wording, responses, merchant))
+    if errors or parsed is None:
+        raise SettingsInvalid(errors)
+    return _write(session, merchant, parsed, responses=dict(responses), kind="import", author=author)
+
+
+# -- wording overrides ------------------------------------------------------------------------------------
+def _wording_check() -> Callable[..., Any] | None:
+    """The wording service's own check (bot/services/templates.py), when it is there."""
+    try:
+        module = importlib.import_module("bot.services.templates")
+    except ImportError:
+        return None
+    return getattr(module, "check", None)
+
+
+def template_errors(wording: Any, responses: Mapping[str, Any], merchant: m.Merchant) -> dict[str, str]:
+    """Every override checked as the Wording page checks it: {"responses.key.channel": "what is wrong"}."""
+    errors: dict[str, str] = {}
+    checker = _wording_check()
+    for key, value in responses.items():
+        variants = value if isinstance(value, dict) else {None: value}
+        if not wording.has(str(key)):
+            errors[f"responses.{key}"] = "no such template"
+            continue
+        for channel, text in variants.items():
+            path = f"responses.{key}" + (f".{channel}" if channel else "")
+            if not isinstance(text, str) or not text.strip():
+                errors[path] = "must be some text"
+                continue
+            problem = _check_one(checker, wording, str(key), text, channel, merchant)
+            if problem:
+                errors[path] = problem
+    return errors
+
+
+def _check_one(checker: Callable[..., Any] | None, wording: Any, key: str, text: str, channel: Any,
+               merchant: m.Merchant) -> str | None:
+    if checker is not None:
+        found = checker(wording, key, text, channel=channel, merchant=merchant)
+        problems = getattr(found, "errors", found)
+        if isinstance(problems, Mapping):
+            problems = list(problems.values())
+        return "; ".join(map(str, problems)) if problems else None
+    try:  # until the wording check lands: at least the fields must parse
+        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError as exc:
+        return f"unbalanced braces: {exc}"
+    if any(not name.split("|")[0].isidentifier() for name in names):
+        return "fields are plain names in braces, like {tracking_number}"
+    return None
