@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend import models as m
+from bot.core.colours import readable_on_white
 
 DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_QUIET_HOURS: dict[str, str] = {"start": "21:00", "end": "08:00"}
@@ -35,6 +36,12 @@ CURRENCIES = {"GB": "GBP", "US": "USD"}
 DEFAULT_REFUND_TIME = "3-5 working days"
 DEFAULT_CLAIM_REPLY_TIME = "2 working days"
 DEFAULT_REPLACEMENT_TIME = "3-5 working days"
+DEFAULT_PRIMARY_COLOUR = "#1d4ed8"  # white text on it: 6.7:1
+DEFAULT_ACCENT_COLOUR = "#0f766e"  # as text on white: 5.5:1
+DEFAULT_SLA_MINUTES = (5, 15)
+# Rough costs until the merchant sets its own (the money view says they are estimates).
+DEFAULT_COST_PER_CONTACT = Decimal("3.00")
+DEFAULT_FAILED_ATTEMPT_COST = Decimal("12.00")
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -160,6 +167,47 @@ class ReturnsPolicy:
         )
 
 
+def _amount(value: Any, default: Decimal) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return default
+    return amount if amount.is_finite() and amount >= 0 else default
+
+
+def _console_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """The settings the merchant console added (brand look, SLA, money view, payments, survey, handoff
+    rules), read tolerantly: a malformed value falls back to the default, never fails a reply or a page."""
+    brand, money, pay = _dict(raw.get("brand")), _dict(raw.get("money")), _dict(raw.get("payments"))
+    handoff, hours = _dict(raw.get("handoff")), _dict(raw.get("support_hours"))
+    sla = hours.get("sla_minutes")
+    good_sla = (isinstance(sla, list) and len(sla) == 2 and all(type(x) is int and x > 0 for x in sla)
+                and sla[0] < sla[1])
+    logo = str(brand.get("logo_url") or "")
+    after = handoff.get("after_misunderstandings")
+
+    def colour(key: str, default: str) -> str:
+        value = str(brand.get(key) or "")
+        return value.lower() if readable_on_white(value) else default
+
+    return {
+        "sign_off": str(brand["sign_off"])[:60] if brand.get("sign_off") else None,
+        "primary_colour": colour("primary_colour", DEFAULT_PRIMARY_COLOUR),
+        "accent_colour": colour("accent_colour", DEFAULT_ACCENT_COLOUR),
+        "logo_url": logo if logo.startswith("https://") and not any(c in logo for c in " \"'<>") else None,
+        "sla_minutes": (sla[0], sla[1]) if good_sla else DEFAULT_SLA_MINUTES,
+        "money_currency": str(money.get("currency") or "GBP").upper()[:3],
+        "cost_per_contact": _amount(money.get("cost_per_contact"), DEFAULT_COST_PER_CONTACT),
+        "failed_attempt_cost": _amount(money.get("failed_attempt_cost"), DEFAULT_FAILED_ATTEMPT_COST),
+        "payment_provider": "stripe" if pay.get("provider") == "stripe" else "sandbox",
+        "payment_secret_env": str(pay["secret_key_env"]) if pay.get("secret_key_env") else None,
+        "payment_webhook_env": str(pay["webhook_secret_env"]) if pay.get("webhook_secret_env") else None,
+        "survey_after_delivery": _dict(raw.get("survey")).get("after_delivery") is True,
+        "handoff_when_upset": handoff.get("when_upset") is True,
+        "handoff_after_misunderstandings": after if type(after) is int and 0 < after <= 10 else None,
+    }
+
+
 def _timeframe(section: Any, key: str, default: str) -> str:
     """A timeframe from `section[key]`: words ("within a week") as given, a number as working days; anything
     else (missing, empty, malformed) falls back, so a typo never leaves a reply without its timeframe."""
@@ -201,6 +249,21 @@ class MerchantConfig:
     refund_time: str = DEFAULT_REFUND_TIME
     claim_reply_time: str = DEFAULT_CLAIM_REPLY_TIME
     replacement_time: str = DEFAULT_REPLACEMENT_TIME
+    # Set on the console's Settings page (bot/core/settings_schema.py); each falls back if missing or malformed.
+    sign_off: str | None = None
+    primary_colour: str = DEFAULT_PRIMARY_COLOUR  # contrast-checked against white: a failing one falls back
+    accent_colour: str = DEFAULT_ACCENT_COLOUR
+    logo_url: str | None = None  # https only
+    sla_minutes: tuple[int, int] = DEFAULT_SLA_MINUTES  # a waiting shopper turns amber, then red, in the console
+    money_currency: str = "GBP"
+    cost_per_contact: Decimal = DEFAULT_COST_PER_CONTACT  # a conversation a person handles
+    failed_attempt_cost: Decimal = DEFAULT_FAILED_ATTEMPT_COST  # a delivery attempt that fails
+    payment_provider: str = "sandbox"  # sandbox | stripe
+    payment_secret_env: str | None = None  # NAMES of environment variables, never the secrets
+    payment_webhook_env: str | None = None
+    survey_after_delivery: bool = False
+    handoff_when_upset: bool = False
+    handoff_after_misunderstandings: int | None = None
 
     @classmethod
     def of(cls, merchant: m.Merchant | None, *, default_timezone: str = DEFAULT_TIMEZONE) -> MerchantConfig:
@@ -235,6 +298,7 @@ class MerchantConfig:
             refund_time=_timeframe(raw.get("returns"), "refund_time", DEFAULT_REFUND_TIME),
             claim_reply_time=_timeframe(raw.get("damage_policy"), "reply_time", DEFAULT_CLAIM_REPLY_TIME),
             replacement_time=_timeframe(raw.get("damage_policy"), "replacement_time", DEFAULT_REPLACEMENT_TIME),
+            **_console_settings(raw),
         )
 
     def zone(self, default: str = DEFAULT_TIMEZONE) -> ZoneInfo:

@@ -20,7 +20,14 @@ from backend.registry import SECRET_LOOKING
 from backend.rules_config import RulesConfigError, parse_rules
 from backend.types import ActionKind
 from bot.core.colours import AA_NORMAL_TEXT, WHITE, contrast_ratio, is_hex_colour
-from bot.core.merchant_config import DEFAULT_QUIET_HOURS, DEFAULT_TIMEZONE, _days, _minutes
+from bot.core.merchant_config import (
+    DEFAULT_ACCENT_COLOUR,
+    DEFAULT_PRIMARY_COLOUR,
+    DEFAULT_QUIET_HOURS,
+    DEFAULT_TIMEZONE,
+    _days,
+    _minutes,
+)
 from bot.core.phone import InvalidPhoneNumber, to_e164
 
 Policy = Literal["code", "sender_number", "none"]
@@ -29,8 +36,8 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.
 Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", description="HH:MM, 24-hour")]
 EnvName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$",
                                description="the NAME of an environment variable, never its value")]
-DEFAULT_PRIMARY = "#1d4ed8"
-DEFAULT_ACCENT = "#0f766e"
+DEFAULT_PRIMARY = DEFAULT_PRIMARY_COLOUR
+DEFAULT_ACCENT = DEFAULT_ACCENT_COLOUR
 # Actions that need a check of their own but are no delivery change (journeys name them to CodeService).
 OTHER_CHECKS = ("default", "start_return", "claim_not_received", "claim_damaged", "view_address")
 # Service rules owned by a section of their own here (actions, fees): not accepted under `rules` too.
