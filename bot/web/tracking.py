@@ -56,5 +56,6 @@ def _local_times(shipment: Shipment, tz: ZoneInfo) -> dict[str, Any]:
         start, end = local(shipment.eta.start), local(shipment.eta.end)
         eta = f"{start:%a %d %b %H:%M}–{end:%H:%M} ({start:%Z})"
     # A carrier's location can be the recipient's street and postcode: town-level only, as the chat shows it.
-    events = [(f"{local(e.occurred_at):%d %b %H:%M %Z}", e, public_place(e.location)) for e in reversed(shipment.events)]
+    events = [(f"{local(e.occurred_at):%d %b %H:%M %Z}", e, public_place(e.location))
+              for e in reversed(shipment.events)]
     return {"eta": eta, "events": events}

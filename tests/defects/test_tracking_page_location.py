@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from backend.postal import public_place
-from tests.api.support import api_key, auth, event, interpreter, shipment  # noqa: F401 - fixtures
+from tests.api.support import event, shipment
 
 STREETS = [
     ("23 Chorlton Road, Manchester M15 4AJ", "Manchester M15", ["23 Chorlton", "4AJ"]),
