@@ -23,6 +23,7 @@ from bot.cli.apikey import apikey_cli
 from bot.cli.bench import bench
 from bot.cli.chat import chat
 from bot.cli.common import e164_option, migrated_sessions, print_demo_parcels, safe_url, settings
+from bot.cli.config import config_cli
 from bot.cli.nlu import nlu
 from bot.cli.serve import serve
 from bot.cli.user import user_cli
@@ -144,6 +145,6 @@ def demo() -> None:
     print_demo_parcels(DEMO_PARCELS)
 
 
-for _command in (serve, chat, apikey_cli, user_cli, nlu, bench):
+for _command in (serve, chat, apikey_cli, user_cli, nlu, bench, config_cli):
     main.add_command(_command)
 
