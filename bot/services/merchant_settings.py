@@ -12,9 +12,7 @@ rules). Importing it replaces all of that; the API's PUT /settings replaces only
 
 from __future__ import annotations
 
-import importlib
-import string
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from bot.core.settings_schema import MerchantSettings, validate
+from bot.core.wording import Wording
 from bot.services.settings_store import from_stored, to_stored
+from bot.services.templates import ALL, CHANNELS, Templates
 
 FORMAT_VERSION = 1
 MAX_YAML_BYTES = 512 * 1024
@@ -168,7 +168,7 @@ def parse_document(text: str | bytes) -> dict[str, Any]:
 
 
 def import_config(session: Session, merchant: m.Merchant, doc: Mapping[str, Any], *, author: str,
-                  wording: Any) -> Applied:
+                  wording: Wording) -> Applied:
     """Validate every part of an exported document (settings AND each wording override), then replace the
     merchant's configuration with it in one go; any error anywhere changes nothing."""
     errors: dict[str, str] = {}
@@ -184,54 +184,33 @@ def import_config(session: Session, merchant: m.Merchant, doc: Mapping[str, Any]
     if not isinstance(responses, dict):
         errors["responses"] = "must be a mapping of template name to text"
         responses = {}
-    errors.update(template_errors(wording, responses, merchant))
+    brand = parsed.brand.name if parsed is not None else None
+    errors.update(template_errors(wording, responses, brand or merchant.name))
     if errors or parsed is None:
         raise SettingsInvalid(errors)
     return _write(session, merchant, parsed, responses=dict(responses), kind="import", author=author)
 
 
 # -- wording overrides ------------------------------------------------------------------------------------
-def _wording_check() -> Callable[..., Any] | None:
-    """The wording service's own check (bot/services/templates.py), when it is there."""
-    try:
-        module = importlib.import_module("bot.services.templates")
-    except ImportError:
-        return None
-    return getattr(module, "check", None)
-
-
-def template_errors(wording: Any, responses: Mapping[str, Any], merchant: m.Merchant) -> dict[str, str]:
-    """Every override checked as the Wording page checks it: {"responses.key.channel": "what is wrong"}."""
+def template_errors(wording: Wording, responses: Mapping[str, Any], brand: str | None) -> dict[str, str]:
+    """Every override checked as the Wording page checks it (bot/services/templates.py: known template,
+    known variables, required facts kept, GSM-7 and two SMS segments): {"responses.key.channel": "..."}."""
+    service = Templates(wording)
     errors: dict[str, str] = {}
-    checker = _wording_check()
     for key, value in responses.items():
-        variants = value if isinstance(value, dict) else {None: value}
-        if not wording.has(str(key)):
+        if not isinstance(key, str) or not wording.has(key):
             errors[f"responses.{key}"] = "no such template"
             continue
+        variants = value if isinstance(value, dict) else {ALL: value}
         for channel, text in variants.items():
-            path = f"responses.{key}" + (f".{channel}" if channel else "")
-            if not isinstance(text, str) or not text.strip():
+            path = f"responses.{key}.{channel}" if isinstance(value, dict) else f"responses.{key}"
+            if channel != ALL and channel not in CHANNELS:
+                errors[path] = f"channel must be one of {ALL}, {', '.join(CHANNELS)}"
+            elif not isinstance(text, str) or not text.strip():
                 errors[path] = "must be some text"
-                continue
-            problem = _check_one(checker, wording, str(key), text, channel, merchant)
-            if problem:
-                errors[path] = problem
+            else:
+                result = service.check(key, None if channel == ALL else channel, text, responses=responses,
+                                       brand=brand)
+                if not result.ok:
+                    errors[path] = "; ".join(result.errors().values())
     return errors
-
-
-def _check_one(checker: Callable[..., Any] | None, wording: Any, key: str, text: str, channel: Any,
-               merchant: m.Merchant) -> str | None:
-    if checker is not None:
-        found = checker(wording, key, text, channel=channel, merchant=merchant)
-        problems = getattr(found, "errors", found)
-        if isinstance(problems, Mapping):
-            problems = list(problems.values())
-        return "; ".join(map(str, problems)) if problems else None
-    try:  # until the wording check lands: at least the fields must parse
-        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
-    except ValueError as exc:
-        return f"unbalanced braces: {exc}"
-    if any(not name.split("|")[0].isidentifier() for name in names):
-        return "fields are plain names in braces, like {tracking_number}"
-    return None
