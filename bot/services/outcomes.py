@@ -158,8 +158,8 @@ def as_json(o: Outcomes) -> dict[str, Any]:
         "verification": {"codes_sent": s.verification.denominator, "codes_accepted": s.verification.numerator,
                          "verified_by": s.verified_by},
         "notifications": {"by_status": s.notifications, "opt_ins": s.opt_ins},
-        "fees": {"payments": s.payments, "collected": str(s.paid), "refunded": str(s.refunded),
-                 "currency": s.fee_currency},
+        "fees": {"payments": s.payments, "collected": {k: str(v) for k, v in s.paid.items()},
+                 "refunded": {k: str(v) for k, v in s.refunded.items()}},
     }
 
 

@@ -17,6 +17,7 @@ OUT_OF_SCOPE = "out_of_scope"
 LOW_CONFIDENCE = 0.5  # below this the NLU's best guess is a guess: the shopper gets a question back, not an answer
 SENT = ("sent", "sandbox", "delivered")  # "delivered" once a carrier's receipt is recorded (not yet, see docs)
 TOP_INTENTS = 10
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,9 @@ class ServiceFigures:
     survey_count: int
     survey_average: Metric
     survey_distribution: dict[int, int]
-    paid: Decimal
-    refunded: Decimal
+    paid: dict[str, Decimal]  # currency -> amount (as bot/services/payments.py fee_totals: payments made in range)
+    refunded: dict[str, Decimal]
     payments: int
-    fee_currency: str | None
 
 
 def _in_range(column, w: Window):  # noqa: ANN001, ANN202 - a column and its SQL condition
@@ -87,17 +87,18 @@ def service_figures(session: Session, merchant_id: int, w: Window) -> ServiceFig
     went, failed = sum(notes.get(s, 0) for s in SENT), notes.get("failed", 0)
     ratings = {int(r): n for (a, r), n in audit.items() if a == "survey" and r in {"1", "2", "3", "4", "5"}}
     rated = sum(ratings.values())
-    paid, refunded, payments, currencies = Decimal(0), Decimal(0), 0, set()
+    paid: dict[str, Decimal] = {}
+    refunded: dict[str, Decimal] = {}
+    payments = 0
     for currency, n, amount, back in session.execute(
         select(m.Payment.currency, func.count(), func.sum(m.Payment.amount),
                func.sum(func.coalesce(m.Payment.refunded_amount, 0)))
         .where(m.Payment.merchant_id == merchant_id, m.Payment.paid_at.is_not(None), _in_range(m.Payment.paid_at, w))
         .group_by(m.Payment.currency)
     ):
-        currencies.add(currency)
         payments += n
-        paid += Decimal(str(amount or 0))
-        refunded += Decimal(str(back or 0))
+        paid[currency] = Decimal(str(amount or 0)).quantize(CENT)
+        refunded[currency] = Decimal(str(back or 0)).quantize(CENT)
     return ServiceFigures(
         messages=dict(sorted(messages.items())),
         intents=intents[:TOP_INTENTS],
@@ -124,5 +125,4 @@ def service_figures(session: Session, merchant_id: int, w: Window) -> ServiceFig
         paid=paid,
         refunded=refunded,
         payments=payments,
-        fee_currency=next(iter(currencies)) if len(currencies) == 1 else None,
     )
