@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from bot.core.channels import spec_for
+from bot.core.json_limits import MAX_DEPTH, too_deep
 from bot.core.messages import InboundMessage, Reply
 from bot.engine import UnknownMerchant
 from channels.base import ChannelHub
@@ -26,32 +27,7 @@ _UNPRINTABLE = re.compile(r"[\u0000-\u001f\u007f\ud800-\udfff]")
 # before parsing keeps a hostile body from costing much, and deep nesting from overflowing the parser's
 # recursion (a RecursionError, i.e. a 500) instead of getting the 400 every other malformed body gets.
 MAX_BODY_BYTES = 256 * 1024
-MAX_DEPTH = 32
-_JSON_SPECIAL = re.compile(r'[\[\]{}"\\]')
 _SHAPE = "Send a JSON object: {\"sender\": \"...\", \"message\": \"...\"}"
-
-
-def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
-    """Does JSON text nest arrays/objects deeper than `limit`? Linear, ignores brackets inside strings."""
-    depth, in_string, escaped_at = 0, False, -1
-    for match in _JSON_SPECIAL.finditer(text):
-        ch, at = match.group(), match.start()
-        if in_string:
-            if at == escaped_at:
-                continue
-            if ch == "\\":
-                escaped_at = at + 1
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
 
 
 def _json_body() -> tuple[Any, tuple[Response, int] | None]:

@@ -25,6 +25,7 @@ from bot.web.api import pod_bp
 from bot.web.console import init_console
 from bot.web.errors import register_errors
 from bot.web.ext import parcelbot
+from bot.web.request import ParcelbotRequest
 from channels.base import ChannelHub, InboundChannel
 from channels.rest import RestChannel
 from channels.twilio_sms import TwilioSmsChannel
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     settings = settings or (runtime.settings if runtime else Settings.from_env())
     runtime = runtime or build_runtime(settings)
     app = Flask(__name__)
+    app.request_class = ParcelbotRequest  # deep JSON is a 400 on every endpoint, not a RecursionError
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     parcelbot.init_app(app, runtime)
 

@@ -67,6 +67,6 @@ def test_a_body_over_the_channel_limit_is_a_clear_413(client, runtime, demo):  #
     ("[[]," * 10_000 + "[]" + "]" * 10_000, True),
 ])
 def test_depth_is_counted_outside_strings_only(text, deep):  # noqa: ANN001
-    from channels.rest import too_deep
+    from bot.core.json_limits import too_deep
 
     assert too_deep(text) is deep

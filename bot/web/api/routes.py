@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.exceptions import BadRequest
 from sqlalchemy import select
 
 from backend import models as m
@@ -161,7 +162,10 @@ def _storable(value: Any) -> bool:
 
 
 def _json_body() -> Any:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json() if request.is_json else None
+    except BadRequest as exc:  # not JSON, or nested too deep (bot/web/request.py): say which
+        raise Invalid({"body": f"send a JSON object ({exc.description})"}, status=400) from exc
     if data is None:
         raise Invalid({"body": "send a JSON object with Content-Type: application/json"}, status=400)
     if not _storable(data):

@@ -1,0 +1,29 @@
+"""The request class every Parcelbot web endpoint reads JSON through: a body nested deeper than any request
+we serve is refused with a 400 like any other malformed body, never parsed into a RecursionError (a 500).
+
+Set once on the app (create_app: app.request_class), so an endpoint added later is covered without knowing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Request
+from werkzeug.exceptions import BadRequest
+
+from bot.core.json_limits import MAX_DEPTH, too_deep
+
+
+class ParcelbotRequest(Request):
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        if force or self.is_json:
+            text = self.get_data(cache=True).decode("utf-8", errors="replace")
+            if too_deep(text):
+                if silent:
+                    return None
+                raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels")
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as exc:  # a backstop: too_deep should have caught it
+            if silent:
+                return None
+            raise BadRequest("JSON nested too deeply") from exc
