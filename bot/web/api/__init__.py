@@ -10,6 +10,8 @@ from __future__ import annotations
 from bot.web.api import conversations as _conversations  # noqa: F401 - adds /conversations to bp
 from bot.web.api import manifest as _manifest  # noqa: F401 - adds GET /manifest to bp
 from bot.web.api import metrics as _metrics  # noqa: F401 - adds GET /metrics (outcomes, the money view) to bp
+from bot.web.api import settings as _settings  # noqa: F401 - adds /settings and /config to bp
+from bot.web.api import templates as _templates  # noqa: F401 - adds /templates (the merchant's wording) to bp
 from bot.web.api.photos import pod_bp
 from bot.web.api.routes import bp
 
