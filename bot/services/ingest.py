@@ -123,7 +123,9 @@ def record_event(session: Session, caller: Caller, row: m.Shipment, data: EventI
             session.flush()
     except IntegrityError:  # the same event, resent while the first copy was being stored
         return EventOutcome(_event(session, row, data.event_id), duplicate=True)  # type: ignore[arg-type]
-    newest = row.status_at is None or data.occurred_at >= row.status_at
+    # Carriers stamp events to the second; a status set through the API carries microseconds. Compared to
+    # the second, a "delivered" scanned in the same second as that status is the newer news, not the older.
+    newest = row.status_at is None or _second(data.occurred_at) >= _second(row.status_at)
     changed = newest and data.status != row.status
     if newest:
         row.status, row.status_at = data.status, data.occurred_at
@@ -140,6 +142,10 @@ def record_event(session: Session, caller: Caller, row: m.Shipment, data: EventI
           event_id=data.event_id, status=data.status, occurred_at=data.occurred_at.isoformat(), newest=newest,
           notified=notification is not None)
     return EventOutcome(event, duplicate=False, status_changed=changed, notification=notification)
+
+
+def _second(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
 
 
 def _event(session: Session, row: m.Shipment, event_id: str) -> m.TrackingEvent | None:
