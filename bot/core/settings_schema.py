@@ -191,8 +191,9 @@ class Payments(Section):
 
     @model_validator(mode="after")
     def _stripe_needs(self) -> Payments:
-        if self.provider == "stripe" and not (self.secret_key_env and self.webhook_secret_env):
-            raise ValueError("stripe needs secret_key_env and webhook_secret_env")
+        for name in ("secret_key_env", "webhook_secret_env"):
+            if self.provider == "stripe" and not getattr(self, name):
+                raise ValueError(f"{name}: stripe needs the name of the variable holding it")
         return self
 
 
