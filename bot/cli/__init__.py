@@ -29,6 +29,7 @@ from bot.cli.serve import serve
 from bot.cli.user import user_cli
 from bot.config import ConfigError
 from bot.services.demo import DEMO_PARCELS, seed_demo
+from bot.services.demo_history import seed_demo_history
 
 
 class _Group(click.Group):
@@ -136,12 +137,16 @@ def merchant_list(as_json: bool) -> None:
 
 # -- demo, serve, chat ------------------------------------------------------------------------------------
 @main.command()
-def demo() -> None:
+@click.option("--history", is_flag=True, help="Also write 60 days of made-up history for the Results page.")
+def demo(history: bool) -> None:
     """Seed (or reset) the demo merchant and its demo parcels."""
     sessions = migrated_sessions(settings())
     with transaction(sessions) as session:
         merchant = seed_demo(session)
         click.echo(f"demo merchant {merchant.slug!r} ({merchant.name}) on SMS {merchant.sms_number}")
+        if history:
+            wrote = seed_demo_history(session, merchant)
+            click.echo("wrote 60 days of demo history" if wrote else "the demo history is there already")
     print_demo_parcels(DEMO_PARCELS)
 
 

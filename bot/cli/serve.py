@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.jobs.ticker import start_ticker
 from bot.runtime import build_runtime
 from bot.services.demo import DEMO_PARCELS, seed_demo
+from bot.services.demo_history import seed_demo_history
 from bot.web import create_app, run_server
 
 
@@ -34,8 +35,8 @@ def serve(host: str, port: int) -> None:
         has_merchants = session.scalar(select(m.Merchant.id).limit(1)) is not None
     if empty or not has_merchants:
         with transaction(sessions) as session:
-            seed_demo(session)
-        click.echo("seeded the demo merchant and parcels")
+            seed_demo_history(session, seed_demo(session))
+        click.echo("seeded the demo merchant, its parcels and 60 days of history (the merchant console's Results)")
     engine.dispose()
     if not settings.nlu_model_path.exists():
         click.echo("training the NLU model from training_data/ (first run only, about half a minute)...")
