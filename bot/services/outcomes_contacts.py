@@ -150,9 +150,13 @@ def contact_figures(session: Session, merchant_id: int, w: Window) -> ContactFig
     waits = [(reply - at).total_seconds() for _, at, reply in requests if reply is not None]
     daily_judged = per_day(w, (("judged", c.start) for c in judged))
     daily_contained = per_day(w, (("contained", c.start) for c in contained))
-    judged_counts = daily_judged.values.get("judged", [0] * len(daily_judged.days))
-    contained_counts = daily_contained.values.get("contained", [0] * len(daily_judged.days))
-    rate = [round(k / n, 4) if n else None for k, n in zip(contained_counts, judged_counts, strict=True)]
+    daily_all = per_day(w, (("all", c.start) for c in contacts))
+    zeros = [0] * len(daily_all.days)
+    judged_counts = daily_judged.values.get("judged", zeros)
+    contained_counts = daily_contained.values.get("contained", zeros)
+    # A day with contacts not yet judged has no rate yet: only its failures would be known, a false dip.
+    rate = [round(k / n, 4) if n and n == a else None
+            for k, n, a in zip(contained_counts, judged_counts, daily_all.values.get("all", zeros), strict=True)]
     return ContactFigures(
         contacts=count("contacts", "Contacts", len(contacts),
                        "Times a shopper got in touch: their messages in one conversation with no silence of "

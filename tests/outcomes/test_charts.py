@@ -30,7 +30,7 @@ def test_a_bar_chart_is_valid_svg_with_its_words_and_table():
     chart = charts.bar("Returns by reason", ["too small", "</svg><script>x</script>"], [3, 1])
     root = ET.fromstring(str(chart.svg))
     ns = "{http://www.w3.org/2000/svg}"
-    assert root.get("role") == "img" and root.get("viewBox") == "0 0 400 68"
+    assert root.get("role") == "img" and root.get("viewBox") == "0 0 400 72"
     assert root.find(f"{ns}title").text == "Returns by reason"
     assert "too small 3" in root.find(f"{ns}desc").text
     assert "<script>" not in str(chart.svg)

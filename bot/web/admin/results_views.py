@@ -60,11 +60,11 @@ def shown(metric: Metric) -> str:
 
 
 def parts(metric: Metric) -> str:
-    """"12 of 40" for a ratio, "from 9 replies" for a median: what the figure stands on."""
+    """"12 of 40" for a ratio, "9 measured" for a time: what the figure stands on."""
     if metric.unit == "ratio" and metric.denominator is not None:
         return f"{metric.numerator:,.0f} of {metric.denominator:,.0f}"
     if metric.unit == "seconds" and metric.numerator is not None:
-        return f"from {metric.numerator:,.0f}"
+        return f"{metric.numerator:,.0f} measured"
     if metric.unit == "rating" and metric.denominator:
         return f"{metric.denominator:,.0f} ratings"
     return ""
