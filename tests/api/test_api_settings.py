@@ -1,0 +1,130 @@
+"""The settings API: GET/PUT /api/v1/settings and /api/v1/config with the merchant's key or an admin's
+session (+ CSRF); an agent's session gets 403; another merchant's key sees and changes only its own."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+from sqlalchemy import select
+
+from backend import models as m
+from backend.db import transaction
+from bot.core.apikeys import create_key
+from bot.core.merchant_config import MerchantConfig
+from tests.console.kit import make_user, page_token, sign_in
+
+
+def _demo(runtime) -> m.Merchant:  # noqa: ANN001
+    with runtime.sessions() as s:
+        merchant = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
+        s.expunge(merchant)
+        return merchant
+
+
+def test_get_then_put_a_section(client, auth, runtime):  # noqa: ANN001
+    got = client.get("/api/v1/settings", headers=auth)
+    assert got.status_code == 200
+    body = got.get_json()
+    assert body["numbers"]["sms"] == "+441614960000" and body["actions"]["hold_delivery"]["allowed"] is True
+
+    put = client.put("/api/v1/settings", headers=auth, json={"brand": {"name": "Acme", "primary_colour": "#14532d"},
+                                                              "survey": {"after_delivery": True}})
+    assert put.status_code == 200, put.get_json()
+    assert set(put.get_json()["changed"]) == {"brand", "survey"}
+    config = MerchantConfig.of(_demo(runtime))
+    assert (config.brand_name, config.primary_colour, config.survey_after_delivery) == ("Acme", "#14532d", True)
+    assert client.get("/api/v1/settings", headers=auth).get_json()["numbers"]["sms"] == "+441614960000"
+    with runtime.sessions() as s:
+        rev = s.scalar(select(m.ConfigRevision).order_by(m.ConfigRevision.id.desc()))
+    assert rev.kind == "settings" and rev.author.startswith("api:pbk_")
+
+
+def test_a_bad_value_is_a_422_naming_each_field_and_changes_nothing(client, auth, runtime):  # noqa: ANN001
+    before = _demo(runtime).settings
+    put = client.put("/api/v1/settings", headers=auth, json={
+        "brand": {"name": "Fine", "primary_colour": "#ffff00"}, "timezone": "Europe/Nowhere",
+        "fees": {"per_action": {"hold_delivery": "-2"}}})
+    assert put.status_code == 422
+    body = put.get_json()
+    assert body["error"].startswith("invalid settings")
+    assert set(body["errors"]) == {"brand.primary_colour", "timezone", "fees.per_action.hold_delivery"}
+    assert "contrast" in body["errors"]["brand.primary_colour"]
+    assert _demo(runtime).settings == before
+
+
+def test_not_json_is_a_400(client, auth):  # noqa: ANN001
+    response = client.put("/api/v1/settings", headers=auth, data="brand: x", content_type="text/plain")
+    assert response.status_code == 400
+
+
+def test_config_yaml_and_json_round_trip(client, auth, runtime):  # noqa: ANN001
+    got = client.get("/api/v1/config", headers=auth)
+    assert got.status_code == 200 and got.mimetype == "application/yaml"
+    doc = yaml.safe_load(got.get_data(as_text=True))
+    as_json = client.get("/api/v1/config", headers={**auth, "Accept": "application/json"})
+    assert as_json.mimetype == "application/json" and as_json.get_json() == doc
+
+    doc["settings"]["support"]["days"] = "Mon-Sat"
+    doc["responses"] = {"utter_greet": "Hello from {brand}!"}
+    put = client.put("/api/v1/config", headers={**auth, "Content-Type": "application/yaml"},
+                     data=yaml.safe_dump(doc))
+    assert put.status_code == 200, put.get_json()
+    assert set(put.get_json()["changed"]) == {"support", "responses"}
+    put_json = client.put("/api/v1/config", headers=auth, data=json.dumps(doc), content_type="application/json")
+    assert put_json.status_code == 200 and put_json.get_json()["changed"] == []
+    merchant = _demo(runtime)
+    assert merchant.settings["responses"] == {"utter_greet": "Hello from {brand}!"}
+    assert merchant.settings["support_hours"]["days"] == "Mon-Sat"
+
+
+def test_a_config_with_any_error_changes_nothing(client, auth, runtime):  # noqa: ANN001
+    doc = yaml.safe_load(client.get("/api/v1/config", headers=auth).get_data(as_text=True))
+    doc["settings"]["brand"]["name"] = "New name"
+    doc["settings"]["numbers"]["whatsapp"] = "not a number"
+    doc["responses"] = {"utter_greet": "Hi {who_is_this}"}
+    before = _demo(runtime).settings
+    put = client.put("/api/v1/config", headers=auth, data=yaml.safe_dump(doc), content_type="application/yaml")
+    assert put.status_code == 422
+    assert set(put.get_json()["errors"]) == {"settings.numbers.whatsapp", "responses.utter_greet"}
+    assert _demo(runtime).settings == before
+    broken = client.put("/api/v1/config", headers=auth, data="settings: [", content_type="application/yaml")
+    assert broken.status_code == 422 and "file" in broken.get_json()["errors"]
+
+
+def test_an_agent_session_gets_403_and_an_admin_session_may(client, runtime, demo):  # noqa: ANN001
+    make_user(runtime, "agent@acme.example", role="agent")
+    make_user(runtime, "boss@acme.example", role="admin", name="Ann")
+    sign_in(client, "agent@acme.example")
+    token = page_token(client)
+    assert client.get("/api/v1/settings").status_code == 403
+    assert client.put("/api/v1/settings", json={"survey": {"after_delivery": True}},
+                      headers={"X-CSRFToken": token}).status_code == 403
+    assert client.get("/api/v1/config").status_code == 403
+    client.post("/console/logout", data={"csrf_token": token})
+
+    sign_in(client, "boss@acme.example")
+    token = page_token(client)
+    assert client.get("/api/v1/settings").status_code == 200
+    no_token = client.put("/api/v1/settings", json={"survey": {"after_delivery": True}})
+    assert no_token.status_code == 400  # CSRF: a session's change needs the page's token
+    ok = client.put("/api/v1/settings", json={"survey": {"after_delivery": True}}, headers={"X-CSRFToken": token})
+    assert ok.status_code == 200
+    with runtime.sessions() as s:
+        rev = s.scalar(select(m.ConfigRevision).order_by(m.ConfigRevision.id.desc()))
+    assert rev.author == "admin:boss@acme.example"
+
+
+def test_another_merchants_key_sees_and_changes_only_its_own(client, auth, runtime):  # noqa: ANN001
+    with transaction(runtime.sessions) as s:
+        other = m.Merchant(slug="other", name="Other Shop", sms_number="+441614960099", settings={})
+        s.add(other)
+        s.flush()
+        key, _ = create_key(s, other)
+    theirs = {"Authorization": f"Bearer {key}"}
+    assert client.get("/api/v1/settings", headers=theirs).get_json()["numbers"]["sms"] == "+441614960099"
+    assert client.put("/api/v1/settings", headers=theirs, json={"brand": {"name": "Theirs"}}).status_code == 200
+    assert MerchantConfig.of(_demo(runtime)).brand_name == "Acme Outdoor"
+    taken = client.put("/api/v1/settings", headers=theirs, json={"numbers": {"sms": "+441614960000"}})
+    assert taken.status_code == 422 and "numbers.sms" in taken.get_json()["errors"]
+    assert "Acme" not in client.get("/api/v1/config", headers=theirs).get_data(as_text=True)
