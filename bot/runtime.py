@@ -13,6 +13,7 @@ here, before anything is used.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,11 +26,14 @@ from sqlalchemy.orm import Session, sessionmaker
 import intents
 from backend.db import make_engine, make_session_factory
 from backend.registry import backend_for
+from bot.adapters.payments_sandbox import SandboxPayments
+from bot.adapters.payments_stripe import StripePayments
 from bot.adapters.redis_events import RedisEventSink
 from bot.config import Settings
 from bot.core.conversations import ConversationStore
 from bot.core.events import EventSink, FanOutEventSink, InProcessEventSink
 from bot.core.links import LinkSigner
+from bot.core.payments import PaymentProvider, PaymentProviders, PaymentsNotConfigured
 from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
 from bot.core.secrets_box import code_box
 from bot.core.sending import ChannelSenders, NoTransport, SandboxSender
@@ -40,6 +44,7 @@ from bot.engine import Engine
 from bot.jobs import JOBS  # noqa: F401 - every job is registered before anything is enqueued
 from bot.jobs.queue import CeleryJobs, InlineJobs, celery_client
 from bot.services import ChangeService, CodeService, ConsoleService, HandoffService, Services
+from bot.services.payments import PaymentService
 from channels.twilio_send import TwilioSender
 from intents.context import ParseContext
 from intents.interpreter import Interpreter
@@ -184,7 +189,8 @@ class RuntimeBuilder:
         conversations = ConversationStore()
         handoff = HandoffService(conversations)
         services = Services(changes=ChangeService(), codes=CodeService(s, wording), handoff=handoff,
-                            console=ConsoleService(handoff, wording))
+                            console=ConsoleService(handoff, wording),
+                            payments=PaymentService(payment_providers(s), links, wording))
         interpreter = self._interpreter or (LazyInterpreter(s) if self._lazy_nlu else load_nlu(s))
         carrier_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcelbot-carrier")
 
@@ -211,6 +217,22 @@ def sender_for(settings: Settings) -> Sender:
         return SandboxSender()
     twilio = TwilioSender(settings.twilio_account_sid or "", settings.twilio_auth_token)
     return ChannelSenders({"sms": twilio, "whatsapp": twilio}, NoTransport())
+
+
+def payment_providers(settings: Settings) -> PaymentProviders:
+    """The merchant's payment provider from settings["payments"] (bot/core/settings_schema.py): the sandbox by
+    default, Stripe with the secrets' environment variable names. An unknown name is refused, never free."""
+    sandbox = SandboxPayments(settings.secret_key)
+
+    def providers(config: Mapping[str, Any] | None) -> PaymentProvider:
+        name = (config or {}).get("provider") or "sandbox"
+        if name == "sandbox":
+            return sandbox
+        if name == "stripe":
+            return StripePayments((config or {}).get("secret_key_env"), (config or {}).get("webhook_secret_env"))
+        raise PaymentsNotConfigured(f"unknown payment provider {name!r}")
+
+    return providers
 
 
 def build_runtime(settings: Settings, *, interpreter: Interpreter | None = None, synchronous_jobs: bool = False,

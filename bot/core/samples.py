@@ -29,6 +29,8 @@ ATOMS: dict[str, str] = {
     "hours": "Mon-Sat 08:00-20:00, Sun 10:00-16:00", "items": "Hiking boots and Waterproof jacket", "kind": "gate",
     "kinds": "gate and door", "label": "the safe place", "latest": "Fri 18 Dec", "left": "2", "limit": "140",
     "link": "https://track.parcelbot.example/t/8Hq2mZ", "linked": "", "max_days": "7",
+    # A payment link as bot/services/payments.py signs it, on a long host name (docs/payments.md).
+    "pay_link": "https://help.northerntrails.co.uk/pay/eyJwIjoiMTIzNDU2In0.Z1AbCd.Xy9Qm3VtR2kLpZ8sWn4HbJd6FcTg1Ae",
     "method": "Drop it off at any Evri ParcelShop, with the QR code we email you", "minutes": "10", "n": "3",
     "name": "Piccadilly Post Office", "neighbour": "number 16", "note": "ring twice, the bell is broken",
     "order": "100234", "parcel": "Hiking boots (+1 more)", "phone": "0161 496 0000",
@@ -81,9 +83,9 @@ def sample_values(wording: Wording | None = None) -> dict[str, str]:
     values = dict(ATOMS)
     for name, prefixes in FAMILIES.items():
         values[name] = _longest(wording, prefixes, ATOMS)
-    # What happens next after "Done" (dialogues/subflows/change.py _next): the fee charged, then the journey's words.
-    fee = _default(wording, "utter_change_fee_charged", values)
-    values["next"] = max((f"{fee} {_default(wording, 'utter_reschedule_next_signature', values)}",
+    # What happens next after "Done" (dialogues/subflows/change.py _next): the journey's words. A fee is no longer
+    # said there: it is paid by link before the change is made (docs/payments.md).
+    values["next"] = max((_default(wording, "utter_reschedule_next_signature", values),
                           _default(wording, "utter_pickup_next", values)), key=len)
     values["options"] = "\n".join(f"{n}) {opt}" for n, opt in enumerate(OPTIONS, start=1))
     return values

@@ -17,6 +17,7 @@ from bot.core.links import LinkSigner
 from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
+from bot.services import Services
 
 JobFunc = Callable[..., Any]
 JOBS: dict[str, JobFunc] = {}
@@ -43,6 +44,8 @@ class JobContext(Protocol):
     def events(self) -> EventSink: ...
     @property
     def wording(self) -> Wording: ...
+    @property
+    def services(self) -> Services: ...
 
     def uow(self) -> UnitOfWork:
         """A unit of work: its jobs and events go out only after it commits."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.services.changes import ChangeService
 from bot.services.console import ConsoleService
 from bot.services.handoff import HandoffService
+from bot.services.payments import PaymentService
 from bot.services.verification import CodeService
 
 
@@ -21,6 +22,7 @@ class Services:
     codes: CodeService
     handoff: HandoffService
     console: ConsoleService
+    payments: PaymentService
 
 
-__all__ = ["ChangeService", "CodeService", "ConsoleService", "HandoffService", "Services"]
+__all__ = ["ChangeService", "CodeService", "ConsoleService", "HandoffService", "PaymentService", "Services"]

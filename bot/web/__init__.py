@@ -18,7 +18,7 @@ from sqlalchemy import select
 from backend import models as m
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
-from bot.web import demo, pages, tracking
+from bot.web import demo, pages, payments, tracking
 from bot.web.admin import init_admin
 from bot.web.api import bp as api_bp
 from bot.web.api import pod_bp
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                      only_merchant=lambda: only_merchant(runtime))
     for channel in INBOUND_CHANNELS:
         app.register_blueprint(channel.blueprint(hub))
-    for blueprint in (pages.bp, tracking.bp, demo.bp, api_bp, pod_bp):
+    for blueprint in (pages.bp, tracking.bp, demo.bp, api_bp, pod_bp, payments.bp):  # payments: signed links, webhooks
         app.register_blueprint(blueprint)
     # The agent console: signed-in people, CSRF on their every change; the channels, the API (keys) and the
     # signed links prove their callers another way and carry no CSRF token.

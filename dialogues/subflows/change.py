@@ -7,12 +7,16 @@ A journey (neighbour, safe place, reschedule...) works out *what* the shopper wa
    (£3.50) and how and when it is paid;
 3. asks for a one-time code sent to the recipient (subflows/verify.py);
 4. applies it once, under the idempotency key chosen here, with its audit entry (bot/services/changes.py);
-5. replies with the carrier's reference and what happens next (the fee charged; the journey's own `after`,
-   e.g. when a pickup point has it ready); a slow carrier gets "on it" and the confirmation follows by text.
+   a change with a fee is not applied here: the shopper gets a payment link, and the change is applied once
+   the payment is confirmed (bot/services/payments.py, bot/jobs/payments.py, docs/payments.md);
+5. replies with the carrier's reference and what happens next (the journey's own `after`, e.g. when a pickup
+   point has it ready); a slow carrier gets "on it" and the confirmation follows by text.
 With `then`, the journey's `then` step runs after an accepted change ("for future parcels too?").
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from backend.types import ActionKind, ActionOption, ChangeContext, DeliveryAction, ResultStatus, Shipment
 from bot.core.redaction import mask_codes
@@ -175,6 +179,9 @@ def apply(turn: Turn) -> None:
                             verified_by=turn.verification_for(tracking) or "sender_number")
     request = ChangeRequest(tracking, action, slots["change_key"], context, turn.conversation.id,
                             str(slots.get("summary") or ""))
+    if slots.get("fee") and action.fee_accepted:
+        _ask_to_pay(turn, request)
+        return
     result = turn.services.changes.apply(turn.uow, turn.backend, turn.merchant, request, turn.now)
     summary = Rendered(slots.get("summary") or "")
     if result is not None and result.status is ResultStatus.ACCEPTED:
@@ -190,11 +197,21 @@ def apply(turn: Turn) -> None:
         turn.say("utter_change_rejected", reason=turn.voice.reason(result.reason_code, result.reason))
 
 
+def _ask_to_pay(turn: Turn, request: ChangeRequest) -> None:
+    """A paid option is paid before it is applied: the change waits with its payment (bot/services/payments.py)
+    and is applied once the provider confirms; the shopper is texted the outcome then."""
+    slots = turn.slots
+    payments = turn.services.payments
+    payment = payments.start(turn.uow, turn.merchant, request, fee=Decimal(str(slots["fee"])),
+                             currency=slots.get("currency") or "GBP", now=turn.now, after=str(slots.get("after") or ""))
+    turn.finish()
+    turn.say("utter_change_pay_link", fee=money(slots["fee"], slots.get("currency")), pay_link=payment.url,
+             minutes=str(payments.minutes))
+
+
 def _next(turn: Turn) -> Rendered:
-    """What happens next, after "Done": the fee that will be charged, then the journey's own words."""
+    """What happens next, after "Done": the journey's own words (a fee is paid by link first: _ask_to_pay)."""
     slots, parts = turn.slots, []
-    if slots.get("fee") and slots.get("fee_accepted"):
-        parts.append(turn.render("utter_change_fee_charged", fee=money(slots["fee"], slots.get("currency"))))
     if slots.get("after"):
         parts.append(Rendered(slots["after"]))
     return Rendered(" ".join(parts))
