@@ -128,3 +128,15 @@ def test_another_merchants_key_sees_and_changes_only_its_own(client, auth, runti
     taken = client.put("/api/v1/settings", headers=theirs, json={"numbers": {"sms": "+441614960000"}})
     assert taken.status_code == 422 and "numbers.sms" in taken.get_json()["errors"]
     assert "Acme" not in client.get("/api/v1/config", headers=theirs).get_data(as_text=True)
+
+
+def test_the_schema_endpoint_and_openapi_follow_the_one_schema(client, auth):  # noqa: ANN001
+    from bot.core.settings_schema import MerchantSettings
+
+    served = client.get("/api/v1/settings/schema", headers=auth).get_json()
+    assert set(served["properties"]) == set(MerchantSettings.model_fields)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert set(spec["components"]["schemas"]["Settings"]["properties"]) == set(MerchantSettings.model_fields)
+    for path, verbs in (("/api/v1/settings", {"get", "put"}), ("/api/v1/config", {"get", "put"}),
+                        ("/api/v1/settings/schema", {"get"})):
+        assert verbs <= set(spec["paths"][path])

@@ -14,6 +14,7 @@ from flask import Response, g, jsonify, request
 
 from backend import models as m
 from backend.db import transaction
+from bot.core.settings_schema import MerchantSettings
 from bot.services.merchant_settings import (
     SettingsInvalid,
     current,
@@ -44,6 +45,14 @@ def get_settings() -> Response:
         return denied
     with _runtime().sessions() as session:
         return jsonify(current(session.get(m.Merchant, merchant_id())))
+
+
+@bp.get("/settings/schema")
+def settings_schema() -> Response:
+    """The JSON Schema of the settings document (generated from the one schema, so it never drifts)."""
+    if (denied := admin_only()) is not None:
+        return denied
+    return jsonify(MerchantSettings.model_json_schema())
 
 
 @bp.put("/settings")
@@ -90,4 +99,5 @@ def put_config() -> Response:
     return jsonify(body)
 
 
-SESSION_ENDPOINTS.update({"api.get_settings", "api.put_settings", "api.get_config", "api.put_config"})
+SESSION_ENDPOINTS.update({f"api.{name}" for name in (
+    "get_settings", "settings_schema", "put_settings", "get_config", "put_config")})
