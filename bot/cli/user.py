@@ -14,6 +14,7 @@ from sqlalchemy import select
 from backend import models as m
 from backend.db import transaction
 from bot.cli.apikey import _merchant, _sessions
+from bot.core.phone import InvalidPhoneNumber, to_e164
 from bot.services.users import MIN_PASSWORD, ROLES, UserError, add_user
 
 
@@ -29,9 +30,13 @@ def user_cli() -> None:
 @click.option("--name", default=None, help="What shoppers and colleagues see (default: the e-mail's name).")
 @click.option("--max-open", default=5, show_default=True, type=click.IntRange(1, 100),
               help="Conversations they are given at once, at most.")
+@click.option("--phone", default=None, help="Their mobile number (E.164, e.g. +447700900123): where the merchant "
+              "console's \"send me a test\" texts go.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin (one line).")
-def user_add(email: str, slug: str, role: str, name: str | None, max_open: int, password_stdin: bool) -> None:
+def user_add(email: str, slug: str, role: str, name: str | None, max_open: int, phone: str | None,
+             password_stdin: bool) -> None:
     """Add a console user for merchant --merchant."""
+    number = _phone(phone) if phone else None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -41,12 +46,37 @@ def user_add(email: str, slug: str, role: str, name: str | None, max_open: int, 
         with transaction(_sessions()) as session:
             user = add_user(session, merchant=_merchant(session, slug), email=email, password=password, role=role,
                             name=name, max_open=max_open)
+            user.phone = number
             session.add(m.AuditEntry(merchant_id=user.merchant_id, actor="cli", action="user_add",
                                      subject=user.email[:64], result="created", detail={"role": role}))
             shown = f"{user.email} ({user.role}) for {slug}"
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added {shown}; sign in at /console/login")
+
+
+def _phone(raw: str) -> str:
+    try:
+        return to_e164(raw)
+    except InvalidPhoneNumber:
+        raise click.BadParameter(f"{raw!r} is not a phone number; use E.164, e.g. +447700900123",
+                                 param_hint="--phone") from None
+
+
+@user_cli.command("phone")
+@click.argument("email")
+@click.argument("phone")
+def user_phone(email: str, phone: str) -> None:
+    """Set a user's mobile number (where "send me a test" goes); "none" removes it."""
+    number = None if phone.strip().lower() == "none" else _phone(phone)
+    with transaction(_sessions()) as session:
+        user = session.scalar(select(m.User).where(m.User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"no user {email}")
+        user.phone = number
+        session.add(m.AuditEntry(merchant_id=user.merchant_id, actor="cli", action="user_phone",
+                                 subject=user.email[:64], result="set" if number else "removed"))
+    click.echo(f"{email}: phone {number or 'removed'}")
 
 
 @user_cli.command("list")
@@ -57,7 +87,7 @@ def user_list(slug: str) -> None:
         merchant = _merchant(session, slug)
         for u in session.scalars(select(m.User).where(m.User.merchant_id == merchant.id).order_by(m.User.id)):
             state = "active" if u.active else "deactivated"
-            click.echo(f"{u.email}  {u.role}  {u.name}  max {u.max_open}  {state}")
+            click.echo(f"{u.email}  {u.role}  {u.name}  max {u.max_open}  {u.phone or 'no phone'}  {state}")
 
 
 @user_cli.command("deactivate")
