@@ -4,9 +4,11 @@ parts and its definition, so the page, the API and the docs never disagree on wh
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 MAX_DAYS = 366  # a year (a leap year's too): the longest range one request may ask for
@@ -21,13 +23,19 @@ class Window:
     zone: ZoneInfo
     now: datetime
 
-    @property
+    @cached_property
     def start_utc(self) -> datetime:
         return datetime.combine(self.start, time(0), tzinfo=self.zone).astimezone(UTC)
 
-    @property
+    @cached_property
     def end_utc(self) -> datetime:
         return datetime.combine(self.end, time(0), tzinfo=self.zone).astimezone(UTC)
+
+    @cached_property
+    def midnights(self) -> list[datetime]:
+        """Each local day's start in UTC, and the end: bucketing by bisect, not a zone conversion per row."""
+        return [datetime.combine(self.start + timedelta(days=n), time(0), tzinfo=self.zone).astimezone(UTC)
+                for n in range((self.end - self.start).days + 1)]
 
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days)]
@@ -111,12 +119,11 @@ def median(values: Sequence[float]) -> float | None:
 
 def per_day(window: Window, moments: Iterable[tuple[str, datetime]]) -> Series:
     """Bucket (name, moment) pairs by the merchant's local day; moments outside the window are left out."""
-    days = window.days()
-    index = {d: i for i, d in enumerate(days)}
+    days, edges = window.days(), window.midnights
     values: dict[str, list[float | None]] = {}
     for name, moment in moments:
-        slot = index.get(window.day_of(moment))
-        if slot is None:
+        slot = bisect_right(edges, moment) - 1
+        if slot < 0 or slot >= len(days):
             continue
         values.setdefault(name, [0] * len(days))[slot] += 1  # type: ignore[operator]
     return Series(tuple(days), dict(sorted(values.items())))
