@@ -249,7 +249,8 @@ class PaymentService:
         refunds = [*payment.detail.get("refunds", []), {"ref": ref, "amount": str(amount), "at": now.isoformat()}]
         payment.refunded_amount = (payment.refunded_amount or Decimal("0")) + amount
         payment.detail = {**payment.detail, "refunds": refunds, "refund_error": None}
-        self._audit(uow.session, payment, "payment_refunded", payment.status, now, reference=ref, amount=str(amount))
+        self._audit(uow.session, payment, "payment_refunded", payment.status, now, reference=ref,
+                    refunded=str(amount))
         fee = format_money(amount, payment.currency)
         if payment.detail.get("refund_reason") == "late":
             self.tell(uow, payment, "utter_payment_late_refunded", fee=fee)
