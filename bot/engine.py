@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import logging
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend import models as m
 from backend.protocol import Backend, BackendError
 from bot.config import Settings
+from bot.core import telemetry
 from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier
 from bot.core.channels import spec_for
 from bot.core.conversations import ConversationStore, Status
@@ -103,9 +105,28 @@ class Engine:
 
     # -- public ---------------------------------------------------------------------------------------
     def handle(self, message: InboundMessage) -> Outcome:
+        started, result = time.perf_counter(), "error"
+        try:
+            outcome = self._handle(message)
+            result = "duplicate" if outcome.duplicate else "apology" if outcome.failed else "answered"
+            return outcome
+        except UnknownMerchant:
+            result = "unknown_merchant"
+            raise
+        finally:  # in-memory counters only: no query per turn for the metrics
+            telemetry.turn_handled(message.channel, result, time.perf_counter() - started)
+
+    def _handle(self, message: InboundMessage) -> Outcome:
         message = self._normalise(message)
         now = self.clock()  # one time for the message: every replay of its turn reads the same clock
         understood = self._understand(message, now)
+        outcome = self._replayed(message, understood, now)
+        if not outcome.duplicate:  # a retried webhook's message was counted the first time
+            telemetry.understood(understood.nlu.intent if understood.nlu is not None else None)
+        return outcome
+
+    def _replayed(self, message: InboundMessage, understood: _Understood, now: datetime) -> Outcome:
+        """The turn, run again after each carrier call it needed (no transaction open during the call)."""
         answers = CarrierAnswers()
         for _ in range(MAX_CARRIER_REPLAYS):
             try:
@@ -248,9 +269,11 @@ class Engine:
                 # The turn's changes are rolled back to the savepoint; the inbound message is kept (never
                 # lost), and the shopper hears an honest apology rather than silence.
                 log.exception("turn failed for message %s", inbound.id)
-                replies = [Reply(self._apology(merchant, message.channel))]
+                replies, failed = [Reply(self._apology(merchant, message.channel))], True
+            else:
+                failed = False
             self._store_replies(uow, merchant, message, inbound, conv.id, replies, now)
-        return Outcome(replies)
+        return Outcome(replies, failed=failed)
 
     def _run_turn(self, uow: UnitOfWork, merchant: m.Merchant, conv: m.Conversation, message: InboundMessage,
                   nlu: ParseResult | None, now: datetime, answers: CarrierAnswers, inline: bool,

@@ -36,9 +36,10 @@ class TwilioSender:
             sent = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
             retry = exc.status >= 500 or exc.status == 429
-            raise SendError(f"Twilio answered {exc.status} (code {exc.code}): {exc.msg}", retry=retry) from exc
+            raise SendError(f"Twilio answered {exc.status} (code {exc.code}): {exc.msg}", retry=retry,
+                            status=exc.status) from exc
         except (requests.RequestException, TwilioException, OSError) as exc:
-            raise SendError(f"couldn't reach Twilio: {exc}", retry=True) from exc
+            raise SendError(f"couldn't reach Twilio: {exc}", retry=True, reached=False) from exc
         return SendResult("sent", sent.sid)
 
 

@@ -75,6 +75,7 @@ class Outcome:
 
     replies: list[Reply] = field(default_factory=list)
     duplicate: bool = False
+    failed: bool = False  # the turn broke and was rolled back: the shopper heard an apology (counted in metrics)
 
 
 def clean_text(text: str | None) -> str:

@@ -40,11 +40,15 @@ class SendResult:
 
 
 class SendError(Exception):
-    """A send that didn't go through; `retry` says whether trying again later can help."""
+    """A send that didn't go through; `retry` says whether trying again later can help, `status` is the
+    transport's HTTP status when it answered one (the metrics count failures by its class), `reached` whether
+    the transport was reached at all (False: the network failed)."""
 
-    def __init__(self, message: str, *, retry: bool) -> None:
+    def __init__(self, message: str, *, retry: bool, status: int | None = None, reached: bool = True) -> None:
         super().__init__(message)
         self.retry = retry
+        self.status = status
+        self.reached = reached
 
 
 class Sender(Protocol):

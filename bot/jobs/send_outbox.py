@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend import models as m
 from backend.db import transaction
+from bot.core import telemetry
 from bot.core.outbox import is_opted_out, pending
 from bot.core.ports import Outgoing, Sender, SendError
 from bot.jobs.registry import JobContext, job
@@ -76,12 +77,15 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, 
     try:
         result = sender.send(out)  # outside any transaction: never hold a lock across the network
     except SendError as exc:
-        _failed(sessions, message_id, str(exc), retry=exc.retry, now=now)
+        final = _failed(sessions, message_id, str(exc), retry=exc.retry, now=now)
+        telemetry.send_failed(out.channel, telemetry.status_class(exc.status, reached=exc.reached), final=final)
         return False
     except Exception as exc:  # a bug in a transport must not lose the message: retry it like an outage
         log.exception("sender %s crashed on message %s", getattr(sender, "name", sender), message_id)
-        _failed(sessions, message_id, f"{exc.__class__.__name__}: {exc}", retry=True, now=now)
+        final = _failed(sessions, message_id, f"{exc.__class__.__name__}: {exc}", retry=True, now=now)
+        telemetry.send_failed(out.channel, "none", final=final)
         return False
+    telemetry.sent(out.channel, result.status)
     with transaction(sessions) as session:
         msg = session.get(m.Message, message_id)
         msg.status, msg.sent_at, msg.error = result.status, now, None
@@ -89,13 +93,15 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, 
     return True
 
 
-def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, retry: bool, now: datetime) -> None:
+def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, retry: bool, now: datetime) -> bool:
+    """Queue it again or give up; True when that was its last try."""
     with transaction(sessions) as session:
         msg = session.get(m.Message, message_id)
         msg.error = error[:2000]
         if retry and msg.attempts < MAX_ATTEMPTS:
             msg.status, msg.send_after = "queued", now + backoff(msg.attempts)
             log.warning("message %s not sent (attempt %s), retrying: %s", message_id, msg.attempts, error)
-        else:
-            msg.status = "failed"
-            log.error("message %s failed for good after %s attempt(s): %s", message_id, msg.attempts, error)
+            return False
+        msg.status = "failed"
+        log.error("message %s failed for good after %s attempt(s): %s", message_id, msg.attempts, error)
+        return True
