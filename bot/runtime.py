@@ -38,6 +38,7 @@ from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
 from bot.core.secrets_box import code_box
 from bot.core.sending import ChannelSenders, NoTransport, SandboxSender
 from bot.core.storage import Storage, storage_for
+from bot.core.telemetry import backend_kind, timed_backend
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 from bot.engine import Engine
@@ -80,11 +81,12 @@ class LazyInterpreter:
 
 def default_backends(settings: Settings) -> BackendFactory:
     """The merchant's configured backend (backend/registry.py): reference carrier, HTTP carrier, Shopify. Each
-    gets the box that opens access codes sealed under this deployment's secret key (and no other key)."""
+    gets the box that opens access codes sealed under this deployment's secret key (and no other key); a remote
+    one is timed for the metrics (bot/core/telemetry.py: backend/ can't import bot/, so it is wrapped here)."""
     box = code_box(settings.secret_key)
 
     def backends(session: Session, merchant: Any, now: datetime) -> Any:
-        return backend_for(session, merchant, now=now, code_box=box)
+        return timed_backend(backend_for(session, merchant, now=now, code_box=box), backend_kind(merchant))
 
     return backends
 

@@ -7,6 +7,7 @@ runtime through bot/web/ext.py (Flask's init_app pattern):
     bot/web/api/     the integration API (/api/v1) and signed photo links (/pod/<token>)
     bot/web/pages.py the landing page and /healthz;  tracking.py the signed tracking page (/t/<token>)
     bot/web/demo.py  the local demo page (sandbox only)
+    bot/web/metrics.py  GET /metrics for Prometheus (docs/operations.md)
 The agent console (/console) and the merchant admin (/admin) mount here as blueprints of their own.
 """
 
@@ -25,6 +26,7 @@ from bot.web.api import pod_bp
 from bot.web.console import init_console
 from bot.web.errors import register_errors
 from bot.web.ext import parcelbot
+from bot.web.metrics import init_metrics
 from bot.web.request import ParcelbotRequest
 from channels.base import ChannelHub, InboundChannel
 from channels.rest import RestChannel
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     channel_bps = [app.blueprints[name] for name in app.blueprints if name not in ("pages", "tracking", "demo")]
     init_console(app, storage_uri=_limits_storage(settings), exempt=(*channel_bps, demo.bp))
     init_admin(app)  # the merchant console: the console's sign-in, role admin
+    init_metrics(app)  # GET /metrics for operators; PARCELBOT_METRICS_TOKEN, if set, is required
     register_errors(app)
     return app
 
