@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from backend.registry import SECRET_LOOKING
 from backend.rules_config import RulesConfigError, parse_rules
@@ -33,7 +33,17 @@ from bot.core.phone import InvalidPhoneNumber, to_e164
 Policy = Literal["code", "sender_number", "none"]
 Money = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. GBP")]
-Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", description="HH:MM, 24-hour")]
+
+
+def _sexagesimal(value: Any) -> Any:
+    """YAML 1.1 reads an unquoted 10:30 as the number 630 (base 60): take it back as the time it was."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 24 * 60:
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
+
+
+Clock = Annotated[str, BeforeValidator(_sexagesimal),
+                  Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", description="HH:MM, 24-hour")]
 EnvName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$",
                                description="the NAME of an environment variable, never its value")]
 DEFAULT_PRIMARY = DEFAULT_PRIMARY_COLOUR

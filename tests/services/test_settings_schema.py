@@ -126,3 +126,11 @@ def test_the_demo_merchant_validates(runtime):  # noqa: ANN001
     parsed, found = validate(data)
     assert not found, found
     assert parsed.numbers.whatsapp == "+441614960001"
+
+
+def test_times_written_without_quotes_in_yaml_are_read_as_times():
+    import yaml
+
+    parsed, found = validate(yaml.safe_load("support: {open: 10:30, close: 18:00}\nquiet_hours: {end: 7:15}"))
+    assert not found, found
+    assert (parsed.support.open, parsed.support.close, parsed.quiet_hours.end) == ("10:30", "18:00", "07:15")
