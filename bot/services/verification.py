@@ -2,10 +2,16 @@
 
 Channel-free: the chat (dialogues/subflows/verify.py) and later the tracking page and the console all call
 this service; none re-implements a rule. The code goes to the phone (or e-mail) on file for the parcel,
-never to whoever is asking. Six digits, valid 5 minutes, 5 wrong tries per code, 3 codes per parcel per
-15 minutes, then a lockout. Codes are stored as keyed hashes and compared in constant time; every attempt
-is audited. A merchant may relax the rule per action (MerchantConfig.policy): "code" (default),
-"sender_number" (the recipient's own number is proof enough) or "none".
+never to whoever is asking. Six digits, valid 5 minutes, 5 wrong tries per code, then a lockout.
+
+Two budgets of codes per parcel, so a stranger can neither lock the recipient out nor flood their phone: the
+recipient asking from their own number may have 3 codes per 15 minutes, whatever anyone else does; everyone
+else together (other numbers, web chats - a REST sender id costs nothing to change) may have 3 per hour, so
+the recipient gets at most 3 unasked-for code texts an hour. A new code voids the conversation's earlier ones
+for that parcel, and a locked-out code voids them all: only the newest code sent can ever be accepted.
+Codes are stored as keyed hashes and compared in constant time; every attempt is audited. A merchant may
+relax the rule per action (MerchantConfig.policy): "code" (default), "sender_number" (the recipient's own
+number is proof enough) or "none".
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import pyotp
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, not_, select, update
+from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.db import take_turns
 from backend.types import Shipment
 from bot.config import Settings
 from bot.core import audit
+from bot.core.channels import SPECS
 from bot.core.merchant_config import MerchantConfig
 from bot.core.outbox import OptedOut, announced, queue_message
 from bot.core.uow import UnitOfWork
@@ -34,8 +42,11 @@ OTP_KEY_PREFIX = "otp:"  # marks one-time-code texts in the outbox, so readers c
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=5)
 MAX_WRONG_TRIES = 5
-MAX_CODES = 3
+MAX_CODES = 3  # from the recipient's own number, per CODES_WINDOW
 CODES_WINDOW = timedelta(minutes=15)
+MAX_OTHERS_CODES = 3  # asked for by anyone else, all together, per OTHERS_WINDOW
+OTHERS_WINDOW = timedelta(hours=1)
+PHONE_CHANNELS = tuple(sorted(name for name, spec in SPECS.items() if spec.phone_like))
 
 
 class Sent(StrEnum):
@@ -71,6 +82,7 @@ class Requester:
     conversation_id: int
     actor: str
     channel: str
+    sender_is_phone: bool = False  # the actor is a number the channel vouches for (SMS, WhatsApp), not a web id
 
 
 def mask(to: str) -> str:
@@ -107,10 +119,10 @@ class CodeService:
             audit.record(session, at=now, merchant_id=merchant.id, actor=who.actor, action="otp_send", result=result,
                          subject=tracking, channel=who.channel, **detail)
 
-        recent = session.scalar(select(func.count()).select_from(m.OneTimeCode).where(
-            m.OneTimeCode.tracking_number == tracking, m.OneTimeCode.created_at >= now - CODES_WINDOW)) or 0
-        if recent >= MAX_CODES:
-            note(Sent.RATE_LIMITED)
+        own = bool(who.sender_is_phone and shipment.recipient_phone and who.actor == shipment.recipient_phone)
+        limit, window = (MAX_CODES, CODES_WINDOW) if own else (MAX_OTHERS_CODES, OTHERS_WINDOW)
+        if self._recent(session, tracking, shipment.recipient_phone, own=own, since=now - window) >= limit:
+            note(Sent.RATE_LIMITED, budget="recipient" if own else "others")
             return SendResult(Sent.RATE_LIMITED)
         to, channel = shipment.recipient_phone, "sms"
         if not to and shipment.recipient_email:
@@ -119,6 +131,7 @@ class CodeService:
             note(Sent.NO_CONTACT)
             return SendResult(Sent.NO_CONTACT)
         code = pyotp.HOTP(pyotp.random_base32(), digits=CODE_DIGITS).at(0)
+        self._void(session, who.conversation_id, tracking, now)  # RESEND: the code before this one is dead
         session.add(m.OneTimeCode(conversation_id=who.conversation_id, tracking_number=tracking,
                                   code_hash=self._hash(code, tracking), sent_to=to, created_at=now,
                                   expires_at=now + CODE_TTL))
@@ -163,6 +176,32 @@ class CodeService:
         note(Checked.WRONG, attempts=row.attempts)
         if row.attempts >= MAX_WRONG_TRIES:
             row.used_at = now  # burnt: this code can never be used now
+            self._void(session, who.conversation_id, tracking, now)  # nor any older one still unused
             note(Checked.LOCKED_OUT)
             return CheckResult(Checked.LOCKED_OUT)
         return CheckResult(Checked.WRONG, MAX_WRONG_TRIES - row.attempts)
+
+    @staticmethod
+    def _recent(session: Session, tracking: str, recipient_phone: str | None, *, own: bool, since: datetime) -> int:
+        """Codes sent for this parcel since `since` from one budget: the recipient's own number, or the rest."""
+        mine: ColumnElement[bool] = (
+            and_(m.Conversation.address == recipient_phone, m.Conversation.channel.in_(PHONE_CHANNELS))
+            if recipient_phone else false()
+        )
+        return session.scalar(
+            select(func.count()).select_from(m.OneTimeCode)
+            .join(m.Conversation, m.Conversation.id == m.OneTimeCode.conversation_id)
+            .where(m.OneTimeCode.tracking_number == tracking, m.OneTimeCode.created_at >= since,
+                   mine if own else not_(mine))
+        ) or 0
+
+    @staticmethod
+    def _void(session: Session, conversation_id: int, tracking: str, now: datetime) -> None:
+        """Every unused code of this conversation for this parcel can no longer be used (marked used now)."""
+        session.execute(
+            update(m.OneTimeCode)
+            .where(m.OneTimeCode.conversation_id == conversation_id, m.OneTimeCode.tracking_number == tracking,
+                   m.OneTimeCode.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )

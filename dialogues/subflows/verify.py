@@ -40,7 +40,7 @@ def require_code(turn: Turn, shipment: Shipment, *, action: str, then: str, defa
 
 
 def _requester(turn: Turn) -> Requester:
-    return Requester(turn.conversation.id, turn.message.sender, turn.message.channel)
+    return Requester(turn.conversation.id, turn.message.sender, turn.message.channel, turn.message.sender_is_phone)
 
 
 def _send_code(turn: Turn, shipment: Shipment) -> None:
@@ -92,8 +92,8 @@ def check_code(turn: Turn) -> None:
     elif checked.status is Checked.EXPIRED:
         turn.say("utter_code_expired")
     elif checked.status is Checked.LOCKED_OUT:
-        turn.finish()
-        turn.say("utter_code_locked")
+        # The question stays open: the RESEND this reply offers is answered here, within the code budgets.
+        turn.ask("code", "utter_code_locked")
     else:
         left = checked.tries_left
         turn.say("utter_code_wrong" if left > 1 else "utter_code_wrong_last_try", left=left)

@@ -1,5 +1,6 @@
 """One-time codes before any change: to the recipient on file, 6 digits, 5 minutes, 5 tries, 3 codes per
-15 minutes per parcel, hashed, per parcel and per conversation, verified for 15 minutes, all audited."""
+15 minutes from the recipient's own number and 3 an hour for everyone else, only the newest code valid,
+hashed, per parcel and per conversation, verified for 15 minutes, all audited."""
 
 from __future__ import annotations
 
@@ -179,13 +180,23 @@ def test_no_more_than_three_codes_per_parcel_in_fifteen_minutes(runtime, demo):
     assert len(codes_sent_to(runtime, OWN)) == 4
 
 
-def test_three_codes_is_per_parcel_whoever_asks(runtime, demo):
+def test_strangers_together_get_three_codes_an_hour_and_never_use_up_the_recipients_own(runtime, demo):
+    """Issue 16's review: a stranger with the number and postcode used up the recipient's 3 codes per 15
+    minutes, again and again - the recipient was refused a code from their own phone."""
     for _ in range(3):
         _stranger_proposes(runtime)
         talk(runtime, STRANGER, "never mind")
     assert len(codes_sent_to(runtime, OWN)) == 3
-    _own_proposes(runtime)
+    fourth = _stranger_proposes(runtime)  # anyone else, within the hour: no more texts to the recipient
+    assert "most codes" in fourth
     assert len(codes_sent_to(runtime, OWN)) == 3
+    asked = _own_proposes(runtime)  # the recipient, from their own phone: their own budget
+    assert "code" in asked and "most codes" not in asked
+    assert len(codes_sent_to(runtime, OWN)) == 4
+    set_clock(runtime, later(61))
+    talk(runtime, STRANGER, "never mind")
+    _stranger_proposes(runtime)  # an hour on, strangers' budget is back
+    assert len(codes_sent_to(runtime, OWN)) == 5
 
 
 def test_verified_for_fifteen_minutes_then_a_new_code(runtime, demo):
@@ -236,3 +247,41 @@ def test_a_stranger_cannot_cancel_an_order_without_the_code(runtime, demo):
 def _code_rows(runtime) -> list[m.OneTimeCode]:  # noqa: ANN001
     with runtime.sessions() as s:
         return list(s.scalars(select(m.OneTimeCode).order_by(m.OneTimeCode.id)))
+
+
+def test_resend_voids_the_earlier_code_even_after_the_newest_locks(runtime, demo):
+    """Issue 16's review: RESEND left the earlier code valid; under a burst, an older code was accepted after
+    the current one locked. Only the newest code sent can ever be accepted."""
+    from bot.services.verification import Checked, Requester
+
+    _own_proposes(runtime)
+    first = latest_code(runtime, OWN)
+    talk(runtime, OWN, "resend")
+    second = latest_code(runtime, OWN)
+    assert second != first
+    with runtime.sessions() as session:
+        conv_id = session.scalar(select(m.Conversation.id).where(m.Conversation.address == OWN))
+    who, codes, merchant = Requester(conv_id, OWN, "sms"), runtime.services.codes, demo
+    wrong = wrong_code(first, second)
+    for _ in range(5):  # the newest code is burnt by wrong guesses...
+        with runtime.uow() as uow:
+            last = codes.check(uow, uow.session.merge(merchant), TRACKING, wrong, who, runtime.clock())
+    assert last.status is Checked.LOCKED_OUT
+    with runtime.uow() as uow:  # ...and the one before it is no way back in
+        assert codes.check(uow, uow.session.merge(merchant), TRACKING, first, who, runtime.clock()).status \
+            is not Checked.OK
+
+
+def test_after_a_lockout_resend_sends_a_new_code(runtime, demo):
+    """Issue 16's review: after a lockout the bot said "Reply RESEND", and RESEND was then out of scope."""
+    _own_proposes(runtime)
+    right = latest_code(runtime, OWN)
+    for _ in range(5):
+        locked = talk(runtime, OWN, wrong_code(right))
+    assert "locked" in locked and "RESEND" in locked
+    assert "Done" not in talk(runtime, OWN, right)  # the burnt code stays burnt
+    again = talk(runtime, OWN, "RESEND")
+    assert "sent" in again.lower() and "code" in again.lower()
+    fresh = latest_code(runtime, OWN)
+    assert fresh != right
+    assert "Done" in talk(runtime, OWN, fresh)
