@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
@@ -288,6 +289,27 @@ class PaymentService:
                      currency=payment.currency, provider=payment.provider, **detail)
 
 
+def conversation_payments(session: Session, merchant_id: int, conversation_id: int) -> list[dict[str, Any]]:
+    """A conversation's payments for the agent console and the conversation API, newest first (this merchant's
+    only: the caller has already checked the conversation is theirs, the query says so again)."""
+    rows = session.scalars(select(m.Payment).where(m.Payment.merchant_id == merchant_id,
+                                                   m.Payment.conversation_id == conversation_id)
+                           .order_by(m.Payment.id.desc()).limit(50))
+
+    def iso(moment: datetime | None) -> str | None:
+        return _aware(moment).isoformat() if moment else None
+
+    return [{"id": p.id, "tracking_number": p.tracking_number, "action": (p.action or {}).get("kind"),
+             "amount": str(p.amount), "currency": p.currency, "shown": format_money(p.amount, p.currency),
+             "status": p.status, "provider": p.provider, "created_at": iso(p.created_at),
+             "expires_at": iso(p.expires_at), "paid_at": iso(p.paid_at), "applied_at": iso(p.applied_at),
+             "refunded": str(p.refunded_amount) if p.refunded_amount is not None else None,
+             "refunded_shown": format_money(p.refunded_amount, p.currency) if p.refunded_amount else None,
+             "refunds": [{"ref": r.get("ref"), "amount": r.get("amount"), "at": r.get("at")}
+                         for r in (p.detail or {}).get("refunds", [])]}
+            for p in rows]
+
+
 def fee_totals(session: Session, merchant_id: int, start: datetime, end: datetime) -> FeeTotals:
     """Fees collected and refunded for one merchant, for payments made in [start, end): the results page's sums.
     Collected counts every paid payment (applied, refused then refunded, late then refunded)."""
@@ -304,4 +326,4 @@ def fee_totals(session: Session, merchant_id: int, start: datetime, end: datetim
     return FeeTotals(collected=collected, refunded=refunded, payments=count)
 
 
-__all__ = ["BadWebhook", "FeeTotals", "PayPage", "PaymentService", "fee_totals"]
+__all__ = ["BadWebhook", "FeeTotals", "PayPage", "PaymentService", "conversation_payments", "fee_totals"]

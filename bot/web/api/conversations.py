@@ -21,6 +21,7 @@ from bot.core.conversations import Status
 from bot.services.agent_actions import AgentAction, apply_for_shopper
 from bot.services.console import Actor, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError, subject_of
+from bot.services.payments import conversation_payments
 from bot.web.api.routes import SESSION_ENDPOINTS, _error, _now, _runtime, bp, merchant_id
 from bot.web.api.views import iso, shipment_json
 
@@ -113,6 +114,7 @@ def detail_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes
         "parcels": [shipment_json(session, p, rt.links, merchant_slug=merchant.slug, say=say) for p in parcels],
         "audit": [{"at": iso(a.at), "actor": a.actor, "action": a.action, "result": a.result,
                    "subject": a.subject} for a in audit_rows],
+        "payments": conversation_payments(session, conv.merchant_id, conv.id),  # paid options (docs/payments.md)
     }
 
 
