@@ -15,7 +15,8 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from sqlalchemy import select
 
 from backend import models as m
-from bot.services.demo import DEMO_PARCELS
+from bot.core.merchant_config import MerchantConfig
+from bot.services.demo import DEMO_PARCELS, DEMO_SLUG
 from bot.web.ext import current_runtime
 
 bp = Blueprint("demo_page", __name__, template_folder="templates", static_folder="static",
@@ -61,7 +62,12 @@ def only_local_sandbox() -> None:
 
 @bp.get("/demo")
 def page():  # noqa: ANN201
-    return render_template("demo.html", parcels=DEMO_PARCELS)
+    """The demo merchant's look (white label: name, colours, logo), as a shopper would see it."""
+    runtime = current_runtime()
+    with runtime.sessions() as session:
+        merchant = session.scalar(select(m.Merchant).where(m.Merchant.slug == DEMO_SLUG))
+        look = MerchantConfig.of(merchant, default_timezone=runtime.settings.default_timezone)
+    return render_template("demo.html", parcels=DEMO_PARCELS, look=look)
 
 
 @bp.get("/demo/outbox")

@@ -40,7 +40,8 @@ def tracking_page(token: str) -> str:
             abort(404)
         config = MerchantConfig.of(merchant, default_timezone=rt.settings.default_timezone)
         tz = config.zone(rt.settings.default_timezone)
-        return render_template("tracking.html", shipment=shipment, brand=config.brand_name,
+        # White label: the merchant's name, colours (contrast-checked by MerchantConfig) and https logo.
+        return render_template("tracking.html", shipment=shipment, brand=config.brand_name, look=config,
                                **_local_times(shipment, tz))
 
 
