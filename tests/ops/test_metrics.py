@@ -47,7 +47,7 @@ DEMO_SHOPPER = "+447700900123"
 DEMO_NUMBER = "+441614960000"
 ACME_NUMBER = "+441614960001"
 ACME_SHOPPER = "+447700900111"
-PARCELS = ("AC100000001GB", "AC100000002GB")
+PARCELS = ("AC100000001GB", "AC100000002GB", "AC100000003GB")
 
 
 # -- reading /metrics ---------------------------------------------------------------------------------------
@@ -211,14 +211,16 @@ def acme(runtime, monkeypatch) -> Iterator[str]:  # noqa: ANN001
 
 
 def test_carrier_calls_are_timed_and_their_errors_counted(runtime, client, demo, acme) -> None:  # noqa: ANN001
-    answered, failed = PARCELS
+    answered, failed, malformed = PARCELS
 
-    def carrier(request):  # noqa: ANN001, ANN202 - the one parcel it knows; the other times out; the rest is down
+    def carrier(request):  # noqa: ANN001, ANN202 - one parcel answered, one times out, one garbled; the rest down
         url = urlsplit(request.url)
         parts = url.path.split("/")  # /v1/shipments[/<tracking number>[/...]]
         asked = parse_qs(url.query).get("tracking_number", [parts[3] if len(parts) > 3 else ""])[0]
         if asked == failed:
             raise requests.exceptions.ReadTimeout("read timed out")
+        if asked == malformed:
+            return 200, {}, json.dumps({"shipments": [{"no_tracking_number": True}]})  # a bug on either side
         if url.path == "/v1/shipments" and asked == answered:
             return 200, {}, json.dumps({"shipments": [_parcel(answered)]})
         if url.path == f"/v1/shipments/{answered}":
@@ -228,7 +230,7 @@ def test_carrier_calls_are_timed_and_their_errors_counted(runtime, client, demo,
     before, _ = scrape(client)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.GET, re.compile(re.escape(acme) + r"/.*"), callback=carrier)
-        for text in (f"where is my parcel {answered}?", f"where is {failed}?"):
+        for text in (f"where is my parcel {answered}?", f"where is {failed}?", f"where's {malformed}"):
             form = sms_form(text, sender=ACME_SHOPPER, to=ACME_NUMBER)
             answer = twilio_post(client, "/twilio/sms", form, token=TWILIO_TOKEN, public_url=PUBLIC_URL)
             assert answer.status_code == 200
@@ -240,13 +242,17 @@ def test_carrier_calls_are_timed_and_their_errors_counted(runtime, client, demo,
         _operation(call.request) for call in calls
         if isinstance(call.response, Exception) or call.response.status_code >= 500
     )
-    assert sum(made.values()) >= 2 and sum(errors.values()) >= 1, made  # one answered, one timed out
+    assert sum(made.values()) >= 3 and sum(errors.values()) >= 1, made  # one answered, one timed out
     for operation in telemetry.OPERATIONS:
         assert moved(before, after, "parcelbot_carrier_call_duration_seconds_count", kind="http",
                      operation=operation) == made[operation], operation
         assert moved(before, after, "parcelbot_carrier_call_errors_total", kind="http", operation=operation,
                      error="unavailable") == errors[operation], operation
+    assert moved(before, after, "parcelbot_carrier_call_errors_total", kind="http", operation="find_shipments",
+                 error="unexpected") == 1  # the garbled answer
+    # The timeout is an honest "can't reach the carrier" (answered); the garbled answer broke the turn: an apology.
     assert moved(before, after, "parcelbot_turns_total", channel="sms", outcome="answered") == 2
+    assert moved(before, after, "parcelbot_turns_total", channel="sms", outcome="apology") == 1
     assert_nothing_personal(text)
 
 
