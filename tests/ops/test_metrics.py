@@ -8,6 +8,7 @@ database or from the mocked calls. The registry is process-global, so counters a
 from __future__ import annotations
 
 import collections
+import copy
 import json
 import re
 import subprocess
@@ -329,3 +330,29 @@ def test_several_workers_add_up_in_multiprocess_mode(env, tmp_path: Path) -> Non
     assert value(samples, "parcelbot_turns_total", channel="sms", outcome="answered") == 2
     assert value(samples, "parcelbot_turn_duration_seconds_count", channel="sms") == 2
     assert value(samples, "parcelbot_metrics_database_up") == 1
+
+
+def test_a_timed_backend_is_the_backend_it_wraps() -> None:
+    """CarrierSnapshot copies the backend and switches off the copy's pending sink; the slow-change job sets it
+    on the backend itself: both must reach the real adapter, and the copy must not share it."""
+
+    class Remote:
+        is_remote = True
+        name = "acme-carrier"
+        pending_sink: object = "sink"
+
+        def get_shipment(self, tracking_number: str) -> None:
+            raise LookupError(tracking_number)
+
+    timed = telemetry.timed_backend(Remote(), "http")
+    assert isinstance(timed, telemetry.TimedBackend) and timed.name == "acme-carrier"
+    twin = copy.copy(timed)
+    twin.pending_sink = None
+    assert twin.pending_sink is None and timed.pending_sink == "sink"
+    before = telemetry.CARRIER_ERRORS.labels("http", "get_shipment", "not_found")._value.get()
+    with pytest.raises(LookupError):
+        twin.get_shipment("PB100000001GB")
+    assert telemetry.CARRIER_ERRORS.labels("http", "get_shipment", "not_found")._value.get() == before + 1
+    local = Remote()
+    local.is_remote = False
+    assert telemetry.timed_backend(local, "reference") is local  # our own tables: not a carrier call
