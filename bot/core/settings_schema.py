@@ -136,6 +136,12 @@ class QuietHours(Section):
     start: Clock = DEFAULT_QUIET_HOURS["start"]
     end: Clock = DEFAULT_QUIET_HOURS["end"]
 
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.enabled and self.start == self.end:
+            raise ValueError("end: must differ from start (to have no quiet hours, switch them off)")
+        return self
+
 
 class Numbers(Section):
     sms: str | None = Field(None, description="E.164, e.g. +441614960000")

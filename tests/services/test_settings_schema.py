@@ -34,6 +34,7 @@ def errors(data: dict) -> dict[str, str]:
     ({"fees": {"per_action": {"hold_delivery": "lots"}}}, "fees.per_action.hold_delivery", "decimal"),
     ({"fees": {"currency": "pounds"}}, "fees.currency", "pattern"),
     ({"quiet_hours": {"start": "25:00"}}, "quiet_hours.start", "pattern"),
+    ({"quiet_hours": {"start": "08:00", "end": "08:00"}}, "quiet_hours.end", "differ"),
     ({"numbers": {"sms": "call me"}}, "numbers.sms", "international form"),
     ({"handoff": {"after_misunderstandings": 0}}, "handoff.after_misunderstandings", "greater than or equal"),
     ({"handoff": {"webhook": {"url": "http://desk.example/hook", "secret_env": "HOOK"}}}, "handoff.webhook.url",
