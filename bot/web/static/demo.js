@@ -7,10 +7,22 @@
   const sender = "web-" + Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   const log = document.getElementById("log");
   const outbox = document.getElementById("outbox");
+  // Our own links in a reply (a payment link /pay/..., a tracking page /t/...) open on this demo server, whatever
+  // public address the bot signs them with; they are made as elements, never from HTML.
+  const OWN_LINK = /https?:\/\/[^\s)]+?(\/(?:pay|t)\/[A-Za-z0-9_.\-]+)/g;
   function add(list, cls, text) {
     const li = document.createElement("li");
     li.className = cls;
-    li.textContent = text;
+    let last = 0;
+    for (const found of text.matchAll(OWN_LINK)) {
+      li.appendChild(document.createTextNode(text.slice(last, found.index)));
+      const a = document.createElement("a");
+      a.href = found[1];
+      a.textContent = found[0];
+      li.appendChild(a);
+      last = found.index + found[0].length;
+    }
+    li.appendChild(document.createTextNode(text.slice(last)));
     list.appendChild(li);
     return li;
   }
