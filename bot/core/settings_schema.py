@@ -189,14 +189,15 @@ class Console(Section):
 
 class MoneyView(Section):
     currency: Currency = "GBP"
-    cost_per_contact: Money = Decimal("3.00")
-    failed_attempt_cost: Money = Decimal("12.00")
+    # Empty: not set, and the money view uses a rough estimate it labels as such (MerchantConfig's defaults).
+    cost_per_contact: Money | None = Field(None, description="a conversation a person handles; empty: an estimate")
+    failed_attempt_cost: Money | None = Field(None, description="a failed delivery attempt; empty: an estimate")
 
 
 class Payments(Section):
     provider: Literal["sandbox", "stripe"] = "sandbox"
-    secret_key_env: EnvName | None = None
-    webhook_secret_env: EnvName | None = None
+    secret_key_env: EnvName | None = Field(None, description="stripe: empty means STRIPE_SECRET_KEY")
+    webhook_secret_env: EnvName | None = Field(None, description="stripe: empty means STRIPE_WEBHOOK_SECRET")
 
     @field_validator("secret_key_env", "webhook_secret_env", mode="before")
     @classmethod
@@ -205,12 +206,6 @@ class Payments(Section):
             raise ValueError("this looks like the secret itself: give the NAME of the environment variable")
         return value or None
 
-    @model_validator(mode="after")
-    def _stripe_needs(self) -> Payments:
-        for name in ("secret_key_env", "webhook_secret_env"):
-            if self.provider == "stripe" and not getattr(self, name):
-                raise ValueError(f"{name}: stripe needs the name of the variable holding it")
-        return self
 
 
 class Survey(Section):

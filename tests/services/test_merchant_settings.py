@@ -55,6 +55,7 @@ def test_an_update_merges_by_section_and_records_a_revision(runtime, demo):  # n
     assert (config.brand_name, config.sign_off, config.primary_colour) == ("Acme", "- Team Acme", "#7c2d12")
     assert merchant.whatsapp_number == "+441614960002"
     assert current(merchant)["timezone"] == "Europe/London"  # a section not sent is kept
+    assert "cost_per_contact" not in merchant.settings["money"]  # never set: the money view says "estimate"
     [rev] = _revisions(runtime)
     assert (rev.kind, rev.author) == ("settings", "test") and "brand" in rev.name and "numbers" in rev.name
     assert rev.before["settings"]["brand"]["name"] is None and rev.after["settings"]["brand"]["name"] == "Acme"
