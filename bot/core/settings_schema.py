@@ -76,7 +76,7 @@ class Brand(Section):
     sign_off: str | None = Field(None, max_length=60, description='the last line of a message, e.g. "- Acme"')
     primary_colour: str = Field(DEFAULT_PRIMARY, description="header and buttons, behind white text")
     accent_colour: str = Field(DEFAULT_ACCENT, description="links on a white page")
-    logo_url: str | None = Field(None, max_length=500, description="https only")
+    logo_url: str | None = Field(None, max_length=500, description="an https:// address")
 
     _check_colours = field_validator("primary_colour", "accent_colour")(_colour)
 
@@ -99,7 +99,7 @@ class Support(Section):
     open: Clock = "09:00"
     close: Clock = "17:00"
     timezone: str | None = Field(None, description="IANA name; empty: the merchant's time zone")
-    reply_within_hours: int | None = Field(None, ge=1, le=72)
+    reply_within_hours: int | None = Field(None, ge=1, le=72, description='a promise: "usually within 2 hours"')
     contact: Contact = Field(default_factory=Contact)
 
     @field_validator("days")
@@ -145,7 +145,7 @@ class QuietHours(Section):
 
 class Numbers(Section):
     sms: str | None = Field(None, description="E.164, e.g. +441614960000")
-    whatsapp: str | None = None
+    whatsapp: str | None = Field(None, description="E.164; empty: no WhatsApp")
 
     @field_validator("sms", "whatsapp")
     @classmethod

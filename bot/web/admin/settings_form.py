@@ -74,13 +74,22 @@ def _plain(annotation: Any) -> tuple[Any, bool]:
     return annotation, optional
 
 
+_WORDS = {"url": "URL", "sms": "SMS", "whatsapp": "WhatsApp", "sla": "SLA:", "env": "variable",
+          "email": "Email"}
+
+
 def _label(name: str) -> str:
-    return name.replace("_", " ").capitalize().replace("Sla ", "SLA: ").replace("env", "variable")
+    words = [_WORDS.get(w, w) for w in name.split("_")]
+    return " ".join(words)[:1].upper() + " ".join(words)[1:]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if not text or text.endswith((".", ")")) else ".")
 
 
 def _field(path: str, name: str, info: FieldInfo) -> list[FieldSpec]:
     annotation, optional = _plain(info.annotation)
-    hint = info.description or ""
+    hint = _sentence(info.description or "")
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return fields_of(annotation, f"{path}.{name}")
     kind, options = "text", ()
