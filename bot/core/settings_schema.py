@@ -52,6 +52,7 @@ DEFAULT_ACCENT = DEFAULT_ACCENT_COLOUR
 OTHER_CHECKS = ("default", "start_return", "claim_not_received", "claim_damaged", "view_address")
 # Service rules owned by a section of their own here (actions, fees): not accepted under `rules` too.
 RULES_OWNED = frozenset({"disabled_actions", "fees", "currency"})
+UNSTORABLE = re.compile(r"[\u0000\ud800-\udfff]")  # no database stores these
 _SECRET_LOOKING = re.compile(r"^(sk|rk|pk)_(test|live)_|^whsec_|^AC[0-9a-f]{32}$")
 
 
@@ -327,10 +328,25 @@ def errors_of(exc: ValidationError, prefix: str = "") -> dict[str, str]:
     return out
 
 
+def unstorable(value: Any, path: str = "") -> str | None:
+    """The path of the first text no database can store (NUL, a lone surrogate), if any."""
+    if isinstance(value, str):
+        return (path or "file") if UNSTORABLE.search(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = unstorable(str(key), path) or unstorable(item, f"{path}.{key}".lstrip("."))
+        if found:
+            return found
+    return None
+
+
 def validate(data: Any) -> tuple[MerchantSettings | None, dict[str, str]]:
     """(settings, {}) if `data` is valid, else (None, every error by path)."""
     if not isinstance(data, dict):
         return None, {"settings": "must be a mapping of sections (brand, support, actions...)"}
+    bad = unstorable(data)
+    if bad:
+        return None, {bad: "text must not contain NUL characters or unpaired surrogates"}
     try:
         return MerchantSettings.model_validate(data), {}
     except ValidationError as exc:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from bot.core.settings_schema import MerchantSettings, validate
+from bot.core.settings_schema import MerchantSettings, unstorable, validate
 from bot.core.wording import Wording
 from bot.services.settings_store import from_stored, to_stored
 from bot.services.templates import ALL, CHANNELS, Templates
@@ -164,6 +164,9 @@ def parse_document(text: str | bytes) -> dict[str, Any]:
         raise SettingsInvalid({"file": f"is not valid YAML{line}: {getattr(exc, 'problem', exc)}"}) from None
     if not isinstance(doc, dict):
         raise SettingsInvalid({"file": "must be a mapping with settings: and responses:"})
+    bad = unstorable(doc)
+    if bad:
+        raise SettingsInvalid({bad: "text must not contain NUL characters or unpaired surrogates"})
     return doc
 
 

@@ -169,3 +169,10 @@ def test_fees_and_quiet_hours_reach_the_rules_and_notifications(runtime, demo): 
     assert MerchantConfig.of(merchant).quiet_hours == {"start": "20:00", "end": "09:30"}
     _save(runtime, {"quiet_hours": {"enabled": False}})
     assert MerchantConfig.of(_merchant(runtime)).quiet_hours is None
+
+
+def test_a_file_with_a_nul_character_is_refused_before_anything_is_read(runtime, demo):  # noqa: ANN001
+    with pytest.raises(SettingsInvalid) as caught:
+        _import(runtime, '{"settings": {"brand": {"name": "x\\u0000"}}}')
+    assert caught.value.errors == {"settings.brand.name": "text must not contain NUL characters or unpaired "
+                                                          "surrogates"}

@@ -136,3 +136,9 @@ def test_times_written_without_quotes_in_yaml_are_read_as_times():
     parsed, found = validate(yaml.safe_load("support: {open: 10:30, close: 18:00}\nquiet_hours: {end: 7:15}"))
     assert not found, found
     assert (parsed.support.open, parsed.support.close, parsed.quiet_hours.end) == ("10:30", "18:00", "07:15")
+
+
+@pytest.mark.parametrize("bad", ["Acme\x00", "Acme\ud800"])
+def test_text_no_database_can_store_is_refused_by_its_path(bad):  # noqa: ANN001
+    assert errors({"brand": {"name": bad}}) == {
+        "brand.name": "text must not contain NUL characters or unpaired surrogates"}
