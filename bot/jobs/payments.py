@@ -74,6 +74,7 @@ def apply_paid_change(ctx: JobContext, *, payment_id: int) -> str:
             payments.refused(uow, payment, str(say.reason(result.reason_code, result.reason)), now)
         else:  # kept for the carrier (down): retried by retry_pending; expire_payments settles the payment
             log.info("payment %s: change %s pending at the carrier", payment_id, key)
+            payments.tell(uow, payment, "utter_change_pending", summary=str(payment.detail.get("summary") or ""))
         return payment.status
 
 

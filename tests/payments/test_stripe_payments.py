@@ -192,3 +192,43 @@ def test_a_webhook_for_another_merchant_account_is_ignored(runtime, client, stri
                       headers={"Stripe-Signature": stripe_signature(body, "whsec_the_shops_own")})
     assert own.get_json()["outcome"] == "paid" and payments(runtime)[0].status == "applied"
     assert json.loads(body)["data"]["object"]["metadata"]["payment_id"] == str(payment.id)
+
+
+def test_a_refund_stripe_refuses_is_kept_and_retried(runtime, client, stripe_shop, stripe_api):
+    to_checkout(runtime, client)
+    [payment] = payments(runtime)
+    edit_shipment(runtime, TRACKING, status="delivered")
+    stripe_api.replace(responses.POST, REFUNDS, status=400, json={"error": {
+        "type": "invalid_request_error", "message": "This PaymentIntent is still processing."}})
+    webhook(client, session_event("checkout.session.completed", "cs_test_a1", payment.id))
+    [payment] = payments(runtime)
+    assert payment.status == "failed" and payment.refunded_amount is None
+    assert "still processing" in payment.detail["refund_error"] and payment.detail["refund_tries"] == 1
+    assert texts_to(runtime, OWN, "refunded") == []  # not told of a refund that has not happened
+    stripe_api.replace(responses.POST, REFUNDS, json={"id": "re_test_2", "object": "refund", "amount": 350})
+    runtime.enqueue("expire_payments")  # the periodic job picks the refund up again
+    [payment] = payments(runtime)
+    assert payment.refunded_amount == Decimal("3.50") and payment.detail["refunds"][0]["ref"] == "re_test_2"
+    assert len(texts_to(runtime, OWN, "refunded your £3.50 in full")) == 1
+    runtime.enqueue("expire_payments")
+    assert len(sent(stripe_api, REFUNDS)) == 2  # refunded once: not asked again
+
+
+def test_a_session_that_is_none_of_ours_and_an_unconfigured_secret(runtime, client, stripe_shop, stripe_api,
+                                                                    monkeypatch):
+    body = session_event("checkout.session.completed", "cs_test_someone_elses", 999_999)
+    assert webhook(client, body).get_json()["outcome"] == "unknown"  # acknowledged, so Stripe stops retrying
+    monkeypatch.delenv("STRIPE_WEBHOOK_SECRET")
+    refused = webhook(client, body)
+    assert refused.status_code == 400 and "not configured" in refused.get_json()["error"]
+    assert client.post("/webhooks/stripe/no-such-shop", data=body).status_code == 404
+
+
+@pytest.mark.parametrize("amount,currency,minor", [("3.50", "GBP", 350), ("0.99", "usd", 99), ("500", "JPY", 500),
+                                                   ("12.345", "EUR", 1234)])
+def test_amounts_go_to_stripe_in_its_units(amount, currency, minor):
+    from bot.core.payments import from_minor, minor_units
+
+    assert minor_units(Decimal(amount), currency) == minor
+    assert from_minor(minor, currency) == Decimal(amount).quantize(Decimal("1" if currency == "JPY" else "0.01"),
+                                                                  rounding="ROUND_HALF_EVEN")
