@@ -9,9 +9,10 @@ once it asks, and when it knows it calls the flow's STEP with slots["tracking_nu
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from backend import models as m
 from backend.db import take_turns
@@ -25,10 +26,30 @@ from dialogues.subflows.postcode_text import postcode_given, postcode_key
 
 flow = register(Flow("identify", intents=()))
 
+# Postcode guesses. One sender: 5 misses per 15 minutes, whatever numbers it names. One number as typed:
+# 20 misses an hour from everyone together (a REST session id costs nothing to change), so guessing can't be
+# spread over many senders - yet a handful of strangers can't lock the real recipient out, and because the
+# shared count is kept per number as typed (not per parcel), misses on an order number say nothing about
+# whether a tracking number is the same parcel. The recipient's own phone needs no postcode at all.
 MAX_FAILED_MATCHES = 5
 FAILED_MATCH_WINDOW = timedelta(minutes=15)
+MAX_REFERENCE_MISSES = 20
+REFERENCE_MISS_WINDOW = timedelta(hours=1)
+# Numbers looked up by one sender that aren't theirs: each costs a lookup; 10 per 15 minutes.
+MAX_LOOKUPS = 10
+LOOKUP_WINDOW = timedelta(minutes=15)
 
 
+@dataclass(frozen=True)
+class Named:
+    """A number the shopper named, and which of the parcels they may already see it names.
+
+    Naming a number looks nothing up by that number: only the sender's own and already-proven parcels are
+    compared with it, so "where is X" does the same work whether X exists or not. X itself is looked up when
+    its postcode is checked, a step with its own limits."""
+
+    reference: str
+    seen: tuple[Shipment, ...] = ()
 
 
 def can_see(turn: Turn, shipment: Shipment) -> bool:
@@ -57,7 +78,7 @@ def _shipment_for(turn: Turn, then: str) -> Shipment | None:
     chosen = turn.slots.get("tracking_number")
     named = _named_in_message(turn)
     if named is not None:
-        picked = next((s for s in named if s.tracking_number == chosen and can_see(turn, s)), None)
+        picked = next((s for s in named.seen if s.tracking_number == chosen), None)
         return picked or _check_named(turn, named, then)
     if chosen:
         shipment = turn.backend.get_shipment(chosen)
@@ -129,36 +150,46 @@ def _named_by_item(turn: Turn, shipments: list[Shipment]) -> Shipment | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _remembered(turn: Turn) -> list[Shipment] | None:
-    """The parcels of a number the shopper gave earlier in this conversation (still to be proven)."""
+def _remembered(turn: Turn) -> Named | None:
+    """A number the shopper gave earlier in this conversation (still to be proven)."""
     reference = turn.state.mentioned.get("reference")
+    return _naming(turn, str(reference)) if reference else None
+
+
+def _naming(turn: Turn, reference: str) -> Named:
+    key = reference.lstrip("#").upper()[:64]
+    seen = tuple(s for s in turn.sender_shipments()
+                 if key in {s.tracking_number.upper(), (s.order_number or "").lstrip("#").upper()})
+    return Named(key, seen)
+
+
+def _named_in_message(turn: Turn) -> Named | None:
+    """The tracking or order number named in this message, or None if none was named."""
+    entity = turn.nlu.entity("tracking_number") or turn.nlu.entity("order_number")
+    reference = str(entity.value).strip() if entity else ""
+    return _naming(turn, reference) if reference.lstrip("#") else None
+
+
+def _lookup(turn: Turn, reference: str | None) -> list[Shipment]:
     if not reference:
-        return None
-    found = turn.backend.find_shipments(tracking_number=reference) or turn.backend.find_shipments(
+        return []
+    return turn.backend.find_shipments(tracking_number=reference) or turn.backend.find_shipments(
         order_number=reference)
-    return found or None
 
 
-def _named_in_message(turn: Turn) -> list[Shipment] | None:
-    """Shipments named by tracking or order number in this message, or None if none was named."""
-    tracking = turn.nlu.entity("tracking_number")
-    order = turn.nlu.entity("order_number")
-    if not tracking and not order:
-        return None
-    if tracking:
-        return turn.backend.find_shipments(tracking_number=tracking.value)
-    return turn.backend.find_shipments(order_number=order.value)
-
-
-def _check_named(turn: Turn, found: list[Shipment], then: str | None) -> Shipment | None:
-    visible = [s for s in found if can_see(turn, s)]
-    if len(visible) == 1:
-        turn.remember(tracking_number=visible[0].tracking_number)
-        return visible[0]
+def _check_named(turn: Turn, named: Named, then: str | None) -> Shipment | None:
+    if len(named.seen) == 1:
+        turn.remember(tracking_number=named.seen[0].tracking_number)
+        return named.seen[0]
     # Not theirs (or not known at all): ask for the postcode either way, so the answer leaks nothing.
     # The parcel the journey had in mind is no longer the one: it comes back only once this one is proven.
     _enter(turn, then)
-    turn.remember(candidates=[s.tracking_number for s in found], reference=_reference(turn))
+    if _counted(turn, "identify_lookup", MAX_LOOKUPS, LOOKUP_WINDOW):
+        turn.finish()
+        turn.say("utter_identify_too_many_lookups")
+        return None
+    turn.audit("identify_lookup", "asked")  # counts towards the sender's lookups
+    turn.remember(candidates=None, reference=named.reference)
     _drop_superseded(turn)
     given = postcode_given(turn, with_number=True)
     if given is None:
@@ -166,7 +197,7 @@ def _check_named(turn: Turn, found: list[Shipment], then: str | None) -> Shipmen
     # "PB123 M1 4BT": the postcode came with the number, so it is checked (and counted) as the answer.
     turn.ask("postcode", "utter_ask_postcode", quiet=given is not None)
     if given is not None:
-        _check_postcode(turn, given, found)
+        _check_postcode(turn, given)
     return None
 
 
@@ -188,64 +219,30 @@ def _resume_caller(turn: Turn, shipment: Shipment) -> None:
     turn.return_(tracking_number=shipment.tracking_number)
 
 
-def _reference(turn: Turn) -> str | None:
-    """The number the shopper gave, normalised. Misses count against it whoever asks (a REST session id costs
-    nothing to change), and whether or not such a parcel exists, so the lockout itself leaks nothing."""
-    entity = turn.nlu.entity("tracking_number") or turn.nlu.entity("order_number")
-    if entity:
-        return str(entity.value).lstrip("#").upper()[:64] or None
-    tokens = (t.lstrip("#") for t in re.findall(r"#?[A-Za-z0-9-]{5,24}", turn.text))
-    return next((t.upper() for t in tokens if any(ch.isdigit() for ch in t)), None)
+def _counted(turn: Turn, action: str, limit: int, window: timedelta, *, subject: str | None = None,
+             result: str | None = None) -> bool:
+    """Has this sender (or, given a subject, everyone about that subject) reached `limit` in `window`?"""
+    who = m.AuditEntry.subject == subject if subject is not None else m.AuditEntry.actor == turn.message.sender
+    found = select(func.count()).select_from(m.AuditEntry).where(
+        m.AuditEntry.merchant_id == turn.merchant.id, who, m.AuditEntry.action == action,
+        m.AuditEntry.at >= turn.now - window)
+    if result is not None:
+        found = found.where(m.AuditEntry.result == result)
+    return (turn.session.scalar(found) or 0) >= limit
 
 
-def _miss_keys(turn: Turn, candidates: list[Shipment]) -> tuple[str | None, set[str]]:
-    """(what a miss is recorded under, whose misses count towards this check).
-
-    A known parcel has one budget whichever of its numbers is given: a miss is recorded under its tracking
-    number, and the check counts misses under that, its order number and the reference typed. An unknown
-    reference keeps its own count, as does an order number naming several parcels (which then counts
-    every one of those parcels' misses, so none of them gets more than its five by way of the order)."""
-    reference = turn.slots.get("reference")
-    keys = {reference} if reference else set()
-    for s in candidates:
-        keys |= {s.tracking_number, s.tracking_number.upper()}
-        if s.order_number:
-            keys |= {s.order_number, s.order_number.lstrip("#").upper()}
-    subject = candidates[0].tracking_number if len(candidates) == 1 else reference
-    return subject, keys
+def _guessing_paused(turn: Turn, subject: str) -> bool:
+    return (_counted(turn, "identify", MAX_FAILED_MATCHES, FAILED_MATCH_WINDOW, result="no_match")
+            or _counted(turn, "identify", MAX_REFERENCE_MISSES, REFERENCE_MISS_WINDOW, subject=subject,
+                        result="no_match"))
 
 
-def _failed_recently(turn: Turn, keys: set[str]) -> int:
-    since = turn.now - FAILED_MATCH_WINDOW
-    who = m.AuditEntry.actor == turn.message.sender
-    if keys:
-        who = or_(who, m.AuditEntry.subject.in_(sorted(keys)))
-    return (
-        turn.session.scalar(
-            select(func.count())
-            .select_from(m.AuditEntry)
-            .where(
-                m.AuditEntry.merchant_id == turn.merchant.id,
-                who,
-                m.AuditEntry.action == "identify",
-                m.AuditEntry.result == "no_match",
-                m.AuditEntry.at >= since,
-            )
-        )
-        or 0
-    )
-
-
-
-
-def _bare_reference(turn: Turn) -> list[Shipment] | None:
+def _bare_reference(turn: Turn) -> Named | None:
     """We asked for a number, so a bare "its 55821" or "pb100000001gb" is an answer even without cue words."""
     for token in re.findall(r"#?[A-Za-z0-9-]{5,24}", turn.text):
         token = token.lstrip("#")
-        if not any(ch.isdigit() for ch in token):
-            continue
-        found = turn.backend.find_shipments(tracking_number=token) or turn.backend.find_shipments(order_number=token)
-        return found
+        if any(ch.isdigit() for ch in token):
+            return _naming(turn, token)
     return None
 
 
@@ -270,7 +267,7 @@ def choose(turn: Turn) -> None:
     index = pick(turn.text, labels)
     named = _named_in_message(turn) if index is None else None
     if named is not None:
-        index = next((i for i, s in enumerate(shipments) if s and s in named), None)
+        index = next((i for i, s in enumerate(shipments) if s and s in named.seen), None)
     if index is None and named is not None:  # a parcel not on the list: it needs its own proof
         shipment = _check_named(turn, named, None)
         if shipment is not None:
@@ -309,50 +306,30 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-def _check_postcode(turn: Turn, value: str, fetched: list[Shipment] | None = None) -> None:
-    """One guess at the candidates' postcode: a match proves the parcel and resumes the journey; a miss is
-    audited and counts towards the lockout, whoever sends it and whether or not the parcel exists.
-
-    `fetched`: the candidates when this turn has just looked them up (saves a backend call per parcel)."""
-    if fetched is None:
-        fetched = [s for s in (turn.backend.get_shipment(t) for t in turn.slots.get("candidates") or []) if s]
-    candidates = fetched
+def _check_postcode(turn: Turn, value: str) -> None:
+    """One guess at the named number's postcode: a match proves the parcel and resumes the journey; a miss is
+    audited under the number as typed and counts towards both limits, whoever sends it and whether or not
+    the parcel exists."""
+    reference = turn.slots.get("reference")
     turn.state.mentioned.pop("postcode", None)  # checked now: never counted twice
-    subject, keys = _miss_keys(turn, candidates)
-    # Overlapping guesses at one parcel take turns (in one order, so two never wait on each other), so none
-    # reads a stale count of misses.
-    for key in sorted(keys) or [turn.message.sender]:
+    subject = str(reference or "")
+    # Overlapping guesses by one sender or at one number take turns (in one order, so two never wait on each
+    # other), so none reads a stale count of misses.
+    for key in sorted({f"number:{subject}", f"sender:{turn.message.sender}"}):
         take_turns(turn.session, f"identify:{key}")
-    if _failed_recently(turn, keys) >= MAX_FAILED_MATCHES:
+    if _guessing_paused(turn, subject):
         _drop_superseded(turn)
         turn.finish()
         turn.say("utter_identify_locked")
         return
+    candidates = _lookup(turn, reference)
     match = next(
         (s for s in candidates if s.address.postcode and postcode_key(s.address.postcode) == postcode_key(value)),
         None,
     )
     if match is None:
         # The question stays open, so a retry with the right postcode (or number) carries on from here.
-        turn.audit("identify", "no_match", subject=subject)
+        turn.audit("identify", "no_match", subject=subject or None)
         turn.say("utter_identify_no_match")
         return
     turn.mark_verified(match.tracking_number, "tracking_and_postcode")

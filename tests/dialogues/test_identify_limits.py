@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from dialogues.subflows.identify import MAX_FAILED_MATCHES, MAX_REFERENCE_MISSES
 from tests.security.security_kit import (
     POSTCODE,
     audits,
@@ -106,33 +107,34 @@ def test_elsewhere_a_destination_after_the_number_is_not_a_guess(client, runtime
     assert "couldn't match" not in asked and _misses(runtime) == 0
 
 
-# -- 3. one budget of misses per parcel -------------------------------------------------------------------
-def test_a_parcel_locked_by_tracking_number_is_locked_by_order_number_too(client, runtime, demo):
-    for n in range(5):
-        rest(client, f"lock-{n}", "where is PB100000002GB")
-        assert "couldn't match" in rest(client, f"lock-{n}", f"M{n + 2} 5DB")
-    rest(client, "lock-o", "where is order 100232")
-    locked = rest(client, "lock-o", POSTCODE)
+# -- 3. budgets of misses: per sender, and per number as typed ----------------------------------------------
+# (Issue 16's review: one budget per parcel let strangers lock the recipient out, and told a guesser whether
+# an order number and a tracking number were the same parcel. dialogues/subflows/identify.py has the why.)
+def test_a_sender_that_missed_five_times_is_paused_whatever_number_it_names(client, runtime, demo):
+    for n in range(MAX_FAILED_MATCHES):
+        rest(client, "one-guesser", "where is PB100000002GB")
+        assert "couldn't match" in rest(client, "one-guesser", f"M{n + 2} 5DB")
+    rest(client, "one-guesser", "where is order 100232")
+    locked = rest(client, "one-guesser", POSTCODE)
     assert "paused" in locked and "Rain jacket" not in locked
-    assert _misses(runtime) == 5
+    assert _misses(runtime) == MAX_FAILED_MATCHES
 
 
-def test_misses_by_either_number_share_one_budget(client, runtime, demo):
-    for n in range(3):
-        rest(client, f"mix-{n}", "where is order 100232")
-        rest(client, f"mix-{n}", f"M{n + 2} 5DB")
-    for n in range(2):
-        rest(client, f"mix-t{n}", "where is PB100000002GB")
-        rest(client, f"mix-t{n}", f"M{n + 7} 5DB")
-    rest(client, "mix-last", "where is order 100232")
+def test_misses_by_many_senders_at_one_number_pause_that_number_only(client, runtime, demo):
+    for n in range(MAX_REFERENCE_MISSES):
+        rest(client, f"mix-{n}", "where is PB100000002GB")
+        rest(client, f"mix-{n}", f"M{n % 9 + 2} 5DB")
+    rest(client, "mix-last", "where is PB100000002GB")
     assert "paused" in rest(client, "mix-last", POSTCODE)
-    assert _misses(runtime) == 5
+    rest(client, "real", "where is order 100232")  # the same parcel by its other number: its own count
+    assert "Rain jacket" in rest(client, "real", POSTCODE)
+    assert _misses(runtime) == MAX_REFERENCE_MISSES
 
 
 def test_an_unknown_number_keeps_its_own_count(client, runtime, demo):
-    for n in range(5):
+    for n in range(MAX_REFERENCE_MISSES):
         rest(client, f"made-{n}", "where is PB100000099GB")
-        rest(client, f"made-{n}", f"M{n + 2} 5DB")
+        rest(client, f"made-{n}", f"M{n % 9 + 2} 5DB")
     rest(client, "made-x", "where is PB100000099GB")
     assert "paused" in rest(client, "made-x", POSTCODE)
     rest(client, "real", "where is order 100232")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from dialogues.subflows.identify import MAX_FAILED_MATCHES, MAX_LOOKUPS, MAX_REFERENCE_MISSES
 from tests.security.security_kit import (
     OTHER_STRANGER,
     OWN,
@@ -118,14 +119,40 @@ def test_a_proof_of_delivery_photo_needs_the_same_proof(runtime, demo):
 
 @pytest.mark.parametrize("reference", [TRACKING, "PB100000099GB"])
 def test_postcode_guessing_cannot_be_spread_over_many_session_ids(client, demo, reference):
-    """On the REST channel the sender is whatever the caller says: a new session id per guess must not buy
-    new tries at one parcel's postcode (and a made-up number locks the same way, so nothing leaks)."""
-    for n in range(5):
+    """On the REST channel the sender is whatever the caller says: new session ids buy no more than
+    MAX_REFERENCE_MISSES guesses an hour at one number, all together (and a made-up number locks the same
+    way, so nothing leaks)."""
+    for n in range(MAX_REFERENCE_MISSES):
         rest(client, f"guesser-{n}", f"where is {reference}")
-        rest(client, f"guesser-{n}", f"M{n + 2} 5DB")
+        rest(client, f"guesser-{n}", f"M{n % 9 + 2} 5DB")
     rest(client, "guesser-99", f"where is {reference}")
     locked = rest(client, "guesser-99", POSTCODE)
     assert shows_details(locked) == [] and "paused" in locked
+
+
+def test_a_few_strangers_guessing_do_not_lock_the_recipient_out(client, demo):
+    """Issue 16's review: five postcode-shaped wrong guesses from strangers locked the real recipient's web
+    lookups for 15 minutes."""
+    for n in range(MAX_FAILED_MATCHES):
+        rest(client, f"stranger-{n}", f"where is {TRACKING}")
+        rest(client, f"stranger-{n}", "M2 5DB")
+    rest(client, "the-recipient", f"where is {TRACKING}")
+    shown = rest(client, "the-recipient", POSTCODE)
+    assert TRACKING in shown and "paused" not in shown
+
+
+def test_misses_on_an_order_number_say_nothing_about_a_tracking_number(client, demo):
+    """Issue 16's review: a miss budget shared by a parcel's numbers told a guesser whether an order number
+    and a tracking number were the same parcel. Misses count per number as typed."""
+    order = "100231"  # the order number of PB100000001GB in the demo data
+    for n in range(MAX_REFERENCE_MISSES):
+        rest(client, f"guesser-{n}", f"where is order {order}")
+        rest(client, f"guesser-{n}", f"M{n % 9 + 2} 5DB")
+    answers = []
+    for reference in (TRACKING, "PB100000099GB"):  # the same parcel, and a number that is no parcel at all
+        rest(client, f"prober-{reference}", f"where is {reference}")
+        answers.append(rest(client, f"prober-{reference}", "M9 9ZZ"))
+    assert answers[0] == answers[1] and "paused" not in answers[0]
 
 
 @pytest.mark.parametrize(("stored", "shown"), [("M1 4BT", "M1 ***"), ("M14BT", "M1 ***"), ("m14bt", "m1 ***"),
@@ -149,3 +176,37 @@ def test_every_identification_attempt_is_audited(runtime, demo):
     [proved] = audits(runtime, "verification", result="verified")
     assert missed.actor == proved.actor == STRANGER
     assert missed.subject == proved.subject == TRACKING and proved.verification == "tracking_and_postcode"
+
+
+def _statements_for(runtime, client, sender: str, text: str) -> list[str]:  # noqa: ANN001
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ARG001
+        seen.append(statement)
+
+    event.listen(runtime.db, "before_cursor_execute", record)
+    try:
+        rest(client, sender, text)
+    finally:
+        event.remove(runtime.db, "before_cursor_execute", record)
+    return seen
+
+
+def test_where_is_x_does_the_same_work_whether_x_exists_or_not(runtime, client, demo):
+    """Issue 16's review: "where is X" was measurably slower when X existed. Naming a number looks nothing
+    up by it (only the sender's own and proven parcels are compared): the same SQL, statement for statement."""
+    rest(client, "warm-up", "where is PB100000005GB")
+    real = _statements_for(runtime, client, "asker-1", f"where is {TRACKING}")
+    made_up = _statements_for(runtime, client, "asker-2", "where is PB100000099GB")
+    assert real == made_up
+
+
+def test_a_sender_looking_up_many_numbers_is_paused(client, demo):
+    """Issue 16's review: the "where is X" step had no rate limit."""
+    for n in range(MAX_LOOKUPS):
+        assert "postcode" in rest(client, "collector", f"where is PB1000001{n:02d}GB")
+    paused = rest(client, "collector", f"where is {TRACKING}")
+    assert "paused" in paused and "postcode" not in paused
+    assert "postcode" in rest(client, "someone-else", f"where is {TRACKING}")
