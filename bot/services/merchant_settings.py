@@ -29,6 +29,7 @@ from bot.services.templates import ALL, CHANNELS, Templates
 
 FORMAT_VERSION = 1
 MAX_YAML_BYTES = 512 * 1024
+MAX_DEPTH = 32  # a configuration is a few levels deep; far deeper is an attack on the parser
 HEADER = """\
 # Parcelbot configuration for one merchant: keep it in git, edit it, then
 #   parcelbot config import {slug} FILE     (or PUT /api/v1/config, or the console's Settings page)
@@ -158,16 +159,33 @@ def parse_document(text: str | bytes) -> dict[str, Any]:
         raise SettingsInvalid({"file": f"is larger than {MAX_YAML_BYTES // 1024} KB"})
     try:
         doc = yaml.safe_load(text)
+    except RecursionError:  # thousands of nested levels: the parser recurses once per level
+        raise SettingsInvalid({"file": f"is nested more than {MAX_DEPTH} levels deep"}) from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
         raise SettingsInvalid({"file": f"is not valid YAML{line}: {getattr(exc, 'problem', exc)}"}) from None
     if not isinstance(doc, dict):
         raise SettingsInvalid({"file": "must be a mapping with settings: and responses:"})
+    if _depth(doc) > MAX_DEPTH:
+        raise SettingsInvalid({"file": f"is nested more than {MAX_DEPTH} levels deep"})
     bad = unstorable(doc)
     if bad:
         raise SettingsInvalid({bad: "text must not contain NUL characters or unpaired surrogates"})
     return doc
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and mappings nest (iterative: a deep document can't overflow this)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def import_config(session: Session, merchant: m.Merchant, doc: Mapping[str, Any], *, author: str,

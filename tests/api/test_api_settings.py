@@ -140,3 +140,12 @@ def test_the_schema_endpoint_and_openapi_follow_the_one_schema(client, auth):  #
     for path, verbs in (("/api/v1/settings", {"get", "put"}), ("/api/v1/config", {"get", "put"}),
                         ("/api/v1/settings/schema", {"get"})):
         assert verbs <= set(spec["paths"][path])
+
+
+def test_a_deeply_nested_yaml_file_is_a_422_not_a_500(client, auth):  # noqa: ANN001
+    deep_flow = "settings: " + "[" * 3000 + "]" * 3000
+    deep_block = "".join(f"{'  ' * i}k{i}:\n" for i in range(200)) + "  " * 200 + "x: 1\n"
+    for body in (deep_flow, deep_block):
+        response = client.put("/api/v1/config", headers=auth, data=body, content_type="application/yaml")
+        assert response.status_code == 422, response.status_code
+        assert "nested" in response.get_json()["errors"]["file"]
