@@ -5,6 +5,7 @@ architecture's rule 3.6: no transaction across a network call), like the slow-ch
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -48,8 +49,11 @@ class Carrier:
     def __init__(self, runtime) -> None:  # noqa: ANN001
         self.runtime = runtime
         self.calls: list[tuple[str, int]] = []  # (idempotency key, database connections held at that moment)
+        self.down = False
 
     def apply(self, request):  # noqa: ANN001, ANN201
+        if self.down:
+            return 503, {}, json.dumps({"error": "maintenance"})
         self.calls.append((request.headers["Idempotency-Key"], self.runtime.db.pool.checkedout()))
         return 200, {}, json.dumps({"status": "accepted", "reference": "RB-PAID0001"})
 
@@ -97,3 +101,25 @@ def test_a_remote_carrier_is_asked_after_payment_once_with_no_transaction_open(r
     assert len(carrier.calls) == 1
     with rt.sessions() as s:
         assert len(list(s.scalars(select(m.DeliveryChange).where(m.DeliveryChange.action == "add_delivery_note")))) == 1
+
+
+def test_a_carrier_down_after_payment_is_said_and_settled_when_it_comes_back(remote):
+    rt, carrier = remote
+    client = create_app(runtime=rt).test_client()
+    talk(rt, SHOPPER, ASK)
+    path = path_of(pay_link(text_of(talk(rt, SHOPPER, "yes"))), PUBLIC_URL)
+    carrier.down = True
+    client.post(path, data={"choice": "pay"})
+    [payment] = payments(rt)
+    assert payment.status == "paid"
+    [pending] = texts_to(rt, SHOPPER, "haven't confirmed it yet")
+    assert "Ring twice" in pending
+    later = rt.clock() + timedelta(minutes=10)
+    rt.set_clock(lambda: later)
+    carrier.down = False
+    rt.enqueue("retry_pending")  # the kept write goes through now
+    rt.enqueue("expire_payments")  # and the payment is settled from it
+    [payment] = payments(rt)
+    assert payment.status == "applied"
+    [done] = texts_to(rt, SHOPPER, "Thank you, your payment is in.")
+    assert "RB-PAID0001" in done
