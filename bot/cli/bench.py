@@ -3,6 +3,7 @@
     bench engine   whole-bot throughput: signed SMS webhooks through NLU, flows and the database
     bench nlu      NLU training time, size, load time and single-message latency
     bench clinc    CLINC150 Full accuracy through our training path
+    bench load     the production topology under mixed shoppers, beside the framework floor (bot/cli/load/)
 
 `bench engine` builds a throwaway database (SQLite under a temp dir unless --database-url is given), seeds the demo,
 and posts N messages the way Twilio would (signed form posts through the WSGI app, in-process), from the
@@ -179,3 +180,13 @@ def bench_clinc(data: Path, classifier: str, embeddings: str, cascade: bool, as_
     click.echo("paper (oos as a class | by threshold):")
     for name, cls, thr in PAPER_CLINC_FULL:
         click.echo(f"  {name:<32} {cls[0]:>12.1f} {cls[1]:>10.1f}   | {thr[0]:.1f} / {thr[1]:.1f}")
+
+
+def _add_load() -> None:
+    """`bench load` lives in bot/cli/load/ (its own package: driver, topology, probe, report)."""
+    from bot.cli.load import bench_load
+
+    bench.add_command(bench_load)
+
+
+_add_load()
