@@ -197,7 +197,11 @@ def import_config(session: Session, merchant: m.Merchant, doc: Mapping[str, Any]
     errors.update({key: "unknown part (expected settings and responses)" for key in sorted(unknown)})
     if doc.get("parcelbot_config", FORMAT_VERSION) != FORMAT_VERSION:
         errors["parcelbot_config"] = f"this version of Parcelbot reads format {FORMAT_VERSION}"
-    parsed, settings_errors = validate(doc.get("settings") if doc.get("settings") is not None else {})
+    settings = doc.get("settings") if doc.get("settings") is not None else {}
+    parsed, settings_errors = validate(settings)
+    if not isinstance(settings, dict):
+        settings_errors = {}
+        errors["settings"] = "must be a mapping of sections (brand, support, actions...)"
     errors.update({f"settings.{k}": v for k, v in settings_errors.items()})
     if parsed is not None:
         errors.update({f"settings.{k}": v for k, v in _numbers_taken(session, merchant, parsed).items()})
