@@ -27,7 +27,7 @@ from bot.web.console import init_console
 from bot.web.errors import register_errors
 from bot.web.ext import parcelbot
 from bot.web.metrics import init_metrics
-from bot.web.request import ParcelbotRequest
+from bot.web.request import ParcelbotRequest, StorableInt
 from channels.base import ChannelHub, InboundChannel
 from channels.rest import RestChannel
 from channels.twilio_sms import TwilioSmsChannel
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     runtime = runtime or build_runtime(settings)
     app = Flask(__name__)
     app.request_class = ParcelbotRequest  # deep JSON is a 400 on every endpoint, not a RecursionError
+    app.url_map.converters["int"] = StorableInt  # an id past 64 bits is a 404, not an overflow
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     parcelbot.init_app(app, runtime)
 

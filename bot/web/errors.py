@@ -17,9 +17,15 @@ def _wants_json() -> bool:
 def register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response, int] | Response:
+        # The exception's own headers go too: a 405's Allow (RFC 9110), a 401's WWW-Authenticate.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify(error=exc.description or exc.name), exc.code or 500
-        return Response(f"{exc.code} {exc.name}: {exc.description}\n", status=exc.code, mimetype="text/plain")
+            response = jsonify(error=exc.description or exc.name)
+            response.status_code = exc.code or 500
+        else:
+            response = Response(f"{exc.code} {exc.name}: {exc.description}\n", status=exc.code, mimetype="text/plain")
+        response.headers.extend(headers)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Response, int] | Response:

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Request
 from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter, Map
 
 from bot.core.json_limits import MAX_DEPTH, too_deep
 
@@ -27,3 +28,12 @@ class ParcelbotRequest(Request):
             if silent:
                 return None
             raise BadRequest("JSON nested too deeply") from exc
+
+
+class StorableInt(IntegerConverter):
+    """`<int:...>` in every route: a number no database column holds (over 2**63 - 1) is a 404 like any other
+    id that does not exist, never an overflow (a 500) in the driver. Set on the app before routes register."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)

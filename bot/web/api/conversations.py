@@ -22,7 +22,16 @@ from bot.services.agent_actions import AgentAction, apply_for_shopper
 from bot.services.console import Actor, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError, subject_of
 from bot.services.payments import conversation_payments
-from bot.web.api.routes import SESSION_ENDPOINTS, _error, _now, _runtime, bp, merchant_id
+from bot.web.api.routes import (
+    SESSION_ENDPOINTS,
+    UNSTORABLE,
+    _error,
+    _now,
+    _runtime,
+    _storable,
+    bp,
+    merchant_id,
+)
 from bot.web.api.views import iso, shipment_json
 
 LIST_MAX = 200
@@ -193,6 +202,8 @@ def _text_field() -> str:
     text = (body or {}).get("text") if isinstance(body, dict) else request.form.get("text")
     if not isinstance(text, str):
         raise ConsoleError("send {\"text\": \"...\"}", status=422)
+    if not _storable(text):
+        raise ConsoleError(UNSTORABLE, status=422)
     return text
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, Response, g, jsonify, request
-from werkzeug.exceptions import BadRequest
 from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
 
 from backend import models as m
 from backend.db import transaction
@@ -66,6 +66,8 @@ def _now() -> datetime:
 
 def _error(status: int, message: str, errors: dict[str, str] | None = None) -> Response:
     body: dict[str, Any] = {"error": message}
+    if errors is None and status == 422:  # the spec promises every 422 names what is wrong
+        errors = {"body": message}
     if errors is not None:
         body["errors"] = errors
     response = jsonify(body)

@@ -157,7 +157,7 @@ def revert_template(name: str) -> Response:
         return denied
     data = _json_body()
     revision = data.get("revision") if isinstance(data, dict) else None
-    if not isinstance(revision, int) or isinstance(revision, bool):
+    if not isinstance(revision, int) or isinstance(revision, bool) or not 0 < revision < 2**63:
         raise Invalid({"revision": "required: the id of a revision in this template's history"})
     try:
         with transaction(_runtime().sessions) as session:

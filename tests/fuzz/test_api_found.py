@@ -1,0 +1,47 @@
+"""What schemathesis found in the API, one test each, so each stays fixed whatever the fuzzer draws next."""
+
+from __future__ import annotations
+
+import pytest
+
+BIG = 2**64  # no database integer column holds it
+
+
+@pytest.mark.parametrize("path", ["/api/v1/conversations/{big}", "/api/v1/conversations/{big}/handback",
+                                  "/api/v1/conversations/{big}/resolve", "/api/v1/conversations/{big}/takeover"])
+def test_an_id_past_64_bits_is_not_found(client, auth, path: str) -> None:  # noqa: ANN001
+    url = path.format(big=BIG)
+    response = client.get(url, headers=auth) if path.endswith("}") else client.post(url, headers=auth)
+    assert response.status_code == 404
+    assert response.is_json
+
+
+def test_a_revision_past_64_bits_is_refused(client, auth) -> None:  # noqa: ANN001
+    name = client.get("/api/v1/templates", headers=auth).get_json()["templates"][0]["name"]
+    response = client.post(f"/api/v1/templates/{name}/revert", json={"revision": BIG}, headers=auth)
+    assert response.status_code == 422
+    assert "revision" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("kind", ["messages", "notes"])
+def test_text_no_database_can_store_is_refused(client, auth, known_ids, kind: str) -> None:  # noqa: ANN001
+    body = '{"text": "hello \\ud83d there \\u0000"}'  # a lone surrogate and a NUL: valid JSON, unstorable
+    response = client.post(f"/api/v1/conversations/{known_ids['conv_id']}/{kind}", data=body,
+                           content_type="application/json", headers=auth)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("kind", ["messages", "notes"])
+def test_every_422_names_what_is_wrong(client, auth, known_ids, kind: str) -> None:  # noqa: ANN001
+    response = client.post(f"/api/v1/conversations/{known_ids['conv_id']}/{kind}", json={"text": 3}, headers=auth)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert isinstance(body["error"], str) and isinstance(body["errors"], dict) and body["errors"]
+
+
+def test_a_method_not_allowed_says_which_are(client, auth) -> None:  # noqa: ANN001
+    response = client.open("/api/v1/shipments", method="TRACE", headers=auth)
+    assert response.status_code == 405
+    assert "POST" in response.headers.get("Allow", "")
+    assert response.is_json
