@@ -106,16 +106,23 @@ class ReferenceBackend:
         self._now = now
 
     # -- reading ------------------------------------------------------------------------------------
-    def _rows(self, *conditions) -> list[m.Shipment]:  # noqa: ANN002
+    def _rows(self, *conditions, lock: bool = False) -> list[m.Shipment]:  # noqa: ANN002
+        """`lock`: for a write. The rows are held until the transaction ends and read as last committed, so
+        two changes to one parcel at once take turns: the second checks the rules (the maximum number of
+        changes) against the first's result and writes on top of it, never over it. A turn already holds its
+        conversation, so the order is conversation -> shipment, as everywhere (docs/architecture.md 3.1).
+        SQLite's BEGIN IMMEDIATE already serialises writers (FOR UPDATE is not emitted there)."""
         stmt = (
             select(m.Shipment)
             .where(m.Shipment.merchant_id == self.merchant.id, *conditions)
             .order_by(m.Shipment.created_at.desc(), m.Shipment.id.desc())
         )
+        if lock:
+            stmt = stmt.with_for_update(of=m.Shipment).execution_options(populate_existing=True)
         return list(self.session.scalars(stmt))
 
-    def _row(self, tracking_number: str) -> m.Shipment | None:
-        rows = self._rows(m.Shipment.tracking_number == tracking_number.upper())
+    def _row(self, tracking_number: str, *, lock: bool = False) -> m.Shipment | None:
+        rows = self._rows(m.Shipment.tracking_number == tracking_number.upper(), lock=lock)
         return rows[0] if rows else None
 
     def find_shipments(
@@ -171,7 +178,7 @@ class ReferenceBackend:
     def apply_action(
         self, tracking_number: str, action: DeliveryAction, *, idempotency_key: str, context: ChangeContext
     ) -> ActionResult:
-        row = self._row(tracking_number)
+        row = self._row(tracking_number, lock=True)
         if row is None:
             return ActionResult(ResultStatus.REJECTED, reason_code=because("parcel_not_found"))
         done = _applied(row, idempotency_key)
@@ -185,7 +192,7 @@ class ReferenceBackend:
     def create_return(
         self, tracking_number: str, request: ReturnRequest, *, idempotency_key: str, context: ChangeContext
     ) -> ReturnInfo:
-        row = self._row(tracking_number)
+        row = self._row(tracking_number, lock=True)
         if row is None:
             raise LookupError(tracking_number)
         existing = row.instructions.get("return")
@@ -210,7 +217,7 @@ class ReferenceBackend:
         return _return_info(row.instructions["return"])
 
     def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
-        rows = self._rows(m.Shipment.order_number == order_number.lstrip("#"))
+        rows = self._rows(m.Shipment.order_number == order_number.lstrip("#"), lock=True)
         if not rows:
             return ActionResult(ResultStatus.REJECTED, reason_code=because("order_not_found"))
         done = _applied(rows[0], idempotency_key)
