@@ -56,6 +56,7 @@ class CheckResult:
     counts_twice: tuple[str, ...] = ()  # GSM-7 extension characters: two units each
     sms_applies: bool = False  # whether SMS sends this text (so the segment limit applies)
     variables_used: tuple[str, ...] = field(default=())
+    inside: str = ""  # a part of a message (a change's summary): the template it is sent inside, previewed whole
 
     @property
     def ok(self) -> bool:
@@ -74,7 +75,7 @@ class CheckResult:
             "errors": self.errors(), "preview": self.preview, "encoding": self.encoding, "units": self.units,
             "segments": self.segments, "forces_ucs2": list(self.forces_ucs2),
             "counts_twice": list(self.counts_twice), "sms_applies": self.sms_applies,
-            "variables_used": list(self.variables_used),
+            "variables_used": list(self.variables_used), "inside": self.inside,
         }
 
 

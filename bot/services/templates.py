@@ -30,7 +30,7 @@ from backend import models as m
 from bot.core.grammar import AGREEMENT
 from bot.core.merchant_config import MerchantConfig
 from bot.core.outbox import OptedOut, queue_message
-from bot.core.samples import sample_values
+from bot.core.samples import FAMILIES, fields, sample_values
 from bot.core.wording import Template, Wording
 from bot.services.template_check import CheckResult, Problem, check_text, parse
 
@@ -174,12 +174,33 @@ class Templates:
         config = dataclasses.replace(MerchantConfig.of(None), brand_name=brand or values.get("brand", ""),
                                      responses=MappingProxyType({name: {channel or ALL: text}}))
 
-        def fill(proposed: str) -> str:
-            # The real path: the wording service renders the proposed override as it would for a shopper.
-            return self.wording.render(name, merchant=config, channel=channel, **values)
+        parent = self.parent(name)
 
-        return check_text(name, channel, text, allowed=info.variables, required=info.required, fill=fill,
-                          sms_applies=sms_applies)
+        def fill(proposed: str) -> str:
+            # The real path: the wording service renders the proposed override as it would for a shopper -
+            # and a part of a message (a change's summary) inside the message it goes out in, so the preview
+            # and the segment count are what the shopper receives, not a fragment of it.
+            own = self.wording.render(name, merchant=config, channel=channel, **values)
+            if parent is None:
+                return own
+            key, slot = parent
+            return self.wording.render(key, merchant=config, channel=channel, **{**values, slot: own})
+
+        result = check_text(name, channel, text, allowed=info.variables, required=info.required, fill=fill,
+                            sms_applies=sms_applies)
+        return dataclasses.replace(result, inside=parent[0]) if parent and result.preview else result
+
+    def parent(self, name: str) -> tuple[str, str] | None:
+        """(the longest default template that carries this one, the placeholder it fills) for a template that
+        is a part of a message (bot/core/samples.py FAMILIES: summaries, reasons...), else None."""
+        for slot, marks in FAMILIES.items():
+            if not any(name.startswith(mark) or name.endswith(mark) for mark in marks):
+                continue
+            carriers = [(len(t.text), key) for key, t in self.wording.catalogue.items()
+                        if slot in fields(t.text) and key != name]
+            if carriers:
+                return max(carriers)[1], slot
+        return None
 
     # -- writing ------------------------------------------------------------------------------------------
     def save(self, session: Session, merchant_id: int, name: str, channel: str | None, text: str, *,

@@ -46,10 +46,11 @@ def test_an_admin_rewords_the_neighbour_confirmation_and_the_shopper_reads_it(ru
     sms.get_by_label("Text for SMS").fill(NEW)
     preview = sms.locator(".preview[data-live=on] .filled")
     preview.wait_for()  # the live preview, from the API, without a reload
-    assert preview.inner_text() == ("if nobody answers, we'll hand your Hiking boots (+1 more) to your neighbour "
-                                    "at number 16 next door.")
+    # The summary goes out inside the confirmation: the preview is the whole text the shopper receives.
+    assert ("Just to check: if nobody answers, we'll hand your Hiking boots (+1 more) to your neighbour "
+            "at number 16 next door.") in preview.inner_text()
     assert "GSM-7" in sms.locator(".preview .cost").inner_text()
-    assert "1 SMS segment" in sms.locator(".preview .cost").inner_text()
+    assert "2 SMS segments" in sms.locator(".preview .cost").inner_text()
     sms.get_by_role("button", name="Save").click()
     page.get_by_role("alert").filter(has_text="Saved the SMS text").wait_for()
 

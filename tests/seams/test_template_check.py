@@ -7,15 +7,18 @@ from __future__ import annotations
 import pytest
 
 from bot.core.samples import sample_values
+from bot.core.sms import cost
 from bot.core.wording import Wording
 from bot.services.templates import Templates
 
 SERVICE = Templates(Wording())
 NEIGHBOUR = "utter_neighbour_summary"  # "if you're out, the driver will leave your {parcel} with {who}."
+# A whole message with the same variables (the summary above is a part of a message: previewed inside it).
+WHOLE = "utter_next_step_neighbour"  # "Shall I ask the driver to leave your {parcel} with {who}, ...?"
 CODE = "utter_code_message"  # the one-time code text: {code} is required
 
 
-def _check(text: str, channel: str | None = "sms", name: str = NEIGHBOUR, **kw):  # noqa: ANN202
+def _check(text: str, channel: str | None = "sms", name: str = WHOLE, **kw):  # noqa: ANN202
     return SERVICE.check(name, channel, text, **kw)
 
 
@@ -88,7 +91,7 @@ def test_more_than_three_segments_after_filling_is_refused_for_sms():
     assert sms.segments == 4 and "too long for SMS: 4 texts" in sms.errors()["text"]
     assert _check(text, channel="rest").ok  # the web chat is not charged per segment
     assert not _check(text, channel=None).ok  # an every-channel text is what SMS sends
-    assert _check(text, channel=None, responses={NEIGHBOUR: {"sms": "short {who}"}}).ok  # unless SMS has its own
+    assert _check(text, channel=None, responses={WHOLE: {"sms": "short {who}"}}).ok  # unless SMS has its own
 
 
 def test_three_ucs2_segments_are_the_limit():
@@ -98,6 +101,20 @@ def test_three_ucs2_segments_are_the_limit():
     over = _check("\u2013" * (3 * 67 + 1))
     assert fits.ok and fits.segments == 3
     assert not over.ok and over.segments == 4
+
+
+def test_a_part_of_a_message_is_previewed_and_counted_inside_the_message_it_goes_out_in():
+    """A change's summary is sent inside the confirmation ("Just to check: <summary> Reply YES..."): the preview
+    and the segment count are the whole text the shopper receives, so a long summary is refused in time."""
+    part = _check("if nobody answers, we'll hand your {parcel} to {who} next door.", name=NEIGHBOUR)
+    assert part.ok and part.inside.startswith("utter_confirm_change")
+    assert part.preview.startswith("Just to check: if nobody answers") and "YES" in part.preview
+    assert part.segments == cost(part.preview).segments >= 2
+    alone = _check("if nobody answers, we'll hand your {parcel} to {who} next door.")
+    assert alone.inside == "" and alone.segments == 1
+    long_part = _check("if nobody answers, we'll hand your {parcel} to {who} next door. " * 4, name=NEIGHBOUR)
+    assert not long_part.ok and "too long for SMS" in long_part.errors()["text"]
+    assert _check("if nobody answers, we'll hand your {parcel} to {who} next door. " * 4).ok  # alone it would fit
 
 
 def test_an_empty_text_and_an_unknown_channel_are_refused():

@@ -45,7 +45,8 @@
       box.appendChild(ul);
     }
     if (c.preview) {
-      box.appendChild(el("p", "label", "Preview with sample values:"));
+      box.appendChild(el("p", "label", c.inside ? "Preview with sample values, as the shopper receives it inside " + c.inside + ":"
+                                                : "Preview with sample values:"));
       box.appendChild(el("p", "filled", c.preview));
       var cost = c.encoding + ", " + c.units + " units, " + c.segments + " SMS segment" + (c.segments === 1 ? "" : "s");
       if (!c.sms_applies) { cost += " (if sent by SMS)"; }
