@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from backend.serialize import action_to_json, context_to_json
+from backend.types import ChangeContext, DeliveryAction
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ def store_pending(
     merchant_id: int | None,
     write: PendingWrite,
     now: datetime | None = None,
+    first_try_at: datetime | None = None,
 ) -> m.PendingRequest:
     """Keep the write for later (once per idempotency key). Joins the caller's transaction."""
     now = now or datetime.now(UTC)
@@ -64,13 +67,35 @@ def store_pending(
         idempotency_key=write.idempotency_key,
         status=PENDING,
         attempts=0,
-        next_attempt_at=now + backoff(1),
+        next_attempt_at=first_try_at or now + backoff(1),
         last_error=write.error,
         created_at=now,
     )
     session.add(row)
     session.flush()
     return row
+
+
+def note_follow_up(session: Session, idempotency_key: str, *, conversation_id: int | None, summary: str) -> bool:
+    """Remember, with a kept write, whom to tell its outcome and in which words they confirmed it: the retry job
+    texts them once it is applied, refused or given up (the shopper was told "I'll text you")."""
+    row = session.scalar(select(m.PendingRequest).where(m.PendingRequest.idempotency_key == idempotency_key))
+    if row is None or conversation_id is None:
+        return False
+    row.payload = {**(row.payload or {}), "follow_up": {"conversation_id": conversation_id, "summary": summary}}
+    session.flush()
+    return True
+
+
+def keep_in_case(session: Session, *, merchant_id: int, tracking_number: str, action: DeliveryAction, key: str,
+                 context: ChangeContext, first_try_at: datetime, now: datetime) -> m.PendingRequest:
+    """A change handed to a background job (the carrier was still working on it): kept here too, due only after
+    `first_try_at`, so that if the job is lost (the queue was away when it was asked for) retry_pending finishes it
+    under the same key. A job that did finish it leaves it settled, and the retry then closes it without a call."""
+    payload = {"tracking_number": tracking_number, "action": action_to_json(action),
+               "context": context_to_json(context)}
+    write = PendingWrite("apply_action", payload, key, "handed to finish_slow_change")
+    return store_pending(session, merchant_id=merchant_id, write=write, now=now, first_try_at=first_try_at)
 
 
 def session_sink(session: Session, merchant_id: int | None, now: datetime | None = None) -> PendingSink:

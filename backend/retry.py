@@ -33,6 +33,10 @@ from backend.types import ActionResult
 
 log = logging.getLogger(__name__)
 
+# Called in the recording transaction once a kept write is settled for good (applied, refused or given up),
+# with the row and the outcome as settle_change stored it: whoever promised the shopper a text sends it here.
+OnSettled = Callable[[Session, m.PendingRequest, dict[str, Any]], None]
+
 LEASE = timedelta(minutes=5)  # a claimed write not settled by then is presumed lost and tried again
 
 
@@ -60,6 +64,20 @@ def claim_due(session: Session, now: datetime, *, limit: int = 100) -> list[Clai
         req.next_attempt_at = now + LEASE
     session.flush()
     return [Claimed(r.id, r.merchant_id, r.kind, dict(r.payload or {}), r.idempotency_key) for r in due]
+
+
+def already_settled(session: Session, claimed: Claimed) -> bool:
+    """The change this write makes was settled by someone else (a finish_slow_change job, a payment): there is
+    nothing to send, and nobody to tell again."""
+    status = session.scalar(select(m.DeliveryChange.status)
+                            .where(m.DeliveryChange.idempotency_key == claimed.idempotency_key))
+    return status in ("accepted", "rejected")
+
+
+def close_settled(session: Session, claimed: Claimed) -> None:
+    req = session.get(m.PendingRequest, claimed.id, with_for_update=True)
+    if req is not None and req.status == PENDING:
+        req.status, req.last_error = DONE, None
 
 
 def _replay(req: Claimed | m.PendingRequest, backend: Backend) -> dict[str, Any]:
@@ -90,8 +108,9 @@ def attempt(claimed: Claimed, backend: Backend | None) -> dict[str, Any] | BaseE
         return exc
 
 
-def record(session: Session, claimed: Claimed, outcome: dict[str, Any] | BaseException, now: datetime) -> bool:
-    """Settle one attempt; True if the write went through."""
+def record(session: Session, claimed: Claimed, outcome: dict[str, Any] | BaseException, now: datetime, *,
+           on_settled: OnSettled | None = None) -> bool:
+    """Settle one attempt; True if the write went through. `on_settled` hears a final outcome (not a retry)."""
     req = session.get(m.PendingRequest, claimed.id, with_for_update=True)
     if req is None or req.status != PENDING:
         return False
@@ -100,18 +119,25 @@ def record(session: Session, claimed: Claimed, outcome: dict[str, Any] | BaseExc
         req.last_error = str(outcome) or outcome.__class__.__name__
         if req.attempts >= MAX_ATTEMPTS:
             req.status = FAILED
-            settle_change(session, req, _gave_up(), now)
+            _settle(session, req, _gave_up(), now, on_settled)
         else:
             req.next_attempt_at = now + backoff(req.attempts + 1)
         return False
     if isinstance(outcome, BaseException):
         log.warning("pending request %s failed for good: %s", req.id, outcome)
         req.status, req.last_error = FAILED, str(outcome) or outcome.__class__.__name__
-        settle_change(session, req, _gave_up(), now)
+        _settle(session, req, _gave_up(), now, on_settled)
         return False
     req.status, req.last_error = DONE, None
-    settle_change(session, req, outcome, now)
+    _settle(session, req, outcome, now, on_settled)
     return True
+
+
+def _settle(session: Session, req: m.PendingRequest, outcome: dict[str, Any], now: datetime,
+            on_settled: OnSettled | None) -> None:
+    settle_change(session, req, outcome, now)
+    if on_settled is not None:
+        on_settled(session, req, outcome)
 
 
 def retry_due(sessions: sessionmaker[Session], backend_for: Callable[[Session, m.Merchant], Backend],

@@ -1,19 +1,109 @@
 """Carrier writes that could not be made (the far side was down) are retried from pending_requests.
 
 Claimed in one short transaction, sent with none open, recorded in another (backend/retry.py): a carrier
-that is still slow holds nobody up.
+that is still slow holds nobody up. When a write is settled for good (applied, refused, or given up after the
+last try) the shopper who asked is texted the outcome in the same unit of work, through the outbox in the
+merchant's wording: they were told "I'll text you as soon as they do", and this is that text. A dedupe key per
+write means a job that runs twice texts once. A paid change is told by its payment instead (bot/jobs/payments.py).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
-from backend.retry import retry_due
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend import models as m
+from backend.reasons import Reason
+from backend.retry import already_settled, attempt, claim_due, close_settled, record
+from bot.core.outbox import OptedOut, announced, queue_message
+from bot.core.uow import UnitOfWork
+from bot.core.wording import Rendered, Voice
 from bot.jobs.registry import JobContext, job
+from bot.jobs.slow_changes import _summary
+
+log = logging.getLogger(__name__)
 
 
 @job("retry_pending")
 def retry_pending_job(ctx: JobContext, now: str | None = None, **_: Any) -> int:
+    """Claim the due writes, call the carrier with no transaction open, record and tell. Returns how many went
+    through."""
     moment = datetime.fromisoformat(now) if now else ctx.clock()
-    return retry_due(ctx.sessions, lambda session, merchant: ctx.backends(session, merchant, moment), moment)
+    with ctx.sessions() as session, session.begin():
+        claimed = claim_due(session, moment)
+    done = 0
+    for item in claimed:
+        with ctx.sessions() as session:
+            if already_settled(session, item):  # a finish_slow_change job got there first: no call, no text
+                session.commit()
+                with ctx.sessions() as other, other.begin():
+                    close_settled(other, item)
+                continue
+            merchant = session.get(m.Merchant, item.merchant_id) if item.merchant_id is not None else None
+            backend = ctx.backends(session, merchant, moment) if merchant is not None else None
+            session.commit()  # nothing stays open while the far side is called
+            outcome = attempt(item, backend)
+        with ctx.uow() as uow:
+            done += record(uow.session, item, outcome, moment,
+                           on_settled=lambda session, req, result, uow=uow: _tell(ctx, uow, req, result))
+    return done
+
+
+def _tell(ctx: JobContext, uow: UnitOfWork, req: m.PendingRequest, outcome: dict[str, Any]) -> None:
+    session = uow.session
+    if session.scalar(select(m.Payment.id).where(m.Payment.idempotency_key == req.idempotency_key)):
+        return  # a paid change: expire_payments settles the payment and tells the shopper from it
+    merchant = session.get(m.Merchant, req.merchant_id) if req.merchant_id is not None else None
+    conv = _conversation(session, req)
+    if merchant is None or conv is None:
+        log.warning("kept write %s settled (%s); no conversation to tell", req.id, outcome.get("status"))
+        return
+    say = ctx.wording.voice(merchant, conv.channel)
+    try:
+        msg = queue_message(session, merchant=merchant, channel=conv.channel, to=conv.address,
+                            body=_body(say, req, outcome), conversation_id=conv.id,
+                            dedupe_key=f"kept:{req.idempotency_key}")
+    except OptedOut:
+        log.info("kept write %s settled; %s opted out, not texted", req.id, conv.address)
+        return
+    if msg is not None:
+        uow.publish(announced(msg))
+        uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
+
+
+def _conversation(session: Session, req: m.PendingRequest) -> m.Conversation | None:
+    """Whom to tell: the conversation noted when the write was kept, else the asker's own on that channel."""
+    follow = (req.payload or {}).get("follow_up") or {}
+    if follow.get("conversation_id"):
+        return session.get(m.Conversation, int(follow["conversation_id"]))
+    context = (req.payload or {}).get("context") or {}
+    return session.scalar(select(m.Conversation).where(
+        m.Conversation.merchant_id == req.merchant_id, m.Conversation.channel == context.get("channel"),
+        m.Conversation.address == context.get("actor")))
+
+
+def _body(say: Voice, req: m.PendingRequest, outcome: dict[str, Any]) -> Rendered:
+    p = req.payload or {}
+    accepted = outcome.get("status") == "accepted"
+    reference = outcome.get("reference") or ""
+    reason = say.reason(Reason.from_json(outcome.get("reason_code")), outcome.get("reason"))
+    if req.kind == "cancel_order":
+        order = str(p.get("order_number") or "")
+        if accepted:
+            return say("utter_cancel_order_done_later", order=order, reference=reference)
+        return say("utter_cancel_order_refused_later", order=order, reason=reason)
+    tracking = str(p.get("tracking_number") or "")
+    if req.kind == "create_return":
+        if accepted:
+            return say("utter_return_ready_later", tracking=tracking, reference=reference)
+        return say("utter_return_refused_later", tracking=tracking, reason=reason)
+    if accepted:
+        summary = str(((p.get("follow_up") or {}).get("summary")) or "")
+        action = str((p.get("action") or {}).get("kind") or "")
+        return say("utter_change_confirmed_later", summary=_summary(say, summary, action, tracking),
+                   reference=reference)
+    return say("utter_change_rejected_later", reason=reason)

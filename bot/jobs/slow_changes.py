@@ -108,6 +108,8 @@ def _tell(uow: UnitOfWork, merchant: m.Merchant, say: Voice, conv: m.Conversatio
     if conv is None:
         log.warning("finish_slow_change: no conversation to tell about change %s", key)
         return False
+    if uow.session.scalar(select(m.Message.id).where(m.Message.dedupe_key == f"kept:{key}")):
+        return False  # this job ran late: retry_pending already finished the change and told them (retries.py)
     if result.status is ResultStatus.ACCEPTED:
         body = say("utter_change_confirmed_later", summary=summary, reference=result.reference or "")
     elif result.status is ResultStatus.REJECTED:

@@ -13,11 +13,12 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from backend import changes as records
 from backend import models as m
+from backend.pending import keep_in_case, note_follow_up
 from backend.protocol import Backend, BackendError
 from backend.types import (
     ActionKind,
@@ -36,6 +37,7 @@ from bot.core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SLOW_JOB_SAFETY_NET = timedelta(minutes=10)  # a slow change's job not done by then is finished by retry_pending
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ class ChangeService:
         def apply(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ActionResult:
             result = records.apply_change(other.session, via, shop, request.tracking, request.action,
                                           idempotency_key=request.key, context=request.context, now=now)
+            if result.status is ResultStatus.PENDING:  # kept for the carrier: the retry job texts the outcome
+                note_follow_up(other.session, request.key, conversation_id=request.conversation_id,
+                               summary=request.summary)
             self.announce(other, shop, request.tracking, request.action.kind.value, result, request.conversation_id,
                           now)
             return result
@@ -109,6 +114,13 @@ class ChangeService:
                           fee_accepted=request.action.fee_accepted, key=request.key, actor=request.context.actor,
                           channel=request.context.channel, verified_by=request.context.verified_by,
                           conversation_id=request.conversation_id, summary=request.summary)
+            # The job is asked for after commit; if the queue is away it is lost. The write is kept as well, due
+            # only later, so retry_pending finishes it and texts the shopper then (docs/faults.md).
+            keep_in_case(other.session, merchant_id=merchant_id, tracking_number=request.tracking,
+                         action=request.action, key=request.key, context=request.context,
+                         first_try_at=now + SLOW_JOB_SAFETY_NET, now=now)
+            note_follow_up(other.session, request.key, conversation_id=request.conversation_id,
+                           summary=request.summary)
 
         try:
             return _recorded(uow, backend, merchant, apply, on_slow=finish_later)
@@ -124,6 +136,8 @@ class ChangeService:
         def cancel(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ActionResult:
             result = records.cancel_order(other.session, via, shop, order, idempotency_key=key, context=context,
                                           tracking_number=tracking, now=now)
+            if result.status is ResultStatus.PENDING:
+                note_follow_up(other.session, key, conversation_id=conversation_id, summary="")
             self.announce(other, shop, tracking or f"#{order}", records.CANCEL_ACTION, result, conversation_id, now)
             return result
 
@@ -136,6 +150,8 @@ class ChangeService:
             info = records.create_return(other.session, via, shop, tracking, request, idempotency_key=key,
                                          context=context, now=now)
             status = ResultStatus.PENDING if info.status == "pending" else ResultStatus.ACCEPTED
+            if status is ResultStatus.PENDING:
+                note_follow_up(other.session, key, conversation_id=conversation_id, summary="")
             self.announce(other, shop, tracking, records.RETURN_ACTION, ActionResult(status, info.reference or None),
                           conversation_id, now)
             return info

@@ -1,0 +1,18 @@
+"""Fixtures for the fault suite: a remote carrier that can fail (kit.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.types import ActionKind
+from tests.faults.kit import Carrier, acme_runtime, carrier_api
+
+
+@pytest.fixture
+def note_carrier(env, interpreter):  # noqa: ANN001, ANN201
+    """A runtime on a carrier that takes delivery notes, its API mocked, and the carrier's switch."""
+    rt = acme_runtime(env, interpreter, ActionKind.ADD_DELIVERY_NOTE)
+    carrier = Carrier()
+    with carrier_api(carrier, ActionKind.ADD_DELIVERY_NOTE):
+        yield rt, carrier
+    rt.close()

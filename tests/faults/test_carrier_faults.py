@@ -1,0 +1,77 @@
+"""The carrier times out or answers 5xx while a shopper confirms a change.
+
+The shopper gets a clear answer at once (kept, not done), the write is retried later by retry_pending under the
+same idempotency key and applied once, and the shopper is texted the outcome either way: applied, refused, or
+given up after the last try (the review's defect: the shopper who was told "I'll text you as soon as they do"
+was never texted).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from backend.pending import MAX_ATTEMPTS
+from tests.faults.kit import changes, pending, say, texted
+
+ASK = "add a note for the driver: ring twice"
+
+
+def _later(rt, minutes: float) -> None:  # noqa: ANN001
+    at = datetime.now(UTC) + timedelta(minutes=minutes)
+    rt.set_clock(lambda: at)
+
+
+@pytest.mark.parametrize("fault", ["timeout", "5xx"])
+def test_a_change_kept_while_the_carrier_fails_is_applied_once_later_and_the_shopper_is_texted(note_carrier, fault):
+    rt, carrier = note_carrier
+    assert "Just to check" in say(rt, ASK)
+    carrier.mode = fault
+    reply = say(rt, "yes")
+    assert "haven't confirmed it yet" in reply and "text you" in reply  # a clear answer, and a promise
+    [kept] = pending(rt)
+    [change] = changes(rt)
+    assert (kept.status, change.status, carrier.writes) == ("pending", "pending", [])
+    carrier.mode = "ok"
+    _later(rt, 2)
+    rt.enqueue("retry_pending")
+    assert carrier.writes == [kept.idempotency_key]  # applied, under the key the shopper's confirmation chose
+    [change] = changes(rt)
+    assert (change.status, change.reference) == ("accepted", "AC-REF-1")
+    [told] = texted(rt)
+    assert "AC-REF-1" in told and "ring twice" in told.lower()  # the promise kept, in the shopper's own terms
+    _later(rt, 120)
+    rt.enqueue("retry_pending")  # a redelivered job, a second worker: nothing more
+    assert len(carrier.writes) == 1 and len(texted(rt)) == 1 and pending(rt)[0].status == "done"
+
+
+def test_a_kept_change_the_carrier_then_refuses_is_told(note_carrier):
+    rt, carrier = note_carrier
+    say(rt, ASK)
+    carrier.mode = "5xx"
+    say(rt, "yes")
+    carrier.mode = "refuse"
+    _later(rt, 2)
+    rt.enqueue("retry_pending")
+    [change] = changes(rt)
+    assert change.status == "rejected"
+    [told] = texted(rt)
+    assert "couldn't make the change" in told and "already left" in told
+
+
+def test_a_change_the_carrier_never_takes_is_given_up_and_the_shopper_is_told(note_carrier):
+    rt, carrier = note_carrier
+    say(rt, ASK)
+    carrier.mode = "timeout"
+    say(rt, "yes")
+    for hours in range(1, MAX_ATTEMPTS + 2):  # each try after its backoff (at most an hour)
+        assert texted(rt) == [] or hours > MAX_ATTEMPTS
+        _later(rt, 61 * hours)
+        rt.enqueue("retry_pending")
+    [kept] = pending(rt)
+    assert (kept.status, kept.attempts) == ("failed", MAX_ATTEMPTS)
+    [change] = changes(rt)
+    assert change.status == "rejected" and carrier.writes == []
+    [told] = texted(rt)
+    assert "hasn't been changed" in told  # told honestly that nothing happened, and what to do
