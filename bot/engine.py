@@ -44,6 +44,7 @@ from bot.core.events import MessageStored
 from bot.core.links import LinkSigner
 from bot.core.merchant_config import MerchantConfig
 from bot.core.messages import InboundMessage, Outcome, Reply, clean_text
+from bot.core.outage import StoreUnavailable, is_store_outage
 from bot.core.phone import InvalidPhoneNumber, to_e164
 from bot.core.ports import BackendFactory, Clock
 from bot.core.redaction import redact_log
@@ -107,7 +108,7 @@ class Engine:
     def handle(self, message: InboundMessage) -> Outcome:
         started, result = time.perf_counter(), "error"
         try:
-            outcome = self._handle(message)
+            outcome = self._handle_on_a_working_connection(message)
             result = "duplicate" if outcome.duplicate else "apology" if outcome.failed else "answered"
             return outcome
         except UnknownMerchant:
@@ -115,6 +116,27 @@ class Engine:
             raise
         finally:  # in-memory counters only: no query per turn for the metrics
             telemetry.turn_handled(message.channel, result, time.perf_counter() - started)
+
+    def _handle_on_a_working_connection(self, message: InboundMessage) -> Outcome:
+        """A turn whose database connection was lost is rolled back whole (nothing half-written) and run once
+        more on a fresh one; still no database: StoreUnavailable, with what to tell the sender (bot/core/outage.py)."""
+        for tries_left in (1, 0):
+            try:
+                return self._handle(message)
+            except Exception as exc:
+                if not is_store_outage(exc):
+                    raise
+                log.warning("database unavailable handling a message (%s)%s", exc.__class__.__name__,
+                            "; running the turn once more" if tries_left else "")
+                if not tries_left:
+                    raise StoreUnavailable(self._outage_reply(message.channel)) from exc
+        raise AssertionError("unreachable")
+
+    def _outage_reply(self, channel: str) -> str:
+        try:  # the default wording only: the merchant's own is in the database
+            return str(self.wording.render("utter_store_down", merchant=None, channel=channel))
+        except Exception:  # noqa: BLE001 - never silence
+            return APOLOGY_TEXT
 
     def _handle(self, message: InboundMessage) -> Outcome:
         message = self._normalise(message)

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, jsonify, request
 from bot.core.channels import spec_for
 from bot.core.json_limits import MAX_DEPTH, too_deep
 from bot.core.messages import InboundMessage, Reply
+from bot.core.outage import StoreUnavailable
 from bot.engine import UnknownMerchant
 from channels.base import ChannelHub
 
@@ -27,6 +28,7 @@ _UNPRINTABLE = re.compile(r"[\u0000-\u001f\u007f\ud800-\udfff]")
 # before parsing keeps a hostile body from costing much, and deep nesting from overflowing the parser's
 # recursion (a RecursionError, i.e. a 500) instead of getting the 400 every other malformed body gets.
 MAX_BODY_BYTES = 256 * 1024
+RETRY_AFTER_SECONDS = 30  # the database is away: when to send the message again
 _SHAPE = "Send a JSON object: {\"sender\": \"...\", \"message\": \"...\"}"
 
 
@@ -96,4 +98,9 @@ def _webhook(hub: ChannelHub) -> Response | tuple[Response, int]:
         outcome = hub.handle(message)
     except UnknownMerchant:
         return jsonify(error=f"No merchant {slug!r}"), 404
+    except StoreUnavailable as exc:
+        # The message was not stored: a 503 (a caller may send it again) whose body a chat widget can still show.
+        response = jsonify([render(sender, Reply(exc.reply))])
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, 503
     return jsonify([render(sender, r) for r in outcome.replies])

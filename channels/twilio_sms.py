@@ -13,12 +13,14 @@ from flask import Blueprint, Response, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
 
 from bot.config import Settings
 from bot.core.channels import ChannelSpec, spec_for
 from bot.core.messages import InboundMessage, Media, Reply
+from bot.core.outage import StoreUnavailable
 from bot.core.phone import InvalidPhoneNumber
-from bot.engine import UnknownMerchant
+from bot.engine import APOLOGY_TEXT, UnknownMerchant
 from channels.base import ChannelHub
 
 log = logging.getLogger(__name__)
@@ -102,7 +104,16 @@ def handle(hub: ChannelHub, channel: str) -> Response:
         return plain(400, f"Bad phone number: {exc}")
     except UnknownMerchant:
         return plain(404, f"No merchant uses the number {message.recipient} on {channel}.")
+    except StoreUnavailable as exc:
+        # 200 with an apology, not a 5xx: Twilio doesn't retry a failed SMS webhook unless told to per URL, and
+        # then only for seconds; a 5xx would leave the shopper in silence (docs/faults.md).
+        return twiml([Reply(exc.reply)], spec_for(channel))
     return twiml(outcome.replies, spec_for(channel))
+
+
+def apology(text: str) -> Response:
+    """TwiML saying `text`: the error handler's answer on a Twilio webhook, so a shopper never hears nothing."""
+    return twiml([Reply(text)], spec_for("sms"))
 
 
 class TwilioSmsChannel:
@@ -114,5 +125,13 @@ class TwilioSmsChannel:
         @bp.post("/twilio/sms")
         def sms() -> Response:
             return handle(hub, "sms")
+
+        @bp.errorhandler(Exception)
+        def broken(exc: Exception) -> Response:
+            # Whatever broke, Twilio gets TwiML the shopper reads: a plain 500 would be silence (docs/faults.md).
+            if isinstance(exc, HTTPException):
+                return plain(exc.code or 500, str(exc.description or exc.name))
+            log.exception("unhandled error on the SMS webhook")
+            return apology(APOLOGY_TEXT)
 
         return bp

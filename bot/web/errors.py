@@ -7,6 +7,8 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from bot.core.outage import is_store_outage
+
 log = logging.getLogger(__name__)
 
 
@@ -29,6 +31,15 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Response, int] | Response:
+        if is_store_outage(exc):  # the database is away: say so and when to come back, not "internal error"
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__)
+            if _wants_json():
+                response = jsonify(error="the service is briefly unavailable; please try again shortly")
+            else:
+                response = Response("503 Briefly unavailable; please try again shortly.\n", mimetype="text/plain")
+            response.status_code = 503
+            response.headers["Retry-After"] = "30"
+            return response
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return jsonify(error="internal error; it has been logged"), 500

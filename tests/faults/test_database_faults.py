@@ -1,0 +1,167 @@
+"""The database goes away mid-load (the review's defect: the SMS webhook answered a plain-text 500 and the shopper
+heard nothing).
+
+Decision (docs/faults.md): Twilio's SMS webhook is answered 200 with TwiML that apologises and asks the shopper to
+send the message again; the REST channel answers 503 with Retry-After and the same words. The message could not be
+stored (the database is what was away), so the shopper is told so rather than promised anything. A turn whose
+connection drops half-way is rolled back whole and run once more on a fresh connection; a database that comes back
+is used again by itself (the pool pings a connection before lending it). On PostgreSQL the app reaches the server
+through a proxy the test cuts (tests/faults/proxy.py), and a connection is killed mid-turn with
+pg_terminate_backend; on SQLite the database file becomes unopenable.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+
+from backend import models as m
+from backend.db import transaction
+from bot.config import Settings
+from bot.runtime import Runtime, build_runtime
+from bot.services.demo import seed_demo
+from bot.web import create_app
+from tests.conftest import PG_URL, PUBLIC_URL, TWILIO_TOKEN
+from tests.faults.proxy import CuttableProxy
+from tests.helpers import new_sid, sms_form, twilio_post
+
+pg_only = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (PARCELBOT_TEST_DATABASE_URL)")
+SEND_AGAIN = "Please send it again in a few minutes"
+
+
+def _runtime(env: dict[str, str], interpreter, url: str) -> Runtime:  # noqa: ANN001
+    rt = build_runtime(Settings.from_env({**env, "DATABASE_URL": url}), interpreter=interpreter,
+                       synchronous_jobs=True)
+    with transaction(rt.sessions) as s:
+        seed_demo(s)
+    return rt
+
+
+def _sms(client, body: str, sid: str | None = None):  # noqa: ANN001, ANN202
+    return twilio_post(client, "/twilio/sms", sms_form(body, sid=sid or new_sid()), token=TWILIO_TOKEN,
+                       public_url=PUBLIC_URL)
+
+
+def _inbound(rt: Runtime, sid: str) -> int:
+    with rt.sessions() as s:
+        return s.scalar(select(func.count()).select_from(m.Message).where(m.Message.channel_message_id == sid))
+
+
+@pytest.fixture
+def proxied(env, interpreter, db_url) -> Iterator[tuple[Runtime, CuttableProxy]]:  # noqa: ANN001
+    url = make_url(db_url)
+    proxy = CuttableProxy(url.host or "127.0.0.1", url.port or 5432)
+    rt = _runtime(env, interpreter, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
+    yield rt, proxy
+    proxy.close()
+    rt.close()
+
+
+@pg_only
+def test_with_the_database_away_the_sms_webhook_apologises_in_twiml_and_service_resumes_by_itself(proxied):
+    rt, proxy = proxied
+    client = create_app(runtime=rt).test_client()
+    assert "PB100000001GB" in _sms(client, "where is my parcel").get_data(as_text=True)
+    proxy.cut()
+    lost = new_sid()
+    answer = _sms(client, "where is my parcel", lost)
+    assert answer.status_code == 200 and answer.mimetype == "application/xml"
+    assert "<Message>" in answer.get_data(as_text=True) and SEND_AGAIN in answer.get_data(as_text=True)
+    health = client.get("/healthz")  # what a load balancer reads: unavailable, not an internal error
+    assert health.status_code == 503 and health.headers["Retry-After"].isdigit()
+    proxy.restore()  # no restart, no dispose: the next message finds a working connection by itself
+    assert client.get("/healthz").status_code == 200
+    back = _sms(client, "where is my parcel")
+    assert back.status_code == 200 and "PB100000001GB" in back.get_data(as_text=True)
+    assert _inbound(rt, lost) == 0  # honestly not stored: the shopper was asked to send it again
+    again = _sms(client, "where is my parcel", lost)  # and Twilio's own retry of it, if any, is handled as new
+    assert "PB100000001GB" in again.get_data(as_text=True) and _inbound(rt, lost) == 1
+
+
+@pg_only
+def test_with_the_database_away_the_rest_channel_answers_503_with_the_apology(proxied):
+    rt, proxy = proxied
+    client = create_app(runtime=rt).test_client()
+    proxy.cut()
+    answer = client.post("/webhooks/rest/webhook?merchant=demo", json={"sender": "s1", "message": "hello"})
+    assert answer.status_code == 503 and answer.headers["Retry-After"].isdigit()
+    assert SEND_AGAIN in answer.get_json()[0]["text"]
+    proxy.restore()
+    assert client.post("/webhooks/rest/webhook?merchant=demo", json={"sender": "s1", "message": "hello"}
+                       ).status_code == 200
+
+
+@pg_only
+def test_a_connection_killed_mid_turn_leaves_nothing_half_written_and_the_turn_runs_once(env, interpreter, db_url):
+    """pg_terminate_backend on the app's own connection just as the turn writes its replies: the turn's
+    inbound message, conversation and state were already flushed in that transaction and must all roll back;
+    the turn then runs once more and everything is stored exactly once."""
+    rt = _runtime(env, interpreter, db_url)
+    admin = create_engine(db_url)
+    killed: list[int] = []
+
+    @event.listens_for(rt.db, "before_cursor_execute")
+    def kill_once(conn, cursor, statement, params, context, many):  # noqa: ANN001, ANN202
+        replies = statement.startswith("INSERT INTO messages") and "'out'" in str(params) + statement
+        if not killed and replies:
+            pid = conn.connection.dbapi_connection.info.backend_pid
+            with admin.begin() as c:
+                c.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            killed.append(pid)
+
+    try:
+        client = create_app(runtime=rt).test_client()
+        sid = new_sid()
+        answer = _sms(client, "where is my parcel", sid)
+        assert killed, "the connection was never killed: the test didn't reach the replies"
+        assert answer.status_code == 200 and "PB100000001GB" in answer.get_data(as_text=True)
+        with rt.sessions() as s:
+            inbound = s.scalars(select(m.Message).where(m.Message.channel_message_id == sid)).all()
+            assert len(inbound) == 1
+            replies = s.scalars(select(m.Message).where(m.Message.in_reply_to_id == inbound[0].id)).all()
+            assert len(replies) == len(answer.get_data(as_text=True).split("<Message>")) - 1
+            assert s.scalar(select(func.count()).select_from(m.Conversation)) == 1
+    finally:
+        admin.dispose()
+        rt.close()
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.skipif(bool(PG_URL), reason="the SQLite default")
+def test_with_the_sqlite_file_unopenable_the_webhook_apologises_and_recovers(env, interpreter, db_url):
+    rt = _runtime(env, interpreter, db_url)
+    path = Path(make_url(db_url).database or "")
+    client = create_app(runtime=rt).test_client()
+    try:
+        assert "PB100000001GB" in _sms(client, "where is my parcel").get_data(as_text=True)
+        rt.db.dispose()
+        aside = path.with_suffix(".aside")
+        os.replace(path, aside)
+        path.mkdir()  # a directory where the database was: "unable to open database file"
+        answer = _sms(client, "where is my parcel")
+        assert answer.status_code == 200 and SEND_AGAIN in answer.get_data(as_text=True)
+        shutil.rmtree(path)
+        os.replace(aside, path)
+        assert "PB100000001GB" in _sms(client, "where is my parcel").get_data(as_text=True)
+    finally:
+        rt.close()
+
+
+def test_any_unexpected_error_on_the_sms_webhook_is_twiml_not_silence(env, interpreter, db_url):
+    """Not only the database: whatever breaks outside a turn's own error handling, the shopper reads an apology."""
+    rt = _runtime(env, interpreter, db_url)
+    rt.engine = rt.engine.replace(clock=None)  # the engine can't read the time: a crash before any turn
+    app = create_app(runtime=rt)
+    app.config["TESTING"] = False
+    try:
+        answer = _sms(app.test_client(), "where is my parcel")
+        assert answer.status_code == 200 and answer.mimetype == "application/xml"
+        assert "something went wrong on our side" in answer.get_data(as_text=True)
+    finally:
+        rt.close()
