@@ -6,11 +6,16 @@ Errors are sorted into "try again later" (Twilio 5xx, 429, network trouble) and 
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
+from backend.resilience import retry_after_seconds
 from bot.core.ports import Outgoing, SendError, SendResult
 
 TIMEOUT_SECONDS = 15
@@ -22,7 +27,8 @@ class TwilioSender:
     name = "twilio"
 
     def __init__(self, account_sid: str, auth_token: str, *, client: Client | None = None) -> None:
-        self.client = client or Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS))
+        self.http = _HeadersKept(timeout=TIMEOUT_SECONDS)
+        self.client = client or Client(account_sid, auth_token, http_client=self.http)
 
     def send(self, message: Outgoing) -> SendResult:
         if not message.sender.startswith("+"):
@@ -37,10 +43,28 @@ class TwilioSender:
         except TwilioRestException as exc:
             retry = exc.status >= 500 or exc.status == 429
             raise SendError(f"Twilio answered {exc.status} (code {exc.code}): {exc.msg}", retry=retry,
-                            status=exc.status) from exc
+                            status=exc.status, retry_after=self.http.retry_after()) from exc
         except (requests.RequestException, TwilioException, OSError) as exc:
             raise SendError(f"couldn't reach Twilio: {exc}", retry=True, reached=False) from exc
         return SendResult("sent", sent.sid)
+
+
+class _HeadersKept(TwilioHttpClient):
+    """Twilio's HTTP client, keeping the last response's Retry-After for this thread: TwilioRestException carries
+    no headers, and a 429 that says how long to wait should be believed rather than hammered."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._last = threading.local()
+
+    def request(self, *args: Any, **kwargs: Any) -> Response:
+        self._last.retry_after = None
+        response = super().request(*args, **kwargs)
+        self._last.retry_after = (response.headers or {}).get("Retry-After")
+        return response
+
+    def retry_after(self) -> float | None:
+        return retry_after_seconds(getattr(self._last, "retry_after", None))
 
 
 def _body_and_media(message: Outgoing) -> tuple[str, list[str]]:

@@ -42,13 +42,16 @@ class SendResult:
 class SendError(Exception):
     """A send that didn't go through; `retry` says whether trying again later can help, `status` is the
     transport's HTTP status when it answered one (the metrics count failures by its class), `reached` whether
-    the transport was reached at all (False: the network failed)."""
+    the transport was reached at all (False: the network failed), `retry_after` how many seconds the transport
+    asked us to wait (a 429's or 503's Retry-After), if it said."""
 
-    def __init__(self, message: str, *, retry: bool, status: int | None = None, reached: bool = True) -> None:
+    def __init__(self, message: str, *, retry: bool, status: int | None = None, reached: bool = True,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry = retry
         self.status = status
         self.reached = reached
+        self.retry_after = retry_after
 
 
 class Sender(Protocol):

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)  # a send that takes longer than this is presumed dead and retried
+MAX_WAIT = timedelta(hours=1)  # a transport's Retry-After is honoured up to this (a day-long one would be a bug)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -77,7 +78,7 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, 
     try:
         result = sender.send(out)  # outside any transaction: never hold a lock across the network
     except SendError as exc:
-        final = _failed(sessions, message_id, str(exc), retry=exc.retry, now=now)
+        final = _failed(sessions, message_id, str(exc), retry=exc.retry, now=now, wait=exc.retry_after)
         telemetry.send_failed(out.channel, telemetry.status_class(exc.status, reached=exc.reached), final=final)
         return False
     except Exception as exc:  # a bug in a transport must not lose the message: retry it like an outage
@@ -93,13 +94,16 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, 
     return True
 
 
-def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, retry: bool, now: datetime) -> bool:
-    """Queue it again or give up; True when that was its last try."""
+def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, retry: bool, now: datetime,
+            wait: float | None = None) -> bool:
+    """Queue it again (after our backoff, or the transport's Retry-After if longer) or give up; True when that
+    was its last try. The error stays on the message either way: its status says where it is, the error why."""
     with transaction(sessions) as session:
         msg = session.get(m.Message, message_id)
         msg.error = error[:2000]
         if retry and msg.attempts < MAX_ATTEMPTS:
-            msg.status, msg.send_after = "queued", now + backoff(msg.attempts)
+            asked = timedelta(seconds=wait) if wait else timedelta(0)
+            msg.status, msg.send_after = "queued", now + min(max(backoff(msg.attempts), asked), MAX_WAIT)
             log.warning("message %s not sent (attempt %s), retrying: %s", message_id, msg.attempts, error)
             return False
         msg.status = "failed"
