@@ -218,13 +218,18 @@ def events() -> Response:
 
 def _events_for(rt: Any, merchant_id: int) -> Iterator[DomainEvent | None]:
     if rt.settings.events_backend == "redis":
+        from redis import RedisError
+
         from bot.adapters.redis_events import RedisEventSink
 
         sink = RedisEventSink.from_url(rt.settings.redis_url, prefix=rt.settings.events_prefix)
         sink.client.connection_pool.connection_kwargs["socket_timeout"] = HEARTBEAT_SECONDS + 5
-        with sink.subscribe(merchant_id) as stream:
-            while True:
-                yield stream.next(HEARTBEAT_SECONDS)
+        try:
+            with sink.subscribe(merchant_id) as stream:
+                while True:
+                    yield stream.next(HEARTBEAT_SECONDS)
+        except RedisError:  # Redis away: end the stream cleanly (no trace per console); the browser reconnects
+            return  # after "retry: 3000" and the page re-reads the database (docs/faults.md)
     inbox: queue.Queue[DomainEvent] = queue.Queue(maxsize=1000)
 
     def hear(event: DomainEvent) -> None:
