@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +42,7 @@ from bot.core.channels import spec_for
 from bot.core.conversations import ConversationStore, Status
 from bot.core.events import MessageStored
 from bot.core.links import LinkSigner
+from bot.core.merchant_cache import CachedMerchant, MerchantCache
 from bot.core.merchant_config import MerchantConfig
 from bot.core.messages import InboundMessage, Outcome, Reply, clean_text
 from bot.core.outage import StoreUnavailable, is_store_outage
@@ -79,11 +80,23 @@ class UnknownMerchant(LookupError):
     """The number (or slug) the message was sent to belongs to no merchant here."""
 
 
+class _StaleMerchant(Exception):
+    """The merchant row read in the turn differs from the cached one the message was understood with."""
+
+
 @dataclass(frozen=True)
 class _Understood:
     merchant_id: int
     nlu: ParseResult | None  # None: the NLU is unavailable
     clauses: tuple[ParsedClause, ...] = ()  # a message of several parts: each part parsed on its own
+    cached: CachedMerchant | None = None  # understood with a cached merchant: the turn checks it still holds
+
+
+@dataclass(frozen=True)
+class _Inbound:
+    """The stored inbound message, as far as the turn needs it."""
+
+    id: int
 
 
 @dataclass
@@ -99,6 +112,7 @@ class Engine:
     backends: BackendFactory
     clock: Clock
     carrier_calls: Executor
+    merchants: MerchantCache = dataclasses.field(default_factory=MerchantCache)
 
     def replace(self, **changes: Any) -> Engine:
         """The same engine with some parts swapped (a test's interpreter, clock or carrier)."""
@@ -142,7 +156,12 @@ class Engine:
         message = self._normalise(message)
         now = self.clock()  # one time for the message: every replay of its turn reads the same clock
         understood = self._understand(message, now)
-        outcome = self._replayed(message, understood, now)
+        try:
+            outcome = self._replayed(message, understood, now)
+        except _StaleMerchant:  # settings saved or a number moved since it was cached: rolled back, read afresh
+            self.merchants.forget(message.channel, message.recipient)
+            understood = self._understand(message, now)
+            outcome = self._replayed(message, understood, now)
         if not outcome.duplicate:  # a retried webhook's message was counted the first time
             telemetry.understood(understood.nlu.intent if understood.nlu is not None else None)
         return outcome
@@ -186,11 +205,17 @@ class Engine:
 
     def _understand(self, message: InboundMessage, now: datetime) -> _Understood:
         """The merchant and what the message means, read with no transaction open, so an NLU server over HTTP
-        never holds the database. (A retried webhook is caught inside the turn, by a unique constraint.)"""
-        with self.sessions() as session:
-            merchant = self._merchant(session, message)
-            config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
-            merchant_id = merchant.id
+        never holds the database. (A retried webhook is caught inside the turn, by a unique constraint.)
+        The merchant usually comes from the cache (bot/core/merchant_cache.py): no query at all here."""
+        cached = self.merchants.get(message.channel, message.recipient)
+        if cached is None:
+            with self.sessions() as session:
+                merchant = self._merchant(session, message)
+                config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
+                self.merchants.put(message.channel, message.recipient, merchant, config)
+        else:
+            config = cached.config
+        merchant_id = config.merchant_id
         try:
             nlu = self.parse(message.text, config, now)
             parts = self._clauses(message.text, config, now)
@@ -199,7 +224,7 @@ class Engine:
             # only what needs no classifier (_without_classifier), and says so for the rest.
             log.warning("NLU unavailable: %s", exc)
             nlu, parts = None, ()
-        return _Understood(merchant_id, nlu, parts)
+        return _Understood(merchant_id, nlu, parts, cached)
 
     def _clauses(self, text: str, config: MerchantConfig, now: datetime) -> tuple[ParsedClause, ...]:
         """Two requests in one message ("leave it with number 9, and tell the driver about the dog"), a "not X"
@@ -249,36 +274,21 @@ class Engine:
         with self.uow() as uow:
             session = uow.session
             merchant = session.get(m.Merchant, understood.merchant_id)
+            if understood.cached is not None and (merchant is None or not understood.cached.matches(merchant)):
+                raise _StaleMerchant  # the unit of work rolls back (it wrote nothing yet); _handle reads afresh
             if merchant is None:
                 raise UnknownMerchant(message.recipient)
-            if message.channel_message_id:
-                stored = self._stored_replies(session, message)
-                if stored is not None:  # the same webhook again: its stored answer, nothing runs twice
-                    return Outcome(stored, duplicate=True)
-            inbound = m.Message(
-                merchant_id=merchant.id,
-                direction="in",
-                channel=message.channel,
-                channel_message_id=message.channel_message_id,
-                sender=message.sender,
-                recipient=message.recipient,
-                body=redact_log(message.text),  # gate/door codes never rest in clear
-                media_urls=[md.url for md in message.media],
-                status="received",
-            )
-            try:
-                with session.begin_nested():
-                    session.add(inbound)
-                    session.flush()
-            except IntegrityError:
-                # The same webhook arrived twice at once; the other request owns this turn.
+            # A retried webhook is caught by the unique MessageSid below, not by a query first: one
+            # statement fewer for every message that is not a retry (almost all of them).
+            inbound = self._store_inbound(session, merchant.id, message, understood.nlu)
+            if inbound is None:
+                # The same webhook again (or twice at once: the other request owns this turn): its stored
+                # answer, nothing runs twice.
                 return Outcome(self._stored_replies(session, message) or [], duplicate=True)
             conv = self.conversations.open(session, merchant, message.channel, message.sender,
                                            phone=message.sender_is_phone)
-            inbound.conversation_id = conv.id
+            session.execute(update(m.Message).where(m.Message.id == inbound.id).values(conversation_id=conv.id))
             previous_message_at, conv.last_message_at = conv.last_message_at, now
-            if understood.nlu is not None:
-                inbound.intent, inbound.confidence = understood.nlu.intent, understood.nlu.confidence
             uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conv.id,
                                       message_id=inbound.id, direction="in", channel=message.channel))
             try:
@@ -287,6 +297,11 @@ class Engine:
                                              inline, previous_message_at, understood.clauses)
             except NeedsCarrier:
                 raise  # the unit of work rolls back; handle() makes the call and runs the turn again
+            except BackendError as exc:
+                # The carrier or order system isn't answering: say so honestly, keep the open question (the
+                # turn's writes, its new state included, are rolled back to the savepoint).
+                log.warning("backend unavailable during a turn: %s", exc)
+                replies, failed = [Reply(self._backend_down(merchant, message.channel))], False
             except Exception:
                 # The turn's changes are rolled back to the savepoint; the inbound message is kept (never
                 # lost), and the shopper hears an honest apology rather than silence.
@@ -307,7 +322,8 @@ class Engine:
             nlu = _without_classifier(message.text, conv, self.conversations.state(conv), config, now)
             if nlu is None:
                 return [Reply(voice("utter_nlu_down"))]
-        if conv.status == Status.RESOLVED.value:  # a new message after a person closed it: the bot answers again
+        reopened = conv.status == Status.RESOLVED.value
+        if reopened:  # a new message after a person closed it: the bot answers again
             self.services.handoff.reopen(uow, conv, actor=message.sender, now=now)
         state = self.conversations.state(conv)
         turn = Turn(
@@ -317,7 +333,11 @@ class Engine:
             now=now, voice=voice, links=self.links, services=self.services, last_seen=previous_message_at,
             clauses=clauses_of_message,
         )
-        try:
+        if not reopened:  # _turn's savepoint undoes the turn on a BackendError: no second savepoint needed
+            respond(turn)
+            self.conversations.save(conv, turn.state)
+            return turn.replies
+        try:  # the reopening stays even if the carrier is down
             with uow.savepoint():
                 respond(turn)
                 self.conversations.save(conv, turn.state)
@@ -334,13 +354,44 @@ class Engine:
             return CarrierSnapshot(backend, answers, inline=inline)
         return backend
 
+    def _backend_down(self, merchant: m.Merchant, channel: str) -> str:
+        try:
+            return self.wording.render("utter_backend_down", merchant=merchant, channel=channel)
+        except Exception:  # never silence
+            return APOLOGY_TEXT
+
+    @staticmethod
+    def _store_inbound(session: Session, merchant_id: int, message: InboundMessage,
+                       nlu: ParseResult | None) -> _Inbound | None:  # fmt: skip
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None for a MessageSid already
+        stored (a retried webhook). One statement, and no savepoint: a failed INSERT would abort the transaction
+        on PostgreSQL, so the old way needed SAVEPOINT, INSERT, RELEASE and a SELECT before them."""
+        values = dict(merchant_id=merchant_id, direction="in", channel=message.channel,
+                      channel_message_id=message.channel_message_id, sender=message.sender,
+                      recipient=message.recipient, body=redact_log(message.text),  # door codes never in clear
+                      media_urls=[md.url for md in message.media], status="received",
+                      intent=nlu.intent if nlu is not None else None,
+                      confidence=nlu.confidence if nlu is not None else None)  # fmt: skip
+        dialect = session.get_bind().dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
+            statement = module.insert(m.Message).values(**values).on_conflict_do_nothing().returning(m.Message.id)
+            new_id = session.scalar(statement)
+            return _Inbound(new_id) if new_id is not None else None
+        try:  # another database: the portable way
+            with session.begin_nested():
+                new_id = session.scalar(insert(m.Message).values(**values).returning(m.Message.id))
+        except IntegrityError:
+            return None
+        return _Inbound(new_id)
+
     def _apology(self, merchant: m.Merchant, channel: str) -> str:
         try:
             return self.wording.render("utter_something_went_wrong", merchant=merchant, channel=channel)
         except Exception:  # the wording itself is what broke: the plain default, never silence
             return APOLOGY_TEXT
 
-    def _store_replies(self, uow: UnitOfWork, merchant: m.Merchant, message: InboundMessage, inbound: m.Message,
+    def _store_replies(self, uow: UnitOfWork, merchant: m.Merchant, message: InboundMessage, inbound: _Inbound,
                        conversation_id: int, replies: list[Reply], now: datetime) -> None:
         session = uow.session
         rows = [

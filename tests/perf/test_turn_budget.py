@@ -1,0 +1,86 @@
+"""What one turn asks of the database: one transaction, and no more statements than it needs.
+
+A where-is turn used to take 17 statements on PostgreSQL (a session before the transaction to read the merchant,
+a SELECT for a retried webhook, three savepoints) and 20 on a first message. These bounds fail if any of that
+comes back. They count statements, never time (docs/performance.md has the profile).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from backend import models as m
+from backend.db import transaction
+from bot.core.messages import InboundMessage
+from tests.helpers import new_sid
+
+SHOP = "+441614960000"
+SHOPPER = "+447700900123"  # a demo parcel's recipient: "where is it?" is answered from the number
+WHERE_IS_BOUND = 9  # queries a where-is turn may make once the conversation exists (today: 8)
+
+
+def where_is(runtime, *, sid: str | None = None, sender: str = SHOPPER):  # noqa: ANN001, ANN201
+    return runtime.engine.handle(InboundMessage("sms", sender, SHOP, "where's my parcel",
+                                                channel_message_id=sid or new_sid()))  # fmt: skip
+
+
+def test_a_where_is_turn_is_one_transaction_and_a_handful_of_statements(runtime, demo, sql_count):  # noqa: ANN001
+    first = where_is(runtime)
+    assert "PB100000001GB" in first.replies[0].text
+    sql_count.reset()
+    outcome = where_is(runtime)
+    assert "PB100000001GB" in outcome.replies[0].text and not outcome.failed
+    assert sql_count.commits == 1, "a turn is one transaction"
+    assert sql_count.rollbacks == 0, "no session is opened and thrown away before the turn's transaction"
+    savepoints = [s for s in sql_count.statements if s.lstrip().upper().startswith("SAVEPOINT")]
+    assert len(savepoints) <= 1, sql_count.statements
+    assert len(sql_count.queries()) <= WHERE_IS_BOUND, sql_count.queries()
+    assert not [s for s in sql_count.queries() if "FROM merchants" in s and "WHERE merchants.sms_number" in s], \
+        "the merchant is found by its number from the cache, not a query, once seen"
+
+
+def test_a_first_message_creates_its_conversation_in_the_same_single_transaction(runtime, demo, sql_count):  # noqa: ANN001
+    where_is(runtime, sender="+447700900456")  # the merchant is cached by another shopper's message
+    sql_count.reset()
+    outcome = where_is(runtime)
+    assert "PB100000001GB" in outcome.replies[0].text
+    assert sql_count.commits == 1
+    assert len(sql_count.queries()) <= WHERE_IS_BOUND + 4, sql_count.queries()  # + contact and conversation
+
+
+def test_a_retried_webhook_is_answered_from_what_was_stored_with_nothing_run_twice(runtime, demo, sql_count):  # noqa: ANN001
+    sid = new_sid()
+    first = where_is(runtime, sid=sid)
+    sql_count.reset()
+    again = where_is(runtime, sid=sid)
+    assert again.duplicate and [r.text for r in again.replies] == [r.text for r in first.replies]
+    assert not [s for s in sql_count.statements if s.lstrip().upper().startswith(("UPDATE", "INSERT INTO AUDIT"))]
+    with runtime.sessions() as s:
+        inbound = s.scalars(select(m.Message).where(m.Message.channel_message_id == sid)).all()
+    assert len(inbound) == 1 and inbound[0].intent == "where_is_my_order" and inbound[0].conversation_id
+
+
+def test_settings_saved_elsewhere_take_effect_on_the_next_message(runtime, demo):  # noqa: ANN001
+    """The merchant is cached per worker; a change written by any other process (the console on another host) is
+    seen on the very next message, because the turn compares the cached row with the one it reads anyway."""
+    before = [r.text for r in where_is(runtime).replies]  # the merchant is now cached
+    assert not any("Brand new words" in t for t in before)
+    with transaction(runtime.sessions) as s:  # what the console does, in another session
+        merchant = s.get(m.Merchant, demo.id)
+        merchant.settings = {**(merchant.settings or {}),
+                             "responses": {"utter_status_in_transit": "Brand new words for {tracking}."}}
+    texts = [r.text for r in where_is(runtime).replies]
+    assert any("Brand new words" in t for t in texts), texts
+
+
+def test_a_number_moved_to_another_merchant_is_followed_at_once(runtime, demo):  # noqa: ANN001
+    where_is(runtime)  # cached: SHOP -> the demo merchant
+    with transaction(runtime.sessions) as s:
+        s.get(m.Merchant, demo.id).sms_number = "+441614960999"
+    from bot.engine import UnknownMerchant
+
+    with pytest.raises(UnknownMerchant):
+        where_is(runtime)
+    assert "PB100000001GB" in runtime.engine.handle(InboundMessage(
+        "sms", SHOPPER, "+441614960999", "where's my parcel", channel_message_id=new_sid())).replies[0].text
