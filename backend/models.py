@@ -211,10 +211,16 @@ class Shipment(Base):
     """A parcel as the reference carrier knows it (the embedded default backend's own table)."""
 
     __tablename__ = "shipments"
+    # A tracking number is the carrier's, given to one merchant: two merchants (or two carriers) may use the
+    # same one, and neither may learn that the other does (migration 0005). Merchant first: every lookup is
+    # "this merchant's parcel with this number", which the constraint's index serves.
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "tracking_number", "carrier", name="uq_shipment_merchant_tracking_carrier"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
-    tracking_number: Mapped[str] = mapped_column(String(40), unique=True)
+    tracking_number: Mapped[str] = mapped_column(String(40))
     order_number: Mapped[str | None] = mapped_column(String(40), index=True)
     carrier: Mapped[str] = mapped_column(String(40), default="reference")
     recipient_name: Mapped[str] = mapped_column(String(200), default="")

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, select, tuple_
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -38,8 +38,9 @@ def _without_secret(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return out if changed else None
 
 
-def _finished_now(session: Session) -> set[str]:
-    return set(session.scalars(select(m.Shipment.tracking_number).where(m.Shipment.status.in_(FINISHED_STATUSES))))
+def _finished_now(session: Session) -> set[tuple[int, str]]:
+    return {(mid, t) for mid, t in session.execute(
+        select(m.Shipment.merchant_id, m.Shipment.tracking_number).where(m.Shipment.status.in_(FINISHED_STATUSES)))}
 
 
 def _mentions_secret(column: Any) -> Any:
@@ -52,10 +53,13 @@ def purge_delivered_secrets(session: Session, now: datetime) -> int:
     instructions, its delivery changes, its audit trail and any carrier write kept for a retry. Returns how
     many parcels had one.
 
-    What is left is a flag ("access_code_purged"), so the trail still shows that a code was given.
+    What is left is a flag ("access_code_purged"), so the trail still shows that a code was given. A parcel is
+    its merchant's tracking number: another merchant's parcel with the same number, still on its way, keeps
+    its code (migration 0005).
     """
-    finished = select(m.Shipment.tracking_number).where(m.Shipment.status.in_(FINISHED_STATUSES))
-    touched: dict[str, int | None] = {}
+    finished = select(m.Shipment.merchant_id, m.Shipment.tracking_number).where(
+        m.Shipment.status.in_(FINISHED_STATUSES))
+    touched: set[tuple[int | None, str]] = set()
     for row in session.scalars(
         select(m.Shipment).where(m.Shipment.status.in_(FINISHED_STATUSES), _mentions_secret(m.Shipment.instructions))
     ):
@@ -63,32 +67,34 @@ def purge_delivered_secrets(session: Session, now: datetime) -> int:
         if cleaned is not None:
             cleaned["access_code_purged_at"] = now.isoformat()
             row.instructions = cleaned  # reassigned so SQLAlchemy sees the JSON change
-            touched[row.tracking_number] = row.merchant_id
+            touched.add((row.merchant_id, row.tracking_number))
     for change in session.scalars(
         select(m.DeliveryChange).where(
-            m.DeliveryChange.tracking_number.in_(finished), _mentions_secret(m.DeliveryChange.params)
+            tuple_(m.DeliveryChange.merchant_id, m.DeliveryChange.tracking_number).in_(finished),
+            _mentions_secret(m.DeliveryChange.params),
         )
     ):
         cleaned = _without_secret(change.params)
         if cleaned is not None:
             change.params = cleaned
-            touched.setdefault(change.tracking_number, change.merchant_id)
+            touched.add((change.merchant_id, change.tracking_number))
     for entry in session.scalars(
-        select(m.AuditEntry).where(m.AuditEntry.subject.in_(finished), _mentions_secret(m.AuditEntry.detail))
+        select(m.AuditEntry).where(tuple_(m.AuditEntry.merchant_id, m.AuditEntry.subject).in_(finished),
+                                   _mentions_secret(m.AuditEntry.detail))
     ):
         cleaned = _without_secret(entry.detail)
         if cleaned is not None and entry.subject:
             entry.detail = cleaned
-            touched.setdefault(entry.subject, entry.merchant_id)
+            touched.add((entry.merchant_id, entry.subject))
     kept_writes = session.scalars(select(m.PendingRequest).where(_mentions_secret(m.PendingRequest.payload))).all()
     done = _finished_now(session) if kept_writes else set()
     for kept in kept_writes:
         tracking = (kept.payload or {}).get("tracking_number")
-        cleaned = _without_secret(kept.payload) if tracking in done else None
+        cleaned = _without_secret(kept.payload) if (kept.merchant_id, tracking) in done else None
         if cleaned is not None:
             kept.payload = cleaned
-            touched.setdefault(tracking, kept.merchant_id)
-    for tracking, merchant_id in touched.items():
+            touched.add((kept.merchant_id, tracking))
+    for merchant_id, tracking in sorted(touched, key=lambda t: (t[0] or 0, t[1])):
         session.add(
             m.AuditEntry(at=now, merchant_id=merchant_id, actor="system:secrets", action="access_code_purge",
                          subject=tracking, result="purged", detail={})

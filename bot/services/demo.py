@@ -132,7 +132,7 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> m.Merchant:
         session.flush()
     tz = ZoneInfo(merchant.timezone or DEMO_TIMEZONE)
     for p in DEMO_PARCELS:
-        _reset(session, p.tracking)
+        _reset(session, merchant, p.tracking)
         steps = HISTORY[p.status]
         moments = _timeline(steps, now, tz)
         start, end = _window(p, moments, now, tz) or (None, None)
@@ -185,9 +185,11 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> m.Merchant:
     return merchant
 
 
-def _reset(session: Session, tracking: str) -> None:
-    """Remove a demo parcel seeded before, with its proof of delivery (which would block the delete)."""
-    row = session.scalar(select(m.Shipment).where(m.Shipment.tracking_number == tracking))
+def _reset(session: Session, merchant: m.Merchant, tracking: str) -> None:
+    """Remove a demo parcel seeded before, with its proof of delivery (which would block the delete). Only the
+    demo merchant's: another merchant may use the same number (migration 0005)."""
+    row = session.scalar(select(m.Shipment).where(m.Shipment.merchant_id == merchant.id,
+                                                  m.Shipment.tracking_number == tracking))
     if row is None:
         return
     session.execute(delete(m.ProofOfDeliveryRecord).where(m.ProofOfDeliveryRecord.shipment_id == row.id))

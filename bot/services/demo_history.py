@@ -203,7 +203,8 @@ class _Writer:
 
 def seed_demo_history(session: Session, merchant: m.Merchant, *, now: datetime | None = None) -> bool:
     """Write the history once; False (and nothing written) if it is there already."""
-    if session.scalar(select(m.Shipment.id).where(m.Shipment.tracking_number == FIRST_PARCEL)) is not None:
+    if session.scalar(select(m.Shipment.id).where(m.Shipment.merchant_id == merchant.id,
+                                                  m.Shipment.tracking_number == FIRST_PARCEL)) is not None:
         return False
     zone = merchant.zone()
     today = (now or datetime.now(UTC)).astimezone(zone).date()

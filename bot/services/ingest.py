@@ -63,13 +63,25 @@ def find_shipment(session: Session, merchant: m.Merchant, tracking: str, *, lock
     an older event can never overwrite a newer one's status (PostgreSQL; SQLite writes one at a time anyway)."""
     stmt = select(m.Shipment).where(m.Shipment.merchant_id == merchant.id,
                                     m.Shipment.tracking_number == tracking.upper())
+    stmt = stmt.order_by(m.Shipment.created_at.desc(), m.Shipment.id.desc())  # two carriers' same number: newest
     return session.scalar(stmt.with_for_update() if lock else stmt)
+
+
+def _own_shipment(session: Session, merchant: m.Merchant, data: ShipmentIn) -> m.Shipment | None:
+    """The caller's parcel with this number (and this carrier, if the body names one). Only the caller's:
+    tracking numbers are unique per merchant and carrier (migration 0005), so whether another merchant uses
+    the number changes nothing in the answer."""
+    stmt = select(m.Shipment).where(m.Shipment.merchant_id == merchant.id,
+                                    m.Shipment.tracking_number == data.tracking_number)
+    if data.columns.get("carrier") is not None:
+        stmt = stmt.where(m.Shipment.carrier == data.columns["carrier"])
+    return session.scalar(stmt.order_by(m.Shipment.created_at.desc(), m.Shipment.id.desc()).limit(1))
 
 
 # -- shipments --------------------------------------------------------------------------------------------
 def upsert_shipment(session: Session, caller: Caller, data: ShipmentIn) -> tuple[m.Shipment, bool]:
     """Create the shipment, or update only the fields sent. Returns (row, created)."""
-    row = session.scalar(select(m.Shipment).where(m.Shipment.tracking_number == data.tracking_number))
+    row = _own_shipment(session, caller.merchant, data)
     created = row is None
     if row is None:
         check_new_shipment(data)
@@ -78,8 +90,6 @@ def upsert_shipment(session: Session, caller: Caller, data: ShipmentIn) -> tuple
         # A new parcel at label_created has no status time, so the first scan moves it on whenever it happened.
         if data.columns.get("status") not in (None, "label_created") and "status_at" not in data.columns:
             row.status_at = caller.now
-    elif row.merchant_id != caller.merchant.id:
-        raise Invalid({"tracking_number": "already in use by another merchant"}, status=409)
     elif "status" in data.columns and data.columns["status"] != row.status and "status_at" not in data.columns:
         row.status_at = caller.now
     for column, value in data.columns.items():

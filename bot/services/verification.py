@@ -113,7 +113,7 @@ class CodeService:
     def send(self, uow: UnitOfWork, merchant: m.Merchant, shipment: Shipment, who: Requester,
              now: datetime) -> SendResult:
         session, tracking = uow.session, shipment.tracking_number
-        take_turns(session, f"otp:{tracking}")  # many conversations at once can't race "3 per 15 minutes"
+        take_turns(session, f"otp:{merchant.id}:{tracking}")  # many conversations at once can't race "3 per 15 minutes"
 
         def note(result: str, **detail: str) -> None:
             audit.record(session, at=now, merchant_id=merchant.id, actor=who.actor, action="otp_send", result=result,
@@ -121,7 +121,8 @@ class CodeService:
 
         own = bool(who.sender_is_phone and shipment.recipient_phone and who.actor == shipment.recipient_phone)
         limit, window = (MAX_CODES, CODES_WINDOW) if own else (MAX_OTHERS_CODES, OTHERS_WINDOW)
-        if self._recent(session, tracking, shipment.recipient_phone, own=own, since=now - window) >= limit:
+        if self._recent(session, merchant.id, tracking, shipment.recipient_phone, own=own,
+                        since=now - window) >= limit:
             note(Sent.RATE_LIMITED, budget="recipient" if own else "others")
             return SendResult(Sent.RATE_LIMITED)
         to, channel = shipment.recipient_phone, "sms"
@@ -182,8 +183,10 @@ class CodeService:
         return CheckResult(Checked.WRONG, MAX_WRONG_TRIES - row.attempts)
 
     @staticmethod
-    def _recent(session: Session, tracking: str, recipient_phone: str | None, *, own: bool, since: datetime) -> int:
-        """Codes sent for this parcel since `since` from one budget: the recipient's own number, or the rest."""
+    def _recent(session: Session, merchant_id: int, tracking: str, recipient_phone: str | None, *, own: bool,
+                since: datetime) -> int:
+        """Codes sent for this parcel (this merchant's: another may use the same number) since `since` from one
+        budget: the recipient's own number, or the rest."""
         mine: ColumnElement[bool] = (
             and_(m.Conversation.address == recipient_phone, m.Conversation.channel.in_(PHONE_CHANNELS))
             if recipient_phone else false()
@@ -191,7 +194,8 @@ class CodeService:
         return session.scalar(
             select(func.count()).select_from(m.OneTimeCode)
             .join(m.Conversation, m.Conversation.id == m.OneTimeCode.conversation_id)
-            .where(m.OneTimeCode.tracking_number == tracking, m.OneTimeCode.created_at >= since,
+            .where(m.Conversation.merchant_id == merchant_id, m.OneTimeCode.tracking_number == tracking,
+                   m.OneTimeCode.created_at >= since,
                    mine if own else not_(mine))
         ) or 0
 
