@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.api.support import api_key, auth, interpreter  # noqa: F401 - fixtures
+from tests.api.support import api_key, auth  # noqa: F401 - fixtures (the real NLU: the webhooks parse text)
 
 
 @pytest.fixture

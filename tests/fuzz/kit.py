@@ -38,6 +38,9 @@ nasty_text = st.one_of(
     st.sampled_from(["", " ", "\x00", "\ud800", "\u202e", "𝕻𝕭", "ß" * 3, "١٢٣٤", "0" * 5000, "%s%n{0}",
                      "{brand}", "<script>", "' OR 1=1 --", "\r\n\r\n", "null", "[]", "{}", "-1", "1e309"]),
 )
+# What a form post can carry: any Unicode that has a UTF-8 encoding (no lone surrogates, which no client can send).
+form_text = st.one_of(st.text(st.characters(codec="utf-8"), max_size=300),
+                      nasty_text.filter(lambda t: not any("\ud800" <= c <= "\udfff" for c in t)))
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
                          st.floats(allow_nan=False, allow_infinity=False), nasty_text)
 json_values = st.recursive(json_scalars, lambda inner: st.one_of(
