@@ -1,0 +1,151 @@
+"""The scale-out story, shown with real processes (docs/deployment.md): two web hosts behind a "load balancer"
+(the test alternates between them), one Celery worker, one PostgreSQL database and one Redis.
+
+* a shopper's conversation alternates between the hosts and still works: its state is in the database;
+* an agent signed in on host A watches the live console stream on host B, and hears a turn handled on A:
+  events go through Redis, and the sign-in is a signed cookie any host can read;
+* a notification queued by host A's API is sent by the Celery worker: the queue is Redis, no host sends it.
+
+Needs PostgreSQL (PARCELBOT_TEST_DATABASE_URL, as the PostgreSQL run of the suite sets) and Redis
+(PARCELBOT_TEST_REDIS_URL, default redis://127.0.0.1:6379/8); skipped, saying which, without them."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+
+from backend import models as m
+from backend.db import transaction
+from tests.conftest import PG_URL, PUBLIC_URL, TWILIO_TOKEN
+from tests.console.kit import PASSWORD, make_user, token_in
+from tests.helpers import sms_form
+from tests.scaleout.topology import Topology, redis_up
+
+REDIS_URL = os.environ.get("PARCELBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
+
+pytestmark = [
+    pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (PARCELBOT_TEST_DATABASE_URL): SQLite is one host's file"),
+    pytest.mark.skipif(not redis_up(REDIS_URL), reason=f"needs Redis at {REDIS_URL} (PARCELBOT_TEST_REDIS_URL)"),
+]
+
+
+@pytest.fixture
+def topology(env: dict[str, str], nlu_model: Path, tmp_path: Path):  # noqa: ANN201
+    run = uuid.uuid4().hex[:8]  # this run's own queue and event channels on the shared Redis
+    shared = {**env, "PARCELBOT_NLU_MODEL": str(nlu_model), "PARCELBOT_JOBS": "celery", "PARCELBOT_EVENTS": "redis",
+              "REDIS_URL": REDIS_URL, "CELERY_BROKER_URL": REDIS_URL, "PARCELBOT_CELERY_QUEUE": f"scaleout-{run}",
+              "PARCELBOT_EVENTS_PREFIX": f"scaleout-{run}:events"}
+    shared.pop("PARCELBOT_DATA_DIR")  # each host its own
+    topo = Topology(shared, tmp_path / "hosts")
+    try:
+        yield topo
+    finally:
+        topo.stop()
+
+
+def _sms(base: str, text: str, sender: str) -> list[str]:
+    """A text as Twilio posts it: signed over the public URL, which is the load balancer's, not the host's."""
+    form = sms_form(text, sender=sender)
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_URL + "/twilio/sms", form)
+    response = requests.post(base + "/twilio/sms", data=form, headers={"X-Twilio-Signature": signature}, timeout=60)
+    assert response.status_code == 200, response.text[:500]
+    return ["".join(msg.itertext()) for msg in ET.fromstring(response.text).findall("Message")]
+
+
+def _sign_in(base: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(base + "/console/login", timeout=30)
+    response = session.post(base + "/console/login", timeout=30, data={
+        "email": "sam@acme.example", "password": PASSWORD, "csrf_token": token_in(page.text)})
+    assert response.status_code in (200, 302) and "session" in session.cookies, response.text[:300]
+    return session
+
+
+def _listen(session: requests.Session, url: str, into: queue.Queue, stop: threading.Event) -> None:
+    """Read a server-sent event stream line by line into a queue until told to stop."""
+    with session.get(url, stream=True, timeout=(10, 3)) as response:
+        into.put(("status", response.status_code))
+        try:
+            for line in response.iter_lines(decode_unicode=True):
+                if stop.is_set():
+                    return
+                if line:
+                    into.put(("line", line))
+        except requests.exceptions.ConnectionError:  # the read timeout after stop, or the host going away
+            return
+
+
+def _events(lines: queue.Queue, until: float) -> list[dict]:
+    out = []
+    while time.monotonic() < until:
+        try:
+            kind, line = lines.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if kind == "line" and line.startswith("data: "):
+            out.append(json.loads(line.removeprefix("data: ")))
+    return out
+
+
+def test_two_hosts_one_database_one_redis_one_worker(topology: Topology, runtime, demo) -> None:  # noqa: ANN001
+    from bot.core.apikeys import create_key
+
+    make_user(runtime)
+    with transaction(runtime.sessions) as session:
+        key, _ = create_key(session, session.merge(demo))
+    host_a, host_b = topology.web("web-a"), topology.web("web-b")
+    topology.worker("worker-1", topology.env["PARCELBOT_CELERY_QUEUE"])
+
+    try:
+        # An agent signs in on A; the same cookie opens the live stream on B.
+        agent = _sign_in(host_a)
+        lines: queue.Queue = queue.Queue()
+        stop = threading.Event()
+        listener = threading.Thread(target=_listen, args=(agent, host_b + "/console/events", lines, stop), daemon=True)
+        listener.start()
+        assert lines.get(timeout=30) == ("status", 200)
+        time.sleep(1.0)  # the stream subscribes to Redis after its first line
+
+        # One shopper, alternating hosts: A lists the two parcels, B understands the choice A asked for.
+        sender = "+447700900654"
+        listed = _sms(host_a, "wheres my order", sender)[0]
+        assert "1)" in listed and "2)" in listed, listed
+        choice = "1" if listed.index("Wool socks") < listed.index("Headtorch") else "2"
+        answer = _sms(host_b, choice, sender)[0]
+        assert "PB100000005GB" in answer and "Wool socks" in answer, answer
+        again = _sms(host_a, "thanks", sender)
+        assert again and again[0].strip()
+
+        # The turns handled on A were heard on B's stream, through Redis.
+        heard = _events(lines, time.monotonic() + 10)
+        stored = [e for e in heard if e.get("kind") == "message_stored"]
+        assert len(stored) >= 4, f"B heard {heard}\n{topology.logs()}"  # 2 inbound + 2 replies handled on A
+
+        # A's API queues a notification; only the Celery worker can send it (no beat, no ticker in celery mode).
+        with runtime.sessions() as session:
+            before = session.scalar(select(func.max(m.Message.id))) or 0
+        event = {"event_id": f"evt-{uuid.uuid4().hex[:8]}", "status": "out_for_delivery",
+                 "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}
+        response = requests.post(f"{host_a}/api/v1/shipments/PB100000001GB/events", json=event, timeout=60,
+                                 headers={"Authorization": f"Bearer {key}"})
+        assert response.status_code == 201 and response.json()["notification_queued"], response.text[:500]
+        deadline, statuses = time.monotonic() + 90, []
+        while not (statuses and set(statuses) == {"sandbox"}) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            with runtime.sessions() as session:
+                statuses = list(session.scalars(select(m.Message.status).where(
+                    m.Message.id > before, m.Message.direction == "out", m.Message.recipient == "+447700900123")))
+        assert statuses and set(statuses) == {"sandbox"}, f"not sent by the worker: {statuses}\n{topology.logs()}"
+    finally:
+        stop.set()
