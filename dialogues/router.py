@@ -22,7 +22,7 @@ from dialogues.kit import claims, requests, survey, tone
 from dialogues.kit.answers import YES_NO
 from dialogues.kit.choices import pick
 from dialogues.kit.faq import Question, question_in
-from dialogues.kit.handoff import answered_while_waiting
+from dialogues.kit.handoff import answered_while_waiting, hand_off, misunderstood_in_a_row, reply_when
 from dialogues.kit.keywords import Keyword, ask_open_question_again, keyword_for, opted_out
 from dialogues.subflows import one_tap
 from dialogues.subflows.postcode_text import note_proof
@@ -175,6 +175,8 @@ def _aside(turn: Turn) -> bool:
     the open question kept (and asked again). A clear request from an upset shopper gets an apology first."""
     top = turn.state.top
     free_text = bool(top and top.step and top.free_text)
+    if not free_text and _merchant_wants_a_person(turn):
+        return True
     upset = tone.is_upset(turn.text)
     question = question_in(turn.text)
     if question is not None and not (free_text and question in ABOUT_THE_DRIVER):  # "...call me" may be a note
@@ -189,6 +191,21 @@ def _aside(turn: Turn) -> bool:
         return False
     REGISTRY["upset"].run_start(turn)
     return True
+
+
+def _merchant_wants_a_person(turn: Turn) -> bool:
+    """The merchant's handoff rules (settings handoff.*): an upset shopper goes to a person at once; so does
+    one whose last N messages in a row the bot couldn't read. Off unless the merchant sets them."""
+    config = turn.config
+    if config.handoff_when_upset and tone.is_upset(turn.text):
+        REGISTRY["handoff"].run_start(turn)  # the handoff journey names the reason "upset"
+        return True
+    limit = config.handoff_after_misunderstandings
+    if limit and turn.nlu.intent == OUT_OF_SCOPE and misunderstood_in_a_row(turn) >= limit:
+        hand_off(turn, "misunderstood")
+        turn.say("utter_handoff_misunderstood", reply_when=reply_when(turn))
+        return True
+    return False
 
 
 def _clear_request(turn: Turn) -> bool:

@@ -252,7 +252,7 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
     send_at = send_after or ctx.now
     options = _options(ctx, row, offer_kinds)
     photos = _photo_urls(ctx, row) if kind == "delivered" else []
-    body = _body(ctx, row, kind, options, send_at, photos)
+    body = signed(ctx.config, _body(ctx, row, kind, options, send_at, photos))
     channel = _channel(ctx.merchant)
     conv = conversation_for(ctx.session, ctx.merchant, channel, phone)
     _supersede_held(ctx, row.tracking_number)
@@ -265,7 +265,33 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
     if msg is not None:
         set_offer(conv, row.tracking_number, options, send_at + OFFER_LIFETIME)
         ctx.publish(announced(msg))
+        if kind == "delivered" and ctx.config.survey_after_delivery:
+            _ask_survey(ctx, conv, row, channel, send_after)
     return msg
+
+
+def signed(config: MerchantConfig, body: str) -> str:
+    """A proactive text ends with the merchant's sign-off, if it has one: the shopper didn't start this
+    conversation, so it says who is writing. Replies in a conversation don't repeat it."""
+    return f"{body}\n{config.sign_off}" if config.sign_off else body
+
+
+def _ask_survey(ctx: Context, conv: m.Conversation, row: m.Shipment, channel: str,
+                send_after: datetime | None) -> None:
+    """After a delivery, if the merchant asks for it: "How did we do? Reply 1-5", once per parcel. The reply is
+    read by the survey step (dialogues/kit/survey.py) and counted in the merchant's results."""
+    try:
+        with ctx.session.begin_nested():
+            msg = queue_message(ctx.session, merchant=ctx.merchant, channel=channel, to=row.recipient_phone or "",
+                                body=ctx.render("utter_notify_survey"), conversation_id=conv.id,
+                                dedupe_key=f"survey:{row.tracking_number}", send_after=send_after)
+    except (IntegrityError, OptedOut):
+        return  # asked already (a concurrent event), or the shopper opted out meanwhile
+    if msg is not None:
+        state = _STORE.state(conv)
+        state.survey_for = "delivery"
+        _STORE.save(conv, state)
+        ctx.publish(announced(msg))
 
 
 def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:

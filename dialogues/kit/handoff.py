@@ -12,11 +12,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from sqlalchemy import select
+
+from backend import models as m
 from bot.core.conversations import Status
 from bot.core.merchant_config import WEEKDAYS, SupportHours
 from bot.core.wording import Rendered
 from dialogues.base import Turn
 from dialogues.kit.faq import question_in
+from intents.types import OUT_OF_SCOPE
 
 # What the bot answers itself while the shopper waits: where the parcel is and the photo of where it was left.
 # Nothing here changes the parcel, so the bot and the person can't both act on it; a change asked for meanwhile
@@ -137,3 +141,18 @@ def contact_line(turn: Turn) -> Rendered:
     if config.support_url:
         return turn.render("utter_support_contact_url", url=config.support_url)
     return Rendered("")
+
+
+def misunderstood_in_a_row(turn: Turn) -> int:
+    """How many of the shopper's latest messages in this conversation, this one included, the NLU read as out
+    of scope, back to the last one it understood (at most 10 looked at: the setting's ceiling)."""
+    latest = turn.session.scalars(
+        select(m.Message.intent).where(m.Message.conversation_id == turn.conversation.id, m.Message.direction == "in")
+        .order_by(m.Message.id.desc()).limit(10)
+    ).all()
+    run = 0
+    for intent in latest:
+        if intent != OUT_OF_SCOPE:
+            break
+        run += 1
+    return run
