@@ -229,6 +229,9 @@ def payment_providers(settings: Settings) -> PaymentProviders:
     def providers(config: Mapping[str, Any] | None) -> PaymentProvider:
         name = (config or {}).get("provider") or "sandbox"
         if name == "sandbox":
+            if settings.twilio_sending_enabled:  # real shoppers, play money: anyone could "pay" with a click
+                raise PaymentsNotConfigured("the sandbox takes no real money: with real sending, set "
+                                            "payments.provider to stripe")
             return sandbox
         if name == "stripe":
             return StripePayments((config or {}).get("secret_key_env"), (config or {}).get("webhook_secret_env"))

@@ -44,6 +44,11 @@ class StripePayments:
         self.identity = f"stripe:{self.secret_key_env}:{self.webhook_secret_env}"
         self._environ = environ if environ is not None else os.environ
 
+    def check(self) -> None:
+        """Raise PaymentsNotConfigured unless both secrets are in the environment (before a link is sent)."""
+        self._secret(self.secret_key_env)
+        self._secret(self.webhook_secret_env)
+
     def _secret(self, name: str) -> str:
         value = self._environ.get(name, "").strip()
         if not value:

@@ -29,7 +29,14 @@ from backend.serialize import action_to_json
 from bot.core import audit
 from bot.core.links import InvalidLink, LinkSigner
 from bot.core.outbox import OptedOut, announced, queue_message
-from bot.core.payments import BadWebhook, CheckoutRequest, PaymentEvent, PaymentProvider, PaymentProviders
+from bot.core.payments import (
+    BadWebhook,
+    CheckoutRequest,
+    PaymentEvent,
+    PaymentProvider,
+    PaymentProviders,
+    PaymentsNotConfigured,
+)
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 from bot.services.changes import ChangeRequest
@@ -91,6 +98,19 @@ class PaymentService:
     def provider_for(self, merchant: m.Merchant) -> PaymentProvider:
         config = (merchant.settings or {}).get("payments")
         return self.providers(config if isinstance(config, Mapping) else None)
+
+    def ready(self, merchant: m.Merchant) -> bool:
+        """Can this merchant take a payment now? Asked before a link is promised: a sandbox on an installation
+        that texts real shoppers, an unknown provider or a missing secret means no paid options (the shopper
+        is told so), never a link that leads nowhere."""
+        try:
+            provider = self.provider_for(merchant)
+            check = getattr(provider, "check", None)
+            if check is not None:
+                check()
+        except PaymentsNotConfigured:
+            return False
+        return True
 
     @property
     def minutes(self) -> int:

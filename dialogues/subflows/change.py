@@ -202,6 +202,11 @@ def _ask_to_pay(turn: Turn, request: ChangeRequest) -> None:
     and is applied once the provider confirms; the shopper is texted the outcome then."""
     slots = turn.slots
     payments = turn.services.payments
+    if not payments.ready(turn.merchant):
+        turn.finish()
+        turn.audit("payment", "unavailable", subject=request.tracking)
+        turn.say("utter_payment_unavailable")
+        return
     payment = payments.start(turn.uow, turn.merchant, request, fee=Decimal(str(slots["fee"])),
                              currency=slots.get("currency") or "GBP", now=turn.now, after=str(slots.get("after") or ""))
     turn.finish()

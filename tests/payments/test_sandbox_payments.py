@@ -131,3 +131,28 @@ def test_a_free_option_is_applied_at_once_with_no_payment(runtime, every_day):
 def test_a_link_we_did_not_sign_is_not_found(client, every_day):
     assert client.get("/pay/not-a-token").status_code == 404
     assert client.post("/pay/not-a-token", data={"choice": "pay"}).status_code == 404
+
+
+def test_the_sandbox_takes_no_payment_when_the_bot_texts_real_shoppers(settings):
+    """Play money on a live installation would let anyone 'pay' with a click: refused, not defaulted to."""
+    import dataclasses
+
+    from bot.core.payments import PaymentsNotConfigured
+    from bot.runtime import payment_providers
+
+    assert payment_providers(settings)(None).name == "sandbox"  # the embedded default: no real sending
+    live = dataclasses.replace(settings, twilio_account_sid="AC" + "0" * 32)
+    assert live.twilio_sending_enabled
+    with pytest.raises(PaymentsNotConfigured):
+        payment_providers(live)(None)
+    with pytest.raises(PaymentsNotConfigured):
+        payment_providers(live)({"provider": "sandbox"})
+
+
+def test_a_paid_option_with_no_way_to_pay_is_refused_politely_and_nothing_changes(runtime, every_day, monkeypatch):
+    monkeypatch.delenv("STRIPE_SECRET_KEY", raising=False)
+    set_merchant(runtime, payments={"provider": "stripe"})  # chosen, but its secrets aren't in the environment
+    reply = accept_paid_window(runtime)
+    assert "can't take payments" in reply and "Nothing was changed" in reply
+    assert payments(runtime) == [] and changes(runtime, "reschedule_delivery") == []
+    assert [a.result for a in audits(runtime, "payment")] == ["unavailable"]
