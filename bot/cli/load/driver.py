@@ -27,6 +27,7 @@ TIMEOUT = 30.0
 @dataclass
 class Sample:
     kind: str  # the script's name
+    step: int  # which of its messages (0: the first)
     latency: float  # seconds from due to answered
     outcome: str  # ok | apology | unexpected | http_<status> | error
 
@@ -107,7 +108,8 @@ async def post(pool: ConnectionPool, path: str, body: bytes, headers: dict[str, 
         status = int(raw.split(b" ", 2)[1])
         length = re.search(rb"(?im)^content-length:\s*(\d+)", raw)
         data = await asyncio.wait_for(conn.reader.readexactly(int(length.group(1)) if length else 0), TIMEOUT)
-        closing = re.search(rb"(?im)^connection:\s*close", raw) is not None
+        closing = re.search(rb"(?im)^connection:\s*close", raw) is not None or (
+            raw.startswith(b"HTTP/1.0") and re.search(rb"(?im)^connection:\s*keep-alive", raw) is None)
     except BaseException:
         await pool.discard(conn)
         raise
@@ -144,7 +146,7 @@ class Driver:
         else:
             outcome = f"http_{status}" if status != 200 else "ok" if not self.check else check_reply(
                 conv, reply_text(conv.script.channel, body))
-        self.samples.append(Sample(conv.script.name, time.monotonic() - due, outcome))
+        self.samples.append(Sample(conv.script.name, conv.step, time.monotonic() - due, outcome))
         conv.failed = outcome != "ok"
         conv.step += 1
         if not conv.done:

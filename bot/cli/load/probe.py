@@ -67,9 +67,18 @@ class Probe:
             with self._lock:
                 self.counters.rollbacks += 1
 
-        event.listen(Engine, "before_cursor_execute", statement)
-        event.listen(Engine, "commit", commit)
-        event.listen(Engine, "rollback", rollback)
+        self._listeners = [("before_cursor_execute", statement), ("commit", commit), ("rollback", rollback)]
+        for name, fn in self._listeners:
+            event.listen(Engine, name, fn)
+
+    def uninstall(self) -> None:
+        """Remove the listeners (a test's in-process probe; a worker's lives as long as the worker)."""
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        for name, fn in getattr(self, "_listeners", []):
+            event.remove(Engine, name, fn)
+        self._listeners = []
 
     def wrap(self, app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
         def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -88,6 +97,7 @@ class Probe:
         with self._lock:
             self.counters.rss_bytes = rss_bytes()
             data = json.dumps(asdict(self.counters))
+        self.out_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.out_dir / f".{self.counters.pid}.tmp"
         tmp.write_text(data)
         tmp.replace(self.out_dir / f"{self.counters.pid}.json")

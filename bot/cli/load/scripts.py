@@ -123,7 +123,7 @@ class ConversationSource:
         script = SCRIPTS[next(self._kinds)]
         i = next(self._next_shopper)
         if i >= self.start + self.shoppers:
-            raise RuntimeError(f"all {self.shoppers} seeded shoppers are used: seed more (--shoppers)")
+            raise RuntimeError(f"all {self.shoppers} seeded shoppers are used: seed more")
         return Conversation(script, Shopper(shopper_phone(i), shopper_tracking(i)), session=f"web-{i}")
 
 
