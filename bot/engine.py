@@ -45,7 +45,7 @@ from bot.core.links import LinkSigner
 from bot.core.merchant_cache import CachedMerchant, MerchantCache
 from bot.core.merchant_config import MerchantConfig
 from bot.core.messages import InboundMessage, Outcome, Reply, clean_text
-from bot.core.outage import StoreUnavailable, is_store_outage
+from bot.core.outage import StoreUnavailable, is_store_outage, lost_connection
 from bot.core.phone import InvalidPhoneNumber, to_e164
 from bot.core.ports import BackendFactory, Clock
 from bot.core.redaction import redact_log
@@ -132,17 +132,18 @@ class Engine:
             telemetry.turn_handled(message.channel, result, time.perf_counter() - started)
 
     def _handle_on_a_working_connection(self, message: InboundMessage) -> Outcome:
-        """A turn whose database connection was lost is rolled back whole (nothing half-written) and run once
-        more on a fresh one; still no database: StoreUnavailable, with what to tell the sender (bot/core/outage.py)."""
+        """A turn whose database connection broke is rolled back whole (nothing half-written) and run once more on
+        a fresh one; no database: StoreUnavailable, with what to tell the sender (bot/core/outage.py)."""
         for tries_left in (1, 0):
             try:
                 return self._handle(message)
             except Exception as exc:
                 if not is_store_outage(exc):
                     raise
+                again = bool(tries_left) and lost_connection(exc)
                 log.warning("database unavailable handling a message (%s)%s", exc.__class__.__name__,
-                            "; running the turn once more" if tries_left else "")
-                if not tries_left:
+                            "; running the turn once more" if again else "")
+                if not again:
                     raise StoreUnavailable(self._outage_reply(message.channel)) from exc
         raise AssertionError("unreachable")
 

@@ -1,10 +1,11 @@
 """The database being away is not a bug in a turn: it is an outage, answered as one.
 
 A connection dropped mid-turn, refused, timed out, a pool with no connection to give, SQLite locked past its
-busy timeout or unable to open its file: the turn's transaction is rolled back (nothing half-written), the
-engine runs it once more on a fresh connection (the pool pings before lending one, so a restarted PostgreSQL is
-picked up by itself), and if the database is still away it raises StoreUnavailable with what to tell the
-shopper. Channels answer that in their own way (TwiML for Twilio, 503 for REST): never silence, never a trace.
+busy timeout or unable to open its file: the turn's transaction is rolled back (nothing half-written); if the
+connection broke under a statement the engine runs the turn once more on a fresh one (the pool pings before
+lending one, so a restarted PostgreSQL is picked up by itself); if the database is still away it raises
+StoreUnavailable with what to tell the shopper. Channels answer that in their own way (TwiML for Twilio, 503
+for REST): never silence, never a trace.
 """
 
 from __future__ import annotations
@@ -31,9 +32,30 @@ def is_store_outage(error: BaseException | None) -> bool:
     return False
 
 
+def lost_connection(error: BaseException | None) -> bool:
+    """The connection broke under a statement (a restart, a failover, a killed backend): worth running the turn
+    again at once on a fresh one. A refused connect or a locked SQLite file is not: trying again at once only
+    makes the shopper wait longer for the same apology."""
+    seen = 0
+    while error is not None and seen < 8:
+        if _invalidated(error):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def _invalidated(error: BaseException) -> bool:
+    """The connection was found broken: by the statement that met it, or by the next one in the same transaction
+    (SQLAlchemy's "can't reconnect until invalid transaction is rolled back", code 8s2b: a turn's own error
+    handling read one more attribute after the loss)."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, sa_exc.PendingRollbackError) and error.code == "8s2b"
+
+
 def _outage(error: BaseException) -> bool:
     if isinstance(error, StoreUnavailable | sa_exc.TimeoutError):  # TimeoutError: no connection in the pool
         return True
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+    if _invalidated(error):
         return True
     return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import aliased
 
 from backend import models as m
 from backend.db import transaction
@@ -82,6 +85,52 @@ def test_with_the_database_away_the_sms_webhook_apologises_in_twiml_and_service_
     assert _inbound(rt, lost) == 0  # honestly not stored: the shopper was asked to send it again
     again = _sms(client, "where is my parcel", lost)  # and Twilio's own retry of it, if any, is handled as new
     assert "PB100000001GB" in again.get_data(as_text=True) and _inbound(rt, lost) == 1
+
+
+@pg_only
+def test_the_database_cut_mid_load_every_shopper_hears_something_and_nothing_is_half_written_or_doubled(proxied):
+    """Four shoppers texting at once; the database is cut after some answers and restored after some apologies.
+    Every request is answered with TwiML (an answer or the apology); every message answered normally is stored
+    once with its replies; none is stored twice; no stored message lacks its replies."""
+    rt, proxy = proxied
+    app = create_app(runtime=rt)
+    answered: dict[str, str] = {}  # in the order the answers came
+    lock, progress = threading.Lock(), threading.Semaphore(0)
+    phones = ("+447700900123", "+447700900456", "+447700900789", "+447700900321")
+
+    def shopper(phone: str) -> None:
+        client = app.test_client()
+        for _ in range(8):
+            sid = new_sid()
+            form = sms_form("where is my parcel", sender=phone, sid=sid)
+            answer = twilio_post(client, "/twilio/sms", form, token=TWILIO_TOKEN, public_url=PUBLIC_URL)
+            assert answer.status_code == 200 and "<Message>" in answer.get_data(as_text=True)
+            with lock:
+                answered[sid] = answer.get_data(as_text=True)
+            progress.release()
+
+    with ThreadPoolExecutor(len(phones)) as pool:
+        running = [pool.submit(shopper, phone) for phone in phones]
+        for _ in range(6):
+            assert progress.acquire(timeout=60)
+        proxy.cut()
+        for _ in range(8):
+            assert progress.acquire(timeout=60)
+        proxy.restore()
+        for future in running:
+            future.result(timeout=120)
+    apologised = {sid for sid, body in answered.items() if SEND_AGAIN in body}
+    assert apologised and SEND_AGAIN not in list(answered.values())[-1]  # the cut was felt; service came back
+    with rt.sessions() as s:
+        stored = dict(s.execute(select(m.Message.channel_message_id, func.count()).where(m.Message.direction == "in")
+                                .group_by(m.Message.channel_message_id)).all())
+        reply = aliased(m.Message)
+        has_reply = select(reply.id).where(reply.in_reply_to_id == m.Message.id).exists()
+        without_replies = s.scalars(select(m.Message.channel_message_id)
+                                    .where(m.Message.direction == "in", ~has_reply)).all()
+    assert all(stored.get(sid) == 1 for sid in set(answered) - apologised)  # answered: stored exactly once
+    assert all(n == 1 for n in stored.values())  # nothing doubled
+    assert without_replies == []  # nothing half-written
 
 
 @pg_only
