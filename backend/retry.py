@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.changes import settle_change
@@ -140,24 +140,6 @@ def _settle(session: Session, req: m.PendingRequest, outcome: dict[str, Any], no
         on_settled(session, req, outcome)
 
 
-def retry_due(sessions: sessionmaker[Session], backend_for: Callable[[Session, m.Merchant], Backend],
-              now: datetime | None = None, *, limit: int = 100) -> int:
-    """The job: claim, call with no transaction open, record. Returns how many went through."""
-    now = now or datetime.now(UTC)
-    with sessions() as session, session.begin():
-        claimed = claim_due(session, now, limit=limit)
-    done = 0
-    for item in claimed:
-        with sessions() as session:
-            merchant = session.get(m.Merchant, item.merchant_id) if item.merchant_id is not None else None
-            backend = backend_for(session, merchant) if merchant is not None else None
-            session.commit()  # nothing stays open while the far side is called
-            outcome = attempt(item, backend)
-        with sessions() as session, session.begin():
-            done += record(session, item, outcome, now)
-    return done
-
-
 def retry_pending(
     session: Session,
     backend_factory: Callable[[m.Merchant], Backend],
@@ -165,7 +147,8 @@ def retry_pending(
     *,
     limit: int = 100,
 ) -> int:
-    """Retry due writes in the caller's session (the reference carrier, tests); the job uses retry_due."""
+    """Retry due writes in the caller's session (the reference carrier, tests). The job (bot/jobs/retries.py) claims,
+    calls with no transaction open, records, and texts the shopper the outcome."""
     now = now or datetime.now(UTC)
     done = 0
     for item in claim_due(session, now, limit=limit):
