@@ -44,7 +44,7 @@ def _render(page: PayPage, token: str, *, note: str = "", status: int = 200) -> 
         config = MerchantConfig.of(session.get(m.Merchant, page.merchant_id),
                                    default_timezone=rt.settings.default_timezone)
     expires = page.expires_at.astimezone(config.zone(rt.settings.default_timezone))
-    return render_template("pay.html", page=page, token=token, brand=config.brand_name, note=note,
+    return render_template("pay.html", page=page, token=token, brand=config.brand_name, look=config, note=note,
                            expires=f"{expires:%H:%M %Z}", open=page.status == OPEN), status
 
 

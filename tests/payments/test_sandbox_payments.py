@@ -156,3 +156,11 @@ def test_a_paid_option_with_no_way_to_pay_is_refused_politely_and_nothing_change
     assert "can't take payments" in reply and "Nothing was changed" in reply
     assert payments(runtime) == [] and changes(runtime, "reschedule_delivery") == []
     assert [a.result for a in audits(runtime, "payment")] == ["unavailable"]
+
+
+def test_the_pay_page_wears_the_merchants_brand(runtime, client, every_day):
+    set_merchant(runtime, brand_name="Trailhead Supply",  # where the settings schema stores brand.name
+                 brand={"primary_colour": "#7C2D12", "logo_url": "https://cdn.trailhead.example/logo.png"})
+    page = client.get(path_of(pay_link(accept_paid_window(runtime)), PUBLIC_URL)).get_data(as_text=True)
+    assert "Trailhead Supply" in page and "--brand-primary: #7c2d12" in page
+    assert 'src="https://cdn.trailhead.example/logo.png"' in page
