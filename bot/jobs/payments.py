@@ -11,7 +11,6 @@ not applied after a few minutes, a refund that failed).
 
 from __future__ import annotations
 
-import copy
 import logging
 from datetime import timedelta
 from typing import Any
@@ -22,9 +21,10 @@ from backend import models as m
 from backend.changes import apply_change
 from backend.protocol import BackendError
 from backend.serialize import action_from_json
-from backend.types import ActionResult, ChangeContext, ResultStatus
+from backend.types import ChangeContext, ResultStatus
 from bot.core.carrier import Answered
 from bot.core.payments import PaymentError
+from bot.jobs.carrier_calls import ask, carrier_to_ask
 from bot.jobs.registry import JobContext, job
 from bot.services.changes import ChangeService
 from bot.services.payments import EXPIRED, FAILED, PAID
@@ -45,13 +45,9 @@ def apply_paid_change(ctx: JobContext, *, payment_id: int) -> str:
         merchant = session.get(m.Merchant, payment.merchant_id)
         action, key, tracking = action_from_json(payment.action), payment.idempotency_key, payment.tracking_number
         context = _context(payment.detail)
-        recorded = session.scalar(select(m.DeliveryChange.id).where(m.DeliveryChange.idempotency_key == key))
-        remote = None
-        if not recorded:
-            backend = ctx.backends(session, merchant, now)
-            remote = backend if getattr(backend, "is_remote", True) else None
+        recorded, remote = carrier_to_ask(ctx, session, merchant, key, now)
         session.commit()
-    answered = Answered(remote.name, _ask_carrier(remote, tracking, action, key, context)) if remote else None
+    answered = ask(remote, tracking, action, key, context)
     with ctx.uow() as uow:
         session = uow.session
         payment = session.scalar(select(m.Payment).where(m.Payment.id == payment_id).with_for_update())
@@ -81,17 +77,6 @@ def apply_paid_change(ctx: JobContext, *, payment_id: int) -> str:
 def _context(detail: dict[str, Any]) -> ChangeContext:
     return ChangeContext(actor=str(detail.get("actor") or "system:payments"), channel=detail.get("channel"),
                          verified_by=detail.get("verified_by"))
-
-
-def _ask_carrier(backend: Any, tracking: str, action: Any, key: str,
-                 context: ChangeContext) -> ActionResult | BackendError:
-    remote = copy.copy(backend)
-    if hasattr(remote, "pending_sink"):
-        remote.pending_sink = None  # apply_change keeps a write the carrier couldn't take, in our transaction
-    try:
-        return remote.apply_action(tracking, action, idempotency_key=key, context=context)
-    except BackendError as exc:
-        return exc
 
 
 @job("refund_payment")

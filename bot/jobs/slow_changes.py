@@ -9,7 +9,6 @@ dedupe key per change, so a job that runs twice (a retry, a redelivered Celery t
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
@@ -23,6 +22,7 @@ from bot.core.carrier import Answered
 from bot.core.outbox import OptedOut, announced, queue_message
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Rendered, Voice
+from bot.jobs.carrier_calls import ask, carrier_to_ask
 from bot.jobs.registry import JobContext, job
 from bot.services.changes import ChangeService
 
@@ -66,13 +66,9 @@ def finish_slow_change(
         if merchant is None:
             log.error("finish_slow_change: merchant %s is gone", merchant_id)
             return "skipped"
-        recorded = session.scalar(select(m.DeliveryChange.id).where(m.DeliveryChange.idempotency_key == key))
-        remote = None
-        if not recorded:
-            backend = ctx.backends(session, merchant, now)
-            remote = backend if getattr(backend, "is_remote", True) else None
+        recorded, remote = carrier_to_ask(ctx, session, merchant, key, now)
         session.commit()
-    answered = Answered(remote.name, _ask_carrier(remote, tracking, change, key, context)) if remote else None
+    answered = ask(remote, tracking, change, key, context)
     with ctx.uow() as uow:
         session = uow.session
         merchant = session.get(m.Merchant, merchant_id)
@@ -90,17 +86,6 @@ def finish_slow_change(
         if _tell(uow, merchant, say, conv, result, key=key, summary=_summary(say, summary, action, tracking)):
             uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
     return result.status.value
-
-
-def _ask_carrier(backend: Any, tracking: str, change: DeliveryAction, key: str,
-                 context: ChangeContext) -> ActionResult | BackendError:
-    remote = copy.copy(backend)
-    if hasattr(remote, "pending_sink"):
-        remote.pending_sink = None  # apply_change keeps a write the carrier couldn't take, in our transaction
-    try:
-        return remote.apply_action(tracking, change, idempotency_key=key, context=context)
-    except BackendError as exc:
-        return exc
 
 
 def _tell(uow: UnitOfWork, merchant: m.Merchant, say: Voice, conv: m.Conversation | None, result: ActionResult,
