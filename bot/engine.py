@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import models as m
@@ -41,6 +40,7 @@ from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier
 from bot.core.channels import spec_for
 from bot.core.conversations import ConversationStore, Status
 from bot.core.events import MessageStored
+from bot.core.inbound import store_inbound
 from bot.core.links import LinkSigner
 from bot.core.merchant_cache import CachedMerchant, MerchantCache
 from bot.core.merchant_config import MerchantConfig
@@ -48,7 +48,6 @@ from bot.core.messages import InboundMessage, Outcome, Reply, clean_text
 from bot.core.outage import StoreUnavailable, is_store_outage, lost_connection
 from bot.core.phone import InvalidPhoneNumber, to_e164
 from bot.core.ports import BackendFactory, Clock
-from bot.core.redaction import redact_log
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 from bot.services import Services
@@ -90,13 +89,6 @@ class _Understood:
     nlu: ParseResult | None  # None: the NLU is unavailable
     clauses: tuple[ParsedClause, ...] = ()  # a message of several parts: each part parsed on its own
     cached: CachedMerchant | None = None  # understood with a cached merchant: the turn checks it still holds
-
-
-@dataclass(frozen=True)
-class _Inbound:
-    """The stored inbound message, as far as the turn needs it."""
-
-    id: int
 
 
 @dataclass
@@ -281,21 +273,22 @@ class Engine:
                 raise UnknownMerchant(message.recipient)
             # A retried webhook is caught by the unique MessageSid below, not by a query first: one
             # statement fewer for every message that is not a retry (almost all of them).
-            inbound = self._store_inbound(session, merchant.id, message, understood.nlu)
-            if inbound is None:
+            inbound_id = store_inbound(session, merchant.id, message, understood.nlu)
+            if inbound_id is None:
                 # The same webhook again (or twice at once: the other request owns this turn): its stored
                 # answer, nothing runs twice.
                 return Outcome(self._stored_replies(session, message) or [], duplicate=True)
             conv = self.conversations.open(session, merchant, message.channel, message.sender,
                                            phone=message.sender_is_phone)
-            session.execute(update(m.Message).where(m.Message.id == inbound.id).values(conversation_id=conv.id))
-            previous_message_at, conv.last_message_at = conv.last_message_at, now
+            session.execute(update(m.Message).where(m.Message.id == inbound_id).values(conversation_id=conv.id))
+            previous_message_at = conv.last_message_at
             uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conv.id,
-                                      message_id=inbound.id, direction="in", channel=message.channel))
+                                      message_id=inbound_id, direction="in", channel=message.channel))
             try:
                 with uow.savepoint():
                     replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers,
                                              inline, previous_message_at, understood.clauses)
+                    conv.last_message_at = now  # written with the new state: one UPDATE of the conversation
             except NeedsCarrier:
                 raise  # the unit of work rolls back; handle() makes the call and runs the turn again
             except BackendError as exc:
@@ -306,11 +299,13 @@ class Engine:
             except Exception:
                 # The turn's changes are rolled back to the savepoint; the inbound message is kept (never
                 # lost), and the shopper hears an honest apology rather than silence.
-                log.exception("turn failed for message %s", inbound.id)
+                log.exception("turn failed for message %s", inbound_id)
                 replies, failed = [Reply(self._apology(merchant, message.channel))], True
             else:
                 failed = False
-            self._store_replies(uow, merchant, message, inbound, conv.id, replies, now)
+            if failed or conv.last_message_at != now:  # the savepoint was rolled back: the time is kept anyway
+                conv.last_message_at = now
+            self._store_replies(uow, merchant, message, inbound_id, conv.id, replies, now)
         return Outcome(replies, failed=failed)
 
     def _run_turn(self, uow: UnitOfWork, merchant: m.Merchant, conv: m.Conversation, message: InboundMessage,
@@ -361,38 +356,13 @@ class Engine:
         except Exception:  # never silence
             return APOLOGY_TEXT
 
-    @staticmethod
-    def _store_inbound(session: Session, merchant_id: int, message: InboundMessage,
-                       nlu: ParseResult | None) -> _Inbound | None:  # fmt: skip
-        """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None for a MessageSid already
-        stored (a retried webhook). One statement, and no savepoint: a failed INSERT would abort the transaction
-        on PostgreSQL, so the old way needed SAVEPOINT, INSERT, RELEASE and a SELECT before them."""
-        values = dict(merchant_id=merchant_id, direction="in", channel=message.channel,
-                      channel_message_id=message.channel_message_id, sender=message.sender,
-                      recipient=message.recipient, body=redact_log(message.text),  # door codes never in clear
-                      media_urls=[md.url for md in message.media], status="received",
-                      intent=nlu.intent if nlu is not None else None,
-                      confidence=nlu.confidence if nlu is not None else None)  # fmt: skip
-        dialect = session.get_bind().dialect.name
-        if dialect in ("postgresql", "sqlite"):
-            module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
-            statement = module.insert(m.Message).values(**values).on_conflict_do_nothing().returning(m.Message.id)
-            new_id = session.scalar(statement)
-            return _Inbound(new_id) if new_id is not None else None
-        try:  # another database: the portable way
-            with session.begin_nested():
-                new_id = session.scalar(insert(m.Message).values(**values).returning(m.Message.id))
-        except IntegrityError:
-            return None
-        return _Inbound(new_id)
-
     def _apology(self, merchant: m.Merchant, channel: str) -> str:
         try:
             return self.wording.render("utter_something_went_wrong", merchant=merchant, channel=channel)
         except Exception:  # the wording itself is what broke: the plain default, never silence
             return APOLOGY_TEXT
 
-    def _store_replies(self, uow: UnitOfWork, merchant: m.Merchant, message: InboundMessage, inbound: _Inbound,
+    def _store_replies(self, uow: UnitOfWork, merchant: m.Merchant, message: InboundMessage, inbound_id: int,
                        conversation_id: int, replies: list[Reply], now: datetime) -> None:
         session = uow.session
         rows = [
@@ -406,7 +376,7 @@ class Engine:
                 body=reply.text,
                 media_urls=list(reply.media_urls),
                 status="reply",
-                in_reply_to_id=inbound.id,
+                in_reply_to_id=inbound_id,
                 created_at=now,
             )
             for reply in replies

@@ -187,3 +187,14 @@ class Driver:
         wall = time.monotonic() - start
         pool.close()
         return self.samples[first:], wall
+
+    async def drain(self, concurrency: int = 4) -> None:
+        """Carry every conversation already started to its end, starting no new one (tests: whole stories)."""
+        pool = ConnectionPool(self.target)
+
+        async def shopper() -> None:
+            while self._ready:
+                await self.send(pool, self._ready.popleft(), time.monotonic())
+
+        await asyncio.gather(*(shopper() for _ in range(concurrency)))
+        pool.close()
