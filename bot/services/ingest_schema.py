@@ -75,6 +75,9 @@ def moment(value: Any, errors: Errors, path: str, *, now: datetime | None = None
     if parsed.tzinfo is None:
         errors.add(path, "needs a UTC offset, e.g. 2026-11-23T09:00:00+00:00")
         return None
+    if not 1900 <= parsed.year <= 9000:  # the calendar's ends overflow in UTC and in date arithmetic (a 500)
+        errors.add(path, "must be between the years 1900 and 9000")
+        return None
     if now is not None and parsed > now + FUTURE_TOLERANCE:
         errors.add(path, "is in the future")
         return None

@@ -45,3 +45,24 @@ def test_a_method_not_allowed_says_which_are(client, auth) -> None:  # noqa: ANN
     assert response.status_code == 405
     assert "POST" in response.headers.get("Allow", "")
     assert response.is_json
+
+
+@pytest.mark.parametrize("query", [{"to": "0001-01-02"}, {"from": "0001-01-01", "to": "0001-01-05"},
+                                   {"from": "9999-12-30", "to": "9999-12-31"}])
+def test_metrics_dates_at_the_ends_of_the_calendar_are_refused(client, auth, query) -> None:  # noqa: ANN001
+    response = client.get("/api/v1/metrics", query_string=query, headers=auth)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) & {"from", "to"}
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_date_times_at_the_ends_of_the_calendar_are_refused(client, auth, moment: str) -> None:  # noqa: ANN001
+    """Valid ISO 8601, but UTC (or a day's arithmetic) falls off the calendar: an OverflowError was a 500."""
+    from tests.api.support import event, shipment
+
+    eta = {"start": moment, "end": "2026-11-23T13:00:00+00:00"}
+    answers = [client.post("/api/v1/shipments", json=shipment(eta=eta), headers=auth),
+               client.post("/api/v1/shipments/PB100000001GB/events", json=event("in_transit", occurred_at=moment),
+                           headers=auth)]
+    assert [a.status_code for a in answers] == [422, 422]
+    assert "eta.start" in answers[0].get_json()["errors"] and "occurred_at" in answers[1].get_json()["errors"]

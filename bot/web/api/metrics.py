@@ -17,6 +17,7 @@ from bot.services.outcomes import BadRange, as_json, compute, window_for
 from bot.web.api.routes import SESSION_ENDPOINTS, _error, _now, _runtime, bp, merchant_id
 
 DEFAULT_DAYS = 30
+EARLIEST, LATEST = date(1970, 1, 1), date(9000, 12, 31)
 
 
 def _day(name: str, default: date) -> date:
@@ -24,9 +25,12 @@ def _day(name: str, default: date) -> date:
     if raw is None or raw == "":
         return default
     try:
-        return date.fromisoformat(raw) if len(raw) == 10 else _bad(name)
+        day = date.fromisoformat(raw) if len(raw) == 10 else _bad(name)
     except ValueError:
         return _bad(name)
+    if not EARLIEST <= day <= LATEST:  # the default range and the zone's offsets must not leave the calendar
+        raise BadRange({name: f"must be between {EARLIEST} and {LATEST}"})
+    return day
 
 
 def _bad(name: str) -> date:
