@@ -72,7 +72,8 @@ def test_mixed_signed_conversations_are_answered_as_scripted(served, db_url: str
     report = as_json({"command": "test"}, steps)
     json.dumps(report)  # serialisable as written to load.json
     assert set(report["summary"]) == {"parcelbot_sustained", "floor_sustained", "ratio_to_floor",
-                                      "parcelbot_p99_ms_at_200", "max_rss_mb_per_worker"}  # fmt: skip
+                                      "parcelbot_p99_ms_at_200", "parcelbot_cpu_ms_per_message",
+                                      "floor_cpu_ms_per_message", "max_rss_mb_per_worker"}  # fmt: skip
     assert [s["offered"] for s in report["steps"]] == [20.0, None]
     for step in report["steps"]:
         assert step["errors"] == 0 and step["unexpected"] == 0 and step["messages"] > 0

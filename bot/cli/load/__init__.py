@@ -93,15 +93,17 @@ async def run_steps(driver: Driver, name: str, rates: list[float], seconds: floa
                 fig.statements_per_turn = round((after.statements - before.statements) / turns, 2)
                 fig.commits_per_turn = round((after.commits - before.commits) / turns, 2)
                 fig.rollbacks_per_turn = round((after.rollbacks - before.rollbacks) / turns, 2)
+                fig.cpu_ms_per_turn = round((after.cpu_seconds - before.cpu_seconds) * 1000 / turns, 3)
                 if xact is not None:
                     fig.db_commits_per_turn = round((db_commits(database_url) - xact) / turns, 2)
             fig.rss_mb_per_worker = [round(r.rss_bytes / 2**20, 1) for r in rows]
         out.append(fig)
         label = "max" if rate is None else f"{rate:g}/s"
+        counted = (f"  CPU/msg {fig.cpu_ms_per_turn} ms  SQL/turn {fig.statements_per_turn}"
+                   f"  commits/turn {fig.commits_per_turn}  RSS {fig.rss_mb_per_worker} MB") if probe_dir else ""
         log(f"  {name:9} {label:>7}: {fig.achieved:7.1f} msg/s  p50 {fig.p50_ms:7.1f}"
             f"  p95 {fig.p95_ms:7.1f}  p99 {fig.p99_ms:7.1f} ms  errors {fig.errors}  unexpected {fig.unexpected}"
-            + (f"  SQL/turn {fig.statements_per_turn}  commits/turn {fig.commits_per_turn}"
-               f"  RSS {fig.rss_mb_per_worker} MB" if probe_dir else ""))  # fmt: skip
+            + counted)
     return out
 
 
@@ -148,7 +150,7 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
             driver = Driver(target, ConversationSource(10**9, mix=("where_sms",)), check=False)
             asyncio.run(driver.closed(8, 2.0))  # warm-up, not reported
             figures += asyncio.run(run_steps(driver, "floor", steps, seconds, max_seconds, concurrency,
-                                             log=click.echo))  # fmt: skip
+                                             probe_dir=topo.floor_probe_dir, log=click.echo))  # fmt: skip
     port = free_port()
     with topo.bot(port) as web:
         target = Target("127.0.0.1", port, topo.auth_token, topo.public_url)
@@ -169,5 +171,6 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
     plot(figures, out_dir / "load.png", f"parcelbot bench load, {meta['when']}, {workers} workers x {threads} threads")
     s = report["summary"]
     click.echo(f"sustained: parcelbot {s['parcelbot_sustained']} msg/s, floor {s['floor_sustained']} msg/s, "
-               f"ratio {s['ratio_to_floor']}; p99 at 200/s {s['parcelbot_p99_ms_at_200']} ms; "
+               f"ratio {s['ratio_to_floor']}; CPU per message: parcelbot {s['parcelbot_cpu_ms_per_message']} ms, "
+               f"floor {s['floor_cpu_ms_per_message']} ms; p99 at 200/s {s['parcelbot_p99_ms_at_200']} ms; "
                f"RSS max {s['max_rss_mb_per_worker']} MB/worker -> {out_dir}/load.json, load.png")

@@ -30,6 +30,7 @@ class Counters:
     commits: int = 0
     rollbacks: int = 0
     rss_bytes: int = 0
+    cpu_seconds: float = 0.0  # the process's CPU time (all threads): robust to a busy machine, unlike latency
 
 
 def rss_bytes(pid: int | str = "self") -> int:
@@ -96,6 +97,7 @@ class Probe:
     def dump(self) -> None:
         with self._lock:
             self.counters.rss_bytes = rss_bytes()
+            self.counters.cpu_seconds = time.process_time()
             data = json.dumps(asdict(self.counters))
         self.out_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.out_dir / f".{self.counters.pid}.tmp"
@@ -124,4 +126,5 @@ def read_all(out_dir: Path) -> list[Counters]:
 
 def total(rows: list[Counters]) -> Counters:
     return Counters(turns=sum(r.turns for r in rows), statements=sum(r.statements for r in rows),
-                    commits=sum(r.commits for r in rows), rollbacks=sum(r.rollbacks for r in rows))
+                    commits=sum(r.commits for r in rows), rollbacks=sum(r.rollbacks for r in rows),
+                    cpu_seconds=sum(r.cpu_seconds for r in rows))

@@ -40,14 +40,18 @@ class Topology:
     def probe_dir(self) -> Path:
         return self.data_dir / "probe"
 
-    def env(self) -> dict[str, str]:
+    @property
+    def floor_probe_dir(self) -> Path:
+        return self.data_dir / "probe-floor"
+
+    def env(self, probe_dir: Path | None = None) -> dict[str, str]:
         return {**os.environ, "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url,
                 "CELERY_BROKER_URL": self.redis_url, "PARCELBOT_JOBS": self.jobs,
                 "PARCELBOT_EVENTS": "redis" if self.jobs == "celery" else "inprocess",
                 "PARCELBOT_CELERY_QUEUE": f"bench-{os.getpid()}", "PARCELBOT_DATA_DIR": str(self.data_dir),
                 "PARCELBOT_NLU_MODEL": str(self.nlu_model), "TWILIO_AUTH_TOKEN": self.auth_token,
                 "PARCELBOT_SECRET_KEY": "bench-secret-key", "PARCELBOT_PUBLIC_URL": self.public_url,
-                "PARCELBOT_BENCH_PROBE_DIR": str(self.probe_dir), "PYTHONUNBUFFERED": "1"}  # fmt: skip
+                "PARCELBOT_BENCH_PROBE_DIR": str(probe_dir or self.probe_dir), "PYTHONUNBUFFERED": "1"}  # fmt: skip
 
     def gunicorn(self, app: str, port: int, *, probe: bool) -> list[str]:
         cmd = [sys.executable, "-m", "gunicorn", app, "-k", "gthread", "--workers", str(self.workers),
@@ -55,9 +59,9 @@ class Topology:
                "--backlog", "2048", "--log-level", "warning"]  # fmt: skip
         return [*cmd, "-c", "python:bot.cli.load.gunicorn_conf"] if probe else cmd
 
-    def start(self, cmd: list[str], log_name: str) -> subprocess.Popen[bytes]:
+    def start(self, cmd: list[str], log_name: str, probe_dir: Path | None = None) -> subprocess.Popen[bytes]:
         log = (self.data_dir / log_name).open("wb")
-        proc = subprocess.Popen(cmd, env=self.env(), stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
+        proc = subprocess.Popen(cmd, env=self.env(probe_dir), stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
                                 start_new_session=True)  # fmt: skip
         self.processes.append(proc)
         return proc
@@ -77,7 +81,8 @@ class Topology:
 
     @contextlib.contextmanager
     def floor(self, port: int) -> Iterator[subprocess.Popen[bytes]]:
-        web = self.start(self.gunicorn("channels.floor:app", port, probe=False), "gunicorn-floor.log")
+        web = self.start(self.gunicorn("channels.floor:app", port, probe=True), "gunicorn-floor.log",
+                         self.floor_probe_dir)  # the probe counts its requests and CPU (it has no SQL)
         try:
             wait_ready(port, web, self.data_dir / "gunicorn-floor.log")
             yield web
