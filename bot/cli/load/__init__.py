@@ -27,6 +27,8 @@ from bot.cli.load.scripts import ConversationSource
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
+SATURATED = 0.8  # an open-loop step answered below this share of its rate: higher rates are skipped (they'd
+# only queue for minutes), and the closed-loop max step says what the server sustains
 SETTLE = 1.2  # seconds after a step for the workers' counters to reach their files (probe.DUMP_EVERY)
 
 
@@ -73,6 +75,9 @@ async def run_steps(driver: Driver, name: str, rates: list[float], seconds: floa
     """Each open-loop rate, then the closed-loop max; with a probe directory, the workers' counters per turn."""
     out: list[StepFigures] = []
     for rate in [*rates, None]:
+        if rate is not None and any(f.offered and f.achieved < SATURATED * f.offered for f in out):
+            log(f"  {name:9} {rate:g}/s: skipped (saturated at a lower rate)")
+            continue
         before = probes.total(probes.read_all(probe_dir)) if probe_dir else None
         xact = db_commits(database_url) if database_url and probe_dir else None
         if rate is None:
