@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -124,7 +125,7 @@ def free_port() -> int:
 
 
 def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
+    deadline, last = time.monotonic() + timeout, "no answer"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the server exited ({proc.returncode}): {log.read_text()[-2000:]}")
@@ -132,6 +133,10 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: flo
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:  # noqa: S310
                 if r.status == 200:
                     return
+        except urllib.error.HTTPError as exc:  # e.g. 503: no NLU model (`parcelbot nlu train`), no database
+            last = f"HTTP {exc.code}: {exc.read()[:300]!r}"
+            time.sleep(0.3)
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError(f"the server on port {port} was not ready in {timeout:.0f} s: {log.read_text()[-2000:]}")
+    raise RuntimeError(f"the server on port {port} was not ready in {timeout:.0f} s ({last}): "
+                       f"{log.read_text()[-2000:]}")
