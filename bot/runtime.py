@@ -217,7 +217,9 @@ def sender_for(settings: Settings) -> Sender:
     """Twilio for SMS and WhatsApp when an account is configured; otherwise the sandbox (nothing leaves)."""
     if not settings.twilio_sending_enabled:
         return SandboxSender()
-    twilio = TwilioSender(settings.twilio_account_sid or "", settings.twilio_auth_token)
+    # Delivery receipts come back to /twilio/status when the public address is known (PARCELBOT_PUBLIC_URL).
+    receipts = f"{settings.public_base_url}/twilio/status" if settings.public_base_url else None
+    twilio = TwilioSender(settings.twilio_account_sid or "", settings.twilio_auth_token, status_callback=receipts)
     return ChannelSenders({"sms": twilio, "whatsapp": twilio}, NoTransport())
 
 

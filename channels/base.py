@@ -26,6 +26,8 @@ class ChannelHub:
     handle: Callable[[InboundMessage], Outcome]  # the engine's front door
     settings: Settings
     only_merchant: Callable[[], str | None]  # the merchant's slug when there is exactly one (REST default)
+    # a provider's delivery receipt for a message we sent: (provider message id, status, error code) -> recorded?
+    receipt: Callable[[str, str, str | None], bool] = lambda _sid, _status, _error: False
 
 
 class InboundChannel(Protocol):

@@ -26,9 +26,11 @@ MMS_PREFIXES = ("+1",)
 class TwilioSender:
     name = "twilio"
 
-    def __init__(self, account_sid: str, auth_token: str, *, client: Client | None = None) -> None:
+    def __init__(self, account_sid: str, auth_token: str, *, client: Client | None = None,
+                 status_callback: str | None = None) -> None:
         self.http = _HeadersKept(timeout=TIMEOUT_SECONDS)
         self.client = client or Client(account_sid, auth_token, http_client=self.http)
+        self.status_callback = status_callback  # where Twilio posts delivery receipts (channels/twilio_sms.py)
 
     def send(self, message: Outgoing) -> SendResult:
         if not message.sender.startswith("+"):
@@ -38,6 +40,8 @@ class TwilioSender:
         kwargs = {"from_": prefix + message.sender, "to": prefix + message.to, "body": body}
         if media:
             kwargs["media_url"] = media
+        if self.status_callback:
+            kwargs["status_callback"] = self.status_callback
         try:
             sent = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:

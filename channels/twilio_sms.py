@@ -116,6 +116,20 @@ def apology(text: str) -> Response:
     return twiml([Reply(text)], spec_for("sms"))
 
 
+def receipt(hub: ChannelHub) -> Response:
+    """Twilio's delivery receipt (StatusCallback) for a message we sent: signed like an inbound message;
+    recorded on the message so the merchant's results count what reached a phone. Always an empty 204:
+    Twilio only needs to know we have it."""
+    if not signature_ok(hub.settings):
+        return plain(403, "Invalid or missing X-Twilio-Signature.")
+    form = request.form
+    sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
+    if not sid or not status or len(sid) > MAX_SID:
+        return plain(400, "MessageSid and MessageStatus are required.")
+    hub.receipt(sid, status.lower()[:20], (form.get("ErrorCode") or None))
+    return Response(status=204)
+
+
 class TwilioSmsChannel:
     name = "sms"
 
@@ -125,6 +139,10 @@ class TwilioSmsChannel:
         @bp.post("/twilio/sms")
         def sms() -> Response:
             return handle(hub, "sms")
+
+        @bp.post("/twilio/status")
+        def status() -> Response:
+            return receipt(hub)
 
         @bp.errorhandler(Exception)
         def broken(exc: Exception) -> Response:

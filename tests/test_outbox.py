@@ -127,7 +127,8 @@ def test_twilio_sends_sms_through_the_real_client(runtime, demo, twilio):
     assert send_due(runtime, now=T0, sender=twilio) == 1
     [call] = responses.calls
     form = parse_qs(call.request.body)
-    assert form == {"From": ["+441614960000"], "To": ["+447700900123"], "Body": ["Your parcel is on its way"]}
+    assert form == {"From": ["+441614960000"], "To": ["+447700900123"], "Body": ["Your parcel is on its way"],
+                    "StatusCallback": ["https://bot.example.com/twilio/status"]}  # delivery receipts come back
     assert call.request.headers["Authorization"].startswith("Basic ")
     msg = message(runtime, mid)
     assert msg.status == "sent" and msg.channel_message_id.startswith("SM") and msg.error is None

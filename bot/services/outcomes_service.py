@@ -15,7 +15,7 @@ from bot.services.outcomes_base import Metric, Window, count, ratio
 
 OUT_OF_SCOPE = "out_of_scope"
 LOW_CONFIDENCE = 0.5  # below this the NLU's best guess is a guess: the shopper gets a question back, not an answer
-SENT = ("sent", "sandbox", "delivered")  # "delivered" once a carrier's receipt is recorded (not yet, see docs)
+SENT = ("sent", "sandbox", "delivered")  # "delivered": Twilio's receipt came back (/twilio/status)
 TOP_INTENTS = 10
 CENT = Decimal("0.01")
 

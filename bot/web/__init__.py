@@ -17,7 +17,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from backend import models as m
+from backend.db import transaction
 from bot.config import Settings
+from bot.core import outbox
 from bot.runtime import Runtime, build_runtime
 from bot.web import demo, pages, payments, tracking
 from bot.web.admin import init_admin
@@ -46,7 +48,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     # Late-bound: a runtime whose engine is swapped (a test's interpreter) is the one the channels call.
     hub = ChannelHub(handle=lambda message: runtime.engine.handle(message), settings=settings,
-                     only_merchant=lambda: only_merchant(runtime))
+                     only_merchant=lambda: only_merchant(runtime),
+                     receipt=lambda sid, status, error: record_receipt(runtime, sid, status, error))
     for channel in INBOUND_CHANNELS:
         app.register_blueprint(channel.blueprint(hub))
     for blueprint in (pages.bp, tracking.bp, demo.bp, api_bp, pod_bp, payments.bp):  # payments: signed links, webhooks
@@ -65,6 +68,12 @@ def _limits_storage(settings: Settings) -> str:
     """Sign-in rate limits are shared by every worker when Redis carries the events (several workers), else
     kept in this process (the embedded default, tests)."""
     return settings.redis_url if settings.events_backend == "redis" else "memory://"
+
+
+def record_receipt(runtime: Runtime, sid: str, status: str, error: str | None) -> bool:
+    """A delivery receipt, recorded in a short transaction of its own (bot/core/outbox.py)."""
+    with transaction(runtime.sessions) as session:
+        return outbox.record_receipt(session, sid, status, error)
 
 
 def only_merchant(runtime: Runtime) -> str | None:

@@ -1,0 +1,71 @@
+"""Delivery receipts: Twilio posts each sent message's fate to /twilio/status (the StatusCallback we give it
+when sending), signed like an inbound message. The message's status moves forward only (a late "sent" after
+"delivered" changes nothing), and the merchant's results count what reached a phone and what didn't."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from backend import models as m
+from backend.db import transaction
+from bot.core.outbox import queue_message
+from bot.services.outcomes import compute, window_for
+from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
+from tests.helpers import twilio_post
+
+
+def _sent(runtime, demo, sid: str) -> int:  # noqa: ANN001
+    with transaction(runtime.sessions) as session:
+        msg = queue_message(session, merchant=session.merge(demo), channel="sms", to="+447700900123",
+                            body="Your parcel is on its way", dedupe_key=f"notify:{sid}")  # a notification
+        msg.status, msg.channel_message_id, msg.sent_at = "sent", sid, datetime.now(UTC)
+        return msg.id
+
+
+def _receipt(client, sid: str, status: str, **extra: str):  # noqa: ANN001, ANN202
+    form = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "0" * 32, **extra}
+    return twilio_post(client, "/twilio/status", form, token=TWILIO_TOKEN, public_url=PUBLIC_URL)
+
+
+def _status(runtime, message_id: int) -> tuple[str, str | None]:  # noqa: ANN001
+    with runtime.sessions() as session:
+        msg = session.get(m.Message, message_id)
+        return msg.status, msg.error
+
+
+def test_a_delivered_receipt_is_recorded_and_a_late_sent_does_not_undo_it(runtime, demo, client):
+    mid = _sent(runtime, demo, "SM" + "a" * 32)
+    assert _receipt(client, "SM" + "a" * 32, "delivered").status_code == 204
+    assert _status(runtime, mid) == ("delivered", None)
+    assert _receipt(client, "SM" + "a" * 32, "sent").status_code == 204  # out of order: changes nothing
+    assert _status(runtime, mid) == ("delivered", None)
+
+
+def test_an_undelivered_receipt_marks_the_message_failed_with_the_error(runtime, demo, client):
+    mid = _sent(runtime, demo, "SM" + "b" * 32)
+    _receipt(client, "SM" + "b" * 32, "undelivered", ErrorCode="30003")
+    status, error = _status(runtime, mid)
+    assert status == "failed" and "30003" in error
+
+
+def test_a_receipt_must_be_signed_and_name_a_message(runtime, demo, client):
+    mid = _sent(runtime, demo, "SM" + "c" * 32)
+    forged = twilio_post(client, "/twilio/status", {"MessageSid": "SM" + "c" * 32, "MessageStatus": "failed"},
+                         token=TWILIO_TOKEN, public_url=PUBLIC_URL, signature="forged")
+    assert forged.status_code == 403 and _status(runtime, mid) == ("sent", None)
+    assert _receipt(client, "", "delivered").status_code == 400
+    assert _receipt(client, "SM" + "d" * 32, "delivered").status_code == 204  # not ours: nothing to record
+
+
+def test_results_count_the_receipts(runtime, demo, client):
+    failed = _sent(runtime, demo, "SM" + "e" * 32)
+    _sent(runtime, demo, "SM" + "f" * 32)
+    _receipt(client, "SM" + "e" * 32, "undelivered", ErrorCode="30005")
+    _receipt(client, "SM" + "f" * 32, "delivered")
+    assert _status(runtime, failed)[0] == "failed"
+    today = datetime.now(UTC).date()
+    with runtime.sessions() as session:
+        merchant = session.merge(demo)
+        figures = compute(session, merchant, window_for(merchant, today - timedelta(days=1), today + timedelta(days=2)))
+    failures = figures.service.notification_failures
+    assert (failures.numerator, failures.denominator) == (1, 2)
