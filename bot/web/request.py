@@ -13,6 +13,8 @@ from werkzeug.routing import IntegerConverter, Map
 
 from bot.core.json_limits import MAX_DEPTH, too_deep
 
+MAX_ID = 2**31 - 1  # the largest id an INTEGER primary key holds on PostgreSQL (SQLite's are wider)
+
 
 class ParcelbotRequest(Request):
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
@@ -31,9 +33,10 @@ class ParcelbotRequest(Request):
 
 
 class StorableInt(IntegerConverter):
-    """`<int:...>` in every route: a number no database column holds (over 2**63 - 1) is a 404 like any other
-    id that does not exist, never an overflow (a 500) in the driver. Set on the app before routes register."""
+    """`<int:...>` in every route: a number no id column holds (our ids are INTEGER: 2**31 - 1 on PostgreSQL) is a
+    404 like any other id that does not exist, never an overflow (a 500) in the driver. Set on the app before
+    routes register."""
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)

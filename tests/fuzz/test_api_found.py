@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-BIG = 2**64  # no database integer column holds it
+BIGS = [2**31, 2**64]  # past PostgreSQL's INTEGER ids; past any database's integers
 
 
+@pytest.mark.parametrize("big", BIGS)
 @pytest.mark.parametrize("path", ["/api/v1/conversations/{big}", "/api/v1/conversations/{big}/handback",
                                   "/api/v1/conversations/{big}/resolve", "/api/v1/conversations/{big}/takeover"])
-def test_an_id_past_64_bits_is_not_found(client, auth, path: str) -> None:  # noqa: ANN001
-    url = path.format(big=BIG)
+def test_an_id_no_column_holds_is_not_found(client, auth, path: str, big: int) -> None:  # noqa: ANN001
+    url = path.format(big=big)
     response = client.get(url, headers=auth) if path.endswith("}") else client.post(url, headers=auth)
     assert response.status_code == 404
     assert response.is_json
 
 
-def test_a_revision_past_64_bits_is_refused(client, auth) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("big", BIGS)
+def test_a_revision_no_column_holds_is_refused(client, auth, big: int) -> None:  # noqa: ANN001
     name = client.get("/api/v1/templates", headers=auth).get_json()["templates"][0]["name"]
-    response = client.post(f"/api/v1/templates/{name}/revert", json={"revision": BIG}, headers=auth)
+    response = client.post(f"/api/v1/templates/{name}/revert", json={"revision": big}, headers=auth)
     assert response.status_code == 422
     assert "revision" in response.get_json()["errors"]
 

@@ -20,6 +20,7 @@ from bot.core.wording import Wording
 from bot.services.ingest_schema import Invalid
 from bot.services.templates import CHANNELS, TemplateError, Templates
 from bot.web.api.routes import SESSION_ENDPOINTS, _json_body, _runtime, admin_only, bp, merchant_id
+from bot.web.request import MAX_ID
 
 
 @lru_cache(maxsize=4)
@@ -157,7 +158,7 @@ def revert_template(name: str) -> Response:
         return denied
     data = _json_body()
     revision = data.get("revision") if isinstance(data, dict) else None
-    if not isinstance(revision, int) or isinstance(revision, bool) or not 0 < revision < 2**63:
+    if not isinstance(revision, int) or isinstance(revision, bool) or not 0 < revision <= MAX_ID:
         raise Invalid({"revision": "required: the id of a revision in this template's history"})
     try:
         with transaction(_runtime().sessions) as session:
