@@ -75,7 +75,8 @@ class Topology:
         """A web host: gunicorn with threads (the console's event stream holds one), ready when /healthz is."""
         port = free_port()
         process = self._start(name, [sys.executable, "-m", "gunicorn", "bot.wsgi:app", "--workers", "1",
-                                     "--worker-class", "gthread", "--threads", "4", "--bind", f"127.0.0.1:{port}"])
+                                     "--worker-class", "gthread", "--threads", "4", "--graceful-timeout", "5",
+                                     "--bind", f"127.0.0.1:{port}"])
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
