@@ -22,6 +22,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: needs the SQLite default (skipped on PostgreSQL)")
 
 
+# Tests with no database in them run once, in the SQLite pass: the NLU layer imports no other project package
+# (the import contracts check it), and the entity fuzzers call pure functions. Running them again on
+# PostgreSQL would test nothing new and cost CI minutes.
+DATABASE_FREE = ("tests/intents/", "tests/fuzz/test_entities_fuzz.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        where = Path(str(item.fspath)).as_posix()
+        if any(f"/{part}" in where for part in DATABASE_FREE):
+            item.add_marker(pytest.mark.sqlite_only)
+
+
 @pytest.fixture(scope="session")
 def nlu_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import intents
