@@ -26,12 +26,15 @@ def pytest_configure(config: pytest.Config) -> None:
 # (the import contracts check it), and the entity fuzzers call pure functions. Running them again on
 # PostgreSQL would test nothing new and cost CI minutes.
 DATABASE_FREE = ("tests/intents/", "tests/fuzz/test_entities_fuzz.py")
+# The pages in real Chromium run once too: what a page shows and does is the same on either database, and the
+# API and services beneath every page run in both passes.
+BROWSER = "_browser.py"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         where = Path(str(item.fspath)).as_posix()
-        if any(f"/{part}" in where for part in DATABASE_FREE):
+        if where.endswith(BROWSER) or any(f"/{part}" in where for part in DATABASE_FREE):
             item.add_marker(pytest.mark.sqlite_only)
 
 
