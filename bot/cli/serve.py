@@ -51,6 +51,8 @@ Parcelbot is running on {base}
   health:               GET  {base}/healthz
   demo page (web chat + sandbox outbox, this machine only): {base}/demo
   agent console:        {base}/console  (add a user first: parcelbot user add EMAIL --merchant demo)
+  merchant console:     {base}/admin    (an admin: parcelbot user add EMAIL --merchant demo --role admin)
+  metrics (Prometheus): GET  {base}/metrics
 """)
     print_demo_parcels(DEMO_PARCELS)
     if settings.job_backend == "inline":
