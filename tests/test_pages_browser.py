@@ -71,7 +71,7 @@ def test_demo_chat_shows_choices_as_buttons_that_answer(live_url, page):
     assert page.locator("#log .choices").count() == 1
     assert page.locator("#log .choices button").all_inner_texts() == ["Yes", "No"]
     page.locator("#log .choices button", has_text="Yes").click()
-    page.locator("#log li.bot", has_text="code").wait_for()
+    page.locator("#log li.bot", has_text="6-digit code").wait_for()
     page.set_viewport_size({"width": 320, "height": 640})  # a small phone: no sideways scrolling
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
 
