@@ -82,6 +82,14 @@ def load_scripts() -> list[Script]:
     return scripts
 
 
+def _mentions(text: str, unwanted: str) -> bool:
+    """Does the reply say `unwanted`? A number (a gate code) counts only as a whole number: the same digits
+    inside a random reference ("RB-5194821E") are not the code repeated back."""
+    if unwanted.isdigit():
+        return re.search(rf"(?<![0-9A-Za-z]){re.escape(unwanted)}(?![0-9A-Za-z])", text) is not None
+    return unwanted.lower() in text.lower()
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -177,7 +185,7 @@ def run_script(script: Script, send, runtime) -> None:  # noqa: ANN001
         for want in _as_list(step.get("bot")):
             assert want.lower() in joined.lower(), f"expected {want!r} in the reply\n{where}"
         for unwanted in _as_list(step.get("bot_not")):
-            assert unwanted.lower() not in joined.lower(), f"did not expect {unwanted!r}\n{where}"
+            assert not _mentions(joined, unwanted), f"did not expect {unwanted!r}\n{where}"
         buttons = "\n".join(r for r in replies if r.startswith("[buttons]"))
         for want in _as_list(step.get("buttons")) if script.channel == "rest" else ():
             assert want.lower() in buttons.lower(), f"expected a button {want!r}\n{where}"
