@@ -10,8 +10,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CONNECT_TIMEOUT_SECONDS = 5
@@ -57,6 +59,19 @@ def take_turns(session: Session, name: str) -> None:
         return
     key = int.from_bytes(hashlib.sha256(f"parcelbot:{name}".encode()).digest()[:8], "big", signed=True)
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+_INSERT_OR_NOTHING = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def insert_or_nothing(session: Session, table: object) -> Insert | None:
+    """`INSERT ... ON CONFLICT DO NOTHING` for the session's database, or None where we have no such statement.
+
+    A unique constraint answers "is it there already?" in the same statement as the write, and a conflict does
+    not abort the transaction, so no SELECT before and no SAVEPOINT around it (two round trips each). On
+    PostgreSQL a row another transaction is inserting makes this wait for that one to end, then do nothing."""
+    make = _INSERT_OR_NOTHING.get(session.get_bind().dialect.name)
+    return make(table).on_conflict_do_nothing() if make is not None else None
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import models as m
@@ -264,47 +264,71 @@ class Engine:
     # -- the turn, in one unit of work ------------------------------------------------------------------
     def _turn(self, message: InboundMessage, understood: _Understood, answers: CarrierAnswers, now: datetime, *,
               inline: bool = False) -> Outcome:
+        """The whole turn in one transaction with no savepoint (a SAVEPOINT and its RELEASE are two round trips
+        on every message). If the dialogue fails, the unit of work rolls back whole and the message is kept, with
+        an honest answer, in a unit of its own (_answer_instead): the rare path pays a second transaction so that
+        every ordinary turn is cheaper."""
+        try:
+            with self.uow() as uow:
+                opened = self._open(uow, message, understood, now)
+                if isinstance(opened, Outcome):
+                    return opened  # a retried webhook
+                merchant, conv, inbound_id = opened
+                replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers, inline,
+                                         conv.last_message_at, understood.clauses)
+                conv.last_message_at = now  # written with the new state: one UPDATE of the conversation
+                self._store_replies(uow, merchant, message, inbound_id, conv.id, replies, now)
+            return Outcome(replies)
+        except (NeedsCarrier, _StaleMerchant, UnknownMerchant):
+            raise  # rolled back; _replayed makes the call, or _handle reads the merchant afresh
+        except BackendError as exc:
+            # The carrier or order system isn't answering: say so honestly; the open question is kept (the
+            # turn's writes, its new state included, were rolled back).
+            log.warning("backend unavailable during a turn: %s", exc)
+            return self._answer_instead(message, understood, now, failed=False)
+        except Exception as exc:
+            if is_store_outage(exc):
+                raise  # no database: _handle_on_a_working_connection decides (run again, or say so)
+            # Rolled back whole; the inbound message is kept (never lost), and the shopper hears an honest
+            # apology rather than silence.
+            log.exception("turn failed for message %s", message.channel_message_id)
+            return self._answer_instead(message, understood, now, failed=True)
+
+    def _open(self, uow: UnitOfWork, message: InboundMessage, understood: _Understood,
+              now: datetime) -> tuple[m.Merchant, m.Conversation, int] | Outcome:
+        """The merchant (checked against the cached one), the conversation locked for the turn, and the inbound
+        message stored in it; or, for a message stored before (a retried webhook), its stored answer."""
+        session = uow.session
+        merchant = session.get(m.Merchant, understood.merchant_id)
+        if understood.cached is not None and (merchant is None or not understood.cached.matches(merchant)):
+            raise _StaleMerchant  # the unit of work rolls back (it wrote nothing yet); _handle reads afresh
+        if merchant is None:
+            raise UnknownMerchant(message.recipient)
+        # The conversation first, so the message goes in with it (no UPDATE after). A retried webhook is
+        # caught by the unique MessageSid, not by a query first: a statement fewer for every message that is
+        # not a retry (almost all). The same webhook twice at once: the second waits on the conversation's
+        # lock, then finds the first one's answer; nothing runs twice.
+        conv = self.conversations.open(session, merchant, message.channel, message.sender,
+                                       phone=message.sender_is_phone)
+        inbound_id = store_inbound(session, merchant.id, message, understood.nlu, conv.id)
+        if inbound_id is None:
+            return Outcome(self._stored_replies(session, message) or [], duplicate=True)
+        uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conv.id,
+                                  message_id=inbound_id, direction="in", channel=message.channel))
+        return merchant, conv, inbound_id
+
+    def _answer_instead(self, message: InboundMessage, understood: _Understood, now: datetime, *,
+                        failed: bool) -> Outcome:
+        """The turn was rolled back: store the message and an honest answer (the carrier isn't answering, or
+        something went wrong on our side); the conversation's state stays as the last turn left it."""
         with self.uow() as uow:
-            session = uow.session
-            merchant = session.get(m.Merchant, understood.merchant_id)
-            if understood.cached is not None and (merchant is None or not understood.cached.matches(merchant)):
-                raise _StaleMerchant  # the unit of work rolls back (it wrote nothing yet); _handle reads afresh
-            if merchant is None:
-                raise UnknownMerchant(message.recipient)
-            # A retried webhook is caught by the unique MessageSid below, not by a query first: one
-            # statement fewer for every message that is not a retry (almost all of them).
-            inbound_id = store_inbound(session, merchant.id, message, understood.nlu)
-            if inbound_id is None:
-                # The same webhook again (or twice at once: the other request owns this turn): its stored
-                # answer, nothing runs twice.
-                return Outcome(self._stored_replies(session, message) or [], duplicate=True)
-            conv = self.conversations.open(session, merchant, message.channel, message.sender,
-                                           phone=message.sender_is_phone)
-            session.execute(update(m.Message).where(m.Message.id == inbound_id).values(conversation_id=conv.id))
-            previous_message_at = conv.last_message_at
-            uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conv.id,
-                                      message_id=inbound_id, direction="in", channel=message.channel))
-            try:
-                with uow.savepoint():
-                    replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers,
-                                             inline, previous_message_at, understood.clauses)
-                    conv.last_message_at = now  # written with the new state: one UPDATE of the conversation
-            except NeedsCarrier:
-                raise  # the unit of work rolls back; handle() makes the call and runs the turn again
-            except BackendError as exc:
-                # The carrier or order system isn't answering: say so honestly, keep the open question (the
-                # turn's writes, its new state included, are rolled back to the savepoint).
-                log.warning("backend unavailable during a turn: %s", exc)
-                replies, failed = [Reply(self._backend_down(merchant, message.channel))], False
-            except Exception:
-                # The turn's changes are rolled back to the savepoint; the inbound message is kept (never
-                # lost), and the shopper hears an honest apology rather than silence.
-                log.exception("turn failed for message %s", inbound_id)
-                replies, failed = [Reply(self._apology(merchant, message.channel))], True
-            else:
-                failed = False
-            if failed or conv.last_message_at != now:  # the savepoint was rolled back: the time is kept anyway
-                conv.last_message_at = now
+            opened = self._open(uow, message, understood, now)
+            if isinstance(opened, Outcome):
+                return opened
+            merchant, conv, inbound_id = opened
+            text = (self._apology if failed else self._backend_down)(merchant, message.channel)
+            conv.last_message_at = now
+            replies = [Reply(text)]
             self._store_replies(uow, merchant, message, inbound_id, conv.id, replies, now)
         return Outcome(replies, failed=failed)
 
@@ -329,7 +353,7 @@ class Engine:
             now=now, voice=voice, links=self.links, services=self.services, last_seen=previous_message_at,
             clauses=clauses_of_message,
         )
-        if not reopened:  # _turn's savepoint undoes the turn on a BackendError: no second savepoint needed
+        if not reopened:  # _turn rolls the whole turn back on an error: no savepoint needed
             respond(turn)
             self.conversations.save(conv, turn.state)
             return turn.replies

@@ -33,6 +33,33 @@ def test_a_failing_turn_keeps_the_message_and_apologises(runtime, demo):
     assert "view_status" not in audits
 
 
+def test_a_turn_that_fails_after_writing_leaves_nothing_half_done(runtime, demo, monkeypatch):
+    """The turn has no savepoint: an error after the dialogue wrote (the audit of a disclosure) rolls back the whole
+    transaction, and a second one keeps the message, in its conversation, with the apology as its answer."""
+    from bot.core.conversations import ConversationStore
+
+    say(runtime, "hello")  # the conversation exists, with its state
+
+    def broken_save(conv, state):  # noqa: ANN001
+        raise RuntimeError("the state could not be written")
+
+    with runtime.sessions() as s:
+        before = s.scalar(select(m.Conversation)).state
+    monkeypatch.setattr(ConversationStore, "save", staticmethod(broken_save))
+    replies = say(runtime, "where is my parcel")
+    assert replies and "something went wrong" in replies[0]
+    with runtime.sessions() as s:
+        conv = s.scalar(select(m.Conversation))
+        inbound = s.scalars(select(m.Message).where(m.Message.direction == "in",
+                                                    m.Message.body == "where is my parcel")).all()
+        answer = s.scalars(select(m.Message).where(m.Message.in_reply_to_id == inbound[0].id)).all()
+        audits = s.scalars(select(m.AuditEntry.action)).all()
+    assert len(inbound) == 1 and inbound[0].conversation_id == conv.id
+    assert [a.body for a in answer] == replies
+    assert "view_status" not in audits, "the disclosure's audit went with the rolled-back turn"
+    assert conv.state == before
+
+
 def test_a_rasa_server_that_is_down_gets_an_honest_reply(settings, demo):
     """PARCELBOT_NLU_BACKEND=rasa with the server down (mocked at the HTTP layer): reply, keep the message."""
     import responses

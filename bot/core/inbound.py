@@ -3,35 +3,35 @@
 Twilio retries a webhook it got no answer to, with the same MessageSid; the unique constraint on
 (direction, channel, channel_message_id) is what says "seen before". INSERT ... ON CONFLICT DO NOTHING
 RETURNING id asks it in one statement: a failed plain INSERT would abort the whole transaction on PostgreSQL,
-so the old way needed a SELECT first, then SAVEPOINT, INSERT and RELEASE on every message.
+so the old way needed a SELECT first, then SAVEPOINT, INSERT and RELEASE on every message. The row goes in
+with its conversation, so it is never written twice.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from backend.db import insert_or_nothing
 from bot.core.messages import InboundMessage
 from bot.core.redaction import redact_log
 from intents.types import ParseResult
 
-_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
-
-def store_inbound(session: Session, merchant_id: int, message: InboundMessage, nlu: ParseResult | None) -> int | None:
+def store_inbound(session: Session, merchant_id: int, message: InboundMessage, nlu: ParseResult | None,
+                  conversation_id: int | None = None) -> int | None:
     """The new row's id, or None when the channel's message id is stored already (a retried webhook)."""
-    values = dict(merchant_id=merchant_id, direction="in", channel=message.channel,
+    values = dict(merchant_id=merchant_id, conversation_id=conversation_id, direction="in", channel=message.channel,
                   channel_message_id=message.channel_message_id, sender=message.sender, recipient=message.recipient,
                   body=redact_log(message.text),  # gate/door codes never rest in clear
                   media_urls=[md.url for md in message.media], status="received",
                   intent=nlu.intent if nlu is not None else None,
                   confidence=nlu.confidence if nlu is not None else None)  # fmt: skip
-    upsert = _UPSERTS.get(session.get_bind().dialect.name)
+    upsert = insert_or_nothing(session, m.Message)
     if upsert is not None:
-        return session.scalar(upsert(m.Message).values(**values).on_conflict_do_nothing().returning(m.Message.id))
+        return session.scalar(upsert.values(**values).returning(m.Message.id))
     try:  # another database: the portable way
         with session.begin_nested():
             return session.scalar(insert(m.Message).values(**values).returning(m.Message.id))
