@@ -64,14 +64,16 @@ def take_turns(session: Session, name: str) -> None:
 _INSERT_OR_NOTHING = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def insert_or_nothing(session: Session, table: object) -> Insert | None:
-    """`INSERT ... ON CONFLICT DO NOTHING` for the session's database, or None where we have no such statement.
+def insert_or_nothing(session: Session, table: object) -> Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING` for the session's database (PostgreSQL or SQLite, the two we run on).
 
     A unique constraint answers "is it there already?" in the same statement as the write, and a conflict does
     not abort the transaction, so no SELECT before and no SAVEPOINT around it (two round trips each). On
     PostgreSQL a row another transaction is inserting makes this wait for that one to end, then do nothing."""
-    make = _INSERT_OR_NOTHING.get(session.get_bind().dialect.name)
-    return make(table).on_conflict_do_nothing() if make is not None else None
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERT_OR_NOTHING:
+        raise NotImplementedError(f"Parcelbot runs on PostgreSQL or SQLite, not {dialect}")
+    return _INSERT_OR_NOTHING[dialect](table).on_conflict_do_nothing()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from backend import models as m
 from backend.reasons import Reason, because
@@ -116,10 +116,13 @@ class ReferenceBackend:
             select(m.Shipment)
             .where(m.Shipment.merchant_id == self.merchant.id, *conditions)
             .order_by(m.Shipment.created_at.desc(), m.Shipment.id.desc())
+            # Its tracking events in the same statement: a parcel is always shown with them, and a lazy load
+            # would be a second round trip per parcel.
+            .options(joinedload(m.Shipment.events))
         )
         if lock:
             stmt = stmt.with_for_update(of=m.Shipment).execution_options(populate_existing=True)
-        return list(self.session.scalars(stmt))
+        return list(self.session.scalars(stmt).unique())
 
     def _row(self, tracking_number: str, *, lock: bool = False) -> m.Shipment | None:
         rows = self._rows(m.Shipment.tracking_number == tracking_number.upper(), lock=lock)

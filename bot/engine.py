@@ -299,7 +299,11 @@ class Engine:
         """The merchant (checked against the cached one), the conversation locked for the turn, and the inbound
         message stored in it; or, for a message stored before (a retried webhook), its stored answer."""
         session = uow.session
-        merchant = session.get(m.Merchant, understood.merchant_id)
+        # The conversation, locked for the turn, and the merchant's row in one statement (the row is read
+        # anyway: the cache's check, and the dialogues use it); a shopper's first message reads the merchant alone.
+        found = self.conversations.find_with_merchant(session, understood.merchant_id, message.channel,
+                                                      message.sender)
+        merchant = found[0] if found is not None else session.get(m.Merchant, understood.merchant_id)
         if understood.cached is not None and (merchant is None or not understood.cached.matches(merchant)):
             raise _StaleMerchant  # the unit of work rolls back (it wrote nothing yet); _handle reads afresh
         if merchant is None:
@@ -308,8 +312,8 @@ class Engine:
         # caught by the unique MessageSid, not by a query first: a statement fewer for every message that is
         # not a retry (almost all). The same webhook twice at once: the second waits on the conversation's
         # lock, then finds the first one's answer; nothing runs twice.
-        conv = self.conversations.open(session, merchant, message.channel, message.sender,
-                                       phone=message.sender_is_phone)
+        conv = found[1] if found is not None else self.conversations.create(
+            session, merchant, message.channel, message.sender, phone=message.sender_is_phone, lock=True)
         inbound_id = store_inbound(session, merchant.id, message, understood.nlu, conv.id)
         if inbound_id is None:
             return Outcome(self._stored_replies(session, message) or [], duplicate=True)

@@ -9,8 +9,6 @@ with its conversation, so it is never written twice.
 
 from __future__ import annotations
 
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -29,11 +27,4 @@ def store_inbound(session: Session, merchant_id: int, message: InboundMessage, n
                   media_urls=[md.url for md in message.media], status="received",
                   intent=nlu.intent if nlu is not None else None,
                   confidence=nlu.confidence if nlu is not None else None)  # fmt: skip
-    upsert = insert_or_nothing(session, m.Message)
-    if upsert is not None:
-        return session.scalar(upsert.values(**values).returning(m.Message.id))
-    try:  # another database: the portable way
-        with session.begin_nested():
-            return session.scalar(insert(m.Message).values(**values).returning(m.Message.id))
-    except IntegrityError:
-        return None
+    return session.scalar(insert_or_nothing(session, m.Message).values(**values).returning(m.Message.id))

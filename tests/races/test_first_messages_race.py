@@ -38,8 +38,8 @@ class MissTogether(ConversationStore):
     barrier: threading.Barrier = field(default_factory=lambda: threading.Barrier(2, timeout=20))
     seen: set[int] = field(default_factory=set)
 
-    def find(self, session, merchant_id, channel, address, *, lock=False):  # noqa: ANN001, ANN201
-        found = super().find(session, merchant_id, channel, address, lock=lock)
+    def find_with_merchant(self, session, merchant_id, channel, address):  # noqa: ANN001, ANN201
+        found = super().find_with_merchant(session, merchant_id, channel, address)  # a turn's first look
         me = threading.get_ident()
         if me not in self.seen:
             self.seen.add(me)
