@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import Table, create_engine, event, insert, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,10 +72,31 @@ def insert_or_nothing(session: Session, table: object) -> Insert:
     A unique constraint answers "is it there already?" in the same statement as the write, and a conflict does
     not abort the transaction, so no SELECT before and no SAVEPOINT around it (two round trips each). On
     PostgreSQL a row another transaction is inserting makes this wait for that one to end, then do nothing."""
-    dialect = session.get_bind().dialect.name
+    return _or_nothing(session.get_bind().dialect.name, table)
+
+
+def _or_nothing(dialect: str, table: object) -> Insert:
     if dialect not in _INSERT_OR_NOTHING:
         raise NotImplementedError(f"Parcelbot runs on PostgreSQL or SQLite, not {dialect}")
     return _INSERT_OR_NOTHING[dialect](table).on_conflict_do_nothing()
+
+
+@functools.cache
+def _insert_returning_id(dialect: str, table: Table, unless_exists: bool) -> Insert:
+    return (_or_nothing(dialect, table) if unless_exists else insert(table)).returning(table.c.id)
+
+
+def add_row(session: Session, model: type, values: dict[str, Any], *, unless_exists: bool = False) -> int | None:
+    """One row in, through Core on the session's own connection and transaction; its id back (None when
+    `unless_exists` and a unique constraint says it is there already).
+
+    For the rows every message writes (the message, its replies, the audit trail): `session.add` + flush runs
+    the ORM's unit of work, and building a statement per call costs as much again; this prebuilt statement
+    does the same INSERT for about a fifth of the CPU (docs/performance.md). Column defaults apply as usual.
+    The row is not in the session: use it for rows nothing reads back as an object in the same transaction."""
+    conn = session.connection()
+    stmt = _insert_returning_id(conn.dialect.name, model.__table__, unless_exists)  # type: ignore[attr-defined]
+    return conn.execute(stmt, values).scalar()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

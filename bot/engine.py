@@ -33,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import models as m
+from backend.db import add_row
 from backend.protocol import Backend, BackendError
 from bot.config import Settings
 from bot.core import telemetry
@@ -392,28 +393,15 @@ class Engine:
 
     def _store_replies(self, uow: UnitOfWork, merchant: m.Merchant, message: InboundMessage, inbound_id: int,
                        conversation_id: int, replies: list[Reply], now: datetime) -> None:
-        session = uow.session
-        rows = [
-            m.Message(
-                merchant_id=merchant.id,
-                conversation_id=conversation_id,
-                direction="out",
-                channel=message.channel,
-                sender=message.recipient,
-                recipient=message.sender,
-                body=reply.text,
-                media_urls=list(reply.media_urls),
-                status="reply",
-                in_reply_to_id=inbound_id,
-                created_at=now,
-            )
-            for reply in replies
-        ]
-        session.add_all(rows)
-        session.flush()
-        for row in rows:
+        for reply in replies:  # one prebuilt INSERT each (backend/db.add_row): every turn writes them
+            row_id = add_row(uow.session, m.Message, {
+                "merchant_id": merchant.id, "conversation_id": conversation_id, "direction": "out",
+                "channel": message.channel, "sender": message.recipient, "recipient": message.sender,
+                "body": reply.text, "media_urls": list(reply.media_urls), "status": "reply",
+                "in_reply_to_id": inbound_id, "created_at": now,
+            })
             uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conversation_id,
-                                      message_id=row.id, direction="out", channel=message.channel))
+                                      message_id=row_id, direction="out", channel=message.channel))
 
 
 def _context(config: MerchantConfig, now: datetime) -> ParseContext:

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.db import insert_or_nothing
+from backend.db import add_row, insert_or_nothing
 
 T = TypeVar("T")
 
@@ -280,8 +280,7 @@ class ConversationStore:
             return session.scalar(select(m.Contact.id).where(m.Contact.merchant_id == merchant_id,
                                                              m.Contact.phone == phone))
 
-        created = session.scalar(insert_or_nothing(session, m.Contact)
-                                 .values(merchant_id=merchant_id, phone=phone).returning(m.Contact.id))
+        created = add_row(session, m.Contact, {"merchant_id": merchant_id, "phone": phone}, unless_exists=True)
         return created if created is not None else _must(find())
 
     def lock(self, session: Session, conv: m.Conversation) -> m.Conversation:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.db import insert_or_nothing
+from backend.db import add_row
 from bot.core.messages import InboundMessage
 from bot.core.redaction import redact_log
 from intents.types import ParseResult
@@ -27,4 +27,4 @@ def store_inbound(session: Session, merchant_id: int, message: InboundMessage, n
                   media_urls=[md.url for md in message.media], status="received",
                   intent=nlu.intent if nlu is not None else None,
                   confidence=nlu.confidence if nlu is not None else None)  # fmt: skip
-    return session.scalar(insert_or_nothing(session, m.Message).values(**values).returning(m.Message.id))
+    return add_row(session, m.Message, values, unless_exists=True)
