@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -222,6 +222,16 @@ def _must(found: T | None) -> T:
     return found
 
 
+# Built once (every turn runs it): building a statement costs as much CPU as running it.
+_WITH_MERCHANT = (
+    select(m.Conversation, m.Merchant).join(m.Merchant, m.Merchant.id == m.Conversation.merchant_id)
+    .where(m.Conversation.merchant_id == bindparam("merchant_id"), m.Conversation.channel == bindparam("channel"),
+           m.Conversation.address == bindparam("address"))
+    .execution_options(populate_existing=True)
+)  # fmt: skip
+_WITH_MERCHANT_LOCKED = _WITH_MERCHANT.with_for_update(of=m.Conversation)
+
+
 # -- the store ---------------------------------------------------------------------------------------------
 def _row_locks(session: Session) -> bool:
     """PostgreSQL locks rows; SQLite's BEGIN IMMEDIATE already serialises every writer (backend/db.py)."""
@@ -245,13 +255,8 @@ class ConversationStore:
                            address: str) -> tuple[m.Merchant, m.Conversation] | None:
         """A turn's conversation, locked, with its merchant's row in the same statement (the turn needs both:
         one round trip fewer on every message but a shopper's first)."""
-        query = (select(m.Conversation, m.Merchant).join(m.Merchant, m.Merchant.id == m.Conversation.merchant_id)
-                 .where(m.Conversation.merchant_id == merchant_id, m.Conversation.channel == channel,
-                        m.Conversation.address == address)
-                 .execution_options(populate_existing=True))  # fmt: skip
-        if _row_locks(session):
-            query = query.with_for_update(of=m.Conversation)
-        row = session.execute(query).first()
+        query = _WITH_MERCHANT_LOCKED if _row_locks(session) else _WITH_MERCHANT
+        row = session.execute(query, {"merchant_id": merchant_id, "channel": channel, "address": address}).first()
         return (row[1], row[0]) if row is not None else None
 
     def get_or_create(self, session: Session, merchant: m.Merchant, channel: str, address: str, *,
