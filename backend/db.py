@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,11 +15,13 @@ from alembic.config import Config
 from sqlalchemy import Table, create_engine, event, insert, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CONNECT_TIMEOUT_SECONDS = 5
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def make_engine(url: str) -> Engine:
@@ -46,11 +49,37 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    # pool_pre_ping: a connection that died while idle (a restart, a failover) is replaced before it is lent.
     # connect_timeout: an unreachable server fails a request in seconds, not at the OS's TCP timeout
-    # (docs/faults.md).
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    # (docs/faults.md). LIFO: the connections in use stay the same few, so they are rarely idle long enough to
+    # need the ping below.
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True,
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    _ping_after_idle(engine)
+    return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """A pooled connection that sat idle for PING_AFTER_IDLE_SECONDS is pinged before it is lent, and replaced if
+    it died meanwhile (a restart, a failover): what `pool_pre_ping` does on every checkout, minus the round trip
+    when the connection was in use a moment ago, which under load is every turn (docs/performance.md). A
+    connection that dies while in use fails its statement; SQLAlchemy then retires the whole pool and a turn
+    runs again on a fresh connection (bot/engine.py), so nothing depends on the ping for correctness."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn, record) -> None:  # noqa: ANN001
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy) -> None:  # noqa: ANN001
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_conn.rollback()  # the ping began a transaction (psycopg): lend the connection clean
+        except Exception as exc:
+            raise DisconnectionError("the pooled connection died while idle") from exc  # the pool tries another
 
 
 def take_turns(session: Session, name: str) -> None:

@@ -6,11 +6,12 @@ of how a real carrier adapter should behave. Service rules live in backend/rules
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from backend import models as m
@@ -93,6 +94,22 @@ def _remember(row: m.Shipment, key: str, result: ActionResult) -> None:
     row.instructions = {**(row.instructions or {}), "_applied": applied}
 
 
+@functools.cache
+def _shipments_where(columns: tuple[str, ...], lock: bool) -> Select:
+    """Built once per shape (a turn reads parcels by phone or by tracking number on nearly every message, and
+    building a statement costs about as much CPU as running it); the values are bound per call."""
+    stmt = (
+        select(m.Shipment)
+        .where(m.Shipment.merchant_id == bindparam("merchant_id"),
+               or_(*(getattr(m.Shipment, c) == bindparam(c) for c in columns)))
+        .order_by(m.Shipment.created_at.desc(), m.Shipment.id.desc())
+        .options(joinedload(m.Shipment.events))
+    )  # fmt: skip
+    if lock:
+        stmt = stmt.with_for_update(of=m.Shipment).execution_options(populate_existing=True)
+    return stmt
+
+
 class ReferenceBackend:
     """Backend over the shipments table, scoped to one merchant and one unit of work (session)."""
 
@@ -106,26 +123,21 @@ class ReferenceBackend:
         self._now = now
 
     # -- reading ------------------------------------------------------------------------------------
-    def _rows(self, *conditions, lock: bool = False) -> list[m.Shipment]:  # noqa: ANN002
-        """`lock`: for a write. The rows are held until the transaction ends and read as last committed, so
+    def _rows(self, lock: bool = False, **equal: str) -> list[m.Shipment]:
+        """The merchant's parcels where any of the given columns equals its value, newest first, each with its
+        tracking events (the same statement: a parcel is always shown with them; a lazy load would be a round
+        trip per parcel).
+
+        `lock`: for a write. The rows are held until the transaction ends and read as last committed, so
         two changes to one parcel at once take turns: the second checks the rules (the maximum number of
         changes) against the first's result and writes on top of it, never over it. A turn already holds its
         conversation, so the order is conversation -> shipment, as everywhere (docs/architecture.md 3.1).
         SQLite's BEGIN IMMEDIATE already serialises writers (FOR UPDATE is not emitted there)."""
-        stmt = (
-            select(m.Shipment)
-            .where(m.Shipment.merchant_id == self.merchant.id, *conditions)
-            .order_by(m.Shipment.created_at.desc(), m.Shipment.id.desc())
-            # Its tracking events in the same statement: a parcel is always shown with them, and a lazy load
-            # would be a second round trip per parcel.
-            .options(joinedload(m.Shipment.events))
-        )
-        if lock:
-            stmt = stmt.with_for_update(of=m.Shipment).execution_options(populate_existing=True)
-        return list(self.session.scalars(stmt).unique())
+        stmt = _shipments_where(tuple(sorted(equal)), lock)
+        return list(self.session.scalars(stmt, {"merchant_id": self.merchant.id, **equal}).unique())
 
     def _row(self, tracking_number: str, *, lock: bool = False) -> m.Shipment | None:
-        rows = self._rows(m.Shipment.tracking_number == tracking_number.upper(), lock=lock)
+        rows = self._rows(lock, tracking_number=tracking_number.upper())
         return rows[0] if rows else None
 
     def find_shipments(
@@ -136,18 +148,13 @@ class ReferenceBackend:
         order_number: str | None = None,
         tracking_number: str | None = None,
     ) -> list[Shipment]:
-        conditions = []
-        if phone:
-            conditions.append(m.Shipment.recipient_phone == phone)
-        if email:
-            conditions.append(m.Shipment.recipient_email == email.lower())
-        if order_number:
-            conditions.append(m.Shipment.order_number == order_number.lstrip("#"))
-        if tracking_number:
-            conditions.append(m.Shipment.tracking_number == tracking_number.upper())
-        if not conditions:
+        equal = {"recipient_phone": phone, "recipient_email": email.lower() if email else None,
+                 "order_number": order_number.lstrip("#") if order_number else None,
+                 "tracking_number": tracking_number.upper() if tracking_number else None}  # fmt: skip
+        equal = {column: value for column, value in equal.items() if value}
+        if not equal:
             return []
-        return [to_domain(r, merchant_slug=self.merchant.slug) for r in self._rows(or_(*conditions))]
+        return [to_domain(r, merchant_slug=self.merchant.slug) for r in self._rows(**equal)]
 
     def get_shipment(self, tracking_number: str) -> Shipment | None:
         row = self._row(tracking_number)
@@ -220,7 +227,7 @@ class ReferenceBackend:
         return _return_info(row.instructions["return"])
 
     def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
-        rows = self._rows(m.Shipment.order_number == order_number.lstrip("#"), lock=True)
+        rows = self._rows(True, order_number=order_number.lstrip("#"))
         if not rows:
             return ActionResult(ResultStatus.REJECTED, reason_code=because("order_not_found"))
         done = _applied(rows[0], idempotency_key)

@@ -5,7 +5,7 @@ Decision (docs/faults.md): Twilio's SMS webhook is answered 200 with TwiML that 
 send the message again; the REST channel answers 503 with Retry-After and the same words. The message could not be
 stored (the database is what was away), so the shopper is told so rather than promised anything. A turn whose
 connection drops half-way is rolled back whole and run once more on a fresh connection; a database that comes back
-is used again by itself (the pool pings a connection before lending it). On PostgreSQL the app reaches the server
+is used again by itself (an idle connection is pinged before it is lent). On PostgreSQL the app reaches the server
 through a proxy the test cuts (tests/faults/proxy.py), and a connection is killed mid-turn with
 pg_terminate_backend; on SQLite the database file becomes unopenable.
 """
