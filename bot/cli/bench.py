@@ -4,6 +4,7 @@
     bench nlu      NLU training time, size, load time and single-message latency
     bench clinc    CLINC150 Full accuracy through our training path
     bench load     the production topology under mixed shoppers, beside the framework floor (bot/cli/load/)
+    bench turn     what one turn of those conversations costs: statements, Python calls, CPU (bot/cli/load/turn.py)
 
 `bench engine` builds a throwaway database (SQLite under a temp dir unless --database-url is given), seeds the demo,
 and posts N messages the way Twilio would (signed form posts through the WSGI app, in-process), from the
@@ -183,10 +184,12 @@ def bench_clinc(data: Path, classifier: str, embeddings: str, cascade: bool, as_
 
 
 def _add_load() -> None:
-    """`bench load` lives in bot/cli/load/ (its own package: driver, topology, probe, report)."""
+    """`bench load` and `bench turn` live in bot/cli/load/ (their own package: driver, topology, probe, report)."""
     from bot.cli.load import bench_load
+    from bot.cli.load.turn import bench_turn
 
     bench.add_command(bench_load)
+    bench.add_command(bench_turn)
 
 
 _add_load()

@@ -1,0 +1,129 @@
+"""`parcelbot bench turn`: what one turn costs, in-process, with figures that do not depend on a busy machine.
+
+`bench load` says how many messages a second the production topology takes, but on a shared 2-core machine its
+figures move by a third from one run to the next. This one runs the same mixed conversations (scripts.py, the
+same seeded parcels, codes read from the outbox) through the Flask app in one thread, and prints per turn:
+
+    statements and commits   counted with SQLAlchemy's engine events (the probe of bench load): deterministic
+    Python calls             counted by cProfile over a second pass: deterministic, a proxy for CPU that a
+                             noisy neighbour cannot move, so a change's effect shows even when timings don't
+    CPU                      the process's CPU time per turn (first pass, without the profiler)
+
+docs/performance.md has the figures before and after each round of work.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from bot.cli.load.scripts import CODE, ConversationSource, build_request, check_reply, reply_text
+
+TOKEN, PUBLIC_URL = "bench-token", "https://bench.example"  # noqa: S105 (a throwaway token for the run)
+
+
+@dataclass
+class TurnFigures:
+    turns: int
+    cpu_ms: float
+    statements: float
+    commits: float
+    calls: float
+    unexpected: int
+
+
+def _run(client, source: ConversationSource, read_code, turns: int) -> tuple[int, int, int]:  # noqa: ANN001
+    """Whole conversations until at least `turns` messages were answered: (messages, wrong answers, codes read:
+    one SELECT each, the shopper's phone's doing, not the bot's)."""
+    done = unexpected = codes = 0
+    while done < turns:
+        conv = source.new()
+        while not conv.done:
+            code = None
+            if conv.script.steps[conv.step].text == CODE:
+                code, codes = read_code(conv.shopper.phone), codes + 1
+            req = build_request(conv, auth_token=TOKEN, public_url=PUBLIC_URL, code=code)
+            r = client.post(req.path, data=req.body, headers=req.headers, base_url=PUBLIC_URL)
+            if check_reply(conv, reply_text(conv.script.channel, r.data)) != "ok":
+                unexpected += 1
+            conv.step += 1
+            done += 1
+    return done, unexpected, codes
+
+
+def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures:
+    from sqlalchemy import create_engine, select
+
+    from backend import models as m
+    from backend.db import make_engine, make_session_factory
+    from bot.cli.load.probe import Probe
+    from bot.cli.load.seed import reset_database, seed_shoppers
+    from bot.config import Settings
+    from bot.runtime import build_runtime
+    from bot.web import create_app
+
+    env = {**os.environ, "DATABASE_URL": database_url, "PARCELBOT_DATA_DIR": tempfile.mkdtemp(prefix="pb-turn-"),
+           "TWILIO_AUTH_TOKEN": TOKEN, "PARCELBOT_SECRET_KEY": "bench-secret", "PARCELBOT_PUBLIC_URL": PUBLIC_URL,
+           "PARCELBOT_NLU_MODEL": str(Settings.from_env().nlu_model_path)}  # fmt: skip
+    if redis_url:  # as in production: jobs queued for Celery (none runs: codes are read from the outbox), Redis events
+        env.update(REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url, PARCELBOT_JOBS="celery",
+                   PARCELBOT_EVENTS="redis", PARCELBOT_CELERY_QUEUE=f"bench-turn-{os.getpid()}")
+    reset_database(database_url)
+    shoppers = 3 * turns + 200
+    seed_shoppers(make_session_factory(make_engine(database_url)), shoppers)
+    runtime = build_runtime(Settings.from_env(env))
+    client = create_app(runtime=runtime).test_client()
+    reader = create_engine(database_url)
+
+    def read_code(phone: str) -> str | None:
+        import re
+
+        with reader.connect() as conn:
+            for body in conn.scalars(select(m.Message.body).where(
+                    m.Message.direction == "out", m.Message.recipient == phone, m.Message.status != "reply")
+                    .order_by(m.Message.id.desc()).limit(3)):  # fmt: skip
+                if found := re.search(r"\b(\d{6})\b", body or ""):
+                    return found.group(1)
+        return None
+
+    source = ConversationSource(shoppers)
+    _run(client, source, read_code, 60)  # warm-up: the model, the pool, the merchant cache
+    probe = Probe(Path(tempfile.mkdtemp(prefix="pb-probe-")))
+    probe.install()
+    cpu = time.process_time()
+    done, unexpected, codes = _run(client, source, read_code, turns)
+    cpu = time.process_time() - cpu
+    probe.uninstall()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    profiled, more, _ = _run(client, source, read_code, turns)
+    profiler.disable()
+    calls = pstats.Stats(profiler).total_calls
+    reader.dispose()
+    return TurnFigures(done, 1000 * cpu / done, (probe.counters.statements - codes) / done,
+                       probe.counters.commits / done, calls / profiled, unexpected + more)
+
+
+@click.command("turn")
+@click.option("-n", "--turns", default=400, show_default=True, help="Messages per pass (two passes).")
+@click.option("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench", show_default=True,
+              help="Dropped and re-created.")
+@click.option("--redis-url", default="redis://127.0.0.1:6379/6", show_default=True,
+              help="'' for no Redis (jobs inline, events in-process).")
+def bench_turn(turns: int, database_url: str, redis_url: str) -> None:
+    """What one turn of the mixed conversations costs: statements, commits, Python calls, CPU."""
+    f = measure(database_url, redis_url or None, turns)
+    click.echo(f"mixed conversations of bench load, in-process, {f.turns} messages "
+               f"({database_url.split('@')[-1]}); per turn:")
+    click.echo(f"  SQL statements  {f.statements:6.2f}     commits {f.commits:.2f}")
+    click.echo(f"  Python calls    {f.calls:8.0f}   (cProfile, second pass: deterministic)")
+    click.echo(f"  CPU             {f.cpu_ms:6.2f} ms  (process time, first pass)")
+    if f.unexpected:
+        raise click.ClickException(f"{f.unexpected} replies were not what their step expects")
