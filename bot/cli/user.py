@@ -10,6 +10,7 @@ import sys
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.db import transaction
@@ -63,6 +64,18 @@ def _phone(raw: str) -> str:
                                  param_hint="--phone") from None
 
 
+def _user(session: Session, email: str) -> m.User:
+    user = session.scalar(select(m.User).where(m.User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    return user
+
+
+def _audit(session: Session, user: m.User, action: str, result: str) -> None:
+    session.add(m.AuditEntry(merchant_id=user.merchant_id, actor="cli", action=action, subject=user.email[:64],
+                             result=result))
+
+
 @user_cli.command("phone")
 @click.argument("email")
 @click.argument("phone")
@@ -70,12 +83,9 @@ def user_phone(email: str, phone: str) -> None:
     """Set a user's mobile number (where "send me a test" goes); "none" removes it."""
     number = None if phone.strip().lower() == "none" else _phone(phone)
     with transaction(_sessions()) as session:
-        user = session.scalar(select(m.User).where(m.User.email == email.strip().lower()))
-        if user is None:
-            raise click.ClickException(f"no user {email}")
+        user = _user(session, email)
         user.phone = number
-        session.add(m.AuditEntry(merchant_id=user.merchant_id, actor="cli", action="user_phone",
-                                 subject=user.email[:64], result="set" if number else "removed"))
+        _audit(session, user, "user_phone", "set" if number else "removed")
     click.echo(f"{email}: phone {number or 'removed'}")
 
 
@@ -95,10 +105,7 @@ def user_list(slug: str) -> None:
 def user_deactivate(email: str) -> None:
     """Sign a user out for good (on their next click) and refuse their password from now on."""
     with transaction(_sessions()) as session:
-        user = session.scalar(select(m.User).where(m.User.email == email.strip().lower()))
-        if user is None:
-            raise click.ClickException(f"no user {email}")
+        user = _user(session, email)
         user.active = False
-        session.add(m.AuditEntry(merchant_id=user.merchant_id, actor="cli", action="user_deactivate",
-                                 subject=user.email[:64], result="deactivated"))
+        _audit(session, user, "user_deactivate", "deactivated")
     click.echo(f"deactivated {email}")

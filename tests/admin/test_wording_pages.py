@@ -127,3 +127,11 @@ def test_user_add_phone_and_user_phone(env):  # noqa: ANN001
     assert bad.returncode == 2 and "not a phone number" in bad.stderr and "Traceback" not in bad.stderr
     assert run(env, "user", "phone", "ann@acme.example", "+447700900322").returncode == 0
     assert "+447700900322" in run(env, "user", "list", "acme").stdout
+    assert run(env, "user", "phone", "ann@acme.example", "none").returncode == 0
+    assert "no phone" in run(env, "user", "list", "acme").stdout
+    missing = run(env, "user", "phone", "nobody@acme.example", "+447700900322")
+    assert missing.returncode == 1 and "no user nobody@acme.example" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert run(env, "user", "deactivate", "ann@acme.example").returncode == 0
+    assert "deactivated" in run(env, "user", "list", "acme").stdout
+    assert run(env, "user", "deactivate", "nobody@acme.example").returncode == 1
