@@ -150,5 +150,17 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def recreate(url: str) -> None:
+    """An empty schema, migrated to head: PostgreSQL's public schema dropped and re-created (everything in it is
+    lost: the benchmark's and the tests' own databases only); a SQLite file is just migrated."""
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+
+
 def is_empty(engine: Engine) -> bool:
     return not inspect(engine).has_table("merchants")

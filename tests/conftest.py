@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from backend.db import upgrade
+from backend.db import recreate, upgrade
 from backend.models import Base
 
 PG_URL = os.environ.get("PARCELBOT_TEST_DATABASE_URL")
@@ -65,12 +65,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _pg_migrated() -> bool:
     if not PG_URL:
         return False
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(PG_URL)
+    recreate(PG_URL)
     return True
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select
 
 from backend import models as m
-from backend.db import transaction, upgrade
+from backend.db import recreate, transaction
 from bot.cli.load.scripts import POSTCODE, shopper_phone, shopper_tracking
 from bot.services.demo import seed_demo
 
@@ -21,13 +21,7 @@ BATCH = 2000
 
 def reset_database(url: str) -> None:
     """Drop and recreate the public schema, then migrate (PostgreSQL); a SQLite file is just migrated."""
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
+    recreate(url)
 
 
 def seed_shoppers(sessions, shoppers: int, *, now: datetime | None = None) -> int:  # noqa: ANN001
