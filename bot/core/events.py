@@ -81,7 +81,11 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
 
 def event_from_json(text: str | bytes) -> DomainEvent:
     """The event a sink published (for subscribers in other processes)."""
-    data = json.loads(text)
+    return event_from_dict(json.loads(text))
+
+
+def event_from_dict(data: dict[str, Any]) -> DomainEvent:
+    data = dict(data)
     cls = EVENT_TYPES[data.pop("kind")]
     known = {f.name for f in fields(cls)}
     values = {k: v for k, v in data.items() if k in known}

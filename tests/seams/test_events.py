@@ -223,3 +223,25 @@ def test_messages_queued_on_their_own_are_announced_too(runtime, demo):
         queued = set(s.scalars(select(m.Message.id).where(m.Message.direction == "out", m.Message.status != "reply")))
     announced = {e.message_id for e in seen if isinstance(e, MessageStored) and e.direction == "out"}
     assert queued and queued <= announced
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_one_publish_per_merchant_each_hears_only_its_own_and_operators_hear_all():
+    """A unit of work's events go out as one PUBLISH per merchant; a merchant's subscriber gets its own events in
+    order and never another tenant's; a subscriber to every merchant (the pattern) gets them all."""
+    prefix = f"parcelbot-test:{uuid.uuid4().hex[:8]}"
+    sink = RedisEventSink.from_url("redis://127.0.0.1:6379/0", prefix=prefix)
+    batch = [MessageStored(merchant_id=7, conversation_id=1, message_id=10),
+             MessageStored(merchant_id=8, conversation_id=2, message_id=20),
+             MessageStored(merchant_id=7, conversation_id=1, message_id=11)]
+    with sink.subscribe(7) as mine, sink.subscribe() as every:
+        deadline = time.monotonic() + 5
+        while (sink.client.pubsub_numsub(f"{prefix}:merchant:7")[0][1] < 1
+               or sink.client.pubsub_numpat() < 1) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sink.publish(batch)
+        own = [mine.next(timeout=5) for _ in range(2)]
+        assert [e.message_id for e in own] == [10, 11]
+        assert mine.next(timeout=0.3) is None, "merchant 8's event must not reach merchant 7"
+        heard = sorted(every.next(timeout=5).message_id for _ in range(3))
+        assert heard == [10, 11, 20]
