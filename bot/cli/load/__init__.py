@@ -135,7 +135,7 @@ def shoppers_needed(rates: list[float], seconds: float, max_seconds: float, ceil
 def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int, workers: int, threads: int,
                jobs: str, database_url: str, redis_url: str, no_floor: bool, out_dir: Path) -> None:  # fmt: skip
     """Mixed shoppers against gunicorn + PostgreSQL + Redis + Celery, and the framework floor: JSON and a PNG."""
-    from bot.cli.load.seed import reset_database, seed_shoppers
+    from bot.cli.load.seed import reset_database, seed_shoppers, settle
     from bot.cli.load.topology import Topology, free_port, worker_pids
     from bot.config import Settings
 
@@ -148,6 +148,7 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
     from backend.db import make_engine, make_session_factory
 
     seed_shoppers(make_session_factory(make_engine(database_url)), n)
+    settle(database_url)
     load_before = os.getloadavg()
     figures: list[StepFigures] = []
     if not no_floor:

@@ -6,10 +6,12 @@ so a run never meets the rate limits or code budgets a previous run used up.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
 from backend import models as m
 from backend.db import recreate, transaction
@@ -22,6 +24,20 @@ BATCH = 2000
 def reset_database(url: str) -> None:
     """Drop and recreate the public schema, then migrate (PostgreSQL); a SQLite file is just migrated."""
     recreate(url)
+
+
+def settle(url: str) -> None:
+    """After the bulk seed, before anything is measured (PostgreSQL): VACUUM ANALYZE, so autovacuum does not start
+    on the fresh tables half-way through a step and the planner has statistics; then a CHECKPOINT (where the role
+    may), so the seed's writes are not flushed during the run. Both were seen as seconds-long stalls in a step."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+        with contextlib.suppress(DBAPIError):  # CHECKPOINT needs a superuser or pg_checkpoint
+            conn.execute(text("CHECKPOINT"))
+    engine.dispose()
 
 
 def seed_shoppers(sessions, shoppers: int, *, now: datetime | None = None) -> int:  # noqa: ANN001

@@ -64,7 +64,7 @@ def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures
     from backend import models as m
     from backend.db import make_engine, make_session_factory
     from bot.cli.load.probe import Probe
-    from bot.cli.load.seed import reset_database, seed_shoppers
+    from bot.cli.load.seed import reset_database, seed_shoppers, settle
     from bot.config import Settings
     from bot.runtime import build_runtime
     from bot.web import create_app
@@ -78,6 +78,7 @@ def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures
     reset_database(database_url)
     shoppers = 3 * turns + 200
     seed_shoppers(make_session_factory(make_engine(database_url)), shoppers)
+    settle(database_url)
     runtime = build_runtime(Settings.from_env(env))
     client = create_app(runtime=runtime).test_client()
     reader = create_engine(database_url)
