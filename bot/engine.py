@@ -3,12 +3,14 @@
 It knows nothing of HTTP, Twilio or terminals: channels hand it an InboundMessage and render what it
 returns. A turn goes:
 
-1. read the merchant and understand the message (the NLU, maybe a Rasa server over HTTP) with no
-   transaction open; a channel message id seen before returns the stored replies and runs nothing;
-2. one unit of work (bot/core/uow.py): store the inbound message (a unique constraint, not a cache,
-   catches a retried webhook), open the conversation and lock it for the turn (bot/core/conversations.py),
-   run the dialogue (dialogues/), store the new state and the replies, commit; then, and only then, start
-   the jobs the turn asked for and publish its events;
+1. the merchant (a per-worker cache) and what the message means (the NLU, maybe a Rasa server over HTTP),
+   with no transaction open;
+2. one unit of work (bot/core/uow.py), no savepoint: open the conversation and lock it for the turn, read in
+   the same statement as the merchant's row (bot/core/conversations.py); store the inbound message in it (a
+   unique constraint, not a cache, catches a retried webhook: its stored replies, nothing runs again); run the
+   dialogue (dialogues/), store the new state and the replies, commit; then, and only then, start the jobs
+   the turn asked for and publish its events. A dialogue that fails rolls the unit back whole, and a second
+   one keeps the message with an honest answer;
 3. a remote carrier is never called inside that transaction: the turn stops, the call is made with no
    transaction open, and the turn runs again with the answer (bot/core/carrier.py).
 
@@ -247,9 +249,10 @@ class Engine:
             raise UnknownMerchant(message.recipient)
         return merchant
 
-    def _stored_replies(self, session: Session, message: InboundMessage) -> list[Reply] | None:
+    def _stored_replies(self, session: Session, merchant_id: int, message: InboundMessage) -> list[Reply] | None:
         inbound = session.scalar(
             select(m.Message).where(
+                m.Message.merchant_id == merchant_id,  # another merchant's message with the same id: not ours to show
                 m.Message.direction == "in",
                 m.Message.channel == message.channel,
                 m.Message.channel_message_id == message.channel_message_id,
@@ -295,8 +298,8 @@ class Engine:
             log.exception("turn failed for message %s", message.channel_message_id)
             return self._answer_instead(message, understood, now, failed=True)
 
-    def _open(self, uow: UnitOfWork, message: InboundMessage, understood: _Understood,
-              now: datetime) -> tuple[m.Merchant, m.Conversation, int] | Outcome:
+    def _open(self, uow: UnitOfWork, message: InboundMessage, understood: _Understood, now: datetime, *,
+              check_cache: bool = True) -> tuple[m.Merchant, m.Conversation, int] | Outcome:
         """The merchant (checked against the cached one), the conversation locked for the turn, and the inbound
         message stored in it; or, for a message stored before (a retried webhook), its stored answer."""
         session = uow.session
@@ -305,7 +308,8 @@ class Engine:
         found = self.conversations.find_with_merchant(session, understood.merchant_id, message.channel,
                                                       message.sender)
         merchant = found[0] if found is not None else session.get(m.Merchant, understood.merchant_id)
-        if understood.cached is not None and (merchant is None or not understood.cached.matches(merchant)):
+        stale = understood.cached is not None and (merchant is None or not understood.cached.matches(merchant))
+        if stale and check_cache:
             raise _StaleMerchant  # the unit of work rolls back (it wrote nothing yet); _handle reads afresh
         if merchant is None:
             raise UnknownMerchant(message.recipient)
@@ -317,7 +321,7 @@ class Engine:
             session, merchant, message.channel, message.sender, phone=message.sender_is_phone, lock=True)
         inbound_id = store_inbound(session, merchant.id, message, understood.nlu, conv.id)
         if inbound_id is None:
-            return Outcome(self._stored_replies(session, message) or [], duplicate=True)
+            return Outcome(self._stored_replies(session, merchant.id, message) or [], duplicate=True)
         uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conv.id,
                                   message_id=inbound_id, direction="in", channel=message.channel))
         return merchant, conv, inbound_id
@@ -327,12 +331,14 @@ class Engine:
         """The turn was rolled back: store the message and an honest answer (the carrier isn't answering, or
         something went wrong on our side); the conversation's state stays as the last turn left it."""
         with self.uow() as uow:
-            opened = self._open(uow, message, understood, now)
+            # The apology in the merchant's wording as read now (settings saved in between change nothing else)
+            opened = self._open(uow, message, understood, now, check_cache=False)
             if isinstance(opened, Outcome):
                 return opened
             merchant, conv, inbound_id = opened
             text = (self._apology if failed else self._backend_down)(merchant, message.channel)
-            conv.last_message_at = now
+            # A later message may have been answered between the two transactions: time never goes back.
+            conv.last_message_at = max(conv.last_message_at or now, now)
             replies = [Reply(text)]
             self._store_replies(uow, merchant, message, inbound_id, conv.id, replies, now)
         return Outcome(replies, failed=failed)

@@ -91,3 +91,22 @@ def test_merchant_wording_cannot_reach_attributes():
     assert wording.render("utter_greet", merchant=merchant("Hi from {brand}")) == "Hi from Acme"
     with pytest.raises(ValueError):
         wording.render("utter_greet", merchant=merchant("{brand.__class__.__mro__}"))
+
+
+def test_a_message_id_another_merchant_used_never_shows_that_merchants_replies(runtime, demo):
+    """The channel's message id is unique across the installation; a clash (never from a Twilio-signed webhook, but
+    a REST caller chooses its own ids) must not hand merchant B what was said to merchant A's shopper."""
+    from backend.db import transaction
+    from bot.core.messages import InboundMessage
+    from tests.helpers import new_sid
+
+    with transaction(runtime.sessions) as s:
+        s.add(m.Merchant(slug="other", name="Other Ltd", timezone="Europe/London", settings={},
+                         sms_number="+441614960777"))
+    sid = new_sid()
+    first = runtime.engine.handle(InboundMessage("sms", "+447700900123", "+441614960000", "where is my parcel",
+                                                 channel_message_id=sid))
+    assert "PB100000001GB" in first.replies[0].text
+    clash = runtime.engine.handle(InboundMessage("sms", "+447700900123", "+441614960777", "hello",
+                                                 channel_message_id=sid))
+    assert clash.duplicate and not any("PB100000001GB" in r.text for r in clash.replies)

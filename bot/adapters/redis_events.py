@@ -67,6 +67,17 @@ class RedisEventSink:
             pubsub.close()
 
 
+def _decoded(data: str | bytes) -> list[DomainEvent]:
+    """A published message's events: an array (this format), or one event (a worker of the previous release, during
+    a rolling deploy). Anything unreadable is skipped and logged: a live view must not die of one bad message."""
+    try:
+        parsed = json.loads(data)
+        return [event_from_dict(e) for e in (parsed if isinstance(parsed, list) else [parsed])]
+    except (ValueError, KeyError, TypeError):
+        log.warning("skipped an event message that could not be read: %.200r", data)
+        return []
+
+
 def _array(payloads: list[str]) -> str:
     """Events already JSON, as one JSON array (no decode and encode again)."""
     return "[" + ",".join(payloads) + "]"
@@ -86,7 +97,7 @@ class EventStream:
             # None also for a (subscribe) message it skipped: keep waiting until the deadline.
             message = self._pubsub.get_message(timeout=left)
             if message is not None and message.get("type") in ("message", "pmessage"):
-                self._pending.extend(event_from_dict(e) for e in json.loads(message["data"]))
+                self._pending.extend(_decoded(message["data"]))
                 if self._pending:
                     return self._pending.popleft()
         return None

@@ -7,10 +7,11 @@ it called: identify the parcel, verify with a code, make the change) so a called
 to its caller by one mechanism (`Turn.call` / `Turn.return_`), plus what the shopper parked, a one-tap
 offer from a notification, and when a waiting shopper was last told we have their message.
 
-Every turn opens its conversation through ConversationStore.open(): get-or-create (safe when two first
-messages race on the unique constraint) and a row lock held until the turn commits (SELECT ... FOR UPDATE
-on PostgreSQL; SQLite's BEGIN IMMEDIATE already makes writers take turns), so two overlapping messages from
-one shopper are answered one after the other, each seeing what the other did.
+Every turn opens its conversation here (the engine: find_with_merchant, then create for a first message;
+notifications: open): get-or-create, safe when two first messages race on the unique constraint, and a row
+lock held until the turn commits (SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already makes
+writers take turns), so two overlapping messages from one shopper are answered one after the other, each
+seeing what the other did.
 """
 
 from __future__ import annotations
@@ -215,8 +216,8 @@ class ConversationState:
 
 
 def _must(found: T | None) -> T:
-    """The row a conflicting insert made. Missing only if that transaction was rolled back between our insert
-    giving way and our read: the turn fails, and the shopper's retry starts again."""
+    """The row a conflicting insert made. Missing only if it was deleted between our insert giving way and our
+    read: the turn fails (its message is kept with an apology, bot/engine.py)."""
     if found is None:
         raise LookupError("the conflicting row went away")
     return found

@@ -2,8 +2,9 @@
 
 A connection dropped mid-turn, refused, timed out, a pool with no connection to give, SQLite locked past its
 busy timeout or unable to open its file: the turn's transaction is rolled back (nothing half-written); if the
-connection broke under a statement the engine runs the turn once more on a fresh one (the pool pings before
-lending one, so a restarted PostgreSQL is picked up by itself); if the database is still away it raises
+connection broke under a statement the engine runs the turn once more on a fresh one (SQLAlchemy retires the
+pool on a broken connection, and the pool pings one that sat idle, so a restarted PostgreSQL is picked up by
+itself); if the database is still away it raises
 StoreUnavailable with what to tell the shopper. Channels answer that in their own way (TwiML for Twilio, 503
 for REST): never silence, never a trace.
 """

@@ -245,3 +245,14 @@ def test_one_publish_per_merchant_each_hears_only_its_own_and_operators_hear_all
         assert mine.next(timeout=0.3) is None, "merchant 8's event must not reach merchant 7"
         heard = sorted(every.next(timeout=5).message_id for _ in range(3))
         assert heard == [10, 11, 20]
+
+
+def test_a_reader_takes_one_event_of_the_previous_format_and_skips_what_it_cannot_read():
+    """During a rolling deploy a worker of the previous release publishes one event per message; a live view must
+    read it, and must not die of a message it cannot read."""
+    from bot.adapters.redis_events import _decoded
+
+    one = MessageStored(merchant_id=7, conversation_id=1, message_id=10)
+    assert [e.message_id for e in _decoded(one.to_json())] == [10]
+    assert [e.message_id for e in _decoded("[" + one.to_json() + "]")] == [10]
+    assert _decoded("not json") == [] and _decoded('{"kind": "no_such_event"}') == []
