@@ -104,6 +104,10 @@ def test_two_hosts_one_database_one_redis_one_worker(topology: Topology, runtime
     make_user(runtime)
     with transaction(runtime.sessions) as session:
         key, _ = create_key(session, session.merge(demo))
+        # The hosts run on the real clock: in the demo's quiet hours (21:00-08:00 London) the notification below
+        # would rightly wait for the morning, and this test is about who sends it, not when.
+        merchant = session.get(m.Merchant, demo.id)
+        merchant.settings = {**(merchant.settings or {}), "quiet_hours": {}}
     host_a, host_b = topology.web("web-a"), topology.web("web-b")
     topology.worker("worker-1", topology.env["PARCELBOT_CELERY_QUEUE"])
 
