@@ -103,29 +103,11 @@ def settings(env: dict[str, str]):  # noqa: ANN201
     return Settings.from_env(env)
 
 
-LATEST_TEST_HOUR = 19  # London time; see test_clock
-
-
-def test_clock():  # noqa: ANN201
-    """The tests' clock: real time, at real pace, but never later in the day than 19:00 London (shifted back by the
-    difference when the real time is later). The demo's parcels are due tomorrow, and its rules close changes at
-    22:00 the day before and hold notifications from 21:00: on the real clock, journeys that a test expects to work
-    were (rightly) refused every evening after 22:00, and the suite failed then (seen at 22:05, 42 tests)."""
-    from datetime import UTC, datetime, timedelta
-    from zoneinfo import ZoneInfo
-
-    london = datetime.now(ZoneInfo("Europe/London"))
-    latest = london.replace(hour=LATEST_TEST_HOUR, minute=0, second=0, microsecond=0)
-    shift = max(london - latest, timedelta(0))
-    return lambda: datetime.now(UTC) - shift
-
-
 @pytest.fixture
 def runtime(settings, interpreter):  # noqa: ANN001, ANN201
     from bot.runtime import build_runtime
 
     rt = build_runtime(settings, interpreter=interpreter, synchronous_jobs=True)
-    rt.set_clock(test_clock())
     yield rt
     rt.db.dispose()
 
@@ -136,7 +118,7 @@ def demo(runtime):  # noqa: ANN001, ANN201
     from bot.services.demo import seed_demo
 
     with transaction(runtime.sessions) as session:
-        merchant = seed_demo(session, now=runtime.clock())
+        merchant = seed_demo(session)
     return merchant
 
 
