@@ -33,7 +33,7 @@ ALWAYS_RUN = 200.0  # steps up to this rate run even past saturation: p99 at 200
 SETTLE = 1.2  # seconds after a step for the workers' counters to reach their files (probe.DUMP_EVERY)
 
 
-def code_reader(database_url: str):  # noqa: ANN201
+def newest_code(database_url: str):  # noqa: ANN201
     """phone -> the newest 6-digit code texted to it, read from the outbox as the shopper's phone would show it."""
     from sqlalchemy import create_engine, select
 
@@ -50,6 +50,13 @@ def code_reader(database_url: str):  # noqa: ANN201
                 if found:
                     return found.group(1)
         return None
+
+    return newest
+
+
+def code_reader(database_url: str):  # noqa: ANN201
+    """newest_code for the asyncio driver (the query runs in a thread)."""
+    newest = newest_code(database_url)
 
     async def read(phone: str) -> str | None:
         return await asyncio.to_thread(newest, phone)
@@ -135,7 +142,7 @@ def shoppers_needed(rates: list[float], seconds: float, max_seconds: float, ceil
 def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int, workers: int, threads: int,
                jobs: str, database_url: str, redis_url: str, no_floor: bool, out_dir: Path) -> None:  # fmt: skip
     """Mixed shoppers against gunicorn + PostgreSQL + Redis + Celery, and the framework floor: JSON and a PNG."""
-    from bot.cli.load.seed import reset_database, seed_shoppers, settle
+    from bot.cli.load.seed import prepare
     from bot.cli.load.topology import Topology, free_port, worker_pids
     from bot.config import Settings
 
@@ -144,11 +151,7 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
     topo = Topology(database_url, redis_url, tmp, Settings.from_env().nlu_model_path, workers, threads, jobs)
     n = shoppers_needed(steps, seconds, max_seconds)
     click.echo(f"seeding {n} shoppers into {database_url.split('@')[-1]}; logs in {tmp}")
-    reset_database(database_url)
-    from backend.db import make_engine, make_session_factory
-
-    seed_shoppers(make_session_factory(make_engine(database_url)), n)
-    settle(database_url)
+    prepare(database_url, n)
     load_before = os.getloadavg()
     figures: list[StepFigures] = []
     if not no_floor:

@@ -14,16 +14,21 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from backend import models as m
-from backend.db import recreate, transaction
+from backend.db import make_engine, make_session_factory, recreate, transaction
 from bot.cli.load.scripts import POSTCODE, shopper_phone, shopper_tracking
 from bot.services.demo import seed_demo
 
 BATCH = 2000
 
 
-def reset_database(url: str) -> None:
-    """Drop and recreate the public schema, then migrate (PostgreSQL); a SQLite file is just migrated."""
+def prepare(url: str, shoppers: int) -> None:
+    """A benchmark's database: an empty schema migrated to head (PostgreSQL: public dropped and re-created), the
+    demo merchant and `shoppers` parcels, then settled (below)."""
     recreate(url)
+    engine = make_engine(url)
+    seed_shoppers(make_session_factory(engine), shoppers)
+    engine.dispose()
+    settle(url)
 
 
 def settle(url: str) -> None:

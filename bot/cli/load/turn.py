@@ -59,12 +59,9 @@ def _run(client, source: ConversationSource, read_code, turns: int) -> tuple[int
 
 
 def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures:
-    from sqlalchemy import create_engine, select
-
-    from backend import models as m
-    from backend.db import make_engine, make_session_factory
+    from bot.cli.load import newest_code
     from bot.cli.load.probe import Probe
-    from bot.cli.load.seed import reset_database, seed_shoppers, settle
+    from bot.cli.load.seed import prepare
     from bot.config import Settings
     from bot.runtime import build_runtime
     from bot.web import create_app
@@ -75,24 +72,11 @@ def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures
     if redis_url:  # as in production: jobs queued for Celery (none runs: codes are read from the outbox), Redis events
         env.update(REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url, PARCELBOT_JOBS="celery",
                    PARCELBOT_EVENTS="redis", PARCELBOT_CELERY_QUEUE=f"bench-turn-{os.getpid()}")
-    reset_database(database_url)
     shoppers = 3 * turns + 200
-    seed_shoppers(make_session_factory(make_engine(database_url)), shoppers)
-    settle(database_url)
+    prepare(database_url, shoppers)
     runtime = build_runtime(Settings.from_env(env))
     client = create_app(runtime=runtime).test_client()
-    reader = create_engine(database_url)
-
-    def read_code(phone: str) -> str | None:
-        import re
-
-        with reader.connect() as conn:
-            for body in conn.scalars(select(m.Message.body).where(
-                    m.Message.direction == "out", m.Message.recipient == phone, m.Message.status != "reply")
-                    .order_by(m.Message.id.desc()).limit(3)):  # fmt: skip
-                if found := re.search(r"\b(\d{6})\b", body or ""):
-                    return found.group(1)
-        return None
+    read_code = newest_code(database_url)
 
     source = ConversationSource(shoppers)
     _run(client, source, read_code, 60)  # warm-up: the model, the pool, the merchant cache
@@ -107,7 +91,6 @@ def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures
     profiled, more, _ = _run(client, source, read_code, turns)
     profiler.disable()
     calls = pstats.Stats(profiler).total_calls
-    reader.dispose()
     return TurnFigures(done, 1000 * cpu / done, (probe.counters.statements - codes) / done,
                        probe.counters.commits / done, calls / profiled, unexpected + more)
 
