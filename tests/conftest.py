@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -20,6 +22,36 @@ PUBLIC_URL = "https://bot.example.com"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: needs the SQLite default (skipped on PostgreSQL)")
+    _travel_to_midday()
+
+
+# The suite runs at midday London on the real date, with the clock ticking from there. The product's rules
+# depend on the hour, rightly: the demo's changes close at 22:00 the evening before delivery and its
+# notifications wait out quiet hours (21:00-08:00). On the real clock the same suite passed at 20:00 and
+# failed 49 tests at 22:30, and a run across midnight moves "tomorrow". A test about those hours sets its
+# own moment (`Runtime.set_clock`, `now=`); every other test gets an ordinary working day. time-machine
+# moves every clock in this process at once (datetime.now, time.time: the rows' timestamps, one-time codes,
+# signed links, the live servers' threads), so nothing runs on a mix of clocks; the monotonic clocks that
+# time pools and timeouts are left alone. Processes a test starts keep the real clock: the few that depend
+# on the hour say so. PARCELBOT_TEST_REAL_CLOCK=1 runs the suite on the real clock instead.
+_TRAVEL: list = []
+
+
+def _travel_to_midday() -> None:
+    if os.environ.get("PARCELBOT_TEST_REAL_CLOCK") == "1" or _TRAVEL:
+        return
+    import time_machine
+
+    london = ZoneInfo("Europe/London")
+    midday = datetime.combine(datetime.now(london).date(), time(12), tzinfo=london)
+    traveller = time_machine.travel(midday, tick=True)
+    traveller.start()
+    _TRAVEL.append(traveller)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _TRAVEL:
+        _TRAVEL.pop().stop()
 
 
 # Tests with no database in them run once, in the SQLite pass: the NLU layer imports no other project package
