@@ -33,7 +33,8 @@ def pytest_configure(config: pytest.Config) -> None:
 # moves every clock in this process at once (datetime.now, time.time: the rows' timestamps, one-time codes,
 # signed links, the live servers' threads), so nothing runs on a mix of clocks; the monotonic clocks that
 # time pools and timeouts are left alone. Processes a test starts keep the real clock: the few that depend
-# on the hour say so. PARCELBOT_TEST_REAL_CLOCK=1 runs the suite on the real clock instead.
+# on the hour say so. PARCELBOT_TEST_REAL_CLOCK=1 runs the suite on the real clock instead;
+# PARCELBOT_TEST_CLOCK=2026-12-07T09:30 at that moment.
 _TRAVEL: list = []
 
 
@@ -43,8 +44,13 @@ def _travel_to_midday() -> None:
     import time_machine
 
     london = ZoneInfo("Europe/London")
-    midday = datetime.combine(datetime.now(london).date(), time(12), tzinfo=london)
-    traveller = time_machine.travel(midday, tick=True)
+    start = os.environ.get("PARCELBOT_TEST_CLOCK")  # another moment to try the suite at (ISO, London if naive)
+    if start:
+        moment = datetime.fromisoformat(start)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=london)
+    else:
+        moment = datetime.combine(datetime.now(london).date(), time(12), tzinfo=london)
+    traveller = time_machine.travel(moment, tick=True)
     traveller.start()
     _TRAVEL.append(traveller)
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 
+import time_machine
 from twilio.request_validator import RequestValidator
 
 from bot.core.messages import InboundMessage
 
 _sids = itertools.count(1)
+
+
+def real_now() -> datetime:
+    """The real time: the clock of a process a test starts (gunicorn, a CLI), which the suite's midday clock
+    (tests/conftest.py) does not move. For a time handed to such a process; everything in-process uses now()."""
+    return time_machine.escape_hatch.datetime.datetime.now(UTC)
 
 
 def new_sid() -> str:

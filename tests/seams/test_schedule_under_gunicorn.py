@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from backend import models as m
 from backend.db import transaction
 from bot.core.outbox import queue_message
+from tests.helpers import real_now
 
 
 def _free_port() -> int:
@@ -46,7 +46,7 @@ def test_gunicorn_runs_the_schedule_with_inline_jobs(env, runtime, demo, nlu_mod
             raise AssertionError((tmp_path / "gunicorn.log").read_text()[-3000:])
         with transaction(runtime.sessions) as session:  # queued after start: only the schedule can send it
             msg = queue_message(session, merchant=session.get(m.Merchant, demo.id), channel="sms",
-                                to="+447700900123", body="held until now", send_after=datetime.now(UTC))
+                                to="+447700900123", body="held until now", send_after=real_now())  # by its clock
             message_id = msg.id
         deadline = time.monotonic() + 45  # send_outbox runs every 10 s (bot/jobs/schedule.py)
         status = "queued"

@@ -15,6 +15,7 @@ docs/performance.md has the figures before and after each round of work.
 from __future__ import annotations
 
 import cProfile
+import gc
 import os
 import pstats
 import tempfile
@@ -37,6 +38,8 @@ class TurnFigures:
     commits: float
     calls: float
     unexpected: int
+    full_gc_ms: tuple[float, float] = (0.0, 0.0)  # one full collection after warm-up: unfrozen, then frozen
+    frozen: int = 0
 
 
 def _run(client, source: ConversationSource, read_code, turns: int) -> tuple[int, int, int]:  # noqa: ANN001
@@ -80,19 +83,29 @@ def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures
 
     source = ConversationSource(shoppers)
     _run(client, source, read_code, 60)  # warm-up: the model, the pool, the merchant cache
-    probe = Probe(Path(tempfile.mkdtemp(prefix="pb-probe-")))
-    probe.install()
-    cpu = time.process_time()
-    done, unexpected, codes = _run(client, source, read_code, turns)
-    cpu = time.process_time() - cpu
-    probe.uninstall()
-    profiler = cProfile.Profile()
-    profiler.enable()
-    profiled, more, _ = _run(client, source, read_code, turns)
-    profiler.disable()
+    # As bot/wsgi.py does after start-up: what one full collection costs with the worker's heap walked, then frozen
+    # (thawed at the end: a test calling this goes on in the same process).
+    from bot.heap import freeze_long_lived, full_collection_ms
+
+    unfrozen = full_collection_ms()
+    frozen = freeze_long_lived()
+    full_gc = (unfrozen, full_collection_ms())
+    try:
+        probe = Probe(Path(tempfile.mkdtemp(prefix="pb-probe-")))
+        probe.install()
+        cpu = time.process_time()
+        done, unexpected, codes = _run(client, source, read_code, turns)
+        cpu = time.process_time() - cpu
+        probe.uninstall()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        profiled, more, _ = _run(client, source, read_code, turns)
+        profiler.disable()
+    finally:
+        gc.unfreeze()
     calls = pstats.Stats(profiler).total_calls
     return TurnFigures(done, 1000 * cpu / done, (probe.counters.statements - codes) / done,
-                       probe.counters.commits / done, calls / profiled, unexpected + more)
+                       probe.counters.commits / done, calls / profiled, unexpected + more, full_gc, frozen)
 
 
 @click.command("turn")
@@ -109,5 +122,8 @@ def bench_turn(turns: int, database_url: str, redis_url: str) -> None:
     click.echo(f"  SQL statements  {f.statements:6.2f}     commits {f.commits:.2f}")
     click.echo(f"  Python calls    {f.calls:8.0f}   (cProfile, second pass: deterministic)")
     click.echo(f"  CPU             {f.cpu_ms:6.2f} ms  (process time, first pass)")
+    click.echo(f"and a full garbage collection, the pause every request of a worker waits out: "
+               f"{f.full_gc_ms[0]:.1f} ms, then {f.full_gc_ms[1]:.1f} ms with the {f.frozen:,} objects "
+               f"start-up left frozen (bot/heap.py)")
     if f.unexpected:
         raise click.ClickException(f"{f.unexpected} replies were not what their step expects")
