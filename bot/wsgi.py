@@ -16,12 +16,14 @@ app = create_app()
 
 with app.app_context():
     _runtime = current_runtime()
+
+# The worker's long-lived objects are set aside from the cyclic collector (bot/heap.py): a full collection
+# walked all of them (about 100 ms on this machine, during which every request of the worker waits); frozen, it
+# walks what requests left (about a millisecond: `parcelbot bench turn`). Before the ticker starts, so no job's
+# objects are frozen with them. With gunicorn --preload the children inherit the frozen set.
+freeze_long_lived()
+
 if _runtime.settings.job_backend == "inline":
     start_ticker(_runtime)
     # A preloading server (gunicorn --preload) forks after this import: threads don't survive a fork.
     os.register_at_fork(after_in_child=lambda: start_ticker(_runtime))
-
-# The worker's long-lived objects are set aside from the cyclic collector (bot/heap.py): a full collection
-# walked all of them, about 100 ms on this machine during which every request of the worker waits; frozen, a few
-# ms. With gunicorn --preload the children inherit the frozen set and share those pages longer.
-freeze_long_lived()

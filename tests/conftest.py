@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,12 +30,13 @@ def pytest_configure(config: pytest.Config) -> None:
 # notifications wait out quiet hours (21:00-08:00). On the real clock the same suite passed at 20:00 and
 # failed 49 tests at 22:30, and a run across midnight moves "tomorrow". A test about those hours sets its
 # own moment (`Runtime.set_clock`, `now=`); every other test gets an ordinary working day. time-machine
-# moves every clock in this process at once (datetime.now, time.time: the rows' timestamps, one-time codes,
-# signed links, the live servers' threads), so nothing runs on a mix of clocks; the monotonic clocks that
-# time pools and timeouts are left alone. Processes a test starts keep the real clock: the few that depend
-# on the hour say so. PARCELBOT_TEST_REAL_CLOCK=1 runs the suite on the real clock instead;
-# PARCELBOT_TEST_CLOCK=2026-12-07T09:30 at that moment.
+# moves the wall clock of this whole process at once (datetime.now, time.time: the rows' timestamps, one-time
+# codes, signed links, the pool's ages, the live servers' threads), so nothing runs on a mix of clocks;
+# time.monotonic and perf_counter are left alone. Processes a test starts (gunicorn, the CLI, Chromium) keep
+# the real clock: a time handed to one is tests/helpers.real_now(). PARCELBOT_TEST_REAL_CLOCK=1 runs the suite
+# on the real clock instead; PARCELBOT_TEST_CLOCK=2026-12-07T09:30 (London if no offset) at that moment.
 _TRAVEL: list = []
+TZ_AT_START = os.environ.get("TZ")  # the suite leaves it alone (tests/seams/test_suite_clock.py)
 
 
 def _travel_to_midday() -> None:
@@ -50,7 +51,9 @@ def _travel_to_midday() -> None:
         moment = moment if moment.tzinfo else moment.replace(tzinfo=london)
     else:
         moment = datetime.combine(datetime.now(london).date(), time(12), tzinfo=london)
-    traveller = time_machine.travel(moment, tick=True)
+    # Given as UTC: a destination with a ZoneInfo would make time-machine set TZ for the whole session (and for
+    # every process a test starts), hiding any code that reads the server's local time.
+    traveller = time_machine.travel(moment.astimezone(UTC), tick=True)
     traveller.start()
     _TRAVEL.append(traveller)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -19,5 +20,5 @@ def test_bench_turn_counts_what_the_mixed_conversations_ask_of_the_database(tmp_
     # SQLite counts its BEGIN IMMEDIATE too; the PostgreSQL figure is 8 (docs/performance.md)
     assert 4 <= figures.statements <= 12, figures
     assert figures.calls > 1000 and figures.cpu_ms > 0
-    assert figures.frozen > 50_000, figures  # the model, the mappers, the statements: frozen as bot/wsgi.py does
-    assert all(ms > 0 for ms in figures.full_gc_ms), figures
+    # It freezes the heap as bot/wsgi.py does, and thaws it after: this process goes on collecting its garbage
+    assert gc.get_freeze_count() == 0 and figures.frozen > 0, figures

@@ -29,7 +29,7 @@ from backend import models as m
 from backend.db import transaction
 from tests.conftest import PG_URL, PUBLIC_URL, TWILIO_TOKEN
 from tests.console.kit import PASSWORD, make_user, token_in
-from tests.helpers import sms_form
+from tests.helpers import real_now, sms_form
 from tests.scaleout.topology import Topology, redis_up
 
 REDIS_URL = os.environ.get("PARCELBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
@@ -141,7 +141,7 @@ def test_two_hosts_one_database_one_redis_one_worker(topology: Topology, runtime
         with runtime.sessions() as session:
             before = session.scalar(select(func.max(m.Message.id))) or 0
         event = {"event_id": f"evt-{uuid.uuid4().hex[:8]}", "status": "out_for_delivery",
-                 "occurred_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}
+                 "occurred_at": real_now().isoformat()}  # the hosts' clock: the suite's own runs at midday
         response = requests.post(f"{host_a}/api/v1/shipments/PB100000001GB/events", json=event, timeout=60,
                                  headers={"Authorization": f"Bearer {key}"})
         assert response.status_code == 201 and response.json()["notification_queued"], response.text[:500]

@@ -1,29 +1,38 @@
-"""The suite's own clock (tests/conftest.py): an ordinary working hour in London, every clock in the process
-agreeing, so no test passes at 20:00 and fails at 22:30 because the demo's rules depend on the hour."""
+"""The suite's own clock (tests/conftest.py): midday London on the real date, the rows' timestamps on it too, and
+the real clock still there for processes a test starts; so no test passes at 20:00 and fails at 22:30 because the
+demo's rules depend on the hour."""
 
 from __future__ import annotations
 
 import os
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from backend.models import utcnow
+from tests.conftest import TZ_AT_START
+from tests.helpers import real_now
 
-pytestmark = pytest.mark.skipif(os.environ.get("PARCELBOT_TEST_REAL_CLOCK") == "1",
-                                reason="the suite was asked to run on the real clock")
+LONDON = ZoneInfo("Europe/London")
+pytestmark = pytest.mark.skipif(os.environ.get("PARCELBOT_TEST_REAL_CLOCK") == "1" or
+                                bool(os.environ.get("PARCELBOT_TEST_CLOCK")),
+                                reason="the suite was asked to run on the real clock, or at another moment")
 
 
-@pytest.mark.skipif(bool(os.environ.get("PARCELBOT_TEST_CLOCK")), reason="the suite was given another moment")
 def test_the_suite_runs_at_midday_london_on_the_real_date() -> None:
-    here = datetime.now(ZoneInfo("Europe/London"))
+    here = datetime.now(LONDON)
     assert 12 <= here.hour < 14, here  # ticks from 12:00; the whole suite takes minutes, not hours
+    assert here.date() == real_now().astimezone(LONDON).date()
 
 
-def test_the_rows_timestamps_codes_and_links_read_the_same_clock() -> None:
-    wall, stamp = datetime.now(UTC), utcnow()
-    epoch = time.time()
-    assert abs((stamp - wall).total_seconds()) < 5
-    assert abs(epoch - wall.timestamp()) < 5
+def test_the_rows_are_stamped_on_the_suites_clock_not_the_real_one() -> None:
+    stamped = utcnow().astimezone(LONDON)  # every row's created_at / updated_at default
+    assert 12 <= stamped.hour < 14, stamped
+    assert abs((stamped - datetime.now(LONDON)).total_seconds()) < 5
+
+
+def test_the_process_keeps_the_servers_time_zone() -> None:
+    """Travelling to a London time must not set TZ for the session (and every process it starts): code reading
+    the server's local time by mistake would go unnoticed."""
+    assert os.environ.get("TZ") == TZ_AT_START

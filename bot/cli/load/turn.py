@@ -38,8 +38,9 @@ class TurnFigures:
     commits: float
     calls: float
     unexpected: int
-    full_gc_ms: tuple[float, float] = (0.0, 0.0)  # one full collection after warm-up: unfrozen, then frozen
-    frozen: int = 0
+    full_gc_ms: tuple[float, float] = (0.0, 0.0)  # one full collection after the passes: heap walked, heap frozen
+    frozen: int = 0  # objects frozen after start-up and still frozen at the end
+    full_runs: int = 0  # full collections during the two passes (frozen), 2 x turns
 
 
 def _run(client, source: ConversationSource, read_code, turns: int) -> tuple[int, int, int]:  # noqa: ANN001
@@ -66,6 +67,7 @@ def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures
     from bot.cli.load.probe import Probe
     from bot.cli.load.seed import prepare
     from bot.config import Settings
+    from bot.heap import freeze_long_lived, full_collection_ms
     from bot.runtime import build_runtime
     from bot.web import create_app
 
@@ -81,15 +83,12 @@ def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures
     client = create_app(runtime=runtime).test_client()
     read_code = newest_code(database_url)
 
-    source = ConversationSource(shoppers)
-    _run(client, source, read_code, 60)  # warm-up: the model, the pool, the merchant cache
-    # As bot/wsgi.py does after start-up: what one full collection costs with the worker's heap walked, then frozen
-    # (thawed at the end: a test calling this goes on in the same process).
-    from bot.heap import freeze_long_lived, full_collection_ms
-
-    unfrozen = full_collection_ms()
-    frozen = freeze_long_lived()
+    # Frozen where bot/wsgi.py freezes a worker's heap: after the app is built, before any request
+    freeze_long_lived()
     try:
+        source = ConversationSource(shoppers)
+        _run(client, source, read_code, 60)  # warm-up: the model, the pool, the merchant cache
+        full_before = gc.get_stats()[2]["collections"]
         probe = Probe(Path(tempfile.mkdtemp(prefix="pb-probe-")))
         probe.install()
         cpu = time.process_time()
@@ -100,12 +99,16 @@ def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures
         profiler.enable()
         profiled, more, _ = _run(client, source, read_code, turns)
         profiler.disable()
-        full_gc = (unfrozen, full_collection_ms())  # frozen, after both passes: what their turns left is walked
-    finally:
+        full_runs = gc.get_stats()[2]["collections"] - full_before
+        frozen, frozen_ms = gc.get_freeze_count(), full_collection_ms()  # as a worker's is after these turns
+    finally:  # thawed: a test calling this goes on in the same process
         gc.unfreeze()
+    gc.collect()  # what the passes left, so the next figure is the walk alone
+    full_gc = (full_collection_ms(), frozen_ms)
     calls = pstats.Stats(profiler).total_calls
     return TurnFigures(done, 1000 * cpu / done, (probe.counters.statements - codes) / done,
-                       probe.counters.commits / done, calls / profiled, unexpected + more, full_gc, frozen)
+                       probe.counters.commits / done, calls / profiled, unexpected + more, full_gc, frozen,
+                       full_runs)
 
 
 @click.command("turn")
@@ -122,8 +125,9 @@ def bench_turn(turns: int, database_url: str, redis_url: str) -> None:
     click.echo(f"  SQL statements  {f.statements:6.2f}     commits {f.commits:.2f}")
     click.echo(f"  Python calls    {f.calls:8.0f}   (cProfile, second pass: deterministic)")
     click.echo(f"  CPU             {f.cpu_ms:6.2f} ms  (process time, first pass)")
-    click.echo(f"and a full garbage collection, the pause every request of a worker waits out: "
-               f"{f.full_gc_ms[0]:.1f} ms, then {f.full_gc_ms[1]:.1f} ms with the {f.frozen:,} objects "
-               f"start-up left frozen, after both passes (bot/heap.py)")
+    click.echo(f"a full garbage collection (every request of a worker waits it out), after the passes: "
+               f"{f.full_gc_ms[0]:.1f} ms with the whole heap walked, {f.full_gc_ms[1]:.1f} ms with the "
+               f"{f.frozen:,} objects of start-up frozen as bot/wsgi.py does; {f.full_runs} full collections "
+               f"in the {2 * f.turns} turns of the two passes")
     if f.unexpected:
         raise click.ClickException(f"{f.unexpected} replies were not what their step expects")
