@@ -90,7 +90,12 @@ def test_the_checkout_session_asks_the_right_amount_currency_expiry_and_metadata
     assert form["payment_intent_data[metadata][payment_id]"] == [str(payment.id)]
     created = payment.created_at.timestamp()
     assert 30 * 60 <= int(form["expires_at"][0]) - created <= 32 * 60  # Stripe's minimum, our 30 minutes
-    assert form["success_url"][0].endswith(path + "?done=1") and form["cancel_url"][0].endswith("?cancelled=1")
+    # Back to a pay link for this payment (signed again when the session was made: a second later, another token)
+    for field, query in (("success_url", "?done=1"), ("cancel_url", "?cancelled=1")):
+        back_url = form[field][0]
+        assert back_url.startswith(PUBLIC_URL + "/pay/") and back_url.endswith(query), back_url
+        token = back_url[len(PUBLIC_URL + "/pay/"):-len(query)]
+        assert runtime.links.load("pay", token, 3600, fields=("p",)) == {"p": str(payment.id)}
     assert payment.provider == "stripe" and payment.provider_ref == "cs_test_a1"
     assert client.get(path).status_code == 303 and len(sent(stripe_api, SESSIONS)) == 1  # created once
     back = client.get(path + "?done=1").get_data(as_text=True)
