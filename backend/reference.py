@@ -97,17 +97,24 @@ def _remember(row: m.Shipment, key: str, result: ActionResult) -> None:
     row.instructions = {**(row.instructions or {}), "_applied": applied}
 
 
+_PARCELS = m.Shipment.__table__
+
+
+def _matching(columns: tuple[str, ...]):  # noqa: ANN202
+    """The merchant's parcels where any of `columns` equals its bound value: the one WHERE of both reads below."""
+    return (_PARCELS.c.merchant_id == bindparam("merchant_id"),
+            or_(*(_PARCELS.c[c] == bindparam(c) for c in columns)))
+
+
+_NEWEST_FIRST = (_PARCELS.c.created_at.desc(), _PARCELS.c.id.desc())
+
+
 @functools.cache
 def _shipments_where(columns: tuple[str, ...], lock: bool) -> Select:
     """Built once per shape (a turn reads parcels by phone or by tracking number on nearly every message, and
     building a statement costs about as much CPU as running it); the values are bound per call."""
-    stmt = (
-        select(m.Shipment)
-        .where(m.Shipment.merchant_id == bindparam("merchant_id"),
-               or_(*(getattr(m.Shipment, c) == bindparam(c) for c in columns)))
-        .order_by(m.Shipment.created_at.desc(), m.Shipment.id.desc())
-        .options(joinedload(m.Shipment.events))
-    )  # fmt: skip
+    stmt = select(m.Shipment).where(*_matching(columns)).order_by(*_NEWEST_FIRST).options(
+        joinedload(m.Shipment.events))
     if lock:
         stmt = stmt.with_for_update(of=m.Shipment).execution_options(populate_existing=True)
     return stmt
@@ -117,15 +124,14 @@ def _shipments_where(columns: tuple[str, ...], lock: bool) -> Select:
 def _reads(columns: tuple[str, ...]) -> Select:
     """`_shipments_where`'s plain-row twin for reading: the parcel's columns and its events' (prefixed e_), one row
     per event, parcels newest first and each one's events in time order (as the ORM relationship orders them)."""
-    parcel, event = m.Shipment.__table__, m.TrackingEvent.__table__
+    event = m.TrackingEvent.__table__
     return (
-        select(parcel, event.c.event_id.label("e_event_id"), event.c.status.label("e_status"),
+        select(_PARCELS, event.c.event_id.label("e_event_id"), event.c.status.label("e_status"),
                event.c.occurred_at.label("e_occurred_at"), event.c.location.label("e_location"),
                event.c.description.label("e_description"))
-        .select_from(parcel.outerjoin(event, event.c.shipment_id == parcel.c.id))
-        .where(parcel.c.merchant_id == bindparam("merchant_id"),
-               or_(*(parcel.c[c] == bindparam(c) for c in columns)))
-        .order_by(parcel.c.created_at.desc(), parcel.c.id.desc(), event.c.occurred_at)
+        .select_from(_PARCELS.outerjoin(event, event.c.shipment_id == _PARCELS.c.id))
+        .where(*_matching(columns))
+        .order_by(*_NEWEST_FIRST, event.c.occurred_at)
     )  # fmt: skip
 
 

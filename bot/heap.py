@@ -1,5 +1,5 @@
 """A worker's heap for the cyclic garbage collector: what a web worker loads once (the NLU model, the mappers,
-the compiled statements and templates, about 200,000 objects) lives as long as the process, yet every full
+the templates: about 180,000 objects in a fresh worker) lives as long as the process, yet every full
 collection walks all of it, a pause that stalls every request of the worker at once. Frozen after start-up
 (gc.freeze), it is left out of the collector's walks; what requests leave behind is still collected.
 Used by bot/wsgi.py (the production entry point) and measured by `parcelbot bench turn`."""

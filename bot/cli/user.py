@@ -7,6 +7,7 @@ without echo; it never appears in the shell history or the process list.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -14,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.db import transaction
+from backend.models import utcnow
 from bot.cli.apikey import _merchant, _sessions
+from bot.core import audit
 from bot.core.phone import InvalidPhoneNumber, to_e164
 from bot.services.users import MIN_PASSWORD, ROLES, UserError, add_user
 
@@ -48,8 +51,7 @@ def user_add(email: str, slug: str, role: str, name: str | None, max_open: int, 
             user = add_user(session, merchant=_merchant(session, slug), email=email, password=password, role=role,
                             name=name, max_open=max_open)
             user.phone = number
-            session.add(m.AuditEntry(merchant_id=user.merchant_id, actor="cli", action="user_add",
-                                     subject=user.email[:64], result="created", detail={"role": role}))
+            _audit(session, user, "user_add", "created", role=role)
             shown = f"{user.email} ({user.role}) for {slug}"
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
@@ -71,9 +73,9 @@ def _user(session: Session, email: str) -> m.User:
     return user
 
 
-def _audit(session: Session, user: m.User, action: str, result: str) -> None:
-    session.add(m.AuditEntry(merchant_id=user.merchant_id, actor="cli", action=action, subject=user.email[:64],
-                             result=result))
+def _audit(session: Session, user: m.User, action: str, result: str, **detail: Any) -> None:
+    audit.record(session, at=utcnow(), merchant_id=user.merchant_id, actor="cli", action=action,
+                 subject=user.email, result=result, **detail)
 
 
 @user_cli.command("phone")

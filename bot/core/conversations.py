@@ -8,7 +8,7 @@ to its caller by one mechanism (`Turn.call` / `Turn.return_`), plus what the sho
 offer from a notification, and when a waiting shopper was last told we have their message.
 
 Every turn opens its conversation here (the engine: find_with_merchant, then create for a first message;
-notifications: open): get-or-create, safe when two first messages race on the unique constraint, and a row
+notifications: open): get or create, safe when two first messages race on the unique constraint, and a row
 lock held until the turn commits (SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already makes
 writers take turns), so two overlapping messages from one shopper are answered one after the other, each
 seeing what the other did.
@@ -260,13 +260,6 @@ class ConversationStore:
         row = session.execute(query, {"merchant_id": merchant_id, "channel": channel, "address": address}).first()
         return (row[1], row[0]) if row is not None else None
 
-    def get_or_create(self, session: Session, merchant: m.Merchant, channel: str, address: str, *,
-                      phone: bool, lock: bool = False) -> m.Conversation:
-        """The conversation, created (with the shopper's contact, for a phone number) if there is none;
-        `lock`: held until the transaction ends (a row this transaction inserts is its own already)."""
-        conv = self.find(session, merchant.id, channel, address, lock=lock)
-        return conv if conv is not None else self.create(session, merchant, channel, address, phone=phone, lock=lock)
-
     def create(self, session: Session, merchant: m.Merchant, channel: str, address: str, *, phone: bool,
                lock: bool = False) -> m.Conversation:
         """A new conversation (and contact), or the one another transaction created a moment before.
@@ -301,9 +294,11 @@ class ConversationStore:
 
     def open(self, session: Session, merchant: m.Merchant, channel: str, address: str, *,
              phone: bool) -> m.Conversation:
-        """For a turn: get or create the conversation, locked until the turn commits (one statement when it
-        exists: SELECT ... FOR UPDATE)."""
-        return self.get_or_create(session, merchant, channel, address, phone=phone, lock=True)
+        """Get or create the conversation (with the shopper's contact, for a phone number), locked until the
+        transaction commits: one statement when it exists (SELECT ... FOR UPDATE). The engine's turns use
+        find_with_merchant and create instead (the merchant's row in the same statement)."""
+        conv = self.find(session, merchant.id, channel, address, lock=True)
+        return conv if conv is not None else self.create(session, merchant, channel, address, phone=phone, lock=True)
 
     @staticmethod
     def state(conv: m.Conversation) -> ConversationState:

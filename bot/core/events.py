@@ -79,12 +79,8 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
 }
 
 
-def event_from_json(text: str | bytes) -> DomainEvent:
-    """The event a sink published (for subscribers in other processes)."""
-    return event_from_dict(json.loads(text))
-
-
 def event_from_dict(data: dict[str, Any]) -> DomainEvent:
+    """An event a sink published, decoded from JSON (for subscribers in other processes: bot/adapters)."""
     data = dict(data)
     cls = EVENT_TYPES[data.pop("kind")]
     known = {f.name for f in fields(cls)}

@@ -117,7 +117,7 @@ def test_send_me_a_test_goes_out_through_the_sender(admin, runtime):  # noqa: AN
     assert msg.channel == "sms" and msg.status != "queued"  # the send_outbox job ran after commit
 
 
-def test_user_add_phone_and_user_phone(env):  # noqa: ANN001
+def test_user_add_phone_and_user_phone(env, runtime):  # noqa: ANN001
     assert run(env, "merchant", "add", "acme", "--name", "Acme Ltd", "--sms-number", "+447700900500").returncode == 0
     added = run(env, "user", "add", "ann@acme.example", "--merchant", "acme", "--role", "admin", "--phone",
                 "07700 900321", "--password-stdin", stdin="correct horse battery staple\n")
@@ -135,3 +135,9 @@ def test_user_add_phone_and_user_phone(env):  # noqa: ANN001
     assert run(env, "user", "deactivate", "ann@acme.example").returncode == 0
     assert "deactivated" in run(env, "user", "list", "acme").stdout
     assert run(env, "user", "deactivate", "nobody@acme.example").returncode == 1
+    with runtime.sessions() as s:  # each change is in the audit trail, under the user and the CLI
+        trail = s.execute(select(m.AuditEntry.action, m.AuditEntry.result, m.AuditEntry.detail)
+                          .where(m.AuditEntry.actor == "cli", m.AuditEntry.subject == "ann@acme.example")
+                          .order_by(m.AuditEntry.id)).all()
+    assert [tuple(t) for t in trail] == [("user_add", "created", {"role": "admin"}), ("user_phone", "set", {}),
+                                         ("user_phone", "removed", {}), ("user_deactivate", "deactivated", {})]
