@@ -28,6 +28,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "PARCELBOT_JOBS": ("inline", "celery"),
     "PARCELBOT_NLU_BACKEND": ("embedded", "rasa"),
     "PARCELBOT_EVENTS": ("inprocess", "redis"),
+    # Where a message waits out a database outage (bot/core/spool.py). auto: Redis when jobs or events already use
+    # it (several processes or hosts: any of them may answer it), else a directory under PARCELBOT_DATA_DIR.
+    "PARCELBOT_SPOOL": ("auto", "redis", "file", "off"),
 }
 
 
@@ -116,6 +119,8 @@ class Settings:
     events_backend: str = "inprocess"
     redis_url: str = "redis://127.0.0.1:6379/0"
     events_prefix: str = "parcelbot:events"
+    spool_backend: str = "auto"
+    spool_key: str = "parcelbot:kept"  # the Redis list, when the spool is on Redis
     conversation_ttl_minutes: int = 30
     # A person has the conversation, the shopper wrote and nobody answered for this long: back to the bot.
     agent_timeout_minutes: int = 30
@@ -152,6 +157,8 @@ class Settings:
             events_backend=_choice(env, "PARCELBOT_EVENTS"),
             redis_url=redis_url,
             events_prefix=env.get("PARCELBOT_EVENTS_PREFIX") or "parcelbot:events",
+            spool_backend=_choice(env, "PARCELBOT_SPOOL"),
+            spool_key=env.get("PARCELBOT_SPOOL_KEY") or "parcelbot:kept",
             conversation_ttl_minutes=int(_number(env, "PARCELBOT_CONVERSATION_TTL_MINUTES", "30", int)),
             agent_timeout_minutes=int(_number(env, "PARCELBOT_AGENT_TIMEOUT_MINUTES", "30", int)),
             slow_backend_seconds=float(_number(env, "PARCELBOT_SLOW_BACKEND_SECONDS", "2.0", float)),

@@ -49,8 +49,10 @@ from bot.core.merchant_cache import CachedMerchant, MerchantCache
 from bot.core.merchant_config import MerchantConfig
 from bot.core.messages import InboundMessage, Outcome, Reply, clean_text
 from bot.core.outage import StoreUnavailable, is_store_outage, lost_connection
+from bot.core.outbox import queue_unsent_replies
 from bot.core.phone import InvalidPhoneNumber, to_e164
 from bot.core.ports import BackendFactory, Clock
+from bot.core.spool import MessageSpool, keep_for_later
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 from bot.services import Services
@@ -108,6 +110,7 @@ class Engine:
     clock: Clock
     carrier_calls: Executor
     merchants: MerchantCache = dataclasses.field(default_factory=MerchantCache)
+    spool: MessageSpool | None = None  # where a message waits out a database outage (bot/core/spool.py)
 
     def replace(self, **changes: Any) -> Engine:
         """The same engine with some parts swapped (a test's interpreter, clock or carrier)."""
@@ -139,12 +142,14 @@ class Engine:
                 log.warning("database unavailable handling a message (%s)%s", exc.__class__.__name__,
                             "; running the turn once more" if again else "")
                 if not again:
-                    raise StoreUnavailable(self._outage_reply(message.channel)) from exc
+                    kept = keep_for_later(self.spool, message)  # answered by text once the database is back
+                    raise StoreUnavailable(self._outage_reply(message.channel, kept)) from exc
         raise AssertionError("unreachable")
 
-    def _outage_reply(self, channel: str) -> str:
+    def _outage_reply(self, channel: str, kept: bool = False) -> str:
         try:  # the default wording only: the merchant's own is in the database
-            return str(self.wording.render("utter_store_down", merchant=None, channel=channel))
+            key = "utter_store_down_kept" if kept else "utter_store_down"
+            return str(self.wording.render(key, merchant=None, channel=channel))
         except Exception:  # noqa: BLE001 - never silence
             return APOLOGY_TEXT
 
@@ -321,6 +326,10 @@ class Engine:
             session, merchant, message.channel, message.sender, phone=message.sender_is_phone, lock=True)
         inbound_id = store_inbound(session, merchant.id, message, understood.nlu, conv.id)
         if inbound_id is None:
+            if message.late:  # kept, yet stored: its COMMIT went through as the connection broke
+                if queue_unsent_replies(session, merchant.id, message.channel, message.channel_message_id):
+                    uow.enqueue("send_outbox")
+                return Outcome([], duplicate=True)
             return Outcome(self._stored_replies(session, merchant.id, message) or [], duplicate=True)
         uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conv.id,
                                   message_id=inbound_id, direction="in", channel=message.channel))
@@ -403,11 +412,15 @@ class Engine:
             row_id = add_row(uow.session, m.Message, {
                 "merchant_id": merchant.id, "conversation_id": conversation_id, "direction": "out",
                 "channel": message.channel, "sender": message.recipient, "recipient": message.sender,
-                "body": reply.text, "media_urls": list(reply.media_urls), "status": "reply",
+                "body": reply.text, "media_urls": list(reply.media_urls),
+                # a kept message's replies go by text (send_outbox): its webhook was answered long ago
+                "status": "queued" if message.late else "reply",
                 "in_reply_to_id": inbound_id, "created_at": now,
             })
             uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conversation_id,
                                       message_id=row_id, direction="out", channel=message.channel))
+        if message.late and replies:
+            uow.enqueue("send_outbox")  # after the commit; the periodic send_outbox is the safety net
 
 
 def _context(config: MerchantConfig, now: datetime) -> ParseContext:

@@ -29,6 +29,7 @@ from backend.registry import backend_for
 from bot.adapters.payments_sandbox import SandboxPayments
 from bot.adapters.payments_stripe import StripePayments
 from bot.adapters.redis_events import RedisEventSink
+from bot.adapters.redis_spool import RedisSpool
 from bot.config import Settings
 from bot.core.conversations import ConversationStore
 from bot.core.events import EventSink, FanOutEventSink, InProcessEventSink
@@ -37,6 +38,7 @@ from bot.core.payments import PaymentProvider, PaymentProviders, PaymentsNotConf
 from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
 from bot.core.secrets_box import code_box
 from bot.core.sending import ChannelSenders, NoTransport, SandboxSender
+from bot.core.spool import FileSpool, MessageSpool
 from bot.core.storage import Storage, storage_for
 from bot.core.telemetry import backend_kind, timed_backend
 from bot.core.uow import UnitOfWork
@@ -115,6 +117,7 @@ class Runtime:
     services: Services
     engine: Engine
     carrier_calls: ThreadPoolExecutor
+    spool: MessageSpool | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, jobs=self.jobs, events=self.events)
@@ -195,22 +198,35 @@ class RuntimeBuilder:
                             payments=PaymentService(payment_providers(s), links, wording))
         interpreter = self._interpreter or (LazyInterpreter(s) if self._lazy_nlu else load_nlu(s))
         carrier_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcelbot-carrier")
+        spool = spool_for(s)
 
         def uow() -> UnitOfWork:
             return UnitOfWork(sessions, jobs=jobs, events=events)
 
         engine = Engine(settings=s, sessions=sessions, uow=uow, interpreter=interpreter, wording=wording,
                         links=links, services=services, conversations=conversations, backends=self._backends,
-                        clock=self._clock, carrier_calls=carrier_calls)
+                        clock=self._clock, carrier_calls=carrier_calls, spool=spool)
         runtime = Runtime(
             settings=s, db=db, sessions=sessions, links=links, wording=wording, storage=storage_for(s),
             sender=self._sender or sender_for(s), events=events, local_events=local_events,
             backends=self._backends, clock=self._clock, jobs=jobs, conversations=conversations, services=services,
-            engine=engine, carrier_calls=carrier_calls,
+            engine=engine, carrier_calls=carrier_calls, spool=spool,
         )
         if isinstance(jobs, InlineJobs):
             jobs.bind(runtime)  # the one cross-reference: in-process jobs run with this runtime
         return runtime
+
+
+def spool_for(settings: Settings) -> MessageSpool | None:
+    """Where a message waits out a database outage: Redis wherever several processes or hosts share the work
+    (Celery jobs or Redis events: any of them may answer it), a directory on the embedded default."""
+    choice = settings.spool_backend
+    if choice == "off":
+        return None
+    shared = settings.events_backend == "redis" or settings.job_backend == "celery"
+    if choice == "redis" or (choice == "auto" and shared):
+        return RedisSpool.from_url(settings.redis_url, key=settings.spool_key)
+    return FileSpool(settings.data_dir / "kept")
 
 
 def sender_for(settings: Settings) -> Sender:

@@ -10,7 +10,10 @@ terminal) or how the bot reaches them (the same, plus e-mail for one-time codes)
 - max_length: the most text one message carries;
 - session_window: how long after the shopper's last message free-form messages may be sent (WhatsApp's
   24 hours; after it only pre-approved templates may go);
-- merchant_number: which of the merchant's numbers the channel uses (sms_number / whatsapp_number).
+- merchant_number: which of the merchant's numbers the channel uses (sms_number / whatsapp_number);
+- replies_later: the bot can text the shopper on this channel outside a webhook's answer, so a message that
+  arrives while the database is away is kept and answered later (bot/core/spool.py); the REST and web chat
+  callers retry instead.
 
 Adding a channel: add its spec here, then its adapter in channels/ (see README, "Add a channel").
 """
@@ -31,15 +34,16 @@ class ChannelSpec:
     max_length: int = 1600
     session_window: timedelta | None = None
     merchant_number: str | None = None  # the Merchant column holding this channel's number
+    replies_later: bool = False
 
 
 SPECS: dict[str, ChannelSpec] = {
     spec.name: spec
     for spec in (
         ChannelSpec("sms", phone_like=True, buttons=0, media=True, receives_media=True, max_length=1600,
-                    merchant_number="sms_number"),
+                    merchant_number="sms_number", replies_later=True),
         ChannelSpec("whatsapp", phone_like=True, buttons=3, media=True, receives_media=True, max_length=4096,
-                    session_window=timedelta(hours=24), merchant_number="whatsapp_number"),
+                    session_window=timedelta(hours=24), merchant_number="whatsapp_number", replies_later=True),
         # The terminal (`parcelbot chat --from +44...`) stands in for a phone texting: it walks the SMS journeys
         # as SMS does (a photo's link is printed).
         ChannelSpec("cli", phone_like=True, buttons=0, media=True, receives_media=True, max_length=1600,

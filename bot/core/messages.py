@@ -32,6 +32,8 @@ class InboundMessage:
     channel_message_id: str | None = None
     # A tapped button's payload (the Choice.payload it was sent with), when the channel has buttons.
     payload: str | None = None
+    # Kept through a database outage and handled later (bot/core/spool.py): the replies are texted, not returned.
+    late: bool = False
 
     @property
     def spec(self) -> ChannelSpec:

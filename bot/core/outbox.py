@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -106,3 +106,18 @@ def record_receipt(session: Session, channel_message_id: str, receipt: str, erro
     if status == "failed":
         msg.error = (f"the provider could not deliver it ({receipt}" + (f", error {error}" if error else "") + ")")
     return True
+
+
+def queue_unsent_replies(session: Session, merchant_id: int, channel: str, channel_message_id: str | None) -> bool:
+    """A message kept through a database outage (bot/core/spool.py) turns out to be stored already: its turn
+    committed as the connection broke, and the webhook answered "we've kept it", so its replies ("reply": they
+    travel in the webhook's answer) never reached the shopper. Queue them to be texted; once queued they are no
+    longer "reply", so another replay of the same message queues nothing. True if any were queued."""
+    inbound = session.scalar(select(m.Message.id).where(
+        m.Message.merchant_id == merchant_id, m.Message.direction == "in", m.Message.channel == channel,
+        m.Message.channel_message_id == channel_message_id))
+    if inbound is None:
+        return False
+    queued = session.execute(update(m.Message).where(m.Message.in_reply_to_id == inbound,
+                                                     m.Message.status == "reply").values(status="queued"))
+    return bool(queued.rowcount)  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ from backend import models as m
 from backend.protocol import BackendError, BackendUnavailable
 from backend.resilience import CircuitOpen
 from bot.core.channels import SPECS
+from bot.core.spool import MessageSpool
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +232,29 @@ class DatabaseGauges(Collector):
         waiting.add_metric([], int(count))
         longest.add_metric([], _age(now, since))
         return [queued, due_now, oldest, waiting, longest]
+
+
+@dataclass(eq=False)
+class SpoolGauges(Collector):
+    """Messages kept while the database was away (bot/core/spool.py), read from the spool at scrape time: what an
+    operator watches drain after an outage. The spool (Redis) not answering leaves these two out of the scrape."""
+
+    spool: MessageSpool
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            waiting, aside = self.spool.count(), self.spool.set_aside_count()
+        except Exception:  # noqa: BLE001 - a scrape must not fail with Redis
+            log.warning("metrics: the kept-message spool couldn't be read", exc_info=True)
+            return
+        kept = GaugeMetricFamily("parcelbot_kept_messages", "Messages kept while the database was away, waiting "
+                                 "to be answered by text.")
+        kept.add_metric([], waiting)
+        yield kept
+        set_aside = GaugeMetricFamily("parcelbot_kept_set_aside", "Kept messages that could never be answered, set "
+                                      "aside for a person.")
+        set_aside.add_metric([], aside)
+        yield set_aside
 
 
 def _age(now: datetime, since: datetime | None) -> float:

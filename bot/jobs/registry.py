@@ -15,8 +15,10 @@ from bot.config import Settings
 from bot.core.events import EventSink
 from bot.core.links import LinkSigner
 from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
+from bot.core.spool import MessageSpool
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
+from bot.engine import Engine
 from bot.services import Services
 
 JobFunc = Callable[..., Any]
@@ -24,7 +26,8 @@ JOBS: dict[str, JobFunc] = {}
 
 
 class JobContext(Protocol):
-    """What a job may use: everything the composition root built, except the engine (jobs read no messages)."""
+    """What a job may use: everything the composition root built. Only replay_kept uses the engine (it answers the
+    messages kept while the database was away); other jobs read no messages."""
 
     @property
     def settings(self) -> Settings: ...
@@ -46,6 +49,10 @@ class JobContext(Protocol):
     def wording(self) -> Wording: ...
     @property
     def services(self) -> Services: ...
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def spool(self) -> MessageSpool | None: ...
 
     def uow(self) -> UnitOfWork:
         """A unit of work: its jobs and events go out only after it commits."""

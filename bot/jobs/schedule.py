@@ -19,6 +19,7 @@ class Periodic:
 
 
 SCHEDULE: tuple[Periodic, ...] = (
+    Periodic("replay_kept", 10.0, "messages kept while the database was away, answered by text once it is back"),
     Periodic("send_outbox", 10.0, "messages held for quiet hours, and sends to retry after a transport error"),
     Periodic("retry_pending", 60.0, "carrier writes kept while the carrier was down"),
     Periodic("purge_delivered_secrets", 3600.0, "sealed access codes of delivered parcels"),

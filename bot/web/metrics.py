@@ -21,7 +21,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
-from bot.core.telemetry import DatabaseGauges
+from bot.core.telemetry import DatabaseGauges, SpoolGauges
 from bot.web.ext import current_runtime
 
 TOKEN_ENV = "PARCELBOT_METRICS_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -61,6 +61,8 @@ def scrape_registry() -> CollectorRegistry:
     else:
         registry.register(_ThisProcess())
     registry.register(DatabaseGauges(runtime.sessions, runtime.clock))
+    if runtime.spool is not None:
+        registry.register(SpoolGauges(runtime.spool))
     return registry
 
 

@@ -1,12 +1,13 @@
 """The database goes away mid-load (the review's defect: the SMS webhook answered a plain-text 500 and the shopper
 heard nothing).
 
-Decision (docs/faults.md): Twilio's SMS webhook is answered 200 with TwiML that apologises and asks the shopper to
-send the message again; the REST channel answers 503 with Retry-After and the same words. The message could not be
-stored (the database is what was away), so the shopper is told so rather than promised anything. A turn whose
-connection drops half-way is rolled back whole and run once more on a fresh connection; a database that comes back
-is used again by itself (an idle connection is pinged before it is lent). On PostgreSQL the app reaches the server
-through a proxy the test cuts (tests/faults/proxy.py), and a connection is killed mid-turn with
+Decision (docs/faults.md): Twilio's SMS webhook is answered 200 with TwiML that apologises; the message is kept in
+the spool (bot/core/spool.py) and answered by text once the database is back (replay_kept), so the shopper is told
+there is no need to send it again. If it can't be kept either (spool off, or Redis away too), the apology asks
+them to send it again, promising nothing. The REST channel answers 503 with Retry-After (its callers retry).
+A turn whose connection drops half-way is rolled back whole and run once more on a fresh connection; a database
+that comes back is used again by itself (an idle connection is pinged before it is lent). On PostgreSQL the app
+reaches the server through a proxy the test cuts (tests/faults/proxy.py), and a connection is killed mid-turn with
 pg_terminate_backend; on SQLite the database file becomes unopenable.
 """
 
@@ -27,6 +28,7 @@ from sqlalchemy.orm import aliased
 from backend import models as m
 from backend.db import transaction
 from bot.config import Settings
+from bot.jobs.replay import replay_kept
 from bot.runtime import Runtime, build_runtime
 from bot.services.demo import seed_demo
 from bot.web import create_app
@@ -36,6 +38,7 @@ from tests.helpers import new_sid, sms_form, twilio_post
 
 pg_only = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (PARCELBOT_TEST_DATABASE_URL)")
 SEND_AGAIN = "Please send it again in a few minutes"
+KEPT = "no need to send it again"
 
 
 def _runtime(env: dict[str, str], interpreter, url: str) -> Runtime:  # noqa: ANN001
@@ -72,19 +75,27 @@ def test_with_the_database_away_the_sms_webhook_apologises_in_twiml_and_service_
     client = create_app(runtime=rt).test_client()
     assert "PB100000001GB" in _sms(client, "where is my parcel").get_data(as_text=True)
     proxy.cut()
-    lost = new_sid()
-    answer = _sms(client, "where is my parcel", lost)
+    kept = new_sid()
+    answer = _sms(client, "where is my parcel", kept)
     assert answer.status_code == 200 and answer.mimetype == "application/xml"
-    assert "<Message>" in answer.get_data(as_text=True) and SEND_AGAIN in answer.get_data(as_text=True)
+    assert "<Message>" in answer.get_data(as_text=True) and KEPT in answer.get_data(as_text=True)
     health = client.get("/healthz")  # what a load balancer reads: unavailable, not an internal error
     assert health.status_code == 503 and health.headers["Retry-After"].isdigit()
+    assert replay_kept(rt) == 0 and rt.spool is not None and rt.spool.count() == 1  # still away: it waits
     proxy.restore()  # no restart, no dispose: the next message finds a working connection by itself
     assert client.get("/healthz").status_code == 200
     back = _sms(client, "where is my parcel")
     assert back.status_code == 200 and "PB100000001GB" in back.get_data(as_text=True)
-    assert _inbound(rt, lost) == 0  # honestly not stored: the shopper was asked to send it again
-    again = _sms(client, "where is my parcel", lost)  # and Twilio's own retry of it, if any, is handled as new
-    assert "PB100000001GB" in again.get_data(as_text=True) and _inbound(rt, lost) == 1
+    assert _inbound(rt, kept) == 0  # not stored while the database was away: it is in the spool
+    assert replay_kept(rt) == 1 and rt.spool.count() == 0  # the schedule's job answers it, by text
+    assert _inbound(rt, kept) == 1
+    with rt.sessions() as s:
+        inbound = s.scalar(select(m.Message).where(m.Message.channel_message_id == kept))
+        texted = s.scalars(select(m.Message).where(m.Message.in_reply_to_id == inbound.id)).all()
+    assert texted and all(r.status == "sandbox" and r.recipient == inbound.sender for r in texted)
+    assert any("PB100000001GB" in r.body for r in texted)
+    again = _sms(client, "where is my parcel", kept)  # a retry of it, if any, is the same message: nothing twice
+    assert again.status_code == 200 and _inbound(rt, kept) == 1
 
 
 @pg_only
@@ -119,8 +130,10 @@ def test_the_database_cut_mid_load_every_shopper_hears_something_and_nothing_is_
         proxy.restore()
         for future in running:
             future.result(timeout=120)
-    apologised = {sid for sid, body in answered.items() if SEND_AGAIN in body}
-    assert apologised and SEND_AGAIN not in list(answered.values())[-1]  # the cut was felt; service came back
+    apologised = {sid for sid, body in answered.items() if KEPT in body}
+    assert apologised and KEPT not in list(answered.values())[-1]  # the cut was felt; service came back
+    assert not any(SEND_AGAIN in body for body in answered.values())  # every message the cut met was kept
+    assert replay_kept(rt) == len(apologised)  # and answered, by text, once the database is back
     with rt.sessions() as s:
         stored = dict(s.execute(select(m.Message.channel_message_id, func.count()).where(m.Message.direction == "in")
                                 .group_by(m.Message.channel_message_id)).all())
@@ -128,7 +141,7 @@ def test_the_database_cut_mid_load_every_shopper_hears_something_and_nothing_is_
         has_reply = select(reply.id).where(reply.in_reply_to_id == m.Message.id).exists()
         without_replies = s.scalars(select(m.Message.channel_message_id)
                                     .where(m.Message.direction == "in", ~has_reply)).all()
-    assert all(stored.get(sid) == 1 for sid in set(answered) - apologised)  # answered: stored exactly once
+    assert all(stored.get(sid) == 1 for sid in answered)  # answered at once or later: stored exactly once
     assert all(n == 1 for n in stored.values())  # nothing doubled
     assert without_replies == []  # nothing half-written
 
@@ -194,10 +207,12 @@ def test_with_the_sqlite_file_unopenable_the_webhook_apologises_and_recovers(env
         os.replace(path, aside)
         path.mkdir()  # a directory where the database was: "unable to open database file"
         answer = _sms(client, "where is my parcel")
-        assert answer.status_code == 200 and SEND_AGAIN in answer.get_data(as_text=True)
+        assert answer.status_code == 200 and KEPT in answer.get_data(as_text=True)
+        assert replay_kept(rt) == 0  # still unopenable: kept for the next run
         shutil.rmtree(path)
         os.replace(aside, path)
         assert "PB100000001GB" in _sms(client, "where is my parcel").get_data(as_text=True)
+        assert replay_kept(rt) == 1 and rt.spool is not None and rt.spool.count() == 0
     finally:
         rt.close()
 

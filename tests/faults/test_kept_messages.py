@@ -1,0 +1,239 @@
+"""Messages that arrive while the database is away are kept and answered later (bot/core/spool.py).
+
+Before, the shopper was asked to send the message again and nothing of it was stored: a lost message whenever the
+shopper did not. Now the webhook keeps it (a directory on the embedded default, a Redis list with several
+processes) and says so; `replay_kept` answers it by text once the database is back, exactly once. Where it can't be
+kept (spool off, Redis away as well) the shopper is still asked to send it again: nothing is promised that was not
+kept. A runtime built on a database nobody listens on stands in for the outage; a second runtime on the same data
+directory (or Redis list) and a working database is the service coming back, as another process would.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from contextlib import suppress
+
+import pytest
+import redis
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
+
+from backend import models as m
+from backend.db import transaction
+from bot.adapters.redis_spool import RedisSpool
+from bot.config import Settings
+from bot.core.messages import InboundMessage, Media
+from bot.core.spool import FileSpool
+from bot.jobs.replay import replay_kept
+from bot.runtime import Runtime, build_runtime
+from bot.services.demo import seed_demo
+from bot.web import create_app
+from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
+from tests.helpers import new_sid, sms_form, twilio_post
+
+DEAD_DB = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"  # port 9 (discard): nobody answers
+DEAD_REDIS = "redis://127.0.0.1:9/7"
+KEPT = "no need to send it again"
+SEND_AGAIN = "Please send it again in a few minutes"
+SHOPPER, MERCHANT_NUMBER = "+447700900123", "+441614960000"
+
+
+def _redis_up() -> bool:
+    with suppress(OSError), socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+        return True
+    return False
+
+
+needs_redis = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+
+
+def _down(env: dict[str, str], interpreter, **extra: str) -> Runtime:  # noqa: ANN001
+    return build_runtime(Settings.from_env({**env, **extra, "DATABASE_URL": DEAD_DB}), interpreter=interpreter,
+                         synchronous_jobs=True)
+
+
+def _up(env: dict[str, str], interpreter, **extra: str) -> Runtime:  # noqa: ANN001
+    rt = build_runtime(Settings.from_env({**env, **extra}), interpreter=interpreter, synchronous_jobs=True)
+    with transaction(rt.sessions) as s:
+        seed_demo(s)
+    return rt
+
+
+def _sms(rt: Runtime, body: str, sid: str, to: str = MERCHANT_NUMBER) -> str:
+    client = create_app(runtime=rt).test_client()
+    answer = twilio_post(client, "/twilio/sms", sms_form(body, sid=sid, to=to), token=TWILIO_TOKEN,
+                         public_url=PUBLIC_URL)
+    assert answer.status_code == 200 and answer.mimetype == "application/xml"
+    return answer.get_data(as_text=True)
+
+
+def _texts_for(rt: Runtime, sid: str) -> list[m.Message]:
+    with rt.sessions() as s:
+        inbound = s.scalar(select(m.Message).where(m.Message.channel_message_id == sid))
+        if inbound is None:
+            return []
+        return list(s.scalars(select(m.Message).where(m.Message.in_reply_to_id == inbound.id).order_by(m.Message.id)))
+
+
+def _stored(rt: Runtime, sid: str) -> int:
+    with rt.sessions() as s:
+        return s.scalar(select(func.count()).select_from(m.Message).where(m.Message.channel_message_id == sid)) or 0
+
+
+def _gauges(rt: Runtime) -> dict[str, float]:
+    text = create_app(runtime=rt).test_client().get("/metrics").get_data(as_text=True)
+    return {sample.name: sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+            if sample.name.startswith("parcelbot_kept")}
+
+
+def test_a_message_kept_through_the_outage_is_answered_by_text_once_when_the_database_is_back(env, interpreter):
+    down = _down(env, interpreter)
+    sids = [new_sid(), new_sid()]
+    try:
+        for sid, body in zip(sids, ("where is my parcel", "thanks!"), strict=True):
+            assert KEPT in _sms(down, body, sid)
+        assert isinstance(down.spool, FileSpool) and down.spool.count() == 2
+        assert replay_kept(down) == 0 and down.spool.count() == 2  # still away: they wait, in order
+    finally:
+        down.close()
+    up = _up(env, interpreter)  # the same data directory: the service back, in this process or another
+    try:
+        assert replay_kept(up) == 2 and up.spool is not None and up.spool.count() == 0
+        first, second = _texts_for(up, sids[0]), _texts_for(up, sids[1])
+        assert first and all(t.status == "sandbox" and t.recipient == SHOPPER for t in first)  # texted, not "reply"
+        assert any("PB100000001GB" in t.body for t in first) and second
+        assert first[-1].id < second[0].id  # answered in the order they came
+        assert replay_kept(up) == 0  # nothing left, nothing texted twice
+        # Twilio's own retry of a kept message, if any, is the same message: handled once.
+        _sms(up, "where is my parcel", sids[0])
+        assert _stored(up, sids[0]) == 1 and len(_texts_for(up, sids[0])) == len(first)
+    finally:
+        up.close()
+
+
+def test_a_kept_message_replayed_twice_is_answered_once(env, interpreter):
+    """Two tickers, or a job that died after its commit, hand the same message over again: its MessageSid is
+    stored once, so the second run answers nothing."""
+    down = _down(env, interpreter)
+    sid = new_sid()
+    try:
+        assert KEPT in _sms(down, "where is my parcel", sid)
+        assert down.spool is not None and down.spool.keep(down.spool.oldest(1)[0].message)  # in the spool twice
+    finally:
+        down.close()
+    up = _up(env, interpreter)
+    try:
+        assert replay_kept(up) == 2
+        assert _stored(up, sid) == 1 and len(_texts_for(up, sid)) >= 1
+        texts = len(_texts_for(up, sid))
+        with up.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(m.Message).where(m.Message.direction == "out")) == texts
+    finally:
+        up.close()
+
+
+def test_a_message_stored_as_the_connection_broke_still_gets_its_answer_texted_once(env, interpreter):
+    """The turn committed, but the webhook answered "we've kept it" (the connection broke during the COMMIT): the
+    replay finds the message stored, and texts the replies that never reached the shopper, once."""
+    up = _up(env, interpreter)
+    sid = new_sid()
+    try:
+        up.engine.handle(InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, "where is my parcel", channel_message_id=sid))
+        replies = _texts_for(up, sid)
+        assert replies and all(r.status == "reply" for r in replies)
+        assert up.spool is not None and up.spool.keep(InboundMessage("sms", SHOPPER, MERCHANT_NUMBER,
+                                                                     "where is my parcel", channel_message_id=sid))
+        assert replay_kept(up) == 1
+        texted = _texts_for(up, sid)
+        assert [t.id for t in texted] == [r.id for r in replies] and all(t.status == "sandbox" for t in texted)
+        up.spool.keep(InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, "where is my parcel", channel_message_id=sid))
+        assert replay_kept(up) == 1 and [t.status for t in _texts_for(up, sid)] == ["sandbox"] * len(replies)
+    finally:
+        up.close()
+
+
+def test_a_message_that_can_never_be_answered_is_set_aside_and_the_rest_go_on(env, interpreter):
+    down = _down(env, interpreter)
+    stray, good = new_sid(), new_sid()
+    try:
+        assert KEPT in _sms(down, "hello", stray, to="+441614960999")  # nobody's number (unknowable while down)
+        assert KEPT in _sms(down, "where is my parcel", good)
+    finally:
+        down.close()
+    up = _up(env, interpreter)
+    try:
+        assert _gauges(up) == {"parcelbot_kept_messages": 2, "parcelbot_kept_set_aside": 0}  # what ops watch drain
+        assert replay_kept(up) == 1 and _texts_for(up, good) and _stored(up, stray) == 0
+        assert isinstance(up.spool, FileSpool) and up.spool.count() == 0 and up.spool.set_aside_count() == 1
+        assert _gauges(up) == {"parcelbot_kept_messages": 0, "parcelbot_kept_set_aside": 1}
+    finally:
+        up.close()
+
+
+def test_with_the_spool_off_the_shopper_is_asked_to_send_it_again(env, interpreter):
+    down = _down(env, interpreter, PARCELBOT_SPOOL="off")
+    try:
+        body = _sms(down, "where is my parcel", new_sid())
+        assert SEND_AGAIN in body and KEPT not in body and down.spool is None
+    finally:
+        down.close()
+
+
+def test_the_rest_channel_keeps_nothing_its_callers_retry(env, interpreter):
+    down = _down(env, interpreter)
+    try:
+        client = create_app(runtime=down).test_client()
+        answer = client.post("/webhooks/rest/webhook?merchant=demo", json={"sender": "s1", "message": "hello"})
+        assert answer.status_code == 503 and SEND_AGAIN in answer.get_json()[0]["text"]
+        assert down.spool is not None and down.spool.count() == 0
+    finally:
+        down.close()
+
+
+def test_the_file_spool_survives_what_a_disk_holds(tmp_path):
+    spool = FileSpool(tmp_path / "kept")
+    photo = (Media("https://x/1.jpg", "image/jpeg"),)
+    message = InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, "naïve café 📦", photo, channel_message_id="SM1")
+    assert spool.keep(message)
+    assert spool.keep(InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, "2", channel_message_id="SM2"))
+    (tmp_path / "kept" / ".0001-half.json.part").write_text("{")  # a write that died half-way: never read
+    (tmp_path / "kept" / "00000000000000000001-bad.json").write_text("not json")  # sorts first
+    kept = spool.oldest(10)
+    assert [k.message.channel_message_id for k in kept] == ["SM1", "SM2"] and kept[0].message == message
+    assert spool.set_aside_count() == 1 and spool.count() == 2
+    spool.done(kept[0].token)
+    assert [k.message.text for k in spool.oldest(10)] == ["2"]
+    with pytest.raises(ValueError):
+        spool.done("../secrets")
+
+
+@needs_redis
+def test_on_redis_any_process_answers_what_another_kept(env, interpreter):
+    key = f"test:kept:{uuid.uuid4().hex[:8]}"
+    redis_env = {"PARCELBOT_SPOOL": "redis", "REDIS_URL": "redis://127.0.0.1:6379/7", "PARCELBOT_SPOOL_KEY": key}
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/7")
+    down = _down(env, interpreter, **redis_env)
+    sid = new_sid()
+    try:
+        assert KEPT in _sms(down, "where is my parcel", sid)
+        assert isinstance(down.spool, RedisSpool) and client.llen(key) == 1
+    finally:
+        down.close()
+    up = _up(env, interpreter, **redis_env)
+    try:
+        assert replay_kept(up) == 1 and client.llen(key) == 0
+        assert any("PB100000001GB" in t.body and t.status == "sandbox" for t in _texts_for(up, sid))
+    finally:
+        up.close()
+        client.delete(key, key + ":set-aside")
+
+
+def test_with_redis_away_as_well_nothing_is_promised(env, interpreter):
+    down = _down(env, interpreter, PARCELBOT_SPOOL="redis", REDIS_URL=DEAD_REDIS)
+    try:
+        body = _sms(down, "where is my parcel", new_sid())
+        assert SEND_AGAIN in body and KEPT not in body
+        assert replay_kept(down) == 0  # the job can't read the spool either: it says so in the log, no crash
+    finally:
+        down.close()
