@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -283,6 +284,18 @@ class ProofOfDeliveryRecord(Base):
     signature_name: Mapped[str | None] = mapped_column(String(200), default=None)
     # Storage keys of the photos (never public URLs: those are signed on demand).
     photos: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredPhoto(Base):
+    """A proof-of-delivery photo's bytes (bot/core/storage.py). In the database, so every web host serves every
+    photo with no shared volume, and a backup of the database is a backup of the photos."""
+
+    __tablename__ = "photos"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -31,6 +31,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     # Where a message waits out a database outage (bot/core/spool.py). auto: Redis when jobs or events already use
     # it (several processes or hosts: any of them may answer it), else a directory under PARCELBOT_DATA_DIR.
     "PARCELBOT_SPOOL": ("auto", "redis", "file", "off"),
+    # Where proof-of-delivery photos are kept (bot/core/storage.py): the database, or files in the data directory.
+    "PARCELBOT_PHOTOS": ("database", "disk"),
 }
 
 
@@ -121,6 +123,7 @@ class Settings:
     events_prefix: str = "parcelbot:events"
     spool_backend: str = "auto"
     spool_key: str = "parcelbot:kept"  # the Redis list, when the spool is on Redis
+    photo_store: str = "database"
     conversation_ttl_minutes: int = 30
     # A person has the conversation, the shopper wrote and nobody answered for this long: back to the bot.
     agent_timeout_minutes: int = 30
@@ -159,6 +162,7 @@ class Settings:
             events_prefix=env.get("PARCELBOT_EVENTS_PREFIX") or "parcelbot:events",
             spool_backend=_choice(env, "PARCELBOT_SPOOL"),
             spool_key=env.get("PARCELBOT_SPOOL_KEY") or "parcelbot:kept",
+            photo_store=_choice(env, "PARCELBOT_PHOTOS"),
             conversation_ttl_minutes=int(_number(env, "PARCELBOT_CONVERSATION_TTL_MINUTES", "30", int)),
             agent_timeout_minutes=int(_number(env, "PARCELBOT_AGENT_TIMEOUT_MINUTES", "30", int)),
             slow_backend_seconds=float(_number(env, "PARCELBOT_SLOW_BACKEND_SECONDS", "2.0", float)),

@@ -207,7 +207,7 @@ class RuntimeBuilder:
                         links=links, services=services, conversations=conversations, backends=self._backends,
                         clock=self._clock, carrier_calls=carrier_calls, spool=spool)
         runtime = Runtime(
-            settings=s, db=db, sessions=sessions, links=links, wording=wording, storage=storage_for(s),
+            settings=s, db=db, sessions=sessions, links=links, wording=wording, storage=storage_for(s, sessions),
             sender=self._sender or sender_for(s), events=events, local_events=local_events,
             backends=self._backends, clock=self._clock, jobs=jobs, conversations=conversations, services=services,
             engine=engine, carrier_calls=carrier_calls, spool=spool,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.storage import LocalStorage, PhotoNotFound, storage_for
+from backend.db import make_engine, make_session_factory
+from bot.config import Settings
+from bot.core.storage import DatabaseStorage, LocalStorage, PhotoNotFound, storage_for
 
 
 def test_put_then_get(tmp_path):
@@ -30,7 +33,40 @@ def test_bad_or_missing_keys_are_not_found(tmp_path, key):
         LocalStorage(tmp_path / "photos").get(key)
 
 
-def test_default_storage_lives_in_the_data_directory(settings):
-    store = storage_for(settings)
+def test_disk_storage_lives_in_the_data_directory(env):
+    settings = Settings.from_env({**env, "PARCELBOT_PHOTOS": "disk"})
+    store = storage_for(settings, _sessions(settings))
     key = store.put(b"RIFF....WEBP", "image/webp")
+    assert isinstance(store, LocalStorage)
     assert (settings.data_dir / "photos" / key).read_bytes() == b"RIFF....WEBP"
+
+
+def _sessions(settings: Settings) -> sessionmaker[Session]:
+    return make_session_factory(make_engine(settings.database_url))
+
+
+def test_by_default_photos_live_in_the_database_so_any_host_serves_them(env, tmp_path):
+    """Two hosts: the same database, a data directory each (no shared volume). A photo put through one is read
+    through the other, and nothing of it is on either disk."""
+    host_a = Settings.from_env({**env, "PARCELBOT_DATA_DIR": str(tmp_path / "a")})
+    host_b = Settings.from_env({**env, "PARCELBOT_DATA_DIR": str(tmp_path / "b")})
+    a, b = storage_for(host_a, _sessions(host_a)), storage_for(host_b, _sessions(host_b))
+    assert isinstance(a, DatabaseStorage) and isinstance(b, DatabaseStorage)
+    photo = bytes(range(256)) * 40  # every byte value: stored as bytes, not text
+    key = a.put(photo, "image/jpeg")
+    assert key.endswith(".jpg") and b.get(key) == (photo, "image/jpeg")
+    assert not any(p.is_file() for p in (tmp_path / "a").rglob("*.jpg"))
+    assert not any(p.is_file() for p in (tmp_path / "b").rglob("*.jpg"))
+    with pytest.raises(PhotoNotFound):
+        b.get("2026/11/missing.png")
+    with pytest.raises(PhotoNotFound):
+        b.get("../secrets/secret_key.png")
+    with pytest.raises(ValueError, match="unsupported"):
+        a.put(b"<html>", "text/html")
+
+
+def test_a_photo_stored_on_disk_before_the_database_default_is_still_served(env):
+    settings = Settings.from_env(env)
+    old_key = LocalStorage(settings.data_dir / "photos").put(b"\x89PNG from last year", "image/png")
+    store = storage_for(settings, _sessions(settings))
+    assert isinstance(store, DatabaseStorage) and store.get(old_key) == (b"\x89PNG from last year", "image/png")

@@ -1,4 +1,11 @@
-"""Where proof-of-delivery photos live: a tiny interface, so a deployment can swap the disk for a bucket.
+"""Where proof-of-delivery photos live: a tiny interface, so a deployment can swap the store for a bucket.
+
+The default is the database (DatabaseStorage): every web host serves every photo with no shared volume, which
+is what "stateless web hosts, all state in PostgreSQL" asks (docs/deployment.md), and the database's backup
+covers them. Photos are at most 10 MB and a parcel has at most 10, so PostgreSQL's bytea holds them well; a
+merchant with millions a month would want a bucket adapter (two methods). PARCELBOT_PHOTOS=disk keeps the older
+LocalStorage (one host, or a shared volume). A photo stored on disk before the database became the default is
+still served from there.
 
 Keys are opaque and never public: a photo leaves the building only through a signed, expiring link
 (bot.core.links.photo_url), served by GET /pod/<token>.
@@ -12,6 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.models import StoredPhoto
 from bot.config import Settings
 
 CONTENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -36,10 +47,7 @@ class LocalStorage:
         self.root = Path(root)
 
     def put(self, data: bytes, content_type: str) -> str:
-        ext = CONTENT_TYPES.get(content_type)
-        if ext is None:
-            raise ValueError(f"unsupported content type {content_type!r}")
-        key = f"{datetime.now(UTC):%Y/%m}/{secrets.token_urlsafe(18)}.{ext}"
+        key = new_key(content_type)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -60,5 +68,41 @@ class LocalStorage:
         return self.root / key
 
 
-def storage_for(settings: Settings) -> Storage:
-    return LocalStorage(settings.data_dir / "photos")
+class DatabaseStorage:
+    """Photos as rows of `photos` (backend/models.StoredPhoto), each written in a transaction of its own."""
+
+    def __init__(self, sessions: sessionmaker[Session], earlier: LocalStorage | None = None) -> None:
+        self.sessions = sessions
+        self.earlier = earlier  # where photos stored before this release are (read only)
+
+    def put(self, data: bytes, content_type: str) -> str:
+        key = new_key(content_type)
+        with self.sessions() as session, session.begin():
+            session.add(StoredPhoto(key=key, content_type=content_type, data=data))
+        return key
+
+    def get(self, key: str) -> tuple[bytes, str]:
+        if not _KEY.match(key or ""):
+            raise PhotoNotFound(key)
+        with self.sessions() as session:
+            row = session.execute(select(StoredPhoto.data, StoredPhoto.content_type)
+                                  .where(StoredPhoto.key == key)).one_or_none()
+        if row is not None:
+            return bytes(row.data), row.content_type
+        if self.earlier is not None:
+            return self.earlier.get(key)
+        raise PhotoNotFound(key)
+
+
+def new_key(content_type: str) -> str:
+    ext = CONTENT_TYPES.get(content_type)
+    if ext is None:
+        raise ValueError(f"unsupported content type {content_type!r}")
+    return f"{datetime.now(UTC):%Y/%m}/{secrets.token_urlsafe(18)}.{ext}"
+
+
+def storage_for(settings: Settings, sessions: sessionmaker[Session]) -> Storage:
+    disk = LocalStorage(settings.data_dir / "photos")
+    if settings.photo_store == "disk":
+        return disk
+    return DatabaseStorage(sessions, earlier=disk)

@@ -11,6 +11,7 @@ Needs PostgreSQL (PARCELBOT_TEST_DATABASE_URL, as the PostgreSQL run of the suit
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import queue
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
@@ -152,5 +154,17 @@ def test_two_hosts_one_database_one_redis_one_worker(topology: Topology, runtime
                 statuses = list(session.scalars(select(m.Message.status).where(
                     m.Message.id > before, m.Message.direction == "out", m.Message.recipient == "+447700900123")))
         assert statuses and set(statuses) == {"sandbox"}, f"not sent by the worker: {statuses}\n{topology.logs()}"
+
+        # A photo uploaded through A is served by B: photos are in the database, no shared volume.
+        buf = io.BytesIO()
+        Image.new("RGB", (40, 30), (12, 34, 56)).save(buf, "PNG")
+        uploaded = requests.post(f"{host_a}/api/v1/shipments/PB100000001GB/proof-of-delivery", timeout=60,
+                                 headers={"Authorization": f"Bearer {key}"}, data={"place": "porch"},
+                                 files={"photos": ("door.png", buf.getvalue(), "image/png")})
+        assert uploaded.status_code in (200, 201), uploaded.text[:500]
+        url = uploaded.json()["proof_of_delivery"]["photos"][0]["url"]
+        served = requests.get(host_b + url.removeprefix(PUBLIC_URL), timeout=60)
+        assert served.status_code == 200, f"{served.status_code}\n{topology.logs()}"
+        assert served.content == buf.getvalue()
     finally:
         stop.set()
