@@ -94,8 +94,27 @@ def _numbers_taken(session: Session, merchant: m.Merchant, s: MerchantSettings) 
     return errors
 
 
+def undo(session: Session, merchant: m.Merchant, revision_id: int, *, author: str) -> Applied:
+    """Put back what one change (a save or an import) changed, as it was before that change, recorded as a new
+    change ("undo #N: ..."): the console's history button. Only the sections that change touched are put back;
+    the others stay as they are now. Undoing an import also puts back every wording override as it was before
+    it. The old values are checked like any save (a number since given to another merchant is refused)."""
+    row = session.get(m.ConfigRevision, revision_id)
+    if row is None or row.merchant_id != merchant.id or row.kind not in HISTORY_KINDS:
+        raise SettingsInvalid({"revision": f"there is no change {revision_id} to this merchant's settings"})
+    before, after = dict(row.before or {}), dict(row.after or {})
+    old, new = dict(before.get("settings") or {}), dict(after.get("settings") or {})
+    sections = {k: old[k] for k in new if k in old and old[k] != new[k]}
+    responses = before.get("responses") if "responses" in before else None
+    if not sections and (responses is None or responses == after.get("responses")):
+        raise SettingsInvalid({"revision": f"change {revision_id} changed nothing, so there is nothing to undo"})
+    parsed = check(session, merchant, {**current(merchant), **sections})
+    return _write(session, merchant, parsed, responses=responses, kind="settings", author=author,
+                  label=f"undo #{row.id}")
+
+
 def _write(session: Session, merchant: m.Merchant, parsed: MerchantSettings, *, responses: dict | None,
-           kind: str, author: str) -> Applied:
+           kind: str, author: str, label: str | None = None) -> Applied:
     before = current(merchant)
     before_responses = dict((merchant.settings or {}).get("responses") or {})
     stored, columns = to_stored(parsed, merchant.settings)
@@ -109,7 +128,8 @@ def _write(session: Session, merchant: m.Merchant, parsed: MerchantSettings, *, 
     for column, value in columns.items():
         setattr(merchant, column, value)
     revision = m.ConfigRevision(
-        merchant_id=merchant.id, kind=kind, name=(", ".join(changed) or "no change")[:100],
+        merchant_id=merchant.id, kind=kind,
+        name=((f"{label}: " if label else "") + (", ".join(changed) or "no change"))[:100],
         before={"settings": before, **({"responses": before_responses} if responses is not None else {})},
         after={"settings": after, **({"responses": responses} if responses is not None else {})},
         author=author[:200],
@@ -122,10 +142,13 @@ def _write(session: Session, merchant: m.Merchant, parsed: MerchantSettings, *, 
     return Applied(parsed, revision.id, changed)
 
 
+HISTORY_KINDS = ("settings", "import")  # a template's own changes have their history on its page
+
+
 def history(session: Session, merchant: m.Merchant, limit: int = 50) -> list[m.ConfigRevision]:
     return list(session.scalars(
         select(m.ConfigRevision).where(m.ConfigRevision.merchant_id == merchant.id,
-                                       m.ConfigRevision.kind.in_(("settings", "import")))
+                                       m.ConfigRevision.kind.in_(HISTORY_KINDS))
         .order_by(m.ConfigRevision.id.desc()).limit(limit)))
 
 

@@ -8,7 +8,7 @@ import io
 import re
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend import models as m
 from bot.core.merchant_config import MerchantConfig
@@ -138,3 +138,54 @@ def test_an_agent_gets_403(client, runtime, demo):  # noqa: ANN001
     sign_in(client, "agent@acme.example")
     assert client.get("/admin/settings").status_code == 403
     assert client.get("/admin/settings/export").status_code == 403
+
+
+def _revision_ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'name="revision" value="(\d+)"', html)]
+
+
+def test_a_change_in_the_history_can_be_undone_and_the_undo_is_recorded(client, runtime, demo):  # noqa: ANN001
+    """Two saves to different sections; undoing the first puts back only what it changed (the second stays), the
+    bot follows at once, and the undo is a change of its own that can be undone in turn."""
+    token = _admin(client, runtime)
+    before = _config(runtime)
+    brand = {"csrf_token": token, "brand.name": "Acme Outdoor Co", "brand.sign_off": "- the Acme team",
+             "brand.primary_colour": "#14532D", "brand.accent_colour": "#0f766e", "brand.logo_url": ""}
+    assert client.post("/admin/settings/brand", data=brand).status_code == 302
+    console = {"csrf_token": token, "console.sla_first_reply_minutes": "7", "console.sla_breach_minutes": "30"}
+    assert client.post("/admin/settings/console", data=console).status_code == 302
+    assert _config(runtime).brand_name == "Acme Outdoor Co"
+    page = client.get("/admin/settings").get_data(as_text=True)
+    console_change, brand_change = _revision_ids(page)[:2]  # newest first
+    assert 'aria-label="Undo change' in page
+
+    undone = client.post("/admin/settings/undo", data={"csrf_token": token, "revision": str(brand_change)})
+    assert undone.status_code == 302 and undone.headers["Location"].endswith("#history")
+    after = _config(runtime)
+    assert (after.brand_name, after.primary_colour) == (before.brand_name, before.primary_colour)
+    with runtime.sessions() as s:
+        merchant = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
+        assert merchant.settings["support_hours"]["sla_minutes"] == [7, 30]  # the later change stays
+        latest = s.scalars(select(m.ConfigRevision).where(m.ConfigRevision.merchant_id == merchant.id)
+                           .order_by(m.ConfigRevision.id.desc())).first()
+    assert latest.name == f"undo #{brand_change}: brand" and latest.author == "admin:boss@acme.example"
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert f"undo #{brand_change}: brand" in page and "Undid change" in page
+
+    # The undo undone: the brand is back.
+    assert client.post("/admin/settings/undo", data={"csrf_token": token, "revision": str(latest.id)}
+                       ).status_code == 302
+    assert _config(runtime).brand_name == "Acme Outdoor Co"
+    assert console_change != brand_change
+
+
+def test_an_undo_that_cannot_apply_changes_nothing_and_says_why(client, runtime, demo):  # noqa: ANN001
+    token = _admin(client, runtime)
+    with runtime.sessions() as s:
+        others = s.scalar(select(func.max(m.ConfigRevision.id))) or 0
+    for revision in (str(others + 999), "0"):  # nobody's change, and not one of this merchant's
+        answer = client.post("/admin/settings/undo", data={"csrf_token": token, "revision": revision},
+                             follow_redirects=True)
+        assert answer.status_code == 200 and "Not undone: there is no change" in answer.get_data(as_text=True)
+    assert client.post("/admin/settings/undo", data={"csrf_token": token, "revision": "x"}).status_code == 400
+    assert client.post("/admin/settings/undo", data={"revision": "1"}).status_code == 400  # no CSRF token

@@ -24,6 +24,7 @@ from bot.services.merchant_settings import (
     history,
     import_config,
     parse_document,
+    undo,
     update,
 )
 from bot.web.admin.base import admin_required, bp, signed_in_admin
@@ -48,7 +49,7 @@ def _page(status: int = 200, *, values: dict[str, Any] | None = None, errors: di
     with current_runtime().sessions() as session:
         merchant = session.get(m.Merchant, signed_in_admin().merchant_id)
         data = current(merchant)
-        rows = [(r.created_at, r.kind, r.name, r.author) for r in history(session, merchant, limit=20)]
+        rows = [(r.id, r.created_at, r.kind, r.name, r.author) for r in history(session, merchant, limit=20)]
     shown = form_values(data)
     if values:
         shown.update(values)
@@ -91,6 +92,29 @@ def settings_save(section: str) -> Any:
 
 def _is_checkbox(section: str, name: str) -> bool:
     return any(spec.name == name and spec.kind == "checkbox" for spec in section_fields(section))
+
+
+@bp.post("/settings/undo", endpoint="settings_undo")
+@admin_required
+def settings_undo() -> Any:
+    """Undo one change from the history: what it changed goes back to how it was (recorded as a new change)."""
+    if not CsrfForm().validate_on_submit():
+        flash("The form expired: please try again.")
+        return redirect(url_for("admin.settings") + "#history")
+    try:
+        revision = int(request.form.get("revision", ""))
+    except ValueError:
+        abort(400)
+    try:
+        with transaction(current_runtime().sessions) as session:
+            merchant = session.get(m.Merchant, signed_in_admin().merchant_id, with_for_update=True)
+            applied = undo(session, merchant, revision, author=_author())
+    except SettingsInvalid as exc:
+        flash(f"Not undone: {'; '.join(exc.errors.values())}.")
+        return redirect(url_for("admin.settings") + "#history")
+    flash(f"Undid change {revision}: {', '.join(applied.changed) or 'nothing'} as before it (recorded as a new "
+          "change you can undo too).")
+    return redirect(url_for("admin.settings") + "#history")
 
 
 @bp.get("/settings/export", endpoint="settings_export")
