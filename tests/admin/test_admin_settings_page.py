@@ -183,9 +183,21 @@ def test_an_undo_that_cannot_apply_changes_nothing_and_says_why(client, runtime,
     token = _admin(client, runtime)
     with runtime.sessions() as s:
         others = s.scalar(select(func.max(m.ConfigRevision.id))) or 0
-    for revision in (str(others + 999), "0"):  # nobody's change, and not one of this merchant's
+    with runtime.sessions() as s, s.begin():  # another tenant's change: never undone from this merchant's page
+        other = m.Merchant(slug="other-shop", name="Other shop", sms_number=None, whatsapp_number=None)
+        s.add(other)
+        s.flush()
+        theirs = m.ConfigRevision(merchant_id=other.id, kind="settings", name="brand", author="admin:x@other.example",
+                                  before={"settings": {"brand": {"name": "Theirs before"}}},
+                                  after={"settings": {"brand": {"name": "Theirs after"}}})
+        s.add(theirs)
+        s.flush()
+        foreign = theirs.id
+    brand_before = _config(runtime).brand_name
+    for revision in (str(foreign), str(others + 999), "0"):  # another merchant's, nobody's, and not a change
         answer = client.post("/admin/settings/undo", data={"csrf_token": token, "revision": revision},
                              follow_redirects=True)
         assert answer.status_code == 200 and "Not undone: there is no change" in answer.get_data(as_text=True)
+    assert _config(runtime).brand_name == brand_before
     assert client.post("/admin/settings/undo", data={"csrf_token": token, "revision": "x"}).status_code == 400
     assert client.post("/admin/settings/undo", data={"revision": "1"}).status_code == 400  # no CSRF token
