@@ -220,6 +220,9 @@ def import_config(session: Session, merchant: m.Merchant, doc: Mapping[str, Any]
     errors.update({key: "unknown part (expected settings and responses)" for key in sorted(unknown)})
     if doc.get("parcelbot_config", FORMAT_VERSION) != FORMAT_VERSION:
         errors["parcelbot_config"] = f"this version of Parcelbot reads format {FORMAT_VERSION}"
+    if "settings" not in doc:  # an empty or truncated body must not quietly reset the shop to the defaults
+        errors["settings"] = ("required: an import replaces the whole configuration, so export it first, edit, "
+                              "and send it all back (settings: {} on purpose resets every setting to its default)")
     settings = doc.get("settings") if doc.get("settings") is not None else {}
     parsed, settings_errors = validate(settings)
     if not isinstance(settings, dict):
