@@ -30,6 +30,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,16 +44,17 @@ from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier
 from bot.core.channels import spec_for
 from bot.core.conversations import ConversationStore, Status
 from bot.core.events import MessageStored
-from bot.core.inbound import store_inbound
+from bot.core.inbound import store_inbound, written_since
 from bot.core.links import LinkSigner
 from bot.core.merchant_cache import CachedMerchant, MerchantCache
 from bot.core.merchant_config import MerchantConfig
 from bot.core.messages import InboundMessage, Outcome, Reply, clean_text
+from bot.core.notifications import quiet_until
 from bot.core.outage import StoreUnavailable, is_store_outage, lost_connection
 from bot.core.outbox import queue_unsent_replies
 from bot.core.phone import InvalidPhoneNumber, to_e164
 from bot.core.ports import BackendFactory, Clock
-from bot.core.spool import MessageSpool, keep_for_later
+from bot.core.spool import HOLD_AFTER, MessageSpool, keep_for_later, sent_when, too_late
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 from bot.services import Services
@@ -143,13 +145,16 @@ class Engine:
                             "; running the turn once more" if again else "")
                 if not again:
                     kept = keep_for_later(self.spool, message)  # answered by text once the database is back
-                    raise StoreUnavailable(self._outage_reply(message.channel, kept)) from exc
+                    raise StoreUnavailable(self._outage_reply(message, kept)) from exc
         raise AssertionError("unreachable")
 
-    def _outage_reply(self, channel: str, kept: bool = False) -> str:
-        try:  # the default wording only: the merchant's own is in the database
-            key = "utter_store_down_kept" if kept else "utter_store_down"
-            return str(self.wording.render(key, merchant=None, channel=channel))
+    def _outage_reply(self, message: InboundMessage, kept: bool = False) -> str:
+        """The default wording only: the merchant's own is in the database. A kept STOP is confirmed as such (it is
+        recorded on replay, and a shopper who opts out must not be told they'll get a text)."""
+        stop = kept and keyword_in(clean_text(message.text)) == Keyword.OPT_OUT
+        key = "utter_store_down_opted_out" if stop else "utter_store_down_kept" if kept else "utter_store_down"
+        try:
+            return str(self.wording.render(key, merchant=None, channel=message.channel))
         except Exception:  # noqa: BLE001 - never silence
             return APOLOGY_TEXT
 
@@ -283,8 +288,12 @@ class Engine:
                 if isinstance(opened, Outcome):
                     return opened  # a retried webhook
                 merchant, conv, inbound_id = opened
-                replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers, inline,
-                                         conv.last_message_at, understood.clauses)
+                kept_at = message.kept_at
+                if kept_at is not None and too_late(kept_at, now, lambda: written_since(uow.session, conv.id, kept_at)):
+                    replies = [Reply(self._too_late(merchant, kept_at, message.channel, now))]
+                else:
+                    replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers, inline,
+                                             conv.last_message_at, understood.clauses)
                 conv.last_message_at = now  # written with the new state: one UPDATE of the conversation
                 self._store_replies(uow, merchant, message, inbound_id, conv.id, replies, now)
             return Outcome(replies)
@@ -400,6 +409,10 @@ class Engine:
         except Exception:  # never silence
             return APOLOGY_TEXT
 
+    def _too_late(self, merchant: m.Merchant, kept_at: datetime, channel: str, now: datetime) -> str:
+        when = sent_when(kept_at, now, merchant.timezone or self.settings.default_timezone)
+        return str(self.wording.render("utter_kept_too_late", merchant=merchant, channel=channel, when=when))
+
     def _apology(self, merchant: m.Merchant, channel: str) -> str:
         try:
             return self.wording.render("utter_something_went_wrong", merchant=merchant, channel=channel)
@@ -408,19 +421,28 @@ class Engine:
 
     def _store_replies(self, uow: UnitOfWork, merchant: m.Merchant, message: InboundMessage, inbound_id: int,
                        conversation_id: int, replies: list[Reply], now: datetime) -> None:
+        hold = self._hold_late(merchant, message, now)
         for reply in replies:  # one prebuilt INSERT each (backend/db.add_row): every turn writes them
             row_id = add_row(uow.session, m.Message, {
                 "merchant_id": merchant.id, "conversation_id": conversation_id, "direction": "out",
                 "channel": message.channel, "sender": message.recipient, "recipient": message.sender,
                 "body": reply.text, "media_urls": list(reply.media_urls),
                 # a kept message's replies go by text (send_outbox): its webhook was answered long ago
-                "status": "queued" if message.late else "reply",
+                "status": "queued" if message.late else "reply", "send_after": hold,
                 "in_reply_to_id": inbound_id, "created_at": now,
             })
             uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conversation_id,
                                       message_id=row_id, direction="out", channel=message.channel))
         if message.late and replies:
             uow.enqueue("send_outbox")  # after the commit; the periodic send_outbox is the safety net
+
+
+    def _hold_late(self, merchant: m.Merchant, message: InboundMessage, now: datetime) -> datetime | None:
+        """A kept message's answer, texted long after it was sent, waits for the end of the merchant's quiet hours
+        like any notification; one answered within minutes goes at once (the shopper just wrote)."""
+        if message.kept_at is None or now - message.kept_at <= HOLD_AFTER:
+            return None
+        return quiet_until(merchant, now, ZoneInfo(merchant.timezone or self.settings.default_timezone))
 
 
 def _context(config: MerchantConfig, now: datetime) -> ParseContext:

@@ -69,7 +69,8 @@ def load_nlu(settings: Settings, *, train_if_missing: bool = True) -> Interprete
 
 
 class LazyInterpreter:
-    """Workers run jobs, which read no messages: load the NLU model only if something actually parses."""
+    """Workers run jobs, and only replay_kept reads messages (those kept through a database outage): load the NLU
+    model only if something actually parses."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -224,9 +225,10 @@ def spool_for(settings: Settings) -> MessageSpool | None:
     if choice == "off":
         return None
     shared = settings.events_backend == "redis" or settings.job_backend == "celery"
+    box = code_box(settings.secret_key)  # kept messages are sealed: they may hold a door code
     if choice == "redis" or (choice == "auto" and shared):
-        return RedisSpool.from_url(settings.redis_url, key=settings.spool_key)
-    return FileSpool(settings.data_dir / "kept")
+        return RedisSpool.from_url(settings.redis_url, box, key=settings.spool_key)
+    return FileSpool(settings.data_dir / "kept", box)
 
 
 def sender_for(settings: Settings) -> Sender:

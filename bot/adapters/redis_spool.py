@@ -1,8 +1,10 @@
 """The kept-message spool on Redis (bot/core/spool.py), for several web workers and hosts.
 
 One list, oldest at the head: every host keeps into it and any process's `replay_kept` answers from it, so a
-message kept by one host is answered even if that host is gone. A message's token is its JSON (which carries
-a random id), so finishing it removes exactly that entry however many processes read the list at once. How
+message kept by one host is answered even if that host is gone. A message's token is its sealed JSON (which
+carries a random id), so finishing it removes exactly that entry however many processes read the list at once;
+moving one aside or to the back for a retry is a small Lua script, so it happens only if this process removed
+it. Give each environment sharing a Redis its own PARCELBOT_SPOOL_KEY (staging must not answer production's). How
 durable a kept message is depends on Redis's own persistence (appendonly yes in production: docs/deploy.md).
 Short socket timeouts: with Redis away as well, keeping fails in half a second and the shopper is asked to send
 the message again, as before there was a spool.
@@ -11,11 +13,11 @@ the message again, as before there was a spool.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 
 import redis
 
+from backend.sealing import CodeBox
 from bot.core.messages import InboundMessage
 from bot.core.spool import MAX_KEPT, Kept, dumps, loads
 
@@ -24,23 +26,34 @@ log = logging.getLogger(__name__)
 KEY = "parcelbot:kept"
 
 
+# Move one entry to the set-aside list only if this process removed it (another may have answered it meanwhile).
+_SET_ASIDE = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then redis.call('RPUSH', KEYS[2], ARGV[1]) return 1 end
+return 0
+"""
+# Replace an entry with its retry, at the back, only if this process removed it.
+_RETRY = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then redis.call('RPUSH', KEYS[1], ARGV[2]) return 1 end
+return 0
+"""
+
+
 class RedisSpool:
-    def __init__(self, client: redis.Redis, *, key: str = KEY) -> None:
+    def __init__(self, client: redis.Redis, box: CodeBox, *, key: str = KEY) -> None:
         self.client = client
+        self.box = box
         self.key = key
         self.aside_key = key + ":set-aside"
 
     @classmethod
-    def from_url(cls, url: str, *, key: str = KEY) -> RedisSpool:
-        return cls(redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5), key=key)
+    def from_url(cls, url: str, box: CodeBox, *, key: str = KEY) -> RedisSpool:
+        return cls(redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5), box, key=key)
 
     def keep(self, message: InboundMessage) -> bool:
-        # The random id makes two keeps of one message two entries, each finished on its own (answered once).
-        payload = dumps(message, time.time())[:-1] + f', "id": "{secrets.token_hex(8)}"}}'
         try:
             if self.client.llen(self.key) >= MAX_KEPT:
                 return False
-            self.client.rpush(self.key, payload)
+            self.client.rpush(self.key, dumps(self.box, message, time.time()))
             return True
         except redis.RedisError:
             log.exception("could not keep a message in Redis")
@@ -48,25 +61,26 @@ class RedisSpool:
 
     def oldest(self, limit: int) -> list[Kept]:
         kept: list[Kept] = []
-        for raw in self.client.lrange(self.key, 0, max(limit, 1) - 1) if limit > 0 else []:
+        for raw in self.client.lrange(self.key, 0, limit - 1) if limit > 0 else []:
             token = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
             try:
-                message, at = loads(token)
+                message, at, attempts, not_before = loads(self.box, token)
             except (ValueError, TypeError, KeyError) as exc:
                 self.set_aside(token, f"unreadable: {exc.__class__.__name__}")
                 continue
-            kept.append(Kept(token, message, at))
+            kept.append(Kept(token, message, at, attempts, not_before))
         return kept
 
     def done(self, token: str) -> None:
         self.client.lrem(self.key, 1, token)
 
+    def retry_later(self, item: Kept, not_before: float) -> None:
+        again = dumps(self.box, item.message, item.kept_at, item.attempts + 1, not_before)
+        self.client.eval(_RETRY, 1, self.key, item.token, again)
+
     def set_aside(self, token: str, why: str) -> None:
-        log.error("kept message set aside: %s", why)
-        pipe = self.client.pipeline(transaction=True)
-        pipe.lrem(self.key, 1, token)
-        pipe.rpush(self.aside_key, token)
-        pipe.execute()
+        if self.client.eval(_SET_ASIDE, 2, self.key, self.aside_key, token):
+            log.error("kept message set aside: %s", why)
 
     def count(self) -> int:
         return int(self.client.llen(self.key))

@@ -12,8 +12,8 @@ terminal) or how the bot reaches them (the same, plus e-mail for one-time codes)
   24 hours; after it only pre-approved templates may go);
 - merchant_number: which of the merchant's numbers the channel uses (sms_number / whatsapp_number);
 - replies_later: the bot can text the shopper on this channel outside a webhook's answer, so a message that
-  arrives while the database is away is kept and answered later (bot/core/spool.py); the REST and web chat
-  callers retry instead.
+  arrives while the database is away is kept and answered later (bot/core/spool.py): SMS today, WhatsApp once
+  its inbound channel lands; the REST and web chat callers retry instead.
 
 Adding a channel: add its spec here, then its adapter in channels/ (see README, "Add a channel").
 """

@@ -9,6 +9,9 @@ with its conversation, so it is never written twice.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -27,4 +30,14 @@ def store_inbound(session: Session, merchant_id: int, message: InboundMessage, n
                   media_urls=[md.url for md in message.media], status="received",
                   intent=nlu.intent if nlu is not None else None,
                   confidence=nlu.confidence if nlu is not None else None)  # fmt: skip
+    if message.kept_at is not None:  # kept through a database outage: stored as of when the shopper sent it
+        values["created_at"] = message.kept_at
     return add_row(session, m.Message, values, unless_exists=True)
+
+
+def written_since(session: Session, conversation_id: int, moment: datetime) -> bool:
+    """Has the shopper sent anything in this conversation after `moment`? (A message kept through an outage is
+    not acted on once they have: bot/core/spool.py overtaken.)"""
+    return session.scalar(select(m.Message.id).where(
+        m.Message.conversation_id == conversation_id, m.Message.direction == "in",
+        m.Message.created_at > moment).limit(1)) is not None

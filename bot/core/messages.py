@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.core.channels import ChannelSpec, spec_for
 
@@ -32,8 +33,13 @@ class InboundMessage:
     channel_message_id: str | None = None
     # A tapped button's payload (the Choice.payload it was sent with), when the channel has buttons.
     payload: str | None = None
-    # Kept through a database outage and handled later (bot/core/spool.py): the replies are texted, not returned.
-    late: bool = False
+    # Kept through a database outage and handled later (bot/core/spool.py): when it was kept. Its replies are
+    # texted (the outbox), not returned: its webhook was answered long ago.
+    kept_at: datetime | None = None
+
+    @property
+    def late(self) -> bool:
+        return self.kept_at is not None
 
     @property
     def spec(self) -> ChannelSpec:

@@ -22,25 +22,34 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
+from backend.sealing import CodeBox
 from bot.core.channels import spec_for
 from bot.core.messages import InboundMessage, Media
 
 log = logging.getLogger(__name__)
 
 MAX_KEPT = 100_000  # a bound on what one outage may pile up: past it, the shopper is asked to send it again
+LATE_LIMIT = timedelta(hours=2)  # older than this, a kept message is not acted on (see too_late)
+HOLD_AFTER = timedelta(minutes=15)  # an answer later than this respects the merchant's quiet hours
 
 
 @dataclass(frozen=True)
 class Kept:
-    """One kept message: `token` names it in its spool (to finish or set it aside), `kept_at` is epoch seconds."""
+    """One kept message: `token` names it in its spool (to finish, retry or set it aside); `kept_at` and
+    `not_before` are epoch seconds; `attempts` counts replays that failed for a reason other than the outage."""
 
     token: str
     message: InboundMessage
     kept_at: float
+    attempts: int = 0
+    not_before: float = 0.0
 
 
 class MessageSpool(Protocol):
@@ -53,9 +62,13 @@ class MessageSpool(Protocol):
     def done(self, token: str) -> None:
         """The message is answered (or was already): forget it."""
 
+    def retry_later(self, item: Kept, not_before: float) -> None:
+        """Replaying it failed (a bug, a dependency other than the database): try again after `not_before`,
+        behind the others, with one more attempt counted."""
+
     def set_aside(self, token: str, why: str) -> None:
-        """The message can never be answered (its merchant is gone, its number is not a number): keep it for a
-        person to read, out of the way of the rest."""
+        """The message can never be answered (the number it was sent to is nobody's, it can't be read, it failed
+        every retry): keep it for a person to read, out of the way of the rest."""
 
     def count(self) -> int:
         """How many wait to be answered."""
@@ -78,39 +91,57 @@ def keep_for_later(spool: MessageSpool | None, message: InboundMessage) -> bool:
         return False
 
 
-def dumps(message: InboundMessage, kept_at: float) -> str:
-    return json.dumps({"message": asdict(message), "kept_at": kept_at}, ensure_ascii=False, sort_keys=True)
+def too_late(kept_at: datetime, now: datetime, written_since: Callable[[], bool]) -> bool:
+    """Not to be acted on: kept more than LATE_LIMIT ago, or the shopper has written since (the conversation
+    moved on, so a kept "YES" or code would answer a question nobody is asking now). Such a message is stored
+    and the shopper told it could not be answered in time (utter_kept_too_late), nothing done with it.
+    `written_since` is asked only when the age allows (it is a query)."""
+    return now - kept_at > LATE_LIMIT or written_since()
 
 
-def loads(raw: str | bytes) -> tuple[InboundMessage, float]:
+def sent_when(kept_at: datetime, now: datetime, zone: str) -> str:
+    """"today at 14:05" or "on Sat 5 Dec at 14:05", in the merchant's time zone."""
+    tz = ZoneInfo(zone)
+    local, today = kept_at.astimezone(tz), now.astimezone(tz).date()
+    if local.date() == today:
+        return f"today at {local:%H:%M}"
+    return f"on {local:%a} {local.day} {local:%b} at {local:%H:%M}"
+
+
+def dumps(box: CodeBox, message: InboundMessage, kept_at: float, attempts: int = 0, not_before: float = 0.0) -> str:
+    """Sealed (encrypted and authenticated under the deployment's key): a kept message can hold a door code, and
+    the spool sits outside the database, where such codes are masked."""
+    fields = {k: v for k, v in asdict(message).items() if k != "kept_at"}
+    return box.seal(json.dumps({"message": fields, "kept_at": kept_at, "attempts": attempts,
+                                "not_before": not_before, "id": secrets.token_hex(8)}, ensure_ascii=False))
+
+
+def loads(box: CodeBox, token: str) -> tuple[InboundMessage, float, int, float]:
+    raw = box.unseal(token)
+    if raw is None:
+        raise ValueError("not sealed under this deployment's key")
     data: dict[str, Any] = json.loads(raw)
     fields = dict(data["message"])
     fields["media"] = tuple(Media(**media) for media in fields.get("media") or ())
-    return InboundMessage(**fields), float(data["kept_at"])
+    return (InboundMessage(**fields), float(data["kept_at"]), int(data.get("attempts", 0)),
+            float(data.get("not_before", 0.0)))
 
 
 class FileSpool:
-    """One JSON file per message in a directory, written whole then renamed into place (a crash leaves either
-    the whole message or nothing). Names sort by the time kept. Several processes on one host may read it at
-    once: each message is answered once all the same (its MessageSid, see the module's docstring)."""
+    """One sealed file per message in a directory (0700, files 0600), written whole then renamed into place (a
+    crash leaves the whole message or nothing). Names sort by when each is due. Several processes on one host
+    may read it at once: each message is answered once all the same (its MessageSid, see the module's docstring)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, box: CodeBox) -> None:
         self.directory = directory
         self.aside = directory / "set-aside"
+        self.box = box
 
     def keep(self, message: InboundMessage) -> bool:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
             if self.count() >= MAX_KEPT:
                 return False
-            now = time.time()
-            name = f"{time.time_ns():020d}-{secrets.token_hex(4)}.json"
-            part = self.directory / f".{name}.part"
-            with open(part, "w", encoding="utf-8") as fh:
-                fh.write(dumps(message, now))
-                fh.flush()
-                os.fsync(fh.fileno())
-            part.rename(self.directory / name)
+            self._write(dumps(self.box, message, time.time()), time.time())
             return True
         except OSError:
             log.exception("could not keep a message in %s", self.directory)
@@ -120,17 +151,21 @@ class FileSpool:
         kept: list[Kept] = []
         for path in sorted(self.directory.glob("[0-9]*.json"))[: max(limit, 0)]:
             try:
-                message, at = loads(path.read_text(encoding="utf-8"))
+                message, at, attempts, not_before = loads(self.box, path.read_text(encoding="utf-8"))
             except FileNotFoundError:  # another process answered it meanwhile
                 continue
             except (OSError, ValueError, TypeError, KeyError) as exc:
                 self._move_aside(path, f"unreadable: {exc.__class__.__name__}")
                 continue
-            kept.append(Kept(path.name, message, at))
+            kept.append(Kept(path.name, message, at, attempts, not_before))
         return kept
 
     def done(self, token: str) -> None:
         (self.directory / _safe(token)).unlink(missing_ok=True)
+
+    def retry_later(self, item: Kept, not_before: float) -> None:
+        self._write(dumps(self.box, item.message, item.kept_at, item.attempts + 1, not_before), not_before)
+        self.done(item.token)
 
     def set_aside(self, token: str, why: str) -> None:
         self._move_aside(self.directory / _safe(token), why)
@@ -143,9 +178,26 @@ class FileSpool:
     def set_aside_count(self) -> int:
         return sum(1 for _ in self.aside.glob("*.json")) if self.aside.is_dir() else 0
 
+    def _write(self, sealed: str, due: float) -> None:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        name = f"{int(due * 1e9):020d}-{secrets.token_hex(4)}.json"
+        part = self.directory / f".{name}.part"
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(sealed)
+            fh.flush()
+            os.fsync(fh.fileno())
+        part.rename(self.directory / name)
+        with contextlib.suppress(OSError):  # the rename itself made durable, where the platform allows
+            dir_fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
     def _move_aside(self, path: Path, why: str) -> None:
         log.error("kept message %s set aside: %s", path.name, why)
-        self.aside.mkdir(parents=True, exist_ok=True)
+        self.aside.mkdir(mode=0o700, parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):  # another process moved or answered it meanwhile
             path.rename(self.aside / path.name)
 

@@ -2,7 +2,7 @@
 
 The default is the database (DatabaseStorage): every web host serves every photo with no shared volume, which
 is what "stateless web hosts, all state in PostgreSQL" asks (docs/deployment.md), and the database's backup
-covers them. Photos are at most 10 MB and a parcel has at most 10, so PostgreSQL's bytea holds them well; a
+covers them. Photos are at most 10 MB and an upload at most 10, so PostgreSQL's bytea holds them well; a
 merchant with millions a month would want a bucket adapter (two methods). PARCELBOT_PHOTOS=disk keeps the older
 LocalStorage (one host, or a shared volume). A photo stored on disk before the database became the default is
 still served from there.
