@@ -35,7 +35,9 @@ class PhotoNotFound(KeyError):
 
 
 class Storage(Protocol):
-    def put(self, data: bytes, content_type: str) -> str: ...
+    def put(self, data: bytes, content_type: str, *, session: Session | None = None) -> str:
+        """Store a photo; its key back. `session`: the unit of work that records it, where the store can join it
+        (the database: a photo and its record commit together, or neither does)."""
 
     def get(self, key: str) -> tuple[bytes, str]: ...
 
@@ -46,7 +48,7 @@ class LocalStorage:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def put(self, data: bytes, content_type: str) -> str:
+    def put(self, data: bytes, content_type: str, *, session: Session | None = None) -> str:
         key = new_key(content_type)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,16 +71,21 @@ class LocalStorage:
 
 
 class DatabaseStorage:
-    """Photos as rows of `photos` (backend/models.StoredPhoto), each written in a transaction of its own."""
+    """Photos as rows of `photos` (backend/models.StoredPhoto), written in the caller's unit of work when given
+    one (a proof-of-delivery upload: the photos and the record commit together), else in one of their own."""
 
     def __init__(self, sessions: sessionmaker[Session], earlier: LocalStorage | None = None) -> None:
         self.sessions = sessions
         self.earlier = earlier  # where photos stored before this release are (read only)
 
-    def put(self, data: bytes, content_type: str) -> str:
+    def put(self, data: bytes, content_type: str, *, session: Session | None = None) -> str:
         key = new_key(content_type)
-        with self.sessions() as session, session.begin():
-            session.add(StoredPhoto(key=key, content_type=content_type, data=data))
+        row = StoredPhoto(key=key, content_type=content_type, data=data)
+        if session is not None:  # in the caller's transaction: committed with the record that names it
+            session.add(row)
+            return key
+        with self.sessions() as own, own.begin():
+            own.add(row)
         return key
 
     def get(self, key: str) -> tuple[bytes, str]:

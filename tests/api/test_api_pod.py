@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend import models as m
 from tests.api.support import event, image_bytes, noisy_png, shipment
@@ -150,3 +150,23 @@ def test_a_photo_after_the_delivered_text_follows_as_its_own_message(client, aut
     assert "delivered" in delivered["body"] and delivered["media_urls"] == []
     assert photo["media_urls"] and photo["media_urls"][0] in photo["body"]
     assert client.get(photo["media_urls"][0].removeprefix("https://bot.example.com")).status_code == 200
+
+
+def test_an_upload_whose_record_fails_leaves_no_photo_behind(client, auth, runtime, tracking, monkeypatch):
+    """The photos go into the database in the same unit of work as the record that names them: one that fails
+    after the photos were checked keeps none of them (no orphan bytes nobody can reach or purge)."""
+    from bot.web.api import routes
+
+    def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("recording failed")
+
+    monkeypatch.setattr(routes.ingest, "record_pod", broken)
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False
+    response = upload(client, auth, tracking, [("porch.png", image_bytes("PNG"))], place="Front porch")
+    assert response.status_code == 500
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(m.StoredPhoto)) == 0
+    monkeypatch.undo()
+    assert upload(client, auth, tracking, [("porch.png", image_bytes("PNG"))]).status_code == 201
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(m.StoredPhoto)) == 1

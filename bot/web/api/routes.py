@@ -262,9 +262,9 @@ def post_pod(tracking: str) -> Response:
         errors.update(exc.errors)
     if errors:
         raise Invalid(errors)
-    keys = [storage().put(data, ctype) for data, ctype in checked]
     with _runtime().uow() as uow:
         session = uow.session
+        keys = [storage().put(data, ctype, session=session) for data, ctype in checked]  # committed with the record
         caller = _caller(session, uow)
         row = _lock_in_turn_order(session, caller, tracking)
         _, created, notification = ingest.record_pod(session, caller, row, fields, keys)
