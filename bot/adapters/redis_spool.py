@@ -37,6 +37,12 @@ if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then redis.call('RPUSH', KEYS[1]
 return 0
 """
 
+# Back in line from the set-aside list, tries reset, only if this process removed it from there.
+_RETRY_ASIDE = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then redis.call('RPUSH', KEYS[2], ARGV[2]) return 1 end
+return 0
+"""
+
 
 class RedisSpool:
     def __init__(self, client: redis.Redis, box: CodeBox, *, key: str = KEY) -> None:
@@ -81,6 +87,18 @@ class RedisSpool:
     def set_aside(self, token: str, why: str) -> None:
         if self.client.eval(_SET_ASIDE, 2, self.key, self.aside_key, token):
             log.error("kept message set aside: %s", why)
+
+    def requeue_set_aside(self) -> int:
+        moved = 0
+        for raw in self.client.lrange(self.aside_key, 0, -1):
+            token = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            try:
+                message, at, _, _ = loads(self.box, token)
+            except (ValueError, TypeError, KeyError):
+                continue
+            if self.client.eval(_RETRY_ASIDE, 2, self.aside_key, self.key, token, dumps(self.box, message, at)):
+                moved += 1
+        return moved
 
     def count(self) -> int:
         return int(self.client.llen(self.key))

@@ -24,6 +24,7 @@ from bot.cli.bench import bench
 from bot.cli.chat import chat
 from bot.cli.common import e164_option, migrated_sessions, print_demo_parcels, safe_url, settings
 from bot.cli.config import config_cli
+from bot.cli.kept import kept_cli
 from bot.cli.nlu import nlu
 from bot.cli.serve import serve
 from bot.cli.user import user_cli
@@ -150,6 +151,6 @@ def demo(history: bool) -> None:
     print_demo_parcels(DEMO_PARCELS)
 
 
-for _command in (serve, chat, apikey_cli, user_cli, nlu, bench, config_cli):
+for _command in (serve, chat, apikey_cli, user_cli, nlu, bench, config_cli, kept_cli):
     main.add_command(_command)
 

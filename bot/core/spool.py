@@ -70,6 +70,10 @@ class MessageSpool(Protocol):
         """The message can never be answered (the number it was sent to is nobody's, it can't be read, it failed
         every retry): keep it for a person to read, out of the way of the rest."""
 
+    def requeue_set_aside(self) -> int:
+        """Put every set-aside message back in line with its tries reset (`parcelbot kept retry`, once the cause
+        is fixed); returns how many. One that can't be read under this key stays aside."""
+
     def count(self) -> int:
         """How many wait to be answered."""
 
@@ -177,6 +181,18 @@ class FileSpool:
 
     def set_aside_count(self) -> int:
         return sum(1 for _ in self.aside.glob("*.json")) if self.aside.is_dir() else 0
+
+    def requeue_set_aside(self) -> int:
+        moved = 0
+        for path in sorted(self.aside.glob("*.json")) if self.aside.is_dir() else []:
+            try:
+                message, at, _, _ = loads(self.box, path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, TypeError, KeyError):
+                continue
+            self._write(dumps(self.box, message, at), time.time())
+            path.unlink(missing_ok=True)
+            moved += 1
+        return moved
 
     def _write(self, sealed: str, due: float) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)

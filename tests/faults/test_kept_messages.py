@@ -37,6 +37,7 @@ from bot.services.demo import seed_demo
 from bot.web import create_app
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
 from tests.helpers import new_sid, sms_form, twilio_post
+from tests.test_cli import run
 
 DEAD_DB = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"  # port 9 (discard): nobody answers
 DEAD_REDIS = "redis://127.0.0.1:9/7"
@@ -180,6 +181,12 @@ def test_a_message_that_can_never_be_answered_is_set_aside_and_the_rest_go_on(en
         assert replay_kept(up) == 1 and _texts_for(up, good) and _stored(up, stray) == 0
         assert isinstance(up.spool, FileSpool) and up.spool.count() == 0 and up.spool.set_aside_count() == 1
         assert _gauges(up) == {"parcelbot_kept_messages": 0, "parcelbot_kept_set_aside": 1}
+        # The operator, once the cause is fixed: `parcelbot kept status`, then `retry` puts it back in line.
+        status = run(env, "kept", "status")
+        assert status.returncode == 0 and "0 waiting to be answered, 1 set aside" in status.stdout, status.stderr
+        assert "1 set-aside message(s) back in line" in run(env, "kept", "retry").stdout
+        (again,) = up.spool.oldest(5)
+        assert again.attempts == 0 and again.message.channel_message_id == stray and up.spool.set_aside_count() == 0
     finally:
         up.close()
 
