@@ -30,7 +30,6 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,12 +48,11 @@ from bot.core.links import LinkSigner
 from bot.core.merchant_cache import CachedMerchant, MerchantCache
 from bot.core.merchant_config import MerchantConfig
 from bot.core.messages import InboundMessage, Outcome, Reply, clean_text
-from bot.core.notifications import quiet_until
 from bot.core.outage import StoreUnavailable, is_store_outage, lost_connection
 from bot.core.outbox import queue_unsent_replies
 from bot.core.phone import InvalidPhoneNumber, to_e164
 from bot.core.ports import BackendFactory, Clock
-from bot.core.spool import HOLD_AFTER, MessageSpool, keep_for_later, sent_when, too_late
+from bot.core.spool import MessageSpool, keep_for_later, sent_when, too_late
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 from bot.services import Services
@@ -71,6 +69,9 @@ log = logging.getLogger(__name__)
 # choice) answers the open question.
 _KEYWORD_INTENTS = {Keyword.AGENT: "talk_to_human", Keyword.OPT_OUT: "opt_out", Keyword.YES: "affirm"}
 _BARE_NUMBER = re.compile(r"[\d\s-]*\d[\d\s-]*")
+# A kept message is acted on however late when it is one of these: STOP (or CANCEL, an opt-out word) and START
+# mean the same at any hour, and a STOP kept during an outage was already confirmed to the shopper.
+_ALWAYS_ACTED_ON = frozenset({Keyword.OPT_OUT, Keyword.CANCEL, Keyword.OPT_IN})
 
 # A turn needs a handful of carrier answers (find, get, options, apply); one that needs more than this many
 # (a shopper choosing among dozens of parcels) runs once more asking the carrier from inside its transaction,
@@ -289,7 +290,8 @@ class Engine:
                     return opened  # a retried webhook
                 merchant, conv, inbound_id = opened
                 kept_at = message.kept_at
-                if kept_at is not None and too_late(kept_at, now, lambda: written_since(uow.session, conv.id, kept_at)):
+                if kept_at is not None and keyword_in(message.text) not in _ALWAYS_ACTED_ON and too_late(
+                        kept_at, now, lambda: written_since(uow.session, conv.id, kept_at)):
                     replies = [Reply(self._too_late(merchant, kept_at, message.channel, now))]
                 else:
                     replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers, inline,
@@ -421,28 +423,19 @@ class Engine:
 
     def _store_replies(self, uow: UnitOfWork, merchant: m.Merchant, message: InboundMessage, inbound_id: int,
                        conversation_id: int, replies: list[Reply], now: datetime) -> None:
-        hold = self._hold_late(merchant, message, now)
         for reply in replies:  # one prebuilt INSERT each (backend/db.add_row): every turn writes them
             row_id = add_row(uow.session, m.Message, {
                 "merchant_id": merchant.id, "conversation_id": conversation_id, "direction": "out",
                 "channel": message.channel, "sender": message.recipient, "recipient": message.sender,
                 "body": reply.text, "media_urls": list(reply.media_urls),
                 # a kept message's replies go by text (send_outbox): its webhook was answered long ago
-                "status": "queued" if message.late else "reply", "send_after": hold,
+                "status": "queued" if message.late else "reply",
                 "in_reply_to_id": inbound_id, "created_at": now,
             })
             uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conversation_id,
                                       message_id=row_id, direction="out", channel=message.channel))
         if message.late and replies:
             uow.enqueue("send_outbox")  # after the commit; the periodic send_outbox is the safety net
-
-
-    def _hold_late(self, merchant: m.Merchant, message: InboundMessage, now: datetime) -> datetime | None:
-        """A kept message's answer, texted long after it was sent, waits for the end of the merchant's quiet hours
-        like any notification; one answered within minutes goes at once (the shopper just wrote)."""
-        if message.kept_at is None or now - message.kept_at <= HOLD_AFTER:
-            return None
-        return quiet_until(merchant, now, ZoneInfo(merchant.timezone or self.settings.default_timezone))
 
 
 def _context(config: MerchantConfig, now: datetime) -> ParseContext:

@@ -38,7 +38,7 @@ from bot.core.payments import PaymentProvider, PaymentProviders, PaymentsNotConf
 from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
 from bot.core.secrets_box import code_box
 from bot.core.sending import ChannelSenders, NoTransport, SandboxSender
-from bot.core.spool import FileSpool, MessageSpool
+from bot.core.spool import FileSpool, MessageSpool, kept_box
 from bot.core.storage import Storage, storage_for
 from bot.core.telemetry import backend_kind, timed_backend
 from bot.core.uow import UnitOfWork
@@ -225,7 +225,7 @@ def spool_for(settings: Settings) -> MessageSpool | None:
     if choice == "off":
         return None
     shared = settings.events_backend == "redis" or settings.job_backend == "celery"
-    box = code_box(settings.secret_key)  # kept messages are sealed: they may hold a door code
+    box = kept_box(settings.secret_key)  # kept messages are sealed: they may hold a door code
     if choice == "redis" or (choice == "auto" and shared):
         return RedisSpool.from_url(settings.redis_url, box, key=settings.spool_key)
     return FileSpool(settings.data_dir / "kept", box)

@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 
 MAX_KEPT = 100_000  # a bound on what one outage may pile up: past it, the shopper is asked to send it again
 LATE_LIMIT = timedelta(hours=2)  # older than this, a kept message is not acted on (see too_late)
-HOLD_AFTER = timedelta(minutes=15)  # an answer later than this respects the merchant's quiet hours
 
 
 @dataclass(frozen=True)
@@ -112,6 +111,13 @@ def sent_when(kept_at: datetime, now: datetime, zone: str) -> str:
     return f"on {local:%a} {local.day} {local:%b} at {local:%H:%M}"
 
 
+def kept_box(secret_key: str) -> CodeBox:
+    """The box kept messages are sealed in: derived from the deployment's secret key for this use alone (never
+    the access codes' key). Every host must share PARCELBOT_SECRET_KEY, as for signed links: a host with another
+    key can't open what a host kept, and leaves it for one that can."""
+    return CodeBox.from_secret(f"parcelbot kept messages\x00{secret_key}")
+
+
 def dumps(box: CodeBox, message: InboundMessage, kept_at: float, attempts: int = 0, not_before: float = 0.0) -> str:
     """Sealed (encrypted and authenticated under the deployment's key): a kept message can hold a door code, and
     the spool sits outside the database, where such codes are masked."""
@@ -158,8 +164,9 @@ class FileSpool:
                 message, at, attempts, not_before = loads(self.box, path.read_text(encoding="utf-8"))
             except FileNotFoundError:  # another process answered it meanwhile
                 continue
-            except (OSError, ValueError, TypeError, KeyError) as exc:
-                self._move_aside(path, f"unreadable: {exc.__class__.__name__}")
+            except (OSError, ValueError, TypeError, KeyError) as exc:  # another key (see kept_box): left in place
+                log.error("kept message %s can't be read here (%s): is PARCELBOT_SECRET_KEY the one it was kept "
+                          "under?", path.name, exc.__class__.__name__)
                 continue
             kept.append(Kept(path.name, message, at, attempts, not_before))
         return kept

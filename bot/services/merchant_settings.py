@@ -94,23 +94,61 @@ def _numbers_taken(session: Session, merchant: m.Merchant, s: MerchantSettings) 
     return errors
 
 
-def undo(session: Session, merchant: m.Merchant, revision_id: int, *, author: str) -> Applied:
-    """Put back what one change (a save or an import) changed, as it was before that change, recorded as a new
-    change ("undo #N: ..."): the console's history button. Only the sections that change touched are put back;
-    the others stay as they are now. Undoing an import also puts back every wording override as it was before
-    it. The old values are checked like any save (a number since given to another merchant is refused)."""
+def undo(session: Session, merchant: m.Merchant, revision_id: int, *, author: str,
+         wording: Wording | None = None) -> Applied:
+    """Put back what one change (a save or an import) changed, as it was before it, recorded as a new change
+    ("undo #N: ..."): the console's history button. Field by field (and, for an import, wording override by
+    override): only what that change changed goes back, and only where it still holds the value that change
+    gave it. A field changed again since is a conflict: nothing is undone and each is named (undo the later
+    change first), so an undo never silently throws away later work. The result is checked like any save (a
+    number since given to another merchant, an override that no longer fits its template)."""
     row = session.get(m.ConfigRevision, revision_id)
     if row is None or row.merchant_id != merchant.id or row.kind not in HISTORY_KINDS:
         raise SettingsInvalid({"revision": f"there is no change {revision_id} to this merchant's settings"})
     before, after = dict(row.before or {}), dict(row.after or {})
-    old, new = dict(before.get("settings") or {}), dict(after.get("settings") or {})
-    sections = {k: old[k] for k in new if k in old and old[k] != new[k]}
-    responses = before.get("responses") if "responses" in before else None
-    if not sections and (responses is None or responses == after.get("responses")):
+    now = current(merchant)
+    conflicts: dict[str, str] = {}
+    document = _put_back(now, before.get("settings") or {}, after.get("settings") or {}, "", conflicts)
+    responses = None
+    if "responses" in before:  # an import: its wording overrides too
+        held = dict((merchant.settings or {}).get("responses") or {})
+        responses = _put_back(held, before.get("responses") or {}, after.get("responses") or {}, "responses.",
+                              conflicts, depth=1)
+    if conflicts:
+        raise SettingsInvalid(conflicts)
+    if document == now and (responses is None or responses == dict((merchant.settings or {}).get("responses") or {})):
         raise SettingsInvalid({"revision": f"change {revision_id} changed nothing, so there is nothing to undo"})
-    parsed = check(session, merchant, {**current(merchant), **sections})
+    parsed = check(session, merchant, document)
+    if responses is not None and wording is not None:
+        errors = template_errors(wording, responses, parsed.brand.name or merchant.name)
+        if errors:
+            raise SettingsInvalid(errors)
     return _write(session, merchant, parsed, responses=responses, kind="settings", author=author,
                   label=f"undo #{row.id}")
+
+
+_GONE = object()
+
+
+def _put_back(now: dict[str, Any], old: dict[str, Any], new: dict[str, Any], path: str,
+              conflicts: dict[str, str], depth: int = 2) -> dict[str, Any]:
+    """`now` with every key the change moved from `old` to `new` moved back, down to `depth` levels (a section,
+    then its fields); a key whose value is no longer the change's `new` is a conflict, named in `conflicts`."""
+    out = dict(now)
+    for key in sorted(set(old) | set(new)):
+        was, became, is_now = old.get(key, _GONE), new.get(key, _GONE), now.get(key, _GONE)
+        if was == became:
+            continue
+        if is_now == became:
+            if was is _GONE:
+                out.pop(key, None)
+            else:
+                out[key] = was
+        elif depth > 1 and all(isinstance(v, dict) for v in (was, became, is_now)):
+            out[key] = _put_back(is_now, was, became, f"{path}{key}.", conflicts, depth - 1)  # type: ignore[arg-type]
+        else:
+            conflicts[f"{path}{key}"] = "changed again since: undo the later change first"
+    return out
 
 
 def _write(session: Session, merchant: m.Merchant, parsed: MerchantSettings, *, responses: dict | None,
@@ -220,9 +258,17 @@ def import_config(session: Session, merchant: m.Merchant, doc: Mapping[str, Any]
     errors.update({key: "unknown part (expected settings and responses)" for key in sorted(unknown)})
     if doc.get("parcelbot_config", FORMAT_VERSION) != FORMAT_VERSION:
         errors["parcelbot_config"] = f"this version of Parcelbot reads format {FORMAT_VERSION}"
-    if "settings" not in doc:  # an empty or truncated body must not quietly reset the shop to the defaults
-        errors["settings"] = ("required: an import replaces the whole configuration, so export it first, edit, "
-                              "and send it all back (settings: {} on purpose resets every setting to its default)")
+    # An import replaces the whole configuration, so an empty, cut-short or hand-trimmed file must not quietly
+    # reset the rest to the defaults or wipe the wording: every section and the responses must be there (an
+    # export always has them; edit one and send it all back).
+    if not isinstance(doc.get("settings"), dict):
+        errors["settings"] = "required: every section of the settings (export the configuration, edit, import it)"
+    else:
+        missing = [k for k in MerchantSettings.model_fields if k not in doc["settings"]]
+        errors.update({f"settings.{k}": "missing: an import replaces every section, so each must be there"
+                       for k in missing})
+    if "responses" not in doc:
+        errors["responses"] = "required (an empty mapping, {}, if you override no wording): an import replaces them"
     settings = doc.get("settings") if doc.get("settings") is not None else {}
     parsed, settings_errors = validate(settings)
     if not isinstance(settings, dict):

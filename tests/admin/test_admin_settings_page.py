@@ -123,7 +123,7 @@ def test_export_then_a_half_valid_import_shows_every_error_and_changes_nothing(c
     assert "settings.quiet_hours.start" in html and "responses.utter_greet" in html and "2 problems" in html
     assert _config(runtime).brand_name == "Acme Outdoor"
 
-    del doc["responses"]
+    doc["responses"] = {}  # no wording overrides (an import must say so: it replaces them)
     doc["settings"]["quiet_hours"]["start"] = "19:00"
     done = client.post("/admin/settings/import", data={"csrf_token": token,
                                                        "file": (io.BytesIO(yaml.safe_dump(doc).encode()), "c.yml")},
@@ -156,11 +156,11 @@ def test_a_change_in_the_history_can_be_undone_and_the_undo_is_recorded(client, 
     assert client.post("/admin/settings/console", data=console).status_code == 302
     assert _config(runtime).brand_name == "Acme Outdoor Co"
     page = client.get("/admin/settings").get_data(as_text=True)
-    console_change, brand_change = _revision_ids(page)[:2]  # newest first
+    _console_change, brand_change = _revision_ids(page)[:2]  # newest first
     assert 'aria-label="Undo change' in page
 
     undone = client.post("/admin/settings/undo", data={"csrf_token": token, "revision": str(brand_change)})
-    assert undone.status_code == 302 and undone.headers["Location"].endswith("#history")
+    assert undone.status_code == 302 and undone.headers["Location"].endswith("/admin/settings")
     after = _config(runtime)
     assert (after.brand_name, after.primary_colour) == (before.brand_name, before.primary_colour)
     with runtime.sessions() as s:
@@ -176,7 +176,6 @@ def test_a_change_in_the_history_can_be_undone_and_the_undo_is_recorded(client, 
     assert client.post("/admin/settings/undo", data={"csrf_token": token, "revision": str(latest.id)}
                        ).status_code == 302
     assert _config(runtime).brand_name == "Acme Outdoor Co"
-    assert console_change != brand_change
 
 
 def test_an_undo_that_cannot_apply_changes_nothing_and_says_why(client, runtime, demo):  # noqa: ANN001
@@ -194,10 +193,11 @@ def test_an_undo_that_cannot_apply_changes_nothing_and_says_why(client, runtime,
         s.flush()
         foreign = theirs.id
     brand_before = _config(runtime).brand_name
-    for revision in (str(foreign), str(others + 999), "0"):  # another merchant's, nobody's, and not a change
+    for revision in (str(foreign), str(others + 999)):  # another merchant's change, and nobody's
         answer = client.post("/admin/settings/undo", data={"csrf_token": token, "revision": revision},
                              follow_redirects=True)
         assert answer.status_code == 200 and "Not undone: there is no change" in answer.get_data(as_text=True)
     assert _config(runtime).brand_name == brand_before
-    assert client.post("/admin/settings/undo", data={"csrf_token": token, "revision": "x"}).status_code == 400
+    for bad in ("x", "0", str(2**63)):  # not a change id at all: a clear 400, never a database error
+        assert client.post("/admin/settings/undo", data={"csrf_token": token, "revision": bad}).status_code == 400
     assert client.post("/admin/settings/undo", data={"revision": "1"}).status_code == 400  # no CSRF token

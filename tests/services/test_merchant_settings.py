@@ -16,8 +16,10 @@ from bot.services.merchant_settings import (
     export_yaml,
     import_config,
     parse_document,
+    undo,
     update,
 )
+from bot.services.templates import Templates
 from tests.dialogues.aftersales_kit import changes, latest_code, talk, text_of
 
 OWN = "+447700900123"  # PB100000001GB, in transit, due tomorrow
@@ -176,3 +178,73 @@ def test_a_file_with_a_nul_character_is_refused_before_anything_is_read(runtime,
         _import(runtime, '{"settings": {"brand": {"name": "x\\u0000"}}}')
     assert caught.value.errors == {"settings.brand.name": "text must not contain NUL characters or unpaired "
                                                           "surrogates"}
+
+
+# -- undo ---------------------------------------------------------------------------------------------------
+def _undo(runtime, revision_id: int) -> None:  # noqa: ANN001
+    with transaction(runtime.sessions) as s:
+        merchant = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
+        undo(s, merchant, revision_id, author="test", wording=runtime.wording)
+
+
+def test_undo_puts_back_only_the_fields_that_change_changed(runtime, demo):  # noqa: ANN001
+    _save(runtime, {"brand": {**current(_merchant(runtime))["brand"], "name": "Acme"}})
+    _save(runtime, {"brand": {**current(_merchant(runtime))["brand"], "primary_colour": "#7c2d12"}})
+    name_change, _ = _revisions(runtime)
+    _undo(runtime, name_change.id)
+    config = MerchantConfig.of(_merchant(runtime))
+    assert config.primary_colour == "#7c2d12"  # the later change to another field of the section stays
+    assert config.brand_name != "Acme"
+    assert _revisions(runtime)[-1].name == f"undo #{name_change.id}: brand"
+
+
+def test_undo_refuses_a_field_changed_again_since_and_changes_nothing(runtime, demo):  # noqa: ANN001
+    _save(runtime, {"brand": {**current(_merchant(runtime))["brand"], "name": "Acme"}})
+    _save(runtime, {"brand": {**current(_merchant(runtime))["brand"], "name": "Acme Outdoor"}})
+    first, _ = _revisions(runtime)
+    with pytest.raises(SettingsInvalid) as caught:
+        _undo(runtime, first.id)
+    assert set(caught.value.errors) == {"brand.name"}
+    assert "undo the later change first" in caught.value.errors["brand.name"]
+    assert MerchantConfig.of(_merchant(runtime)).brand_name == "Acme Outdoor" and len(_revisions(runtime)) == 2
+
+
+def test_undoing_an_import_puts_back_its_overrides_and_keeps_a_later_wording_edit(runtime, demo):  # noqa: ANN001
+    doc = yaml.safe_load(export_yaml(_merchant(runtime)))
+    doc["responses"] = {"utter_greet": "Hi, this is {brand}."}
+    _import(runtime, yaml.safe_dump(doc))
+    with transaction(runtime.sessions) as s:  # then someone edits another template on the Wording page
+        Templates(runtime.wording).save(s, _merchant(runtime).id, "utter_goodbye", None, "Bye from {brand}!",
+                                        author="test")
+    imported = next(r for r in _revisions(runtime) if r.kind == "import")
+    _undo(runtime, imported.id)
+    responses = _merchant(runtime).settings.get("responses") or {}
+    assert "utter_greet" not in responses  # what the import brought is gone
+    assert responses.get("utter_goodbye") == "Bye from {brand}!"  # the later edit is not thrown away
+
+
+# -- an import is the whole configuration -------------------------------------------------------------------
+@pytest.mark.parametrize("cut", ["settings: null", "empty", "half", "no responses"])
+def test_an_import_cut_short_changes_nothing(runtime, demo, cut):  # noqa: ANN001
+    merchant = _merchant(runtime)
+    text = export_yaml(merchant)
+    doc = yaml.safe_load(text)
+    if cut == "settings: null":
+        bad = "parcelbot_config: 1\nsettings:\nresponses: {}\n"
+    elif cut == "empty":
+        bad = "{}"
+    elif cut == "half":  # a file cut at a line break, half-way through its settings
+        lines = text.splitlines()
+        bad = "\n".join(lines[: len(lines) // 2]).split("responses:")[0]
+    else:
+        doc.pop("responses")
+        bad = yaml.safe_dump(doc)
+    before = (merchant.settings, merchant.sms_number)
+    try:
+        _import(runtime, bad)
+    except SettingsInvalid as exc:
+        assert exc.errors
+    else:
+        pytest.fail("a cut-short import was accepted")
+    after = _merchant(runtime)
+    assert (after.settings, after.sms_number) == before

@@ -105,16 +105,18 @@ def settings_undo() -> Any:
         revision = int(request.form.get("revision", ""))
     except ValueError:
         abort(400)
+    if not 0 < revision < 2**31:  # an id column's range: past it, no change (and no database error)
+        abort(400)
     try:
         with transaction(current_runtime().sessions) as session:
             merchant = session.get(m.Merchant, signed_in_admin().merchant_id, with_for_update=True)
-            applied = undo(session, merchant, revision, author=_author())
+            applied = undo(session, merchant, revision, author=_author(), wording=current_runtime().wording)
     except SettingsInvalid as exc:
-        flash(f"Not undone: {'; '.join(exc.errors.values())}.")
-        return redirect(url_for("admin.settings") + "#history")
+        flash(f"Not undone: {'; '.join(f'{k}: {v}' if '.' in k else v for k, v in exc.errors.items())}.")
+        return redirect(url_for("admin.settings"))  # the message sits at the top of the page
     flash(f"Undid change {revision}: {', '.join(applied.changed) or 'nothing'} as before it (recorded as a new "
           "change you can undo too).")
-    return redirect(url_for("admin.settings") + "#history")
+    return redirect(url_for("admin.settings"))
 
 
 @bp.get("/settings/export", endpoint="settings_export")
