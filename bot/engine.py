@@ -69,9 +69,8 @@ log = logging.getLogger(__name__)
 # choice) answers the open question.
 _KEYWORD_INTENTS = {Keyword.AGENT: "talk_to_human", Keyword.OPT_OUT: "opt_out", Keyword.YES: "affirm"}
 _BARE_NUMBER = re.compile(r"[\d\s-]*\d[\d\s-]*")
-# A kept message is acted on however late when it is one of these: STOP (or CANCEL, an opt-out word) and START
-# mean the same at any hour, and a STOP kept during an outage was already confirmed to the shopper.
-_ALWAYS_ACTED_ON = frozenset({Keyword.OPT_OUT, Keyword.CANCEL, Keyword.OPT_IN})
+# Words that change whether we may text someone: a later one of these overrides a kept STOP.
+_OPT_WORDS = frozenset({Keyword.OPT_OUT, Keyword.OPT_IN})
 
 # A turn needs a handful of carrier answers (find, get, options, apply); one that needs more than this many
 # (a shopper choosing among dozens of parcels) runs once more asking the carrier from inside its transaction,
@@ -290,8 +289,7 @@ class Engine:
                     return opened  # a retried webhook
                 merchant, conv, inbound_id = opened
                 kept_at = message.kept_at
-                if kept_at is not None and keyword_in(message.text) not in _ALWAYS_ACTED_ON and too_late(
-                        kept_at, now, lambda: written_since(uow.session, conv.id, kept_at)):
+                if kept_at is not None and self._not_acted_on(uow.session, conv.id, message.text, kept_at, now):
                     replies = [Reply(self._too_late(merchant, kept_at, message.channel, now))]
                 else:
                     replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers, inline,
@@ -410,6 +408,15 @@ class Engine:
             return self.wording.render("utter_backend_down", merchant=merchant, channel=channel)
         except Exception:  # never silence
             return APOLOGY_TEXT
+
+    def _not_acted_on(self, session: Session, conversation_id: int, text: str, kept_at: datetime,
+                      now: datetime) -> bool:
+        """A kept message too late to act on (bot/core/spool.py too_late). A kept STOP is the exception: the shopper
+        was told "You're unsubscribed" during the outage, so it is acted on however late, unless they have since
+        sent STOP or START themselves (their latest word on it wins)."""
+        if keyword_in(text) == Keyword.OPT_OUT:
+            return any(keyword_in(later) in _OPT_WORDS for later in written_since(session, conversation_id, kept_at))
+        return too_late(kept_at, now, lambda: bool(written_since(session, conversation_id, kept_at, limit=1)))
 
     def _too_late(self, merchant: m.Merchant, kept_at: datetime, channel: str, now: datetime) -> str:
         when = sent_when(kept_at, now, merchant.timezone or self.settings.default_timezone)

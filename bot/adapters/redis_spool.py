@@ -19,7 +19,7 @@ import redis
 
 from backend.sealing import CodeBox
 from bot.core.messages import InboundMessage
-from bot.core.spool import MAX_KEPT, Kept, dumps, loads
+from bot.core.spool import MAX_KEPT, Kept, NotOurs, dumps, loads
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +66,32 @@ class RedisSpool:
             return False
 
     def oldest(self, limit: int) -> list[Kept]:
+        """Up to `limit` readable entries, oldest first, read a page at a time: entries this host can't open are
+        skipped (and counted in the log), so they never hide the rest; corrupt ones are set aside."""
         kept: list[Kept] = []
-        for raw in self.client.lrange(self.key, 0, limit - 1) if limit > 0 else []:
-            token = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-            try:
-                message, at, attempts, not_before = loads(self.box, token)
-            except (ValueError, TypeError, KeyError) as exc:  # another host's key (see kept_box): left in place
-                log.error("a kept message can't be read here (%s): is PARCELBOT_SECRET_KEY the same on every "
-                          "host?", exc.__class__.__name__)
-                continue
-            kept.append(Kept(token, message, at, attempts, not_before))
+        not_ours, start, page = 0, 0, max(limit, 1)
+        while len(kept) < limit:
+            raws = self.client.lrange(self.key, start, start + page - 1)
+            if not raws:
+                break
+            start += len(raws)
+            for raw in raws:
+                token = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+                try:
+                    message, at, attempts, not_before = loads(self.box, token)
+                except NotOurs:
+                    not_ours += 1
+                    continue
+                except (ValueError, TypeError, KeyError) as exc:  # opened, but not a kept message
+                    self.set_aside(token, f"unreadable: {exc.__class__.__name__}")
+                    start -= 1  # it left the list: the next page starts one earlier
+                    continue
+                kept.append(Kept(token, message, at, attempts, not_before))
+                if len(kept) >= limit:
+                    break
+        if not_ours:
+            log.error("%d kept message(s) can't be opened here: is PARCELBOT_SECRET_KEY the same on every host?",
+                      not_ours)
         return kept
 
     def done(self, token: str) -> None:

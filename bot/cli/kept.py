@@ -43,5 +43,9 @@ def kept_status() -> None:
 @kept_cli.command("retry")
 def kept_retry() -> None:
     """Put every set-aside message back in line (tries reset); the schedule answers them within seconds."""
-    moved = _spool().requeue_set_aside()
-    click.echo(f"{moved} set-aside message(s) back in line")
+    try:
+        moved = _spool().requeue_set_aside()
+    except Exception as exc:  # noqa: BLE001 - Redis away: say so, not a trace
+        raise click.ClickException(f"the spool can't be read: {exc.__class__.__name__}: {exc}") from None
+    click.echo(f"{moved} set-aside message(s) back in line (one kept over two hours ago is now only told it "
+               "couldn't be answered in time)")

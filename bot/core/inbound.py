@@ -35,9 +35,9 @@ def store_inbound(session: Session, merchant_id: int, message: InboundMessage, n
     return add_row(session, m.Message, values, unless_exists=True)
 
 
-def written_since(session: Session, conversation_id: int, moment: datetime) -> bool:
-    """Has the shopper sent anything in this conversation after `moment`? (A message kept through an outage is
-    not acted on once they have: bot/core/spool.py overtaken.)"""
-    return session.scalar(select(m.Message.id).where(
+def written_since(session: Session, conversation_id: int, moment: datetime, limit: int = 50) -> list[str]:
+    """What the shopper has sent in this conversation after `moment`, oldest first (a message kept through an
+    outage is not acted on once they have written since: bot/core/spool.py too_late)."""
+    return list(session.scalars(select(m.Message.body).where(
         m.Message.conversation_id == conversation_id, m.Message.direction == "in",
-        m.Message.created_at > moment).limit(1)) is not None
+        m.Message.created_at > moment).order_by(m.Message.id).limit(limit)))

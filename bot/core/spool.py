@@ -126,10 +126,16 @@ def dumps(box: CodeBox, message: InboundMessage, kept_at: float, attempts: int =
                                 "not_before": not_before, "id": secrets.token_hex(8)}, ensure_ascii=False))
 
 
+class NotOurs(ValueError):
+    """Sealed under another key (a host whose PARCELBOT_SECRET_KEY differs): left for a host that can open it."""
+
+
 def loads(box: CodeBox, token: str) -> tuple[InboundMessage, float, int, float]:
+    """The entry; NotOurs if it can't be opened here, another ValueError (or KeyError, TypeError) if it opens
+    but isn't a kept message (corrupt: set aside)."""
     raw = box.unseal(token)
     if raw is None:
-        raise ValueError("not sealed under this deployment's key")
+        raise NotOurs("not sealed under this deployment's key")
     data: dict[str, Any] = json.loads(raw)
     fields = dict(data["message"])
     fields["media"] = tuple(Media(**media) for media in fields.get("media") or ())
@@ -158,17 +164,27 @@ class FileSpool:
             return False
 
     def oldest(self, limit: int) -> list[Kept]:
+        """Up to `limit` readable entries, oldest first: ones this host can't open are skipped (and counted in
+        the log), so they never hide the rest."""
         kept: list[Kept] = []
-        for path in sorted(self.directory.glob("[0-9]*.json"))[: max(limit, 0)]:
+        not_ours = 0
+        for path in sorted(self.directory.glob("[0-9]*.json")) if self.directory.is_dir() else []:
+            if len(kept) >= limit:
+                break
             try:
                 message, at, attempts, not_before = loads(self.box, path.read_text(encoding="utf-8"))
             except FileNotFoundError:  # another process answered it meanwhile
                 continue
-            except (OSError, ValueError, TypeError, KeyError) as exc:  # another key (see kept_box): left in place
-                log.error("kept message %s can't be read here (%s): is PARCELBOT_SECRET_KEY the one it was kept "
-                          "under?", path.name, exc.__class__.__name__)
+            except NotOurs:
+                not_ours += 1
+                continue
+            except (OSError, ValueError, TypeError, KeyError) as exc:  # opened, but not a kept message
+                self._move_aside(path, f"unreadable: {exc.__class__.__name__}")
                 continue
             kept.append(Kept(path.name, message, at, attempts, not_before))
+        if not_ours:
+            log.error("%d kept message(s) can't be opened here: is PARCELBOT_SECRET_KEY the one they were kept "
+                      "under?", not_ours)
         return kept
 
     def done(self, token: str) -> None:

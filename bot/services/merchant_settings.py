@@ -28,6 +28,13 @@ from bot.services.settings_store import from_stored, to_stored
 from bot.services.templates import ALL, CHANNELS, Templates
 
 FORMAT_VERSION = 1
+# The sections every format-1 file carries (an export writes them all). An import must have each, so a file cut
+# short can't reset the rest to the defaults; a section added to the schema later is not in this list, so an
+# older export still imports (the new section takes its default).
+FORMAT_1_SECTIONS = ("brand", "timezone", "support", "actions", "verification", "fees", "quiet_hours", "numbers",
+                     "handoff", "console", "money", "payments", "survey", "notifications", "notification_channel",
+                     "region", "returns", "damage_policy", "canned_replies", "order_number_pattern",
+                     "tracking_number_pattern", "rules", "backend")
 MAX_YAML_BYTES = 512 * 1024
 MAX_DEPTH = 32  # a configuration is a few levels deep; far deeper is an attack on the parser
 HEADER = """\
@@ -108,12 +115,12 @@ def undo(session: Session, merchant: m.Merchant, revision_id: int, *, author: st
     before, after = dict(row.before or {}), dict(row.after or {})
     now = current(merchant)
     conflicts: dict[str, str] = {}
-    document = _put_back(now, before.get("settings") or {}, after.get("settings") or {}, "", conflicts)
+    document = _put_back(now, before.get("settings") or {}, after.get("settings") or {}, "", conflicts, depth=3)
     responses = None
     if "responses" in before:  # an import: its wording overrides too
         held = dict((merchant.settings or {}).get("responses") or {})
         responses = _put_back(held, before.get("responses") or {}, after.get("responses") or {}, "responses.",
-                              conflicts, depth=1)
+                              conflicts, depth=2)  # a template, then its per-channel variants
     if conflicts:
         raise SettingsInvalid(conflicts)
     if document == now and (responses is None or responses == dict((merchant.settings or {}).get("responses") or {})):
@@ -133,11 +140,12 @@ _GONE = object()
 def _put_back(now: dict[str, Any], old: dict[str, Any], new: dict[str, Any], path: str,
               conflicts: dict[str, str], depth: int = 2) -> dict[str, Any]:
     """`now` with every key the change moved from `old` to `new` moved back, down to `depth` levels (a section,
-    then its fields); a key whose value is no longer the change's `new` is a conflict, named in `conflicts`."""
+    its fields, their fields: actions.<kind>.allowed); a key whose value is neither the change's `new` nor
+    already its `old` is a conflict, named in `conflicts`."""
     out = dict(now)
     for key in sorted(set(old) | set(new)):
         was, became, is_now = old.get(key, _GONE), new.get(key, _GONE), now.get(key, _GONE)
-        if was == became:
+        if was == became or is_now == was:  # untouched by that change, or already as it was before it
             continue
         if is_now == became:
             if was is _GONE:
@@ -264,7 +272,7 @@ def import_config(session: Session, merchant: m.Merchant, doc: Mapping[str, Any]
     if not isinstance(doc.get("settings"), dict):
         errors["settings"] = "required: every section of the settings (export the configuration, edit, import it)"
     else:
-        missing = [k for k in MerchantSettings.model_fields if k not in doc["settings"]]
+        missing = [k for k in FORMAT_1_SECTIONS if k not in doc["settings"]]
         errors.update({f"settings.{k}": "missing: an import replaces every section, so each must be there"
                        for k in missing})
     if "responses" not in doc:

@@ -414,7 +414,13 @@ def test_the_redis_spool_moves_an_entry_only_if_it_removed_it():
     key = f"test:kept:{uuid.uuid4().hex[:8]}"
     client = redis.Redis.from_url("redis://127.0.0.1:6379/7")
     spool = RedisSpool(client, code_box("test-secret-key"), key=key)
+    foreign = RedisSpool(client, code_box("another-key"), key=key)
     try:
+        for n in range(3):  # another host's key: skipped page after page, never a wall in front of ours
+            assert foreign.keep(InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, f"t{n}", channel_message_id=f"T{n}"))
+        assert spool.keep(InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, "ours", channel_message_id="O1"))
+        assert [k.message.text for k in spool.oldest(1)] == ["ours"] and spool.count() == 4
+        client.delete(key)
         for n in (1, 2):
             assert spool.keep(InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, f"m{n}", channel_message_id=f"SM{n}"))
         first, second = spool.oldest(10)
@@ -429,3 +435,50 @@ def test_the_redis_spool_moves_an_entry_only_if_it_removed_it():
         assert spool.count() == 0 and spool.set_aside_count() == 1
     finally:
         client.delete(key, key + ":set-aside")
+
+
+def test_the_shoppers_latest_word_on_texts_wins_over_a_kept_one(env, interpreter):
+    """A kept STOP is acted on however late, unless they have since said START (or STOP) themselves; a kept START
+    overtaken by a live STOP is not acted on either."""
+    down = _down(env, interpreter)
+    stop, start = new_sid(), new_sid()
+    try:
+        assert "unsubscribed" in _sms(down, "STOP", stop)
+    finally:
+        down.close()
+    up = _up(env, interpreter)
+    try:
+        _sms(up, "START", new_sid())  # live, after the outage: their latest word
+        assert replay_kept(up) == 1
+        with up.sessions() as s:
+            contact = s.scalar(select(m.Contact).where(m.Contact.phone == SHOPPER))
+        assert contact is not None and contact.opted_out_at is None  # the later START stands
+    finally:
+        up.close()
+    down = _down(env, interpreter)
+    try:
+        assert KEPT in _sms(down, "START", start)
+    finally:
+        down.close()
+    up = _up(env, interpreter)
+    try:
+        _sms(up, "STOP", new_sid())
+        assert replay_kept(up) == 1
+        with up.sessions() as s:
+            contact = s.scalar(select(m.Contact).where(m.Contact.phone == SHOPPER))
+        assert contact is not None and contact.opted_out_at is not None  # the later STOP stands
+        assert all(t.status != "sandbox" for t in _texts_for(up, start))  # and nothing is texted to them
+    finally:
+        up.close()
+
+
+def test_entries_this_host_cannot_open_never_hide_the_rest(tmp_path):
+    ours, theirs = code_box("our-key"), code_box("their-key")
+    spool, foreign = FileSpool(tmp_path / "kept", ours), FileSpool(tmp_path / "kept", theirs)
+    for n in range(3):
+        assert foreign.keep(InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, f"theirs {n}", channel_message_id=f"T{n}"))
+    assert spool.keep(InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, "ours", channel_message_id="O1"))
+    assert [k.message.text for k in spool.oldest(1)] == ["ours"]  # the three before it are skipped, not a wall
+    (tmp_path / "kept" / "00000000000000000002-bad.json").write_text(ours.seal("not a kept message"))
+    spool.oldest(10)
+    assert spool.set_aside_count() == 1 and spool.count() == 4  # opened but corrupt: aside; theirs: left in place

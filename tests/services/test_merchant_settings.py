@@ -248,3 +248,19 @@ def test_an_import_cut_short_changes_nothing(runtime, demo, cut):  # noqa: ANN00
         pytest.fail("a cut-short import was accepted")
     after = _merchant(runtime)
     assert (after.settings, after.sms_number) == before
+
+
+def test_undo_twice_says_there_is_nothing_to_undo_and_reaches_an_actions_field(runtime, demo):  # noqa: ANN001
+    actions = current(_merchant(runtime))["actions"]
+    hold = actions["hold_delivery"]
+    first = {**actions, "hold_delivery": {**hold, "allowed": not hold["allowed"]}}
+    _save(runtime, {"actions": first})
+    second = {**first, "hold_delivery": {**first["hold_delivery"], "verification": "none"}}
+    _save(runtime, {"actions": second})  # a later edit to another field of the same action
+    allowed_change = _revisions(runtime)[0]
+    _undo(runtime, allowed_change.id)  # three levels down: actions.hold_delivery.allowed alone goes back
+    now = current(_merchant(runtime))["actions"]["hold_delivery"]
+    assert now == {"allowed": hold["allowed"], "verification": "none"}
+    with pytest.raises(SettingsInvalid) as caught:
+        _undo(runtime, allowed_change.id)
+    assert "nothing to undo" in caught.value.errors["revision"]

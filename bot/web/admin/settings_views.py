@@ -112,7 +112,7 @@ def settings_undo() -> Any:
             merchant = session.get(m.Merchant, signed_in_admin().merchant_id, with_for_update=True)
             applied = undo(session, merchant, revision, author=_author(), wording=current_runtime().wording)
     except SettingsInvalid as exc:
-        flash(f"Not undone: {'; '.join(f'{k}: {v}' if '.' in k else v for k, v in exc.errors.items())}.")
+        flash(f"Not undone: {'; '.join(v if k == 'revision' else f'{k}: {v}' for k, v in exc.errors.items())}.")
         return redirect(url_for("admin.settings"))  # the message sits at the top of the page
     flash(f"Undid change {revision}: {', '.join(applied.changed) or 'nothing'} as before it (recorded as a new "
           "change you can undo too).")
