@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -9,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend import models as m
 from backend.db import transaction
 from bot.cli.common import migrated_sessions, settings
+from bot.core import audit
 from bot.core.apikeys import PREFIX_LENGTH, create_key, revoke
 
 
@@ -34,8 +37,8 @@ def apikey_create(slug: str) -> None:
     """Create a key for merchant SLUG and print it (alone, on stdout: it is shown only this once)."""
     with transaction(_sessions()) as session:
         key, row = create_key(session, _merchant(session, slug))
-        session.add(m.AuditEntry(merchant_id=row.merchant_id, actor="cli", action="apikey_create",
-                                 subject=row.prefix, result="created"))
+        audit.record(session, at=datetime.now(UTC), merchant_id=row.merchant_id, actor="cli",
+                     action="apikey_create", subject=row.prefix, result="created")
     click.echo(key)
     click.echo(f"created API key {key[:PREFIX_LENGTH]}... for {slug}; store it now, it is not shown again",
                err=True)
@@ -62,5 +65,6 @@ def apikey_revoke(prefix: str) -> None:
         count = revoke(session, prefix)
         if not count:
             raise click.ClickException(f"no active key starts with {prefix!r}")
-        session.add(m.AuditEntry(actor="cli", action="apikey_revoke", subject=prefix, result="revoked"))
+        audit.record(session, at=datetime.now(UTC), merchant_id=None, actor="cli", action="apikey_revoke",
+                     subject=prefix, result="revoked")
     click.echo(f"revoked {prefix}...")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.db import transaction
+from bot.core import audit
 from bot.core.secrets_box import SECRET_FIELD
 from bot.jobs.registry import JobContext, job
 
@@ -95,10 +96,8 @@ def purge_delivered_secrets(session: Session, now: datetime) -> int:
             kept.payload = cleaned
             touched.add((kept.merchant_id, tracking))
     for merchant_id, tracking in sorted(touched, key=lambda t: (t[0] or 0, t[1])):
-        session.add(
-            m.AuditEntry(at=now, merchant_id=merchant_id, actor="system:secrets", action="access_code_purge",
-                         subject=tracking, result="purged", detail={})
-        )
+        audit.record(session, at=now, merchant_id=merchant_id, actor="system:secrets", action="access_code_purge",
+                     subject=tracking, result="purged")
     session.flush()
     if touched:
         log.info("purged the access codes of %d finished parcels", len(touched))

@@ -54,7 +54,7 @@ def test_a_revoked_key_stops_working(client, api_key, auth, runtime):
     assert client.post("/api/v1/shipments", json=shipment(), headers=auth).status_code == 401
 
 
-def test_cli_prints_the_key_alone_and_it_authenticates(env, client, demo):
+def test_cli_prints_the_key_alone_and_it_authenticates(env, client, demo, runtime):
     run = subprocess.run([sys.executable, "-m", "bot.cli", "apikey", "create", "demo"], env={**os.environ, **env},
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
@@ -65,6 +65,13 @@ def test_cli_prints_the_key_alone_and_it_authenticates(env, client, demo):
     listed = subprocess.run([sys.executable, "-m", "bot.cli", "apikey", "list", "demo"], env={**os.environ, **env},
                             capture_output=True, text=True, timeout=120)
     assert key[:12] in listed.stdout and key not in listed.stdout
+    revoked = subprocess.run([sys.executable, "-m", "bot.cli", "apikey", "revoke", key[:12]], env={**os.environ, **env},
+                             capture_output=True, text=True, timeout=120)
+    assert revoked.returncode == 0, revoked.stderr
+    with runtime.sessions() as session:  # both in the audit trail, by its one writer (prefixes only, never the key)
+        trail = session.execute(select(m.AuditEntry.action, m.AuditEntry.subject, m.AuditEntry.actor)
+                                .where(m.AuditEntry.action.like("apikey_%")).order_by(m.AuditEntry.id)).all()
+    assert [tuple(r) for r in trail] == [("apikey_create", key[:12], "cli"), ("apikey_revoke", key[:12], "cli")]
 
 
 def test_cli_unknown_merchant_is_a_clear_error(env, demo):
