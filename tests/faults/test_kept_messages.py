@@ -23,6 +23,7 @@ import redis
 import time_machine
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from backend import models as m
 from backend.db import transaction
@@ -35,7 +36,7 @@ from bot.jobs.replay import MAX_ATTEMPTS, replay_kept
 from bot.runtime import Runtime, build_runtime
 from bot.services.demo import seed_demo
 from bot.web import create_app
-from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
+from tests.conftest import PG_URL, PUBLIC_URL, TWILIO_TOKEN
 from tests.helpers import new_sid, sms_form, twilio_post
 from tests.test_cli import run
 
@@ -482,3 +483,30 @@ def test_entries_this_host_cannot_open_never_hide_the_rest(tmp_path):
     (tmp_path / "kept" / "00000000000000000002-bad.json").write_text(ours.seal("not a kept message"))
     spool.oldest(10)
     assert spool.set_aside_count() == 1 and spool.count() == 4  # opened but corrupt: aside; theirs: left in place
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.skipif(bool(PG_URL), reason="the SQLite default")
+def test_a_sqlite_database_locked_past_the_wait_is_an_outage_answered_before_twilio_gives_up(env, interpreter, db_url,
+                                                                                             monkeypatch):
+    """A writer holding SQLite's lock (a stuck process, a backup) used to make a turn wait 30 s, past Twilio's 15 s
+    webhook timeout: the shopper heard nothing. The wait is now under it, and then the text is kept."""
+    import sqlite3
+
+    from backend import db
+
+    assert db.SQLITE_BUSY_SECONDS < 15  # Twilio gives up on a webhook after 15 s
+    monkeypatch.setattr(db, "SQLITE_BUSY_SECONDS", 1)  # the same path, without the test waiting 10 s
+    up = _up(env, interpreter)
+    holder = sqlite3.connect(make_url(db_url).database or "", isolation_level=None)
+    sid = new_sid()
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        started = time.monotonic()
+        assert KEPT in _sms(up, "where is my parcel", sid)
+        assert time.monotonic() - started < 10
+        holder.execute("COMMIT")
+        assert replay_kept(up) == 1 and any("PB100000001GB" in t.body for t in _texts_for(up, sid))
+    finally:
+        holder.close()
+        up.close()
