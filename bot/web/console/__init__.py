@@ -12,7 +12,7 @@ state-changing request of a signed-in person) and sign-in rate limiting (Flask-L
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -35,6 +35,10 @@ def init_console(app: Flask, *, storage_uri: str = "memory://", exempt: tuple = 
     app.register_blueprint(bp)
     limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, default_limits=[],
                       strategy="fixed-window")
+    # Only sign-in is limited; a webhook or an exempt page skips the limiter's per-request resolution altogether
+    # (about 2 % of a turn's CPU, docs/performance.md): their callers prove themselves another way.
+    unlimited = frozenset(blueprint.name for blueprint in exempt)
+    limiter.request_filter(lambda: request.blueprint in unlimited)
     view = app.view_functions["console.login"]
     for limit in LOGIN_LIMITS:
         view = limiter.limit(limit, methods=["POST"])(view)
