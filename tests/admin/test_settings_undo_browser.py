@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from bot.core.merchant_config import MerchantConfig
-from tests.console.kit import PASSWORD, make_user
+from tests.console.kit import make_user, sign_in_page
 from tests.test_pages_browser import live_url, page, pytestmark  # noqa: F401 - the browser fixtures
 
 
@@ -21,10 +21,7 @@ def test_an_admin_undoes_a_brand_change_from_the_history_on_a_phone(runtime, dem
     before = _brand(runtime)
     make_user(runtime, "ann@acme.example", role="admin", name="Ann")
     page.set_viewport_size({"width": 320, "height": 720})
-    page.goto(live_url + "/console/login?next=/admin/settings")
-    page.fill("#email", "ann@acme.example")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in_page(page, live_url + "/console/login?next=/admin/settings", "ann@acme.example")
     page.get_by_role("heading", name="History", exact=True).wait_for()
 
     brand = page.locator("#section-brand")

@@ -36,3 +36,11 @@ def sign_in(client, email: str = "sam@acme.example", password: str = PASSWORD): 
 def page_token(client) -> str:  # noqa: ANN001
     """The token the console page carries in <meta name="csrf-token"> for its API calls."""
     return token_in(client.get("/console").get_data(as_text=True))
+
+
+def sign_in_page(page, url: str, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+    """Sign in through the real login form in a browser page (Chromium), landing where `url` asks."""
+    page.goto(url)
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")

@@ -75,6 +75,22 @@ def _seeded(env, interpreter) -> None:  # noqa: ANN001
     _up(env, interpreter).close()
 
 
+def _during_outage(env: dict[str, str], interpreter, text: str, sid: str) -> str:  # noqa: ANN001
+    """Text the bot while the database is away (a runtime on a database nobody listens on); its answer."""
+    down = _down(env, interpreter)
+    try:
+        return _sms(down, text, sid)
+    finally:
+        down.close()
+
+
+def _opted_out(rt: Runtime) -> bool:
+    with rt.sessions() as s:
+        contact = s.scalar(select(m.Contact).where(m.Contact.phone == SHOPPER))
+    assert contact is not None
+    return contact.opted_out_at is not None
+
+
 def _sms(rt: Runtime, body: str, sid: str, to: str = MERCHANT_NUMBER) -> str:
     client = create_app(runtime=rt).test_client()
     answer = twilio_post(client, "/twilio/sms", sms_form(body, sid=sid, to=to), token=TWILIO_TOKEN,
@@ -222,12 +238,8 @@ def test_a_kept_message_the_shopper_has_overtaken_is_not_acted_on(env, interpret
     """Kept "yes" (say, to a question about a change); the database comes back and the shopper writes again
     before the replay: acting on the old "yes" now could confirm something they no longer mean. It is stored
     and they are told it couldn't be answered in time; nothing else happens."""
-    down = _down(env, interpreter)
     kept = new_sid()
-    try:
-        assert KEPT in _sms(down, "yes", kept)
-    finally:
-        down.close()
+    assert KEPT in _during_outage(env, interpreter, "yes", kept)
     up = _up(env, interpreter)
     try:
         assert "PB100000001GB" in _sms(up, "where is my parcel", new_sid())  # live, after the outage
@@ -271,19 +283,13 @@ def test_a_message_kept_too_long_ago_is_not_acted_on_and_a_late_answer_goes_at_o
 def test_a_stop_kept_during_the_outage_is_recorded_however_late(env, interpreter):
     """The shopper was told "You're unsubscribed" during the outage; writing again since, or hours passing,
     must not turn that into a message nobody acts on (and a text to someone who opted out)."""
-    down = _down(env, interpreter)
     stop = new_sid()
-    try:
-        assert "unsubscribed" in _sms(down, "STOP", stop)
-    finally:
-        down.close()
+    assert "unsubscribed" in _during_outage(env, interpreter, "STOP", stop)
     up = _up(env, interpreter)
     try:
         _sms(up, "hello?", new_sid())  # live, after the outage: the STOP is now "overtaken"
         assert replay_kept(up) == 1
-        with up.sessions() as s:
-            contact = s.scalar(select(m.Contact).where(m.Contact.phone == SHOPPER))
-        assert contact is not None and contact.opted_out_at is not None
+        assert _opted_out(up)
         assert not any("couldn't answer" in t.body for t in _texts_for(up, stop))
         assert all(t.status != "sandbox" for t in _texts_for(up, stop))
     finally:
@@ -451,23 +457,15 @@ def test_the_shoppers_latest_word_on_texts_wins_over_a_kept_one(env, interpreter
     try:
         _sms(up, "START", new_sid())  # live, after the outage: their latest word
         assert replay_kept(up) == 1
-        with up.sessions() as s:
-            contact = s.scalar(select(m.Contact).where(m.Contact.phone == SHOPPER))
-        assert contact is not None and contact.opted_out_at is None  # the later START stands
+        assert not _opted_out(up)  # the later START stands
     finally:
         up.close()
-    down = _down(env, interpreter)
-    try:
-        assert KEPT in _sms(down, "START", start)
-    finally:
-        down.close()
+    assert KEPT in _during_outage(env, interpreter, "START", start)
     up = _up(env, interpreter)
     try:
         _sms(up, "STOP", new_sid())
         assert replay_kept(up) == 1
-        with up.sessions() as s:
-            contact = s.scalar(select(m.Contact).where(m.Contact.phone == SHOPPER))
-        assert contact is not None and contact.opted_out_at is not None  # the later STOP stands
+        assert _opted_out(up)  # the later STOP stands
         assert all(t.status != "sandbox" for t in _texts_for(up, start))  # and nothing is texted to them
     finally:
         up.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from backend.db import transaction
 from bot.services.demo_history import seed_demo_history
-from tests.console.kit import PASSWORD, make_user
+from tests.console.kit import make_user, sign_in_page
 from tests.test_pages_browser import live_url, page, pytestmark  # noqa: F401 - the browser fixtures
 
 
@@ -14,10 +14,7 @@ def test_an_admin_reads_results_at_320_px(runtime, demo, live_url, page):  # noq
         seed_demo_history(s, s.merge(demo), now=runtime.clock())
     make_user(runtime, "ann@acme.example", role="admin", name="Ann")
     page.set_viewport_size({"width": 320, "height": 800})
-    page.goto(live_url + "/admin")
-    page.fill("#email", "ann@acme.example")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in_page(page, live_url + "/admin", "ann@acme.example")
     page.get_by_role("heading", name="What the bot saved you").wait_for()
     assert page.locator("#money-total").inner_text().startswith("\u00a3")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
