@@ -292,8 +292,10 @@ class Engine:
                 if kept_at is not None and self._not_acted_on(uow.session, conv.id, message.text, kept_at, now):
                     replies = [Reply(self._too_late(merchant, kept_at, message.channel, now))]
                 else:
+                    # the cached config when the cache was used: _open has just checked the row still matches it
+                    config = understood.cached.config if understood.cached is not None else None
                     replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers, inline,
-                                             conv.last_message_at, understood.clauses)
+                                             conv.last_message_at, understood.clauses, config)
                 conv.last_message_at = now  # written with the new state: one UPDATE of the conversation
                 self._store_replies(uow, merchant, message, inbound_id, conv.id, replies, now)
             return Outcome(replies)
@@ -363,9 +365,10 @@ class Engine:
 
     def _run_turn(self, uow: UnitOfWork, merchant: m.Merchant, conv: m.Conversation, message: InboundMessage,
                   nlu: ParseResult | None, now: datetime, answers: CarrierAnswers, inline: bool,
-                  previous_message_at: datetime | None, clauses_of_message: tuple[ParsedClause, ...] = ()
-                  ) -> list[Reply]:
-        config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
+                  previous_message_at: datetime | None, clauses_of_message: tuple[ParsedClause, ...] = (),
+                  config: MerchantConfig | None = None) -> list[Reply]:
+        if config is None:
+            config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
         voice = self.wording.voice(config, message.channel)
         if nlu is None:
             nlu = _without_classifier(message.text, conv, self.conversations.state(conv), config, now)
