@@ -115,12 +115,14 @@ def undo(session: Session, merchant: m.Merchant, revision_id: int, *, author: st
     before, after = dict(row.before or {}), dict(row.after or {})
     now = current(merchant)
     conflicts: dict[str, str] = {}
-    document = _put_back(now, before.get("settings") or {}, after.get("settings") or {}, "", conflicts, depth=3)
+    later = _changed_since(session, row)
+    document = _put_back(now, before.get("settings") or {}, after.get("settings") or {}, "", conflicts, later,
+                         depth=3)
     responses = None
     if "responses" in before:  # an import: its wording overrides too
         held = dict((merchant.settings or {}).get("responses") or {})
         responses = _put_back(held, before.get("responses") or {}, after.get("responses") or {}, "responses.",
-                              conflicts, depth=2)  # a template, then its per-channel variants
+                              conflicts, later, depth=2)  # a template, then its per-channel variants
     if conflicts:
         raise SettingsInvalid(conflicts)
     if document == now and (responses is None or responses == dict((merchant.settings or {}).get("responses") or {})):
@@ -137,23 +139,57 @@ def undo(session: Session, merchant: m.Merchant, revision_id: int, *, author: st
 _GONE = object()
 
 
+def _changed_since(session: Session, row: m.ConfigRevision) -> set[str]:
+    """Every path a later change of this merchant's configuration touched (a save, an import, a template edit),
+    even one that ended on the value it started from (A -> B -> C -> B): undoing the first change must not
+    silently put back A over that later work."""
+    paths: set[str] = set()
+    later = session.scalars(select(m.ConfigRevision).where(m.ConfigRevision.merchant_id == row.merchant_id,
+                                                           m.ConfigRevision.id > row.id))
+    for rev in later:
+        if rev.kind in HISTORY_KINDS:
+            was, became = dict(rev.before or {}), dict(rev.after or {})
+            _diff_paths(was.get("settings") or {}, became.get("settings") or {}, "", 3, paths)
+            if "responses" in was:
+                _diff_paths(was.get("responses") or {}, became.get("responses") or {}, "responses.", 2, paths)
+        else:  # a template's own change (the Wording page): its override, on every channel
+            paths.add(f"responses.{rev.name}")
+    return paths
+
+
+def _diff_paths(old: Any, new: Any, path: str, depth: int, into: set[str]) -> None:
+    for key in set(old) | set(new):
+        was, became = old.get(key, _GONE), new.get(key, _GONE)
+        if was == became:
+            continue
+        if depth > 1 and isinstance(was, dict) and isinstance(became, dict):
+            _diff_paths(was, became, f"{path}{key}.", depth - 1, into)
+        else:
+            into.add(f"{path}{key}")
+
+
+def _touched(path: str, later: set[str]) -> bool:
+    return any(p == path or p.startswith(path + ".") or path.startswith(p + ".") for p in later)
+
+
 def _put_back(now: dict[str, Any], old: dict[str, Any], new: dict[str, Any], path: str,
-              conflicts: dict[str, str], depth: int = 2) -> dict[str, Any]:
+              conflicts: dict[str, str], later: set[str], depth: int = 2) -> dict[str, Any]:
     """`now` with every key the change moved from `old` to `new` moved back, down to `depth` levels (a section,
     its fields, their fields: actions.<kind>.allowed); a key whose value is neither the change's `new` nor
-    already its `old` is a conflict, named in `conflicts`."""
+    already its `old`, or that a later change touched (`later`), is a conflict, named in `conflicts`."""
     out = dict(now)
     for key in sorted(set(old) | set(new)):
         was, became, is_now = old.get(key, _GONE), new.get(key, _GONE), now.get(key, _GONE)
         if was == became or is_now == was:  # untouched by that change, or already as it was before it
             continue
-        if is_now == became:
+        if is_now == became and not _touched(f"{path}{key}", later):
             if was is _GONE:
                 out.pop(key, None)
             else:
                 out[key] = was
         elif depth > 1 and all(isinstance(v, dict) for v in (was, became, is_now)):
-            out[key] = _put_back(is_now, was, became, f"{path}{key}.", conflicts, depth - 1)  # type: ignore[arg-type]
+            out[key] = _put_back(is_now, was, became, f"{path}{key}.", conflicts, later,  # type: ignore[arg-type]
+                                 depth - 1)
         else:
             conflicts[f"{path}{key}"] = "changed again since: undo the later change first"
     return out

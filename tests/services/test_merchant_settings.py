@@ -264,3 +264,15 @@ def test_undo_twice_says_there_is_nothing_to_undo_and_reaches_an_actions_field(r
     with pytest.raises(SettingsInvalid) as caught:
         _undo(runtime, allowed_change.id)
     assert "nothing to undo" in caught.value.errors["revision"]
+
+
+def test_undo_refuses_a_field_a_later_change_touched_even_if_it_came_back(runtime, demo):  # noqa: ANN001
+    """A -> B, then B -> C -> B: the value now is the first change's B again, but undoing the first change would
+    throw away the later two, so it is refused, naming the field."""
+    for name in ("Acme", "Acme Outdoor", "Acme"):
+        _save(runtime, {"brand": {**current(_merchant(runtime))["brand"], "name": name}})
+    first = _revisions(runtime)[0]
+    with pytest.raises(SettingsInvalid) as caught:
+        _undo(runtime, first.id)
+    assert set(caught.value.errors) == {"brand.name"}
+    assert MerchantConfig.of(_merchant(runtime)).brand_name == "Acme"
