@@ -36,7 +36,8 @@ def init_console(app: Flask, *, storage_uri: str = "memory://", exempt: tuple = 
     limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, default_limits=[],
                       strategy="fixed-window")
     # Only sign-in is limited; a webhook or an exempt page skips the limiter's per-request resolution altogether
-    # (about 2 % of a turn's CPU, docs/performance.md): their callers prove themselves another way.
+    # (about 2 % of a turn's CPU, docs/performance.md): their callers prove themselves another way. A limit added
+    # later to one of these blueprints (the API, say) would be skipped: take that blueprint out of this filter.
     unlimited = frozenset(blueprint.name for blueprint in exempt)
     limiter.request_filter(lambda: request.blueprint in unlimited)
     view = app.view_functions["console.login"]
