@@ -289,7 +289,8 @@ class Engine:
                     return opened  # a retried webhook
                 merchant, conv, inbound_id = opened
                 kept_at = message.kept_at
-                if kept_at is not None and self._not_acted_on(uow.session, conv.id, message.text, kept_at, now):
+                if kept_at is not None and self._not_acted_on(uow.session, conv.id, message.text, understood.nlu,
+                                                              kept_at, now):
                     replies = [Reply(self._too_late(merchant, kept_at, message.channel, now))]
                 else:
                     # the cached config when the cache was used: _open has just checked the row still matches it
@@ -412,12 +413,12 @@ class Engine:
         except Exception:  # never silence
             return APOLOGY_TEXT
 
-    def _not_acted_on(self, session: Session, conversation_id: int, text: str, kept_at: datetime,
-                      now: datetime) -> bool:
-        """A kept message too late to act on (bot/core/spool.py too_late). A kept STOP is the exception: the shopper
-        was told "You're unsubscribed" during the outage, so it is acted on however late, unless they have since
-        sent STOP or START themselves (their latest word on it wins)."""
-        if keyword_in(text) == Keyword.OPT_OUT:
+    def _not_acted_on(self, session: Session, conversation_id: int, text: str, nlu: ParseResult | None,
+                      kept_at: datetime, now: datetime) -> bool:
+        """A kept message too late to act on (bot/core/spool.py too_late). A kept opt-out is the exception (STOP, or
+        "please stop texting me" as the NLU reads it): the shopper asked for no more texts, so it is acted on
+        however late, unless they have since sent STOP or START themselves (their latest word on it wins)."""
+        if keyword_in(text) == Keyword.OPT_OUT or (nlu is not None and nlu.intent == _KEYWORD_INTENTS[Keyword.OPT_OUT]):
             return any(keyword_in(later) in _OPT_WORDS for later in written_since(session, conversation_id, kept_at))
         return too_late(kept_at, now, lambda: bool(written_since(session, conversation_id, kept_at, limit=1)))
 

@@ -508,3 +508,19 @@ def test_a_sqlite_database_locked_past_the_wait_is_an_outage_answered_before_twi
     finally:
         holder.close()
         up.close()
+
+
+def test_an_opt_out_in_words_kept_during_the_outage_is_recorded_however_late(env, interpreter):
+    """Not the STOP keyword but "please stop sending me texts" (the NLU's opt_out): what they asked for holds
+    when the replay comes after they wrote again, as a kept STOP does."""
+    sid = new_sid()
+    assert KEPT in _during_outage(env, interpreter, "please stop sending me texts", sid)
+    up = _up(env, interpreter)
+    try:
+        _sms(up, "hello?", new_sid())  # live, after the outage: the kept message is now "overtaken"
+        assert not _opted_out(up)
+        assert replay_kept(up) == 1
+        assert _opted_out(up)
+        assert not any("couldn't answer" in t.body for t in _texts_for(up, sid))
+    finally:
+        up.close()
