@@ -43,7 +43,7 @@ from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier
 from bot.core.channels import spec_for
 from bot.core.conversations import ConversationStore, Status
 from bot.core.events import MessageStored
-from bot.core.inbound import store_inbound, written_since
+from bot.core.inbound import store_inbound, stored_inbound_id, written_since
 from bot.core.links import LinkSigner
 from bot.core.merchant_cache import CachedMerchant, MerchantCache
 from bot.core.merchant_config import MerchantConfig
@@ -260,18 +260,11 @@ class Engine:
         return merchant
 
     def _stored_replies(self, session: Session, merchant_id: int, message: InboundMessage) -> list[Reply] | None:
-        inbound = session.scalar(
-            select(m.Message).where(
-                m.Message.merchant_id == merchant_id,  # another merchant's message with the same id: not ours to show
-                m.Message.direction == "in",
-                m.Message.channel == message.channel,
-                m.Message.channel_message_id == message.channel_message_id,
-            )
-        )
-        if inbound is None:
+        inbound_id = stored_inbound_id(session, merchant_id, message.channel, message.channel_message_id)
+        if inbound_id is None:
             return None
         rows = session.scalars(
-            select(m.Message).where(m.Message.in_reply_to_id == inbound.id).order_by(m.Message.id)
+            select(m.Message).where(m.Message.in_reply_to_id == inbound_id).order_by(m.Message.id)
         )
         return [Reply(r.body, tuple(r.media_urls or ())) for r in rows if r.status == "reply"]
 

@@ -78,7 +78,7 @@ class RedisSpool:
             for raw in raws:
                 token = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
                 try:
-                    message, at, attempts, not_before = loads(self.box, token)
+                    item = loads(self.box, token, token)
                 except NotOurs:
                     not_ours += 1
                     continue
@@ -86,7 +86,7 @@ class RedisSpool:
                     self.set_aside(token, f"unreadable: {exc.__class__.__name__}")
                     start -= 1  # it left the list: the next page starts one earlier
                     continue
-                kept.append(Kept(token, message, at, attempts, not_before))
+                kept.append(item)
                 if len(kept) >= limit:
                     break
         if not_ours:
@@ -110,10 +110,11 @@ class RedisSpool:
         for raw in self.client.lrange(self.aside_key, 0, -1):
             token = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
             try:
-                message, at, _, _ = loads(self.box, token)
+                item = loads(self.box, token, token)
             except (ValueError, TypeError, KeyError):
                 continue
-            if self.client.eval(_RETRY_ASIDE, 2, self.aside_key, self.key, token, dumps(self.box, message, at)):
+            if self.client.eval(_RETRY_ASIDE, 2, self.aside_key, self.key, token,
+                                dumps(self.box, item.message, item.kept_at)):
                 moved += 1
         return moved
 

@@ -35,6 +35,14 @@ def store_inbound(session: Session, merchant_id: int, message: InboundMessage, n
     return add_row(session, m.Message, values, unless_exists=True)
 
 
+def stored_inbound_id(session: Session, merchant_id: int, channel: str, channel_message_id: str | None) -> int | None:
+    """The id of this merchant's stored inbound message with that channel id, if any (another merchant's message
+    with the same id is not ours to show)."""
+    return session.scalar(select(m.Message.id).where(
+        m.Message.merchant_id == merchant_id, m.Message.direction == "in", m.Message.channel == channel,
+        m.Message.channel_message_id == channel_message_id))
+
+
 def written_since(session: Session, conversation_id: int, moment: datetime, limit: int = 50) -> list[str]:
     """What the shopper has sent in this conversation after `moment`, oldest first (a message kept through an
     outage is not acted on once they have written since: bot/core/spool.py too_late)."""

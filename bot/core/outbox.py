@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from bot.core.channels import merchant_number
 from bot.core.events import MessageStored
+from bot.core.inbound import stored_inbound_id
 
 
 class OptedOut(Exception):
@@ -113,9 +114,7 @@ def queue_unsent_replies(session: Session, merchant_id: int, channel: str, chann
     committed as the connection broke, and the webhook answered "we've kept it", so its replies ("reply": they
     travel in the webhook's answer) never reached the shopper. Queue them to be texted; once queued they are no
     longer "reply", so another replay of the same message queues nothing. True if any were queued."""
-    inbound = session.scalar(select(m.Message.id).where(
-        m.Message.merchant_id == merchant_id, m.Message.direction == "in", m.Message.channel == channel,
-        m.Message.channel_message_id == channel_message_id))
+    inbound = stored_inbound_id(session, merchant_id, channel, channel_message_id)
     if inbound is None:
         return False
     queued = session.execute(update(m.Message).where(m.Message.in_reply_to_id == inbound,

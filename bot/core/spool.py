@@ -130,17 +130,17 @@ class NotOurs(ValueError):
     """Sealed under another key (a host whose PARCELBOT_SECRET_KEY differs): left for a host that can open it."""
 
 
-def loads(box: CodeBox, token: str) -> tuple[InboundMessage, float, int, float]:
-    """The entry; NotOurs if it can't be opened here, another ValueError (or KeyError, TypeError) if it opens
-    but isn't a kept message (corrupt: set aside)."""
-    raw = box.unseal(token)
+def loads(box: CodeBox, sealed: str, token: str) -> Kept:
+    """The entry named `token` in its spool; NotOurs if it can't be opened here, another ValueError (or KeyError,
+    TypeError) if it opens but isn't a kept message (corrupt: set aside)."""
+    raw = box.unseal(sealed)
     if raw is None:
         raise NotOurs("not sealed under this deployment's key")
     data: dict[str, Any] = json.loads(raw)
     fields = dict(data["message"])
     fields["media"] = tuple(Media(**media) for media in fields.get("media") or ())
-    return (InboundMessage(**fields), float(data["kept_at"]), int(data.get("attempts", 0)),
-            float(data.get("not_before", 0.0)))
+    return Kept(token, InboundMessage(**fields), float(data["kept_at"]), int(data.get("attempts", 0)),
+                float(data.get("not_before", 0.0)))
 
 
 class FileSpool:
@@ -172,7 +172,7 @@ class FileSpool:
             if len(kept) >= limit:
                 break
             try:
-                message, at, attempts, not_before = loads(self.box, path.read_text(encoding="utf-8"))
+                item = loads(self.box, path.read_text(encoding="utf-8"), path.name)
             except FileNotFoundError:  # another process answered it meanwhile
                 continue
             except NotOurs:
@@ -181,7 +181,7 @@ class FileSpool:
             except (OSError, ValueError, TypeError, KeyError) as exc:  # opened, but not a kept message
                 self._move_aside(path, f"unreadable: {exc.__class__.__name__}")
                 continue
-            kept.append(Kept(path.name, message, at, attempts, not_before))
+            kept.append(item)
         if not_ours:
             log.error("%d kept message(s) can't be opened here: is PARCELBOT_SECRET_KEY the one they were kept "
                       "under?", not_ours)
@@ -209,10 +209,10 @@ class FileSpool:
         moved = 0
         for path in sorted(self.aside.glob("*.json")) if self.aside.is_dir() else []:
             try:
-                message, at, _, _ = loads(self.box, path.read_text(encoding="utf-8"))
+                item = loads(self.box, path.read_text(encoding="utf-8"), path.name)
             except (OSError, ValueError, TypeError, KeyError):
                 continue
-            self._write(dumps(self.box, message, at), time.time())
+            self._write(dumps(self.box, item.message, item.kept_at), time.time())
             path.unlink(missing_ok=True)
             moved += 1
         return moved
