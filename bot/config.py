@@ -44,6 +44,21 @@ def _choice(env: dict[str, str], name: str) -> str:
     return value
 
 
+# The PostgreSQL driver a plain `postgres://` or `postgresql://` URL gets. psycopg2 is C from the statement to
+# the wire; psycopg 3's Python layer (its execution generators, a Column object per result column) cost a turn
+# about a quarter more web-worker CPU: `parcelbot bench turn` 6.5-6.9 ms with psycopg 3 against 4.9-5.0 ms
+# with psycopg2, `bench load` 147 against 172 msg/s on the same machine (docs/performance.md section 7).
+# psycopg 3 stays installed and supported: name it (`postgresql+psycopg://`) to use it.
+DEFAULT_PG_DRIVER = "psycopg2"
+
+
+def _with_driver(url: str) -> str:
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return f"postgresql+{DEFAULT_PG_DRIVER}://" + url.removeprefix(scheme)
+    return url
+
+
 def _number(env: dict[str, str], name: str, default: str, kind: type[int] | type[float]) -> int | float:
     raw = env.get(name) or default
     try:
@@ -140,10 +155,7 @@ class Settings:
         data_dir = Path(env.get("PARCELBOT_DATA_DIR") or _default_data_dir()).resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'parcelbot.db'}"
-        if database_url.startswith("postgres://"):
-            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
-        elif database_url.startswith("postgresql://"):
-            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+        database_url = _with_driver(database_url)
         return cls(
             data_dir=data_dir,
             database_url=database_url,

@@ -20,12 +20,13 @@ from pathlib import Path
 
 import click
 
+from bot.cli.load import machine_cpu
 from bot.cli.load import probe as probes
 from bot.cli.load.driver import Driver, Target
 from bot.cli.load.report import StepFigures, as_json, plot, summarise
 from bot.cli.load.scripts import ConversationSource
 
-DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+DEFAULT_DB = "postgresql+psycopg2://postgres@127.0.0.1:5432/bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
 SATURATED = 0.8  # an open-loop step answered below this share of its rate: higher rates are skipped (they'd
 # only queue for minutes), and the closed-loop max step says what the server sustains
@@ -79,8 +80,9 @@ def db_commits(database_url: str) -> int | None:
 
 async def run_steps(driver: Driver, name: str, rates: list[float], seconds: float, max_seconds: float,
                     concurrency: int, *, probe_dir: Path | None = None, database_url: str | None = None,
-                    log=print) -> list[StepFigures]:  # noqa: ANN001
-    """Each open-loop rate, then the closed-loop max; with a probe directory, the workers' counters per turn."""
+                    sessions: dict[str, int] | None = None, log=print) -> list[StepFigures]:  # noqa: ANN001
+    """Each open-loop rate, then the closed-loop max; with a probe directory, the workers' counters per turn;
+    with the servers' sessions, every process group's CPU per message (machine_cpu.py)."""
     out: list[StepFigures] = []
     for rate in [*rates, None]:
         if rate is not None and rate > ALWAYS_RUN and any(f.offered and f.achieved < SATURATED * f.offered
@@ -89,6 +91,7 @@ async def run_steps(driver: Driver, name: str, rates: list[float], seconds: floa
             continue
         before = probes.total(probes.read_all(probe_dir)) if probe_dir else None
         xact = db_commits(database_url) if database_url and probe_dir else None
+        cpu_before = machine_cpu.snapshot(sessions) if sessions else None
         if rate is None:
             if max_seconds <= 0:
                 break
@@ -98,6 +101,9 @@ async def run_steps(driver: Driver, name: str, rates: list[float], seconds: floa
         else:
             samples, wall = await driver.open_loop(rate, seconds)
             fig = summarise(name, rate, max(seconds, wall), samples)
+        if cpu_before is not None:  # before SETTLE: the step's own CPU, not the pause after it
+            fig.cpu_ms_per_message_by = machine_cpu.per_message(cpu_before, machine_cpu.snapshot(sessions),
+                                                                len(samples))
         if probe_dir is not None:
             await asyncio.sleep(SETTLE)
             rows = probes.read_all(probe_dir)
@@ -156,24 +162,27 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
     figures: list[StepFigures] = []
     if not no_floor:
         port = free_port()
-        with topo.floor(port):
+        with topo.floor(port) as floor_web:
             target = Target("127.0.0.1", port, topo.auth_token, topo.public_url)
             driver = Driver(target, ConversationSource(10**9, mix=("where_sms",)), check=False)
             asyncio.run(driver.closed(8, 2.0))  # warm-up, not reported
             figures += asyncio.run(run_steps(driver, "floor", steps, seconds, max_seconds, concurrency,
-                                             probe_dir=topo.floor_probe_dir, log=click.echo))  # fmt: skip
+                                             probe_dir=topo.floor_probe_dir, sessions={"web": floor_web.pid},
+                                             log=click.echo))  # fmt: skip
     port = free_port()
     with topo.bot(port) as web:
         target = Target("127.0.0.1", port, topo.auth_token, topo.public_url)
         driver = Driver(target, ConversationSource(n), read_code=code_reader(database_url))
         asyncio.run(driver.closed(8, 3.0))  # warm-up: the model, pools, caches; not reported
         figures += asyncio.run(run_steps(driver, "parcelbot", steps, seconds, max_seconds, concurrency,
-                                         probe_dir=topo.probe_dir, database_url=database_url, log=click.echo))
+                                         probe_dir=topo.probe_dir, database_url=database_url,
+                                         sessions=topo.sessions(), log=click.echo))
         pids = worker_pids(web.pid)
     meta = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()], "workers": workers, "threads": threads,
-            "jobs": jobs, "database": database_url.split("@")[-1], "worker_pids": pids,
+            "jobs": jobs, "database": database_url.split("@")[-1], "driver": database_url.split(":", 1)[0],
+            "worker_pids": pids,
             "command": f"parcelbot bench load --rates {rates} --seconds {seconds:g} --max-seconds {max_seconds:g} "
                        f"--concurrency {concurrency} --workers {workers} --threads {threads} --jobs {jobs}"}
     report = as_json(meta, figures)

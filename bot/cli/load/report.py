@@ -42,6 +42,7 @@ class StepFigures:
     db_commits_per_turn: float | None = None  # pg_stat_database xact_commit delta: every client, Celery too
     rss_mb_per_worker: list[float] = field(default_factory=list)
     cpu_ms_per_turn: float | None = None  # the web workers' CPU time per message (all their threads)
+    cpu_ms_per_message_by: dict[str, float] = field(default_factory=dict)  # by process group (machine_cpu.py)
     concurrency: int | None = None
 
 

@@ -36,6 +36,8 @@ class Topology:
     auth_token: str = "bench-token"  # noqa: S105 (a throwaway token for the run)
     public_url: str = "https://bench.example"
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    web_process: subprocess.Popen[bytes] | None = None
+    jobs_process: subprocess.Popen[bytes] | None = None
 
     @property
     def probe_dir(self) -> Path:
@@ -70,15 +72,21 @@ class Topology:
     @contextlib.contextmanager
     def bot(self, port: int) -> Iterator[subprocess.Popen[bytes]]:
         """gunicorn on bot.wsgi (and the Celery worker with -B), ready when it answers /healthz."""
-        web = self.start(self.gunicorn("bot.wsgi:app", port, probe=True), "gunicorn-bot.log")
+        web = self.web_process = self.start(self.gunicorn("bot.wsgi:app", port, probe=True), "gunicorn-bot.log")
         if self.jobs == "celery":
-            self.start([sys.executable, "-m", "celery", "-A", "bot.worker", "worker", "-B", "--concurrency", "1",
-                        "--loglevel", "warning", "-Q", f"bench-{os.getpid()}"], "celery.log")  # fmt: skip
+            celery = [sys.executable, "-m", "celery", "-A", "bot.worker", "worker", "-B", "--concurrency", "1",
+                      "--loglevel", "warning", "-Q", f"bench-{os.getpid()}"]  # fmt: skip
+            self.jobs_process = self.start(celery, "celery.log")
         try:
             wait_ready(port, web, self.data_dir / "gunicorn-bot.log")
             yield web
         finally:
             self.stop()
+
+    def sessions(self) -> dict[str, int]:
+        """The bot's process sessions by group, for machine_cpu: each server starts a session of its own."""
+        named = {"web": self.web_process, "jobs": self.jobs_process}
+        return {group: proc.pid for group, proc in named.items() if proc is not None}
 
     @contextlib.contextmanager
     def floor(self, port: int) -> Iterator[subprocess.Popen[bytes]]:
@@ -103,6 +111,7 @@ class Topology:
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         self.processes.clear()
+        self.web_process = self.jobs_process = None
 
 
 def worker_pids(master: int) -> list[int]:
