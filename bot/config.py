@@ -44,21 +44,6 @@ def _choice(env: dict[str, str], name: str) -> str:
     return value
 
 
-# The PostgreSQL driver a plain `postgres://` or `postgresql://` URL gets. psycopg2 is C from the statement to
-# the wire; psycopg 3's Python layer (its execution generators, a Column object per result column) cost a turn
-# about a quarter more web-worker CPU: `parcelbot bench turn` 6.5-6.9 ms with psycopg 3 against 4.9-5.0 ms
-# with psycopg2, `bench load` 147 against 172 msg/s on the same machine (docs/performance.md section 7).
-# psycopg 3 stays installed and supported: name it (`postgresql+psycopg://`) to use it.
-DEFAULT_PG_DRIVER = "psycopg2"
-
-
-def _with_driver(url: str) -> str:
-    for scheme in ("postgres://", "postgresql://"):
-        if url.startswith(scheme):
-            return f"postgresql+{DEFAULT_PG_DRIVER}://" + url.removeprefix(scheme)
-    return url
-
-
 def _number(env: dict[str, str], name: str, default: str, kind: type[int] | type[float]) -> int | float:
     raw = env.get(name) or default
     try:
@@ -155,7 +140,15 @@ class Settings:
         data_dir = Path(env.get("PARCELBOT_DATA_DIR") or _default_data_dir()).resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'parcelbot.db'}"
-        database_url = _with_driver(database_url)
+        # A plain PostgreSQL URL gets psycopg 3. psycopg2 was measured against it (docs/performance.md, round 5):
+        # a quarter less CPU a turn in-process, but under load the web workers saved about 0.4 ms a message
+        # while PostgreSQL spent about 0.4 ms more (psycopg 3 prepares the statements a connection repeats;
+        # psycopg2 has the server parse and plan each one) and the machine's total did not move. The database
+        # is the tier every host shares, so the driver that spares it stays the default.
+        if database_url.startswith("postgres://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+        elif database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
         return cls(
             data_dir=data_dir,
             database_url=database_url,

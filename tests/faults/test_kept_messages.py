@@ -40,7 +40,7 @@ from tests.conftest import PG_URL, PUBLIC_URL, TWILIO_TOKEN
 from tests.helpers import new_sid, sms_form, twilio_post
 from tests.test_cli import run
 
-DEAD_DB = "postgresql+psycopg2://postgres@127.0.0.1:9/nowhere"  # port 9 (discard): nobody answers
+DEAD_DB = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"  # port 9 (discard): nobody answers
 DEAD_REDIS = "redis://127.0.0.1:9/7"
 KEPT = "no need to send it again"
 SEND_AGAIN = "Please send it again in a few minutes"

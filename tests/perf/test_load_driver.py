@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from collections import Counter
 from pathlib import Path
@@ -49,7 +50,8 @@ def test_mixed_signed_conversations_are_answered_as_scripted(served, db_url: str
     port, probe = served
     driver = Driver(Target("127.0.0.1", port, TWILIO_TOKEN, PUBLIC_URL), ConversationSource(SHOPPERS),
                     read_code=code_reader(db_url))  # fmt: skip
-    steps = asyncio.run(run_steps(driver, "parcelbot", [20.0], 1.5, 1.5, 3, log=lambda _line: None))
+    steps = asyncio.run(run_steps(driver, "parcelbot", [20.0], 1.5, 1.5, 3, sessions={"web": os.getsid(0)},
+                                  log=lambda _line: None))  # the server runs in this test's own session
     asyncio.run(driver.drain())  # every conversation started is carried to its end
 
     outcomes = Counter(s.outcome for s in driver.samples)
@@ -73,11 +75,17 @@ def test_mixed_signed_conversations_are_answered_as_scripted(served, db_url: str
     json.dumps(report)  # serialisable as written to load.json
     assert set(report["summary"]) == {"parcelbot_sustained", "floor_sustained", "ratio_to_floor",
                                       "parcelbot_p99_ms_at_200", "parcelbot_cpu_ms_per_message",
-                                      "floor_cpu_ms_per_message", "max_rss_mb_per_worker"}  # fmt: skip
+                                      "floor_cpu_ms_per_message", "max_rss_mb_per_worker",
+                                      "parcelbot_cpu_ms_per_message_at_max",
+                                      "floor_cpu_ms_per_message_at_max"}  # fmt: skip
+    assert set(report["summary"]["parcelbot_cpu_ms_per_message_at_max"]) == {"web", "postgres", "redis", "driver",
+                                                                             "machine"}  # fmt: skip
     assert [s["offered"] for s in report["steps"]] == [20.0, None]
     for step in report["steps"]:
         assert step["errors"] == 0 and step["unexpected"] == 0 and step["messages"] > 0
         assert 0 < step["p50_ms"] <= step["p95_ms"] <= step["p99_ms"]
+        assert step["cpu_ms_per_message_by"]["web"] > 0  # the server answered in this session's threads
+        assert step["cpu_ms_per_message_by"]["machine"] >= step["cpu_ms_per_message_by"]["web"] * 0.5
     assert report["steps"][1]["concurrency"] == 3
     plot(steps, tmp_path / "load.png", "test")
     with Image.open(tmp_path / "load.png") as png:

@@ -26,7 +26,7 @@ from bot.cli.load.driver import Driver, Target
 from bot.cli.load.report import StepFigures, as_json, plot, summarise
 from bot.cli.load.scripts import ConversationSource
 
-DEFAULT_DB = "postgresql+psycopg2://postgres@127.0.0.1:5432/bench"
+DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
 SATURATED = 0.8  # an open-loop step answered below this share of its rate: higher rates are skipped (they'd
 # only queue for minutes), and the closed-loop max step says what the server sustains
@@ -194,3 +194,6 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
                f"ratio {s['ratio_to_floor']}; CPU per message: parcelbot {s['parcelbot_cpu_ms_per_message']} ms, "
                f"floor {s['floor_cpu_ms_per_message']} ms; p99 at 200/s {s['parcelbot_p99_ms_at_200']} ms; "
                f"RSS max {s['max_rss_mb_per_worker']} MB/worker -> {out_dir}/load.json, load.png")
+    at_max = s["parcelbot_cpu_ms_per_message_at_max"]
+    if at_max:
+        click.echo("CPU a message in the max step, ms: " + ", ".join(f"{k} {v}" for k, v in at_max.items()))

@@ -78,8 +78,15 @@ def as_json(meta: dict[str, Any], steps: list[StepFigures]) -> dict[str, Any]:
                "ratio_to_floor": round(sustained(bot) / sustained(floor), 3) if sustained(floor) else None,
                "parcelbot_p99_ms_at_200": at_200.p99_ms if at_200 else None,
                "parcelbot_cpu_ms_per_message": cpu(bot), "floor_cpu_ms_per_message": cpu(floor),
-               "max_rss_mb_per_worker": max((max(s.rss_mb_per_worker, default=0) for s in bot), default=0)}  # fmt: skip
+               "max_rss_mb_per_worker": max((max(s.rss_mb_per_worker, default=0) for s in bot), default=0),
+               # the closed-loop step's CPU a message by process group, the machine's included (machine_cpu.py)
+               "parcelbot_cpu_ms_per_message_at_max": _at_max(bot),
+               "floor_cpu_ms_per_message_at_max": _at_max(floor)}  # fmt: skip
     return {"meta": meta, "summary": summary, "steps": [asdict(s) for s in steps]}
+
+
+def _at_max(rows: list[StepFigures]) -> dict[str, float]:
+    return next((s.cpu_ms_per_message_by for s in rows if s.offered is None), {})
 
 
 # -- the plot --------------------------------------------------------------------------------------------------
