@@ -313,11 +313,10 @@ class Engine:
         """The merchant (checked against the cached one), the conversation locked for the turn, and the inbound
         message stored in it; or, for a message stored before (a retried webhook), its stored answer."""
         session = uow.session
-        # The conversation, locked for the turn, and the merchant's row in one statement (the row is read
-        # anyway: the cache's check, and the dialogues use it); a shopper's first message reads the merchant alone.
-        found = self.conversations.find_with_merchant(session, understood.merchant_id, message.channel,
-                                                      message.sender)
-        merchant = found[0] if found is not None else session.get(m.Merchant, understood.merchant_id)
+        # The merchant's row and the conversation, locked for the turn, in one statement (the row is read anyway:
+        # the cache's check, and the dialogues use it); for a shopper's first message, the merchant alone.
+        merchant, found = self.conversations.find_with_merchant(session, understood.merchant_id, message.channel,
+                                                                message.sender) or (None, None)
         stale = understood.cached is not None and (merchant is None or not understood.cached.matches(merchant))
         if stale and check_cache:
             raise _StaleMerchant  # the unit of work rolls back (it wrote nothing yet); _handle reads afresh
@@ -327,7 +326,7 @@ class Engine:
         # caught by the unique MessageSid, not by a query first: a statement fewer for every message that is
         # not a retry (almost all). The same webhook twice at once: the second waits on the conversation's
         # lock, then finds the first one's answer; nothing runs twice.
-        conv = found[1] if found is not None else self.conversations.create(
+        conv = found if found is not None else self.conversations.create(
             session, merchant, message.channel, message.sender, phone=message.sender_is_phone, lock=True)
         inbound_id = store_inbound(session, merchant.id, message, understood.nlu, conv.id)
         if inbound_id is None:

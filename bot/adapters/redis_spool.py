@@ -19,7 +19,7 @@ import redis
 
 from backend.sealing import CodeBox
 from bot.core.messages import InboundMessage
-from bot.core.spool import MAX_KEPT, Kept, NotOurs, dumps, loads
+from bot.core.spool import MAX_KEPT, KeptMessage, NotOurs, dumps, loads
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +65,10 @@ class RedisSpool:
             log.exception("could not keep a message in Redis")
             return False
 
-    def oldest(self, limit: int) -> list[Kept]:
+    def oldest(self, limit: int) -> list[KeptMessage]:
         """Up to `limit` readable entries, oldest first, read a page at a time: entries this host can't open are
         skipped (and counted in the log), so they never hide the rest; corrupt ones are set aside."""
-        kept: list[Kept] = []
+        kept: list[KeptMessage] = []
         not_ours, start, page = 0, 0, max(limit, 1)
         while len(kept) < limit:
             raws = self.client.lrange(self.key, start, start + page - 1)
@@ -97,7 +97,7 @@ class RedisSpool:
     def done(self, token: str) -> None:
         self.client.lrem(self.key, 1, token)
 
-    def retry_later(self, item: Kept, not_before: float) -> None:
+    def retry_later(self, item: KeptMessage, not_before: float) -> None:
         again = dumps(self.box, item.message, item.kept_at, item.attempts + 1, not_before)
         self.client.eval(_RETRY, 1, self.key, item.token, again)
 

@@ -22,8 +22,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, select, true
+from sqlalchemy.orm import Session, aliased
 
 from backend import models as m
 from backend.db import add_row, insert_or_nothing
@@ -223,14 +223,25 @@ def _must(found: T | None) -> T:
     return found
 
 
-# Built once (every turn runs it): building a statement costs as much CPU as running it.
+# Built once (every turn runs it): building a statement costs as much CPU as running it. The merchant's row
+# always comes back, with the shopper's conversation beside it when there is one: a first message, too, reads
+# both in this one statement. On PostgreSQL the conversation is locked inside a LATERAL subquery, because a
+# `FOR UPDATE` may not name the nullable side of an outer join; SQLite needs no row lock (BEGIN IMMEDIATE).
+_THIS_CONVERSATION = (m.Conversation.merchant_id == bindparam("merchant_id"),
+                      m.Conversation.channel == bindparam("channel"), m.Conversation.address == bindparam("address"))
 _WITH_MERCHANT = (
-    select(m.Conversation, m.Merchant).join(m.Merchant, m.Merchant.id == m.Conversation.merchant_id)
-    .where(m.Conversation.merchant_id == bindparam("merchant_id"), m.Conversation.channel == bindparam("channel"),
-           m.Conversation.address == bindparam("address"))
+    select(m.Merchant, m.Conversation)
+    .outerjoin(m.Conversation, and_(m.Conversation.merchant_id == m.Merchant.id, *_THIS_CONVERSATION))
+    .where(m.Merchant.id == bindparam("merchant_id"))
     .execution_options(populate_existing=True)
 )  # fmt: skip
-_WITH_MERCHANT_LOCKED = _WITH_MERCHANT.with_for_update(of=m.Conversation)
+_LOCKED_CONVERSATION = aliased(
+    m.Conversation, select(m.Conversation).where(*_THIS_CONVERSATION).with_for_update().lateral("conversation"))
+_WITH_MERCHANT_LOCKED = (
+    select(m.Merchant, _LOCKED_CONVERSATION).outerjoin(_LOCKED_CONVERSATION, true())
+    .where(m.Merchant.id == bindparam("merchant_id"))
+    .execution_options(populate_existing=True)
+)  # fmt: skip
 
 
 # -- the store ---------------------------------------------------------------------------------------------
@@ -253,12 +264,13 @@ class ConversationStore:
         return session.scalar(query)
 
     def find_with_merchant(self, session: Session, merchant_id: int, channel: str,
-                           address: str) -> tuple[m.Merchant, m.Conversation] | None:
-        """A turn's conversation, locked, with its merchant's row in the same statement (the turn needs both:
-        one round trip fewer on every message but a shopper's first)."""
+                           address: str) -> tuple[m.Merchant, m.Conversation | None] | None:
+        """A turn's merchant row and its conversation (locked), None for a shopper's first message, in one
+        statement; None altogether if there is no such merchant. The turn needs both: the merchant's row for the
+        cache's check and the dialogues, the conversation to write to."""
         query = _WITH_MERCHANT_LOCKED if _row_locks(session) else _WITH_MERCHANT
         row = session.execute(query, {"merchant_id": merchant_id, "channel": channel, "address": address}).first()
-        return (row[1], row[0]) if row is not None else None
+        return (row[0], row[1]) if row is not None else None
 
     def create(self, session: Session, merchant: m.Merchant, channel: str, address: str, *, phone: bool,
                lock: bool = False) -> m.Conversation:

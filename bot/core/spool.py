@@ -40,7 +40,7 @@ LATE_LIMIT = timedelta(hours=2)  # older than this, a kept message is not acted 
 
 
 @dataclass(frozen=True)
-class Kept:
+class KeptMessage:
     """One kept message: `token` names it in its spool (to finish, retry or set it aside); `kept_at` and
     `not_before` are epoch seconds; `attempts` counts replays that failed for a reason other than the outage."""
 
@@ -55,13 +55,13 @@ class MessageSpool(Protocol):
     def keep(self, message: InboundMessage) -> bool:
         """Store the message durably; False if it could not be (the caller must not promise a reply)."""
 
-    def oldest(self, limit: int) -> list[Kept]:
+    def oldest(self, limit: int) -> list[KeptMessage]:
         """Up to `limit` kept messages, oldest first (they are answered in the order they came)."""
 
     def done(self, token: str) -> None:
         """The message is answered (or was already): forget it."""
 
-    def retry_later(self, item: Kept, not_before: float) -> None:
+    def retry_later(self, item: KeptMessage, not_before: float) -> None:
         """Replaying it failed (a bug, a dependency other than the database): try again after `not_before`,
         behind the others, with one more attempt counted."""
 
@@ -130,7 +130,7 @@ class NotOurs(ValueError):
     """Sealed under another key (a host whose PARCELBOT_SECRET_KEY differs): left for a host that can open it."""
 
 
-def loads(box: CodeBox, sealed: str, token: str) -> Kept:
+def loads(box: CodeBox, sealed: str, token: str) -> KeptMessage:
     """The entry named `token` in its spool; NotOurs if it can't be opened here, another ValueError (or KeyError,
     TypeError) if it opens but isn't a kept message (corrupt: set aside)."""
     raw = box.unseal(sealed)
@@ -139,7 +139,7 @@ def loads(box: CodeBox, sealed: str, token: str) -> Kept:
     data: dict[str, Any] = json.loads(raw)
     fields = dict(data["message"])
     fields["media"] = tuple(Media(**media) for media in fields.get("media") or ())
-    return Kept(token, InboundMessage(**fields), float(data["kept_at"]), int(data.get("attempts", 0)),
+    return KeptMessage(token, InboundMessage(**fields), float(data["kept_at"]), int(data.get("attempts", 0)),
                 float(data.get("not_before", 0.0)))
 
 
@@ -163,10 +163,10 @@ class FileSpool:
             log.exception("could not keep a message in %s", self.directory)
             return False
 
-    def oldest(self, limit: int) -> list[Kept]:
+    def oldest(self, limit: int) -> list[KeptMessage]:
         """Up to `limit` readable entries, oldest first: ones this host can't open are skipped (and counted in
         the log), so they never hide the rest."""
-        kept: list[Kept] = []
+        kept: list[KeptMessage] = []
         not_ours = 0
         for path in sorted(self.directory.glob("[0-9]*.json")) if self.directory.is_dir() else []:
             if len(kept) >= limit:
@@ -190,7 +190,7 @@ class FileSpool:
     def done(self, token: str) -> None:
         (self.directory / _safe(token)).unlink(missing_ok=True)
 
-    def retry_later(self, item: Kept, not_before: float) -> None:
+    def retry_later(self, item: KeptMessage, not_before: float) -> None:
         self._write(dumps(self.box, item.message, item.kept_at, item.attempts + 1, not_before), not_before)
         self.done(item.token)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.core.outage import StoreUnavailable, is_store_outage
 from bot.core.phone import InvalidPhoneNumber
-from bot.core.spool import Kept, MessageSpool
+from bot.core.spool import KeptMessage, MessageSpool
 from bot.engine import UnknownMerchant
 from bot.jobs.registry import JobContext, job
 
@@ -67,7 +67,7 @@ def replay_kept(ctx: JobContext, **_: Any) -> int:
     return answered
 
 
-def _answer(ctx: JobContext, spool: MessageSpool, item: Kept) -> str:
+def _answer(ctx: JobContext, spool: MessageSpool, item: KeptMessage) -> str:
     message = dataclasses.replace(item.message, kept_at=datetime.fromtimestamp(item.kept_at, UTC))
     try:
         ctx.engine.handle(message)
