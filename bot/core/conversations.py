@@ -231,7 +231,7 @@ _THIS_CONVERSATION = (m.Conversation.merchant_id == bindparam("merchant_id"),
                       m.Conversation.channel == bindparam("channel"), m.Conversation.address == bindparam("address"))
 _WITH_MERCHANT = (
     select(m.Merchant, m.Conversation)
-    .outerjoin(m.Conversation, and_(m.Conversation.merchant_id == m.Merchant.id, *_THIS_CONVERSATION))
+    .outerjoin(m.Conversation, and_(*_THIS_CONVERSATION))  # the WHERE already names the merchant
     .where(m.Merchant.id == bindparam("merchant_id"))
     .execution_options(populate_existing=True)
 )  # fmt: skip
