@@ -41,7 +41,7 @@ from bot.config import Settings
 from bot.core import telemetry
 from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier
 from bot.core.channels import spec_for
-from bot.core.conversations import ConversationStore, Status
+from bot.core.conversations import ConversationState, ConversationStore, Status
 from bot.core.events import MessageStored
 from bot.core.inbound import store_inbound, stored_inbound_id, written_since
 from bot.core.links import LinkSigner
@@ -282,15 +282,17 @@ class Engine:
                     return opened  # a retried webhook
                 merchant, conv, inbound_id = opened
                 kept_at = message.kept_at
+                state: ConversationState | None = None  # None: the conversation's state is left as it was
                 if kept_at is not None and self._not_acted_on(uow.session, conv.id, message.text, understood.nlu,
                                                               kept_at, now):
                     replies = [Reply(self._too_late(merchant, kept_at, message.channel, now))]
                 else:
                     # the cached config when the cache was used: _open has just checked the row still matches it
                     config = understood.cached.config if understood.cached is not None else None
-                    replies = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers, inline,
-                                             conv.last_message_at, understood.clauses, config)
-                conv.last_message_at = now  # written with the new state: one UPDATE of the conversation
+                    replies, state = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers,
+                                                    inline, conv.last_message_at, understood.clauses, config)
+                # the new state and the time, in one UPDATE of the conversation (not the ORM's flush)
+                self.conversations.write_turn(uow.session, conv, state, now)
                 self._store_replies(uow, merchant, message, inbound_id, conv.id, replies, now)
             return Outcome(replies)
         except (NeedsCarrier, _StaleMerchant, UnknownMerchant):
@@ -350,7 +352,8 @@ class Engine:
                 return opened
             merchant, conv, inbound_id = opened
             text = (self._apology if failed else self._backend_down)(merchant, message.channel)
-            # A later message may have been answered between the two transactions: time never goes back.
+            # A later message may have been answered between the two transactions: time never goes back. (The ORM's
+            # flush here, not write_turn: the rare path keeps to what it needs, the turn's own writer may be what broke)
             conv.last_message_at = max(conv.last_message_at or now, now)
             replies = [Reply(text)]
             self._store_replies(uow, merchant, message, inbound_id, conv.id, replies, now)
@@ -359,14 +362,15 @@ class Engine:
     def _run_turn(self, uow: UnitOfWork, merchant: m.Merchant, conv: m.Conversation, message: InboundMessage,
                   nlu: ParseResult | None, now: datetime, answers: CarrierAnswers, inline: bool,
                   previous_message_at: datetime | None, clauses_of_message: tuple[ParsedClause, ...] = (),
-                  config: MerchantConfig | None = None) -> list[Reply]:
+                  config: MerchantConfig | None = None) -> tuple[list[Reply], ConversationState | None]:
+        """The dialogue's replies, and the conversation's new state to write (None: leave it as it was)."""
         if config is None:
             config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
         voice = self.wording.voice(config, message.channel)
         if nlu is None:
             nlu = _without_classifier(message.text, conv, self.conversations.state(conv), config, now)
             if nlu is None:
-                return [Reply(voice("utter_nlu_down"))]
+                return [Reply(voice("utter_nlu_down"))], None
         reopened = conv.status == Status.RESOLVED.value
         if reopened:  # a new message after a person closed it: the bot answers again
             self.services.handoff.reopen(uow, conv, actor=message.sender, now=now)
@@ -380,17 +384,15 @@ class Engine:
         )
         if not reopened:  # _turn rolls the whole turn back on an error: no savepoint needed
             respond(turn)
-            self.conversations.save(conv, turn.state)
-            return turn.replies
+            return turn.replies, turn.state
         try:  # the reopening stays even if the carrier is down
             with uow.savepoint():
                 respond(turn)
-                self.conversations.save(conv, turn.state)
         except BackendError as exc:
             # The carrier or order system isn't answering: say so honestly, keep the open question.
             log.warning("backend unavailable during a turn: %s", exc)
-            turn.replies = [Reply(voice("utter_backend_down"))]
-        return turn.replies
+            return [Reply(voice("utter_backend_down"))], None
+        return turn.replies, turn.state
 
     def _backend(self, session: Session, merchant: m.Merchant, now: datetime, answers: CarrierAnswers, *,
                  inline: bool = False) -> Backend:

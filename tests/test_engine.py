@@ -40,12 +40,12 @@ def test_a_turn_that_fails_after_writing_leaves_nothing_half_done(runtime, demo,
 
     say(runtime, "hello")  # the conversation exists, with its state
 
-    def broken_save(conv, state):  # noqa: ANN001
+    def broken_write(session, conv, state, at):  # noqa: ANN001
         raise RuntimeError("the state could not be written")
 
     with runtime.sessions() as s:
         before = s.scalar(select(m.Conversation)).state
-    monkeypatch.setattr(ConversationStore, "save", staticmethod(broken_save))
+    monkeypatch.setattr(ConversationStore, "write_turn", staticmethod(broken_write))
     replies = say(runtime, "where is my parcel")
     assert replies and "something went wrong" in replies[0]
     with runtime.sessions() as s:
