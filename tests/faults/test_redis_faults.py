@@ -148,3 +148,23 @@ def test_a_slow_change_whose_job_could_not_be_queued_is_finished_by_the_retry_an
         proxy.close()
         rt.close()
         redis.Redis(db=DB).delete(queue)
+
+
+def test_with_redis_away_a_person_can_still_sign_in_and_sign_in_is_still_limited(via_proxy):
+    """The sign-in rate limits live in Redis when it carries the events (shared by every worker). With Redis away,
+    signing in to the console must still work (it was a 500), and the limits still hold, kept in the worker's
+    memory until Redis is back (Flask-Limiter's in-memory fallback)."""
+    from bot.web import create_app
+    from tests.console.kit import make_user, sign_in
+
+    rt, proxy, _ = via_proxy
+    make_user(rt)
+    client = create_app(runtime=rt).test_client()
+    proxy.cut()
+    signed_in = sign_in(client)
+    assert signed_in.status_code == 302 and "/console" in signed_in.headers["Location"], signed_in.status_code
+    stranger = create_app(runtime=rt).test_client()
+    refused = [sign_in(stranger, password="wrong").status_code for _ in range(12)]
+    assert refused[0] != 500 and 429 in refused, refused
+    proxy.restore()
+    assert sign_in(create_app(runtime=rt).test_client()).status_code == 302, "and again once Redis is back"

@@ -20,7 +20,7 @@ from bot.web.api.routes import SESSION_AUTH
 from bot.web.console.auth import api_session_agent, csrf, login_manager
 from bot.web.console.views import bp
 
-LOGIN_LIMITS = ("10 per minute", "50 per hour")  # per address; a second limit per account is in auth.py
+LOGIN_LIMITS = ("10 per minute", "50 per hour")  # per address (argon2 makes each guess slow as well)
 
 
 def init_console(app: Flask, *, storage_uri: str = "memory://", exempt: tuple = ()) -> None:
@@ -33,8 +33,11 @@ def init_console(app: Flask, *, storage_uri: str = "memory://", exempt: tuple = 
     for blueprint in exempt:
         csrf.exempt(blueprint)
     app.register_blueprint(bp)
+    # With Redis away, the limits are kept in this worker's memory until it is back (a sign-in must not fail
+    # because a counter can't be reached, nor go unlimited): Flask-Limiter's in-memory fallback.
     limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, default_limits=[],
-                      strategy="fixed-window")
+                      strategy="fixed-window", in_memory_fallback_enabled=True,
+                      storage_options={"socket_connect_timeout": 1, "socket_timeout": 1})
     # Only sign-in is limited; a webhook or an exempt page skips the limiter's per-request resolution altogether
     # (about 2 % of a turn's CPU, docs/performance.md): their callers prove themselves another way. A limit added
     # later to one of these blueprints (the API, say) would be skipped: take that blueprint out of this filter.
