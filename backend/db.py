@@ -27,6 +27,12 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_SECONDS = 10
 CONNECT_TIMEOUT_SECONDS = 5
 PING_AFTER_IDLE_SECONDS = 1.0
+# libpq's TCP settings, so a network path that died (a pulled cable, a firewall dropping the flow) fails a
+# statement in about ten seconds instead of the kernel's fifteen minutes of retransmits: keepalive probes on an
+# idle connection, and tcp_user_timeout (ms) for data sent and never acknowledged. A server that is reachable but
+# answers nothing is backend/stall.py's job.
+TCP_LIVENESS = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3,
+                "tcp_user_timeout": 10_000}
 
 
 def make_engine(url: str) -> Engine:
@@ -58,7 +64,7 @@ def make_engine(url: str) -> Engine:
     # (docs/faults.md). LIFO: the connections in use stay the same few, so they are rarely idle long enough to
     # need the ping below.
     engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True,
-                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, **TCP_LIVENESS})
     _ping_after_idle(engine)
     return engine
 

@@ -128,6 +128,9 @@ class Settings:
     # A person has the conversation, the shopper wrote and nobody answered for this long: back to the bot.
     agent_timeout_minutes: int = 30
     slow_backend_seconds: float = 2.0
+    # A database connection a shopper's turn holds this long has stopped answering (backend/stall.py): shut it
+    # down and take the outage path, well inside Twilio's 15 s webhook timeout.
+    db_stall_seconds: float = 8.0
     verified_minutes: int = 15
     default_timezone: str = "Europe/London"
 
@@ -171,6 +174,7 @@ class Settings:
             conversation_ttl_minutes=int(_number(env, "PARCELBOT_CONVERSATION_TTL_MINUTES", "30", int)),
             agent_timeout_minutes=int(_number(env, "PARCELBOT_AGENT_TIMEOUT_MINUTES", "30", int)),
             slow_backend_seconds=float(_number(env, "PARCELBOT_SLOW_BACKEND_SECONDS", "2.0", float)),
+            db_stall_seconds=float(_number(env, "PARCELBOT_DB_STALL_SECONDS", "8.0", float)),
             default_timezone=_zone(env, "PARCELBOT_TIMEZONE", "Europe/London"),
         )
 

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend import models as m
 from backend.db import add_row
 from backend.protocol import Backend, BackendError
+from backend.stall import StallGuard
 from bot.config import Settings
 from bot.core import telemetry
 from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier
@@ -113,6 +114,7 @@ class Engine:
     carrier_calls: Executor
     merchants: MerchantCache = dataclasses.field(default_factory=MerchantCache)
     spool: MessageSpool | None = None  # where a message waits out a database outage (bot/core/spool.py)
+    stall_guard: StallGuard | None = None  # a database that stops answering: the turn gives up (backend/stall.py)
 
     def replace(self, **changes: Any) -> Engine:
         """The same engine with some parts swapped (a test's interpreter, clock or carrier)."""
@@ -122,7 +124,8 @@ class Engine:
     def handle(self, message: InboundMessage) -> Outcome:
         started, result = time.perf_counter(), "error"
         try:
-            outcome = self._handle_on_a_working_connection(message)
+            with self.stall_guard.watching() if self.stall_guard is not None else contextlib.nullcontext():
+                outcome = self._handle_on_a_working_connection(message)
             result = "duplicate" if outcome.duplicate else "apology" if outcome.failed else "answered"
             return outcome
         except UnknownMerchant:
@@ -140,7 +143,9 @@ class Engine:
             except Exception as exc:
                 if not is_store_outage(exc):
                     raise
-                again = bool(tries_left) and lost_connection(exc)
+                # not again after a stall: a fresh connection would wait out the connect timeout too
+                stalled = self.stall_guard is not None and self.stall_guard.stalled_here()
+                again = bool(tries_left) and lost_connection(exc) and not stalled
                 log.warning("database unavailable handling a message (%s)%s", exc.__class__.__name__,
                             "; running the turn once more" if again else "")
                 if not again:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import intents
 from backend.db import make_engine, make_session_factory
 from backend.registry import backend_for
+from backend.stall import StallGuard
 from bot.adapters.payments_sandbox import SandboxPayments
 from bot.adapters.payments_stripe import StripePayments
 from bot.adapters.redis_events import RedisEventSink
@@ -140,6 +141,8 @@ class Runtime:
         if isinstance(self.jobs, InlineJobs):
             self.jobs.shutdown()
         self.carrier_calls.shutdown(wait=False, cancel_futures=True)
+        if self.engine.stall_guard is not None:
+            self.engine.stall_guard.close()
         self.db.dispose()
 
 
@@ -204,9 +207,10 @@ class RuntimeBuilder:
         def uow() -> UnitOfWork:
             return UnitOfWork(sessions, jobs=jobs, events=events)
 
+        stall_guard = StallGuard(s.db_stall_seconds).install(db) if db.dialect.name == "postgresql" else None
         engine = Engine(settings=s, sessions=sessions, uow=uow, interpreter=interpreter, wording=wording,
                         links=links, services=services, conversations=conversations, backends=self._backends,
-                        clock=self._clock, carrier_calls=carrier_calls, spool=spool)
+                        clock=self._clock, carrier_calls=carrier_calls, spool=spool, stall_guard=stall_guard)
         runtime = Runtime(
             settings=s, db=db, sessions=sessions, links=links, wording=wording, storage=storage_for(s, sessions),
             sender=self._sender or sender_for(s), events=events, local_events=local_events,

@@ -99,6 +99,36 @@ def test_with_the_database_away_the_sms_webhook_apologises_in_twiml_and_service_
 
 
 @pg_only
+def test_a_database_that_stops_answering_gets_the_kept_answer_in_seconds_not_silence(env, interpreter, db_url):
+    """The server stays reachable but answers nothing (a frozen server, a hung proxy): the connections stay up, so
+    no driver error ever comes. The turn's connection is shut down by the stall guard (backend/stall.py, here after
+    1 s) and the message takes the outage path: kept, the kept answer in TwiML, answered by text once it is back.
+    Without the guard the request waits for ever (the review's probe: 100 s and more, past Twilio's 15 s)."""
+    url = make_url(db_url)
+    proxy = CuttableProxy(url.host or "127.0.0.1", url.port or 5432)
+    rt = _runtime({**env, "PARCELBOT_DB_STALL_SECONDS": "1"}, interpreter,
+                  url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
+    try:
+        client = create_app(runtime=rt).test_client()
+        assert "PB100000001GB" in _sms(client, "where is my parcel").get_data(as_text=True)
+        proxy.stall()
+        kept = new_sid()
+        pool = ThreadPoolExecutor(1)  # bounded, so a regression fails the test instead of hanging it
+        try:
+            answer = pool.submit(_sms, client, "where is my parcel", kept).result(timeout=60)
+        finally:
+            pool.shutdown(wait=False)  # closing the proxy (below) frees a request that is still waiting
+        assert answer.status_code == 200 and KEPT in answer.get_data(as_text=True), answer.get_data(as_text=True)
+        proxy.restore()
+        assert replay_kept(rt) == 1 and _inbound(rt, kept) == 1  # answered by text once it answers again
+        back = _sms(client, "where is my parcel")
+        assert back.status_code == 200 and "PB100000001GB" in back.get_data(as_text=True)
+    finally:
+        proxy.close()
+        rt.close()
+
+
+@pg_only
 def test_the_database_cut_mid_load_every_shopper_hears_something_and_nothing_is_half_written_or_doubled(proxied):
     """Four shoppers texting at once; the database is cut after some answers and restored after some apologies.
     Every request is answered with TwiML (an answer or the apology); every message answered normally is stored
