@@ -23,6 +23,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -31,6 +32,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
+# One watchdog thread per process for every guard (a process may build several runtimes: tests, the CLI), started on
+# first use: a thread started before gunicorn forks its workers doesn't survive in them.
+_GUARDS: weakref.WeakSet[StallGuard] = weakref.WeakSet()
+_WATCHDOG: dict[str, Any] = {"pid": 0, "thread": None}
+_WATCHDOG_LOCK = threading.Lock()
 
 
 class StallGuard:
@@ -39,9 +45,6 @@ class StallGuard:
         self._lent: dict[int, tuple[float, int, int]] = {}  # id(pool record) -> (lent at, socket fd, thread)
         self._watched: dict[int, bool] = {}  # thread ident -> a connection of its turn was shut down
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._stop = threading.Event()
 
     def install(self, engine: Engine) -> StallGuard:
         """Follow the pool's lending on `engine` (PostgreSQL: SQLite has no socket and its own busy timeout)."""
@@ -66,7 +69,7 @@ class StallGuard:
     @contextmanager
     def watching(self) -> Iterator[None]:
         """Connections this thread borrows inside the block are shut down if held longer than `seconds`."""
-        self._start()
+        _watch(self)
         ident = threading.get_ident()
         self._watched[ident] = False
         try:
@@ -79,24 +82,9 @@ class StallGuard:
         stalled database does not run again (a fresh connection would wait out the connect timeout as well)."""
         return self._watched.get(threading.get_ident(), False)
 
-    def _start(self) -> None:
-        # Started on first use in each process: a thread started before gunicorn forks its workers doesn't survive
-        if self._stop.is_set() or (self._thread is not None and self._pid == os.getpid() and self._thread.is_alive()):
-            return
-        with self._lock:
-            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                self._pid = os.getpid()
-                self._thread = threading.Thread(target=self._watch, name="parcelbot-stall-guard", daemon=True)
-                self._thread.start()
-
     def close(self) -> None:
-        """Stop the watchdog (the runtime is closing)."""
-        self._stop.set()
-
-    def _watch(self) -> None:
-        tick = min(0.5, self.seconds / 4)
-        while not self._stop.wait(tick):
-            self.check(time.monotonic())
+        """No more watching (the runtime is closing)."""
+        _GUARDS.discard(self)
 
     def check(self, now: float) -> int:
         """Shut down every watched connection lent for longer than `seconds`; how many (the watchdog's tick)."""
@@ -115,3 +103,23 @@ class StallGuard:
             log.warning("a database connection answered nothing for %.0f s: shut down, the turn takes the outage "
                         "path", now - since)
         return shut
+
+
+def _watch(guard: StallGuard) -> None:
+    if guard in _GUARDS and _WATCHDOG["pid"] == os.getpid():
+        return
+    with _WATCHDOG_LOCK:
+        _GUARDS.add(guard)
+        if _WATCHDOG["pid"] != os.getpid() or not _WATCHDOG["thread"].is_alive():
+            thread = threading.Thread(target=_watchdog, name="parcelbot-stall-guard", daemon=True)
+            _WATCHDOG.update(pid=os.getpid(), thread=thread)
+            thread.start()
+
+
+def _watchdog() -> None:
+    while True:
+        guards = list(_GUARDS)
+        time.sleep(min([0.5, *(g.seconds / 4 for g in guards)]))
+        now = time.monotonic()
+        for guard in guards:
+            guard.check(now)

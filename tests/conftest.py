@@ -134,6 +134,9 @@ def env(tmp_path: Path, db_url: str) -> dict[str, str]:
         "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "PARCELBOT_SECRET_KEY": "test-secret-key",
         "PARCELBOT_PUBLIC_URL": PUBLIC_URL,
+        # The stall guard (backend/stall.py) is a timing: a loaded test machine must not trip it in tests that are
+        # about something else. Its own tests set it low (tests/faults).
+        "PARCELBOT_DB_STALL_SECONDS": "60",
     }
 
 
