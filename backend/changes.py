@@ -39,8 +39,11 @@ RETURN_ACTION = "start_return"
 CANCEL_ACTION = "cancel_order"
 
 
-def _stored(session: Session, key: str) -> m.DeliveryChange | None:
-    return session.scalar(select(m.DeliveryChange).where(m.DeliveryChange.idempotency_key == key))
+def stored_change(session: Session, merchant_id: int | None, key: str) -> m.DeliveryChange | None:
+    """The merchant's change under this idempotency key. Only the merchant's: a key may come from a merchant's
+    own system (the conversation API), so another merchant's change under it is not this one (migration 0007)."""
+    return session.scalar(select(m.DeliveryChange).where(m.DeliveryChange.merchant_id == merchant_id,
+                                                         m.DeliveryChange.idempotency_key == key))
 
 
 def _as_result(change: m.DeliveryChange) -> ActionResult:
@@ -86,7 +89,7 @@ def _record(
             session.add(change)
             session.flush()
     except IntegrityError:
-        winner = _stored(session, key)
+        winner = stored_change(session, merchant.id, key)
         if winner is None:
             raise
         return winner
@@ -125,7 +128,7 @@ def apply_change(
     If the carrier is down the request is kept in pending_requests and the result is PENDING.
     """
     now = now or datetime.now(UTC)
-    done = _stored(session, idempotency_key)
+    done = stored_change(session, merchant.id, idempotency_key)
     if done is not None:
         return _as_result(done)
     payload = {
@@ -158,7 +161,7 @@ def cancel_order(
 ) -> ActionResult:
     """Cancel once (see apply_change). The change is filed under the tracking number if given, else "#order"."""
     now = now or datetime.now(UTC)
-    done = _stored(session, idempotency_key)
+    done = stored_change(session, merchant.id, idempotency_key)
     if done is not None:
         return _as_result(done)
     payload = {"order_number": order_number, "context": context_to_json(context)}
@@ -188,7 +191,7 @@ def create_return(
 ) -> ReturnInfo:
     """Start a return once. If the far side is down: ReturnInfo(status="pending", reference="") and it is kept."""
     now = now or datetime.now(UTC)
-    done = _stored(session, idempotency_key)
+    done = stored_change(session, merchant.id, idempotency_key)
     if done is not None and done.params.get("return"):
         return return_info_from_json(done.params["return"])
     if done is not None:
@@ -219,7 +222,7 @@ def _keep(session: Session, merchant: m.Merchant, write: PendingWrite, now: date
 
 def settle_change(session: Session, req: m.PendingRequest, outcome: dict[str, Any], now: datetime) -> None:
     """A kept request got its final answer: update its delivery change (or create it) and audit the outcome."""
-    change = _stored(session, req.idempotency_key)
+    change = stored_change(session, req.merchant_id, req.idempotency_key)
     p = req.payload
     if req.kind == "apply_action":
         action, subject, params = p["action"]["kind"], p["tracking_number"], p["action"].get("params", {})

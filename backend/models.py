@@ -179,6 +179,9 @@ class Message(Base):
     __table_args__ = (
         # A channel's own id (Twilio's MessageSid) is stored once: a retried webhook hits this constraint.
         UniqueConstraint("direction", "channel", "channel_message_id", name="uq_message_channel_id"),
+        # A dedupe key is the merchant's own (migration 0007): it names a tracking number, which only the merchant
+        # makes unique, so one merchant's notification must never stand in for (or reveal) another's.
+        UniqueConstraint("merchant_id", "dedupe_key", name="uq_message_merchant_dedupe"),
         Index("ix_messages_outbox", "direction", "status"),
     )
 
@@ -200,7 +203,7 @@ class Message(Base):
     # Who wrote an outbound message when it wasn't the bot: "agent:sam@shop.example", "api:pb_12ab".
     author: Mapped[str | None] = mapped_column(String(200), default=None)
     # For proactive messages: the event that caused it, so one event never notifies twice.
-    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), default=None)
     send_after: Mapped[datetime | None] = mapped_column(default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
@@ -303,13 +306,15 @@ class DeliveryChange(Base):
     """A change applied (or attempted) at the carrier; the idempotency key makes a retry harmless."""
 
     __tablename__ = "delivery_changes"
+    # The key may come from a merchant's own system (the conversation API): unique per merchant (migration 0007).
+    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key", name="uq_delivery_change_merchant_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     tracking_number: Mapped[str] = mapped_column(String(40), index=True)
     action: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))  # accepted | rejected | pending
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     reference: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -353,12 +358,13 @@ class PendingRequest(Base):
     """A request to a far-side system that could not be made yet: stored, retried by a job."""
 
     __tablename__ = "pending_requests"
+    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key", name="uq_pending_request_merchant_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -392,6 +398,7 @@ class Payment(Base):
     against the payment."""
 
     __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key", name="uq_payment_merchant_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
@@ -400,7 +407,7 @@ class Payment(Base):
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True, default=None)
     tracking_number: Mapped[str] = mapped_column(String(40), index=True)
     action: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the serialised DeliveryAction
-    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)  # the change's one attempt
+    idempotency_key: Mapped[str] = mapped_column(String(128))  # the change's one attempt
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)

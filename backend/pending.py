@@ -54,9 +54,7 @@ def store_pending(
 ) -> m.PendingRequest:
     """Keep the write for later (once per idempotency key). Joins the caller's transaction."""
     now = now or datetime.now(UTC)
-    existing = session.scalar(
-        select(m.PendingRequest).where(m.PendingRequest.idempotency_key == write.idempotency_key)
-    )
+    existing = kept_write(session, merchant_id, write.idempotency_key)
     if existing is not None:
         existing.last_error = write.error
         return existing
@@ -76,10 +74,17 @@ def store_pending(
     return row
 
 
-def note_follow_up(session: Session, idempotency_key: str, *, conversation_id: int | None, summary: str) -> bool:
+def kept_write(session: Session, merchant_id: int | None, idempotency_key: str) -> m.PendingRequest | None:
+    """The merchant's kept write under this key (keys are unique per merchant: migration 0007)."""
+    return session.scalar(select(m.PendingRequest).where(m.PendingRequest.merchant_id == merchant_id,
+                                                         m.PendingRequest.idempotency_key == idempotency_key))
+
+
+def note_follow_up(session: Session, merchant_id: int, idempotency_key: str, *, conversation_id: int | None,
+                   summary: str) -> bool:
     """Remember, with a kept write, whom to tell its outcome and in which words they confirmed it: the retry job
     texts them once it is applied, refused or given up (the shopper was told "I'll text you")."""
-    row = session.scalar(select(m.PendingRequest).where(m.PendingRequest.idempotency_key == idempotency_key))
+    row = kept_write(session, merchant_id, idempotency_key)
     if row is None or conversation_id is None:
         return False
     row.payload = {**(row.payload or {}), "follow_up": {"conversation_id": conversation_id, "summary": summary}}

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.changes import settle_change
+from backend.changes import settle_change, stored_change
 from backend.pending import DONE, FAILED, MAX_ATTEMPTS, PENDING, backoff
 from backend.protocol import Backend, BackendError, BackendUnavailable
 from backend.reasons import because
@@ -69,9 +69,8 @@ def claim_due(session: Session, now: datetime, *, limit: int = 100) -> list[Clai
 def already_settled(session: Session, claimed: Claimed) -> bool:
     """The change this write makes was settled by someone else (a finish_slow_change job, a payment): there is
     nothing to send, and nobody to tell again."""
-    status = session.scalar(select(m.DeliveryChange.status)
-                            .where(m.DeliveryChange.idempotency_key == claimed.idempotency_key))
-    return status in ("accepted", "rejected")
+    change = stored_change(session, claimed.merchant_id, claimed.idempotency_key)
+    return change is not None and change.status in ("accepted", "rejected")
 
 
 def close_settled(session: Session, claimed: Claimed) -> None:

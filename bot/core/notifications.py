@@ -4,7 +4,8 @@ Shipped, out for delivery (with one-tap options), delayed, failed attempt (resch
 delivered (with the proof-of-delivery photo). The rules every notification obeys:
 - never to an opted-out number (checked now, and again by the sender just before it goes);
 - never in the merchant's quiet hours: it waits, queued, until the morning (send_after);
-- never twice for one event: the dedupe key is per event (per status for "shipped" and "delivered").
+- never twice for one event: the dedupe key is per event (per status for "shipped" and "delivered"), and the
+  merchant's own (another merchant may use the same tracking number: migration 0007).
 Wording comes from the wording service (defaults in training_data/responses/notifications.yml, the
 merchant's overrides and brand, the channel's variant).
 
@@ -31,7 +32,7 @@ from bot.core.conversations import ConversationStore, Offer
 from bot.core.events import DomainEvent
 from bot.core.links import LinkSigner
 from bot.core.merchant_config import MerchantConfig
-from bot.core.outbox import OptedOut, announced, is_opted_out, queue_message
+from bot.core.outbox import OptedOut, announced, by_key, is_opted_out, queue_message
 from bot.core.ports import BackendFactory
 from bot.core.wording import Rendered, Wording
 
@@ -246,7 +247,7 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
     phone, key = row.recipient_phone, dedupe_key(row.tracking_number, event.status, event.event_id)
     if not _enabled(ctx.merchant, kind) or is_opted_out(ctx.session, ctx.merchant, phone):
         return None
-    if ctx.session.scalar(select(m.Message.id).where(m.Message.dedupe_key == key)) is not None:
+    if by_key(ctx.session, ctx.merchant.id, key) is not None:
         return None  # this event (or this once-only status) has already been notified
     send_after = quiet_until(ctx.merchant, ctx.now, ctx.tz)
     send_at = send_after or ctx.now
@@ -299,9 +300,7 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
     if row.status != "delivered" or not row.recipient_phone:
         return None
     photos = _photo_urls(ctx, row)
-    delivered = ctx.session.scalar(
-        select(m.Message).where(m.Message.dedupe_key == f"notify:{row.tracking_number}:delivered")
-    )
+    delivered = by_key(ctx.session, ctx.merchant.id, f"notify:{row.tracking_number}:delivered")
     if delivered is None or not photos:
         return None  # not notified (opted out, or no event yet): the delivered text will carry the photo
     if delivered.status == "queued" and delivered.attempts == 0:
@@ -337,6 +336,7 @@ def _supersede_held(ctx: Context, tracking: str) -> None:
     ctx.session.execute(
         update(m.Message)
         .where(
+            m.Message.merchant_id == ctx.merchant.id,  # another merchant's parcel may have the same number
             m.Message.dedupe_key.startswith(f"notify:{tracking}:", autoescape=True),
             m.Message.status == "queued",
             m.Message.attempts == 0,

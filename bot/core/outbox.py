@@ -36,11 +36,9 @@ def queue_message(
     send_after: datetime | None = None,
     ignore_opt_out: bool = False,
 ) -> m.Message | None:
-    """Queue one outbound message; returns None if it was already queued (same dedupe key)."""
-    if dedupe_key is not None:
-        existing = session.scalar(select(m.Message).where(m.Message.dedupe_key == dedupe_key))
-        if existing is not None:
-            return None
+    """Queue one outbound message; returns None if this merchant already queued it (same dedupe key)."""
+    if dedupe_key is not None and by_key(session, merchant.id, dedupe_key) is not None:
+        return None
     if not ignore_opt_out and is_opted_out(session, merchant, to):
         raise OptedOut(to)
     sender = merchant_number(merchant, channel) or merchant.slug
@@ -60,6 +58,13 @@ def queue_message(
     session.add(msg)
     session.flush()
     return msg
+
+
+def by_key(session: Session, merchant_id: int, dedupe_key: str) -> m.Message | None:
+    """The merchant's message with this dedupe key. Always the merchant's: a key names a tracking number, which
+    only the merchant makes unique, so another merchant's message under it is not this one (migration 0007)."""
+    return session.scalar(select(m.Message).where(m.Message.merchant_id == merchant_id,
+                                                  m.Message.dedupe_key == dedupe_key))
 
 
 def announced(msg: m.Message) -> MessageStored:

@@ -8,10 +8,10 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from backend.changes import stored_change
 from backend.protocol import BackendError
 from backend.types import ActionResult, ChangeContext
 from bot.core.carrier import Answered
@@ -22,7 +22,7 @@ def carrier_to_ask(ctx: JobContext, session: Session, merchant: m.Merchant, key:
                    now: datetime) -> tuple[bool, Any | None]:
     """(is the change under `key` recorded already, the remote carrier to ask - None for our own carrier, which
     shares the recording transaction, or when it is recorded). The caller commits before asking."""
-    recorded = session.scalar(select(m.DeliveryChange.id).where(m.DeliveryChange.idempotency_key == key)) is not None
+    recorded = stored_change(session, merchant.id, key) is not None
     if recorded:
         return True, None
     backend = ctx.backends(session, merchant, now)

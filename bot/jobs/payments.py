@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from backend import models as m
-from backend.changes import apply_change
+from backend.changes import apply_change, stored_change
 from backend.protocol import BackendError
 from backend.serialize import action_from_json
 from backend.types import ChangeContext, ResultStatus
@@ -142,8 +142,7 @@ def _settle_or_retry(ctx: JobContext, payment_id: int) -> None:
         payment = uow.session.scalar(select(m.Payment).where(m.Payment.id == payment_id).with_for_update())
         if payment is None or payment.status != PAID:
             return
-        change = uow.session.scalar(select(m.DeliveryChange).where(
-            m.DeliveryChange.idempotency_key == payment.idempotency_key))
+        change = stored_change(uow.session, payment.merchant_id, payment.idempotency_key)
         if change is None:
             uow.enqueue("apply_paid_change", payment_id=payment_id)
         elif change.status == ResultStatus.ACCEPTED.value:

@@ -55,7 +55,8 @@ def retry_pending_job(ctx: JobContext, now: str | None = None, **_: Any) -> int:
 
 def _tell(ctx: JobContext, uow: UnitOfWork, req: m.PendingRequest, outcome: dict[str, Any]) -> None:
     session = uow.session
-    if session.scalar(select(m.Payment.id).where(m.Payment.idempotency_key == req.idempotency_key)):
+    if session.scalar(select(m.Payment.id).where(m.Payment.merchant_id == req.merchant_id,
+                                                 m.Payment.idempotency_key == req.idempotency_key)):
         return  # a paid change: expire_payments settles the payment and tells the shopper from it
     merchant = session.get(m.Merchant, req.merchant_id) if req.merchant_id is not None else None
     conv = _conversation(session, req)
@@ -79,7 +80,8 @@ def _conversation(session: Session, req: m.PendingRequest) -> m.Conversation | N
     """Whom to tell: the conversation noted when the write was kept, else the asker's own on that channel."""
     follow = (req.payload or {}).get("follow_up") or {}
     if follow.get("conversation_id"):
-        return session.get(m.Conversation, int(follow["conversation_id"]))
+        conv = session.get(m.Conversation, int(follow["conversation_id"]))
+        return conv if conv is not None and conv.merchant_id == req.merchant_id else None  # never another's
     context = (req.payload or {}).get("context") or {}
     return session.scalar(select(m.Conversation).where(
         m.Conversation.merchant_id == req.merchant_id, m.Conversation.channel == context.get("channel"),

@@ -12,14 +12,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
-
 from backend import models as m
 from backend.changes import apply_change
 from backend.protocol import BackendError
 from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction, ResultStatus
 from bot.core.carrier import Answered
-from bot.core.outbox import OptedOut, announced, queue_message
+from bot.core.outbox import OptedOut, announced, by_key, queue_message
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Rendered, Voice
 from bot.jobs.carrier_calls import ask, carrier_to_ask
@@ -93,7 +91,7 @@ def _tell(uow: UnitOfWork, merchant: m.Merchant, say: Voice, conv: m.Conversatio
     if conv is None:
         log.warning("finish_slow_change: no conversation to tell about change %s", key)
         return False
-    if uow.session.scalar(select(m.Message.id).where(m.Message.dedupe_key == f"kept:{key}")):
+    if by_key(uow.session, merchant.id, f"kept:{key}") is not None:
         return False  # this job ran late: retry_pending already finished the change and told them (retries.py)
     if result.status is ResultStatus.ACCEPTED:
         body = say("utter_change_confirmed_later", summary=summary, reference=result.reference or "")

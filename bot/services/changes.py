@@ -102,7 +102,7 @@ class ChangeService:
             result = records.apply_change(other.session, via, shop, request.tracking, request.action,
                                           idempotency_key=request.key, context=request.context, now=now)
             if result.status is ResultStatus.PENDING:  # kept for the carrier: the retry job texts the outcome
-                note_follow_up(other.session, request.key, conversation_id=request.conversation_id,
+                note_follow_up(other.session, shop.id, request.key, conversation_id=request.conversation_id,
                                summary=request.summary)
             self.announce(other, shop, request.tracking, request.action.kind.value, result, request.conversation_id,
                           now)
@@ -119,7 +119,7 @@ class ChangeService:
             keep_in_case(other.session, merchant_id=merchant_id, tracking_number=request.tracking,
                          action=request.action, key=request.key, context=request.context,
                          first_try_at=now + SLOW_JOB_SAFETY_NET, now=now)
-            note_follow_up(other.session, request.key, conversation_id=request.conversation_id,
+            note_follow_up(other.session, merchant_id, request.key, conversation_id=request.conversation_id,
                            summary=request.summary)
 
         try:
@@ -137,7 +137,7 @@ class ChangeService:
             result = records.cancel_order(other.session, via, shop, order, idempotency_key=key, context=context,
                                           tracking_number=tracking, now=now)
             if result.status is ResultStatus.PENDING:
-                note_follow_up(other.session, key, conversation_id=conversation_id, summary="")
+                note_follow_up(other.session, shop.id, key, conversation_id=conversation_id, summary="")
             self.announce(other, shop, tracking or f"#{order}", records.CANCEL_ACTION, result, conversation_id, now)
             return result
 
@@ -151,7 +151,7 @@ class ChangeService:
                                          context=context, now=now)
             status = ResultStatus.PENDING if info.status == "pending" else ResultStatus.ACCEPTED
             if status is ResultStatus.PENDING:
-                note_follow_up(other.session, key, conversation_id=conversation_id, summary="")
+                note_follow_up(other.session, shop.id, key, conversation_id=conversation_id, summary="")
             self.announce(other, shop, tracking, records.RETURN_ACTION, ActionResult(status, info.reference or None),
                           conversation_id, now)
             return info

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend import models as m
+from backend.changes import stored_change
 from backend.types import Shipment, ShipmentStatus
 from bot.core.conversations import Status
 from dialogues.base import Turn
@@ -138,7 +139,7 @@ def open_claim(turn: Turn, shipment: Shipment, *, kind: str, key: str, detail: d
     """Open the claim (or return the one this key already opened) and audit it. An earlier claim on the same
     parcel is linked: the new one names it, and a pending one is superseded rather than left to pay out too."""
     session = turn.session
-    done = session.scalar(select(m.DeliveryChange).where(m.DeliveryChange.idempotency_key == key))
+    done = stored_change(session, turn.merchant.id, key)
     if done is not None:
         return Opened(done.reference or "", (done.params or {}).get("linked_to"))
     tracking = shipment.tracking_number
@@ -156,7 +157,7 @@ def open_claim(turn: Turn, shipment: Shipment, *, kind: str, key: str, detail: d
             session.add(change)
             session.flush()
     except IntegrityError:
-        winner = session.scalar(select(m.DeliveryChange).where(m.DeliveryChange.idempotency_key == key))
+        winner = stored_change(session, turn.merchant.id, key)
         if winner is None:
             raise
         return Opened(winner.reference or "", (winner.params or {}).get("linked_to"))
