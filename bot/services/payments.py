@@ -185,7 +185,9 @@ class PaymentService:
             metadata={"payment_id": str(payment.id), "merchant_id": str(payment.merchant_id),
                       "tracking_number": payment.tracking_number},
             expires_at=expires, success_url=f"{url}?done=1", cancel_url=f"{url}?cancelled=1",
-            idempotency_key=f"parcelbot-pay-{payment.idempotency_key}", reference=payment.provider_ref)
+            # The merchant's id too: merchants may share a provider account, and the key is only theirs.
+            idempotency_key=f"parcelbot-pay-{payment.merchant_id}-{payment.idempotency_key}",
+            reference=payment.provider_ref)
 
     def _page(self, payment: m.Payment) -> PayPage:
         return PayPage(payment_id=payment.id, status=payment.status, provider=payment.provider,

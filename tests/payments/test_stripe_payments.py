@@ -82,7 +82,7 @@ def test_the_checkout_session_asks_the_right_amount_currency_expiry_and_metadata
     form = parse_qs(request.body)
     [payment] = payments(runtime)
     assert request.headers["Authorization"] == f"Bearer {KEY}"
-    assert request.headers["Idempotency-Key"] == f"parcelbot-pay-{payment.idempotency_key}"
+    assert request.headers["Idempotency-Key"] == f"parcelbot-pay-{payment.merchant_id}-{payment.idempotency_key}"
     assert form["mode"] == ["payment"]
     assert form["line_items[0][price_data][unit_amount]"] == ["350"]
     assert form["line_items[0][price_data][currency]"] == ["gbp"]
