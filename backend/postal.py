@@ -223,31 +223,3 @@ def state_code(name: str) -> str | None:
 
 def state_name(code: str) -> str:
     return _table()["us_states"].get((code or "").upper(), code)
-
-
-# -- a carrier's free-text place, made fit for a page anyone with the link can open ------------------------
-_FULL_UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*[0-9][ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE)
-_ZIP_CODE = re.compile(r"\b\d{5}(?:-\d{4})?\b")
-_HOUSE = re.compile(r"(?:^|\s)(?:flat|apt|apartment|unit|suite|no\.?|#)?\s*\d+[a-z]?\b", re.IGNORECASE)
-
-
-def public_place(location: str | None) -> str:
-    """'23 Chorlton Road, Manchester M15 4AJ' -> 'Manchester M15'; 'Manchester Hub' stays.
-
-    A carrier's event location can hold the recipient's street and full postcode. The chat never shows more
-    of an address than Address.masked() does (the first word, the outward code), so the tracking page - which
-    anyone holding the link can open - shows only the town-level parts: comma-separated parts with a house or
-    flat number are left out, a full postcode keeps its outward code, a ZIP code goes."""
-    if not location:
-        return ""
-    text = _FULL_UK_POSTCODE.sub(lambda found: found.group(1).upper(), location)
-    text = _ZIP_CODE.sub("", text)
-    kept = [" ".join(part.split()) for part in text.split(",")]
-    kept = [part for part in kept if part and not _HOUSE.search(part.replace(_outward_in(part), ""))]
-    return ", ".join(kept[-2:])
-
-
-def _outward_in(part: str) -> str:
-    """The outward code a part ends with ('Manchester M15' -> 'M15'), so its digits aren't taken for a house."""
-    found = re.search(r"\b[A-Z]{1,2}[0-9][0-9A-Z]?$", part)
-    return found.group(0) if found else "\0"

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from backend.masking import masked_address
 from backend.reasons import Reason
 
 
@@ -50,13 +51,8 @@ class Address:
     line2: str | None = None
 
     def masked(self) -> str:
-        """Enough for the recipient to recognise, too little for anyone else to use."""
-        first = self.line1.split(" ")[0] if self.line1 else ""
-        postcode = (self.postcode or "").strip()
-        # "M1 4BT" -> "M1"; stored without the space ("M14BT", a zip "94105") the last three characters still go.
-        outward = postcode.split()[0] if " " in postcode else postcode[:-3]
-        stars = "*" * 3
-        return f"{first} {stars}, {outward} {stars}".strip()
+        """Enough for the recipient to recognise, too little for anyone else to use: "3 ***, M1 ***"."""
+        return masked_address(self.line1, self.postcode)
 
 
 @dataclass(frozen=True)

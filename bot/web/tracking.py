@@ -6,6 +6,7 @@ No address, no name: the link is shared by the bot with a verified recipient, si
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,8 +15,8 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from backend import models as m
-from backend.postal import public_place
-from backend.types import Shipment
+from backend.masking import public_description, public_place
+from backend.types import Shipment, ShipmentStatus
 from bot.core.links import TRACKING_MAX_AGE, InvalidLink
 from bot.core.merchant_config import MerchantConfig
 from bot.web.ext import current_runtime
@@ -42,10 +43,15 @@ def tracking_page(token: str) -> str:
         tz = config.zone(rt.settings.default_timezone)
         # White label: the merchant's name, colours (contrast-checked by MerchantConfig) and https logo.
         return render_template("tracking.html", shipment=shipment, brand=config.brand_name, look=config,
-                               **_local_times(shipment, tz))
+                               **_local_times(shipment, tz, lambda status: _status_words(rt, config, status)))
 
 
-def _local_times(shipment: Shipment, tz: ZoneInfo) -> dict[str, Any]:
+def _status_words(rt: Any, config: MerchantConfig, status: ShipmentStatus) -> str:
+    words = str(rt.wording.render(f"label_status_{status.value}", merchant=config))
+    return words[:1].upper() + words[1:]
+
+
+def _local_times(shipment: Shipment, tz: ZoneInfo, status_words: Callable[[ShipmentStatus], str]) -> dict[str, Any]:
     """The merchant's wall clock with the zone named ("GMT", "BST"), like every time the bot texts:
     the shopper compares the page with what the bot said."""
 
@@ -56,7 +62,10 @@ def _local_times(shipment: Shipment, tz: ZoneInfo) -> dict[str, Any]:
     if shipment.eta:
         start, end = local(shipment.eta.start), local(shipment.eta.end)
         eta = f"{start:%a %d %b %H:%M}–{end:%H:%M} ({start:%Z})"
-    # A carrier's location can be the recipient's street and postcode: town-level only, as the chat shows it.
-    events = [(f"{local(e.occurred_at):%d %b %H:%M %Z}", e, public_place(e.location))
+    # Anyone holding the link sees this page: a carrier's location and words can hold the recipient's street
+    # and postcode, so a coarse place only, and a description that says more is worded by its status.
+    events = [(f"{local(e.occurred_at):%d %b %H:%M %Z}",
+               public_description(e.description, shipment.address) or status_words(e.status),
+               public_place(e.location, shipment.address))
               for e in reversed(shipment.events)]
     return {"eta": eta, "events": events}

@@ -1,12 +1,12 @@
 """Issue 16's review: the tracking page showed a carrier event's `location` as it came - it can hold the
 recipient's street and full postcode - while the chat masks addresses. Anyone holding the link sees only
-town-level places now (backend/postal.py public_place)."""
+town-level places now (backend/masking.py public_place)."""
 
 from __future__ import annotations
 
 import pytest
 
-from backend.postal import public_place
+from backend.masking import public_place
 from tests.api.support import event, shipment
 
 STREETS = [
@@ -32,6 +32,11 @@ def test_the_tracking_page_shows_a_carriers_location_at_town_level(runtime, clie
         assert f"({shown})" in page
 
 
-@pytest.mark.parametrize("place", ["Manchester Hub", "Trafford Park, Manchester", "London SW1A"])
-def test_places_with_no_house_in_them_stay_as_they_are(place):
+@pytest.mark.parametrize("place", ["Manchester Hub", "London SW1A", "Salford, M5", "Springfield, IL"])
+def test_known_coarse_places_stay_as_they_are(place):
     assert public_place(place) == place
+
+
+def test_a_district_the_table_does_not_know_goes_like_a_street_would():
+    # "Trafford Park" has the shape of "Acacia Park": only what is known to be coarse is shown.
+    assert public_place("Trafford Park, Manchester") == "Manchester"
