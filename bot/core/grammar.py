@@ -8,8 +8,9 @@ so one template serves a pair of boots and a watch, and a merchant's own wording
 plural is read from the value itself (item names are free text from the shop, with no grammatical number
 attached): "(+2 more)" or "(x2)" is plural; otherwise the head noun decides ("Pair of socks" is one pair,
 "Socks" are many), with the common English words that end in s but are one thing ("dress", "lens",
-"series") kept singular. A tracking number is one parcel. When unsure, singular: "Your Hiking boots is" reads
-as a slip, "Your GPS watch are" as a bug.
+"series") kept singular. A tracking number is one parcel; a bare count agrees as a count ("{minutes}
+{minutes|minute/minutes}": 1 minute, 12 minutes). When unsure, singular: "Your Hiking boots is" reads as a
+slip, "Your GPS watch are" as a bug.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def is_plural(phrase: str) -> bool:
     text = " ".join(str(phrase).split())
     if not text:
         return False
+    if text.isdecimal():  # a count: "1 minute", "12 minutes", "0 tries"
+        return int(text) != 1
     if _MORE.search(text) or _COUNTED.match(text):
         return True
     text = re.sub(r"\s*\([^)]*\)\s*$", "", text)  # "Hiking boots (size 9)": the brackets don't count

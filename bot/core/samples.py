@@ -40,7 +40,7 @@ ATOMS: dict[str, str] = {
     "reference": "RD-7K2P9Q", "refund": "within 5 to 10 working days", "refund_time": "5 to 10 working days",
     "replacement_time": "3 working days", "reply_time": "1 working day",
     "reply_when": "They usually reply within 2 hours.", "status": "on its way", "stop": "14", "total": "32",
-    "town": "Salford", "tracking": "PB100000001GB", "url": "northerntrails.co.uk/help",
+    "time": "14:06 GMT", "town": "Salford", "tracking": "PB100000001GB", "url": "northerntrails.co.uk/help",
     "what": "leave it with a neighbour", "when": "today at 14:32", "where": "your phone ending 0123",
     "who": "your neighbour at number 16", "why": "it contains a signed-for item",
     "window": "tomorrow (Tue 8 Dec) 08:00-12:00", "within": "2 hours", "eta": "tomorrow (Tue 8 Dec) 08:00-12:00",

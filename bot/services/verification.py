@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import pyotp
-from sqlalchemy import ColumnElement, and_, false, func, not_, select, update
+from sqlalchemy import ColumnElement, and_, false, not_, select, update
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -64,9 +64,19 @@ class Checked(StrEnum):
 
 
 @dataclass(frozen=True)
+class Budget:
+    """How many more codes this requester may have sent for a parcel, and when one frees up if none can now:
+    the chat must never advise RESEND when it already knows the answer would be no."""
+
+    left: int
+    free_at: datetime | None = None  # the first moment the next code can be sent (None: one can be now)
+
+
+@dataclass(frozen=True)
 class SendResult:
     status: Sent
     where: str = ""  # the masked destination ("the number ending 123")
+    budget: Budget = Budget(0)  # after this code (SENT), or as it stands (RATE_LIMITED)
 
 
 @dataclass(frozen=True)
@@ -119,12 +129,11 @@ class CodeService:
             audit.record(session, at=now, merchant_id=merchant.id, actor=who.actor, action="otp_send", result=result,
                          subject=tracking, channel=who.channel, **detail)
 
-        own = bool(who.sender_is_phone and shipment.recipient_phone and who.actor == shipment.recipient_phone)
-        limit, window = (MAX_CODES, CODES_WINDOW) if own else (MAX_OTHERS_CODES, OTHERS_WINDOW)
-        if self._recent(session, merchant.id, tracking, shipment.recipient_phone, own=own,
-                        since=now - window) >= limit:
+        own, limit, window = _limits(shipment, who)
+        sent = self._sent_times(session, merchant.id, tracking, shipment.recipient_phone, own=own, since=now - window)
+        if len(sent) >= limit:
             note(Sent.RATE_LIMITED, budget="recipient" if own else "others")
-            return SendResult(Sent.RATE_LIMITED)
+            return SendResult(Sent.RATE_LIMITED, budget=_budget(sent, limit, window))
         to, channel = shipment.recipient_phone, "sms"
         if not to and shipment.recipient_email:
             to, channel = shipment.recipient_email, "email"
@@ -148,7 +157,15 @@ class CodeService:
         if msg is not None:
             uow.publish(announced(msg))
         note(Sent.SENT, sent_to=mask(to))
-        return SendResult(Sent.SENT, mask(to))
+        return SendResult(Sent.SENT, mask(to), _budget([*sent, now], limit, window))
+
+    def budget(self, uow: UnitOfWork, merchant: m.Merchant, shipment: Shipment, who: Requester,
+               now: datetime) -> Budget:
+        """The codes this requester may still have sent for this parcel now (the same count `send` makes)."""
+        own, limit, window = _limits(shipment, who)
+        sent = self._sent_times(uow.session, merchant.id, shipment.tracking_number, shipment.recipient_phone,
+                                own=own, since=now - window)
+        return _budget(sent, limit, window)
 
     def check(self, uow: UnitOfWork, merchant: m.Merchant, tracking: str, typed: str, who: Requester,
               now: datetime) -> CheckResult:
@@ -183,21 +200,22 @@ class CodeService:
         return CheckResult(Checked.WRONG, MAX_WRONG_TRIES - row.attempts)
 
     @staticmethod
-    def _recent(session: Session, merchant_id: int, tracking: str, recipient_phone: str | None, *, own: bool,
-                since: datetime) -> int:
-        """Codes sent for this parcel (this merchant's: another may use the same number) since `since` from one
-        budget: the recipient's own number, or the rest."""
+    def _sent_times(session: Session, merchant_id: int, tracking: str, recipient_phone: str | None, *, own: bool,
+                    since: datetime) -> list[datetime]:
+        """When each code was sent for this parcel (this merchant's: another may use the same number) after
+        `since` from one budget: the recipient's own number, or the rest. Oldest first."""
         mine: ColumnElement[bool] = (
             and_(m.Conversation.address == recipient_phone, m.Conversation.channel.in_(PHONE_CHANNELS))
             if recipient_phone else false()
         )
-        return session.scalar(
-            select(func.count()).select_from(m.OneTimeCode)
+        return list(session.scalars(
+            select(m.OneTimeCode.created_at)
             .join(m.Conversation, m.Conversation.id == m.OneTimeCode.conversation_id)
             .where(m.Conversation.merchant_id == merchant_id, m.OneTimeCode.tracking_number == tracking,
-                   m.OneTimeCode.created_at >= since,
+                   m.OneTimeCode.created_at > since,
                    mine if own else not_(mine))
-        ) or 0
+            .order_by(m.OneTimeCode.created_at)
+        ))
 
     @staticmethod
     def _void(session: Session, conversation_id: int, tracking: str, now: datetime) -> None:
@@ -209,3 +227,18 @@ class CodeService:
             .values(used_at=now)
             .execution_options(synchronize_session=False)
         )
+
+
+def _limits(shipment: Shipment, who: Requester) -> tuple[bool, int, timedelta]:
+    """Whose budget a request draws on (the recipient's own number, or everyone else's), its size and window."""
+    own = bool(who.sender_is_phone and shipment.recipient_phone and who.actor == shipment.recipient_phone)
+    return (own, MAX_CODES, CODES_WINDOW) if own else (own, MAX_OTHERS_CODES, OTHERS_WINDOW)
+
+
+def _budget(sent: list[datetime], limit: int, window: timedelta) -> Budget:
+    """`sent`: the codes in the window, oldest first. With none left, the next frees up when the code that
+    filled the budget leaves the window (exactly `window` old: the window counts only younger codes)."""
+    left = max(0, limit - len(sent))
+    if left:
+        return Budget(left)
+    return Budget(0, sorted(sent)[len(sent) - limit] + window)

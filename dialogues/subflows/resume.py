@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogues.base import Flow, Turn, question_choices, question_values, register
+from dialogues.subflows.verify import CODE_QUESTIONS, remind
 
 flow = register(Flow("resume", intents=()))
 
@@ -14,8 +15,9 @@ def offer(turn: Turn) -> None:
     if turn.nlu.intent == "affirm" and parked and parked[-1].flow:
         turn.state.stack = parked
         question = parked[-1].question
-        if question is not None and question.key == "utter_code_sent":
-            turn.say("utter_code_format")  # the code already sent still stands: don't claim a new one
+        if question is not None and question.key in CODE_QUESTIONS:
+            tracking = parked[-1].slots.get("tracking")  # the code already sent still stands: don't claim a new one
+            remind(turn, turn.backend.get_shipment(tracking) if tracking else None)
         elif question is not None:
             turn.say(question.key, choices=question_choices(question), **question_values(question))
         return
