@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from flask import Blueprint
 
@@ -28,6 +28,21 @@ class ChannelHub:
     only_merchant: Callable[[], str | None]  # the merchant's slug when there is exactly one (REST default)
     # a provider's delivery receipt for a message we sent: (provider message id, status, error code) -> recorded?
     receipt: Callable[[str, str, str | None], bool] = lambda _sid, _status, _error: False
+
+
+View = TypeVar("View", bound=Callable[..., object])
+
+
+def free_text(*fields: str) -> Callable[[View], View]:
+    """Mark a view's form fields that carry a person's own words, which the view cleans itself (clean_text drops
+    NUL and other control characters): the web's NUL guard (bot/web/nul_guard.py) lets these through and refuses
+    NUL in every other field, an identifier no database stores."""
+
+    def mark(view: View) -> View:
+        view.free_text_fields = frozenset(fields)  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
 class InboundChannel(Protocol):

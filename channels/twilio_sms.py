@@ -21,7 +21,7 @@ from bot.core.messages import InboundMessage, Media, Reply
 from bot.core.outage import StoreUnavailable
 from bot.core.phone import InvalidPhoneNumber
 from bot.engine import APOLOGY_TEXT, UnknownMerchant
-from channels.base import ChannelHub
+from channels.base import ChannelHub, free_text
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,7 @@ class TwilioSmsChannel:
         bp = Blueprint("twilio_sms", __name__)
 
         @bp.post("/twilio/sms")
+        @free_text("Body")  # a NUL in what the shopper wrote is dropped; one in To or MessageSid is a 400
         def sms() -> Response:
             return handle(hub, "sms")
 

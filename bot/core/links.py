@@ -28,8 +28,8 @@ class LinkSigner:
         return self._serializer(purpose).dumps(payload)
 
     def load(self, purpose: str, token: str, max_age: int, fields: tuple[str, ...] = ("m", "t")) -> dict[str, str]:
-        """The link's payload, which must be an object whose `fields` are all non-empty strings. A link signed
-        with our key but of another shape (an older version, another purpose's layout, a leaked key's
+        """The link's payload, which must be an object whose `fields` are all non-empty strings with no NUL. A link
+        signed with our key but of another shape (an older version, another purpose's layout, a leaked key's
         experiment) is refused like a bad signature: the pages that read it never meet a surprise."""
         try:
             data = self._serializer(purpose).loads(token, max_age=max_age)
@@ -37,7 +37,9 @@ class LinkSigner:
             raise InvalidLink("this link has expired") from exc
         except BadSignature as exc:
             raise InvalidLink("this link is not valid") from exc
-        if not isinstance(data, dict) or not all(isinstance(data.get(f), str) and data[f] for f in fields):
+        # NUL: no database stores it (psycopg refuses it), so a field holding one names nothing we have.
+        if not isinstance(data, dict) or not all(isinstance(data.get(f), str) and data[f] and "\x00" not in data[f]
+                                                 for f in fields):
             raise InvalidLink("this link is not valid")
         return data
 

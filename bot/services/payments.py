@@ -143,7 +143,8 @@ class PaymentService:
     def payment_id(self, token: str) -> int:
         """The payment a /pay link opens; InvalidLink for anything we did not sign."""
         data = self.links.load("pay", token, PAY_LINK_MAX_AGE, fields=("p",))
-        if not data["p"].isdigit():
+        # ASCII digits only ("²" is a digit to isdigit, not to int) and within an INTEGER id, never an overflow
+        if not (data["p"].isascii() and data["p"].isdigit() and len(data["p"]) <= 9):
             raise InvalidLink("this link is not valid")
         return int(data["p"])
 

@@ -29,6 +29,7 @@ from bot.web.console import init_console
 from bot.web.errors import register_errors
 from bot.web.ext import parcelbot
 from bot.web.metrics import init_metrics
+from bot.web.nul_guard import refuse_nul
 from bot.web.request import ParcelbotRequest, StorableInt
 from channels.base import ChannelHub, InboundChannel
 from channels.rest import RestChannel
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.url_map.converters["int"] = StorableInt  # an id past 64 bits is a 404, not an overflow
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     parcelbot.init_app(app, runtime)
+    app.before_request(refuse_nul)  # first: NUL in a path, query, header or form field is a 400, not a DataError
 
     # Late-bound: a runtime whose engine is swapped (a test's interpreter) is the one the channels call.
     hub = ChannelHub(handle=lambda message: runtime.engine.handle(message), settings=settings,
