@@ -14,6 +14,7 @@ from typing import Any
 
 from backend.rules_pickup import is_uk_postcode, normalise_postcode
 from backend.types import ShipmentStatus
+from bot.core.calendar_bounds import FIRST_YEAR, LAST_YEAR
 from bot.core.phone import InvalidPhoneNumber, to_e164
 
 STATUSES = tuple(s.value for s in ShipmentStatus)
@@ -75,8 +76,8 @@ def moment(value: Any, errors: Errors, path: str, *, now: datetime | None = None
     if parsed.tzinfo is None:
         errors.add(path, "needs a UTC offset, e.g. 2026-11-23T09:00:00+00:00")
         return None
-    if not 1900 <= parsed.year <= 9000:  # the calendar's ends overflow in UTC and in date arithmetic (a 500)
-        errors.add(path, "must be between the years 1900 and 9000")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:  # the calendar's ends overflow in UTC and in date arithmetic
+        errors.add(path, f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
         return None
     if now is not None and parsed > now + FUTURE_TOLERANCE:
         errors.add(path, "is in the future")

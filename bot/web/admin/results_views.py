@@ -11,6 +11,7 @@ from typing import Any
 from flask import render_template, request
 
 from backend import models as m
+from bot.core.calendar_bounds import parse_day
 from bot.services.outcomes import BadRange, Outcomes, compute, window_for
 from bot.services.outcomes_base import Metric
 from bot.web.admin import charts
@@ -78,9 +79,9 @@ def _range(today: date) -> tuple[date, date, dict[str, str]]:
         if not raw:
             continue
         try:
-            values[name] = date.fromisoformat(raw)
-        except ValueError:
-            errors[name] = "must be a date written YYYY-MM-DD"
+            values[name] = parse_day(raw)  # within the calendar: the default range's arithmetic can't overflow
+        except ValueError as exc:
+            errors[name] = str(exc)
     end = values.get("to", today + timedelta(days=1))
     return values.get("from", end - timedelta(days=DEFAULT_DAYS)), end, errors
 

@@ -22,6 +22,7 @@ from flask import Response, g, request
 from backend import models as m
 from backend.reference import ManifestStop, driver_manifest
 from bot.core import audit
+from bot.core.calendar_bounds import parse_day
 from bot.core.secrets_box import code_box
 from bot.services.ingest_schema import Invalid
 from bot.web.api.routes import _error, _json, _now, _runtime, bp
@@ -35,9 +36,9 @@ def _day(merchant: m.Merchant) -> date:
     if not raw:
         return _now().astimezone(ZoneInfo(merchant.timezone or "Europe/London")).date()
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid({"date": "a day as YYYY-MM-DD, e.g. 2026-12-09"}) from None
+        return parse_day(raw)  # not 9999-12-31: the day's end in UTC would overflow (a 500)
+    except ValueError as exc:
+        raise Invalid({"date": str(exc)}) from None
 
 
 def _fmt(value: Any) -> Any:
