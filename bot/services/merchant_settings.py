@@ -37,6 +37,7 @@ FORMAT_1_SECTIONS = ("brand", "timezone", "support", "actions", "verification", 
                      "tracking_number_pattern", "rules", "backend")
 MAX_YAML_BYTES = 512 * 1024
 MAX_DEPTH = 32  # a configuration is a few levels deep; far deeper is an attack on the parser
+MAX_NUMBER_CHARS = 32  # no setting's number is near this long (see _ConfigLoader)
 HEADER = """\
 # Parcelbot configuration for one merchant: keep it in git, edit it, then
 #   parcelbot config import {slug} FILE     (or PUT /api/v1/config, or the console's Settings page)
@@ -245,9 +246,39 @@ def export_config(merchant: m.Merchant) -> dict[str, Any]:
     }
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases (&name, *name): a few hundred bytes of nested aliases (the "billion
+    laughs") stand for billions of values to whatever walks the document, and a configuration never needs them.
+    A number is refused past MAX_NUMBER_CHARS as it is read: a longer one can't be printed (Python's 4,300-digit
+    limit, a ValueError) and a long YAML 1.1 base-60 one (1:2:3:...) costs quadratic time to build."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(None, None, "anchors and aliases (&name, *name) are not allowed: "
+                                              "write each value out in full", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_yaml_int(self, node: Any) -> int:
+        if len(str(node.value)) > MAX_NUMBER_CHARS:
+            raise yaml.constructor.ConstructorError(None, None, f"a number longer than {MAX_NUMBER_CHARS} "
+                                                    "characters", node.start_mark)
+        return int(super().construct_yaml_int(node))
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:int", _ConfigLoader.construct_yaml_int)
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    """Writes a value used twice out twice, never as an alias: an export must import again (_ConfigLoader)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def export_yaml(merchant: m.Merchant) -> str:
-    body = yaml.safe_dump(export_config(merchant), sort_keys=False, allow_unicode=True, width=110,
-                          default_flow_style=False)
+    body = yaml.dump(export_config(merchant), Dumper=_ConfigDumper, sort_keys=False, allow_unicode=True, width=110,
+                     default_flow_style=False)
     return HEADER.format(slug=merchant.slug) + body
 
 
@@ -263,9 +294,11 @@ def parse_document(text: str | bytes) -> dict[str, Any]:
     if len(text) > MAX_YAML_BYTES:
         raise SettingsInvalid({"file": f"is larger than {MAX_YAML_BYTES // 1024} KB"})
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader, stricter still
     except RecursionError:  # thousands of nested levels: the parser recurses once per level
         raise SettingsInvalid({"file": f"is nested more than {MAX_DEPTH} levels deep"}) from None
+    except (ValueError, OverflowError) as exc:  # a value YAML's syntax allows but Python can't build (2026-02-30)
+        raise SettingsInvalid({"file": f"is not valid YAML: {exc}"}) from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 from sqlalchemy import select
 
@@ -149,3 +150,41 @@ def test_a_deeply_nested_yaml_file_is_a_422_not_a_500(client, auth):  # noqa: AN
         response = client.put("/api/v1/config", headers=auth, data=body, content_type="application/yaml")
         assert response.status_code == 422, response.status_code
         assert "nested" in response.get_json()["errors"]["file"]
+
+
+def _laughs(levels: int = 8, fan: int = 9) -> str:
+    """The "billion laughs": ~400 bytes whose nested aliases stand for 9**8 (43 million) strings."""
+    lines = ['a0: &a0 "lol"']
+    for i in range(1, levels + 1):
+        lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * fan)}]")
+    return "\n".join(lines) + f"\nsettings: *a{levels}\nresponses: {{}}\n"
+
+
+def test_yaml_anchors_and_aliases_are_refused_at_once(client, auth, runtime):  # noqa: ANN001
+    """The laughs used to cost ~33 s of CPU (every walk of the document followed every alias) before its 422.
+    A configuration never needs an alias: the first anchor is refused, as the parser reads it."""
+    before = _demo(runtime).settings
+    body = _laughs()
+    assert len(body) < 500
+    response = client.put("/api/v1/config", headers=auth, data=body, content_type="application/yaml")
+    assert response.status_code == 422
+    assert "anchors and aliases" in response.get_json()["errors"]["file"]
+    one_alias = "x: &brand {name: Acme}\nsettings: {brand: *brand}\nresponses: {}\n"
+    response = client.put("/api/v1/config", headers=auth, data=one_alias, content_type="application/yaml")
+    assert response.status_code == 422 and "line 1" in response.get_json()["errors"]["file"]
+    assert _demo(runtime).settings == before
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    ("application/json", '{"parcelbot_config": 1, "settings": {"a": ' + "9" * 5000 + '}, "responses": {}}'),
+    ("application/yaml", "settings: " + "9" * 5000),
+    ("application/yaml", "settings: {a: " + "59:" * 2000 + "1}"),  # YAML 1.1 base 60: quadratic to build
+    ("application/yaml", "settings: 0x" + "f" * 5000),
+    ("application/yaml", "settings: 2026-02-30"),  # a date YAML's syntax allows and the calendar doesn't
+], ids=["json-digits", "yaml-digits", "yaml-base60", "yaml-hex", "yaml-bad-date"])
+def test_a_value_python_cannot_build_or_print_is_a_422(client, auth, content_type, body):  # noqa: ANN001
+    """Python refuses to turn more than 4,300 digits into an int (a ValueError that was a 500 here, while every
+    other JSON endpoint answered 400): PUT /config reads JSON through the YAML parser, which now says so."""
+    response = client.put("/api/v1/config", headers=auth, data=body, content_type=content_type)
+    assert response.status_code == 422, response.data
+    assert response.get_json()["errors"]["file"].startswith("is not valid YAML")
