@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from bot.config import Settings
 from bot.core.channels import ChannelSpec, spec_for
 from bot.core.messages import InboundMessage, Media, Reply
-from bot.core.outage import StoreUnavailable
+from bot.core.outage import StoreUnavailable, is_store_outage
 from bot.core.phone import InvalidPhoneNumber
 from bot.engine import APOLOGY_TEXT, UnknownMerchant
 from channels.base import ChannelHub, free_text
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_MEDIA = 10
 MAX_SID = 64  # messages.channel_message_id; Twilio's are 34
+RECEIPT_RETRY_AFTER = 30  # seconds: the database away, when a delivery receipt may be sent again
 
 
 def signed_url(settings: Settings) -> str:
@@ -118,8 +119,8 @@ def apology(text: str) -> Response:
 
 def receipt(hub: ChannelHub) -> Response:
     """Twilio's delivery receipt (StatusCallback) for a message we sent: signed like an inbound message;
-    recorded on the message so the merchant's results count what reached a phone. Always an empty 204:
-    Twilio only needs to know we have it."""
+    recorded on the message so the merchant's results count what reached a phone. An empty 204 once recorded:
+    Twilio only needs to know we have it; not recorded, a 503 or 500 (receipt_failed), never TwiML."""
     if not signature_ok(hub.settings):
         return plain(403, "Invalid or missing X-Twilio-Signature.")
     form = request.form
@@ -128,6 +129,19 @@ def receipt(hub: ChannelHub) -> Response:
         return plain(400, "MessageSid and MessageStatus are required.")
     hub.receipt(sid, status.lower()[:20], (form.get("ErrorCode") or None))
     return Response(status=204)
+
+
+def receipt_failed(exc: Exception) -> Response:
+    """A delivery receipt we could not record: nobody reads a reply to a status callback, so TwiML would only hide
+    the loss. The database away is a 503 with Retry-After, which Twilio retries where its connection overrides
+    ask it to (docs/faults.md); anything else, a logged 500."""
+    if is_store_outage(exc):
+        log.warning("database unavailable: delivery receipt not recorded (%s)", exc.__class__.__name__)
+        response = plain(503, "Briefly unavailable: the receipt was not recorded; please send it again.")
+        response.headers["Retry-After"] = str(RECEIPT_RETRY_AFTER)
+        return response
+    log.exception("unhandled error recording a delivery receipt")
+    return plain(500, "The receipt was not recorded; it has been logged.")
 
 
 class TwilioSmsChannel:
@@ -147,9 +161,11 @@ class TwilioSmsChannel:
 
         @bp.errorhandler(Exception)
         def broken(exc: Exception) -> Response:
-            # Whatever broke, Twilio gets TwiML the shopper reads: a plain 500 would be silence (docs/faults.md).
             if isinstance(exc, HTTPException):
                 return plain(exc.code or 500, str(exc.description or exc.name))
+            if request.endpoint == "twilio_sms.status":
+                return receipt_failed(exc)
+            # Whatever broke, Twilio gets TwiML the shopper reads: a plain 500 would be silence (docs/faults.md).
             log.exception("unhandled error on the SMS webhook")
             return apology(APOLOGY_TEXT)
 

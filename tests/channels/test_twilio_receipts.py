@@ -69,3 +69,21 @@ def test_results_count_the_receipts(runtime, demo, client):
         figures = compute(session, merchant, window_for(merchant, today - timedelta(days=1), today + timedelta(days=2)))
     failures = figures.service.notification_failures
     assert (failures.numerator, failures.denominator) == (1, 2)
+
+
+def test_with_the_database_away_a_receipt_is_a_503_to_retry_never_twiml(env, interpreter):  # noqa: ANN001
+    """A receipt is not a shopper's message: an apology in TwiML (what the SMS webhook answers in an outage) said
+    200 to Twilio and the receipt was lost. Now a 503 with Retry-After: not recorded, send it again."""
+    from bot.config import Settings
+    from bot.runtime import build_runtime
+    from bot.web import create_app
+
+    dead = Settings.from_env({**env, "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"})
+    rt = build_runtime(dead, interpreter=interpreter, synchronous_jobs=True)
+    try:
+        response = _receipt(create_app(runtime=rt).test_client(), "SM" + "d" * 32, "delivered")
+        assert response.status_code == 503 and response.mimetype == "text/plain"
+        assert response.headers["Retry-After"].isdigit()
+        assert "<Response>" not in response.get_data(as_text=True)
+    finally:
+        rt.close()
