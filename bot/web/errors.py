@@ -22,7 +22,8 @@ def register_errors(app: Flask) -> None:
         # The exception's own headers go too: a 405's Allow (RFC 9110), a 401's WWW-Authenticate.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            response = jsonify(error=exc.description or exc.name)
+            errors = getattr(exc, "errors", None)  # a refusal that names its fields, as the API's 422s do
+            response = jsonify(error=exc.description or exc.name, **({"errors": errors} if errors else {}))
             response.status_code = exc.code or 500
         else:
             response = Response(f"{exc.code} {exc.name}: {exc.description}\n", status=exc.code, mimetype="text/plain")

@@ -47,8 +47,17 @@ def nul_in_request() -> str | None:
     return None
 
 
+class NulRefused(BadRequest):
+    """The 400, with the API's shape of a refusal (`errors` names the field), which the OpenAPI document
+    promises for every operation (bot/web/api/routes.py openapi_document)."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"{where} must not contain NUL (0x00) characters")
+        self.errors = {where: "must not contain NUL (0x00) characters"}
+
+
 def refuse_nul() -> None:
     """A before_request hook: NUL anywhere we read identifiers from is a 400 naming where."""
     where = nul_in_request()
     if where is not None:
-        raise BadRequest(f"{where} must not contain NUL (0x00) characters")
+        raise NulRefused(where)

@@ -307,7 +307,15 @@ def openapi() -> Response:
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
-    return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    """The document, with the 400 every operation can answer: a request carrying NUL in its path, a query
+    argument, a header or a form field is refused before any view runs (bot/web/nul_guard.py), so each operation
+    documents it, the ones added later too."""
+    document = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+    for path_item in document.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method in ("get", "put", "post", "patch", "delete") and isinstance(operation, dict):
+                operation.setdefault("responses", {}).setdefault("400", {"$ref": "#/components/responses/BadRequest"})
+    return document
 
 
 def _json(body: Any, status: int = 200) -> Response:
