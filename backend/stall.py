@@ -26,6 +26,7 @@ import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
@@ -34,36 +35,54 @@ from sqlalchemy.engine import Engine
 log = logging.getLogger(__name__)
 # One watchdog thread per process for every guard (a process may build several runtimes: tests, the CLI), started on
 # first use: a thread started before gunicorn forks its workers doesn't survive in them.
-_GUARDS: weakref.WeakSet[StallGuard] = weakref.WeakSet()
+_GUARDS: weakref.WeakSet[StallGuard] = weakref.WeakSet()  # watched at least once: the watchdog's list
+_INSTALLED: weakref.WeakSet[StallGuard] = weakref.WeakSet()  # every guard, to reset in a forked child
 _WATCHDOG: dict[str, Any] = {"pid": 0, "thread": None}
 _WATCHDOG_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Lend:
+    since: float  # time.monotonic() at checkout
+    fd: int
+    inode: tuple[int, int]  # (st_dev, st_ino) of the socket: an fd number reused by another socket is not it
+    thread: int
 
 
 class StallGuard:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self._lent: dict[int, tuple[float, int, int]] = {}  # id(pool record) -> (lent at, socket fd, thread)
-        self._watched: dict[int, bool] = {}  # thread ident -> a connection of its turn was shut down
+        self._lent: dict[int, _Lend] = {}  # id(pool record) -> the lend, for connections lent inside watching()
+        self._watched: dict[int, bool] = {}  # thread ident -> a connection of its block was shut down
         self._lock = threading.Lock()
 
     def install(self, engine: Engine) -> StallGuard:
-        """Follow the pool's lending on `engine` (PostgreSQL: SQLite has no socket and its own busy timeout)."""
+        """Follow the pool's lending on `engine` (PostgreSQL: SQLite has no socket and its own busy timeout).
+        The listeners go first (`insert=True`), so the ping of a connection that sat idle (backend/db.py) is
+        watched too: a frozen server would otherwise hang that SELECT 1 for ever, before the turn began."""
 
-        @event.listens_for(engine, "checkout")
+        @event.listens_for(engine, "checkout", insert=True)
         def _lent(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+            ident = threading.get_ident()
+            if ident not in self._watched:
+                return  # lent outside a watched block (a job, a report): never touched
             with suppress(Exception):  # a connection without a socket is simply not watched
-                self._lent[id(record)] = (time.monotonic(), dbapi_conn.pgconn.socket, threading.get_ident())
+                fd = dbapi_conn.pgconn.socket
+                stat = os.fstat(fd)
+                self._lent[id(record)] = _Lend(time.monotonic(), fd, (stat.st_dev, stat.st_ino), ident)
 
-        @event.listens_for(engine, "checkin")
+        @event.listens_for(engine, "checkin", insert=True)
         def _returned(_dbapi_conn: Any, record: Any) -> None:
-            with self._lock:
-                self._lent.pop(id(record), None)
+            if self._lent:
+                with self._lock:
+                    self._lent.pop(id(record), None)
 
-        @event.listens_for(engine, "invalidate")
+        @event.listens_for(engine, "invalidate", insert=True)
         def _dropped(_dbapi_conn: Any, record: Any, _exc: Any) -> None:
             with self._lock:
                 self._lent.pop(id(record), None)
 
+        _INSTALLED.add(self)
         return self
 
     @contextmanager
@@ -75,7 +94,22 @@ class StallGuard:
         try:
             yield
         finally:
-            self._watched.pop(ident, None)
+            with self._lock:
+                self._watched.pop(ident, None)
+
+    @contextmanager
+    def unwatched(self) -> Iterator[None]:
+        """A stretch that may hold a connection for seconds on purpose (a carrier asked from inside the
+        transaction, the engine's last resort): what it borrows is not watched."""
+        ident = threading.get_ident()
+        with self._lock:
+            was = self._watched.pop(ident, None)
+        try:
+            yield
+        finally:
+            if was is not None:
+                with self._lock:
+                    self._watched[ident] = was
 
     def stalled_here(self) -> bool:
         """Whether a connection of this thread's current block was shut down for stalling: a turn that met a
@@ -89,28 +123,54 @@ class StallGuard:
     def check(self, now: float) -> int:
         """Shut down every watched connection lent for longer than `seconds`; how many (the watchdog's tick)."""
         shut = 0
-        for key, (since, fd, ident) in list(self._lent.items()):
-            if now - since <= self.seconds or ident not in self._watched:
+        for key, lend in list(self._lent.items()):
+            if now - lend.since <= self.seconds:
                 continue
             with self._lock:
-                if self._lent.get(key) != (since, fd, ident):
-                    continue  # returned (and maybe lent again) meanwhile: the fd may be another connection's now
+                if self._lent.get(key) is not lend:
+                    continue  # returned (and maybe lent again) meanwhile
                 del self._lent[key]
-                self._watched[ident] = True
-                with suppress(OSError), socket.socket(fileno=os.dup(fd)) as sock:
-                    sock.shutdown(socket.SHUT_RDWR)  # the socket, not our dup: the waiting driver wakes and fails
+                if _shut_down(lend) and lend.thread in self._watched:
+                    self._watched[lend.thread] = True
             shut += 1
             log.warning("a database connection answered nothing for %.0f s: shut down, the turn takes the outage "
-                        "path", now - since)
+                        "path", now - lend.since)
         return shut
+
+    def _after_fork(self) -> None:
+        """In a forked child: what the parent's threads had lent is not this process's to watch."""
+        self._lent, self._watched, self._lock = {}, {}, threading.Lock()
+
+
+def _shut_down(lend: _Lend) -> bool:
+    """Shut the lent connection's socket down (the socket, not our dup: the waiting driver wakes and fails), if
+    the fd is still that socket: libpq may have closed it, and the number gone to another connection."""
+    try:
+        dup = os.dup(lend.fd)
+    except OSError:
+        return False
+    try:
+        stat = os.fstat(dup)
+        if (stat.st_dev, stat.st_ino) != lend.inode:
+            return False
+        with socket.socket(fileno=dup) as sock:
+            dup = -1  # the socket object closes it
+            sock.shutdown(socket.SHUT_RDWR)
+        return True
+    except OSError:
+        return False
+    finally:
+        if dup >= 0:
+            os.close(dup)
 
 
 def _watch(guard: StallGuard) -> None:
-    if guard in _GUARDS and _WATCHDOG["pid"] == os.getpid():
+    thread = _WATCHDOG["thread"]
+    if guard in _GUARDS and _WATCHDOG["pid"] == os.getpid() and thread is not None and thread.is_alive():
         return
     with _WATCHDOG_LOCK:
         _GUARDS.add(guard)
-        if _WATCHDOG["pid"] != os.getpid() or not _WATCHDOG["thread"].is_alive():
+        if _WATCHDOG["pid"] != os.getpid() or _WATCHDOG["thread"] is None or not _WATCHDOG["thread"].is_alive():
             thread = threading.Thread(target=_watchdog, name="parcelbot-stall-guard", daemon=True)
             _WATCHDOG.update(pid=os.getpid(), thread=thread)
             thread.start()
@@ -118,8 +178,24 @@ def _watch(guard: StallGuard) -> None:
 
 def _watchdog() -> None:
     while True:
-        guards = list(_GUARDS)
+        with _WATCHDOG_LOCK:
+            guards = list(_GUARDS)
         time.sleep(min([0.5, *(g.seconds / 4 for g in guards)]))
         now = time.monotonic()
         for guard in guards:
-            guard.check(now)
+            try:
+                guard.check(now)
+            except Exception:  # the watchdog outlives any one guard's trouble
+                log.exception("the stall guard's check failed")
+        del guards
+
+
+def _after_fork_in_child() -> None:
+    global _WATCHDOG_LOCK
+    _WATCHDOG_LOCK = threading.Lock()
+    _WATCHDOG.update(pid=0, thread=None)
+    for guard in list(_INSTALLED):
+        guard._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

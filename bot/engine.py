@@ -188,7 +188,9 @@ class Engine:
                 self._keep(need, answers)
         log.warning("turn for %s needed more than %d carrier answers: asking inline", message.sender,
                     MAX_CARRIER_REPLAYS)
-        return self._turn(message, understood, answers, now, inline=True)
+        # the carrier is asked with the transaction open: seconds held on purpose, not a stalled database
+        with self.stall_guard.unwatched() if self.stall_guard is not None else contextlib.nullcontext():
+            return self._turn(message, understood, answers, now, inline=True)
 
     def _keep(self, need: NeedsCarrier, answers: CarrierAnswers) -> None:
         """A write's answer is recorded now, in its own unit of work, whatever the replayed turn does next
