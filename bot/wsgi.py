@@ -16,6 +16,9 @@ app = create_app()
 
 with app.app_context():
     _runtime = current_runtime()
+# A preloading server (gunicorn --preload) forks after this import: a child must not use the parent's pooled
+# connections (two processes on one socket), so it starts with an empty pool (SQLAlchemy's advice for fork).
+os.register_at_fork(after_in_child=lambda: _runtime.db.dispose(close=False))
 
 # The worker's long-lived objects are set aside from the cyclic collector (bot/heap.py): a full collection
 # walked all of them (about 100 ms on this machine, during which every request of the worker waits); frozen,

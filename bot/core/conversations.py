@@ -336,7 +336,9 @@ class ConversationStore:
         values: dict[str, Any] = {"last_message_at": at}
         if state is not None:
             values["state"] = state.to_json()
-        session.connection().execute(_WRITE_TURN, {"conversation_id": conv.id, **values})
+        written = session.connection().execute(_WRITE_TURN, {"conversation_id": conv.id, **values}).rowcount
+        if written != 1:  # can't happen under the turn's lock; the ORM's flush would have raised StaleDataError
+            raise LookupError(f"conversation {conv.id} went away during its turn")
         for key, value in values.items():
             set_committed_value(conv, key, value)
 
