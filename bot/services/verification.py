@@ -241,4 +241,4 @@ def _budget(sent: list[datetime], limit: int, window: timedelta) -> Budget:
     left = max(0, limit - len(sent))
     if left:
         return Budget(left)
-    return Budget(0, sorted(sent)[len(sent) - limit] + window)
+    return Budget(0, sent[len(sent) - limit] + window)  # oldest first already (_sent_times, send)
