@@ -7,7 +7,10 @@ client-side statement timeout, and a server-side `statement_timeout` can't fire 
 so a webhook would wait past Twilio's 15 seconds and the shopper would hear nothing (the review's probe measured
 100 s and more).
 
-StallGuard watches the connections lent to threads inside `watching()` (the engine wraps each message in it).
+StallGuard watches the connections lent to threads inside `watching()`: the engine wraps each message in it, with
+`seconds`; the web app wraps every request, with a longer limit (bot/web/stall_watch.py), so an API call or a
+console page gets a 503 instead of holding a worker's thread for ever, and a frozen database can't use up the
+threads the webhooks need.
 One lent longer than `seconds` is shut down at the socket from a watchdog thread; the waiting driver fails as it
 would on a dropped connection, the turn is rolled back, and the message takes the outage path (kept, and answered
 by text once the database is back). Connections used elsewhere (jobs, reports, migrations) are never touched. A
@@ -41,19 +44,28 @@ _WATCHDOG: dict[str, Any] = {"pid": 0, "thread": None}
 _WATCHDOG_LOCK = threading.Lock()
 
 
+@dataclass
+class _Block:
+    """One `watching()` block of a thread: its limit, whether it met a stall, and the block it sits in."""
+
+    seconds: float
+    outer: _Block | None = None
+    stalled: bool = False
+
+
 @dataclass(frozen=True)
 class _Lend:
     since: float  # time.monotonic() at checkout
     fd: int
     inode: tuple[int, int]  # (st_dev, st_ino) of the socket: an fd number reused by another socket is not it
-    thread: int
+    block: _Block  # the block it was lent in: its limit, and where a shutdown is reported
 
 
 class StallGuard:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._lent: dict[int, _Lend] = {}  # id(pool record) -> the lend, for connections lent inside watching()
-        self._watched: dict[int, bool] = {}  # thread ident -> a connection of its block was shut down
+        self._watched: dict[int, _Block] = {}  # thread ident -> its innermost watching() block
         self._lock = threading.Lock()
 
     def install(self, engine: Engine) -> StallGuard:
@@ -63,13 +75,13 @@ class StallGuard:
 
         @event.listens_for(engine, "checkout", insert=True)
         def _lent(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-            ident = threading.get_ident()
-            if ident not in self._watched:
+            block = self._watched.get(threading.get_ident())
+            if block is None:
                 return  # lent outside a watched block (a job, a report): never touched
             with suppress(Exception):  # a connection without a socket is simply not watched
                 fd = dbapi_conn.pgconn.socket
                 stat = os.fstat(fd)
-                self._lent[id(record)] = _Lend(time.monotonic(), fd, (stat.st_dev, stat.st_ino), ident)
+                self._lent[id(record)] = _Lend(time.monotonic(), fd, (stat.st_dev, stat.st_ino), block)
 
         @event.listens_for(engine, "checkin", insert=True)
         def _returned(_dbapi_conn: Any, record: Any) -> None:
@@ -86,16 +98,24 @@ class StallGuard:
         return self
 
     @contextmanager
-    def watching(self) -> Iterator[None]:
-        """Connections this thread borrows inside the block are shut down if held longer than `seconds`."""
+    def watching(self, seconds: float | None = None) -> Iterator[None]:
+        """Connections this thread borrows inside the block are shut down if held longer than `seconds` (the
+        guard's own by default). Blocks nest: a web request is watched with a longer limit, and the shopper's
+        turn inside it with the short one; a stall met inside is the outer block's too."""
         _watch(self)
         ident = threading.get_ident()
-        self._watched[ident] = False
+        outer = self._watched.get(ident)
+        block = _Block(self.seconds if seconds is None else seconds, outer)
+        self._watched[ident] = block
         try:
             yield
         finally:
             with self._lock:
-                self._watched.pop(ident, None)
+                if outer is None:
+                    self._watched.pop(ident, None)
+                else:
+                    outer.stalled = outer.stalled or block.stalled
+                    self._watched[ident] = outer
 
     @contextmanager
     def unwatched(self) -> Iterator[None]:
@@ -114,27 +134,29 @@ class StallGuard:
     def stalled_here(self) -> bool:
         """Whether a connection of this thread's current block was shut down for stalling: a turn that met a
         stalled database does not run again (a fresh connection would wait out the connect timeout as well)."""
-        return self._watched.get(threading.get_ident(), False)
+        block = self._watched.get(threading.get_ident())
+        return block is not None and block.stalled
 
     def close(self) -> None:
         """No more watching (the runtime is closing)."""
         _GUARDS.discard(self)
 
     def check(self, now: float) -> int:
-        """Shut down every watched connection lent for longer than `seconds`; how many (the watchdog's tick)."""
+        """Shut down every watched connection lent for longer than its block's limit; how many (the watchdog's
+        tick)."""
         shut = 0
         for key, lend in list(self._lent.items()):
-            if now - lend.since <= self.seconds:
+            if now - lend.since <= lend.block.seconds:
                 continue
             with self._lock:
                 if self._lent.get(key) is not lend:
                     continue  # returned (and maybe lent again) meanwhile
                 del self._lent[key]
-                if _shut_down(lend) and lend.thread in self._watched:
-                    self._watched[lend.thread] = True
+                if _shut_down(lend):
+                    lend.block.stalled = True
             shut += 1
-            log.warning("a database connection answered nothing for %.0f s: shut down, the turn takes the outage "
-                        "path", now - lend.since)
+            log.warning("a database connection answered nothing for %.0f s: shut down, its request or turn takes "
+                        "the outage path", now - lend.since)
         return shut
 
     def _after_fork(self) -> None:
@@ -180,7 +202,7 @@ def _watchdog() -> None:
     while True:
         with _WATCHDOG_LOCK:
             guards = list(_GUARDS)
-        time.sleep(min([0.5, *(g.seconds / 4 for g in guards)]))
+        time.sleep(min([0.5, *(g.seconds / 4 for g in guards)]))  # a request's longer limit is checked as often
         now = time.monotonic()
         for guard in guards:
             try:

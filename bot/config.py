@@ -131,6 +131,9 @@ class Settings:
     # A database connection a shopper's turn holds this long has stopped answering (backend/stall.py): shut it
     # down and take the outage path, well inside Twilio's 15 s webhook timeout.
     db_stall_seconds: float = 8.0
+    # Any other web request (the API, the consoles, receipts) holding a connection this long: the same, with room for
+    # the heaviest report a console asks for. Under gunicorn's 30 s worker timeout and any load balancer's.
+    db_stall_request_seconds: float = 25.0
     verified_minutes: int = 15
     default_timezone: str = "Europe/London"
 
@@ -175,6 +178,7 @@ class Settings:
             agent_timeout_minutes=int(_number(env, "PARCELBOT_AGENT_TIMEOUT_MINUTES", "30", int)),
             slow_backend_seconds=float(_number(env, "PARCELBOT_SLOW_BACKEND_SECONDS", "2.0", float)),
             db_stall_seconds=float(_number(env, "PARCELBOT_DB_STALL_SECONDS", "8.0", float)),
+            db_stall_request_seconds=float(_number(env, "PARCELBOT_DB_STALL_REQUEST_SECONDS", "25.0", float)),
             default_timezone=_zone(env, "PARCELBOT_TIMEZONE", "Europe/London"),
         )
 

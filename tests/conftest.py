@@ -137,6 +137,7 @@ def env(tmp_path: Path, db_url: str) -> dict[str, str]:
         # The stall guard (backend/stall.py) is a timing: a loaded test machine must not trip it in tests that are
         # about something else. Its own tests set it low (tests/faults).
         "PARCELBOT_DB_STALL_SECONDS": "60",
+        "PARCELBOT_DB_STALL_REQUEST_SECONDS": "120",
     }
 
 

@@ -31,6 +31,7 @@ from bot.web.ext import parcelbot
 from bot.web.metrics import init_metrics
 from bot.web.nul_guard import refuse_nul
 from bot.web.request import ParcelbotRequest, StorableInt
+from bot.web.stall_watch import watched_requests
 from channels.base import ChannelHub, InboundChannel
 from channels.rest import RestChannel
 from channels.twilio_sms import TwilioSmsChannel
@@ -63,6 +64,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     init_admin(app)  # the merchant console: the console's sign-in, role admin
     init_metrics(app)  # GET /metrics for operators; PARCELBOT_METRICS_TOKEN, if set, is required
     register_errors(app)
+    if runtime.engine.stall_guard is not None:  # PostgreSQL: a frozen database gets a 503, not a thread held for ever
+        app.wsgi_app = watched_requests(app.wsgi_app, runtime.engine.stall_guard,  # type: ignore[method-assign]
+                                        settings.db_stall_request_seconds)
     return app
 
 

@@ -29,11 +29,13 @@ from sqlalchemy.orm import aliased
 from backend import models as m
 from backend.db import PING_AFTER_IDLE_SECONDS, transaction
 from bot.config import Settings
+from bot.core.apikeys import create_key
 from bot.jobs.replay import replay_kept
 from bot.runtime import Runtime, build_runtime
 from bot.services.demo import seed_demo
 from bot.web import create_app
 from tests.conftest import PG_URL, PUBLIC_URL, TWILIO_TOKEN
+from tests.console.kit import make_user, sign_in
 from tests.faults.proxy import CuttableProxy
 from tests.helpers import new_sid, sms_form, twilio_post
 
@@ -135,6 +137,44 @@ def test_a_database_that_stops_answering_gets_the_kept_answer_in_seconds_not_sil
         finally:
             pool.shutdown(wait=False)
         assert answer.status_code == 200 and KEPT in answer.get_data(as_text=True), answer.get_data(as_text=True)
+    finally:
+        proxy.close()
+        rt.close()
+
+
+@pg_only
+def test_a_frozen_database_gets_an_api_call_and_a_console_page_a_503_in_seconds_not_a_thread_held_for_ever(
+        env, interpreter, db_url):  # noqa: ANN001
+    """Not only the shoppers' turns: any web request holding a connection past PARCELBOT_DB_STALL_REQUEST_SECONDS
+    (here 1 s) is cut loose with a 503 and Retry-After (bot/web/stall_watch.py). Without it these requests wait for
+    ever, each holding a worker thread, until none is left for the webhooks."""
+    url = make_url(db_url)
+    proxy = CuttableProxy(url.host or "127.0.0.1", url.port or 5432)
+    rt = _runtime({**env, "PARCELBOT_DB_STALL_REQUEST_SECONDS": "1"}, interpreter,
+                  url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
+    try:
+        with transaction(rt.sessions) as s:
+            key, _ = create_key(s, s.scalar(select(m.Merchant)))
+        make_user(rt)
+        app = create_app(runtime=rt)
+        api, console = app.test_client(), app.test_client()
+        headers = {"Authorization": f"Bearer {key}"}
+        assert api.get("/api/v1/shipments/PB100000001GB", headers=headers).status_code == 200
+        assert sign_in(console).status_code in (302, 303) and console.get("/console").status_code == 200
+        proxy.stall()
+        pool = ThreadPoolExecutor(2)  # bounded, so a regression fails the test instead of hanging it
+        try:
+            waiting = [pool.submit(api.get, "/api/v1/shipments/PB100000001GB", headers=headers),
+                       pool.submit(console.get, "/console")]
+            answers = [w.result(timeout=60) for w in waiting]
+        finally:
+            pool.shutdown(wait=False)  # closing the proxy (below) frees a request that is still waiting
+        for answer in answers:
+            assert answer.status_code == 503 and answer.headers["Retry-After"].isdigit(), answer.get_data(as_text=True)
+        assert answers[0].is_json  # the API says so in JSON, as its other errors
+        proxy.restore()  # and both work again by themselves: the stalled connections were dropped from the pool
+        assert api.get("/api/v1/shipments/PB100000001GB", headers=headers).status_code == 200
+        assert console.get("/console").status_code == 200
     finally:
         proxy.close()
         rt.close()

@@ -63,3 +63,29 @@ def test_another_threads_watched_turn_is_not_this_ones():
         release.set()
         worker.join(10)
         engine.dispose()
+
+
+def test_blocks_nest_each_connection_keeps_the_limit_of_the_block_it_was_lent_in():
+    """A web request is watched with a long limit and the shopper's turn inside it with the short one
+    (bot/web/stall_watch.py, bot/engine.py): the turn's connection is cut at the turn's limit, the request's own at
+    the request's, and a stall met by the turn is the request's too."""
+    engine = make_engine(PG_URL)
+    guard = StallGuard(5).install(engine)
+    try:
+        with guard.watching(30), engine.connect() as request:
+            request.execute(text("SELECT 1"))
+            with guard.watching(), engine.connect() as turn:
+                turn.execute(text("SELECT 1"))
+                assert guard.check(time.monotonic() + 10) == 1, "the turn's 5 s, not the request's 30"
+                assert guard.stalled_here()
+                with pytest.raises(DBAPIError):
+                    turn.execute(text("SELECT 3"))
+            assert guard.stalled_here(), "the request met a stall inside it"
+            assert request.execute(text("SELECT 2")).scalar() == 2, "its own connection is within its 30 s"
+            assert guard.check(time.monotonic() + 31) == 1
+            with pytest.raises(DBAPIError):
+                request.execute(text("SELECT 4"))
+        with guard.watching(30):
+            assert not guard.stalled_here(), "the next request starts clean"
+    finally:
+        engine.dispose()
