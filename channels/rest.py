@@ -17,7 +17,7 @@ from flask import Blueprint, Response, jsonify, request
 from bot.core.channels import spec_for
 from bot.core.json_limits import MAX_DEPTH, too_deep
 from bot.core.messages import InboundMessage, Reply
-from bot.core.outage import StoreUnavailable
+from bot.core.outage import RETRY_AFTER_SECONDS, StoreUnavailable
 from bot.engine import UnknownMerchant
 from channels.base import ChannelHub
 
@@ -28,7 +28,6 @@ _UNPRINTABLE = re.compile(r"[\u0000-\u001f\u007f\ud800-\udfff]")
 # before parsing keeps a hostile body from costing much, and deep nesting from overflowing the parser's
 # recursion (a RecursionError, i.e. a 500) instead of getting the 400 every other malformed body gets.
 MAX_BODY_BYTES = 256 * 1024
-RETRY_AFTER_SECONDS = 30  # the database is away: when to send the message again
 _SHAPE = "Send a JSON object: {\"sender\": \"...\", \"message\": \"...\"}"
 
 

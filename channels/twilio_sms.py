@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from bot.config import Settings
 from bot.core.channels import ChannelSpec, spec_for
 from bot.core.messages import InboundMessage, Media, Reply
-from bot.core.outage import StoreUnavailable, is_store_outage
+from bot.core.outage import RETRY_AFTER_SECONDS, StoreUnavailable, is_store_outage
 from bot.core.phone import InvalidPhoneNumber
 from bot.engine import APOLOGY_TEXT, UnknownMerchant
 from channels.base import ChannelHub, free_text
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 MAX_MEDIA = 10
 MAX_SID = 64  # messages.channel_message_id; Twilio's are 34
-RECEIPT_RETRY_AFTER = 30  # seconds: the database away, when a delivery receipt may be sent again
 
 
 def signed_url(settings: Settings) -> str:
@@ -138,7 +137,7 @@ def receipt_failed(exc: Exception) -> Response:
     if is_store_outage(exc):
         log.warning("database unavailable: delivery receipt not recorded (%s)", exc.__class__.__name__)
         response = plain(503, "Briefly unavailable: the receipt was not recorded; please send it again.")
-        response.headers["Retry-After"] = str(RECEIPT_RETRY_AFTER)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     log.exception("unhandled error recording a delivery receipt")
     return plain(500, "The receipt was not recorded; it has been logged.")

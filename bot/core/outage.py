@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from sqlalchemy import exc as sa_exc
 
+# When a caller told "briefly unavailable" (a 503: the API, the consoles, the REST channel, a delivery receipt) may
+# try again: long enough for a restart or a failover, short enough that nothing waits long once it is back.
+RETRY_AFTER_SECONDS = 30
+
 
 class StoreUnavailable(RuntimeError):
     """The database can't be reached: the message was not stored; `reply` is what to tell the sender."""

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from bot.core.outage import is_store_outage
+from bot.core.outage import RETRY_AFTER_SECONDS, is_store_outage
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def register_errors(app: Flask) -> None:
             else:
                 response = Response("503 Briefly unavailable; please try again shortly.\n", mimetype="text/plain")
             response.status_code = 503
-            response.headers["Retry-After"] = "30"
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
