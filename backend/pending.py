@@ -23,14 +23,16 @@ log = logging.getLogger(__name__)
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 MAX_ATTEMPTS = 8  # about three hours of tries with the backoff below
-KINDS = ("apply_action", "cancel_order", "create_return")
+KINDS = ("apply_action", "cancel_order", "create_return")  # carrier writes (backend/retry.py replays them)
+# A merchant's handoff webhook waits here too (bot/jobs/webhooks.py): the same row, lease and backoff, its own job.
+WEBHOOK = "handoff_webhook"
 
 
 @dataclass(frozen=True)
 class PendingWrite:
     """A write the backend could not make: enough to replay it later through the same Protocol method."""
 
-    kind: str  # one of KINDS
+    kind: str  # one of KINDS, or WEBHOOK
     payload: dict[str, Any]
     idempotency_key: str
     error: str

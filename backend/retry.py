@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.changes import settle_change, stored_change
-from backend.pending import DONE, FAILED, MAX_ATTEMPTS, PENDING, backoff
+from backend.pending import DONE, FAILED, KINDS, MAX_ATTEMPTS, PENDING, backoff
 from backend.protocol import Backend, BackendError, BackendUnavailable
 from backend.reasons import because
 from backend.serialize import (
@@ -51,11 +51,13 @@ class Claimed:
     idempotency_key: str
 
 
-def claim_due(session: Session, now: datetime, *, limit: int = 100) -> list[Claimed]:
-    """Take the due writes (SKIP LOCKED: two workers never take the same one) and lease them."""
+def claim_due(session: Session, now: datetime, *, limit: int = 100, kinds: tuple[str, ...] = KINDS) -> list[Claimed]:
+    """Take the due requests of these kinds (the carrier writes unless told; SKIP LOCKED: two workers never take
+    the same one) and lease them."""
     due = session.scalars(
         select(m.PendingRequest)
-        .where(m.PendingRequest.status == PENDING, m.PendingRequest.next_attempt_at <= now)
+        .where(m.PendingRequest.status == PENDING, m.PendingRequest.next_attempt_at <= now,
+               m.PendingRequest.kind.in_(kinds))
         .order_by(m.PendingRequest.next_attempt_at, m.PendingRequest.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

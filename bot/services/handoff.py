@@ -10,10 +10,12 @@ bot (dialogues/router.py), so the two never both answer.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from backend import models as m
+from backend.pending import WEBHOOK, PendingWrite, store_pending
 from bot.core import audit
 from bot.core.conversations import ConversationStore, Status
 from bot.core.events import ConversationStatusChanged
@@ -104,7 +106,10 @@ class HandoffService:
             previous=previous.value, assignee_id=assignee_id, reason=reason, actor=actor,
         )
         uow.publish(event)
-        # The merchant's webhook, if it has one (bot/jobs/webhooks.py): after commit, like the event. Merchants
-        # without one cost no job on every move.
+        # The merchant's webhook, if it has one (bot/jobs/webhooks.py): kept in this transaction, so a lost job (Redis
+        # away) or a helpdesk that is down loses nothing: the periodic send_webhooks sends it, with backoff. The
+        # job after commit is only the nudge that sends it at once. Merchants without one cost nothing per move.
         if (conv.merchant.settings or {}).get("handoff_webhook"):
-            uow.enqueue("handoff_webhook", merchant_id=conv.merchant_id, event=json.loads(event.to_json()))
+            write = PendingWrite(WEBHOOK, {"event": json.loads(event.to_json())}, f"webhook:{uuid.uuid4().hex}", "")
+            store_pending(uow.session, merchant_id=conv.merchant_id, write=write, now=now, first_try_at=now)
+            uow.enqueue("send_webhooks")

@@ -10,6 +10,7 @@ the real Redis is at 127.0.0.1:6379, database 7.
 
 from __future__ import annotations
 
+import json
 import socket
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+import responses
 from sqlalchemy import select
 
 from backend import models as m
@@ -30,6 +32,7 @@ from bot.core.outbox import queue_message
 from bot.jobs import JOBS
 from bot.jobs.schedule import SCHEDULE
 from bot.jobs.send_outbox import send_due
+from bot.jobs.webhooks import send_due_webhooks
 from bot.runtime import Runtime, build_runtime
 from bot.services.changes import SLOW_JOB_SAFETY_NET
 from bot.services.demo import seed_demo
@@ -168,3 +171,25 @@ def test_with_redis_away_a_person_can_still_sign_in_and_sign_in_is_still_limited
     assert refused[0] != 500 and 429 in refused, refused
     proxy.restore()
     assert sign_in(create_app(runtime=rt).test_client()).status_code == 302, "and again once Redis is back"
+
+
+@responses.activate
+def test_with_the_broker_away_a_handoff_webhook_is_kept_and_the_sweep_posts_it_once(via_proxy, monkeypatch):
+    """The job that posts a handoff to the merchant's helpdesk can't be queued: the event was kept in the handoff's
+    own transaction, and the periodic send_webhooks posts it once Redis is back (it used to be lost)."""
+    rt, proxy, _queue = via_proxy
+    hook = "https://helpdesk.example/hooks/parcelbot"
+    monkeypatch.setenv("ACME_HOOK_SECRET", "s3cret-from-the-environment")
+    with transaction(rt.sessions) as s:
+        shop = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
+        shop.settings = {**(shop.settings or {}), "handoff_webhook": {"url": hook, "secret_env": "ACME_HOOK_SECRET"}}
+    responses.add(responses.POST, hook, status=204)
+    proxy.cut()
+    assert text_of(talk(rt, SHOPPER, "can I talk to a real person"))  # answered; the nudge is lost
+    assert not [c for c in responses.calls if c.request.url == hook]
+    proxy.restore()
+    assert any(p.job == "send_webhooks" and p.every_seconds <= 60 for p in SCHEDULE)
+    assert send_due_webhooks(rt) == 1  # what the periodic job does
+    assert send_due_webhooks(rt) == 0
+    [posted] = [c for c in responses.calls if c.request.url == hook]
+    assert json.loads(posted.request.body)["status"] == "waiting"
