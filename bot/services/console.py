@@ -65,6 +65,10 @@ class ConsoleService:
 
     def resolve(self, uow: UnitOfWork, conv: m.Conversation, who: Actor, *, now: datetime,
                 survey: bool = False) -> None:
+        """Resolved once: a second resolve (two people at once, a double click) is refused, not a second
+        goodbye texted to the shopper nor the survey moved to the later person."""
+        if conv.status == Status.RESOLVED.value:
+            raise ConsoleError("this conversation is already resolved")
         if conv.status == Status.WITH_AGENT.value:
             self._own(conv, who)
         self.handoff.resolve(uow, conv, actor=who.actor, now=now)
