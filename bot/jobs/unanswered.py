@@ -30,7 +30,7 @@ def return_unanswered_job(ctx: JobContext, **_: Any) -> int:
         with ctx.uow() as uow:
             conv = uow.session.get(m.Conversation, conv_id)
             conv = store.lock(uow.session, conv)
-            if conv in unanswered(uow.session, now=now, after=after):
+            if unanswered(uow.session, now=now, after=after, conversation_id=conv.id):  # still, under the lock
                 console.return_unanswered(uow, conv, now=now)
     if ids:
         log.info("returned %d unanswered conversations to the bot", len(ids))

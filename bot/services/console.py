@@ -13,7 +13,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -159,16 +159,24 @@ def _text(text: str) -> str:
     return body
 
 
-def unanswered(session: Session, *, now: datetime, after: timedelta) -> list[m.Conversation]:
+def unanswered(session: Session, *, now: datetime, after: timedelta,
+               conversation_id: int | None = None) -> list[m.Conversation]:
     """Conversations a person has, where the shopper wrote last and nobody answered for `after`: the person
     has gone (a shift ended, a browser closed). A conversation still waiting in the queue stays there: the
-    shopper was told when someone will reply."""
-    out = []
-    for conv in session.scalars(select(m.Conversation).where(m.Conversation.status == Status.WITH_AGENT.value)):
-        last_in = session.scalar(select(func.max(m.Message.created_at)).where(
-            m.Message.conversation_id == conv.id, m.Message.direction == "in"))
-        last_person = session.scalar(select(func.max(m.Message.created_at)).where(
-            m.Message.conversation_id == conv.id, m.Message.author.is_not(None)))
-        if last_in is not None and (last_person is None or last_person < last_in) and now - last_in >= after:
-            out.append(conv)
-    return out
+    shopper was told when someone will reply. `conversation_id`: only that one (the job's re-check under its
+    lock).
+
+    One statement, whatever the number of conversations people have: it was two per conversation, and the
+    job ran it again for each one it returned, so a shift leaving a few thousand open ran millions of
+    statements a minute on every worker, each inside an open transaction."""
+    said = m.Message.conversation_id == m.Conversation.id
+    last_in = (select(func.max(m.Message.created_at)).where(said, m.Message.direction == "in")
+               .correlate(m.Conversation).scalar_subquery())
+    last_person = (select(func.max(m.Message.created_at)).where(said, m.Message.author.is_not(None))
+                   .correlate(m.Conversation).scalar_subquery())
+    q = select(m.Conversation).where(
+        m.Conversation.status == Status.WITH_AGENT.value, last_in.is_not(None), last_in <= now - after,
+        or_(last_person.is_(None), last_person < last_in)).order_by(m.Conversation.id)
+    if conversation_id is not None:
+        q = q.where(m.Conversation.id == conversation_id)
+    return list(session.scalars(q))
