@@ -81,14 +81,33 @@ def check(session: Session, merchant: m.Merchant, data: Any) -> MerchantSettings
     return parsed
 
 
-def update(session: Session, merchant: m.Merchant, data: Any, *, author: str, merge: bool = True) -> Applied:
+def update(session: Session, merchant: m.Merchant, data: Any, *, author: str, merge: bool = True,
+           wording: Wording | None = None) -> Applied:
     """Save settings. merge=True: each top-level section given replaces that section, others are kept;
-    merge=False: `data` is the whole document (absent sections get their defaults)."""
+    merge=False: `data` is the whole document (absent sections get their defaults). With `wording`, a new
+    brand name is checked against the merchant's wording overrides, as an import is (see _brand_fits)."""
     if not isinstance(data, dict):
         raise SettingsInvalid({"settings": "must be a mapping of sections (brand, support, actions...)"})
-    document = {**current(merchant), **data} if merge else data
+    before = current(merchant)
+    document = {**before, **data} if merge else data
     parsed = check(session, merchant, document)
+    if wording is not None:
+        _brand_fits(wording, merchant, (before.get("brand") or {}).get("name"), parsed.brand.name)
     return _write(session, merchant, parsed, responses=None, kind="settings", author=author)
+
+
+def _brand_fits(wording: Wording, merchant: m.Merchant, old: str | None, new: str | None) -> None:
+    """The brand name fills {brand} in the wording: overrides checked with the old name (three texts at most)
+    could go past it with a longer one, or turn UCS-2 with a character outside GSM-7, and every shopper would
+    then get the longer texts. A new name is refused, naming each override it breaks."""
+    if (new or merchant.name) == (old or merchant.name):
+        return
+    responses = (merchant.settings or {}).get("responses") if isinstance(merchant.settings, dict) else None
+    errors = template_errors(wording, responses if isinstance(responses, dict) else {}, new or merchant.name)
+    if errors:
+        broken = "; ".join(f"{path.removeprefix('responses.')}: {message}" for path, message in errors.items())
+        raise SettingsInvalid({"brand.name": f"your wording no longer fits with this name ({broken}): shorten "
+                                             "the name or those texts first"})
 
 
 def _numbers_taken(session: Session, merchant: m.Merchant, s: MerchantSettings) -> dict[str, str]:

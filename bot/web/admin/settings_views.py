@@ -81,7 +81,8 @@ def settings_save(section: str) -> Any:
         with transaction(current_runtime().sessions) as session:
             merchant = session.get(m.Merchant, signed_in_admin().merchant_id, with_for_update=True)
             data = section_data(section, request.form, current(merchant))
-            applied = update(session, merchant, data, author=_author(), merge=True)
+            applied = update(session, merchant, data, author=_author(), merge=True,
+                             wording=current_runtime().wording)
     except SettingsInvalid as exc:
         kept = {k: (v is not None) if _is_checkbox(section, k) else v for k, v in posted.items()}
         return _page(422, values=kept, errors=exc.errors, section=section)

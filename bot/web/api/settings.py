@@ -63,7 +63,8 @@ def put_settings() -> Response:
     try:
         with transaction(_runtime().sessions) as session:
             merchant = session.get(m.Merchant, merchant_id(), with_for_update=True)
-            applied = update(session, merchant, data, author=author(), merge=True)
+            applied = update(session, merchant, data, author=author(), merge=True,
+                             wording=_runtime().wording)
             body = {"settings": applied.settings.model_dump(mode="json"), "changed": list(applied.changed),
                     "revision": applied.revision_id}
     except SettingsInvalid as exc:
