@@ -35,6 +35,8 @@ from bot.web.api.routes import (
 from bot.web.api.views import iso, shipment_json
 
 LIST_MAX = 200
+TRANSCRIPT_PAGE = 200  # messages a conversation shows at once; older ones a page at a time (?before=)
+TRANSCRIPT_MAX = 1000
 _STATUSES = {s.value for s in Status}
 
 
@@ -99,14 +101,22 @@ def parcels_of(session: Session, conv: m.Conversation) -> list[m.Shipment]:
     return rows
 
 
-def detail_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes: tuple[int, int]) -> dict:
+def detail_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes: tuple[int, int],
+                before: int | None = None, limit: int = TRANSCRIPT_PAGE) -> dict:
+    """The conversation with the latest `limit` messages (those before message id `before`, if given): a
+    shopper who sent thousands made every reload of the page, and every live update, carry all of them.
+    "earlier" is the `before` that shows the page older than these, or None when these are the first."""
     rt = _runtime()
     merchant = session.get(m.Merchant, conv.merchant_id)
     say = rt.wording.voice(merchant)
     # In the order they were written: a conversation's turns are one at a time under its lock, so the id is
     # the order (a reply's clock time can equal the message it answers).
-    messages = list(session.scalars(select(m.Message).where(m.Message.conversation_id == conv.id)
-                                    .order_by(m.Message.id)))
+    q = select(m.Message).where(m.Message.conversation_id == conv.id)
+    if before is not None:
+        q = q.where(m.Message.id < before)
+    newest = list(session.scalars(q.order_by(m.Message.id.desc()).limit(limit + 1)))
+    messages = newest[:limit][::-1]
+    earlier = messages[0].id if len(newest) > limit else None
     names = _people(session, conv.merchant_id, {x.author for x in messages if x.author})
     notes = session.scalars(select(m.ConversationNote).where(m.ConversationNote.conversation_id == conv.id)
                             .order_by(m.ConversationNote.created_at, m.ConversationNote.id))
@@ -119,6 +129,7 @@ def detail_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes
     return {
         **summary_json(session, conv, now=now, sla_minutes=sla_minutes),
         "messages": [{**message_json(x), "author_name": names.get(x.author or "")} for x in messages],
+        "earlier": earlier,
         "notes": [{"id": n.id, "author": n.author, "body": n.body, "at": iso(n.created_at)} for n in notes],
         "parcels": [shipment_json(session, p, rt.links, merchant_slug=merchant.slug, say=say) for p in parcels],
         "audit": [{"at": iso(a.at), "actor": a.actor, "action": a.action, "result": a.result,
@@ -166,13 +177,44 @@ def queue_rows(session: Session, merchant: int, status: str, *, now: Any, limit:
     return [summary_json(session, c, now=now, sla_minutes=sla) for c in session.scalars(q)]
 
 
+class TranscriptArgs(ValueError):
+    """A bad ?before= or ?limit=: each named (a 422 from the API, a 400 from the page)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k} {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def transcript_page(args: Any) -> tuple[int | None, int]:
+    """?before=<message id>&limit=<n> (1 to TRANSCRIPT_MAX): which page of the transcript, or
+    TranscriptArgs."""
+    errors = {}
+    values: dict[str, int] = {}
+    for name, low, high in (("before", 1, 2**31 - 1), ("limit", 1, TRANSCRIPT_MAX)):
+        raw = args.get(name)
+        if raw is None or raw == "":
+            continue
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not low <= int(raw) <= high:
+            errors[name] = f"must be a whole number from {low} to {high}"
+        else:
+            values[name] = int(raw)
+    if errors:
+        raise TranscriptArgs(errors)
+    return values.get("before"), values.get("limit", TRANSCRIPT_PAGE)
+
+
 @bp.get("/conversations/<int:conv_id>")
 def get_conversation(conv_id: int) -> Response:
+    try:
+        before, limit = transcript_page(request.args)
+    except TranscriptArgs as exc:
+        return _error(422, "invalid request: see errors", exc.errors)
     with _runtime().sessions() as session:
         conv = _conversation(session, conv_id)
         if conv is None:
             return _error(404, "no such conversation")
-        return jsonify(detail_json(session, conv, now=_now(), sla_minutes=sla_minutes(session)))
+        return jsonify(detail_json(session, conv, now=_now(), sla_minutes=sla_minutes(session), before=before,
+                                   limit=limit))
 
 
 # -- moves ------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from bot.core.events import DomainEvent
 from bot.services.console import MAX_TEXT, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError
 from bot.services.users import Agent, authenticate
-from bot.web.api.conversations import actor, detail_json, queue_rows, sla_minutes
+from bot.web.api.conversations import TranscriptArgs, actor, detail_json, queue_rows, sla_minutes, transcript_page
 from bot.web.console.auth import ConsoleUser
 from bot.web.ext import current_runtime
 
@@ -138,7 +138,11 @@ def conversation_page(conv_id: int) -> Any:
         conv = session.get(m.Conversation, conv_id)
         if conv is None or conv.merchant_id != agent.merchant_id:
             abort(404)
-        data = detail_json(session, conv, now=rt.clock(), sla_minutes=sla_minutes(session))
+        try:
+            before, _ = transcript_page(request.args)
+        except TranscriptArgs:
+            abort(400)
+        data = detail_json(session, conv, now=rt.clock(), sla_minutes=sla_minutes(session), before=before)
         canned = _canned(session, agent.merchant_id)
     mine = data["status"] == Status.WITH_AGENT.value and (data["assignee"] or {}).get("id") == agent.id
     template = "console/_transcript.html" if request.args.get("part") == "transcript" else "console/conversation.html"
