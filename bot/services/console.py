@@ -113,6 +113,9 @@ class ConsoleService:
         across agents by how much each already has open). Locked while it is taken, so two agents asking at
         once get two different conversations (PostgreSQL: SKIP LOCKED; SQLite serialises writers anyway)."""
         session = uow.session
+        # The person's own row, locked: their requests at once (a double click, two tabs) count one after
+        # the other. Counted unlocked, each saw room under the cap and each took one (6 open for a cap of 1).
+        session.execute(select(m.User.id).where(m.User.id == who.agent_id).with_for_update())
         mine = session.scalar(select(func.count()).select_from(m.Conversation).where(
             m.Conversation.merchant_id == merchant_id, m.Conversation.status == Status.WITH_AGENT.value,
             m.Conversation.assignee_id == who.agent_id))
