@@ -29,6 +29,7 @@ from bot.core.merchant_config import (
     _minutes,
 )
 from bot.core.phone import InvalidPhoneNumber, to_e164
+from intents.entities._base import runaway_repeat
 
 Policy = Literal["code", "sender_number", "none"]
 Money = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
@@ -288,6 +289,9 @@ class MerchantSettings(Section):
                 re.compile(value)
             except re.error as exc:
                 raise ValueError(f"not a regular expression: {exc}") from None
+            if runaway_repeat(value):
+                raise ValueError("a repeat inside a repeat, such as (\\d+)+, can take minutes on one message: "
+                                 "write it with one repeat, such as \\d+") from None
         return value or None
 
     @field_validator("rules")

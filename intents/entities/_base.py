@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import re._constants as _sre  # the parsed form of a pattern: re has no public one
+import re._parser as _parser
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -167,12 +169,58 @@ def local_today(context: ParseContext) -> date:
 
 @lru_cache(maxsize=128)
 def compile_merchant(pattern: str) -> re.Pattern[str] | None:
-    """Compile a merchant-supplied regex once; a broken one is logged and ignored, never fatal."""
+    """Compile a merchant-supplied regex once; a broken or runaway one (see runaway_repeat) is logged and
+    ignored, never fatal."""
     try:
-        return re.compile(pattern, re.IGNORECASE)
+        compiled = re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
         log.warning("ignoring invalid merchant pattern %r: %s", pattern, exc)
         return None
+    if runaway_repeat(pattern):
+        log.warning("ignoring merchant pattern %r: a repeat inside a repeat", pattern)
+        return None
+    return compiled
+
+
+_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT)
+
+
+def runaway_repeat(pattern: str) -> bool:
+    """A repeat of varying length inside another ("(\\d+)+x", "(\\w{1,9})*"): Python's matcher tries every way
+    to split the text between them, twice as many with each character, and holds the interpreter meanwhile.
+    A merchant's pattern runs on every shopper message: 30 digits took minutes of a worker shared by every
+    merchant. Fixed counts ("\\d{9}"), possessive repeats and atomic groups don't backtrack, so they may nest."""
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return False  # compile says what is wrong with it
+    return _nested(parsed.data, inside=False)
+
+
+def _nested(items: Any, *, inside: bool) -> bool:
+    for op, arg in items:
+        if op in _REPEATS:
+            low, high, body = arg
+            varies = low != high
+            many = varies and high > 1  # "?" takes its body once or not at all: nothing to split
+            if (varies and inside) or _nested(body, inside=inside or many):
+                return True
+        elif any(_nested(part, inside=inside) for part in _parts(op, arg)):
+            return True
+    return False
+
+
+def _parts(op: Any, arg: Any) -> list[Any]:
+    """The sub-patterns of a group, an alternation, a lookaround or a conditional (repeats are handled above)."""
+    if op is _sre.SUBPATTERN:
+        return [arg[3]]
+    if op is _sre.BRANCH:
+        return list(arg[1])
+    if op in (_sre.ASSERT, _sre.ASSERT_NOT):
+        return [arg[1]]
+    if op is _sre.GROUPREF_EXISTS:
+        return [part for part in arg[1:] if part is not None]
+    return []
 
 
 def merchant_matches(pattern: re.Pattern[str], text: str) -> list[tuple[str, int, int]]:
