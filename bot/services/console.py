@@ -89,7 +89,11 @@ class ConsoleService:
         """A person's message to the shopper, over the shopper's own channel through the outbox."""
         self._own(conv, who)
         body = _text(text)
-        msg = self._send(uow, conv, body, author=who.actor)
+        try:
+            msg = self._send(uow, conv, body, author=who.actor)
+        except OptedOut:  # STOP while a person had the conversation: nothing more may be texted (was a 500)
+            raise ConsoleError("the shopper texted STOP, so nothing more can be sent to them; leave a note or "
+                               "resolve the conversation") from None
         audit.record(uow.session, at=now, merchant_id=conv.merchant_id, actor=who.actor, action="agent_message",
                      result="queued", channel=conv.channel, subject=subject_of(conv), message_id=msg.id)
         return msg

@@ -54,3 +54,27 @@ def test_the_console_page_tells_the_later_person_it_is_already_resolved(runtime,
     assert page.status_code == 200
     assert "This conversation is already resolved." in page.get_data(as_text=True)
     assert len([x for x in outbox_to(runtime, SHOPPER) if "Thanks for talking" in x.body]) == 1
+
+
+def test_a_reply_after_the_shopper_texted_stop_is_refused_not_a_500(runtime, demo, app):
+    """The shopper texts STOP while a person has the conversation (the router handles STOP first): the
+    person's next reply can't be sent, and they are told why instead of getting an internal error."""
+    client = app.test_client()
+    text(client, "AGENT")
+    make_user(runtime)
+    sign_in(client)
+    headers = {"X-CSRFToken": page_token(client)}
+    conv_id = _waiting_id(client)
+    assert client.post(f"/api/v1/conversations/{conv_id}/takeover", headers=headers).status_code == 200
+    assert any("unsubscribed" in r for r in text(client, "STOP"))
+    sent_before = len(outbox_to(runtime, SHOPPER))
+
+    api = client.post(f"/api/v1/conversations/{conv_id}/messages", headers=headers, json={"text": "Still there?"})
+    page = client.post(f"/console/c/{conv_id}/reply", data={"csrf_token": headers["X-CSRFToken"],
+                                                            "reply-text": "Hello?"}, follow_redirects=True)
+
+    assert api.status_code == 409 and "texted STOP" in api.get_json()["error"]
+    assert page.status_code == 200 and "The shopper texted STOP" in page.get_data(as_text=True)
+    assert len(outbox_to(runtime, SHOPPER)) == sent_before  # nothing queued to a number that said STOP
+    note = client.post(f"/api/v1/conversations/{conv_id}/notes", headers=headers, json={"text": "Opted out"})
+    assert note.status_code == 201

@@ -188,7 +188,8 @@ def act(conv_id: int, action: str) -> Any:
     except AlreadyTaken:
         flash("Someone else has this conversation.")
     except (ConsoleError, HandoffError) as exc:
-        flash(f"{exc}.".capitalize())
+        said = f"{exc}."
+        flash(said[:1].upper() + said[1:])  # str.capitalize() lowercased the rest: "texted STOP" read "stop"
     if action in ("handback", "resolve"):
         return redirect(url_for("console.queue_page"))
     return redirect(url_for("console.conversation_page", conv_id=conv_id) + ("#compose" if action == "reply" else ""))
