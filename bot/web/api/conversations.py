@@ -9,10 +9,11 @@ Every move goes through bot/services/console.py: audited with the caller's name,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, g, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -54,18 +55,43 @@ def _conversation(session: Session, conv_id: int) -> m.Conversation | None:
     return conv if conv is not None and conv.merchant_id == merchant_id() else None
 
 
-def summary_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes: tuple[int, int]) -> dict:
+@dataclass(frozen=True)
+class _Latest:
+    """What a queue row shows besides the conversation: its last message, the shopper's last, whose it is."""
+
+    last: m.Message | None = None
+    said: m.Message | None = None
+    assignee: m.User | None = None
+
+
+def _latest(session: Session, convs: list[m.Conversation]) -> dict[int, _Latest]:
+    """_Latest for each conversation in three statements, however many rows: the queue page reloads its rows
+    on every message the merchant's shoppers send, and three statements a row made 300 for every agent's
+    page at each of them."""
+    ids = [c.id for c in convs]
+    if not ids:
+        return {}
+    newest = select(func.max(m.Message.id)).where(m.Message.conversation_id.in_(ids))
+    last = {x.conversation_id: x for x in session.scalars(select(m.Message).where(
+        m.Message.id.in_(newest.group_by(m.Message.conversation_id))))}
+    said = {x.conversation_id: x for x in session.scalars(select(m.Message).where(
+        m.Message.id.in_(newest.where(m.Message.direction == "in").group_by(m.Message.conversation_id))))}
+    people = {c.assignee_id for c in convs if c.assignee_id}
+    users = {u.id: u for u in session.scalars(select(m.User).where(m.User.id.in_(people)))} if people else {}
+    return {c.id: _Latest(last.get(c.id), said.get(c.id), users.get(c.assignee_id or 0)) for c in convs}
+
+
+def summary_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes: tuple[int, int],
+                 latest: _Latest | None = None) -> dict:
     """A row of the queue: who, where, why, how long, and whose."""
-    last = session.scalar(select(m.Message).where(m.Message.conversation_id == conv.id)
-                          .order_by(m.Message.id.desc()).limit(1))
-    said = session.scalar(select(m.Message).where(m.Message.conversation_id == conv.id, m.Message.direction == "in")
-                          .order_by(m.Message.id.desc()).limit(1))
+    known = latest if latest is not None else _latest(session, [conv])[conv.id]
+    last, said = known.last, known.said
     waited = (now - conv.waiting_since) if conv.status == Status.WAITING.value and conv.waiting_since else None
     minutes = int(waited.total_seconds() // 60) if waited is not None else None
     sla = None
     if minutes is not None:
         sla = "ok" if minutes < sla_minutes[0] else "late" if minutes < sla_minutes[1] else "breached"
-    assignee = session.get(m.User, conv.assignee_id) if conv.assignee_id else None
+    assignee = known.assignee
     return {
         "id": conv.id, "channel": conv.channel, "shopper": conv.address, "status": conv.status,
         "reason": conv.handoff_reason, "waiting_since": iso(conv.waiting_since), "waiting_minutes": minutes,
@@ -174,7 +200,9 @@ def queue_rows(session: Session, merchant: int, status: str, *, now: Any, limit:
     q = q.order_by(m.Conversation.waiting_since.asc().nulls_last() if status == "waiting"
                    else m.Conversation.last_message_at.desc()).limit(limit)
     sla = sla_minutes(session)
-    return [summary_json(session, c, now=now, sla_minutes=sla) for c in session.scalars(q)]
+    rows = list(session.scalars(q))
+    latest = _latest(session, rows)
+    return [summary_json(session, c, now=now, sla_minutes=sla, latest=latest[c.id]) for c in rows]
 
 
 class TranscriptArgs(ValueError):
