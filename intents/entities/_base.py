@@ -17,6 +17,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import regex
+
 from intents.context import ParseContext
 from intents.types import Entity
 
@@ -167,13 +169,20 @@ def local_today(context: ParseContext) -> date:
     return local_now(context).date()
 
 
+# How long a merchant's pattern may run on one message. Patterns are compiled with the `regex` package, whose
+# matcher takes a timeout (Python's `re` has none): runaway_repeat refuses the commonest runaway shape up front, but
+# not every one ("(?:a|aa)+x" has no repeat inside a repeat and is as slow); the timeout bounds whatever is left.
+MERCHANT_PATTERN_SECONDS = 0.05
+
+
 @lru_cache(maxsize=128)
-def compile_merchant(pattern: str) -> re.Pattern[str] | None:
+def compile_merchant(pattern: str) -> regex.Pattern[str] | None:
     """Compile a merchant-supplied regex once; a broken or runaway one (see runaway_repeat) is logged and
     ignored, never fatal."""
     try:
-        compiled = re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
+        re.compile(pattern)  # the settings' own check: a pattern `re` refuses is refused here too
+        compiled = regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)  # VERSION0: `re`'s syntax
+    except (re.error, regex.error) as exc:
         log.warning("ignoring invalid merchant pattern %r: %s", pattern, exc)
         return None
     if runaway_repeat(pattern):
@@ -223,10 +232,17 @@ def _parts(op: Any, arg: Any) -> list[Any]:
     return []
 
 
-def merchant_matches(pattern: re.Pattern[str], text: str) -> list[tuple[str, int, int]]:
-    """(raw value, start, end) per match: the ``id`` group, else group 1, else the whole match."""
+def merchant_matches(pattern: regex.Pattern[str], text: str) -> list[tuple[str, int, int]]:
+    """(raw value, start, end) per match: the ``id`` group, else group 1, else the whole match. A pattern that runs
+    past MERCHANT_PATTERN_SECONDS on this text finds nothing (logged): the built-in extractors still run."""
     out = []
-    for m in pattern.finditer(text):
+    try:
+        found = list(pattern.finditer(text, timeout=MERCHANT_PATTERN_SECONDS))
+    except TimeoutError:
+        log.warning("merchant pattern %r ran past %.2f s on a %d-character message: ignored for it",
+                    pattern.pattern, MERCHANT_PATTERN_SECONDS, len(text))
+        return []
+    for m in found:
         if "id" in pattern.groupindex:
             g: int | str = "id"
         elif pattern.groups:

@@ -5,9 +5,11 @@ stored before this check is ignored like a broken one."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from intents.entities._base import compile_merchant, runaway_repeat
+from intents.entities._base import compile_merchant, merchant_matches, runaway_repeat
 
 RUNAWAY = ("(\\d+)+x", "(a*)*", "(\\w{1,9})*#", "(?:\\d{3,4}-?)+$", "(ORD|(\\d+)+)x")
 FINE = ("ORD-?\\d{6,8}", "(\\d{3}-)?\\d{6}", "(?P<id>[A-Z]{2}\\d{9}[A-Z]{2})", "(\\d{4})+", "(?>\\d+)+", "#?(\\d{5,7})")
@@ -29,3 +31,17 @@ def test_a_runaway_pattern_stored_before_the_check_is_ignored():
     assert all(runaway_repeat(p) for p in RUNAWAY) and not any(runaway_repeat(p) for p in FINE)
     assert all(compile_merchant(p) is None for p in RUNAWAY)
     assert all(compile_merchant(p) is not None for p in FINE)
+
+
+def test_a_slow_pattern_of_another_shape_finds_nothing_on_that_message_instead_of_holding_the_worker():
+    """Not every runaway pattern has a repeat inside a repeat: "(?:a|aa)+x" passes that check and, on Python's own
+    matcher, takes minutes on 60 letters. Merchant patterns run with a timeout (the `regex` package), so that
+    message's merchant match is empty (logged) and the built-in extractors still run; a quick message still matches."""
+    pattern = compile_merchant("(?:a|aa)+x")
+    assert pattern is not None and not runaway_repeat("(?:a|aa)+x")
+    pool = ThreadPoolExecutor(1)  # bounded: without the timeout this test fails instead of hanging the suite
+    try:
+        assert pool.submit(merchant_matches, pattern, "a" * 60).result(timeout=30) == []
+    finally:
+        pool.shutdown(wait=False)
+    assert merchant_matches(pattern, "order aax please") == [("aax", 6, 9)]
