@@ -209,6 +209,9 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set when a send's outcome became unknown (its answer lost, its sender killed mid-send): it may have reached
+    # the shopper, so the next attempt asks the transport before sending again (bot/jobs/send_outbox.py).
+    unsure_since: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Shipment(Base):

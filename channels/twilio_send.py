@@ -1,12 +1,16 @@
 """Sending SMS and WhatsApp through Twilio's REST API (the outbox sender's real transport).
 
 Errors are sorted into "try again later" (Twilio 5xx, 429, network trouble) and "will never work"
-(a bad number, an unverified sender...), so the outbox retries only what can succeed.
+(a bad number, an unverified sender...), so the outbox retries only what can succeed. A request that left but
+whose answer never came (a read timeout, a dropped connection) may have been taken: Twilio's Messages API has
+no idempotency key, so before sending such a message again the sender looks for it among the messages Twilio
+has to that number since the doubtful attempt, and if it is there records that send instead of texting twice.
 """
 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -21,6 +25,8 @@ from bot.core.ports import Outgoing, SendError, SendResult
 TIMEOUT_SECONDS = 15
 # Picture messages over plain SMS only exist in the US and Canada; elsewhere the link goes in the text.
 MMS_PREFIXES = ("+1",)
+LOOKUP_LIMIT = 20  # the newest messages to a number searched for an earlier doubtful send
+CLOCK_SLACK = timedelta(minutes=2)  # Twilio's clock and ours need not agree to the second
 
 
 class TwilioSender:
@@ -42,15 +48,40 @@ class TwilioSender:
             kwargs["media_url"] = media
         if self.status_callback:
             kwargs["status_callback"] = self.status_callback
+        if message.maybe_sent_since is not None:
+            earlier = self._already_sent(kwargs, message.maybe_sent_since)
+            if earlier is not None:
+                return earlier
         try:
             sent = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
             retry = exc.status >= 500 or exc.status == 429
             raise SendError(f"Twilio answered {exc.status} (code {exc.code}): {exc.msg}", retry=retry,
                             status=exc.status, retry_after=self.http.retry_after()) from exc
-        except (requests.RequestException, TwilioException, OSError) as exc:
+        except requests.ConnectTimeout as exc:  # never connected: nothing left
             raise SendError(f"couldn't reach Twilio: {exc}", retry=True, reached=False) from exc
+        except (requests.RequestException, TwilioException, OSError) as exc:
+            raise SendError(f"couldn't reach Twilio: {exc}", retry=True, reached=False, maybe_sent=True) from exc
         return SendResult("sent", sent.sid)
+
+    def _already_sent(self, kwargs: dict[str, Any], since: datetime) -> SendResult | None:
+        """The message Twilio took in a doubtful attempt, if it did: same sender, recipient and text, created
+        since that attempt began. If Twilio can't be asked, nothing is sent blind: try again later."""
+        try:
+            recent = self.client.messages.list(to=kwargs["to"], from_=kwargs["from_"], limit=LOOKUP_LIMIT)
+        except TwilioRestException as exc:
+            raise SendError(f"couldn't check with Twilio whether an earlier try went out: {exc.status} "
+                            f"(code {exc.code}): {exc.msg}", retry=True, status=exc.status,
+                            retry_after=self.http.retry_after(), maybe_sent=True) from exc
+        except (requests.RequestException, TwilioException, OSError) as exc:
+            raise SendError(f"couldn't check with Twilio whether an earlier try went out: {exc}", retry=True,
+                            reached=False, maybe_sent=True) from exc
+        floor = _aware(since) - CLOCK_SLACK
+        for earlier in recent:
+            created = earlier.date_created
+            if earlier.body == kwargs["body"] and (created is None or _aware(created) >= floor):
+                return SendResult("sent", earlier.sid)
+        return None
 
 
 class _HeadersKept(TwilioHttpClient):
@@ -69,6 +100,10 @@ class _HeadersKept(TwilioHttpClient):
 
     def retry_after(self) -> float | None:
         return retry_after_seconds(getattr(self._last, "retry_after", None))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _body_and_media(message: Outgoing) -> tuple[str, list[str]]:

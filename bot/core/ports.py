@@ -31,6 +31,9 @@ class Outgoing:
     to: str
     body: str
     media_urls: tuple[str, ...] = ()
+    # An earlier attempt may have gone out unseen (its answer lost, its sender killed): a transport that can
+    # look it up does so, and returns that send rather than texting the shopper twice.
+    maybe_sent_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -43,15 +46,17 @@ class SendError(Exception):
     """A send that didn't go through; `retry` says whether trying again later can help, `status` is the
     transport's HTTP status when it answered one (the metrics count failures by its class), `reached` whether
     the transport was reached at all (False: the network failed), `retry_after` how many seconds the transport
-    asked us to wait (a 429's or 503's Retry-After), if it said."""
+    asked us to wait (a 429's or 503's Retry-After), if it said, `maybe_sent` whether the message may have gone
+    out all the same (the request left, its answer never came)."""
 
     def __init__(self, message: str, *, retry: bool, status: int | None = None, reached: bool = True,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, maybe_sent: bool = False) -> None:
         super().__init__(message)
         self.retry = retry
         self.status = status
         self.reached = reached
         self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
 
 
 class Sender(Protocol):

@@ -2,7 +2,10 @@
 
 Each message is claimed with a compare-and-set (attempts+1 and a short lease in send_after) before the
 network call, so two workers never send the same row, and a worker that dies mid-send leaves the row to be
-retried when the lease runs out. No transaction is open while the transport is called. Without Twilio
+retried when the lease runs out. The claim also notes that an attempt is under way (`unsure_since`) until its
+outcome is recorded: an attempt that died, or whose answer was lost after the request left, may have reached
+the shopper, so the next one hands that moment to the transport, which looks the message up before sending it
+again (Twilio has no idempotency key for a send). No transaction is open while the transport is called. Without Twilio
 credentials the SandboxSender "delivers" nowhere: the message is marked "sandbox" and stays readable in the
 outbox (CLI chat, GET /api/v1/outbox, the demo page).
 """
@@ -13,7 +16,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import models as m
@@ -51,6 +54,7 @@ def send_outbox(ctx: JobContext, **_: Any) -> int:
 
 def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> Outgoing | None:
     with transaction(sessions) as session:
+        in_doubt = session.scalar(select(m.Message.unsure_since).where(m.Message.id == message_id))
         claimed = session.execute(
             update(m.Message)
             .where(
@@ -58,7 +62,8 @@ def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> O
                 m.Message.status == "queued",
                 or_(m.Message.send_after.is_(None), m.Message.send_after <= now),
             )
-            .values(attempts=m.Message.attempts + 1, send_after=now + LEASE)
+            .values(attempts=m.Message.attempts + 1, send_after=now + LEASE,
+                    unsure_since=func.coalesce(m.Message.unsure_since, now))
             .execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:
@@ -68,7 +73,8 @@ def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> O
         if msg.recipient.startswith("+") and is_opted_out(session, merchant, msg.recipient):
             msg.status, msg.error = "suppressed", "recipient opted out"
             return None
-        return Outgoing(msg.id, msg.channel, msg.sender, msg.recipient, msg.body, tuple(msg.media_urls or ()))
+        return Outgoing(msg.id, msg.channel, msg.sender, msg.recipient, msg.body, tuple(msg.media_urls or ()),
+                        maybe_sent_since=in_doubt)
 
 
 def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, now: datetime) -> bool:
@@ -78,29 +84,34 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, 
     try:
         result = sender.send(out)  # outside any transaction: never hold a lock across the network
     except SendError as exc:
-        final = _failed(sessions, message_id, str(exc), retry=exc.retry, now=now, wait=exc.retry_after)
+        final = _failed(sessions, message_id, str(exc), retry=exc.retry, now=now, wait=exc.retry_after,
+                        maybe_sent=exc.maybe_sent)
         telemetry.send_failed(out.channel, telemetry.status_class(exc.status, reached=exc.reached), final=final)
         return False
     except Exception as exc:  # a bug in a transport must not lose the message: retry it like an outage
         log.exception("sender %s crashed on message %s", getattr(sender, "name", sender), message_id)
-        final = _failed(sessions, message_id, f"{exc.__class__.__name__}: {exc}", retry=True, now=now)
+        final = _failed(sessions, message_id, f"{exc.__class__.__name__}: {exc}", retry=True, now=now,
+                        maybe_sent=True)
         telemetry.send_failed(out.channel, "none", final=final)
         return False
     telemetry.sent(out.channel, result.status)
     with transaction(sessions) as session:
         msg = session.get(m.Message, message_id)
-        msg.status, msg.sent_at, msg.error = result.status, now, None
+        msg.status, msg.sent_at, msg.error, msg.unsure_since = result.status, now, None, None
         msg.channel_message_id = result.channel_message_id
     return True
 
 
 def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, retry: bool, now: datetime,
-            wait: float | None = None) -> bool:
+            wait: float | None = None, maybe_sent: bool = False) -> bool:
     """Queue it again (after our backoff, or the transport's Retry-After if longer) or give up; True when that
-    was its last try. The error stays on the message either way: its status says where it is, the error why."""
+    was its last try. The error stays on the message either way: its status says where it is, the error why.
+    A transport that answered "no" settles the doubt; one whose answer never came leaves it for the next try."""
     with transaction(sessions) as session:
         msg = session.get(m.Message, message_id)
         msg.error = error[:2000]
+        if not maybe_sent:
+            msg.unsure_since = None
         if retry and msg.attempts < MAX_ATTEMPTS:
             asked = timedelta(seconds=wait) if wait else timedelta(0)
             msg.status, msg.send_after = "queued", now + min(max(backoff(msg.attempts), asked), MAX_WAIT)

@@ -8,14 +8,17 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import requests
 import responses
 
 from backend import models as m
 from backend.db import transaction
 from bot.core.outbox import queue_message
-from bot.jobs.send_outbox import MAX_ATTEMPTS, MAX_WAIT, send_due
+from bot.jobs.send_outbox import LEASE, MAX_ATTEMPTS, MAX_WAIT, _claim, send_due
 from channels.twilio_send import TwilioSender
 
 SID = "AC" + "fa" * 16
@@ -88,3 +91,90 @@ def test_5xx_every_time_is_retried_with_backoff_then_failed_with_the_reason(runt
     assert row.status == "failed" and "503" in row.error  # the final status, with why
     assert send_due(runtime, now=at + timedelta(days=1), sender=twilio) == 0
     assert len(responses.calls) == MAX_ATTEMPTS  # never more tries than promised
+
+
+class _Twilio:
+    """Twilio's Messages resource as far as the outbox uses it: a POST creates a message (and may lose its answer
+    on the way back, as a read timeout does), the list answers the newest first, filtered by To and From."""
+
+    def __init__(self) -> None:
+        self.created: list[dict] = []
+        self.lose_answers = 0  # the next N POSTs create the message and then time out
+        self.lose_requests = 0  # the next N POSTs time out before Twilio creates anything
+
+    def accept(self, to: str, sender: str, body: str) -> dict:
+        message = {"sid": "SM" + uuid.uuid4().hex, "status": "queued", "to": to, "from": sender, "body": body,
+                   "date_created": format_datetime(datetime.now(UTC), usegmt=True), "date_sent": None}
+        self.created.append(message)
+        return message
+
+    def create(self, request) -> tuple[int, dict, str] | Exception:  # noqa: ANN001
+        if self.lose_requests:
+            self.lose_requests -= 1
+            return requests.exceptions.ReadTimeout("read timed out")
+        form = dict(parse_qsl(request.body))
+        message = self.accept(form["To"], form["From"], form["Body"])
+        if self.lose_answers:  # Twilio took it; the answer never reached us
+            self.lose_answers -= 1
+            return requests.exceptions.ReadTimeout("read timed out")
+        return 201, {}, json.dumps(message)
+
+    def list(self, request) -> tuple[int, dict, str]:  # noqa: ANN001
+        query = dict(parse_qsl(urlsplit(request.url).query))
+        found = [msg for msg in reversed(self.created)
+                 if msg["to"] == query.get("To", msg["to"]) and msg["from"] == query.get("From", msg["from"])]
+        page = {"messages": found, "first_page_uri": "", "next_page_uri": None, "previous_page_uri": None,
+                "page": 0, "page_size": 50, "uri": ""}
+        return 200, {}, json.dumps(page)
+
+    def mock(self) -> None:
+        responses.add_callback(responses.POST, MESSAGES_URL, callback=self.create)
+        responses.add_callback(responses.GET, MESSAGES_URL, callback=self.list)
+
+
+@pytest.fixture
+def sender_number(runtime, demo) -> str:  # noqa: ANN001
+    """The demo merchant's number: what a real send goes out from (a row without one never reaches Twilio)."""
+    with transaction(runtime.sessions) as session:
+        merchant = session.merge(demo)
+        merchant.sms_number = merchant.sms_number or "+441614960000"
+        return merchant.sms_number
+
+
+@responses.activate
+def test_a_text_twilio_took_whose_answer_was_lost_is_not_sent_again(runtime, queued, sender_number):
+    """A read timeout after Twilio accepted the message: the shopper has the text. Sending it again on the
+    retry texted them twice (a code twice, a delivery notice twice); the retry asks Twilio first."""
+    twilio, api, t0 = TwilioSender(SID, "auth-token"), _Twilio(), datetime.now(UTC)
+    api.mock()
+    api.lose_answers = 1
+    assert send_due(runtime, now=t0, sender=twilio) == 0
+    assert (_row(runtime, queued).status, len(api.created)) == ("queued", 1)  # not known to be sent: kept queued
+    assert send_due(runtime, now=t0 + timedelta(minutes=1), sender=twilio) == 1
+    row = _row(runtime, queued)
+    assert len(api.created) == 1  # one text on the shopper's phone
+    assert (row.status, row.channel_message_id) == ("sent", api.created[0]["sid"])
+
+
+@responses.activate
+def test_a_text_whose_answer_was_lost_before_twilio_took_it_is_sent_on_the_retry(runtime, queued, sender_number):
+    """The same read timeout, but Twilio never created the message: the retry finds nothing and sends it."""
+    twilio, api, t0 = TwilioSender(SID, "auth-token"), _Twilio(), datetime.now(UTC)
+    api.mock()
+    api.lose_requests = 1
+    assert send_due(runtime, now=t0, sender=twilio) == 0 and not api.created
+    assert send_due(runtime, now=t0 + timedelta(minutes=1), sender=twilio) == 1
+    assert len(api.created) == 1 and _row(runtime, queued).status == "sent"
+
+
+@responses.activate
+def test_a_sender_that_died_mid_send_is_not_followed_by_a_second_text(runtime, queued, sender_number):
+    """The worker was killed (kill -9, an OOM) after Twilio took the message and before the row said so: when its
+    lease runs out the row is claimed again, and the next sender asks Twilio before it texts the shopper again."""
+    twilio, api, t0 = TwilioSender(SID, "auth-token"), _Twilio(), datetime.now(UTC)
+    api.mock()
+    out = _claim(runtime.sessions, queued, t0)
+    assert out is not None
+    api.accept(out.to, out.sender, out.body)  # the POST went through; the process died before it recorded the answer
+    assert send_due(runtime, now=t0 + LEASE + timedelta(seconds=1), sender=twilio) == 1
+    assert len(api.created) == 1 and _row(runtime, queued).channel_message_id == api.created[0]["sid"]
