@@ -59,6 +59,11 @@ def store_pending(
     existing = kept_write(session, merchant_id, write.idempotency_key)
     if existing is not None:
         existing.last_error = write.error
+        soon = now + backoff(1)
+        if first_try_at is None and existing.attempts == 0 and existing.next_attempt_at > soon:
+            # Kept in case (before the call, or for a slow change's job) and now really failed: retried on the
+            # usual backoff, not when the safety net was due.
+            existing.next_attempt_at = soon
         return existing
     row = m.PendingRequest(
         merchant_id=merchant_id,
@@ -92,6 +97,16 @@ def note_follow_up(session: Session, merchant_id: int, idempotency_key: str, *, 
     row.payload = {**(row.payload or {}), "follow_up": {"conversation_id": conversation_id, "summary": summary}}
     session.flush()
     return True
+
+
+def close_kept(session: Session, merchant_id: int, idempotency_key: str) -> None:
+    """The carrier answered the write in the turn (taken, refused, or "pending" on its side): a copy kept in case
+    (keep_in_case) has nothing left to do. Not closed, a carrier's own "pending" would be retried and told as
+    refused."""
+    row = kept_write(session, merchant_id, idempotency_key)
+    if row is not None and row.status == PENDING:
+        row.status, row.last_error = DONE, None
+        session.flush()
 
 
 def keep_in_case(session: Session, *, merchant_id: int, tracking_number: str, action: DeliveryAction, key: str,

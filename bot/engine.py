@@ -184,6 +184,7 @@ class Engine:
             try:
                 return self._turn(message, understood, answers, now)
             except NeedsCarrier as need:  # rolled back: make the call with no transaction open, then again
+                self._keep_ahead(need)
                 answers.fetch(need, executor=self.carrier_calls, deadline=self.settings.slow_backend_seconds)
                 self._keep(need, answers)
         log.warning("turn for %s needed more than %d carrier answers: asking inline", message.sender,
@@ -191,6 +192,18 @@ class Engine:
         # the carrier is asked with the transaction open: seconds held on purpose, not a stalled database
         with self.stall_guard.unwatched() if self.stall_guard is not None else contextlib.nullcontext():
             return self._turn(message, understood, answers, now, inline=True)
+
+    def _keep_ahead(self, need: NeedsCarrier) -> None:
+        """A write is kept before the carrier is asked: nothing of the turn is committed yet, so a worker killed
+        during the call would leave a change the carrier made with no record and nobody to tell. If it can't be
+        kept (the database just went), the call goes ahead as before: the turn then meets the outage itself."""
+        if need.before is None:
+            return
+        try:
+            with self.uow() as uow:
+                need.before(uow)
+        except Exception:
+            log.exception("couldn't keep the write %s before asking the carrier", need.key)
 
     def _keep(self, need: NeedsCarrier, answers: CarrierAnswers) -> None:
         """A write's answer is recorded now, in its own unit of work, whatever the replayed turn does next

@@ -29,7 +29,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.protocol import Backend, BackendError
+from backend.protocol import Backend, BackendError, BackendUnavailable
 from backend.types import (
     ActionKind,
     ActionOption,
@@ -53,7 +53,8 @@ class NeedsCarrier(Exception):  # noqa: N818 - a signal to the engine, not an er
 
     The service that asked for a write fills in how to keep its answer: `record(uow, answer)` stores it (with
     its audit entry), `on_slow(uow)` queues the job that finishes a write left running; `slow_ok` says a
-    write may be left running at all."""
+    write may be left running at all; `before(uow)` keeps the write before the call is made, so a process that
+    dies during the call (when the carrier may have made the change) leaves it for retry_pending to settle."""
 
     def __init__(self, key: Hashable, call: Callable[[], Any], *, write: bool) -> None:
         super().__init__(f"carrier call needed: {key}")
@@ -63,6 +64,7 @@ class NeedsCarrier(Exception):  # noqa: N818 - a signal to the engine, not an er
         self.slow_ok = False
         self.record: Callable[[UnitOfWork, Any], None] | None = None
         self.on_slow: Callable[[UnitOfWork], None] | None = None
+        self.before: Callable[[UnitOfWork], None] | None = None
 
 
 class CarrierStillWorking(BackendError):
@@ -117,6 +119,11 @@ class Answered:
     def __init__(self, name: str, answer: Any) -> None:
         self.name = name
         self._answer = answer
+
+    @property
+    def unavailable(self) -> bool:
+        """The carrier couldn't be reached (the write is kept and retried); anything else is its answer."""
+        return isinstance(self._answer, BackendUnavailable)
 
     def _give(self) -> Any:
         if isinstance(self._answer, BaseException):

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from backend import changes as records
 from backend import models as m
-from backend.pending import keep_in_case, note_follow_up
+from backend.pending import close_kept, keep_in_case, note_follow_up
 from backend.protocol import Backend, BackendError
 from backend.types import (
     ActionKind,
@@ -101,12 +101,24 @@ class ChangeService:
         def apply(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ActionResult:
             result = records.apply_change(other.session, via, shop, request.tracking, request.action,
                                           idempotency_key=request.key, context=request.context, now=now)
-            if result.status is ResultStatus.PENDING:  # kept for the carrier: the retry job texts the outcome
+            if isinstance(via, Answered) and not via.unavailable:  # the carrier answered: nothing kept to retry
+                close_kept(other.session, shop.id, request.key)
+            elif result.status is ResultStatus.PENDING:  # kept for the carrier: the retry job texts the outcome
                 note_follow_up(other.session, shop.id, request.key, conversation_id=request.conversation_id,
                                summary=request.summary)
             self.announce(other, shop, request.tracking, request.action.kind.value, result, request.conversation_id,
                           now)
             return result
+
+        def keep_ahead(other: UnitOfWork) -> None:
+            # Kept, due only later, before the carrier is asked (a worker killed during the call) and when a job
+            # is to finish it (the job is asked for after commit, and lost if the queue is away): retry_pending
+            # finishes it under the same key and texts the shopper, or closes it if it was settled (docs/faults.md).
+            keep_in_case(other.session, merchant_id=merchant_id, tracking_number=request.tracking,
+                         action=request.action, key=request.key, context=request.context,
+                         first_try_at=now + SLOW_JOB_SAFETY_NET, now=now)
+            note_follow_up(other.session, merchant_id, request.key, conversation_id=request.conversation_id,
+                           summary=request.summary)
 
         def finish_later(other: UnitOfWork) -> None:
             other.enqueue("finish_slow_change", merchant_id=merchant_id, tracking=request.tracking,
@@ -114,16 +126,10 @@ class ChangeService:
                           fee_accepted=request.action.fee_accepted, key=request.key, actor=request.context.actor,
                           channel=request.context.channel, verified_by=request.context.verified_by,
                           conversation_id=request.conversation_id, summary=request.summary)
-            # The job is asked for after commit; if the queue is away it is lost. The write is kept as well, due
-            # only later, so retry_pending finishes it and texts the shopper then (docs/faults.md).
-            keep_in_case(other.session, merchant_id=merchant_id, tracking_number=request.tracking,
-                         action=request.action, key=request.key, context=request.context,
-                         first_try_at=now + SLOW_JOB_SAFETY_NET, now=now)
-            note_follow_up(other.session, merchant_id, request.key, conversation_id=request.conversation_id,
-                           summary=request.summary)
+            keep_ahead(other)
 
         try:
-            return _recorded(uow, backend, merchant, apply, on_slow=finish_later)
+            return _recorded(uow, backend, merchant, apply, on_slow=finish_later, before=keep_ahead)
         except CarrierStillWorking:
             return None  # the engine queued finish_slow_change when the deadline passed
         except BackendError as exc:  # not "down" (that is kept and retried): a refusal we couldn't read
@@ -168,10 +174,12 @@ class ChangeService:
 
 def _recorded(uow: UnitOfWork, backend: Backend, merchant: m.Merchant,
               write: Callable[[UnitOfWork, Backend | Answered, m.Merchant], T], *,
-              on_slow: Callable[[UnitOfWork], None] | None = None) -> T:
+              on_slow: Callable[[UnitOfWork], None] | None = None,
+              before: Callable[[UnitOfWork], None] | None = None) -> T:
     """Make and record a write in this unit of work. If a remote carrier must be asked first, the engine asks
     it with no transaction open and records its answer through `write` at once, in a unit of work of its own
-    (bot/core/carrier.py); `on_slow`: the follow-up for a change left running past the deadline."""
+    (bot/core/carrier.py); `on_slow`: the follow-up for a change left running past the deadline; `before`: how
+    to keep the write before the call is made."""
     merchant_id = merchant.id
     try:
         return write(uow, backend, merchant)
@@ -180,4 +188,5 @@ def _recorded(uow: UnitOfWork, backend: Backend, merchant: m.Merchant,
                                                   other.session.get(m.Merchant, merchant_id))
         if on_slow is not None:
             need.slow_ok, need.on_slow = True, on_slow
+        need.before = before
         raise

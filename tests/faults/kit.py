@@ -33,10 +33,16 @@ PARCEL = "AC100000001GB"
 _names = itertools.count(1)
 
 
+class Killed(BaseException):
+    """The process dying (kill -9, an OOM) during a call: nothing after it runs, no handler catches it."""
+
+
 @dataclass
 class Carrier:
-    """The far side: `mode` is what the next write gets ("ok", "timeout", "5xx", "refuse", or "hang" until
-    `release` is set). Like a real carrier it applies a key once and answers a repeat with the same result."""
+    """The far side: `mode` is what the next write gets ("ok", "timeout", "5xx", "refuse", "hang" until
+    `release` is set, "queue": taken and answered "pending", as a carrier that works later does, or "die":
+    applied, and our process dies before the answer is read). Like a real carrier it applies a key once and
+    answers a repeat with the same result."""
 
     mode: str = "ok"
     writes: list[str] = field(default_factory=list)  # the Idempotency-Key of every write that reached it
@@ -54,8 +60,10 @@ class Carrier:
             self.release.wait(30)
         if key not in self.applied:
             self.applied[key] = ({"status": "rejected", "reason": "The driver has already left."}
-                                 if self.mode == "refuse" else
+                                 if self.mode == "refuse" else {"status": "pending"} if self.mode == "queue" else
                                  {"status": "accepted", "reference": f"AC-REF-{len(self.applied) + 1}"})
+        if self.mode == "die":
+            raise Killed("the web worker was killed while the carrier answered")
         return 200, {}, json.dumps(self.applied[key])
 
 

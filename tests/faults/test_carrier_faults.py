@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backend.pending import MAX_ATTEMPTS
-from tests.faults.kit import changes, pending, say, texted
+from tests.faults.kit import Killed, changes, pending, say, texted
 
 ASK = "add a note for the driver: ring twice"
 
@@ -75,3 +75,49 @@ def test_a_change_the_carrier_never_takes_is_given_up_and_the_shopper_is_told(no
     assert change.status == "rejected" and carrier.writes == []
     [told] = texted(rt)
     assert "hasn't been changed" in told  # told honestly that nothing happened, and what to do
+
+
+def test_a_change_whose_web_worker_died_during_the_carrier_call_is_recorded_and_the_shopper_told(note_carrier):
+    """The web worker is killed (kill -9, an OOM, a deploy's SIGKILL) while the carrier takes the change. Nothing
+    of the turn was committed and Twilio does not retry a failed webhook by default, so the carrier had the change
+    and we had no record of it and no way to tell the shopper: a later NO was answered "left as it is". The write
+    is kept before the call, so retry_pending settles it under the same key and texts the outcome, once."""
+    rt, carrier = note_carrier
+    say(rt, ASK)
+    carrier.mode = "die"
+    with pytest.raises(Killed):
+        say(rt, "yes")
+    assert list(carrier.applied) == carrier.writes and len(carrier.writes) == 1  # the carrier made the change
+    carrier.mode = "ok"
+    _later(rt, 11)
+    rt.enqueue("retry_pending")
+    [change] = changes(rt)
+    assert (change.status, change.reference) == ("accepted", "AC-REF-1")
+    assert carrier.writes == [change.idempotency_key] * 2 and len(carrier.applied) == 1  # same key: made once
+    [told] = texted(rt)
+    assert "AC-REF-1" in told and "ring twice" in told.lower()
+    _later(rt, 120)
+    rt.enqueue("retry_pending")
+    assert len(carrier.writes) == 2 and len(texted(rt)) == 1
+
+
+def test_a_change_answered_in_time_is_not_called_again_or_told_twice(note_carrier):
+    """The write kept before the call is closed without a call or a text once the turn has the answer."""
+    rt, carrier = note_carrier
+    say(rt, ASK)
+    assert "AC-REF-1" in say(rt, "yes")
+    _later(rt, 11)
+    rt.enqueue("retry_pending")
+    assert len(carrier.writes) == 1 and texted(rt) == [] and all(k.status == "done" for k in pending(rt))
+
+
+def test_a_change_the_carrier_answers_pending_itself_is_not_retried_or_told_as_refused(note_carrier):
+    """A carrier may take a change and say "pending" (it works later): that is an answer, not an outage, so the
+    write kept before the call is closed; retrying it would text "couldn't make the change" 10 minutes later."""
+    rt, carrier = note_carrier
+    say(rt, ASK)
+    carrier.mode = "queue"
+    say(rt, "yes")
+    _later(rt, 11)
+    rt.enqueue("retry_pending")
+    assert len(carrier.writes) == 1 and texted(rt) == [] and all(k.status == "done" for k in pending(rt))
