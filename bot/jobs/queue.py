@@ -59,11 +59,24 @@ class InlineJobs:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+# How long asking the broker for a job may hold a turn. A unit of work asks after its commit, inside the webhook
+# Twilio waits 15 s for; a job that can't be asked for is logged and left to the periodic sweep (docs/faults.md 3).
+# Without socket timeouts a Redis that stops answering (a failover, a partition dropping packets) held the
+# webhook, and every gunicorn thread that met it, until Redis came back.
+BROKER_SOCKET_SECONDS = 1.0
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+
 def celery_client(broker_url: str, queue: str = DEFAULT_QUEUE) -> Celery:
-    """A Celery app that only sends tasks (the web process); bot/worker.py builds the one that runs them."""
+    """A Celery app that only sends tasks (the web process); bot/worker.py builds the one that runs them. Its
+    sockets time out, and a publish is retried once (a connection Redis closed on restart is replaced)."""
     app = Celery("parcelbot", broker=broker_url)
     app.conf.update(task_default_queue=queue, task_serializer="json", accept_content=["json"],
-                    task_ignore_result=True, broker_connection_retry_on_startup=True)
+                    task_ignore_result=True, broker_connection_retry_on_startup=True,
+                    broker_connection_timeout=BROKER_SOCKET_SECONDS,
+                    broker_transport_options={"socket_timeout": BROKER_SOCKET_SECONDS,
+                                              "socket_connect_timeout": BROKER_SOCKET_SECONDS},
+                    task_publish_retry_policy=PUBLISH_RETRY)
     return app
 
 

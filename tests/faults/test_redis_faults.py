@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import suppress
@@ -193,3 +194,26 @@ def test_with_the_broker_away_a_handoff_webhook_is_kept_and_the_sweep_posts_it_o
     assert send_due_webhooks(rt) == 0
     [posted] = [c for c in responses.calls if c.request.url == hook]
     assert json.loads(posted.request.body)["status"] == "waiting"
+
+
+def test_a_frozen_broker_does_not_hold_the_turn_that_asks_for_a_job(via_proxy):
+    """Redis that stops answering without going away (a failover in progress, a partition that drops packets):
+    the Celery producer waited on its socket with no timeout, so a turn that queued a text (a one-time code)
+    held its webhook until Redis came back - far past Twilio's 15 s, so the shopper heard nothing, and every
+    gunicorn thread that met it hung too. The producer's sockets now time out: the job is dropped (logged) and
+    the periodic send_outbox sends the row once Redis answers."""
+    rt, proxy, _ = via_proxy
+    _queue_a_text(rt, "Warming up")  # the producer's connection is open, as in a running web process
+    proxy.stall()
+    done = threading.Event()
+    kept: list[int] = []
+
+    def turn() -> None:
+        kept.append(_queue_a_text(rt, "Your code is 123456"))
+        done.set()
+
+    threading.Thread(target=turn, daemon=True).start()
+    answered = done.wait(30)  # a bound for a hang, not a timing: the fix answers in about two seconds
+    proxy.restore()
+    assert answered, "the unit of work was still waiting on the frozen broker after 30 s"
+    assert _status(rt, kept[0]) == "queued"  # the row is the truth: the sweep sends it
