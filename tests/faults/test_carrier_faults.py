@@ -11,9 +11,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from backend.pending import MAX_ATTEMPTS
-from tests.faults.kit import Killed, changes, pending, say, texted
+from backend import models as m
+from backend.db import transaction
+from backend.pending import MAX_ATTEMPTS, PendingWrite, backoff, keep_in_case, store_pending
+from backend.types import ActionKind, ChangeContext, DeliveryAction
+from bot.services.changes import SLOW_JOB_SAFETY_NET
+from tests.faults.kit import PARCEL, Killed, changes, pending, say, texted
 
 ASK = "add a note for the driver: ring twice"
 
@@ -121,3 +126,19 @@ def test_a_change_the_carrier_answers_pending_itself_is_not_retried_or_told_as_r
     _later(rt, 11)
     rt.enqueue("retry_pending")
     assert len(carrier.writes) == 1 and texted(rt) == [] and all(k.status == "done" for k in pending(rt))
+
+
+def test_a_write_kept_in_case_that_then_meets_an_outage_is_retried_on_the_usual_backoff(note_carrier):
+    """A slow change's job (or a turn) that then finds the carrier down kept the write under the safety net's due
+    time: the first retry came 10 minutes later instead of after a minute, and so did the shopper's text."""
+    rt, _ = note_carrier
+    now = datetime.now(UTC)
+    with transaction(rt.sessions) as session:
+        merchant = session.scalar(select(m.Merchant).where(m.Merchant.slug == "acme"))
+        action = DeliveryAction(ActionKind.ADD_DELIVERY_NOTE, {"note": "ring twice"})
+        keep_in_case(session, merchant_id=merchant.id, tracking_number=PARCEL, action=action, key="chg-1",
+                     context=ChangeContext("+447700900111", "sms", "sender_number"),
+                     first_try_at=now + SLOW_JOB_SAFETY_NET, now=now)
+        kept = store_pending(session, merchant_id=merchant.id, now=now,
+                             write=PendingWrite("apply_action", {}, "chg-1", "ReadTimeout"))
+        assert kept.next_attempt_at == now + backoff(1) and kept.last_error == "ReadTimeout"
