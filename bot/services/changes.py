@@ -90,6 +90,13 @@ class ChangeService:
                 out.setdefault(option.kind, []).append(option)
         return out
 
+    @staticmethod
+    def made(uow: UnitOfWork, merchant: m.Merchant, key: str) -> m.DeliveryChange | None:
+        """The change under `key` if the carrier has already made it: a write kept for later (a worker killed
+        during the call, the carrier down) may be settled by retry_pending while its question is still open."""
+        change = records.stored_change(uow.session, merchant.id, key) if key else None
+        return change if change is not None and change.status == ResultStatus.ACCEPTED.value else None
+
     def apply(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, request: ChangeRequest,
               now: datetime) -> ActionResult | None:
         """Apply once. None: the carrier is still working on it; the shopper is texted when it answers.

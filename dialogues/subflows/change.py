@@ -107,8 +107,13 @@ def confirm(turn: Turn) -> None:
     if (turn.corrected or answer is None) and _amend(turn):
         return
     if answer is False:
+        made = turn.services.changes.made(turn.uow, turn.merchant, str(turn.slots.get("change_key") or ""))
         turn.finish()
-        turn.say("utter_change_not_made")
+        if made is not None:  # settled meanwhile by a retry (and texted): "unchanged" would not be true
+            turn.say("utter_change_already_made", summary=Rendered(turn.slots.get("summary") or ""),
+                     reference=made.reference or "")
+        else:
+            turn.say("utter_change_not_made")
         return
     if answer is None:
         turn.reask()

@@ -142,3 +142,21 @@ def test_a_write_kept_in_case_that_then_meets_an_outage_is_retried_on_the_usual_
         kept = store_pending(session, merchant_id=merchant.id, now=now,
                              write=PendingWrite("apply_action", {}, "chg-1", "ReadTimeout"))
         assert kept.next_attempt_at == now + backoff(1) and kept.last_error == "ReadTimeout"
+
+
+def test_a_no_to_a_question_about_a_change_made_meanwhile_is_told_it_was_made(note_carrier):
+    """After the worker died during the call, retry_pending made the change and texted the shopper, but the
+    conversation still held the question "Reply YES to confirm or NO...": a NO was answered "OK, I haven't
+    changed anything", which was no longer true."""
+    rt, carrier = note_carrier
+    say(rt, ASK)
+    carrier.mode = "die"
+    with pytest.raises(Killed):
+        say(rt, "yes")
+    carrier.mode = "ok"
+    _later(rt, 11)
+    rt.enqueue("retry_pending")
+    assert "AC-REF-1" in texted(rt)[0]
+    reply = say(rt, "no")
+    assert "haven't changed anything" not in reply
+    assert "already been made" in reply and "AC-REF-1" in reply
