@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)  # a send that takes longer than this is presumed dead and retried
+RATE_LIMITED = 429
 MAX_WAIT = timedelta(hours=1)  # a transport's Retry-After is honoured up to this (a day-long one would be a bug)
 
 
@@ -44,7 +45,15 @@ def send_due(ctx: JobContext, now: datetime | None = None, *, sender: Sender | N
     sender = sender or ctx.sender
     with ctx.sessions() as session:
         ids = [msg.id for msg in pending(session, now, limit)]
-    return sum(1 for message_id in ids if _send_one(ctx.sessions, message_id, sender, now))
+    delivered = 0
+    for message_id in ids:
+        sent = _send_one(ctx.sessions, message_id, sender, now)
+        if sent is None:  # a rate limit is about the account: the rest wait for the next sweep, their tries unspent
+            log.warning("the transport is rate limiting; %d message(s) left for the next sweep",
+                        len(ids) - ids.index(message_id) - 1)
+            break
+        delivered += sent
+    return delivered
 
 
 @job("send_outbox")
@@ -77,7 +86,9 @@ def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> O
                         maybe_sent_since=in_doubt)
 
 
-def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, now: datetime) -> bool:
+def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, now: datetime) -> bool | None:
+    """True if delivered, False if not (queued again, failed, or not ours to send), None if the transport said
+    it is rate limiting (429): asking it again for the next message would only spend that message's tries."""
     out = _claim(sessions, message_id, now)
     if out is None:
         return False
@@ -87,7 +98,7 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, 
         final = _failed(sessions, message_id, str(exc), retry=exc.retry, now=now, wait=exc.retry_after,
                         maybe_sent=exc.maybe_sent)
         telemetry.send_failed(out.channel, telemetry.status_class(exc.status, reached=exc.reached), final=final)
-        return False
+        return None if exc.status == RATE_LIMITED else False
     except Exception as exc:  # a bug in a transport must not lose the message: retry it like an outage
         log.exception("sender %s crashed on message %s", getattr(sender, "name", sender), message_id)
         final = _failed(sessions, message_id, f"{exc.__class__.__name__}: {exc}", retry=True, now=now,

@@ -178,3 +178,23 @@ def test_a_sender_that_died_mid_send_is_not_followed_by_a_second_text(runtime, q
     api.accept(out.to, out.sender, out.body)  # the POST went through; the process died before it recorded the answer
     assert send_due(runtime, now=t0 + LEASE + timedelta(seconds=1), sender=twilio) == 1
     assert len(api.created) == 1 and _row(runtime, queued).channel_message_id == api.created[0]["sid"]
+
+
+@responses.activate
+def test_a_429_stops_the_rest_of_the_batch_instead_of_spending_every_row_s_tries(runtime, queued):
+    """Twilio's 429 is about the account (too many requests), not the message: the sweep went on through its
+    batch of up to 100 rows, asked Twilio once per row while it was saying "slow down", and spent one of each
+    row's 5 tries, so a long rate-limit on a busy morning failed messages for good. The rest of the batch waits,
+    untouched, for the next sweep."""
+    twilio, t0 = TwilioSender(SID, "auth-token"), datetime.now(UTC)
+    with transaction(runtime.sessions) as session:
+        merchant = session.get(m.Merchant, _row(runtime, queued).merchant_id)
+        others = [queue_message(session, merchant=merchant, channel="sms", to="+447700900456", body=f"Notice {i}").id
+                  for i in range(3)]
+    responses.add(responses.POST, MESSAGES_URL, **_error(429))
+    assert send_due(runtime, now=t0, sender=twilio) == 0
+    assert len(responses.calls) == 1  # asked once, not once per row
+    assert [_row(runtime, i).attempts for i in others] == [0, 0, 0]  # their tries not spent
+    responses.remove(responses.POST, MESSAGES_URL)
+    responses.add_callback(responses.POST, MESSAGES_URL, callback=_sent)
+    assert send_due(runtime, now=t0 + timedelta(seconds=10), sender=twilio) == 3  # the next sweep sends them
