@@ -108,6 +108,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # In every session cookie of this user; signing out adds one, so a copy of a cookie taken before it (a
+    # shared desk, a proxy log) no longer signs anyone in (the cookie is signed, not stored: nothing to delete).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     merchant: Mapped[Merchant] = relationship()
 

@@ -39,6 +39,7 @@ class Agent:
     email: str
     name: str
     role: str
+    session_version: int = 0  # the user's, when signed in: a cookie with an older one is over (signed out)
 
     @property
     def actor(self) -> str:
@@ -46,7 +47,7 @@ class Agent:
 
     @classmethod
     def of(cls, user: m.User) -> Agent:
-        return cls(user.id, user.merchant_id, user.email, user.name, user.role)
+        return cls(user.id, user.merchant_id, user.email, user.name, user.role, user.session_version or 0)
 
 
 def hash_password(password: str) -> str:

@@ -26,18 +26,29 @@ class ConsoleUser(UserMixin):
 
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
-        self.id = str(agent.id)
+        self.id = f"{agent.id}:{agent.session_version}"  # what the cookie holds (load_user reads it back)
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> ConsoleUser | None:
-    if not user_id.isdigit():
+    """The cookie's user, if still active and not signed out since the cookie was made (session_version)."""
+    number, _, version = user_id.partition(":")
+    if not (number.isascii() and number.isdigit() and len(number) < 12) or not (version or "0").isdigit():
         return None
     with current_runtime().sessions() as session:
-        user = session.get(m.User, int(user_id))
-        if user is None or not user.active:
+        user = session.get(m.User, int(number))
+        if user is None or not user.active or str(user.session_version or 0) != (version or "0"):
             return None
         return ConsoleUser(Agent.of(user))
+
+
+def end_sessions(user_id: int) -> None:
+    """Sign the user out everywhere: every cookie made before now stops working."""
+    rt = current_runtime()
+    with rt.uow() as uow:
+        user = uow.session.get(m.User, user_id, with_for_update=True)
+        if user is not None:
+            user.session_version = (user.session_version or 0) + 1
 
 
 def signed_in_agent() -> Agent | None:

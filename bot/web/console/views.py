@@ -25,7 +25,7 @@ from bot.services.console import MAX_TEXT, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError
 from bot.services.users import Agent, authenticate
 from bot.web.api.conversations import TranscriptArgs, actor, detail_json, queue_rows, sla_minutes, transcript_page
-from bot.web.console.auth import ConsoleUser
+from bot.web.console.auth import ConsoleUser, end_sessions
 from bot.web.ext import current_runtime
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -86,7 +86,9 @@ def _after_login() -> str:
 @login_required
 def logout() -> Any:
     if ActionForm().validate_on_submit():
-        _audit(_agent(), "console_logout", "signed_out")
+        agent = _agent()
+        _audit(agent, "console_logout", "signed_out")
+        end_sessions(agent.id)  # a copy of this cookie must not sign anyone in afterwards
         logout_user()
     return redirect(url_for("console.login"))
 
