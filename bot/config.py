@@ -135,6 +135,11 @@ class Settings:
     # the heaviest report a console asks for. Under gunicorn's 30 s worker timeout and any load balancer's.
     db_stall_request_seconds: float = 25.0
     verified_minutes: int = 15
+    # Live console streams (server-sent events) one web process holds at once. Each holds a gunicorn thread for as
+    # long as the page is open: uncapped, 24 open console tabs took every thread of 3 workers x 8 and shoppers'
+    # webhooks and health checks waited behind them. Past the cap a page is told to come back in 30 s (it still
+    # works, without live updates, meanwhile). Keep it under --threads.
+    console_streams: int = 4
     default_timezone: str = "Europe/London"
 
     @classmethod
@@ -180,6 +185,7 @@ class Settings:
             db_stall_seconds=float(_number(env, "PARCELBOT_DB_STALL_SECONDS", "8.0", float)),
             db_stall_request_seconds=float(_number(env, "PARCELBOT_DB_STALL_REQUEST_SECONDS", "25.0", float)),
             default_timezone=_zone(env, "PARCELBOT_TIMEZONE", "Europe/London"),
+            console_streams=int(_number(env, "PARCELBOT_CONSOLE_STREAMS", "4", int)),
         )
 
     @property

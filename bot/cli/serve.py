@@ -25,6 +25,7 @@ def serve(host: str, port: int) -> None:
 
     env = dict(os.environ)
     env.setdefault("PARCELBOT_PUBLIC_URL", f"http://{host}:{port}")
+    env.setdefault("PARCELBOT_CONSOLE_STREAMS", "200")  # werkzeug's threaded server: a thread per request, no pool
     settings = Settings.from_env(env)
     (settings.data_dir / "serve_url").write_text(settings.public_base_url or "")  # for `parcelbot chat` links
     engine = make_engine(settings.database_url)

@@ -8,10 +8,23 @@ the part of the page that changed, and alerts the agent to a new handoff.
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, TextAreaField
@@ -210,6 +223,11 @@ def events() -> Response:
     turn handled on any other."""
     merchant_id = _agent().merchant_id
     rt = current_runtime()
+    slots = _stream_slots(rt.settings.console_streams)
+    if not slots.acquire(blocking=False):
+        # Every stream this process may hold is open: the page keeps working and asks again in 30 s, rather
+        # than a thread the shoppers' webhooks need being held (Settings.console_streams).
+        return Response("retry: 30000\n\n", mimetype="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     def stream() -> Iterator[str]:
         yield "retry: 3000\n\n"
@@ -219,8 +237,15 @@ def events() -> Response:
             else:
                 yield f"event: {event.kind}\ndata: {event.to_json()}\n\n"
 
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response = Response(stream_with_context(stream()), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response.call_on_close(slots.release)  # the server closes the response when the page goes or the write fails
+    return response
+
+
+def _stream_slots(size: int) -> threading.BoundedSemaphore:
+    """This app's live-stream slots (one set per process: each gunicorn worker has its own threads)."""
+    return current_app.extensions.setdefault("console_streams", threading.BoundedSemaphore(max(size, 1)))
 
 
 def _events_for(rt: Any, merchant_id: int) -> Iterator[DomainEvent | None]:
