@@ -25,6 +25,11 @@ from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording, clean_value
 from bot.services.handoff import HandoffService, subject_of
 
+# Why a person can't write to (or hand back) a conversation nobody has: what it is now, then what to do.
+_NOT_WITH_A_PERSON = {
+    Status.BOT.value: "the bot has this conversation now (it was handed back): take it over first",
+    Status.RESOLVED.value: "this conversation is resolved: take it over first to write again",
+}
 MAX_TEXT = 1600  # ten SMS segments: a person can explain more than the bot, not an essay
 
 
@@ -136,8 +141,8 @@ class ConsoleService:
 
     # -- helpers ----------------------------------------------------------------------------------------
     def _own(self, conv: m.Conversation, who: Actor) -> None:
-        if conv.status != Status.WITH_AGENT.value:
-            raise ConsoleError("take the conversation over first")
+        if conv.status != Status.WITH_AGENT.value:  # say what happened: two people at once, the later one reads it
+            raise ConsoleError(_NOT_WITH_A_PERSON.get(conv.status, "take the conversation over first"))
         if conv.assignee_id != who.agent_id:
             raise ConsoleError("someone else has this conversation")
 

@@ -78,3 +78,22 @@ def test_a_reply_after_the_shopper_texted_stop_is_refused_not_a_500(runtime, dem
     assert len(outbox_to(runtime, SHOPPER)) == sent_before  # nothing queued to a number that said STOP
     note = client.post(f"/api/v1/conversations/{conv_id}/notes", headers=headers, json={"text": "Opted out"})
     assert note.status_code == 201
+
+
+def test_the_later_person_is_told_the_conversation_was_handed_back(runtime, demo, app):
+    """Two hand-backs at once (or a reply racing a hand-back): the later one learns that the bot has it now."""
+    client = app.test_client()
+    text(client, "AGENT")
+    make_user(runtime)
+    sign_in(client)
+    headers = {"X-CSRFToken": page_token(client)}
+    conv_id = _waiting_id(client)
+    client.post(f"/api/v1/conversations/{conv_id}/takeover", headers=headers)
+    assert client.post(f"/api/v1/conversations/{conv_id}/handback", headers=headers).status_code == 200
+
+    late = client.post(f"/api/v1/conversations/{conv_id}/handback", headers=headers)
+    reply = client.post(f"/api/v1/conversations/{conv_id}/messages", headers=headers, json={"text": "one more thing"})
+
+    for answer in (late, reply):
+        assert answer.status_code == 409 and "handed back" in answer.get_json()["error"], answer.get_json()
+    assert len([x for x in outbox_to(runtime, SHOPPER) if "handed you back" in x.body]) == 1
