@@ -15,6 +15,18 @@ def _waiting_id(client) -> int:  # noqa: ANN001
     return client.get("/api/v1/conversations?status=waiting").get_json()["conversations"][0]["id"]
 
 
+def _taken_over(runtime, app):  # noqa: ANN001, ANN202
+    """The shopper asked for a person and Sam, signed in, took the conversation: (Sam's client, headers, its id)."""
+    client = app.test_client()
+    text(client, "AGENT")
+    make_user(runtime)
+    sign_in(client)
+    headers = {"X-CSRFToken": page_token(client)}
+    conv_id = _waiting_id(client)
+    assert client.post(f"/api/v1/conversations/{conv_id}/takeover", headers=headers).status_code == 200
+    return client, headers, conv_id
+
+
 def test_a_second_resolve_is_refused_and_the_shopper_hears_goodbye_once(runtime, demo, app):
     text(app.test_client(), "AGENT")
     make_user(runtime, "sam@acme.example", name="Sam")
@@ -59,13 +71,7 @@ def test_the_console_page_tells_the_later_person_it_is_already_resolved(runtime,
 def test_a_reply_after_the_shopper_texted_stop_is_refused_not_a_500(runtime, demo, app):
     """The shopper texts STOP while a person has the conversation (the router handles STOP first): the
     person's next reply can't be sent, and they are told why instead of getting an internal error."""
-    client = app.test_client()
-    text(client, "AGENT")
-    make_user(runtime)
-    sign_in(client)
-    headers = {"X-CSRFToken": page_token(client)}
-    conv_id = _waiting_id(client)
-    assert client.post(f"/api/v1/conversations/{conv_id}/takeover", headers=headers).status_code == 200
+    client, headers, conv_id = _taken_over(runtime, app)
     assert any("unsubscribed" in r for r in text(client, "STOP"))
     sent_before = len(outbox_to(runtime, SHOPPER))
 
@@ -82,13 +88,7 @@ def test_a_reply_after_the_shopper_texted_stop_is_refused_not_a_500(runtime, dem
 
 def test_the_later_person_is_told_the_conversation_was_handed_back(runtime, demo, app):
     """Two hand-backs at once (or a reply racing a hand-back): the later one learns that the bot has it now."""
-    client = app.test_client()
-    text(client, "AGENT")
-    make_user(runtime)
-    sign_in(client)
-    headers = {"X-CSRFToken": page_token(client)}
-    conv_id = _waiting_id(client)
-    client.post(f"/api/v1/conversations/{conv_id}/takeover", headers=headers)
+    client, headers, conv_id = _taken_over(runtime, app)
     assert client.post(f"/api/v1/conversations/{conv_id}/handback", headers=headers).status_code == 200
 
     late = client.post(f"/api/v1/conversations/{conv_id}/handback", headers=headers)
