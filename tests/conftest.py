@@ -110,15 +110,36 @@ def _pg_migrated() -> bool:
     return True
 
 
+# Emptying the PostgreSQL database between tests: the tables locked as TRUNCATE locks them, DELETE in foreign-key
+# order and each sequence restarted, sent as one batch. TRUNCATE ... RESTART IDENTITY did the same in about 140 ms
+# on this machine (it replaces every table's files and syncs them); this takes about 5 ms on the few rows a test
+# leaves, which was about 6 minutes of the PostgreSQL pass. Ids start at 1 again either way.
+_EMPTYING: list[str] = []
+
+
+def _emptying(conn) -> str:  # noqa: ANN001
+    if not _EMPTYING:
+        sequences = [seq for seq in conn.execute(text(
+            "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name) FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND (column_default LIKE 'nextval%' OR is_identity = 'YES')"
+        )).scalars() if seq]
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        # The lock TRUNCATE takes, first: a transaction a previous test left open (a thread still finishing) is
+        # waited for, and what it wrote is deleted too, as TRUNCATE did.
+        _EMPTYING.append("; ".join([f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE"]
+                                   + [f"DELETE FROM {name}" for name in tables]  # noqa: S608 - our own tables
+                                   + [f"ALTER SEQUENCE {seq} RESTART" for seq in sequences]))
+    return _EMPTYING[0]
+
+
 @pytest.fixture
 def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A migrated, empty database for this test."""
     if PG_URL:
         request.getfixturevalue("_pg_migrated")
         engine = create_engine(PG_URL)
-        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.exec_driver_sql(_emptying(conn))
         engine.dispose()
         return PG_URL
     path = tmp_path / "parcelbot.db"
