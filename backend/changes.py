@@ -15,12 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.pending import PendingWrite, store_pending
+from backend.pending import PendingWrite, apply_write, cancel_write, return_write, store_pending
 from backend.protocol import Backend, BackendUnavailable
 from backend.reasons import Reason, because, from_stored, to_stored
 from backend.serialize import (
     action_to_json,
-    context_to_json,
     return_info_from_json,
     return_info_to_json,
     return_request_to_json,
@@ -131,18 +130,13 @@ def apply_change(
     done = stored_change(session, merchant.id, idempotency_key)
     if done is not None:
         return _as_result(done)
-    payload = {
-        "tracking_number": tracking_number,
-        "action": action_to_json(action),
-        "context": context_to_json(context),
-    }
     try:
         result = backend.apply_action(tracking_number, action, idempotency_key=idempotency_key, context=context)
     except BackendUnavailable as exc:
-        _keep(session, merchant, PendingWrite("apply_action", payload, idempotency_key, str(exc)), now)
+        _keep(session, merchant, apply_write(tracking_number, action, context, idempotency_key, str(exc)), now)
         result = ActionResult(ResultStatus.PENDING, reason_code=PENDING_REASON)
     stored = _record(
-        session, merchant, subject=tracking_number, action=action.kind.value, params=payload["action"]["params"],
+        session, merchant, subject=tracking_number, action=action.kind.value, params=action_to_json(action)["params"],
         key=idempotency_key, result=result, context=context, backend_name=backend.name, now=now,
     )
     return _as_result(stored)
@@ -164,11 +158,10 @@ def cancel_order(
     done = stored_change(session, merchant.id, idempotency_key)
     if done is not None:
         return _as_result(done)
-    payload = {"order_number": order_number, "context": context_to_json(context)}
     try:
         result = backend.cancel_order(order_number, idempotency_key=idempotency_key, context=context)
     except BackendUnavailable as exc:
-        _keep(session, merchant, PendingWrite("cancel_order", payload, idempotency_key, str(exc)), now)
+        _keep(session, merchant, cancel_write(order_number, context, idempotency_key, str(exc)), now)
         result = ActionResult(ResultStatus.PENDING, reason_code=PENDING_REASON)
     stored = _record(
         session, merchant, subject=tracking_number or f"#{order_number}", action=CANCEL_ACTION,
@@ -202,9 +195,7 @@ def create_return(
         params["return"] = return_info_to_json(info)
         result = ActionResult(ResultStatus.ACCEPTED, reference=info.reference)
     except BackendUnavailable as exc:
-        payload = {"tracking_number": tracking_number, "request": return_request_to_json(request),
-                   "context": context_to_json(context)}
-        _keep(session, merchant, PendingWrite("create_return", payload, idempotency_key, str(exc)), now)
+        _keep(session, merchant, return_write(tracking_number, request, context, idempotency_key, str(exc)), now)
         info = ReturnInfo(reference="", status="pending")
         result = ActionResult(ResultStatus.PENDING, reason_code=PENDING_REASON)
     stored = _record(

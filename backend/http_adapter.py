@@ -20,13 +20,12 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from backend.pending import PendingSink, PendingWrite
+from backend.pending import PendingSink, PendingWrite, apply_write, cancel_write, return_write
 from backend.protocol import BackendError, BackendUnavailable
 from backend.reasons import Reason, because
 from backend.resilience import CircuitBreaker, ResilientClient, RetryPolicy
 from backend.sealing import SECRET_FIELD, CodeBox
 from backend.serialize import (
-    action_to_json,
     carrier_action_json,
     context_to_json,
     option_from_json,
@@ -197,9 +196,7 @@ class HttpBackend:
         if action.kind not in self.supported_actions:
             return ActionResult(ResultStatus.REJECTED, reason_code=_unsupported(action.kind))
         body = carrier_action_json(action, context, self._access_code(action))
-        payload = {"tracking_number": tracking_number, "action": action_to_json(action),  # kept sealed at rest
-                   "context": context_to_json(context)}
-        write = PendingWrite("apply_action", payload, idempotency_key, "")
+        write = apply_write(tracking_number, action, context, idempotency_key)
         response = self._write(write, "POST", f"/shipments/{self._t(tracking_number)}/actions", body)
         return self._result(response, not_found=NOT_FOUND)
 
@@ -207,8 +204,7 @@ class HttpBackend:
         if ActionKind.CANCEL_ORDER not in self.supported_actions:
             return ActionResult(ResultStatus.REJECTED, reason_code=_unsupported(ActionKind.CANCEL_ORDER))
         order = order_number.lstrip("#")
-        payload = {"order_number": order, "context": context_to_json(context)}
-        write = PendingWrite("cancel_order", payload, idempotency_key, "")
+        write = cancel_write(order, context, idempotency_key)
         response = self._write(write, "POST", f"/orders/{quote(order, safe='')}/cancel",
                                {"context": context_to_json(context)})
         return self._result(response, not_found=because("order_not_found"))
@@ -217,9 +213,7 @@ class HttpBackend:
         self, tracking_number: str, request: ReturnRequest, *, idempotency_key: str, context: ChangeContext
     ) -> ReturnInfo:
         body = {**return_request_to_json(request), "context": context_to_json(context)}
-        payload = {"tracking_number": tracking_number, "request": return_request_to_json(request),
-                   "context": context_to_json(context)}
-        write = PendingWrite("create_return", payload, idempotency_key, "")
+        write = return_write(tracking_number, request, context, idempotency_key)
         response = self._write(write, "POST", f"/shipments/{self._t(tracking_number)}/returns", body)
         if response.status_code == 404:
             raise LookupError(tracking_number)

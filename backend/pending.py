@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.serialize import action_to_json, context_to_json
-from backend.types import ChangeContext, DeliveryAction
+from backend.serialize import action_to_json, context_to_json, return_request_to_json
+from backend.types import ChangeContext, DeliveryAction, ReturnRequest
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,41 @@ class PendingWrite:
 PendingSink = Callable[[PendingWrite], None]
 
 
+# One shape per kind of carrier write, read back by backend/retry.py's replay: every place that keeps one (an
+# adapter's sink, backend/changes.py, a turn keeping it before the call) builds it here.
+def apply_write(tracking_number: str, action: DeliveryAction, context: ChangeContext, key: str,
+                error: str = "") -> PendingWrite:
+    payload = {"tracking_number": tracking_number, "action": action_to_json(action),  # kept sealed at rest
+               "context": context_to_json(context)}
+    return PendingWrite("apply_action", payload, key, error)
+
+
+def cancel_write(order_number: str, context: ChangeContext, key: str, error: str = "") -> PendingWrite:
+    return PendingWrite("cancel_order", {"order_number": order_number, "context": context_to_json(context)}, key,
+                        error)
+
+
+def return_write(tracking_number: str, request: ReturnRequest, context: ChangeContext, key: str,
+                 error: str = "") -> PendingWrite:
+    payload = {"tracking_number": tracking_number, "request": return_request_to_json(request),
+               "context": context_to_json(context)}
+    return PendingWrite("create_return", payload, key, error)
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8... minutes, at most an hour."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def retry_later(req: m.PendingRequest, error: str, now: datetime, *, retry: bool = True) -> bool:
+    """A try that failed, already counted in `req.attempts`: due again after the backoff while tries are left and
+    the error is worth another (True), else given up (False). Carrier writes and handoff webhooks share it."""
+    req.last_error = error
+    if retry and req.attempts < MAX_ATTEMPTS:
+        req.next_attempt_at = now + backoff(req.attempts + 1)
+        return True
+    req.status = FAILED
+    return False
 
 
 def store_pending(
@@ -100,23 +132,22 @@ def note_follow_up(session: Session, merchant_id: int, idempotency_key: str, *, 
 
 
 def close_kept(session: Session, merchant_id: int, idempotency_key: str) -> None:
-    """The carrier answered the write in the turn (taken, refused, or "pending" on its side): a copy kept in case
-    (keep_in_case) has nothing left to do. Not closed, a carrier's own "pending" would be retried and told as
-    refused."""
+    """The shopper has been told the carrier's answer to the write (taken, refused, or "pending" on its side), in
+    this transaction: a copy kept in case (keep_in_case) has nothing left to do. Whoever tells closes it, so a copy
+    found open with its change settled means nobody did (bot/jobs/retries.py then tells them). Not closed, a
+    carrier's own "pending" would be retried and told as refused."""
     row = kept_write(session, merchant_id, idempotency_key)
     if row is not None and row.status == PENDING:
         row.status, row.last_error = DONE, None
         session.flush()
 
 
-def keep_in_case(session: Session, *, merchant_id: int, tracking_number: str, action: DeliveryAction, key: str,
-                 context: ChangeContext, first_try_at: datetime, now: datetime) -> m.PendingRequest:
-    """A change handed to a background job (the carrier was still working on it): kept here too, due only after
-    `first_try_at`, so that if the job is lost (the queue was away when it was asked for) retry_pending finishes it
-    under the same key. A job that did finish it leaves it settled, and the retry then closes it without a call."""
-    payload = {"tracking_number": tracking_number, "action": action_to_json(action),
-               "context": context_to_json(context)}
-    write = PendingWrite("apply_action", payload, key, "handed to finish_slow_change")
+def keep_in_case(session: Session, *, merchant_id: int, write: PendingWrite, first_try_at: datetime,
+                 now: datetime) -> m.PendingRequest:
+    """A carrier write kept before the carrier is asked (a worker killed during the call) or handed to a
+    background job (the carrier was still working on it): kept here too, due only after `first_try_at`, so that
+    if nobody settles it and tells the shopper (the process died, the job was lost) retry_pending does, under the
+    same key. A write that was settled meanwhile is told, or closed, without a call."""
     return store_pending(session, merchant_id=merchant_id, write=write, now=now, first_try_at=first_try_at)
 
 

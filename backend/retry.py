@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.changes import settle_change, stored_change
-from backend.pending import DONE, FAILED, KINDS, MAX_ATTEMPTS, PENDING, backoff
+from backend.pending import DONE, FAILED, KINDS, PENDING, retry_later
 from backend.protocol import Backend, BackendError, BackendUnavailable
-from backend.reasons import because
+from backend.reasons import because, from_stored
 from backend.serialize import (
     action_from_json,
     context_from_json,
@@ -75,10 +75,22 @@ def already_settled(session: Session, claimed: Claimed) -> bool:
     return change is not None and change.status in ("accepted", "rejected")
 
 
-def close_settled(session: Session, claimed: Claimed) -> None:
+def close_settled(session: Session, claimed: Claimed) -> tuple[m.PendingRequest, dict[str, Any]] | None:
+    """Close a kept write whose change was settled meanwhile. Whoever tells the shopper closes the write in the
+    same transaction (backend/pending.close_kept), so one still open was settled with nobody told: the answer a
+    turn recorded just before its worker died. Returns the row and the settled outcome, for the caller to tell;
+    None if someone else closed it first."""
     req = session.get(m.PendingRequest, claimed.id, with_for_update=True)
-    if req is not None and req.status == PENDING:
-        req.status, req.last_error = DONE, None
+    if req is None or req.status != PENDING:
+        return None
+    req.status, req.last_error = DONE, None
+    change = stored_change(session, claimed.merchant_id, claimed.idempotency_key)
+    if change is None:
+        return None
+    code, text = from_stored(change.reason)
+    outcome = {"status": change.status, "reference": change.reference, "reason": text,
+               "reason_code": code.to_json() if code else None}
+    return req, outcome
 
 
 def _replay(req: Claimed | m.PendingRequest, backend: Backend) -> dict[str, Any]:
@@ -117,12 +129,8 @@ def record(session: Session, claimed: Claimed, outcome: dict[str, Any] | BaseExc
         return False
     req.attempts += 1
     if isinstance(outcome, BackendUnavailable):
-        req.last_error = str(outcome) or outcome.__class__.__name__
-        if req.attempts >= MAX_ATTEMPTS:
-            req.status = FAILED
+        if not retry_later(req, str(outcome) or outcome.__class__.__name__, now):
             _settle(session, req, _gave_up(), now, on_settled)
-        else:
-            req.next_attempt_at = now + backoff(req.attempts + 1)
         return False
     if isinstance(outcome, BaseException):
         log.warning("pending request %s failed for good: %s", req.id, outcome)

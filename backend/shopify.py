@@ -21,12 +21,11 @@ from typing import Any
 
 import requests
 
-from backend.pending import PendingSink, PendingWrite
+from backend.pending import PendingSink, apply_write, cancel_write
 from backend.protocol import BackendError, BackendUnavailable
 from backend.reasons import Reason, because
 from backend.resilience import CircuitBreaker, ResilientClient, RetryPolicy
 from backend.sealing import SECRET_FIELD, CodeBox
-from backend.serialize import action_to_json, context_to_json
 from backend.shopify_map import (
     ORDER_PREFIX,
     order_number_of,
@@ -240,8 +239,6 @@ class ShopifyBackend:
                             context: ChangeContext) -> ActionResult:
         """Set the order's note attributes (the whole list: Shopify replaces it, so the others are kept). The
         same write twice sets the same values, so a retry under the same key is harmless."""
-        payload = {"tracking_number": tracking_number, "action": action_to_json(action),  # kept sealed at rest
-                   "context": context_to_json(context)}
         try:
             order = self._order_for_tracking(tracking_number)
             reason = _instructions_blocker(order, None, action.kind)
@@ -259,7 +256,7 @@ class ShopifyBackend:
             raise BackendError(f"Shopify answered HTTP {response.status_code} to update an order's instructions")
         except BackendUnavailable as exc:
             if self.pending_sink is not None:
-                self.pending_sink(PendingWrite("apply_action", payload, idempotency_key, str(exc)))
+                self.pending_sink(apply_write(tracking_number, action, context, idempotency_key, str(exc)))
             raise
 
     def _access_code(self, action: DeliveryAction) -> str | None:
@@ -284,7 +281,6 @@ class ShopifyBackend:
     def cancel_order(self, order_number: str, *, idempotency_key: str, context: ChangeContext) -> ActionResult:
         if ActionKind.CANCEL_ORDER not in self.supported_actions:
             return ActionResult(ResultStatus.REJECTED, reason_code=_not_here(ActionKind.CANCEL_ORDER, None))
-        payload = {"order_number": order_number.lstrip("#"), "context": context_to_json(context)}
         try:
             order = self._order_by_number(order_number)
             reason = self._cancel_blocker(order)
@@ -305,7 +301,7 @@ class ShopifyBackend:
             raise BackendError(f"Shopify answered HTTP {response.status_code} to cancel {order_number}")
         except BackendUnavailable as exc:
             if self.pending_sink is not None:
-                self.pending_sink(PendingWrite("cancel_order", payload, idempotency_key, str(exc)))
+                self.pending_sink(cancel_write(order_number.lstrip("#"), context, idempotency_key, str(exc)))
             raise
 
     def create_return(

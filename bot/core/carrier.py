@@ -178,6 +178,12 @@ class CarrierSnapshot:
             raise answer
         return copy.deepcopy(answer)
 
+    def answered(self, method: str, idempotency_key: str) -> bool:
+        """The carrier gave this write an answer of its own during the message (taken, refused, or "pending" on
+        its side), as opposed to not being reached, still working on it, or not asked at all (an inline turn)."""
+        answer = self._answers.answers.get((method, idempotency_key), _STILL_WORKING)
+        return answer is not _STILL_WORKING and not isinstance(answer, BaseException)
+
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         remote = copy.copy(self._backend)
         if hasattr(remote, "pending_sink"):

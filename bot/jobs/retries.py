@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.reasons import Reason
-from backend.retry import already_settled, attempt, claim_due, close_settled, record
-from bot.core.outbox import OptedOut, announced, queue_message
+from backend.retry import Claimed, already_settled, attempt, claim_due, close_settled, record
+from bot.core.outbox import OptedOut, announced, by_key, queue_message
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Rendered, Voice
 from bot.jobs.registry import JobContext, job
@@ -38,10 +38,12 @@ def retry_pending_job(ctx: JobContext, now: str | None = None, **_: Any) -> int:
     done = 0
     for item in claimed:
         with ctx.sessions() as session:
-            if already_settled(session, item):  # a finish_slow_change job got there first: no call, no text
+            if already_settled(session, item):  # settled meanwhile: no call; told here unless someone told them
                 session.commit()
-                with ctx.sessions() as other, other.begin():
-                    close_settled(other, item)
+                with ctx.uow() as uow:
+                    closed = close_settled(uow.session, item)
+                    if closed is not None and not _told(uow.session, item):
+                        _tell(ctx, uow, *closed)
                 continue
             merchant = session.get(m.Merchant, item.merchant_id) if item.merchant_id is not None else None
             backend = ctx.backends(session, merchant, moment) if merchant is not None else None
@@ -74,6 +76,12 @@ def _tell(ctx: JobContext, uow: UnitOfWork, req: m.PendingRequest, outcome: dict
     if msg is not None:
         uow.publish(announced(msg))
         uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
+
+
+def _told(session: Session, item: Claimed) -> bool:
+    """A text about this write already queued (a finish_slow_change job's, or this job's on an earlier run)."""
+    keys = (f"kept:{item.idempotency_key}", f"slow-change:{item.idempotency_key}")
+    return any(by_key(session, item.merchant_id, key) is not None for key in keys) if item.merchant_id else True
 
 
 def _conversation(session: Session, req: m.PendingRequest) -> m.Conversation | None:

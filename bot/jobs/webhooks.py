@@ -32,7 +32,7 @@ import requests
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.pending import DONE, FAILED, MAX_ATTEMPTS, PENDING, WEBHOOK, PendingWrite, backoff, store_pending
+from backend.pending import DONE, PENDING, WEBHOOK, PendingWrite, retry_later, store_pending
 from backend.retry import claim_due
 from bot.jobs.registry import JobContext, job
 
@@ -111,12 +111,9 @@ def _record(session: Session, request_id: int, failed: _Failed | None, now: date
     if failed is None:
         req.status, req.last_error = DONE, None
         return True
-    req.last_error = failed.error
-    if failed.retry and req.attempts < MAX_ATTEMPTS:
-        req.next_attempt_at = now + backoff(req.attempts + 1)
+    if retry_later(req, failed.error, now, retry=failed.retry):
         log.warning("handoff webhook %s not taken (%s); trying again at %s", req.id, failed.error, req.next_attempt_at)
     else:
-        req.status = FAILED
         log.warning("handoff webhook %s given up after %d tries: %s", req.id, req.attempts, failed.error)
     return False
 

@@ -18,7 +18,15 @@ from typing import TypeVar
 
 from backend import changes as records
 from backend import models as m
-from backend.pending import close_kept, keep_in_case, note_follow_up
+from backend.pending import (
+    PendingWrite,
+    apply_write,
+    cancel_write,
+    close_kept,
+    keep_in_case,
+    note_follow_up,
+    return_write,
+)
 from backend.protocol import Backend, BackendError
 from backend.types import (
     ActionKind,
@@ -31,7 +39,7 @@ from backend.types import (
     ReturnRequest,
     Shipment,
 )
-from bot.core.carrier import Answered, CarrierStillWorking, NeedsCarrier
+from bot.core.carrier import Answered, CarrierSnapshot, CarrierStillWorking, NeedsCarrier
 from bot.core.events import ChangeApplied
 from bot.core.uow import UnitOfWork
 
@@ -104,28 +112,17 @@ class ChangeService:
         A remote carrier is asked with no transaction open (bot/core/carrier.py): its answer is recorded here,
         at once, in a unit of work of its own, whatever the replayed turn then does."""
         merchant_id = merchant.id
+        kept = apply_write(request.tracking, request.action, request.context, request.key,
+                           "kept before asking the carrier")
 
         def apply(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ActionResult:
             result = records.apply_change(other.session, via, shop, request.tracking, request.action,
                                           idempotency_key=request.key, context=request.context, now=now)
-            if isinstance(via, Answered) and not via.unavailable:  # the carrier answered: nothing kept to retry
-                close_kept(other.session, shop.id, request.key)
-            elif result.status is ResultStatus.PENDING:  # kept for the carrier: the retry job texts the outcome
-                note_follow_up(other.session, shop.id, request.key, conversation_id=request.conversation_id,
-                               summary=request.summary)
+            _follow_kept(other, via, shop.id, "apply_action", request.key, result.status, request.conversation_id,
+                         request.summary)
             self.announce(other, shop, request.tracking, request.action.kind.value, result, request.conversation_id,
                           now)
             return result
-
-        def keep_ahead(other: UnitOfWork) -> None:
-            # Kept, due only later, before the carrier is asked (a worker killed during the call) and when a job
-            # is to finish it (the job is asked for after commit, and lost if the queue is away): retry_pending
-            # finishes it under the same key and texts the shopper, or closes it if it was settled (docs/faults.md).
-            keep_in_case(other.session, merchant_id=merchant_id, tracking_number=request.tracking,
-                         action=request.action, key=request.key, context=request.context,
-                         first_try_at=now + SLOW_JOB_SAFETY_NET, now=now)
-            note_follow_up(other.session, merchant_id, request.key, conversation_id=request.conversation_id,
-                           summary=request.summary)
 
         def finish_later(other: UnitOfWork) -> None:
             other.enqueue("finish_slow_change", merchant_id=merchant_id, tracking=request.tracking,
@@ -133,10 +130,12 @@ class ChangeService:
                           fee_accepted=request.action.fee_accepted, key=request.key, actor=request.context.actor,
                           channel=request.context.channel, verified_by=request.context.verified_by,
                           conversation_id=request.conversation_id, summary=request.summary)
-            keep_ahead(other)
+            _keep_ahead(other, merchant_id, kept, request.conversation_id, request.summary, now)
 
         try:
-            return _recorded(uow, backend, merchant, apply, on_slow=finish_later, before=keep_ahead)
+            return _recorded(uow, backend, merchant, apply, on_slow=finish_later,
+                             before=lambda other: _keep_ahead(other, merchant_id, kept, request.conversation_id,
+                                                              request.summary, now))
         except CarrierStillWorking:
             return None  # the engine queued finish_slow_change when the deadline passed
         except BackendError as exc:  # not "down" (that is kept and retried): a refusal we couldn't read
@@ -146,30 +145,36 @@ class ChangeService:
     def cancel_order(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, order: str, *, key: str,
                      context: ChangeContext, tracking: str | None, now: datetime,
                      conversation_id: int | None = None) -> ActionResult:
+        merchant_id = merchant.id
+        kept = cancel_write(order, context, key, "kept before asking the carrier")
+
         def cancel(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ActionResult:
             result = records.cancel_order(other.session, via, shop, order, idempotency_key=key, context=context,
                                           tracking_number=tracking, now=now)
-            if result.status is ResultStatus.PENDING:
-                note_follow_up(other.session, shop.id, key, conversation_id=conversation_id, summary="")
+            _follow_kept(other, via, shop.id, "cancel_order", key, result.status, conversation_id, "")
             self.announce(other, shop, tracking or f"#{order}", records.CANCEL_ACTION, result, conversation_id, now)
             return result
 
-        return _recorded(uow, backend, merchant, cancel)
+        return _recorded(uow, backend, merchant, cancel,
+                         before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now))
 
     def create_return(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, tracking: str,
                       request: ReturnRequest, *, key: str, context: ChangeContext, now: datetime,
                       conversation_id: int | None = None) -> ReturnInfo:
+        merchant_id = merchant.id
+        kept = return_write(tracking, request, context, key, "kept before asking the carrier")
+
         def create(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ReturnInfo:
             info = records.create_return(other.session, via, shop, tracking, request, idempotency_key=key,
                                          context=context, now=now)
             status = ResultStatus.PENDING if info.status == "pending" else ResultStatus.ACCEPTED
-            if status is ResultStatus.PENDING:
-                note_follow_up(other.session, shop.id, key, conversation_id=conversation_id, summary="")
+            _follow_kept(other, via, shop.id, "create_return", key, status, conversation_id, "")
             self.announce(other, shop, tracking, records.RETURN_ACTION, ActionResult(status, info.reference or None),
                           conversation_id, now)
             return info
 
-        return _recorded(uow, backend, merchant, create)
+        return _recorded(uow, backend, merchant, create,
+                         before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now))
 
     @staticmethod
     def announce(uow: UnitOfWork, merchant: m.Merchant, tracking: str, action: str, result: ActionResult,
@@ -177,6 +182,28 @@ class ChangeService:
         uow.publish(ChangeApplied(merchant_id=merchant.id, at=now, tracking_number=tracking, action=action,
                                   status=result.status.value, reference=result.reference,
                                   conversation_id=conversation_id))
+
+
+def _keep_ahead(uow: UnitOfWork, merchant_id: int, write: PendingWrite, conversation_id: int | None, summary: str,
+                now: datetime) -> None:
+    """Kept, due only later, before the carrier is asked (a worker killed during the call, or after it but before
+    the turn that tells the shopper commits) and when a job is to finish it (the job is asked for after commit, and
+    lost if the queue is away): whoever tells the shopper the answer closes it; if nobody does, retry_pending
+    settles it under the same key (or finds it settled) and texts the shopper (docs/faults.md)."""
+    keep_in_case(uow.session, merchant_id=merchant_id, write=write, first_try_at=now + SLOW_JOB_SAFETY_NET, now=now)
+    note_follow_up(uow.session, merchant_id, write.idempotency_key, conversation_id=conversation_id, summary=summary)
+
+
+def _follow_kept(uow: UnitOfWork, via: Backend | Answered, merchant_id: int, method: str, key: str,
+                 status: ResultStatus, conversation_id: int | None, summary: str) -> None:
+    """The kept copy of a write, after it was recorded. The turn that replies with the carrier's own answer
+    closes it in its transaction. The answer recorded at once (`via` is Answered, its own unit of work) leaves
+    it open: the turn that tells the shopper may still die before its commit, and retry_pending then tells them.
+    A write waiting for the carrier (PENDING, and not the carrier's own "pending") notes whom to tell."""
+    if isinstance(via, CarrierSnapshot) and via.answered(method, key):
+        close_kept(uow.session, merchant_id, key)
+    elif status is ResultStatus.PENDING and not (isinstance(via, Answered) and not via.unavailable):
+        note_follow_up(uow.session, merchant_id, key, conversation_id=conversation_id, summary=summary)
 
 
 def _recorded(uow: UnitOfWork, backend: Backend, merchant: m.Merchant,

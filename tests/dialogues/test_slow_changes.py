@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import responses
@@ -113,6 +114,11 @@ def _rows(rt):  # noqa: ANN001, ANN202
     return changes, texts
 
 
+def _kept(rt) -> list[m.PendingRequest]:  # noqa: ANN001
+    with rt.sessions() as s:
+        return list(s.scalars(select(m.PendingRequest)))
+
+
 def test_on_it_now_confirmation_by_text_later_applied_once(slow_runtime, carrier):
     rt = slow_runtime
     assert "Just to check" in text_of(talk(rt, SHOPPER, ASK))
@@ -125,6 +131,14 @@ def test_on_it_now_confirmation_by_text_later_applied_once(slow_runtime, carrier
     assert (change.status, change.reference) == ("accepted", "RB-SLOW0001")
     assert "Confirmed by the carrier" in text.body and "RB-SLOW0001" in text.body and TRACKING in text.body
     assert set(carrier.calls) == {change.idempotency_key} and len(carrier.applied) == 1
+
+    # The job told them, so it closed the copy kept in case: the retry's safety net neither calls nor texts again.
+    assert [(k.status, k.kind) for k in _kept(rt)] == [("done", "apply_action")]
+    later, calls = datetime.now(UTC) + timedelta(minutes=11), len(carrier.calls)
+    rt.set_clock(lambda: later)
+    rt.enqueue("retry_pending")
+    _drain(rt)
+    assert len(_rows(rt)[1]) == 1 and len(carrier.calls) == calls
 
     # Twilio retries the same webhook: the stored reply comes back, nothing runs again.
     again = text_of(talk(rt, SHOPPER, "yes", sid="SMslowyes000000000000000000000001"))

@@ -16,3 +16,13 @@ def note_carrier(env, interpreter):  # noqa: ANN001, ANN201
     with carrier_api(carrier, ActionKind.ADD_DELIVERY_NOTE):
         yield rt, carrier
     rt.close()
+
+
+@pytest.fixture
+def cancel_carrier(env, interpreter):  # noqa: ANN001, ANN201
+    """The same, on a carrier that cancels orders (the parcel's order is A-1)."""
+    rt = acme_runtime(env, interpreter, ActionKind.CANCEL_ORDER)
+    carrier = Carrier()
+    with carrier_api(carrier, ActionKind.CANCEL_ORDER):
+        yield rt, carrier
+    rt.close()

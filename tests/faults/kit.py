@@ -95,6 +95,7 @@ def carrier_api(carrier: Carrier, kind: ActionKind, order: str = "A-1") -> Itera
         mock.get(f"{BASE}/shipments/{PARCEL}", json=parcel)
         mock.get(f"{BASE}/shipments/{PARCEL}/actions", json={"actions": [option_to_json(ActionOption(kind, True))]})
         mock.add_callback(responses.POST, f"{BASE}/shipments/{PARCEL}/actions", callback=carrier.write)
+        mock.add_callback(responses.POST, f"{BASE}/orders/{order}/cancel", callback=carrier.write)
         yield mock
 
 

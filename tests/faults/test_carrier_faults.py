@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
-from backend.pending import MAX_ATTEMPTS, PendingWrite, backoff, keep_in_case, store_pending
+from backend.pending import MAX_ATTEMPTS, PendingWrite, apply_write, backoff, keep_in_case, store_pending
 from backend.types import ActionKind, ChangeContext, DeliveryAction
 from bot.services.changes import SLOW_JOB_SAFETY_NET
 from tests.faults.kit import PARCEL, Killed, changes, pending, say, texted
@@ -136,9 +136,8 @@ def test_a_write_kept_in_case_that_then_meets_an_outage_is_retried_on_the_usual_
     with transaction(rt.sessions) as session:
         merchant = session.scalar(select(m.Merchant).where(m.Merchant.slug == "acme"))
         action = DeliveryAction(ActionKind.ADD_DELIVERY_NOTE, {"note": "ring twice"})
-        keep_in_case(session, merchant_id=merchant.id, tracking_number=PARCEL, action=action, key="chg-1",
-                     context=ChangeContext("+447700900111", "sms", "sender_number"),
-                     first_try_at=now + SLOW_JOB_SAFETY_NET, now=now)
+        write = apply_write(PARCEL, action, ChangeContext("+447700900111", "sms", "sender_number"), "chg-1")
+        keep_in_case(session, merchant_id=merchant.id, write=write, first_try_at=now + SLOW_JOB_SAFETY_NET, now=now)
         kept = store_pending(session, merchant_id=merchant.id, now=now,
                              write=PendingWrite("apply_action", {}, "chg-1", "ReadTimeout"))
         assert kept.next_attempt_at == now + backoff(1) and kept.last_error == "ReadTimeout"
@@ -160,3 +159,66 @@ def test_a_no_to_a_question_about_a_change_made_meanwhile_is_told_it_was_made(no
     reply = say(rt, "no")
     assert "haven't changed anything" not in reply
     assert "already been made" in reply and "AC-REF-1" in reply
+
+
+def _die_after_the_answer_is_recorded(rt, monkeypatch) -> None:  # noqa: ANN001
+    """The worker dies after the carrier's answer to the write was recorded (its own unit of work) and before the
+    turn that replies with it commits: the webhook gets no answer, and Twilio does not retry it by default."""
+    keep = rt.engine._keep
+
+    def keep_then_die(need, answers):  # noqa: ANN001, ANN202
+        keep(need, answers)
+        if need.write:  # the turn's reads are fetched the same way: the worker dies after the write's record
+            raise Killed("the web worker was killed before the turn committed")
+
+    monkeypatch.setattr(rt.engine, "_keep", keep_then_die)
+
+
+def test_a_change_recorded_just_before_the_worker_died_is_told_once_without_asking_again(note_carrier, monkeypatch):
+    """The answer was kept (the change is made and recorded) but the turn that tells the shopper never committed.
+    The write kept before the call used to be closed with the answer, so nothing was left to tell them: now only
+    the transaction that tells the shopper closes it, and retry_pending texts the recorded outcome to whoever it
+    finds still untold, without asking the carrier again."""
+    rt, carrier = note_carrier
+    say(rt, ASK)
+    _die_after_the_answer_is_recorded(rt, monkeypatch)
+    with pytest.raises(Killed):
+        say(rt, "yes")
+    monkeypatch.undo()
+    [change] = changes(rt)
+    assert (change.status, texted(rt)) == ("accepted", [])  # made and recorded; the shopper heard nothing
+    _later(rt, 11)
+    rt.enqueue("retry_pending")
+    assert len(carrier.writes) == 1  # the recorded answer is told: the carrier is not asked again
+    [told] = texted(rt)
+    assert "AC-REF-1" in told and "ring twice" in told.lower()
+    _later(rt, 120)
+    rt.enqueue("retry_pending")
+    assert len(texted(rt)) == 1 and all(k.status == "done" for k in pending(rt))
+
+
+@pytest.mark.parametrize("dies", ["during the call", "after the answer was recorded"])
+def test_a_cancellation_whose_worker_died_is_settled_and_the_shopper_told_once(cancel_carrier, monkeypatch, dies):
+    """Cancellations and returns are kept before the carrier is asked, as changes are: a worker that dies during
+    the call (the carrier cancelled the order) or before the reply commits leaves the shopper told by the retry."""
+    rt, carrier = cancel_carrier
+    assert "Reply YES to cancel" in say(rt, "please cancel my order")
+    if dies == "during the call":
+        carrier.mode = "die"
+    else:
+        _die_after_the_answer_is_recorded(rt, monkeypatch)
+    with pytest.raises(Killed):
+        say(rt, "yes")
+    monkeypatch.undo()
+    carrier.mode = "ok"
+    assert texted(rt) == [] and len(carrier.applied) == 1  # the carrier cancelled it; nobody told the shopper
+    _later(rt, 11)
+    rt.enqueue("retry_pending")
+    [change] = changes(rt)
+    assert (change.action, change.status, change.reference) == ("cancel_order", "accepted", "AC-REF-1")
+    assert len(carrier.applied) == 1  # under the same key: cancelled once
+    [told] = texted(rt)
+    assert "A-1" in told and "AC-REF-1" in told
+    _later(rt, 120)
+    rt.enqueue("retry_pending")
+    assert len(texted(rt)) == 1
