@@ -217,6 +217,19 @@ class Message(Base):
     unsure_since: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class EarlyReceipt(Base):
+    """A delivery receipt for a MessageSid no message holds yet. Twilio can call back within milliseconds of
+    answering a send, before the sender's transaction has stored the SID: the receipt waits here and is applied
+    when the send is recorded (bot/jobs/send_outbox.py). One row per SID, the furthest status seen."""
+
+    __tablename__ = "early_receipts"
+
+    channel_message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    receipt: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(String(64), default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class Shipment(Base):
     """A parcel as the reference carrier knows it (the embedded default backend's own table)."""
 

@@ -91,29 +91,6 @@ def pending(session: Session, now: datetime, limit: int = 100) -> list[m.Message
     return list(session.scalars(stmt))
 
 
-# What a messaging provider's delivery receipt may say, and how far along each is: a receipt only ever moves a
-# message forward ("sent" after "delivered" is a late, out-of-order callback, and changes nothing).
-RECEIPT_ORDER = {"sent": 1, "delivered": 2, "read": 3, "undelivered": 2, "failed": 2}
-RECEIPT_STATUS = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "failed",
-                  "failed": "failed"}
-
-
-def record_receipt(session: Session, channel_message_id: str, receipt: str, error: str | None = None) -> bool:
-    """A provider's delivery receipt for a message we sent (Twilio's StatusCallback): True if it changed the
-    message. Unknown messages and statuses ("queued", "sending") are ignored: nothing to record."""
-    status = RECEIPT_STATUS.get(receipt)
-    if status is None or not channel_message_id:
-        return False
-    msg = session.scalar(select(m.Message).where(m.Message.direction == "out",
-                                                 m.Message.channel_message_id == channel_message_id))
-    if msg is None or RECEIPT_ORDER.get(receipt, 0) <= RECEIPT_ORDER.get(msg.status, 0):
-        return False
-    msg.status = status
-    if status == "failed":
-        msg.error = (f"the provider could not deliver it ({receipt}" + (f", error {error}" if error else "") + ")")
-    return True
-
-
 def queue_unsent_replies(session: Session, merchant_id: int, channel: str, channel_message_id: str | None) -> bool:
     """A message kept through a database outage (bot/core/spool.py) turns out to be stored already: its turn
     committed as the connection broke, and the webhook answered "we've kept it", so its replies ("reply": they

@@ -24,6 +24,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("retry_pending", 60.0, "carrier writes kept while the carrier was down"),
     Periodic("send_webhooks", 30.0, "handoff webhooks whose job was lost (Redis away) or whose receiver was down"),
     Periodic("purge_delivered_secrets", 3600.0, "sealed access codes of delivered parcels"),
+    Periodic("purge_early_receipts", 3600.0, "delivery receipts kept a day for a send that was never recorded"),
     Periodic("return_unanswered", 60.0, "conversations a person took and left unanswered go back to the bot"),
     Periodic("expire_payments", 60.0, "payment links left unpaid, paid changes and refunds a failed job left"),
 )

@@ -24,6 +24,7 @@ from backend.db import transaction
 from bot.core import telemetry
 from bot.core.outbox import is_opted_out, pending
 from bot.core.ports import Outgoing, Sender, SendError
+from bot.core.receipts import apply_early_receipt, purge_early_receipts
 from bot.jobs.registry import JobContext, job
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,13 @@ def send_due(ctx: JobContext, now: datetime | None = None, *, sender: Sender | N
 @job("send_outbox")
 def send_outbox(ctx: JobContext, **_: Any) -> int:
     return send_due(ctx)
+
+
+@job("purge_early_receipts")
+def purge_early_receipts_job(ctx: JobContext, **_: Any) -> int:
+    """Delivery receipts whose send was never recorded, a day on (bot/core/receipts.py); hourly."""
+    with transaction(ctx.sessions) as session:
+        return purge_early_receipts(session, ctx.clock())
 
 
 def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> Outgoing | None:
@@ -110,6 +118,7 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, 
         msg = session.get(m.Message, message_id)
         msg.status, msg.sent_at, msg.error, msg.unsure_since = result.status, now, None, None
         msg.channel_message_id = result.channel_message_id
+        apply_early_receipt(session, msg)  # a receipt may have come before this record (bot/core/receipts.py)
     return True
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from backend import models as m
 from backend.db import transaction
 from bot.config import Settings
-from bot.core import outbox
+from bot.core import receipts
 from bot.runtime import Runtime, build_runtime
 from bot.web import demo, pages, payments, tracking
 from bot.web.admin import init_admin
@@ -77,9 +77,9 @@ def _limits_storage(settings: Settings) -> str:
 
 
 def record_receipt(runtime: Runtime, sid: str, status: str, error: str | None) -> bool:
-    """A delivery receipt, recorded in a short transaction of its own (bot/core/outbox.py)."""
+    """A delivery receipt, recorded in a short transaction of its own (bot/core/receipts.py)."""
     with transaction(runtime.sessions) as session:
-        return outbox.record_receipt(session, sid, status, error)
+        return receipts.record_receipt(session, sid, status, error)
 
 
 def only_merchant(runtime: Runtime) -> str | None:

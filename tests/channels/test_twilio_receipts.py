@@ -4,12 +4,21 @@ when sending), signed like an inbound message. The message's status moves forwar
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, datetime, timedelta
+
+import pytest
+import responses
+from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
 from bot.core.outbox import queue_message
+from bot.core.receipts import KEEP_EARLY
+from bot.jobs.send_outbox import send_due
 from bot.services.outcomes import compute, window_for
+from channels.twilio_send import TwilioSender
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
 from tests.helpers import twilio_post
 
@@ -87,3 +96,54 @@ def test_with_the_database_away_a_receipt_is_a_503_to_retry_never_twiml(env, int
         assert "<Response>" not in response.get_data(as_text=True)
     finally:
         rt.close()
+
+
+ACCOUNT = "AC" + "ea" * 16
+MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+
+
+def _queued(runtime, demo) -> int:  # noqa: ANN001
+    with transaction(runtime.sessions) as session:
+        return queue_message(session, merchant=session.merge(demo), channel="sms", to="+447700900123",
+                             body="Your parcel is on its way").id
+
+
+def _kept_early(runtime) -> list[tuple[str, str]]:  # noqa: ANN001
+    with runtime.sessions() as session:
+        return [(r.channel_message_id, r.receipt) for r in session.scalars(select(m.EarlyReceipt))]
+
+
+@pytest.mark.parametrize(("receipts", "expected"), [
+    (["sent", "delivered", "sent"], ("delivered", None)),
+    (["undelivered"], ("failed", "the provider could not deliver it (undelivered, error 30003)")),
+])
+@responses.activate
+def test_a_receipt_that_comes_before_the_send_is_recorded_is_applied_when_it_is(runtime, demo, client, receipts,
+                                                                                expected):
+    """Twilio may call back before its answer to the send reaches us, so before the sender's transaction has stored
+    the MessageSid: such receipts were dropped ("not ours") and the message stayed "sent" for ever. They now wait
+    for the send's record, out-of-order ones included, and are applied with it."""
+    sid, message_id = "SM" + uuid.uuid4().hex, _queued(runtime, demo)
+
+    def twilio(_request):  # noqa: ANN001, ANN202 - Twilio took it, and its callbacks overtake its answer
+        for receipt in receipts:
+            assert _receipt(client, sid, receipt, ErrorCode="30003").status_code == 204
+        assert [s for s, _ in _kept_early(runtime)] == [sid]
+        return 201, {}, json.dumps({"sid": sid, "status": "queued"})
+
+    responses.add_callback(responses.POST, MESSAGES_URL, callback=twilio)
+    assert send_due(runtime, sender=TwilioSender(ACCOUNT, "auth-token")) == 1
+    assert _status(runtime, message_id) == expected
+    assert _kept_early(runtime) == []  # applied, and not kept any more
+
+
+def test_a_receipt_no_send_ever_claims_is_kept_a_day_then_purged(runtime, demo, client):
+    sid = "SM" + uuid.uuid4().hex
+    assert _receipt(client, sid, "delivered").status_code == 204
+    assert _kept_early(runtime) == [(sid, "delivered")]
+    runtime.enqueue("purge_early_receipts")
+    assert _kept_early(runtime) == [(sid, "delivered")]  # kept while its send may still be recorded
+    later = datetime.now(UTC) + KEEP_EARLY + timedelta(minutes=1)
+    runtime.set_clock(lambda: later)
+    runtime.enqueue("purge_early_receipts")
+    assert _kept_early(runtime) == []

@@ -1,0 +1,79 @@
+"""Delivery receipts (Twilio's StatusCallback) for the messages we sent: each moves its message forward, once.
+
+A receipt can come before its send is recorded: Twilio may call back within milliseconds of answering the send,
+while the sender's transaction that stores the MessageSid has not committed. Such a receipt is kept in
+early_receipts (the furthest status for each SID) and applied when the send is recorded (bot/jobs/send_outbox.py),
+so the merchant's results count what reached a phone even then. Receipts nobody claims (a SID from another
+system on the same account, a send whose record was lost) are purged after a day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from backend import models as m
+from backend.db import insert_or_nothing
+
+# What a messaging provider's delivery receipt may say, and how far along each is: a receipt only ever moves a
+# message forward ("sent" after "delivered" is a late, out-of-order callback, and changes nothing).
+RECEIPT_ORDER = {"sent": 1, "delivered": 2, "read": 3, "undelivered": 2, "failed": 2}
+RECEIPT_STATUS = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "failed",
+                  "failed": "failed"}
+KEEP_EARLY = timedelta(days=1)  # an early receipt whose send is never recorded is dropped after this
+
+
+def record_receipt(session: Session, channel_message_id: str, receipt: str, error: str | None = None, *,
+                   now: datetime | None = None) -> bool:
+    """A provider's delivery receipt for a message we sent: True if it changed the message. Statuses with nothing
+    to record ("queued", "sending") are ignored; one for a SID no message holds yet is kept for its send."""
+    if RECEIPT_STATUS.get(receipt) is None or not channel_message_id:
+        return False
+    msg = session.scalar(select(m.Message).where(m.Message.direction == "out",
+                                                 m.Message.channel_message_id == channel_message_id))
+    if msg is None:
+        _keep_early(session, channel_message_id, receipt, error, now)
+        return False
+    return _apply(msg, receipt, error)
+
+
+def apply_early_receipt(session: Session, msg: m.Message) -> bool:
+    """The send of `msg` is being recorded: a receipt that came first is applied now (and no longer kept)."""
+    if not msg.channel_message_id:
+        return False
+    row = session.get(m.EarlyReceipt, msg.channel_message_id)
+    if row is None:
+        return False
+    session.delete(row)
+    return _apply(msg, row.receipt, row.error)
+
+
+def purge_early_receipts(session: Session, now: datetime) -> int:
+    """Receipts whose send was never recorded, kept longer than KEEP_EARLY: nothing will claim them."""
+    done = session.execute(delete(m.EarlyReceipt).where(m.EarlyReceipt.received_at < now - KEEP_EARLY))
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _apply(msg: m.Message, receipt: str, error: str | None) -> bool:
+    if RECEIPT_ORDER.get(receipt, 0) <= RECEIPT_ORDER.get(msg.status, 0):
+        return False
+    status = RECEIPT_STATUS[receipt]
+    msg.status = status
+    if status == "failed":
+        msg.error = (f"the provider could not deliver it ({receipt}" + (f", error {error}" if error else "") + ")")
+    return True
+
+
+def _keep_early(session: Session, sid: str, receipt: str, error: str | None, now: datetime | None) -> None:
+    """One row per SID holding the furthest receipt (callbacks arrive out of order, and two may race)."""
+    values = {"channel_message_id": sid, "receipt": receipt, "error": (error or None) and error[:64]}
+    if now is not None:
+        values["received_at"] = now
+    stmt = insert_or_nothing(session, m.EarlyReceipt).values(**values).returning(m.EarlyReceipt.channel_message_id)
+    if session.execute(stmt).first() is not None:  # (rowcount says -1 here on PostgreSQL: RETURNING tells)
+        return
+    row = session.get(m.EarlyReceipt, sid, with_for_update=True)
+    if row is not None and RECEIPT_ORDER.get(receipt, 0) > RECEIPT_ORDER.get(row.receipt, 0):
+        row.receipt, row.error = receipt, values["error"]
