@@ -49,7 +49,7 @@ class TwilioSender:
         if self.status_callback:
             kwargs["status_callback"] = self.status_callback
         if message.maybe_sent_since is not None:
-            earlier = self._already_sent(kwargs, message.maybe_sent_since)
+            earlier = self._already_sent(kwargs, message.maybe_sent_since, message.recorded_ids)
             if earlier is not None:
                 return earlier
         try:
@@ -64,9 +64,10 @@ class TwilioSender:
             raise SendError(f"couldn't reach Twilio: {exc}", retry=True, reached=False, maybe_sent=True) from exc
         return SendResult("sent", sent.sid)
 
-    def _already_sent(self, kwargs: dict[str, Any], since: datetime) -> SendResult | None:
+    def _already_sent(self, kwargs: dict[str, Any], since: datetime, recorded: frozenset[str]) -> SendResult | None:
         """The message Twilio took in a doubtful attempt, if it did: same sender, recipient and text, created
-        since that attempt began. If Twilio can't be asked, nothing is sent blind: try again later."""
+        since that attempt began, and not a send already recorded for another row. If Twilio can't be asked,
+        nothing is sent blind: try again later."""
         try:
             recent = self.client.messages.list(to=kwargs["to"], from_=kwargs["from_"], limit=LOOKUP_LIMIT)
         except TwilioRestException as exc:
@@ -79,7 +80,8 @@ class TwilioSender:
         floor = _aware(since) - CLOCK_SLACK
         for earlier in recent:
             created = earlier.date_created
-            if earlier.body == kwargs["body"] and (created is None or _aware(created) >= floor):
+            if earlier.sid not in recorded and earlier.body == kwargs["body"] and (
+                    created is None or _aware(created) >= floor):
                 return SendResult("sent", earlier.sid)
         return None
 

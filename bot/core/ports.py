@@ -34,6 +34,9 @@ class Outgoing:
     # An earlier attempt may have gone out unseen (its answer lost, its sender killed): a transport that can
     # look it up does so, and returns that send rather than texting the shopper twice.
     maybe_sent_since: datetime | None = None
+    # SIDs of our sends to the same recipient already recorded on other rows since then: never this message's
+    # (two rows with the very same text, a notice sent twice on purpose, must not be taken for one another).
+    recorded_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)  # a send that takes longer than this is presumed dead and retried
 RATE_LIMITED = 429
+LOOKUP_SLACK = timedelta(minutes=10)  # wider than any transport's clock slack: a recorded SID is never ours
 MAX_WAIT = timedelta(hours=1)  # a transport's Retry-After is honoured up to this (a day-long one would be a bug)
 
 
@@ -91,7 +92,17 @@ def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> O
             msg.status, msg.error = "suppressed", "recipient opted out"
             return None
         return Outgoing(msg.id, msg.channel, msg.sender, msg.recipient, msg.body, tuple(msg.media_urls or ()),
-                        maybe_sent_since=in_doubt)
+                        maybe_sent_since=in_doubt,
+                        recorded_ids=_recorded_since(session, msg, in_doubt) if in_doubt else frozenset())
+
+
+def _recorded_since(session: Session, msg: m.Message, since: datetime) -> frozenset[str]:
+    """The SIDs of our other sends to this recipient from this number since a doubtful attempt began (with the
+    transport's clock slack): a look-up must not take one of them for this message (the rare path: in doubt)."""
+    return frozenset(session.scalars(select(m.Message.channel_message_id).where(
+        m.Message.direction == "out", m.Message.channel == msg.channel, m.Message.recipient == msg.recipient,
+        m.Message.sender == msg.sender, m.Message.id != msg.id, m.Message.channel_message_id.is_not(None),
+        m.Message.sent_at >= since - LOOKUP_SLACK)))
 
 
 def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, now: datetime) -> bool | None:

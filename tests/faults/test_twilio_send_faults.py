@@ -198,3 +198,23 @@ def test_a_429_stops_the_rest_of_the_batch_instead_of_spending_every_row_s_tries
     responses.remove(responses.POST, MESSAGES_URL)
     responses.add_callback(responses.POST, MESSAGES_URL, callback=_sent)
     assert send_due(runtime, now=t0 + timedelta(seconds=10), sender=twilio) == 3  # the next sweep sends them
+
+
+@responses.activate
+def test_two_rows_with_the_same_text_are_never_taken_for_one_another(runtime, demo, queued, sender_number):
+    """A notice sent twice on purpose (the same words to the same phone): the first went out and was recorded, the
+    second's answer was lost before Twilio took it. The look-up found the first one's text and took it for the
+    second's, whose record then broke the unique SID (every retry the same: never sent). A SID recorded on
+    another row is now never this row's: the second is sent, once."""
+    twilio, api, t0 = TwilioSender(SID, "auth-token"), _Twilio(), datetime.now(UTC)
+    api.mock()
+    assert send_due(runtime, now=t0, sender=twilio) == 1  # the first: sent and recorded
+    with transaction(runtime.sessions) as session:
+        first = session.get(m.Message, queued)
+        second = queue_message(session, merchant=session.merge(demo), channel="sms", to=first.recipient,
+                               body=first.body).id
+    api.lose_requests = 1
+    assert send_due(runtime, now=t0 + timedelta(seconds=5), sender=twilio) == 0 and len(api.created) == 1
+    assert send_due(runtime, now=t0 + timedelta(minutes=1), sender=twilio) == 1
+    assert len(api.created) == 2  # the shopper gets the second text too
+    assert _row(runtime, second).channel_message_id == api.created[1]["sid"] != _row(runtime, queued).channel_message_id
