@@ -55,6 +55,20 @@ def _number(env: dict[str, str], name: str, default: str, kind: type[int] | type
     return value
 
 
+def _rate(env: dict[str, str], name: str, default: str) -> str:
+    """A rate limit as Flask-Limiter reads it ("1200 per minute", "20/second; 1000/hour"), or "off"."""
+    from limits import parse_many
+
+    raw = (env.get(name) or default).strip()
+    if raw.lower() == "off":
+        return "off"
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a rate limit (like '1200 per minute'), nor 'off'") from None
+    return raw
+
+
 def _zone(env: dict[str, str], name: str, default: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -140,6 +154,9 @@ class Settings:
     # webhooks and health checks waited behind them. Past the cap a page is told to come back in 30 s (it still
     # works, without live updates, meanwhile). Keep it under --threads.
     console_streams: int = 4
+    # Calls to the integration API one key may make (Flask-Limiter's notation), shared by every worker through
+    # Redis when there is one; "off" for none. A runaway integration then meets 429s, not the shoppers' webhooks.
+    api_rate_limit: str = "1200 per minute"
     default_timezone: str = "Europe/London"
 
     @classmethod
@@ -186,6 +203,7 @@ class Settings:
             db_stall_request_seconds=float(_number(env, "PARCELBOT_DB_STALL_REQUEST_SECONDS", "25.0", float)),
             default_timezone=_zone(env, "PARCELBOT_TIMEZONE", "Europe/London"),
             console_streams=int(_number(env, "PARCELBOT_CONSOLE_STREAMS", "4", int)),
+            api_rate_limit=_rate(env, "PARCELBOT_API_RATE_LIMIT", "1200 per minute"),
         )
 
     @property

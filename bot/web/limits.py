@@ -1,0 +1,51 @@
+"""Rate limits, one Flask-Limiter for the app: sign-in per address (the console), the integration API per key.
+
+Counted in Redis when the events go through Redis (several workers share the counts), else in the process (the
+embedded default, tests). With Redis away a count is kept in the worker's memory until it is back: a request must
+not fail because a counter can't be reached, nor go unlimited (Flask-Limiter's in-memory fallback).
+
+The API is limited per key so that one merchant's runaway integration (a loop, a replayed import) can't take every
+web thread from the shoppers' webhooks and the other merchants; a refusal is a 429 with Retry-After, which any HTTP
+client knows how to honour. The webhooks, signed links and pages skip the limiter altogether: their callers prove
+themselves another way, and the limiter's per-request work is about 2 % of a turn's CPU (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Blueprint, Flask, request, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from bot.core.apikeys import KEY_START, PREFIX_LENGTH
+
+
+def init_limits(app: Flask, *, storage_uri: str, skip: Iterable[str]) -> Limiter:
+    """The app's limiter; `skip`: blueprints it never looks at."""
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After (and X-RateLimit-*) on limited routes
+    limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, default_limits=[],
+                      strategy="fixed-window", in_memory_fallback_enabled=True,
+                      storage_options={"socket_connect_timeout": 1, "socket_timeout": 1})
+    unlimited = frozenset(skip)
+    limiter.request_filter(lambda: request.blueprint in unlimited)
+    return limiter
+
+
+def limit_api(limiter: Limiter, api: Blueprint, limit: str) -> None:
+    """Every API call counts against its key (`limit`, e.g. "1200 per minute"); "off" or "" for no limit."""
+    if limit.strip().lower() not in ("", "off"):
+        limiter.limit(limit, key_func=api_caller)(api)
+
+
+def api_caller() -> str:
+    """Whom an API call counts against: its key, named by the key's public prefix (what the audit trail shows as
+    "api:<prefix>"); a signed-in console page's call, its person (Flask-Login's session id: a support desk behind one
+    address is many people); anything else, its address. Nothing is checked here: a made-up key is refused with a
+    401 right after, and costs its sender a count of its own."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    key = key.strip()
+    if scheme.lower() == "bearer" and key.startswith(KEY_START):
+        return "api-key:" + key[:PREFIX_LENGTH]
+    user = session.get("_user_id")
+    return f"api-user:{user}" if user else "api-addr:" + get_remote_address()

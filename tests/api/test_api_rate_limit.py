@@ -1,0 +1,74 @@
+"""The integration API is rate limited per key (PARCELBOT_API_RATE_LIMIT, bot/web/limits.py): a runaway integration
+meets 429s with Retry-After, as its spec says, while other keys, the console and the shoppers' webhooks go on."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+import pytest
+import redis
+
+from backend.db import transaction
+from bot.config import ConfigError, Settings
+from bot.core.apikeys import create_key
+from bot.web import create_app
+from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
+from tests.helpers import twilio_post
+
+OUTBOX = "/api/v1/outbox?to=%2B447700900123"
+REDIS_URL = "redis://127.0.0.1:6379/9"
+
+
+def _app(runtime, limit: str, **more):  # noqa: ANN001, ANN202
+    runtime.settings = dataclasses.replace(runtime.settings, api_rate_limit=limit, **more)
+    app = create_app(runtime=runtime)
+    app.config["TESTING"] = False
+    return app.test_client()
+
+
+def _key(runtime, demo) -> dict[str, str]:  # noqa: ANN001
+    with transaction(runtime.sessions) as session:
+        key, _ = create_key(session, session.merge(demo))
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_a_key_past_its_limit_gets_a_429_with_retry_after_and_other_keys_go_on(runtime, demo, api_key, auth):
+    client = _app(runtime, "5 per minute")
+    assert [client.get(OUTBOX, headers=auth).status_code for _ in range(5)] == [200] * 5
+    refused = client.get(OUTBOX, headers=auth)
+    assert refused.status_code == 429 and refused.is_json and refused.get_json()["error"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert client.get(OUTBOX, headers=_key(runtime, demo)).status_code == 200  # another key has its own count
+    # The shoppers' webhooks never meet the API's limit (nor the limiter's work)
+    sms = twilio_post(client, "/twilio/sms", {"From": "+447700900123", "To": demo.sms_number, "Body": "hi",
+                                              "MessageSid": "SM" + uuid.uuid4().hex},
+                      token=TWILIO_TOKEN, public_url=PUBLIC_URL)
+    assert sms.status_code == 200 and b"<Message>" in sms.data
+
+
+def test_made_up_keys_are_still_401_and_off_means_no_limit(runtime, demo, auth):
+    client = _app(runtime, "off")
+    assert {client.get(OUTBOX, headers=auth).status_code for _ in range(30)} == {200}
+    client = _app(runtime, "2 per minute")
+    bad = {"Authorization": "Bearer pbk_madeupmadeupmadeup"}
+    assert [client.get(OUTBOX, headers=bad).status_code for _ in range(3)] == [401, 401, 429]
+    assert client.get(OUTBOX, headers=auth).status_code == 200  # the real key was never counted
+
+
+def test_workers_share_the_count_through_redis(runtime, demo, auth):
+    """Two web workers (two apps) with Redis: a key's calls count once across both, not once per worker."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    shared = {"events_backend": "redis", "redis_url": REDIS_URL, "events_prefix": f"pb-test-{uuid.uuid4().hex}"}
+    one, two = _app(runtime, "4 per minute", **shared), _app(runtime, "4 per minute", **shared)
+    answers = [(one if i % 2 else two).get(OUTBOX, headers=auth).status_code for i in range(6)]
+    assert answers == [200, 200, 200, 200, 429, 429]
+
+
+@pytest.mark.parametrize("value", ["lots", "12 per fortnight", "per minute"])
+def test_a_limit_that_is_not_one_is_a_clear_configuration_error(env, value):
+    with pytest.raises(ConfigError, match="PARCELBOT_API_RATE_LIMIT"):
+        Settings.from_env({**env, "PARCELBOT_API_RATE_LIMIT": value})
