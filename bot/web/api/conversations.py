@@ -23,6 +23,7 @@ from bot.services.agent_actions import AgentAction, apply_for_shopper
 from bot.services.console import Actor, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError, subject_of
 from bot.services.payments import conversation_payments
+from bot.web.api.paging import BadPage, after, cursor_for, page_args
 from bot.web.api.routes import (
     SESSION_ENDPOINTS,
     UNSTORABLE,
@@ -189,20 +190,32 @@ def list_conversations() -> Response:
     status = request.args.get("status", "waiting")
     if status not in _STATUSES:
         return _error(422, f"status must be one of {', '.join(sorted(_STATUSES))}")
+    try:
+        limit, start = page_args(request.args, most=LIST_MAX)
+    except BadPage as exc:
+        return _error(422, "invalid request: see errors", exc.errors)
     with _runtime().sessions() as session:
-        rows = queue_rows(session, merchant_id(), status, now=_now())
-    return jsonify({"conversations": rows})
+        rows, more = conversations_page(session, merchant_id(), status, now=_now(), limit=limit, start=start)
+    return jsonify({"conversations": rows, "next": more})
 
 
-def queue_rows(session: Session, merchant: int, status: str, *, now: Any, limit: int = LIST_MAX) -> list[dict]:
-    """One status's conversations as queue rows: the longest wait first for "waiting", else the newest."""
-    q = select(m.Conversation).where(m.Conversation.merchant_id == merchant, m.Conversation.status == status)
-    q = q.order_by(m.Conversation.waiting_since.asc().nulls_last() if status == "waiting"
-                   else m.Conversation.last_message_at.desc()).limit(limit)
+def conversations_page(session: Session, merchant: int, status: str, *, now: Any, limit: int = LIST_MAX,
+               start: tuple[Any, int] | None = None) -> tuple[list[dict], str | None]:
+    """A page of one status's conversations as queue rows, and the cursor of the next page (None: the last).
+    The longest wait first for "waiting" (a conversation with no wait time by its creation), else the newest."""
+    waiting = status == "waiting"
+    key = func.coalesce(m.Conversation.waiting_since, m.Conversation.created_at) if waiting \
+        else m.Conversation.last_message_at
+    q = select(m.Conversation, key).where(m.Conversation.merchant_id == merchant, m.Conversation.status == status)
+    if start is not None:
+        q = q.where(after(key, m.Conversation.id, start, ascending=waiting))
+    q = q.order_by(*((key.asc(), m.Conversation.id.asc()) if waiting else (key.desc(), m.Conversation.id.desc())))
+    found = list(session.execute(q.limit(limit + 1)))
+    more = cursor_for(found[limit - 1][1], found[limit - 1][0].id) if len(found) > limit else None
+    rows = [conv for conv, _ in found[:limit]]
     sla = sla_minutes(session)
-    rows = list(session.scalars(q))
     latest = _latest(session, rows)
-    return [summary_json(session, c, now=now, sla_minutes=sla, latest=latest[c.id]) for c in rows]
+    return [summary_json(session, c, now=now, sla_minutes=sla, latest=latest[c.id]) for c in rows], more
 
 
 class TranscriptArgs(ValueError):

@@ -37,7 +37,15 @@ from bot.core.events import DomainEvent
 from bot.services.console import MAX_TEXT, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError
 from bot.services.users import Agent, authenticate
-from bot.web.api.conversations import TranscriptArgs, actor, detail_json, queue_rows, sla_minutes, transcript_page
+from bot.web.api.conversations import (
+    TranscriptArgs,
+    actor,
+    conversations_page,
+    detail_json,
+    sla_minutes,
+    transcript_page,
+)
+from bot.web.api.paging import BadPage, page_args
 from bot.web.console.auth import ConsoleUser, end_sessions
 from bot.web.ext import current_runtime
 
@@ -106,6 +114,9 @@ def logout() -> Any:
     return redirect(url_for("console.login"))
 
 
+QUEUE_PAGE = 100  # conversations a queue page shows; "Next" walks the rest (bot/web/api/paging.py)
+
+
 # -- the queue --------------------------------------------------------------------------------------------
 @bp.get("")
 @login_required
@@ -114,15 +125,16 @@ def queue_page() -> Any:
     tab = request.args.get("status", "waiting")
     if tab not in {t for t, _ in QUEUE_TABS}:
         tab = "waiting"
-    rows = _queue_rows(agent, tab)
-    template = "console/_queue_rows.html" if request.args.get("part") == "rows" else "console/queue.html"
-    return render_template(template, agent=agent, tab=tab, tabs=QUEUE_TABS, rows=rows, form=ActionForm())
-
-
-def _queue_rows(agent: Agent, status: str) -> list[dict]:
+    try:  # a page further down the queue (?cursor= from "Next"); a stale or made-up one shows the first page
+        _, start = page_args({"cursor": request.args.get("cursor", "")}, most=QUEUE_PAGE)
+    except BadPage:
+        start = None
     rt = current_runtime()
     with rt.sessions() as session:
-        return queue_rows(session, agent.merchant_id, status, now=rt.clock(), limit=100)
+        rows, more = conversations_page(session, agent.merchant_id, tab, now=rt.clock(), limit=QUEUE_PAGE, start=start)
+    template = "console/_queue_rows.html" if request.args.get("part") == "rows" else "console/queue.html"
+    return render_template(template, agent=agent, tab=tab, tabs=QUEUE_TABS, rows=rows, form=ActionForm(),
+                           more=more, cursor=request.args.get("cursor") if start else None)
 
 
 @bp.post("/next")
