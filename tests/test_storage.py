@@ -70,3 +70,25 @@ def test_a_photo_stored_on_disk_before_the_database_default_is_still_served(env)
     old_key = LocalStorage(settings.data_dir / "photos").put(b"\x89PNG from last year", "image/png")
     store = storage_for(settings, _sessions(settings))
     assert isinstance(store, DatabaseStorage) and store.get(old_key) == (b"\x89PNG from last year", "image/png")
+
+
+def test_a_disk_photo_whose_record_is_rolled_back_is_not_left_behind(env):
+    """A file can't join a transaction: a photo written for an upload whose record then failed stayed on disk
+    with nothing pointing to it. It now goes with the rollback, and stays with a commit (and a later rollback of
+    the same session leaves it be)."""
+    from backend.db import transaction
+
+    settings = Settings.from_env({**env, "PARCELBOT_PHOTOS": "disk"})
+    sessions = _sessions(settings)
+    store = storage_for(settings, sessions)
+    photos = settings.data_dir / "photos"
+    with pytest.raises(LookupError), transaction(sessions) as session:
+        store.put(b"RIFF....WEBP", "image/webp", session=session)
+        raise LookupError("no such parcel")  # the upload's record fails after the photo was written
+    assert not any(p.is_file() for p in photos.rglob("*.webp"))
+    with sessions() as session:
+        with session.begin():
+            kept = store.put(b"RIFF....WEBP", "image/webp", session=session)
+        session.begin()
+        session.rollback()  # a later transaction of the same session rolls back: the committed photo stays
+    assert (photos / kept).is_file()

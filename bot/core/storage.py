@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import StoredPhoto
@@ -55,6 +55,8 @@ class LocalStorage:
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(data)
         tmp.replace(path)  # never a half-written photo under a real key
+        if session is not None:
+            _removed_on_rollback(session, path)
         return key
 
     def get(self, key: str) -> tuple[bytes, str]:
@@ -68,6 +70,26 @@ class LocalStorage:
         if not _KEY.match(key or ""):
             raise PhotoNotFound(key)
         return self.root / key
+
+
+def _removed_on_rollback(session: Session, path: Path) -> None:
+    """A file can't join the transaction that records it: if that transaction rolls back (an unknown parcel, a
+    database error), the file goes too, so no photo is left on disk that nothing points to. Whichever of commit and
+    rollback comes first decides; each listener fires once."""
+    decided = False
+
+    def committed(_session: Session) -> None:
+        nonlocal decided
+        decided = True
+
+    def rolled_back(_session: Session) -> None:
+        nonlocal decided
+        if not decided:
+            decided = True
+            path.unlink(missing_ok=True)
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_rollback", rolled_back, once=True)
 
 
 class DatabaseStorage:
