@@ -40,7 +40,7 @@ from backend.protocol import Backend, BackendError
 from backend.stall import StallGuard
 from bot.config import Settings
 from bot.core import telemetry
-from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier
+from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier, keep_ahead, keep_answer
 from bot.core.channels import spec_for
 from bot.core.conversations import ConversationState, ConversationStore, Status
 from bot.core.events import MessageStored
@@ -194,30 +194,12 @@ class Engine:
             return self._turn(message, understood, answers, now, inline=True)
 
     def _keep_ahead(self, need: NeedsCarrier) -> None:
-        """A write is kept before the carrier is asked: nothing of the turn is committed yet, so a worker killed
-        during the call would leave a change the carrier made with no record and nobody to tell. If it can't be
-        kept (the database just went), the call goes ahead as before: the turn then meets the outage itself."""
-        if need.before is None:
-            return
-        try:
-            with self.uow() as uow:
-                need.before(uow)
-        except Exception:
-            log.exception("couldn't keep the write %s before asking the carrier", need.key)
+        """The write kept before the call (bot/core/carrier.py keep_ahead): nothing of the turn is committed yet."""
+        keep_ahead(self.uow, need)
 
     def _keep(self, need: NeedsCarrier, answers: CarrierAnswers) -> None:
-        """A write's answer is recorded now, in its own unit of work, whatever the replayed turn does next
-        (a message that came in between, a code that ran out); one still running gets its follow-up job."""
-        try:
-            if answers.still_working(need.key):
-                if need.on_slow is not None:
-                    with self.uow() as uow:
-                        need.on_slow(uow)
-            elif need.write and need.record is not None:
-                with self.uow() as uow:
-                    need.record(uow, answers.answers[need.key])
-        except Exception:  # the replayed turn records it itself (the snapshot holds the answer)
-            log.exception("couldn't record the carrier's answer to %s at once", need.key)
+        """The write's answer recorded at once, or its slow follow-up queued (bot/core/carrier.py keep_answer)."""
+        keep_answer(self.uow, need, answers)
 
     # -- before the transaction -----------------------------------------------------------------------
     def _normalise(self, message: InboundMessage) -> InboundMessage:

@@ -98,6 +98,34 @@ class CarrierAnswers:
         return self.answers.get(key) is _STILL_WORKING
 
 
+def keep_ahead(uow: Callable[[], Any], need: NeedsCarrier) -> None:
+    """Before the call: keep the write (need.before), so a process killed during the call leaves the change the
+    carrier may have made for retry_pending to settle and tell. If it can't be kept (the database just went), the
+    call goes ahead: the replayed work then meets the outage itself."""
+    if need.before is None:
+        return
+    try:
+        with uow() as work:
+            need.before(work)
+    except Exception:
+        log.exception("couldn't keep the write %s before asking the carrier", need.key)
+
+
+def keep_answer(uow: Callable[[], Any], need: NeedsCarrier, answers: CarrierAnswers) -> None:
+    """After the call: a write's answer is recorded at once, in its own unit of work, whatever the replayed work
+    does next (a message that came in between, a code that ran out); one still running gets its follow-up job."""
+    try:
+        if answers.still_working(need.key):
+            if need.on_slow is not None:
+                with uow() as work:
+                    need.on_slow(work)
+        elif need.write and need.record is not None:
+            with uow() as work:
+                need.record(work, answers.answers[need.key])
+    except Exception:  # the replayed work records it itself (the snapshot holds the answer)
+        log.exception("couldn't record the carrier's answer to %s at once", need.key)
+
+
 def _outcome(call: Callable[[], Any]) -> Any:
     """The carrier's answer, or what it raised: any error is an answer the replayed turn meets where it asked
     (inside the turn's own error handling: an honest reply, the message kept)."""

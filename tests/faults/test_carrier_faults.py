@@ -18,7 +18,7 @@ from backend.db import transaction
 from backend.pending import MAX_ATTEMPTS, PendingWrite, apply_write, backoff, keep_in_case, store_pending
 from backend.types import ActionKind, ChangeContext, DeliveryAction
 from bot.services.changes import SLOW_JOB_SAFETY_NET
-from tests.faults.kit import PARCEL, Killed, changes, pending, say, texted
+from tests.faults.kit import PARCEL, SHOPPER, Killed, changes, pending, say, texted
 
 ASK = "add a note for the driver: ring twice"
 
@@ -222,3 +222,35 @@ def test_a_cancellation_whose_worker_died_is_settled_and_the_shopper_told_once(c
     _later(rt, 120)
     rt.enqueue("retry_pending")
     assert len(texted(rt)) == 1
+
+
+def test_an_agents_change_is_kept_before_the_carrier_is_asked_as_a_shoppers_is(note_carrier):
+    """A person changes the delivery from the console (POST .../actions) and the web worker dies while the carrier
+    takes it: that path asked the carrier without keeping the write first, so the change was made with no record.
+    It now keeps it and records the answer as a chat turn does (bot/core/carrier.py keep_ahead, keep_answer)."""
+    from bot.web import create_app
+    from tests.console.kit import make_user, page_token, sign_in
+
+    rt, carrier = note_carrier
+    say(rt, "AGENT")  # the shopper asks for a person
+    make_user(rt, slug="acme")
+    app = create_app(runtime=rt)
+    app.config["TESTING"] = False
+    client = app.test_client()
+    sign_in(client)
+    headers = {"X-CSRFToken": page_token(client)}
+    with transaction(rt.sessions) as s:  # the parcel as the merchant pushed it (what the console checks it against)
+        conv = s.scalar(select(m.Conversation))
+        s.add(m.Shipment(merchant_id=conv.merchant_id, tracking_number=PARCEL, carrier="http", recipient_phone=SHOPPER))
+        conv_id = conv.id
+    assert client.post(f"/api/v1/conversations/{conv_id}/takeover", headers=headers).status_code == 200
+    carrier.mode = "die"
+    with pytest.raises(Killed):
+        client.post(f"/api/v1/conversations/{conv_id}/actions", headers=headers,
+                    json={"tracking_number": PARCEL, "action": "add_delivery_note", "params": {"note": "ring twice"}})
+    assert changes(rt) == [] and len(carrier.applied) == 1  # the carrier has it; we had nothing
+    carrier.mode = "ok"
+    _later(rt, 11)
+    rt.enqueue("retry_pending")
+    [change] = changes(rt)
+    assert (change.status, change.reference) == ("accepted", "AC-REF-1") and len(carrier.applied) == 1

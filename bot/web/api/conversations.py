@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier
+from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier, keep_ahead, keep_answer
 from bot.core.conversations import Status
 from bot.services.agent_actions import AgentAction, apply_for_shopper
 from bot.services.console import Actor, ConsoleError
@@ -364,11 +364,10 @@ def act_for_shopper(conv_id: int) -> Response:
                     backend = CarrierSnapshot(backend, answers)
                 result = apply_for_shopper(uow, conv, actor(), action, backend=backend, now=now)
             break
-        except NeedsCarrier as need:
+        except NeedsCarrier as need:  # as a chat turn does (bot/engine.py): kept before, recorded (or followed) after
+            keep_ahead(rt.uow, need)
             answers.fetch(need, executor=rt.carrier_calls, deadline=rt.settings.slow_backend_seconds)
-            if need.write and need.record is not None and not answers.still_working(need.key):
-                with rt.uow() as other:  # the carrier's answer to a write is recorded at once, whatever follows
-                    need.record(other, answers.answers[need.key])
+            keep_answer(rt.uow, need, answers)
         except ConsoleError as exc:
             return _error(exc.status, str(exc))
     else:
