@@ -116,16 +116,42 @@ def test_a_change_answered_in_time_is_not_called_again_or_told_twice(note_carrie
     assert len(carrier.writes) == 1 and texted(rt) == [] and all(k.status == "done" for k in pending(rt))
 
 
-def test_a_change_the_carrier_answers_pending_itself_is_not_retried_or_told_as_refused(note_carrier):
-    """A carrier may take a change and say "pending" (it works later): that is an answer, not an outage, so the
-    write kept before the call is closed; retrying it would text "couldn't make the change" 10 minutes later."""
+def test_a_change_the_carrier_answers_pending_itself_is_asked_again_until_it_says_and_the_shopper_told(note_carrier):
+    """A carrier may take a change and answer "pending" (it works on it later). The shopper hears "I'll text you as
+    soon as they do", and that text never came: the kept write was closed (before that, retried once and told as
+    refused). Now the carrier is asked again under the same key, on the usual backoff, until it says yes or no, and
+    the shopper is told then, once."""
+    rt, carrier = note_carrier
+    say(rt, ASK)
+    carrier.mode = "queue"
+    assert "text you as soon as they do" in say(rt, "yes")
+    [key] = carrier.writes
+    _later(rt, 2)
+    rt.enqueue("retry_pending")
+    assert texted(rt) == [] and carrier.writes == [key, key]  # asked again: still working on it, nothing to tell
+    carrier.applied[key] = {"status": "accepted", "reference": "AC-REF-7"}  # the carrier has made it now
+    _later(rt, 6)
+    rt.enqueue("retry_pending")
+    [told] = texted(rt)
+    assert "AC-REF-7" in told and "ring twice" in told.lower()
+    _later(rt, 200)
+    rt.enqueue("retry_pending")
+    assert len(texted(rt)) == 1 and len(carrier.writes) == 3 and changes(rt)[0].status == "accepted"
+
+
+def test_a_change_the_carrier_never_confirms_is_told_as_unconfirmed_not_as_refused(note_carrier):
     rt, carrier = note_carrier
     say(rt, ASK)
     carrier.mode = "queue"
     say(rt, "yes")
-    _later(rt, 11)
-    rt.enqueue("retry_pending")
-    assert len(carrier.writes) == 1 and texted(rt) == [] and all(k.status == "done" for k in pending(rt))
+    for hours in range(1, MAX_ATTEMPTS + 2):
+        _later(rt, 61 * hours)
+        rt.enqueue("retry_pending")
+    [kept] = pending(rt)
+    assert (kept.status, kept.attempts) == ("failed", MAX_ATTEMPTS)
+    assert changes(rt)[0].status == "pending"  # never confirmed: not recorded as refused either
+    [told] = texted(rt)
+    assert "still hasn't confirmed" in told and "couldn't make the change" not in told
 
 
 def test_a_write_kept_in_case_that_then_meets_an_outage_is_retried_on_the_usual_backoff(note_carrier):
