@@ -2,7 +2,7 @@
 
 A receipt can come before its send is recorded: Twilio may call back within milliseconds of answering the send,
 while the sender's transaction that stores the MessageSid has not committed. Such a receipt is kept in
-early_receipts (the furthest status for each SID) and applied when the send is recorded (bot/jobs/send_outbox.py),
+early_receipts (the furthest status for each SID) and applied once the send is recorded (settle_early),
 so the merchant's results count what reached a phone even then. Receipts nobody claims (a SID from another
 system on the same account, a send whose record was lost) are purged after a day.
 """
@@ -25,26 +25,39 @@ RECEIPT_STATUS = {"sent": "sent", "delivered": "delivered", "read": "delivered",
 KEEP_EARLY = timedelta(days=1)  # an early receipt whose send is never recorded is dropped after this
 
 
+APPLIED, IGNORED, KEPT = "applied", "ignored", "kept"
+
+
 def record_receipt(session: Session, channel_message_id: str, receipt: str, error: str | None = None, *,
-                   now: datetime | None = None) -> bool:
-    """A provider's delivery receipt for a message we sent: True if it changed the message. Statuses with nothing
-    to record ("queued", "sending") are ignored; one for a SID no message holds yet is kept for its send."""
+                   now: datetime | None = None) -> str:
+    """A provider's delivery receipt for a message we sent: APPLIED if it moved the message on, IGNORED if there
+    was nothing to record ("queued", "sending", a late "sent"), KEPT if no message holds the SID yet: then the
+    caller settles it again after its commit (settle_early)."""
     if RECEIPT_STATUS.get(receipt) is None or not channel_message_id:
-        return False
+        return IGNORED
     msg = session.scalar(select(m.Message).where(m.Message.direction == "out",
-                                                 m.Message.channel_message_id == channel_message_id))
+                                                 m.Message.channel_message_id == channel_message_id)
+                         .with_for_update())  # two receipts at once: one after the other, each moving it forward
     if msg is None:
         _keep_early(session, channel_message_id, receipt, error, now)
-        return False
-    return _apply(msg, receipt, error)
+        return KEPT
+    return APPLIED if _apply(msg, receipt, error) else IGNORED
 
 
-def apply_early_receipt(session: Session, msg: m.Message) -> bool:
-    """The send of `msg` is being recorded: a receipt that came first is applied now (and no longer kept)."""
-    if not msg.channel_message_id:
-        return False
-    row = session.get(m.EarlyReceipt, msg.channel_message_id)
+def settle_early(session: Session, channel_message_id: str) -> bool:
+    """A receipt kept early for this SID, applied to its message if both are there now; True if it was.
+
+    Each side calls it after its own commit, in a transaction of its own: the sender once the SID is recorded, the
+    receipt's request once the early row is. Two transactions that each looked before the other committed saw
+    nothing, but whichever commits second sees both rows here (READ COMMITTED). The early row is locked, so two
+    settlers at once apply it once."""
+    row = session.get(m.EarlyReceipt, channel_message_id, with_for_update=True)
     if row is None:
+        return False
+    msg = session.scalar(select(m.Message).where(m.Message.direction == "out",
+                                                 m.Message.channel_message_id == channel_message_id)
+                         .with_for_update())
+    if msg is None:
         return False
     session.delete(row)
     return _apply(msg, row.receipt, row.error)

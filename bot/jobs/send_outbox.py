@@ -24,7 +24,7 @@ from backend.db import transaction
 from bot.core import telemetry
 from bot.core.outbox import is_opted_out, pending
 from bot.core.ports import Outgoing, Sender, SendError
-from bot.core.receipts import apply_early_receipt, purge_early_receipts
+from bot.core.receipts import purge_early_receipts, settle_early
 from bot.jobs.registry import JobContext, job
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,9 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, 
         msg = session.get(m.Message, message_id)
         msg.status, msg.sent_at, msg.error, msg.unsure_since = result.status, now, None, None
         msg.channel_message_id = result.channel_message_id
-        apply_early_receipt(session, msg)  # a receipt may have come before this record (bot/core/receipts.py)
+    if result.channel_message_id:  # a receipt that overtook this record waits for it: applied now, once committed
+        with transaction(sessions) as session:
+            settle_early(session, result.channel_message_id)
     return True
 
 

@@ -82,9 +82,14 @@ def _limits_storage(settings: Settings) -> str:
 
 
 def record_receipt(runtime: Runtime, sid: str, status: str, error: str | None) -> bool:
-    """A delivery receipt, recorded in a short transaction of its own (bot/core/receipts.py)."""
+    """A delivery receipt, recorded in a short transaction of its own (bot/core/receipts.py); one kept for a send
+    not yet recorded is settled again once committed, in case the send's record committed meanwhile."""
     with transaction(runtime.sessions) as session:
-        return receipts.record_receipt(session, sid, status, error)
+        outcome = receipts.record_receipt(session, sid, status, error)
+    if outcome == receipts.KEPT:
+        with transaction(runtime.sessions) as session:
+            return receipts.settle_early(session, sid)
+    return outcome == receipts.APPLIED
 
 
 def only_merchant(runtime: Runtime) -> str | None:

@@ -4,7 +4,9 @@ that names it, and another merchant's conversations never show (it used to stop 
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import re
 from datetime import timedelta
 
@@ -109,3 +111,23 @@ def test_the_console_queue_pages_past_its_first_hundred(runtime, demo, client): 
     assert "cursor=" in reload and client.get(html.unescape(reload)).get_data(as_text=True).count('data-id="') == 30
     # A made-up cursor shows the first page rather than an error page
     assert client.get("/console?status=waiting&cursor=nonsense").get_data(as_text=True).count('data-id="') == 100
+
+
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("raw", [
+    json.dumps(["0001-01-01T00:00:00+01:00", 1]),  # aware, yet before year 1 in UTC: converting it overflowed
+    json.dumps(["9999-12-31T23:00:00-05:00", 1]),  # past year 9999 in UTC
+    json.dumps(["2026-12-06T10:00:00+00:00", True]),  # an id that is not a number
+    "[" * 5000 + "]" * 5000,  # nested deep enough to exhaust the parser's recursion
+])
+def test_a_made_up_cursor_that_decodes_is_still_a_422_and_the_console_shows_the_first_page(runtime, demo, client,
+                                                                                          raw):  # noqa: ANN001
+    """Found by review: these were 500s (an overflow, a RecursionError) on the API and on the console's queue."""
+    make_user(runtime)
+    sign_in(client)
+    answer = client.get("/api/v1/conversations", query_string={"status": "waiting", "cursor": _cursor(raw)})
+    assert answer.status_code == 422 and "cursor" in answer.get_json()["errors"]
+    assert client.get("/console", query_string={"status": "waiting", "cursor": _cursor(raw)}).status_code == 200

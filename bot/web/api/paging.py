@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -57,12 +57,23 @@ def cursor_for(value: datetime, row_id: int) -> str:
     return base64.urlsafe_b64encode(json.dumps([value.isoformat(), row_id]).encode()).decode().rstrip("=")
 
 
+MAX_CURSOR = 120  # characters: what cursor_for makes is about 70; anything much longer was not made here
+
+
 def _decode(raw: str) -> tuple[datetime, int] | None:
+    """The (moment in UTC, id) a cursor names, or None for anything cursor_for could not have made (a length cap
+    first: a made-up cursor is never parsed deeply; then a moment any database can store)."""
+    if len(raw) > MAX_CURSOR:
+        return None
     try:
         value, row_id = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         moment = datetime.fromisoformat(value)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        if moment.tzinfo is None:
+            return None
+        moment = moment.astimezone(UTC)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError, RecursionError):
         return None
-    if moment.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool) or not 0 < row_id < 2**31:
+    if not 1970 <= moment.year <= 9998 or not isinstance(row_id, int) or isinstance(row_id, bool) \
+            or not 0 < row_id < 2**31:
         return None
     return moment, row_id
