@@ -54,7 +54,8 @@ class NeedsCarrier(Exception):  # noqa: N818 - a signal to the engine, not an er
     The service that asked for a write fills in how to keep its answer: `record(uow, answer)` stores it (with
     its audit entry), `on_slow(uow)` queues the job that finishes a write left running; `slow_ok` says a
     write may be left running at all; `before(uow)` keeps the write before the call is made, so a process that
-    dies during the call (when the carrier may have made the change) leaves it for retry_pending to settle."""
+    dies during the call (when the carrier may have made the change) leaves it for retry_pending to settle;
+    `on_error(uow)` drops it again when the answer is an error the replayed work reports as "nothing changed"."""
 
     def __init__(self, key: Hashable, call: Callable[[], Any], *, write: bool) -> None:
         super().__init__(f"carrier call needed: {key}")
@@ -65,6 +66,9 @@ class NeedsCarrier(Exception):  # noqa: N818 - a signal to the engine, not an er
         self.record: Callable[[UnitOfWork, Any], None] | None = None
         self.on_slow: Callable[[UnitOfWork], None] | None = None
         self.before: Callable[[UnitOfWork], None] | None = None
+        # The carrier answered the write with an error that isn't an outage (a 4xx, a body we can't read) and the
+        # replayed work will say nothing was changed: drop what `before` kept, so it isn't made later after all.
+        self.on_error: Callable[[UnitOfWork], None] | None = None
 
 
 class CarrierStillWorking(BackendError):
@@ -120,8 +124,13 @@ def keep_answer(uow: Callable[[], Any], need: NeedsCarrier, answers: CarrierAnsw
                 with uow() as work:
                     need.on_slow(work)
         elif need.write and need.record is not None:
+            answer = answers.answers[need.key]
             with uow() as work:
-                need.record(work, answers.answers[need.key])
+                if need.on_error is not None and isinstance(answer, Exception) \
+                        and not isinstance(answer, BackendUnavailable):
+                    need.on_error(work)  # an answer it can't record, and the shopper hears nothing was changed
+                else:
+                    need.record(work, answer)
     except Exception:  # the replayed work records it itself (the snapshot holds the answer)
         log.exception("couldn't record the carrier's answer to %s at once", need.key)
 

@@ -157,7 +157,8 @@ class ChangeService:
             return result
 
         return _recorded(uow, backend, merchant, cancel,
-                         before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now))
+                         before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now),
+                         on_error=lambda other: close_kept(other.session, merchant_id, key))
 
     def create_return(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, tracking: str,
                       request: ReturnRequest, *, key: str, context: ChangeContext, now: datetime,
@@ -175,7 +176,8 @@ class ChangeService:
             return info
 
         return _recorded(uow, backend, merchant, create,
-                         before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now))
+                         before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now),
+                         on_error=lambda other: close_kept(other.session, merchant_id, key))
 
     @staticmethod
     def announce(uow: UnitOfWork, merchant: m.Merchant, tracking: str, action: str, result: ActionResult,
@@ -213,11 +215,14 @@ def _follow_kept(uow: UnitOfWork, via: Backend | Answered, merchant_id: int, met
 def _recorded(uow: UnitOfWork, backend: Backend, merchant: m.Merchant,
               write: Callable[[UnitOfWork, Backend | Answered, m.Merchant], T], *,
               on_slow: Callable[[UnitOfWork], None] | None = None,
-              before: Callable[[UnitOfWork], None] | None = None) -> T:
+              before: Callable[[UnitOfWork], None] | None = None,
+              on_error: Callable[[UnitOfWork], None] | None = None) -> T:
     """Make and record a write in this unit of work. If a remote carrier must be asked first, the engine asks
     it with no transaction open and records its answer through `write` at once, in a unit of work of its own
     (bot/core/carrier.py); `on_slow`: the follow-up for a change left running past the deadline; `before`: how
-    to keep the write before the call is made."""
+    to keep the write before the call is made; `on_error`: how to drop it again when the carrier's answer is an
+    error the caller reports as "nothing changed" (a cancellation, a return; a change is told "pending" instead
+    and kept for retry_pending, which tells the outcome)."""
     merchant_id = merchant.id
     try:
         return write(uow, backend, merchant)
@@ -226,5 +231,5 @@ def _recorded(uow: UnitOfWork, backend: Backend, merchant: m.Merchant,
                                                   other.session.get(m.Merchant, merchant_id))
         if on_slow is not None:
             need.slow_ok, need.on_slow = True, on_slow
-        need.before = before
+        need.before, need.on_error = before, on_error
         raise

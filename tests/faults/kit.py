@@ -40,9 +40,9 @@ class Killed(BaseException):
 @dataclass
 class Carrier:
     """The far side: `mode` is what the next write gets ("ok", "timeout", "5xx", "refuse", "hang" until
-    `release` is set, "queue": taken and answered "pending", as a carrier that works later does, or "die":
-    applied, and our process dies before the answer is read). Like a real carrier it applies a key once and
-    answers a repeat with the same result."""
+    `release` is set, "queue": taken and answered "pending", as a carrier that works later does, "die":
+    applied, and our process dies before the answer is read, or "garbled": a 400, nothing applied). Like a real
+    carrier it applies a key once and answers a repeat with the same result."""
 
     mode: str = "ok"
     writes: list[str] = field(default_factory=list)  # the Idempotency-Key of every write that reached it
@@ -54,6 +54,9 @@ class Carrier:
             raise requests.ReadTimeout("the carrier took too long")
         if self.mode == "5xx":
             return 503, {}, json.dumps({"error": "maintenance"})
+        if self.mode == "garbled":  # an answer we can't read as yes or no (a 400): an error, not an outage
+            self.writes.append(request.headers["Idempotency-Key"])
+            return 400, {}, json.dumps({"error": "bad request"})
         key = request.headers["Idempotency-Key"]
         self.writes.append(key)
         if self.mode == "hang":

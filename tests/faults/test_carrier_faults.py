@@ -280,3 +280,40 @@ def test_an_agents_change_is_kept_before_the_carrier_is_asked_as_a_shoppers_is(n
     rt.enqueue("retry_pending")
     [change] = changes(rt)
     assert (change.status, change.reference) == ("accepted", "AC-REF-1") and len(carrier.applied) == 1
+
+
+def test_a_cancellation_told_nothing_has_changed_is_not_made_later(cancel_carrier):
+    """Found by review: the carrier answered the cancellation with an error we can't read (a 400), the shopper heard
+    "Nothing has been changed", and the copy kept before the call stayed open: ten minutes later retry_pending
+    cancelled the order after all and texted them. An answer the turn reports as "nothing changed" drops it."""
+    rt, carrier = cancel_carrier
+    say(rt, "please cancel my order")
+    carrier.mode = "garbled"
+    assert "Nothing has been changed" in say(rt, "yes")
+    carrier.mode = "ok"
+    _later(rt, 11)
+    rt.enqueue("retry_pending")
+    assert (carrier.applied, texted(rt)) == ({}, [])
+    assert all(k.status == "done" for k in pending(rt))
+
+
+def test_a_carriers_own_pending_recorded_before_the_worker_died_is_followed_not_told_as_refused(note_carrier,
+                                                                                                monkeypatch):
+    """Found by review: the carrier answered "pending", the answer was recorded, the worker died before the reply
+    committed, and retry_pending told the shopper the carrier had refused. It is asked again until it says."""
+    rt, carrier = note_carrier
+    say(rt, ASK)
+    carrier.mode = "queue"
+    _die_after_the_answer_is_recorded(rt, monkeypatch)
+    with pytest.raises(Killed):
+        say(rt, "yes")
+    monkeypatch.undo()
+    [key] = carrier.writes
+    _later(rt, 11)
+    rt.enqueue("retry_pending")
+    assert texted(rt) == []  # still working on it: nothing to say yet, and never "couldn't make the change"
+    carrier.applied[key] = {"status": "accepted", "reference": "AC-REF-5"}
+    _later(rt, 15)
+    rt.enqueue("retry_pending")
+    [told] = texted(rt)
+    assert "AC-REF-5" in told and "couldn't" not in told
