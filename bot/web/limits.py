@@ -12,13 +12,11 @@ themselves another way, and the limiter's per-request work is about 2 % of a tur
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from flask import Blueprint, Flask, request, session
+from flask import Blueprint, Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-
-from bot.core.apikeys import KEY_START, PREFIX_LENGTH
 
 
 def init_limits(app: Flask, *, storage_uri: str, skip: Iterable[str]) -> Limiter:
@@ -32,20 +30,8 @@ def init_limits(app: Flask, *, storage_uri: str, skip: Iterable[str]) -> Limiter
     return limiter
 
 
-def limit_api(limiter: Limiter, api: Blueprint, limit: str) -> None:
-    """Every API call counts against its key (`limit`, e.g. "1200 per minute"); "off" or "" for no limit."""
+def limit_api(limiter: Limiter, api: Blueprint, limit: str, caller: Callable[[], str]) -> None:
+    """Every API call counts against `caller()` (the API's checked key, bot/web/api/routes.py api_caller) at
+    `limit` (e.g. "1200 per minute"); "off" or "" for no limit."""
     if limit.strip().lower() not in ("", "off"):
-        limiter.limit(limit, key_func=api_caller)(api)
-
-
-def api_caller() -> str:
-    """Whom an API call counts against: its key, named by the key's public prefix (what the audit trail shows as
-    "api:<prefix>"); a signed-in console page's call, its person (Flask-Login's session id: a support desk behind one
-    address is many people); anything else, its address. Nothing is checked here: a made-up key is refused with a
-    401 right after, and costs its sender a count of its own."""
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    key = key.strip()
-    if scheme.lower() == "bearer" and key.startswith(KEY_START):
-        return "api-key:" + key[:PREFIX_LENGTH]
-    user = session.get("_user_id")
-    return f"api-user:{user}" if user else "api-addr:" + get_remote_address()
+        limiter.limit(limit, key_func=caller)(api)

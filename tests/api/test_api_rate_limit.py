@@ -56,6 +56,16 @@ def test_made_up_keys_are_still_401_and_off_means_no_limit(runtime, demo, auth):
     assert client.get(OUTBOX, headers=auth).status_code == 200  # the real key was never counted
 
 
+def test_calls_borrowing_a_real_keys_prefix_do_not_use_up_its_allowance(runtime, demo, api_key, auth):
+    """Found by review: the count was by the key's public prefix before the key was checked, so 401s carrying a
+    real key's prefix (it shows in the audit trail) used up that key's allowance. Only a checked key counts as the
+    key; anything else counts against its sender's address."""
+    client = _app(runtime, "3 per minute")
+    forged = {"Authorization": f"Bearer {api_key[:12]}{'x' * 30}"}
+    assert [client.get(OUTBOX, headers=forged).status_code for _ in range(4)] == [401, 401, 401, 429]
+    assert [client.get(OUTBOX, headers=auth).status_code for _ in range(3)] == [200, 200, 200]
+
+
 def test_workers_share_the_count_through_redis(runtime, demo, auth):
     """Two web workers (two apps) with Redis: a key's calls count once across both, not once per worker."""
     try:

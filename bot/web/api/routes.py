@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, Response, g, jsonify, request
+from flask import session as signed_in_session
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
@@ -81,6 +82,31 @@ def invalid(exc: Invalid) -> Response:
     return _error(exc.status, message, exc.errors)
 
 
+def presented_key() -> KeyInfo | None:
+    """The live API key this request presents, checked once a request (the rate limiter asks before require_key)."""
+    if "checked_key" not in g:
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        info = None
+        if scheme.lower() == "bearer" and key.strip():
+            with _runtime().sessions() as session:
+                row = authenticate(session, key.strip())
+                info = KeyInfo(row.prefix, row.merchant_id) if row is not None else None
+        g.checked_key = info
+    return g.checked_key
+
+
+def api_caller() -> str:
+    """Whom an API call counts against for the rate limit (bot/web/limits.py): its key once checked, by the key's
+    public prefix; a signed-in console page's call, its person (a support desk behind one address is many people);
+    anything else, a made-up or revoked key included, its address. Counted by a checked key only, so calls that
+    borrow a real key's prefix can't use up that key's allowance."""
+    info = presented_key()
+    if info is not None:
+        return f"api-key:{info.prefix}"
+    user = signed_in_session.get("_user_id")
+    return f"api-user:{user}" if user else f"api-addr:{request.remote_addr or '-'}"
+
+
 @bp.before_request
 def require_key() -> Response | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -95,9 +121,7 @@ def require_key() -> Response | None:
     if scheme.lower() != "bearer" or not key.strip():
         response = _error(401, "send your API key as: Authorization: Bearer <key>")
     else:
-        with _runtime().sessions() as session:
-            row = authenticate(session, key.strip())
-            info = KeyInfo(row.prefix, row.merchant_id) if row is not None else None
+        info = presented_key()
         if info is not None:
             g.api_key = info
             return None
