@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from backend.pending import PendingSink, PendingWrite, apply_write, cancel_write, return_write
-from backend.protocol import BackendError, BackendUnavailable
+from backend.protocol import BackendError, BackendRefused, BackendUnavailable
 from backend.reasons import Reason, because
 from backend.resilience import CircuitBreaker, ResilientClient, RetryPolicy
 from backend.sealing import SECRET_FIELD, CodeBox
@@ -111,7 +111,7 @@ class HttpBackend:
         response = self.client.request(method, path, **kw)
         if response.status_code in (401, 403):
             log.error("%s refused our credentials (%s %s -> %s)", self.name, method, path, response.status_code)
-            raise BackendError(f"{self.name} refused our credentials")
+            raise BackendRefused(f"{self.name} refused our credentials")
         return response
 
     def _json(self, response: requests.Response) -> Any:
@@ -218,7 +218,7 @@ class HttpBackend:
         if response.status_code == 404:
             raise LookupError(tracking_number)
         if response.status_code in (409, 422):
-            raise BackendError(_error_message(response) or "The carrier couldn't start a return for this parcel.")
+            raise BackendRefused(_error_message(response) or "The carrier couldn't start a return for this parcel.")
         self._expect(response, 200, 201)
         return return_info_from_json(self._json(response))
 
@@ -250,7 +250,8 @@ class HttpBackend:
 
     def _expect(self, response: requests.Response, *codes: int) -> None:
         if response.status_code not in codes:
-            raise BackendError(f"{self.name} answered HTTP {response.status_code} to {response.request.path_url}")
+            error = BackendRefused if 400 <= response.status_code < 500 else BackendError
+            raise error(f"{self.name} answered HTTP {response.status_code} to {response.request.path_url}")
 
 
 def _known(kind: Any) -> bool:

@@ -26,7 +26,6 @@ MAX_ATTEMPTS = 8  # about three hours of tries with the backoff below
 KINDS = ("apply_action", "cancel_order", "create_return")  # carrier writes (backend/retry.py replays them)
 # A merchant's handoff webhook waits here too (bot/jobs/webhooks.py): the same row, lease and backoff, its own job.
 WEBHOOK = "handoff_webhook"
-CARRIER_WORKING = "the carrier took it and is still working on it"  # its own "pending" (poll_kept)
 
 
 @dataclass(frozen=True)
@@ -140,17 +139,6 @@ def close_kept(session: Session, merchant_id: int, idempotency_key: str) -> None
     row = kept_write(session, merchant_id, idempotency_key)
     if row is not None and row.status == PENDING:
         row.status, row.last_error = DONE, None
-        session.flush()
-
-
-def poll_kept(session: Session, merchant_id: int, idempotency_key: str, now: datetime) -> None:
-    """The carrier took the write and answered "pending" (it works on it later): the kept copy stays open, due on the
-    usual backoff, and retry_pending asks again under the same key (a carrier answers a key it has seen with that
-    request's state) until it says yes or no; the shopper, told "I'll text you as soon as they do", is texted then."""
-    row = kept_write(session, merchant_id, idempotency_key)
-    if row is not None and row.status == PENDING:
-        row.next_attempt_at = min(row.next_attempt_at, now + backoff(1)) if row.next_attempt_at else now + backoff(1)
-        row.last_error = CARRIER_WORKING
         session.flush()
 
 

@@ -28,6 +28,11 @@ class BackendUnavailable(BackendError):
     pass
 
 
+class BackendRefused(BackendError):
+    """The far side answered a request with an error status (a 4xx): it made nothing. Unlike an answer we can't
+    read (a 2xx whose body is garbled), which may mean it did: that stays a plain BackendError."""
+
+
 @runtime_checkable
 class Backend(Protocol):
     name: str

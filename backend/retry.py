@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.changes import settle_change, stored_change
-from backend.pending import CARRIER_WORKING, DONE, FAILED, KINDS, PENDING, retry_later
+from backend.pending import DONE, FAILED, KINDS, PENDING, retry_later
 from backend.protocol import Backend, BackendError, BackendUnavailable
 from backend.reasons import because, from_stored
 from backend.serialize import (
@@ -131,12 +131,6 @@ def record(session: Session, claimed: Claimed, outcome: dict[str, Any] | BaseExc
     if isinstance(outcome, BackendUnavailable):
         if not retry_later(req, str(outcome) or outcome.__class__.__name__, now):
             _settle(session, req, _gave_up(), now, on_settled)
-        return False
-    if isinstance(outcome, dict) and outcome.get("status") == "pending":
-        # The carrier took it and is still working on it (its own "pending"): asked again later under the same
-        # key. Out of tries, the change stays "pending" in our records and the shopper is told it isn't confirmed.
-        if not retry_later(req, CARRIER_WORKING, now):
-            _settle(session, req, outcome, now, on_settled)
         return False
     if isinstance(outcome, BaseException):
         log.warning("pending request %s failed for good: %s", req.id, outcome)

@@ -29,7 +29,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.protocol import Backend, BackendError, BackendUnavailable
+from backend.protocol import Backend, BackendError, BackendRefused, BackendUnavailable
 from backend.types import (
     ActionKind,
     ActionOption,
@@ -66,8 +66,9 @@ class NeedsCarrier(Exception):  # noqa: N818 - a signal to the engine, not an er
         self.record: Callable[[UnitOfWork, Any], None] | None = None
         self.on_slow: Callable[[UnitOfWork], None] | None = None
         self.before: Callable[[UnitOfWork], None] | None = None
-        # The carrier answered the write with an error that isn't an outage (a 4xx, a body we can't read) and the
-        # replayed work will say nothing was changed: drop what `before` kept, so it isn't made later after all.
+        # The carrier refused the write outright (a 4xx: BackendRefused, or "no such parcel") and the replayed work
+        # will say nothing was changed: drop what `before` kept, so it isn't made later after all. An answer we
+        # can't read (a 2xx with a garbled body) may mean it was made: that stays kept, and retry_pending settles it.
         self.on_error: Callable[[UnitOfWork], None] | None = None
 
 
@@ -126,9 +127,8 @@ def keep_answer(uow: Callable[[], Any], need: NeedsCarrier, answers: CarrierAnsw
         elif need.write and need.record is not None:
             answer = answers.answers[need.key]
             with uow() as work:
-                if need.on_error is not None and isinstance(answer, Exception) \
-                        and not isinstance(answer, BackendUnavailable):
-                    need.on_error(work)  # an answer it can't record, and the shopper hears nothing was changed
+                if need.on_error is not None and isinstance(answer, BackendRefused | LookupError):
+                    need.on_error(work)  # it made nothing, and the shopper hears nothing was changed
                 else:
                     need.record(work, answer)
     except Exception:  # the replayed work records it itself (the snapshot holds the answer)

@@ -64,7 +64,13 @@ def settle_early(session: Session, channel_message_id: str) -> bool:
 
 
 def purge_early_receipts(session: Session, now: datetime) -> int:
-    """Receipts whose send was never recorded, kept longer than KEEP_EARLY: nothing will claim them."""
+    """First the safety net: a receipt kept early whose send is recorded by now (a sender that died between its
+    record and its settle_early) is applied. Then the receipts whose send was never recorded, kept longer than
+    KEEP_EARLY, go: nothing will claim them. Returns how many went."""
+    recorded = (m.Message.channel_message_id == m.EarlyReceipt.channel_message_id) & (m.Message.direction == "out")
+    claimed = session.scalars(select(m.EarlyReceipt.channel_message_id).join(m.Message, recorded))
+    for sid in list(claimed):
+        settle_early(session, sid)
     done = session.execute(delete(m.EarlyReceipt).where(m.EarlyReceipt.received_at < now - KEEP_EARLY))
     return int(done.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -99,10 +99,12 @@ def _conversation(session: Session, req: m.PendingRequest) -> m.Conversation | N
 def _body(say: Voice, req: m.PendingRequest, outcome: dict[str, Any]) -> Rendered:
     p = req.payload or {}
     accepted = outcome.get("status") == "accepted"
-    if outcome.get("status") == "pending":  # the carrier took it but never said yes or no, however often asked
+    if outcome.get("status") == "pending":  # the carrier took it and works on it: its outcome follows as events
         if req.kind == "cancel_order":
-            return say("utter_cancel_order_unconfirmed_later", order=str(p.get("order_number") or ""))
-        return say("utter_change_unconfirmed_later")
+            return say("utter_cancel_order_pending", order=str(p.get("order_number") or ""))
+        summary = str(((p.get("follow_up") or {}).get("summary")) or "")
+        action = str((p.get("action") or {}).get("kind") or "")
+        return say("utter_change_pending", summary=_summary(say, summary, action, str(p.get("tracking_number") or "")))
     reference = outcome.get("reference") or ""
     reason = say.reason(Reason.from_json(outcome.get("reason_code")), outcome.get("reason"))
     if req.kind == "cancel_order":

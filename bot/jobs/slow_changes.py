@@ -14,7 +14,7 @@ from typing import Any
 
 from backend import models as m
 from backend.changes import apply_change
-from backend.pending import close_kept, poll_kept
+from backend.pending import close_kept
 from backend.protocol import BackendError
 from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction, ResultStatus
 from bot.core.carrier import Answered
@@ -80,10 +80,8 @@ def finish_slow_change(
         result = apply_change(session, backend, merchant, tracking, change, idempotency_key=key, context=context,
                               now=now)
         ChangeService.announce(uow, merchant, tracking, action, result, conversation_id, now)
-        if result.status is not ResultStatus.PENDING:
+        if result.status is not ResultStatus.PENDING or (answered is not None and not answered.unavailable):
             close_kept(session, merchant_id, key)  # told here (or nobody to tell): retry_pending leaves it be
-        elif answered is not None and not answered.unavailable:
-            poll_kept(session, merchant_id, key, now)  # the carrier's own "pending": asked again until yes or no
         conv = session.get(m.Conversation, conversation_id) if conversation_id else None
         say = ctx.wording.voice(merchant, conv.channel if conv else None)
         if _tell(uow, merchant, say, conv, result, key=key, summary=_summary(say, summary, action, tracking)):

@@ -25,7 +25,6 @@ from backend.pending import (
     close_kept,
     keep_in_case,
     note_follow_up,
-    poll_kept,
     return_write,
 )
 from backend.protocol import Backend, BackendError
@@ -120,7 +119,7 @@ class ChangeService:
             result = records.apply_change(other.session, via, shop, request.tracking, request.action,
                                           idempotency_key=request.key, context=request.context, now=now)
             _follow_kept(other, via, shop.id, "apply_action", request.key, result.status, request.conversation_id,
-                         request.summary, now)
+                         request.summary)
             self.announce(other, shop, request.tracking, request.action.kind.value, result, request.conversation_id,
                           now)
             return result
@@ -152,7 +151,7 @@ class ChangeService:
         def cancel(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ActionResult:
             result = records.cancel_order(other.session, via, shop, order, idempotency_key=key, context=context,
                                           tracking_number=tracking, now=now)
-            _follow_kept(other, via, shop.id, "cancel_order", key, result.status, conversation_id, "", now)
+            _follow_kept(other, via, shop.id, "cancel_order", key, result.status, conversation_id, "")
             self.announce(other, shop, tracking or f"#{order}", records.CANCEL_ACTION, result, conversation_id, now)
             return result
 
@@ -170,7 +169,7 @@ class ChangeService:
             info = records.create_return(other.session, via, shop, tracking, request, idempotency_key=key,
                                          context=context, now=now)
             status = ResultStatus.PENDING if info.status == "pending" else ResultStatus.ACCEPTED
-            _follow_kept(other, via, shop.id, "create_return", key, status, conversation_id, "", now)
+            _follow_kept(other, via, shop.id, "create_return", key, status, conversation_id, "")
             self.announce(other, shop, tracking, records.RETURN_ACTION, ActionResult(status, info.reference or None),
                           conversation_id, now)
             return info
@@ -198,18 +197,16 @@ def _keep_ahead(uow: UnitOfWork, merchant_id: int, write: PendingWrite, conversa
 
 
 def _follow_kept(uow: UnitOfWork, via: Backend | Answered, merchant_id: int, method: str, key: str,
-                 status: ResultStatus, conversation_id: int | None, summary: str, now: datetime) -> None:
-    """The kept copy of a write, after it was recorded. The turn that replies with the carrier's yes or no closes
-    it in its transaction. The answer recorded at once (`via` is Answered, its own unit of work) leaves it open:
-    the turn that tells the shopper may still die before its commit, and retry_pending then tells them. A write
-    still waiting (the carrier not reached, or its own "pending": it took it and works on it later) notes whom to
-    tell, and the carrier's own "pending" is asked again soon (poll_kept) until it says yes or no."""
-    if isinstance(via, CarrierSnapshot) and via.answered(method, key) and status is not ResultStatus.PENDING:
+                 status: ResultStatus, conversation_id: int | None, summary: str) -> None:
+    """The kept copy of a write, after it was recorded. The turn that replies with the carrier's answer closes it
+    in its transaction (its own "pending" is an answer too: by the carrier contract the outcome follows as tracking
+    events, and asking again under the same key returns the same "pending"). The answer recorded at once (`via` is
+    Answered, its own unit of work) leaves it open: the turn that tells the shopper may still die before its
+    commit, and retry_pending then tells them. A write the carrier couldn't take notes whom to tell."""
+    if isinstance(via, CarrierSnapshot) and via.answered(method, key):
         close_kept(uow.session, merchant_id, key)
     elif status is ResultStatus.PENDING:
         note_follow_up(uow.session, merchant_id, key, conversation_id=conversation_id, summary=summary)
-        if isinstance(via, CarrierSnapshot) and via.answered(method, key):
-            poll_kept(uow.session, merchant_id, key, now)
 
 
 def _recorded(uow: UnitOfWork, backend: Backend, merchant: m.Merchant,

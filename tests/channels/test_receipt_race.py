@@ -6,6 +6,7 @@ again after its own commit (bot/core/receipts.py settle_early), so whichever com
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -37,4 +38,30 @@ def test_a_receipt_racing_the_sends_record_is_applied(runtime, demo, client):  #
     finally:
         event.remove(runtime.sessions, "before_commit", callback_before_the_record_commits)
     assert arrived == [204]
+    assert _status(runtime, message_id) == ("delivered", None) and _kept_early(runtime) == []
+
+
+@responses.activate
+def test_an_early_receipt_is_settled_by_the_sweep_when_the_sender_died_before_settling_it(runtime, demo, client,
+                                                                                          monkeypatch):
+    """Found by review: the sender records the SID, then settles early receipts in a second transaction; a sender
+    that dies between the two left the receipt waiting until it was purged. The hourly purge settles it first."""
+    import bot.jobs.send_outbox as send_outbox
+
+    sid, message_id = "SM" + uuid.uuid4().hex, _queued(runtime, demo)
+
+    def twilio(_request):  # noqa: ANN001, ANN202 - the callback overtakes the answer, as in test_twilio_receipts
+        assert _receipt(client, sid, "delivered").status_code == 204
+        return 201, {}, json.dumps({"sid": sid, "status": "queued"})
+
+    def died(*_args, **_kwargs) -> bool:
+        raise SystemExit("the sender was killed after recording the send")
+
+    responses.add_callback(responses.POST, MESSAGES_URL, callback=twilio)
+    monkeypatch.setattr(send_outbox, "settle_early", died)
+    with pytest.raises(SystemExit):
+        send_due(runtime, sender=TwilioSender(ACCOUNT, "auth-token"))
+    monkeypatch.undo()
+    assert _status(runtime, message_id) == ("sent", None) and _kept_early(runtime)  # recorded; receipt waiting
+    runtime.enqueue("purge_early_receipts")
     assert _status(runtime, message_id) == ("delivered", None) and _kept_early(runtime) == []

@@ -41,7 +41,8 @@ class Killed(BaseException):
 class Carrier:
     """The far side: `mode` is what the next write gets ("ok", "timeout", "5xx", "refuse", "hang" until
     `release` is set, "queue": taken and answered "pending", as a carrier that works later does, "die":
-    applied, and our process dies before the answer is read, or "garbled": a 400, nothing applied). Like a real
+    applied, and our process dies before the answer is read, "garbled": a 400, nothing applied, or "unreadable":
+    applied, and a 200 we can't read). Like a real
     carrier it applies a key once and answers a repeat with the same result."""
 
     mode: str = "ok"
@@ -67,6 +68,8 @@ class Carrier:
                                  {"status": "accepted", "reference": f"AC-REF-{len(self.applied) + 1}"})
         if self.mode == "die":
             raise Killed("the web worker was killed while the carrier answered")
+        if self.mode == "unreadable":  # applied, and a 200 whose body isn't JSON (a proxy's page)
+            return 200, {}, "<html>ok</html>"
         return 200, {}, json.dumps(self.applied[key])
 
 

@@ -6,6 +6,7 @@ Each write is one unit of work (bot/core/uow.py): the notifications it queued ar
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -82,27 +83,15 @@ def invalid(exc: Invalid) -> Response:
     return _error(exc.status, message, exc.errors)
 
 
-def presented_key() -> KeyInfo | None:
-    """The live API key this request presents, checked once a request (the rate limiter asks before require_key)."""
-    if "checked_key" not in g:
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        info = None
-        if scheme.lower() == "bearer" and key.strip():
-            with _runtime().sessions() as session:
-                row = authenticate(session, key.strip())
-                info = KeyInfo(row.prefix, row.merchant_id) if row is not None else None
-        g.checked_key = info
-    return g.checked_key
-
-
 def api_caller() -> str:
-    """Whom an API call counts against for the rate limit (bot/web/limits.py): its key once checked, by the key's
-    public prefix; a signed-in console page's call, its person (a support desk behind one address is many people);
-    anything else, a made-up or revoked key included, its address. Counted by a checked key only, so calls that
-    borrow a real key's prefix can't use up that key's allowance."""
-    info = presented_key()
-    if info is not None:
-        return f"api-key:{info.prefix}"
+    """Whom an API call counts against for the rate limit (bot/web/limits.py): the key it presents, named by a
+    hash of the whole key (so calls that borrow a real key's public prefix count apart and can't use up its
+    allowance); a signed-in console page's call, its person (a support desk behind one address is many people);
+    anything else, its address. No database here: the limiter answers a 429 with no work behind it, and a database
+    that stops answering can't hold or break the limiter (it is checked by require_key, right after)."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and key.strip():
+        return "api-key:" + hashlib.sha256(key.strip().encode()).hexdigest()[:32]
     user = signed_in_session.get("_user_id")
     return f"api-user:{user}" if user else f"api-addr:{request.remote_addr or '-'}"
 
@@ -121,7 +110,9 @@ def require_key() -> Response | None:
     if scheme.lower() != "bearer" or not key.strip():
         response = _error(401, "send your API key as: Authorization: Bearer <key>")
     else:
-        info = presented_key()
+        with _runtime().sessions() as session:
+            row = authenticate(session, key.strip())
+            info = KeyInfo(row.prefix, row.merchant_id) if row is not None else None
         if info is not None:
             g.api_key = info
             return None
