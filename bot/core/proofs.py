@@ -25,6 +25,12 @@ def verified_tracking_numbers(conv: m.Conversation, now: datetime) -> list[str]:
     return [e["t"] for e in live_proofs(conv, now) if e.get("t")]
 
 
+def proved_tracking_numbers(conv: m.Conversation) -> set[str]:
+    """Every parcel this conversation has proved, whether or not the proof still lasts: what a person in the console
+    may act on for this shopper (they, not the shopper, act, and the audit names them)."""
+    return {str(e["t"]) for e in conv.verified_shipment_ids or [] if isinstance(e, dict) and e.get("t")}
+
+
 def verification_for(conv: m.Conversation, tracking_number: str, now: datetime) -> str | None:
     """How this conversation proved it may act on this parcel, if it did within the window."""
     return next((e.get("by") for e in live_proofs(conv, now) if e.get("t") == tracking_number), None)

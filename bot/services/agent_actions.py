@@ -17,6 +17,7 @@ from sqlalchemy import select
 from backend import models as m
 from backend.protocol import Backend
 from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction
+from bot.core.proofs import proved_tracking_numbers
 from bot.core.secrets_box import SECRET_FIELD, seal_text
 from bot.core.uow import UnitOfWork
 from bot.services.changes import ChangeRequest, ChangeService
@@ -70,9 +71,7 @@ def apply_for_shopper(uow: UnitOfWork, conv: m.Conversation, who: Actor, action:
     if conv.status != "with_agent" or conv.assignee_id != who.agent_id:
         raise ConsoleError("take the conversation over first")
     merchant = uow.session.get(m.Merchant, conv.merchant_id)
-    shipment = uow.session.scalar(select(m.Shipment).where(m.Shipment.merchant_id == conv.merchant_id,
-                                                           m.Shipment.tracking_number == action.tracking))
-    if shipment is None or not _belongs(conv, shipment):
+    if not _belongs(uow, conv, action.tracking, backend):
         raise ConsoleError("that parcel isn't this shopper's", status=404)
     change = DeliveryAction(action.kind, action.params, action.fee_accepted)
     request = ChangeRequest(action.tracking, change, action.key,
@@ -80,6 +79,16 @@ def apply_for_shopper(uow: UnitOfWork, conv: m.Conversation, who: Actor, action:
     return ChangeService().apply(uow, backend, merchant, request, now)
 
 
-def _belongs(conv: m.Conversation, shipment: m.Shipment) -> bool:
-    proved = {str(i) for i in conv.verified_shipment_ids or []}
-    return shipment.recipient_phone == conv.address or str(shipment.id) in proved
+def _belongs(uow: UnitOfWork, conv: m.Conversation, tracking: str, backend: Backend) -> bool:
+    """The parcel is this shopper's: the conversation proved it (by its number and postcode, or a code: a web chat
+    has no phone to match), or it is addressed to the phone the shopper writes from. The parcel is read where it
+    lives: our own table, else the merchant's carrier (a remote one through the snapshot, asked with no transaction
+    open). Before, only our own table was read, and a proof was never matched (proofs name tracking numbers)."""
+    if tracking in proved_tracking_numbers(conv):
+        return True
+    phones = list(uow.session.scalars(select(m.Shipment.recipient_phone).where(
+        m.Shipment.merchant_id == conv.merchant_id, m.Shipment.tracking_number == tracking)))
+    if phones:
+        return conv.address in phones
+    found = backend.get_shipment(tracking)
+    return found is not None and found.recipient_phone == conv.address

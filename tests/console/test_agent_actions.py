@@ -64,3 +64,29 @@ def test_only_this_shoppers_parcels_and_the_carriers_rules(runtime, demo, client
     assert response.status_code == 409 and response.get_json()["status"] == "rejected"
     for bad in ({"action": "teleport", "tracking_number": "PB100000001GB"}, {"action": "cancel_order"}, [1]):
         assert client.post(url, headers=headers, json=bad).status_code == 422
+
+
+def test_a_web_chat_shoppers_proven_parcel_shows_and_can_be_changed_for_them(runtime, demo, client):
+    """A web chat has no phone number: the shopper proves the parcel with its number and postcode. The console used
+    to match proofs against shipment ids that proofs no longer hold, so such a shopper's parcel showed nowhere and
+    every change for them was "that parcel isn't this shopper's"."""
+    def chat(text: str) -> str:
+        answer = client.post("/webhooks/rest/webhook?merchant=demo", json={"sender": "web-77", "message": text})
+        return " ".join(m["text"] for m in answer.get_json())
+
+    assert "postcode" in chat("where is PB100000001GB").lower()
+    chat("M1 4BT")
+    chat("I want to talk to a person")
+    make_user(runtime)
+    sign_in(client)
+    headers = {"X-CSRFToken": page_token(client)}
+    with runtime.sessions() as s:
+        conv_id = s.scalar(select(m.Conversation.id).where(m.Conversation.address == "rest:web-77"))
+    assert client.post(f"/api/v1/conversations/{conv_id}/takeover", headers=headers).status_code == 200
+    detail = client.get(f"/api/v1/conversations/{conv_id}").get_json()
+    assert [p["tracking_number"] for p in detail["parcels"]] == ["PB100000001GB"]
+    body = {"tracking_number": "PB100000001GB", "action": "leave_in_safe_place", "params": {"safe_place": "porch"}}
+    done = client.post(f"/api/v1/conversations/{conv_id}/actions", headers=headers, json=body)
+    assert done.status_code == 200 and done.get_json()["status"] == "accepted"
+    other = {**body, "tracking_number": "PB100000002GB"}  # not proved, not theirs
+    assert client.post(f"/api/v1/conversations/{conv_id}/actions", headers=headers, json=other).status_code == 404

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier, keep_ahead, keep_answer
 from bot.core.conversations import Status
+from bot.core.proofs import proved_tracking_numbers
 from bot.services.agent_actions import AgentAction, apply_for_shopper
 from bot.services.console import Actor, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError, subject_of
@@ -119,11 +120,12 @@ def message_json(msg: m.Message) -> dict[str, Any]:
 
 
 def parcels_of(session: Session, conv: m.Conversation) -> list[m.Shipment]:
-    """The shopper's parcels: those sent to this phone number, and those this conversation proved."""
-    ids = [int(i) for i in conv.verified_shipment_ids or [] if str(i).isdigit()]
+    """The shopper's parcels: those sent to this phone number, and those this conversation proved (proofs name
+    tracking numbers: a web chat has no phone, and its parcels showed nowhere before)."""
+    proved = sorted(proved_tracking_numbers(conv))
     rows = list(session.scalars(select(m.Shipment).where(
         m.Shipment.merchant_id == conv.merchant_id,
-        (m.Shipment.recipient_phone == conv.address) | (m.Shipment.id.in_(ids or [-1])))
+        (m.Shipment.recipient_phone == conv.address) | (m.Shipment.tracking_number.in_(proved or ["-"])))
         .order_by(m.Shipment.created_at.desc()).limit(20)))
     return rows
 
