@@ -45,7 +45,8 @@ def stored_change(session: Session, merchant_id: int | None, key: str) -> m.Deli
                                                          m.DeliveryChange.idempotency_key == key))
 
 
-def _as_result(change: m.DeliveryChange) -> ActionResult:
+def as_result(change: m.DeliveryChange) -> ActionResult:
+    """A stored change as the result it recorded (the carrier's words and our reason code)."""
     code, text = from_stored(change.reason)
     return ActionResult(ResultStatus(change.status), change.reference, text, code)
 
@@ -129,7 +130,7 @@ def apply_change(
     now = now or datetime.now(UTC)
     done = stored_change(session, merchant.id, idempotency_key)
     if done is not None:
-        return _as_result(done)
+        return as_result(done)
     try:
         result = backend.apply_action(tracking_number, action, idempotency_key=idempotency_key, context=context)
     except BackendUnavailable as exc:
@@ -139,7 +140,7 @@ def apply_change(
         session, merchant, subject=tracking_number, action=action.kind.value, params=action_to_json(action)["params"],
         key=idempotency_key, result=result, context=context, backend_name=backend.name, now=now,
     )
-    return _as_result(stored)
+    return as_result(stored)
 
 
 def cancel_order(
@@ -157,7 +158,7 @@ def cancel_order(
     now = now or datetime.now(UTC)
     done = stored_change(session, merchant.id, idempotency_key)
     if done is not None:
-        return _as_result(done)
+        return as_result(done)
     try:
         result = backend.cancel_order(order_number, idempotency_key=idempotency_key, context=context)
     except BackendUnavailable as exc:
@@ -168,7 +169,7 @@ def cancel_order(
         params={"order_number": order_number}, key=idempotency_key, result=result, context=context,
         backend_name=backend.name, now=now,
     )
-    return _as_result(stored)
+    return as_result(stored)
 
 
 def create_return(

@@ -134,8 +134,7 @@ def note_follow_up(session: Session, merchant_id: int, idempotency_key: str, *, 
 def close_kept(session: Session, merchant_id: int, idempotency_key: str) -> None:
     """The shopper has been told the carrier's answer to the write (taken, refused, or "pending" on its side), in
     this transaction: a copy kept in case (keep_in_case) has nothing left to do. Whoever tells closes it, so a copy
-    found open with its change settled means nobody did (bot/jobs/retries.py then tells them). Not closed, a
-    carrier's own "pending" would be retried and told as refused."""
+    found open with its change settled means nobody did (bot/jobs/retries.py then tells them)."""
     row = kept_write(session, merchant_id, idempotency_key)
     if row is not None and row.status == PENDING:
         row.status, row.last_error = DONE, None

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.changes import settle_change, stored_change
+from backend.changes import as_result, settle_change, stored_change
 from backend.pending import DONE, FAILED, KINDS, PENDING, retry_later
 from backend.protocol import Backend, BackendError, BackendUnavailable
-from backend.reasons import because, from_stored
+from backend.reasons import because
 from backend.serialize import (
     action_from_json,
     context_from_json,
@@ -85,12 +85,7 @@ def close_settled(session: Session, claimed: Claimed) -> tuple[m.PendingRequest,
         return None
     req.status, req.last_error = DONE, None
     change = stored_change(session, claimed.merchant_id, claimed.idempotency_key)
-    if change is None:
-        return None
-    code, text = from_stored(change.reason)
-    outcome = {"status": change.status, "reference": change.reference, "reason": text,
-               "reason_code": code.to_json() if code else None}
-    return req, outcome
+    return (req, _outcome(as_result(change))) if change is not None else None
 
 
 def _replay(req: Claimed | m.PendingRequest, backend: Backend) -> dict[str, Any]:

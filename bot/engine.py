@@ -184,7 +184,7 @@ class Engine:
             try:
                 return self._turn(message, understood, answers, now)
             except NeedsCarrier as need:  # rolled back: make the call with no transaction open, then again
-                self._keep_ahead(need)
+                keep_ahead(self.uow, need)  # kept before the call: nothing of the turn is committed yet
                 answers.fetch(need, executor=self.carrier_calls, deadline=self.settings.slow_backend_seconds)
                 self._keep(need, answers)
         log.warning("turn for %s needed more than %d carrier answers: asking inline", message.sender,
@@ -192,10 +192,6 @@ class Engine:
         # the carrier is asked with the transaction open: seconds held on purpose, not a stalled database
         with self.stall_guard.unwatched() if self.stall_guard is not None else contextlib.nullcontext():
             return self._turn(message, understood, answers, now, inline=True)
-
-    def _keep_ahead(self, need: NeedsCarrier) -> None:
-        """The write kept before the call (bot/core/carrier.py keep_ahead): nothing of the turn is committed yet."""
-        keep_ahead(self.uow, need)
 
     def _keep(self, need: NeedsCarrier, answers: CarrierAnswers) -> None:
         """The write's answer recorded at once, or its slow follow-up queued (bot/core/carrier.py keep_answer)."""

@@ -102,9 +102,7 @@ def _body(say: Voice, req: m.PendingRequest, outcome: dict[str, Any]) -> Rendere
     if outcome.get("status") == "pending":  # the carrier took it and works on it: its outcome follows as events
         if req.kind == "cancel_order":
             return say("utter_cancel_order_pending", order=str(p.get("order_number") or ""))
-        summary = str(((p.get("follow_up") or {}).get("summary")) or "")
-        action = str((p.get("action") or {}).get("kind") or "")
-        return say("utter_change_pending", summary=_summary(say, summary, action, str(p.get("tracking_number") or "")))
+        return say("utter_change_pending", summary=_what_they_asked(say, p))
     reference = outcome.get("reference") or ""
     reason = say.reason(Reason.from_json(outcome.get("reason_code")), outcome.get("reason"))
     if req.kind == "cancel_order":
@@ -118,8 +116,12 @@ def _body(say: Voice, req: m.PendingRequest, outcome: dict[str, Any]) -> Rendere
             return say("utter_return_ready_later", tracking=tracking, reference=reference)
         return say("utter_return_refused_later", tracking=tracking, reason=reason)
     if accepted:
-        summary = str(((p.get("follow_up") or {}).get("summary")) or "")
-        action = str((p.get("action") or {}).get("kind") or "")
-        return say("utter_change_confirmed_later", summary=_summary(say, summary, action, tracking),
-                   reference=reference)
+        return say("utter_change_confirmed_later", summary=_what_they_asked(say, p), reference=reference)
     return say("utter_change_rejected_later", reason=reason)
+
+
+def _what_they_asked(say: Voice, p: dict[str, Any]) -> Rendered:
+    """The change in the words the shopper confirmed (noted with the kept write), else its kind and parcel."""
+    summary = str(((p.get("follow_up") or {}).get("summary")) or "")
+    action = str((p.get("action") or {}).get("kind") or "")
+    return _summary(say, summary, action, str(p.get("tracking_number") or ""))

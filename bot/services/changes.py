@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 from backend import changes as records
@@ -46,6 +47,7 @@ from bot.core.uow import UnitOfWork
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SLOW_JOB_SAFETY_NET = timedelta(minutes=10)  # a slow change's job not done by then is finished by retry_pending
+KEPT_AHEAD = "kept before asking the carrier"  # the kept write's note until an attempt says more
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,7 @@ class ChangeService:
         A remote carrier is asked with no transaction open (bot/core/carrier.py): its answer is recorded here,
         at once, in a unit of work of its own, whatever the replayed turn then does."""
         merchant_id = merchant.id
-        kept = apply_write(request.tracking, request.action, request.context, request.key,
-                           "kept before asking the carrier")
+        kept = partial(apply_write, request.tracking, request.action, request.context, request.key, KEPT_AHEAD)
 
         def apply(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ActionResult:
             result = records.apply_change(other.session, via, shop, request.tracking, request.action,
@@ -146,7 +147,7 @@ class ChangeService:
                      context: ChangeContext, tracking: str | None, now: datetime,
                      conversation_id: int | None = None) -> ActionResult:
         merchant_id = merchant.id
-        kept = cancel_write(order, context, key, "kept before asking the carrier")
+        kept = partial(cancel_write, order, context, key, KEPT_AHEAD)
 
         def cancel(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ActionResult:
             result = records.cancel_order(other.session, via, shop, order, idempotency_key=key, context=context,
@@ -163,7 +164,7 @@ class ChangeService:
                       request: ReturnRequest, *, key: str, context: ChangeContext, now: datetime,
                       conversation_id: int | None = None) -> ReturnInfo:
         merchant_id = merchant.id
-        kept = return_write(tracking, request, context, key, "kept before asking the carrier")
+        kept = partial(return_write, tracking, request, context, key, KEPT_AHEAD)
 
         def create(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ReturnInfo:
             info = records.create_return(other.session, via, shop, tracking, request, idempotency_key=key,
@@ -186,12 +187,13 @@ class ChangeService:
                                   conversation_id=conversation_id))
 
 
-def _keep_ahead(uow: UnitOfWork, merchant_id: int, write: PendingWrite, conversation_id: int | None, summary: str,
-                now: datetime) -> None:
+def _keep_ahead(uow: UnitOfWork, merchant_id: int, kept: Callable[[], PendingWrite], conversation_id: int | None,
+                summary: str, now: datetime) -> None:
     """Kept, due only later, before the carrier is asked (a worker killed during the call, or after it but before
     the turn that tells the shopper commits) and when a job is to finish it (the job is asked for after commit, and
     lost if the queue is away): whoever tells the shopper the answer closes it; if nobody does, retry_pending
     settles it under the same key (or finds it settled) and texts the shopper (docs/faults.md)."""
+    write = kept()  # built only when a remote carrier is about to be asked: never for our own carrier's changes
     keep_in_case(uow.session, merchant_id=merchant_id, write=write, first_try_at=now + SLOW_JOB_SAFETY_NET, now=now)
     note_follow_up(uow.session, merchant_id, write.idempotency_key, conversation_id=conversation_id, summary=summary)
 
