@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import models as m
 from backend.db import transaction
@@ -65,11 +66,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # Rate limits: sign-in per address, the API per key; every other blueprint skips the limiter (bot/web/limits.py)
     limiter = init_limits(app, storage_uri=_limits_storage(settings),
                           skip=[b.name for b in (*channel_bps, demo.bp, pages.bp, tracking.bp) if b is not api_bp])
-    limit_api(limiter, api_bp, settings.api_rate_limit, api_caller)
+    limit_api(limiter, api_bp, settings.api_rate_limit, api_caller, failures=settings.api_auth_failure_limit)
     init_console(app, limiter=limiter, exempt=(*channel_bps, demo.bp))
     init_admin(app)  # the merchant console: the console's sign-in, role admin
     init_metrics(app)  # GET /metrics for operators; PARCELBOT_METRICS_TOKEN, if set, is required
     register_errors(app)
+    if settings.proxies:  # behind a load balancer: the client's address and scheme, from the proxies we run only
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies)  # type: ignore[method-assign]
     if runtime.engine.stall_guard is not None:  # PostgreSQL: a frozen database gets a 503, not a thread held for ever
         app.wsgi_app = watched_requests(app.wsgi_app, runtime.engine.stall_guard,  # type: ignore[method-assign]
                                         settings.db_stall_request_seconds)

@@ -30,8 +30,18 @@ def init_limits(app: Flask, *, storage_uri: str, skip: Iterable[str]) -> Limiter
     return limiter
 
 
-def limit_api(limiter: Limiter, api: Blueprint, limit: str, caller: Callable[[], str]) -> None:
+def limit_api(limiter: Limiter, api: Blueprint, limit: str, caller: Callable[[], str], *,
+              failures: str = "off") -> None:
     """Every API call counts against `caller()` (the API's checked key, bot/web/api/routes.py api_caller) at
-    `limit` (e.g. "1200 per minute"); "off" or "" for no limit."""
+    `limit` (e.g. "1200 per minute"); "off" or "" for no limit.
+
+    `failures`: refused keys (401s) counted against the caller's address. Each made-up key is a bucket of its own
+    for `limit`, so a flood of them (guessing, or a load on the key table) is held by where it comes from: past
+    the limit that address's API calls are 429s until the window ends, a real key's included (no database work
+    in the limiter to tell them apart). Behind a load balancer this needs PARCELBOT_PROXIES, or every client
+    shares the balancer's address."""
     if limit.strip().lower() not in ("", "off"):
         limiter.limit(limit, key_func=caller)(api)
+    if failures.strip().lower() not in ("", "off"):
+        limiter.limit(failures, key_func=lambda: "api-refused:" + get_remote_address(),
+                      deduct_when=lambda response: response.status_code == 401)(api)

@@ -82,3 +82,53 @@ def test_workers_share_the_count_through_redis(runtime, demo, auth):
 def test_a_limit_that_is_not_one_is_a_clear_configuration_error(env, value):
     with pytest.raises(ConfigError, match="PARCELBOT_API_RATE_LIMIT"):
         Settings.from_env({**env, "PARCELBOT_API_RATE_LIMIT": value})
+
+
+def _from(address: str) -> dict[str, object]:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_a_flood_of_made_up_keys_is_held_by_its_address_not_by_each_key(runtime, demo, auth):
+    """Each made-up key is a bucket of its own for the per-key limit, so guessing keys (or loading the key table)
+    was never limited. Refused keys now count against the sender's address (PARCELBOT_API_AUTH_FAILURE_LIMIT)."""
+    client = _app(runtime, "1000 per minute", api_auth_failure_limit="3 per minute")
+    guesses = [client.get(OUTBOX, headers={"Authorization": f"Bearer pbk_guess{i:04d}madeup"}, **_from("203.0.113.7"))
+               .status_code for i in range(5)]
+    assert guesses == [401, 401, 401, 429, 429]
+    assert client.get(OUTBOX, headers=auth, **_from("203.0.113.7")).status_code == 429  # the address is held
+    # Another address is not: neither its real key nor its first wrong one
+    assert client.get(OUTBOX, headers=auth, **_from("198.51.100.2")).status_code == 200
+    assert client.get(OUTBOX, headers={"Authorization": "Bearer pbk_typo"}, **_from("198.51.100.2")).status_code == 401
+
+
+def test_calls_that_succeed_never_count_as_refused(runtime, demo, auth):
+    client = _app(runtime, "1000 per minute", api_auth_failure_limit="2 per minute")
+    assert {client.get(OUTBOX, headers=auth).status_code for _ in range(10)} == {200}
+    assert client.get(OUTBOX).status_code == 401  # no key at all is a refusal too
+    assert [client.get(OUTBOX).status_code for _ in range(2)] == [401, 429]
+
+
+@pytest.mark.parametrize("proxies, counted_apart", [(0, False), (1, True)])
+def test_behind_a_load_balancer_each_client_counts_apart_only_when_proxies_are_trusted(runtime, demo, proxies,
+                                                                                      counted_apart):
+    """Behind a balancer every request comes from its address: with PARCELBOT_PROXIES=1 the client's own address
+    (the last X-Forwarded-For hop) is what the limits count; unset, the header is ignored, since any client can
+    send one to dodge its limit."""
+    client = _app(runtime, "1000 per minute", api_auth_failure_limit="2 per minute", proxies=proxies)
+    balancer = {"REMOTE_ADDR": "10.0.0.5"}
+
+    def guess(client_address: str) -> int:
+        return client.get(OUTBOX, headers={"Authorization": "Bearer pbk_madeup", "X-Forwarded-For": client_address},
+                          environ_base=balancer).status_code
+
+    assert [guess("203.0.113.7") for _ in range(3)] == [401, 401, 429]
+    assert guess("198.51.100.2") == (401 if counted_apart else 429)
+
+
+def test_proxies_must_be_a_whole_number_and_the_failure_limit_a_rate(env):
+    assert Settings.from_env({**env, "PARCELBOT_PROXIES": "1"}).proxies == 1
+    assert Settings.from_env({**env, "PARCELBOT_API_AUTH_FAILURE_LIMIT": "off"}).api_auth_failure_limit == "off"
+    for name, value in (("PARCELBOT_PROXIES", "one"), ("PARCELBOT_PROXIES", "-1"),
+                        ("PARCELBOT_API_AUTH_FAILURE_LIMIT", "lots")):
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({**env, name: value})

@@ -12,8 +12,9 @@ from tests.api.support import api_key, auth  # noqa: F401 - fixtures (the real N
 @pytest.fixture
 def env(env: dict[str, str]) -> dict[str, str]:
     """The fuzzers make thousands of calls with one key in the deep profile: the API's per-key limit would answer
-    most of them 429 (documented, so still conformant) and test nothing behind it. Its own tests are in tests/api."""
-    return {**env, "PARCELBOT_API_RATE_LIMIT": "off"}
+    most of them 429 (documented, so still conformant) and test nothing behind it, and the many calls they send
+    without a key would meet the refused-key limit per address. Their own tests are in tests/api."""
+    return {**env, "PARCELBOT_API_RATE_LIMIT": "off", "PARCELBOT_API_AUTH_FAILURE_LIMIT": "off"}
 
 
 @pytest.fixture
