@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,3 +94,37 @@ def test_a_disk_photo_whose_record_is_rolled_back_is_not_left_behind(env):
         session.begin()
         session.rollback()  # a later transaction of the same session rolls back: the committed photo stays
     assert (photos / kept).is_file()
+
+
+def test_a_disk_photo_whose_commit_was_applied_but_reported_failed_stays(runtime, demo, monkeypatch):
+    """A COMMIT the server applied whose answer was lost reaches us as a failure and a rollback: the photo's
+    record exists, so deleting the file on that rollback broke the proof for good. The file goes only when a
+    fresh read says no proof names it."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import OperationalError
+
+    from backend import models as m
+    from backend.db import transaction
+
+    sessions = runtime.sessions
+    store = storage_for(dataclasses.replace(runtime.settings, photo_store="disk"), sessions)
+    with transaction(sessions) as session:
+        session.add(m.Shipment(merchant_id=demo.id, tracking_number="PB900000001GB", status="delivered",
+                               recipient_name="Ann", address_line1="1 High St", city="Leeds", postcode="LS1 1AA"))
+    dialect = sessions.kw["bind"].dialect
+    applied = dialect.do_commit
+
+    def lost_answer(dbapi_connection):  # noqa: ANN001, ANN202
+        applied(dbapi_connection)
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    with pytest.raises(OperationalError), transaction(sessions) as session:
+        key = store.put(b"RIFF....WEBP", "image/webp", session=session)
+        shipment_id = session.scalar(select(m.Shipment.id).where(m.Shipment.tracking_number == "PB900000001GB"))
+        session.add(m.ProofOfDeliveryRecord(shipment_id=shipment_id, photos=[key]))
+        monkeypatch.setattr(dialect, "do_commit", lost_answer)
+    monkeypatch.setattr(dialect, "do_commit", applied)
+    with sessions() as session:
+        assert session.scalar(select(m.ProofOfDeliveryRecord.photos).where(
+            m.ProofOfDeliveryRecord.shipment_id == shipment_id)) == [key]  # the record is there...
+    assert store.get(key)[0] == b"RIFF....WEBP"  # ...and so is its photo

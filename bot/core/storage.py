@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import event, select
+from sqlalchemy import Text, cast, event, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.models import StoredPhoto
+from backend.models import ProofOfDeliveryRecord, StoredPhoto
 from bot.config import Settings
 
 CONTENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -56,7 +57,7 @@ class LocalStorage:
         tmp.write_bytes(data)
         tmp.replace(path)  # never a half-written photo under a real key
         if session is not None:
-            _removed_on_rollback(session, path)
+            _removed_on_rollback(session, path, key)
         return key
 
     def get(self, key: str) -> tuple[bytes, str]:
@@ -72,20 +73,32 @@ class LocalStorage:
         return self.root / key
 
 
-def _removed_on_rollback(session: Session, path: Path) -> None:
+def _removed_on_rollback(session: Session, path: Path, key: str) -> None:
     """A file can't join the transaction that records it: if that transaction rolls back (an unknown parcel, a
     database error), the file goes too, so no photo is left on disk that nothing points to. Whichever of commit and
-    rollback comes first decides; each listener fires once."""
+    rollback comes first decides; each listener fires once.
+
+    A rollback is not proof that nothing was recorded: a COMMIT the server applied whose answer was lost (the
+    connection dropped) reaches us as a failure. So the file goes only when a fresh read says no proof names it;
+    if that read fails too, it stays. An orphan file costs disk; a proof whose photo is gone costs the evidence."""
     decided = False
 
     def committed(_session: Session) -> None:
         nonlocal decided
         decided = True
 
-    def rolled_back(_session: Session) -> None:
+    def rolled_back(rolled: Session) -> None:
         nonlocal decided
-        if not decided:
-            decided = True
+        if decided:
+            return
+        decided = True
+        try:
+            with rolled.get_bind().connect() as connection:
+                named = connection.scalar(select(ProofOfDeliveryRecord.id).where(
+                    cast(ProofOfDeliveryRecord.photos, Text).contains(key, autoescape=True)).limit(1))
+        except SQLAlchemyError:
+            return  # can't tell: keep it
+        if named is None:
             path.unlink(missing_ok=True)
 
     event.listen(session, "after_commit", committed, once=True)
