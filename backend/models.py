@@ -359,6 +359,9 @@ class OneTimeCode(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    # A sender's recent attempts are counted on lookups (dialogues/subflows/identify.py _counted): without this,
+    # every such count read the whole window of everyone's audit rows (merchant_id and `at` alone don't narrow it).
+    __table_args__ = (Index("ix_audit_log_actor_action_at", "actor", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

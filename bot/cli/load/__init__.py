@@ -22,6 +22,7 @@ import click
 
 from bot.cli.load import machine_cpu
 from bot.cli.load import probe as probes
+from bot.cli.load.autoanalyze import standing_in
 from bot.cli.load.driver import Driver, Target
 from bot.cli.load.report import StepFigures, as_json, plot, summarise
 from bot.cli.load.scripts import ConversationSource
@@ -170,7 +171,7 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
                                              probe_dir=topo.floor_probe_dir, sessions={"web": floor_web.pid},
                                              log=click.echo))  # fmt: skip
     port = free_port()
-    with topo.bot(port) as web:
+    with topo.bot(port) as web, standing_in(database_url) as analyzer:  # autovacuum's ANALYZE if it is off
         target = Target("127.0.0.1", port, topo.auth_token, topo.public_url)
         driver = Driver(target, ConversationSource(n), read_code=code_reader(database_url))
         asyncio.run(driver.closed(8, 3.0))  # warm-up: the model, pools, caches; not reported
@@ -182,7 +183,7 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()], "workers": workers, "threads": threads,
             "jobs": jobs, "database": database_url.split("@")[-1], "driver": database_url.split(":", 1)[0],
-            "worker_pids": pids,
+            "worker_pids": pids, "autoanalyze": analyzer.as_json(),
             "command": f"parcelbot bench load --rates {rates} --seconds {seconds:g} --max-seconds {max_seconds:g} "
                        f"--concurrency {concurrency} --workers {workers} --threads {threads} --jobs {jobs}"}
     report = as_json(meta, figures)
