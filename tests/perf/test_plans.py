@@ -4,9 +4,10 @@ A missing index doesn't show in a test database of ten rows, nor in statement co
 CPU growing with the table, on every message. The per-sender lookup limits counted a sender's recent audit rows
 by `merchant_id` and `at` alone, so each count read the whole window, everyone's (migration 0011 indexes actor,
 action and time). This fills the tables a turn reads with other shoppers' rows, runs the turns of the load
-benchmark's conversations (SMS where-is, first message and later; the web chat's number and postcode; a greeting),
-and asks PostgreSQL for the plan of each statement they ran, with its own parameters: none may read a whole big
-table. Plans, not timings (PostgreSQL only: SQLite's planner is another matter).
+benchmark's conversations (SMS where-is, first message and later; a change made with its one-time code; the web
+chat's number and postcode; a greeting), and asks PostgreSQL for the plan of each statement they ran, with its
+own parameters: none may read a whole big table. Plans, not timings (PostgreSQL only: SQLite's planner is another
+matter).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import event, insert, text
 
 from backend import models as m
 from bot.core.messages import InboundMessage
+from tests.conversation_runner import latest_code
 from tests.helpers import new_sid
 
 pytestmark = pytest.mark.skipif(not os.environ.get("PARCELBOT_TEST_DATABASE_URL"),
@@ -32,7 +34,7 @@ SHOP = "+441614960000"
 
 def _fill(engine, merchant_id: int) -> None:  # noqa: ANN001
     now = datetime.now(UTC)
-    phones = [f"+4477009{i:05d}" for i in range(ROWS)]
+    phones = [f"+4477008{i:05d}" for i in range(ROWS)]  # none of them the demo's shoppers
     with engine.begin() as conn:
         conn.execute(insert(m.Contact), [dict(merchant_id=merchant_id, phone=p, preferences={}) for p in phones])
         conn.execute(insert(m.Conversation), [
@@ -78,6 +80,12 @@ def test_a_turns_statements_use_an_index_on_a_busy_merchants_tables(runtime, dem
             outcome = runtime.engine.handle(InboundMessage("sms", sender, SHOP, "where's my parcel",
                                                            channel_message_id=new_sid()))
             assert outcome.replies and not outcome.failed
+        owner = "+447700900123"
+        for words in ("can you leave my parcel with number 22 if I'm out", "yes", None):  # a change, with its code
+            sent = words or latest_code(runtime, owner)
+            outcome = runtime.engine.handle(InboundMessage("sms", owner, SHOP, sent, channel_message_id=new_sid()))
+            assert outcome.replies and not outcome.failed, sent
+        assert "22" in outcome.replies[-1].text, "the change was made"
         for words in ("where is PB100000001GB", "M1 4BT", "hi"):
             answer = client.post("/webhooks/rest/webhook", json={"sender": "web-plans", "message": words})
             assert answer.status_code == 200 and answer.get_json(), words
