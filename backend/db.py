@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -17,8 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import Insert
 
+_Statement = TypeVar("_Statement", bound=ClauseElement)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # How long a SQLite writer waits for the write lock: well under Twilio's 15 s webhook timeout, so a database
 # locked for longer (a stuck writer, a backup holding it) is answered as an outage (the text kept and answered
@@ -138,6 +140,20 @@ def add_row(session: Session, model: type, values: dict[str, Any], *, unless_exi
     conn = session.connection()
     stmt = _insert_returning_id(conn.dialect.name, model.__table__, unless_exists)  # type: ignore[attr-defined]
     return conn.execute(stmt, values).scalar()
+
+
+def shared(statement: _Statement) -> _Statement:
+    """A statement built once at import and run by every thread, compiled once here, before any thread can.
+
+    SQLAlchemy computes some of a statement's parts on first use and keeps them (an aliased subquery's columns,
+    say), without a lock. Two threads compiling such a statement for the first time at once can each make their
+    own: the engine caches one thread's compiled form while the statement keeps the other's columns, and from then
+    on every run of it in that process fails to find its own columns in the row (NoSuchColumnError). Seen in a
+    fresh gunicorn worker whose first requests came together; every message that worker took then failed.
+    Compiling here, at import, fixes those parts before any request thread exists (tests/races/
+    test_shared_statements_race.py)."""
+    statement.compile(dialect=postgresql.dialect())
+    return statement
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend import models as m
-from backend.db import add_row, insert_or_nothing
+from backend.db import add_row, insert_or_nothing, shared
 
 T = TypeVar("T")
 
@@ -230,7 +230,7 @@ def _must(found: T | None) -> T:
 # `FOR UPDATE` may not name the nullable side of an outer join; SQLite needs no row lock (BEGIN IMMEDIATE).
 _THIS_CONVERSATION = (m.Conversation.merchant_id == bindparam("merchant_id"),
                       m.Conversation.channel == bindparam("channel"), m.Conversation.address == bindparam("address"))
-_WITH_MERCHANT = (
+_WITH_MERCHANT = shared(
     select(m.Merchant, m.Conversation)
     .outerjoin(m.Conversation, and_(*_THIS_CONVERSATION))  # the WHERE already names the merchant
     .where(m.Merchant.id == bindparam("merchant_id"))
@@ -238,7 +238,7 @@ _WITH_MERCHANT = (
 )  # fmt: skip
 _LOCKED_CONVERSATION = aliased(
     m.Conversation, select(m.Conversation).where(*_THIS_CONVERSATION).with_for_update().lateral("conversation"))
-_WITH_MERCHANT_LOCKED = (
+_WITH_MERCHANT_LOCKED = shared(  # an aliased LATERAL shared by every thread: compiled once at import (why: shared)
     select(m.Merchant, _LOCKED_CONVERSATION).outerjoin(_LOCKED_CONVERSATION, true())
     .where(m.Merchant.id == bindparam("merchant_id"))
     .execution_options(populate_existing=True)

@@ -144,10 +144,13 @@ def shoppers_needed(rates: list[float], seconds: float, max_seconds: float, ceil
 @click.option("--database-url", default=DEFAULT_DB, show_default=True, help="Dropped and re-created.")
 @click.option("--redis-url", default=DEFAULT_REDIS, show_default=True)
 @click.option("--no-floor", is_flag=True, help="Skip the framework floor.")
+@click.option("--no-autoanalyze", is_flag=True,
+              help="Don't stand in for autovacuum's ANALYZE on a server that has it off (to see what that costs).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/bench"),
               show_default=True)  # fmt: skip
 def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int, workers: int, threads: int,
-               jobs: str, database_url: str, redis_url: str, no_floor: bool, out_dir: Path) -> None:  # fmt: skip
+               jobs: str, database_url: str, redis_url: str, no_floor: bool, no_autoanalyze: bool,
+               out_dir: Path) -> None:  # fmt: skip
     """Mixed shoppers against gunicorn + PostgreSQL + Redis + Celery, and the framework floor: JSON and a PNG."""
     from bot.cli.load.seed import prepare
     from bot.cli.load.topology import Topology, free_port, worker_pids
@@ -171,7 +174,8 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
                                              probe_dir=topo.floor_probe_dir, sessions={"web": floor_web.pid},
                                              log=click.echo))  # fmt: skip
     port = free_port()
-    with topo.bot(port) as web, standing_in(database_url) as analyzer:  # autovacuum's ANALYZE if it is off
+    # autovacuum's ANALYZE when the server has it off (autoanalyze.py)
+    with topo.bot(port) as web, standing_in(database_url, off=no_autoanalyze) as analyzer:
         target = Target("127.0.0.1", port, topo.auth_token, topo.public_url)
         driver = Driver(target, ConversationSource(n), read_code=code_reader(database_url))
         asyncio.run(driver.closed(8, 3.0))  # warm-up: the model, pools, caches; not reported

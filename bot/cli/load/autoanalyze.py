@@ -38,10 +38,12 @@ class Analyzer:
 
     standing_in: bool = False
     analyzed: dict[str, int] = field(default_factory=dict)
+    declined: bool = False  # --no-autoanalyze
 
     def as_json(self) -> dict[str, object]:
-        return {"autovacuum": "off: the benchmark analyzed as autovacuum would" if self.standing_in else "on",
-                "tables_analyzed": dict(sorted(self.analyzed.items()))}
+        said = ("off: the benchmark analyzed as autovacuum would" if self.standing_in
+                else "off, and nothing stood in for it (--no-autoanalyze)" if self.declined else "on")
+        return {"autovacuum": said, "tables_analyzed": dict(sorted(self.analyzed.items()))}
 
 
 def analyze_due(conn, analyzer: Analyzer) -> None:  # noqa: ANN001
@@ -52,15 +54,17 @@ def analyze_due(conn, analyzer: Analyzer) -> None:  # noqa: ANN001
 
 
 @contextlib.contextmanager
-def standing_in(database_url: str, every: float = EVERY) -> Iterator[Analyzer]:
-    """While the block runs: analyze as autovacuum would, if the server's autovacuum is off (PostgreSQL only)."""
-    analyzer = Analyzer()
+def standing_in(database_url: str, every: float = EVERY, *, off: bool = False) -> Iterator[Analyzer]:
+    """While the block runs: analyze as autovacuum would, if the server's autovacuum is off (PostgreSQL only).
+    `off`: don't, and say so in the run's JSON."""
+    analyzer = Analyzer(declined=off)
     if not database_url.startswith("postgresql"):
         yield analyzer
         return
     engine = create_engine(database_url, isolation_level="AUTOCOMMIT", pool_size=1)
     with engine.connect() as conn:
-        analyzer.standing_in = conn.scalar(text("SHOW autovacuum")) == "off"
+        autovacuum_off = conn.scalar(text("SHOW autovacuum")) == "off"
+    analyzer.standing_in, analyzer.declined = autovacuum_off and not off, autovacuum_off and off
     stop = threading.Event()
 
     def loop() -> None:
