@@ -164,6 +164,9 @@ class Settings:
     # headers are ignored, as anyone can send them; set, the client's own address is the one the sign-in and API
     # limits count and the audit trail records. Too high lets a client choose its address: count only your own.
     proxies: int = 0
+    # Shoppers' turns one process runs at once; the others wait their turn (bot/core/gate.py: Python runs one
+    # thread at a time, so 8 turns at once each take 8 times as long). 0: no limit.
+    turns_at_once: int = 2
     default_timezone: str = "Europe/London"
 
     @classmethod
@@ -213,6 +216,7 @@ class Settings:
             api_rate_limit=_rate(env, "PARCELBOT_API_RATE_LIMIT", "1200 per minute"),
             api_auth_failure_limit=_rate(env, "PARCELBOT_API_AUTH_FAILURE_LIMIT", "30 per minute"),
             proxies=int(_number(env, "PARCELBOT_PROXIES", "0", int)),
+            turns_at_once=int(_number(env, "PARCELBOT_TURNS_AT_ONCE", "2", int)),
         )
 
     @property

@@ -44,6 +44,7 @@ from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier, keep
 from bot.core.channels import spec_for
 from bot.core.conversations import ConversationState, ConversationStore, Status
 from bot.core.events import MessageStored
+from bot.core.gate import TurnGate
 from bot.core.inbound import store_inbound, stored_inbound_id, written_since
 from bot.core.links import LinkSigner
 from bot.core.merchant_cache import CachedMerchant, MerchantCache
@@ -115,6 +116,7 @@ class Engine:
     merchants: MerchantCache = dataclasses.field(default_factory=MerchantCache)
     spool: MessageSpool | None = None  # where a message waits out a database outage (bot/core/spool.py)
     stall_guard: StallGuard | None = None  # a database that stops answering: the turn gives up (backend/stall.py)
+    gate: TurnGate = dataclasses.field(default_factory=lambda: TurnGate(0))  # turns at once (bot/core/gate.py)
 
     def replace(self, **changes: Any) -> Engine:
         """The same engine with some parts swapped (a test's interpreter, clock or carrier)."""
@@ -124,7 +126,8 @@ class Engine:
     def handle(self, message: InboundMessage) -> Outcome:
         started, result = time.perf_counter(), "error"
         try:
-            with self.stall_guard.watching() if self.stall_guard is not None else contextlib.nullcontext():
+            with (self.gate.turn(),
+                  self.stall_guard.watching() if self.stall_guard is not None else contextlib.nullcontext()):
                 outcome = self._handle_on_a_working_connection(message)
             result = "duplicate" if outcome.duplicate else "apology" if outcome.failed else "answered"
             return outcome
@@ -185,7 +188,8 @@ class Engine:
                 return self._turn(message, understood, answers, now)
             except NeedsCarrier as need:  # rolled back: make the call with no transaction open, then again
                 keep_ahead(self.uow, need)  # kept before the call: nothing of the turn is committed yet
-                answers.fetch(need, executor=self.carrier_calls, deadline=self.settings.slow_backend_seconds)
+                with self.gate.aside():  # waiting on the network: the next turn may run meanwhile
+                    answers.fetch(need, executor=self.carrier_calls, deadline=self.settings.slow_backend_seconds)
                 self._keep(need, answers)
         log.warning("turn for %s needed more than %d carrier answers: asking inline", message.sender,
                     MAX_CARRIER_REPLAYS)

@@ -34,6 +34,7 @@ from bot.adapters.redis_spool import RedisSpool
 from bot.config import Settings
 from bot.core.conversations import ConversationStore
 from bot.core.events import EventSink, FanOutEventSink, InProcessEventSink
+from bot.core.gate import TurnGate
 from bot.core.links import LinkSigner
 from bot.core.payments import PaymentProvider, PaymentProviders, PaymentsNotConfigured
 from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
@@ -210,7 +211,8 @@ class RuntimeBuilder:
         stall_guard = StallGuard(s.db_stall_seconds).install(db) if db.dialect.name == "postgresql" else None
         engine = Engine(settings=s, sessions=sessions, uow=uow, interpreter=interpreter, wording=wording,
                         links=links, services=services, conversations=conversations, backends=self._backends,
-                        clock=self._clock, carrier_calls=carrier_calls, spool=spool, stall_guard=stall_guard)
+                        clock=self._clock, carrier_calls=carrier_calls, spool=spool, stall_guard=stall_guard,
+                        gate=TurnGate(s.turns_at_once))
         runtime = Runtime(
             settings=s, db=db, sessions=sessions, links=links, wording=wording, storage=storage_for(s, sessions),
             sender=self._sender or sender_for(s), events=events, local_events=local_events,

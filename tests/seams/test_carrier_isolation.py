@@ -23,6 +23,7 @@ from backend.reference import ReferenceBackend
 from backend.serialize import option_to_json, shipment_to_json
 from backend.types import ActionKind, ActionOption, Address, Shipment, ShipmentStatus
 from bot.config import Settings
+from bot.core.gate import TurnGate
 from bot.core.messages import InboundMessage
 from bot.runtime import build_runtime
 from tests.helpers import new_sid
@@ -123,3 +124,17 @@ def test_a_slow_carrier_write_does_not_hold_up_another_shopper(two_merchants):
         [change] = s.scalars(select(m.DeliveryChange).where(m.DeliveryChange.tracking_number == ACME_PARCEL)).all()
         assert (change.status, change.reference) == ("accepted", "AC-REF-1")
         assert s.scalar(select(m.AuditEntry).where(m.AuditEntry.reference == "AC-REF-1")) is not None
+
+
+def test_a_turn_waiting_for_its_carrier_lends_its_place_to_the_next_turn(two_merchants):
+    """One turn at a time (PARCELBOT_TURNS_AT_ONCE=1, bot/core/gate.py) and a gate that would wait as long as the
+    carrier: the shopper behind the slow carrier's turn is still answered at once, because a turn waiting on
+    the network steps aside."""
+    runtime, carrier = two_merchants, SlowCarrier()
+    runtime.engine = runtime.engine.replace(gate=TurnGate(1, patience=60))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.GET, f"{BASE}/shipments", callback=carrier.slow({"shipments": [_parcel()]}))
+        mock.get(f"{BASE}/shipments/{ACME_PARCEL}", json=_parcel())
+        slow, other, still_waiting = _while_the_carrier_is_slow(runtime, carrier, "where is my parcel")
+    assert "Trail running shoes" in other and still_waiting, "the other shopper waited for the slow carrier"
+    assert ACME_PARCEL in slow

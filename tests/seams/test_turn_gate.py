@@ -1,0 +1,133 @@
+"""The turn gate (bot/core/gate.py): at most N shoppers' turns of a process run at once, the rest wait their turn;
+a turn waiting on the network lends its place; nobody waits past the gate's patience; and the engine runs every
+turn through it (PARCELBOT_TURNS_AT_ONCE)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.config import ConfigError, Settings
+from bot.core.gate import TurnGate
+from bot.core.messages import InboundMessage
+from tests.helpers import new_sid
+
+
+class Inside:
+    """How many threads are inside at once, at most."""
+
+    def __init__(self) -> None:
+        self.now = self.most = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self.now -= 1
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_no_more_than_its_size_run_at_once_and_everyone_runs(size):
+    gate, inside, done = TurnGate(size, patience=30), Inside(), []
+
+    def turn(i: int) -> None:
+        with gate.turn(), inside:
+            time.sleep(0.02)
+            done.append(i)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(turn, range(16)))
+    assert inside.most == size and sorted(done) == list(range(16))
+
+
+def test_no_size_means_no_limit():
+    gate, inside, ready = TurnGate(0), Inside(), threading.Barrier(6, timeout=5)
+
+    def turn(_: int) -> None:
+        with gate.turn(), inside:
+            ready.wait()  # all six must be inside together, or this breaks
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(turn, range(6)))
+    assert inside.most == 6
+
+
+def test_a_turn_stepping_aside_lets_the_next_one_in_and_then_takes_its_place_back():
+    gate, inside = TurnGate(1, patience=30), Inside()
+    waiting, other_done, back = threading.Event(), threading.Event(), []
+
+    def slow() -> None:
+        with gate.turn(), inside:
+            with gate.aside():
+                waiting.set()
+                assert other_done.wait(10), "the other turn never got in while this one waited"
+            back.append(inside.now)  # its place back: the other has left
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(slow)
+        assert waiting.wait(10)
+        with gate.turn(), inside:
+            pass
+        other_done.set()
+        first.result(timeout=10)
+    assert back == [1]  # back inside alone: the other had left before it took its place back
+
+
+def test_nobody_waits_past_the_patience():
+    gate, held, release = TurnGate(1, patience=0.05), threading.Event(), threading.Event()
+
+    def stuck() -> None:
+        with gate.turn():
+            held.set()
+            release.wait(10)
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(stuck)
+        assert held.wait(10)
+        with gate.turn():  # the stuck turn holds the only place: this one runs anyway after its patience
+            ran = True
+        release.set()
+    assert ran
+    with gate.turn():  # the stuck turn gave its place back, and the one that ran without one gave nothing
+        assert gate._permits is not None and not gate._permits.acquire(blocking=False)
+    assert gate._permits.acquire(blocking=False)  # one place in all, free again
+    gate._permits.release()
+
+
+def test_a_turn_inside_a_turn_of_the_same_thread_does_not_queue_behind_itself():
+    gate = TurnGate(1, patience=60)
+
+    def nested() -> bool:
+        with gate.turn(), gate.turn():
+            return True
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(nested).result(timeout=10)
+
+
+def test_the_engine_runs_each_turn_through_the_gate(runtime, demo):
+    entered = []
+
+    class Counting(TurnGate):
+        def turn(self):  # noqa: ANN202
+            entered.append(1)
+            return super().turn()
+
+    runtime.engine = runtime.engine.replace(gate=Counting(1))
+    outcome = runtime.engine.handle(InboundMessage("sms", "+447700900123", "+441614960000", "where's my parcel",
+                                                   channel_message_id=new_sid()))
+    assert outcome.replies and entered == [1]
+
+
+def test_turns_at_once_is_a_setting(env):
+    assert Settings.from_env(env).turns_at_once == 2
+    assert Settings.from_env({**env, "PARCELBOT_TURNS_AT_ONCE": "0"}).turns_at_once == 0
+    with pytest.raises(ConfigError, match="PARCELBOT_TURNS_AT_ONCE"):
+        Settings.from_env({**env, "PARCELBOT_TURNS_AT_ONCE": "-1"})
