@@ -225,8 +225,10 @@ class Engine:
             config = cached.config
         merchant_id = config.merchant_id
         try:
-            nlu = self.parse(message.text, config, now)
-            parts = self._clauses(message.text, config, now)
+            remote = getattr(self.interpreter, "waits_on_network", False)  # a Rasa server: lend the turn's place
+            with self.gate.aside() if remote else contextlib.nullcontext():
+                nlu = self.parse(message.text, config, now)
+                parts = self._clauses(message.text, config, now)
         except NLUUnavailable as exc:
             # An external NLU (a Rasa server) is down or slow past its timeout: keep the message; the turn reads
             # only what needs no classifier (_without_classifier), and says so for the rest.

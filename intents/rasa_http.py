@@ -41,6 +41,9 @@ class NLUHealth:
 
 
 class RasaHTTPInterpreter:
+    # A parse is a round trip to another server: a turn waiting for it lends its place (bot/core/gate.py)
+    waits_on_network = True
+
     def __init__(
         self,
         url: str,

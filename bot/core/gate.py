@@ -9,7 +9,8 @@ free to run turns, 57 and 44 ms with 2 threads per worker, and less CPU a messag
 the gate full waits a few milliseconds and then runs at full speed, and the worker keeps its 8 threads for the
 rest.
 
-A turn that waits on the network (a carrier's answer) steps aside (`aside`): the next turn runs meanwhile. A turn
+A turn that waits on the network (a carrier's answer, an NLU server's) steps aside (`aside`): the next turn runs
+meanwhile. A turn
 never waits for the gate more than `patience` seconds: past that it runs anyway, so a stuck turn can slow the
 others down but never hold them.
 """
@@ -18,33 +19,58 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import deque
 from collections.abc import Iterator
 
 
 class TurnGate:
-    """At most `size` turns of this process at once (0: no limit). Re-entrant per thread."""
+    """At most `size` turns of this process at once (0: no limit). Re-entrant per thread.
+
+    First come first served: a place given back goes straight to the turn that has waited longest (a ticket
+    each), so a thread running turn after turn (the kept-message replay draining a backlog) can't take it back
+    ahead of a shopper who was already waiting, as a plain semaphore lets it. A turn coming back from `aside` is
+    served before newcomers: it was inside already."""
 
     def __init__(self, size: int, *, patience: float = 1.0) -> None:
         self.size, self.patience = size, patience
-        self._permits = threading.Semaphore(size) if size > 0 else None
+        self._lock = threading.Lock()
+        self._free = max(size, 0)  # places nobody holds; only while nobody waits
+        self._waiting: deque[threading.Event] = deque()
         self._held = threading.local()
 
     def _holding(self) -> bool:
         return getattr(self._held, "yes", False)
 
-    def _take(self) -> None:
-        assert self._permits is not None
-        self._held.yes = self._permits.acquire(timeout=self.patience)  # noqa: FBT003 - not got: run anyway
+    def _take(self, *, first: bool = False) -> None:
+        with self._lock:
+            if self._free > 0:
+                self._free -= 1
+                self._held.yes = True
+                return
+            ticket = threading.Event()
+            self._waiting.appendleft(ticket) if first else self._waiting.append(ticket)
+        got = ticket.wait(self.patience)
+        if not got:
+            with self._lock:
+                got = ticket.is_set()  # handed over just as the patience ran out: it is ours
+                if not got:
+                    self._waiting.remove(ticket)
+        self._held.yes = got  # not got: the turn runs anyway, without a place
 
     def _give_back(self) -> None:
-        if self._permits is not None and self._holding():
-            self._held.yes = False
-            self._permits.release()
+        if not self._holding():
+            return
+        self._held.yes = False
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()  # straight to the longest waiting
+            else:
+                self._free += 1
 
     @contextlib.contextmanager
     def turn(self) -> Iterator[None]:
         """Around a shopper's turn."""
-        if self._permits is None or self._holding():
+        if self.size <= 0 or self._holding():
             yield
             return
         self._take()
@@ -55,7 +81,8 @@ class TurnGate:
 
     @contextlib.contextmanager
     def aside(self) -> Iterator[None]:
-        """Around a wait inside a turn that needs no CPU (a carrier's answer): the permit is lent meanwhile."""
+        """Around a wait inside a turn that needs no CPU (a carrier's or an NLU server's answer): the place is lent
+        meanwhile, and taken back ahead of turns that have not started."""
         if not self._holding():
             yield
             return
@@ -63,4 +90,4 @@ class TurnGate:
         try:
             yield
         finally:
-            self._take()
+            self._take(first=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
 
@@ -96,9 +97,8 @@ def test_nobody_waits_past_the_patience():
         release.set()
     assert ran
     with gate.turn():  # the stuck turn gave its place back, and the one that ran without one gave nothing
-        assert gate._permits is not None and not gate._permits.acquire(blocking=False)
-    assert gate._permits.acquire(blocking=False)  # one place in all, free again
-    gate._permits.release()
+        assert gate._holding() and gate._free == 0
+    assert gate._free == 1 and not gate._waiting  # one place in all, free again
 
 
 def test_a_turn_inside_a_turn_of_the_same_thread_does_not_queue_behind_itself():
@@ -131,3 +131,72 @@ def test_turns_at_once_is_a_setting(env):
     assert Settings.from_env({**env, "PARCELBOT_TURNS_AT_ONCE": "0"}).turns_at_once == 0
     with pytest.raises(ConfigError, match="PARCELBOT_TURNS_AT_ONCE"):
         Settings.from_env({**env, "PARCELBOT_TURNS_AT_ONCE": "-1"})
+
+
+def test_a_thread_taking_turns_back_to_back_does_not_shut_out_a_waiting_turn():
+    """Found by review: on a plain semaphore the releasing thread could take the place straight back (barging),
+    so a thread running turn after turn (the kept-message replay draining a backlog) kept the only place, and a
+    shopper's turn that arrived meanwhile waited its whole patience, then ran without a place anyway."""
+    gate, stop, started = TurnGate(1, patience=3.0), threading.Event(), threading.Event()
+
+    def replay_loop() -> None:
+        while not stop.is_set():
+            with gate.turn():
+                started.set()
+                time.sleep(0.005)  # a turn's work (releases the GIL like any I/O of a turn)
+
+    with ThreadPoolExecutor(1) as pool:
+        looping = pool.submit(replay_loop)
+        assert started.wait(5)
+        began = time.monotonic()
+        with gate.turn():
+            waited = time.monotonic() - began
+            had_a_place = gate._holding()
+        stop.set()
+        looping.result(timeout=10)
+    assert waited < 0.5 and had_a_place, f"waited {waited:.2f} s (patience 3 s); ran with a place: {had_a_place}"
+
+
+class _NluOverHttp:
+    """The interpreter as a Rasa server over HTTP (PARCELBOT_NLU=rasa): a parse is a network round trip. The
+    first message containing "slow" waits until released (Rasa's read timeout is 5 s)."""
+
+    waits_on_network = True  # as intents/rasa_http.RasaHTTPInterpreter says of itself
+
+    def __init__(self, real) -> None:  # noqa: ANN001
+        self.real, self.called, self.release = real, threading.Event(), threading.Event()
+
+    def parse(self, text, context=None):  # noqa: ANN001, ANN201
+        if "slow" in text:
+            self.called.set()
+            self.release.wait(5)
+        return self.real.parse(text, context) if context is not None else self.real.parse(text)
+
+    def __getattr__(self, name):  # noqa: ANN001, ANN204
+        return getattr(self.real, name)
+
+
+def test_a_turn_waiting_on_an_nlu_server_lends_its_place(runtime, demo):  # noqa: ANN001
+    """Found by review: the gate rations CPU, and a turn waiting on an NLU server (Rasa over HTTP: several round
+    trips a message) kept its place, so two slow Rasa answers held every other shopper of the process."""
+    nlu = _NluOverHttp(runtime.engine.interpreter)
+    runtime.engine = runtime.engine.replace(gate=TurnGate(1, patience=30), interpreter=nlu)
+
+    def text(sender: str, words: str) -> float:
+        began = time.monotonic()
+        runtime.engine.handle(InboundMessage("sms", sender, "+441614960000", words, channel_message_id=new_sid()))
+        return time.monotonic() - began
+
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(text, "+447700900999", "slow: where is my parcel")
+        assert nlu.called.wait(10)
+        other_thread = ThreadPoolExecutor(1)
+        other_took = other_thread.submit(text, "+447700900123", "where's my parcel")
+        try:
+            finished_while_nlu_waits = other_took.result(timeout=3) is not None
+        except FutureTimeout:
+            finished_while_nlu_waits = False
+        nlu.release.set()
+        slow.result(timeout=30)
+        other_thread.shutdown()
+    assert finished_while_nlu_waits, "the other shopper waited for the first one's NLU server round trip"
