@@ -30,7 +30,7 @@ from bot.web.api.routes import api_caller
 from bot.web.console import init_console
 from bot.web.errors import register_errors
 from bot.web.ext import parcelbot
-from bot.web.limits import init_limits, limit_api
+from bot.web.limits import init_limits, limit_api, refusals
 from bot.web.metrics import init_metrics
 from bot.web.nul_guard import refuse_nul
 from bot.web.request import ParcelbotRequest, StorableInt
@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # Rate limits: sign-in per address, the API per key; every other blueprint skips the limiter (bot/web/limits.py)
     limiter = init_limits(app, storage_uri=_limits_storage(settings),
                           skip=[b.name for b in (*channel_bps, demo.bp, pages.bp, tracking.bp) if b is not api_bp])
-    limit_api(limiter, api_bp, settings.api_rate_limit, api_caller, failures=settings.api_auth_failure_limit)
+    limit_api(limiter, api_bp, settings.api_rate_limit, api_caller)
+    app.extensions["parcelbot_refusals"] = refusals(limiter, settings.api_auth_failure_limit)  # read by require_key
     init_console(app, limiter=limiter, exempt=(*channel_bps, demo.bp))
     init_admin(app)  # the merchant console: the console's sign-in, role admin
     init_metrics(app)  # GET /metrics for operators; PARCELBOT_METRICS_TOKEN, if set, is required

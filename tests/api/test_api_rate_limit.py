@@ -90,15 +90,35 @@ def _from(address: str) -> dict[str, object]:
 
 def test_a_flood_of_made_up_keys_is_held_by_its_address_not_by_each_key(runtime, demo, auth):
     """Each made-up key is a bucket of its own for the per-key limit, so guessing keys (or loading the key table)
-    was never limited. Refused keys now count against the sender's address (PARCELBOT_API_AUTH_FAILURE_LIMIT)."""
+    was never limited. Refused keys now count against the sender's address (PARCELBOT_API_AUTH_FAILURE_LIMIT):
+    past it, that address's refused calls are 429 with Retry-After."""
     client = _app(runtime, "1000 per minute", api_auth_failure_limit="3 per minute")
     guesses = [client.get(OUTBOX, headers={"Authorization": f"Bearer pbk_guess{i:04d}madeup"}, **_from("203.0.113.7"))
-               .status_code for i in range(5)]
-    assert guesses == [401, 401, 401, 429, 429]
-    assert client.get(OUTBOX, headers=auth, **_from("203.0.113.7")).status_code == 429  # the address is held
-    # Another address is not: neither its real key nor its first wrong one
-    assert client.get(OUTBOX, headers=auth, **_from("198.51.100.2")).status_code == 200
+               for i in range(5)]
+    assert [g.status_code for g in guesses] == [401, 401, 401, 429, 429]
+    assert 0 < int(guesses[-1].headers["Retry-After"]) <= 60 and guesses[-1].get_json()["error"]
+    # Another address is not held: its first wrong key is a plain 401
     assert client.get(OUTBOX, headers={"Authorization": "Bearer pbk_typo"}, **_from("198.51.100.2")).status_code == 401
+
+
+def test_a_held_address_still_serves_a_valid_key(runtime, demo, auth):
+    """Found by review: the first version checked the count before the key, so an address past it had every call
+    refused, valid keys included: behind a balancer (one address for everyone) 30 made-up keys a minute from
+    anyone locked every merchant's integration out, and a forgotten job retrying a revoked key locked out its
+    own merchant's working one. Only refused calls are held."""
+    from datetime import UTC, datetime
+
+    from bot.core.apikeys import revoke
+
+    with transaction(runtime.sessions) as session:
+        old, _ = create_key(session, session.merge(demo))
+        revoke(session, old[:12], datetime.now(UTC))
+    client = _app(runtime, "1000 per minute", api_auth_failure_limit="3 per minute")
+    stale = {"Authorization": f"Bearer {old}"}
+    assert [client.get(OUTBOX, headers=stale, **_from("10.0.0.5")).status_code for _ in range(5)] == \
+        [401, 401, 401, 429, 429]
+    assert [client.get(OUTBOX, headers=auth, **_from("10.0.0.5")).status_code for _ in range(3)] == [200] * 3
+    assert client.get(OUTBOX, headers=stale, **_from("10.0.0.5")).status_code == 429  # still held for refusals
 
 
 def test_calls_that_succeed_never_count_as_refused(runtime, demo, auth):
@@ -109,20 +129,22 @@ def test_calls_that_succeed_never_count_as_refused(runtime, demo, auth):
 
 
 @pytest.mark.parametrize("proxies, counted_apart", [(0, False), (1, True)])
-def test_behind_a_load_balancer_each_client_counts_apart_only_when_proxies_are_trusted(runtime, demo, proxies,
-                                                                                      counted_apart):
+def test_behind_a_load_balancer_each_client_counts_apart_only_when_proxies_are_trusted(runtime, demo, auth,
+                                                                                      proxies, counted_apart):
     """Behind a balancer every request comes from its address: with PARCELBOT_PROXIES=1 the client's own address
     (the last X-Forwarded-For hop) is what the limits count; unset, the header is ignored, since any client can
-    send one to dodge its limit."""
+    send one to dodge its limit. Either way another client's valid key is served."""
     client = _app(runtime, "1000 per minute", api_auth_failure_limit="2 per minute", proxies=proxies)
     balancer = {"REMOTE_ADDR": "10.0.0.5"}
 
-    def guess(client_address: str) -> int:
-        return client.get(OUTBOX, headers={"Authorization": "Bearer pbk_madeup", "X-Forwarded-For": client_address},
+    def call(client_address: str, headers: dict[str, str]) -> int:
+        return client.get(OUTBOX, headers={**headers, "X-Forwarded-For": client_address},
                           environ_base=balancer).status_code
 
-    assert [guess("203.0.113.7") for _ in range(3)] == [401, 401, 429]
-    assert guess("198.51.100.2") == (401 if counted_apart else 429)
+    guess = {"Authorization": "Bearer pbk_madeup"}
+    assert [call("203.0.113.7", guess) for _ in range(3)] == [401, 401, 429]
+    assert call("198.51.100.2", guess) == (401 if counted_apart else 429)
+    assert call("198.51.100.2", auth) == 200
 
 
 def test_proxies_must_be_a_whole_number_and_the_failure_limit_a_rate(env):

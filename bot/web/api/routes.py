@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask import session as signed_in_session
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
@@ -117,6 +117,12 @@ def require_key() -> Response | None:
             g.api_key = info
             return None
         response = _error(401, "invalid or revoked API key")
+    counted = current_app.extensions.get("parcelbot_refusals")  # bot/web/limits.py Refusals
+    wait = counted.refused(request.remote_addr or "-") if counted is not None else None
+    if wait is not None:
+        response = _error(429, "too many refused API keys from your address: wait, and check the key you send")
+        response.headers["Retry-After"] = str(wait)
+        return response
     response.headers["WWW-Authenticate"] = 'Bearer realm="parcelbot"'
     return response
 
