@@ -8,7 +8,8 @@ Lookups count a sender's recent attempts (the per-sender limits on "where is X" 
 indexes were merchant_id and `at`, so each count read every audit row of the window, everyone's: on a busy
 morning, tens of thousands of rows per lookup. An index only (expand): old code is unaffected. On a large existing
 audit_log, create it beforehand with CREATE INDEX CONCURRENTLY under the same name (docs/deployment.md); this
-migration then finds it and does nothing.
+migration then finds it and does nothing, unless that build failed and left it invalid (or it has other columns):
+then it is made anew here.
 """
 
 from __future__ import annotations
@@ -22,11 +23,21 @@ branch_labels = None
 depends_on = None
 
 NAME = "ix_audit_log_actor_action_at"
+COLUMNS = ["actor", "action", "at"]
 
 
 def upgrade() -> None:
-    if NAME not in {ix["name"] for ix in sa.inspect(op.get_bind()).get_indexes("audit_log")}:
-        op.create_index(NAME, "audit_log", ["actor", "action", "at"], unique=False)
+    found = {ix["name"]: ix for ix in sa.inspect(op.get_bind()).get_indexes("audit_log")}.get(NAME)
+    if found is not None and _as_wanted(found):
+        return  # built beforehand, CONCURRENTLY, as docs/deployment.md suggests for a large audit_log
+    if found is not None:  # a concurrent build that failed or was cancelled leaves an INVALID index of this name
+        op.drop_index(NAME, table_name="audit_log")  # (which the planner never uses), or a wrong one: make it anew
+    op.create_index(NAME, "audit_log", COLUMNS, unique=False)
+
+
+def _as_wanted(index: dict) -> bool:
+    invalid = (index.get("dialect_options") or {}).get("postgresql_invalid", False)
+    return list(index["column_names"]) == COLUMNS and not index.get("unique") and not invalid
 
 
 def downgrade() -> None:
