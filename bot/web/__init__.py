@@ -72,8 +72,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     init_admin(app)  # the merchant console: the console's sign-in, role admin
     init_metrics(app)  # GET /metrics for operators; PARCELBOT_METRICS_TOKEN, if set, is required
     register_errors(app)
-    if settings.proxies:  # behind a load balancer: the client's address and scheme, from the proxies we run only
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies)  # type: ignore[method-assign]
+    if settings.proxies:  # behind a load balancer: the client's address, scheme and host, from our proxies only
+        # The host too: over https the console's CSRF check wants the Referer to match https://<host>/, and a
+        # proxy that forwards its upstream's name as Host must say the browser's in X-Forwarded-Host (docs).
+        n = settings.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     if runtime.engine.stall_guard is not None:  # PostgreSQL: a frozen database gets a 503, not a thread held for ever
         app.wsgi_app = watched_requests(app.wsgi_app, runtime.engine.stall_guard,  # type: ignore[method-assign]
                                         settings.db_stall_request_seconds)
