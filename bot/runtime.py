@@ -77,6 +77,8 @@ class LazyInterpreter:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._loaded: Interpreter | None = None
+        # said before loading, as the interpreter it stands for would (the turn gate lends a Rasa wait's place)
+        self.waits_on_network = settings.nlu_backend == "rasa"
 
     def parse(self, text: str, context: ParseContext | None = None) -> ParseResult:
         if self._loaded is None:

@@ -49,13 +49,26 @@ class TurnGate:
                 return
             ticket = threading.Event()
             self._waiting.appendleft(ticket) if first else self._waiting.append(ticket)
-        got = ticket.wait(self.patience)
+        try:
+            got = ticket.wait(self.patience)
+        except BaseException:  # interrupted while waiting: leave no ticket (nor a place handed to it) behind
+            self._forsake(ticket, give_back=True)
+            raise
         if not got:
-            with self._lock:
-                got = ticket.is_set()  # handed over just as the patience ran out: it is ours
-                if not got:
-                    self._waiting.remove(ticket)
+            got = self._forsake(ticket, give_back=False)
         self._held.yes = got  # not got: the turn runs anyway, without a place
+
+    def _forsake(self, ticket: threading.Event, *, give_back: bool) -> bool:
+        """Stop waiting on `ticket`. True if a place was handed to it meanwhile (kept, or passed on if
+        `give_back`)."""
+        with self._lock:
+            if not ticket.is_set():
+                self._waiting.remove(ticket)
+                return False
+        if give_back:
+            self._held.yes = True
+            self._give_back()
+        return True
 
     def _give_back(self) -> None:
         if not self._holding():

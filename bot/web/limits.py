@@ -16,14 +16,17 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 log = logging.getLogger(__name__)
+REDIS_RETRY_SECONDS = 30.0
 
 
 def init_limits(app: Flask, *, storage_uri: str, skip: Iterable[str]) -> Limiter:
@@ -44,7 +47,7 @@ def limit_api(limiter: Limiter, api: Blueprint, limit: str, caller: Callable[[],
         limiter.limit(limit, key_func=caller)(api)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Refusals:
     """Refused API keys counted per address (PARCELBOT_API_AUTH_FAILURE_LIMIT), checked after the key is.
 
@@ -53,21 +56,46 @@ class Refusals:
     instead of 401. A valid key is never held by it: behind a load balancer (or a shared NAT) one client's wrong
     keys, or a forgotten job retrying a revoked one, must not lock every other integration out (review: the
     first version checked the count before the key, and did). It does not spare the database the key's indexed
-    read: a volumetric flood belongs to the load balancer."""
+    read: a volumetric flood belongs to the load balancer.
+
+    Counted where the app's limits are (Redis with several workers). With Redis away the count goes on in this
+    process's memory, looking again after REDIS_RETRY_SECONDS (review: Flask-Limiter falls back only when one of
+    its own limits fails, so with the per-key limit off nothing was ever held)."""
 
     limiter: Limiter
     items: tuple[RateLimitItem, ...]
+    memory: FixedWindowRateLimiter = field(default_factory=lambda: FixedWindowRateLimiter(MemoryStorage()))
+    shared_down_until: float = 0.0
 
     def refused(self, address: str) -> int | None:
         """Count one refusal from `address`; the seconds to wait if it is now past the limit, else None."""
+        if time.monotonic() >= self.shared_down_until:
+            try:
+                return self._count(self.limiter.limiter, address)
+            except Exception:  # noqa: BLE001 - Redis away: counted in memory meanwhile
+                log.warning("refused API keys counted in memory: the shared count can't be reached", exc_info=True)
+                self.shared_down_until = time.monotonic() + REDIS_RETRY_SECONDS
         try:
-            for item in self.items:
-                if not self.limiter.limiter.hit(item, "api-refused", address):
-                    reset, _ = self.limiter.limiter.get_window_stats(item, "api-refused", address)
-                    return max(1, math.ceil(reset - time.time()))
-        except Exception:  # noqa: BLE001 - a counter we can't reach must not turn a 401 into a 500
-            log.warning("couldn't count a refused API key", exc_info=True)
+            return self._count(self.memory, address)
+        except Exception:  # noqa: BLE001 - never turn a 401 into a 500
+            log.exception("couldn't count a refused API key")
+            return None
+
+    def _count(self, counter: RateLimiter, address: str) -> int | None:
+        for item in self.items:
+            if not counter.hit(item, "api-refused", address):
+                reset, _ = counter.get_window_stats(item, "api-refused", address)
+                return max(1, math.ceil(reset - time.time()))
         return None
+
+    def holding(self, response: Response, wait: int) -> Response:
+        """The refusal's 429 says when *its* window ends. Flask-Limiter adds its headers after the view, for
+        the limit this request met (the made-up key's own per-key bucket: "Remaining 999", and a Retry-After of
+        that bucket's minute, review): this request met none of its limits, so they are dropped."""
+        response.headers["Retry-After"] = str(wait)
+        self.limiter.context.view_rate_limit = None  # Flask-Limiter's per-request record of the limits met
+        self.limiter.context.view_rate_limits.clear()
+        return response
 
 
 def refusals(limiter: Limiter, limit: str) -> Refusals | None:

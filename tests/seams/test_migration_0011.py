@@ -47,3 +47,27 @@ def test_an_invalid_index_left_by_a_failed_concurrent_build_is_not_taken_for_the
         command.stamp(alembic_config(db_url), "0010")
         command.upgrade(alembic_config(db_url), "head")  # a valid index again, for the suite
         engine.dispose()
+
+
+@pytest.mark.skipif(not os.environ.get("PARCELBOT_TEST_DATABASE_URL"), reason="PostgreSQL")
+@pytest.mark.parametrize("ddl", [
+    f"CREATE INDEX CONCURRENTLY {NAME} ON audit_log (actor, action, at) WHERE action = 'none of them'",
+    f"CREATE INDEX CONCURRENTLY {NAME} ON audit_log USING brin (actor, action, at)",
+])
+def test_a_partial_or_other_method_index_of_its_name_is_rebuilt(db_url, ddl):
+    """Found by the second review: only the columns were compared."""
+    engine = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
+    command.downgrade(alembic_config(db_url), "0010")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(ddl))
+        command.upgrade(alembic_config(db_url), "head")
+        with engine.connect() as conn:
+            definition = conn.scalar(sa.text("SELECT pg_get_indexdef(:n ::regclass)"), {"n": NAME})
+        assert definition.endswith("USING btree (actor, action, at)"), definition
+    finally:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"DROP INDEX IF EXISTS {NAME}"))
+        command.stamp(alembic_config(db_url), "0010")
+        command.upgrade(alembic_config(db_url), "head")
+        engine.dispose()

@@ -11,9 +11,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
 
+import bot.core.gate as gate_module
 from bot.config import ConfigError, Settings
 from bot.core.gate import TurnGate
 from bot.core.messages import InboundMessage
+from bot.runtime import LazyInterpreter
 from tests.helpers import new_sid
 
 
@@ -200,3 +202,42 @@ def test_a_turn_waiting_on_an_nlu_server_lends_its_place(runtime, demo):  # noqa
         slow.result(timeout=30)
         other_thread.shutdown()
     assert finished_while_nlu_waits, "the other shopper waited for the first one's NLU server round trip"
+
+
+def test_a_wait_interrupted_by_an_exception_leaves_no_ticket_behind(monkeypatch):
+    """An exception raised while a turn waits for its ticket (KeyboardInterrupt in a CLI's main thread, or any
+    async exception) leaves the ticket in the queue: the next give-back hands the place to nobody, and the gate
+    has one place fewer for good."""
+    gate = TurnGate(1, patience=5)
+    holder_in, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with gate.turn():
+            holder_in.set()
+            release.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    assert holder_in.wait(5)
+
+    class Interrupted(threading.Event):
+        def wait(self, timeout=None):  # noqa: ANN001, ANN202
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(gate_module.threading, "Event", Interrupted)
+    with pytest.raises(KeyboardInterrupt), gate.turn():
+        pass
+    monkeypatch.undo()
+    release.set()
+    t.join(5)
+    assert gate._free == 1 and not gate._waiting, (gate._free, len(gate._waiting))
+
+
+def test_the_workers_lazy_interpreter_still_says_it_waits_on_the_network(env):
+    """Engine._understand asks getattr(interpreter, "waits_on_network"); the Celery worker's runtime wraps the
+    interpreter in LazyInterpreter (bot/runtime.py), which doesn't pass the attribute on, so a kept-message replay
+    in a worker holds its place through every Rasa round trip."""
+    from bot.config import Settings
+
+    settings = Settings.from_env({**env, "PARCELBOT_NLU_BACKEND": "rasa", "RASA_URL": "http://127.0.0.1:5005"})
+    assert getattr(LazyInterpreter(settings), "waits_on_network", False) is True

@@ -8,8 +8,8 @@ Lookups count a sender's recent attempts (the per-sender limits on "where is X" 
 indexes were merchant_id and `at`, so each count read every audit row of the window, everyone's: on a busy
 morning, tens of thousands of rows per lookup. An index only (expand): old code is unaffected. On a large existing
 audit_log, create it beforehand with CREATE INDEX CONCURRENTLY under the same name (docs/deployment.md); this
-migration then finds it and does nothing, unless that build failed and left it invalid (or it has other columns):
-then it is made anew here.
+migration then finds it and does nothing, unless that build failed and left it invalid (or it is another index:
+other columns, partial, not a btree): then it is made anew here.
 """
 
 from __future__ import annotations
@@ -36,8 +36,12 @@ def upgrade() -> None:
 
 
 def _as_wanted(index: dict) -> bool:
-    invalid = (index.get("dialect_options") or {}).get("postgresql_invalid", False)
-    return list(index["column_names"]) == COLUMNS and not index.get("unique") and not invalid
+    """The columns, in order, as a plain btree over every row (not partial, no INCLUDE), valid, not unique."""
+    options = index.get("dialect_options") or {}
+    plain = options.get("postgresql_using", "btree") == "btree" and not options.get("postgresql_where") \
+        and not options.get("postgresql_include")
+    return list(index["column_names"]) == COLUMNS and not index.get("unique") and plain \
+        and not options.get("postgresql_invalid", False)
 
 
 def downgrade() -> None:

@@ -120,9 +120,8 @@ def require_key() -> Response | None:
     counted = current_app.extensions.get("parcelbot_refusals")  # bot/web/limits.py Refusals
     wait = counted.refused(request.remote_addr or "-") if counted is not None else None
     if wait is not None:
-        response = _error(429, "too many refused API keys from your address: wait, and check the key you send")
-        response.headers["Retry-After"] = str(wait)
-        return response
+        return counted.holding(_error(429, "too many refused API keys from your address: wait, and check the key "
+                                           "you send"), wait)
     response.headers["WWW-Authenticate"] = 'Bearer realm="parcelbot"'
     return response
 
