@@ -29,6 +29,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_SECONDS = 10
 CONNECT_TIMEOUT_SECONDS = 5
 PING_AFTER_IDLE_SECONDS = 1.0
+# An execution option: this connection only reads, so on SQLite it needn't queue for the write lock.
+READ_ONLY = "parcelbot_read_only"
 # libpq's TCP settings, so a network path that died (a pulled cable, a firewall dropping the flow) fails a
 # statement in about ten seconds instead of the kernel's fifteen minutes of retransmits: keepalive probes on an
 # idle connection, and tcp_user_timeout (ms) for data sent and never acknowledged. A server that is reachable but
@@ -59,7 +61,8 @@ def make_engine(url: str) -> Engine:
             # A turn reads then writes. A plain (deferred) BEGIN would fail with "database is locked" when
             # two turns both try to upgrade their read lock; IMMEDIATE takes the write lock up front, so
             # concurrent turns queue (busy_timeout) instead of failing. PostgreSQL needs none of this.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A connection marked READ_ONLY (it only reads: WAL readers never wait for the writer) doesn't take it.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     # connect_timeout: an unreachable server fails a request in seconds, not at the OS's TCP timeout

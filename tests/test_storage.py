@@ -128,3 +128,29 @@ def test_a_disk_photo_whose_commit_was_applied_but_reported_failed_stays(runtime
         assert session.scalar(select(m.ProofOfDeliveryRecord.photos).where(
             m.ProofOfDeliveryRecord.shipment_id == shipment_id)) == [key]  # the record is there...
     assert store.get(key)[0] == b"RIFF....WEBP"  # ...and so is its photo
+
+
+def test_the_check_after_a_rollback_does_not_queue_for_sqlites_write_lock(env):
+    """From review: on SQLite every transaction began with BEGIN IMMEDIATE, the check that no proof names a
+    rolled-back photo included, so when the rollback came from a locked database the check waited out the busy
+    timeout again (10 s more for the request) and then kept the file. It only reads: a WAL reader needn't wait."""
+    import os
+
+    if os.environ.get("PARCELBOT_TEST_DATABASE_URL"):
+        pytest.skip("SQLite's single write lock")
+    settings = Settings.from_env({**env, "PARCELBOT_PHOTOS": "disk"})
+    sessions = _sessions(settings)
+    store = storage_for(settings, sessions)
+    engine = sessions.kw["bind"]
+    from backend.db import upgrade
+
+    upgrade(settings.database_url)
+    session = sessions()
+    session.begin()
+    key = store.put(b"RIFF....WEBP", "image/webp", session=session)
+    with engine.connect() as writer:
+        writer.begin()  # another writer holds the write lock
+        session.rollback()  # the upload failed: is its photo named anywhere?
+        writer.rollback()
+    session.close()
+    assert not (settings.data_dir / "photos" / key).exists(), "the read queued behind the writer and kept the file"

@@ -23,6 +23,7 @@ from sqlalchemy import Text, cast, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db import READ_ONLY
 from backend.models import ProofOfDeliveryRecord, StoredPhoto
 from bot.config import Settings
 
@@ -93,7 +94,8 @@ def _removed_on_rollback(session: Session, path: Path, key: str) -> None:
             return
         decided = True
         try:
-            with rolled.get_bind().connect() as connection:
+            # a read only: on SQLite it mustn't queue for the write lock a locked database may still hold
+            with rolled.get_bind().connect().execution_options(**{READ_ONLY: True}) as connection:
                 named = connection.scalar(select(ProofOfDeliveryRecord.id).where(
                     cast(ProofOfDeliveryRecord.photos, Text).contains(key, autoescape=True)).limit(1))
         except SQLAlchemyError:
