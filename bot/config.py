@@ -157,10 +157,11 @@ class Settings:
     # Calls to the integration API one key may make (Flask-Limiter's notation), shared by every worker through
     # Redis when there is one; "off" for none. A runaway integration then meets 429s, not the shoppers' webhooks.
     api_rate_limit: str = "1200 per minute"
-    # Refused API keys (401s) one address may send before its API calls meet 429s. A flood of made-up keys is a
-    # new bucket per key for the limit above, so it is counted by where it comes from instead.
+    # Refused API keys (401s) one address may send before its refused calls meet 429s (valid keys are always
+    # served). A flood of made-up keys is a new bucket per key for the limit above, so it is counted by where it
+    # comes from instead (bot/web/limits.py Refusals).
     api_auth_failure_limit: str = "30 per minute"
-    # Proxies in front of the web hosts that set X-Forwarded-For / -Proto (a load balancer: 1). Unset (0), those
+    # Proxies in front of the web hosts that set X-Forwarded-For / -Proto / -Host (a load balancer: 1). Unset (0), those
     # headers are ignored, as anyone can send them; set, the client's own address is the one the sign-in and API
     # limits count and the audit trail records. Too high lets a client choose its address: count only your own.
     proxies: int = 0

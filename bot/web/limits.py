@@ -43,7 +43,7 @@ def init_limits(app: Flask, *, storage_uri: str, skip: Iterable[str]) -> Limiter
 def limit_api(limiter: Limiter, api: Blueprint, limit: str, caller: Callable[[], str]) -> None:
     """Every API call counts against `caller()` (the API's checked key, bot/web/api/routes.py api_caller) at
     `limit` (e.g. "1200 per minute"); "off" or "" for no limit."""
-    if limit.strip().lower() not in ("", "off"):
+    if not _off(limit):
         limiter.limit(limit, key_func=caller)(api)
 
 
@@ -100,6 +100,9 @@ class Refusals:
 
 def refusals(limiter: Limiter, limit: str) -> Refusals | None:
     """The refused-key count at `limit` ("30 per minute"), None when "off"."""
-    if limit.strip().lower() in ("", "off"):
-        return None
-    return Refusals(limiter, tuple(parse_many(limit)))
+    return None if _off(limit) else Refusals(limiter, tuple(parse_many(limit)))
+
+
+def _off(limit: str) -> bool:
+    """A limit setting that says no limit (bot/config.py _rate gives "off"; "" is read the same)."""
+    return limit.strip().lower() in ("", "off")

@@ -9,7 +9,7 @@ import os
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.cli.load.autoanalyze import Analyzer, analyze_due
+from bot.cli.load.autoanalyze import STOOD_IN, Analyzer, analyze_due
 
 pytestmark = pytest.mark.skipif(not os.environ.get("PARCELBOT_TEST_DATABASE_URL"), reason="PostgreSQL's statistics")
 
@@ -25,7 +25,7 @@ def test_a_table_past_autovacuums_threshold_is_analyzed_and_one_below_it_is_not(
             conn.execute(text(f"INSERT INTO bench_grown SELECT generate_series(1, {int(threshold) + 20})"))
             conn.execute(text(f"INSERT INTO bench_still SELECT generate_series(1, {int(threshold) // 2})"))
             conn.execute(text("SELECT pg_stat_force_next_flush()"))
-            analyzer = Analyzer(standing_in=True)
+            analyzer = Analyzer(STOOD_IN)
             analyze_due(conn, analyzer)
             conn.execute(text("SELECT pg_stat_force_next_flush()"))
             assert analyzer.analyzed.get("bench_grown") == 1 and "bench_still" not in analyzer.analyzed

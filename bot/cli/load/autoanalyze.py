@@ -32,18 +32,24 @@ DUE = text("""
 """)
 
 
+STOOD_IN = "off: the benchmark analyzed as autovacuum would"
+DECLINED = "off, and nothing stood in for it (--no-autoanalyze)"
+
+
 @dataclass
 class Analyzer:
-    """What the stand-in did: whether it ran (autovacuum off), and the tables it analyzed, how often."""
+    """What the stand-in did: what the run's JSON says of autovacuum ("on", STOOD_IN or DECLINED), and the tables
+    it analyzed, how often."""
 
-    standing_in: bool = False
+    autovacuum: str = "on"
     analyzed: dict[str, int] = field(default_factory=dict)
-    declined: bool = False  # --no-autoanalyze
+
+    @property
+    def standing_in(self) -> bool:
+        return self.autovacuum == STOOD_IN
 
     def as_json(self) -> dict[str, object]:
-        said = ("off: the benchmark analyzed as autovacuum would" if self.standing_in
-                else "off, and nothing stood in for it (--no-autoanalyze)" if self.declined else "on")
-        return {"autovacuum": said, "tables_analyzed": dict(sorted(self.analyzed.items()))}
+        return {"autovacuum": self.autovacuum, "tables_analyzed": dict(sorted(self.analyzed.items()))}
 
 
 def analyze_due(conn, analyzer: Analyzer) -> None:  # noqa: ANN001
@@ -57,14 +63,16 @@ def analyze_due(conn, analyzer: Analyzer) -> None:  # noqa: ANN001
 def standing_in(database_url: str, every: float = EVERY, *, off: bool = False) -> Iterator[Analyzer]:
     """While the block runs: analyze as autovacuum would, if the server's autovacuum is off (PostgreSQL only).
     `off`: don't, and say so in the run's JSON."""
-    analyzer = Analyzer(declined=off)
+    analyzer = Analyzer(DECLINED if off else "on")
     if not database_url.startswith("postgresql"):
         yield analyzer
         return
     engine = create_engine(database_url, isolation_level="AUTOCOMMIT", pool_size=1)
     with engine.connect() as conn:
-        autovacuum_off = conn.scalar(text("SHOW autovacuum")) == "off"
-    analyzer.standing_in, analyzer.declined = autovacuum_off and not off, autovacuum_off and off
+        if conn.scalar(text("SHOW autovacuum")) != "off":
+            analyzer.autovacuum = "on"
+        elif not off:
+            analyzer.autovacuum = STOOD_IN
     stop = threading.Event()
 
     def loop() -> None:
