@@ -235,3 +235,50 @@ def test_out_for_delivery_says_today_not_a_stale_window(client, auth, runtime, c
     push(client, auth, body["tracking_number"], "out_for_delivery", DAYTIME - timedelta(minutes=5))
     [msg] = outbox(runtime)
     assert "are out for delivery today." in msg.body and "09:00" not in msg.body
+
+
+def test_a_number_used_again_by_another_carrier_is_a_new_parcel_with_its_own_texts(client, auth, runtime,  # noqa: F811
+                                                                                    clock):
+    """Tracking numbers are unique per merchant and carrier, and carriers reuse them: a new parcel under a number
+    an old one had (another carrier, another recipient) is notified in full. The once-only texts ("on the way",
+    "delivered", the survey) are once per parcel, not once per number for ever."""
+    merchant_settings(runtime, survey={"after_delivery": True})
+    old = shipment(eta={"start": f"{Y}-11-23T12:00:00+00:00", "end": f"{Y}-11-23T16:00:00+00:00"})
+    number = old["tracking_number"]
+    assert client.post("/api/v1/shipments", json=old, headers=auth).status_code == 201
+    push(client, auth, number, "in_transit", DAYTIME - timedelta(days=30, hours=2))
+    push(client, auth, number, "delivered", DAYTIME - timedelta(days=30))
+    assert len(outbox(runtime)) == 3  # on the way, delivered, the survey
+
+    other = "+447700900222"
+    new = shipment(number, carrier="dpd", recipient={"name": "Jo Bloggs", "phone": other, "email": None},
+                   eta={"start": f"{Y}-11-23T12:00:00+00:00", "end": f"{Y}-11-23T16:00:00+00:00"})
+    assert client.post("/api/v1/shipments", json=new, headers=auth).status_code == 201
+    push(client, auth, number, "in_transit", DAYTIME - timedelta(hours=2))
+    push(client, auth, number, "delivered", DAYTIME - timedelta(minutes=5))
+    bodies = [msg.body for msg in outbox(runtime, other)]
+    assert len(bodies) == 3, bodies
+    assert "on the way" in bodies[0] and "delivered" in bodies[1].lower()
+    assert len(outbox(runtime)) == 3  # the old parcel's recipient hears nothing of the new one
+
+
+def test_during_a_rolling_deploy_a_text_the_old_code_keyed_by_number_is_not_sent_again(client, auth, runtime,  # noqa: F811
+                                                                                        clock, demo):
+    """Code before migration 0012 keys "on the way" by tracking number, and runs beside the new code for the minutes
+    of a rolling deploy: what it queued counts for the parcel the migration would have given it (the merchant's
+    oldest of that number), and for no newer parcel."""
+    old = shipment(eta={"start": f"{Y}-11-23T12:00:00+00:00", "end": f"{Y}-11-23T16:00:00+00:00"})
+    number = old["tracking_number"]
+    assert client.post("/api/v1/shipments", json=old, headers=auth).status_code == 201
+    with transaction(runtime.sessions) as session:  # what an old worker queued for it
+        session.add(m.Message(merchant_id=demo.id, direction="out", channel="sms", sender="shop", recipient=PHONE,
+                              body="on the way (old worker)", media_urls=[], status="sent",
+                              dedupe_key=f"notify:{number}:shipped", created_at=DAYTIME))
+    push(client, auth, number, "in_transit", DAYTIME - timedelta(hours=2))
+    assert [msg.body for msg in outbox(runtime)] == ["on the way (old worker)"]
+
+    other = "+447700900222"
+    new = shipment(number, carrier="dpd", recipient={"name": "Jo Bloggs", "phone": other, "email": None})
+    assert client.post("/api/v1/shipments", json=new, headers=auth).status_code == 201
+    push(client, auth, number, "in_transit", DAYTIME - timedelta(hours=1))
+    assert len(outbox(runtime, other)) == 1  # the newer parcel of that number is told

@@ -4,8 +4,10 @@ Shipped, out for delivery (with one-tap options), delayed, failed attempt (resch
 delivered (with the proof-of-delivery photo). The rules every notification obeys:
 - never to an opted-out number (checked now, and again by the sender just before it goes);
 - never in the merchant's quiet hours: it waits, queued, until the morning (send_after);
-- never twice for one event: the dedupe key is per event (per status for "shipped" and "delivered"), and the
-  merchant's own (another merchant may use the same tracking number: migration 0007).
+- never twice for one event: the dedupe key is per event of the parcel (per status for "shipped" and
+  "delivered"), and the merchant's own (another merchant may use the same tracking number: migration 0007). It
+  names the parcel's row, not its number: carriers reuse numbers, and a new parcel is told everything anew
+  (migration 0012).
 Wording comes from the wording service (defaults in training_data/responses/notifications.yml, the
 merchant's overrides and brand, the channel's variant).
 
@@ -22,7 +24,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -92,9 +94,39 @@ def offers_options(status: str) -> bool:
     return bool(KINDS.get(status, ("", False, ()))[2])
 
 
-def dedupe_key(tracking: str, status: str, event_id: str) -> str:
+def parcel_key(row: m.Shipment) -> str:
+    """What a notification's dedupe key names the parcel by: its row, not its tracking number. Numbers are unique
+    per merchant and carrier only, and carriers reuse them: keyed by number, a new parcel under an old parcel's
+    number was never told "on the way" or "delivered" (those go once per parcel). "s" marks this form: keys made
+    before migration 0012 named the number, and a number may be all digits."""
+    return f"s{row.id}"
+
+
+def dedupe_key(row: m.Shipment, status: str, event_id: str) -> str:
+    return f"notify:{parcel_key(row)}:{_what(status, event_id)}"
+
+
+def _what(status: str, event_id: str) -> str:
     kind, per_status, _ = KINDS[status]
-    return f"notify:{tracking}:{kind}" if per_status else f"notify:{tracking}:{event_id}"
+    return kind if per_status else event_id
+
+
+def notified(session: Session, merchant_id: int, row: m.Shipment, what: str) -> m.Message | None:
+    """This parcel's notification of `what` (a kind, an event id, "pod"), if it was queued.
+
+    Also under the key named by tracking number that code before migration 0012 writes (during a rolling deploy
+    it still runs beside this), counted as this parcel's only if it is the merchant's oldest of that number, the
+    rule 0012 applied to the keys it rewrote. A later release drops this fallback (the contract step of
+    docs/deployment.md)."""
+    found = by_key(session, merchant_id, f"notify:{parcel_key(row)}:{what}")
+    if found is not None:
+        return found
+    old = by_key(session, merchant_id, f"notify:{row.tracking_number}:{what}")
+    if old is None:
+        return None
+    oldest = session.scalar(select(func.min(m.Shipment.id)).where(m.Shipment.merchant_id == merchant_id,
+                                                                   m.Shipment.tracking_number == row.tracking_number))
+    return old if oldest == row.id else None
 
 
 # -- quiet hours ------------------------------------------------------------------------------------------
@@ -244,10 +276,10 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
     if event.status not in KINDS or not row.recipient_phone:
         return None
     kind, _, offer_kinds = KINDS[event.status]
-    phone, key = row.recipient_phone, dedupe_key(row.tracking_number, event.status, event.event_id)
+    phone, key = row.recipient_phone, dedupe_key(row, event.status, event.event_id)
     if not _enabled(ctx.merchant, kind) or is_opted_out(ctx.session, ctx.merchant, phone):
         return None
-    if by_key(ctx.session, ctx.merchant.id, key) is not None:
+    if notified(ctx.session, ctx.merchant.id, row, _what(event.status, event.event_id)) is not None:
         return None  # this event (or this once-only status) has already been notified
     send_after = quiet_until(ctx.merchant, ctx.now, ctx.tz)
     send_at = send_after or ctx.now
@@ -256,7 +288,7 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
     body = signed(ctx.config, _body(ctx, row, kind, options, send_at, photos))
     channel = _channel(ctx.merchant)
     conv = conversation_for(ctx.session, ctx.merchant, channel, phone)
-    _supersede_held(ctx, row.tracking_number)
+    _supersede_held(ctx, row)
     try:
         with ctx.session.begin_nested():
             msg = queue_message(ctx.session, merchant=ctx.merchant, channel=channel, to=phone, body=body,
@@ -285,7 +317,7 @@ def _ask_survey(ctx: Context, conv: m.Conversation, row: m.Shipment, channel: st
         with ctx.session.begin_nested():
             msg = queue_message(ctx.session, merchant=ctx.merchant, channel=channel, to=row.recipient_phone or "",
                                 body=ctx.render("utter_notify_survey"), conversation_id=conv.id,
-                                dedupe_key=f"survey:{row.tracking_number}", send_after=send_after)
+                                dedupe_key=f"survey:{parcel_key(row)}", send_after=send_after)
     except (IntegrityError, OptedOut):
         return  # asked already (a concurrent event), or the shopper opted out meanwhile
     if msg is not None:
@@ -300,7 +332,7 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
     if row.status != "delivered" or not row.recipient_phone:
         return None
     photos = _photo_urls(ctx, row)
-    delivered = by_key(ctx.session, ctx.merchant.id, f"notify:{row.tracking_number}:delivered")
+    delivered = notified(ctx.session, ctx.merchant.id, row, "delivered")
     if delivered is None or not photos:
         return None  # not notified (opted out, or no event yet): the delivered text will carry the photo
     if delivered.status == "queued" and delivered.attempts == 0:
@@ -312,7 +344,8 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
         ).rowcount
         if changed == 1:
             return delivered
-    if delivered.media_urls or delivered.status not in {"sent", "sandbox", "queued"}:
+    if delivered.media_urls or delivered.status not in {"sent", "sandbox", "queued"} or notified(
+            ctx.session, ctx.merchant.id, row, "pod") is not None:
         return None
     if not _enabled(ctx.merchant, "delivered") or is_opted_out(ctx.session, ctx.merchant, row.recipient_phone):
         return None
@@ -322,7 +355,7 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
             msg = queue_message(
                 ctx.session, merchant=ctx.merchant, channel=delivered.channel, to=row.recipient_phone, body=body,
                 media_urls=photos, conversation_id=delivered.conversation_id,
-                dedupe_key=f"notify:{row.tracking_number}:pod", send_after=quiet_until(ctx.merchant, ctx.now, ctx.tz),
+                dedupe_key=f"notify:{parcel_key(row)}:pod", send_after=quiet_until(ctx.merchant, ctx.now, ctx.tz),
             )
     except (IntegrityError, OptedOut):
         return None
@@ -331,13 +364,13 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
     return msg
 
 
-def _supersede_held(ctx: Context, tracking: str) -> None:
+def _supersede_held(ctx: Context, row: m.Shipment) -> None:
     """A notification still held for the morning is out of date once the parcel has moved on again."""
     ctx.session.execute(
         update(m.Message)
         .where(
-            m.Message.merchant_id == ctx.merchant.id,  # another merchant's parcel may have the same number
-            m.Message.dedupe_key.startswith(f"notify:{tracking}:", autoescape=True),
+            m.Message.merchant_id == ctx.merchant.id,
+            m.Message.dedupe_key.startswith(f"notify:{parcel_key(row)}:", autoescape=True),
             m.Message.status == "queued",
             m.Message.attempts == 0,
             m.Message.send_after > ctx.now,

@@ -40,7 +40,7 @@ def test_same_event_twice_is_stored_once(client, auth, runtime, tracking):
     assert stored_events(runtime, tracking) == 1
     with runtime.sessions() as session:  # and the shopper heard about it once
         sent = session.scalar(select(func.count()).select_from(m.Message)
-                              .where(m.Message.dedupe_key.like(f"notify:{tracking}:%")))
+                              .where(m.Message.dedupe_key.like("notify:%")))
     assert sent == 1
 
 
