@@ -62,7 +62,7 @@ def _run(client, source: ConversationSource, read_code, turns: int) -> tuple[int
     return done, unexpected, codes
 
 
-def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures:
+def measure(database_url: str, redis_url: str | None, turns: int, profile: Path | None = None) -> TurnFigures:
     from bot.cli.load import newest_code
     from bot.cli.load.probe import Probe
     from bot.cli.load.seed import prepare
@@ -99,6 +99,8 @@ def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures
         profiler.enable()
         profiled, more, _ = _run(client, source, read_code, turns)
         profiler.disable()
+        if profile is not None:  # for `python -m pstats` or snakeviz: where the calls of the second pass went
+            profiler.dump_stats(profile)
         full_runs = gc.get_stats()[2]["collections"] - full_before
         frozen, frozen_ms = gc.get_freeze_count(), full_collection_ms()  # as a worker's is after these turns
     finally:  # thawed: a test calling this goes on in the same process
@@ -117,9 +119,11 @@ def measure(database_url: str, redis_url: str | None, turns: int) -> TurnFigures
               help="Dropped and re-created.")
 @click.option("--redis-url", default="redis://127.0.0.1:6379/6", show_default=True,
               help="'' for no Redis (jobs inline, events in-process).")
-def bench_turn(turns: int, database_url: str, redis_url: str) -> None:
+@click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the second pass's cProfile stats here (read them with python -m pstats).")
+def bench_turn(turns: int, database_url: str, redis_url: str, profile: Path | None) -> None:
     """What one turn of the mixed conversations costs: statements, commits, Python calls, CPU."""
-    f = measure(database_url, redis_url or None, turns)
+    f = measure(database_url, redis_url or None, turns, profile)
     click.echo(f"mixed conversations of bench load, in-process, {f.turns} messages "
                f"({database_url.split('@')[-1]}); per turn:")
     click.echo(f"  SQL statements  {f.statements:6.2f}     commits {f.commits:.2f}")
