@@ -13,6 +13,7 @@ outbox (CLI chat, GET /api/v1/outbox, the demo page).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,14 +43,18 @@ def backoff(attempts: int) -> timedelta:
 
 
 def send_due(ctx: JobContext, now: datetime | None = None, *, sender: Sender | None = None, limit: int = 100) -> int:
-    """Send every queued message that is due; returns how many were delivered (sent, or kept in the sandbox)."""
-    now = now or ctx.clock()
+    """Send every queued message that is due; returns how many were delivered (sent, or kept in the sandbox).
+
+    Each claim, record and retry reads the clock afresh (`now` fixes it, for tests): a sweep through a slow
+    transport takes minutes, and a lease counted from the sweep's start had run out before a later message's send
+    began, so a second sweep took it and sent it again (found by review)."""
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else ctx.clock
     sender = sender or ctx.sender
     with ctx.sessions() as session:
-        ids = [msg.id for msg in pending(session, now, limit)]
+        ids = [msg.id for msg in pending(session, clock(), limit)]
     delivered = 0
     for message_id in ids:
-        sent = _send_one(ctx.sessions, message_id, sender, now)
+        sent = _send_one(ctx.sessions, message_id, sender, clock)
         if sent is None:  # a rate limit is about the account: the rest wait for the next sweep, their tries unspent
             log.warning("the transport is rate limiting; %d message(s) left for the next sweep",
                         len(ids) - ids.index(message_id) - 1)
@@ -71,6 +76,12 @@ def purge_early_receipts_job(ctx: JobContext, **_: Any) -> int:
 
 
 def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> Outgoing | None:
+    taken = _take(sessions, message_id, now)
+    return taken[0] if taken is not None else None
+
+
+def _take(sessions: sessionmaker[Session], message_id: int, now: datetime) -> tuple[Outgoing, int] | None:
+    """The message claimed for one attempt, and that attempt's number (what says the claim is still ours)."""
     with transaction(sessions) as session:
         in_doubt = session.scalar(select(m.Message.unsure_since).where(m.Message.id == message_id))
         claimed = session.execute(
@@ -93,7 +104,7 @@ def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> O
             return None
         return Outgoing(msg.id, msg.channel, msg.sender, msg.recipient, msg.body, tuple(msg.media_urls or ()),
                         maybe_sent_since=in_doubt,
-                        recorded_ids=_recorded_since(session, msg, in_doubt) if in_doubt else frozenset())
+                        recorded_ids=_recorded_since(session, msg, in_doubt) if in_doubt else frozenset()), msg.attempts
 
 
 def _recorded_since(session: Session, msg: m.Message, since: datetime) -> frozenset[str]:
@@ -105,29 +116,33 @@ def _recorded_since(session: Session, msg: m.Message, since: datetime) -> frozen
         m.Message.sent_at >= since - LOOKUP_SLACK)))
 
 
-def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, now: datetime) -> bool | None:
+def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender,
+              clock: Callable[[], datetime]) -> bool | None:
     """True if delivered, False if not (queued again, failed, or not ours to send), None if the transport said
     it is rate limiting (429): asking it again for the next message would only spend that message's tries."""
-    out = _claim(sessions, message_id, now)
-    if out is None:
+    taken = _take(sessions, message_id, clock())
+    if taken is None:
         return False
+    out, attempt = taken
     try:
         result = sender.send(out)  # outside any transaction: never hold a lock across the network
     except SendError as exc:
-        final = _failed(sessions, message_id, str(exc), retry=exc.retry, now=now, wait=exc.retry_after,
-                        maybe_sent=exc.maybe_sent)
+        final = _failed(sessions, message_id, str(exc), retry=exc.retry, now=clock(), wait=exc.retry_after,
+                        maybe_sent=exc.maybe_sent, attempt=attempt)
         telemetry.send_failed(out.channel, telemetry.status_class(exc.status, reached=exc.reached), final=final)
         return None if exc.status == RATE_LIMITED else False
     except Exception as exc:  # a bug in a transport must not lose the message: retry it like an outage
         log.exception("sender %s crashed on message %s", getattr(sender, "name", sender), message_id)
-        final = _failed(sessions, message_id, f"{exc.__class__.__name__}: {exc}", retry=True, now=now,
-                        maybe_sent=True)
+        final = _failed(sessions, message_id, f"{exc.__class__.__name__}: {exc}", retry=True, now=clock(),
+                        maybe_sent=True, attempt=attempt)
         telemetry.send_failed(out.channel, "none", final=final)
         return False
     telemetry.sent(out.channel, result.status)
     with transaction(sessions) as session:
-        msg = session.get(m.Message, message_id)
-        msg.status, msg.sent_at, msg.error, msg.unsure_since = result.status, now, None, None
+        msg = _still_ours(session, message_id, attempt)
+        if msg is None:
+            return True  # delivered; the row is another attempt's now, and that one records it
+        msg.status, msg.sent_at, msg.error, msg.unsure_since = result.status, clock(), None, None
         msg.channel_message_id = result.channel_message_id
     if result.channel_message_id:  # a receipt that overtook this record waits for it: applied now, once committed
         with transaction(sessions) as session:
@@ -136,12 +151,14 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender, 
 
 
 def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, retry: bool, now: datetime,
-            wait: float | None = None, maybe_sent: bool = False) -> bool:
+            wait: float | None = None, maybe_sent: bool = False, attempt: int | None = None) -> bool:
     """Queue it again (after our backoff, or the transport's Retry-After if longer) or give up; True when that
     was its last try. The error stays on the message either way: its status says where it is, the error why.
     A transport that answered "no" settles the doubt; one whose answer never came leaves it for the next try."""
     with transaction(sessions) as session:
-        msg = session.get(m.Message, message_id)
+        msg = _still_ours(session, message_id, attempt)
+        if msg is None:
+            return False  # another attempt has the row: its outcome, not this one's, is the message's
         msg.error = error[:2000]
         if not maybe_sent:
             msg.unsure_since = None
@@ -153,3 +170,14 @@ def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, ret
         msg.status = "failed"
         log.error("message %s failed for good after %s attempt(s): %s", message_id, msg.attempts, error)
         return True
+
+
+def _still_ours(session: Session, message_id: int, attempt: int | None) -> m.Message | None:
+    """The message, locked, if no later attempt has claimed it since ours (`attempt` None: don't check). A send
+    that outlived its lease is not allowed to write over the attempt that took the row after it: that one's
+    SID, status and retry time are the message's."""
+    msg = session.get(m.Message, message_id, with_for_update=True)
+    if msg is None or (attempt is not None and msg.attempts != attempt):
+        log.error("message %s: attempt %s outlived its lease; a later attempt has the row", message_id, attempt)
+        return None
+    return msg
