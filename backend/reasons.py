@@ -73,6 +73,7 @@ CODES: tuple[str, ...] = (
     "carrier_refused",
     "carrier_not_answering_kept",
     "gave_up",
+    "gave_up_unsure",  # its answers could not be read: it may have been made
     "parcel_not_found",
     "order_not_found",
 )

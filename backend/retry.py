@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from backend.changes import as_result, settle_change, stored_change
 from backend.pending import DONE, FAILED, KINDS, PENDING, retry_later
-from backend.protocol import Backend, BackendError, BackendUnavailable
+from backend.protocol import Backend, BackendError, BackendRefused, BackendUnavailable
 from backend.reasons import because
 from backend.serialize import (
     action_from_json,
@@ -109,10 +109,15 @@ def _replay(req: Claimed | m.PendingRequest, backend: Backend) -> dict[str, Any]
 def attempt(claimed: Claimed, backend: Backend | None) -> dict[str, Any] | BaseException:
     """Send one claimed write (no transaction open): the outcome, or the error it ended with."""
     if backend is None:
-        return BackendError("the merchant for this request no longer exists")
+        return LookupError("the merchant for this request no longer exists")
     try:
         return _replay(claimed, backend)
     except (BackendError, LookupError, ValueError, KeyError) as exc:
+        return exc
+    except Exception as exc:  # noqa: BLE001 - one write that breaks oddly must not stop the batch (review)
+        # A body cut off on the way (ChunkedEncodingError), a broken gzip, a bug of ours: recorded as an attempt
+        # whose outcome we don't know, so it is counted, retried under its key and in the end given up and told.
+        log.exception("pending request %s: the attempt broke", claimed.id)
         return exc
 
 
@@ -126,6 +131,14 @@ def record(session: Session, claimed: Claimed, outcome: dict[str, Any] | BaseExc
     if isinstance(outcome, BackendUnavailable):
         if not retry_later(req, str(outcome) or outcome.__class__.__name__, now):
             _settle(session, req, _gave_up(), now, on_settled)
+        return False
+    if isinstance(outcome, BaseException) and not _made_nothing(outcome):
+        # An answer we couldn't read, or an error on our side: the carrier may have made it. Never told "not
+        # changed" (the shopper would ask again under a new key: made twice); asked again under the same key,
+        # which the carrier answers with what it did, and if that never comes, told we can't say.
+        log.warning("pending request %s: outcome unknown (%s), trying again later", req.id, outcome)
+        if not retry_later(req, str(outcome) or outcome.__class__.__name__, now):
+            _settle(session, req, _gave_up(unsure=True), now, on_settled)
         return False
     if isinstance(outcome, BaseException):
         log.warning("pending request %s failed for good: %s", req.id, outcome)
@@ -168,5 +181,12 @@ def _outcome(result: ActionResult) -> dict[str, Any]:
     return {"status": result.status.value, "reference": result.reference, "reason": result.reason, "reason_code": code}
 
 
-def _gave_up() -> dict[str, Any]:
-    return {"status": "rejected", "reference": None, "reason": None, "reason_code": because("gave_up").to_json()}
+def _made_nothing(outcome: BaseException) -> bool:
+    """A definite no: the carrier refused it (a 4xx) or knows no such parcel or order (or the merchant is gone)."""
+    return isinstance(outcome, BackendRefused | LookupError)
+
+
+def _gave_up(*, unsure: bool = False) -> dict[str, Any]:
+    """Given up. `unsure`: the carrier may have made it (its answers could not be read), so nobody says it didn't."""
+    code = because("gave_up_unsure" if unsure else "gave_up")
+    return {"status": "rejected", "reference": None, "reason": None, "reason_code": code.to_json()}

@@ -103,6 +103,11 @@ def _body(say: Voice, req: m.PendingRequest, outcome: dict[str, Any]) -> Rendere
         if req.kind == "cancel_order":
             return say("utter_cancel_order_pending", order=str(p.get("order_number") or ""))
         return say("utter_change_pending", summary=_what_they_asked(say, p))
+    if (outcome.get("reason_code") or {}).get("code") == "gave_up_unsure":  # backend/retry.py: it may have been made
+        subject = (say("utter_kept_unsure_subject_order", order=str(p.get("order_number") or ""))
+                   if req.kind == "cancel_order" else
+                   say("utter_kept_unsure_subject_parcel", tracking=str(p.get("tracking_number") or "")))
+        return say("utter_kept_unsure_later", subject=subject)
     reference = outcome.get("reference") or ""
     reason = say.reason(Reason.from_json(outcome.get("reason_code")), outcome.get("reason"))
     if req.kind == "cancel_order":
