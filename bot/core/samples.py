@@ -46,6 +46,7 @@ ATOMS: dict[str, str] = {
     "window": "tomorrow (Tue 8 Dec) 08:00-12:00", "within": "2 hours", "eta": "tomorrow (Tue 8 Dec) 08:00-12:00",
     "ready": "tomorrow (Tue 8 Dec) 12:00", "details": "Delivered today at 14:32, left in the porch.", "private": "",
     "codes": "your gate code", "offer": "", "live": "", "next": "", "reason": "", "summary": "", "options": "",
+    "subject": "",
 }
 
 # Placeholders that hold another rendered template: the longest template of that family fills them.
@@ -56,6 +57,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "live": ("utter_live_",),
     "offer": ("utter_notify_offer",),
     "private": ("utter_code_private",),
+    "subject": ("utter_kept_unsure_subject_",),
 }
 
 # A list of choices as SMS shows it: three numbered options, each the length of a real one.

@@ -204,8 +204,11 @@ def _follow_kept(uow: UnitOfWork, via: Backend | Answered, merchant_id: int, met
     in its transaction (its own "pending" is an answer too: by the carrier contract the outcome follows as tracking
     events, and asking again under the same key returns the same "pending"). The answer recorded at once (`via` is
     Answered, its own unit of work) leaves it open: the turn that tells the shopper may still die before its
-    commit, and retry_pending then tells them. A write the carrier couldn't take notes whom to tell."""
-    if isinstance(via, CarrierSnapshot) and via.answered(method, key):
+    commit, and retry_pending then tells them. A turn that tells them a settled outcome from the stored result (a
+    YES sent again after a worker died, a turn run again on a fresh connection) closes it too: it tells them as
+    surely, and left open, retry_pending texted the same outcome ten minutes later (found by review). A write the
+    carrier couldn't take (kept: "pending" of our own) notes whom to tell."""
+    if isinstance(via, CarrierSnapshot) and (via.answered(method, key) or status is not ResultStatus.PENDING):
         close_kept(uow.session, merchant_id, key)
     elif status is ResultStatus.PENDING:
         note_follow_up(uow.session, merchant_id, key, conversation_id=conversation_id, summary=summary)
