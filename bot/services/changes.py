@@ -20,11 +20,13 @@ from typing import TypeVar
 from backend import changes as records
 from backend import models as m
 from backend.pending import (
+    PENDING,
     PendingWrite,
     apply_write,
     cancel_write,
     close_kept,
     keep_in_case,
+    kept_write,
     note_follow_up,
     return_write,
 )
@@ -106,6 +108,14 @@ class ChangeService:
         during the call, the carrier down) may be settled by retry_pending while its question is still open."""
         change = records.stored_change(uow.session, merchant.id, key) if key else None
         return change if change is not None and change.status == ResultStatus.ACCEPTED.value else None
+
+    @staticmethod
+    def in_flight(uow: UnitOfWork, merchant: m.Merchant, key: str) -> bool:
+        """A write under `key` was kept ahead of its carrier call and is not settled: the call is under way (or its
+        worker died, and retry_pending makes it). A remote carrier is asked with no lock held, so the shopper's next
+        message can arrive meanwhile (bot/core/carrier.py)."""
+        kept = kept_write(uow.session, merchant.id, key) if key else None
+        return kept is not None and kept.status == PENDING
 
     def apply(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, request: ChangeRequest,
               now: datetime) -> ActionResult | None:

@@ -107,7 +107,13 @@ def confirm(turn: Turn) -> None:
     if (turn.corrected or answer is None) and _amend(turn):
         return
     if answer is False:
-        made = turn.services.changes.made(turn.uow, turn.merchant, str(turn.slots.get("change_key") or ""))
+        key = str(turn.slots.get("change_key") or "")
+        made = turn.services.changes.made(turn.uow, turn.merchant, key)
+        if made is None and turn.services.changes.in_flight(turn.uow, turn.merchant, key):
+            # the YES is with a remote carrier right now (asked with no lock held): "unchanged" may be untrue, and
+            # the question stays open for the YES's own turn, which answers with what the carrier says
+            turn.say("utter_change_in_flight")
+            return
         turn.finish()
         if made is not None:  # settled meanwhile by a retry (and texted): "unchanged" would not be true
             turn.say("utter_change_already_made", summary=Rendered(turn.slots.get("summary") or ""),
