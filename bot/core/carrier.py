@@ -16,13 +16,18 @@ before the turn runs again. So a write the carrier made is never lost, even when
 another way (a second message from the shopper came in between, or the code ran out meanwhile), and a
 retried webhook or a replay never applies it twice. A change slower than settings.slow_backend_seconds is
 left running: `on_slow` queues the job that records it and texts the shopper, and the turn says "on it"
-(CarrierStillWorking). A cancellation or a return has no such follow-up, so it is waited for.
+(CarrierStillWorking). Every other call, a cancellation or a return included, shares one budget per message
+(ANSWER_WITHIN): Twilio gives a webhook 15 s, and a carrier that hangs (3 tries of a 10 s read timeout) held the
+shopper's answer past it, so they heard nothing (found by review). Past the budget the call is answered "not
+answering" (CarrierTimedOut): the turn says so honestly, a write stays kept and retry_pending makes it under the
+same key and texts the outcome; the call itself runs on in the background.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import Executor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -46,6 +51,9 @@ from bot.core.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 WRITES = frozenset({"apply_action", "create_return", "cancel_order"})
+# What one message may spend waiting on its carrier calls, all of them: under Twilio's 15 s webhook timeout with
+# room for the rest of the turn (the NLU, the database) and the answer's way back.
+ANSWER_WITHIN = 9.0
 
 
 class NeedsCarrier(Exception):  # noqa: N818 - a signal to the engine, not an error
@@ -76,6 +84,10 @@ class CarrierStillWorking(BackendError):
     """A write the carrier hasn't answered within the deadline; it goes on in the background."""
 
 
+class CarrierTimedOut(BackendUnavailable):
+    """The carrier hasn't answered within the message's budget (ANSWER_WITHIN): read as "not answering"."""
+
+
 _STILL_WORKING = object()
 
 
@@ -85,19 +97,31 @@ class CarrierAnswers:
 
     answers: dict[Hashable, Any] = field(default_factory=dict)
     calls: int = 0
+    budget: float = ANSWER_WITHIN  # seconds left for this message's calls
 
     def fetch(self, need: NeedsCarrier, *, executor: Executor, deadline: float) -> None:
-        """Make the call (no transaction is open now). A change gets `deadline` seconds, then runs on."""
+        """Make the call (no transaction is open now). A change gets `deadline` seconds, then runs on; any call
+        gets what is left of the message's budget, then is answered "not answering" and runs on."""
         self.calls += 1
-        if not (need.write and need.slow_ok):
-            self.answers[need.key] = _outcome(need.call)
+        slow_ok = need.write and need.slow_ok
+        wait = min(deadline, self.budget) if slow_ok else self.budget
+        if wait <= 0:  # spent on this message's earlier calls: not asked at all (a write stays kept for the retry)
+            self.answers[need.key] = CarrierTimedOut(f"no answer within {ANSWER_WITHIN:.0f} s")
             return
+        started = time.monotonic()
         future = executor.submit(_outcome, need.call)
         try:
-            self.answers[need.key] = future.result(timeout=deadline)
+            self.answers[need.key] = future.result(timeout=wait)
         except FutureTimeout:
-            log.info("carrier write %s is slow; finishing it in the background", need.key)
-            self.answers[need.key] = _STILL_WORKING
+            if slow_ok:
+                log.info("carrier write %s is slow; finishing it in the background", need.key)
+                self.answers[need.key] = _STILL_WORKING
+            else:
+                log.warning("carrier call %s took more than this message's %.1f s; answered as not answering",
+                            need.key, ANSWER_WITHIN)
+                self.answers[need.key] = CarrierTimedOut(f"no answer within {ANSWER_WITHIN:.0f} s")
+        finally:
+            self.budget -= time.monotonic() - started
 
     def still_working(self, key: Hashable) -> bool:
         return self.answers.get(key) is _STILL_WORKING
