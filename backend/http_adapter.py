@@ -55,11 +55,24 @@ NOT_FOUND = because("parcel_not_found")
 
 
 def _error_message(response: requests.Response) -> str | None:
+    err = _error(response)
+    return err.get("message") if isinstance(err, dict) else str(err) if err else None
+
+
+def _error(response: requests.Response) -> object:
     try:
-        err = response.json().get("error") or {}
+        return response.json().get("error") or {}
     except (ValueError, AttributeError):
         return None
-    return err.get("message") if isinstance(err, dict) else str(err)
+
+
+# A 409 that says the same key is still being worked on (the contract's own code, and Stripe's): not a refusal.
+IN_PROGRESS = frozenset({"request_in_progress", "idempotency_key_in_use"})
+
+
+def _in_progress(response: requests.Response) -> bool:
+    err = _error(response)
+    return response.status_code == 409 and isinstance(err, dict) and err.get("code") in IN_PROGRESS
 
 
 class HttpBackend:
@@ -217,6 +230,8 @@ class HttpBackend:
         response = self._write(write, "POST", f"/shipments/{self._t(tracking_number)}/returns", body)
         if response.status_code == 404:
             raise LookupError(tracking_number)
+        if _in_progress(response):  # the same key still being worked on: ask again later (as _result does)
+            raise BackendUnavailable(f"{self.name} is still working on this request")
         if response.status_code in (409, 422):
             raise BackendRefused(_error_message(response) or "The carrier couldn't start a return for this parcel.")
         self._expect(response, 200, 201)
@@ -238,7 +253,12 @@ class HttpBackend:
         return opened
 
     def _result(self, response: requests.Response, *, not_found: Reason) -> ActionResult:
-        """A refusal in the carrier's own words is kept as they are; without words, our code says it."""
+        """A refusal in the carrier's own words is kept as they are; without words, our code says it. A write still
+        being worked on under the same key (our slow change's first request, while its follow-up asks) is "not
+        answering yet", so it is asked again later: read as a refusal, the shopper was told it couldn't be made while
+        the first request made it (found by review)."""
+        if _in_progress(response):
+            raise BackendUnavailable(f"{self.name} is still working on this request")
         if response.status_code in (404, 409, 422):
             words = _error_message(response)
             if words:
