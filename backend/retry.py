@@ -9,13 +9,14 @@ before harmless.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -49,6 +50,7 @@ class Claimed:
     kind: str
     payload: dict[str, Any]
     idempotency_key: str
+    leased_until: datetime | None = None  # what says the claim is still ours (renew, record)
 
 
 def claim_due(session: Session, now: datetime, *, limit: int = 100, kinds: tuple[str, ...] = KINDS) -> list[Claimed]:
@@ -65,7 +67,23 @@ def claim_due(session: Session, now: datetime, *, limit: int = 100, kinds: tuple
     for req in due:
         req.next_attempt_at = now + LEASE
     session.flush()
-    return [Claimed(r.id, r.merchant_id, r.kind, dict(r.payload or {}), r.idempotency_key) for r in due]
+    return [Claimed(r.id, r.merchant_id, r.kind, dict(r.payload or {}), r.idempotency_key, now + LEASE) for r in due]
+
+
+def renew(session: Session, claimed: Claimed, now: datetime) -> Claimed | None:
+    """Just before its attempt: the claim leased again from now, or None if it is no longer ours. A batch is claimed
+    at once, and a carrier that hangs makes each attempt slow: a lease counted from the batch's start ran out
+    before the later ones began, and another worker took them too (every try counted twice, the write given up
+    early; found by review). Compare-and-set on the lease we hold."""
+    until = now + LEASE
+    taken = session.execute(
+        update(m.PendingRequest)
+        .where(m.PendingRequest.id == claimed.id, m.PendingRequest.status == PENDING,
+               m.PendingRequest.next_attempt_at == claimed.leased_until)
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return dataclasses.replace(claimed, leased_until=until) if taken == 1 else None
 
 
 def already_settled(session: Session, claimed: Claimed) -> bool:
@@ -127,6 +145,9 @@ def record(session: Session, claimed: Claimed, outcome: dict[str, Any] | BaseExc
     req = session.get(m.PendingRequest, claimed.id, with_for_update=True)
     if req is None or req.status != PENDING:
         return False
+    if claimed.leased_until is not None and req.next_attempt_at != claimed.leased_until:
+        log.warning("pending request %s: an attempt outlived its lease; the later claim records", req.id)
+        return False  # another worker holds it now: its attempt, not this one, counts and settles
     req.attempts += 1
     if isinstance(outcome, BackendUnavailable):
         if not retry_later(req, str(outcome) or outcome.__class__.__name__, now):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.reasons import Reason
-from backend.retry import Claimed, already_settled, attempt, claim_due, close_settled, record
+from backend.retry import Claimed, already_settled, attempt, claim_due, close_settled, record, renew
 from bot.core.outbox import OptedOut, announced, by_key, queue_message
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Rendered, Voice
@@ -37,6 +37,11 @@ def retry_pending_job(ctx: JobContext, now: str | None = None, **_: Any) -> int:
         claimed = claim_due(session, moment)
     done = 0
     for item in claimed:
+        with ctx.sessions() as session, session.begin():
+            renewed = renew(session, item, datetime.fromisoformat(now) if now else ctx.clock())
+        if renewed is None:
+            continue  # another worker took it after our lease ran out
+        item = renewed  # noqa: PLW2901 - the claim as now leased
         with ctx.sessions() as session:
             if already_settled(session, item):  # settled meanwhile: no call; told here unless someone told them
                 session.commit()
@@ -50,7 +55,7 @@ def retry_pending_job(ctx: JobContext, now: str | None = None, **_: Any) -> int:
             session.commit()  # nothing stays open while the far side is called
             outcome = attempt(item, backend)
         with ctx.uow() as uow:
-            done += record(uow.session, item, outcome, moment,
+            done += record(uow.session, item, outcome, datetime.fromisoformat(now) if now else ctx.clock(),
                            on_settled=lambda session, req, result, uow=uow: _tell(ctx, uow, req, result))
     return done
 

@@ -20,7 +20,7 @@ SHIPMENT = ("INSERT INTO shipments (id, merchant_id, tracking_number, carrier, r
 
 
 def _keys(conn: sa.Connection) -> dict[str, str]:
-    return dict(conn.execute(sa.text("SELECT body, dedupe_key FROM messages")).tuples().all())
+    return dict(conn.execute(sa.text("SELECT body, dedupe_key FROM messages")).all())
 
 
 def test_old_keys_name_the_oldest_parcel_of_their_number_and_others_are_left_alone(db_url):

@@ -78,7 +78,7 @@ def downgrade() -> None:
     """Back to tracking numbers. Fails (the unique constraint) if two parcels of one number were both notified
     since: the old rule can't hold them both, as it must."""
     bind = op.get_bind()
-    numbers = dict(bind.execute(sa.select(_shipments.c.id, _shipments.c.tracking_number)).tuples().all())
+    numbers = dict(bind.execute(sa.select(_shipments.c.id, _shipments.c.tracking_number)).all())
     rows = bind.execute(sa.select(_messages.c.id, _messages.c.dedupe_key).where(
         sa.or_(_messages.c.dedupe_key.like("notify:s%"), _messages.c.dedupe_key.like("survey:s%")))).all()
     changes = []
