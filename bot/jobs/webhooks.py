@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.pending import DONE, PENDING, WEBHOOK, PendingWrite, retry_later, store_pending
-from backend.retry import claim_due
+from backend.retry import claim_due, renew
 from bot.jobs.registry import JobContext, job
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,9 @@ def send_due_webhooks(ctx: JobContext, now: datetime | None = None, *, limit: in
         claimed = claim_due(session, now, kinds=(WEBHOOK,), limit=limit)
     taken = 0
     for item in claimed:
+        with ctx.sessions() as session, session.begin():  # leased again from now, or another worker has it (renew)
+            if renew(session, item, ctx.clock()) is None:
+                continue
         with ctx.sessions() as session:
             merchant = session.get(m.Merchant, item.merchant_id) if item.merchant_id is not None else None
             target = _target(merchant) if merchant is not None else None
