@@ -7,9 +7,11 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from backend.protocol import BackendError
 from bot.core.outage import RETRY_AFTER_SECONDS, is_store_outage
 
 log = logging.getLogger(__name__)
+CARRIER_RETRY_AFTER_SECONDS = 120  # "try again in a few minutes": a carrier's outage outlasts a database blip
 
 
 def _wants_json() -> bool:
@@ -28,6 +30,22 @@ def register_errors(app: Flask) -> None:
         else:
             response = Response(f"{exc.code} {exc.name}: {exc.description}\n", status=exc.code, mimetype="text/plain")
         response.headers.extend(headers)
+        return response
+
+    @app.errorhandler(BackendError)
+    def carrier_unavailable(exc: BackendError) -> Response:
+        # The merchant's carrier is down, refusing, or its setting can't be built (a row saved before the
+        # settings check): a clear "try again" for this request, never a 500. The tracking page has its own.
+        log.warning("carrier unavailable on %s %s: %s: %s", request.method, request.path,
+                    exc.__class__.__name__, str(exc)[:200])
+        text = "the carrier is unavailable right now; please try again in a few minutes"
+        if _wants_json():
+            response = jsonify(error=text)
+        else:
+            response = Response("503 The carrier is unavailable right now; please try again in a few minutes.\n",
+                                mimetype="text/plain")
+        response.status_code = 503
+        response.headers["Retry-After"] = str(CARRIER_RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(Exception)

@@ -6,26 +6,38 @@ No address, no name: the link is shared by the bot with a verified recipient, si
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template
 from sqlalchemy import select
 
 from backend import models as m
 from backend.masking import public_description, public_place
+from backend.protocol import BackendError
 from backend.types import Shipment, ShipmentStatus
 from bot.core.links import TRACKING_MAX_AGE, InvalidLink
 from bot.core.merchant_config import MerchantConfig
+from bot.web.errors import CARRIER_RETRY_AFTER_SECONDS
 from bot.web.ext import current_runtime
 
+log = logging.getLogger(__name__)
 bp = Blueprint("tracking", __name__, template_folder="templates")
 
 
+def _unavailable(config: MerchantConfig) -> Response:
+    """The carrier can't answer: say so in plain words, in the merchant's brand, and nothing about the parcel
+    (a 500 was all a shopper got). 503 with Retry-After, so a browser or cache knows it is for now only."""
+    page = render_template("tracking_unavailable.html", brand=config.brand_name, look=config)
+    return Response(page, status=503, headers={"Retry-After": str(CARRIER_RETRY_AFTER_SECONDS)},
+                    mimetype="text/html")
+
+
 @bp.get("/t/<token>")
-def tracking_page(token: str) -> str:
+def tracking_page(token: str) -> str | Response:
     rt = current_runtime()
     try:
         data = rt.links.load("track", token, TRACKING_MAX_AGE)
@@ -36,10 +48,14 @@ def tracking_page(token: str) -> str:
         if merchant is None:
             abort(404)
         session.commit()  # no transaction stays open across a remote carrier's network call
-        shipment = rt.backends(session, merchant, rt.clock()).get_shipment(data["t"])
+        config = MerchantConfig.of(merchant, default_timezone=rt.settings.default_timezone)
+        try:
+            shipment = rt.backends(session, merchant, rt.clock()).get_shipment(data["t"])
+        except BackendError as exc:  # down, refusing, or a carrier setting that can't be used (BackendConfigError)
+            log.warning("tracking page for %s: carrier unavailable: %s", merchant.slug, exc.__class__.__name__)
+            return _unavailable(config)
         if shipment is None:
             abort(404)
-        config = MerchantConfig.of(merchant, default_timezone=rt.settings.default_timezone)
         tz = config.zone(rt.settings.default_timezone)
         # White label: the merchant's name, colours (contrast-checked by MerchantConfig) and https logo.
         return render_template("tracking.html", shipment=shipment, brand=config.brand_name, look=config,
