@@ -145,7 +145,9 @@ def value_at(data: Mapping[str, Any], path: str) -> Any:
 def _set(target: dict[str, Any], path: str, value: Any) -> None:
     *parents, leaf = path.split(".")
     for part in parents:
-        target = target.setdefault(part, {})
+        if not isinstance(target.get(part), dict):  # e.g. handoff.webhook is None until a first webhook is set
+            target[part] = {}
+        target = target[part]
     target[leaf] = value
 
 
