@@ -14,6 +14,7 @@ shopper gave, opened with the CodeBox the registry gives this adapter, for this 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -50,6 +51,9 @@ from backend.types import (
 log = logging.getLogger(__name__)
 
 API_VERSION = "2024-10"
+# The only hosts the access token is sent to: a shop's own Admin API. Any other host named in a merchant's
+# settings would receive the token (or, before backend/merchant_env.py, any secret of the server).
+SHOP_HOST = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com")
 RECENT_ORDERS = 250  # how far back a bare tracking number is looked for (Shopify can't search by it)
 _ORDER_OF: OrderedDict[tuple[str, str], int] = OrderedDict()  # (shop, tracking number) -> order id
 
@@ -79,7 +83,9 @@ class ShopifyBackend:
         http: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.shop = shop_domain.removeprefix("https://").strip("/")
+        self.shop = shop_domain.removeprefix("https://").strip("/").lower()
+        if not SHOP_HOST.fullmatch(self.shop):
+            raise BackendError(f"shop must be a <name>.myshopify.com host, not {self.shop[:80]!r}")
         self.merchant_slug = merchant_slug
         self.supported_actions = frozenset(
             ({ActionKind.CANCEL_ORDER} if allow_cancel else set()) | (INSTRUCTIONS if delivery_instructions else set())

@@ -14,6 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
+from backend.merchant_env import name_error, prefix_for
+
 # Currencies Stripe counts in whole units (no minor unit); every other one we meet has two decimals.
 ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
                           "XAF", "XOF", "XPF"})
@@ -97,3 +99,15 @@ class PaymentProvider(Protocol):
 
 # The merchant's provider from its settings["payments"] (None: the default, the sandbox).
 PaymentProviders = Callable[[Mapping[str, Any] | None], PaymentProvider]
+
+
+def scoped(slug: str, config: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """`config` if every environment variable it names is one set aside for merchant `slug`
+    (backend/merchant_env.py), else PaymentsNotConfigured: a stored row naming another merchant's Stripe key,
+    or the installation's, is never read, even if it got past the settings check."""
+    for key in ("secret_key_env", "webhook_secret_env"):
+        name = (config or {}).get(key)
+        if name and name_error(slug, name):
+            raise PaymentsNotConfigured(f"payments.{key} {name!s:.80} is not an environment variable set aside "
+                                        f"for this merchant ({prefix_for(slug)}<NAME>)")
+    return config

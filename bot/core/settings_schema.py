@@ -45,8 +45,10 @@ def _sexagesimal(value: Any) -> Any:
 
 Clock = Annotated[str, BeforeValidator(_sexagesimal),
                   Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$", description="HH:MM, 24-hour")]
-EnvName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$",
-                               description="the NAME of an environment variable, never its value")]
+# Which names a merchant may give (only MERCHANT_<SLUG>__...) depends on the merchant: bot/services/settings_scope.py
+EnvName = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,127}$",
+                               description="the NAME of an environment variable set aside for this merchant "
+                                           "(MERCHANT_<SLUG>__<NAME>), never its value")]
 DEFAULT_PRIMARY = DEFAULT_PRIMARY_COLOUR
 DEFAULT_ACCENT = DEFAULT_ACCENT_COLOUR
 # Actions that need a check of their own but are no delivery change (journeys name them to CodeService).

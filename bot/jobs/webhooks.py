@@ -1,9 +1,10 @@
 """The merchant's handoff webhook: every change of a conversation's owner (a shopper waiting for a person,
 taken over, handed back, resolved) POSTed as JSON to the URL in merchant.settings["handoff_webhook"], e.g.
-{"url": "https://helpdesk.example/hooks/parcelbot", "secret_env": "ACME_HANDOFF_SECRET"}.
+{"url": "https://helpdesk.example/hooks/parcelbot", "secret_env": "MERCHANT_ACME__HANDOFF_SECRET"}.
 
 Signed like Stripe's and GitHub's: `X-Parcelbot-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
-with the secret named by `secret_env` (read from the environment, never stored in the database), so the
+with the secret named by `secret_env` (read from the environment, never stored in the database; only a variable
+set aside for the merchant, backend/merchant_env.py, is ever read), so the
 receiver can check it came from us and is fresh.
 
 Delivered at least once, like Stripe's and GitHub's: the handoff keeps the event in pending_requests in its own
@@ -32,6 +33,7 @@ import requests
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from backend.merchant_env import MerchantEnvError, read
 from backend.pending import DONE, PENDING, WEBHOOK, PendingWrite, retry_later, store_pending
 from backend.retry import claim_due, renew
 from bot.jobs.registry import JobContext, job
@@ -55,10 +57,10 @@ def _target(merchant: m.Merchant) -> tuple[str, str] | None:
     if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
         log.warning("handoff webhook for %s is not https; not sent", merchant.slug)
         return None
-    secret = os.environ.get(str(raw["secret_env"]), "")
-    if not secret:
-        log.warning("handoff webhook for %s: environment variable %s is not set; not sent", merchant.slug,
-                    raw["secret_env"])
+    try:  # only a variable set aside for this merchant, whatever the stored row says (backend/merchant_env.py)
+        secret = read(os.environ, merchant.slug, raw["secret_env"])
+    except MerchantEnvError as exc:
+        log.warning("handoff webhook for %s: secret_env %s; not sent", merchant.slug, exc)
         return None
     return url, secret
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from bot.core.settings_schema import MerchantSettings, unstorable, validate
 from bot.core.wording import Wording
+from bot.services.settings_scope import merchant_errors
 from bot.services.settings_store import from_stored, to_stored
 from bot.services.templates import ALL, CHANNELS, Templates
 
@@ -75,7 +76,7 @@ def check(session: Session, merchant: m.Merchant, data: Any) -> MerchantSettings
     parsed, errors = validate(data)
     if parsed is None:
         raise SettingsInvalid(errors)
-    taken = _numbers_taken(session, merchant, parsed)
+    taken = _numbers_taken(session, merchant, parsed) | merchant_errors(session, merchant, parsed)
     if taken:
         raise SettingsInvalid(taken)
     return parsed
@@ -372,7 +373,8 @@ def import_config(session: Session, merchant: m.Merchant, doc: Mapping[str, Any]
         errors["settings"] = "must be a mapping of sections (brand, support, actions...)"
     errors.update({f"settings.{k}": v for k, v in settings_errors.items()})
     if parsed is not None:
-        errors.update({f"settings.{k}": v for k, v in _numbers_taken(session, merchant, parsed).items()})
+        errors.update({f"settings.{k}": v for k, v in (_numbers_taken(session, merchant, parsed)
+                                                          | merchant_errors(session, merchant, parsed)).items()})
     responses = doc.get("responses") or {}
     if not isinstance(responses, dict):
         errors["responses"] = "must be a mapping of template name to text"

@@ -36,6 +36,7 @@ from bot.core.payments import (
     PaymentProvider,
     PaymentProviders,
     PaymentsNotConfigured,
+    scoped,
 )
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
@@ -97,7 +98,7 @@ class PaymentService:
 
     def provider_for(self, merchant: m.Merchant) -> PaymentProvider:
         config = (merchant.settings or {}).get("payments")
-        return self.providers(config if isinstance(config, Mapping) else None)
+        return self.providers(scoped(merchant.slug, config if isinstance(config, Mapping) else None))
 
     def ready(self, merchant: m.Merchant) -> bool:
         """Can this merchant take a payment now? Asked before a link is promised: a sandbox on an installation

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from backend import models as m
 from bot.core.links import InvalidLink
 from bot.core.merchant_config import MerchantConfig
-from bot.core.payments import BadWebhook, PaymentsNotConfigured
+from bot.core.payments import BadWebhook, PaymentsNotConfigured, scoped
 from bot.services.payments import OPEN, PayPage
 from bot.web.ext import current_runtime
 
@@ -100,8 +100,8 @@ def stripe_webhook(slug: str | None = None) -> tuple[Response, int]:
             session.commit()
         if config.get("provider") != "stripe":
             abort(404, description="no Stripe account for this merchant")
-    provider = rt.services.payments.providers(config)
     try:
+        provider = rt.services.payments.providers(scoped(slug, config) if slug is not None else config)
         outcome = rt.services.payments.handle_webhook(rt.uow(), provider, request.get_data(), request.headers,
                                                       rt.clock())
     except BadWebhook as exc:

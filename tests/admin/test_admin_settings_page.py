@@ -201,3 +201,19 @@ def test_an_undo_that_cannot_apply_changes_nothing_and_says_why(client, runtime,
     for bad in ("x", "0", str(2**63)):  # not a change id at all: a clear 400, never a database error
         assert client.post("/admin/settings/undo", data={"csrf_token": token, "revision": bad}).status_code == 400
     assert client.post("/admin/settings/undo", data={"revision": "1"}).status_code == 400  # no CSRF token
+
+
+def test_a_webhook_secret_not_set_aside_for_the_merchant_is_refused_on_the_page(client, runtime, demo):  # noqa: ANN001
+    """The page saves through the same check as the API: naming the installation's PARCELBOT_SECRET_KEY as the
+    webhook's secret (it would sign every event with it) is a 422 tied to the field, and nothing is saved."""
+    token = _admin(client, runtime)
+    page = client.post("/admin/settings/handoff", data={
+        "csrf_token": token, "handoff.webhook.url": "https://desk.example/hook",
+        "handoff.webhook.secret_env": "PARCELBOT_SECRET_KEY"})
+    assert page.status_code == 422 and "MERCHANT_DEMO__" in page.get_data(as_text=True)
+    with runtime.sessions() as s:
+        assert "handoff_webhook" not in s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo")).settings
+    saved = client.post("/admin/settings/handoff", data={
+        "csrf_token": token, "handoff.webhook.url": "https://desk.example/hook",
+        "handoff.webhook.secret_env": "MERCHANT_DEMO__HOOK_SECRET"})
+    assert saved.status_code == 302

@@ -80,11 +80,12 @@ def test_no_key_bad_day_or_a_remote_carrier(client, auth, runtime, demo, monkeyp
     assert client.get("/api/v1/manifest").status_code == 401
     assert _manifest(client, auth, date="tomorrow").status_code == 422
     assert _manifest(client, auth, format="pdf").status_code == 422
-    monkeypatch.setenv("ACME_CARRIER_SECRET", "x")
+    monkeypatch.setenv("MERCHANT_DEMO__CARRIER_SECRET", "x")
     with transaction(runtime.sessions) as s:
         merchant = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
         merchant.settings = {**merchant.settings, "backend": {
-            "type": "http", "base_url": "https://carrier.example.test/v1", "secret_env": "ACME_CARRIER_SECRET"}}
+            "type": "http", "base_url": "https://carrier.example.test/v1",
+            "secret_env": "MERCHANT_DEMO__CARRIER_SECRET"}}
     assert _manifest(client, auth).status_code == 409
 
 

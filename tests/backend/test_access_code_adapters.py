@@ -103,11 +103,12 @@ def test_the_body_with_a_code_is_what_the_contract_describes():
 
 
 def test_the_registry_gives_the_adapters_the_box_and_nothing_else(session, merchant):
-    merchant.settings = {"backend": {"type": "http", "base_url": BASE, "secret_env": "S"}}
-    http = backend_for(session, merchant, env={"S": "x"}, code_box=BOX)
+    merchant.settings = {"backend": {"type": "http", "base_url": BASE, "secret_env": "MERCHANT_ACME__S"}}
+    http = backend_for(session, merchant, env={"MERCHANT_ACME__S": "x"}, code_box=BOX)
     assert http.code_box is BOX and "test-secret-key" not in repr(vars(http))
-    merchant.settings = {"backend": {"type": "shopify", "shop": SHOP, "token_env": "T", "delivery_instructions": True}}
-    shop = backend_for(session, merchant, env={"T": "shpat_x"}, code_box=BOX)
+    merchant.settings = {"backend": {"type": "shopify", "shop": SHOP, "token_env": "MERCHANT_ACME__T",
+                                     "delivery_instructions": True}}
+    shop = backend_for(session, merchant, env={"MERCHANT_ACME__T": "shpat_x"}, code_box=BOX)
     assert shop.code_box is BOX and ActionKind.LEAVE_IN_SAFE_PLACE in shop.supported_actions
 
 

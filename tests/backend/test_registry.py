@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.http_adapter import HttpBackend
-from backend.protocol import Backend, BackendUnavailable
+from backend.protocol import Backend, BackendError, BackendUnavailable
 from backend.reference import ReferenceBackend
 from backend.registry import BackendConfigError, backend_for, breaker_store, register
 from backend.resilience import DEFAULT_STORE, RedisBreakerStore
@@ -27,17 +27,18 @@ def test_reference_is_the_default(session, merchant):
 
 def test_http_backend_reads_its_secret_from_the_named_variable(session, merchant):
     merchant.settings = {"backend": {"type": "http", "base_url": "https://carrier.example.test/v1",
-                                     "secret_env": "ACME_CARRIER_SECRET", "name": "acme-carrier",
+                                     "secret_env": "MERCHANT_ACME__CARRIER_SECRET", "name": "acme-carrier",
                                      "supported_actions": ["add_delivery_note"]}}
-    backend = backend_for(session, merchant, env={"ACME_CARRIER_SECRET": "from-env"})
+    backend = backend_for(session, merchant, env={"MERCHANT_ACME__CARRIER_SECRET": "from-env"})
     assert isinstance(backend, HttpBackend) and isinstance(backend, Backend)
     assert backend.secret == "from-env" and backend.name == "acme-carrier"
     assert backend.supported_actions == frozenset({ActionKind.ADD_DELIVERY_NOTE})
 
 
 def test_missing_environment_variable_is_named_in_the_error(session, merchant):
-    merchant.settings = {"backend": {"type": "http", "base_url": "https://c.example.test", "secret_env": "NOPE_X"}}
-    with pytest.raises(BackendConfigError, match="NOPE_X is not set"):
+    merchant.settings = {"backend": {"type": "http", "base_url": "https://c.example.test",
+                                     "secret_env": "MERCHANT_ACME__NOPE_X"}}
+    with pytest.raises(BackendConfigError, match="MERCHANT_ACME__NOPE_X is not set"):
         backend_for(session, merchant, env={})
 
 
@@ -49,14 +50,16 @@ def test_secrets_in_merchant_settings_are_refused(session, merchant):
 
 
 def test_plain_http_carriers_are_refused(session, merchant):
-    merchant.settings = {"backend": {"type": "http", "base_url": "http://c.example.test", "secret_env": "S"}}
+    merchant.settings = {"backend": {"type": "http", "base_url": "http://c.example.test",
+                                     "secret_env": "MERCHANT_ACME__S"}}
     with pytest.raises(BackendConfigError, match="https"):
-        backend_for(session, merchant, env={"S": "x"})
+        backend_for(session, merchant, env={"MERCHANT_ACME__S": "x"})
 
 
 def test_shopify_backend_from_settings(session, merchant):
-    merchant.settings = {"backend": {"type": "shopify", "shop": "acme.myshopify.com", "token_env": "ACME_TOKEN"}}
-    backend = backend_for(session, merchant, env={"ACME_TOKEN": "shpat_x"})
+    merchant.settings = {"backend": {"type": "shopify", "shop": "acme.myshopify.com",
+                                     "token_env": "MERCHANT_ACME__SHOPIFY_TOKEN"}}
+    backend = backend_for(session, merchant, env={"MERCHANT_ACME__SHOPIFY_TOKEN": "shpat_x"})
     assert isinstance(backend, ShopifyBackend) and isinstance(backend, Backend)
     assert backend.client.base_url == "https://acme.myshopify.com/admin/api/2024-10"
 
@@ -86,11 +89,31 @@ def test_breaker_state_goes_to_redis_when_configured():
 
 @responses.activate
 def test_http_backend_from_registry_keeps_writes_when_down(session, merchant):
-    merchant.settings = {"backend": {"type": "http", "base_url": "https://down.example.test", "secret_env": "S",
-                                     "retry_attempts": 1}}
+    merchant.settings = {"backend": {"type": "http", "base_url": "https://down.example.test",
+                                     "secret_env": "MERCHANT_ACME__S", "retry_attempts": 1}}
     responses.post("https://down.example.test/shipments/PB1/actions", status=503)
-    backend = backend_for(session, merchant, now=NOW, env={"S": "x"})
+    backend = backend_for(session, merchant, now=NOW, env={"MERCHANT_ACME__S": "x"})
     with pytest.raises(BackendUnavailable):
         backend.apply_action("PB1", DeliveryAction(ActionKind.ADD_DELIVERY_NOTE, {"note": "hi"}),
                              idempotency_key="reg-1", context=CTX)
     assert session.scalar(select(m.PendingRequest.idempotency_key)) == "reg-1"
+
+
+def test_the_shopify_token_goes_only_to_a_myshopify_host(session, merchant):
+    """A stored shop on any other host is refused before any request (the token would be sent to it), by the
+    registry and by the adapter itself."""
+    merchant.settings = {"backend": {"type": "shopify", "shop": "collector.attacker.example",
+                                     "token_env": "MERCHANT_ACME__SHOPIFY_TOKEN"}}
+    with pytest.raises(BackendConfigError, match="myshopify.com") as refused:
+        backend_for(session, merchant, env={"MERCHANT_ACME__SHOPIFY_TOKEN": "shpat_x"})
+    assert refused.value.field == "shop"
+    with pytest.raises(BackendError, match="myshopify.com"):
+        ShopifyBackend("collector.attacker.example", "shpat_x")
+
+
+def test_a_variable_not_set_aside_for_the_merchant_is_never_read(session, merchant):
+    merchant.settings = {"backend": {"type": "http", "base_url": "https://carrier.example.test/v1",
+                                     "secret_env": "PARCELBOT_SECRET_KEY"}}
+    with pytest.raises(BackendConfigError, match="MERCHANT_ACME__") as refused:
+        backend_for(session, merchant, env={"PARCELBOT_SECRET_KEY": "installation-secret"})
+    assert refused.value.field == "secret_env" and "installation-secret" not in str(refused.value)

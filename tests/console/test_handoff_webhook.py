@@ -25,7 +25,8 @@ HOOK = "https://helpdesk.example/hooks/parcelbot"
 def _configure(runtime, url: str = HOOK) -> None:  # noqa: ANN001
     with transaction(runtime.sessions) as s:
         shop = s.query(m.Merchant).filter_by(slug="demo").one()
-        shop.settings = {**(shop.settings or {}), "handoff_webhook": {"url": url, "secret_env": "ACME_HOOK_SECRET"}}
+        shop.settings = {**(shop.settings or {}),
+                         "handoff_webhook": {"url": url, "secret_env": "MERCHANT_DEMO__HOOK_SECRET"}}
 
 
 def _ask_for_a_person(client) -> None:  # noqa: ANN001
@@ -35,7 +36,7 @@ def _ask_for_a_person(client) -> None:  # noqa: ANN001
 
 @responses.activate
 def test_a_handoff_is_posted_signed(runtime, demo, client, monkeypatch):
-    monkeypatch.setenv("ACME_HOOK_SECRET", "s3cret-from-the-environment")
+    monkeypatch.setenv("MERCHANT_DEMO__HOOK_SECRET", "s3cret-from-the-environment")
     _configure(runtime)
     responses.add(responses.POST, HOOK, status=204)
     _ask_for_a_person(client)
@@ -53,10 +54,10 @@ def test_a_handoff_is_posted_signed(runtime, demo, client, monkeypatch):
 
 @responses.activate
 def test_without_its_secret_or_over_plain_http_nothing_is_sent(runtime, demo, client, monkeypatch):
-    monkeypatch.delenv("ACME_HOOK_SECRET", raising=False)
+    monkeypatch.delenv("MERCHANT_DEMO__HOOK_SECRET", raising=False)
     _configure(runtime)
     _ask_for_a_person(client)
-    monkeypatch.setenv("ACME_HOOK_SECRET", "x" * 20)
+    monkeypatch.setenv("MERCHANT_DEMO__HOOK_SECRET", "x" * 20)
     _configure(runtime, "http://helpdesk.example/hook")
     twilio_post(client, "/twilio/sms", sms_form("BOT"), token=TWILIO_TOKEN, public_url=PUBLIC_URL)
     assert not [c for c in responses.calls if "helpdesk.example" in c.request.url]
@@ -71,7 +72,7 @@ def _kept(runtime) -> list[m.PendingRequest]:  # noqa: ANN001
 def test_a_helpdesk_that_is_down_gets_the_handoff_later_exactly_once(runtime, demo, client, monkeypatch):
     """A helpdesk restarting (503) used to lose the handoff after three tries in the same second. The event is kept
     in the handoff's own transaction and tried again on the pending writes' backoff by the periodic send_webhooks."""
-    monkeypatch.setenv("ACME_HOOK_SECRET", "s3cret-from-the-environment")
+    monkeypatch.setenv("MERCHANT_DEMO__HOOK_SECRET", "s3cret-from-the-environment")
     _configure(runtime)
     responses.add(responses.POST, HOOK, status=503)
     responses.add(responses.POST, HOOK, status=204)
@@ -93,7 +94,7 @@ def test_a_helpdesk_that_is_down_gets_the_handoff_later_exactly_once(runtime, de
 @responses.activate
 def test_a_webhook_the_helpdesk_refuses_is_not_tried_again_and_carrier_retries_leave_webhooks_alone(
         runtime, demo, client, monkeypatch):  # noqa: ANN001
-    monkeypatch.setenv("ACME_HOOK_SECRET", "s3cret-from-the-environment")
+    monkeypatch.setenv("MERCHANT_DEMO__HOOK_SECRET", "s3cret-from-the-environment")
     _configure(runtime)
     responses.add(responses.POST, HOOK, status=410)
     with transaction(runtime.sessions) as s:  # a handoff kept but not yet sent: the carriers' retry job skips it

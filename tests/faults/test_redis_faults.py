@@ -180,10 +180,11 @@ def test_with_the_broker_away_a_handoff_webhook_is_kept_and_the_sweep_posts_it_o
     own transaction, and the periodic send_webhooks posts it once Redis is back (it used to be lost)."""
     rt, proxy, _queue = via_proxy
     hook = "https://helpdesk.example/hooks/parcelbot"
-    monkeypatch.setenv("ACME_HOOK_SECRET", "s3cret-from-the-environment")
+    monkeypatch.setenv("MERCHANT_DEMO__HOOK_SECRET", "s3cret-from-the-environment")
     with transaction(rt.sessions) as s:
         shop = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
-        shop.settings = {**(shop.settings or {}), "handoff_webhook": {"url": hook, "secret_env": "ACME_HOOK_SECRET"}}
+        shop.settings = {**(shop.settings or {}),
+                         "handoff_webhook": {"url": hook, "secret_env": "MERCHANT_DEMO__HOOK_SECRET"}}
     responses.add(responses.POST, hook, status=204)
     proxy.cut()
     assert text_of(talk(rt, SHOPPER, "can I talk to a real person"))  # answered; the nudge is lost

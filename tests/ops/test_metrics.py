@@ -202,12 +202,12 @@ def _parcel(tracking: str) -> dict:
 def acme(runtime, monkeypatch) -> Iterator[str]:  # noqa: ANN001
     """A merchant on the HTTP carrier, one try per call (so one HTTP request is one carrier call), on a host of
     its own (the circuit breaker's state is per host and process-wide)."""
-    monkeypatch.setenv("ACME_CARRIER_SECRET", "carrier-secret")
+    monkeypatch.setenv("MERCHANT_ACME__CARRIER_SECRET", "carrier-secret")
     base = f"https://carrier-{uuid.uuid4().hex[:8]}.example.test/v1"
     with transaction(runtime.sessions) as session:
         session.add(m.Merchant(slug="acme", name="Acme", sms_number=ACME_NUMBER, timezone="Europe/London",
                                settings={"backend": {"type": "http", "base_url": base, "retry_attempts": 1,
-                                                     "secret_env": "ACME_CARRIER_SECRET"}}))
+                                                     "secret_env": "MERCHANT_ACME__CARRIER_SECRET"}}))
     yield base
 
 

@@ -41,8 +41,7 @@ DONE = "Thank you, your payment is in. Done:"
 def stripe_shop(runtime, demo, monkeypatch):  # noqa: ANN001, ANN201
     monkeypatch.setenv("STRIPE_SECRET_KEY", KEY)
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WHSEC)
-    set_merchant(runtime, rules=EVERY_DAY, payments={"provider": "stripe", "secret_key_env": "STRIPE_SECRET_KEY",
-                                                     "webhook_secret_env": "STRIPE_WEBHOOK_SECRET"})
+    set_merchant(runtime, rules=EVERY_DAY, payments={"provider": "stripe"})
 
 
 @pytest.fixture
@@ -183,10 +182,10 @@ def test_a_payment_on_an_expired_link_is_refunded(runtime, client, stripe_shop, 
 def test_a_webhook_for_another_merchant_account_is_ignored(runtime, client, stripe_shop, stripe_api, monkeypatch):
     """A merchant with its own Stripe account is confirmed through /webhooks/stripe/<slug> (its own webhook
     secret); an event for its payment signed by the installation's default account is not believed."""
-    monkeypatch.setenv("SHOP_STRIPE_KEY", KEY)
-    monkeypatch.setenv("SHOP_STRIPE_WHSEC", "whsec_the_shops_own")
-    set_merchant(runtime, payments={"provider": "stripe", "secret_key_env": "SHOP_STRIPE_KEY",
-                                    "webhook_secret_env": "SHOP_STRIPE_WHSEC"})
+    monkeypatch.setenv("MERCHANT_DEMO__STRIPE_KEY", KEY)
+    monkeypatch.setenv("MERCHANT_DEMO__STRIPE_WHSEC", "whsec_the_shops_own")
+    set_merchant(runtime, payments={"provider": "stripe", "secret_key_env": "MERCHANT_DEMO__STRIPE_KEY",
+                                    "webhook_secret_env": "MERCHANT_DEMO__STRIPE_WHSEC"})
     to_checkout(runtime, client)
     [payment] = payments(runtime)
     body = session_event("checkout.session.completed", "cs_test_a1", payment.id)

@@ -32,7 +32,7 @@ from tests.security.security_kit import OWN, TRACKING, merchant_settings, talk
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="SQLite's single write lock; PostgreSQL locks rows")
 
 BASE = "https://carrier.example.com/v1"
-SECRET_ENV = "RACES_CARRIER_SECRET"
+SECRET_ENV = "MERCHANT_DEMO__CARRIER_SECRET"
 
 
 class Carrier:

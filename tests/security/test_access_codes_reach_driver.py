@@ -51,11 +51,11 @@ def _parcel() -> dict:
 
 
 def test_a_remote_carrier_receives_the_code_in_its_request_and_nothing_stores_it(runtime, demo, monkeypatch):
-    monkeypatch.setenv("ACME_CARRIER_SECRET", "carrier-secret")
+    monkeypatch.setenv("MERCHANT_ACME__CARRIER_SECRET", "carrier-secret")
     with transaction(runtime.sessions) as s:
         s.add(m.Merchant(slug="acme", name="Acme", sms_number=ACME, timezone="Europe/London", settings={
             "verification": {"leave_with_neighbour": "sender_number"},
-            "backend": {"type": "http", "base_url": BASE, "secret_env": "ACME_CARRIER_SECRET",
+            "backend": {"type": "http", "base_url": BASE, "secret_env": "MERCHANT_ACME__CARRIER_SECRET",
                         "supported_actions": ["leave_with_neighbour"]}}))
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.get(f"{BASE}/shipments", json={"shipments": [_parcel()]})
