@@ -138,13 +138,17 @@ def _require(config: Mapping[str, Any], key: str, merchant: m.Merchant) -> Any:
 
 def _number(config: Mapping[str, Any], key: str, default: float, low: float, high: float, *,
             whole: bool = False) -> Any:
-    """A number setting in its range: int("x") at lookup time was a 500 on every page of the merchant."""
+    """A number setting in its range: int("x") at lookup time was a 500 on every page of the merchant.
+    A number in a string ("5") is read as before; a bool, a fraction where a whole number goes, or text is not."""
     value = config.get(key, default)
-    ok = isinstance(value, int) if whole else isinstance(value, int | float)
-    if not ok or isinstance(value, bool) or not low <= value <= high:
+    try:
+        number = None if isinstance(value, bool) else int(value) if whole else float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or (whole and number != float(value)) or not low <= number <= high:
         kind = "a whole number" if whole else "a number"
         raise BackendConfigError(f"backend settings: {key} must be {kind} from {low:g} to {high:g}", key)
-    return value
+    return number
 
 
 def _flag(config: Mapping[str, Any], key: str, default: bool) -> bool:
@@ -181,14 +185,13 @@ def _breaker(name: str, config: Mapping[str, Any], env: Mapping[str, str]) -> Ci
     return CircuitBreaker(
         name,
         threshold=_number(config, "breaker_threshold", 5, 1, 1000, whole=True),
-        cooldown=float(_number(config, "breaker_cooldown_seconds", 30, 1, 3600)),
+        cooldown=_number(config, "breaker_cooldown_seconds", 30, 0, 3600),
         store=breaker_store(env),
     )
 
 
 def _timeouts(config: Mapping[str, Any]) -> tuple[float, float]:
-    return (float(_number(config, "connect_timeout_seconds", 3.05, 0.1, 60)),
-            float(_number(config, "timeout_seconds", 10, 0.1, 120)))
+    return _number(config, "connect_timeout_seconds", 3.05, 0.1, 60), _number(config, "timeout_seconds", 10, 0.1, 120)
 
 
 def _reference(session, merchant, config, now, env) -> Backend:  # noqa: ANN001
