@@ -6,6 +6,7 @@ Action params are JSON (they are stored in delivery_changes), see docs/backend.m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -48,27 +49,31 @@ class Change:
     fee: Decimal | None = None
 
 
-def _text(params: dict, *keys: str) -> str:
+def _text(params: Mapping, *keys: str) -> str:
+    """The first of `keys` that holds text. Anything else (null, a number, an object) counts as not given: str()
+    of it once told a driver to leave the parcel with "None" or "{'x': 1}"."""
     for key in keys:
         value = params.get(key)
-        if value not in (None, ""):
-            return " ".join(str(value).split())
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
     return ""
 
 
 def _dt(value: Any) -> datetime | None:
+    """A date-time from text, or None; years near the calendar's ends are refused (UTC past them overflows)."""
     if isinstance(value, datetime):
         return value
     try:
-        return datetime.fromisoformat(str(value))
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
+    return moment if moment is not None and 1900 <= moment.year <= 9000 else None
 
 
 def _sealed(action: DeliveryAction) -> dict[str, str]:
     """An access code the bot sealed for this delivery rides along to the driver's manifest."""
     sealed = action.params.get("access_code_enc")
-    return {"access_code_enc": str(sealed)} if sealed else {}
+    return {"access_code_enc": sealed} if isinstance(sealed, str) and sealed else {}
 
 
 def _plan_instruction(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
@@ -96,9 +101,9 @@ def _plan_instruction(action: DeliveryAction, ctx: RuleContext) -> Change | Reas
         return because("note_too_long", limit=ctx.rules.note_max_chars)
     # A sealed access code (encrypted by the bot) rides along to the driver's manifest; a note without one
     # drops any code an earlier note carried.
-    sealed = action.params.get("access_code_enc")
+    sealed = _sealed(action)
     if sealed:
-        return Change(set={"note": note, "access_code_enc": str(sealed)})
+        return Change(set={"note": note, **sealed})
     return Change(set={"note": note}, pop=("access_code_enc",))
 
 
@@ -106,8 +111,10 @@ def _plan_reschedule(action: DeliveryAction, ctx: RuleContext) -> Change | Reaso
     window = action.params.get("window") or action.params
     if isinstance(window, TimeWindow):
         start, end = window.start, window.end
-    else:
+    elif isinstance(window, Mapping):
         start, end = _dt(window.get("start")), _dt(window.get("end"))
+    else:  # a list, a number, text: no window we offered (it was an AttributeError, a 500)
+        return because("slot_not_offered")
     offered = {(w.start, w.end): fee for w, fee in ctx.windows}
     if start is None or end is None or start.tzinfo is None or (start, end) not in offered:
         return because("slot_not_offered")
@@ -137,7 +144,7 @@ def _plan_hold(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     if params.get("days") is not None:
         try:
             until = ctx.today + timedelta(days=int(params["days"]))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # not a number, or days past the calendar's end
             until = None
     else:
         raw = params.get("until") or params.get("date")
@@ -169,7 +176,7 @@ def _plan_address(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     if isinstance(raw, Address):
         raw = {"line1": raw.line1, "line2": raw.line2, "city": raw.city, "postcode": raw.postcode,
                "country": raw.country}
-    if not isinstance(raw, dict) or not _text(raw, "line1") or not _text(raw, "postcode"):
+    if not isinstance(raw, Mapping) or not _text(raw, "line1") or not _text(raw, "postcode"):
         return because("address_missing")
     row = ctx.row
     country = (_text(raw, "country") or row.country or "GB").upper()

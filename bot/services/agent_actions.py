@@ -17,15 +17,17 @@ from sqlalchemy import select
 from backend import models as m
 from backend.protocol import Backend
 from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction
+from bot.core.messages import clean_text
 from bot.core.proofs import proved_tracking_numbers
 from bot.core.secrets_box import SECRET_FIELD, seal_text
 from bot.core.uow import UnitOfWork
+from bot.services.action_params import check_params
 from bot.services.changes import ChangeRequest, ChangeService
 from bot.services.console import Actor, ConsoleError
 
 # The free-text parameters a driver reads, per action (a note keeps "[code]" where a code was).
 DRIVER_TEXT = {"neighbour": False, "safe_place": False, "note": True}
-TEXT_MAX = 160
+KEY_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -46,22 +48,22 @@ class AgentAction:
             kind = None
         if kind is None or kind is ActionKind.CANCEL_ORDER:  # an order is cancelled in the merchant's own system
             names = ", ".join(k.value for k in ActionKind if k is not ActionKind.CANCEL_ORDER)
-            raise ConsoleError(f"action must be one of {names}", status=422)
-        tracking, params = body.get("tracking_number"), body.get("params") or {}
-        if not isinstance(tracking, str) or not tracking.strip() or not isinstance(params, dict):
-            raise ConsoleError("tracking_number (text) and params (an object) are needed", status=422)
-        params = dict(params)
-        params.pop(SECRET_FIELD, None)  # only we seal codes
+            raise ConsoleError(f"action must be one of {names}", status=422,
+                               errors={"action": f"must be one of {names}"})
+        tracking = body.get("tracking_number")
+        if not isinstance(tracking, str) or not tracking.strip():
+            raise ConsoleError("tracking_number (text) is needed", status=422, errors={"tracking_number": "is needed"})
+        params = check_params(kind, body.get("params"))  # each kind's keys and their types, or a 422 naming one
         for name, mask in DRIVER_TEXT.items():
             if name in params:
-                text = " ".join(str(params[name]).split())
-                if not text or len(text) > TEXT_MAX:
-                    raise ConsoleError(f"params.{name} must be 1 to {TEXT_MAX} characters", status=422)
-                kept = seal_text(secret_key, text, params, mask=mask)
+                kept = seal_text(secret_key, params[name], params, mask=mask)
                 params[name] = kept.text
                 if SECRET_FIELD in kept.slots:
                     params[SECRET_FIELD] = kept.slots[SECRET_FIELD]
-        key = str(body.get("idempotency_key") or f"agent-{uuid.uuid4().hex}")[:64]
+        key = body.get("idempotency_key") or f"agent-{uuid.uuid4().hex}"
+        if not isinstance(key, str) or len(key) > KEY_MAX or clean_text(key) != key:
+            raise ConsoleError("idempotency_key must be text of 1 to 64 printable characters", status=422,
+                               errors={"idempotency_key": f"must be text of 1 to {KEY_MAX} printable characters"})
         return cls(tracking.strip().upper(), kind, params, key, body.get("fee_accepted") is True)
 
 

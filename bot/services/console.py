@@ -36,9 +36,10 @@ MAX_TEXT = 1600  # ten SMS segments: a person can explain more than the bot, not
 class ConsoleError(Exception):
     """A request the conversation's state doesn't allow; `status` is the HTTP answer (409, 422)."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
+    def __init__(self, message: str, status: int = 409, errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.errors = errors  # a 422's field -> what is wrong with it, when one field is to blame
 
 
 @dataclass(frozen=True)

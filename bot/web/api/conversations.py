@@ -274,7 +274,7 @@ def _move(conv_id: int, do: Any, status: int = 200) -> Response:
     except AlreadyTaken:
         return _error(409, "someone else has this conversation")
     except ConsoleError as exc:
-        return _error(exc.status, str(exc))
+        return _error(exc.status, str(exc), exc.errors)
     except HandoffError as exc:
         return _error(409, str(exc))
     response = jsonify(body)
@@ -315,7 +315,7 @@ def _with_text(conv_id: int, write: Any) -> Response:
     try:
         text = _text_field()
     except ConsoleError as exc:
-        return _error(exc.status, str(exc))
+        return _error(exc.status, str(exc), exc.errors)
     return _move(conv_id, lambda uow, conv, now: write(uow, conv, now, text), status=201)
 
 
@@ -352,7 +352,7 @@ def act_for_shopper(conv_id: int) -> Response:
     try:
         action = AgentAction.parse(request.get_json(silent=True), rt.settings.secret_key)
     except ConsoleError as exc:
-        return _error(exc.status, str(exc))
+        return _error(exc.status, str(exc), exc.errors)
     answers = CarrierAnswers()
     for _ in range(4):
         try:
@@ -371,7 +371,7 @@ def act_for_shopper(conv_id: int) -> Response:
             answers.fetch(need, executor=rt.carrier_calls, deadline=rt.settings.slow_backend_seconds)
             keep_answer(rt.uow, need, answers)
         except ConsoleError as exc:
-            return _error(exc.status, str(exc))
+            return _error(exc.status, str(exc), exc.errors)
     else:
         return _error(503, "the carrier is not answering; try again")
     if result is None:
