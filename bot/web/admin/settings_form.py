@@ -8,6 +8,7 @@ back into the section's JSON, which the same service as the API validates and sa
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from pydantic.fields import FieldInfo
 
 from backend.types import ActionKind
 from bot.core import settings_schema as schema
+from bot.services.merchant_settings import SettingsInvalid
 
 # Sections on the page, in order, with a title and why a merchant would change them. "general" gathers
 # top-level values; "actions" and "fees" are tables (one row per delivery action).
@@ -143,22 +145,38 @@ def value_at(data: Mapping[str, Any], path: str) -> Any:
 
 
 def _set(target: dict[str, Any], path: str, value: Any) -> None:
+    """Write `value` at the dotted path, making each parent an object: a parent the stored settings hold as
+    null (handoff.webhook while none is set) or as anything else is replaced, not written into (a 500)."""
     *parents, leaf = path.split(".")
     for part in parents:
-        if not isinstance(target.get(part), dict):  # e.g. handoff.webhook is None until a first webhook is set
-            target[part] = {}
-        target = target[part]
+        child = target.get(part)
+        target[part] = child = dict(child) if isinstance(child, Mapping) else {}
+        target = child
     target[leaf] = value
+
+
+NUMBER_DIGITS = 9  # no setting's number is near a billion; int() of 5,000 digits is a ValueError
+
+
+def _number(name: str, raw: str) -> int:
+    """A whole number typed in ASCII digits, or SettingsInvalid naming the field: str.isdigit() also takes "²"
+    and "①", which int() refuses (a 500)."""
+    text = raw.strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not digits or len(digits) > NUMBER_DIGITS or not (digits.isascii() and digits.isdigit()):
+        raise SettingsInvalid({name: f"must be a whole number written in digits 0-9 (at most {NUMBER_DIGITS})"})
+    return int(text)
 
 
 def section_data(section: str, form: Mapping[str, str], current: Mapping[str, Any]) -> dict[str, Any]:
     """The posted form -> the settings JSON for this section (merged onto the current values of anything the
-    form doesn't show, so saving one section never clears another's keys)."""
+    form doesn't show, so saving one section never clears another's keys). SettingsInvalid for a number that
+    is not one, as the service's own check would be."""
     out: dict[str, Any] = {}
     keys = GENERAL if section == "general" else (section,)
     for key in keys:
         if isinstance(current.get(key), dict):
-            out[key] = dict(current[key])
+            out[key] = copy.deepcopy(current[key])  # _set writes into it: never into the caller's dict
     if section == "fees":
         out["fees"] = {"per_action": {}}
     for spec in section_fields(section):
@@ -170,7 +188,7 @@ def section_data(section: str, form: Mapping[str, str], current: Mapping[str, An
                 continue  # an empty fee: free
             value = None if spec.optional else ""
         elif spec.kind == "number":
-            value = int(raw) if raw.strip().lstrip("-").isdigit() else raw.strip()
+            value = _number(spec.name, raw)
         else:
             value = raw.strip()
         _set(out, spec.name, value)
