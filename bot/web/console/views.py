@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -94,13 +95,23 @@ def login() -> Any:
     return render_template("console/login.html", form=form)
 
 
+NEXT_MAX = 2000
+
+
 def _after_login() -> str:
     """Back to the page that asked for the sign-in, if it is one of ours (an open redirect otherwise), else
-    the queue."""
+    the queue. A `next` with a control character (CR/LF from %0d%0a, NUL, bidi marks) goes to the queue too:
+    Werkzeug refuses a newline in Location, so the person who had just signed in got a 500."""
     wanted = request.args.get("next", "")
-    if wanted.startswith(("/console", "/admin")) and "//" not in wanted and "\\" not in wanted:
+    if (wanted.startswith(("/console", "/admin")) and "//" not in wanted and "\\" not in wanted
+            and len(wanted) <= NEXT_MAX and _printable(wanted)):
         return wanted
     return url_for("console.queue_page")
+
+
+def _printable(text: str) -> bool:
+    """No control, format (bidi), surrogate or unassigned character, and no separator but the plain space."""
+    return not any(unicodedata.category(ch)[0] in "CZ" and ch != " " for ch in text)
 
 
 @bp.post("/logout")
