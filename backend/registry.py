@@ -38,6 +38,8 @@ from backend.shopify import API_VERSION, SHOP_HOST, ShopifyBackend
 from backend.types import ActionKind
 
 BREAKER_REDIS_ENV = "PARCELBOT_BREAKER_REDIS_URL"
+KEY_PREFIX_ENV = "PARCELBOT_KEY_PREFIX"  # the deployment's Redis key prefix (bot/config.py checks it at start-up)
+BREAKER_KEYS = "parcelbot:breaker:"
 SECRET_LOOKING = {"secret", "token", "access_token", "api_key", "password"}
 
 Factory = Callable[[Session, m.Merchant, Mapping[str, Any], "datetime | None", Mapping[str, str]], Backend]
@@ -169,16 +171,20 @@ def _private_host(host: str) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _redis_store(url: str) -> BreakerStore:
+def _redis_store(url: str, prefix: str) -> BreakerStore:
     import redis
 
-    return RedisBreakerStore(redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5))
+    return RedisBreakerStore(redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5), prefix=prefix)
 
 
 def breaker_store(env: Mapping[str, str]) -> BreakerStore:
-    """Shared through Redis when PARCELBOT_BREAKER_REDIS_URL is set (several workers), else this process."""
+    """Shared through Redis when PARCELBOT_BREAKER_REDIS_URL is set (several workers), else this process. Keys
+    under PARCELBOT_KEY_PREFIX when set: staging's failures must not open production's breaker on a shared Redis."""
     url = env.get(BREAKER_REDIS_ENV)
-    return _redis_store(url) if url else DEFAULT_STORE
+    if not url:
+        return DEFAULT_STORE
+    prefix = (env.get(KEY_PREFIX_ENV) or "").strip()
+    return _redis_store(url, f"{prefix}:{BREAKER_KEYS}" if prefix else BREAKER_KEYS)
 
 
 def _breaker(name: str, config: Mapping[str, Any], env: Mapping[str, str]) -> CircuitBreaker:

@@ -7,6 +7,7 @@ random key is generated on first run into the data directory, never into the rep
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,14 @@ def _rate(env: dict[str, str], name: str, default: str) -> str:
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a rate limit (like '1200 per minute'), nor 'off'") from None
     return raw
+
+
+def _key_prefix(env: dict[str, str], name: str) -> str:
+    """A Redis key prefix: letters, digits and . _ : - (a space or a typo'd quote would be part of every key)."""
+    value = (env.get(name) or "").strip()
+    if len(value) > 64 or not re.fullmatch(r"[A-Za-z0-9._:-]*", value):
+        raise ConfigError(f"{name}={value!r} must be up to 64 letters, digits or . _ : - (e.g. staging)")
+    return value
 
 
 def _zone(env: dict[str, str], name: str, default: str) -> str:
@@ -137,6 +146,9 @@ class Settings:
     events_prefix: str = "parcelbot:events"
     spool_backend: str = "auto"
     spool_key: str = "parcelbot:kept"  # the Redis list, when the spool is on Redis
+    # Put before the rate limits' and the carrier breakers' Redis keys (read by backend/registry.py too), so that
+    # deployments sharing a Redis (staging, production) never share a limit or a breaker; "" (default): none.
+    key_prefix: str = ""
     photo_store: str = "database"
     conversation_ttl_minutes: int = 30
     # A person has the conversation, the shopper wrote and nobody answered for this long: back to the bot.
@@ -206,6 +218,7 @@ class Settings:
             events_prefix=env.get("PARCELBOT_EVENTS_PREFIX") or "parcelbot:events",
             spool_backend=_choice(env, "PARCELBOT_SPOOL"),
             spool_key=env.get("PARCELBOT_SPOOL_KEY") or "parcelbot:kept",
+            key_prefix=_key_prefix(env, "PARCELBOT_KEY_PREFIX"),
             photo_store=_choice(env, "PARCELBOT_PHOTOS"),
             conversation_ttl_minutes=int(_number(env, "PARCELBOT_CONVERSATION_TTL_MINUTES", "30", int)),
             agent_timeout_minutes=int(_number(env, "PARCELBOT_AGENT_TIMEOUT_MINUTES", "30", int)),

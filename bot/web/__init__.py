@@ -64,10 +64,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # signed links prove their callers another way and carry no CSRF token.
     channel_bps = [app.blueprints[name] for name in app.blueprints if name not in ("pages", "tracking", "demo")]
     # Rate limits: sign-in per address, the API per key; every other blueprint skips the limiter (bot/web/limits.py)
-    limiter = init_limits(app, storage_uri=_limits_storage(settings),
+    limiter = init_limits(app, storage_uri=_limits_storage(settings), key_prefix=settings.key_prefix,
                           skip=[b.name for b in (*channel_bps, demo.bp, pages.bp, tracking.bp) if b is not api_bp])
     limit_api(limiter, api_bp, settings.api_rate_limit, api_caller)
-    app.extensions["parcelbot_refusals"] = refusals(limiter, settings.api_auth_failure_limit)  # read by require_key
+    app.extensions["parcelbot_refusals"] = refusals(limiter, settings.api_auth_failure_limit,  # read by require_key
+                                                    settings.key_prefix)
     init_console(app, limiter=limiter, exempt=(*channel_bps, demo.bp))
     init_admin(app)  # the merchant console: the console's sign-in, role admin
     init_metrics(app)  # GET /metrics for operators; PARCELBOT_METRICS_TOKEN, if set, is required

@@ -29,10 +29,11 @@ log = logging.getLogger(__name__)
 REDIS_RETRY_SECONDS = 30.0
 
 
-def init_limits(app: Flask, *, storage_uri: str, skip: Iterable[str]) -> Limiter:
-    """The app's limiter; `skip`: blueprints it never looks at."""
+def init_limits(app: Flask, *, storage_uri: str, skip: Iterable[str], key_prefix: str = "") -> Limiter:
+    """The app's limiter; `skip`: blueprints it never looks at; `key_prefix` (PARCELBOT_KEY_PREFIX) goes before
+    every count's key, so two deployments sharing a Redis never share a limit."""
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After (and X-RateLimit-*) on limited routes
-    limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, default_limits=[],
+    limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, default_limits=[], key_prefix=key_prefix,
                       strategy="fixed-window", in_memory_fallback_enabled=True,
                       storage_options={"socket_connect_timeout": 1, "socket_timeout": 1})
     unlimited = frozenset(skip)
@@ -64,6 +65,7 @@ class Refusals:
 
     limiter: Limiter
     items: tuple[RateLimitItem, ...]
+    prefix: str = ""  # PARCELBOT_KEY_PREFIX, as the limiter's own keys have it
     memory: FixedWindowRateLimiter = field(default_factory=lambda: FixedWindowRateLimiter(MemoryStorage()))
     shared_down_until: float = 0.0
 
@@ -82,9 +84,10 @@ class Refusals:
             return None
 
     def _count(self, counter: RateLimiter, address: str) -> int | None:
+        keys = (self.prefix, "api-refused", address) if self.prefix else ("api-refused", address)
         for item in self.items:
-            if not counter.hit(item, "api-refused", address):
-                reset, _ = counter.get_window_stats(item, "api-refused", address)
+            if not counter.hit(item, *keys):
+                reset, _ = counter.get_window_stats(item, *keys)
                 return max(1, math.ceil(reset - time.time()))
         return None
 
@@ -98,9 +101,9 @@ class Refusals:
         return response
 
 
-def refusals(limiter: Limiter, limit: str) -> Refusals | None:
+def refusals(limiter: Limiter, limit: str, key_prefix: str = "") -> Refusals | None:
     """The refused-key count at `limit` ("30 per minute"), None when "off"."""
-    return None if _off(limit) else Refusals(limiter, tuple(parse_many(limit)))
+    return None if _off(limit) else Refusals(limiter, tuple(parse_many(limit)), prefix=key_prefix)
 
 
 def _off(limit: str) -> bool:
