@@ -140,10 +140,9 @@ class Engine:
     def _handle_on_a_working_connection(self, message: InboundMessage) -> Outcome:
         """A turn whose database connection broke is rolled back whole (nothing half-written) and run once more on
         a fresh one; no database: StoreUnavailable, with what to tell the sender (bot/core/outage.py)."""
-        now = self.clock()  # one time for the message: every run and replay of its turn reads the same clock
         for tries_left in (1, 0):
             try:
-                return self._handle(message, now)
+                return self._handle(message)
             except Exception as exc:
                 if not is_store_outage(exc):
                     raise
@@ -153,8 +152,7 @@ class Engine:
                 log.warning("database unavailable handling a message (%s)%s", exc.__class__.__name__,
                             "; running the turn once more" if again else "")
                 if not again:
-                    # answered by text once the database is back; with the time its stored copy would have
-                    kept = keep_for_later(self.spool, dataclasses.replace(message, turn_at=now))
+                    kept = keep_for_later(self.spool, message)  # answered by text once the database is back
                     raise StoreUnavailable(self._outage_reply(message, kept)) from exc
         raise AssertionError("unreachable")
 
@@ -168,8 +166,9 @@ class Engine:
         except Exception:  # noqa: BLE001 - never silence
             return APOLOGY_TEXT
 
-    def _handle(self, message: InboundMessage, now: datetime) -> Outcome:
+    def _handle(self, message: InboundMessage) -> Outcome:
         message = self._normalise(message)
+        now = self.clock()  # one time for the message: every replay of its turn reads the same clock
         understood = self._understand(message, now)
         try:
             outcome = self._replayed(message, understood, now)
@@ -338,8 +337,7 @@ class Engine:
         inbound_id = store_inbound(session, merchant.id, message, understood.nlu, conv.id)
         if inbound_id is None:
             if message.late:  # kept, yet stored: its COMMIT went through as the connection broke
-                if queue_unsent_replies(session, merchant.id, message.channel, message.channel_message_id,
-                                        stored_at=message.turn_at):
+                if queue_unsent_replies(session, merchant.id, message.channel, message.channel_message_id):
                     uow.enqueue("send_outbox")
                 return Outcome([], duplicate=True)
             return Outcome(self._stored_replies(session, merchant.id, message) or [], duplicate=True)

@@ -38,17 +38,9 @@ def store_inbound(session: Session, merchant_id: int, message: InboundMessage, n
 def stored_inbound_id(session: Session, merchant_id: int, channel: str, channel_message_id: str | None) -> int | None:
     """The id of this merchant's stored inbound message with that channel id, if any (another merchant's message
     with the same id is not ours to show)."""
-    found = stored_inbound(session, merchant_id, channel, channel_message_id)
-    return found[0] if found is not None else None
-
-
-def stored_inbound(session: Session, merchant_id: int, channel: str,
-                   channel_message_id: str | None) -> tuple[int, datetime] | None:
-    """The same message's id and when it was stored (its turn's time)."""
-    row = session.execute(select(m.Message.id, m.Message.created_at).where(
+    return session.scalar(select(m.Message.id).where(
         m.Message.merchant_id == merchant_id, m.Message.direction == "in", m.Message.channel == channel,
-        m.Message.channel_message_id == channel_message_id)).first()
-    return (row[0], row[1]) if row is not None else None
+        m.Message.channel_message_id == channel_message_id))
 
 
 def written_since(session: Session, conversation_id: int, moment: datetime, limit: int = 50) -> list[str]:

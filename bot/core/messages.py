@@ -36,10 +36,6 @@ class InboundMessage:
     # Kept through a database outage and handled later (bot/core/spool.py): when it was kept. Its replies are
     # texted (the outbox), not returned: its webhook was answered long ago.
     kept_at: datetime | None = None
-    # When the engine first took it in (the turn's clock), kept with it through an outage: the stored message's
-    # time says whether that turn's own COMMIT went through as the connection broke (its replies never left) or a
-    # later delivery of it was answered (they did: bot/core/outbox.py queue_unsent_replies).
-    turn_at: datetime | None = None
 
     @property
     def late(self) -> bool:

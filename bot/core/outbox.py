@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from bot.core.channels import merchant_number
 from bot.core.events import MessageStored
-from bot.core.inbound import stored_inbound
+from bot.core.inbound import stored_inbound_id
 
 
 class OptedOut(Exception):
@@ -91,20 +91,14 @@ def pending(session: Session, now: datetime, limit: int = 100) -> list[m.Message
     return list(session.scalars(stmt))
 
 
-def queue_unsent_replies(session: Session, merchant_id: int, channel: str, channel_message_id: str | None, *,
-                         stored_at: datetime | None = None) -> bool:
+def queue_unsent_replies(session: Session, merchant_id: int, channel: str, channel_message_id: str | None) -> bool:
     """A message kept through a database outage (bot/core/spool.py) turns out to be stored already: its turn
     committed as the connection broke, and the webhook answered "we've kept it", so its replies ("reply": they
     travel in the webhook's answer) never reached the shopper. Queue them to be texted; once queued they are no
-    longer "reply", so another replay of the same message queues nothing. True if any were queued.
-
-    `stored_at`: the kept turn's own time. A stored copy of another time was stored by a later delivery of the same
-    message (Twilio retrying the webhook once the database was back), whose answer carried the replies: nothing to
-    queue (found by review: it was answered twice)."""
-    found = stored_inbound(session, merchant_id, channel, channel_message_id)
-    if found is None or (stored_at is not None and found[1] != stored_at):
+    longer "reply", so another replay of the same message queues nothing. True if any were queued."""
+    inbound = stored_inbound_id(session, merchant_id, channel, channel_message_id)
+    if inbound is None:
         return False
-    inbound = found[0]
     queued = session.execute(update(m.Message).where(m.Message.in_reply_to_id == inbound,
                                                      m.Message.status == "reply").values(status="queued"))
     return bool(queued.rowcount)  # type: ignore[attr-defined]

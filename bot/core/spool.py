@@ -122,7 +122,6 @@ def dumps(box: CodeBox, message: InboundMessage, kept_at: float, attempts: int =
     """Sealed (encrypted and authenticated under the deployment's key): a kept message can hold a door code, and
     the spool sits outside the database, where such codes are masked."""
     fields = {k: v for k, v in asdict(message).items() if k != "kept_at"}
-    fields["turn_at"] = message.turn_at.isoformat() if message.turn_at is not None else None
     return box.seal(json.dumps({"message": fields, "kept_at": kept_at, "attempts": attempts,
                                 "not_before": not_before, "id": secrets.token_hex(8)}, ensure_ascii=False))
 
@@ -140,7 +139,6 @@ def loads(box: CodeBox, sealed: str, token: str) -> KeptMessage:
     data: dict[str, Any] = json.loads(raw)
     fields = dict(data["message"])
     fields["media"] = tuple(Media(**media) for media in fields.get("media") or ())
-    fields["turn_at"] = datetime.fromisoformat(fields["turn_at"]) if fields.get("turn_at") else None
     return KeptMessage(token, InboundMessage(**fields), float(data["kept_at"]), int(data.get("attempts", 0)),
                 float(data.get("not_before", 0.0)))
 
