@@ -16,11 +16,14 @@ before the turn runs again. So a write the carrier made is never lost, even when
 another way (a second message from the shopper came in between, or the code ran out meanwhile), and a
 retried webhook or a replay never applies it twice. A change slower than settings.slow_backend_seconds is
 left running: `on_slow` queues the job that records it and texts the shopper, and the turn says "on it"
-(CarrierStillWorking). Every other call, a cancellation or a return included, shares one budget per message
-(ANSWER_WITHIN): Twilio gives a webhook 15 s, and a carrier that hangs (3 tries of a 10 s read timeout) held the
-shopper's answer past it, so they heard nothing (found by review). Past the budget the call is answered "not
-answering" (CarrierTimedOut): the turn says so honestly, a write stays kept and retry_pending makes it under the
-same key and texts the outcome; the call itself runs on in the background.
+(CarrierStillWorking). Every write, a cancellation or a return included, gets what is left of one budget per
+message (ANSWER_WITHIN): Twilio gives a webhook 15 s, and a carrier that hangs (3 tries of a 10 s read timeout) held
+the shopper's answer past it, so they heard nothing (found by review). Past the budget the write is answered "not
+answering" (CarrierTimedOut): the turn says so honestly, the write stays kept and retry_pending makes it under the
+same key and texts the outcome; the call itself runs on in the background, on the shared pool of writes. Reads run
+on the request's own thread (their time counts against the budget): on the shared pool, one hung carrier's reads
+filled it and every other merchant's calls queued behind them (a second review). A read against a carrier that
+hangs still waits out the HTTP client's timeouts.
 """
 
 from __future__ import annotations
@@ -104,6 +107,11 @@ class CarrierAnswers:
         gets what is left of the message's budget, then is answered "not answering" and runs on."""
         self.calls += 1
         slow_ok = need.write and need.slow_ok
+        if not need.write:  # a read runs here, on the request's thread: the shared pool is for writes only, so a
+            started = time.monotonic()  # hung carrier's reads can't queue every other merchant's calls (review)
+            self.answers[need.key] = _outcome(need.call)
+            self.budget -= time.monotonic() - started
+            return
         wait = min(deadline, self.budget) if slow_ok else self.budget
         if wait <= 0:  # spent on this message's earlier calls: not asked at all (a write stays kept for the retry)
             self.answers[need.key] = CarrierTimedOut(f"no answer within {ANSWER_WITHIN:.0f} s")
@@ -117,8 +125,8 @@ class CarrierAnswers:
                 log.info("carrier write %s is slow; finishing it in the background", need.key)
                 self.answers[need.key] = _STILL_WORKING
             else:
-                log.warning("carrier call %s took more than this message's %.1f s; answered as not answering",
-                            need.key, ANSWER_WITHIN)
+                log.warning("carrier write %s not answered in the %.1f s left of this message's budget; answered "
+                            "as not answering", need.key, wait)
                 self.answers[need.key] = CarrierTimedOut(f"no answer within {ANSWER_WITHIN:.0f} s")
         finally:
             self.budget -= time.monotonic() - started

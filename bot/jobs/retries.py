@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from backend.protocol import BackendUnavailable
 from backend.reasons import Reason
 from backend.retry import Claimed, already_settled, attempt, claim_due, close_settled, record, renew
 from bot.core.outbox import OptedOut, announced, by_key, queue_message
@@ -51,9 +52,17 @@ def retry_pending_job(ctx: JobContext, now: str | None = None, **_: Any) -> int:
                         _tell(ctx, uow, *closed)
                 continue
             merchant = session.get(m.Merchant, item.merchant_id) if item.merchant_id is not None else None
-            backend = ctx.backends(session, merchant, moment) if merchant is not None else None
+            try:
+                backend = ctx.backends(session, merchant, moment) if merchant is not None else None
+            except Exception as exc:  # noqa: BLE001 - a carrier set up wrong (a secret name the rules refuse)
+                # is this write's trouble, not the run's: counted as "not answering" (nothing was sent), the rest
+                # of the batch goes on (found by review: the run ended here, for good, every run)
+                log.warning("kept write %s: its carrier can't be built (%s)", item.id, exc)
+                backend, broken = None, BackendUnavailable(f"the carrier can't be set up: {exc}")
+            else:
+                broken = None
             session.commit()  # nothing stays open while the far side is called
-            outcome = attempt(item, backend)
+            outcome = broken if broken is not None else attempt(item, backend)
         with ctx.uow() as uow:
             done += record(uow.session, item, outcome, datetime.fromisoformat(now) if now else ctx.clock(),
                            on_settled=lambda session, req, result, uow=uow: _tell(ctx, uow, req, result))

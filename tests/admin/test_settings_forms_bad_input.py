@@ -70,8 +70,9 @@ def test_the_handoff_section_saves_without_a_webhook_then_with_one_then_without(
     _admin(client, runtime)
     form = {"handoff.when_upset": "y", "handoff.after_misunderstandings": "3", "handoff.webhook.url": "",
             "handoff.webhook.secret_env": ""}
-    steps = [({}, None), ({"handoff.webhook.url": "https://desk.example/hook",
-                           "handoff.webhook.secret_env": "MERCHANT_DEMO__DESK_SECRET"}, "https://desk.example/hook"), ({}, None)]
+    hook = {"handoff.webhook.url": "https://desk.example/hook",
+            "handoff.webhook.secret_env": "MERCHANT_DEMO__DESK_SECRET"}
+    steps = [({}, None), (hook, "https://desk.example/hook"), ({}, None)]
     for changes, webhook in steps:
         token = token_in(client.get("/admin/settings").get_data(as_text=True))
         response = client.post("/admin/settings/handoff", data={**form, **changes, "csrf_token": token})
