@@ -264,9 +264,9 @@ def test_a_number_used_again_by_another_carrier_is_a_new_parcel_with_its_own_tex
 
 def test_during_a_rolling_deploy_a_text_the_old_code_keyed_by_number_is_not_sent_again(client, auth, runtime,  # noqa: F811
                                                                                         clock, demo):
-    """Code before migration 0012 keys "on the way" by tracking number, and runs beside the new code for the minutes
-    of a rolling deploy: what it queued counts for the parcel the migration would have given it (the merchant's
-    oldest of that number), and for no newer parcel."""
+    """Code before this change keys "on the way" by tracking number, and runs beside the new code for the minutes of
+    a rolling deploy (and its rows stay): what it queued counts for the merchant's first parcel of that number, whose
+    key is still the number, and for no later parcel of it."""
     old = shipment(eta={"start": f"{Y}-11-23T12:00:00+00:00", "end": f"{Y}-11-23T16:00:00+00:00"})
     number = old["tracking_number"]
     assert client.post("/api/v1/shipments", json=old, headers=auth).status_code == 201

@@ -6,8 +6,8 @@ delivered (with the proof-of-delivery photo). The rules every notification obeys
 - never in the merchant's quiet hours: it waits, queued, until the morning (send_after);
 - never twice for one event: the dedupe key is per event of the parcel (per status for "shipped" and
   "delivered"), and the merchant's own (another merchant may use the same tracking number: migration 0007). It
-  names the parcel's row, not its number: carriers reuse numbers, and a new parcel is told everything anew
-  (migration 0012).
+  names a later parcel of a reused number by its row: carriers reuse numbers, and a new parcel is told
+  everything anew (parcel_key).
 Wording comes from the wording service (defaults in training_data/responses/notifications.yml, the
 merchant's overrides and brand, the channel's variant).
 
@@ -94,16 +94,20 @@ def offers_options(status: str) -> bool:
     return bool(KINDS.get(status, ("", False, ()))[2])
 
 
-def parcel_key(row: m.Shipment) -> str:
-    """What a notification's dedupe key names the parcel by: its row, not its tracking number. Numbers are unique
-    per merchant and carrier only, and carriers reuse them: keyed by number, a new parcel under an old parcel's
-    number was never told "on the way" or "delivered" (those go once per parcel). "s" marks this form: keys made
-    before migration 0012 named the number, and a number may be all digits."""
-    return f"s{row.id}"
+def parcel_key(session: Session, row: m.Shipment) -> str:
+    """What a notification's dedupe key names the parcel by. Numbers are unique per merchant and carrier only, and
+    carriers reuse them: keyed by number alone, a new parcel under an old parcel's number was never told "on the
+    way" or "delivered" (those go once per parcel). The merchant's first parcel of a number keeps the number, the
+    key every release has written, so a rolling deploy's older workers and the rows already stored agree with this
+    one (a review found a rewrite of stored keys made older workers tell parcels twice); a later parcel of the same
+    number is named by its row ("s" + id: a tracking number is upper case, bot/services/ingest_schema.py)."""
+    first = session.scalar(select(func.min(m.Shipment.id)).where(m.Shipment.merchant_id == row.merchant_id,
+                                                                  m.Shipment.tracking_number == row.tracking_number))
+    return row.tracking_number if first in (None, row.id) else f"s{row.id}"
 
 
-def dedupe_key(row: m.Shipment, status: str, event_id: str) -> str:
-    return f"notify:{parcel_key(row)}:{_what(status, event_id)}"
+def dedupe_key(session: Session, row: m.Shipment, status: str, event_id: str) -> str:
+    return f"notify:{parcel_key(session, row)}:{_what(status, event_id)}"
 
 
 def _what(status: str, event_id: str) -> str:
@@ -112,21 +116,8 @@ def _what(status: str, event_id: str) -> str:
 
 
 def notified(session: Session, merchant_id: int, row: m.Shipment, what: str) -> m.Message | None:
-    """This parcel's notification of `what` (a kind, an event id, "pod"), if it was queued.
-
-    Also under the key named by tracking number that code before migration 0012 writes (during a rolling deploy
-    it still runs beside this), counted as this parcel's only if it is the merchant's oldest of that number, the
-    rule 0012 applied to the keys it rewrote. A later release drops this fallback (the contract step of
-    docs/deployment.md)."""
-    found = by_key(session, merchant_id, f"notify:{parcel_key(row)}:{what}")
-    if found is not None:
-        return found
-    old = by_key(session, merchant_id, f"notify:{row.tracking_number}:{what}")
-    if old is None:
-        return None
-    oldest = session.scalar(select(func.min(m.Shipment.id)).where(m.Shipment.merchant_id == merchant_id,
-                                                                   m.Shipment.tracking_number == row.tracking_number))
-    return old if oldest == row.id else None
+    """This parcel's notification of `what` (a kind, an event id, "pod"), if it was queued."""
+    return by_key(session, merchant_id, f"notify:{parcel_key(session, row)}:{what}")
 
 
 # -- quiet hours ------------------------------------------------------------------------------------------
@@ -276,7 +267,7 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
     if event.status not in KINDS or not row.recipient_phone:
         return None
     kind, _, offer_kinds = KINDS[event.status]
-    phone, key = row.recipient_phone, dedupe_key(row, event.status, event.event_id)
+    phone, key = row.recipient_phone, dedupe_key(ctx.session, row, event.status, event.event_id)
     if not _enabled(ctx.merchant, kind) or is_opted_out(ctx.session, ctx.merchant, phone):
         return None
     if notified(ctx.session, ctx.merchant.id, row, _what(event.status, event.event_id)) is not None:
@@ -317,7 +308,7 @@ def _ask_survey(ctx: Context, conv: m.Conversation, row: m.Shipment, channel: st
         with ctx.session.begin_nested():
             msg = queue_message(ctx.session, merchant=ctx.merchant, channel=channel, to=row.recipient_phone or "",
                                 body=ctx.render("utter_notify_survey"), conversation_id=conv.id,
-                                dedupe_key=f"survey:{parcel_key(row)}", send_after=send_after)
+                                dedupe_key=f"survey:{parcel_key(ctx.session, row)}", send_after=send_after)
     except (IntegrityError, OptedOut):
         return  # asked already (a concurrent event), or the shopper opted out meanwhile
     if msg is not None:
@@ -355,7 +346,8 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
             msg = queue_message(
                 ctx.session, merchant=ctx.merchant, channel=delivered.channel, to=row.recipient_phone, body=body,
                 media_urls=photos, conversation_id=delivered.conversation_id,
-                dedupe_key=f"notify:{parcel_key(row)}:pod", send_after=quiet_until(ctx.merchant, ctx.now, ctx.tz),
+                dedupe_key=f"notify:{parcel_key(ctx.session, row)}:pod",
+                send_after=quiet_until(ctx.merchant, ctx.now, ctx.tz),
             )
     except (IntegrityError, OptedOut):
         return None
@@ -370,7 +362,7 @@ def _supersede_held(ctx: Context, row: m.Shipment) -> None:
         update(m.Message)
         .where(
             m.Message.merchant_id == ctx.merchant.id,
-            m.Message.dedupe_key.startswith(f"notify:{parcel_key(row)}:", autoescape=True),
+            m.Message.dedupe_key.startswith(f"notify:{parcel_key(ctx.session, row)}:", autoescape=True),
             m.Message.status == "queued",
             m.Message.attempts == 0,
             m.Message.send_after > ctx.now,
