@@ -18,6 +18,7 @@ import inspect
 import ipaddress
 import os
 import re
+import socket
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -166,7 +167,10 @@ def _private_host(host: str) -> bool:
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return False
+        try:  # the spellings the socket layer also reads as an address: "127.1", "2130706433", "0x7f000001", "0"
+            address = ipaddress.ip_address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return False  # a name: one that resolves to a private address is the network's to stop (docs/backend.md)
     return not address.is_global
 
 
