@@ -230,8 +230,7 @@ class HttpBackend:
         response = self._write(write, "POST", f"/shipments/{self._t(tracking_number)}/returns", body)
         if response.status_code == 404:
             raise LookupError(tracking_number)
-        if _in_progress(response):  # the same key still being worked on: ask again later (as _result does)
-            raise BackendUnavailable(f"{self.name} is still working on this request")
+        self._not_in_progress(response)
         if response.status_code in (409, 422):
             raise BackendRefused(_error_message(response) or "The carrier couldn't start a return for this parcel.")
         self._expect(response, 200, 201)
@@ -252,13 +251,18 @@ class HttpBackend:
             log.warning("%s: an access code rides with this change but doesn't open with our key", self.name)
         return opened
 
+    def _not_in_progress(self, response: requests.Response) -> None:
+        """A 409 saying the same key is still being worked on is "not answering yet" (asked again later), never a
+        refusal (a write's answer: _result, create_return)."""
+        if _in_progress(response):
+            raise BackendUnavailable(f"{self.name} is still working on this request")
+
     def _result(self, response: requests.Response, *, not_found: Reason) -> ActionResult:
         """A refusal in the carrier's own words is kept as they are; without words, our code says it. A write still
         being worked on under the same key (our slow change's first request, while its follow-up asks) is "not
         answering yet", so it is asked again later: read as a refusal, the shopper was told it couldn't be made while
         the first request made it (found by review)."""
-        if _in_progress(response):
-            raise BackendUnavailable(f"{self.name} is still working on this request")
+        self._not_in_progress(response)
         if response.status_code in (404, 409, 422):
             words = _error_message(response)
             if words:

@@ -231,7 +231,7 @@ def _http(session, merchant, config, now, env, *, code_box=None) -> Backend:  # 
         supported_actions=actions,
         timeout=_timeouts(config),
         retry=RetryPolicy(attempts=_number(config, "retry_attempts", 3, 1, 10, whole=True)),
-        breaker=_breaker(f"http:{urlsplit(base_url).netloc}", config, env),
+        breaker=_breaker(f"http:{parts.netloc}", config, env),
         pending_sink=session_sink(session, merchant.id, now),
         code_box=code_box,
     )

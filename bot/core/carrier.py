@@ -94,6 +94,11 @@ class CarrierTimedOut(BackendUnavailable):
 _STILL_WORKING = object()
 
 
+def _timed_out() -> CarrierTimedOut:
+    """A fresh one each time: the answer is raised where the replayed turn asks, and a raise keeps its traceback."""
+    return CarrierTimedOut(f"no answer within {ANSWER_WITHIN:.0f} s")
+
+
 @dataclass
 class CarrierAnswers:
     """What the carrier said during one inbound message (all its replays). Exceptions are answers too."""
@@ -103,8 +108,9 @@ class CarrierAnswers:
     budget: float = ANSWER_WITHIN  # seconds left for this message's calls
 
     def fetch(self, need: NeedsCarrier, *, executor: Executor, deadline: float) -> None:
-        """Make the call (no transaction is open now). A change gets `deadline` seconds, then runs on; any call
-        gets what is left of the message's budget, then is answered "not answering" and runs on."""
+        """Make the call (no transaction is open now). A read runs here, its time taken from the message's budget;
+        a write gets what is left of it (a change at most `deadline` seconds, then it runs on in the background),
+        then is answered "not answering" and runs on."""
         self.calls += 1
         slow_ok = need.write and need.slow_ok
         if not need.write:  # a read runs here, on the request's thread: the shared pool is for writes only, so a
@@ -114,7 +120,7 @@ class CarrierAnswers:
             return
         wait = min(deadline, self.budget) if slow_ok else self.budget
         if wait <= 0:  # spent on this message's earlier calls: not asked at all (a write stays kept for the retry)
-            self.answers[need.key] = CarrierTimedOut(f"no answer within {ANSWER_WITHIN:.0f} s")
+            self.answers[need.key] = _timed_out()
             return
         started = time.monotonic()
         future = executor.submit(_outcome, need.call)
@@ -127,7 +133,7 @@ class CarrierAnswers:
             else:
                 log.warning("carrier write %s not answered in the %.1f s left of this message's budget; answered "
                             "as not answering", need.key, wait)
-                self.answers[need.key] = CarrierTimedOut(f"no answer within {ANSWER_WITHIN:.0f} s")
+                self.answers[need.key] = _timed_out()
         finally:
             self.budget -= time.monotonic() - started
 

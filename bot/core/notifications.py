@@ -106,18 +106,11 @@ def parcel_key(session: Session, row: m.Shipment) -> str:
     return row.tracking_number if first in (None, row.id) else f"s{row.id}"
 
 
-def dedupe_key(session: Session, row: m.Shipment, status: str, event_id: str) -> str:
-    return f"notify:{parcel_key(session, row)}:{_what(status, event_id)}"
-
-
-def _what(status: str, event_id: str) -> str:
+def dedupe_key(parcel: str, status: str, event_id: str) -> str:
+    """The key of a status notification for the parcel named `parcel` (parcel_key): per event, or per status for
+    the once-only ones."""
     kind, per_status, _ = KINDS[status]
-    return kind if per_status else event_id
-
-
-def notified(session: Session, merchant_id: int, row: m.Shipment, what: str) -> m.Message | None:
-    """This parcel's notification of `what` (a kind, an event id, "pod"), if it was queued."""
-    return by_key(session, merchant_id, f"notify:{parcel_key(session, row)}:{what}")
+    return f"notify:{parcel}:{kind if per_status else event_id}"
 
 
 # -- quiet hours ------------------------------------------------------------------------------------------
@@ -267,10 +260,11 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
     if event.status not in KINDS or not row.recipient_phone:
         return None
     kind, _, offer_kinds = KINDS[event.status]
-    phone, key = row.recipient_phone, dedupe_key(ctx.session, row, event.status, event.event_id)
+    parcel = parcel_key(ctx.session, row)  # one read for every key of this notification
+    phone, key = row.recipient_phone, dedupe_key(parcel, event.status, event.event_id)
     if not _enabled(ctx.merchant, kind) or is_opted_out(ctx.session, ctx.merchant, phone):
         return None
-    if notified(ctx.session, ctx.merchant.id, row, _what(event.status, event.event_id)) is not None:
+    if by_key(ctx.session, ctx.merchant.id, key) is not None:
         return None  # this event (or this once-only status) has already been notified
     send_after = quiet_until(ctx.merchant, ctx.now, ctx.tz)
     send_at = send_after or ctx.now
@@ -279,7 +273,7 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
     body = signed(ctx.config, _body(ctx, row, kind, options, send_at, photos))
     channel = _channel(ctx.merchant)
     conv = conversation_for(ctx.session, ctx.merchant, channel, phone)
-    _supersede_held(ctx, row)
+    _supersede_held(ctx, parcel)
     try:
         with ctx.session.begin_nested():
             msg = queue_message(ctx.session, merchant=ctx.merchant, channel=channel, to=phone, body=body,
@@ -290,7 +284,7 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
         set_offer(conv, row.tracking_number, options, send_at + OFFER_LIFETIME)
         ctx.publish(announced(msg))
         if kind == "delivered" and ctx.config.survey_after_delivery:
-            _ask_survey(ctx, conv, row, channel, send_after)
+            _ask_survey(ctx, conv, row, parcel, channel, send_after)
     return msg
 
 
@@ -300,7 +294,7 @@ def signed(config: MerchantConfig, body: str) -> str:
     return f"{body}\n{config.sign_off}" if config.sign_off else body
 
 
-def _ask_survey(ctx: Context, conv: m.Conversation, row: m.Shipment, channel: str,
+def _ask_survey(ctx: Context, conv: m.Conversation, row: m.Shipment, parcel: str, channel: str,
                 send_after: datetime | None) -> None:
     """After a delivery, if the merchant asks for it: "How did we do? Reply 1-5", once per parcel. The reply is
     read by the survey step (dialogues/kit/survey.py) and counted in the merchant's results."""
@@ -308,7 +302,7 @@ def _ask_survey(ctx: Context, conv: m.Conversation, row: m.Shipment, channel: st
         with ctx.session.begin_nested():
             msg = queue_message(ctx.session, merchant=ctx.merchant, channel=channel, to=row.recipient_phone or "",
                                 body=ctx.render("utter_notify_survey"), conversation_id=conv.id,
-                                dedupe_key=f"survey:{parcel_key(ctx.session, row)}", send_after=send_after)
+                                dedupe_key=f"survey:{parcel}", send_after=send_after)
     except (IntegrityError, OptedOut):
         return  # asked already (a concurrent event), or the shopper opted out meanwhile
     if msg is not None:
@@ -323,7 +317,8 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
     if row.status != "delivered" or not row.recipient_phone:
         return None
     photos = _photo_urls(ctx, row)
-    delivered = notified(ctx.session, ctx.merchant.id, row, "delivered")
+    parcel = parcel_key(ctx.session, row)
+    delivered = by_key(ctx.session, ctx.merchant.id, f"notify:{parcel}:delivered")
     if delivered is None or not photos:
         return None  # not notified (opted out, or no event yet): the delivered text will carry the photo
     if delivered.status == "queued" and delivered.attempts == 0:
@@ -335,8 +330,8 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
         ).rowcount
         if changed == 1:
             return delivered
-    if delivered.media_urls or delivered.status not in {"sent", "sandbox", "queued"} or notified(
-            ctx.session, ctx.merchant.id, row, "pod") is not None:
+    if delivered.media_urls or delivered.status not in {"sent", "sandbox", "queued"} or by_key(
+            ctx.session, ctx.merchant.id, f"notify:{parcel}:pod") is not None:
         return None
     if not _enabled(ctx.merchant, "delivered") or is_opted_out(ctx.session, ctx.merchant, row.recipient_phone):
         return None
@@ -346,7 +341,7 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
             msg = queue_message(
                 ctx.session, merchant=ctx.merchant, channel=delivered.channel, to=row.recipient_phone, body=body,
                 media_urls=photos, conversation_id=delivered.conversation_id,
-                dedupe_key=f"notify:{parcel_key(ctx.session, row)}:pod",
+                dedupe_key=f"notify:{parcel}:pod",
                 send_after=quiet_until(ctx.merchant, ctx.now, ctx.tz),
             )
     except (IntegrityError, OptedOut):
@@ -356,13 +351,13 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
     return msg
 
 
-def _supersede_held(ctx: Context, row: m.Shipment) -> None:
+def _supersede_held(ctx: Context, parcel: str) -> None:
     """A notification still held for the morning is out of date once the parcel has moved on again."""
     ctx.session.execute(
         update(m.Message)
         .where(
             m.Message.merchant_id == ctx.merchant.id,
-            m.Message.dedupe_key.startswith(f"notify:{parcel_key(ctx.session, row)}:", autoescape=True),
+            m.Message.dedupe_key.startswith(f"notify:{parcel}:", autoescape=True),
             m.Message.status == "queued",
             m.Message.attempts == 0,
             m.Message.send_after > ctx.now,

@@ -34,12 +34,13 @@ def retry_pending_job(ctx: JobContext, now: str | None = None, **_: Any) -> int:
     """Claim the due writes, call the carrier with no transaction open, record and tell. Returns how many went
     through."""
     moment = datetime.fromisoformat(now) if now else ctx.clock()
+    clock = (lambda: moment) if now else ctx.clock  # each renewal and record reads it afresh (leases, backoff)
     with ctx.sessions() as session, session.begin():
         claimed = claim_due(session, moment)
     done = 0
     for item in claimed:
         with ctx.sessions() as session, session.begin():
-            renewed = renew(session, item, datetime.fromisoformat(now) if now else ctx.clock())
+            renewed = renew(session, item, clock())
         if renewed is None:
             continue  # another worker took it after our lease ran out
         item = renewed  # noqa: PLW2901 - the claim as now leased
@@ -58,13 +59,12 @@ def retry_pending_job(ctx: JobContext, now: str | None = None, **_: Any) -> int:
                 # is this write's trouble, not the run's: counted as "not answering" (nothing was sent), the rest
                 # of the batch goes on (found by review: the run ended here, for good, every run)
                 log.warning("kept write %s: its carrier can't be built (%s)", item.id, exc)
-                backend, broken = None, BackendUnavailable(f"the carrier can't be set up: {exc}")
+                outcome: dict[str, Any] | BaseException = BackendUnavailable(f"the carrier can't be set up: {exc}")
             else:
-                broken = None
-            session.commit()  # nothing stays open while the far side is called
-            outcome = broken if broken is not None else attempt(item, backend)
+                session.commit()  # nothing stays open while the far side is called
+                outcome = attempt(item, backend)
         with ctx.uow() as uow:
-            done += record(uow.session, item, outcome, datetime.fromisoformat(now) if now else ctx.clock(),
+            done += record(uow.session, item, outcome, clock(),
                            on_settled=lambda session, req, result, uow=uow: _tell(ctx, uow, req, result))
     return done
 

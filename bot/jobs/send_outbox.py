@@ -75,11 +75,6 @@ def purge_early_receipts_job(ctx: JobContext, **_: Any) -> int:
         return purge_early_receipts(session, ctx.clock())
 
 
-def _claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> Outgoing | None:
-    taken = _take(sessions, message_id, now)
-    return taken[0] if taken is not None else None
-
-
 def _take(sessions: sessionmaker[Session], message_id: int, now: datetime) -> tuple[Outgoing, int] | None:
     """The message claimed for one attempt, and that attempt's number (what says the claim is still ours)."""
     with transaction(sessions) as session:
@@ -151,7 +146,7 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender,
 
 
 def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, retry: bool, now: datetime,
-            wait: float | None = None, maybe_sent: bool = False, attempt: int | None = None) -> bool:
+            attempt: int, wait: float | None = None, maybe_sent: bool = False) -> bool:
     """Queue it again (after our backoff, or the transport's Retry-After if longer) or give up; True when that
     was its last try. The error stays on the message either way: its status says where it is, the error why.
     A transport that answered "no" settles the doubt; one whose answer never came leaves it for the next try."""
@@ -172,12 +167,12 @@ def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, ret
         return True
 
 
-def _still_ours(session: Session, message_id: int, attempt: int | None) -> m.Message | None:
-    """The message, locked, if no later attempt has claimed it since ours (`attempt` None: don't check). A send
+def _still_ours(session: Session, message_id: int, attempt: int) -> m.Message | None:
+    """The message, locked, if no later attempt has claimed it since ours (`attempt`: our claim's number). A send
     that outlived its lease is not allowed to write over the attempt that took the row after it: that one's
     SID, status and retry time are the message's."""
     msg = session.get(m.Message, message_id, with_for_update=True)
-    if msg is None or (attempt is not None and msg.attempts != attempt):
+    if msg is None or msg.attempts != attempt:
         log.error("message %s: attempt %s outlived its lease; a later attempt has the row", message_id, attempt)
         return None
     return msg

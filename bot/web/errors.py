@@ -18,6 +18,14 @@ def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/webhooks/")) or request.is_json
 
 
+def _unavailable(text: str, plain: str, retry_after: int) -> Response:
+    """503 with Retry-After: something we depend on is away for now (the database, the merchant's carrier)."""
+    response = jsonify(error=text) if _wants_json() else Response(f"503 {plain}\n", mimetype="text/plain")
+    response.status_code = 503
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response, int] | Response:
@@ -38,27 +46,16 @@ def register_errors(app: Flask) -> None:
         # settings check): a clear "try again" for this request, never a 500. The tracking page has its own.
         log.warning("carrier unavailable on %s %s: %s: %s", request.method, request.path,
                     exc.__class__.__name__, str(exc)[:200])
-        text = "the carrier is unavailable right now; please try again in a few minutes"
-        if _wants_json():
-            response = jsonify(error=text)
-        else:
-            response = Response("503 The carrier is unavailable right now; please try again in a few minutes.\n",
-                                mimetype="text/plain")
-        response.status_code = 503
-        response.headers["Retry-After"] = str(CARRIER_RETRY_AFTER_SECONDS)
-        return response
+        return _unavailable("the carrier is unavailable right now; please try again in a few minutes",
+                            "The carrier is unavailable right now; please try again in a few minutes.",
+                            CARRIER_RETRY_AFTER_SECONDS)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Response, int] | Response:
         if is_store_outage(exc):  # the database is away: say so and when to come back, not "internal error"
             log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__)
-            if _wants_json():
-                response = jsonify(error="the service is briefly unavailable; please try again shortly")
-            else:
-                response = Response("503 Briefly unavailable; please try again shortly.\n", mimetype="text/plain")
-            response.status_code = 503
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
+            return _unavailable("the service is briefly unavailable; please try again shortly",
+                                "Briefly unavailable; please try again shortly.", RETRY_AFTER_SECONDS)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return jsonify(error="internal error; it has been logged"), 500

@@ -18,7 +18,7 @@ import responses
 from backend import models as m
 from backend.db import transaction
 from bot.core.outbox import queue_message
-from bot.jobs.send_outbox import LEASE, MAX_ATTEMPTS, MAX_WAIT, _claim, send_due
+from bot.jobs.send_outbox import LEASE, MAX_ATTEMPTS, MAX_WAIT, _take, send_due
 from channels.twilio_send import TwilioSender
 
 SID = "AC" + "fa" * 16
@@ -173,8 +173,9 @@ def test_a_sender_that_died_mid_send_is_not_followed_by_a_second_text(runtime, q
     lease runs out the row is claimed again, and the next sender asks Twilio before it texts the shopper again."""
     twilio, api, t0 = TwilioSender(SID, "auth-token"), _Twilio(), datetime.now(UTC)
     api.mock()
-    out = _claim(runtime.sessions, queued, t0)
-    assert out is not None
+    taken = _take(runtime.sessions, queued, t0)
+    assert taken is not None
+    out, _ = taken
     api.accept(out.to, out.sender, out.body)  # the POST went through; the process died before it recorded the answer
     assert send_due(runtime, now=t0 + LEASE + timedelta(seconds=1), sender=twilio) == 1
     assert len(api.created) == 1 and _row(runtime, queued).channel_message_id == api.created[0]["sid"]
