@@ -114,6 +114,7 @@ class HttpBackend:
             sleep=sleep,
             authorize=self._sign,
         )
+        self.lane = self.client.breaker.name  # its writes' own threads (bot/core/lanes.py): who fails together
 
     def _sign(self, prepared: requests.PreparedRequest) -> None:
         prepared.headers[HEADER] = sign(self.secret, prepared.method or "GET", prepared.path_url, prepared.body,

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from backend import models as m
+from backend.egress import private_addresses, public_only_session
 from backend.http_adapter import HttpBackend
 from backend.merchant_env import MerchantEnvError, read
 from backend.pending import session_sink
@@ -109,7 +110,8 @@ def backend_factory(session: Session, *, now: datetime | None = None,
 def check_config(session: Session, merchant: m.Merchant, config: Mapping[str, Any],
                  env: Mapping[str, str] | None = None) -> tuple[str | None, str] | None:
     """Build `config` for `merchant` as a lookup would, before it is saved: None if it builds, else
-    (the field at fault or None, what is wrong). Builds only: no call goes to the far side."""
+    (the field at fault or None, what is wrong). Builds, and looks the carrier's host name up in DNS: no call goes
+    to the far side."""
     probe = m.Merchant(id=merchant.id, slug=merchant.slug, name=merchant.name, timezone=merchant.timezone,
                        settings={"backend": dict(config)})
     try:
@@ -118,7 +120,26 @@ def check_config(session: Session, merchant: m.Merchant, config: Mapping[str, An
         return exc.field, str(exc).removeprefix(f"merchant {merchant.slug}: ")
     except (BackendError, ValueError, TypeError) as exc:  # a registered factory's own refusal
         return None, f"can't be used: {exc}"
+    return _resolves_inside(config, os.environ if env is None else env)
+
+
+def _resolves_inside(config: Mapping[str, Any], env: Mapping[str, str]) -> tuple[str, str] | None:
+    """A carrier host NAME that resolves to a private address, told at save (a 422 naming base_url) rather than
+    as a carrier that never answers; the connection itself is checked again every time (backend/egress.py)."""
+    if config.get("type") != "http" or _private_allowed(env):
+        return None
+    host = urlsplit(str(config.get("base_url") or "")).hostname or ""
+    try:
+        inside = private_addresses(host)
+    except OSError:
+        return None  # doesn't resolve now (a new name, a DNS hiccup): the connection's own check still applies
+    if inside:
+        return "base_url", f"base_url must be a public address: {host} resolves to {inside[0]}"
     return None
+
+
+def _private_allowed(env: Mapping[str, str]) -> bool:
+    return env.get(PRIVATE_HOSTS_ENV, "").lower() in ("1", "true", "yes")
 
 
 def _secret(config: Mapping[str, Any], env: Mapping[str, str], key: str, merchant: m.Merchant) -> str:
@@ -170,7 +191,7 @@ def _private_host(host: str) -> bool:
         try:  # the spellings the socket layer also reads as an address: "127.1", "2130706433", "0x7f000001", "0"
             address = ipaddress.ip_address(socket.inet_aton(host))
         except (OSError, ValueError):
-            return False  # a name: one that resolves to a private address is the network's to stop (docs/backend.md)
+            return False  # a name: checked when saved (_resolves_inside) and at every connection (backend/egress.py)
     return not address.is_global
 
 
@@ -215,7 +236,8 @@ def _http(session, merchant, config, now, env, *, code_box=None) -> Backend:  # 
         raise BackendConfigError(f"merchant {merchant.slug}: base_url must be https://", "base_url")
     if not parts.hostname or parts.username or parts.password:
         raise BackendConfigError(f"merchant {merchant.slug}: base_url must be https://host/path", "base_url")
-    if _private_host(parts.hostname) and env.get(PRIVATE_HOSTS_ENV, "").lower() not in ("1", "true", "yes"):
+    private_ok = _private_allowed(env)
+    if _private_host(parts.hostname) and not private_ok:
         raise BackendConfigError(f"merchant {merchant.slug}: base_url must be a public address, not "
                                  f"{parts.hostname} (the operator can allow private ones)", "base_url")
     actions = config.get("supported_actions")
@@ -234,6 +256,7 @@ def _http(session, merchant, config, now, env, *, code_box=None) -> Backend:  # 
         breaker=_breaker(f"http:{parts.netloc}", config, env),
         pending_sink=session_sink(session, merchant.id, now),
         code_box=code_box,
+        http=None if private_ok else public_only_session(),  # a name resolving inside is refused at connect
     )
 
 

@@ -12,7 +12,9 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
@@ -28,6 +30,30 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
 class CircuitOpen(BackendUnavailable):
     """The breaker is open: we didn't even try, the far side failed too often just now."""
+
+
+class OutOfTime(BackendUnavailable):
+    """The caller's time ran out (`answer_within`) before the far side answered: read as "not answering"."""
+
+
+# When the caller must have an answer by (time.monotonic()), or None: no limit but the client's own timeouts.
+# A context variable, so only the code that set it (a shopper's turn, on its own thread) is bounded by it.
+_DEADLINE: ContextVar[float | None] = ContextVar("parcelbot_call_deadline", default=None)
+
+
+@contextmanager
+def answer_within(seconds: float) -> Iterator[None]:
+    """Every call made inside, its tries and the pauses between them together, gets at most `seconds`.
+
+    Why: requests' timeouts are per try and per socket read, so a carrier that takes the connection and never
+    answers costs 3 tries x 10 s plus backoff, past Twilio's 15 s webhook timeout (the shopper hears nothing).
+    A try gets what is left (its connect and read timeouts cut to it), and no pause or new try starts when
+    there is no time for it. A far side that trickles bytes slower than the read timeout is not cut short."""
+    token = _DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 # -- circuit breaker ---------------------------------------------------------------------------------------
@@ -229,7 +255,15 @@ class ResilientClient:
             all_headers["Content-Type"] = "application/json"
         attempts = 1 if self.breaker.state == HALF_OPEN else self.retry.attempts
         problem, count_failure = "", True
+        deadline, short = _DEADLINE.get(), False
         for attempt in range(1, attempts + 1):
+            timeout = self.timeout
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    short = True
+                    break
+                timeout = (min(timeout[0], left), min(timeout[1], left))
             prepared = requests.Request(
                 method, self.base_url.rstrip("/") + path, params=params, data=data, headers=all_headers
             ).prepare()
@@ -237,7 +271,7 @@ class ResilientClient:
                 self.authorize(prepared)
             wait = self.retry.delay(attempt)
             try:
-                response = self.http.send(prepared, timeout=self.timeout, allow_redirects=False)
+                response = self.http.send(prepared, timeout=timeout, allow_redirects=False)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 problem, count_failure = f"{exc.__class__.__name__} calling {method} {path}", True
             else:
@@ -254,7 +288,12 @@ class ResilientClient:
                     self.breaker.success()
                     return response
             if attempt < attempts:
+                if deadline is not None and time.monotonic() + wait >= deadline:
+                    short = True  # no time for the pause and another try: say so now
+                    break
                 self.sleep(wait)
-        if count_failure:
+        if count_failure and problem:
             self.breaker.failure()
+        if short:
+            raise OutOfTime(f"{problem or f'{method} {path}'}: no answer in the time this message had")
         raise BackendUnavailable(problem)

@@ -102,6 +102,7 @@ class ShopifyBackend:
             sleep=sleep,
             authorize=lambda prepared: prepared.headers.__setitem__("X-Shopify-Access-Token", token),
         )
+        self.lane = self.client.breaker.name  # its writes' own threads (bot/core/lanes.py): who fails together
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def _get(self, path: str, **params: Any) -> dict[str, Any] | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +34,7 @@ from bot.config import Settings
 from bot.core.conversations import ConversationStore
 from bot.core.events import EventSink, FanOutEventSink, InProcessEventSink
 from bot.core.gate import TurnGate
+from bot.core.lanes import Lanes
 from bot.core.links import LinkSigner
 from bot.core.payments import PaymentProvider, PaymentProviders, PaymentsNotConfigured
 from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
@@ -121,7 +121,7 @@ class Runtime:
     conversations: ConversationStore
     services: Services
     engine: Engine
-    carrier_calls: ThreadPoolExecutor
+    carrier_calls: Lanes
     spool: MessageSpool | None = None
 
     def uow(self) -> UnitOfWork:
@@ -204,7 +204,7 @@ class RuntimeBuilder:
                             console=ConsoleService(handoff, wording),
                             payments=PaymentService(payment_providers(s), links, wording))
         interpreter = self._interpreter or (LazyInterpreter(s) if self._lazy_nlu else load_nlu(s))
-        carrier_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcelbot-carrier")
+        carrier_calls = Lanes(per_lane=4, max_lanes=32)  # writes to remote carriers, a few threads per carrier
         spool = spool_for(s)
 
         def uow() -> UnitOfWork:

@@ -20,10 +20,12 @@ left running: `on_slow` queues the job that records it and texts the shopper, an
 message (ANSWER_WITHIN): Twilio gives a webhook 15 s, and a carrier that hangs (3 tries of a 10 s read timeout) held
 the shopper's answer past it, so they heard nothing (found by review). Past the budget the write is answered "not
 answering" (CarrierTimedOut): the turn says so honestly, the write stays kept and retry_pending makes it under the
-same key and texts the outcome; the call itself runs on in the background, on the shared pool of writes. Reads run
+same key and texts the outcome; the call itself runs on in the background, on its carrier's own few threads
+(bot/core/lanes.py: one hung carrier's writes can't queue another's). Reads run
 on the request's own thread (their time counts against the budget): on the shared pool, one hung carrier's reads
-filled it and every other merchant's calls queued behind them (a second review). A read against a carrier that
-hangs still waits out the HTTP client's timeouts.
+filled it and every other merchant's calls queued behind them (a second review). A read is bounded by the same
+budget from inside the HTTP client (backend.resilience.answer_within: each try's timeouts cut to what is left, no
+pause or try past it), so "where is it?" against a hung carrier is answered "not answering" in time too.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.protocol import Backend, BackendError, BackendRefused, BackendUnavailable
+from backend.resilience import OutOfTime, answer_within
 from backend.types import (
     ActionKind,
     ActionOption,
@@ -49,6 +52,7 @@ from backend.types import (
     ReturnRequest,
     Shipment,
 )
+from bot.core.lanes import SHARED, Lanes
 from bot.core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -73,6 +77,7 @@ class NeedsCarrier(Exception):  # noqa: N818 - a signal to the engine, not an er
         self.key = key
         self.call = call
         self.write = write
+        self.lane = ""  # which carrier (bot/core/lanes.py): a write runs on that carrier's own threads
         self.slow_ok = False
         self.record: Callable[[UnitOfWork, Any], None] | None = None
         self.on_slow: Callable[[UnitOfWork], None] | None = None
@@ -114,8 +119,13 @@ class CarrierAnswers:
         self.calls += 1
         slow_ok = need.write and need.slow_ok
         if not need.write:  # a read runs here, on the request's thread: the shared pool is for writes only, so a
-            started = time.monotonic()  # hung carrier's reads can't queue every other merchant's calls (review)
-            self.answers[need.key] = _outcome(need.call)
+            if self.budget <= 0:  # hung carrier's reads can't queue every other merchant's calls (review)
+                self.answers[need.key] = _timed_out()
+                return
+            started = time.monotonic()
+            with answer_within(self.budget):  # the HTTP client's tries and pauses cut to what is left
+                answer = _outcome(need.call)
+            self.answers[need.key] = _timed_out() if isinstance(answer, OutOfTime) else answer
             self.budget -= time.monotonic() - started
             return
         wait = min(deadline, self.budget) if slow_ok else self.budget
@@ -123,7 +133,8 @@ class CarrierAnswers:
             self.answers[need.key] = _timed_out()
             return
         started = time.monotonic()
-        future = executor.submit(_outcome, need.call)
+        pool = executor.lane(need.lane or SHARED) if isinstance(executor, Lanes) else executor
+        future = pool.submit(_outcome, need.call)
         try:
             self.answers[need.key] = future.result(timeout=wait)
         except FutureTimeout:
@@ -236,6 +247,7 @@ class CarrierSnapshot:
         self._answers = answers
         self._inline = inline
         self.name = backend.name
+        self.lane: str = getattr(backend, "lane", "") or backend.name
         self.supported_actions: frozenset[ActionKind] = backend.supported_actions
 
     def _ask(self, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -244,7 +256,9 @@ class CarrierSnapshot:
         key = (method, kwargs["idempotency_key"]) if write else (method, _freeze(args), _freeze(kwargs))
         if key not in self._answers.answers:
             if not self._inline:
-                raise NeedsCarrier(key, lambda: self._call(method, *args, **kwargs), write=write)
+                need = NeedsCarrier(key, lambda: self._call(method, *args, **kwargs), write=write)
+                need.lane = self.lane
+                raise need
             self._answers.answers[key] = _outcome(lambda: self._call(method, *args, **kwargs))
         answer = self._answers.answers[key]
         if answer is _STILL_WORKING:

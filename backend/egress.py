@@ -1,0 +1,99 @@
+"""Calls to a merchant-chosen host reach the public internet only: checked where the socket is made.
+
+A merchant's carrier `base_url` is checked when it is saved (backend/registry.py refuses `localhost`, private and
+link-local addresses and their numeric spellings), but a NAME was let through: `carrier.attacker.example` resolving
+to 127.0.0.1 or 169.254.169.254 (a cloud's metadata service) made the server call into its own network (SSRF).
+The name can't be judged at save time alone either: its DNS answer can change afterwards (rebinding). So the
+session used for such a carrier checks every connection it makes: the name's addresses before connecting (none may
+be private: no packet is sent to one), and the address actually connected to after (a name that re-resolved to a
+private address between the two is closed before a byte of the request is written). Refused connections raise
+urllib3's NewConnectionError, which requests reports as a ConnectionError: the carrier "isn't answering".
+
+With an HTTP(S) proxy configured in the environment the connection goes to the proxy and this check does not
+apply: the proxy is then the operator's egress control.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
+
+
+def public(address: str) -> bool:
+    """A globally routable address (not loopback, private, link-local, shared, reserved...)."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
+def private_addresses(host: str, port: int | None = None) -> list[str]:
+    """The addresses `host` resolves to that are not public (an empty list: all public). Raises OSError (gaierror)
+    when the name doesn't resolve."""
+    infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos if not public(str(info[4][0]))})
+
+
+class _PublicOnly:
+    """Mixed into urllib3's connection classes: refuse before connecting, and check the peer after."""
+
+    host: str
+    port: int
+    _dns_host: str
+
+    def _new_conn(self) -> socket.socket:
+        try:
+            inside = private_addresses(self._dns_host, self.port)
+        except OSError:
+            inside = []  # doesn't resolve: urllib3's own connect reports it the usual way
+        if inside:
+            raise NewConnectionError(self, f"refused: {self.host} resolves to a non-public address ({inside[0]})")
+        sock = super()._new_conn()  # type: ignore[misc]
+        try:
+            peer = sock.getpeername()[0]
+        except OSError:
+            peer = ""
+        if not public(str(peer)):
+            sock.close()
+            raise NewConnectionError(self, f"refused: {self.host} connected to a non-public address ({peer})")
+        return sock
+
+
+class _PublicHTTPConnection(_PublicOnly, HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicOnly, HTTPSConnection):
+    pass
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class PublicOnlyAdapter(HTTPAdapter):
+    """requests' adapter whose pools connect to public addresses only."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
+
+
+def public_only_session() -> requests.Session:
+    """A requests Session for a host a merchant chose: both schemes through PublicOnlyAdapter."""
+    session = requests.Session()
+    adapter = PublicOnlyAdapter()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
