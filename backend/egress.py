@@ -1,4 +1,5 @@
-"""Calls to a merchant-chosen host reach the public internet only: checked where the socket is made.
+"""Calls to a merchant-chosen host (a carrier's base_url, a helpdesk's handoff webhook) reach the public internet
+only: checked when the setting is saved, and where the socket is made.
 
 A merchant's carrier `base_url` is checked when it is saved (backend/registry.py refuses `localhost`, private and
 link-local addresses and their numeric spellings), but a NAME was let through: `carrier.attacker.example` resolving
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -25,6 +27,9 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
+# Set to 1 by an operator whose merchants' carriers or helpdesks are on its own network; unset, refused (SSRF).
+PRIVATE_HOSTS_ENV = "PARCELBOT_BACKEND_ALLOW_PRIVATE_HOSTS"
+
 
 def public(address: str) -> bool:
     """A globally routable address (not loopback, private, link-local, shared, reserved...)."""
@@ -32,6 +37,39 @@ def public(address: str) -> bool:
         return ipaddress.ip_address(address.split("%", 1)[0]).is_global
     except ValueError:
         return False
+
+
+def private_spelling(host: str) -> bool:
+    """`host` as written names this machine or a private network: `localhost`, `*.internal`, a private address,
+    or a numeric spelling the socket layer reads as one ("127.1", "2130706433", "0x7f000001", "0")."""
+    if host in ("localhost", "localhost.localdomain") or host.endswith((".localhost", ".internal", ".local")):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        try:
+            address = ipaddress.ip_address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return False  # a name: see private_addresses and the session below
+    return not address.is_global
+
+
+def inside_reason(host: str) -> str | None:
+    """Why a merchant-chosen `host` is refused, checked when the setting is saved: written as a private address,
+    or a name that resolves to one now (a name that doesn't resolve passes: the connection's check still applies).
+    None: public as far as can be told."""
+    if private_spelling(host):
+        return f"{host} is this machine or a private network"
+    try:
+        inside = private_addresses(host)
+    except OSError:
+        return None
+    return f"{host} resolves to {inside[0]}" if inside else None
+
+
+def private_allowed(env: Mapping[str, str]) -> bool:
+    """The operator lets merchants' carriers and webhooks be on a private network (a carrier next door, tests)."""
+    return env.get(PRIVATE_HOSTS_ENV, "").lower() in ("1", "true", "yes")
 
 
 def private_addresses(host: str, port: int | None = None) -> list[str]:

@@ -15,10 +15,8 @@ with the field named instead of breaking every lookup later.
 from __future__ import annotations
 
 import inspect
-import ipaddress
 import os
 import re
-import socket
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -27,8 +25,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from backend import egress
 from backend import models as m
-from backend.egress import private_addresses, public_only_session
 from backend.http_adapter import HttpBackend
 from backend.merchant_env import MerchantEnvError, read
 from backend.pending import session_sink
@@ -48,9 +46,6 @@ Factory = Callable[[Session, m.Merchant, Mapping[str, Any], "datetime | None", M
 _FACTORIES: dict[str, Factory] = {}
 
 
-# base_url hosts that are this machine or its private network: a merchant's setting must not make the
-# server call into them (SSRF) unless the operator allows it (a carrier on the same network, tests).
-PRIVATE_HOSTS_ENV = "PARCELBOT_BACKEND_ALLOW_PRIVATE_HOSTS"
 
 
 class BackendConfigError(BackendError):
@@ -126,20 +121,10 @@ def check_config(session: Session, merchant: m.Merchant, config: Mapping[str, An
 def _resolves_inside(config: Mapping[str, Any], env: Mapping[str, str]) -> tuple[str, str] | None:
     """A carrier host NAME that resolves to a private address, told at save (a 422 naming base_url) rather than
     as a carrier that never answers; the connection itself is checked again every time (backend/egress.py)."""
-    if config.get("type") != "http" or _private_allowed(env):
+    if config.get("type") != "http" or egress.private_allowed(env):
         return None
-    host = urlsplit(str(config.get("base_url") or "")).hostname or ""
-    try:
-        inside = private_addresses(host)
-    except OSError:
-        return None  # doesn't resolve now (a new name, a DNS hiccup): the connection's own check still applies
-    if inside:
-        return "base_url", f"base_url must be a public address: {host} resolves to {inside[0]}"
-    return None
-
-
-def _private_allowed(env: Mapping[str, str]) -> bool:
-    return env.get(PRIVATE_HOSTS_ENV, "").lower() in ("1", "true", "yes")
+    reason = egress.inside_reason(urlsplit(str(config.get("base_url") or "")).hostname or "")
+    return ("base_url", f"base_url must be a public address: {reason}") if reason else None
 
 
 def _secret(config: Mapping[str, Any], env: Mapping[str, str], key: str, merchant: m.Merchant) -> str:
@@ -180,19 +165,6 @@ def _flag(config: Mapping[str, Any], key: str, default: bool) -> bool:
     if not isinstance(value, bool):
         raise BackendConfigError(f"backend settings: {key} must be true or false", key)
     return value
-
-
-def _private_host(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain") or host.endswith((".localhost", ".internal", ".local")):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        try:  # the spellings the socket layer also reads as an address: "127.1", "2130706433", "0x7f000001", "0"
-            address = ipaddress.ip_address(socket.inet_aton(host))
-        except (OSError, ValueError):
-            return False  # a name: checked when saved (_resolves_inside) and at every connection (backend/egress.py)
-    return not address.is_global
 
 
 @lru_cache(maxsize=4)
@@ -236,8 +208,8 @@ def _http(session, merchant, config, now, env, *, code_box=None) -> Backend:  # 
         raise BackendConfigError(f"merchant {merchant.slug}: base_url must be https://", "base_url")
     if not parts.hostname or parts.username or parts.password:
         raise BackendConfigError(f"merchant {merchant.slug}: base_url must be https://host/path", "base_url")
-    private_ok = _private_allowed(env)
-    if _private_host(parts.hostname) and not private_ok:
+    private_ok = egress.private_allowed(env)
+    if egress.private_spelling(parts.hostname) and not private_ok:
         raise BackendConfigError(f"merchant {merchant.slug}: base_url must be a public address, not "
                                  f"{parts.hostname} (the operator can allow private ones)", "base_url")
     actions = config.get("supported_actions")
@@ -256,7 +228,7 @@ def _http(session, merchant, config, now, env, *, code_box=None) -> Backend:  # 
         breaker=_breaker(f"http:{parts.netloc}", config, env),
         pending_sink=session_sink(session, merchant.id, now),
         code_box=code_box,
-        http=None if private_ok else public_only_session(),  # a name resolving inside is refused at connect
+        http=None if private_ok else egress.public_only_session(),  # a name resolving inside is refused at connect
     )
 
 

@@ -32,6 +32,7 @@ from urllib.parse import urlparse
 import requests
 from sqlalchemy.orm import Session
 
+from backend import egress
 from backend import models as m
 from backend.merchant_env import MerchantEnvError, read
 from backend.pending import DONE, PENDING, WEBHOOK, PendingWrite, retry_later, store_pending
@@ -53,9 +54,13 @@ def _target(merchant: m.Merchant) -> tuple[str, str] | None:
         return None
     url = str(raw["url"])
     parsed = urlparse(url)
+    inside_ok = egress.private_allowed(os.environ)
     local = parsed.hostname in ("127.0.0.1", "localhost")
-    if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and local and inside_ok):
         log.warning("handoff webhook for %s is not https; not sent", merchant.slug)
+        return None
+    if not inside_ok and egress.private_spelling(parsed.hostname or ""):  # a row saved before the check (SSRF)
+        log.warning("handoff webhook for %s is a private address; not sent", merchant.slug)
         return None
     try:  # only a variable set aside for this merchant, whatever the stored row says (backend/merchant_env.py)
         secret = read(os.environ, merchant.slug, raw["secret_env"])
@@ -79,7 +84,9 @@ def _post(target: tuple[str, str], event: dict[str, Any], clock: Callable[[], da
     headers = {"Content-Type": "application/json", "X-Parcelbot-Signature": signature(secret, timestamp, body),
                "User-Agent": "Parcelbot-Webhook/1"}
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT)
+        # a helpdesk's name resolving (or re-resolving) to a private address is refused at connect (backend/egress.py)
+        with requests.Session() if egress.private_allowed(os.environ) else egress.public_only_session() as http:
+            response = http.post(url, data=body, headers=headers, timeout=TIMEOUT)
     except requests.RequestException as exc:
         return _Failed(f"{exc.__class__.__name__}: {exc}"[:500], retry=True)
     if response.status_code < 300:

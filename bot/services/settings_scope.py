@@ -5,14 +5,18 @@ console's page, PUT /api/v1/settings, PUT /api/v1/config and the CLI import, thr
   the environment is the whole installation's, the settings are the merchant's.
 - The carrier backend is built once, as a lookup would build it (backend/registry.check_config): a setting
   that can't be built was saved with 200 and then made every tracking page and event feed fail.
+- A handoff webhook's host must be public (backend/egress.py), as a carrier's must: the server POSTs to it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from backend import egress
 from backend import models as m
 from backend.merchant_env import name_error
 from backend.registry import check_config
@@ -32,6 +36,12 @@ def merchant_errors(session: Session, merchant: m.Merchant, s: MerchantSettings,
         problem = name_error(merchant.slug, name) if name else None
         if problem:
             errors[path] = problem
+    environ = os.environ if env is None else env
+    hook = s.handoff.webhook.url if s.handoff.webhook else None
+    reason = (None if not hook or egress.private_allowed(environ)
+              else egress.inside_reason(urlsplit(hook).hostname or ""))
+    if reason:
+        errors["handoff.webhook.url"] = f"must be a public address: {reason}"
     problem = check_config(session, merchant, s.backend, env)
     if problem is not None:
         field, message = problem
