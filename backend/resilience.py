@@ -49,7 +49,9 @@ def answer_within(seconds: float) -> Iterator[None]:
     answers costs 3 tries x 10 s plus backoff, past Twilio's 15 s webhook timeout (the shopper hears nothing).
     A try gets what is left (its connect and read timeouts cut to it), and no pause or new try starts when
     there is no time for it. A far side that trickles bytes slower than the read timeout is not cut short."""
-    token = _DEADLINE.set(time.monotonic() + seconds)
+    outer = _DEADLINE.get()  # nested: never later than the caller's own deadline
+    deadline = time.monotonic() + seconds
+    token = _DEADLINE.set(deadline if outer is None else min(outer, deadline))
     try:
         yield
     finally:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from backend import models as m
 from backend.masking import public_description, public_place
 from backend.protocol import BackendError
+from backend.resilience import answer_within
 from backend.types import Shipment, ShipmentStatus
 from bot.core.links import TRACKING_MAX_AGE, InvalidLink
 from bot.core.merchant_config import MerchantConfig
@@ -26,6 +27,10 @@ from bot.web.ext import current_runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("tracking", __name__, template_folder="templates")
+# A page view waits at most this for a remote carrier (all its tries): a carrier that takes the request and never
+# answers held a web thread for the HTTP client's 3 x 10 s, and a few dozen views of such pages took every thread
+# of every worker, the shoppers' SMS webhooks included. Past it: the 503 "can't reach the carrier" page.
+PAGE_WAITS_FOR_CARRIER = 5.0
 
 
 def _unavailable(config: MerchantConfig) -> Response:
@@ -50,7 +55,8 @@ def tracking_page(token: str) -> str | Response:
         session.commit()  # no transaction stays open across a remote carrier's network call
         config = MerchantConfig.of(merchant, default_timezone=rt.settings.default_timezone)
         try:
-            shipment = rt.backends(session, merchant, rt.clock()).get_shipment(data["t"])
+            with answer_within(PAGE_WAITS_FOR_CARRIER):
+                shipment = rt.backends(session, merchant, rt.clock()).get_shipment(data["t"])
         except BackendError as exc:  # down, refusing, or a carrier setting that can't be used (BackendConfigError)
             log.warning("tracking page for %s: carrier unavailable: %s", merchant.slug, exc.__class__.__name__)
             return _unavailable(config)

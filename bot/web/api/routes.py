@@ -24,6 +24,7 @@ from werkzeug.exceptions import BadRequest
 
 from backend import models as m
 from backend.db import transaction
+from backend.resilience import answer_within
 from backend.types import ActionKind
 from bot.core import notifications
 from bot.core.apikeys import authenticate
@@ -149,6 +150,9 @@ def _caller(session: Any, uow: UnitOfWork | None = None,
                          rt.settings.default_timezone, uow.publish if uow else (lambda _event: None), remote_options)
 
 
+OPTIONS_WAIT_FOR_CARRIER = 5.0  # then the event is stored and every option offered, as when the carrier errs
+
+
 def _remote_options(tracking: str) -> dict[str, frozenset[ActionKind]] | None:
     """What a remote carrier offers for this parcel now, asked before any transaction opens (a notification's
     one-tap options); None for our own carrier (asked inside), or if the carrier can't say (all are offered)."""
@@ -159,8 +163,9 @@ def _remote_options(tracking: str) -> dict[str, frozenset[ActionKind]] | None:
         session.commit()  # nothing stays open across the network call
         if not getattr(backend, "is_remote", True):
             return None
-        try:
-            offered = frozenset(o.kind for o in backend.available_actions(tracking.upper()) if o.available)
+        try:  # a hung carrier holds the merchant's event post (and a web thread) seconds, not 3 x 10 s
+            with answer_within(OPTIONS_WAIT_FOR_CARRIER):
+                offered = frozenset(o.kind for o in backend.available_actions(tracking.upper()) if o.available)
         except Exception:  # a slow or broken carrier must not stop the event itself
             log.warning("couldn't ask the carrier for %s's options", tracking, exc_info=True)
             return None
