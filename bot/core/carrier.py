@@ -119,14 +119,7 @@ class CarrierAnswers:
         self.calls += 1
         slow_ok = need.write and need.slow_ok
         if not need.write:  # a read runs here, on the request's thread: the shared pool is for writes only, so a
-            if self.budget <= 0:  # hung carrier's reads can't queue every other merchant's calls (review)
-                self.answers[need.key] = _timed_out()
-                return
-            started = time.monotonic()
-            with answer_within(self.budget):  # the HTTP client's tries and pauses cut to what is left
-                answer = _outcome(need.call)
-            self.answers[need.key] = _timed_out() if isinstance(answer, OutOfTime) else answer
-            self.budget -= time.monotonic() - started
+            self.read(need.key, need.call)  # hung carrier's reads can't queue every other merchant's calls (review)
             return
         wait = min(deadline, self.budget) if slow_ok else self.budget
         if wait <= 0:  # spent on this message's earlier calls: not asked at all (a write stays kept for the retry)
@@ -147,6 +140,18 @@ class CarrierAnswers:
                 self.answers[need.key] = _timed_out()
         finally:
             self.budget -= time.monotonic() - started
+
+    def read(self, key: Hashable, call: Callable[[], Any]) -> None:
+        """A read, on this thread, held to what is left of the budget: fetch's and an inline turn's alike (the
+        engine's last resort read with no budget at all, the turn's transaction open: found by review)."""
+        if self.budget <= 0:
+            self.answers[key] = _timed_out()
+            return
+        started = time.monotonic()
+        with answer_within(self.budget):  # the HTTP client's tries and pauses cut to what is left
+            answer = _outcome(call)
+        self.answers[key] = _timed_out() if isinstance(answer, OutOfTime) else answer
+        self.budget -= time.monotonic() - started
 
     def still_working(self, key: Hashable) -> bool:
         return self.answers.get(key) is _STILL_WORKING
@@ -259,7 +264,10 @@ class CarrierSnapshot:
                 need = NeedsCarrier(key, lambda: self._call(method, *args, **kwargs), write=write)
                 need.lane = self.lane
                 raise need
-            self._answers.answers[key] = _outcome(lambda: self._call(method, *args, **kwargs))
+            if write:
+                self._answers.answers[key] = _outcome(lambda: self._call(method, *args, **kwargs))
+            else:
+                self._answers.read(key, lambda: self._call(method, *args, **kwargs))
         answer = self._answers.answers[key]
         if answer is _STILL_WORKING:
             raise CarrierStillWorking(f"{self.name} is still working on {method}")
