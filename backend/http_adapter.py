@@ -54,6 +54,19 @@ log = logging.getLogger(__name__)
 NOT_FOUND = because("parcel_not_found")
 
 
+def _lane(base_url: str) -> str:
+    """The carrier's host as one name: `HOST`, `host.` and `host:443` are one carrier, and were three lanes of
+    the 32 (bot/core/lanes.py), so one merchant could use them all up with spellings of its own host (review)."""
+    parts = urlsplit(base_url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    host = (parts.hostname or "").rstrip(".")
+    return f"http:{host}" + (f":{port}" if port not in (None, default) else "")
+
+
 def _error_message(response: requests.Response) -> str | None:
     err = _error(response)
     return err.get("message") if isinstance(err, dict) else str(err) if err else None
@@ -114,7 +127,7 @@ class HttpBackend:
             sleep=sleep,
             authorize=self._sign,
         )
-        self.lane = self.client.breaker.name  # its writes' own threads (bot/core/lanes.py): who fails together
+        self.lane = _lane(base_url)  # its writes' own threads (bot/core/lanes.py): who fails together
 
     def _sign(self, prepared: requests.PreparedRequest) -> None:
         prepared.headers[HEADER] = sign(self.secret, prepared.method or "GET", prepared.path_url, prepared.body,
