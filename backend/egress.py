@@ -31,12 +31,23 @@ from urllib3.exceptions import NewConnectionError
 PRIVATE_HOSTS_ENV = "PARCELBOT_BACKEND_ALLOW_PRIVATE_HOSTS"
 
 
+# IPv6 prefixes that carry an IPv4 address a gateway reaches for us: NAT64's well-known prefix (DNS64 answers
+# 64:ff9b::a00:7 for 10.0.0.7 on an IPv6-only host) and 6to4. Python counts them global whatever is inside (review).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def public(address: str) -> bool:
-    """A globally routable address (not loopback, private, link-local, shared, reserved...)."""
+    """A globally routable address (not loopback, private, link-local, shared, reserved...), and so is any IPv4
+    address inside it."""
     try:
-        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        inside = ip.sixtofour or (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in _NAT64 else None)
+        if inside is not None and not inside.is_global:
+            return False
+    return ip.is_global
 
 
 def private_spelling(host: str) -> bool:
@@ -51,7 +62,7 @@ def private_spelling(host: str) -> bool:
             address = ipaddress.ip_address(socket.inet_aton(host))
         except (OSError, ValueError):
             return False  # a name: see private_addresses and the session below
-    return not address.is_global
+    return not public(str(address))
 
 
 def inside_reason(host: str) -> str | None:

@@ -86,7 +86,8 @@ def _post(target: tuple[str, str], event: dict[str, Any], clock: Callable[[], da
     try:
         # a helpdesk's name resolving (or re-resolving) to a private address is refused at connect (backend/egress.py)
         with requests.Session() if egress.private_allowed(os.environ) else egress.public_only_session() as http:
-            response = http.post(url, data=body, headers=headers, timeout=TIMEOUT)
+            # not followed: a 3xx would re-send the signed event to another host, or over plain http (review)
+            response = http.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
     except requests.RequestException as exc:
         return _Failed(f"{exc.__class__.__name__}: {exc}"[:500], retry=True)
     if response.status_code < 300:
