@@ -10,8 +10,8 @@ be private: no packet is sent to one), and the address actually connected to aft
 private address between the two is closed before a byte of the request is written). Refused connections raise
 urllib3's NewConnectionError, which requests reports as a ConnectionError: the carrier "isn't answering".
 
-With an HTTP(S) proxy configured in the environment the connection goes to the proxy and this check does not
-apply: the proxy is then the operator's egress control.
+With an HTTP(S) proxy configured in the environment the connection goes to the proxy: the name is then looked up
+and judged before the proxy is asked (PublicOnlyAdapter.send), and the proxy's own lookup is its to police.
 """
 
 from __future__ import annotations
@@ -19,10 +19,14 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
@@ -66,16 +70,21 @@ def private_spelling(host: str) -> bool:
 
 
 def inside_reason(host: str) -> str | None:
-    """Why a merchant-chosen `host` is refused, checked when the setting is saved: written as a private address,
-    or a name that resolves to one now (a name that doesn't resolve passes: the connection's check still applies).
-    None: public as far as can be told."""
+    """Why a merchant-chosen `host` is refused: written as a private address, or a name that resolves to one now.
+    None: public as far as can be told (a name that doesn't resolve within LOOKUP_SECONDS passes: the connection's
+    own check still applies). Used when a setting is saved, so a slow DNS can't hold the page for long."""
     if private_spelling(host):
         return f"{host} is this machine or a private network"
+    lookup = _LOOKUPS.submit(private_addresses, host)
     try:
-        inside = private_addresses(host)
-    except OSError:
+        inside = lookup.result(timeout=LOOKUP_SECONDS)
+    except (OSError, FutureTimeout):
         return None
     return f"{host} resolves to {inside[0]}" if inside else None
+
+
+LOOKUP_SECONDS = 2.0
+_LOOKUPS = ThreadPoolExecutor(2, thread_name_prefix="parcelbot-dns")  # getaddrinfo has no timeout of its own
 
 
 def private_allowed(env: Mapping[str, str]) -> bool:
@@ -132,11 +141,24 @@ class _PublicHTTPSPool(HTTPSConnectionPool):
 
 
 class PublicOnlyAdapter(HTTPAdapter):
-    """requests' adapter whose pools connect to public addresses only."""
+    """requests' adapter whose pools connect to public addresses only.
+
+    Through a proxy (HTTP(S)_PROXY/ALL_PROXY in the environment, which requests honours and which is often set
+    for other reasons) the connection is the proxy's and the pools' check can't see the carrier's address, so the
+    name is looked up here first and a private answer refused before the proxy is asked (review). The proxy
+    resolves the name again itself: a name that rebinds in between is the proxy's to stop."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        proxies = kwargs.get("proxies") or (args[4] if len(args) > 4 else None)
+        if proxies and select_proxy(request.url or "", proxies):
+            reason = inside_reason(urlsplit(request.url or "").hostname or "")
+            if reason:
+                raise requests.ConnectionError(f"refused: {reason}", request=request)
+        return super().send(request, *args, **kwargs)
 
 
 def public_only_session() -> requests.Session:

@@ -115,7 +115,14 @@ def check_config(session: Session, merchant: m.Merchant, config: Mapping[str, An
         return exc.field, str(exc).removeprefix(f"merchant {merchant.slug}: ")
     except (BackendError, ValueError, TypeError) as exc:  # a registered factory's own refusal
         return None, f"can't be used: {exc}"
+    stored = (merchant.settings or {}).get("backend")
+    if isinstance(stored, Mapping) and _host(stored) == _host(config):
+        return None  # the host saved before: a save of another section doesn't look it up again (review)
     return _resolves_inside(config, os.environ if env is None else env)
+
+
+def _host(config: Mapping[str, Any]) -> str | None:
+    return urlsplit(str(config.get("base_url") or "")).hostname if config.get("type") == "http" else None
 
 
 def _resolves_inside(config: Mapping[str, Any], env: Mapping[str, str]) -> tuple[str, str] | None:
@@ -123,7 +130,7 @@ def _resolves_inside(config: Mapping[str, Any], env: Mapping[str, str]) -> tuple
     as a carrier that never answers; the connection itself is checked again every time (backend/egress.py)."""
     if config.get("type") != "http" or egress.private_allowed(env):
         return None
-    reason = egress.inside_reason(urlsplit(str(config.get("base_url") or "")).hostname or "")
+    reason = egress.inside_reason(_host(config) or "")
     return ("base_url", f"base_url must be a public address: {reason}") if reason else None
 
 

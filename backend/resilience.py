@@ -275,7 +275,12 @@ class ResilientClient:
             try:
                 response = self.http.send(prepared, timeout=timeout, allow_redirects=False)
             except (requests.Timeout, requests.ConnectionError) as exc:
-                problem, count_failure = f"{exc.__class__.__name__} calling {method} {path}", True
+                # A timeout on a try our caller's budget cut to under half the carrier's own read timeout is our
+                # impatience, not its failure: counted, a few shoppers' turns opened the breaker (shared by every
+                # worker) for the background jobs the carrier would have answered (review). A hung carrier's first
+                # try gets most of the timeout (9 s of 10) and is counted.
+                cut = isinstance(exc, requests.Timeout) and timeout[1] < self.timeout[1] / 2
+                problem, count_failure = f"{exc.__class__.__name__} calling {method} {path}", not cut
             else:
                 if response.status_code == 429:
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))

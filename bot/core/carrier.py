@@ -126,8 +126,8 @@ class CarrierAnswers:
             self.answers[need.key] = _timed_out()
             return
         started = time.monotonic()
-        pool = executor.lane(need.lane or SHARED) if isinstance(executor, Lanes) else executor
-        future = pool.submit(_outcome, need.call)
+        future = (executor.submit_to(need.lane or SHARED, _outcome, need.call) if isinstance(executor, Lanes)
+                  else executor.submit(_outcome, need.call))
         try:
             self.answers[need.key] = future.result(timeout=wait)
         except FutureTimeout:

@@ -5,8 +5,8 @@ A write to a remote carrier runs on a pool thread while the turn waits at most w
 client's own timeouts (about 31 s). With one pool for every merchant, a carrier that hangs on a busy morning
 filled all its threads within a few messages, and every other carrier's writes queued behind them and timed out
 too. Each carrier (its `lane`: the host it is reached at) now has a pool of its own: a hung carrier fills and
-queues only its own lane. Threads start when a lane first needs them; the lanes are capped, and carriers past
-the cap share one more lane, so a deployment with very many carrier hosts has a bounded number of threads.
+queues only its own lane. Threads start when a lane first needs them; the lanes are capped (an idle lane is
+retired to make room; when all are busy a new carrier shares one more lane), so threads stay bounded.
 """
 
 from __future__ import annotations
@@ -20,38 +20,61 @@ SHARED = "(shared)"
 
 
 class Lanes(Executor):
-    """An executor per lane name, made on first use. `submit` (no lane) uses the shared lane."""
+    """An executor per lane name, made on first use. `submit` (no lane) uses the shared lane.
 
-    def __init__(self, per_lane: int = 4, max_lanes: int = 32, prefix: str = "parcelbot-carrier") -> None:
-        self.per_lane, self.max_lanes, self.prefix = per_lane, max_lanes, prefix
+    At the cap, a lane with nothing running or queued is retired to make room (a deployment that has seen more
+    carriers than the cap over its life, or one merchant naming host after host, used to push every later
+    carrier onto the shared lane for good: review); only when every lane is busy does a new carrier share, and
+    the shared lane has `shared_threads`, as many as the one pool all carriers had before."""
+
+    def __init__(self, per_lane: int = 4, max_lanes: int = 32, prefix: str = "parcelbot-carrier",
+                 shared_threads: int = 8) -> None:
+        self.per_lane, self.max_lanes, self.prefix, self.shared_threads = per_lane, max_lanes, prefix, shared_threads
         self._lock = threading.Lock()
         self._lanes: dict[str, ThreadPoolExecutor] = {}
+        self._busy: dict[str, int] = {}  # calls submitted to a lane and not finished
         self._closed = False
+        self._made = 0
 
-    def lane(self, name: str) -> Executor:
+    def submit_to(self, name: str, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run `fn` on lane `name` (made, or an idle one retired for it, or the shared lane)."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("cannot schedule new futures after shutdown")
-            pool = self._lanes.get(name)
-            if pool is None:
-                if len(self._lanes) >= self.max_lanes and name != SHARED:
-                    return self._shared_locked()
-                pool = self._lanes[name] = ThreadPoolExecutor(self.per_lane,
-                                                              thread_name_prefix=f"{self.prefix}-{len(self._lanes)}")
-            return pool
+            lane = self._lane_locked(name)
+            self._busy[lane] = self._busy.get(lane, 0) + 1
+            future = self._lanes[lane].submit(fn, *args, **kwargs)
+        future.add_done_callback(lambda _f: self._done(lane))
+        return future
 
-    def _shared_locked(self) -> ThreadPoolExecutor:
-        pool = self._lanes.get(SHARED)
-        if pool is None:
-            pool = self._lanes[SHARED] = ThreadPoolExecutor(self.per_lane, thread_name_prefix=f"{self.prefix}-shared")
-        return pool
+    def _lane_locked(self, name: str) -> str:
+        if name in self._lanes:
+            return name
+        if name != SHARED and len(self._lanes) >= self.max_lanes:
+            idle = next((lane for lane in self._lanes if lane != SHARED and not self._busy.get(lane)), None)
+            if idle is None:
+                name = SHARED
+                if name in self._lanes:
+                    return name
+            else:
+                self._lanes.pop(idle).shutdown(wait=False)
+                self._busy.pop(idle, None)
+        self._made += 1
+        threads = self.shared_threads if name == SHARED else self.per_lane
+        self._lanes[name] = ThreadPoolExecutor(threads, thread_name_prefix=f"{self.prefix}-{self._made}")
+        return name
+
+    def _done(self, lane: str) -> None:
+        with self._lock:
+            if self._busy.get(lane):
+                self._busy[lane] -= 1
 
     def names(self) -> list[str]:
         with self._lock:
             return list(self._lanes)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        return self.lane(SHARED).submit(fn, *args, **kwargs)
+        return self.submit_to(SHARED, fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:

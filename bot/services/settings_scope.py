@@ -38,8 +38,10 @@ def merchant_errors(session: Session, merchant: m.Merchant, s: MerchantSettings,
             errors[path] = problem
     environ = os.environ if env is None else env
     hook = s.handoff.webhook.url if s.handoff.webhook else None
-    reason = (None if not hook or egress.private_allowed(environ)
-              else egress.inside_reason(urlsplit(hook).hostname or ""))
+    stored = (merchant.settings or {}).get("handoff_webhook")
+    saved_before = isinstance(stored, dict) and _host(stored.get("url")) == _host(hook)  # not looked up again
+    reason = (None if not hook or saved_before or egress.private_allowed(environ)
+              else egress.inside_reason(_host(hook) or ""))
     if reason:
         errors["handoff.webhook.url"] = f"must be a public address: {reason}"
     problem = check_config(session, merchant, s.backend, env)
@@ -47,3 +49,7 @@ def merchant_errors(session: Session, merchant: m.Merchant, s: MerchantSettings,
         field, message = problem
         errors[f"backend.{field}" if field else "backend"] = message
     return errors
+
+
+def _host(url: object) -> str | None:
+    return urlsplit(url).hostname if isinstance(url, str) else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -74,10 +75,20 @@ def _config(port: int) -> dict:
 def test_a_name_resolving_to_a_private_address_is_refused_when_saved(monkeypatch, inside_server) -> None:  # noqa: ANN001
     port, _asked = inside_server
     _dns(monkeypatch, ["127.0.0.1"])
-    problem = check_config(None, _merchant(port), _config(port), env=ENV)
+    new = m.Merchant(id=1, slug="acme", name="Acme", timezone="Europe/London", settings={})  # no carrier saved yet
+    problem = check_config(None, new, _config(port), env=ENV)
     assert problem is not None and problem[0] == "base_url" and "127.0.0.1" in problem[1], problem
     _dns(monkeypatch, ["93.184.215.14"])  # the same name, public: saved
-    assert check_config(None, _merchant(port), _config(port), env=ENV) is None
+    assert check_config(None, new, _config(port), env=ENV) is None
+
+
+def test_a_carrier_saved_before_is_not_looked_up_again_when_another_section_is_saved(monkeypatch) -> None:  # noqa: ANN001
+    """Review: every save of any section looked the stored host up in DNS (no timeout), and a stored name now
+    resolving inside blocked saving anything else. Only a host that changes is looked up; the connection's own
+    check still refuses the stored one."""
+    seen = _dns(monkeypatch, ["127.0.0.1"])
+    assert check_config(None, _merchant(443), _config(443), env=ENV) is None
+    assert seen == []
 
 
 def test_a_saved_name_that_now_resolves_inside_is_never_connected_to(monkeypatch) -> None:  # noqa: ANN001
@@ -114,3 +125,26 @@ def test_the_operator_can_allow_private_carriers(monkeypatch, inside_server) -> 
     assert check_config(None, _merchant(port), _config(port), env=env) is None
     assert backend_for(None, _merchant(port), env=env).find_shipments(phone="+447700900111") == []
     assert asked and asked[0].startswith("/v1/shipments")
+
+
+def test_a_slow_dns_answer_does_not_hold_a_save(monkeypatch) -> None:  # noqa: ANN001
+    """getaddrinfo has no timeout of its own: a save waits LOOKUP_SECONDS at most, then the name passes (the
+    connection's check still applies)."""
+    from backend import egress
+
+    real, release = socket.getaddrinfo, threading.Event()
+
+    def slow(host, port, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if host == NAME:
+            release.wait(10)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    monkeypatch.setattr(egress, "LOOKUP_SECONDS", 0.2)
+    started = time.monotonic()
+    try:
+        assert egress.inside_reason(NAME) is None
+        took = time.monotonic() - started
+    finally:
+        release.set()
+    assert took < 2, f"the lookup held the save {took:.1f} s"

@@ -32,7 +32,6 @@ def _resolve_inside(monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
-@pytest.mark.xfail(strict=True, reason="review finding, not fixed: the proxy case is left to the operator")
 def test_a_proxy_from_the_environment_does_not_carry_a_request_to_a_private_host(monkeypatch) -> None:  # noqa: ANN001
     asked: list[str] = []
 

@@ -67,14 +67,19 @@ def test_a_remote_carriers_write_is_asked_on_its_own_lane(wrap: bool) -> None:
     assert need.value.write and need.value.lane == "http:carrier-a.example.com"
 
 
-def test_lanes_are_capped_and_the_rest_share_one() -> None:
-    lanes = Lanes(per_lane=1, max_lanes=3)
+def test_lanes_are_capped_an_idle_one_retired_and_the_rest_share_one() -> None:
+    lanes, release = Lanes(per_lane=1, max_lanes=3, shared_threads=2), threading.Event()
     try:
-        for host in ("a", "b", "c", "d", "e"):
-            assert lanes.lane(host).submit(lambda: 1).result(timeout=5) == 1
-        assert lanes.names() == ["a", "b", "c", "(shared)"]
-        assert lanes.lane("d") is lanes.lane("e") is lanes.lane("(shared)")
+        for host in ("a", "b", "c", "d"):  # each idle once answered: "d" retires the oldest idle lane
+            assert lanes.submit_to(host, lambda: 1).result(timeout=5) == 1
+        assert lanes.names() == ["b", "c", "d"]
+        held = [lanes.submit_to(host, release.wait, 30) for host in ("b", "c", "d")]  # every lane busy now
+        assert lanes.submit_to("e", lambda: "shared").result(timeout=5) == "shared"
+        assert lanes.names() == ["b", "c", "d", "(shared)"]
     finally:
+        release.set()
+        for future in held:
+            future.result(timeout=5)
         lanes.shutdown()
     with pytest.raises(RuntimeError):
         lanes.submit(lambda: 1)

@@ -25,12 +25,11 @@ def test_a_hung_carrier_does_not_make_a_healthy_carrier_time_out(runtime):  # no
         CarrierAnswers(budget=0.5).fetch(NeedsCarrier(("find_shipments", i), hung, write=False),
                                          executor=runtime.carrier_calls, deadline=2.0)
 
+    shoppers = [threading.Thread(target=one_of_as_messages, args=(i,)) for i in range(8)]
     try:
-        shoppers = [threading.Thread(target=one_of_as_messages, args=(i,)) for i in range(8)]
-        for t in shoppers:
+        for t in shoppers:  # A's eight shoppers' reads hang while B's shopper asks (not joined: they hang on)
             t.start()
-        for t in shoppers:
-            t.join()
+        time.sleep(0.2)
         # merchant B's shopper; B's carrier answers at once
         answers = CarrierAnswers()
         started = time.monotonic()
@@ -40,6 +39,8 @@ def test_a_hung_carrier_does_not_make_a_healthy_carrier_time_out(runtime):  # no
         answer = answers.answers[("get_shipment", "B-1")]
     finally:
         release.set()
+        for t in shoppers:
+            t.join()
     assert not isinstance(answer, CarrierTimedOut), (
         f"merchant B's healthy carrier (answers in 0 s) was reported not answering after {took:.1f} s, "
         "queued behind merchant A's hung calls")
