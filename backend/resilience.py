@@ -278,9 +278,14 @@ class ResilientClient:
                 # A timeout on a try our caller's budget cut to under half the carrier's own read timeout is our
                 # impatience, not its failure: counted, a few shoppers' turns opened the breaker (shared by every
                 # worker) for the background jobs the carrier would have answered (review). A hung carrier's first
-                # try gets most of the timeout (9 s of 10) and is counted.
-                cut = isinstance(exc, requests.Timeout) and timeout[1] < self.timeout[1] / 2
-                problem, count_failure = f"{exc.__class__.__name__} calling {method} {path}", not cut
+                # try gets most of the timeout (9 s of 10) and is counted. A connect timeout is judged by the connect
+                # timeout (a black-holed host waits out the whole of it), and a cut try doesn't erase an earlier
+                # whole try's failure (review).
+                which = 0 if isinstance(exc, requests.ConnectTimeout) else 1
+                cut = isinstance(exc, requests.Timeout) and timeout[which] < self.timeout[which] / 2
+                counted_before = count_failure and bool(problem)
+                problem = f"{exc.__class__.__name__} calling {method} {path}"
+                count_failure = counted_before if cut else True
             else:
                 if response.status_code == 429:
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
