@@ -42,8 +42,8 @@ class Lanes(Executor):
             if self._closed:
                 raise RuntimeError("cannot schedule new futures after shutdown")
             lane = self._lane_locked(name)
+            future = self._lanes[lane].submit(fn, *args, **kwargs)  # counted once taken: a refusal isn't in flight
             self._busy[lane] = self._busy.get(lane, 0) + 1
-            future = self._lanes[lane].submit(fn, *args, **kwargs)
         future.add_done_callback(lambda _f: self._done(lane))
         return future
 
