@@ -38,6 +38,9 @@ PRIVATE_HOSTS_ENV = "PARCELBOT_BACKEND_ALLOW_PRIVATE_HOSTS"
 # IPv6 prefixes that carry an IPv4 address a gateway reaches for us: NAT64's well-known prefix (DNS64 answers
 # 64:ff9b::a00:7 for 10.0.0.7 on an IPv6-only host) and 6to4. Python counts them global whatever is inside (review).
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# RFC 8215's local-use NAT64 prefix: a translator of this network's own, never globally reachable (IANA), though
+# Python 3.11 counts it global; where the IPv4 address sits in it depends on the operator's prefix length (review).
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 def public(address: str) -> bool:
@@ -48,6 +51,8 @@ def public(address: str) -> bool:
     except ValueError:
         return False
     if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return False
         inside = ip.sixtofour or (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in _NAT64 else None)
         if inside is not None and not inside.is_global:
             return False
