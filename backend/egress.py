@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +29,8 @@ from requests.utils import select_proxy
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
+
+from backend.resilience import time_left
 
 # Set to 1 by an operator whose merchants' carriers or helpdesks are on its own network; unset, refused (SSRF).
 PRIVATE_HOSTS_ENV = "PARCELBOT_BACKEND_ALLOW_PRIVATE_HOSTS"
@@ -74,22 +75,45 @@ def private_spelling(host: str) -> bool:
     return not public(str(address))
 
 
-def inside_reason(host: str) -> str | None:
+def inside_reason(host: str, *, within: float | None = None, fail_closed: bool = False) -> str | None:
     """Why a merchant-chosen `host` is refused: written as a private address, or a name that resolves to one now.
-    None: public as far as can be told (a name that doesn't resolve within LOOKUP_SECONDS passes: the connection's
-    own check still applies). Used when a setting is saved, so a slow DNS can't hold the page for long."""
+    None: public as far as can be told. The lookup waits `within` seconds at most (LOOKUP_SECONDS by default);
+    a name it can't judge in time passes when a setting is saved (the connection's check still applies) and is
+    refused when a call is about to go to a proxy (`fail_closed`: there, this is the only check)."""
     if private_spelling(host):
         return f"{host} is this machine or a private network"
-    lookup = _LOOKUPS.submit(private_addresses, host)
-    try:
-        inside = lookup.result(timeout=LOOKUP_SECONDS)
-    except (OSError, FutureTimeout):
-        return None
+    inside = _lookup(host, LOOKUP_SECONDS if within is None else within)
+    if inside is None:
+        return f"{host} could not be looked up in time" if fail_closed else None
     return f"{host} resolves to {inside[0]}" if inside else None
 
 
 LOOKUP_SECONDS = 2.0
-_LOOKUPS = ThreadPoolExecutor(2, thread_name_prefix="parcelbot-dns")  # getaddrinfo has no timeout of its own
+MAX_LOOKUPS = 64  # in flight at once; past it a lookup counts as not answered in time
+_in_flight = threading.BoundedSemaphore(MAX_LOOKUPS)
+
+
+def _lookup(host: str, seconds: float) -> list[str] | None:
+    """private_addresses(host) on a thread of its own, waited for `seconds`: None if it didn't answer in time; []
+    for a name that doesn't resolve. getaddrinfo has no timeout and can't be cancelled, so a lookup past its time
+    runs on and ends by itself; a thread per lookup (not a small shared pool) means slow names elsewhere can't
+    make every later lookup time out (review), and the semaphore bounds how many can pile up."""
+    if seconds <= 0 or not _in_flight.acquire(blocking=False):
+        return None
+    answer: list[list[str]] = []
+
+    def run() -> None:
+        try:
+            answer.append(private_addresses(host))
+        except OSError:
+            answer.append([])
+        finally:
+            _in_flight.release()
+
+    thread = threading.Thread(target=run, name="parcelbot-dns", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return answer[0] if answer else None
 
 
 def private_allowed(env: Mapping[str, str]) -> bool:
@@ -160,7 +184,9 @@ class PublicOnlyAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         proxies = kwargs.get("proxies") or (args[4] if len(args) > 4 else None)
         if proxies and select_proxy(request.url or "", proxies):
-            reason = inside_reason(urlsplit(request.url or "").hostname or "")
+            left = time_left()  # the caller's budget (a shopper's message) bounds the lookup too
+            within = LOOKUP_SECONDS if left is None else min(LOOKUP_SECONDS, left)
+            reason = inside_reason(urlsplit(request.url or "").hostname or "", within=within, fail_closed=True)
             if reason:
                 raise requests.ConnectionError(f"refused: {reason}", request=request)
         return super().send(request, *args, **kwargs)

@@ -39,23 +39,38 @@ class OutOfTime(BackendUnavailable):
 # When the caller must have an answer by (time.monotonic()), or None: no limit but the client's own timeouts.
 # A context variable, so only the code that set it (a shopper's turn, on its own thread) is bounded by it.
 _DEADLINE: ContextVar[float | None] = ContextVar("parcelbot_call_deadline", default=None)
+# The whole budget that deadline belongs to (a shopper's message: 9 s, however much of it is left), so a try cut
+# short by what earlier calls spent can be told from a try that had the budget's worth of time (the cut rule).
+_SPAN: ContextVar[float | None] = ContextVar("parcelbot_call_span", default=None)
+
+
+def time_left() -> float | None:
+    """Seconds before the caller's deadline (answer_within), or None: no deadline."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 @contextmanager
-def answer_within(seconds: float) -> Iterator[None]:
+def answer_within(seconds: float, *, of: float | None = None) -> Iterator[None]:
     """Every call made inside, its tries and the pauses between them together, gets at most `seconds`.
 
     Why: requests' timeouts are per try and per socket read, so a carrier that takes the connection and never
     answers costs 3 tries x 10 s plus backoff, past Twilio's 15 s webhook timeout (the shopper hears nothing).
     A try gets what is left (its connect and read timeouts cut to it), and no pause or new try starts when
-    there is no time for it. A far side that trickles bytes slower than the read timeout is not cut short."""
+    there is no time for it. A far side that trickles bytes slower than the read timeout is not cut short.
+    `of`: the whole budget `seconds` is what is left of (default: `seconds` itself)."""
     outer = _DEADLINE.get()  # nested: never later than the caller's own deadline
     deadline = time.monotonic() + seconds
-    token = _DEADLINE.set(deadline if outer is None else min(outer, deadline))
+    if outer is not None and outer <= deadline:
+        deadline, span = outer, _SPAN.get()
+    else:
+        span = of if of is not None else seconds
+    token, span_token = _DEADLINE.set(deadline), _SPAN.set(span)
     try:
         yield
     finally:
         _DEADLINE.reset(token)
+        _SPAN.reset(span_token)
 
 
 # -- circuit breaker ---------------------------------------------------------------------------------------
@@ -281,8 +296,11 @@ class ResilientClient:
                 # try gets most of the timeout (9 s of 10) and is counted. A connect timeout is judged by the connect
                 # timeout (a black-holed host waits out the whole of it), and a cut try doesn't erase an earlier
                 # whole try's failure (review).
+                # The try is judged against the caller's whole budget too: a page's 5 s against a 10 s read timeout
+                # is the budget's worth of waiting, and a hung carrier's page views must open its breaker (review).
                 which = 0 if isinstance(exc, requests.ConnectTimeout) else 1
-                cut = isinstance(exc, requests.Timeout) and timeout[which] < self.timeout[which] / 2
+                given, span = timeout[which], _SPAN.get() or 0.0
+                cut = isinstance(exc, requests.Timeout) and given < self.timeout[which] / 2 and given < span / 2
                 counted_before = count_failure and bool(problem)
                 problem = f"{exc.__class__.__name__} calling {method} {path}"
                 count_failure = counted_before if cut else True

@@ -78,6 +78,7 @@ class NeedsCarrier(Exception):  # noqa: N818 - a signal to the engine, not an er
         self.call = call
         self.write = write
         self.lane = ""  # which carrier (bot/core/lanes.py): a write runs on that carrier's own threads
+        self.owner = ""  # whose write (the merchant): one merchant can hold only a few lanes busy
         self.slow_ok = False
         self.record: Callable[[UnitOfWork, Any], None] | None = None
         self.on_slow: Callable[[UnitOfWork], None] | None = None
@@ -126,7 +127,8 @@ class CarrierAnswers:
             self.answers[need.key] = _timed_out()
             return
         started = time.monotonic()
-        future = (executor.submit_to(need.lane or SHARED, _outcome, need.call) if isinstance(executor, Lanes)
+        future = (executor.submit_to(need.lane or SHARED, _outcome, need.call, owner=need.owner)
+                  if isinstance(executor, Lanes)
                   else executor.submit(_outcome, need.call))
         try:
             self.answers[need.key] = future.result(timeout=wait)
@@ -148,7 +150,7 @@ class CarrierAnswers:
             self.answers[key] = _timed_out()
             return
         started = time.monotonic()
-        with answer_within(self.budget):  # the HTTP client's tries and pauses cut to what is left
+        with answer_within(self.budget, of=ANSWER_WITHIN):  # the HTTP client's tries and pauses cut to what is left
             answer = _outcome(call)
         self.answers[key] = _timed_out() if isinstance(answer, OutOfTime) else answer
         self.budget -= time.monotonic() - started
@@ -253,6 +255,7 @@ class CarrierSnapshot:
         self._inline = inline
         self.name = backend.name
         self.lane: str = getattr(backend, "lane", "") or backend.name
+        self.owner: str = getattr(backend, "merchant_slug", "") or ""
         self.supported_actions: frozenset[ActionKind] = backend.supported_actions
 
     def _ask(self, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -262,7 +265,7 @@ class CarrierSnapshot:
         if key not in self._answers.answers:
             if not self._inline:
                 need = NeedsCarrier(key, lambda: self._call(method, *args, **kwargs), write=write)
-                need.lane = self.lane
+                need.lane, need.owner = self.lane, self.owner
                 raise need
             if write:
                 self._answers.answers[key] = _outcome(lambda: self._call(method, *args, **kwargs))

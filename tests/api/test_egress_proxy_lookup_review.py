@@ -1,12 +1,11 @@
 """Through a proxy from the environment, the only check of a carrier's host is PublicOnlyAdapter.send's look-up
-(egress.inside_reason), and it fails open (review of a0f4f8f).
+(egress.inside_reason), and it failed open (review of a0f4f8f).
 
-The look-up runs on a module-wide pool of 2 threads shared with every settings save, capped at 2 s; getaddrinfo
-can't be cancelled, so a look-up past the cap keeps its thread until the resolver gives up (tens of seconds).
-Two slow names (any merchant's, saved or called) fill the pool: then every proxied carrier call of every merchant
-waits the 2 s and goes to the proxy unchecked, a name resolving to 169.254.169.254 included. Failing closed
-instead would refuse every merchant's carrier while the pool is full: a design call (a look-up per call, off the
-shared pool, or one in flight per host). The wait is also outside the caller's budget (answer_within)."""
+The look-up ran on a module-wide pool of 2 threads shared with every settings save, capped at 2 s; getaddrinfo
+can't be cancelled, so two slow names (any merchant's, saved or called) filled the pool, and then every proxied
+carrier call waited the 2 s and went to the proxy unchecked, a name resolving to 169.254.169.254 included. The wait
+was also outside the caller's budget. Now each look-up has a thread of its own (a bounded number in flight), is
+held to the caller's budget, and at send time one that can't be judged in time is refused."""
 
 from __future__ import annotations
 
@@ -68,8 +67,6 @@ def test_a_private_name_is_refused_before_the_proxy_when_the_pool_is_free(dns, s
     assert sent == []
 
 
-@pytest.mark.xfail(strict=True, reason="design call: the send-time look-up fails open when the shared 2-thread "
-                   "pool is full of slow look-ups; failing closed would refuse every merchant's carrier instead")
 def test_slow_lookups_elsewhere_do_not_let_a_private_name_through_the_proxy(dns, sent) -> None:  # noqa: ANN001
     for i in range(2):  # two saves (or calls) naming hosts whose DNS is slow: each returns in 0.2 s, its thread stays
         assert egress.inside_reason(f"slow-{i}.test") is None
@@ -78,8 +75,6 @@ def test_slow_lookups_elsewhere_do_not_let_a_private_name_through_the_proxy(dns,
     assert sent == [], f"sent to the proxy unchecked: {sent}"
 
 
-@pytest.mark.xfail(strict=True, reason="design call (with the one above): the send-time look-up isn't held to the "
-                   "caller's answer_within budget; cutting it to what is left makes it fail open sooner")
 def test_the_proxy_lookup_is_held_to_the_callers_budget(dns, sent, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setattr(egress, "LOOKUP_SECONDS", 1.0)
     started = time.monotonic()

@@ -38,8 +38,8 @@ def test_a_try_cut_short_by_the_message_budget_is_not_a_carrier_failure() -> Non
     breaker = CircuitBreaker("cut-short", threshold=3, store=MemoryBreakerStore())
     client = ResilientClient("https://carrier.example.com", breaker, retry=RetryPolicy(attempts=1),
                              timeout=(0.5, 1.0), http=_Slow(), sleep=lambda _s: None)
-    for _ in range(3):  # three shopper turns with 0.1 s left of their budget: told "not answering", rightly
-        with answer_within(0.1), pytest.raises(Exception):  # noqa: B017, PT011
+    for _ in range(3):  # three shopper turns with 0.1 s left of their 9 s: told "not answering", rightly
+        with answer_within(0.1, of=9.0), pytest.raises(Exception):  # noqa: B017, PT011
             client.request("GET", "/shipments")
     try:  # a background job (no budget): the carrier would answer it in 0.3 s
         client.request("GET", "/shipments")

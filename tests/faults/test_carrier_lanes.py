@@ -83,3 +83,12 @@ def test_lanes_are_capped_an_idle_one_retired_and_the_rest_share_one() -> None:
         lanes.shutdown()
     with pytest.raises(RuntimeError):
         lanes.submit(lambda: 1)
+
+
+def test_a_remote_carriers_write_names_its_merchant() -> None:
+    backend = HttpBackend("https://carrier-a.example.com/v1", "secret", merchant_slug="acme",
+                          supported_actions=[ActionKind.CANCEL_ORDER])
+    with pytest.raises(NeedsCarrier) as need:
+        CarrierSnapshot(timed_backend(backend, "http"), CarrierAnswers()).cancel_order(
+            "A-1", idempotency_key="k-2", context=ChangeContext(actor="shopper", channel="sms", verified_by="otp"))
+    assert need.value.owner == "acme"

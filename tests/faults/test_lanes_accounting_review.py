@@ -1,7 +1,9 @@
 """Lanes' in-flight count (review of a0f4f8f): `submit_to` counted a call before the lane's pool took it, so a
 submit that raised (ThreadPoolExecutor refuses new work once the interpreter is shutting down, or a lane's pool
 is broken) left the lane "busy" for good: it was never retired again, and once every lane was such a lane every
-new carrier was put on the shared lane. And the lanes are bounded per process, not per merchant (xfail below)."""
+new carrier was put on the shared lane. And the lanes were bounded per process, not per merchant: one merchant's
+hung writes on a new host name each message retired the healthy lanes and jammed the shared one (now a few busy
+lanes per merchant, then a lane of its own)."""
 
 from __future__ import annotations
 
@@ -27,16 +29,13 @@ def test_a_refused_submit_does_not_leave_its_lane_busy_for_good(monkeypatch) -> 
         lanes.shutdown()
 
 
-@pytest.mark.xfail(strict=True, reason="design call: lanes are bounded per process, not per merchant; one merchant "
-                   "that keeps a hung write in flight on max_lanes hosts (changing its base_url between messages) "
-                   "retires every idle healthy lane and fills the shared one; needs a per-merchant lane cap")
 def test_one_merchants_hung_hosts_do_not_evict_a_healthy_carrier_onto_a_jammed_shared_lane() -> None:
-    def write(lane: str, key: str, call) -> NeedsCarrier:  # noqa: ANN001
+    def write(lane: str, key: str, call, owner: str) -> NeedsCarrier:  # noqa: ANN001
         need = NeedsCarrier(("apply_action", key), call, write=True)
-        need.lane = lane
+        need.lane, need.owner = lane, owner
         return need
 
-    lanes, release = Lanes(per_lane=1, max_lanes=2, shared_threads=1), threading.Event()
+    lanes, release = Lanes(per_lane=1, max_lanes=2, shared_threads=1, per_owner=1), threading.Event()
 
     def hung() -> dict:
         release.wait(30)
@@ -44,14 +43,14 @@ def test_one_merchants_hung_hosts_do_not_evict_a_healthy_carrier_onto_a_jammed_s
 
     try:
         healthy = CarrierAnswers(budget=1.0)  # a healthy carrier has its lane; it is idle between messages
-        healthy.fetch(write("http:carrier-c.example.com", "c-0", lambda: {"status": "accepted"}), executor=lanes,
-                      deadline=1.0)
+        healthy.fetch(write("http:carrier-c.example.com", "c-0", lambda: {"status": "accepted"}, "acme"),
+                      executor=lanes, deadline=1.0)
         for i in range(3):  # one merchant's own hung carrier, at a new host name each time
-            CarrierAnswers(budget=0.05).fetch(write(f"http:h{i}.evil.test", f"e-{i}", hung), executor=lanes,
-                                              deadline=1.0)
+            CarrierAnswers(budget=0.05).fetch(write(f"http:h{i}.evil.test", f"e-{i}", hung, "evil"),
+                                              executor=lanes, deadline=1.0)
         answers = CarrierAnswers(budget=0.5)
-        answers.fetch(write("http:carrier-c.example.com", "c-1", lambda: {"status": "accepted"}), executor=lanes,
-                      deadline=0.5)
+        answers.fetch(write("http:carrier-c.example.com", "c-1", lambda: {"status": "accepted"}, "acme"),
+                      executor=lanes, deadline=0.5)
         answer = answers.answers[("apply_action", "c-1")]
     finally:
         release.set()
