@@ -22,6 +22,7 @@ from backend.resilience import CircuitBreaker, MemoryBreakerStore
 from backend.serialize import option_to_json, shipment_to_json
 from backend.types import ActionKind, ActionOption, Address, Shipment, ShipmentStatus
 from bot.config import Settings
+from bot.core.carrier import NeedsCarrier
 from bot.core.messages import InboundMessage
 from bot.runtime import Runtime, build_runtime
 from tests.helpers import new_sid
@@ -125,3 +126,10 @@ def changes(rt: Runtime) -> list[m.DeliveryChange]:
 def pending(rt: Runtime) -> list[m.PendingRequest]:
     with rt.sessions() as s:
         return list(s.scalars(select(m.PendingRequest).order_by(m.PendingRequest.id)))
+
+
+def write_need(lane: str, key: str, call, owner: str = "") -> NeedsCarrier:  # noqa: ANN001
+    """A write a turn needs from carrier `lane` (bot/core/lanes.py), as CarrierSnapshot raises it."""
+    need = NeedsCarrier(("apply_action", key), call, write=True)
+    need.lane, need.owner = lane, owner
+    return need

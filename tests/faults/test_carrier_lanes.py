@@ -18,15 +18,10 @@ from backend.types import ActionKind, ChangeContext
 from bot.core.carrier import CarrierAnswers, CarrierSnapshot, CarrierTimedOut, NeedsCarrier
 from bot.core.lanes import Lanes
 from bot.core.telemetry import timed_backend
+from tests.faults.kit import write_need
 
 
-def _write(lane: str, key: str, call) -> NeedsCarrier:  # noqa: ANN001
-    need = NeedsCarrier(("apply_action", key), call, write=True)
-    need.lane = lane
-    return need
-
-
-def test_a_hung_carriers_writes_do_not_queue_a_healthy_carriers_write(runtime):  # noqa: ANN001
+def test_a_hung_carriers_writes_do_not_queue_a_healthy_carrierswrite_need(runtime):  # noqa: ANN001
     release = threading.Event()
 
     def hung() -> dict:
@@ -34,7 +29,7 @@ def test_a_hung_carriers_writes_do_not_queue_a_healthy_carriers_write(runtime): 
         return {"status": "accepted"}
 
     def one_of_as_shoppers(i: int) -> None:  # told "not confirmed yet"; the call runs on in the background
-        CarrierAnswers(budget=0.3).fetch(_write("http:carrier-a.example.com", f"a-{i}", hung),
+        CarrierAnswers(budget=0.3).fetch(write_need("http:carrier-a.example.com", f"a-{i}", hung),
                                          executor=runtime.carrier_calls, deadline=2.0)
 
     try:
@@ -45,7 +40,7 @@ def test_a_hung_carriers_writes_do_not_queue_a_healthy_carriers_write(runtime): 
             t.join()
         answers = CarrierAnswers(budget=2.0)
         started = time.monotonic()
-        answers.fetch(_write("http:carrier-b.example.com", "b-1", lambda: {"status": "accepted"}),
+        answers.fetch(write_need("http:carrier-b.example.com", "b-1", lambda: {"status": "accepted"}),
                       executor=runtime.carrier_calls, deadline=2.0)
         took = time.monotonic() - started
         answer = answers.answers[("apply_action", "b-1")]

@@ -10,14 +10,9 @@ from __future__ import annotations
 import threading
 
 from backend.http_adapter import HttpBackend
-from bot.core.carrier import CarrierAnswers, CarrierTimedOut, NeedsCarrier
+from bot.core.carrier import CarrierAnswers, CarrierTimedOut
 from bot.core.lanes import Lanes
-
-
-def _write(lane: str, key: str, call) -> NeedsCarrier:  # noqa: ANN001
-    need = NeedsCarrier(("apply_action", key), call, write=True)
-    need.lane = lane
-    return need
+from tests.faults.kit import write_need
 
 
 def test_spellings_of_one_host_are_one_lane() -> None:
@@ -36,9 +31,9 @@ def test_a_merchant_filling_the_lanes_does_not_put_a_healthy_carrier_behind_its_
 
     try:  # the attacker's own carrier, hung, under four spellings: three lanes, then the shared one
         for i, host in enumerate(("a.evil.test", "A.evil.test", "a.evil.test:443", "b.evil.test")):
-            CarrierAnswers(budget=0.05).fetch(_write(f"http:{host}", f"e-{i}", hung), executor=lanes, deadline=1)
+            CarrierAnswers(budget=0.05).fetch(write_need(f"http:{host}", f"e-{i}", hung), executor=lanes, deadline=1)
         answers = CarrierAnswers(budget=1.0)
-        answers.fetch(_write("http:carrier-b.example.com", "b-1", lambda: {"status": "accepted"}),
+        answers.fetch(write_need("http:carrier-b.example.com", "b-1", lambda: {"status": "accepted"}),
                       executor=lanes, deadline=1.0)
         answer = answers.answers[("apply_action", "b-1")]
     finally:

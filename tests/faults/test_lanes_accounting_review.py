@@ -12,8 +12,9 @@ import threading
 
 import pytest
 
-from bot.core.carrier import CarrierAnswers, CarrierTimedOut, NeedsCarrier
+from bot.core.carrier import CarrierAnswers, CarrierTimedOut
 from bot.core.lanes import Lanes
+from tests.faults.kit import write_need
 
 
 def test_a_refused_submit_does_not_leave_its_lane_busy_for_good(monkeypatch) -> None:  # noqa: ANN001
@@ -30,11 +31,6 @@ def test_a_refused_submit_does_not_leave_its_lane_busy_for_good(monkeypatch) -> 
 
 
 def test_one_merchants_hung_hosts_do_not_evict_a_healthy_carrier_onto_a_jammed_shared_lane() -> None:
-    def write(lane: str, key: str, call, owner: str) -> NeedsCarrier:  # noqa: ANN001
-        need = NeedsCarrier(("apply_action", key), call, write=True)
-        need.lane, need.owner = lane, owner
-        return need
-
     lanes, release = Lanes(per_lane=1, max_lanes=2, shared_threads=1, per_owner=1), threading.Event()
 
     def hung() -> dict:
@@ -43,13 +39,13 @@ def test_one_merchants_hung_hosts_do_not_evict_a_healthy_carrier_onto_a_jammed_s
 
     try:
         healthy = CarrierAnswers(budget=1.0)  # a healthy carrier has its lane; it is idle between messages
-        healthy.fetch(write("http:carrier-c.example.com", "c-0", lambda: {"status": "accepted"}, "acme"),
+        healthy.fetch(write_need("http:carrier-c.example.com", "c-0", lambda: {"status": "accepted"}, "acme"),
                       executor=lanes, deadline=1.0)
         for i in range(3):  # one merchant's own hung carrier, at a new host name each time
-            CarrierAnswers(budget=0.05).fetch(write(f"http:h{i}.evil.test", f"e-{i}", hung, "evil"),
+            CarrierAnswers(budget=0.05).fetch(write_need(f"http:h{i}.evil.test", f"e-{i}", hung, "evil"),
                                               executor=lanes, deadline=1.0)
         answers = CarrierAnswers(budget=0.5)
-        answers.fetch(write("http:carrier-c.example.com", "c-1", lambda: {"status": "accepted"}, "acme"),
+        answers.fetch(write_need("http:carrier-c.example.com", "c-1", lambda: {"status": "accepted"}, "acme"),
                       executor=lanes, deadline=0.5)
         answer = answers.answers[("apply_action", "c-1")]
     finally:
