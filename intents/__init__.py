@@ -8,16 +8,40 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intents.cascade import CascadeInterpreter, is_cascade, train_dir
-from intents.context import ParseContext
+# Eager: `intents.evaluate` is a module and a function of the same name; importing the module sets the package's
+# attribute to the module, so the function must be bound after it, here, as before.
 from intents.evaluate import evaluate
-from intents.interpreter import EmbeddedInterpreter, Interpreter
-from intents.loader import TrainingDataError, load_training_data
-from intents.model import IntentModel, ModelConfig, ModelError
-from intents.rasa_http import NLUUnavailable, RasaHTTPInterpreter
-from intents.types import OUT_OF_SCOPE, Entity, IntentScore, ParseResult
+
+if TYPE_CHECKING:
+    from intents.interpreter import Interpreter
+    from intents.model import ModelConfig
+
+# Names read from their modules on first use (PEP 562): importing `intents.types` (the core does, for ParseResult)
+# imports this package first, and the classifier's modules pull in scipy and scikit-learn, about 0.6 s of a CLI
+# command that never parses a message (`parcelbot user add` took 4 s to start).
+_LAZY = {
+    "CascadeInterpreter": "intents.cascade", "is_cascade": "intents.cascade", "train_dir": "intents.cascade",
+    "ParseContext": "intents.context",
+    "EmbeddedInterpreter": "intents.interpreter", "Interpreter": "intents.interpreter",
+    "TrainingDataError": "intents.loader", "load_training_data": "intents.loader",
+    "IntentModel": "intents.model", "ModelConfig": "intents.model", "ModelError": "intents.model",
+    "NLUUnavailable": "intents.rasa_http", "RasaHTTPInterpreter": "intents.rasa_http",
+    "OUT_OF_SCOPE": "intents.types", "Entity": "intents.types", "IntentScore": "intents.types",
+    "ParseResult": "intents.types",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'intents' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "OUT_OF_SCOPE",
@@ -55,6 +79,9 @@ def default_test_paths() -> list[Path]:
 
 def train(data_paths: list[Path], out: Path, config: ModelConfig | None = None) -> dict[str, Any]:
     """Train the embedded model on Rasa NLU YAML files/dirs and save it to the directory ``out``."""
+    from intents.cascade import train_dir
+    from intents.loader import TrainingDataError, load_training_data
+
     t0 = time.perf_counter()
     data = load_training_data(data_paths)
     if not data.examples:
@@ -81,6 +108,10 @@ def load_interpreter(
     timeout: float | tuple[float, float] | None = None,
 ) -> Interpreter:
     """An interpreter for ``backend``: "embedded" (a model directory) or "rasa" (a Rasa server URL)."""
+    from intents.cascade import CascadeInterpreter, is_cascade
+    from intents.interpreter import EmbeddedInterpreter
+    from intents.model import IntentModel
+    from intents.rasa_http import RasaHTTPInterpreter
     if backend == "embedded":
         if model_path is None:
             raise ValueError("model_path is required for the embedded NLU backend")

@@ -19,18 +19,16 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction, upgrade
-from bot.cli.apikey import apikey_cli
-from bot.cli.bench import bench
-from bot.cli.chat import chat
 from bot.cli.common import e164_option, migrated_sessions, print_demo_parcels, safe_url, settings
-from bot.cli.config import config_cli
-from bot.cli.kept import kept_cli
-from bot.cli.nlu import nlu
-from bot.cli.serve import serve
-from bot.cli.user import user_cli
 from bot.config import ConfigError
-from bot.services.demo import DEMO_PARCELS, seed_demo
-from bot.services.demo_history import seed_demo_history
+
+# The larger commands, imported only when run (or listed by --help): importing them all (the web app, the engine,
+# the NLU, the benchmark's driver) made every command, `parcelbot user add` included, take about 4 s to start.
+LAZY_COMMANDS = {
+    "serve": "bot.cli.serve:serve", "chat": "bot.cli.chat:chat", "apikey": "bot.cli.apikey:apikey_cli",
+    "user": "bot.cli.user:user_cli", "nlu": "bot.cli.nlu:nlu", "bench": "bot.cli.bench:bench",
+    "config": "bot.cli.config:config_cli", "kept": "bot.cli.kept:kept_cli",
+}
 
 
 class _Group(click.Group):
@@ -41,6 +39,17 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ConfigError as exc:
             raise click.ClickException(f"configuration: {exc}") from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            module, attr = LAZY_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 @click.group(cls=_Group)
@@ -141,6 +150,9 @@ def merchant_list(as_json: bool) -> None:
 @click.option("--history", is_flag=True, help="Also write 60 days of made-up history for the Results page.")
 def demo(history: bool) -> None:
     """Seed (or reset) the demo merchant and its demo parcels."""
+    from bot.services.demo import DEMO_PARCELS, seed_demo
+    from bot.services.demo_history import seed_demo_history
+
     sessions = migrated_sessions(settings())
     with transaction(sessions) as session:
         merchant = seed_demo(session)
@@ -149,8 +161,3 @@ def demo(history: bool) -> None:
             wrote = seed_demo_history(session, merchant)
             click.echo("wrote 60 days of demo history" if wrote else "the demo history is there already")
     print_demo_parcels(DEMO_PARCELS)
-
-
-for _command in (serve, chat, apikey_cli, user_cli, nlu, bench, config_cli, kept_cli):
-    main.add_command(_command)
-

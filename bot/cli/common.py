@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.engine import make_url
@@ -11,7 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.db import make_engine, make_session_factory, upgrade
 from bot.config import Settings
 from bot.core.phone import InvalidPhoneNumber, to_e164
-from bot.services.demo import DemoParcel
+
+if TYPE_CHECKING:  # the demo's services import the whole service layer: not for every command's start
+    from bot.services.demo import DemoParcel
 
 
 def settings() -> Settings:
