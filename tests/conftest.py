@@ -64,9 +64,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 # Tests with no database in them run once, in the SQLite pass: the NLU layer imports no other project package
-# (the import contracts check it), and the entity fuzzers call pure functions. Running them again on
-# PostgreSQL would test nothing new and cost CI minutes.
-DATABASE_FREE = ("tests/intents/", "tests/fuzz/test_entities_fuzz.py")
+# (the import contracts check it), the entity fuzzers call pure functions, and the rest listed build no database
+# (the architecture checks, a plain install, the HTTP client's budgets and egress checks, the lanes). Running them
+# again on PostgreSQL would test nothing new and cost CI minutes.
+DATABASE_FREE = ("tests/intents/", "tests/fuzz/test_entities_fuzz.py", "tests/test_architecture.py",
+                 "tests/seams/test_packaging.py", "tests/faults/test_carrier_cut_short_breaker.py",
+                 "tests/faults/test_cut_rule_review.py", "tests/faults/test_lanes_accounting_review.py",
+                 "tests/faults/test_carrier_lanes_overflow.py", "tests/api/test_carrier_egress.py",
+                 "tests/api/test_carrier_egress_proxy.py", "tests/api/test_egress_nat64_review.py",
+                 "tests/api/test_egress_proxy_lookup_review.py")
 # The pages in real Chromium run once too: what a page shows and does is the same on either database, and the
 # API and services beneath every page run in both passes.
 BROWSER = "_browser.py"
