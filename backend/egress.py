@@ -199,3 +199,8 @@ def public_only_session() -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def session_for(env: Mapping[str, str]) -> requests.Session:
+    """The session for calls to a merchant-chosen host: public-only unless the operator allows private hosts."""
+    return requests.Session() if private_allowed(env) else public_only_session()

@@ -46,8 +46,6 @@ Factory = Callable[[Session, m.Merchant, Mapping[str, Any], "datetime | None", M
 _FACTORIES: dict[str, Factory] = {}
 
 
-
-
 class BackendConfigError(BackendError):
     """merchant.settings["backend"] can't be used; the message says what to fix (never a secret's value).
     `field` is the key of the backend settings at fault, if one is."""
@@ -128,9 +126,10 @@ def _host(config: Mapping[str, Any]) -> str | None:
 def _resolves_inside(config: Mapping[str, Any], env: Mapping[str, str]) -> tuple[str, str] | None:
     """A carrier host NAME that resolves to a private address, told at save (a 422 naming base_url) rather than
     as a carrier that never answers; the connection itself is checked again every time (backend/egress.py)."""
-    if config.get("type") != "http" or egress.private_allowed(env):
+    host = _host(config)  # None: not an http carrier
+    if host is None or egress.private_allowed(env):
         return None
-    reason = egress.inside_reason(_host(config) or "")
+    reason = egress.inside_reason(host)
     return ("base_url", f"base_url must be a public address: {reason}") if reason else None
 
 
@@ -215,8 +214,7 @@ def _http(session, merchant, config, now, env, *, code_box=None) -> Backend:  # 
         raise BackendConfigError(f"merchant {merchant.slug}: base_url must be https://", "base_url")
     if not parts.hostname or parts.username or parts.password:
         raise BackendConfigError(f"merchant {merchant.slug}: base_url must be https://host/path", "base_url")
-    private_ok = egress.private_allowed(env)
-    if egress.private_spelling(parts.hostname) and not private_ok:
+    if egress.private_spelling(parts.hostname) and not egress.private_allowed(env):
         raise BackendConfigError(f"merchant {merchant.slug}: base_url must be a public address, not "
                                  f"{parts.hostname} (the operator can allow private ones)", "base_url")
     actions = config.get("supported_actions")
@@ -235,7 +233,7 @@ def _http(session, merchant, config, now, env, *, code_box=None) -> Backend:  # 
         breaker=_breaker(f"http:{parts.netloc}", config, env),
         pending_sink=session_sink(session, merchant.id, now),
         code_box=code_box,
-        http=None if private_ok else egress.public_only_session(),  # a name resolving inside is refused at connect
+        http=egress.session_for(env),  # a name resolving inside is refused at connect
     )
 
 

@@ -85,7 +85,7 @@ def _post(target: tuple[str, str], event: dict[str, Any], clock: Callable[[], da
                "User-Agent": "Parcelbot-Webhook/1"}
     try:
         # a helpdesk's name resolving (or re-resolving) to a private address is refused at connect (backend/egress.py)
-        with requests.Session() if egress.private_allowed(os.environ) else egress.public_only_session() as http:
+        with egress.session_for(os.environ) as http:
             # not followed: a 3xx would re-send the signed event to another host, or over plain http (review)
             response = http.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
     except requests.RequestException as exc:
