@@ -37,6 +37,8 @@ def pytest_configure(config: pytest.Config) -> None:
 # on the real clock instead; PARCELBOT_TEST_CLOCK=2026-12-07T09:30 (London if no offset) at that moment.
 _TRAVEL: list = []
 TZ_AT_START = os.environ.get("TZ")  # the suite leaves it alone (tests/seams/test_suite_clock.py)
+# The real date in London when the suite started: the day it travels to (a run that crosses midnight stays on it).
+DATE_AT_START = datetime.now(ZoneInfo("Europe/London")).date()
 
 
 def _travel_to_midday() -> None:
@@ -50,7 +52,7 @@ def _travel_to_midday() -> None:
         moment = datetime.fromisoformat(start)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=london)
     else:
-        moment = datetime.combine(datetime.now(london).date(), time(12), tzinfo=london)
+        moment = datetime.combine(DATE_AT_START, time(12), tzinfo=london)
     # Given as UTC: a destination with a ZoneInfo would make time-machine set TZ for the whole session (and for
     # every process a test starts), hiding any code that reads the server's local time.
     traveller = time_machine.travel(moment.astimezone(UTC), tick=True)
