@@ -336,8 +336,9 @@ class Engine:
             session, merchant, message.channel, message.sender, phone=message.sender_is_phone, lock=True)
         inbound_id = store_inbound(session, merchant.id, message, understood.nlu, conv.id)
         if inbound_id is None:
-            if message.late:  # kept, yet stored: its COMMIT went through as the connection broke
-                if queue_unsent_replies(session, merchant.id, message.channel, message.channel_message_id):
+            if message.kept_at is not None:  # kept, yet stored: committed as the connection broke (or a retry)
+                if queue_unsent_replies(session, merchant.id, message.channel, message.channel_message_id,
+                                        message.kept_at):
                     uow.enqueue("send_outbox")
                 return Outcome([], duplicate=True)
             return Outcome(self._stored_replies(session, merchant.id, message) or [], duplicate=True)

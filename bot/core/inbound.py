@@ -35,12 +35,16 @@ def store_inbound(session: Session, merchant_id: int, message: InboundMessage, n
     return add_row(session, m.Message, values, unless_exists=True)
 
 
-def stored_inbound_id(session: Session, merchant_id: int, channel: str, channel_message_id: str | None) -> int | None:
+def stored_inbound_id(session: Session, merchant_id: int, channel: str, channel_message_id: str | None, *,
+                      stored_by: datetime | None = None) -> int | None:
     """The id of this merchant's stored inbound message with that channel id, if any (another merchant's message
-    with the same id is not ours to show)."""
-    return session.scalar(select(m.Message.id).where(
+    with the same id is not ours to show); with `stored_by`, only if it was stored no later than that."""
+    query = select(m.Message.id).where(
         m.Message.merchant_id == merchant_id, m.Message.direction == "in", m.Message.channel == channel,
-        m.Message.channel_message_id == channel_message_id))
+        m.Message.channel_message_id == channel_message_id)
+    if stored_by is not None:
+        query = query.where(m.Message.created_at <= stored_by)
+    return session.scalar(query)
 
 
 def written_since(session: Session, conversation_id: int, moment: datetime, limit: int = 50) -> list[str]:

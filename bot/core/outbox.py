@@ -91,12 +91,17 @@ def pending(session: Session, now: datetime, limit: int = 100) -> list[m.Message
     return list(session.scalars(stmt))
 
 
-def queue_unsent_replies(session: Session, merchant_id: int, channel: str, channel_message_id: str | None) -> bool:
+def queue_unsent_replies(session: Session, merchant_id: int, channel: str, channel_message_id: str | None,
+                         kept_at: datetime) -> bool:
     """A message kept through a database outage (bot/core/spool.py) turns out to be stored already: its turn
     committed as the connection broke, and the webhook answered "we've kept it", so its replies ("reply": they
     travel in the webhook's answer) never reached the shopper. Queue them to be texted; once queued they are no
-    longer "reply", so another replay of the same message queues nothing. True if any were queued."""
-    inbound = stored_inbound_id(session, merchant_id, channel, channel_message_id)
+    longer "reply", so another replay of the same message queues nothing. True if any were queued.
+
+    Only a row stored before the message was kept: one stored after it came from Twilio retrying the webhook once
+    the database was back, and that retry's own answer carried the replies, so texting them would say it all twice.
+    (The webhook that failed stores and keeps on the same host, one clock: stored, then kept.)"""
+    inbound = stored_inbound_id(session, merchant_id, channel, channel_message_id, stored_by=kept_at)
     if inbound is None:
         return False
     queued = session.execute(update(m.Message).where(m.Message.in_reply_to_id == inbound,

@@ -184,6 +184,25 @@ def test_a_message_stored_as_the_connection_broke_still_gets_its_answer_texted_o
         up.close()
 
 
+def test_a_kept_message_twilio_retried_once_the_database_was_back_is_not_texted_again(env, interpreter):
+    """Twilio retries the webhook (it never got the "we've kept it" answer) after the database is back and
+    before the replay runs: the retry is handled and answered in its response. The replay then finds the message
+    stored; texting its replies as well would tell the shopper everything twice."""
+    sid = new_sid()
+    assert KEPT in _during_outage(env, interpreter, "where is my parcel", sid)
+    up = _up(env, interpreter)
+    try:
+        answered = _sms(up, "where is my parcel", sid)  # Twilio's retry, same MessageSid
+        assert "PB100000001GB" in answered and KEPT not in answered
+        replies = _texts_for(up, sid)
+        assert replies and all(r.status == "reply" for r in replies)
+        assert replay_kept(up) == 1 and up.spool is not None and up.spool.count() == 0  # done with, nothing left
+        assert [r.status for r in _texts_for(up, sid)] == ["reply"] * len(replies)  # nothing queued to text
+        assert _stored(up, sid) == 1
+    finally:
+        up.close()
+
+
 def test_a_message_that_can_never_be_answered_is_set_aside_and_the_rest_go_on(env, interpreter):
     down = _down(env, interpreter)
     stray, good = new_sid(), new_sid()
