@@ -152,7 +152,8 @@ class Engine:
                 log.warning("database unavailable handling a message (%s)%s", exc.__class__.__name__,
                             "; running the turn once more" if again else "")
                 if not again:
-                    kept = keep_for_later(self.spool, message)  # answered by text once the database is back
+                    known = self.merchants.get(message.channel, message.recipient) is not None
+                    kept = keep_for_later(self.spool, message, known=known)  # texted once the database is back
                     raise StoreUnavailable(self._outage_reply(message, kept)) from exc
         raise AssertionError("unreachable")
 

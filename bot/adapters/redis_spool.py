@@ -12,6 +12,7 @@ the message again, as before there was a spool.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -50,6 +51,7 @@ class RedisSpool:
         self.box = box
         self.key = key
         self.aside_key = key + ":set-aside"
+        self.numbers_key = key + ":numbers"
 
     @classmethod
     def from_url(cls, url: str, box: CodeBox, *, key: str = KEY) -> RedisSpool:
@@ -123,3 +125,10 @@ class RedisSpool:
 
     def set_aside_count(self) -> int:
         return int(self.client.llen(self.aside_key))
+
+    def record_numbers(self, numbers: frozenset[str]) -> None:
+        self.client.set(self.numbers_key, json.dumps(sorted(numbers)))  # one value: replaced whole
+
+    def numbers(self) -> frozenset[str] | None:
+        raw = self.client.get(self.numbers_key)
+        return None if raw is None else frozenset(json.loads(raw))

@@ -36,6 +36,7 @@ from bot.core.messages import InboundMessage, Media
 log = logging.getLogger(__name__)
 
 MAX_KEPT = 100_000  # a bound on what one outage may pile up: past it, the shopper is asked to send it again
+NUMBERS_FILE = "numbers.json"  # the merchants' numbers (FileSpool.record_numbers); not a kept message's name
 LATE_LIMIT = timedelta(hours=2)  # older than this, a kept message is not acted on (see too_late)
 
 
@@ -76,22 +77,43 @@ class MessageSpool(Protocol):
     def count(self) -> int:
         """How many wait to be answered."""
 
+    def record_numbers(self, numbers: frozenset[str]) -> None:
+        """The numbers merchants answer on, as the database says now (replay_kept refreshes them while it answers):
+        during an outage only messages to one of them are kept (see answers_on)."""
+
+    def numbers(self) -> frozenset[str] | None:
+        """The numbers last recorded, or None if none ever were."""
+
     def set_aside_count(self) -> int:
         """How many were set aside."""
 
 
-def keep_for_later(spool: MessageSpool | None, message: InboundMessage) -> bool:
+def keep_for_later(spool: MessageSpool | None, message: InboundMessage, *, known: bool = False) -> bool:
     """Keep a message the database could not take, to answer by text once it is back: only where the channel can
-    text later and the message has a provider id (what makes its replay answer once), and never a replay."""
+    text later and the message has a provider id (what makes its replay answer once), never a replay, and only one
+    sent to a number a merchant answers on (`known`: this process answered on it; else the spool's record)."""
     if spool is None or message.late or not message.channel_message_id:
         return False
     if not spec_for(message.channel).replies_later:
         return False
     try:
+        if not known and not answers_on(spool, message.recipient):
+            log.warning("not keeping a message to %s: no merchant answered on that number when last recorded",
+                        message.recipient)
+            return False
         return spool.keep(message)
     except Exception:  # noqa: BLE001 - a spool that fails is one that did not keep: the shopper is asked again
         log.exception("could not keep message %s", message.channel_message_id)
         return False
+
+
+def answers_on(spool: MessageSpool, number: str) -> bool:
+    """Whether a message to `number` may be kept. "We'll text you" to a number no merchant uses would be a promise
+    nobody keeps (the replay can only set it aside), so the spool remembers the merchants' numbers while the
+    database is up. Never recorded (a deployment whose first outage came before its first replay run): kept, as a
+    stray is the lesser harm than a dropped message to a real merchant."""
+    recorded = spool.numbers()
+    return recorded is None or number in recorded
 
 
 def too_late(kept_at: datetime, now: datetime, written_since: Callable[[], bool]) -> bool:
@@ -204,6 +226,20 @@ class FileSpool:
 
     def set_aside_count(self) -> int:
         return sum(1 for _ in self.aside.glob("*.json")) if self.aside.is_dir() else 0
+
+    def record_numbers(self, numbers: frozenset[str]) -> None:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        part = self.directory / f".numbers-{secrets.token_hex(4)}.part"
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(sorted(numbers)))
+        part.rename(self.directory / NUMBERS_FILE)  # whole or not at all: a reader never sees half a list
+
+    def numbers(self) -> frozenset[str] | None:
+        try:
+            return frozenset(json.loads((self.directory / NUMBERS_FILE).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
 
     def requeue_set_aside(self) -> int:
         moved = 0

@@ -20,6 +20,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from backend import models as m
 from bot.core.outage import StoreUnavailable, is_store_outage
 from bot.core.phone import InvalidPhoneNumber
 from bot.core.spool import KeptMessage, MessageSpool
@@ -45,6 +48,7 @@ def replay_kept(ctx: JobContext, **_: Any) -> int:
     spool = ctx.spool
     if spool is None:
         return 0
+    _record_numbers(ctx, spool)
     answered, deadline = 0, time.monotonic() + RUN_SECONDS
     while time.monotonic() < deadline:
         try:
@@ -65,6 +69,18 @@ def replay_kept(ctx: JobContext, **_: Any) -> int:
     if answered:
         log.info("answered %d message(s) kept while the database was away", answered)
     return answered
+
+
+def _record_numbers(ctx: JobContext, spool: MessageSpool) -> None:
+    """The numbers merchants answer on, for the spool to check during the next outage (spool.answers_on): read
+    every run while the database answers, so a number added or moved is known within one run. While the database
+    or the spool's store is away the record is left as it was, never emptied."""
+    try:
+        with ctx.sessions() as session:
+            rows = session.execute(select(m.Merchant.sms_number, m.Merchant.whatsapp_number)).all()
+        spool.record_numbers(frozenset(n for row in rows for n in row if n))
+    except Exception:  # noqa: BLE001 - an outage: the messages are what matter, the record can wait
+        log.debug("could not refresh the merchants' numbers for the spool", exc_info=True)
 
 
 def _answer(ctx: JobContext, spool: MessageSpool, item: KeptMessage) -> str:

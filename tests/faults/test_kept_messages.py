@@ -72,7 +72,13 @@ def _up(env: dict[str, str], interpreter, **extra: str) -> Runtime:  # noqa: ANN
 
 @pytest.fixture(autouse=True)
 def _seeded(env, interpreter) -> None:  # noqa: ANN001
-    _up(env, interpreter).close()
+    """Seeded, and one run of the replay job, as the schedule makes within 10 s of start: it records the numbers
+    merchants answer on, which an outage checks before promising a reply."""
+    up = _up(env, interpreter)
+    try:
+        assert replay_kept(up) == 0
+    finally:
+        up.close()
 
 
 def _during_outage(env: dict[str, str], interpreter, text: str, sid: str) -> str:  # noqa: ANN001
@@ -203,7 +209,60 @@ def test_a_kept_message_twilio_retried_once_the_database_was_back_is_not_texted_
         up.close()
 
 
+def test_a_message_to_a_number_no_merchant_answers_on_is_not_promised_a_reply(env, interpreter):
+    """While the database is away the engine can't ask which merchant a number is; the spool's record of the
+    merchants' numbers (refreshed by every replay run) can. "We'll text you" from a number nobody answers on would
+    be a promise nobody keeps: that sender is asked to send it again, and nothing is kept."""
+    down = _down(env, interpreter)
+    try:
+        assert down.spool is not None and MERCHANT_NUMBER in (down.spool.numbers() or ())
+        stray = _sms(down, "where is my parcel", new_sid(), to="+441614960999")
+        assert SEND_AGAIN in stray and KEPT not in stray and down.spool.count() == 0
+        assert KEPT in _sms(down, "where is my parcel", new_sid()) and down.spool.count() == 1
+    finally:
+        down.close()
+    up = _up(env, interpreter)  # a merchant takes a new number while the service is up
+    try:
+        with transaction(up.sessions) as s:
+            s.add(m.Merchant(slug="newco", name="NewCo", sms_number="+441614960777"))
+        assert replay_kept(up) == 1 and "+441614960777" in (up.spool.numbers() or ())  # type: ignore[union-attr]
+    finally:
+        up.close()
+    assert KEPT in _during_outage(env, interpreter, "where is my parcel", new_sid())  # still kept for the first
+    down = _down(env, interpreter)
+    try:
+        assert KEPT in _sms(down, "where is my parcel", new_sid(), to="+441614960777")  # and for the new one
+    finally:
+        down.close()
+
+
+def test_the_numbers_record_is_kept_through_an_outage_and_is_never_emptied_by_one(env, interpreter):
+    down = _down(env, interpreter)
+    try:
+        before = down.spool.numbers() if down.spool is not None else None
+        assert before and replay_kept(down) == 0  # the replay's refresh fails with the database: nothing written
+        assert down.spool is not None and down.spool.numbers() == before
+    finally:
+        down.close()
+
+
+@needs_redis
+def test_the_redis_spool_records_the_numbers_for_every_host(env):
+    spool = RedisSpool.from_url("redis://127.0.0.1:6379/7", code_box("k" * 32), key=f"test-kept-{uuid.uuid4().hex}")
+    try:
+        assert spool.numbers() is None  # never recorded: every message is kept, as before
+        spool.record_numbers(frozenset({"+441614960000", "+441614960001"}))
+        assert spool.numbers() == {"+441614960000", "+441614960001"}
+        spool.record_numbers(frozenset({"+441614960001"}))  # replaced whole, not added to
+        assert spool.numbers() == {"+441614960001"}
+    finally:
+        spool.client.delete(spool.numbers_key)
+
+
 def test_a_message_that_can_never_be_answered_is_set_aside_and_the_rest_go_on(env, interpreter):
+    """A number never recorded (the deployment's first outage came before its first replay run) is kept all the
+    same, the lesser harm: the replay sets aside what no merchant answers on."""
+    (Settings.from_env(env).data_dir / "kept" / "numbers.json").unlink()
     down = _down(env, interpreter)
     stray, good = new_sid(), new_sid()
     try:
@@ -339,7 +398,7 @@ def test_a_kept_message_is_sealed_at_rest(env, interpreter):
     try:
         _sms(down, "leave it by the back gate, the gate code is 4821", new_sid())
         assert isinstance(down.spool, FileSpool)
-        files = list(down.spool.directory.glob("*.json"))
+        files = [f for f in down.spool.directory.glob("*.json") if f.name != "numbers.json"]  # merchants' own, public
         assert len(files) == 1 and oct(files[0].stat().st_mode & 0o777) == "0o600"
         raw = files[0].read_text()
         assert "4821" not in raw and "gate" not in raw and SHOPPER not in raw
