@@ -17,9 +17,11 @@ and judged before the proxy is asked (PublicOnlyAdapter.send), and the proxy's o
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import threading
 from collections.abc import Mapping
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -194,13 +196,45 @@ class PublicOnlyAdapter(HTTPAdapter):
 
 def public_only_session() -> requests.Session:
     """A requests Session for a host a merchant chose: both schemes through PublicOnlyAdapter."""
-    session = requests.Session()
-    adapter = PublicOnlyAdapter()
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+    return _session(PublicOnlyAdapter)
 
 
 def session_for(env: Mapping[str, str]) -> requests.Session:
     """The session for calls to a merchant-chosen host: public-only unless the operator allows private hosts."""
-    return requests.Session() if private_allowed(env) else public_only_session()
+    return _session(HTTPAdapter) if private_allowed(env) else public_only_session()
+
+
+def _session(adapter_class: type[HTTPAdapter]) -> requests.Session:
+    session = requests.Session()
+    # A carrier's lane runs 4 calls at once and the web threads read inline beside them: room for all in the pool
+    # (urllib3 would otherwise open extra connections, drop them after one use and log a warning each time).
+    adapter = adapter_class(pool_connections=4, pool_maxsize=POOL_MAXSIZE)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # an API client: no cookie is carried
+    return session
+
+
+POOL_MAXSIZE = 16
+MAX_KEPT_SESSIONS = 512  # a backstop on owners (merchants x hosts) kept per process; the oldest goes first
+_kept: dict[tuple[int, str, bool], requests.Session] = {}
+_kept_lock = threading.Lock()
+
+
+def kept_session(owner: str, env: Mapping[str, str]) -> requests.Session:
+    """The session for `owner` (a merchant's carrier host), kept across turns.
+
+    A session built per turn opened a new TCP connection and TLS handshake for every carrier call: on a delivery
+    morning, a round trip or three and the handshake's CPU on each of thousands of calls to a carrier that is
+    already slow. Kept, its pool keeps connections alive between turns. One per owner, never shared between
+    merchants; cookies are refused (one must not ride on a later call, nor pile up for the life of the process).
+    A connection is checked once, when it is made: one already open goes to the address that was checked. Keyed
+    by process, so a session built before a fork is never used by two processes."""
+    key = (os.getpid(), owner, private_allowed(env))
+    with _kept_lock:
+        session = _kept.get(key)
+        if session is None:
+            if len(_kept) >= MAX_KEPT_SESSIONS:
+                _kept.pop(next(iter(_kept)))  # its idle connections close as it is collected
+            session = _kept[key] = session_for(env)
+        return session

@@ -233,7 +233,7 @@ def _http(session, merchant, config, now, env, *, code_box=None) -> Backend:  # 
         breaker=_breaker(f"http:{parts.netloc}", config, env),
         pending_sink=session_sink(session, merchant.id, now),
         code_box=code_box,
-        http=egress.session_for(env),  # a name resolving inside is refused at connect
+        http=egress.kept_session(f"carrier:{merchant.id}:{parts.netloc}", env),  # inside refused at connect
     )
 
 
