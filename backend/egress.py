@@ -26,12 +26,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.utils import select_proxy
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
+from backend.deadline_io import Watched, WatchedAdapter
 from backend.resilience import time_left
 
 # Set to 1 by an operator whose merchants' carriers or helpdesks are on its own network; unset, refused (SSRF).
@@ -155,11 +155,12 @@ class _PublicOnly:
         return sock
 
 
-class _PublicHTTPConnection(_PublicOnly, HTTPConnection):
+# Watched first: only a socket the public-only check let through is handed to the try's deadline (deadline_io).
+class _PublicHTTPConnection(Watched, _PublicOnly, HTTPConnection):
     pass
 
 
-class _PublicHTTPSConnection(_PublicOnly, HTTPSConnection):
+class _PublicHTTPSConnection(Watched, _PublicOnly, HTTPSConnection):
     pass
 
 
@@ -171,8 +172,9 @@ class _PublicHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _PublicHTTPSConnection
 
 
-class PublicOnlyAdapter(HTTPAdapter):
-    """requests' adapter whose pools connect to public addresses only.
+class PublicOnlyAdapter(WatchedAdapter):
+    """requests' adapter whose pools connect to public addresses only (and are cut at a try's deadline, as
+    WatchedAdapter's are).
 
     Through a proxy (HTTP(S)_PROXY/ALL_PROXY in the environment, which requests honours and which is often set
     for other reasons) the connection is the proxy's and the pools' check can't see the carrier's address, so the
@@ -200,11 +202,12 @@ def public_only_session() -> requests.Session:
 
 
 def session_for(env: Mapping[str, str]) -> requests.Session:
-    """The session for calls to a merchant-chosen host: public-only unless the operator allows private hosts."""
-    return _session(HTTPAdapter) if private_allowed(env) else public_only_session()
+    """The session for calls to a merchant-chosen host: public-only unless the operator allows private hosts; either
+    way its tries can be cut at their whole deadline (backend/deadline_io.py)."""
+    return _session(WatchedAdapter) if private_allowed(env) else public_only_session()
 
 
-def _session(adapter_class: type[HTTPAdapter]) -> requests.Session:
+def _session(adapter_class: type[WatchedAdapter]) -> requests.Session:
     session = requests.Session()
     # A carrier's lane runs 4 calls at once and the web threads read inline beside them: room for all in the pool
     # (urllib3 would otherwise open extra connections, drop them after one use and log a warning each time).

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from backend import deadline_io
 from backend.pending import PendingSink, PendingWrite, apply_write, cancel_write, return_write
 from backend.protocol import BackendError, BackendRefused, BackendUnavailable
 from backend.reasons import Reason, because
@@ -123,7 +124,7 @@ class HttpBackend:
             breaker=breaker or CircuitBreaker(f"http:{urlsplit(base_url).netloc}"),
             retry=retry or RetryPolicy(),
             timeout=timeout,
-            http=http or requests.Session(),
+            http=http or deadline_io.session(),  # its tries cut at their whole deadline
             sleep=sleep,
             authorize=self._sign,
         )

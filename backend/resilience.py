@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 import requests
 
+from backend import deadline_io
+from backend.deadline_io import TotalTimeout
 from backend.protocol import BackendUnavailable
 
 log = logging.getLogger(__name__)
@@ -56,8 +58,8 @@ def answer_within(seconds: float, *, of: float | None = None) -> Iterator[None]:
 
     Why: requests' timeouts are per try and per socket read, so a carrier that takes the connection and never
     answers costs 3 tries x 10 s plus backoff, past Twilio's 15 s webhook timeout (the shopper hears nothing).
-    A try gets what is left (its connect and read timeouts cut to it), and no pause or new try starts when
-    there is no time for it. A far side that trickles bytes slower than the read timeout is not cut short.
+    A try gets what is left (its connect and read timeouts, and its whole deadline, cut to it), and no pause or
+    new try starts when there is no time for it. A far side trickling its answer is cut at the deadline too.
     `of`: the whole budget `seconds` is what is left of (default: `seconds` itself)."""
     outer = _DEADLINE.get()  # nested: never later than the caller's own deadline
     deadline = time.monotonic() + seconds
@@ -245,13 +247,15 @@ class ResilientClient:
 
     Returns the response for anything the far side answered deliberately (2xx-4xx); raises
     BackendUnavailable when it didn't answer usefully. `authorize` adds auth headers to each try.
+    Each try, connect to the body's last byte, is over by its connect and read timeouts together (or what is
+    left of the caller's budget, if less): requests' own timeouts are per socket read (backend/deadline_io.py).
     """
 
     base_url: str
     breaker: CircuitBreaker
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     timeout: tuple[float, float] = (3.05, 10.0)
-    http: requests.Session = field(default_factory=requests.Session)
+    http: requests.Session = field(default_factory=deadline_io.session)
     sleep: Callable[[float], None] = time.sleep
     authorize: Callable[[requests.PreparedRequest], None] | None = None
 
@@ -274,13 +278,13 @@ class ResilientClient:
         problem, count_failure = "", True
         deadline, short = _DEADLINE.get(), False
         for attempt in range(1, attempts + 1):
-            timeout = self.timeout
+            timeout, whole = self.timeout, sum(self.timeout)  # whole: the try's own deadline, however it trickles
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     short = True
                     break
-                timeout = (min(timeout[0], left), min(timeout[1], left))
+                timeout, whole = (min(timeout[0], left), min(timeout[1], left)), min(whole, left)
             prepared = requests.Request(
                 method, self.base_url.rstrip("/") + path, params=params, data=data, headers=all_headers
             ).prepare()
@@ -288,7 +292,7 @@ class ResilientClient:
                 self.authorize(prepared)
             wait = self.retry.delay(attempt)
             try:
-                response = self.http.send(prepared, timeout=timeout, allow_redirects=False)
+                response = deadline_io.fetch(self.http.send, whole, prepared, timeout=timeout, allow_redirects=False)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 # A timeout on a try our caller's budget cut to under half the carrier's own read timeout is our
                 # impatience, not its failure: counted, a few shoppers' turns opened the breaker (shared by every
@@ -298,8 +302,11 @@ class ResilientClient:
                 # whole try's failure (review).
                 # The try is judged against the caller's whole budget too: a page's 5 s against a 10 s read timeout
                 # is the budget's worth of waiting, and a hung carrier's page views must open its breaker (review).
+                # A try cut at its whole deadline (TotalTimeout: a trickle) is judged by the time it had in all,
+                # against the read timeout like a read that timed out, so a hung carrier gets one verdict whichever
+                # clock ends its try first: its full connect+read counts, a budget's small remnant doesn't.
                 which = 0 if isinstance(exc, requests.ConnectTimeout) else 1
-                given, span = timeout[which], _SPAN.get() or 0.0
+                given, span = whole if isinstance(exc, TotalTimeout) else timeout[which], _SPAN.get() or 0.0
                 cut = isinstance(exc, requests.Timeout) and given < self.timeout[which] / 2 and given < span / 2
                 counted_before = count_failure and bool(problem)
                 problem = f"{exc.__class__.__name__} calling {method} {path}"

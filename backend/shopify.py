@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 
+from backend import deadline_io
 from backend.pending import PendingSink, apply_write, cancel_write
 from backend.protocol import BackendError, BackendUnavailable
 from backend.reasons import Reason, because
@@ -98,7 +99,7 @@ class ShopifyBackend:
             breaker=breaker or CircuitBreaker(f"shopify:{self.shop}"),
             retry=retry or RetryPolicy(attempts=4, max_retry_after=10.0),
             timeout=timeout,
-            http=http or requests.Session(),
+            http=http or deadline_io.session(),  # its tries cut at their whole deadline
             sleep=sleep,
             authorize=lambda prepared: prepared.headers.__setitem__("X-Shopify-Access-Token", token),
         )

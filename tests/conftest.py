@@ -72,7 +72,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 DATABASE_FREE = ("tests/intents/", "tests/fuzz/test_entities_fuzz.py", "tests/test_architecture.py",
                  "tests/seams/test_packaging.py", "tests/faults/test_carrier_cut_short_breaker.py",
                  "tests/faults/test_cut_rule_review.py", "tests/faults/test_lanes_accounting_review.py",
-                 "tests/faults/test_carrier_lanes_overflow.py", "tests/api/test_carrier_egress.py",
+                 "tests/faults/test_carrier_lanes_overflow.py", "tests/faults/test_carrier_trickle.py",
+                 "tests/api/test_carrier_egress.py",
                  "tests/api/test_carrier_egress_proxy.py", "tests/api/test_egress_nat64_review.py",
                  "tests/api/test_egress_proxy_lookup_review.py")
 # The pages in real Chromium run once too: what a page shows and does is the same on either database, and the

@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 import requests
 from sqlalchemy.orm import Session
 
-from backend import egress
+from backend import deadline_io, egress
 from backend import models as m
 from backend.merchant_env import MerchantEnvError, read
 from backend.pending import DONE, PENDING, WEBHOOK, PendingWrite, retry_later, store_pending
@@ -86,8 +86,10 @@ def _post(target: tuple[str, str], event: dict[str, Any], clock: Callable[[], da
     try:
         # a helpdesk's name resolving (or re-resolving) to a private address is refused at connect (backend/egress.py)
         with egress.session_for(os.environ) as http:
-            # not followed: a 3xx would re-send the signed event to another host, or over plain http (review)
-            response = http.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False)
+            # not followed: a 3xx would re-send the signed event to another host, or over plain http (review);
+            # over by connect+read in all, so a receiver trickling its answer can't hold the worker (deadline_io)
+            response = deadline_io.fetch(http.post, sum(TIMEOUT), url, data=body, headers=headers, timeout=TIMEOUT,
+                                         allow_redirects=False)
     except requests.RequestException as exc:
         return _Failed(f"{exc.__class__.__name__}: {exc}"[:500], retry=True)
     if response.status_code < 300:
