@@ -19,9 +19,9 @@ from sqlalchemy import or_, select
 
 from backend import models as m
 from backend.changes import apply_change, stored_change
-from backend.protocol import BackendError
+from backend.protocol import BackendError, BackendRefused, BackendUnavailable
 from backend.serialize import action_from_json
-from backend.types import ChangeContext, ResultStatus
+from backend.types import ActionResult, ChangeContext, ResultStatus
 from bot.core.carrier import Answered
 from bot.core.payments import PaymentError
 from bot.jobs.carrier_calls import ask, carrier_to_ask
@@ -58,8 +58,8 @@ def apply_paid_change(ctx: JobContext, *, payment_id: int) -> str:
             backend = answered or Answered("recorded", BackendError("no answer for a change that wasn't recorded"))
         else:  # our own carrier (the reference one) shares this transaction
             backend = ctx.backends(session, merchant, now)
-        result = apply_change(session, backend, merchant, tracking, action, idempotency_key=key, context=context,
-                              now=now)
+        result = apply_change(session, _PaidWrite(backend), merchant, tracking, action, idempotency_key=key,
+                              context=context, now=now)
         ChangeService.announce(uow, merchant, tracking, action.kind.value, result, payment.conversation_id, now)
         payments = ctx.services.payments
         if result.status is ResultStatus.ACCEPTED:
@@ -72,6 +72,28 @@ def apply_paid_change(ctx: JobContext, *, payment_id: int) -> str:
             log.info("payment %s: change %s pending at the carrier", payment_id, key)
             payments.tell(uow, payment, "utter_change_pending", summary=str(payment.detail.get("summary") or ""))
         return payment.status
+
+
+class _PaidWrite:
+    """The carrier's error answers to a paid change, as outcomes the payment can be settled from. A definite no (a
+    4xx, no such parcel) made nothing: recorded refused, so the payment is refunded and the shopper told (review:
+    it escaped the job, nothing was recorded, and expire_payments asked the carrier again every minute while the
+    shopper's money stayed taken). An answer we can't read may mean it was made: kept for retry_pending under the
+    same key like an outage, whose settled outcome settles the payment (expire_payments)."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+        self.name = backend.name
+
+    def apply_action(self, *args: Any, **kwargs: Any) -> ActionResult:
+        try:
+            return self._backend.apply_action(*args, **kwargs)
+        except (BackendRefused, LookupError) as exc:
+            return ActionResult(ResultStatus.REJECTED, reason=str(exc) or None)
+        except BackendUnavailable:
+            raise
+        except BackendError as exc:
+            raise BackendUnavailable(f"an answer we could not read: {exc}") from exc
 
 
 def _context(detail: dict[str, Any]) -> ChangeContext:
