@@ -194,7 +194,7 @@ def create_return(
     try:
         info = backend.create_return(tracking_number, request, idempotency_key=idempotency_key, context=context)
         params["return"] = return_info_to_json(info)
-        result = ActionResult(ResultStatus.ACCEPTED, reference=info.reference)
+        result = ActionResult(return_result(info), reference=info.reference)
     except BackendUnavailable as exc:
         _keep(session, merchant, return_write(tracking_number, request, context, idempotency_key, str(exc)), now)
         info = ReturnInfo(reference="", status="pending")
@@ -206,6 +206,12 @@ def create_return(
     if stored.params.get("return"):
         return return_info_from_json(stored.params["return"])
     return info
+
+
+def return_result(info: ReturnInfo) -> ResultStatus:
+    """How a carrier's answer to a return is recorded: its own "rejected" is a refusal (review: it was recorded and
+    audited as accepted while the shopper was told it was refused); any other status means it started."""
+    return ResultStatus.REJECTED if info.status == "rejected" else ResultStatus.ACCEPTED
 
 
 def _keep(session: Session, merchant: m.Merchant, write: PendingWrite, now: datetime) -> None:

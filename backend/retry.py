@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.changes import as_result, settle_change, stored_change
+from backend.changes import as_result, return_result, settle_change, stored_change
 from backend.pending import DONE, FAILED, KINDS, PENDING, retry_later
 from backend.protocol import Backend, BackendError, BackendRefused, BackendUnavailable
 from backend.reasons import because
@@ -119,8 +119,8 @@ def _replay(req: Claimed | m.PendingRequest, backend: Backend) -> dict[str, Any]
     if req.kind == "create_return":
         info = backend.create_return(p["tracking_number"], return_request_from_json(p["request"]),
                                      idempotency_key=key, context=context)
-        status = "rejected" if info.status == "rejected" else "accepted"
-        return {"status": status, "reference": info.reference, "reason": None, "return": return_info_to_json(info)}
+        return {"status": return_result(info).value, "reference": info.reference, "reason": None,
+                "return": return_info_to_json(info)}
     raise ValueError(f"unknown pending request kind {req.kind!r}")
 
 

@@ -179,7 +179,7 @@ class ChangeService:
         def create(other: UnitOfWork, via: Backend | Answered, shop: m.Merchant) -> ReturnInfo:
             info = records.create_return(other.session, via, shop, tracking, request, idempotency_key=key,
                                          context=context, now=now)
-            status = ResultStatus.PENDING if info.status == "pending" else ResultStatus.ACCEPTED
+            status = ResultStatus.PENDING if info.status == "pending" else records.return_result(info)
             _follow_kept(other, via, shop.id, "create_return", key, status, conversation_id, "")
             self.announce(other, shop, tracking, records.RETURN_ACTION, ActionResult(status, info.reference or None),
                           conversation_id, now)

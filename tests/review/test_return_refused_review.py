@@ -1,15 +1,15 @@
-"""Review: a return the carrier answers with status "rejected" (a 200/201 ReturnInfo, as the carrier contract's
+"""Found by review: a return the carrier answers with status "rejected" (a 200/201 ReturnInfo, as the carrier contract's
 ReturnInfo.status allows) is recorded and audited as ACCEPTED.
 
 backend/changes.py create_return builds `ActionResult(ResultStatus.ACCEPTED, ...)` for any ReturnInfo the carrier
 returns, whatever its status; bot/services/changes.py announces it ACCEPTED too. The shopper is told the return
 was refused (dialogues/journeys/start_return.py: utter_return_rejected), while the merchant's delivery_changes,
 audit log and live console say it was accepted. The retry path (backend/retry.py _replay) reads the same answer
-as "rejected": the record depends on which path met the answer."""
+as "rejected": the record depended on which path met the answer. Now both read it with
+backend.changes.return_result."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from backend import models as m
@@ -31,7 +31,6 @@ class RefusesReturns:
         return ReturnInfo(reference="RT-NO-1", status="rejected")
 
 
-@pytest.mark.xfail(strict=True, reason="a return the carrier answers 'rejected' is recorded and audited as accepted")
 def test_a_return_the_carrier_rejects_is_not_recorded_or_audited_as_accepted(env, interpreter):  # noqa: ANN001
     rt = acme_runtime(env, interpreter, ActionKind.ADD_DELIVERY_NOTE)
     try:
