@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Table, create_engine, event, insert, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ClauseElement
@@ -68,8 +68,12 @@ def make_engine(url: str) -> Engine:
     # connect_timeout: an unreachable server fails a request in seconds, not at the OS's TCP timeout
     # (docs/faults.md). LIFO: the connections in use stay the same few, so they are rarely idle long enough to
     # need the ping below.
-    engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True,
-                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, **TCP_LIVENESS})
+    connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **TCP_LIVENESS}
+    if make_url(url).get_driver_name() == "psycopg":  # psycopg 3: Column objects made only when read (pg_cursor)
+        from backend.pg_cursor import LazyDescriptionCursor
+
+        connect_args["cursor_factory"] = LazyDescriptionCursor
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True, connect_args=connect_args)
     _ping_after_idle(engine)
     return engine
 
