@@ -38,6 +38,13 @@ def init_limits(app: Flask, *, storage_uri: str, skip: Iterable[str], key_prefix
                       storage_options={"socket_connect_timeout": 1, "socket_timeout": 1})
     unlimited = frozenset(skip)
     limiter.request_filter(lambda: request.blueprint in unlimited)
+    # ...and its before-request check not even started for them: the filter above is asked only after the limiter
+    # has worked out the request's endpoint and context, about 130 Python calls of every webhook's (a turn's 2 %,
+    # docs/performance.md). Should a later Flask-Limiter register its check otherwise, the filter alone still holds.
+    hooks = app.before_request_funcs.get(None, [])
+    check = limiter._check_request_limit
+    if check in hooks:
+        hooks[hooks.index(check)] = lambda: None if request.blueprint in unlimited else check()
     return limiter
 
 
