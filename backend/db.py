@@ -70,9 +70,10 @@ def make_engine(url: str) -> Engine:
     # need the ping below.
     connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **TCP_LIVENESS}
     if make_url(url).get_driver_name() == "psycopg":  # psycopg 3: Column objects made only when read (pg_cursor)
-        from backend.pg_cursor import LazyDescriptionCursor
+        from backend.pg_cursor import SUPPORTED, LazyDescriptionCursor
 
-        connect_args["cursor_factory"] = LazyDescriptionCursor
+        if SUPPORTED:
+            connect_args["cursor_factory"] = LazyDescriptionCursor
     engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True, connect_args=connect_args)
     _ping_after_idle(engine)
     return engine

@@ -20,7 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
+import psycopg
 from psycopg import Column, Cursor, pq
+
+# `Column(cursor, index)` is psycopg's own, not its documented API: used only with the versions it was read and tested
+# against (3.1 to 3.3); any other version keeps psycopg's cursor as it is (backend/db.make_engine).
+SUPPORTED = tuple(int(p) for p in psycopg.__version__.split(".")[:2]) in {(3, 1), (3, 2), (3, 3)}
 
 # The statuses psycopg describes even when there are no columns (its own description property's test).
 _TUPLES = frozenset(getattr(pq.ExecStatus, name) for name in ("TUPLES_OK", "SINGLE_TUPLE", "TUPLES_CHUNK")
