@@ -30,7 +30,7 @@ from backend.pending import (
     note_follow_up,
     return_write,
 )
-from backend.protocol import Backend, BackendError
+from backend.protocol import Backend, BackendError, BackendRefused, BackendUnavailable
 from backend.types import (
     ActionKind,
     ActionOption,
@@ -166,9 +166,13 @@ class ChangeService:
             self.announce(other, shop, tracking or f"#{order}", records.CANCEL_ACTION, result, conversation_id, now)
             return result
 
-        return _recorded(uow, backend, merchant, cancel,
-                         before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now),
-                         on_error=lambda other: close_kept(other.session, merchant_id, key))
+        try:
+            return _recorded(uow, backend, merchant, cancel,
+                             before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now),
+                             on_error=lambda other: close_kept(other.session, merchant_id, key))
+        except BackendError as exc:
+            _unless_unreadable(exc)
+            return ActionResult(ResultStatus.PENDING, reason=str(exc))
 
     def create_return(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, tracking: str,
                       request: ReturnRequest, *, key: str, context: ChangeContext, now: datetime,
@@ -185,9 +189,13 @@ class ChangeService:
                           conversation_id, now)
             return info
 
-        return _recorded(uow, backend, merchant, create,
-                         before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now),
-                         on_error=lambda other: close_kept(other.session, merchant_id, key))
+        try:
+            return _recorded(uow, backend, merchant, create,
+                             before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now),
+                             on_error=lambda other: close_kept(other.session, merchant_id, key))
+        except BackendError as exc:
+            _unless_unreadable(exc)
+            return ReturnInfo(reference="", status="pending")
 
     @staticmethod
     def announce(uow: UnitOfWork, merchant: m.Merchant, tracking: str, action: str, result: ActionResult,
@@ -195,6 +203,17 @@ class ChangeService:
         uow.publish(ChangeApplied(merchant_id=merchant.id, at=now, tracking_number=tracking, action=action,
                                   status=result.status.value, reference=result.reference,
                                   conversation_id=conversation_id))
+
+
+def _unless_unreadable(exc: BackendError) -> None:
+    """Re-raise all but an answer we couldn't read. That one (a 2xx whose body isn't the carrier's JSON) may mean
+    the cancellation or return was made: its copy kept before the call stays, retry_pending asks again under the
+    same key and texts the outcome, so the shopper is told "not confirmed yet", never "nothing has been changed"
+    (review: they were told that, then texted "it's cancelled"). A definite no (a 4xx: BackendRefused) made nothing
+    and its copy was dropped: the turn says so. The carrier still working, or down, is handled where it is met."""
+    if isinstance(exc, BackendRefused | BackendUnavailable | CarrierStillWorking):
+        raise exc
+    log.warning("an answer we could not read from the carrier: %s", exc)
 
 
 def _keep_ahead(uow: UnitOfWork, merchant_id: int, kept: Callable[[], PendingWrite], conversation_id: int | None,
