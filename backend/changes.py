@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.pending import PendingWrite, apply_write, cancel_write, return_write, store_pending
+from backend.pending import PendingWrite, apply_write, cancel_write, note_arrival, return_write, store_pending
 from backend.protocol import Backend, BackendUnavailable
 from backend.reasons import Reason, because, from_stored, to_stored
 from backend.serialize import (
@@ -134,7 +134,7 @@ def apply_change(
     try:
         result = backend.apply_action(tracking_number, action, idempotency_key=idempotency_key, context=context)
     except BackendUnavailable as exc:
-        _keep(session, merchant, apply_write(tracking_number, action, context, idempotency_key, str(exc)), now)
+        _keep(session, merchant, apply_write(tracking_number, action, context, idempotency_key, str(exc)), now, exc)
         result = ActionResult(ResultStatus.PENDING, reason_code=PENDING_REASON)
     stored = _record(
         session, merchant, subject=tracking_number, action=action.kind.value, params=action_to_json(action)["params"],
@@ -162,7 +162,7 @@ def cancel_order(
     try:
         result = backend.cancel_order(order_number, idempotency_key=idempotency_key, context=context)
     except BackendUnavailable as exc:
-        _keep(session, merchant, cancel_write(order_number, context, idempotency_key, str(exc)), now)
+        _keep(session, merchant, cancel_write(order_number, context, idempotency_key, str(exc)), now, exc)
         result = ActionResult(ResultStatus.PENDING, reason_code=PENDING_REASON)
     stored = _record(
         session, merchant, subject=tracking_number or f"#{order_number}", action=CANCEL_ACTION,
@@ -196,7 +196,7 @@ def create_return(
         params["return"] = return_info_to_json(info)
         result = ActionResult(return_result(info), reference=info.reference)
     except BackendUnavailable as exc:
-        _keep(session, merchant, return_write(tracking_number, request, context, idempotency_key, str(exc)), now)
+        _keep(session, merchant, return_write(tracking_number, request, context, idempotency_key, str(exc)), now, exc)
         info = ReturnInfo(reference="", status="pending")
         result = ActionResult(ResultStatus.PENDING, reason_code=PENDING_REASON)
     stored = _record(
@@ -214,8 +214,8 @@ def return_result(info: ReturnInfo) -> ResultStatus:
     return ResultStatus.REJECTED if info.status == "rejected" else ResultStatus.ACCEPTED
 
 
-def _keep(session: Session, merchant: m.Merchant, write: PendingWrite, now: datetime) -> None:
-    store_pending(session, merchant_id=merchant.id, write=write, now=now)
+def _keep(session: Session, merchant: m.Merchant, write: PendingWrite, now: datetime, error: BaseException) -> None:
+    note_arrival(store_pending(session, merchant_id=merchant.id, write=write, now=now), error)
 
 
 def settle_change(session: Session, req: m.PendingRequest, outcome: dict[str, Any], now: datetime) -> None:

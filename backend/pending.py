@@ -78,6 +78,16 @@ def retry_later(req: m.PendingRequest, error: str, now: datetime, *, retry: bool
     return False
 
 
+MAY_HAVE_ARRIVED = "may_have_arrived"  # in a kept write's payload: some try of it may have reached the carrier
+
+
+def note_arrival(req: m.PendingRequest, error: BaseException) -> None:
+    """Remember, for good, that a try of this write may have reached the carrier (BackendUnavailable's
+    `may_have_arrived`): however the later tries fail, giving it up must not say it wasn't made."""
+    if getattr(error, "may_have_arrived", False) and not (req.payload or {}).get(MAY_HAVE_ARRIVED):
+        req.payload = {**(req.payload or {}), MAY_HAVE_ARRIVED: True}  # reassigned: the JSON change is seen
+
+
 def store_pending(
     session: Session,
     *,

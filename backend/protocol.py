@@ -25,7 +25,11 @@ class BackendError(Exception):
 
 
 class BackendUnavailable(BackendError):
-    pass
+    """No useful answer. `may_have_arrived`: a try was sent and its answer lost (a read timed out, the connection
+    dropped mid-request), so the far side may have acted on it: a write given up after this is "we can't tell",
+    never "it hasn't been changed" (asked again under a new key, it would be made twice)."""
+
+    may_have_arrived = False
 
 
 class BackendRefused(BackendError):

@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import requests
+from urllib3.exceptions import ProtocolError
 
 from backend import deadline_io
 from backend.deadline_io import TotalTimeout
@@ -275,7 +276,7 @@ class ResilientClient:
         if data is not None:
             all_headers["Content-Type"] = "application/json"
         attempts = 1 if self.breaker.state == HALF_OPEN else self.retry.attempts
-        problem, count_failure = "", True
+        problem, count_failure, arrived = "", True, False
         deadline, short = _DEADLINE.get(), False
         for attempt in range(1, attempts + 1):
             timeout, whole = self.timeout, sum(self.timeout)  # whole: the try's own deadline, however it trickles
@@ -308,6 +309,7 @@ class ResilientClient:
                 which = 0 if isinstance(exc, requests.ConnectTimeout) else 1
                 given, span = whole if isinstance(exc, TotalTimeout) else timeout[which], _SPAN.get() or 0.0
                 cut = isinstance(exc, requests.Timeout) and given < self.timeout[which] / 2 and given < span / 2
+                arrived = arrived or _may_have_arrived(exc)
                 counted_before = count_failure and bool(problem)
                 problem = f"{exc.__class__.__name__} calling {method} {path}"
                 count_failure = counted_before if cut else True
@@ -331,6 +333,18 @@ class ResilientClient:
                 self.sleep(wait)
         if count_failure and problem:
             self.breaker.failure()
-        if short:
-            raise OutOfTime(f"{problem or f'{method} {path}'}: no answer in the time this message had")
-        raise BackendUnavailable(problem)
+        error = (OutOfTime(f"{problem or f'{method} {path}'}: no answer in the time this message had") if short
+                 else BackendUnavailable(problem))
+        error.may_have_arrived = arrived
+        raise error
+
+
+def _may_have_arrived(exc: requests.RequestException) -> bool:
+    """A try that failed after its request was sent: a read that timed out (or was cut at its whole deadline), or a
+    connection dropped mid-request. Not a connect that failed or timed out, nor a refusal before connecting."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ReadTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    return isinstance(getattr(reason, "reason", reason), ProtocolError)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.changes import as_result, return_result, settle_change, stored_change
-from backend.pending import DONE, FAILED, KINDS, PENDING, retry_later
+from backend.pending import DONE, FAILED, KINDS, MAY_HAVE_ARRIVED, PENDING, note_arrival, retry_later
 from backend.protocol import Backend, BackendError, BackendRefused, BackendUnavailable
 from backend.reasons import because
 from backend.serialize import (
@@ -150,8 +150,11 @@ def record(session: Session, claimed: Claimed, outcome: dict[str, Any] | BaseExc
         return False  # another worker holds it now: its attempt, not this one, counts and settles
     req.attempts += 1
     if isinstance(outcome, BackendUnavailable):
+        note_arrival(req, outcome)
         if not retry_later(req, str(outcome) or outcome.__class__.__name__, now):
-            _settle(session, req, _gave_up(), now, on_settled)
+            # a try that may have reached the carrier (review: eight read timeouts, the change made by the first,
+            # told "it hasn't been changed, ask again") is given up as "we can't tell", like an unreadable answer
+            _settle(session, req, _gave_up(unsure=bool((req.payload or {}).get(MAY_HAVE_ARRIVED))), now, on_settled)
         return False
     if isinstance(outcome, BaseException) and not _made_nothing(outcome):
         # An answer we couldn't read, or an error on our side: the carrier may have made it. Never told "not

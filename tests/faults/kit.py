@@ -40,10 +40,11 @@ class Killed(BaseException):
 
 @dataclass
 class Carrier:
-    """The far side: `mode` is what the next write gets ("ok", "timeout", "5xx", "refuse", "hang" until
-    `release` is set, "queue": taken and answered "pending", as a carrier that works later does, "die":
-    applied, and our process dies before the answer is read, "garbled": a 400, nothing applied, or "unreadable":
-    applied, and a 200 we can't read). Like a real
+    """The far side: `mode` is what the next write gets ("ok", "timeout": a read that timed out, nothing applied,
+    "unreachable": no connection, so it never got the request, "5xx", "refuse", "hang" until `release` is set,
+    "queue": taken and answered "pending", as a carrier that works later does, "die": applied, and our process dies
+    before the answer is read, "garbled": a 400, nothing applied, or "unreadable": applied, and a 200 we can't
+    read). Like a real
     carrier it applies a key once and answers a repeat with the same result."""
 
     mode: str = "ok"
@@ -54,6 +55,8 @@ class Carrier:
     def write(self, request: requests.PreparedRequest) -> tuple[int, dict, str]:
         if self.mode == "timeout":
             raise requests.ReadTimeout("the carrier took too long")
+        if self.mode == "unreachable":  # no connection made: the request never reached it
+            raise requests.ConnectTimeout("could not connect to the carrier")
         if self.mode == "5xx":
             return 503, {}, json.dumps({"error": "maintenance"})
         if self.mode == "garbled":  # an answer we can't read as yes or no (a 400): an error, not an outage

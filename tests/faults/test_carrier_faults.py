@@ -71,9 +71,11 @@ def test_a_kept_change_is_told_what_the_carrier_then_answers(note_carrier, answe
 
 
 def test_a_change_the_carrier_never_takes_is_given_up_and_the_shopper_is_told(note_carrier):
+    """No try ever reaches the carrier (it can't be connected to): given up, "it hasn't been changed" is true. (A
+    read that timed out may have reached it: "we can't tell yet", tests/review/test_gave_up_after_timeouts_review.py)"""
     rt, carrier = note_carrier
     say(rt, ASK)
-    carrier.mode = "timeout"
+    carrier.mode = "unreachable"
     say(rt, "yes")
     for hours in range(1, MAX_ATTEMPTS + 2):  # each try after its backoff (at most an hour)
         assert texted(rt) == [] or hours > MAX_ATTEMPTS
