@@ -306,7 +306,7 @@ class Engine:
             # The carrier or order system isn't answering: say so honestly; the open question is kept (the
             # turn's writes, its new state included, were rolled back).
             log.warning("backend unavailable during a turn: %s", exc)
-            return self._answer_instead(message, understood, now, failed=False)
+            return self._answer_instead(message, understood, now, failed=False, wrote=answers.made_a_write())
         except Exception as exc:
             if is_store_outage(exc):
                 raise  # no database: _handle_on_a_working_connection decides (run again, or say so)
@@ -348,7 +348,7 @@ class Engine:
         return merchant, conv, inbound_id
 
     def _answer_instead(self, message: InboundMessage, understood: _Understood, now: datetime, *,
-                        failed: bool) -> Outcome:
+                        failed: bool, wrote: bool = False) -> Outcome:
         """The turn was rolled back: store the message and an honest answer (the carrier isn't answering, or
         something went wrong on our side); the conversation's state stays as the last turn left it."""
         with self.uow() as uow:
@@ -357,7 +357,8 @@ class Engine:
             if isinstance(opened, Outcome):
                 return opened
             merchant, conv, inbound_id = opened
-            text = (self._apology if failed else self._backend_down)(merchant, message.channel)
+            text = self._apology(merchant, message.channel) if failed else self._backend_down(merchant, message.channel,
+                                                                                              wrote)
             # A later message may have been answered between the two transactions: time never goes back. (The ORM's
             # flush here, not write_turn: the rare path keeps to what it needs, the turn's own writer may be what broke)
             conv.last_message_at = max(conv.last_message_at or now, now)
@@ -397,7 +398,7 @@ class Engine:
         except BackendError as exc:
             # The carrier or order system isn't answering: say so honestly, keep the open question.
             log.warning("backend unavailable during a turn: %s", exc)
-            return [Reply(voice("utter_backend_down"))], None
+            return [Reply(self._backend_down(merchant, message.channel, answers.made_a_write()))], None
         return turn.replies, turn.state
 
     def _backend(self, session: Session, merchant: m.Merchant, now: datetime, answers: CarrierAnswers, *,
@@ -407,9 +408,13 @@ class Engine:
             return CarrierSnapshot(backend, answers, inline=inline)
         return backend
 
-    def _backend_down(self, merchant: m.Merchant, channel: str) -> str:
+    def _backend_down(self, merchant: m.Merchant, channel: str, wrote: bool = False) -> str:
+        """"Nothing has been changed", unless this message's change already went to the carrier (a later read then
+        failed): that one is told it has gone, and retry_pending texts its outcome (review: it was told nothing
+        had changed, and asking again made it twice)."""
+        key = "utter_backend_down_after_change" if wrote else "utter_backend_down"
         try:
-            return self.wording.render("utter_backend_down", merchant=merchant, channel=channel)
+            return self.wording.render(key, merchant=merchant, channel=channel)
         except Exception:  # never silence
             return APOLOGY_TEXT
 

@@ -140,6 +140,7 @@ class CarrierAnswers:
                 log.warning("carrier write %s not answered in the %.1f s left of this message's budget; answered "
                             "as not answering", need.key, wait)
                 self.answers[need.key] = _timed_out()
+                self.answers[need.key].may_have_arrived = True  # asked, and the call runs on: it may be made
         finally:
             self.budget -= time.monotonic() - started
 
@@ -157,6 +158,20 @@ class CarrierAnswers:
 
     def still_working(self, key: Hashable) -> bool:
         return self.answers.get(key) is _STILL_WORKING
+
+    def made_a_write(self) -> bool:
+        """Whether a write of this message was taken, or may have been (an answer, "pending", one still running or
+        whose answer was lost): then a turn that fails later must not say nothing was changed. Not a definite no
+        (a 4xx, no such parcel) nor an outage met before the write was sent."""
+        for key, answer in self.answers.items():
+            if not (isinstance(key, tuple) and key and key[0] in WRITES):
+                continue
+            if isinstance(answer, BackendRefused | LookupError):
+                continue
+            if isinstance(answer, BackendUnavailable) and not answer.may_have_arrived:
+                continue
+            return True
+        return False
 
 
 def keep_ahead(uow: Callable[[], Any], need: NeedsCarrier) -> None:
