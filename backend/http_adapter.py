@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -51,6 +51,7 @@ from backend.types import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NOT_FOUND = because("parcel_not_found")
 
@@ -147,6 +148,15 @@ class HttpBackend:
             return response.json()
         except ValueError as exc:
             raise BackendError(f"{self.name} answered with something that isn't JSON") from exc
+
+    def _read(self, parse: Callable[[Any], T], response: requests.Response) -> T:
+        """A write's 2xx answer, parsed; JSON of a shape we don't know (a field missing, a status we don't use) is
+        an answer we can't read, like a body that isn't JSON: the carrier may have made it (a KeyError let through
+        read as "no such parcel", a definite no, or escaped the paid-change job: review)."""
+        try:
+            return parse(self._json(response))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise BackendError(f"{self.name} answered in a shape we can't read ({exc.__class__.__name__})") from exc
 
     def _write(self, write: PendingWrite, method: str, path: str, body: dict) -> requests.Response:
         """A write: Idempotency-Key on every try; kept for later if the far side is down."""
@@ -249,7 +259,7 @@ class HttpBackend:
         if response.status_code in (409, 422):
             raise BackendRefused(_error_message(response) or "The carrier couldn't start a return for this parcel.")
         self._expect(response, 200, 201)
-        return return_info_from_json(self._json(response))
+        return self._read(return_info_from_json, response)
 
     def _access_code(self, action: DeliveryAction) -> str | None:
         """The access code sealed with this change, opened for this call only: never stored, never logged, and
@@ -270,7 +280,9 @@ class HttpBackend:
         """A 409 saying the same key is still being worked on is "not answering yet" (asked again later), never a
         refusal (a write's answer: _result, create_return)."""
         if _in_progress(response):
-            raise BackendUnavailable(f"{self.name} is still working on this request")
+            error = BackendUnavailable(f"{self.name} is still working on this request")
+            error.may_have_arrived = True  # it has the request: given up later, that is "we can't tell" (review)
+            raise error
 
     def _result(self, response: requests.Response, *, not_found: Reason) -> ActionResult:
         """A refusal in the carrier's own words is kept as they are; without words, our code says it. A write still
@@ -285,7 +297,7 @@ class HttpBackend:
             code = not_found if response.status_code == 404 else because("carrier_refused")
             return ActionResult(ResultStatus.REJECTED, reason_code=code)
         self._expect(response, 200, 201, 202)
-        return result_from_json(self._json(response))
+        return self._read(result_from_json, response)
 
     def _expect(self, response: requests.Response, *codes: int) -> None:
         if response.status_code not in codes:

@@ -84,7 +84,19 @@ MAY_HAVE_ARRIVED = "may_have_arrived"  # in a kept write's payload: some try of 
 def note_arrival(req: m.PendingRequest, error: BaseException) -> None:
     """Remember, for good, that a try of this write may have reached the carrier (BackendUnavailable's
     `may_have_arrived`): however the later tries fail, giving it up must not say it wasn't made."""
-    if getattr(error, "may_have_arrived", False) and not (req.payload or {}).get(MAY_HAVE_ARRIVED):
+    if getattr(error, "may_have_arrived", False):
+        _arrived(req)
+
+
+def mark_arrived(session: Session, merchant_id: int, idempotency_key: str) -> None:
+    """The carrier answered this kept write with something we couldn't read: it may have made it (note_arrival)."""
+    row = kept_write(session, merchant_id, idempotency_key)
+    if row is not None:
+        _arrived(row)
+
+
+def _arrived(req: m.PendingRequest) -> None:
+    if not (req.payload or {}).get(MAY_HAVE_ARRIVED):
         req.payload = {**(req.payload or {}), MAY_HAVE_ARRIVED: True}  # reassigned: the JSON change is seen
 
 

@@ -20,7 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import requests
-from urllib3.exceptions import ProtocolError
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from backend import deadline_io
 from backend.deadline_io import TotalTimeout
@@ -294,7 +294,7 @@ class ResilientClient:
             wait = self.retry.delay(attempt)
             try:
                 response = deadline_io.fetch(self.http.send, whole, prepared, timeout=timeout, allow_redirects=False)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except (requests.Timeout, requests.ConnectionError, *_BODY_LOST) as exc:
                 # A timeout on a try our caller's budget cut to under half the carrier's own read timeout is our
                 # impatience, not its failure: counted, a few shoppers' turns opened the breaker (shared by every
                 # worker) for the background jobs the carrier would have answered (review). A hung carrier's first
@@ -344,7 +344,11 @@ def _may_have_arrived(exc: requests.RequestException) -> bool:
     connection dropped mid-request. Not a connect that failed or timed out, nor a refusal before connecting."""
     if isinstance(exc, requests.ConnectTimeout):
         return False
-    if isinstance(exc, requests.ReadTimeout):
+    if isinstance(exc, (requests.ReadTimeout, *_BODY_LOST)):  # the status line came: the body was lost on the way
         return True
-    reason = exc.args[0] if exc.args else None
-    return isinstance(getattr(reason, "reason", reason), ProtocolError)
+    reason = exc.args[0] if exc.args else None  # requests' ConnectionError for a read timing out mid-body, too
+    return isinstance(getattr(reason, "reason", reason), ProtocolError | ReadTimeoutError)
+
+
+# A body cut off or garbled on the way (read by deadline_io.fetch, after the status line): lost, not refused.
+_BODY_LOST = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)

@@ -48,6 +48,7 @@ from backend.types import (
     ChangeContext,
     DeliveryAction,
     ProofOfDelivery,
+    ResultStatus,
     ReturnInfo,
     ReturnRequest,
     Shipment,
@@ -169,6 +170,8 @@ class CarrierAnswers:
             if isinstance(answer, BackendRefused | LookupError):
                 continue
             if isinstance(answer, BackendUnavailable) and not answer.may_have_arrived:
+                continue
+            if getattr(answer, "status", None) in (ResultStatus.REJECTED, "rejected"):  # its own no (review)
                 continue
             return True
         return False

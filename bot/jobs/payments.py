@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from backend import models as m
 from backend.changes import apply_change, stored_change
 from backend.protocol import BackendError, BackendRefused, BackendUnavailable
+from backend.reasons import from_stored
 from backend.serialize import action_from_json
 from backend.types import ActionResult, ChangeContext, ResultStatus
 from bot.core.carrier import Answered
@@ -93,7 +94,9 @@ class _PaidWrite:
         except BackendUnavailable:
             raise
         except BackendError as exc:
-            raise BackendUnavailable(f"an answer we could not read: {exc}") from exc
+            unreadable = BackendUnavailable(f"an answer we could not read: {exc}")
+            unreadable.may_have_arrived = True  # kept with it: given up later, "we can't tell" (review)
+            raise unreadable from exc
 
 
 def _context(detail: dict[str, Any]) -> ChangeContext:
@@ -169,5 +172,8 @@ def _settle_or_retry(ctx: JobContext, payment_id: int) -> None:
             uow.enqueue("apply_paid_change", payment_id=payment_id)
         elif change.status == ResultStatus.ACCEPTED.value:
             ctx.services.payments.applied(uow, payment, change.reference or "", now)
-        elif change.status == ResultStatus.REJECTED.value:
-            ctx.services.payments.refused(uow, payment, change.reason or "", now)
+        elif change.status == ResultStatus.REJECTED.value:  # in the shopper's words, not the stored code (review)
+            merchant = uow.session.get(m.Merchant, payment.merchant_id)
+            conv = uow.session.get(m.Conversation, payment.conversation_id) if payment.conversation_id else None
+            say = ctx.wording.voice(merchant, conv.channel if conv else None)
+            ctx.services.payments.refused(uow, payment, str(say.reason(*from_stored(change.reason))), now)

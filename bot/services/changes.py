@@ -27,6 +27,7 @@ from backend.pending import (
     close_kept,
     keep_in_case,
     kept_write,
+    mark_arrived,
     note_follow_up,
     return_write,
 )
@@ -151,6 +152,8 @@ class ChangeService:
             return None  # the engine queued finish_slow_change when the deadline passed
         except BackendError as exc:  # not "down" (that is kept and retried): a refusal we couldn't read
             log.warning("backend error applying a change: %s", exc)
+            if not isinstance(exc, BackendRefused):  # an answer we couldn't read: it may have been made (review)
+                mark_arrived(uow.session, merchant_id, request.key)
             return ActionResult(ResultStatus.PENDING, reason=str(exc))
 
     def cancel_order(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, order: str, *, key: str,
@@ -172,6 +175,7 @@ class ChangeService:
                              on_error=lambda other: close_kept(other.session, merchant_id, key))
         except BackendError as exc:
             _unless_unreadable(exc)
+            mark_arrived(uow.session, merchant_id, key)  # given up later, "we can't tell", not "not changed"
             return ActionResult(ResultStatus.PENDING, reason=str(exc))
 
     def create_return(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, tracking: str,
@@ -195,6 +199,7 @@ class ChangeService:
                              on_error=lambda other: close_kept(other.session, merchant_id, key))
         except BackendError as exc:
             _unless_unreadable(exc)
+            mark_arrived(uow.session, merchant_id, key)
             return ReturnInfo(reference="", status="pending")
 
     @staticmethod

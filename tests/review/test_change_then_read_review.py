@@ -69,12 +69,3 @@ def test_a_change_made_then_a_failed_read_is_not_told_nothing_has_changed(rig): 
     later = texted(rt)
     assert len(carrier.applied) == 1 and len([t for t in later if "AC-REF-1" in t]) == 1, later  # told once
 
-
-def test_a_write_refused_outright_then_a_failed_read_is_still_told_nothing_has_changed(rig):  # noqa: ANN001
-    """The other side: a change the carrier refused (a 4xx made nothing) is not "gone to the carrier"."""
-    rt, carrier, reads = rig
-    assert "Just to check" in say(rt, ASK)
-    carrier.mode = "refuse"
-    reads["down"] = True  # and its reads are down as well
-    reply = say(rt, "yes")
-    assert carrier.applied == {} and "gone to the carrier" not in reply, reply

@@ -42,7 +42,6 @@ def busy_carrier(env, interpreter):  # noqa: ANN001, ANN201
     rt.close()
 
 
-@pytest.mark.xfail(strict=True, reason="a 409 in-progress is a BackendUnavailable without may_have_arrived")
 def test_a_change_the_carrier_said_it_was_working_on_is_not_given_up_as_unchanged(busy_carrier):  # noqa: ANN001
     rt, carrier = busy_carrier
     say(rt, ASK)

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from backend.pending import MAX_ATTEMPTS
 from tests.review.test_unreadable_then_down_review2 import paid_remote  # noqa: F401 - the fixture
 
 
-@pytest.mark.xfail(strict=True, reason="_settle_or_retry texts the stored reason ('code:{...}') as the shopper's words")
 def test_a_paid_change_given_up_is_refunded_in_words_not_a_code(paid_remote):  # noqa: F811
     from bot.web import create_app
     from tests.conftest import PUBLIC_URL

@@ -56,7 +56,6 @@ def rig(env, interpreter):  # noqa: ANN001, ANN201
     rt.close()
 
 
-@pytest.mark.xfail(strict=True, reason="made_a_write counts a carrier's 'rejected' answer as a write that went through")
 def test_a_change_the_carrier_rejected_then_a_failed_read_is_not_promised_a_confirmation(rig):  # noqa: ANN001
     rt, carrier, reads = rig
     assert "Just to check" in say(rt, ASK)

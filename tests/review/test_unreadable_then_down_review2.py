@@ -26,7 +26,6 @@ def _retry_until_given_up(rt) -> None:  # noqa: ANN001
         rt.enqueue("retry_pending")
 
 
-@pytest.mark.xfail(strict=True, reason="an unreadable 2xx isn't kept as may-have-arrived: given up 'not changed'")
 def test_a_cancellation_answered_unreadably_then_down_is_not_told_unchanged(cancel_carrier):  # noqa: F811
     rt, carrier = cancel_carrier
     assert "Just to check" in say(rt, "please cancel my order")
@@ -44,7 +43,6 @@ def test_a_cancellation_answered_unreadably_then_down_is_not_told_unchanged(canc
     assert "can't tell yet" in told[-1], told
 
 
-@pytest.mark.xfail(strict=True, reason="an unreadable 2xx isn't kept as may-have-arrived: given up 'not changed'")
 def test_a_change_answered_unreadably_then_down_is_not_told_unchanged(note_carrier):  # noqa: F811
     rt, carrier = note_carrier
     say(rt, "add a note for the driver: ring twice")
@@ -60,7 +58,6 @@ def test_a_change_answered_unreadably_then_down_is_not_told_unchanged(note_carri
     assert "can't tell yet" in told[-1], told
 
 
-@pytest.mark.xfail(strict=True, reason="_PaidWrite re-raises an unreadable 2xx without may_have_arrived")
 def test_a_paid_change_answered_unreadably_then_down_is_not_told_unchanged(paid_remote):
     """The paid path: the docstring of bot/jobs/payments._PaidWrite says an unreadable answer "may mean it was made",
     and keeps it; when every retry then meets a 503 it is given up sure, the payment refunded and the shopper told
