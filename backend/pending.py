@@ -153,6 +153,18 @@ def note_follow_up(session: Session, merchant_id: int, idempotency_key: str, *, 
     return True
 
 
+def kept_for_conversation(session: Session, merchant_id: int, conversation_id: int, moment: datetime, *,
+                          within: timedelta = timedelta(minutes=2)) -> bool:
+    """Whether a carrier write for this conversation was kept ahead in the `within` before `moment` (when a message
+    was kept through a database outage): that message's own confirmation went to the carrier just before the
+    database went, and retry_pending will text its outcome. The follow-up (note_follow_up) names the conversation;
+    it is read here, not queried, so the same code runs on SQLite and PostgreSQL."""
+    rows = session.scalars(select(m.PendingRequest).where(
+        m.PendingRequest.merchant_id == merchant_id, m.PendingRequest.kind.in_(KINDS),
+        m.PendingRequest.created_at >= moment - within, m.PendingRequest.created_at <= moment + timedelta(seconds=5)))
+    return any(((r.payload or {}).get("follow_up") or {}).get("conversation_id") == conversation_id for r in rows)
+
+
 def close_kept(session: Session, merchant_id: int, idempotency_key: str) -> None:
     """The shopper has been told the carrier's answer to the write (taken, refused, or "pending" on its side), in
     this transaction: a copy kept in case (keep_in_case) has nothing left to do. Whoever tells closes it, so a copy

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend import models as m
 from backend.db import add_row
+from backend.pending import kept_for_conversation
 from backend.protocol import Backend, BackendError
 from backend.stall import StallGuard
 from bot.config import Settings
@@ -290,7 +291,8 @@ class Engine:
                 state: ConversationState | None = None  # None: the conversation's state is left as it was
                 if kept_at is not None and self._not_acted_on(uow.session, conv.id, message.text, understood.nlu,
                                                               kept_at, now):
-                    replies = [Reply(self._too_late(merchant, kept_at, message.channel, now))]
+                    sent = kept_for_conversation(uow.session, merchant.id, conv.id, kept_at)  # its change went out
+                    replies = [Reply(self._too_late(merchant, kept_at, message.channel, now, sent))]
                 else:
                     # the cached config when the cache was used: _open has just checked the row still matches it
                     config = understood.cached.config if understood.cached is not None else None
@@ -427,9 +429,12 @@ class Engine:
             return any(keyword_in(later) in _OPT_WORDS for later in written_since(session, conversation_id, kept_at))
         return too_late(kept_at, now, lambda: bool(written_since(session, conversation_id, kept_at, limit=1)))
 
-    def _too_late(self, merchant: m.Merchant, kept_at: datetime, channel: str, now: datetime) -> str:
+    def _too_late(self, merchant: m.Merchant, kept_at: datetime, channel: str, now: datetime, sent: bool) -> str:
+        """`sent`: the change this message confirmed went to the carrier before the database went (review: it was
+        told "nothing has been done with it", then texted "Confirmed")."""
         when = sent_when(kept_at, now, merchant.timezone or self.settings.default_timezone)
-        return str(self.wording.render("utter_kept_too_late", merchant=merchant, channel=channel, when=when))
+        key = "utter_kept_too_late_change_sent" if sent else "utter_kept_too_late"
+        return str(self.wording.render(key, merchant=merchant, channel=channel, when=when))
 
     def _apology(self, merchant: m.Merchant, channel: str) -> str:
         try:
