@@ -174,8 +174,7 @@ class ChangeService:
                              before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now),
                              on_error=lambda other: close_kept(other.session, merchant_id, key))
         except BackendError as exc:
-            _unless_unreadable(exc)
-            mark_arrived(uow.session, merchant_id, key)  # given up later, "we can't tell", not "not changed"
+            _kept_as_unreadable(exc, uow, merchant_id, key)
             return ActionResult(ResultStatus.PENDING, reason=str(exc))
 
     def create_return(self, uow: UnitOfWork, backend: Backend, merchant: m.Merchant, tracking: str,
@@ -198,8 +197,7 @@ class ChangeService:
                              before=lambda other: _keep_ahead(other, merchant_id, kept, conversation_id, "", now),
                              on_error=lambda other: close_kept(other.session, merchant_id, key))
         except BackendError as exc:
-            _unless_unreadable(exc)
-            mark_arrived(uow.session, merchant_id, key)
+            _kept_as_unreadable(exc, uow, merchant_id, key)
             return ReturnInfo(reference="", status="pending")
 
     @staticmethod
@@ -210,7 +208,7 @@ class ChangeService:
                                   conversation_id=conversation_id))
 
 
-def _unless_unreadable(exc: BackendError) -> None:
+def _kept_as_unreadable(exc: BackendError, uow: UnitOfWork, merchant_id: int, key: str) -> None:
     """Re-raise all but an answer we couldn't read. That one (a 2xx whose body isn't the carrier's JSON) may mean
     the cancellation or return was made: its copy kept before the call stays, retry_pending asks again under the
     same key and texts the outcome, so the shopper is told "not confirmed yet", never "nothing has been changed"
@@ -219,6 +217,7 @@ def _unless_unreadable(exc: BackendError) -> None:
     if isinstance(exc, BackendRefused | BackendUnavailable | CarrierStillWorking):
         raise exc
     log.warning("an answer we could not read from the carrier: %s", exc)
+    mark_arrived(uow.session, merchant_id, key)  # given up later: "we can't tell", never "not changed"
 
 
 def _keep_ahead(uow: UnitOfWork, merchant_id: int, kept: Callable[[], PendingWrite], conversation_id: int | None,

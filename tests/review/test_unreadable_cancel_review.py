@@ -7,7 +7,7 @@ shopper the opposite: ChangeService.cancel_order (bot/services/changes.py) lets 
 out, and bot/engine.py `_turn` answers every BackendError with utter_backend_down, "... Nothing has been changed.
 Please try again shortly". Eleven minutes later retry_pending texts "it's cancelled". (A change, by contrast, maps
 the same error to "not confirmed yet, I'll text you": ChangeService.apply.) Now a cancellation and a return do
-the same (bot/services/changes._unless_unreadable)."""
+the same (bot/services/changes._kept_as_unreadable)."""
 
 from __future__ import annotations
 

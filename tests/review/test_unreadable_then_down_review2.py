@@ -3,7 +3,7 @@ answers 503 on every retry, is given up as "it hasn't been changed. Please ask u
 
 The unreadable answer is the one docs/faults.md calls "may mean it was made", yet nothing marks the kept write
 MAY_HAVE_ARRIVED (backend/pending.note_arrival only reads BackendUnavailable.may_have_arrived): the turn's path
-(bot/services/changes._unless_unreadable) keeps the copy stored before the call unmarked, and the paid path
+(bot/services/changes._kept_as_unreadable) keeps the copy stored before the call unmarked, and the paid path
 (bot/jobs/payments._PaidWrite) re-raises it as a plain BackendUnavailable (may_have_arrived False). When the later
 tries never reach the carrier, backend/retry.record settles it with `_gave_up()` (sure). Doing as told makes the
 change a second time under a new key."""
