@@ -39,6 +39,13 @@ class TotalTimeout(requests.ReadTimeout):
     """The try's whole deadline passed before its whole answer was in: its connection was shut down."""
 
 
+@dataclass(frozen=True)
+class _Held:
+    cut: Callable[[], object]  # shuts the connection down: whatever waits on it ends at once
+    release: Callable[[], object] | None  # closes our duplicate descriptor
+    owner: object  # the connection (or response) it belongs to: let go when that goes back to the pool
+
+
 @dataclass(eq=False)
 class Watch:
     """A try's deadline and how to cut each connection it uses. A socket is held as a duplicate descriptor: TLS
@@ -49,11 +56,11 @@ class Watch:
     armed: bool = True
     expired: bool = False
     cut: bool = False  # a connection was shut down: whatever the try read after that is not the whole answer
-    _held: list[tuple[Callable[[], object], Callable[[], object] | None]] = field(default_factory=list, repr=False)
+    _held: list[_Held] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def attach(self, sock: Any) -> None:
-        """Watch `sock` too."""
+    def attach(self, sock: Any, owner: object = None) -> None:
+        """Watch `sock` too, until the try ends or `owner` (its connection) goes back to the pool (let_go)."""
         sock = _plain(sock)
         if sock is None:
             return
@@ -61,24 +68,42 @@ class Watch:
             handle = socket.fromfd(sock.fileno(), sock.family, sock.type)
         except (OSError, ValueError):
             return  # already closed: nothing left to wait on
-        self._hold(lambda: handle.shutdown(socket.SHUT_RDWR), handle.close)
+        self._hold(_Held(lambda: handle.shutdown(socket.SHUT_RDWR), handle.close, owner))
 
     def attach_response(self, raw: Any) -> None:
         """Watch a response's body through urllib3's own shutdown() (2.3 and later): for a session whose
-        connections are not Watched, whose socket may already be out of its connection's hands (Connection: close)."""
-        shutdown = getattr(raw, "shutdown", None)
-        if callable(shutdown):
-            self._hold(shutdown, None)
+        connections are not Watched, whose socket may already be out of its connection's hands (Connection: close).
+        Let go as the response hands its connection back to the pool (its body read whole)."""
+        shutdown, release_conn = getattr(raw, "shutdown", None), getattr(raw, "release_conn", None)
+        if not callable(shutdown) or not callable(release_conn):
+            return
 
-    def _hold(self, cut: Callable[[], object], release: Callable[[], object] | None) -> None:
+        def let_go_first() -> None:
+            self.let_go(raw)
+            release_conn()
+
+        raw.release_conn = let_go_first  # urllib3 calls self.release_conn() when the body has been read
+        self._hold(_Held(shutdown, None, raw))
+
+    def let_go(self, owner: object) -> None:
+        """`owner`'s connection goes back to the pool, whole: from now on it may serve another thread's try, so
+        this try's deadline must never cut it (review: the watch was disarmed only after the pool had it back)."""
+        with self._lock:
+            gone = [held for held in self._held if held.owner is owner]
+            self._held = [held for held in self._held if held.owner is not owner]
+        for held in gone:
+            if held.release is not None:
+                held.release()
+
+    def _hold(self, held: _Held) -> None:
         with self._lock:
             if self.armed:
-                self._held.append((cut, release))
+                self._held.append(held)
                 if self.expired:  # handed over after the deadline: cut at once
-                    self._cut(cut)
+                    self._cut(held.cut)
                 return
-        if release is not None:
-            release()
+        if held.release is not None:
+            held.release()
 
     def expire(self) -> None:
         """The deadline: cut every connection of the try (the watchdog's thread)."""
@@ -86,8 +111,8 @@ class Watch:
             if not self.armed:
                 return
             self.expired = True
-            for cut, _release in self._held:
-                self._cut(cut)
+            for held in self._held:
+                self._cut(held.cut)
 
     def _cut(self, cut: Callable[[], object]) -> None:
         try:
@@ -102,9 +127,9 @@ class Watch:
         with self._lock:
             self.armed = False
             held, self._held = self._held, []
-        for _cut, release in held:
-            if release is not None:
-                release()
+        for each in held:
+            if each.release is not None:
+                each.release()
         return self.cut
 
 
@@ -158,10 +183,10 @@ if hasattr(os, "register_at_fork"):
 _WATCH: ContextVar[Watch | None] = ContextVar("parcelbot_try_watch", default=None)
 
 
-def _hand_over(sock: Any) -> None:
+def _hand_over(sock: Any, owner: object) -> None:
     watch = _WATCH.get()
     if watch is not None and sock is not None:
-        watch.attach(sock)
+        watch.attach(sock, owner)
 
 
 def fetch(send: Callable[..., requests.Response], seconds: float, *args: Any, **kwargs: Any) -> requests.Response:
@@ -200,11 +225,11 @@ class Watched:
 
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()  # type: ignore[misc]
-        _hand_over(sock)
+        _hand_over(sock, self)
         return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _hand_over(self.sock)  # None for a connection not made yet: _new_conn hands it over
+        _hand_over(self.sock, self)  # None for a connection not made yet: _new_conn hands it over
         super().request(*args, **kwargs)  # type: ignore[misc]
 
 
@@ -216,11 +241,22 @@ class WatchedHTTPSConnection(Watched, HTTPSConnection):
     pass
 
 
-class _WatchedHTTPPool(HTTPConnectionPool):
+class LetsGo:
+    """Mixed into the pools: a connection coming back (its answer read whole) is let go by the try's watch first, so
+    a deadline striking a moment later can't cut it under the next try (a redirect's first hop included)."""
+
+    def _put_conn(self, conn: Any) -> None:
+        watch = _WATCH.get()
+        if watch is not None and conn is not None:
+            watch.let_go(conn)
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class _WatchedHTTPPool(LetsGo, HTTPConnectionPool):
     ConnectionCls = WatchedHTTPConnection
 
 
-class _WatchedHTTPSPool(HTTPSConnectionPool):
+class _WatchedHTTPSPool(LetsGo, HTTPSConnectionPool):
     ConnectionCls = WatchedHTTPSConnection
 
 

@@ -31,7 +31,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
-from backend.deadline_io import Watched, WatchedAdapter
+from backend.deadline_io import LetsGo, Watched, WatchedAdapter
 from backend.resilience import time_left
 
 # Set to 1 by an operator whose merchants' carriers or helpdesks are on its own network; unset, refused (SSRF).
@@ -164,11 +164,11 @@ class _PublicHTTPSConnection(Watched, _PublicOnly, HTTPSConnection):
     pass
 
 
-class _PublicHTTPPool(HTTPConnectionPool):
+class _PublicHTTPPool(LetsGo, HTTPConnectionPool):
     ConnectionCls = _PublicHTTPConnection
 
 
-class _PublicHTTPSPool(HTTPSConnectionPool):
+class _PublicHTTPSPool(LetsGo, HTTPSConnectionPool):
     ConnectionCls = _PublicHTTPSConnection
 
 

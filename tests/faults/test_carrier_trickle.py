@@ -245,3 +245,30 @@ def test_the_handoff_webhook_is_not_held_by_a_receiver_trickling_its_answer(carr
     assert failed is not None and failed.retry and "Timeout" in failed.error, failed  # a timeout: tried again later
     assert not carrier.finished["/hook/slow-headers"].is_set()
     assert took < GIVES_UP_BY, f"the webhook job was held {took:.1f} s"
+
+
+@pytest.mark.parametrize("kind", [*SESSIONS, "plain-session"])
+def test_a_deadline_striking_once_the_connection_is_back_in_the_pool_cuts_nothing(carrier, monkeypatch, kind):  # noqa: ANN001
+    """The try's answer was read whole and its connection went back to the pool; the watch was disarmed only a
+    moment later. A deadline striking in that moment shut the pooled connection down under whichever try took it
+    next (another thread's), and called the finished try cut. Struck here at the worst moment, on purpose."""
+    import urllib3.connectionpool
+
+    from backend import deadline_io
+
+    http = requests.Session() if kind == "plain-session" else SESSIONS[kind](monkeypatch)
+    put_back = urllib3.connectionpool.HTTPConnectionPool._put_conn
+
+    def put_back_then_strike(pool, conn):  # noqa: ANN001, ANN202
+        put_back(pool, conn)
+        watch = deadline_io._WATCH.get()
+        if watch is not None:
+            watch.expire()  # the deadline, just after the pool has the connection back
+
+    monkeypatch.setattr(urllib3.connectionpool.HTTPConnectionPool, "_put_conn", put_back_then_strike)
+    first = deadline_io.fetch(http.get, 5.0, f"{carrier.base}/ok", timeout=TIMEOUT)  # not TotalTimeout: it was whole
+    assert first.json() == {"ok": True, "n": 1}
+    monkeypatch.setattr(urllib3.connectionpool.HTTPConnectionPool, "_put_conn", put_back)
+    second = http.get(f"{carrier.base}/ok", timeout=TIMEOUT)  # the next try on the pooled connection, not cut
+    assert second.json() == {"ok": True, "n": 1}
+    assert carrier.connections == 1, "the pooled connection was shut down by a try that had finished"
