@@ -280,9 +280,8 @@ class HttpBackend:
         """A 409 saying the same key is still being worked on is "not answering yet" (asked again later), never a
         refusal (a write's answer: _result, create_return)."""
         if _in_progress(response):
-            error = BackendUnavailable(f"{self.name} is still working on this request")
-            error.may_have_arrived = True  # it has the request: given up later, that is "we can't tell" (review)
-            raise error
+            # it has the request: given up later, that is "we can't tell" (review)
+            raise BackendUnavailable(f"{self.name} is still working on this request", may_have_arrived=True)
 
     def _result(self, response: requests.Response, *, not_found: Reason) -> ActionResult:
         """A refusal in the carrier's own words is kept as they are; without words, our code says it. A write still

@@ -29,12 +29,22 @@ class BackendUnavailable(BackendError):
     dropped mid-request), so the far side may have acted on it: a write given up after this is "we can't tell",
     never "it hasn't been changed" (asked again under a new key, it would be made twice)."""
 
-    may_have_arrived = False
+    def __init__(self, *args: object, may_have_arrived: bool = False) -> None:
+        super().__init__(*args)
+        self.may_have_arrived = may_have_arrived
 
 
 class BackendRefused(BackendError):
     """The far side answered a request with an error status (a 4xx): it made nothing. Unlike an answer we can't
     read (a 2xx whose body is garbled), which may mean it did: that stays a plain BackendError."""
+
+
+def made_nothing(answer: object) -> bool:
+    """A definite no: the far side refused the write (a 4xx) or knows no such parcel or order. The one rule for
+    "it made nothing": the turn's reply, the kept write's record, the retry and the paid change all read it so
+    (review: four copies of the same test could drift apart). Anything else (an answer, "pending", an outage, an
+    answer we couldn't read) may have made it, or says so."""
+    return isinstance(answer, BackendRefused | LookupError)
 
 
 @runtime_checkable

@@ -333,10 +333,10 @@ class ResilientClient:
                 self.sleep(wait)
         if count_failure and problem:
             self.breaker.failure()
-        error = (OutOfTime(f"{problem or f'{method} {path}'}: no answer in the time this message had") if short
-                 else BackendUnavailable(problem))
-        error.may_have_arrived = arrived
-        raise error
+        if short:
+            raise OutOfTime(f"{problem or f'{method} {path}'}: no answer in the time this message had",
+                            may_have_arrived=arrived)
+        raise BackendUnavailable(problem, may_have_arrived=arrived)
 
 
 def _may_have_arrived(exc: requests.RequestException) -> bool:

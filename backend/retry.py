@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from backend.changes import as_result, return_result, settle_change, stored_change
 from backend.pending import DONE, FAILED, KINDS, MAY_HAVE_ARRIVED, PENDING, note_arrival, retry_later
-from backend.protocol import Backend, BackendError, BackendRefused, BackendUnavailable
+from backend.protocol import Backend, BackendError, BackendUnavailable, made_nothing
 from backend.reasons import because
 from backend.serialize import (
     action_from_json,
@@ -156,7 +156,7 @@ def record(session: Session, claimed: Claimed, outcome: dict[str, Any] | BaseExc
             # told "it hasn't been changed, ask again") is given up as "we can't tell", like an unreadable answer
             _settle(session, req, _gave_up(unsure=bool((req.payload or {}).get(MAY_HAVE_ARRIVED))), now, on_settled)
         return False
-    if isinstance(outcome, BaseException) and not _made_nothing(outcome):
+    if isinstance(outcome, BaseException) and not made_nothing(outcome):
         # An answer we couldn't read, or an error on our side: the carrier may have made it. Never told "not
         # changed" (the shopper would ask again under a new key: made twice); asked again under the same key,
         # which the carrier answers with what it did, and if that never comes, told we can't say.
@@ -203,11 +203,6 @@ def _outcome(result: ActionResult) -> dict[str, Any]:
     """A result as settle_change reads it (plain JSON: the reason code as Reason.to_json())."""
     code = result.reason_code.to_json() if result.reason_code else None
     return {"status": result.status.value, "reference": result.reference, "reason": result.reason, "reason_code": code}
-
-
-def _made_nothing(outcome: BaseException) -> bool:
-    """A definite no: the carrier refused it (a 4xx) or knows no such parcel or order (or the merchant is gone)."""
-    return isinstance(outcome, BackendRefused | LookupError)
 
 
 def _gave_up(*, unsure: bool = False) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.protocol import Backend, BackendError, BackendRefused, BackendUnavailable
+from backend.protocol import Backend, BackendError, BackendUnavailable, made_nothing
 from backend.resilience import OutOfTime, answer_within
 from backend.types import (
     ActionKind,
@@ -101,9 +101,9 @@ class CarrierTimedOut(BackendUnavailable):
 _STILL_WORKING = object()
 
 
-def _timed_out() -> CarrierTimedOut:
+def _timed_out(*, may_have_arrived: bool = False) -> CarrierTimedOut:
     """A fresh one each time: the answer is raised where the replayed turn asks, and a raise keeps its traceback."""
-    return CarrierTimedOut(f"no answer within {ANSWER_WITHIN:.0f} s")
+    return CarrierTimedOut(f"no answer within {ANSWER_WITHIN:.0f} s", may_have_arrived=may_have_arrived)
 
 
 @dataclass
@@ -140,8 +140,7 @@ class CarrierAnswers:
             else:
                 log.warning("carrier write %s not answered in the %.1f s left of this message's budget; answered "
                             "as not answering", need.key, wait)
-                self.answers[need.key] = _timed_out()
-                self.answers[need.key].may_have_arrived = True  # asked, and the call runs on: it may be made
+                self.answers[need.key] = _timed_out(may_have_arrived=True)  # asked; the call runs on: may be made
         finally:
             self.budget -= time.monotonic() - started
 
@@ -167,7 +166,7 @@ class CarrierAnswers:
         for key, answer in self.answers.items():
             if not (isinstance(key, tuple) and key and key[0] in WRITES):
                 continue
-            if isinstance(answer, BackendRefused | LookupError):
+            if made_nothing(answer):
                 continue
             if isinstance(answer, BackendUnavailable) and not answer.may_have_arrived:
                 continue
@@ -201,7 +200,7 @@ def keep_answer(uow: Callable[[], Any], need: NeedsCarrier, answers: CarrierAnsw
         elif need.write and need.record is not None:
             answer = answers.answers[need.key]
             with uow() as work:
-                if need.on_error is not None and isinstance(answer, BackendRefused | LookupError):
+                if need.on_error is not None and made_nothing(answer):
                     need.on_error(work)  # it made nothing, and the shopper hears nothing was changed
                 else:
                     need.record(work, answer)

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 
 from backend import models as m
 from backend.changes import apply_change, stored_change
-from backend.protocol import BackendError, BackendRefused, BackendUnavailable
+from backend.protocol import BackendError, BackendUnavailable, made_nothing
 from backend.reasons import from_stored
 from backend.serialize import action_from_json
 from backend.types import ActionResult, ChangeContext, ResultStatus
@@ -89,14 +89,13 @@ class _PaidWrite:
     def apply_action(self, *args: Any, **kwargs: Any) -> ActionResult:
         try:
             return self._backend.apply_action(*args, **kwargs)
-        except (BackendRefused, LookupError) as exc:
-            return ActionResult(ResultStatus.REJECTED, reason=str(exc) or None)
         except BackendUnavailable:
             raise
-        except BackendError as exc:
-            unreadable = BackendUnavailable(f"an answer we could not read: {exc}")
-            unreadable.may_have_arrived = True  # kept with it: given up later, "we can't tell" (review)
-            raise unreadable from exc
+        except (BackendError, LookupError) as exc:
+            if made_nothing(exc):
+                return ActionResult(ResultStatus.REJECTED, reason=str(exc) or None)
+            # kept with it: given up later, "we can't tell" (review)
+            raise BackendUnavailable(f"an answer we could not read: {exc}", may_have_arrived=True) from exc
 
 
 def _context(detail: dict[str, Any]) -> ChangeContext:
