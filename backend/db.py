@@ -84,7 +84,7 @@ def _ping_after_idle(engine: Engine) -> None:
     it died meanwhile (a restart, a failover): what `pool_pre_ping` does on every checkout, minus the round trip
     when the connection was in use a moment ago, which under load is every turn (docs/performance.md). A
     connection that dies while in use (a restart under load) fails its statement and SQLAlchemy retires the
-    whole pool: a shopper's turn runs again on a fresh connection (bot/engine.py); a console page or an API call
+    whole pool: a shopper's turn runs again on a fresh connection (bot/engine/); a console page or an API call
     answers 503 with Retry-After once (bot/web/errors.py), and the next one gets a fresh connection."""
 
     @event.listens_for(engine, "checkin")

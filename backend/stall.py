@@ -14,7 +14,7 @@ threads the webhooks need.
 One lent longer than `seconds` is shut down at the socket from a watchdog thread; the waiting driver fails as it
 would on a dropped connection, the turn is rolled back, and the message takes the outage path (kept, and answered
 by text once the database is back). Connections used elsewhere (jobs, reports, migrations) are never touched. A
-turn holds its connection for milliseconds (a carrier is never called inside the transaction, bot/engine.py), so
+turn holds its connection for milliseconds (a carrier is never called inside the transaction, bot/engine/), so
 a lend of several seconds means the database stopped answering. TCP keepalives and `tcp_user_timeout`
 (backend/db.py) cover the other half: a network path that died while a connection sat idle.
 """

@@ -218,7 +218,7 @@ class ConversationState:
 
 def _must(found: T | None) -> T:
     """The row a conflicting insert made. Missing only if it was deleted between our insert giving way and our
-    read: the turn fails (its message is kept with an apology, bot/engine.py)."""
+    read: the turn fails (its message is kept with an apology, bot/engine/)."""
     if found is None:
         raise LookupError("the conflicting row went away")
     return found

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend import models as m
 from backend.db import add_row
-from bot.core.messages import InboundMessage
+from bot.core.messages import InboundMessage, Reply
 from bot.core.redaction import redact_log
 from intents.types import ParseResult
 
@@ -53,3 +53,13 @@ def written_since(session: Session, conversation_id: int, moment: datetime, limi
     return list(session.scalars(select(m.Message.body).where(
         m.Message.conversation_id == conversation_id, m.Message.direction == "in",
         m.Message.created_at > moment).order_by(m.Message.id).limit(limit)))
+
+
+def stored_replies(session: Session, merchant_id: int, message: InboundMessage) -> list[Reply] | None:
+    """What was answered to this message the first time (a retried webhook gets the same words), or None if it was
+    never stored."""
+    inbound_id = stored_inbound_id(session, merchant_id, message.channel, message.channel_message_id)
+    if inbound_id is None:
+        return None
+    rows = session.scalars(select(m.Message).where(m.Message.in_reply_to_id == inbound_id).order_by(m.Message.id))
+    return [Reply(r.body, tuple(r.media_urls or ())) for r in rows if r.status == "reply"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -46,7 +45,7 @@ from bot.core.channels import spec_for
 from bot.core.conversations import ConversationState, ConversationStore, Status
 from bot.core.events import MessageStored
 from bot.core.gate import TurnGate
-from bot.core.inbound import store_inbound, stored_inbound_id, written_since
+from bot.core.inbound import store_inbound, stored_replies
 from bot.core.links import LinkSigner
 from bot.core.merchant_cache import CachedMerchant, MerchantCache
 from bot.core.merchant_config import MerchantConfig
@@ -55,25 +54,18 @@ from bot.core.outage import StoreUnavailable, is_store_outage, lost_connection
 from bot.core.outbox import queue_unsent_replies
 from bot.core.phone import InvalidPhoneNumber, to_e164
 from bot.core.ports import BackendFactory, Clock
-from bot.core.spool import MessageSpool, keep_for_later, sent_when, too_late
+from bot.core.spool import MessageSpool, keep_for_later
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
+from bot.engine.kept import not_acted_on, outage_reply, too_late_reply
+from bot.engine.understanding import message_clauses, parse, without_classifier
 from bot.services import Services
 from dialogues import Turn, respond
-from dialogues.kit.keywords import Keyword, keyword_in
 from intents import NLUUnavailable
-from intents.context import ParseContext
-from intents.discourse import clauses, past_filler, request_beside_identifiers
-from intents.interpreter import Interpreter, resolve_entities
-from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
+from intents.interpreter import Interpreter
+from intents.types import ParsedClause, ParseResult
 
 log = logging.getLogger(__name__)
-# With the NLU down, a keyword is read as the intent that acts on it; a bare number (a one-time code, a menu
-# choice) answers the open question.
-_KEYWORD_INTENTS = {Keyword.AGENT: "talk_to_human", Keyword.OPT_OUT: "opt_out", Keyword.YES: "affirm"}
-_BARE_NUMBER = re.compile(r"[\d\s-]*\d[\d\s-]*")
-# Words that change whether we may text someone: a later one of these overrides a kept STOP.
-_OPT_WORDS = frozenset({Keyword.OPT_OUT, Keyword.OPT_IN})
 
 # A turn needs a handful of carrier answers (find, get, options, apply); one that needs more than this many
 # (a shopper choosing among dozens of parcels) runs once more asking the carrier from inside its transaction,
@@ -155,18 +147,8 @@ class Engine:
                 if not again:
                     known = self.merchants.get(message.channel, message.recipient) is not None
                     kept = keep_for_later(self.spool, message, known=known)  # texted once the database is back
-                    raise StoreUnavailable(self._outage_reply(message, kept)) from exc
+                    raise StoreUnavailable(outage_reply(self.wording, message, kept, APOLOGY_TEXT)) from exc
         raise AssertionError("unreachable")
-
-    def _outage_reply(self, message: InboundMessage, kept: bool = False) -> str:
-        """The default wording only: the merchant's own is in the database. A kept STOP is confirmed as such (it is
-        recorded on replay, and a shopper who opts out must not be told they'll get a text)."""
-        stop = kept and keyword_in(clean_text(message.text)) == Keyword.OPT_OUT
-        key = "utter_store_down_opted_out" if stop else "utter_store_down_kept" if kept else "utter_store_down"
-        try:
-            return str(self.wording.render(key, merchant=None, channel=message.channel))
-        except Exception:  # noqa: BLE001 - never silence
-            return APOLOGY_TEXT
 
     def _handle(self, message: InboundMessage) -> Outcome:
         message = self._normalise(message)
@@ -229,32 +211,14 @@ class Engine:
         try:
             remote = getattr(self.interpreter, "waits_on_network", False)  # a Rasa server: lend the turn's place
             with self.gate.aside() if remote else contextlib.nullcontext():
-                nlu = self.parse(message.text, config, now)
-                parts = self._clauses(message.text, config, now)
+                nlu = parse(self.interpreter, message.text, config, now)
+                parts = message_clauses(self.interpreter, message.text, config, now)
         except NLUUnavailable as exc:
             # An external NLU (a Rasa server) is down or slow past its timeout: keep the message; the turn reads
             # only what needs no classifier (_without_classifier), and says so for the rest.
             log.warning("NLU unavailable: %s", exc)
             nlu, parts = None, ()
         return _Understood(merchant_id, nlu, parts, cached)
-
-    def _clauses(self, text: str, config: MerchantConfig, now: datetime) -> tuple[ParsedClause, ...]:
-        """Two requests in one message ("leave it with number 9, and tell the driver about the dog"), a "not X"
-        beside a request, or a correction ("..., no wait, the porch"): each part parsed on its own, so the
-        dialogues can do both, never start X, and take the last word."""
-        parts = clauses(text)
-        if len(parts) < 2 and not any(c.corrects for c in parts):
-            return ()
-        return tuple(ParsedClause(c.text, c.start, c.end, c.negated, self.parse(c.text, config, now),
-                                  c.corrects, c.strong) for c in parts)
-
-    def parse(self, text: str, config: MerchantConfig, now: datetime) -> ParseResult:
-        if not text:
-            return ParseResult(text="", intent=OUT_OF_SCOPE, confidence=0.0)
-        context = _context(config, now)
-        parsed = self.interpreter.parse(text, context)
-        parsed = past_filler(parsed, lambda rest: self.interpreter.parse(rest, context))
-        return request_beside_identifiers(parsed, lambda rest: self.interpreter.parse(rest, context))
 
     def _merchant(self, session: Session, message: InboundMessage) -> m.Merchant:
         column = getattr(m.Merchant, spec_for(message.channel).merchant_number or "sms_number")
@@ -264,15 +228,6 @@ class Engine:
         if merchant is None:
             raise UnknownMerchant(message.recipient)
         return merchant
-
-    def _stored_replies(self, session: Session, merchant_id: int, message: InboundMessage) -> list[Reply] | None:
-        inbound_id = stored_inbound_id(session, merchant_id, message.channel, message.channel_message_id)
-        if inbound_id is None:
-            return None
-        rows = session.scalars(
-            select(m.Message).where(m.Message.in_reply_to_id == inbound_id).order_by(m.Message.id)
-        )
-        return [Reply(r.body, tuple(r.media_urls or ())) for r in rows if r.status == "reply"]
 
     # -- the turn, in one unit of work ------------------------------------------------------------------
     def _turn(self, message: InboundMessage, understood: _Understood, answers: CarrierAnswers, now: datetime, *,
@@ -289,10 +244,11 @@ class Engine:
                 merchant, conv, inbound_id = opened
                 kept_at = message.kept_at
                 state: ConversationState | None = None  # None: the conversation's state is left as it was
-                if kept_at is not None and self._not_acted_on(uow.session, conv.id, message.text, understood.nlu,
-                                                              kept_at, now):
+                if kept_at is not None and not_acted_on(uow.session, conv.id, message.text, understood.nlu, kept_at,
+                                                        now):
                     sent = kept_for_conversation(uow.session, merchant.id, conv.id, kept_at)  # its change went out
-                    replies = [Reply(self._too_late(merchant, kept_at, message.channel, now, sent))]
+                    zone = merchant.timezone or self.settings.default_timezone
+                    replies = [Reply(too_late_reply(self.wording, merchant, zone, kept_at, message.channel, now, sent))]
                 else:
                     # the cached config when the cache was used: _open has just checked the row still matches it
                     config = understood.cached.config if understood.cached is not None else None
@@ -344,7 +300,7 @@ class Engine:
                                         message.kept_at):
                     uow.enqueue("send_outbox")
                 return Outcome([], duplicate=True)
-            return Outcome(self._stored_replies(session, merchant.id, message) or [], duplicate=True)
+            return Outcome(stored_replies(session, merchant.id, message) or [], duplicate=True)
         uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conv.id,
                                   message_id=inbound_id, direction="in", channel=message.channel))
         return merchant, conv, inbound_id
@@ -377,7 +333,7 @@ class Engine:
             config = MerchantConfig.of(merchant, default_timezone=self.settings.default_timezone)
         voice = self.wording.voice(config, message.channel)
         if nlu is None:
-            nlu = _without_classifier(message.text, conv, self.conversations.state(conv), config, now)
+            nlu = without_classifier(message.text, conv, self.conversations.state(conv), config, now)
             if nlu is None:
                 return [Reply(voice("utter_nlu_down"))], None
         reopened = conv.status == Status.RESOLVED.value
@@ -420,22 +376,6 @@ class Engine:
         except Exception:  # never silence
             return APOLOGY_TEXT
 
-    def _not_acted_on(self, session: Session, conversation_id: int, text: str, nlu: ParseResult | None,
-                      kept_at: datetime, now: datetime) -> bool:
-        """A kept message too late to act on (bot/core/spool.py too_late). A kept opt-out is the exception (STOP, or
-        "please stop texting me" as the NLU reads it): the shopper asked for no more texts, so it is acted on
-        however late, unless they have since sent STOP or START themselves (their latest word on it wins)."""
-        if keyword_in(text) == Keyword.OPT_OUT or (nlu is not None and nlu.intent == _KEYWORD_INTENTS[Keyword.OPT_OUT]):
-            return any(keyword_in(later) in _OPT_WORDS for later in written_since(session, conversation_id, kept_at))
-        return too_late(kept_at, now, lambda: bool(written_since(session, conversation_id, kept_at, limit=1)))
-
-    def _too_late(self, merchant: m.Merchant, kept_at: datetime, channel: str, now: datetime, sent: bool) -> str:
-        """`sent`: the change this message confirmed went to the carrier before the database went (review: it was
-        told "nothing has been done with it", then texted "Confirmed")."""
-        when = sent_when(kept_at, now, merchant.timezone or self.settings.default_timezone)
-        key = "utter_kept_too_late_change_sent" if sent else "utter_kept_too_late"
-        return str(self.wording.render(key, merchant=merchant, channel=channel, when=when))
-
     def _apology(self, merchant: m.Merchant, channel: str) -> str:
         try:
             return self.wording.render("utter_something_went_wrong", merchant=merchant, channel=channel)
@@ -457,23 +397,3 @@ class Engine:
                                       message_id=row_id, direction="out", channel=message.channel))
         if message.late and replies:
             uow.enqueue("send_outbox")  # after the commit; the periodic send_outbox is the safety net
-
-
-def _context(config: MerchantConfig, now: datetime) -> ParseContext:
-    return ParseContext(timezone=config.timezone, now=now, region=config.region,
-                        order_number_pattern=config.order_number_pattern,
-                        tracking_number_pattern=config.tracking_number_pattern)  # fmt: skip
-
-
-def _without_classifier(text: str, conv: m.Conversation, state: Any, config: MerchantConfig,
-                        now: datetime) -> ParseResult | None:  # fmt: skip
-    """The NLU is down: what can be read without a classifier, or None. A keyword (STOP, AGENT, HELP...: promises
-    that never depend on a model), a bare number answering the open question (a one-time code, a menu choice), or
-    anything said to a conversation with a person (who reads it); entities from our own resolvers."""
-    word = keyword_in(text)
-    answers = bool(state.open_flow and state.open_step) and _BARE_NUMBER.fullmatch(text.strip()) is not None
-    if word is None and not answers and not conv.handed_off:
-        return None
-    intent = _KEYWORD_INTENTS.get(word, OUT_OF_SCOPE) if word else OUT_OF_SCOPE
-    return ParseResult(text=text, intent=intent, confidence=1.0 if intent != OUT_OF_SCOPE else 0.0,
-                       entities=resolve_entities(text, [], _context(config, now)))

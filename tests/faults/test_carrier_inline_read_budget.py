@@ -1,7 +1,7 @@
 """An inline read is held to the message's budget too (found by review of backend.resilience.answer_within).
 
 The engine's last resort (a turn that needed more than MAX_CARRIER_REPLAYS answers asks the rest inline,
-bot/engine.py) read the carrier with no budget at all: each read against a hung carrier waited out the client's own
+bot/engine/) read the carrier with no budget at all: each read against a hung carrier waited out the client's own
 timeouts (3 tries of 10 s plus backoff), with the turn's transaction open, whatever was left of the message's 9 s."""
 
 from __future__ import annotations

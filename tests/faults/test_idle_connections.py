@@ -43,5 +43,5 @@ def test_a_connection_lent_again_at_once_is_not_pinged_and_a_death_shows_once_th
     with pytest.raises(DBAPIError) as failed:  # not pinged: the dead connection shows on first use
         _pid(engine)
     assert failed.value.connection_invalidated
-    assert _pid(engine) != first  # ...and the pool has replaced it (a turn runs again: bot/engine.py)
+    assert _pid(engine) != first  # ...and the pool has replaced it (a turn runs again: bot/engine/)
     engine.dispose()

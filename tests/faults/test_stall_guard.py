@@ -67,7 +67,7 @@ def test_another_threads_watched_turn_is_not_this_ones():
 
 def test_blocks_nest_each_connection_keeps_the_limit_of_the_block_it_was_lent_in():
     """A web request is watched with a long limit and the shopper's turn inside it with the short one
-    (bot/web/stall_watch.py, bot/engine.py): the turn's connection is cut at the turn's limit, the request's own at
+    (bot/web/stall_watch.py, bot/engine/): the turn's connection is cut at the turn's limit, the request's own at
     the request's, and a stall met by the turn is the request's too."""
     engine = make_engine(PG_URL)
     guard = StallGuard(5).install(engine)

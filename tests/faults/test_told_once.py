@@ -35,7 +35,7 @@ def test_a_yes_sent_again_after_the_worker_died_is_told_once(note_carrier, monke
 
 def test_a_turn_run_again_after_its_connection_dropped_is_told_once(note_carrier, monkeypatch):  # noqa: ANN001
     """The same cause, no worker killed: the connection breaks under the replayed turn after the carrier's answer
-    was recorded; the engine runs the whole turn once more on a fresh connection (bot/engine.py
+    was recorded; the engine runs the whole turn once more on a fresh connection (bot/engine/
     _handle_on_a_working_connection) with fresh CarrierAnswers, so the reply comes from the stored change and the
     kept row stays open. The shopper reads "Done ... AC-REF-1" in the webhook's answer and, ten minutes later,
     gets it again by text."""

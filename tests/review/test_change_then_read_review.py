@@ -2,7 +2,7 @@
 
 "add a note for the driver: ring twice, and where is my parcel?" queues the second request; the YES applies the
 note (the carrier takes it; keep_answer records it, committed, in its own unit of work), then the queued "where is
-it?" starts in the same turn and needs a read the carrier's API no longer answers (5xx). bot/engine.py `_turn`
+it?" starts in the same turn and needs a read the carrier's API no longer answers (5xx). bot/engine/ `_turn`
 treats the BackendError as "the carrier isn't answering": the turn is rolled back whole and the shopper is told
 utter_backend_down, "... Nothing has been changed. Please try again shortly" - although the change was made and
 recorded. Ten minutes later retry_pending finds the kept row open and texts "Confirmed"; a shopper who did as told

@@ -2,7 +2,7 @@
 
 The turn keeps the write ahead, the carrier takes the change, and the database goes away before the answer is
 recorded: the shopper hears "we've got your message and will text you". The database comes back, the shopper
-texts again before replay_kept runs (10 s), and the kept YES is "not acted on" (bot/engine.py `_not_acted_on`,
+texts again before replay_kept runs (10 s), and the kept YES is "not acted on" (bot/engine/ `_not_acted_on`,
 `_too_late`): the shopper is texted "... so nothing has been done with it". The carrier had made the change:
 retry_pending then finds the write kept ahead and texts "Confirmed by the carrier". Told both, in that order. Now
 the "too late" answer sees the write kept ahead for the conversation (backend/pending.kept_for_conversation) and

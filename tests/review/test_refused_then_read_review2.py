@@ -4,7 +4,7 @@ you when they confirm it".
 
 bot/core/carrier.py `CarrierAnswers.made_a_write` counts every answer to a write as "taken, or may have been"
 except a BackendRefused/LookupError or an outage met before sending: an ActionResult whose status is REJECTED
-counts as made. bot/engine.py then picks utter_backend_down_after_change. The carrier had already said no (its
+counts as made. bot/engine/ then picks utter_backend_down_after_change. The carrier had already said no (its
 answer recorded at once by keep_answer, and announced as refused): the shopper is told in the same breath that
 their change "has gone" and will be confirmed, and separately that it couldn't be made.
 

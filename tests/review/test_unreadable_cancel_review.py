@@ -4,7 +4,7 @@ changed".
 docs/faults.md: an answer we can't read "may mean it was made: that copy stays kept, and retry_pending settles it
 and texts the outcome", and "never that nothing changed". The kept copy is right, but the turn itself tells the
 shopper the opposite: ChangeService.cancel_order (bot/services/changes.py) lets the BackendError ("isn't JSON")
-out, and bot/engine.py `_turn` answers every BackendError with utter_backend_down, "... Nothing has been changed.
+out, and bot/engine/ `_turn` answers every BackendError with utter_backend_down, "... Nothing has been changed.
 Please try again shortly". Eleven minutes later retry_pending texts "it's cancelled". (A change, by contrast, maps
 the same error to "not confirmed yet, I'll text you": ChangeService.apply.) Now a cancellation and a return do
 the same (bot/services/changes._kept_as_unreadable)."""

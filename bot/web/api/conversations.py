@@ -366,7 +366,7 @@ def act_for_shopper(conv_id: int) -> Response:
                     backend = CarrierSnapshot(backend, answers)
                 result = apply_for_shopper(uow, conv, actor(), action, backend=backend, now=now)
             break
-        except NeedsCarrier as need:  # as a chat turn does (bot/engine.py): kept before, recorded (or followed) after
+        except NeedsCarrier as need:  # as a chat turn does (bot/engine/): kept before, recorded (or followed) after
             keep_ahead(rt.uow, need)
             answers.fetch(need, executor=rt.carrier_calls, deadline=rt.settings.slow_backend_seconds)
             keep_answer(rt.uow, need, answers)

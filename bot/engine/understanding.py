@@ -1,0 +1,67 @@
+"""What a message means, read before the turn's transaction opens: the NLU's parse, a message's parts, and what can
+still be read when the classifier is away.
+
+Kept apart from the turn (bot/engine/__init__.py) because none of it touches the database: an NLU server over HTTP
+is asked here, never with a transaction open.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from backend import models as m
+from bot.core.merchant_config import MerchantConfig
+from dialogues.kit.keywords import Keyword, keyword_in
+from intents.context import ParseContext
+from intents.discourse import clauses, past_filler, request_beside_identifiers
+from intents.interpreter import Interpreter, resolve_entities
+from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
+
+# With the NLU down, a keyword is read as the intent that acts on it; a bare number (a one-time code, a menu
+# choice) answers the open question.
+KEYWORD_INTENTS = {Keyword.AGENT: "talk_to_human", Keyword.OPT_OUT: "opt_out", Keyword.YES: "affirm"}
+_BARE_NUMBER = re.compile(r"[\d\s-]*\d[\d\s-]*")
+
+
+def parse(interpreter: Interpreter, text: str, config: MerchantConfig, now: datetime) -> ParseResult:
+    """The message's intent and entities, in the merchant's region and time zone ("tomorrow" is theirs)."""
+    if not text:
+        return ParseResult(text="", intent=OUT_OF_SCOPE, confidence=0.0)
+    context = parse_context(config, now)
+    parsed = interpreter.parse(text, context)
+    parsed = past_filler(parsed, lambda rest: interpreter.parse(rest, context))
+    return request_beside_identifiers(parsed, lambda rest: interpreter.parse(rest, context))
+
+
+def message_clauses(interpreter: Interpreter, text: str, config: MerchantConfig,
+                    now: datetime) -> tuple[ParsedClause, ...]:  # fmt: skip
+    """Two requests in one message ("leave it with number 9, and tell the driver about the dog"), a "not X"
+    beside a request, or a correction ("..., no wait, the porch"): each part parsed on its own, so the
+    dialogues can do both, never start X, and take the last word. Empty for a message of one plain part."""
+    parts = clauses(text)
+    if len(parts) < 2 and not any(c.corrects for c in parts):
+        return ()
+    return tuple(ParsedClause(c.text, c.start, c.end, c.negated, parse(interpreter, c.text, config, now),
+                              c.corrects, c.strong) for c in parts)  # fmt: skip
+
+
+def parse_context(config: MerchantConfig, now: datetime) -> ParseContext:
+    return ParseContext(timezone=config.timezone, now=now, region=config.region,
+                        order_number_pattern=config.order_number_pattern,
+                        tracking_number_pattern=config.tracking_number_pattern)  # fmt: skip
+
+
+def without_classifier(text: str, conv: m.Conversation, state: Any, config: MerchantConfig,
+                       now: datetime) -> ParseResult | None:  # fmt: skip
+    """The NLU is down: what can be read without a classifier, or None. A keyword (STOP, AGENT, HELP...: promises
+    that never depend on a model), a bare number answering the open question (a one-time code, a menu choice), or
+    anything said to a conversation with a person (who reads it); entities from our own resolvers."""
+    word = keyword_in(text)
+    answers = bool(state.open_flow and state.open_step) and _BARE_NUMBER.fullmatch(text.strip()) is not None
+    if word is None and not answers and not conv.handed_off:
+        return None
+    intent = KEYWORD_INTENTS.get(word, OUT_OF_SCOPE) if word else OUT_OF_SCOPE
+    return ParseResult(text=text, intent=intent, confidence=1.0 if intent != OUT_OF_SCOPE else 0.0,
+                       entities=resolve_entities(text, [], parse_context(config, now)))
