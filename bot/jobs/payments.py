@@ -12,7 +12,7 @@ not applied after a few minutes, a refund that failed).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -66,13 +66,20 @@ def apply_paid_change(ctx: JobContext, *, payment_id: int) -> str:
         if result.status is ResultStatus.ACCEPTED:
             payments.applied(uow, payment, result.reference or "", now)
         elif result.status is ResultStatus.REJECTED:
-            conv = session.get(m.Conversation, payment.conversation_id) if payment.conversation_id else None
-            say = ctx.wording.voice(merchant, conv.channel if conv else None)
-            payments.refused(uow, payment, str(say.reason(result.reason_code, result.reason)), now)
+            _refused(ctx, uow, payment, merchant, result.reason_code, result.reason, now)
         else:  # kept for the carrier (down): retried by retry_pending; expire_payments settles the payment
             log.info("payment %s: change %s pending at the carrier", payment_id, key)
             payments.tell(uow, payment, "utter_change_pending", summary=str(payment.detail.get("summary") or ""))
         return payment.status
+
+
+def _refused(ctx: JobContext, uow: Any, payment: m.Payment, merchant: m.Merchant, code: Any, words: str | None,
+             now: datetime) -> None:  # fmt: skip
+    """Refunded and told why, in the shopper's words on their own channel (never a stored code: review)."""
+    session = uow.session
+    conv = session.get(m.Conversation, payment.conversation_id) if payment.conversation_id else None
+    say = ctx.wording.voice(merchant, conv.channel if conv else None)
+    ctx.services.payments.refused(uow, payment, str(say.reason(code, words)), now)
 
 
 class _PaidWrite:
@@ -173,6 +180,4 @@ def _settle_or_retry(ctx: JobContext, payment_id: int) -> None:
             ctx.services.payments.applied(uow, payment, change.reference or "", now)
         elif change.status == ResultStatus.REJECTED.value:  # in the shopper's words, not the stored code (review)
             merchant = uow.session.get(m.Merchant, payment.merchant_id)
-            conv = uow.session.get(m.Conversation, payment.conversation_id) if payment.conversation_id else None
-            say = ctx.wording.voice(merchant, conv.channel if conv else None)
-            ctx.services.payments.refused(uow, payment, str(say.reason(*from_stored(change.reason))), now)
+            _refused(ctx, uow, payment, merchant, *from_stored(change.reason), now)
