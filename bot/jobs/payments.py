@@ -128,7 +128,12 @@ def refund_payment(ctx: JobContext, *, payment_id: int) -> str:
     except PaymentError as exc:
         log.warning("payment %s: refund failed: %s", payment_id, exc)
         with ctx.sessions() as session, session.begin():
-            payment = session.get(m.Payment, payment_id)
+            # Locked and read afresh: another run may have refunded it meanwhile (the provider refused this one
+            # because that one, under the same key, was in flight). Its record stands; this failure changes nothing
+            # (review: the whole detail read before it was written back, erasing the refund's record).
+            payment = session.scalar(select(m.Payment).where(m.Payment.id == payment_id).with_for_update())
+            if payment is None or not _refund_due(payment):
+                return "skipped"
             tries = int(payment.detail.get("refund_tries") or 0) + 1
             payment.detail = {**payment.detail, "refund_error": str(exc)[:300], "refund_tries": tries}
         return "error"

@@ -53,8 +53,6 @@ def _refused_paid_payment(runtime, demo) -> int:  # noqa: ANN001
         return payment.id
 
 
-@pytest.mark.xfail(strict=True, reason="refund_payment's failure path rewrites payment.detail from an unlocked "
-                                       "read: a concurrent successful refund's record is overwritten")
 def test_a_refund_that_fails_while_another_succeeds_keeps_the_refunds_record(runtime, demo, monkeypatch):
     payment_id = _refused_paid_payment(runtime, demo)
     failing_about_to_write, succeeded = threading.Event(), threading.Event()
