@@ -64,7 +64,9 @@ def find_shipment(session: Session, merchant: m.Merchant, tracking: str, *, lock
     stmt = select(m.Shipment).where(m.Shipment.merchant_id == merchant.id,
                                     m.Shipment.tracking_number == tracking.upper())
     stmt = stmt.order_by(m.Shipment.created_at.desc(), m.Shipment.id.desc())  # two carriers' same number: newest
-    return session.scalar(stmt.with_for_update() if lock else stmt)
+    if lock:  # the row as it is once locked, even if this session read it before (the identity map would keep that)
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(stmt)
 
 
 def _own_shipment(session: Session, merchant: m.Merchant, data: ShipmentIn) -> m.Shipment | None:
