@@ -89,11 +89,11 @@ def _webhook(hub: ChannelHub) -> Response | tuple[Response, int]:
         return jsonify(error="'sender' must be a non-empty string of at most 100 printable characters"), 422
     if text is not None and not isinstance(text, str):
         return jsonify(error="'message' must be a string"), 422
-    slug = request.args.get("merchant") or hub.only_merchant()
-    if slug is None:
-        return jsonify(error="Several merchants here: add ?merchant=SLUG"), 400
-    message = InboundMessage(channel=NAME, sender=f"rest:{sender.strip()}", recipient=slug, text=text or "")
     try:
+        slug = request.args.get("merchant") or hub.only_merchant()
+        if slug is None:
+            return jsonify(error="Several merchants here: add ?merchant=SLUG"), 400
+        message = InboundMessage(channel=NAME, sender=f"rest:{sender.strip()}", recipient=slug, text=text or "")
         outcome = hub.handle(message)
     except UnknownMerchant:
         return jsonify(error=f"No merchant {slug!r}"), 404

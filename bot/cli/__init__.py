@@ -21,6 +21,7 @@ from backend import models as m
 from backend.db import transaction, upgrade
 from bot.cli.common import e164_option, migrated_sessions, print_demo_parcels, safe_url, settings
 from bot.config import ConfigError
+from bot.core.outage import is_store_outage
 
 # The larger commands, imported only when run (or listed by --help): importing them all (the web app, the engine,
 # the NLU, the benchmark's driver) made every command, `parcelbot user add` included, take about 4 s to start.
@@ -39,6 +40,13 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ConfigError as exc:
             raise click.ClickException(f"configuration: {exc}") from None
+        except Exception as exc:
+            if not is_store_outage(exc):
+                raise
+            # every command that reads the database: one line saying so, not a traceback (review)
+            cause = getattr(exc, "orig", None) or exc
+            first = (str(cause).strip().splitlines() or [cause.__class__.__name__])[0][:300]
+            raise click.ClickException(f"the database can't be reached (DATABASE_URL): {first}") from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -93,6 +101,9 @@ def merchant_add(slug: str, name: str, sms_number: str, whatsapp_number: str | N
     """Add a merchant."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}", slug):
         raise click.BadParameter("use 2-63 lower-case letters, digits and dashes", param_hint="SLUG")
+    name = name.strip()
+    if not 0 < len(name) <= 200 or not name.isprintable():  # the column's length; shown to shoppers as the brand
+        raise click.BadParameter("use 1-200 printable characters", param_hint="--name")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:

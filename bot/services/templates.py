@@ -235,7 +235,8 @@ class Templates:
     def revert(self, session: Session, merchant_id: int, name: str, revision_id: int, *, author: str) -> Revision:
         """Put back what a revision replaced (its `before`), recorded as a new revision of kind "revert"."""
         merchant = _locked(session, merchant_id)
-        row = session.get(m.ConfigRevision, revision_id)
+        # an id no INTEGER column holds is no revision, before the database is asked (review: a 500 from the admin form)
+        row = session.get(m.ConfigRevision, revision_id) if 0 < revision_id < 2**31 else None
         if row is None or row.merchant_id != merchant_id or row.name != name or row.kind not in HISTORY_KINDS:
             raise TemplateError({"revision": f"no revision {revision_id} of {name} for this merchant"}, 404)
         if row.before is not None:

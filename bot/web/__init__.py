@@ -21,6 +21,8 @@ from backend import models as m
 from backend.db import transaction
 from bot.config import Settings
 from bot.core import receipts
+from bot.core.outage import StoreUnavailable, is_store_outage
+from bot.engine import APOLOGY_TEXT
 from bot.runtime import Runtime, build_runtime
 from bot.web import demo, pages, payments, tracking
 from bot.web.admin import init_admin
@@ -101,10 +103,21 @@ def record_receipt(runtime: Runtime, sid: str, status: str, error: str | None) -
     return outcome == receipts.APPLIED
 
 
-def only_merchant(runtime: Runtime) -> str | None:
-    """The merchant's slug when this installation has exactly one (the REST channel's default)."""
-    with runtime.sessions() as session:
-        slugs = list(session.scalars(select(m.Merchant.slug).limit(2)))
+def only_merchant(runtime: Runtime, channel: str = RestChannel.name) -> str | None:
+    """The merchant's slug when this installation has exactly one (the REST channel's default). The database away:
+    StoreUnavailable with the outage's words, which the channel answers in its own shape (review: it escaped as the
+    generic 503 body, which a chat widget reading a list of replies could not show)."""
+    try:
+        with runtime.sessions() as session:
+            slugs = list(session.scalars(select(m.Merchant.slug).limit(2)))
+    except Exception as exc:
+        if not is_store_outage(exc):
+            raise
+        try:
+            reply = str(runtime.engine.wording.render("utter_store_down", merchant=None, channel=channel))
+        except Exception:  # noqa: BLE001 - never silence
+            reply = APOLOGY_TEXT
+        raise StoreUnavailable(reply) from exc
     return slugs[0] if len(slugs) == 1 else None
 
 

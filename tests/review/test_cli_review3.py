@@ -10,9 +10,6 @@ from tests.conftest import PG_URL
 from tests.test_cli import run
 
 
-@pytest.mark.xfail(strict=True, reason="bot/cli/common.migrated_sessions (upgrade) and every command let "
-                   "sqlalchemy's OperationalError out: _Group.invoke turns only ConfigError into a one-line error, so "
-                   "an unreachable DATABASE_URL prints a stack trace")
 @pytest.mark.parametrize("url", ["sqlite:///{tmp}/no-such-dir/parcelbot.db",
                                  "postgresql+psycopg://postgres@127.0.0.1:9/parcelbot"],
                          ids=["sqlite-unopenable", "postgresql-refused"])
@@ -23,8 +20,6 @@ def test_a_command_against_a_database_it_cannot_reach_says_so_without_a_tracebac
 
 
 @pytest.mark.skipif(not PG_URL, reason="SQLite does not enforce VARCHAR lengths: the name is stored")
-@pytest.mark.xfail(strict=True, reason="bot/cli/__init__.merchant_add checks the slug, numbers and zone but not "
-                   "the name's length: PostgreSQL's DataError (merchants.name is VARCHAR(200)) is a traceback")
 def test_merchant_add_with_a_name_longer_than_the_column_is_refused_clearly(env):
     assert run(env, "db", "upgrade").returncode == 0
     result = run(env, "merchant", "add", "acme", "--name", "x" * 300, "--sms-number", "+447700900500")

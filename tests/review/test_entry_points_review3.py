@@ -17,9 +17,6 @@ from tests.console.kit import make_user, sign_in, token_in
 NAME = "utter_neighbour_summary"
 
 
-@pytest.mark.xfail(strict=True, reason="bot/web/admin/templates_views.py revert passes any int() to session.get "
-                   "unchecked: SQLite's OverflowError / PostgreSQL's 'integer out of range' DataError is a 500 (the "
-                   "settings undo and the API check 0 < revision < 2**31)")
 @pytest.mark.parametrize("revision", [str(2**63), "99999999999999999999"])
 def test_a_wording_revert_with_a_revision_no_column_holds_is_a_4xx_not_a_500(app, runtime, demo, revision):
     client = app.test_client()
@@ -31,9 +28,6 @@ def test_a_wording_revert_with_a_revision_no_column_holds_is_a_4xx_not_a_500(app
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="the SQLite file made unopenable stands for the database away")
-@pytest.mark.xfail(strict=True, reason="with no ?merchant=, channels/rest.py asks hub.only_merchant() (a database "
-                   "read) outside the StoreUnavailable handling: the generic {'error': ...} 503, not the Rasa-shaped "
-                   "reply list docs/faults.md promises a chat widget")
 def test_with_the_database_away_the_rest_channel_without_merchant_still_answers_a_rasa_shaped_503(
         app, runtime, demo, db_url):
     client = app.test_client()
