@@ -68,6 +68,62 @@ def outward_shown(postcode: str) -> str:
     return compact[:-3]
 
 
+# Words that can stand before a street's suffix without being its name ("by the house", "at the green").
+_NOT_A_NAME = frozenset({
+    "a", "an", "the", "at", "to", "by", "in", "on", "of", "with", "from", "near", "next", "outside", "inside", "behind",
+    "beside", "under", "left", "door", "front", "back", "side", "rear", "their", "his", "her", "our", "my", "your",
+    "its", "neighbour", "neighbor", "neighbours", "neighbors", "no", "number", "safe", "delivery", "parcel", "drop",
+})
+_TOKENS = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+[A-Za-z]?|[^A-Za-z\d]+")
+
+
+def masked_place(text: str, address: AddressLike | None = None) -> str:
+    """Where a carrier left it, in the chat's masking ("Front porch, 12 Acacia Avenue, M1 4BT" -> "Front porch,
+    12 ***, M1 ***"): the words of a place are kept ("porch", "neighbour", "safe place"), a street's name and
+    suffix, the recipient's own address words and a postcode's inward part are not. House numbers stay, as in
+    masked_address. For whoever proved only the number and postcode, as every other reply (review: a proof of
+    delivery's place and the carrier's delivered words went out as sent)."""
+    text = FULL_POSTCODE.sub(lambda found: f"{found.group(1).upper()} {STARS}", text)
+    text = ZIP_CODE.sub(lambda found: f"{found.group(0)[:2]}{STARS}", text)
+    private = Private.of(address)
+    tokens = _TOKENS.findall(text)
+    hidden = [False] * len(tokens)
+    words = [i for i, t in enumerate(tokens) if t[0].isalpha()]
+    for i in words:
+        word = tokens[i].lower()
+        if word in private.words:
+            hidden[i] = True
+        if _STREETISH.fullmatch(tokens[i]):  # "Acacia Avenue": a name just before it makes it a street
+            name = _name_before(tokens, i)
+            for j in name:
+                hidden[j] = True
+            hidden[i] = hidden[i] or bool(name)
+    out: list[str] = []
+    for token, hide in zip(tokens, hidden, strict=True):
+        if hide:
+            if out and out[-1] == STARS:
+                continue
+            if len(out) >= 2 and out[-2] == STARS and not out[-1].strip():
+                out.pop()  # "*** ***" -> "***"
+                continue
+            out.append(STARS)
+        else:
+            out.append(token)
+    return "".join(out)
+
+
+def _name_before(tokens: list[str], at: int) -> list[int]:
+    """The one or two words just before tokens[at], separated by spaces only, that can be a street's name."""
+    name: list[int] = []
+    i = at - 1
+    while len(name) < 2 and i >= 1 and not tokens[i].strip() and tokens[i - 1][0].isalpha():
+        if tokens[i - 1].lower() in _NOT_A_NAME:
+            break
+        name.append(i - 1)
+        i -= 2
+    return name
+
+
 # -- the recipient's own words ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Private:

@@ -29,7 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.types import ActionKind
+from backend.masking import masked_place
+from backend.types import ActionKind, Address
 from bot.core.conversations import ConversationStore, Offer
 from bot.core.events import DomainEvent
 from bot.core.links import LinkSigner
@@ -213,7 +214,10 @@ def _photo_urls(ctx: Context, row: m.Shipment) -> list[str]:
 
 def _delivered_body(ctx: Context, row: m.Shipment, photos: list[str]) -> str:
     pod = ctx.session.scalar(select(m.ProofOfDeliveryRecord).where(m.ProofOfDeliveryRecord.shipment_id == row.id))
-    place = " " + ctx.render("utter_notify_delivered_place", place=pod.place) if pod and pod.place else ""
+    # masked as every reply masks an address: a text can be read by whoever holds the phone (review)
+    where = masked_place(pod.place, Address(row.address_line1, row.city, row.postcode, row.country,
+                                            row.address_line2)) if pod and pod.place else ""
+    place = " " + ctx.render("utter_notify_delivered_place", place=where) if where else ""
     photo = ctx.render("utter_notify_photo_line", url=photos[0]) if photos else ""
     return ctx.render("utter_notify_delivered", parcel=_parcel(row), place=Rendered(place), photo=Rendered(photo))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from backend.masking import masked_place
 from backend.types import ProofOfDelivery, Shipment, ShipmentStatus, TrackingEvent
 from bot.core.wording import Rendered, clean_value
 from dialogues.base import Turn
@@ -34,19 +35,24 @@ def delivered_event(shipment: Shipment) -> TrackingEvent | None:
 
 def carrier_note(shipment: Shipment) -> str:
     """What the carrier wrote on the delivered event about where it went ("Left with neighbour at number 5"),
-    or "" when it says nothing more than that it was delivered."""
+    or "" when it says nothing more than that it was delivered. Masked as the chat masks an address."""
     event = delivered_event(shipment)
     text = clean_value(event.description or "") if event else ""
     if not text or not _PLACE_WORDS.search(text):
         return ""
-    text = (_DELIVERED_PREFIX.sub("", text) or text).rstrip(" .")
+    text = masked_place((_DELIVERED_PREFIX.sub("", text) or text).rstrip(" ."), shipment.address)
     text = text[0].upper() + text[1:]
     return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 3] + "..."
 
 
 def left_where(shipment: Shipment, pod: ProofOfDelivery | None) -> str:
-    """Where it was left: the proof's place, else the carrier's own words on its delivered event."""
-    return (pod.place if pod and pod.place else "") or carrier_note(shipment)
+    """Where it was left: the proof's place, else the carrier's own words on its delivered event; masked as the
+    chat masks an address (backend/masking.py masked_place)."""
+    return pod_place(shipment, pod) or carrier_note(shipment)
+
+
+def pod_place(shipment: Shipment, pod: ProofOfDelivery | None) -> str:
+    return masked_place(pod.place, shipment.address) if pod and pod.place else ""
 
 
 def delivered_label(turn: Turn, shipment: Shipment, pod: ProofOfDelivery | None) -> str:
@@ -73,8 +79,8 @@ def show_pod(turn: Turn, shipment: Shipment, pod: ProofOfDelivery | None) -> Non
         turn.render("utter_pod_delivered_at" if when else "utter_pod_delivered",
                     parcel=parcel_label(shipment), tracking=shipment.tracking_number, when=when),
     ]
-    if pod is not None and pod.place:
-        parts.append(turn.render("utter_pod_place", place=pod.place))
+    if pod_place(shipment, pod):
+        parts.append(turn.render("utter_pod_place", place=pod_place(shipment, pod)))
     elif carrier_note(shipment):
         parts.append(turn.render("utter_pod_carrier_note", note=carrier_note(shipment)))
     if pod is not None and pod.signature_name:

@@ -4,7 +4,6 @@ A proof of delivery's place, and a carrier's words on its delivered event, are s
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from backend import models as m
@@ -35,9 +34,6 @@ def _web_chat_pod(client) -> str:  # noqa: ANN001
     return rest(client, "web-prover", POSTCODE)  # the number and postcode: all a web chat ever proves
 
 
-@pytest.mark.xfail(strict=True, reason="kit/pod.py show_pod renders pod.place as stored (utter_pod_place): the "
-                   "street and full postcode reach whoever proved only the number and postcode, where every other "
-                   "reply masks the address (backend/masking.py is never applied to it)")
 def test_a_proof_of_deliverys_place_is_masked_like_the_address(client, runtime, demo):
     _pod_place(runtime, "Front porch, 12 Acacia Avenue, Manchester M1 4BT")
     reply = _web_chat_pod(client)
@@ -45,9 +41,6 @@ def test_a_proof_of_deliverys_place_is_masked_like_the_address(client, runtime, 
     assert "Acacia" not in reply and "4BT" not in reply, reply
 
 
-@pytest.mark.xfail(strict=True, reason="kit/pod.py carrier_note shows the carrier's delivered-event description "
-                   "when it names a place word, unmasked: 'Left with neighbour at 14 Acacia Avenue' names the "
-                   "street the tracking page (public_description) and the chat's address both hide")
 def test_a_carriers_delivered_words_are_masked_like_the_address(client, runtime, demo):
     _delivered_event_says(runtime, "Delivered - left with neighbour at 14 Acacia Avenue, M1 4BT")
     reply = _web_chat_pod(client)
