@@ -345,6 +345,8 @@ class DeliveryChange(Base):
 
 class OneTimeCode(Base):
     __tablename__ = "one_time_codes"
+    # Strangers' code budget is counted per phone (or email) the codes go to (bot/services/verification.py).
+    __table_args__ = (Index("ix_one_time_codes_sent_to_created_at", "sent_to", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)

@@ -123,20 +123,19 @@ class CodeService:
     def send(self, uow: UnitOfWork, merchant: m.Merchant, shipment: Shipment, who: Requester,
              now: datetime) -> SendResult:
         session, tracking = uow.session, shipment.tracking_number
-        take_turns(session, f"otp:{merchant.id}:{tracking}")  # many conversations at once can't race "3 per 15 minutes"
+        to, channel = _destination(shipment)
+        # many conversations at once (for any of this phone's parcels) can't race "3 per 15 minutes"
+        take_turns(session, f"otp:{merchant.id}:{to or tracking}")
 
         def note(result: str, **detail: str) -> None:
             audit.record(session, at=now, merchant_id=merchant.id, actor=who.actor, action="otp_send", result=result,
                          subject=tracking, channel=who.channel, **detail)
 
         own, limit, window = _limits(shipment, who)
-        sent = self._sent_times(session, merchant.id, tracking, shipment.recipient_phone, own=own, since=now - window)
+        sent = self._sent_times(session, merchant.id, to, shipment.recipient_phone, own=own, since=now - window)
         if len(sent) >= limit:
             note(Sent.RATE_LIMITED, budget="recipient" if own else "others")
             return SendResult(Sent.RATE_LIMITED, budget=_budget(sent, limit, window))
-        to, channel = shipment.recipient_phone, "sms"
-        if not to and shipment.recipient_email:
-            to, channel = shipment.recipient_email, "email"
         if not to:
             note(Sent.NO_CONTACT)
             return SendResult(Sent.NO_CONTACT)
@@ -163,7 +162,7 @@ class CodeService:
                now: datetime) -> Budget:
         """The codes this requester may still have sent for this parcel now (the same count `send` makes)."""
         own, limit, window = _limits(shipment, who)
-        sent = self._sent_times(uow.session, merchant.id, shipment.tracking_number, shipment.recipient_phone,
+        sent = self._sent_times(uow.session, merchant.id, _destination(shipment)[0], shipment.recipient_phone,
                                 own=own, since=now - window)
         return _budget(sent, limit, window)
 
@@ -200,10 +199,13 @@ class CodeService:
         return CheckResult(Checked.WRONG, MAX_WRONG_TRIES - row.attempts)
 
     @staticmethod
-    def _sent_times(session: Session, merchant_id: int, tracking: str, recipient_phone: str | None, *, own: bool,
+    def _sent_times(session: Session, merchant_id: int, to: str | None, recipient_phone: str | None, *, own: bool,
                     since: datetime) -> list[datetime]:
-        """When each code was sent for this parcel (this merchant's: another may use the same number) after
-        `since` from one budget: the recipient's own number, or the rest. Oldest first."""
+        """When each of this merchant's codes went to `to` (whichever of the recipient's parcels it was for: a
+        review found a stranger naming each parcel got 3 texts an hour per parcel onto one phone) after `since`,
+        from one budget: asked from the recipient's own number, or by anyone else. Oldest first."""
+        if not to:
+            return []
         mine: ColumnElement[bool] = (
             and_(m.Conversation.address == recipient_phone, m.Conversation.channel.in_(PHONE_CHANNELS))
             if recipient_phone else false()
@@ -211,7 +213,7 @@ class CodeService:
         return list(session.scalars(
             select(m.OneTimeCode.created_at)
             .join(m.Conversation, m.Conversation.id == m.OneTimeCode.conversation_id)
-            .where(m.Conversation.merchant_id == merchant_id, m.OneTimeCode.tracking_number == tracking,
+            .where(m.Conversation.merchant_id == merchant_id, m.OneTimeCode.sent_to == to,
                    m.OneTimeCode.created_at > since,
                    mine if own else not_(mine))
             .order_by(m.OneTimeCode.created_at)
@@ -227,6 +229,13 @@ class CodeService:
             .values(used_at=now)
             .execution_options(synchronize_session=False)
         )
+
+
+def _destination(shipment: Shipment) -> tuple[str | None, str]:
+    """Where a code for this parcel goes: the recipient's phone by SMS, else their email; (None, "sms") if neither."""
+    if not shipment.recipient_phone and shipment.recipient_email:
+        return shipment.recipient_email, "email"
+    return shipment.recipient_phone or None, "sms"
 
 
 def _limits(shipment: Shipment, who: Requester) -> tuple[bool, int, timedelta]:

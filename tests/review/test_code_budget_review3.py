@@ -4,17 +4,12 @@ with several parcels in flight gets 3 per parcel from one stranger holding their
 
 from __future__ import annotations
 
-import pytest
-
 from bot.services.verification import MAX_OTHERS_CODES
 from tests.security.security_kit import POSTCODE, TWO, codes_sent_to, rest
 
 PARCELS = ("PB100000005GB", "PB100000006GB")  # both to +447700900654, 12 Acacia Avenue, M1 4BT
 
 
-@pytest.mark.xfail(strict=True, reason="CodeService._sent_times counts codes per tracking number "
-                   "(OneTimeCode.tracking_number == tracking), so each of the recipient's parcels is a fresh "
-                   "3-an-hour budget of code texts for strangers to spend on the same phone")
 def test_strangers_cannot_text_a_recipient_more_codes_by_naming_each_of_their_parcels(client, runtime, demo):
     for n, tracking in enumerate(PARCELS):
         sender = f"web-spammer-{n}"  # a REST sender id costs nothing
