@@ -8,9 +8,10 @@ once it asks, and when it knows it calls the flow's STEP with slots["tracking_nu
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -28,7 +29,9 @@ flow = register(Flow("identify", intents=()))
 
 # Postcode guesses. One sender: 5 misses per 15 minutes, whatever numbers it names. One number as typed:
 # 20 misses an hour from everyone together (a REST session id costs nothing to change), so guessing can't be
-# spread over many senders - yet a handful of strangers can't lock the real recipient out, and because the
+# spread over many senders. Anyone willing to make up session ids can spend that shared hour, so a pause can't
+# be proof against a stranger (review 3): the recipient is then never shut out, because their own phone needs no
+# postcode; the pause says so, and says when it ends (utter_identify_locked). Because the
 # shared count is kept per number as typed (not per parcel), misses on an order number say nothing about
 # whether a tracking number is the same parcel. The recipient's own phone needs no postcode at all.
 MAX_FAILED_MATCHES = 5
@@ -231,10 +234,34 @@ def _counted(turn: Turn, action: str, limit: int, window: timedelta, *, subject:
     return (turn.session.scalar(found) or 0) >= limit
 
 
-def _guessing_paused(turn: Turn, subject: str) -> bool:
-    return (_counted(turn, "identify", MAX_FAILED_MATCHES, FAILED_MATCH_WINDOW, result="no_match")
-            or _counted(turn, "identify", MAX_REFERENCE_MISSES, REFERENCE_MISS_WINDOW, subject=subject,
-                        result="no_match"))
+def _paused_until(turn: Turn, subject: str) -> datetime | None:
+    """When postcode guesses at this number by this sender may start again (None: now). Each limit frees up as
+    the miss that filled it leaves its window; with both full, the later. Told to the shopper as it is (review:
+    every pause was told as "15 minutes", and the number's own lasts an hour)."""
+    ends = [end for end in (_misses_free_at(turn, MAX_FAILED_MATCHES, FAILED_MATCH_WINDOW),
+                            _misses_free_at(turn, MAX_REFERENCE_MISSES, REFERENCE_MISS_WINDOW, subject=subject))
+            if end is not None]
+    return max(ends) if ends else None
+
+
+def _misses_free_at(turn: Turn, limit: int, window: timedelta, *, subject: str | None = None) -> datetime | None:
+    """None while fewer than `limit` misses are in the window; else when the oldest of the newest `limit` leaves it."""
+    who = m.AuditEntry.subject == subject if subject is not None else m.AuditEntry.actor == turn.message.sender
+    newest = list(turn.session.scalars(select(m.AuditEntry.at).where(
+        m.AuditEntry.merchant_id == turn.merchant.id, who, m.AuditEntry.action == "identify",
+        m.AuditEntry.result == "no_match", m.AuditEntry.at >= turn.now - window,
+    ).order_by(m.AuditEntry.at.desc()).limit(limit)))
+    if len(newest) < limit:
+        return None
+    at = newest[-1]
+    return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)) + window
+
+
+def _wait(turn: Turn, until: datetime) -> dict[str, str]:
+    """The end of a pause both ways, rounded up to the next whole minute: a try at the time said is let through."""
+    ready = until.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    minutes = max(1, math.ceil((ready - turn.now).total_seconds() / 60))
+    return {"time": f"{turn.local(ready):%H:%M %Z}", "minutes": str(minutes)}
 
 
 def _bare_reference(turn: Turn) -> Named | None:
@@ -317,10 +344,11 @@ def _check_postcode(turn: Turn, value: str) -> None:
     # other), so none reads a stale count of misses.
     for key in sorted({f"number:{subject}", f"sender:{turn.message.sender}"}):
         take_turns(turn.session, f"identify:{key}")
-    if _guessing_paused(turn, subject):
+    paused_until = _paused_until(turn, subject)
+    if paused_until is not None:
         _drop_superseded(turn)
         turn.finish()
-        turn.say("utter_identify_locked")
+        turn.say("utter_identify_locked", **_wait(turn, paused_until))
         return
     candidates = _lookup(turn, reference)
     match = next(
