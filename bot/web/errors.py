@@ -1,10 +1,14 @@
-"""One error policy for every page and API: a short clear answer, JSON or text; never a stack trace."""
+"""One error policy for every page and API: a short clear answer, JSON or text; never a stack trace.
+
+A browser (it asks for text/html first) gets the same words as a small self-contained page (templates/error.html:
+no database, no merchant, nothing from elsewhere), readable on a phone: a review found a shopper opening their
+tracking link during a database outage met a bare "503 Briefly unavailable" in plain text."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from backend.protocol import BackendError
@@ -18,9 +22,25 @@ def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/webhooks/")) or request.is_json
 
 
+def _wants_html() -> bool:
+    return not _wants_json() and request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html"
+
+
+def _for_people(status: int, title: str, message: str, plain: str) -> Response:
+    """A page for a browser, the line of text `plain` for anything else (curl, a monitor, a log)."""
+    if _wants_html():
+        try:
+            page = render_template("error.html", status=status, title=title, message=message)
+            return Response(page, status=status, mimetype="text/html")
+        except Exception:  # noqa: BLE001 - the page itself broke: the line of text, never a trace
+            log.exception("could not render the error page")
+    return Response(plain, status=status, mimetype="text/plain")
+
+
 def _unavailable(text: str, plain: str, retry_after: int) -> Response:
     """503 with Retry-After: something we depend on is away for now (the database, the merchant's carrier)."""
-    response = jsonify(error=text) if _wants_json() else Response(f"503 {plain}\n", mimetype="text/plain")
+    people = _for_people(503, "Briefly unavailable", plain, f"503 {plain}\n") if not _wants_json() else None
+    response = people or jsonify(error=text)
     response.status_code = 503
     response.headers["Retry-After"] = str(retry_after)
     return response
@@ -36,7 +56,8 @@ def register_errors(app: Flask) -> None:
             response = jsonify(error=exc.description or exc.name, **({"errors": errors} if errors else {}))
             response.status_code = exc.code or 500
         else:
-            response = Response(f"{exc.code} {exc.name}: {exc.description}\n", status=exc.code, mimetype="text/plain")
+            response = _for_people(exc.code or 500, exc.name, exc.description or "",
+                                   f"{exc.code} {exc.name}: {exc.description}\n")
         response.headers.extend(headers)
         return response
 
@@ -59,4 +80,5 @@ def register_errors(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return jsonify(error="internal error; it has been logged"), 500
-        return Response("500 Internal error; it has been logged.\n", status=500, mimetype="text/plain")
+        return _for_people(500, "Something went wrong", "Something went wrong on our side; it has been logged.",
+                           "500 Internal error; it has been logged.\n")
