@@ -28,7 +28,7 @@ from bot.core.payments import PaymentError
 from bot.jobs.carrier_calls import ask, carrier_to_ask
 from bot.jobs.registry import JobContext, job
 from bot.services.changes import ChangeService
-from bot.services.payments import EXPIRED, FAILED, PAID
+from bot.services.payments import EXPIRED, FAILED, PAID, paid_amount, paid_currency
 
 log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=5)  # a paid change not applied by then is tried again (same key)
@@ -121,7 +121,7 @@ def refund_payment(ctx: JobContext, *, payment_id: int) -> str:
         merchant = session.get(m.Merchant, payment.merchant_id)
         provider = ctx.services.payments.provider_for(merchant)
         charge_ref = str(payment.detail.get("charge_ref") or payment.provider_ref)
-        amount, currency = payment.amount, payment.currency
+        amount, currency = paid_amount(payment), paid_currency(payment)  # what was paid, if not what was asked
         session.commit()
     try:
         refund = provider.refund(charge_ref, amount, currency, idempotency_key=f"parcelbot-refund-{payment_id}")

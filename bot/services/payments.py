@@ -209,7 +209,7 @@ class PaymentService:
 
     def confirm(self, uow: UnitOfWork, provider: PaymentProvider, event: PaymentEvent, now: datetime) -> str:
         """Idempotent: a second webhook for the same checkout finds the payment past `open` and does nothing.
-        Returns what happened ("paid", "late", "expired", "duplicate", "ignored", "unknown")."""
+        Returns what happened ("paid", "late", "mismatch", "expired", "duplicate", "ignored", "unknown")."""
         if event.kind == "ignored":
             return "ignored"
         session = uow.session
@@ -226,11 +226,22 @@ class PaymentService:
             return self._expire(uow, payment, now) if payment.status == OPEN else "duplicate"
         if payment.paid_at is not None:
             return "duplicate"
-        if event.amount is not None and (event.amount != payment.amount or event.currency != payment.currency):
-            log.error("payment %s: paid %s %s, expected %s %s", payment.id, event.amount, event.currency,
-                      payment.amount, payment.currency)
         payment.paid_at = now
         payment.detail = {**payment.detail, "charge_ref": event.charge_ref or event.ref, "paid_event": event.event_id}
+        if event.amount is not None and (event.amount != payment.amount
+                                         or (event.currency or "").upper() != payment.currency.upper()):
+            # Not what was asked: nothing is changed, and what was paid goes back (review: it was logged and the
+            # change made anyway). The refund is of the amount paid, in its currency.
+            log.error("payment %s: paid %s %s, expected %s %s", payment.id, event.amount, event.currency,
+                      payment.amount, payment.currency)
+            payment.detail = {**payment.detail, "refund_reason": "amount", "paid_amount": str(event.amount),
+                              "paid_currency": (event.currency or payment.currency).upper()}
+            if payment.status == OPEN:
+                payment.status = FAILED
+            self._audit(session, payment, "payment_amount_mismatch", payment.status, now, reference=event.ref,
+                        paid=f"{event.amount} {event.currency}")
+            uow.enqueue("refund_payment", payment_id=payment.id)
+            return "mismatch"
         if payment.status == OPEN:
             payment.status = PAID
             self._audit(session, payment, "payment_paid", PAID, now, reference=event.ref)
@@ -276,9 +287,12 @@ class PaymentService:
         payment.detail = {**payment.detail, "refunds": refunds, "refund_error": None}
         self._audit(uow.session, payment, "payment_refunded", payment.status, now, reference=ref,
                     refunded=str(amount))
-        fee = format_money(amount, payment.currency)
+        fee = format_money(amount, paid_currency(payment))
         if payment.detail.get("refund_reason") == "late":
             self.tell(uow, payment, "utter_payment_late_refunded", fee=fee)
+        elif payment.detail.get("refund_reason") == "amount":
+            self.tell(uow, payment, "utter_payment_amount_refunded", fee=format_money(amount, paid_currency(payment)),
+                      expected=format_money(payment.amount, payment.currency))
         else:
             self.tell(uow, payment, "utter_payment_refused_refunded", fee=fee,
                       reason=str(payment.detail.get("reason") or ""))
@@ -351,3 +365,13 @@ def fee_totals(session: Session, merchant_id: int, start: datetime, end: datetim
 
 
 __all__ = ["BadWebhook", "FeeTotals", "PayPage", "PaymentService", "conversation_payments", "fee_totals"]
+
+
+def paid_amount(payment: m.Payment) -> Decimal:
+    """What the shopper actually paid: the amount asked, unless the provider said otherwise (a mismatch)."""
+    paid = payment.detail.get("paid_amount")
+    return Decimal(str(paid)) if paid is not None else payment.amount
+
+
+def paid_currency(payment: m.Payment) -> str:
+    return str(payment.detail.get("paid_currency") or payment.currency)

@@ -236,3 +236,22 @@ def test_amounts_go_to_stripe_in_its_units(amount, currency, minor):
     assert minor_units(Decimal(amount), currency) == minor
     assert from_minor(minor, currency) == Decimal(amount).quantize(Decimal("1" if currency == "JPY" else "0.01"),
                                                                   rounding="ROUND_HALF_EVEN")
+
+
+def test_a_payment_of_another_amount_changes_nothing_and_what_was_paid_goes_back(runtime, client, stripe_shop,  # noqa: ANN001
+                                                                                  stripe_api):
+    """A review found a paid amount unlike the one asked logged and the change made anyway."""
+    stripe_api.replace(responses.POST, REFUNDS, json={"id": "re_test_2", "object": "refund", "amount": 100,
+                                                      "currency": "gbp", "status": "succeeded"})
+    to_checkout(runtime, client)
+    [payment] = payments(runtime)
+    body = session_event("checkout.session.completed", "cs_test_a1", payment.id, amount=100)  # £1.00, not £3.50
+    assert webhook(client, body).get_json()["outcome"] == "mismatch"
+    assert changes(runtime, "reschedule_delivery") == []
+    [refund] = sent(stripe_api, REFUNDS)
+    assert parse_qs(refund.body)["amount"] == ["100"]  # what was paid, not what was asked
+    [payment] = payments(runtime)
+    assert payment.status == "failed" and payment.refunded_amount is not None
+    [told] = texts_to(runtime, OWN, "didn't match")
+    assert "£1.00" in told and "£3.50" in told and "haven't changed anything" in told
+    assert webhook(client, body).get_json()["outcome"] == "duplicate"  # Stripe sending it again changes nothing
