@@ -10,6 +10,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, bindparam, or_, select
@@ -98,6 +99,7 @@ def _remember(row: m.Shipment, key: str, result: ActionResult) -> None:
 
 
 _PARCELS = m.Shipment.__table__
+_P = TypeVar("_P", m.Shipment, Shipment)  # a parcel as an ORM row (to change) or a domain object (to show)
 
 
 def _matching(columns: tuple[str, ...]):  # noqa: ANN202
@@ -146,6 +148,29 @@ class ReferenceBackend:
         self.session = session
         self.merchant = merchant
         self._now = now
+        # One merchant may hold two carriers' parcels under one number, each someone else's (review 3). Reads and
+        # changes by number for one shopper resolve to the parcel they proved (`pinned`: number -> carrier), else
+        # to one addressed to their phone; with `strict`, an unproved ambiguous number resolves to nothing.
+        self.pinned: dict[str, str] = {}
+        self.viewer_phone: str | None = None
+        self.strict = False
+
+    def pin(self, tracking_number: str, carrier: str) -> None:
+        """From now on this number means this carrier's parcel: the one that was proved."""
+        self.pinned[tracking_number.upper()] = carrier
+
+    def for_viewer(self, phone: str | None) -> None:
+        """Resolve numbers for one shopper: an ambiguous number they haven't proved is never another's parcel."""
+        self.viewer_phone, self.strict = phone, True
+
+    def _the(self, tracking_number: str, parcels: list[_P]) -> _P | None:
+        """The parcel a number means here (parcels newest first, ORM rows or domain objects alike)."""
+        carrier = self.pinned.get(tracking_number.upper())
+        if carrier is not None:
+            return next((p for p in parcels if p.carrier == carrier), None)
+        if not self.strict or len({p.carrier for p in parcels}) <= 1:
+            return parcels[0] if parcels else None
+        return next((p for p in parcels if self.viewer_phone and p.recipient_phone == self.viewer_phone), None)
 
     # -- reading ------------------------------------------------------------------------------------
     def _rows(self, lock: bool = False, **equal: str) -> list[m.Shipment]:
@@ -162,8 +187,7 @@ class ReferenceBackend:
         return list(self.session.scalars(stmt, {"merchant_id": self.merchant.id, **equal}).unique())
 
     def _row(self, tracking_number: str, *, lock: bool = False) -> m.Shipment | None:
-        rows = self._rows(lock, tracking_number=tracking_number.upper())
-        return rows[0] if rows else None
+        return self._the(tracking_number, self._rows(lock, tracking_number=tracking_number.upper()))
 
     def find_shipments(
         self,
@@ -182,8 +206,7 @@ class ReferenceBackend:
         return self._read(**equal)
 
     def get_shipment(self, tracking_number: str) -> Shipment | None:
-        found = self._read(tracking_number=tracking_number.upper())
-        return found[0] if found else None
+        return self._the(tracking_number, self._read(tracking_number=tracking_number.upper()))
 
     def _read(self, **equal: str) -> list[Shipment]:
         """Parcels to show, not to change: plain rows (parcel and event columns side by side, one row per
