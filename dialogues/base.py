@@ -77,6 +77,21 @@ class Turn:
     corrected: bool = False  # the message corrects itself; turn.text is only its last word (kit/requests.py)
     done: set[str] = field(default_factory=set)  # journeys (and change kinds) that ended in this turn
 
+    def __post_init__(self) -> None:
+        """Reads by number in this turn mean this shopper's parcel: the one they proved, else one addressed to
+        their phone, never another person's that shares the number (two carriers; review 3)."""
+        scope = getattr(self.backend, "for_viewer", None)
+        if scope is not None:  # our own carrier; a remote one's numbers are its own, one parcel each
+            scope(self.message.sender if self.message.sender_is_phone else None)
+        for tracking, carrier in proofs.verified_parcels(self.conversation, self.now):
+            if carrier is not None:
+                self._pin(tracking, carrier)
+
+    def _pin(self, tracking_number: str, carrier: str) -> None:
+        pin = getattr(self.backend, "pin", None)
+        if pin is not None:
+            pin(tracking_number, carrier)
+
     @property
     def session(self) -> Session:
         return self.uow.session
@@ -229,9 +244,9 @@ class Turn:
         chat (no phone number) would forget its parcel between one message and the next."""
         own = self.backend.find_shipments(phone=self.message.sender) if self.message.sender_is_phone else []
         known = {s.tracking_number for s in own}
-        for tracking in self.verified_tracking_numbers():
+        for tracking, carrier in proofs.verified_parcels(self.conversation, self.now):
             shipment = None if tracking in known else self.backend.get_shipment(tracking)
-            if shipment is not None:
+            if shipment is not None and carrier in (None, shipment.carrier):  # the parcel proved, no other
                 own.append(shipment)
                 known.add(tracking)
         return own
@@ -239,17 +254,21 @@ class Turn:
     def verified_tracking_numbers(self) -> list[str]:
         return proofs.verified_tracking_numbers(self.conversation, self.now)
 
-    def verification_for(self, tracking_number: str) -> str | None:
-        return proofs.verification_for(self.conversation, tracking_number, self.now)
+    def verification_for(self, tracking_number: str, carrier: str | None = None) -> str | None:
+        return proofs.verification_for(self.conversation, tracking_number, self.now, carrier)
 
-    def is_verified_for(self, tracking_number: str, *, by: tuple[str, ...] | None = None) -> bool:
-        how = self.verification_for(tracking_number)
+    def is_verified_for(self, shipment: Shipment, *, by: tuple[str, ...] | None = None) -> bool:
+        """This very parcel (number and carrier) was proved within the window (by one of `by`, if given)."""
+        how = self.verification_for(shipment.tracking_number, shipment.carrier)
         return how is not None and (by is None or how in by)
 
-    def mark_verified(self, tracking_number: str, how: str) -> None:
-        """Remember the proof for 15 minutes (settings.verified_minutes), per parcel and per method."""
-        proofs.mark_verified(self.conversation, tracking_number, how, self.now, self.settings.verified_minutes)
-        self.audit("verification", "verified", subject=tracking_number, verification=how)
+    def mark_verified(self, shipment: Shipment, how: str) -> None:
+        """Remember the proof for 15 minutes (settings.verified_minutes), per parcel and per method. The parcel is
+        named with its carrier, and from now on this turn's reads of its number mean it."""
+        proofs.mark_verified(self.conversation, shipment.tracking_number, how, self.now,
+                             self.settings.verified_minutes, carrier=shipment.carrier)
+        self._pin(shipment.tracking_number, shipment.carrier)
+        self.audit("verification", "verified", subject=shipment.tracking_number, verification=how)
 
     def audit(self, action: str, result: str, *, subject: str | None = None, verification: str | None = None,
               **detail: Any) -> None:

@@ -18,7 +18,7 @@ from backend import models as m
 from backend.protocol import Backend
 from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction
 from bot.core.messages import clean_text
-from bot.core.proofs import proved_tracking_numbers
+from bot.core.proofs import proved_parcels
 from bot.core.secrets_box import SECRET_FIELD, seal_text
 from bot.core.uow import UnitOfWork
 from bot.services.action_params import check_params
@@ -85,12 +85,32 @@ def _belongs(uow: UnitOfWork, conv: m.Conversation, tracking: str, backend: Back
     """The parcel is this shopper's: the conversation proved it (by its number and postcode, or a code: a web chat
     has no phone to match), or it is addressed to the phone the shopper writes from. The parcel is read where it
     lives: our own table, else the merchant's carrier (a remote one through the snapshot, asked with no transaction
-    open). Before, only our own table was read, and a proof was never matched (proofs name tracking numbers)."""
-    if tracking in proved_tracking_numbers(conv):
-        return True
-    phones = list(uow.session.scalars(select(m.Shipment.recipient_phone).where(
+    open). One merchant may hold two carriers' parcels under one number, each someone else's (review 3): the
+    backend is pinned to the one that belongs, so the change lands on it and never on the other."""
+    _scope(backend, conv.address)
+    proved = proved_parcels(conv)
+    if tracking in proved:
+        if proved[tracking] is not None:
+            _pin(backend, tracking, str(proved[tracking]))
+        return True  # a proof older than carriers in proofs: the scope above lets it reach only an unshared number
+    owners = list(uow.session.execute(select(m.Shipment.recipient_phone, m.Shipment.carrier).where(
         m.Shipment.merchant_id == conv.merchant_id, m.Shipment.tracking_number == tracking)))
-    if phones:
-        return conv.address in phones
+    if owners:
+        mine = next((carrier for phone, carrier in owners if phone == conv.address), None)
+        if mine is not None:
+            _pin(backend, tracking, mine)
+        return mine is not None
     found = backend.get_shipment(tracking)
     return found is not None and found.recipient_phone == conv.address
+
+
+def _scope(backend: Backend, phone: str) -> None:
+    scope = getattr(backend, "for_viewer", None)
+    if scope is not None:  # our own carrier; a remote one's numbers are its own, one parcel each
+        scope(phone)
+
+
+def _pin(backend: Backend, tracking: str, carrier: str) -> None:
+    pin = getattr(backend, "pin", None)
+    if pin is not None:
+        pin(tracking, carrier)

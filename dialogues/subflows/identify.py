@@ -57,7 +57,7 @@ class Named:
 
 def can_see(turn: Turn, shipment: Shipment) -> bool:
     own = turn.message.sender_is_phone and shipment.recipient_phone == turn.message.sender
-    return own or turn.is_verified_for(shipment.tracking_number)
+    return own or turn.is_verified_for(shipment)
 
 
 def shipment_for(turn: Turn, *, then: str) -> Shipment | None:
@@ -360,5 +360,5 @@ def _check_postcode(turn: Turn, value: str) -> None:
         turn.audit("identify", "no_match", subject=subject or None)
         turn.say("utter_identify_no_match")
         return
-    turn.mark_verified(match.tracking_number, "tracking_and_postcode")
+    turn.mark_verified(match, "tracking_and_postcode")
     _resume_caller(turn, match)

@@ -35,7 +35,7 @@ def require_code(turn: Turn, shipment: Shipment, *, action: str, then: str, defa
     flow's `then` step runs again once the right code comes back."""
     needed = turn.services.codes.needs_code(
         turn.config, action, shipment, sender=turn.message.sender, sender_is_phone=turn.message.sender_is_phone,
-        proven_by_code=turn.is_verified_for(shipment.tracking_number, by=("otp",)), default=default,
+        proven_by_code=turn.is_verified_for(shipment, by=("otp",)), default=default,
     )
     if not needed:
         return True
@@ -119,7 +119,7 @@ def check_code(turn: Turn) -> None:
     checked = turn.services.codes.check(turn.uow, turn.merchant, shipment.tracking_number, typed, _requester(turn),
                                         turn.now)
     if checked.status is Checked.OK:
-        turn.mark_verified(shipment.tracking_number, "otp")
+        turn.mark_verified(shipment, "otp")
         turn.return_()
     elif checked.status is Checked.EXPIRED:
         budget = _budget(turn, shipment)

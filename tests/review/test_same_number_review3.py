@@ -32,9 +32,6 @@ def _two_parcels_one_number(runtime) -> None:  # noqa: ANN001
                          created_at=now - timedelta(days=1)))
 
 
-@pytest.mark.xfail(strict=True, reason="identify proves the parcel matching the postcode (the attacker's own) but "
-                   "marks the conversation verified for the tracking NUMBER; the journey then re-reads the number "
-                   "with get_shipment (newest first) and shows the other carrier's parcel, someone else's")
 def test_proving_your_own_parcel_does_not_show_anothers_with_the_same_number(client, runtime, demo):
     _two_parcels_one_number(runtime)
     rest(client, "mallory-web", f"where is {NUMBER}")
@@ -58,9 +55,6 @@ def test_a_tracking_link_shows_the_parcel_it_was_issued_for(client, runtime, dem
     assert "in transit" not in page.lower() and "Expected" not in page, page  # ...not Victoria's
 
 
-@pytest.mark.xfail(strict=True, reason="the proof of one parcel (postcode of the older, same-numbered one) is kept "
-                   "as a proof of the number (bot/core/proofs.py), so a merchant's 'none' policy, meant as 'the "
-                   "number and postcode are proof enough', lets the prover change the OTHER parcel")
 def test_a_change_after_proving_one_parcel_never_lands_on_another_with_the_same_number(client, runtime, demo):
     from tests.security.security_kit import merchant_settings
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, g, jsonify, request
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend import models as m
 from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier, keep_ahead, keep_answer
 from bot.core.conversations import Status
-from bot.core.proofs import proved_tracking_numbers
+from bot.core.proofs import proved_parcels
 from bot.services.agent_actions import AgentAction, apply_for_shopper
 from bot.services.console import Actor, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError, subject_of
@@ -121,11 +121,13 @@ def message_json(msg: m.Message) -> dict[str, Any]:
 
 def parcels_of(session: Session, conv: m.Conversation) -> list[m.Shipment]:
     """The shopper's parcels: those sent to this phone number, and those this conversation proved (proofs name
-    tracking numbers: a web chat has no phone, and its parcels showed nowhere before)."""
-    proved = sorted(proved_tracking_numbers(conv))
+    tracking numbers with their carriers: a web chat has no phone, and its parcels showed nowhere before). A proof
+    names its carrier, as two carriers' parcels may share a number, each someone else's (review 3)."""
+    proved = [m.Shipment.tracking_number == t if c is None else and_(m.Shipment.tracking_number == t,
+                                                                     m.Shipment.carrier == c)
+              for t, c in sorted(proved_parcels(conv).items())]
     rows = list(session.scalars(select(m.Shipment).where(
-        m.Shipment.merchant_id == conv.merchant_id,
-        (m.Shipment.recipient_phone == conv.address) | (m.Shipment.tracking_number.in_(proved or ["-"])))
+        m.Shipment.merchant_id == conv.merchant_id, or_(m.Shipment.recipient_phone == conv.address, *proved))
         .order_by(m.Shipment.created_at.desc()).limit(20)))
     return rows
 
