@@ -43,10 +43,27 @@ class LinkSigner:
             raise InvalidLink("this link is not valid")
         return data
 
-    def tracking_url(self, merchant_slug: str, tracking_number: str) -> str:
-        token = self.sign("track", {"m": merchant_slug, "t": tracking_number})
+    def tracking_url(self, merchant_slug: str, tracking_number: str, carrier: str | None = None) -> str:
+        """A link to one parcel: its number and, given, its carrier ("c"), as one merchant may hold two carriers'
+        parcels under one number, each someone else's; the page opens the one the link was made for, or none."""
+        token = self.sign("track", _parcel({"m": merchant_slug, "t": tracking_number}, carrier))
         return f"{self.base_url}/t/{token}"
 
-    def photo_url(self, merchant_slug: str, tracking_number: str, key: str) -> str:
-        token = self.sign("photo", {"m": merchant_slug, "t": tracking_number, "k": key})
+    def photo_url(self, merchant_slug: str, tracking_number: str, key: str, carrier: str | None = None) -> str:
+        token = self.sign("photo", _parcel({"m": merchant_slug, "t": tracking_number, "k": key}, carrier))
         return f"{self.base_url}/pod/{token}"
+
+
+def _parcel(payload: dict[str, str], carrier: str | None) -> dict[str, str]:
+    return {**payload, "c": carrier} if carrier else payload
+
+
+def link_carrier(data: dict) -> str | None:
+    """The carrier a link names, if any (links made before carriers were named have none). A field of another
+    shape (not a non-empty string, or one with NUL) names no parcel we have: InvalidLink."""
+    carrier = data.get("c")
+    if carrier is None:
+        return None
+    if not isinstance(carrier, str) or not carrier or "\x00" in carrier:
+        raise InvalidLink("this link is not valid")
+    return carrier

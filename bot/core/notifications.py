@@ -209,7 +209,7 @@ def _offer_text(ctx: Context, options: list[ActionKind]) -> str:
 def _photo_urls(ctx: Context, row: m.Shipment) -> list[str]:
     pod = ctx.session.scalar(select(m.ProofOfDeliveryRecord).where(m.ProofOfDeliveryRecord.shipment_id == row.id))
     keys = list((pod.photos if pod else None) or [])[:MAX_PHOTOS]
-    return [ctx.links.photo_url(ctx.merchant.slug, row.tracking_number, k) for k in keys]
+    return [ctx.links.photo_url(ctx.merchant.slug, row.tracking_number, k, row.carrier) for k in keys]
 
 
 def _delivered_body(ctx: Context, row: m.Shipment, photos: list[str]) -> str:
@@ -228,7 +228,7 @@ def _body(ctx: Context, row: m.Shipment, kind: str, options: list[ActionKind], s
         "parcel": _parcel(row),
         "tracking": row.tracking_number,
         "order": row.order_number or "",
-        "link": ctx.links.tracking_url(ctx.merchant.slug, row.tracking_number),
+        "link": ctx.links.tracking_url(ctx.merchant.slug, row.tracking_number, row.carrier),
         "offer": Rendered(_offer_text(ctx, options)),
     }
     live = row.live or {}

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.masking import public_description, public_place
-from backend.protocol import BackendError
+from backend.protocol import Backend, BackendError
 from backend.resilience import answer_within
 from backend.types import Shipment, ShipmentStatus
-from bot.core.links import TRACKING_MAX_AGE, InvalidLink
+from bot.core.links import TRACKING_MAX_AGE, InvalidLink, link_carrier
 from bot.core.merchant_config import MerchantConfig
 from bot.web.errors import CARRIER_RETRY_AFTER_SECONDS
 from bot.web.ext import current_runtime
@@ -46,6 +46,7 @@ def tracking_page(token: str) -> str | Response:
     rt = current_runtime()
     try:
         data = rt.links.load("track", token, TRACKING_MAX_AGE)
+        carrier = link_carrier(data)
     except InvalidLink as exc:
         abort(404, description=str(exc))
     with rt.sessions() as session:
@@ -56,7 +57,7 @@ def tracking_page(token: str) -> str | Response:
         config = MerchantConfig.of(merchant, default_timezone=rt.settings.default_timezone)
         try:
             with answer_within(PAGE_WAITS_FOR_CARRIER):
-                shipment = rt.backends(session, merchant, rt.clock()).get_shipment(data["t"])
+                shipment = _linked(rt.backends(session, merchant, rt.clock()), data["t"], carrier)
         except BackendError as exc:  # down, refusing, or a carrier setting that can't be used (BackendConfigError)
             log.warning("tracking page for %s: carrier unavailable: %s", merchant.slug, exc.__class__.__name__)
             return _unavailable(config)
@@ -66,6 +67,19 @@ def tracking_page(token: str) -> str | Response:
         # White label: the merchant's name, colours (contrast-checked by MerchantConfig) and https logo.
         return render_template("tracking.html", shipment=shipment, brand=config.brand_name, look=config,
                                **_local_times(shipment, tz, lambda status: _status_words(rt, config, status)))
+
+
+def _linked(backend: Backend, tracking_number: str, carrier: str | None) -> Shipment | None:
+    """The parcel the link was made for: its carrier's, when the link names one; else the number's only parcel.
+    One merchant may hold two carriers' parcels under one number, each someone else's: a link never opens the
+    other, and a link that doesn't say which of two (made before links named carriers) opens neither."""
+    scope, pin = getattr(backend, "for_viewer", None), getattr(backend, "pin", None)
+    if scope is not None:  # our own carrier: nobody is viewing by phone here
+        scope(None)
+    if pin is not None and carrier is not None:
+        pin(tracking_number, carrier)
+    shipment = backend.get_shipment(tracking_number)
+    return shipment if shipment is not None and carrier in (None, shipment.carrier) else None
 
 
 def _status_words(rt: Any, config: MerchantConfig, status: ShipmentStatus) -> str:

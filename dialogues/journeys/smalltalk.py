@@ -182,7 +182,7 @@ def _live_location(turn: Turn) -> None:
         _find_the_parcel(turn, "utter_faq_map_which")
         return
     values = {"parcel": parcel_label(shipment),
-              "link": turn.links.tracking_url(turn.merchant.slug, shipment.tracking_number)}
+              "link": turn.links.tracking_url(turn.merchant.slug, shipment.tracking_number, shipment.carrier)}
     if shipment.status is ShipmentStatus.OUT_FOR_DELIVERY:
         turn.say("utter_faq_map_out", live=_live(turn, shipment), **values)
     elif shipment.status is ShipmentStatus.DELIVERED:
@@ -200,7 +200,7 @@ def _driver_contact(turn: Turn) -> None:
     shipment = _on_the_road(turn)
     if shipment is not None and shipment.status is ShipmentStatus.OUT_FOR_DELIVERY:
         turn.say("utter_faq_driver_follow", parcel=parcel_label(shipment), live=_live(turn, shipment),
-                 link=turn.links.tracking_url(turn.merchant.slug, shipment.tracking_number))
+                 link=turn.links.tracking_url(turn.merchant.slug, shipment.tracking_number, shipment.carrier))
         turn.audit("view_status", "shown", subject=shipment.tracking_number)
     ask_open_question_again(turn)
 

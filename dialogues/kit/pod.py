@@ -67,7 +67,8 @@ def delivered_label(turn: Turn, shipment: Shipment, pod: ProofOfDelivery | None)
 def photo_links(turn: Turn, shipment: Shipment, pod: ProofOfDelivery) -> tuple[str, ...]:
     links = turn.links
     return tuple(
-        links.photo_url(turn.merchant.slug, shipment.tracking_number, key) for key in pod.photo_keys[:MAX_PHOTOS]
+        links.photo_url(turn.merchant.slug, shipment.tracking_number, key, shipment.carrier)
+        for key in pod.photo_keys[:MAX_PHOTOS]
     )
 
 

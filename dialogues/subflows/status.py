@@ -22,7 +22,7 @@ def tell_status(turn: Turn, shipment: Shipment) -> None:
         "parcel": parcel_label(shipment),
         "tracking": shipment.tracking_number,
         "address": shipment.address.masked(),
-        "link": links.tracking_url(turn.merchant.slug, shipment.tracking_number),
+        "link": links.tracking_url(turn.merchant.slug, shipment.tracking_number, shipment.carrier),
         "eta": window_label(turn, shipment.eta) if shipment.eta else turn.render("utter_eta_unknown"),
         "live": _live_progress(turn, shipment),
         "when": moment_label(turn, shipment.events[-1].occurred_at) if shipment.events else "",

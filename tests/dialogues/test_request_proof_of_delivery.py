@@ -21,7 +21,8 @@ def test_photo_is_a_signed_link_in_media_and_text(runtime, demo):
     assert "demo/porch.png" not in text  # the storage key never leaves
     signer = LinkSigner(runtime.settings.secret_key, PUBLIC_URL)
     token = url.rsplit("/pod/", 1)[1]
-    assert signer.load("photo", token, PHOTO_MAX_AGE) == {"m": "demo", "t": DELIVERED, "k": "demo/porch.png"}
+    assert signer.load("photo", token, PHOTO_MAX_AGE) == {"m": "demo", "t": DELIVERED, "k": "demo/porch.png",
+                                                          "c": "reference"}  # the parcel: number and carrier
     with pytest.raises(InvalidLink):
         signer.load("photo", token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], PHOTO_MAX_AGE)
     assert "Front porch" in text and "yesterday" in text

@@ -4,6 +4,7 @@ is about that parcel only: the link the chat texts, where the code goes, what th
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -28,6 +29,16 @@ def _mallorys_in_transit(runtime) -> None:  # noqa: ANN001
 def _instructions(runtime, carrier: str) -> dict:  # noqa: ANN001
     with runtime.sessions() as s:
         return dict(s.scalar(select(m.Shipment).where(m.Shipment.carrier == carrier)).instructions or {})
+
+
+def test_the_link_the_chat_texts_opens_the_proved_parcel(client, runtime, demo):
+    _two_parcels_one_number(runtime)
+    rest(client, "mallory-web", f"where is {NUMBER}")
+    reply = rest(client, "mallory-web", "SW1A 1AA")
+    found = re.search(r"/t/[\w.-]+", reply)
+    assert found, reply
+    page = client.get(found.group(0)).get_data(as_text=True)
+    assert "delivered" in page.lower() and "Expected" not in page, page
 
 
 def test_the_recipients_own_phone_sees_and_changes_its_own_parcel_only(client, runtime, demo):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from backend import models as m
@@ -40,19 +39,20 @@ def test_proving_your_own_parcel_does_not_show_anothers_with_the_same_number(cli
     assert "Diamond necklace" not in reply and "LS1" not in reply, reply
 
 
-@pytest.mark.xfail(strict=True, reason="a tracking link names merchant and number only ({'m','t'}, bot/core/links.py), "
-                   "and /t/<token> reads get_shipment(number): newest first, so a link issued for one parcel shows "
-                   "whichever parcel later got the same number from another carrier")
 def test_a_tracking_link_shows_the_parcel_it_was_issued_for(client, runtime, demo):
     _two_parcels_one_number(runtime)
     with runtime.sessions() as s:
         mallory = s.scalar(select(m.Shipment).where(m.Shipment.carrier == "royal_mail",
                                                     m.Shipment.tracking_number == NUMBER))
         assert mallory.status == "delivered"
-    link = runtime.links.tracking_url("demo", NUMBER)  # as texted to Mallory about her own (delivered) parcel
+    # As texted to Mallory about her own (delivered) parcel: a link names the parcel's carrier with its number.
+    link = runtime.links.tracking_url("demo", NUMBER, mallory.carrier)
     page = client.get(link[link.index("/t/"):]).get_data(as_text=True)
     assert "delivered" in page.lower(), page  # her parcel's status...
     assert "in transit" not in page.lower() and "Expected" not in page, page  # ...not Victoria's
+    # A link that doesn't say which of the two (made before links named carriers) opens neither.
+    legacy = runtime.links.tracking_url("demo", NUMBER)
+    assert client.get(legacy[legacy.index("/t/"):]).status_code == 404
 
 
 def test_a_change_after_proving_one_parcel_never_lands_on_another_with_the_same_number(client, runtime, demo):

@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
 from backend import models as m
-from bot.core.links import PHOTO_MAX_AGE, InvalidLink
+from bot.core.links import PHOTO_MAX_AGE, InvalidLink, link_carrier
 from bot.core.storage import PhotoNotFound, Storage
 from bot.web.ext import current_runtime
 
@@ -69,17 +69,20 @@ def photo(token: str) -> Response:
     rt = current_runtime()
     try:
         data = rt.links.load("photo", token, PHOTO_MAX_AGE, fields=("m", "t", "k"))
+        carrier = link_carrier(data)
     except InvalidLink:
         abort(404, description="This photo link is not valid or has expired.")
     key = data["k"]
+    # The parcel the link was made for (two carriers' parcels may share a number): its carrier's, if named.
+    found = (select(m.ProofOfDeliveryRecord.photos)
+             .join(m.Shipment, m.Shipment.id == m.ProofOfDeliveryRecord.shipment_id)
+             .join(m.Merchant, m.Merchant.id == m.Shipment.merchant_id)
+             .where(m.Merchant.slug == data["m"], m.Shipment.tracking_number == data["t"]))
+    if carrier is not None:
+        found = found.where(m.Shipment.carrier == carrier)
     with rt.sessions() as session:
-        photos = session.scalar(
-            select(m.ProofOfDeliveryRecord.photos)
-            .join(m.Shipment, m.Shipment.id == m.ProofOfDeliveryRecord.shipment_id)
-            .join(m.Merchant, m.Merchant.id == m.Shipment.merchant_id)
-            .where(m.Merchant.slug == data["m"], m.Shipment.tracking_number == data["t"])
-        )
-    if not photos or key not in photos:
+        photos = [k for row in session.scalars(found) for k in row or ()]
+    if key not in photos:
         abort(404, description="This photo is no longer available.")
     try:
         body, content_type = storage().get(key)

@@ -51,7 +51,7 @@ def shipment_json(session: Session, row: m.Shipment, links: LinkSigner, *, merch
                   say: Voice) -> dict[str, Any]:
     domain = dataclasses.replace(
         to_domain(row, merchant_slug=merchant_slug),
-        tracking_url=links.tracking_url(merchant_slug, row.tracking_number),
+        tracking_url=links.tracking_url(merchant_slug, row.tracking_number, row.carrier),
     )
     out = shipment_to_json(domain)
     out["instructions"] = redact(public_instructions(row.instructions))
@@ -116,7 +116,8 @@ def pod_json(session: Session, row: m.Shipment, links: LinkSigner, *, merchant_s
         "latitude": pod.latitude,
         "longitude": pod.longitude,
         "signature_name": pod.signature_name,
-        "photos": [{"key": k, "url": links.photo_url(merchant_slug, row.tracking_number, k)} for k in pod.photos or []],
+        "photos": [{"key": k, "url": links.photo_url(merchant_slug, row.tracking_number, k, row.carrier)}
+                   for k in pod.photos or []],
     }
 
 
