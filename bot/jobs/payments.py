@@ -58,7 +58,7 @@ def apply_paid_change(ctx: JobContext, *, payment_id: int) -> str:
         if answered is not None or recorded:
             backend = answered or Answered("recorded", BackendError("no answer for a change that wasn't recorded"))
         else:  # our own carrier (the reference one) shares this transaction
-            backend = ctx.backends(session, merchant, now)
+            backend = _the_paid_parcel(ctx.backends(session, merchant, now), tracking, payment.detail)
         result = apply_change(session, _PaidWrite(backend), merchant, tracking, action, idempotency_key=key,
                               context=context, now=now)
         ChangeService.announce(uow, merchant, tracking, action.kind.value, result, payment.conversation_id, now)
@@ -71,6 +71,18 @@ def apply_paid_change(ctx: JobContext, *, payment_id: int) -> str:
             log.info("payment %s: change %s pending at the carrier", payment_id, key)
             payments.tell(uow, payment, "utter_change_pending", summary=str(payment.detail.get("summary") or ""))
         return payment.status
+
+
+def _the_paid_parcel(backend: Any, tracking: str, detail: dict | None) -> Any:
+    """Our own carrier, pinned to the parcel the shopper proved and paid for: two carriers' parcels may share a
+    number, each someone else's (review 3). A payment started before it named the carrier, on a shared number,
+    lands on none (scoped to no one), never on the newest."""
+    carrier = (detail or {}).get("carrier")
+    if carrier and getattr(backend, "pin", None) is not None:
+        backend.pin(tracking, str(carrier))
+    elif getattr(backend, "for_viewer", None) is not None:
+        backend.for_viewer(None)
+    return backend
 
 
 def _refused(ctx: JobContext, uow: Any, payment: m.Payment, merchant: m.Merchant, code: Any, words: str | None,

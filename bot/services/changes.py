@@ -63,6 +63,9 @@ class ChangeRequest:
     context: ChangeContext
     conversation_id: int | None = None
     summary: str = ""  # what the shopper was told they confirmed (for the follow-up text)
+    # Which carrier's parcel with that number (two carriers' parcels may share one, each someone else's): a change
+    # applied later, outside the turn that proved it (a paid one), lands on it and no other.
+    carrier: str | None = None
 
 
 @dataclass(frozen=True)

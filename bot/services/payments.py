@@ -128,7 +128,8 @@ class PaymentService:
             action=action_to_json(request.action), idempotency_key=request.key, amount=fee,
             currency=currency.upper(), status=OPEN, expires_at=now + self.validity, created_at=now,
             detail={"summary": request.summary, "after": after, "actor": request.context.actor,
-                    "channel": request.context.channel, "verified_by": request.context.verified_by},
+                    "channel": request.context.channel, "verified_by": request.context.verified_by,
+                    "carrier": request.carrier},
         )
         uow.session.add(payment)
         uow.session.flush()

@@ -189,7 +189,7 @@ def apply(turn: Turn) -> None:
     context = ChangeContext(actor=turn.message.sender, channel=turn.message.channel,
                             verified_by=turn.verification_for(tracking) or "sender_number")
     request = ChangeRequest(tracking, action, slots["change_key"], context, turn.conversation.id,
-                            str(slots.get("summary") or ""))
+                            str(slots.get("summary") or ""), carrier=shipment.carrier)
     if slots.get("fee") and action.fee_accepted:
         _ask_to_pay(turn, request)
         return

@@ -84,3 +84,17 @@ def test_the_console_shows_and_changes_the_proved_parcel_only(client, runtime, d
     assert done.status_code == 200 and done.get_json()["status"] == "accepted", done.get_json()
     assert "safe_place" in _instructions(runtime, "royal_mail")
     assert "safe_place" not in _instructions(runtime, "dpd")
+
+
+def test_a_paid_change_lands_on_the_parcel_that_was_proved_and_paid_for(client, runtime, demo):
+    from tests.payments.kit import EVERY_DAY, pay_link, set_merchant
+
+    _two_parcels_one_number(runtime)
+    _mallorys_in_transit(runtime)
+    set_merchant(runtime, rules=EVERY_DAY)
+    for text in ("I need to reschedule", "3", "yes"):
+        talk(runtime, MALLORY, text)
+    link = pay_link(talk(runtime, MALLORY, latest_code(runtime, MALLORY)))
+    assert client.post(link[link.index("/pay/"):], data={"choice": "pay"}).status_code == 303
+    assert "reschedule" in str(_instructions(runtime, "royal_mail")), _instructions(runtime, "royal_mail")
+    assert "reschedule" not in str(_instructions(runtime, "dpd")), _instructions(runtime, "dpd")
