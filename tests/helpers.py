@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import time_machine
+from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 from bot.core.messages import InboundMessage
@@ -51,3 +58,19 @@ def say(  # noqa: ANN201
 ) -> list[str]:
     outcome = runtime.engine.handle(InboundMessage(channel, sender, to, text, channel_message_id=new_sid()))
     return [r.text for r in outcome.replies]
+
+
+@contextmanager
+def sqlite_file_away(runtime: Any, db_url: str) -> Iterator[None]:
+    """The embedded database gone for the block: a directory where its file was ("unable to open database file"),
+    its pooled connections closed; put back after, as it was."""
+    path = Path(make_url(db_url).database or "")
+    runtime.db.dispose()
+    aside = path.with_suffix(".aside")
+    os.replace(path, aside)
+    path.mkdir()
+    try:
+        yield
+    finally:
+        shutil.rmtree(path)
+        os.replace(aside, path)

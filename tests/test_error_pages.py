@@ -7,14 +7,10 @@ templates/error.html: self-contained, no database, nothing loaded from elsewhere
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL
+from tests.helpers import sqlite_file_away
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -39,17 +35,9 @@ def test_what_a_request_said_is_escaped_on_the_page(client):  # noqa: ANN001
 def test_a_tracking_link_opened_while_the_database_is_away_is_a_page_saying_so(client, runtime, demo, db_url):  # noqa: ANN001
     path_in_app = runtime.links.tracking_url("demo", "PB100000001GB").removeprefix(runtime.links.base_url)
     assert client.get(path_in_app, headers=BROWSER).status_code == 200
-    database = Path(make_url(db_url).database or "")
-    runtime.db.dispose()
-    aside = database.with_suffix(".aside")
-    os.replace(database, aside)
-    database.mkdir()  # a directory where the database was: "unable to open database file"
-    try:
+    with sqlite_file_away(runtime, db_url):
         page = client.get(path_in_app, headers=BROWSER)
         line = client.get(path_in_app)
-    finally:
-        shutil.rmtree(database)
-        os.replace(aside, database)
     assert page.status_code == 503 and page.headers["Retry-After"].isdigit() and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
     assert "Briefly unavailable" in html and "try again shortly" in html and 'role="status"' in html

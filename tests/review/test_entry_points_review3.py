@@ -4,15 +4,11 @@ revert with a revision no id column holds, and the REST channel's outage answer 
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL
 from tests.console.kit import make_user, sign_in, token_in
+from tests.helpers import sqlite_file_away
 
 NAME = "utter_neighbour_summary"
 
@@ -32,16 +28,8 @@ def test_with_the_database_away_the_rest_channel_without_merchant_still_answers_
         app, runtime, demo, db_url):
     client = app.test_client()
     assert client.post("/webhooks/rest/webhook", json={"sender": "s1", "message": "hello"}).status_code == 200
-    path = Path(make_url(db_url).database or "")
-    runtime.db.dispose()
-    aside = path.with_suffix(".aside")
-    os.replace(path, aside)
-    path.mkdir()  # a directory where the database was: "unable to open database file"
-    try:
+    with sqlite_file_away(runtime, db_url):
         answer = client.post("/webhooks/rest/webhook", json={"sender": "s1", "message": "hello"})
-    finally:
-        shutil.rmtree(path)
-        os.replace(aside, path)
     assert answer.status_code == 503 and answer.headers["Retry-After"].isdigit()
     body = answer.get_json()
     # What the same outage answers with ?merchant=demo (test_database_faults.py): a list of Rasa replies.
