@@ -47,6 +47,22 @@ def made_nothing(answer: object) -> bool:
     return isinstance(answer, BackendRefused | LookupError)
 
 
+def pin_parcel(backend: object, tracking_number: str, carrier: str) -> None:
+    """From now on this number means this carrier's parcel, where the backend can tell two apart (our own carrier:
+    one merchant may hold two carriers' parcels under one number). A remote carrier's numbers are its own."""
+    pin = getattr(backend, "pin", None)
+    if pin is not None:
+        pin(tracking_number, carrier)
+
+
+def scope_to_viewer(backend: object, phone: str | None) -> None:
+    """Reads by number resolve for this shopper only (None: for nobody's phone): an ambiguous number they haven't
+    proved is never someone else's parcel. A no-op for a backend whose numbers are one parcel each."""
+    scope = getattr(backend, "for_viewer", None)
+    if scope is not None:
+        scope(phone)
+
+
 @runtime_checkable
 class Backend(Protocol):
     name: str

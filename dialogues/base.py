@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from backend import models as m
-from backend.protocol import Backend
+from backend.protocol import Backend, pin_parcel, scope_to_viewer
 from backend.types import Shipment
 from bot.config import Settings
 from bot.core import audit, proofs
@@ -80,17 +80,10 @@ class Turn:
     def __post_init__(self) -> None:
         """Reads by number in this turn mean this shopper's parcel: the one they proved, else one addressed to
         their phone, never another person's that shares the number (two carriers; review 3)."""
-        scope = getattr(self.backend, "for_viewer", None)
-        if scope is not None:  # our own carrier; a remote one's numbers are its own, one parcel each
-            scope(self.message.sender if self.message.sender_is_phone else None)
+        scope_to_viewer(self.backend, self.message.sender if self.message.sender_is_phone else None)
         for tracking, carrier in proofs.verified_parcels(self.conversation, self.now):
             if carrier is not None:
-                self._pin(tracking, carrier)
-
-    def _pin(self, tracking_number: str, carrier: str) -> None:
-        pin = getattr(self.backend, "pin", None)
-        if pin is not None:
-            pin(tracking_number, carrier)
+                pin_parcel(self.backend, tracking, carrier)
 
     @property
     def session(self) -> Session:
@@ -267,7 +260,7 @@ class Turn:
         named with its carrier, and from now on this turn's reads of its number mean it."""
         proofs.mark_verified(self.conversation, shipment.tracking_number, how, self.now,
                              self.settings.verified_minutes, carrier=shipment.carrier)
-        self._pin(shipment.tracking_number, shipment.carrier)
+        pin_parcel(self.backend, shipment.tracking_number, shipment.carrier)
         self.audit("verification", "verified", subject=shipment.tracking_number, verification=how)
 
     def audit(self, action: str, result: str, *, subject: str | None = None, verification: str | None = None,

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 
 from backend import models as m
 from backend.changes import apply_change, stored_change
-from backend.protocol import BackendError, BackendUnavailable, made_nothing
+from backend.protocol import BackendError, BackendUnavailable, made_nothing, pin_parcel, scope_to_viewer
 from backend.reasons import from_stored
 from backend.serialize import action_from_json
 from backend.types import ActionResult, ChangeContext, ResultStatus
@@ -78,10 +78,10 @@ def _the_paid_parcel(backend: Any, tracking: str, detail: dict | None) -> Any:
     number, each someone else's (review 3). A payment started before it named the carrier, on a shared number,
     lands on none (scoped to no one), never on the newest."""
     carrier = (detail or {}).get("carrier")
-    if carrier and getattr(backend, "pin", None) is not None:
-        backend.pin(tracking, str(carrier))
-    elif getattr(backend, "for_viewer", None) is not None:
-        backend.for_viewer(None)
+    if carrier:
+        pin_parcel(backend, tracking, str(carrier))
+    else:
+        scope_to_viewer(backend, None)
     return backend
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from backend import models as m
-from backend.protocol import Backend
+from backend.protocol import Backend, pin_parcel, scope_to_viewer
 from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction
 from bot.core.messages import clean_text
 from bot.core.proofs import proved_parcels
@@ -87,30 +87,20 @@ def _belongs(uow: UnitOfWork, conv: m.Conversation, tracking: str, backend: Back
     lives: our own table, else the merchant's carrier (a remote one through the snapshot, asked with no transaction
     open). One merchant may hold two carriers' parcels under one number, each someone else's (review 3): the
     backend is pinned to the one that belongs, so the change lands on it and never on the other."""
-    _scope(backend, conv.address)
+    scope_to_viewer(backend, conv.address)
     proved = proved_parcels(conv)
     if tracking in proved:
         if proved[tracking] is not None:
-            _pin(backend, tracking, str(proved[tracking]))
+            pin_parcel(backend, tracking, str(proved[tracking]))
         return True  # a proof older than carriers in proofs: the scope above lets it reach only an unshared number
     owners = list(uow.session.execute(select(m.Shipment.recipient_phone, m.Shipment.carrier).where(
         m.Shipment.merchant_id == conv.merchant_id, m.Shipment.tracking_number == tracking)))
     if owners:
         mine = next((carrier for phone, carrier in owners if phone == conv.address), None)
         if mine is not None:
-            _pin(backend, tracking, mine)
+            pin_parcel(backend, tracking, mine)
         return mine is not None
     found = backend.get_shipment(tracking)
     return found is not None and found.recipient_phone == conv.address
 
 
-def _scope(backend: Backend, phone: str) -> None:
-    scope = getattr(backend, "for_viewer", None)
-    if scope is not None:  # our own carrier; a remote one's numbers are its own, one parcel each
-        scope(phone)
-
-
-def _pin(backend: Backend, tracking: str, carrier: str) -> None:
-    pin = getattr(backend, "pin", None)
-    if pin is not None:
-        pin(tracking, carrier)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.masking import public_description, public_place
-from backend.protocol import Backend, BackendError
+from backend.protocol import Backend, BackendError, pin_parcel, scope_to_viewer
 from backend.resilience import answer_within
 from backend.types import Shipment, ShipmentStatus
 from bot.core.links import TRACKING_MAX_AGE, InvalidLink, link_carrier
@@ -73,11 +73,9 @@ def _linked(backend: Backend, tracking_number: str, carrier: str | None) -> Ship
     """The parcel the link was made for: its carrier's, when the link names one; else the number's only parcel.
     One merchant may hold two carriers' parcels under one number, each someone else's: a link never opens the
     other, and a link that doesn't say which of two (made before links named carriers) opens neither."""
-    scope, pin = getattr(backend, "for_viewer", None), getattr(backend, "pin", None)
-    if scope is not None:  # our own carrier: nobody is viewing by phone here
-        scope(None)
-    if pin is not None and carrier is not None:
-        pin(tracking_number, carrier)
+    scope_to_viewer(backend, None)  # nobody is viewing by phone here
+    if carrier is not None:
+        pin_parcel(backend, tracking_number, carrier)
     shipment = backend.get_shipment(tracking_number)
     return shipment if shipment is not None and carrier in (None, shipment.carrier) else None
 
