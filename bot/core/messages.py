@@ -8,13 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.channels import ChannelSpec, spec_for
+from bot.core.unseen import without_unseen
 
 # An SMS can be at most 1,600 characters; anything longer is noise or an attack, so the core reads this much.
 MAX_TEXT = 1600
-# Control and bidi characters, and lone surrogates (a JSON "\ud800" escape decodes to one; no database stores it).
-_CONTROL = re.compile(
-    r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
 
 
 @dataclass(frozen=True)
@@ -91,6 +88,8 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text)
-    text = _CONTROL.sub("", text)
+    # Control, format (bidi) and lone surrogate characters go (a JSON "\ud800" escape decodes to one, and no
+    # database stores it); tabs and line breaks stay, the shopper's own layout.
+    text = without_unseen(text, keep="\t\n\r")
     text = re.sub(r"[ \t]+", " ", text).strip()
     return text[:MAX_TEXT]

@@ -32,9 +32,10 @@ from backend import models as m
 from backend.reasons import Reason
 from bot.core.grammar import agree
 from bot.core.merchant_config import MerchantConfig
+from bot.core.unseen import without_unseen
 from training_data import data_path
 
-_UNSAFE = re.compile(r"[<>\u0000-\u001f\u007f]")
+_MARKUP = re.compile(r"[<>]")
 MAX_VALUE = 320
 
 
@@ -77,7 +78,8 @@ def load_catalogue(directory: Path | None = None) -> Mapping[str, Template]:
 
 def clean_value(value: Any) -> str:
     """A value fit to put in front of a shopper or a driver: printable, no markup, bounded."""
-    text = _UNSAFE.sub("", str(value))
+    # Line breaks are spaces; a control or format character goes (a U+202E would reverse the rest of the SMS).
+    text = without_unseen(" ".join(_MARKUP.sub("", str(value)).split()))
     text = " ".join(text.split())
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3] + "..."
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.core.secrets_box import kinds_of
+from bot.core.unseen import without_unseen
 from bot.core.wording import Rendered
 from dialogues.base import Turn
 
@@ -16,7 +17,7 @@ _LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]{0,40}>")
 
 
-_UNSAFE = re.compile(r"[<>{}`\\\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(r"[<>{}`\\]")
 
 
 def driver_text(raw: str) -> str:
@@ -27,7 +28,7 @@ def driver_text(raw: str) -> str:
     """
     text = _LINK.sub(" ", raw or "")
     text = _TAG.sub(" ", text)
-    text = _UNSAFE.sub(" ", text)
+    text = without_unseen(" ".join(_UNSAFE.sub(" ", text).split()))  # line breaks are spaces, controls go
     return " ".join(text.split()).strip(" ,;:-")
 
 
