@@ -32,9 +32,11 @@ _SPLIT = re.compile(
     rf"|\s+(?:and|also|but|plus)\s+(?:also\s+|then\s+)?(?=(?:{_REQUEST_START})\b)"
     r"|\s+also\s+"
     # "the porch, not a neighbour": a trailing "not X" is a part of its own (a refusal, never the value)
-    r"|(?:,\s*|\s+(?=not\s+(?:a|an|the|to\s+(?:a|the)|with\s+(?:a|the))\s)|\s+(?=rather\s+than|instead\s+of))"
+    # ("number 14 not 12": a number is ruled out the same way)
+    r"|(?:,\s*|\s+(?=not\s+(?:a|an|the|to\s+(?:a|the)|with\s+(?:a|the))\s)|\s+(?=not\s+\d)"
+    r"|\s+(?=rather\s+than|instead\s+of))"
     r"(?=(?:not|rather\s+than|instead\s+of)\s+(?:(?:a|an|the|to|with)\s+){0,2}"
-    r"[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}\W*$))",
+    r"[a-z0-9][\w'-]*(?:\s+[a-z][\w'-]*){0,2}\W*$))",
     re.IGNORECASE,
 )
 # "Not X" as shoppers write it: a wish against something ("i dont want a pickup point"), a don't-do-this ("dont
@@ -50,6 +52,7 @@ _NEGATION = re.compile(
     r"|(?:please\s+)?(?:do\s*n[o']?t|dont|do\s+not|never)\s+(?:cancel|send|deliver|redeliver|reschedule|move"
     r"|change|hold|collect|leave|put|give|bring|take|add|return|post|drop|book|redirect)\b"
     r"|stop\s+(?:sending|giving|offering|suggesting|showing|telling|asking)\b"
+    r"|not\s+(?:no\.?\s*|number\s+)?\d"  # "not 3", "not number 12" (a bare "no 5" is a house number, not a no)
     r"|(?:no|not)\s+(?!(?:sure|now|yet|really|idea|clue|here|there|home|in|at|delivered|received|arrived|come"
     r"|came|turned|showing|working|right|good|happy|ok|okay|been|had|got|gotten|seen|found|mine|me|my|for|until"
     r"|till|before|after|on|anyone|anybody|any|long|much|very|quite|one|thanks|thank|sign|trace|news|word"
@@ -90,7 +93,8 @@ _CORRECTION = re.compile(
 )
 _WEAK_CORRECTION = re.compile(r"actually|make\s+(?:it|that)|change\s+(?:it|that)\s+to|\W*(?:no|nope|nah)\W*",
                               re.IGNORECASE)
-_LEADING_NO = re.compile(r"^\W*(?:no|nope|nah|sorry|oops|ok|okay|right)\s*[,.!:;-]+\s*", re.IGNORECASE)
+_LEADING_NO = re.compile(r"^\W*(?:(?:no|nope|nah|sorry|oops|ok|okay|right)\s*[,.!:;-]+\s*|(?:sorry|soz|oops)\s+)",
+                         re.IGNORECASE)
 _TRAILING_INSTEAD = re.compile(r"\s+(?:instead|please|pls|thanks|thank\s+you|ta)\W*$", re.IGNORECASE)
 
 
@@ -118,8 +122,42 @@ def clauses(text: str) -> list[Clause]:
             continue
         _add(parts, text, pos, start, cue)
         pos, cue = end, correction
-    _add(parts, text, pos, len(text), cue)
-    return parts or [Clause(text, 0, len(text), is_negated(text))]
+    if cue is not None and parts and not re.search(r"\w", text[pos:]):
+        # The cue comes last ("sorry number 14 i mean"): the part before it is the correction, less its "sorry"
+        last = parts.pop()
+        _add(parts, text, last.start, last.end, cue)
+    else:
+        _add(parts, text, pos, len(text), cue)
+    return _contrasts(parts, text) or [Clause(text, 0, len(text), is_negated(text))]
+
+
+# "not the porch, the garage", "no not 3, 5", "not the neighbour! the porch": what the shopper rules out, then
+# what they want instead. The second half is the correction (its value replaces the first's, it is never read
+# as part of a "not"), unless it asks for something of its own ("i dont want a pickup point. can you leave it
+# with number 5?" is a refusal and a new request).
+_NOT_THEN = re.compile(
+    r"^(?P<neg>(?:(?:no|nope|nah|oh)\W+)?not\s+(?:(?:the|a|an|to|with|at|in|on|no\.?|number)\s+){0,2}"
+    r"[\w'&-]+(?:\s+[\w'&-]+){0,3}?)\s*(?:,|;|\s-\s|\s+but\s+)\s*(?P<rest>\w.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _contrasts(parts: list[Clause], text: str) -> list[Clause]:
+    out: list[Clause] = []
+    for part in parts:
+        found = _NOT_THEN.match(part.text)
+        if found is None or not part.negated:
+            out.append(part)
+            continue
+        neg_end, rest_start = part.start + found.end("neg"), part.start + found.start("rest")
+        out.append(dataclasses.replace(part, end=neg_end, text=text[part.start:neg_end]))
+        rest = text[rest_start:part.end]
+        out.append(Clause(rest, rest_start, part.end, is_negated(rest), True, True))
+    for i in range(1, len(out)):
+        before, part = out[i - 1], out[i]
+        if before.negated and not part.negated and not part.corrects and not asks(part.text):
+            out[i] = dataclasses.replace(part, corrects=True, strong=True)
+    return out
 
 
 def _boundaries(text: str) -> list[tuple[int, int, str | None]]:

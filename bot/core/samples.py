@@ -26,6 +26,7 @@ ATOMS: dict[str, str] = {
     "contact": "Reply AGENT, or email help@northerntrails.co.uk", "count": "3", "cutoff": "22:00",
     "day": "Mon 14 Dec", "days": "5", "distance": "0.4 miles", "earlier": "CLM-8F3K2Q",
     "email": "help@northerntrails.co.uk", "expected": "Manchester", "fee": "£3.50", "given": "Salford",
+    "first": "Mon 14 Dec", "last": "Sun 20 Dec",
     "hours": "Mon-Sat 08:00-20:00, Sun 10:00-16:00", "items": "Hiking boots and Waterproof jacket", "kind": "gate",
     "kinds": "gate and door", "label": "the safe place", "latest": "Fri 18 Dec", "left": "2", "limit": "140",
     "link": "https://track.parcelbot.example/t/8Hq2mZ", "linked": "", "max_days": "7",

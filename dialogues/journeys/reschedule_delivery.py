@@ -134,8 +134,8 @@ def _still_wanted(turn: Turn, wanted: dict | None) -> dict | None:
     """The wish, unless it is only for a day the shopper also said they're not in (that day never leads)."""
     if not wanted:
         return None
-    if wanted.get("date") and any(r.get("date") == wanted["date"] and not r.get("start")
-                                  for r in turn.slots.get("refused") or []):
+    if wanted.get("date") and not wanted.get("to_date") and any(
+            r.get("date") == wanted["date"] and not r.get("start") for r in turn.slots.get("refused") or []):
         wanted = {**wanted, "date": None}
     return wanted if (wanted.get("date") or wanted.get("start")) else None
 
@@ -192,6 +192,9 @@ def _choose_wanted(turn: Turn, wanted: dict) -> None:
         day = date.fromisoformat(wanted["date"]) if wanted.get("date") else None
         what = (day_label(turn, datetime.combine(day, time(12), tzinfo=turn.tz), named=True) if day
                 else turn.render("utter_reschedule_that_time"))
+        if day and wanted.get("to_date"):  # "next week": all of it, not its Monday
+            last = datetime.combine(date.fromisoformat(wanted["to_date"]), time(12), tzinfo=turn.tz)
+            what = turn.render("utter_reschedule_between", first=what, last=day_label(turn, last, named=True))
         turn.say("utter_reschedule_no_slot", when=what)
         _list_allowed(turn, _nearest(turn, windows, allowed, wanted))
 

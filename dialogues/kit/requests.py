@@ -15,7 +15,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from dialogues.base import REGISTRY, Turn
+from dialogues.base import REGISTRY, Flow, Turn
 from intents.discourse import asks, excluded, is_negated, is_reason
 from intents.types import ParsedClause, ParseResult
 
@@ -78,26 +78,56 @@ def _carries_its_values(part: ParsedClause) -> bool:
 
 def _as_request(part: ParsedClause, replaced: ParsedClause | None) -> ParsedClause:
     """A bare value after a correction ("..., sorry i mean the garage") asks for what the part it replaced
-    asked for."""
-    if _is_request(part.parse) or replaced is None or not _is_request(replaced.parse):
+    asked for; after a "not X" ("not the neighbour! the porch") for the journey its value belongs to (the
+    refused request is never the one taken up)."""
+    if _is_request(part.parse) or replaced is None:
+        return part
+    if replaced.negated:
+        flow = _valued(part)
+        if flow is None:
+            return part
+        parse = dataclasses.replace(part.parse, intent=flow.name, confidence=max(part.parse.confidence,
+                                                                                 OWN_REQUEST_CONFIDENCE))
+        return dataclasses.replace(part, parse=parse)
+    if not _is_request(replaced.parse):
         return part
     parse = dataclasses.replace(part.parse, intent=replaced.parse.intent, confidence=replaced.parse.confidence)
     return dataclasses.replace(part, parse=parse)
 
 
+def _valued(part: ParsedClause) -> Flow | None:
+    """The one journey whose values this part names ("the porch": a safe place), or None (none, or several:
+    "number 5" could be a neighbour or an address)."""
+    named = {e.entity for e in part.parse.entities}
+    flows = {f.name: f for f in REGISTRY.values() if set(f.values) & named}
+    return next(iter(flows.values())) if len(flows) == 1 else None
+
+
+def _negated_request(parse: ParseResult) -> bool:
+    """A "not X" that refuses X itself. "dont want it delivered tomorrow" refuses the day, not a new day: a
+    negated request naming the day or time its journey asks for is that request with the day ruled out
+    (kit/when_wanted.py reads which day)."""
+    flow = REGISTRY.get(parse.intent)
+    if flow is None or parse.intent in NOT_REQUESTS:
+        return False
+    return not ({"date", "time_window"} & set(flow.values) & {e.entity for e in parse.entities})
+
+
 def read(turn: Turn) -> Reading:
     nlu = turn.nlu
     if not turn.clauses:
-        if is_negated(turn.text) and _is_request(nlu):
+        # Whatever the confidence the journey would start at, a "not X" never starts X ("don't leave it outside")
+        if is_negated(turn.text) and _negated_request(nlu):
             return Reading(declined=(nlu.intent,), only_declined=True)
         return Reading()
     live, replaced = _corrections(turn.clauses)
     settled = _settled(turn.clauses, replaced)
-    declined = _declined(live)
+    declined = _declined(list(turn.clauses))
     wanted: list[ParsedClause] = []
     for clause in live:
         clause = _as_request(clause, replaced.get(turn.clauses.index(clause)))
-        if clause.negated or not _is_request(clause.parse) or clause.parse.intent in declined:
+        if (clause.negated and _negated_request(clause.parse)) or not _is_request(clause.parse) \
+                or clause.parse.intent in declined:
             continue
         if _flow_of(clause.parse.intent) not in {_flow_of(w.parse.intent) for w in wanted}:
             wanted.append(clause)
@@ -120,14 +150,14 @@ def _declined(parts: list[ParsedClause]) -> tuple[str, ...]:
     """What the shopper said no to. "A pickup point, but not the locker" narrows a request (its words are ruled
     out); it does not decline it."""
     asked = {c.parse.intent for c in parts if not c.negated and _is_request(c.parse)}
-    return tuple(dict.fromkeys(c.parse.intent for c in parts
-                               if c.negated and _is_request(c.parse) and c.parse.intent not in asked))
+    return tuple(dict.fromkeys(c.parse.intent for c in parts if c.negated and _is_request(c.parse)
+                               and _negated_request(c.parse) and c.parse.intent not in asked))
 
 
 def _settled(parts: tuple[ParsedClause, ...], replaced: dict[int, ParsedClause]) -> ParsedClause | None:
     last = max(replaced, default=None)
-    if last is None:
-        return parts[0] if len(parts) == 1 and parts[0].corrects else None  # "actually no, make it number 8"
+    if last is None:  # "actually no, make it number 8"; "sorry i meant number 14 not 12"
+        return parts[0] if parts[0].corrects and all(p.negated for p in parts[1:]) else None
     return _as_request(parts[last], replaced[last])
 
 
@@ -136,11 +166,11 @@ def read_answer(turn: Turn) -> Reading:
     later part that is clearly another request waits in the queue, and a "not X" is noted."""
     nlu = turn.nlu
     if not turn.clauses:
-        negated = is_negated(turn.text) and _is_request(nlu)
+        negated = is_negated(turn.text) and _is_request(nlu) and _negated_request(nlu)
         return Reading(declined=(nlu.intent,) if negated else ())
     live, replaced = _corrections(turn.clauses)
     settled = _settled(turn.clauses, replaced)
-    declined = _declined(live)
+    declined = _declined(list(turn.clauses))
     open_flows = {f.flow for f in turn.state.stack}
     others = tuple(
         c for c in live[1:]
@@ -171,6 +201,7 @@ def apply(turn: Turn, reading: Reading) -> None:
         blank.append((0, reading.settled.start))
         blank.append((reading.settled.end, len(turn.text)))
         turn.corrected = True
+    blank = _minus(blank, _refused_days(turn, reading))
     text = turn.text
     for start, end in blank:
         text = text[:start] + " " * (end - start) + text[end:]
@@ -185,6 +216,33 @@ def apply(turn: Turn, reading: Reading) -> None:
     for other in reading.others:
         if len(state.queue) < MAX_QUEUED:
             state.queue.append(other.parse.to_saved())
+
+
+def _refused_days(turn: Turn, reading: Reading) -> list[tuple[int, int]]:
+    """The "not monday" parts of a message whose request asks for a day: kept, words and all, for
+    kit/when_wanted.py to read as the days ruled out ("next week sometime, not monday")."""
+    chosen = reading.primary or reading.settled
+    flow = REGISTRY.get(chosen.parse.intent if chosen is not None else turn.nlu.intent)
+    if flow is None or not {"date", "time_window"} & set(flow.values):
+        return []
+    return [(c.start, c.end) for c in turn.clauses
+            if c.negated and any(e.entity in ("date", "time_window") for e in c.parse.entities)]
+
+
+def _minus(spans: list[tuple[int, int]], kept: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans less the kept ones (both as [start, end) offsets into the message)."""
+    for k_start, k_end in kept:
+        cut: list[tuple[int, int]] = []
+        for start, end in spans:
+            if end <= k_start or start >= k_end:
+                cut.append((start, end))
+                continue
+            if start < k_start:
+                cut.append((start, k_start))
+            if end > k_end:
+                cut.append((k_end, end))
+        spans = cut
+    return spans
 
 
 # A number given before a correction still stands: "PB123, leave it with 6, no wait, 8" is about PB123.

@@ -44,6 +44,7 @@ _NEG_AFTER = re.compile(
 _POS_AFTER = re.compile(
     r"^\s*(('?s|is|would be|will be)\s+)?(good|fine|ok|okay|better|best|great|perfect|works|suits)\b|^\s*instead\b", _I
 )
+_OPENING_NO = re.compile(r"\W*(?:no|nah|nope|no\s+sorry|sorry\s+no)\W*", _I)
 _CARRY = re.compile(r"^\s*(or|nor|and|&|/)\s*(on\s+)?(the\s+)?$", _I)
 _ATTACHED = re.compile(r"^\s*(,\s*)?(in\s+the|on|at|from|-)?\s*$", _I)
 _CLOCK = re.compile(r"(?<![\d:£$€.])\b(\d{1,2})(?:[:.]([0-5]\d))?\s*(am|pm)\b", _I)
@@ -84,8 +85,11 @@ def _refused(text: str, spans: list[_Span], i: int) -> bool:
     before = text[_clause_start(text, lo, span.entity.start): span.entity.start]
     nxt = spans[i + 1].entity.start if i + 1 < len(spans) else len(text)
     after = text[span.entity.end: nxt]
-    if _NEG_BEFORE.search(before) or _NEG_AFTER.search(after):
+    if _NEG_AFTER.search(after):
         return True
+    if _NEG_BEFORE.search(before):
+        # "no thursday sorry" is "no, thursday": a bare no opening the message answers the question before it
+        return not (lo == 0 and _OPENING_NO.fullmatch(text[:span.entity.start]))
     if _POS_AFTER.search(after):
         return False
     return bool(prev and prev.refused and _CARRY.match(text[prev.entity.end: span.entity.start]))
@@ -94,7 +98,11 @@ def _refused(text: str, spans: list[_Span], i: int) -> bool:
 def _when(span: _Span) -> dict:
     e = span.entity
     if e.entity == "date":
-        return {"date": e.value[:10], "start": None, "end": None}
+        when = {"date": e.value[:10], "start": None, "end": None}
+        last = (e.resolved or {}).get("end_date")  # "next week", "the weekend": every day of it, not its first
+        if last and str(last)[:10] > when["date"]:
+            when["to_date"] = str(last)[:10]
+        return when
     resolved = e.resolved or {}
     return {"date": resolved.get("date"), "start": resolved.get("start"), "end": resolved.get("end")}
 
@@ -136,8 +144,10 @@ def _completes(wanted: dict, when: dict) -> bool:
 
 
 def _merge(wanted: dict, when: dict) -> dict:
-    return {"date": wanted.get("date") or when.get("date"), "start": wanted.get("start") or when.get("start"),
-            "end": wanted.get("end") or when.get("end")}
+    merged = {"date": wanted.get("date") or when.get("date"), "start": wanted.get("start") or when.get("start"),
+              "end": wanted.get("end") or when.get("end")}
+    last = wanted.get("to_date") if wanted.get("date") else when.get("to_date")
+    return {**merged, "to_date": last} if last else merged
 
 
 def _clock_fallback(turn: Turn, wish: Wish, spans: list[_Span]) -> None:
@@ -166,7 +176,10 @@ def _minutes(clock: str) -> int:
 
 def fits(when: dict, start: datetime, end: datetime) -> bool:
     """Does a window (local start and end) fall on this day and overlap this time, where they are given?"""
-    if when.get("date") and start.date() != date.fromisoformat(when["date"]):
+    if when.get("date") and when.get("to_date"):  # a span of days ("next week")
+        if not date.fromisoformat(when["date"]) <= start.date() <= date.fromisoformat(when["to_date"]):
+            return False
+    elif when.get("date") and start.date() != date.fromisoformat(when["date"]):
         return False
     if when.get("start") and when.get("end"):
         lo, hi = _minutes(when["start"]), _minutes(when["end"])

@@ -143,3 +143,18 @@ def test_when_the_day_named_has_no_slot_the_nearest_lead(runtime, demo):
     reply = text_of(talk(runtime, OWN, "can you deliver it saturday afternoon"))
     assert "no delivery slot" in reply
     assert _slot_lines(reply)[0] == f"1) {label} 12:00-17:00", reply
+
+
+def test_a_week_is_every_day_of_it_and_a_refused_day_within_it_is_left_out():
+    """ "next week" resolves to its Monday with the Sunday as its end: a wish for the whole week, not its first
+    day (kit/when_wanted.fits); "not monday" inside it still rules Monday out."""
+    from datetime import datetime
+
+    from dialogues.kit.when_wanted import fits, is_refused
+
+    week = {"date": "2026-12-14", "to_date": "2026-12-20", "start": None, "end": None}
+    tuesday, next_monday = datetime(2026, 12, 15, 8), datetime(2026, 12, 21, 8)
+    assert fits(week, tuesday, tuesday.replace(hour=12))
+    assert not fits(week, next_monday, next_monday.replace(hour=12))
+    monday = datetime(2026, 12, 14, 8)
+    assert is_refused([{"date": "2026-12-14", "start": None, "end": None}], monday, monday.replace(hour=12))

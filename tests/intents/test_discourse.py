@@ -140,3 +140,35 @@ def test_any_text_is_read_without_error(message):
     assert all(isinstance(p.negated, bool) for p in parts)
     assert isinstance(last_word(message), str)
     excluded(message)
+
+
+# -- "not A, B": what is ruled out, then what is wanted instead ----------------------------------------------
+@pytest.mark.parametrize(("message", "refused", "wanted"), [
+    ("not the porch, the garage", "not the porch", "the garage"),
+    ("no not 3, 5", "no not 3", "5"),
+    ("nah not number 5 - number 7", "nah not number 5", "number 7"),
+    ("not the shed but the garage", "not the shed", "the garage"),
+    ("not with number 4, number 6 please", "not with number 4", "number 6 please"),
+    ("not tomorrow, friday", "not tomorrow", "friday"),
+    ("not the neighbour! the porch", "not the neighbour", "the porch"),
+])
+def test_not_a_then_b_is_a_refusal_and_its_correction(message, refused, wanted):
+    first, second = clauses(message)
+    assert (first.text, first.negated) == (refused, True)
+    assert (second.text, second.negated, second.corrects, second.strong) == (wanted, False, True, True)
+
+
+def test_a_new_request_after_a_refusal_is_no_correction():
+    first, second = clauses("i dont want a pickup point. can you leave it with number 5?")
+    assert first.negated and not second.corrects
+
+
+@pytest.mark.parametrize(("message", "settled"), [
+    ("sorry number 14 i mean", "number 14"),  # the cue comes last
+    ("oops the shed i meant", "the shed"),
+    ("sorry i meant number 14 not 12", "number 14"),  # and a number is ruled out like a word
+])
+def test_a_correction_cue_at_either_end(message, settled):
+    parts = clauses(message)
+    assert parts[0].corrects and parts[0].text == settled
+    assert all(p.negated for p in parts[1:])
