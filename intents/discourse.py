@@ -21,7 +21,7 @@ from intents.types import OUT_OF_SCOPE, ParseResult
 
 # Where a new request starts: the end of a sentence, or a joining word followed by a request's first words.
 _REQUEST_START = (
-    r"(?:can|could|would|will)\s+(?:you|u|ya|the\s+driver)|pls|please|plz|tell|ask|let|add|leave|move|send|put"
+    r"(?:can|could|would|will)\s+(?:you|u|ya|it|they|i|we|the\s+[a-z]+|my\s+[a-z]+)|pls|please|plz|tell|ask|let|add|leave|move|send|put"
     r"|make\s+sure|deliver|drop|hold|keep|change|cancel|redeliver|reschedule|collect|bring|give|when|where|what"
     r"|how|is|are|does|do|did|has|have|i\s+(?:just\s+|only\s+|really\s+|would\s+|'d\s+)?(?:want|need|like|prefer)"
     r"|i\s+(?:would|'d|'ll|will)|id|ill|if|also|just"
@@ -202,7 +202,8 @@ _REASON = re.compile(
 )
 _ASKS = re.compile(r"\b(?:can|could|would|will\s+you|please|pls|plz|want|need|like|leave|send|move|deliver|change"
                    r"|cancel|hold|keep|put|drop|redeliver|reschedule|tell|ask|let|bring|try|collect|pick|return"
-                   r"|add|give|make|get|show|refund|replace|track|where|when|how)\b|\?", re.IGNORECASE)
+                   r"|add|give|make|get|show|refund|replace|track|(?:where|when|how|what)(?:'?s|'?re)?)\b|\?",
+                   re.IGNORECASE)  # "wheres my parcel": shoppers drop the apostrophe
 
 
 def is_reason(clause: str) -> bool:

@@ -24,6 +24,9 @@ NOT_REQUESTS = frozenset({"affirm", "deny", "inform", "greet", "goodbye", "thank
                           "opt_out", "talk_to_human"})
 REQUEST_CONFIDENCE = 0.5
 OWN_REQUEST_CONFIDENCE = 0.8
+# A part beside others that asks and names its journey's value ("...and can the socks go to number 2") is that
+# request at a lower confidence: the NLU reads a short part less surely, and the value backs its guess.
+VALUED_REQUEST_CONFIDENCE = 0.4
 # While a question is open the message is first of all its answer: only a part that is clearly another request
 # (as sure as a topic switch during a free-text question) is split off and queued.
 ANSWER_SPLIT_CONFIDENCE = 0.85
@@ -65,6 +68,12 @@ def _corrections(parts: tuple[ParsedClause, ...]) -> tuple[list[ParsedClause], d
             replaced[i] = before
     gone = {id(p) for p in replaced.values()}
     return [p for p in parts if id(p) not in gone], replaced
+
+
+def _valued_request(part: ParsedClause) -> bool:
+    parse = part.parse
+    return (parse.intent not in NOT_REQUESTS and parse.confidence >= VALUED_REQUEST_CONFIDENCE
+            and _carries_its_values(part))
 
 
 def _carries_its_values(part: ParsedClause) -> bool:
@@ -126,8 +135,8 @@ def read(turn: Turn) -> Reading:
     wanted: list[ParsedClause] = []
     for clause in live:
         clause = _as_request(clause, replaced.get(turn.clauses.index(clause)))
-        if (clause.negated and _negated_request(clause.parse)) or not _is_request(clause.parse) \
-                or clause.parse.intent in declined:
+        if (clause.negated and _negated_request(clause.parse)) or clause.parse.intent in declined \
+                or not (_is_request(clause.parse) or _valued_request(clause)):
             continue
         if _flow_of(clause.parse.intent) not in {_flow_of(w.parse.intent) for w in wanted}:
             wanted.append(clause)

@@ -172,3 +172,14 @@ def test_a_correction_cue_at_either_end(message, settled):
     parts = clauses(message)
     assert parts[0].corrects and parts[0].text == settled
     assert all(p.negated for p in parts[1:])
+
+
+@pytest.mark.parametrize(("message", "parts"), [
+    ("leave it in the porch and can it come tomorrow afternoon",
+     ["leave it in the porch", "can it come tomorrow afternoon"]),
+    ("when's the headtorch coming and can the socks go to number 2",
+     ["when's the headtorch coming", "can the socks go to number 2"]),
+    ("can it come friday and can they leave it in the shed", ["can it come friday", "can they leave it in the shed"]),
+])
+def test_a_second_request_about_it_or_them_splits_off(message, parts):
+    assert _texts(message) == parts

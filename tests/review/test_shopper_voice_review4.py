@@ -93,8 +93,6 @@ def test_not_the_neighbour_the_porch_proposes_the_porch(runtime, demo):
 
 # --- two requests in one message ---------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="review 4: 'wheres my parcel?? also can u leave it wiv no 22 if im out': the "
-                                       "neighbour change is done, the status question is dropped without a word")
 def test_where_is_it_and_a_neighbour_answers_both(runtime, demo):
     replies = _talk(runtime, DUE_TOMORROW, "wheres my parcel?? also can u leave it wiv no 22 if im out",
                     "yes", "{code}")
@@ -103,9 +101,6 @@ def test_where_is_it_and_a_neighbour_answers_both(runtime, demo):
     assert "on the way" in said or "Expected" in said, said  # ...and where it is
 
 
-@pytest.mark.xfail(strict=True, reason="review 4: 'leave it in the porch and can it come tomorrow afternoon': the safe "
-                                       "place is done, the new day is silently dropped (the other order works: "
-                                       "'Now your other request')")
 def test_a_safe_place_and_a_new_day_are_both_done(runtime, demo):
     replies = _talk(runtime, DUE_TOMORROW, "leave it in the porch and can it come tomorrow afternoon",
                     "yes", "{code}")
@@ -113,8 +108,6 @@ def test_a_safe_place_and_a_new_day_are_both_done(runtime, demo):
     assert "12:00-17:00" in said or "other request" in said, said
 
 
-@pytest.mark.xfail(strict=True, reason="review 4: two parcels named by their items in one message ('when's the "
-                                       "headtorch coming and can the socks go to number 2') gets 'Which one?'")
 def test_items_named_in_a_two_part_message_pick_their_parcels(runtime, demo):
     (reply,) = _talk(runtime, TWO_PARCELS, "when's the headtorch coming and can the socks go to number 2")
     assert "Which one" not in reply, reply
