@@ -14,6 +14,7 @@ shopper is only prefaced with an apology and goes where it was going.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from backend.types import Shipment, ShipmentStatus
@@ -36,6 +37,7 @@ media_only = register(Flow("media_only"))
 faq = register(Flow("faq", intents=()))
 upset = register(Flow("upset", intents=()))
 _SYMBOLS = {"GBP": "£", "USD": "$"}
+_ACK_WORDS = 3  # "ok cheers", "no thanks", "👍": an acknowledgement is short; "opt me back in" is a request
 # Which of a shopper's parcels a question about "the driver" or "the map" means: the one on a van first.
 _ON_THE_ROAD = (ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.FAILED_ATTEMPT, ShipmentStatus.IN_TRANSIT,
                 ShipmentStatus.EXCEPTION, ShipmentStatus.HELD, ShipmentStatus.LABEL_CREATED)
@@ -72,6 +74,12 @@ def answer_without_question(turn: Turn) -> None:
     """A "yes", a "no" or a bare value with no open question: if it names a parcel, show it."""
     if turn.nlu.entity("tracking_number") or turn.nlu.entity("order_number"):
         REGISTRY["where_is_my_order"].run_start(turn)
+        return
+    if (turn.nlu.intent in ("affirm", "deny") and turn.state.mentioned.get("parcel")
+            and len(re.findall(r"[a-z']+", turn.text.lower())) <= _ACK_WORDS):
+        # "ok 👍" after we answered about their parcel is an acknowledgement: the whole help text back would
+        # cost them a long text (and the merchant two segments) for nothing
+        turn.say("utter_acknowledged")
         return
     what_can_you_do(turn)
 

@@ -176,3 +176,16 @@ def test_us_shopper_is_not_told_about_an_area_called_78(runtime, demo):
         row.value_currency = "USD"
     (reply,) = _talk(runtime, DUE_TOMORROW, "can i pick it up at a store near me")
     assert not re.search(r"near 78\b(?!\d)", reply), reply
+
+
+@pytest.mark.parametrize("ack", ["ok cheers 👍", "ok", "👍", "no"])
+def test_an_ok_after_the_status_is_acknowledged_not_answered_with_the_help_text(runtime, demo, ack):
+    """review 4: "ok cheers 👍" after the bot said where the parcel is got the whole help blurb back."""
+    status, reply = _talk(runtime, DUE_TOMORROW, "wheres my parcel", ack)
+    assert "on the way" in status or "Expected" in status, status
+    assert "delivery assistant" not in reply and len(reply) < 80, reply
+
+
+def test_a_yes_out_of_the_blue_still_gets_the_help_text(runtime, demo):
+    (reply,) = _talk(runtime, DUE_TOMORROW, "yes")
+    assert "delivery assistant" in reply, reply
