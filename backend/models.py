@@ -162,6 +162,9 @@ class Conversation(Base):
     status: Mapped[str] = mapped_column(String(16), default="bot", index=True)
     assignee_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     waiting_since: Mapped[datetime | None] = mapped_column(default=None)
+    # When the person who has it (or had it last) took it over: their time to answer starts there, not at a
+    # shopper's message that waited in the queue (bot/services/console.py unanswered). Migration 0014.
+    taken_at: Mapped[datetime | None] = mapped_column(default=None)
     handoff_reason: Mapped[str | None] = mapped_column(String(64), default=None)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

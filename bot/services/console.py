@@ -179,6 +179,11 @@ def unanswered(session: Session, *, now: datetime, after: timedelta,
     shopper was told when someone will reply. `conversation_id`: only that one (the job's re-check under its
     lock).
 
+    The person's time runs from the later of the shopper's last message and the takeover (taken_at): timed
+    from the message alone, a conversation that had waited in the queue longer than `after` went back to the
+    bot a minute after it was taken, just as the shopper was told "Sam has joined" (review 4). A row taken
+    over by a release before taken_at existed is timed from the message, as then.
+
     One statement, whatever the number of conversations people have: it was two per conversation, and the
     job ran it again for each one it returned, so a shift leaving a few thousand open ran millions of
     statements a minute on every worker, each inside an open transaction."""
@@ -187,8 +192,10 @@ def unanswered(session: Session, *, now: datetime, after: timedelta,
                .correlate(m.Conversation).scalar_subquery())
     last_person = (select(func.max(m.Message.created_at)).where(said, m.Message.author.is_not(None))
                    .correlate(m.Conversation).scalar_subquery())
+    since = now - after
     q = select(m.Conversation).where(
-        m.Conversation.status == Status.WITH_AGENT.value, last_in.is_not(None), last_in <= now - after,
+        m.Conversation.status == Status.WITH_AGENT.value, last_in.is_not(None), last_in <= since,
+        or_(m.Conversation.taken_at.is_(None), m.Conversation.taken_at <= since),
         or_(last_person.is_(None), last_person < last_in)).order_by(m.Conversation.id)
     if conversation_id is not None:
         q = q.where(m.Conversation.id == conversation_id)

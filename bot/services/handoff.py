@@ -70,7 +70,7 @@ class HandoffService:
                 return
             raise AlreadyTaken(conv.assignee_id)
         self._move(uow, conv, Status.WITH_AGENT, actor=actor, now=now, result="taken_over", assignee_id=agent_id)
-        conv.assignee_id = agent_id
+        conv.assignee_id, conv.taken_at = agent_id, now  # the person's time to answer starts now (unanswered)
 
     def hand_back(self, uow: UnitOfWork, conv: m.Conversation, *, actor: str, now: datetime,
                   result: str = "returned_to_bot") -> None:

@@ -67,3 +67,41 @@ def test_take_next_gives_the_longest_wait_and_stops_at_the_cap(runtime, demo, cl
             taken.append(conv.address if conv else None)
     assert taken == ["+447700900456", "+447700900123", None]
     assert _conv(runtime, "+447700900789").status == "waiting"
+
+
+def test_the_wait_is_timed_from_the_takeover_or_the_shoppers_next_message(runtime, demo, client):
+    """Review 4: a conversation that waited 45 minutes in the queue is the person's for 30 minutes from the
+    takeover; a message from the shopper after it starts the 30 minutes again; unanswered after that, it goes."""
+    phone = "+447700900456"
+    _text(client, "AGENT", phone)
+    _later(runtime, 45)
+    make_user(runtime)
+    sign_in(client)
+    conv = _conv(runtime, phone)
+    assert client.post(f"/api/v1/conversations/{conv.id}/takeover",
+                       headers={"X-CSRFToken": page_token(client)}).status_code == 200
+    _later(runtime, 20)
+    _text(client, "hello? anyone there", phone)
+    with runtime.uow() as uow:  # stored at the wall clock's time: put it at the test's
+        last = uow.session.scalar(select(m.Message).where(m.Message.direction == "in")
+                                  .order_by(m.Message.id.desc()).limit(1))
+        last.created_at = runtime.clock()
+    _later(runtime, 20)  # 40 minutes after the takeover, 20 after the shopper wrote
+    assert JOBS["return_unanswered"](runtime) == 0
+    _later(runtime, 11)
+    assert JOBS["return_unanswered"](runtime) == 1
+    assert _conv(runtime, phone).status == "bot"
+
+
+def test_a_taken_conversation_nobody_answers_goes_back_30_minutes_after_the_takeover(runtime, demo, client):
+    phone = "+447700900456"
+    _text(client, "AGENT", phone)
+    _later(runtime, 45)
+    make_user(runtime)
+    sign_in(client)
+    conv = _conv(runtime, phone)
+    client.post(f"/api/v1/conversations/{conv.id}/takeover", headers={"X-CSRFToken": page_token(client)})
+    _later(runtime, 29)
+    assert JOBS["return_unanswered"](runtime) == 0
+    _later(runtime, 2)
+    assert JOBS["return_unanswered"](runtime) == 1

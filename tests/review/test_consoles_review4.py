@@ -64,10 +64,6 @@ def _taken(runtime, client) -> int:  # noqa: ANN001
 
 
 # -- the agent console ------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="unanswered() counts only messages with an author as a person's answer and "
-                   "measures from the shopper's last message, not from the takeover: a conversation that waited "
-                   "in the queue longer than PARCELBOT_AGENT_TIMEOUT_MINUTES is handed back to the bot by the "
-                   "next job run, seconds after the agent took it over")
 def test_a_conversation_taken_after_a_long_wait_is_not_handed_back_at_once(runtime, demo, client):
     """A shopper texts AGENT at night (or while everyone is busy); 45 minutes later Sam takes it over from the
     queue. The shopper has just been told "Sam ... has joined and will answer you here". The periodic job (every
