@@ -9,20 +9,24 @@ in the merchant's wording, like everything else the bot sends. So the bot and a 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import models as m
 from bot.core import audit
 from bot.core.conversations import ConversationStore, Status
 from bot.core.events import MessageStored
-from bot.core.outbox import OptedOut, announced, queue_message
+from bot.core.messages import clean_text
+from bot.core.outbox import OptedOut, announced, by_key, queue_message
 from bot.core.uow import UnitOfWork
-from bot.core.wording import Wording, clean_value
+from bot.core.wording import Wording
 from bot.services.handoff import HandoffService, subject_of
 
 # Why a person can't write to (or hand back) a conversation nobody has: what it is now, then what to do.
@@ -31,6 +35,7 @@ _NOT_WITH_A_PERSON = {
     Status.RESOLVED.value: "this conversation is resolved: take it over first to write again",
 }
 MAX_TEXT = 1600  # ten SMS segments: a person can explain more than the bot, not an essay
+ONCE_MAX = 64  # a reply's once-key: the console form's token, or a helpdesk's idempotency_key
 
 
 class ConsoleError(Exception):
@@ -91,15 +96,31 @@ class ConsoleService:
         self._tell(uow, conv, "utter_agent_timed_out", now=now)
 
     # -- writing ----------------------------------------------------------------------------------------
-    def reply(self, uow: UnitOfWork, conv: m.Conversation, who: Actor, text: str, *, now: datetime) -> m.Message:
-        """A person's message to the shopper, over the shopper's own channel through the outbox."""
+    def reply(self, uow: UnitOfWork, conv: m.Conversation, who: Actor, text: str, *, now: datetime,
+              once: str | None = None) -> m.Message:
+        """A person's message to the shopper, over the shopper's own channel through the outbox.
+
+        `once`: the same reply sent again (a double click on Send, a resubmitted form, a helpdesk retrying
+        after a timeout) carries the same key and text, and is the message already queued, not a second text.
+        Held by the outbox's unique (merchant, dedupe key), so two workers at once can't both queue it. The
+        text is part of the key: a form brought back with the browser's Back button and written again is a
+        new message, not one silently dropped."""
         self._own(conv, who)
         body = _text(text)
+        key = f"reply:{conv.id}:{once}:{hashlib.sha256(body.encode()).hexdigest()[:16]}" if once else None
+        if key is not None and (earlier := by_key(uow.session, conv.merchant_id, key)) is not None:
+            return earlier
         try:
-            msg = self._send(uow, conv, body, author=who.actor)
+            with uow.session.begin_nested():
+                msg = self._send(uow, conv, body, author=who.actor, dedupe_key=key)
         except OptedOut:  # STOP while a person had the conversation: nothing more may be texted (was a 500)
             raise ConsoleError("the shopper texted STOP, so nothing more can be sent to them; leave a note or "
                                "resolve the conversation") from None
+        except IntegrityError:  # the same reply, queued by another worker meanwhile
+            earlier = by_key(uow.session, conv.merchant_id, key) if key is not None else None
+            if earlier is None:
+                raise
+            return earlier
         audit.record(uow.session, at=now, merchant_id=conv.merchant_id, actor=who.actor, action="agent_message",
                      result="queued", channel=conv.channel, subject=subject_of(conv), message_id=msg.id)
         return msg
@@ -153,11 +174,12 @@ class ConsoleService:
         with suppress(OptedOut):  # the shopper said STOP: nothing more is texted, the conversation still moves
             self._send(uow, conv, str(body), author=None)
 
-    def _send(self, uow: UnitOfWork, conv: m.Conversation, body: str, *, author: str | None) -> m.Message:
+    def _send(self, uow: UnitOfWork, conv: m.Conversation, body: str, *, author: str | None,
+              dedupe_key: str | None = None) -> m.Message:
         merchant = uow.session.get(m.Merchant, conv.merchant_id)
         msg = queue_message(uow.session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
-                            conversation_id=conv.id)
-        if msg is None:  # no dedupe key: never None, but the outbox's contract allows it
+                            conversation_id=conv.id, dedupe_key=dedupe_key)
+        if msg is None:  # the key was taken between the caller's look and here: reply() looked under the lock
             raise ConsoleError("the message could not be queued", status=500)
         msg.author = author
         uow.enqueue("send_outbox")
@@ -165,8 +187,25 @@ class ConsoleService:
         return msg
 
 
+def line_breaks(text: str) -> str:
+    """Line breaks as one character each, as the reply box counts them (maxlength): a browser submits them
+    as CRLF, which counted twice refused a reply the box had allowed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def too_long(text: str) -> str | None:
+    """Why a person's text can't be sent for its length (counted as the reply box counts), or None."""
+    size = len(line_breaks(text))
+    return f"too long: {size} characters, at most {MAX_TEXT}" if size > MAX_TEXT else None
+
+
 def _text(text: str) -> str:
-    body = clean_value(text) if len(text) <= MAX_TEXT else None
+    """A person's text as it is sent and kept: their line breaks (a paragraph, a list) and their length (up
+    to MAX_TEXT, not the 320 of a wording value it was once cut to), without unseen characters or markup."""
+    if (why := too_long(text)) is not None:
+        raise ConsoleError(why, status=422, errors={"text": why})
+    body = clean_text(line_breaks(text)).replace("<", "").replace(">", "")
+    body = re.sub(r"\n{3,}", "\n\n", re.sub(r" *\n *", "\n", body)).strip()
     if not body:
         raise ConsoleError(f"write between 1 and {MAX_TEXT} characters", status=422)
     return body

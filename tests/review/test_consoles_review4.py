@@ -86,9 +86,6 @@ def test_a_conversation_taken_after_a_long_wait_is_not_handed_back_at_once(runti
     assert not any("been able to reply" in body for body in told)
 
 
-@pytest.mark.xfail(strict=True, reason="the browser counts a line break in the reply box as 1 character "
-                   "(maxlength=1600) but submits it as CRLF; the server's Length(max=1600) then refuses the reply, "
-                   "flashes 'Write a message first.' and the agent's text is gone")
 def test_a_reply_the_reply_box_allowed_is_sent(runtime, demo, client):
     """Sam writes a reply with paragraphs: 1,539 characters as the page counts them (under its maxlength of
     1600), which Chromium submits with CRLF line breaks (1,648 characters on the wire)."""
@@ -104,8 +101,6 @@ def test_a_reply_the_reply_box_allowed_is_sent(runtime, demo, client):
     assert len(_sent_by_people(runtime)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="the reply form carries nothing that makes a second submission of the same "
-                   "form (double click on Send, a resubmission) a repeat: the shopper is texted twice")
 def test_a_double_submitted_reply_is_texted_once(runtime, demo, client):
     """Sam double-clicks Send (or the browser resubmits the form): the same form, with the same hidden fields,
     arrives twice. The shopper should get "On it!" once, as a double-clicked Resolve is refused."""

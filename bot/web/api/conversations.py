@@ -21,7 +21,7 @@ from bot.core.carrier import CarrierAnswers, CarrierSnapshot, NeedsCarrier, keep
 from bot.core.conversations import Status
 from bot.core.proofs import proved_parcels
 from bot.services.agent_actions import AgentAction, apply_for_shopper
-from bot.services.console import Actor, ConsoleError
+from bot.services.console import ONCE_MAX, Actor, ConsoleError
 from bot.services.handoff import AlreadyTaken, HandoffError, subject_of
 from bot.services.payments import conversation_payments
 from bot.web.api.paging import BadPage, after, cursor_for, page_args
@@ -323,8 +323,18 @@ def _with_text(conv_id: int, write: Any) -> Response:
 
 @bp.post("/conversations/<int:conv_id>/messages")
 def send_message(conv_id: int) -> Response:
+    """201 with the message queued. An `idempotency_key` makes a retry (the answer lost to a timeout) the
+    same message, answered again, not a second text to the shopper."""
+    body = request.get_json(silent=True) if request.is_json else None
+    once = (body or {}).get("idempotency_key") if isinstance(body, dict) else request.form.get("idempotency_key")
+    if once is not None and (not isinstance(once, str) or not 0 < len(once) <= ONCE_MAX or not once.isprintable()
+                             or not once.isascii()):
+        why = f"must be text of 1 to {ONCE_MAX} printable characters"
+        return _error(422, f"idempotency_key {why}", {"idempotency_key": why})
+
     def send(uow: Any, conv: m.Conversation, now: Any, text: str) -> dict:
-        return {"message": message_json(_runtime().services.console.reply(uow, conv, actor(), text, now=now))}
+        msg = _runtime().services.console.reply(uow, conv, actor(), text, now=now, once=once)
+        return {"message": message_json(msg)}
 
     return _with_text(conv_id, send)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 import unicodedata
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,14 +29,14 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, HiddenField, PasswordField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from backend import models as m
 from bot.core import audit
 from bot.core.conversations import Status
 from bot.core.events import DomainEvent
-from bot.services.console import MAX_TEXT, ConsoleError
+from bot.services.console import MAX_TEXT, ConsoleError, line_breaks, too_long
 from bot.services.handoff import AlreadyTaken, HandoffError
 from bot.services.users import Agent, authenticate
 from bot.web.api.conversations import (
@@ -63,7 +64,16 @@ class LoginForm(FlaskForm):
 
 
 class TextForm(FlaskForm):
-    text = TextAreaField("Message", validators=[DataRequired(), Length(max=MAX_TEXT)])
+    # Counted as the box's maxlength counts it: a line break is one character, though the browser sends CRLF.
+    text = TextAreaField("Message", filters=[lambda v: line_breaks(v) if isinstance(v, str) else v],
+                         validators=[DataRequired(), Length(max=MAX_TEXT)])
+
+
+class ReplyForm(TextForm):
+    """The reply box, with a token made for each page shown: the same form posted twice (a double click on
+    Send, a resubmission) is one message (ConsoleService.reply `once`). A page from before it had one sends."""
+
+    once = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
 
 
 class ActionForm(FlaskForm):
@@ -170,7 +180,13 @@ def take_next() -> Any:
 @bp.get("/c/<int:conv_id>")
 @login_required
 def conversation_page(conv_id: int) -> Any:
-    agent = _agent()
+    return _conversation(conv_id, _agent())
+
+
+def _conversation(conv_id: int, agent: Agent, *, reply: TextForm | None = None, note: TextForm | None = None,
+                  status: int = 200) -> Any:
+    """The conversation's page; `reply`, `note`: the form just refused, shown again with what the agent wrote,
+    so a refusal never throws their text away."""
     rt = current_runtime()
     with rt.sessions() as session:
         conv = session.get(m.Conversation, conv_id)
@@ -184,8 +200,9 @@ def conversation_page(conv_id: int) -> Any:
         canned = _canned(session, agent.merchant_id)
     mine = data["status"] == Status.WITH_AGENT.value and (data["assignee"] or {}).get("id") == agent.id
     template = "console/_transcript.html" if request.args.get("part") == "transcript" else "console/conversation.html"
-    return render_template(template, agent=agent, c=data, mine=mine, reply=TextForm(prefix="reply"),
-                           note=TextForm(prefix="note"), form=ActionForm(), canned=canned)
+    return render_template(template, agent=agent, c=data, mine=mine, form=ActionForm(), canned=canned,
+                           reply=reply or ReplyForm(prefix="reply", formdata=None),
+                           note=note or TextForm(prefix="note", formdata=None)), status
 
 
 def _canned(session: Any, merchant_id: int) -> list[dict[str, str]]:
@@ -200,9 +217,15 @@ def _canned(session: Any, merchant_id: int) -> list[dict[str, str]]:
 @bp.post("/c/<int:conv_id>/<any(takeover, handback, resolve, reply, note):action>")
 @login_required
 def act(conv_id: int, action: str) -> Any:
-    _agent()
-    form = TextForm(prefix=action) if action in ("reply", "note") else ActionForm()
+    agent = _agent()
+    form = ReplyForm(prefix=action) if action == "reply" else TextForm(prefix=action) if action == "note" \
+        else ActionForm()
     if not form.validate_on_submit():
+        if isinstance(form, TextForm) and (form.text.data or "").strip():
+            # Written, but refused (too long, an expired page): say why and keep the text in the box.
+            said = too_long(form.text.data or "") or "that didn't go through: please send it again"
+            flash(said[:1].upper() + said[1:] + ".")
+            return _conversation(conv_id, agent, status=422, **{action: form})
         flash("Write a message first." if action in ("reply", "note") else "Please try again.")
         return redirect(url_for("console.conversation_page", conv_id=conv_id))
     rt = current_runtime()
@@ -220,7 +243,7 @@ def act(conv_id: int, action: str) -> Any:
             elif action == "resolve":
                 console.resolve(uow, conv, who, now=now, survey=request.form.get("survey") == "1")
             elif action == "reply":
-                console.reply(uow, conv, who, form.text.data or "", now=now)
+                console.reply(uow, conv, who, form.text.data or "", now=now, once=form.once.data or None)
             else:
                 console.note(uow, conv, who, form.text.data or "", now=now)
     except AlreadyTaken:
@@ -228,6 +251,8 @@ def act(conv_id: int, action: str) -> Any:
     except (ConsoleError, HandoffError) as exc:
         said = f"{exc}."
         flash(said[:1].upper() + said[1:])  # str.capitalize() lowercased the rest: "texted STOP" read "stop"
+        if isinstance(form, TextForm) and isinstance(exc, ConsoleError) and exc.status == 422:
+            return _conversation(conv_id, agent, status=422, **{action: form})  # the text is wrong: keep it
     if action in ("handback", "resolve"):
         return redirect(url_for("console.queue_page"))
     return redirect(url_for("console.conversation_page", conv_id=conv_id) + ("#compose" if action == "reply" else ""))
