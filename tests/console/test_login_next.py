@@ -31,3 +31,16 @@ def test_a_next_of_ours_is_where_the_sign_in_goes(client, runtime, demo, nxt) ->
     response = _sign_in(client, runtime, nxt)
     assert response.status_code == 302
     assert response.headers["Location"].replace(" ", "%20") == nxt
+
+
+@pytest.mark.parametrize(("nxt", "page"), [
+    ("/console/c/7/reply", "/console/c/7"), ("/console/c/7/resolve", "/console/c/7"), ("/console/next", "/console"),
+    ("/console/logout", "/console"), ("/admin/settings/brand", "/admin/settings"),
+    ("/admin/templates/utter_greet/reset", "/admin/templates/utter_greet"), ("/console/nowhere/at/all", "/console"),
+])
+def test_a_next_that_only_takes_a_post_goes_to_its_page(client, runtime, demo, nxt, page) -> None:  # noqa: ANN001
+    """Review 4: Send pressed after signing out elsewhere asked for a sign-in with next= the action's address,
+    which the browser then fetched with GET: a 405 where the agent had just signed in."""
+    response = _sign_in(client, runtime, nxt)
+    assert response.status_code == 302
+    assert response.headers["Location"] == page

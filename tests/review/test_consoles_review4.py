@@ -113,8 +113,6 @@ def test_a_double_submitted_reply_is_texted_once(runtime, demo, client):
     assert _sent_by_people(runtime) == ["On it!"]
 
 
-@pytest.mark.xfail(strict=True, reason="_after_login follows next= to any /console path, including the POST-only "
-                   "action URLs the sign-in redirect was made from (/console/c/N/reply): the GET is a 405")
 def test_signing_in_again_after_a_post_lands_on_a_page(runtime, demo, app, client):
     """Sam has a conversation open on his laptop and signs out on his phone (sign-out ends every copy of the
     session). Back at the laptop he presses Send: the console sends him to sign in, with next= the reply URL.

@@ -29,6 +29,8 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 from wtforms import EmailField, HiddenField, PasswordField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -115,8 +117,26 @@ def _after_login() -> str:
     wanted = request.args.get("next", "")
     if (wanted.startswith(("/console", "/admin")) and "//" not in wanted and "\\" not in wanted
             and len(wanted) <= NEXT_MAX and _printable(wanted)):
-        return wanted
+        return _a_page(wanted) or url_for("console.queue_page")
     return url_for("console.queue_page")
+
+
+def _a_page(wanted: str) -> str | None:
+    """`wanted` if it answers GET, else the nearest address above it that does: a sign-in asked for by a
+    POST (Send, pressed after the session ended elsewhere) had next= the action (/console/c/7/reply), and the
+    browser's GET of it after signing in was a 405. Its page is the conversation (/console/c/7)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    path, query = wanted.partition("?")[::2]
+    while path.startswith(("/console", "/admin")):
+        try:
+            adapter.match(path, method="GET")
+        except RequestRedirect:  # the same page under its canonical address (a trailing slash): it answers GET
+            pass
+        except HTTPException:  # POST only (405), or no such page (404): try the address above it
+            path, query = path.rstrip("/").rpartition("/")[0], ""
+            continue
+        return f"{path}?{query}" if query else path
+    return None
 
 
 def _printable(text: str) -> bool:
