@@ -77,4 +77,6 @@ def config_import(slug: str, file: str) -> None:
         _report(exc)
         sys.exit(1)
     changed = ", ".join(applied.changed) or "nothing (already the same)"
+    for warning in applied.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"imported {file} into {slug}: changed {changed} (revision {applied.revision_id})", err=True)

@@ -56,6 +56,10 @@ KINDS: dict[str, tuple[str, bool, tuple[ActionKind, ...]]] = {
     "failed_attempt": ("failed_attempt", False, (ActionKind.RESCHEDULE, ActionKind.PICKUP_POINT)),
     "delivered": ("delivered", True, ()),
 }
+# The whole texts a notification sends (_body): each ends with the merchant's sign-off (signed), so a wording or
+# brand check counts it in (bot/services/templates.py).
+SIGNED_TEMPLATES = frozenset({f"utter_notify_{kind}" for kind, _, _ in KINDS.values()}
+                             | {"utter_notify_out_for_delivery_stops"})
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ rules). Importing it replaces all of that; the API's PUT /settings replaces only
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from bot.core.settings_schema import MerchantSettings, unstorable, validate
 from bot.core.wording import Wording
 from bot.services.settings_scope import merchant_errors
 from bot.services.settings_store import from_stored, to_stored
-from bot.services.templates import ALL, CHANNELS, Templates
+from bot.services.wording_fit import brand_fit, template_errors
 
 FORMAT_VERSION = 1
 # The sections every format-1 file carries (an export writes them all). An import must have each, so a file cut
@@ -60,6 +61,7 @@ class Applied:
     settings: MerchantSettings
     revision_id: int
     changed: tuple[str, ...]  # the sections that changed
+    warnings: tuple[str, ...] = ()  # saved, but worth knowing (a name outside the SMS alphabet)
 
 
 def current(merchant: m.Merchant) -> dict[str, Any]:
@@ -86,29 +88,34 @@ def update(session: Session, merchant: m.Merchant, data: Any, *, author: str, me
            wording: Wording | None = None) -> Applied:
     """Save settings. merge=True: each top-level section given replaces that section, others are kept;
     merge=False: `data` is the whole document (absent sections get their defaults). With `wording`, a new
-    brand name is checked against the merchant's wording overrides, as an import is (see _brand_fits)."""
+    brand name and sign-off are checked against the wording SMS sends, as an import is (see _brand_fits)."""
     if not isinstance(data, dict):
         raise SettingsInvalid({"settings": "must be a mapping of sections (brand, support, actions...)"})
     before = current(merchant)
     document = {**before, **data} if merge else data
     parsed = check(session, merchant, document)
+    warnings: tuple[str, ...] = ()
     if wording is not None:
-        _brand_fits(wording, merchant, (before.get("brand") or {}).get("name"), parsed.brand.name)
-    return _write(session, merchant, parsed, responses=None, kind="settings", author=author)
+        responses = (merchant.settings or {}).get("responses") if isinstance(merchant.settings, dict) else None
+        warnings = _brand_fits(wording, merchant, before.get("brand") or {}, parsed,
+                               responses if isinstance(responses, dict) else {})
+    applied = _write(session, merchant, parsed, responses=None, kind="settings", author=author)
+    return dataclasses.replace(applied, warnings=warnings)
 
 
-def _brand_fits(wording: Wording, merchant: m.Merchant, old: str | None, new: str | None) -> None:
-    """The brand name fills {brand} in the wording: overrides checked with the old name (three texts at most)
-    could go past it with a longer one, or turn UCS-2 with a character outside GSM-7, and every shopper would
-    then get the longer texts. A new name is refused, naming each override it breaks."""
-    if (new or merchant.name) == (old or merchant.name):
-        return
-    responses = (merchant.settings or {}).get("responses") if isinstance(merchant.settings, dict) else None
-    errors = template_errors(wording, responses if isinstance(responses, dict) else {}, new or merchant.name)
-    if errors:
-        broken = "; ".join(f"{path.removeprefix('responses.')}: {message}" for path, message in errors.items())
-        raise SettingsInvalid({"brand.name": f"your wording no longer fits with this name ({broken}): shorten "
-                                             "the name or those texts first"})
+def _brand_fits(wording: Wording, merchant: m.Merchant, before: Mapping[str, Any], parsed: MerchantSettings,
+                responses: Mapping[str, Any], prefix: str = "") -> tuple[str, ...]:
+    """The brand name fills {brand} in the wording and the sign-off ends each notification: a longer one
+    could take texts, ours or the merchant's, past the SMS limit, and every shopper would get them. A new
+    name or sign-off that does is refused, naming the texts (bot/services/brand_check.py); the warnings (a
+    character outside GSM-7) are the caller's to show. Unchanged, neither is checked again."""
+    name, sign_off = parsed.brand.name or merchant.name, parsed.brand.sign_off
+    if name == (before.get("name") or merchant.name) and sign_off == before.get("sign_off"):
+        return ()
+    fit = brand_fit(wording, responses, brand=name, sign_off=sign_off)
+    if fit.errors:
+        raise SettingsInvalid({f"{prefix}brand.{field}": why for field, why in fit.errors.items()})
+    return fit.warnings
 
 
 def _numbers_taken(session: Session, merchant: m.Merchant, s: MerchantSettings) -> dict[str, str]:
@@ -149,12 +156,18 @@ def undo(session: Session, merchant: m.Merchant, revision_id: int, *, author: st
     if document == now and (responses is None or responses == dict((merchant.settings or {}).get("responses") or {})):
         raise SettingsInvalid({"revision": f"change {revision_id} changed nothing, so there is nothing to undo"})
     parsed = check(session, merchant, document)
-    if responses is not None and wording is not None:
-        errors = template_errors(wording, responses, parsed.brand.name or merchant.name)
-        if errors:
-            raise SettingsInvalid(errors)
-    return _write(session, merchant, parsed, responses=responses, kind="settings", author=author,
-                  label=f"undo #{row.id}")
+    warnings: tuple[str, ...] = ()
+    if wording is not None:
+        held = dict((merchant.settings or {}).get("responses") or {})
+        if responses is not None:
+            errors = template_errors(wording, responses, parsed.brand.name or merchant.name, parsed.brand.sign_off)
+            if errors:
+                raise SettingsInvalid(errors)
+        warnings = _brand_fits(wording, merchant, now.get("brand") or {}, parsed,
+                               responses if responses is not None else held)
+    applied = _write(session, merchant, parsed, responses=responses, kind="settings", author=author,
+                     label=f"undo #{row.id}")
+    return dataclasses.replace(applied, warnings=warnings)
 
 
 _GONE = object()
@@ -380,32 +393,10 @@ def import_config(session: Session, merchant: m.Merchant, doc: Mapping[str, Any]
         errors["responses"] = "must be a mapping of template name to text"
         responses = {}
     brand = parsed.brand.name if parsed is not None else None
-    errors.update(template_errors(wording, responses, brand or merchant.name))
+    errors.update(template_errors(wording, responses, brand or merchant.name,
+                                  parsed.brand.sign_off if parsed is not None else None))
     if errors or parsed is None:
         raise SettingsInvalid(errors)
-    return _write(session, merchant, parsed, responses=dict(responses), kind="import", author=author)
-
-
-# -- wording overrides ------------------------------------------------------------------------------------
-def template_errors(wording: Wording, responses: Mapping[str, Any], brand: str | None) -> dict[str, str]:
-    """Every override checked as the Wording page checks it (bot/services/templates.py: known template,
-    known variables, required facts kept, GSM-7 and two SMS segments): {"responses.key.channel": "..."}."""
-    service = Templates(wording)
-    errors: dict[str, str] = {}
-    for key, value in responses.items():
-        if not isinstance(key, str) or not wording.has(key):
-            errors[f"responses.{key}"] = "no such template"
-            continue
-        variants = value if isinstance(value, dict) else {ALL: value}
-        for channel, text in variants.items():
-            path = f"responses.{key}.{channel}" if isinstance(value, dict) else f"responses.{key}"
-            if channel != ALL and channel not in CHANNELS:
-                errors[path] = f"channel must be one of {ALL}, {', '.join(CHANNELS)}"
-            elif not isinstance(text, str) or not text.strip():
-                errors[path] = "must be some text"
-            else:
-                result = service.check(key, None if channel == ALL else channel, text, responses=responses,
-                                       brand=brand)
-                if not result.ok:
-                    errors[path] = "; ".join(result.errors().values())
-    return errors
+    warnings = _brand_fits(wording, merchant, current(merchant).get("brand") or {}, parsed, responses, "settings.")
+    applied = _write(session, merchant, parsed, responses=dict(responses), kind="import", author=author)
+    return dataclasses.replace(applied, warnings=warnings)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from bot.core.grammar import AGREEMENT
 from bot.core.merchant_config import MerchantConfig
+from bot.core.notifications import SIGNED_TEMPLATES, signed
 from bot.core.outbox import OptedOut, queue_message
 from bot.core.samples import FAMILIES, fields, sample_values
 from bot.core.wording import Template, Wording
@@ -162,9 +163,11 @@ class Templates:
 
     # -- checking -----------------------------------------------------------------------------------------
     def check(self, name: str, channel: str | None, text: str, *,
-              responses: dict[str, Any] | MappingProxyType | None = None, brand: str | None = None) -> CheckResult:
+              responses: dict[str, Any] | MappingProxyType | None = None, brand: str | None = None,
+              sign_off: str | None = None) -> CheckResult:
         """Check a proposed text for one channel (None: every channel) against this merchant's current wording
-        (`responses`: whether SMS would send an all-channel text) and fill it with the sample values."""
+        (`responses`: whether SMS would send an all-channel text) and fill it with the sample values; a
+        notification's text ends with the merchant's `sign_off`, as the shopper gets it (notifications.signed)."""
         if channel is not None and channel not in CHANNELS:
             return CheckResult(name, channel, text, (Problem("channel", f"must be one of {', '.join(CHANNELS)} "
                                                                         "or null (every channel)"),))
@@ -172,7 +175,7 @@ class Templates:
         sms_applies = channel == "sms" or (channel is None and "sms" not in info.overrides)
         values = {k: v for k, v in self.samples().items() if not (brand and k == "brand")}
         config = dataclasses.replace(MerchantConfig.of(None), brand_name=brand or values.get("brand", ""),
-                                     responses=MappingProxyType({name: {channel or ALL: text}}))
+                                     responses=MappingProxyType({name: {channel or ALL: text}}), sign_off=sign_off)
 
         parent = self.parent(name)
 
@@ -182,9 +185,10 @@ class Templates:
             # and the segment count are what the shopper receives, not a fragment of it.
             own = self.wording.render(name, merchant=config, channel=channel, **values)
             if parent is None:
-                return own
+                return signed(config, own) if name in SIGNED_TEMPLATES else own
             key, slot = parent
-            return self.wording.render(key, merchant=config, channel=channel, **{**values, slot: own})
+            whole = self.wording.render(key, merchant=config, channel=channel, **{**values, slot: own})
+            return signed(config, whole) if key in SIGNED_TEMPLATES else whole
 
         result = check_text(name, channel, text, allowed=info.variables, required=info.required, fill=fill,
                             sms_applies=sms_applies)
@@ -208,7 +212,8 @@ class Templates:
         """Check, then store the merchant's text for one channel (None: every channel) with its revision.
         Raises TemplateError (422 with each problem named) if the check fails. The caller commits."""
         merchant = _locked(session, merchant_id)
-        result = self.check(name, channel, text, responses=_responses(merchant), brand=_brand(merchant))
+        result = self.check(name, channel, text, responses=_responses(merchant), brand=_brand(merchant),
+                            sign_off=MerchantConfig.of(merchant).sign_off)
         if not result.ok:
             raise TemplateError(result.errors(), result=result)
         return _write(session, merchant, "template", name, channel, text, author)
@@ -240,7 +245,8 @@ class Templates:
         if row is None or row.merchant_id != merchant_id or row.name != name or row.kind not in HISTORY_KINDS:
             raise TemplateError({"revision": f"no revision {revision_id} of {name} for this merchant"}, 404)
         if row.before is not None:
-            result = self.check(name, row.channel, row.before, responses=_responses(merchant), brand=_brand(merchant))
+            result = self.check(name, row.channel, row.before, responses=_responses(merchant), brand=_brand(merchant),
+                                sign_off=MerchantConfig.of(merchant).sign_off)
             if not result.ok:  # our template changed since: the old text no longer fits it
                 raise TemplateError(result.errors(), result=result)
         return _write(session, merchant, "revert", name, row.channel, row.before, author)

@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from backend import models as m
 from bot.core.merchant_config import MerchantConfig
+from bot.core.wording import Template, Wording
+from bot.services.wording_fit import brand_fit
 from tests.console.kit import make_user, sign_in, token_in
 
 TEMPLATE = "utter_agent_resolved"
@@ -52,3 +54,45 @@ def test_the_settings_page_names_the_override_and_keeps_the_old_name(client, aut
     assert page.status_code == 422
     assert f"{TEMPLATE}.sms" in page.get_data(as_text=True)
     assert _brand(runtime) == "Acme Outdoor"
+
+
+def test_a_name_that_breaks_only_our_default_wording_is_refused(client, auth, runtime):  # noqa: ANN001
+    """Review 4: with no overrides at all, a name outside GSM-7 (a text holds 70 characters, not 160) took
+    default texts past three SMS; the refusal names them and the characters to write otherwise."""
+    put = client.put("/api/v1/settings", headers=auth, json={"brand": {"name": "Zoë’s"}})
+
+    assert put.status_code == 422, put.get_json()
+    error = put.get_json()["errors"]["brand.name"]
+    assert "utter_" in error and "too long for SMS" in error and "write it without ë ’" in error
+    assert _brand(runtime) == "Acme Outdoor"
+
+
+def test_a_sign_off_that_takes_a_notification_past_the_limit_is_refused(client, auth, runtime):  # noqa: ANN001
+    """The sign-off ends every notification (bot/core/notifications.py signed): checked with them."""
+    put = client.put("/api/v1/settings", headers=auth, json={"brand": {"sign_off": "- The Acme Outdoor team ’"}})
+    fine = client.put("/api/v1/settings", headers=auth, json={"brand": {"sign_off": "- The Acme Outdoor team"}})
+
+    assert put.status_code == 422, put.get_json()
+    assert "utter_notify_shipped: 4 texts" in put.get_json()["errors"]["brand.sign_off"]
+    assert fine.status_code == 200 and fine.get_json()["warnings"] == []
+
+
+def test_a_name_outside_the_sms_alphabet_that_fits_is_saved_with_a_warning():
+    """Where no text goes past the limit (here: a merchant's wording of short texts), such a name is kept, and
+    the merchant is told what it costs."""
+    ours = Wording().catalogue
+    short = Wording({"utter_hi": Template("utter_hi", "Hi from {brand}!", {}),
+                     **{k: ours[k] for k in ("utter_reschedule_next_signature", "utter_pickup_next")}})  # samples
+
+    fit = brand_fit(short, {}, brand="Zoë’s", sign_off=None)
+
+    assert fit.errors == {}
+    [warning] = fit.warnings
+    assert "ë ’" in warning and "UCS-2" in warning
+
+
+def test_the_wording_page_counts_the_sign_off_after_a_notification(client, auth, runtime):  # noqa: ANN001
+    client.put("/api/v1/settings", headers=auth, json={"brand": {"sign_off": "- The Acme Outdoor team"}})
+    preview = client.post("/api/v1/templates/utter_notify_delayed/preview", headers=auth,
+                          json={"channel": "sms", "text": "Your {parcel} is late."}).get_json()
+    assert preview["preview"].endswith("\n- The Acme Outdoor team")

@@ -1,12 +1,11 @@
 """Review 4 of the consoles (agent and merchant), used as a support agent and a merchant would: each test is a
-defect met doing so, failing today (xfail strict) until it is fixed."""
+defect met doing so (each was a strict xfail until it was fixed)."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from backend import models as m
@@ -136,9 +135,6 @@ def test_signing_in_again_after_a_post_lands_on_a_page(runtime, demo, app, clien
 
 
 # -- the merchant console ---------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="_brand_fits checks only the merchant's overrides against a new brand name, "
-                   "never the default wording: with no overrides any 80-character name is accepted, though it "
-                   "pushes default SMS texts that carry {brand} past the three-segment limit (six with a ’)")
 def test_a_brand_name_that_breaks_the_default_wording_is_refused(runtime, demo, client):
     """Ann renames the brand on the Settings page to a long name typed in a word processor (a curly ’). The
     wording page refuses any text over three SMS segments once filled; the same default texts filled with

@@ -88,6 +88,8 @@ def settings_save(section: str) -> Any:
         return _page(422, values=kept, errors=exc.errors, section=section)
     title = dict((k, t) for k, t, _ in SECTIONS)[section]
     flash(f"{title}: saved." if applied.changed else f"{title}: nothing changed.")
+    for warning in applied.warnings:  # saved, but the merchant should know (a name outside the SMS alphabet)
+        flash(warning)
     return redirect(url_for("admin.settings") + f"#section-{section}")
 
 
@@ -117,6 +119,8 @@ def settings_undo() -> Any:
         return redirect(url_for("admin.settings"))  # the message sits at the top of the page
     flash(f"Undid change {revision}: {', '.join(applied.changed) or 'nothing'} as before it (recorded as a new "
           "change you can undo too).")
+    for warning in applied.warnings:
+        flash(warning)
     return redirect(url_for("admin.settings"))
 
 
@@ -148,4 +152,6 @@ def settings_import() -> Any:
     except SettingsInvalid as exc:
         return _page(422, import_errors=exc.errors)
     flash(f"Imported: changed {', '.join(applied.changed)}." if applied.changed else "Imported: nothing changed.")
+    for warning in applied.warnings:
+        flash(warning)
     return redirect(url_for("admin.settings") + "#import")

@@ -112,7 +112,7 @@ def template_page(name: str) -> Any:
 
 def _check(name: str, slot: str, text: str, config: MerchantConfig) -> CheckResult:
     return templates_service().check(name, None if slot == ALL else slot, text, responses=config.responses,
-                                     brand=config.brand_name)
+                                     brand=config.brand_name, sign_off=config.sign_off)
 
 
 @bp.post("/templates/<name>/reset", endpoint="template_reset")

@@ -66,7 +66,7 @@ def put_settings() -> Response:
             applied = update(session, merchant, data, author=author(), merge=True,
                              wording=_runtime().wording)
             body = {"settings": applied.settings.model_dump(mode="json"), "changed": list(applied.changed),
-                    "revision": applied.revision_id}
+                    "revision": applied.revision_id, "warnings": list(applied.warnings)}
     except SettingsInvalid as exc:
         return _invalid(exc, "settings")
     return jsonify(body)
@@ -94,7 +94,8 @@ def put_config() -> Response:
         with transaction(_runtime().sessions) as session:
             merchant = session.get(m.Merchant, merchant_id(), with_for_update=True)
             applied = import_config(session, merchant, doc, author=author(), wording=_runtime().wording)
-            body = {"changed": list(applied.changed), "revision": applied.revision_id}
+            body = {"changed": list(applied.changed), "revision": applied.revision_id,
+                    "warnings": list(applied.warnings)}
     except SettingsInvalid as exc:
         return _invalid(exc, "configuration")
     return jsonify(body)

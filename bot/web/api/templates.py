@@ -100,7 +100,7 @@ def preview_template(name: str) -> Response:
         channel, text = _text(_json_body())
         config = _config()
         result = templates_service().check(name, channel, text, responses=config.responses,
-                                           brand=config.brand_name)
+                                           brand=config.brand_name, sign_off=config.sign_off)
     except TemplateError as exc:
         return _refused(exc)
     return jsonify(result.as_json())
