@@ -61,6 +61,14 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "subject": ("utter_kept_unsure_subject_",),
 }
 
+# A variable's name means something else in some templates: {name} is a pickup point's in most, but a person's in
+# these (the agent who joined or left, who signed for a parcel). Keyed by the start of the template's key.
+PEOPLE = "Alexandra Okonkwo"
+BY_TEMPLATE: dict[str, dict[str, str]] = {
+    "utter_agent_": {"name": PEOPLE},
+    "utter_pod_signed": {"name": PEOPLE},
+}
+
 # A list of choices as SMS shows it: three numbered options, each the length of a real one.
 OPTIONS = ("Tue 8 Dec 08:00-12:00", "Tue 8 Dec 12:00-17:00", "Wed 9 Dec 17:00-21:00 (£3.50)")
 
@@ -92,3 +100,10 @@ def sample_values(wording: Wording | None = None) -> dict[str, str]:
                           _default(wording, "utter_pickup_next", values)), key=len)
     values["options"] = "\n".join(f"{n}) {opt}" for n, opt in enumerate(OPTIONS, start=1))
     return values
+
+
+def values_for(key: str, values: dict[str, str]) -> dict[str, str]:
+    """`values` as the template `key` means them: an agent's name for the agent's messages, not a pickup point
+    ("Piccadilly Post Office from the Acme Outdoor team has joined" was the wording page's preview)."""
+    own = [v for prefix, v in BY_TEMPLATE.items() if key.startswith(prefix)]
+    return {**values, **own[0]} if own else values

@@ -31,7 +31,7 @@ from bot.core.grammar import AGREEMENT
 from bot.core.merchant_config import MerchantConfig
 from bot.core.notifications import SIGNED_TEMPLATES, signed
 from bot.core.outbox import OptedOut, queue_message
-from bot.core.samples import FAMILIES, fields, sample_values
+from bot.core.samples import FAMILIES, fields, sample_values, values_for
 from bot.core.wording import Template, Wording
 from bot.services.template_check import CheckResult, Problem, check_text, parse
 
@@ -173,7 +173,7 @@ class Templates:
                                                                         "or null (every channel)"),))
         info = self.info(name, responses)
         sms_applies = channel == "sms" or (channel is None and "sms" not in info.overrides)
-        values = {k: v for k, v in self.samples().items() if not (brand and k == "brand")}
+        values = {k: v for k, v in values_for(name, self.samples()).items() if not (brand and k == "brand")}
         config = dataclasses.replace(MerchantConfig.of(None), brand_name=brand or values.get("brand", ""),
                                      responses=MappingProxyType({name: {channel or ALL: text}}), sign_off=sign_off)
 
@@ -264,7 +264,7 @@ class Templates:
         if not user.phone:
             raise TemplateError({"phone": "your user has no phone number: ask for one to be set with "
                                           "`parcelbot user add ... --phone +44...` or `parcelbot user phone`"}, 409)
-        values = {k: v for k, v in self.samples().items() if k != "brand"}
+        values = {k: v for k, v in values_for(name, self.samples()).items() if k != "brand"}
         body = self.wording.render(name, merchant=merchant, channel=channel or "sms", **values)
         try:
             msg = queue_message(session, merchant=merchant, channel="sms", to=user.phone, body=str(body))

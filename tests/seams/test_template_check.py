@@ -120,3 +120,15 @@ def test_a_part_of_a_message_is_previewed_and_counted_inside_the_message_it_goes
 def test_an_empty_text_and_an_unknown_channel_are_refused():
     assert "empty" in _check("   ").errors()["text"]
     assert "channel" in _check("hi {who}", channel="fax").errors()
+
+
+def test_the_agents_name_in_the_agents_messages_is_a_persons():
+    """Review 4: the wording page's sample for {name} in utter_agent_joined was a pickup point's."""
+    from bot.core.wording import Wording
+    from bot.services.templates import Templates
+
+    templates = Templates(Wording())
+    joined = templates.check("utter_agent_joined", "sms", "{name} from the {brand} team has joined.")
+    pickup = templates.check("utter_pickup_option", "sms", "{n}) {name}")
+    assert "Post Office" not in joined.preview and joined.preview.startswith("Alexandra Okonkwo from")
+    assert "Piccadilly Post Office" in pickup.preview  # a pickup point's name where it is one
