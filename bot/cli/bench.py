@@ -33,8 +33,8 @@ def bench() -> None:
 
 
 @bench.command("engine")
-@click.option("-n", "--messages", default=2000, show_default=True)
-@click.option("--threads", default=4, show_default=True)
+@click.option("-n", "--messages", default=2000, show_default=True, type=click.IntRange(min=1))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1))
 @click.option("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
 def bench_engine(messages: int, threads: int, database_url: str | None) -> None:
     """Throughput of the whole bot on signed SMS webhooks."""

@@ -18,7 +18,8 @@ from bot.web import create_app, run_server
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="TCP port, 1-65535 (checked before anything is migrated or seeded).")
 def serve(host: str, port: int) -> None:
     """Run the embedded default: migrate, seed the demo if empty, train NLU if missing, serve HTTP."""
     import os

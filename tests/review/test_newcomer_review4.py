@@ -25,8 +25,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.xfail(strict=True, reason="serve --port takes any integer: 65536+N is served on port N while it prints "
-                                       "the number given (and writes it for `parcelbot chat` links)")
 def test_serve_refuses_a_port_past_65535_instead_of_serving_on_another(env, tmp_path):
     port = _free_port() + 65536
     proc = subprocess.Popen([*PARCELBOT, "serve", "--port", str(port)], env={**os.environ, **env}, text=True,
@@ -48,8 +46,6 @@ def test_serve_refuses_a_port_past_65535_instead_of_serving_on_another(env, tmp_
 
 @pytest.mark.parametrize("args", [["--rates", "abc"], ["--rates", "-50"], ["--seconds", "-1"]],
                          ids=["rates-not-numbers", "rates-negative", "seconds-negative"])
-@pytest.mark.xfail(strict=True, reason="bench load parses --rates after the options (a ValueError traceback for "
-                                       "'abc') and runs a whole benchmark for a negative rate or length")
 def test_bench_load_refuses_rates_and_lengths_it_cannot_run(env, tmp_path, args):
     result = run(env, "bench", "load", *args, *UNREACHABLE, "--no-floor", "--out", str(tmp_path / "bench"))
     assert result.returncode == 2, result.stderr[-600:]
@@ -62,6 +58,20 @@ def test_bench_turn_refuses_a_profile_path_it_cannot_write_before_it_runs(env, t
     result = run(env, "bench", "turn", "--profile", str(tmp_path / "no-such-dir" / "turn.prof"), *UNREACHABLE)
     assert result.returncode == 2, result.stderr[-600:]
     assert "--profile" in result.stderr and "Traceback" not in result.stderr, result.stderr[-600:]
+
+
+@pytest.mark.parametrize("args", [
+    ["serve", "--port", "0"], ["bench", "engine", "-n", "0"], ["bench", "engine", "--threads", "-1"],
+    ["bench", "turn", "-n", "0", *UNREACHABLE], ["bench", "load", "--rates", "0", *UNREACHABLE],
+    ["bench", "load", "--seconds", "nan", *UNREACHABLE], ["bench", "load", "--max-seconds", "-1", *UNREACHABLE],
+    ["bench", "load", "--workers", "0", *UNREACHABLE], ["bench", "load", "--concurrency", "0", *UNREACHABLE],
+], ids=lambda a: " ".join(a[:4]))
+def test_every_count_length_and_port_option_is_checked_before_anything_runs(env, args):
+    """The class of the three above: a number the command can't use is a usage error naming its option."""
+    result = run(env, *args)
+    option = next(a for a in args if a.startswith("-") and a not in ("-1",))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-600:]
+    assert option in result.stderr, result.stderr[-600:]
 
 
 @pytest.fixture

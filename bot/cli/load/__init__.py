@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import re
 import tempfile
@@ -26,6 +27,7 @@ from bot.cli.load.autoanalyze import standing_in
 from bot.cli.load.driver import Driver, Target
 from bot.cli.load.report import StepFigures, as_json, plot, summarise
 from bot.cli.load.scripts import ConversationSource
+from bot.cli.ranges import FiniteFloatRange
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
@@ -133,13 +135,33 @@ def shoppers_needed(rates: list[float], seconds: float, max_seconds: float, ceil
     return int((sum(rates) * seconds + ceiling * (max_seconds + 8)) / 2) + 2000
 
 
+def _rates(_ctx: click.Context, _param: click.Parameter, value: str) -> list[float]:
+    """--rates parsed while the options are read: a typo is a usage error before the database is dropped."""
+    steps: list[float] = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            rate = float(part)
+        except ValueError:
+            raise click.BadParameter(f"{part!r} is not a number (messages/s, e.g. 50,100,200)") from None
+        if not (math.isfinite(rate) and rate > 0):
+            raise click.BadParameter(f"{part!r}: a rate is a number of messages/s above 0")
+        steps.append(rate)
+    return steps
+
+
 @click.command("load")
-@click.option("--rates", default="50,100,200,400,800", show_default=True, help="Open-loop steps, messages/s.")
-@click.option("--seconds", default=10.0, show_default=True, help="Length of each open-loop step.")
-@click.option("--max-seconds", default=15.0, show_default=True, help="Length of the closed-loop max step (0: none).")
-@click.option("--concurrency", default=32, show_default=True, help="Shoppers at once in the max step.")
-@click.option("--workers", default=2, show_default=True)
-@click.option("--threads", default=8, show_default=True)
+@click.option("--rates", "steps", default="50,100,200,400,800", show_default=True, callback=_rates,
+              help="Open-loop steps, messages/s, comma-separated.")
+@click.option("--seconds", default=10.0, show_default=True, type=FiniteFloatRange(0, min_open=True),
+              help="Length of each open-loop step.")
+@click.option("--max-seconds", default=15.0, show_default=True, type=FiniteFloatRange(0),
+              help="Length of the closed-loop max step (0: none).")
+@click.option("--concurrency", default=32, show_default=True, type=click.IntRange(min=1),
+              help="Shoppers at once in the max step.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option("--jobs", type=click.Choice(["celery", "inline"]), default="celery", show_default=True)
 @click.option("--database-url", default=DEFAULT_DB, show_default=True, help="Dropped and re-created.")
 @click.option("--redis-url", default=DEFAULT_REDIS, show_default=True)
@@ -148,7 +170,7 @@ def shoppers_needed(rates: list[float], seconds: float, max_seconds: float, ceil
               help="Don't stand in for autovacuum's ANALYZE on a server that has it off (to see what that costs).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/bench"),
               show_default=True)  # fmt: skip
-def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int, workers: int, threads: int,
+def bench_load(steps: list[float], seconds: float, max_seconds: float, concurrency: int, workers: int, threads: int,
                jobs: str, database_url: str, redis_url: str, no_floor: bool, no_autoanalyze: bool,
                out_dir: Path) -> None:  # fmt: skip
     """Mixed shoppers against gunicorn + PostgreSQL + Redis + Celery, and the framework floor: JSON and a PNG."""
@@ -156,7 +178,8 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
     from bot.cli.load.topology import Topology, free_port, worker_pids
     from bot.config import Settings
 
-    steps = [float(r) for r in rates.split(",") if r.strip()]
+    if not steps and not max_seconds:
+        raise click.UsageError("nothing to run: give --rates, or a --max-seconds above 0")
     tmp = Path(tempfile.mkdtemp(prefix="parcelbot-load-"))
     topo = Topology(database_url, redis_url, tmp, Settings.from_env().nlu_model_path, workers, threads, jobs)
     n = shoppers_needed(steps, seconds, max_seconds)
@@ -183,12 +206,13 @@ def bench_load(rates: str, seconds: float, max_seconds: float, concurrency: int,
                                          probe_dir=topo.probe_dir, database_url=database_url,
                                          sessions=topo.sessions(), log=click.echo))
         pids = worker_pids(web.pid)
+    rates_text = ",".join(f"{r:g}" for r in steps)
     meta = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()], "workers": workers, "threads": threads,
             "jobs": jobs, "database": database_url.split("@")[-1], "driver": database_url.split(":", 1)[0],
             "worker_pids": pids, "autoanalyze": analyzer.as_json(),
-            "command": f"parcelbot bench load --rates {rates} --seconds {seconds:g} --max-seconds {max_seconds:g} "
+            "command": f"parcelbot bench load --rates {rates_text} --seconds {seconds:g} --max-seconds {max_seconds:g} "
                        f"--concurrency {concurrency} --workers {workers} --threads {threads} --jobs {jobs}"}
     report = as_json(meta, figures)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -114,7 +114,8 @@ def measure(database_url: str, redis_url: str | None, turns: int, profile: Path 
 
 
 @click.command("turn")
-@click.option("-n", "--turns", default=400, show_default=True, help="Messages per pass (two passes).")
+@click.option("-n", "--turns", default=400, show_default=True, type=click.IntRange(min=1),
+              help="Messages per pass (two passes).")
 @click.option("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench", show_default=True,
               help="Dropped and re-created.")
 @click.option("--redis-url", default="redis://127.0.0.1:6379/6", show_default=True,
