@@ -52,8 +52,6 @@ def test_bench_load_refuses_rates_and_lengths_it_cannot_run(env, tmp_path, args)
     assert "Traceback" not in result.stderr and args[0] in result.stderr, result.stderr[-600:]
 
 
-@pytest.mark.xfail(strict=True, reason="bench turn --profile into a directory that does not exist is found only after "
-                                       "both measured passes, as a FileNotFoundError traceback")
 def test_bench_turn_refuses_a_profile_path_it_cannot_write_before_it_runs(env, tmp_path):
     result = run(env, "bench", "turn", "--profile", str(tmp_path / "no-such-dir" / "turn.prof"), *UNREACHABLE)
     assert result.returncode == 2, result.stderr[-600:]

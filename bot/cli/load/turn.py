@@ -113,6 +113,18 @@ def measure(database_url: str, redis_url: str | None, turns: int, profile: Path 
                        full_runs)
 
 
+def _writable(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """--profile checked before the passes (minutes of them), not when the stats are written after them."""
+    if value is None:
+        return None
+    folder = value.parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"{str(folder)!r} is not a directory that exists (create it first)")
+    if not os.access(folder, os.W_OK | os.X_OK) or (value.exists() and not os.access(value, os.W_OK)):
+        raise click.BadParameter(f"{str(value)!r} can't be written here (permissions)")
+    return value
+
+
 @click.command("turn")
 @click.option("-n", "--turns", default=400, show_default=True, type=click.IntRange(min=1),
               help="Messages per pass (two passes).")
@@ -120,7 +132,7 @@ def measure(database_url: str, redis_url: str | None, turns: int, profile: Path 
               help="Dropped and re-created.")
 @click.option("--redis-url", default="redis://127.0.0.1:6379/6", show_default=True,
               help="'' for no Redis (jobs inline, events in-process).")
-@click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--profile", type=click.Path(dir_okay=False, path_type=Path), default=None, callback=_writable,
               help="Write the second pass's cProfile stats here (read them with python -m pstats).")
 def bench_turn(turns: int, database_url: str, redis_url: str, profile: Path | None) -> None:
     """What one turn of the mixed conversations costs: statements, commits, Python calls, CPU."""
