@@ -7,11 +7,8 @@ import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Table, create_engine, event, insert, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
@@ -20,8 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import Insert
 
+from backend.migrate import MIGRATIONS, MigrationError, alembic_config, upgrade
+
+__all__ = ["MIGRATIONS", "MigrationError", "alembic_config", "upgrade"]  # migrations live in backend/migrate.py
+
 _Statement = TypeVar("_Statement", bound=ClauseElement)
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # How long a SQLite writer waits for the write lock: well under Twilio's 15 s webhook timeout, so a database
 # locked for longer (a stuck writer, a backup holding it) is answered as an outage (the text kept and answered
 # later, docs/faults.md) instead of Twilio giving up on us and the shopper hearing nothing. A turn holds the
@@ -173,17 +173,6 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back everything on any error."""
     with factory() as session, session.begin():
         yield session
-
-
-def alembic_config(url: str) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
-
-
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
 
 
 def recreate(url: str) -> None:

@@ -18,7 +18,7 @@ import click
 from sqlalchemy import select
 
 from backend import models as m
-from backend.db import transaction, upgrade
+from backend.db import MigrationError, transaction, upgrade
 from bot.cli.common import e164_option, migrated_sessions, print_demo_parcels, safe_url, settings
 from bot.config import ConfigError
 from bot.core.outage import is_store_outage
@@ -40,6 +40,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ConfigError as exc:
             raise click.ClickException(f"configuration: {exc}") from None
+        except MigrationError as exc:  # reached, and failed there: not "can't be reached" (its cause may look so)
+            raise click.ClickException(f"{exc} (parcelbot -v ... for the traceback)") from None
         except Exception as exc:
             if not is_store_outage(exc):
                 raise

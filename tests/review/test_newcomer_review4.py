@@ -1,6 +1,6 @@
 """Fourth review, as a newcomer following README.md and docs/ literally: the `parcelbot` command with arguments an
 operator gets wrong. The module's promise (bot/cli/__init__.py): "problems on stderr with a non-zero exit; never a
-traceback for a mistake the operator can fix". Each test fails today (xfail, strict)."""
+traceback for a mistake the operator can fix". Each test failed before its fix (review 4)."""
 
 from __future__ import annotations
 
@@ -89,9 +89,6 @@ def fresh_db_url(tmp_path):  # noqa: ANN001, ANN201
     engine.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason="two `db upgrade` at once on an older schema: the loser prints a 110-line "
-                                       "IntegrityError traceback on PostgreSQL, and on SQLite says the database "
-                                       "'can't be reached' (it can): no lock, no clear one-line message")
 def test_two_db_upgrades_at_once_end_at_head_with_no_traceback_nor_a_false_cant_be_reached(env, fresh_db_url):
     for _attempt in range(3):  # the race needs both to overlap; they did in every try on the review machine
         if fresh_db_url.startswith("sqlite:///"):
