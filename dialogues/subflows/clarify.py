@@ -24,6 +24,9 @@ from intents.types import ParseResult
 
 flow = register(Flow("clarify", intents=()))
 SWITCH_CONFIDENCE = 0.6
+# A request this sure of itself, and neither option, outweighs a label's word met by chance ("can YOU try again
+# tomorrow" against "tracking YOUR parcel"); a number or "the second" still picks.
+OVER_WORDS_CONFIDENCE = 0.9
 ANSWER_INTENTS = frozenset({"affirm", "inform", "out_of_scope"})
 # Not requests: with no question open, asking "did you mean yes or thanks?" helps no one.
 SMALL_TALK = frozenset({"affirm", "deny", "inform", "greet", "goodbye", "thank_you", "out_of_scope"})
@@ -93,6 +96,10 @@ def choose(turn: Turn) -> None:
         return
     labels = [str(label_for(turn, i)) for i in options]
     lead = _LEADING_PICK.match(turn.text)
+    if not lead and _by_number(turn.text, len(labels)) is None and _is_new_request(turn) \
+            and turn.nlu.intent not in options and turn.nlu.confidence >= OVER_WORDS_CONFIDENCE:
+        _answer_as_itself(turn)
+        return
     index = pick(turn.text, labels)
     if index is None and lead:
         index = pick(lead.group("pick"), labels)
@@ -107,10 +114,20 @@ def choose(turn: Turn) -> None:
         return
     if _is_new_request(turn):
         # Neither: a clear new request of its own ("actually, where is it?") is answered as such.
-        turn.finish()
-        REGISTRY[turn.nlu.intent].run_start(turn)
+        _answer_as_itself(turn)
         return
     turn.reask()
+
+
+def _answer_as_itself(turn: Turn) -> None:
+    """Drop the question and start the journey of the request the shopper made instead."""
+    turn.finish()
+    REGISTRY[turn.nlu.intent].run_start(turn)
+
+
+def _by_number(text: str, count: int) -> int | None:
+    """A pick by number or position only ("2", "number two", "the first"): labels with no words match nothing."""
+    return pick(text, [""] * count)
 
 
 def _is_new_request(turn: Turn) -> bool:

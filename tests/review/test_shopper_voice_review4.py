@@ -115,9 +115,6 @@ def test_items_named_in_a_two_part_message_pick_their_parcels(runtime, demo):
 
 # --- open questions that swallow or refuse a plain answer --------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="review 4: at 'Did you mean 1) tracking 2) proof of delivery', a clear new "
-                                       "request 'can you try again tomorrow' (reschedule 0.99) is taken as option 1: "
-                                       "the status and a pickup-point offer, no redelivery")
 def test_a_clear_request_at_a_did_you_mean_question_is_done(runtime, demo):
     first, reply = _talk(runtime, FAILED_ATTEMPT, "missed the delivery what now", "can you try again tomorrow")
     assert "Did you mean" in first, first  # the clarifying question this is about
