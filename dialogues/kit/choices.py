@@ -1,4 +1,5 @@
-"""Reading a pick from a numbered list: "2", "the second one", "#2", "the shoes", "thurs", "the saturday one"."""
+"""Reading a pick from a numbered list: "2", "the second one", "#2", "the shoes", "thurs", "the saturday one";
+and an answer that takes them all ("both", "all of them")."""
 
 from __future__ import annotations
 
@@ -11,6 +12,25 @@ _ORDINALS = {
 # "two" is a choice only on its own ("two", "number two"); in "the saturday one", "one" names nothing.
 _CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _STOP = {"the", "one", "a", "an", "my", "that", "this", "please", "pls", "plz", "its", "it", "is", "on", "for"}
+
+
+# "both", "all of them", "the two of em pls": an answer that takes every option on the list, and says nothing else.
+_ALL_WORDS = frozenset({"all", "both", "each", "every", "everything", "lot"})
+_ALL_FILLER = frozenset({
+    "of", "them", "em", "'em", "the", "my", "one", "ones", "two", "three", "four", "please", "pls", "plz", "thanks",
+    "ta", "x", "xx", "parcels", "packages", "pkgs", "orders", "deliveries", "items", "things", "i", "want", "need",
+    "to", "know", "tell", "me", "about", "where", "are", "r", "they", "mate", "really", "just", "oh", "um", "erm",
+    "haha", "lol", "2", "3", "4",
+})
+
+
+def picks_all(text: str, count: int) -> bool:
+    """Does the answer take every one of `count` options ("both", "all of them")? "Both" only of two."""
+    words = re.findall(r"[\w']+", text.lower())
+    named = [w for w in words if w in _ALL_WORDS]
+    if not named or any(w not in _ALL_WORDS and w not in _ALL_FILLER for w in words):
+        return False
+    return count == 2 or "both" not in named
 
 
 def pick(text: str, options: list[str]) -> int | None:

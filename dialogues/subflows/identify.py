@@ -21,7 +21,7 @@ from backend.types import Shipment
 from bot.core.messages import Choice
 from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
-from dialogues.kit.choices import pick
+from dialogues.kit.choices import pick, picks_all
 from dialogues.kit.formatting import parcel_label
 from dialogues.subflows.postcode_text import postcode_given, postcode_key
 
@@ -71,13 +71,26 @@ def shipment_for(turn: Turn, *, then: str) -> Shipment | None:
     return found
 
 
+def shipments_for(turn: Turn, *, then: str) -> list[Shipment] | None:
+    """As shipment_for, for a question that can be answered about several parcels at once (where are they?):
+    "both" or "all of them" at the which-one list takes every parcel on it. A change still picks one."""
+    listed = turn.slots.get("tracking_numbers")
+    if listed:
+        turn.remember(tracking_numbers=None)
+        seen = [s for s in map(turn.backend.get_shipment, listed) if s is not None and can_see(turn, s)]
+        if seen:
+            return seen
+    found = _found(turn, _shipment_for(turn, then, many=True))
+    return [found] if found is not None else None
+
+
 def _found(turn: Turn, shipment: Shipment | None) -> Shipment | None:
     if shipment is not None:
         turn.state.mentioned["parcel"] = shipment.tracking_number
     return shipment
 
 
-def _shipment_for(turn: Turn, then: str) -> Shipment | None:
+def _shipment_for(turn: Turn, then: str, *, many: bool = False) -> Shipment | None:
     chosen = turn.slots.get("tracking_number")
     named = _named_in_message(turn)
     if named is not None:
@@ -105,7 +118,7 @@ def _shipment_for(turn: Turn, then: str) -> Shipment | None:
         turn.ask("number", "utter_ask_tracking_number" if turn.message.sender_is_phone else "utter_ask_reference")
         return None
     options = [s.tracking_number for s in own]
-    turn.remember(choices=options)
+    turn.remember(choices=options, many=many)
     labels = _told_apart(own)
     pairs = list(zip(own, labels, strict=True))
     lines = [turn.render("utter_shipment_option", n=i + 1, parcel=label,
@@ -290,6 +303,12 @@ def number(turn: Turn) -> None:
 def choose(turn: Turn) -> None:
     options = turn.slots.get("choices") or []
     shipments = [turn.backend.get_shipment(t) for t in options]
+    if picks_all(turn.text, len(options)):  # "both": every parcel on the list, for a question (not a change)
+        if turn.slots.get("many"):
+            turn.return_(tracking_numbers=[s.tracking_number for s in shipments if s])
+        else:
+            turn.reask("utter_one_shipment_at_a_time")
+        return
     labels = [f"{s.tracking_number} {parcel_label(s)} {s.order_number or ''}" for s in shipments if s]
     index = pick(turn.text, labels)
     named = _named_in_message(turn) if index is None else None

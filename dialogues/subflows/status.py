@@ -16,7 +16,8 @@ from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.next_step import suggest_next_step
 
 
-def tell_status(turn: Turn, shipment: Shipment) -> None:
+def tell_status(turn: Turn, shipment: Shipment, *, next_step: bool = True) -> None:
+    """The parcel's status; after a failed attempt, with `next_step`, the best next step as a question."""
     links = turn.links
     values = {
         "parcel": parcel_label(shipment),
@@ -39,7 +40,7 @@ def tell_status(turn: Turn, shipment: Shipment) -> None:
         turn.say(f"utter_status_{shipment.status.value}", **values)
     turn.audit("view_status", "shown", subject=shipment.tracking_number)
     turn.finish()
-    if shipment.status is ShipmentStatus.FAILED_ATTEMPT:
+    if shipment.status is ShipmentStatus.FAILED_ATTEMPT and next_step:
         if turn.state.parked:  # a side-trip: going back to what they were doing comes first
             turn.say("utter_failed_attempt_next_step")
             turn.asked = True
@@ -51,6 +52,14 @@ def tell_status(turn: Turn, shipment: Shipment) -> None:
 # the usual wording (core.yml) says what happened.
 _PICKUP_STATES = frozenset({ShipmentStatus.LABEL_CREATED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
                             ShipmentStatus.HELD, ShipmentStatus.EXCEPTION})
+
+
+def tell_statuses(turn: Turn, shipments: list[Shipment]) -> None:
+    """Several parcels' status in one answer. Only one question can be open, so a failed attempt comes last
+    and only the last parcel gets its next step."""
+    ordered = sorted(shipments, key=lambda s: s.status is ShipmentStatus.FAILED_ATTEMPT)
+    for i, shipment in enumerate(ordered):
+        tell_status(turn, shipment, next_step=i == len(ordered) - 1)
 
 
 def _pickup_point(shipment: Shipment) -> dict | None:

@@ -122,9 +122,6 @@ def test_a_clear_request_at_a_did_you_mean_question_is_done(runtime, demo):
     assert "pickup point" not in reply, reply
 
 
-@pytest.mark.xfail(strict=True, reason="review 4: a shopper with two parcels asks 'where r my parcels' and answers "
-                                       "'both' to 'Which one?': 'Sorry, I didn't catch that', then AGENT, then the "
-                                       "question is dropped; neither status is given")
 def test_both_answers_which_parcel_for_a_status_question(runtime, demo):
     _, reply = _talk(runtime, TWO_PARCELS, "where r my parcels", "both")
     assert "didn't catch" not in reply and "Which one" not in reply, reply
