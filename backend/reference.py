@@ -21,7 +21,7 @@ from backend.reasons import Reason, because
 from backend.references import new_reference
 from backend.rules import RuleContext, base_blocker, evaluate_actions
 from backend.rules_apply import apply_to_row
-from backend.rules_pickup import outward_code
+from backend.rules_pickup import delivery_area
 from backend.sealing import SECRET_FIELD, CodeBox
 from backend.types import (
     ActionKind,
@@ -355,7 +355,7 @@ class ManifestStop:
 
 
 def route_of(row: m.Shipment) -> str:
-    return str((row.live or {}).get("route") or outward_code(row.postcode or "") or "unrouted")
+    return str((row.live or {}).get("route") or delivery_area(row.postcode or "") or "unrouted")
 
 
 def driver_manifest(session: Session, merchant: m.Merchant, day: date, *, route: str | None = None,

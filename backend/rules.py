@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from backend import models as m
 from backend.reasons import Reason, because
 from backend.rules_config import ServiceRules, format_money, rules_for
-from backend.rules_pickup import outward_code, pickup_points_near
+from backend.rules_pickup import delivery_area, outward_code, pickup_points_near
 from backend.types import (
     ActionKind,
     ActionOption,
@@ -207,11 +207,12 @@ def _detail_blocker(kind: ActionKind, ctx: RuleContext) -> Reason | None:
 
 def redirect_area(ctx: RuleContext) -> str | None:
     """Once a parcel has left the warehouse it can only be redirected within its delivery area (the outward
-    code of its postcode); before that, anywhere. Offered up front (ActionOption.address_area) so the bot
-    refuses an address outside it before asking for a code, and checked again when the change is made."""
+    code of a UK postcode, a ZIP's first three digits); before that, anywhere. Offered up front
+    (ActionOption.address_area) so the bot refuses an address outside it before asking for a code, and checked
+    again when the change is made."""
     if ctx.status is ShipmentStatus.LABEL_CREATED:
         return None
-    return outward_code(ctx.row.postcode) or None
+    return delivery_area(ctx.row.postcode) or None
 
 
 # -- what is on offer -------------------------------------------------------------------------------------

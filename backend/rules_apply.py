@@ -17,7 +17,7 @@ from backend import postal
 from backend.reasons import Reason, because
 from backend.references import new_reference
 from backend.rules import RuleContext, base_blocker, redirect_area
-from backend.rules_pickup import outward_code
+from backend.rules_pickup import delivery_area
 from backend.types import (
     ActionKind,
     ActionResult,
@@ -186,7 +186,7 @@ def _plan_address(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     if not postcode:
         return because("postcode_invalid", postcode=_text(raw, "postcode"))
     area = redirect_area(ctx)
-    if area and outward_code(postcode) != area:
+    if area and delivery_area(postcode) != area:
         return because("redirect_outside_area", also=because("alt_pickup"), area=area)
     city = _town(_text(raw, "city"), postcode, country)
     if isinstance(city, Reason):

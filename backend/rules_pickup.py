@@ -25,8 +25,17 @@ def normalise_postcode(postcode: str) -> str:
 
 
 def outward_code(postcode: str) -> str:
-    """The district part of a postcode ('M1 4BT' -> 'M1'): one delivery area."""
-    return normalise_postcode(postcode).split(" ")[0]
+    """The district part of a UK postcode ('M1 4BT' -> 'M1'); '' for a code with no letters (a US ZIP, which
+    has no outward code: '78701' is not 'an area called 78')."""
+    normal = normalise_postcode(postcode)
+    return normal.split(" ")[0] if re.search(r"[A-Z]", normal) else ""
+
+
+def delivery_area(postcode: str) -> str:
+    """The area a carrier delivers a postcode from: a UK outward code ('M1'), a US ZIP's first three digits
+    (its sectional centre, '787'); '' when neither."""
+    digits = re.sub(r"\D", "", postcode or "")
+    return outward_code(postcode) or (digits[:3] if len(digits) in (5, 9) else "")
 
 
 def postcode_area(postcode: str) -> str:

@@ -8,6 +8,7 @@ from backend_testkit import apply, option
 
 from backend import postal
 from backend.reasons import because
+from backend.rules_pickup import delivery_area, outward_code
 from backend.serialize import option_from_json, option_to_json
 from backend.types import ActionKind
 
@@ -86,3 +87,26 @@ def test_a_town_the_table_cant_give_must_be_given(make_row, merchant):
     row = make_row(status="label_created")
     result = apply(row, merchant, K.CHANGE_ADDRESS, {"address": {"line1": "1 High St", "postcode": "EH99 1AA"}})
     assert result.reason_code == because("address_town_missing", postcode="EH99 1AA")
+
+
+@pytest.mark.parametrize(("postcode", "outward", "area"), [
+    ("M1 4BT", "M1", "M1"), ("sw1a2aa", "SW1A", "SW1A"), ("78701", "", "787"), ("78701-1234", "", "787"),
+    ("02109", "", "021"), ("", "", ""),
+])
+def test_a_zip_code_has_no_outward_code_but_has_an_area(postcode, outward, area):
+    """UK outward-code logic never cuts a ZIP into 'an area called 78'; a ZIP's area is its first three digits."""
+    assert (outward_code(postcode), delivery_area(postcode)) == (outward, area)
+
+
+def test_a_us_parcel_is_redirected_within_its_zip_area(make_row, merchant):
+    row = make_row(status="in_transit", address_line1="742 Maple Street", city="Austin", postcode="78701",
+                   country="US")
+    assert option(row, merchant, K.CHANGE_ADDRESS).address_area == "787"
+    far = {"line1": "1 Main St", "city": "Houston", "postcode": "77002", "country": "US"}
+    assert apply(row, merchant, K.CHANGE_ADDRESS, {"address": far}).reason_code == because(
+        "redirect_outside_area", area="787", also=because("alt_pickup"))
+
+
+def test_no_pickup_points_near_a_zip_says_near_this_address(make_row, merchant):
+    row = make_row(address_line1="742 Maple Street", city="Austin", postcode="78701", country="US")
+    assert option(row, merchant, K.PICKUP_POINT).reason_code == because("no_pickup_points_here")

@@ -158,8 +158,6 @@ def test_left_at_the_wrong_house_leads_to_a_report(runtime, demo):
 
 # --- US shoppers -------------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="review 4: a US shopper with no pickup points near their ZIP is told 'There "
-                                       "are no pickup points near 78 yet.' (a UK outward code cut from 78701)")
 def test_us_shopper_is_not_told_about_an_area_called_78(runtime, demo):
     with transaction(runtime.sessions) as s:
         merchant = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
