@@ -22,7 +22,29 @@ from dialogues.base import Flow, Turn, register
 
 flow = register(Flow("verify", intents=()))
 CODE_QUESTIONS = ("utter_code_sent", "utter_code_sent_last")  # "reply with the code we sent"
-RESEND_WORDS = {"resend", "new code", "send again", "send it again", "another code", "didnt get it", "didn't get it"}
+# Asking for another code, in the shopper's words: RESEND, or saying the code never came ("didnt get a code",
+# "no code came", "code hasn't arrived", "still waiting for it"). Anything else at the code prompt is asked again,
+# so a wider net costs at most a code from the budget; a message with a code in it is always a try.
+_CODE = r"(?:(?:the|a|my|any|ur|your|that|this|ya|d)\s+)?(?:code|one|text|txt|sms|message|msg|pin|it|nothing)"
+_NOT_GOT = (r"(?:didnt|didn't|did not|dint|havent|haven't|have not|hasnt|hasn't|has not|aint|ain't|never|not|"
+            r"still not|still havent|still haven't|yet to|cant|can't|couldnt|couldn't)")
+_GOT = r"(?:get|got|gotten|receive|received|recieve|recieved|see|seen|had|find|found|come|came|arrive|arrived)"
+_RESEND = re.compile(
+    r"(?<![\w'])(?:"
+    r"re-?send\b|send (?:me )?(?:it |one |the code |a code |the text )?again\b|send (?:me )?(?:another|a new)\b"
+    r"|(?:another|new|fresh|different) (?:code|one)\b"
+    rf"|{_NOT_GOT}\s+(?:\w+\s+)?{_GOT}\b"
+    rf"|{_CODE}\s+never\b"
+    r"|no (?:code|text|txt|sms|message|msg|pin)\b|nothing (?:came|come|arrived|yet|received|here|has come)\b"
+    rf"|still waiting\b|where(?:'s| is|s)? {_CODE}\b"
+    r")",
+    re.IGNORECASE,
+)
+
+
+def asks_for_another(text: str) -> bool:
+    """Does this reply at the code prompt ask for a new code (or say the one we sent never came)?"""
+    return bool(_RESEND.search(text.replace("\u2019", "'").strip()))
 _LOCKOUT = {
     Sent.RATE_LIMITED: "utter_code_too_many_sent",
     Sent.NO_CONTACT: "utter_code_no_contact",
@@ -108,10 +130,10 @@ def check_code(turn: Turn) -> None:
         turn.finish()
         turn.say("utter_cancelled")
         return
-    if turn.text.lower().strip(" .!?") in RESEND_WORDS:
+    typed = _typed_code(turn)
+    if typed is None and asks_for_another(turn.text):
         _send_code(turn, shipment)
         return
-    typed = _typed_code(turn)
     if typed is None:
         budget = _budget(turn, shipment)
         turn.reask("utter_code_format" if budget.left else "utter_code_format_last", **_wait(turn, budget))
