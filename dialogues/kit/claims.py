@@ -47,8 +47,12 @@ _TURNED_UP = re.compile(
     r"reception|concierge|porter|someone)('?s)? (had|has|took|taken|got|picked up|signed for) (it|them)|"
     r"false alarm)"
 )
+# Still missing; also asking to report it ("yes report it", "open a claim") or saying it went to the wrong house:
+# whatever the "yes" in it, the shopper doesn't have the parcel.
 _MISSING = re.compile(
     r"\b(still (not|no|missing|nothing|waiting)|not here|missing|nothing|no sign|can'?t find|cant find|"
+    r"report (it|this|that|the parcel|my parcel|the package)|(make|open|raise|file|log|start) (a |the )?claim|"
+    r"wrong (house|address|door|flat|apartment|street|building|number)|"
     r"not there|stolen|lost|not (yet )?(turned|shown) up|(hasn'?t|hasnt|has not|haven'?t|havent|not|didn'?t|"
     r"didnt|never|wasn'?t|wasnt|isn'?t|isnt) (got|get|received|arrived|turned up|come|there|here|found))\b"
 )

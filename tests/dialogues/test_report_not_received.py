@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aftersales_kit import DELIVERED, OWN_DELIVERED, audits, changes, conversation_of, talk, text_of
 
 
@@ -35,6 +36,14 @@ def test_found_it_opens_nothing(runtime, demo):
     assert "glad" in text_of(talk(runtime, OWN_DELIVERED, "found it"))
     assert changes(runtime, "claim_not_received") == []
     assert not conversation_of(runtime, OWN_DELIVERED).handed_off
+
+
+@pytest.mark.parametrize("answer", ["yes report it", "yes please open a claim", "yeah it went to the wrong house"])
+def test_yes_with_report_it_at_have_you_found_it_opens_the_claim(runtime, demo, answer):
+    """"Yes, report it" answers the offer to report, not "have you found it?": the parcel is still missing."""
+    talk(runtime, OWN_DELIVERED, "your driver left it at the wrong house, number 21 has it")
+    assert "glad" not in text_of(talk(runtime, OWN_DELIVERED, answer))
+    assert len(changes(runtime, "claim_not_received")) == 1
 
 
 def test_a_parcel_not_yet_delivered_gets_its_status_not_a_claim(runtime, demo):

@@ -140,16 +140,11 @@ def test_didnt_get_a_code_sends_another(runtime, demo, text):
 
 # --- misunderstood -----------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="review 4: 'how many stops away is he' (parcel out for delivery, stop 4 of "
-                                       "12) is out_of_scope: 'I can only help with deliveries and returns'")
 def test_how_many_stops_away_is_answered(runtime, demo):
     (reply,) = _talk(runtime, OUT_FOR_DELIVERY, "how many stops away is he")
     assert "stop 4 of 12" in reply, reply
 
 
-@pytest.mark.xfail(strict=True, reason="review 4: 'ur driver left it at the wrong house mate, number 21 has it' is "
-                                       "read as leave-with-neighbour ('can't do that, already delivered... I can help "
-                                       "you report it'); 'yes report it' then gets the generic help text")
 def test_left_at_the_wrong_house_leads_to_a_report(runtime, demo):
     _, reply = _talk(runtime, DELIVERED, "ur driver left it at the wrong house mate, number 21 has it", "yes report it")
     assert "ask me where your parcel is" not in reply, reply
