@@ -14,12 +14,12 @@ shopper is only prefaced with an apology and goes where it was going.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from backend.types import Shipment, ShipmentStatus
 from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
+from dialogues.kit.answers import is_acknowledgement
 from dialogues.kit.faq import Question, question_in
 from dialogues.kit.formatting import moment_label, parcel_label, window_label
 from dialogues.kit.handoff import contact_line, hours_label
@@ -37,7 +37,6 @@ media_only = register(Flow("media_only"))
 faq = register(Flow("faq", intents=()))
 upset = register(Flow("upset", intents=()))
 _SYMBOLS = {"GBP": "£", "USD": "$"}
-_ACK_WORDS = 3  # "ok cheers", "no thanks", "👍": an acknowledgement is short; "opt me back in" is a request
 # Which of a shopper's parcels a question about "the driver" or "the map" means: the one on a van first.
 _ON_THE_ROAD = (ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.FAILED_ATTEMPT, ShipmentStatus.IN_TRANSIT,
                 ShipmentStatus.EXCEPTION, ShipmentStatus.HELD, ShipmentStatus.LABEL_CREATED)
@@ -76,7 +75,7 @@ def answer_without_question(turn: Turn) -> None:
         REGISTRY["where_is_my_order"].run_start(turn)
         return
     if (turn.nlu.intent in ("affirm", "deny") and turn.state.mentioned.get("parcel")
-            and len(re.findall(r"[a-z']+", turn.text.lower())) <= _ACK_WORDS):
+            and is_acknowledgement(turn.text)):
         # "ok 👍" after we answered about their parcel is an acknowledgement: the whole help text back would
         # cost them a long text (and the merchant two segments) for nothing
         turn.say("utter_acknowledged")

@@ -47,6 +47,17 @@ def _plain(text: str) -> str:
     return re.sub(r"[^\w\s']", "", text.lower()).strip()
 
 
+_ACK_WORDS = frozenset(w for phrase in _YES | _NO | _PRAISE for w in phrase.split()) - {"do", "it", "leave", "as",
+                                                                                         "is", "not", "need"}
+
+
+def is_acknowledgement(text: str) -> bool:
+    """ "ok cheers 👍", "no thanks", "cool": nothing but yes, no, praise and thanks (an emoji alone too). "yes
+    report it" is not: it asks for something."""
+    words = _THANKS.sub(" ", _plain(text)).split()
+    return all(w in _ACK_WORDS for w in words)
+
+
 def ask_choice(turn: Turn, step: str, key: str, choices: list[str], *, free_text: bool = False,
                titles: list[str] | None = None, **values: object) -> None:
     """Ask a question with listed options, and tell the router: an answer naming one of them (say "post

@@ -175,3 +175,10 @@ def test_an_ok_after_the_status_is_acknowledged_not_answered_with_the_help_text(
 def test_a_yes_out_of_the_blue_still_gets_the_help_text(runtime, demo):
     (reply,) = _talk(runtime, DUE_TOMORROW, "yes")
     assert "delivery assistant" in reply, reply
+
+
+def test_a_request_with_a_yes_in_it_is_not_taken_for_an_acknowledgement(runtime, demo):
+    """'yes report it' after the bot offered to help report a delivered parcel is no 'ok' (it was answered
+    'OK. Anything else...' for a moment today)."""
+    _, reply = _talk(runtime, DELIVERED, "can you leave it with number 5", "yes report it")
+    assert not reply.startswith("OK. Anything else"), reply
