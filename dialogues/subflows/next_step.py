@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from backend.types import ActionKind, ActionOption, DeliveryAction, PickupPoint, Shipment, TimeWindow
+from backend.types import ActionKind, ActionOption, DeliveryAction, PickupPoint, Shipment, ShipmentStatus, TimeWindow
 from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit import requests
@@ -157,8 +157,43 @@ def eligible_shipment(turn: Turn, kind: ActionKind, *, then: str = "with_shipmen
 def refuse_with_alternatives(turn: Turn, shipment: Shipment, option: ActionOption | None, kind: ActionKind) -> None:
     """Say why not (the carrier's reason), then offer what the shopper can do instead, as a numbered choice."""
     unavailable(turn, option)
-    if option is not None:
-        offer_alternatives(turn, shipment, tuple(k for k in MENU if k is not kind))
+    if option is not None and offer_alternatives(turn, shipment, tuple(k for k in MENU if k is not kind)):
+        return
+    if shipment.status is ShipmentStatus.DELIVERED and not turn.state.open_step:
+        # "...I can help you report it or start a return": an offer the shopper can take up ("yes report it")
+        turn.flow_name = flow.name
+        turn.remember(tracking_number=shipment.tracking_number)
+        ask_choice(turn, "after_delivery", "utter_after_delivery_menu", _after_buttons(turn))
+
+
+# What a delivered parcel can still have done, and the words that name each in an answer.
+_AFTER_DELIVERY = ("report_not_received", "report_damaged", "start_return")
+_AFTER_WORDS = (
+    ("report_damaged", r"damag|broke|smash|crush|leak|dent|torn|ripped"),
+    ("start_return", r"return|send (?:it )?back|refund"),
+    ("report_not_received", r"report|missing|not (?:here|there|received)|never (?:came|arrived|got)|wrong"
+                            r"|stolen|claim|can'?t find|cant find|isn'?t here|not got"),
+)
+
+
+def _after_buttons(turn: Turn) -> list[str]:
+    return [turn.render(f"utter_after_delivery_button_{name}") for name in _AFTER_DELIVERY]
+
+
+@flow.step("after_delivery")
+def after_delivery(turn: Turn) -> None:
+    """ "yes report it", "2", "send it back": take up the offer; "no" lets it go."""
+    index = pick(turn.text, _after_buttons(turn)) if is_bare_choice(turn.text) else None
+    chosen = _AFTER_DELIVERY[index] if index is not None else next(
+        (name for name, words in _AFTER_WORDS if re.search(words, turn.text, re.IGNORECASE)), None)
+    if chosen is not None:
+        _start(turn, chosen)
+        return
+    if turn.nlu.intent == "deny":
+        turn.finish()
+        turn.say("utter_acknowledged")
+        return
+    turn.reask()
 
 
 @flow.step("choose")

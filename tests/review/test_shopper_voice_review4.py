@@ -182,3 +182,13 @@ def test_a_request_with_a_yes_in_it_is_not_taken_for_an_acknowledgement(runtime,
     'OK. Anything else...' for a moment today)."""
     _, reply = _talk(runtime, DELIVERED, "can you leave it with number 5", "yes report it")
     assert not reply.startswith("OK. Anything else"), reply
+    assert "Have you found it?" in reply, reply  # the offer in the refusal is taken up: the missing-parcel report
+
+
+@pytest.mark.parametrize(("answer", "then"), [("2", "damage"), ("send it back", "Why are you sending it back"),
+                                              ("it never came", "Have you found it?")])
+def test_the_offer_after_a_delivered_refusal_can_be_taken_up(runtime, demo, answer, then):
+    """review 4 (helper): 'I can help you report it or start a return' was an offer nobody could accept."""
+    refusal, reply = _talk(runtime, DELIVERED, "can u leave it in the shed", answer)
+    assert "already been delivered" in refusal and "Reply 1" in refusal, refusal
+    assert then in reply, reply
