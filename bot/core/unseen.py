@@ -15,6 +15,10 @@ import unicodedata
 
 _GONE = frozenset({"Cc", "Cf", "Cs"})
 _BREAK = frozenset({"Zl", "Zp"})  # U+2028, U+2029: a break, so the words either side stay apart
+# Format characters that are part of what is written, not hidden instructions: the zero-width joiner and non-joiner
+# (👨‍👩‍👧, Persian names such as محمد‌رضا) and the tag characters of the Welsh and Scottish flags (review 5).
+_KEPT = frozenset("\u200c\u200d") | frozenset(chr(c) for c in range(0xE0020, 0xE0080))
+_NEXT_LINE = "\u0085"  # a control, but a line break in effect: the words either side stay apart
 
 
 def without_unseen(text: str, *, keep: str = "") -> str:
@@ -24,11 +28,11 @@ def without_unseen(text: str, *, keep: str = "") -> str:
         return text
     out = []
     for ch in text:
-        if ch in keep:
+        if ch in keep or ch in _KEPT:
             out.append(ch)
             continue
         kind = unicodedata.category(ch)
-        if kind in _BREAK:
+        if kind in _BREAK or ch == _NEXT_LINE:
             out.append(" ")
         elif kind not in _GONE:
             out.append(ch)

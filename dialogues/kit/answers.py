@@ -54,7 +54,10 @@ _ACK_WORDS = frozenset(w for phrase in _YES | _NO | _PRAISE for w in phrase.spli
 def is_acknowledgement(text: str) -> bool:
     """ "ok cheers 👍", "no thanks", "cool": nothing but yes, no, praise and thanks (an emoji alone too). "yes
     report it" is not: it asks for something."""
-    words = _THANKS.sub(" ", _plain(text)).split()
+    plain = _plain(text)
+    words = _THANKS.sub(" ", plain).split()
+    if any(w in _NO for w in words) and not _THANKS.search(plain):
+        return False  # a bare "no" / "nope" may dispute what we said ("delivered yesterday"); "no thanks" is an ok
     return all(w in _ACK_WORDS for w in words)
 
 

@@ -52,7 +52,6 @@ _TURNED_UP = re.compile(
 _MISSING = re.compile(
     r"\b(still (not|no|missing|nothing|waiting)|not here|missing|nothing|no sign|can'?t find|cant find|"
     r"report (it|this|that|the parcel|my parcel|the package)|(make|open|raise|file|log|start) (a |the )?claim|"
-    r"wrong (house|address|door|flat|apartment|street|building|number)|"
     r"not there|stolen|lost|not (yet )?(turned|shown) up|(hasn'?t|hasnt|has not|haven'?t|havent|not|didn'?t|"
     r"didnt|never|wasn'?t|wasnt|isn'?t|isnt) (got|get|received|arrived|turned up|come|there|here|found))\b"
 )
@@ -75,6 +74,11 @@ _NEGATED_BEFORE = re.compile(
 )
 
 
+# Delivered to the wrong house: missing, unless the same words say it has been found ("found it, it went to the
+# wrong house but they brought it round" is found: review 5).
+_WRONG_PLACE = re.compile(r"\bwrong (house|address|door|flat|apartment|street|building|number)\b")
+
+
 def says_turned_up(text: str) -> bool:
     """The shopper says the parcel they were missing is found, and nothing says it still isn't."""
     low = text.lower()
@@ -82,7 +86,8 @@ def says_turned_up(text: str) -> bool:
 
 
 def says_missing(text: str) -> bool:
-    return bool(_MISSING.search(text.lower()))
+    low = text.lower()
+    return bool(_MISSING.search(low)) or (bool(_WRONG_PLACE.search(low)) and not _TURNED_UP.search(low))
 
 
 def offers_named(text: str, options: list[str]) -> tuple[list[str], list[str]]:

@@ -44,6 +44,7 @@ _NEG_AFTER = re.compile(
 _POS_AFTER = re.compile(
     r"^\s*(('?s|is|would be|will be)\s+)?(good|fine|ok|okay|better|best|great|perfect|works|suits)\b|^\s*instead\b", _I
 )
+_SORRY = re.compile(r"\b(?:sorry|soz|sry|oops|my bad|i mean|i meant|instead|actually)\b", _I)
 _OPENING_NO = re.compile(r"\W*(?:no|nah|nope|no\s+sorry|sorry\s+no)\W*", _I)
 _CARRY = re.compile(r"^\s*(or|nor|and|&|/)\s*(on\s+)?(the\s+)?$", _I)
 _ATTACHED = re.compile(r"^\s*(,\s*)?(in\s+the|on|at|from|-)?\s*$", _I)
@@ -88,8 +89,9 @@ def _refused(text: str, spans: list[_Span], i: int) -> bool:
     if _NEG_AFTER.search(after):
         return True
     if _NEG_BEFORE.search(before):
-        # "no thursday sorry" is "no, thursday": a bare no opening the message answers the question before it
-        return not (lo == 0 and _OPENING_NO.fullmatch(text[:span.entity.start]))
+        # "no thursday sorry" is "no, thursday": a bare no opening the message, with an apology or "i meant" after
+        # the day, corrects the answer before it. Without one, "no thursday (please / i work)" refuses it.
+        return not (lo == 0 and _OPENING_NO.fullmatch(text[:span.entity.start]) and _SORRY.search(after))
     if _POS_AFTER.search(after):
         return False
     return bool(prev and prev.refused and _CARRY.match(text[prev.entity.end: span.entity.start]))

@@ -164,7 +164,7 @@ def test_us_shopper_is_not_told_about_an_area_called_78(runtime, demo):
     assert not re.search(r"near 78\b(?!\d)", reply), reply
 
 
-@pytest.mark.parametrize("ack", ["ok cheers 👍", "ok", "👍", "no"])
+@pytest.mark.parametrize("ack", ["ok cheers 👍", "ok", "👍", "no thanks"])
 def test_an_ok_after_the_status_is_acknowledged_not_answered_with_the_help_text(runtime, demo, ack):
     """review 4: "ok cheers 👍" after the bot said where the parcel is got the whole help blurb back."""
     status, reply = _talk(runtime, DUE_TOMORROW, "wheres my parcel", ack)

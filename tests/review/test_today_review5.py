@@ -32,17 +32,12 @@ def _claims(runtime) -> list[m.DeliveryChange]:  # noqa: ANN001
 
 # --- 1. a refused day read as the day wanted (dialogues/kit/when_wanted.py _OPENING_NO) ---------------------------
 
-@pytest.mark.xfail(strict=True, reason="when_wanted._refused: _OPENING_NO turns any message opening with a bare "
-                                       "'no <day>' into that day wanted, so 'no thursday, i work' offers only "
-                                       "Thursday slots (ead023c said 'OK, not Thu 10 Dec')")
 @pytest.mark.parametrize("refusal", ["no thursday, i work", "no thursday please"])
 def test_no_thursday_at_the_slot_list_never_offers_thursday(runtime, demo, refusal):  # noqa: ANN001
     _, reply = _talk(runtime, DUE_TOMORROW, "can i change the delivery day", refusal)
     assert not re.search(r"^\d+\) Thu 10 Dec", reply, re.M), reply
 
 
-@pytest.mark.xfail(strict=True, reason="when_wanted._OPENING_NO applies with no question open: 'no friday "
-                                       "delivery please' lists only Friday slots")
 def test_no_friday_delivery_please_does_not_offer_friday(runtime, demo):  # noqa: ANN001
     (reply,) = _talk(runtime, DUE_TOMORROW, "no friday delivery please")
     assert not re.search(r"^\d+\) Fri 11 Dec", reply, re.M), reply
@@ -50,9 +45,6 @@ def test_no_friday_delivery_please_does_not_offer_friday(runtime, demo):  # noqa
 
 # --- 2. "found it ... wrong house" opens a claim (dialogues/kit/claims.py _MISSING) -------------------------------
 
-@pytest.mark.xfail(strict=True, reason="claims._MISSING now has 'wrong house|address|...', and says_turned_up is "
-                                       "TURNED_UP and not MISSING: a parcel found at the wrong house opens a "
-                                       "not-received claim (a refund) instead of 'glad it turned up'")
 @pytest.mark.parametrize("answer", ["found it, it went to the wrong house but they brought it round",
                                     "yes next door had it, the driver took it to the wrong house"])
 def test_found_at_the_wrong_house_is_found_not_a_claim(runtime, demo, answer):  # noqa: ANN001
@@ -64,9 +56,6 @@ def test_found_at_the_wrong_house_is_found_not_a_claim(runtime, demo, answer):  
 
 # --- 3. the acknowledgement swallowing "it's not here" (dialogues/journeys/smalltalk.py) --------------------------
 
-@pytest.mark.xfail(strict=True, reason="smalltalk.answer_without_question: any affirm/deny of <=3 words after a "
-                                       "parcel was mentioned is 'OK. Anything else...': a shopper told 'delivered' "
-                                       "who answers 'nope not here' is brushed off")
 @pytest.mark.parametrize("answer", ["nope not here", "no it hasnt"])
 def test_denying_a_delivery_is_not_acknowledged_with_ok(runtime, demo, answer):  # noqa: ANN001
     _, reply = _talk(runtime, DELIVERED, "where is my parcel", answer)
@@ -75,17 +64,12 @@ def test_denying_a_delivery_is_not_acknowledged_with_ok(runtime, demo, answer): 
 
 # --- 4. non-GSM-7 brand names refused outright (bot/services/wording_fit.py) --------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="wording_fit.brand_fit counts our default texts in UCS-2 with the name: any "
-                                       "name outside GSM-7 (Zoë, Łódź, Hebrew, Arabic) pushes utter_help to 5 "
-                                       "texts and is refused, though the module says that is only a warning")
 @pytest.mark.parametrize("name", ["Zoë Outdoor", "חנות דני", "متجر علي"])
 def test_a_name_outside_gsm7_is_a_warning_not_a_refusal(name):
     fit = brand_fit(Wording(), {}, brand=name, sign_off=None)
     assert fit.errors == {} and fit.warnings, fit
 
 
-@pytest.mark.xfail(strict=True, reason="PUT /settings with a non-GSM-7 brand name and no wording overrides is "
-                                       "422 (it was 200 before ead023c..HEAD)")
 def test_the_api_saves_a_hebrew_brand_name(client, auth):  # noqa: ANN001, F811
     put = client.put("/api/v1/settings", headers=auth, json={"brand": {"name": "חנות דני"}})
     assert put.status_code == 200, put.get_json()
@@ -99,21 +83,15 @@ FAMILY = "\U0001F468\u200d\U0001F469\u200d\U0001F467"  # one emoji joined by ZWJ
 PERSIAN = "\u0645\u062d\u0645\u062f\u200c\u0631\u0636\u0627"  # Mohammad-Reza, ZWNJ between the two names
 
 
-@pytest.mark.xfail(strict=True, reason="unseen.without_unseen drops every Cf: the tag characters of the Welsh/"
-                                       "Scottish flags (kept by ead023c's clean_text) leave a black flag")
 def test_a_shoppers_welsh_flag_is_kept():
     assert clean_text(f"diolch {WALES}") == f"diolch {WALES}"
 
 
-@pytest.mark.xfail(strict=True, reason="clean_value (ead023c: controls and <> only) now drops ZWJ/ZWNJ: a name "
-                                       "written with ZWNJ (Persian) or a ZWJ emoji is changed")
 @pytest.mark.parametrize("value", [PERSIAN, f"Sam {FAMILY}"])
 def test_a_wording_value_keeps_its_joiners(value):
     assert clean_value(value) == value
 
 
-@pytest.mark.xfail(strict=True, reason="a person's console reply went through clean_value (kept ZWJ/ZWNJ); now "
-                                       "clean_text drops them: the agent's text is altered")
 @pytest.mark.parametrize("value", [PERSIAN, f"Thanks {FAMILY}"])
 def test_an_agents_reply_keeps_its_joiners(value):
     assert console_text(value) == value
