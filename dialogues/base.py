@@ -183,9 +183,12 @@ class Turn:
     def finish(self) -> None:
         """This journey (and every flow it called) is over; anything the shopper parked stays parked."""
         for frame in self.state.stack:
-            self.done |= {frame.flow or "", str((frame.slots.get("pending_action") or {}).get("kind") or "")}
-        self.done.discard("")
+            self._ended(frame)
         self.state.stack.clear()
+
+    def _ended(self, frame: Frame) -> None:
+        self.done |= {frame.flow or "", str((frame.slots.get("pending_action") or {}).get("kind") or "")}
+        self.done.discard("")
 
     def call(self, flow: str, *, then: str | None) -> None:
         """Hand the conversation to `flow`. With `then`, this flow's `then` step runs when it returns
@@ -202,11 +205,12 @@ class Turn:
         """This sub-flow is done: back to the flow that called it (its `then` step), with `values` in its
         slots. With no caller waiting, the journey is over."""
         stack = self.state.stack
-        if stack:
-            stack.pop()
+        ended = stack.pop() if stack else None
         caller = stack[-1] if stack else None
         flow = REGISTRY.get(caller.flow or "") if caller else None
         if caller is None or flow is None or not caller.then or not flow.has_step(caller.then):
+            if ended is not None:  # the journey is over with it: a change just made is done (router._offer_parked)
+                self._ended(ended)
             self.finish()
             return
         then, caller.then, caller.step = caller.then, None, None

@@ -98,6 +98,8 @@ def respond(turn: Turn) -> None:
                 flow.run_step(turn, step)
                 _after(turn)
                 return
+        elif _replaced_by_correction(turn):
+            turn.finish()  # replaced, not parked: never offered back (as change._amend does at a confirmation)
         else:
             turn.park()
 
@@ -113,6 +115,18 @@ def respond(turn: Turn) -> None:
     flow = REGISTRY.get(intent) or REGISTRY[OUT_OF_SCOPE]
     flow.run_start(turn)
     _after(turn)
+
+
+def _replaced_by_correction(turn: Turn) -> bool:
+    """ "actually scratch that, put it behind the bins" at the shed's confirmation: a correction asking for the
+    open journey's own kind of change, or one that replaces it (requests.replaced_by), replaces it. "actually
+    where is it now?" is a side-trip: the open journey is parked."""
+    if not turn.corrected:
+        return False
+    stack = turn.state.stack
+    kinds = {f.flow for f in stack} | {str((f.slots.get("pending_action") or {}).get("kind") or "") for f in stack}
+    wanted = {turn.nlu.intent}
+    return bool(kinds & (wanted | requests.replaced_by(wanted)))
 
 
 def _calls_off(turn: Turn) -> bool:

@@ -55,10 +55,6 @@ def _us(runtime) -> None:  # noqa: ANN001
 
 # --- a change the shopper took back comes back, or is made ------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a proposal replaced by a new request ('scratch that, put it...', 'change "
-                   "of plan: give it to...') is kept as a suspended flow: after the new change is done the bot asks "
-                   "'Shall we go back to confirming your change?', and 'yes' re-proposes and applies the abandoned "
-                   "place (in the porch case the neighbour just chosen is removed)")
 @pytest.mark.parametrize(("first", "correction", "key", "wanted"), [
     ("can u leave it in the shed pls", "actually scratch that, put it behind the bins", "safe_place",
      "behind the bins"),
