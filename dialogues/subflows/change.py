@@ -169,7 +169,12 @@ def _valued(turn: Turn, proposed: Flow | None) -> Flow | None:
     named = {e.entity for e in turn.nlu.entities}
     if proposed is not None and set(proposed.values) & named:
         return proposed
-    return next((f for f in dict.fromkeys(REGISTRY.values()) if set(f.values) & named), None)
+    found = [f for f in dict.fromkeys(REGISTRY.values()) if set(f.values) & named]
+    return next((f for f in found if f.name not in _ONLY_WHEN_PROPOSED), found[0] if found else None)
+
+
+# A bare day corrects a hold that was proposed; after any other proposal it is a delivery day (reschedule).
+_ONLY_WHEN_PROPOSED = frozenset({"hold_delivery"})
 
 
 @flow.step("apply")
