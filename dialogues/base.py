@@ -289,7 +289,7 @@ class Flow:
     """A journey: a start handler plus handlers for the questions it asks."""
 
     def __init__(self, name: str, *, intents: tuple[str, ...] | None = None, amend: str | None = None,
-                 values: tuple[str, ...] = ()) -> None:
+                 values: tuple[str, ...] = (), values_when_proposed: bool = False) -> None:
         self.name = name
         self.intents = intents or (name,)
         # The step that takes this journey's value as an answer ("which neighbour?"): a correction at the
@@ -298,6 +298,9 @@ class Flow:
         # The entities that are this journey's value ("number 8" is a neighbour, "the garage" a safe place):
         # a bare value after "i meant" goes to the journey it belongs to.
         self.values = values
+        # Its value names it only as a correction of its own proposal: a bare day corrects a proposed hold, but
+        # anywhere else a day is a delivery day (reschedule).
+        self.values_when_proposed = values_when_proposed
         self._start: Handler | None = None
         self._steps: dict[str, Handler] = {}
         self._answers: dict[str, Callable[[Turn], bool]] = {}

@@ -84,7 +84,7 @@ _CLOSING = (r"thanks?|thank|ta|cheers|leave\s+it(?:\s+as\s+(?:it\s+is|is))?\s*$|
             r"|i\s+(?:dont|don'?t|do\s+not)|nothing|none|nope|nah|sorry|keep|i'?m\s+(?:fine|ok|good)")
 _CORRECTION = re.compile(
     r"(?:\bno\s+wait\b|\bwait\s+no\b|\bwait\b,|\bsorry,?\s+(?:i\s+)?mean[t]?\b|\bi\s+mean[t]?\b|\bactually(?:,?\s+no)?\b"
-    r"|\bon\s+second\s+thoughts?\b|\bscratch\s+that\b|\bchange\s+(?:it|that)\s+to\b|\bmake\s+(?:it|that)\b"
+    r"|\bon\s+second\s+thoughts?\b|\bscratch\s+that\b|\bchange\s+of\s+plans?\b|\bmy\s+bad\b|\bchange\s+(?:it|that)\s+to\b|\bmake\s+(?:it|that)\b"
     r"|\bcorrection\b|\bno,?\s+sorry\b|\bsorry,?\s+no\b|\bor\s+rather\b|\bi\s+changed\s+my\s+mind\b"
     r"|\b(?:it|that|the\s+(?:note|message|address|neighbou?r|place|day))\s+(?:should|must|needs\s+to)\s+"
     r"(?:say|read|be|have\s+said)\b\s*:?"

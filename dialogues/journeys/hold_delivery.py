@@ -16,7 +16,7 @@ from dialogues.subflows.change import propose
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment
 
 # A day given at the hold's confirmation ("actually the 16th") corrects the hold: back to "until" with it
-flow = register(Flow("hold_delivery", amend="until", values=("date",)))
+flow = register(Flow("hold_delivery", amend="until", values=("date",), values_when_proposed=True))
 
 _COUNT = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "a couple of": 2, "few": 3, "a few": 3}

@@ -108,7 +108,7 @@ def _valued(part: ParsedClause) -> Flow | None:
     """The one journey whose values this part names ("the porch": a safe place), or None (none, or several:
     "number 5" could be a neighbour or an address)."""
     named = {e.entity for e in part.parse.entities}
-    flows = {f.name: f for f in REGISTRY.values() if set(f.values) & named}
+    flows = {f.name: f for f in REGISTRY.values() if set(f.values) & named and not f.values_when_proposed}
     return next(iter(flows.values())) if len(flows) == 1 else None
 
 

@@ -170,11 +170,7 @@ def _valued(turn: Turn, proposed: Flow | None) -> Flow | None:
     if proposed is not None and set(proposed.values) & named:
         return proposed
     found = [f for f in dict.fromkeys(REGISTRY.values()) if set(f.values) & named]
-    return next((f for f in found if f.name not in _ONLY_WHEN_PROPOSED), found[0] if found else None)
-
-
-# A bare day corrects a hold that was proposed; after any other proposal it is a delivery day (reschedule).
-_ONLY_WHEN_PROPOSED = frozenset({"hold_delivery"})
+    return next((f for f in found if not f.values_when_proposed), found[0] if found else None)
 
 
 @flow.step("apply")

@@ -144,8 +144,6 @@ def test_id_rather_you_didnt_leave_it_outside_is_understood(runtime, demo):
     (False, "leave with neighbour at number 15", "my bad, 16 not 15", "15", "16"),
     (True, "leave it with my neighbor at 214", "my bad, 241 not 214", "214", "241"),
 ])
-@pytest.mark.xfail(strict=True, reason="'my bad, 16 not 15' at the neighbour confirmation: 'Sorry, I didn't "
-                   "catch that' and the same proposal again; YES + code then stores the wrong house (15)")
 def test_my_bad_new_not_old_corrects_the_neighbour(runtime, demo, us, first, correction, old, new):
     if us:
         _us(runtime)
@@ -154,8 +152,6 @@ def test_my_bad_new_not_old_corrects_the_neighbour(runtime, demo, us, first, cor
     assert re.search(rf"\b{new}\b", neighbour) and not re.search(rf"\b{old}\b", neighbour), neighbour
 
 
-@pytest.mark.xfail(strict=True, reason="'15. my bad, 16' at 'Which neighbour?' is stored whole as the neighbour "
-                   "('15. my bad, 16'): both houses and the apology reach the driver")
 def test_a_neighbour_corrected_at_the_open_question_is_stored_clean(runtime, demo):
     _talk(runtime, DUE_TOMORROW, "can a neighbour take it in", "15. my bad, 16", "yes", "{code}")
     neighbour = _instructions(runtime, "PB100000001GB").get("neighbour", "")
