@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.channels import ChannelSpec, spec_for
+from bot.core.sms import plain_punctuation
 from bot.core.unseen import without_unseen
 
 # An SMS can be at most 1,600 characters; anything longer is noise or an attack, so the core reads this much.
 MAX_TEXT = 1600
+
+
+# Words a shopper put in quotes (straight or curly, made straight above), not an apostrophe inside a word.
+_QUOTED = re.compile(r"(?<![\w'\"])['\"]([^'\"\n]{1,60}?)['\"](?![\w'\"])")
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,8 @@ def clean_text(text: str | None) -> str:
     """Normalise what the shopper typed before anything reads it: NFC, no control characters, bounded."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text)
+    text = plain_punctuation(unicodedata.normalize("NFC", text))
+    text = _QUOTED.sub(r"\1", text)  # "leave it in the ‘garden room’": the quotes only mark the words
     # Control, format (bidi) and lone surrogate characters go (a JSON "\ud800" escape decodes to one, and no
     # database stores it); tabs and line breaks stay, the shopper's own layout.
     text = without_unseen(text, keep="\t\n\r")

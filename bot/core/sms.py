@@ -33,3 +33,19 @@ def cost(text: str) -> SmsCost:
         return SmsCost("GSM-7", units, 1 if units <= 160 else -(-units // 153))
     units = len(text.encode("utf-16-le")) // 2
     return SmsCost("UCS-2", units, 1 if units <= 70 else -(-units // 67))
+
+
+# What phones and word processors type for plain punctuation ("‘garden room’", "bins – the green one", "…"), and
+# the GSM-7 characters a person means by them. Applied to what a shopper typed and to every value the wording
+# puts in front of a shopper, so an echoed value never turns an SMS into UCS-2 (review 5).
+_TYPOGRAPHY = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'", "\u0060": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u2026": "...", "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
+})
+
+
+def plain_punctuation(text: str) -> str:
+    """Curly quotes, dashes, the ellipsis and thin or no-break spaces as their plain GSM-7 forms."""
+    return text.translate(_TYPOGRAPHY) if not text.isascii() else text

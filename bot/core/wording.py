@@ -32,6 +32,7 @@ from backend import models as m
 from backend.reasons import Reason
 from bot.core.grammar import agree
 from bot.core.merchant_config import MerchantConfig
+from bot.core.sms import plain_punctuation
 from bot.core.unseen import without_unseen
 from training_data import data_path
 
@@ -79,7 +80,7 @@ def load_catalogue(directory: Path | None = None) -> Mapping[str, Template]:
 def clean_value(value: Any) -> str:
     """A value fit to put in front of a shopper or a driver: printable, no markup, bounded."""
     # Line breaks are spaces; a control or format character goes (a U+202E would reverse the rest of the SMS).
-    text = without_unseen(" ".join(_MARKUP.sub("", str(value)).split()))
+    text = without_unseen(" ".join(_MARKUP.sub("", plain_punctuation(str(value))).split()))
     text = " ".join(text.split())
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3] + "..."
 

@@ -178,16 +178,11 @@ def test_a_corrected_hold_date_stays_a_hold(runtime, demo):
 
 # --- what the shopper typed, as phones type it -------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="curly quotes (iPhone smart punctuation) in 'leave it in the \u2018garden "
-                   "room\u2019 pls' lose the place: the bot asks where to leave it")
 def test_a_safe_place_in_curly_quotes_is_proposed(runtime, demo):
     (reply,) = _talk(runtime, DUE_TOMORROW, "leave it in the \u2018garden room\u2019 pls")
     assert "garden room" in reply, reply
 
 
-@pytest.mark.xfail(strict=True, reason="a safe place typed with an en dash ('behind the bins \u2013 the green one') "
-                   "is echoed as is in the SMS confirmation: one non-GSM-7 character makes the whole text UCS-2 "
-                   "(70 characters a segment)")
 def test_an_echoed_safe_place_keeps_the_sms_in_gsm7(runtime, demo):
     (reply,) = _talk(runtime, DUE_TOMORROW, "leave it behind the bins \u2013 the green one")
     assert "behind the bins" in reply, reply  # the proposal this is about

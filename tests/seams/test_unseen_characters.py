@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -75,3 +76,13 @@ def test_an_integrations_name_with_an_override_reaches_the_shopper_without_it(ru
     joined = [b for b in texts if "has joined" in b]
     assert joined and all(_unseen(b) == [] for b in texts), texts
     assert "DeskAcme from the Acme Outdoor team has joined" in joined[0]
+
+
+@pytest.mark.parametrize(("typed", "plain"), [
+    ("behind the bins – the green one", "behind the bins - the green one"),
+    ("Pam’s house…", "Pam's house..."),
+    ("“round the back”", "round the back"),
+])
+def test_typed_punctuation_reaches_the_wording_as_gsm7(typed, plain):
+    """review 5: an en dash a shopper typed, echoed in the confirmation, made the whole SMS UCS-2."""
+    assert clean_value(clean_text(typed)) == plain
