@@ -237,6 +237,8 @@ def _is_topic_switch(turn: Turn, open_flow: str) -> bool:
         return False
     if REGISTRY[intent].name in {f.flow for f in turn.state.stack} or intent in {"greet", "thank_you"}:
         return False  # the journey already under way, asked for again ("where is it?" while we find it)
+    if requests.settles_on_a_value(turn):  # "no 12 isnt in so try 14": the last word is a value, an answer
+        return False
     if open_flow == "clarify":
         # "Did you mean A or B?" is answered by naming A or B; its step also starts any other clear request.
         return False

@@ -22,7 +22,7 @@ from intents.types import OUT_OF_SCOPE, ParseResult
 # Where a new request starts: the end of a sentence, or a joining word followed by a request's first words.
 _REQUEST_START = (
     r"(?:can|could|would|will)\s+(?:you|u|ya|it|they|i|we|the\s+[a-z]+|my\s+[a-z]+)|pls|please|plz|tell|ask|let|add|leave|move|send|put"
-    r"|make\s+sure|deliver|drop|hold|keep|change|cancel|redeliver|reschedule|collect|bring|give|when|where|what"
+    r"|make\s+sure|deliver|drop|hold|keep|change|cancel|redeliver|reschedule|collect|bring|give|try|go\s+with|when|where|what"
     r"|how|is|are|does|do|did|has|have|i\s+(?:just\s+|only\s+|really\s+|would\s+|'d\s+)?(?:want|need|like|prefer)"
     r"|i\s+(?:would|'d|'ll|will)|id|ill|if|also|just"
 )
@@ -30,7 +30,9 @@ _SPLIT = re.compile(
     r"(?:[.!?]+\s+|[.!?]{2,}\s*|\s*;\s*|\s+-\s+"
     rf"|,\s*(?:and|but|also|then|so|plus|oh|oh\s+and)?\s*(?=(?:{_REQUEST_START})\b)"
     rf"|\s+(?:and|also|but|plus)\s+(?:also\s+|then\s+)?(?=(?:{_REQUEST_START})\b)"
-    r"|\s+also\s+"
+    r"|\s+also\s+|\s+so\s+(?=(?:try|go\s+with)\s)"
+    # "leave it with 10, number 12 is away": who can't take it is a part of its own (a refusal, discourse below)
+    r"|,\s*(?=(?:(?:the\s+)?(?:number|no\.?|house|flat)\s*)?\d+[a-z]?\s+(?:is|'s)\s+(?:away|out|not)\b)"
     # "the porch, not a neighbour": a trailing "not X" is a part of its own (a refusal, never the value)
     # ("number 14 not 12": a number is ruled out the same way)
     r"|(?:,\s*|\s+(?=not\s+(?:a|an|the|to\s+(?:a|the)|with\s+(?:a|the))\s)|\s+(?=not\s+\d)"
@@ -82,18 +84,22 @@ _NOT_A_TERM = frozenset({"sure", "now", "yet", "really", "today", "home", "in", 
 _CLOSING = (r"thanks?|thank|ta|cheers|leave\s+it(?:\s+as\s+(?:it\s+is|is))?\s*$|it'?s\s+(?:fine|ok|okay)|that'?s\s+"
             r"(?:fine|ok|okay|all)|all\s+good|dont|don'?t|do\s+not|never|not|no|forget|never\s*mind|nvm|cancel|stop"
             r"|i\s+(?:dont|don'?t|do\s+not)|nothing|none|nope|nah|sorry|keep|i'?m\s+(?:fine|ok|good)")
+_APOLOGY = r"(?:sorry|soz|oops|whoops|my\s+bad|my\s+mistake)"
 _CORRECTION = re.compile(
-    r"(?:\bno\s+wait\b|\bwait\s+no\b|\bwait\b,|\bsorry,?\s+(?:i\s+)?mean[t]?\b|\bi\s+mean[t]?\b|\bactually(?:,?\s+no)?\b"
+    r"(?:\bno\s+wait\b|\bwait\s+no\b|\b(?:no|nope|nah),?\s+actually\b|\bwait\b,|\bsorry,?\s+(?:i\s+)?mean[t]?\b|\bi\s+mean[t]?\b|\bactually(?:,?\s+no)?\b"
     r"|\bon\s+second\s+thoughts?\b|\bscratch\s+that\b|\bchange\s+of\s+plans?\b|\bmy\s+bad\b|\bchange\s+(?:it|that)\s+to\b|\bmake\s+(?:it|that)\b"
     r"|\bcorrection\b|\bno,?\s+sorry\b|\bsorry,?\s+no\b|\bor\s+rather\b|\bi\s+changed\s+my\s+mind\b"
     r"|\b(?:it|that|the\s+(?:note|message|address|neighbou?r|place|day))\s+(?:should|must|needs\s+to)\s+"
     r"(?:say|read|be|have\s+said)\b\s*:?"
-    r"|^\W*(?:no|nope|nah)\s*[,.!:;-]+\s*(?!(?:" + _CLOSING + r")\b)(?=\w))",
+    r"|^\W*(?:no|nope|nah)\s*[,.!:;-]+\s*(?!(?:" + _CLOSING + r")\b)(?=\w)"
+    # "my bad, 16 not 15", "15. oops, 16": an apology before the new word
+    r"|\b" + _APOLOGY + r"\s*[,.!:;-]+\s*(?!(?:" + _CLOSING + r")\b)(?=\w))",
     re.IGNORECASE,
 )
 _WEAK_CORRECTION = re.compile(r"actually|make\s+(?:it|that)|change\s+(?:it|that)\s+to|\W*(?:no|nope|nah)\W*",
                               re.IGNORECASE)
-_LEADING_NO = re.compile(r"^\W*(?:(?:no|nope|nah|sorry|oops|ok|okay|right)\s*[,.!:;-]+\s*|(?:sorry|soz|oops)\s+)",
+_LEADING_NO = re.compile(r"^\W*(?:(?:no|nope|nah|sorry|soz|oops|whoops|my\s+bad|my\s+mistake|ok|okay|right)"
+                         r"\s*[,.!:;-]+\s*|(?:sorry|soz|oops|my\s+bad)\s+)",
                          re.IGNORECASE)
 _TRAILING_INSTEAD = re.compile(r"\s+(?:instead|please|pls|thanks|thank\s+you|ta)\W*$", re.IGNORECASE)
 
@@ -142,11 +148,28 @@ _NOT_THEN = re.compile(
 )
 
 
+# "number 12 is away", "she's out", "they're not in": who can't take it. With a house number it rules that
+# house out (a "not 12"); said of "she" / "they" after a refusal it is only why, and goes with the refusal.
+_AWAY_STATE = (r"(?:is|are|'s|'re|s|re)\s+(?:away|out|not\s+(?:in|home|there|around|answering)|on\s+holiday"
+               r"|at\s+work|never\s+in)\b|(?:is\s*n'?t|are\s*n'?t|isnt|arent|wo\s*n'?t\s+be|wont\s+be)\s+"
+               r"(?:in|home|there|around|answering)\b")
+_AWAY_NUMBER = re.compile(r"^\W*(?:(?:the\s+)?(?:number|no\.?|house|flat)\s*)?\d+[a-z]?\s*(?:" + _AWAY_STATE + r")",
+                          re.IGNORECASE)
+_AWAY_ASIDE = re.compile(r"^\W*(?:(?:she|he|they|we|it)\s*(?:" + _AWAY_STATE + r")|(?:she|he|they)\s+(?:is|are)\s+"
+                         r"(?:away|out))[\w\s',-]{0,30}?\W*$", re.IGNORECASE)
+# "try 14", "go with 14": what to do instead of the one refused (a request word, but the refusal's correction)
+_INSTEAD = re.compile(r"^\W*(?:(?:so|then|just|maybe|pls|please)\s+)*(?:try|go\s+with|use)\s+(?:(?:the\s+)?(?:number"
+                      r"|no\.?|house|flat)\s*)?\d+[a-z]?\b", re.IGNORECASE)
+
+
 def _contrasts(parts: list[Clause], text: str) -> list[Clause]:
     out: list[Clause] = []
     for part in parts:
+        if out and out[-1].negated and _AWAY_ASIDE.match(part.text):  # "not 12. she's away": why, not a part
+            out[-1] = dataclasses.replace(out[-1], end=part.end, text=text[out[-1].start:part.end])
+            continue
         found = _NOT_THEN.match(part.text)
-        if found is None or not part.negated:
+        if found is None or not part.negated or _AWAY_ASIDE.match(found.group("rest")):
             out.append(part)
             continue
         neg_end, rest_start = part.start + found.end("neg"), part.start + found.start("rest")
@@ -155,7 +178,8 @@ def _contrasts(parts: list[Clause], text: str) -> list[Clause]:
         out.append(Clause(rest, rest_start, part.end, is_negated(rest), True, True))
     for i in range(1, len(out)):
         before, part = out[i - 1], out[i]
-        if before.negated and not part.negated and not part.corrects and not asks(part.text):
+        if before.negated and not part.negated and not part.corrects and (
+                not asks(part.text) or _INSTEAD.match(part.text)):
             out[i] = dataclasses.replace(part, corrects=True, strong=True)
     return out
 
@@ -220,6 +244,8 @@ def is_negated(clause: str) -> bool:
     """Does this clause say what the shopper does NOT want ("i dont want a pickup point", "not piccadilly")?"""
     if _BARE_NO.match(clause) or _ONGOING.search(clause):
         return False
+    if _AWAY_NUMBER.match(clause):  # "number 12 is away": that house is ruled out
+        return True
     return bool(_NEGATION.match(clause))
 
 

@@ -47,7 +47,8 @@ _WITH = re.compile(
     re.IGNORECASE,
 )
 _ANSWER_LEAD = re.compile(
-    r"^(?:(?:please|pls|plz|ok|okay|yes|yeah)[\s,]+)*(?:(?:leave|give|drop|hand|deliver|take)\s+(?:it|them|the\s+"
+    r"^(?:(?:please|pls|plz|ok|okay|yes|yeah|so|then|just|maybe)[\s,]+)*(?:try\s+|go\s+with\s+)?"
+    r"(?:(?:leave|give|drop|hand|deliver|take)\s+(?:it|them|the\s+"
     r"parcel|my\s+parcel)?\s*(?:with|to|at)\s+|with\s+|to\s+)?",
     re.IGNORECASE,
 )
@@ -106,7 +107,7 @@ def neighbour_from(turn: Turn, *, answer: bool = False) -> str | None:
     candidate = driver_text(re.sub(r"^(?:the|my|our)\s+", "", found.group("who") if found else "", flags=re.I))
     if _GENERIC.match(candidate) or not _plausible(candidate):
         return None
-    return candidate
+    return f"number {candidate}" if re.fullmatch(r"\d{1,4}[a-z]?", candidate, re.IGNORECASE) else candidate
 
 
 

@@ -170,6 +170,15 @@ def _settled(parts: tuple[ParsedClause, ...], replaced: dict[int, ParsedClause])
     return _as_request(parts[last], replaced[last])
 
 
+def settles_on_a_value(turn: Turn) -> bool:
+    """ "no 12 isnt in so try 14": the message corrects itself to a bare value, whatever the whole of it reads
+    as. While a question is open that is its answer (or the proposal's amend), not a new request."""
+    if not turn.clauses:
+        return False
+    settled = _settled(turn.clauses, _corrections(turn.clauses)[1])
+    return settled is not None and not _is_request(settled.parse)
+
+
 def read_answer(turn: Turn) -> Reading:
     """A message while a question is open: the answer stays whole (less what a correction replaced), but a
     later part that is clearly another request waits in the queue, and a "not X" is noted."""

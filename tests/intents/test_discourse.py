@@ -167,6 +167,8 @@ def test_a_new_request_after_a_refusal_is_no_correction():
     ("sorry number 14 i mean", "number 14"),  # the cue comes last
     ("oops the shed i meant", "the shed"),
     ("sorry i meant number 14 not 12", "number 14"),  # and a number is ruled out like a word
+    ("my bad, 16 not 15", "16"),  # an apology before the value is a cue like "sorry" / "oops"
+    ("oops, 241 not 214", "241"),
 ])
 def test_a_correction_cue_at_either_end(message, settled):
     parts = clauses(message)
@@ -183,3 +185,45 @@ def test_a_correction_cue_at_either_end(message, settled):
 ])
 def test_a_second_request_about_it_or_them_splits_off(message, parts):
     assert _texts(message) == parts
+
+
+# -- review 5: a strong "no actually", an apology as a cue, a neighbour who is away ---------------------------
+def test_no_actually_takes_back_a_different_request():
+    first, second = clauses("hold it till friday, no actually just leave it with number 6")
+    assert first.text == "hold it till friday" and not first.corrects
+    assert (second.text, second.corrects, second.strong) == ("just leave it with number 6", True, True)
+
+
+@pytest.mark.parametrize(("message", "settled"), [
+    ("15. my bad, 16", "16"),
+    ("number 4. sorry, number 6", "number 6"),
+    ("the shed, my mistake, the garage", "the garage"),
+])
+def test_an_apology_between_two_values_corrects_the_first(message, settled):
+    last = clauses(message)[-1]
+    assert (last.text, last.corrects, last.strong) == (settled, True, True)
+    assert last_word(message) == settled
+
+
+def test_an_apology_that_opens_no_correction_is_no_part():
+    assert _texts("sorry to bother you, where is it") == ["sorry to bother you", "where is it"]
+    assert not any(c.corrects for c in clauses("sorry to bother you, where is it"))
+
+
+@pytest.mark.parametrize(("message", "refused", "wanted"), [
+    ("number 12 is away, try 14", "number 12 is away", "try 14"),
+    ("no 12 isnt in so try 14", "no 12 isnt in", "try 14"),
+    ("not with the old lady at 12, she's away. number 10 is fine", "not with the old lady at 12, she's away",
+     "number 10 is fine"),
+    ("not 12, they're on holiday, go with 10", "not 12, they're on holiday", "go with 10"),
+])
+def test_a_neighbour_who_is_away_is_refused_and_the_next_one_corrects(message, refused, wanted):
+    first, second = clauses(message)
+    assert (first.text, first.negated) == (refused, True)
+    assert (second.text, second.negated, second.corrects, second.strong) == (wanted, False, True, True)
+
+
+def test_who_is_away_beside_a_request_is_a_refusal_of_its_own():
+    first, second = clauses("leave it with number 10, number 12 is away")
+    assert (first.text, first.negated) == ("leave it with number 10", False)
+    assert (second.text, second.negated) == ("number 12 is away", True)

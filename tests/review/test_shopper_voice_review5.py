@@ -70,17 +70,12 @@ def test_a_replaced_proposal_is_not_offered_back_once_the_new_one_is_done(runtim
     assert not any(word in str(stored.get("safe_place", "")) for word in ("shed", "porch")), stored
 
 
-@pytest.mark.xfail(strict=True, reason="'hold it till friday, no actually just leave it with number 6': the hold "
-                   "the shopper took back in the same message is what the bot proposes; the neighbour is dropped")
 def test_a_request_taken_back_in_the_same_message_is_not_proposed(runtime, demo):
     (reply,) = _talk(runtime, DUE_TOMORROW, "hold it till friday, no actually just leave it with number 6")
     assert "hold your" not in reply, reply
     assert "number 6" in reply, reply
 
 
-@pytest.mark.xfail(strict=True, reason="'no, number 12 is away, try 14' at the neighbour confirmation is stored "
-                   "whole as the neighbour ('number 12 is away, try 14'): the driver is told about the neighbour "
-                   "who is away")
 def test_a_neighbour_who_is_away_is_not_stored(runtime, demo):
     _talk(runtime, DUE_TOMORROW, "leave it with number 12", "no, number 12 is away, try 14", "yes", "{code}")
     neighbour = _instructions(runtime, "PB100000001GB").get("neighbour", "")
@@ -112,8 +107,6 @@ def test_any_day_but_friday_offers_no_friday(runtime, demo):
     assert not re.search(r"^\d+\) Fri ", reply, re.M), reply
 
 
-@pytest.mark.xfail(strict=True, reason="'not with the old lady at 12, she's away. number 10 is fine' asks which "
-                   "neighbour (and then refuses 'yes'): the number 10 given is dropped")
 def test_a_refused_neighbour_then_a_good_one_proposes_the_good_one(runtime, demo):
     (reply,) = _talk(runtime, DUE_TOMORROW, "not with the old lady at 12, she's away. number 10 is fine")
     assert "Which neighbour" not in reply, reply
