@@ -44,6 +44,9 @@ _NEG_AFTER = re.compile(
 _POS_AFTER = re.compile(
     r"^\s*(('?s|is|would be|will be)\s+)?(good|fine|ok|okay|better|best|great|perfect|works|suits)\b|^\s*instead\b", _I
 )
+# "any day but friday": "but" starts a clause (_BOUNDARY), so the words before it say the day is the exception.
+_ANY_BUT = re.compile(r"\b(?:any|every|anything|whenever|all)\s*(?:other\s+)?(?:day|days|time|week\s*day)?\s+"
+                      r"but\s+(?:not\s+)?(?:on\s+)?(?:the\s+)?$", _I)
 _SORRY = re.compile(r"\b(?:sorry|soz|sry|oops|my bad|i mean|i meant|instead|actually)\b", _I)
 _OPENING_NO = re.compile(r"\W*(?:no|nah|nope|no\s+sorry|sorry\s+no)\W*", _I)
 _CARRY = re.compile(r"^\s*(or|nor|and|&|/)\s*(on\s+)?(the\s+)?$", _I)
@@ -86,7 +89,7 @@ def _refused(text: str, spans: list[_Span], i: int) -> bool:
     before = text[_clause_start(text, lo, span.entity.start): span.entity.start]
     nxt = spans[i + 1].entity.start if i + 1 < len(spans) else len(text)
     after = text[span.entity.end: nxt]
-    if _NEG_AFTER.search(after):
+    if _NEG_AFTER.search(after) or _ANY_BUT.search(text[lo: span.entity.start]):
         return True
     if _NEG_BEFORE.search(before):
         # "no thursday sorry" is "no, thursday": a bare no opening the message, with an apology or "i meant" after
