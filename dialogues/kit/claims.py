@@ -85,6 +85,10 @@ def says_turned_up(text: str) -> bool:
     return bool(_TURNED_UP.search(low)) and not _MISSING.search(low)
 
 
+def says_damaged(text: str) -> bool:
+    return bool(_DAMAGE.search(text.lower()))
+
+
 def says_missing(text: str) -> bool:
     low = text.lower()
     return bool(_MISSING.search(low)) or (bool(_WRONG_PLACE.search(low)) and not _TURNED_UP.search(low))

@@ -16,6 +16,7 @@ from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit import requests
 from dialogues.kit.answers import YES_OR_OTHER, ask_choice
 from dialogues.kit.choices import pick
+from dialogues.kit.claims import says_damaged, says_missing
 from dialogues.kit.formatting import parcel_label, window_label
 from dialogues.kit.neighbours import standing_neighbour
 from dialogues.kit.pickup_hours import open_now
@@ -166,14 +167,21 @@ def refuse_with_alternatives(turn: Turn, shipment: Shipment, option: ActionOptio
         ask_choice(turn, "after_delivery", "utter_after_delivery_menu", _after_buttons(turn))
 
 
-# What a delivered parcel can still have done, and the words that name each in an answer.
+# What a delivered parcel can still have done, and how an answer names each: damage and "missing" as the claims
+# kit reads them (kit/claims.py), a return in its plain words.
 _AFTER_DELIVERY = ("report_not_received", "report_damaged", "start_return")
-_AFTER_WORDS = (
-    ("report_damaged", r"damag|broke|smash|crush|leak|dent|torn|ripped"),
-    ("start_return", r"return|send (?:it )?back|refund"),
-    ("report_not_received", r"report|missing|not (?:here|there|received)|never (?:came|arrived|got)|wrong"
-                            r"|stolen|claim|can'?t find|cant find|isn'?t here|not got"),
-)
+_RETURN = re.compile(r"\b(?:return|send (?:it )?back|refund)", re.IGNORECASE)
+_REPORT = re.compile(r"\b(?:report|claim)\b", re.IGNORECASE)
+
+
+def _named_after_delivery(text: str) -> str | None:
+    if says_damaged(text):
+        return "report_damaged"
+    if _RETURN.search(text):
+        return "start_return"
+    if says_missing(text) or _REPORT.search(text):
+        return "report_not_received"
+    return None
 
 
 def _after_buttons(turn: Turn) -> list[str]:
@@ -184,8 +192,7 @@ def _after_buttons(turn: Turn) -> list[str]:
 def after_delivery(turn: Turn) -> None:
     """ "yes report it", "2", "send it back": take up the offer; "no" lets it go."""
     index = pick(turn.text, _after_buttons(turn)) if is_bare_choice(turn.text) else None
-    chosen = _AFTER_DELIVERY[index] if index is not None else next(
-        (name for name, words in _AFTER_WORDS if re.search(words, turn.text, re.IGNORECASE)), None)
+    chosen = _AFTER_DELIVERY[index] if index is not None else _named_after_delivery(turn.text)
     if chosen is not None:
         _start(turn, chosen)
         return
