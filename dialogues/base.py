@@ -354,3 +354,11 @@ def register(flow: Flow) -> Flow:
         REGISTRY[intent] = flow
     REGISTRY.setdefault(flow.name, flow)
     return flow
+
+
+def valued_by(entities: set[str]) -> list[Flow]:
+    """The journeys whose value these entities are ("the garage": a safe place), once each, in registration
+    order, those whose value names them only as a correction of their own proposal last (a bare day: a
+    delivery day before a hold)."""
+    found = [f for f in dict.fromkeys(REGISTRY.values()) if set(f.values) & entities]
+    return sorted(found, key=lambda f: f.values_when_proposed)

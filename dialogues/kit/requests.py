@@ -15,7 +15,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from dialogues.base import REGISTRY, Flow, Turn
+from dialogues.base import REGISTRY, Flow, Turn, valued_by
 from intents.discourse import asks, excluded, is_negated, is_reason
 from intents.types import ParsedClause, ParseResult
 
@@ -107,9 +107,8 @@ def _as_request(part: ParsedClause, replaced: ParsedClause | None) -> ParsedClau
 def _valued(part: ParsedClause) -> Flow | None:
     """The one journey whose values this part names ("the porch": a safe place), or None (none, or several:
     "number 5" could be a neighbour or an address)."""
-    named = {e.entity for e in part.parse.entities}
-    flows = {f.name: f for f in REGISTRY.values() if set(f.values) & named and not f.values_when_proposed}
-    return next(iter(flows.values())) if len(flows) == 1 else None
+    flows = [f for f in valued_by({e.entity for e in part.parse.entities}) if not f.values_when_proposed]
+    return flows[0] if len(flows) == 1 else None
 
 
 def _negated_request(parse: ParseResult) -> bool:

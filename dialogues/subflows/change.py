@@ -23,7 +23,7 @@ from bot.core.redaction import mask_codes
 from bot.core.secrets_box import SECRET_FIELD
 from bot.core.wording import Rendered
 from bot.services.changes import ChangeRequest
-from dialogues.base import ADDRESS_TEXT, REGISTRY, Flow, Turn, register
+from dialogues.base import ADDRESS_TEXT, REGISTRY, Flow, Turn, register, valued_by
 from dialogues.kit.answers import YES_NO, yes_or_no
 from dialogues.kit.driver_text import with_private_codes
 from dialogues.kit.formatting import money
@@ -169,8 +169,8 @@ def _valued(turn: Turn, proposed: Flow | None) -> Flow | None:
     named = {e.entity for e in turn.nlu.entities}
     if proposed is not None and set(proposed.values) & named:
         return proposed
-    found = [f for f in dict.fromkeys(REGISTRY.values()) if set(f.values) & named]
-    return next((f for f in found if not f.values_when_proposed), found[0] if found else None)
+    found = valued_by(named)
+    return found[0] if found else None
 
 
 @flow.step("apply")
