@@ -218,6 +218,10 @@ class Message(Base):
     # Set when a send's outcome became unknown (its answer lost, its sender killed mid-send): it may have reached
     # the shopper, so the next attempt asks the transport before sending again (bot/jobs/send_outbox.py).
     unsure_since: Mapped[datetime | None] = mapped_column(default=None)
+    # Inbound: which delivery of the webhook carried its replies (InboundMessage.attempt): the one that stored it,
+    # or a retry later answered with them. A message kept through an outage is texted its stored replies only if
+    # its own delivery stored it (bot/core/outbox.queue_unsent_replies); otherwise a retry's answer carried them.
+    answered_by: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class EarlyReceipt(Base):

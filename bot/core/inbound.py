@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -29,7 +29,8 @@ def store_inbound(session: Session, merchant_id: int, message: InboundMessage, n
                   body=redact_log(message.text),  # gate/door codes never rest in clear
                   media_urls=[md.url for md in message.media], status="received",
                   intent=nlu.intent if nlu is not None else None,
-                  confidence=nlu.confidence if nlu is not None else None)  # fmt: skip
+                  confidence=nlu.confidence if nlu is not None else None,
+                  answered_by=message.attempt)  # fmt: skip
     if message.kept_at is not None:  # kept through a database outage: stored as of when the shopper sent it
         values["created_at"] = message.kept_at
     return add_row(session, m.Message, values, unless_exists=True)
@@ -57,9 +58,13 @@ def written_since(session: Session, conversation_id: int, moment: datetime, limi
 
 def stored_replies(session: Session, merchant_id: int, message: InboundMessage) -> list[Reply] | None:
     """What was answered to this message the first time (a retried webhook gets the same words), or None if it was
-    never stored."""
+    never stored. This delivery's answer carries them now, and the row says so (`answered_by`): if the first
+    delivery's answer never arrived because its request was kept through an outage, its replay must not text them
+    as well (bot/core/outbox.queue_unsent_replies). One UPDATE, on retries only."""
     inbound_id = stored_inbound_id(session, merchant_id, message.channel, message.channel_message_id)
     if inbound_id is None:
         return None
+    if message.attempt is not None:
+        session.execute(update(m.Message).where(m.Message.id == inbound_id).values(answered_by=message.attempt))
     rows = session.scalars(select(m.Message).where(m.Message.in_reply_to_id == inbound_id).order_by(m.Message.id))
     return [Reply(r.body, tuple(r.media_urls or ())) for r in rows if r.status == "reply"]

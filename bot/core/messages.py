@@ -38,6 +38,10 @@ class InboundMessage:
     # Kept through a database outage and handled later (bot/core/spool.py): when it was kept. Its replies are
     # texted (the outbox), not returned: its webhook was answered long ago.
     kept_at: datetime | None = None
+    # This delivery of the message (the engine names each webhook call; a retry of it is another one, with the
+    # same channel_message_id): kept with it through an outage, so the replay can tell its own commit, lost as
+    # the connection broke, from a retry's (models.Message.answered_by).
+    attempt: str | None = None
 
     @property
     def late(self) -> bool:

@@ -92,7 +92,7 @@ def pending(session: Session, now: datetime, limit: int = 100) -> list[m.Message
 
 
 def queue_unsent_replies(session: Session, merchant_id: int, channel: str, channel_message_id: str | None,
-                         kept_at: datetime) -> bool:
+                         kept_at: datetime, attempt: str | None = None) -> bool:
     """A message kept through a database outage (bot/core/spool.py) turns out to be stored already: its turn
     committed as the connection broke, and the webhook answered "we've kept it", so its replies ("reply": they
     travel in the webhook's answer) never reached the shopper. Queue them to be texted; once queued they are no
@@ -100,10 +100,19 @@ def queue_unsent_replies(session: Session, merchant_id: int, channel: str, chann
 
     Only a row stored before the message was kept: one stored after it came from Twilio retrying the webhook once
     the database was back, and that retry's own answer carried the replies, so texting them would say it all twice.
-    (The webhook that failed stores and keeps on the same host, one clock: stored, then kept.)"""
+    (The webhook that failed stores and keeps on the same host, one clock: stored, then kept.)
+
+    Times alone can't tell one case: a retry stored *before* the original got round to keeping (Twilio gave up on
+    it while its turn waited on a stalled database). So each delivery has a name (`attempt`), stored with the row
+    and moved to any retry answered with the stored replies: only a row still naming the kept delivery is its own
+    commit. A row or a kept message without a name (stored or kept before names existed) keeps the time rule."""
     inbound = stored_inbound_id(session, merchant_id, channel, channel_message_id, stored_by=kept_at)
     if inbound is None:
         return False
+    if attempt is not None:
+        answered_by = session.scalar(select(m.Message.answered_by).where(m.Message.id == inbound))
+        if answered_by is not None and answered_by != attempt:
+            return False  # another delivery stored it, or answered with it: its response carried the replies
     queued = session.execute(update(m.Message).where(m.Message.in_reply_to_id == inbound,
                                                      m.Message.status == "reply").values(status="queued"))
     return bool(queued.rowcount)  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -133,6 +134,10 @@ class Engine:
     def _handle_on_a_working_connection(self, message: InboundMessage) -> Outcome:
         """A turn whose database connection broke is rolled back whole (nothing half-written) and run once more on
         a fresh one; no database: StoreUnavailable, with what to tell the sender (bot/core/outage.py)."""
+        # This delivery's name: stored with the row, kept with the message if need be. A kept one keeps its own
+        # (none, if it was kept before names existed: the replay then goes by times alone).
+        if message.attempt is None and message.kept_at is None:
+            message = dataclasses.replace(message, attempt=secrets.token_hex(8))
         for tries_left in (1, 0):
             try:
                 return self._handle(message)
@@ -297,7 +302,7 @@ class Engine:
         if inbound_id is None:
             if message.kept_at is not None:  # kept, yet stored: committed as the connection broke (or a retry)
                 if queue_unsent_replies(session, merchant.id, message.channel, message.channel_message_id,
-                                        message.kept_at):
+                                        message.kept_at, message.attempt):
                     uow.enqueue("send_outbox")
                 return Outcome([], duplicate=True)
             return Outcome(stored_replies(session, merchant.id, message) or [], duplicate=True)

@@ -209,6 +209,69 @@ def test_a_kept_message_twilio_retried_once_the_database_was_back_is_not_texted_
         up.close()
 
 
+def test_a_retry_stored_before_the_original_was_kept_is_not_texted_again(env, interpreter):
+    """The original request's turn waits on a stalled database; Twilio gives up on it and retries, the retry is
+    handled (stored, answered in its response); only then does the original fail and keep the message. The stored
+    row came first, as if the original had committed as its connection broke, but it is the retry's: its answer
+    carried the replies, so the replay texts nothing (before: every reply a second time)."""
+    up = _up(env, interpreter)
+    sid = new_sid()
+    try:
+        answered = _sms(up, "where is my parcel", sid)  # the retry, handled first
+        assert "PB100000001GB" in answered
+        replies = _texts_for(up, sid)
+        assert replies and all(r.status == "reply" for r in replies)
+        original = InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, "where is my parcel", channel_message_id=sid,
+                                  attempt="the-original")
+        assert up.spool is not None and up.spool.keep(original)  # kept after the retry was stored
+        assert replay_kept(up) == 1 and up.spool.count() == 0
+        assert [r.status for r in _texts_for(up, sid)] == ["reply"] * len(replies)  # nothing queued to text
+    finally:
+        up.close()
+
+
+def test_a_commit_that_went_through_as_the_connection_broke_is_texted_unless_a_retry_answered_it(env, interpreter):
+    """The kept delivery's own commit went through: its replies are texted once. But if a retry of the webhook
+    was answered with those stored replies before the replay ran, the shopper has them: nothing is texted."""
+    up = _up(env, interpreter)
+    try:
+        for retried in (False, True):
+            sid = new_sid()
+            original = InboundMessage("sms", SHOPPER, MERCHANT_NUMBER, "where is my parcel", channel_message_id=sid,
+                                      attempt=f"orig-{sid[-8:]}")
+            up.engine.handle(original)  # committed; its answer lost with the connection
+            replies = _texts_for(up, sid)
+            assert replies and all(r.status == "reply" for r in replies)
+            if retried:
+                assert "PB100000001GB" in _sms(up, "where is my parcel", sid)  # a retry gets the same words
+            assert up.spool is not None and up.spool.keep(original)
+            assert replay_kept(up) == 1
+            statuses = [t.status for t in _texts_for(up, sid)]
+            assert statuses == (["reply"] if retried else ["sandbox"]) * len(replies), (retried, statuses)
+    finally:
+        up.close()
+
+
+def test_a_message_kept_in_an_outage_names_its_delivery_and_the_replay_stores_that_name(env, interpreter):
+    sid = new_sid()
+    down = _down(env, interpreter)
+    try:
+        assert KEPT in _sms(down, "where is my parcel", sid)
+        assert down.spool is not None
+        attempt = down.spool.oldest(1)[0].message.attempt
+        assert attempt  # the engine named the webhook's delivery, and the spool kept the name
+    finally:
+        down.close()
+    up = _up(env, interpreter)
+    try:
+        assert replay_kept(up) == 1
+        with up.sessions() as s:
+            assert s.scalar(select(m.Message.answered_by).where(m.Message.channel_message_id == sid)) == attempt
+        assert _texts_for(up, sid) and all(t.status == "sandbox" for t in _texts_for(up, sid))
+    finally:
+        up.close()
+
+
 def test_a_message_to_a_number_no_merchant_answers_on_is_not_promised_a_reply(env, interpreter):
     """While the database is away the engine can't ask which merchant a number is; the spool's record of the
     merchants' numbers (refreshed by every replay run) can. "We'll text you" from a number nobody answers on would
