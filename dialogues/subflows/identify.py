@@ -235,15 +235,11 @@ def _resume_caller(turn: Turn, shipment: Shipment) -> None:
     turn.return_(tracking_number=shipment.tracking_number)
 
 
-def _counted(turn: Turn, action: str, limit: int, window: timedelta, *, subject: str | None = None,
-             result: str | None = None) -> bool:
-    """Has this sender (or, given a subject, everyone about that subject) reached `limit` in `window`?"""
-    who = m.AuditEntry.subject == subject if subject is not None else m.AuditEntry.actor == turn.message.sender
+def _counted(turn: Turn, action: str, limit: int, window: timedelta) -> bool:
+    """Has this sender reached `limit` of `action` in `window`? (Misses by subject: _misses_free_at.)"""
     found = select(func.count()).select_from(m.AuditEntry).where(
-        m.AuditEntry.merchant_id == turn.merchant.id, who, m.AuditEntry.action == action,
-        m.AuditEntry.at >= turn.now - window)
-    if result is not None:
-        found = found.where(m.AuditEntry.result == result)
+        m.AuditEntry.merchant_id == turn.merchant.id, m.AuditEntry.actor == turn.message.sender,
+        m.AuditEntry.action == action, m.AuditEntry.at >= turn.now - window)
     return (turn.session.scalar(found) or 0) >= limit
 
 
