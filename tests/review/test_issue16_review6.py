@@ -3,11 +3,16 @@ test that fails on the code as it stood (xfail, strict, until mended)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
 from backend import models as m
-from tests.security.security_kit import OWN, codes_sent_to, talk
+from bot.core.channels import spec_for
+from tests.faults.conftest import note_carrier  # noqa: F401 - fixture
+from tests.faults.kit import PARCEL, SHOPPER, changes
+from tests.security.security_kit import OWN, codes_sent_to, latest_code, talk
 
 
 def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
@@ -32,3 +37,39 @@ def test_asking_to_be_texted_the_code_again_does_not_unsubscribe(runtime, demo, 
 def test_asking_for_a_text_later_does_not_unsubscribe(runtime, demo):
     reply = talk(runtime, OWN, "message me when it's out")
     assert not _opted_out(runtime, OWN), reply
+
+
+def _web(client, sender: str, text: str, merchant: str) -> str:  # noqa: ANN001
+    response = client.post(f"/webhooks/rest/webhook?merchant={merchant}", json={"sender": sender, "message": text})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return " | ".join(item["text"] for item in response.get_json())
+
+
+@pytest.mark.xfail(strict=True, reason="a web-chat shopper whose change the carrier couldn't confirm is promised a "
+                                       "text; the outcome is queued only to the web chat, which nothing can deliver "
+                                       "later (no push transport), so nobody is ever told")
+def test_a_web_chat_change_kept_through_a_carrier_outage_is_told_where_it_can_arrive(note_carrier):  # noqa: F811
+    from bot.web import create_app
+
+    rt, carrier = note_carrier
+    app = create_app(runtime=rt)
+    app.config["TESTING"] = False
+    web = app.test_client()
+    _web(web, "chat-1", f"where is {PARCEL}", "acme")
+    assert PARCEL in _web(web, "chat-1", "LS1 1AA", "acme")  # proven by number and postcode
+    _web(web, "chat-1", "add a note for the driver: ring twice", "acme")
+    assert "code" in _web(web, "chat-1", "yes", "acme")
+    carrier.mode = "5xx"
+    kept = _web(web, "chat-1", latest_code(rt, SHOPPER), "acme")
+    assert "haven't confirmed it yet" in kept
+    carrier.mode = "ok"
+    at = datetime.now(UTC) + timedelta(minutes=2)
+    rt.set_clock(lambda: at)
+    rt.enqueue("retry_pending")
+    assert [c.status for c in changes(rt)] == ["accepted"]
+    with rt.sessions() as s:
+        outcome = [(msg.channel, msg.recipient) for msg in s.scalars(select(m.Message).where(
+            m.Message.direction == "out", m.Message.body.contains("AC-REF-1")))]
+    assert outcome, "the outcome was never queued"
+    # told somewhere a message can reach later: a channel that replies later (the recipient's phone got the code)
+    assert any(spec_for(channel).replies_later for channel, _ in outcome), outcome
