@@ -135,9 +135,7 @@ def record_event(session: Session, caller: Caller, row: m.Shipment, data: EventI
             session.flush()
     except IntegrityError:  # the same event, resent while the first copy was being stored
         return EventOutcome(_event(session, row, data.event_id), duplicate=True)  # type: ignore[arg-type]
-    # Carriers stamp events to the second; a status set through the API carries microseconds. Compared to
-    # the second, a "delivered" scanned in the same second as that status is the newer news, not the older.
-    newest = row.status_at is None or _second(data.occurred_at) >= _second(row.status_at)
+    newest = _newer(row, data)
     changed = newest and data.status != row.status
     if newest:
         row.status, row.status_at = data.status, data.occurred_at
@@ -158,6 +156,25 @@ def record_event(session: Session, caller: Caller, row: m.Shipment, data: EventI
 
 def _second(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
+
+
+_FINAL = frozenset({"delivered", "returned_to_sender"})
+
+
+def _newer(row: m.Shipment, data: EventIn) -> bool:
+    """Whether the event is newer news than the parcel's status. Carriers stamp events to the second; a status set
+    through the API carries microseconds, so inside one second the order is uncertain: a "delivered" scanned in the
+    same second as that status is the newer news, not the older. But an event stamped more precisely and earlier
+    in that second is older, and a tie never takes a delivered or returned parcel back to an earlier stage (review
+    6: a van scan whose webhook arrived after "delivered", from the same second, undid the delivery and texted
+    "out for delivery today")."""
+    if row.status_at is None:
+        return True
+    if _second(data.occurred_at) != _second(row.status_at):
+        return data.occurred_at > row.status_at
+    if data.occurred_at.microsecond and data.occurred_at < row.status_at:
+        return False
+    return not (row.status in _FINAL and data.status not in _FINAL)
 
 
 def _event(session: Session, row: m.Shipment, event_id: str) -> m.TrackingEvent | None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from bot.core.channels import spec_for
+from tests.api.support import api_key, auth, event, shipment  # noqa: F401 - fixtures
 from tests.faults.conftest import note_carrier  # noqa: F401 - fixture
 from tests.faults.kit import PARCEL, SHOPPER, changes
 from tests.security.security_kit import OWN, codes_sent_to, latest_code, talk
@@ -73,3 +74,23 @@ def test_a_web_chat_change_kept_through_a_carrier_outage_is_told_where_it_can_ar
     assert outcome, "the outcome was never queued"
     # told somewhere a message can reach later: a channel that replies later (the recipient's phone got the code)
     assert any(spec_for(channel).replies_later for channel, _ in outcome), outcome
+
+
+@pytest.mark.parametrize(("delivered_at", "van_at"), [(900_000, 100_000), (0, 0)])  # precise stamps; to the second
+def test_a_late_arriving_event_from_the_same_second_does_not_undo_delivered(runtime, client, auth,  # noqa: F811
+                                                                             delivered_at, van_at):
+    """Was: the van scan, arriving second, moved the parcel back to out_for_delivery and texted "out for delivery
+    today, reply 1 for a neighbour" after "delivered" (bot/services/ingest.py _newer)."""
+    body = shipment(status="label_created")  # no status time yet: the first scan moves it on
+    tracking = body["tracking_number"]
+    assert client.post("/api/v1/shipments", json=body, headers=auth).status_code == 201
+    moment = (datetime.now(UTC) - timedelta(minutes=5)).replace(microsecond=0)
+    delivered = {**event("delivered"), "occurred_at": (moment + timedelta(microseconds=delivered_at)).isoformat()}
+    on_van = {**event("out_for_delivery"), "occurred_at": (moment + timedelta(microseconds=van_at)).isoformat()}
+    for sent in (delivered, on_van):  # the van scan's webhook was retried and arrives second
+        assert client.post(f"/api/v1/shipments/{tracking}/events", json=sent, headers=auth).status_code in (200, 201)
+    with runtime.sessions() as s:
+        status = s.scalar(select(m.Shipment.status).where(m.Shipment.tracking_number == tracking))
+        texts = s.scalars(select(m.Message.body).where(m.Message.direction == "out")
+                          .order_by(m.Message.id)).all()
+    assert status == "delivered", texts
