@@ -33,6 +33,17 @@ def test_asking_to_be_texted_the_code_again_does_not_unsubscribe(runtime, demo, 
     assert "unsubscribed" not in reply
 
 
+@pytest.mark.xfail(strict=True, reason="'send it again' while a code is awaited is read as a return request ('it "
+                                       "can't be returned'); it should send a new code, as RESEND does")
+@pytest.mark.parametrize("ask", ["send it again", "can you send it again"])
+def test_send_it_again_at_the_code_step_sends_a_new_code(runtime, demo, ask):
+    talk(runtime, OWN, "add a note for the driver: ring twice")
+    talk(runtime, OWN, "yes")
+    reply = talk(runtime, OWN, ask)
+    assert "return" not in reply.lower(), reply
+    assert len(codes_sent_to(runtime, OWN)) == 2, reply
+
+
 @pytest.mark.xfail(strict=True, reason="'message me when it's out' (a request FOR texts) opts the number out of "
                                        "every delivery text; it should never unsubscribe")
 def test_asking_for_a_text_later_does_not_unsubscribe(runtime, demo):
