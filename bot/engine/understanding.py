@@ -17,6 +17,7 @@ from dialogues.kit.keywords import Keyword, keyword_in
 from intents.context import ParseContext
 from intents.discourse import clauses, past_filler, request_beside_identifiers
 from intents.interpreter import Interpreter, resolve_entities
+from intents.opt_out import unless_asked_for
 from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
 
 # With the NLU down, a keyword is read as the intent that acts on it; a bare number (a one-time code, a menu
@@ -32,7 +33,8 @@ def parse(interpreter: Interpreter, text: str, config: MerchantConfig, now: date
     context = parse_context(config, now)
     parsed = interpreter.parse(text, context)
     parsed = past_filler(parsed, lambda rest: interpreter.parse(rest, context))
-    return request_beside_identifiers(parsed, lambda rest: interpreter.parse(rest, context))
+    parsed = request_beside_identifiers(parsed, lambda rest: interpreter.parse(rest, context))
+    return unless_asked_for(parsed)  # "can you text me again" is no opt-out: one needs a word of stopping
 
 
 def message_clauses(interpreter: Interpreter, text: str, config: MerchantConfig,

@@ -32,6 +32,7 @@ _GOT = r"(?:get|got|gotten|receive|received|recieve|recieved|see|seen|had|find|f
 _RESEND = re.compile(
     r"(?<![\w'])(?:"
     r"re-?send\b|send (?:me )?(?:it |one |the code |a code |the text )?again\b|send (?:me )?(?:another|a new)\b"
+    r"|(?:text|txt|message|msg|sms) me (?:(?:the|a|my|that) (?:code|pin|one) )?(?:again|another|a new)\b"
     r"|(?:another|new|fresh|different) (?:code|one)\b"
     rf"|{_NOT_GOT}\s+(?:\w+\s+)?{_GOT}\b"
     rf"|{_CODE}\s+never\b"
@@ -40,6 +41,13 @@ _RESEND = re.compile(
     r")",
     re.IGNORECASE,
 )
+
+
+@flow.answers("code")
+def asks_for_another_code(turn: Turn) -> bool:
+    """'send it again' or 'can you text me again' answers the code prompt, whatever the NLU makes of it (a
+    return, an opt-out): the open question asked for exactly this."""
+    return asks_for_another(turn.text)
 
 
 def asks_for_another(text: str) -> bool:

@@ -21,9 +21,8 @@ def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
         return bool(s.scalar(select(m.Contact.opted_out_at).where(m.Contact.phone == phone)))
 
 
-@pytest.mark.xfail(strict=True, reason="asking to be texted again ('can you text me again') at the code step "
-                                       "unsubscribes the shopper (the NLU reads it as opt_out); it should send a code")
-@pytest.mark.parametrize("ask", ["can you text me again", "text me the code again"])
+@pytest.mark.parametrize("ask", ["can you text me again", "text me the code again", "pls txt me again",
+                                 "could you message me a new one"])
 def test_asking_to_be_texted_the_code_again_does_not_unsubscribe(runtime, demo, ask):
     talk(runtime, OWN, "add a note for the driver: ring twice")
     talk(runtime, OWN, "yes")
@@ -33,9 +32,8 @@ def test_asking_to_be_texted_the_code_again_does_not_unsubscribe(runtime, demo, 
     assert "unsubscribed" not in reply
 
 
-@pytest.mark.xfail(strict=True, reason="'send it again' while a code is awaited is read as a return request ('it "
-                                       "can't be returned'); it should send a new code, as RESEND does")
-@pytest.mark.parametrize("ask", ["send it again", "can you send it again"])
+@pytest.mark.parametrize("ask", ["send it again", "can you send it again", "send me another one please",
+                                 "text me a new code"])
 def test_send_it_again_at_the_code_step_sends_a_new_code(runtime, demo, ask):
     talk(runtime, OWN, "add a note for the driver: ring twice")
     talk(runtime, OWN, "yes")
@@ -44,11 +42,12 @@ def test_send_it_again_at_the_code_step_sends_a_new_code(runtime, demo, ask):
     assert len(codes_sent_to(runtime, OWN)) == 2, reply
 
 
-@pytest.mark.xfail(strict=True, reason="'message me when it's out' (a request FOR texts) opts the number out of "
-                                       "every delivery text; it should never unsubscribe")
-def test_asking_for_a_text_later_does_not_unsubscribe(runtime, demo):
-    reply = talk(runtime, OWN, "message me when it's out")
+@pytest.mark.parametrize("ask", ["message me when it's out", "can u text me", "pls text me back",
+                                 "text me when the driver is close", "send me a text when it ships"])
+def test_asking_for_a_text_later_does_not_unsubscribe(runtime, demo, ask):
+    reply = talk(runtime, OWN, ask)
     assert not _opted_out(runtime, OWN), reply
+    assert "unsubscribed" not in reply.lower(), reply
 
 
 def _web(client, sender: str, text: str, merchant: str) -> str:  # noqa: ANN001
