@@ -21,6 +21,7 @@ from backend.protocol import BackendUnavailable
 from backend.reasons import Reason
 from backend.retry import Claimed, already_settled, attempt, claim_due, close_settled, record, renew
 from bot.core.outbox import OptedOut, announced, by_key, queue_message
+from bot.core.reach import later_destination
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Rendered, Voice
 from bot.jobs.registry import JobContext, job
@@ -79,13 +80,14 @@ def _tell(ctx: JobContext, uow: UnitOfWork, req: m.PendingRequest, outcome: dict
     if merchant is None or conv is None:
         log.warning("kept write %s settled (%s); no conversation to tell", req.id, outcome.get("status"))
         return
-    say = ctx.wording.voice(merchant, conv.channel)
+    to = later_destination(session, merchant, conv, (req.payload or {}).get("tracking_number"))
+    say = ctx.wording.voice(merchant, to.channel)
     try:
-        msg = queue_message(session, merchant=merchant, channel=conv.channel, to=conv.address,
+        msg = queue_message(session, merchant=merchant, channel=to.channel, to=to.address,
                             body=_body(say, req, outcome), conversation_id=conv.id,
                             dedupe_key=f"kept:{req.idempotency_key}")
     except OptedOut:
-        log.info("kept write %s settled; %s opted out, not texted", req.id, conv.address)
+        log.info("kept write %s settled; %s opted out, not texted", req.id, to.address)
         return
     if msg is not None:
         uow.publish(announced(msg))

@@ -19,6 +19,7 @@ from backend.protocol import BackendError
 from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction, ResultStatus
 from bot.core.carrier import Answered
 from bot.core.outbox import OptedOut, announced, by_key, queue_message
+from bot.core.reach import Destination, later_destination
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Rendered, Voice
 from bot.jobs.carrier_calls import ask, carrier_to_ask
@@ -83,15 +84,16 @@ def finish_slow_change(
         if result.status is not ResultStatus.PENDING or (answered is not None and not answered.unavailable):
             close_kept(session, merchant_id, key)  # told here (or nobody to tell): retry_pending leaves it be
         conv = session.get(m.Conversation, conversation_id) if conversation_id else None
-        say = ctx.wording.voice(merchant, conv.channel if conv else None)
-        if _tell(uow, merchant, say, conv, result, key=key, summary=_summary(say, summary, action, tracking)):
+        to = later_destination(session, merchant, conv, tracking) if conv else None  # a web chat: the code's phone
+        say = ctx.wording.voice(merchant, to.channel if to else None)
+        if _tell(uow, merchant, say, conv, to, result, key=key, summary=_summary(say, summary, action, tracking)):
             uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
     return result.status.value
 
 
-def _tell(uow: UnitOfWork, merchant: m.Merchant, say: Voice, conv: m.Conversation | None, result: ActionResult,
-          *, key: str, summary: Rendered) -> bool:
-    if conv is None:
+def _tell(uow: UnitOfWork, merchant: m.Merchant, say: Voice, conv: m.Conversation | None, to: Destination | None,
+          result: ActionResult, *, key: str, summary: Rendered) -> bool:
+    if conv is None or to is None:
         log.warning("finish_slow_change: no conversation to tell about change %s", key)
         return False
     if by_key(uow.session, merchant.id, f"kept:{key}") is not None:
@@ -103,10 +105,10 @@ def _tell(uow: UnitOfWork, merchant: m.Merchant, say: Voice, conv: m.Conversatio
     else:
         body = say("utter_change_pending", summary=summary)
     try:
-        msg = queue_message(uow.session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
+        msg = queue_message(uow.session, merchant=merchant, channel=to.channel, to=to.address, body=body,
                             conversation_id=conv.id, dedupe_key=f"slow-change:{key}")
     except OptedOut:
-        log.info("finish_slow_change: %s opted out; change %s recorded, not texted", conv.address, key)
+        log.info("finish_slow_change: %s opted out; change %s recorded, not texted", to.address, key)
         return False
     if msg is not None:
         uow.publish(announced(msg))

@@ -56,9 +56,6 @@ def _web(client, sender: str, text: str, merchant: str) -> str:  # noqa: ANN001
     return " | ".join(item["text"] for item in response.get_json())
 
 
-@pytest.mark.xfail(strict=True, reason="a web-chat shopper whose change the carrier couldn't confirm is promised a "
-                                       "text; the outcome is queued only to the web chat, which nothing can deliver "
-                                       "later (no push transport), so nobody is ever told")
 def test_a_web_chat_change_kept_through_a_carrier_outage_is_told_where_it_can_arrive(note_carrier):  # noqa: F811
     from bot.web import create_app
 
@@ -84,6 +81,7 @@ def test_a_web_chat_change_kept_through_a_carrier_outage_is_told_where_it_can_ar
     assert outcome, "the outcome was never queued"
     # told somewhere a message can reach later: a channel that replies later (the recipient's phone got the code)
     assert any(spec_for(channel).replies_later for channel, _ in outcome), outcome
+    assert ("sms", SHOPPER) in outcome  # the phone the code went to, which the chat's shopper proved they hold
 
 
 @pytest.mark.parametrize(("delivered_at", "van_at"), [(900_000, 100_000), (0, 0)])  # precise stamps; to the second
