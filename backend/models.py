@@ -119,12 +119,18 @@ class ConversationNote(Base):
     """An internal note on a conversation: for the team, never sent to the shopper."""
 
     __tablename__ = "conversation_notes"
+    __table_args__ = (
+        # The same note posted twice (a double click, a resubmitted form, a helpdesk's retry) is kept once: the
+        # key is made as a reply's is (bot/services/console.py once_key). Migration 0016.
+        UniqueConstraint("conversation_id", "dedupe_key", name="uq_note_conversation_dedupe"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     author: Mapped[str] = mapped_column(String(200))  # "agent:sam@shop.example", "api:pb_12ab"
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class Contact(Base):

@@ -102,12 +102,11 @@ class ConsoleService:
 
         `once`: the same reply sent again (a double click on Send, a resubmitted form, a helpdesk retrying
         after a timeout) carries the same key and text, and is the message already queued, not a second text.
-        Held by the outbox's unique (merchant, dedupe key), so two workers at once can't both queue it. The
-        text is part of the key: a form brought back with the browser's Back button and written again is a
-        new message, not one silently dropped."""
+        Held by the outbox's unique (merchant, dedupe key), so two workers at once can't both queue it
+        (once_key)."""
         self._own(conv, who)
         body = _text(text)
-        key = f"reply:{conv.id}:{once}:{hashlib.sha256(body.encode()).hexdigest()[:16]}" if once else None
+        key = once_key("reply", conv, once, body)
         if key is not None and (earlier := by_key(uow.session, conv.merchant_id, key)) is not None:
             return earlier
         try:
@@ -125,12 +124,26 @@ class ConsoleService:
                      result="queued", channel=conv.channel, subject=subject_of(conv), message_id=msg.id)
         return msg
 
-    def note(self, uow: UnitOfWork, conv: m.Conversation, who: Actor, text: str, *,
-             now: datetime) -> m.ConversationNote:
-        """An internal note: for the team, never sent."""
-        row = m.ConversationNote(conversation_id=conv.id, author=who.actor, body=_text(text), created_at=now)
-        uow.session.add(row)
-        uow.session.flush()
+    def note(self, uow: UnitOfWork, conv: m.Conversation, who: Actor, text: str, *, now: datetime,
+             once: str | None = None) -> m.ConversationNote:
+        """An internal note: for the team, never sent. `once` as for reply(): the same note posted twice (a
+        double click on "Add note", a resubmitted form, a helpdesk's retry) is the note already kept. The
+        callers hold the conversation's row lock; the unique (conversation, key) holds it without one."""
+        body = _text(text)
+        key = once_key("note", conv, once, body)
+        if key is not None and (earlier := _note_by_key(uow.session, conv.id, key)) is not None:
+            return earlier
+        row = m.ConversationNote(conversation_id=conv.id, author=who.actor, body=body, created_at=now,
+                                 dedupe_key=key)
+        try:
+            with uow.session.begin_nested():
+                uow.session.add(row)
+                uow.session.flush()
+        except IntegrityError:  # the same note, kept by another worker meanwhile
+            earlier = _note_by_key(uow.session, conv.id, key) if key is not None else None
+            if earlier is None:
+                raise
+            return earlier
         audit.record(uow.session, at=now, merchant_id=conv.merchant_id, actor=who.actor, action="agent_note",
                      result="added", channel=conv.channel, subject=subject_of(conv))
         uow.publish(MessageStored(merchant_id=conv.merchant_id, at=now, conversation_id=conv.id,
@@ -185,6 +198,18 @@ class ConsoleService:
         uow.enqueue("send_outbox")
         uow.publish(announced(msg))
         return msg
+
+
+def once_key(kind: str, conv: m.Conversation, once: str | None, body: str) -> str | None:
+    """What makes a person's reply or note the same one posted again: the form's once-token (a helpdesk's
+    idempotency_key) and the text. The text is part of it: a form brought back with the browser's Back button
+    and written again is a new message, not one silently dropped."""
+    return f"{kind}:{conv.id}:{once}:{hashlib.sha256(body.encode()).hexdigest()[:16]}" if once else None
+
+
+def _note_by_key(session: Session, conversation_id: int, key: str) -> m.ConversationNote | None:
+    return session.scalar(select(m.ConversationNote).where(m.ConversationNote.conversation_id == conversation_id,
+                                                           m.ConversationNote.dedupe_key == key))
 
 
 def line_breaks(text: str) -> str:

@@ -313,26 +313,30 @@ def resolve(conv_id: int) -> Response:
 
 
 def _with_text(conv_id: int, write: Any) -> Response:
-    """A move that takes the request's text: 422 without it, else `write(uow, conv, now, text)`, 201."""
+    """A move that takes the request's text and `idempotency_key` (the same key and text sent again, a retry
+    after a timeout, is what the first made, not a second): 422 without text, else `write(uow, conv, now, text,
+    once)`, 201."""
     try:
-        text = _text_field()
+        text, once = _text_field(), _once()
     except ConsoleError as exc:
         return _error(exc.status, str(exc), exc.errors)
-    return _move(conv_id, lambda uow, conv, now: write(uow, conv, now, text), status=201)
+    return _move(conv_id, lambda uow, conv, now: write(uow, conv, now, text, once), status=201)
 
 
-@bp.post("/conversations/<int:conv_id>/messages")
-def send_message(conv_id: int) -> Response:
-    """201 with the message queued. An `idempotency_key` makes a retry (the answer lost to a timeout) the
-    same message, answered again, not a second text to the shopper."""
+def _once() -> str | None:
     body = request.get_json(silent=True) if request.is_json else None
     once = (body or {}).get("idempotency_key") if isinstance(body, dict) else request.form.get("idempotency_key")
     if once is not None and (not isinstance(once, str) or not 0 < len(once) <= ONCE_MAX or not once.isprintable()
                              or not once.isascii()):
         why = f"must be text of 1 to {ONCE_MAX} printable characters"
-        return _error(422, f"idempotency_key {why}", {"idempotency_key": why})
+        raise ConsoleError(f"idempotency_key {why}", status=422, errors={"idempotency_key": why})
+    return once
 
-    def send(uow: Any, conv: m.Conversation, now: Any, text: str) -> dict:
+
+@bp.post("/conversations/<int:conv_id>/messages")
+def send_message(conv_id: int) -> Response:
+    """201 with the message queued, once for an `idempotency_key`: never a second text to the shopper."""
+    def send(uow: Any, conv: m.Conversation, now: Any, text: str, once: str | None) -> dict:
         msg = _runtime().services.console.reply(uow, conv, actor(), text, now=now, once=once)
         return {"message": message_json(msg)}
 
@@ -341,8 +345,8 @@ def send_message(conv_id: int) -> Response:
 
 @bp.post("/conversations/<int:conv_id>/notes")
 def add_note(conv_id: int) -> Response:
-    def note(uow: Any, conv: m.Conversation, now: Any, text: str) -> dict:
-        row = _runtime().services.console.note(uow, conv, actor(), text, now=now)
+    def note(uow: Any, conv: m.Conversation, now: Any, text: str, once: str | None) -> dict:
+        row = _runtime().services.console.note(uow, conv, actor(), text, now=now, once=once)
         return {"note": {"id": row.id, "author": row.author, "body": row.body, "at": iso(row.created_at)}}
 
     return _with_text(conv_id, note)

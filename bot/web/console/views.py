@@ -71,9 +71,10 @@ class TextForm(FlaskForm):
                          validators=[DataRequired(), Length(max=MAX_TEXT)])
 
 
-class ReplyForm(TextForm):
-    """The reply box, with a token made for each page shown: the same form posted twice (a double click on
-    Send, a resubmission) is one message (ConsoleService.reply `once`). A page from before it had one sends."""
+class OnceForm(TextForm):
+    """The reply and note boxes, with a token made for each page shown: the same form posted twice (a double
+    click on Send or Add note, a resubmission) is one message, one note (ConsoleService.reply and .note `once`).
+    A page from before it had one sends."""
 
     once = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
 
@@ -221,8 +222,8 @@ def _conversation(conv_id: int, agent: Agent, *, reply: TextForm | None = None, 
     mine = data["status"] == Status.WITH_AGENT.value and (data["assignee"] or {}).get("id") == agent.id
     template = "console/_transcript.html" if request.args.get("part") == "transcript" else "console/conversation.html"
     return render_template(template, agent=agent, c=data, mine=mine, form=ActionForm(), canned=canned,
-                           reply=reply or ReplyForm(prefix="reply", formdata=None),
-                           note=note or TextForm(prefix="note", formdata=None)), status
+                           reply=reply or OnceForm(prefix="reply", formdata=None),
+                           note=note or OnceForm(prefix="note", formdata=None)), status
 
 
 def _canned(session: Any, merchant_id: int) -> list[dict[str, str]]:
@@ -238,8 +239,7 @@ def _canned(session: Any, merchant_id: int) -> list[dict[str, str]]:
 @login_required
 def act(conv_id: int, action: str) -> Any:
     agent = _agent()
-    form = ReplyForm(prefix=action) if action == "reply" else TextForm(prefix=action) if action == "note" \
-        else ActionForm()
+    form = OnceForm(prefix=action) if action in ("reply", "note") else ActionForm()
     if not form.validate_on_submit():
         if isinstance(form, TextForm) and (form.text.data or "").strip():
             # Written, but refused (too long, an expired page): say why and keep the text in the box.
@@ -265,7 +265,7 @@ def act(conv_id: int, action: str) -> Any:
             elif action == "reply":
                 console.reply(uow, conv, who, form.text.data or "", now=now, once=form.once.data or None)
             else:
-                console.note(uow, conv, who, form.text.data or "", now=now)
+                console.note(uow, conv, who, form.text.data or "", now=now, once=form.once.data or None)
     except AlreadyTaken:
         flash("Someone else has this conversation.")
     except (ConsoleError, HandoffError) as exc:

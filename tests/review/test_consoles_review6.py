@@ -1,0 +1,181 @@
+"""Review 6 of the consoles (agent and merchant), used as a support agent and a merchant would: each test is a
+defect met doing so (each was a failing test, or a strict xfail, until it was fixed)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from backend import models as m
+from bot.core.sms import not_gsm7
+from tests.conftest import PUBLIC_URL, TWILIO_TOKEN
+from tests.console.kit import make_user, page_token, sign_in
+from tests.helpers import sms_form, twilio_post
+
+SHOPPER = "+447700900456"
+CHAT = "web-5f1c0c2e9a7b4d3e8f60a1b2c3d4e5f6"  # a web chat's session id, as the demo page makes one
+
+
+def _text(client, body: str, sender: str = SHOPPER) -> None:  # noqa: ANN001
+    twilio_post(client, "/twilio/sms", sms_form(body, sender=sender), token=TWILIO_TOKEN, public_url=PUBLIC_URL)
+
+
+def _chat(client, body: str) -> list[dict]:  # noqa: ANN001
+    answer = client.post("/webhooks/rest/webhook?merchant=demo", json={"sender": CHAT, "message": body})
+    assert answer.status_code == 200
+    return answer.get_json()
+
+
+def _conv(runtime, address: str = SHOPPER) -> m.Conversation:  # noqa: ANN001
+    with runtime.sessions() as s:
+        return s.scalar(select(m.Conversation).where(m.Conversation.address == address))
+
+
+def _sent_by_people(runtime, to: str = SHOPPER) -> list[str]:  # noqa: ANN001
+    with runtime.sessions() as s:
+        return list(s.scalars(select(m.Message.body).where(m.Message.recipient == to,
+                                                           m.Message.author.is_not(None)).order_by(m.Message.id)))
+
+
+def _notes(runtime, conv_id: int) -> list[str]:  # noqa: ANN001
+    with runtime.sessions() as s:
+        return list(s.scalars(select(m.ConversationNote.body).where(m.ConversationNote.conversation_id == conv_id)
+                              .order_by(m.ConversationNote.id)))
+
+
+def _form_fields(html: str, action: str) -> dict[str, str]:
+    """Every hidden field of the page's form that posts to .../`action`, as the browser would send them."""
+    form = re.search(rf'<form[^>]*action="[^"]*/{action}"[^>]*>.*?</form>', html, re.S)
+    assert form, f"no {action} form on the page"
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", form.group(0)):
+        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+        if attrs.get("type") == "hidden" and "name" in attrs:
+            fields[attrs["name"]] = attrs.get("value", "")
+    assert fields, f"no hidden fields in the {action} form"
+    return fields
+
+
+def _taken(runtime, client, address: str = SHOPPER) -> int:  # noqa: ANN001
+    """The shopper asked for a person; Sam signed in and took the conversation over through the page's form."""
+    if address == SHOPPER:
+        _text(client, "AGENT")
+    else:
+        _chat(client, "AGENT")
+    make_user(runtime)
+    sign_in(client)
+    conv_id = _conv(runtime, address).id
+    client.post(f"/console/c/{conv_id}/takeover", data={"csrf_token": page_token(client)})
+    assert _conv(runtime, address).status == "with_agent"
+    return conv_id
+
+
+def _reply(client, conv_id: int, text: str):  # noqa: ANN001, ANN202
+    page = client.get(f"/console/c/{conv_id}").get_data(as_text=True)
+    return client.post(f"/console/c/{conv_id}/reply", data={**_form_fields(page, "reply"), "reply-text": text})
+
+
+# -- the agent console: the known defects -----------------------------------------------------------------
+def test_a_double_submitted_note_is_added_once(runtime, demo, client):
+    """Sam double-clicks "Add note" (or the browser resubmits the form): the same form arrives twice. The team
+    should read his note once, as a double-clicked Send texts the shopper once."""
+    conv_id = _taken(runtime, client)
+    page = client.get(f"/console/c/{conv_id}").get_data(as_text=True)
+    fields = {**_form_fields(page, "note"), "note-text": "Called the depot: they will redeliver on Friday."}
+
+    for _ in range(2):
+        client.post(f"/console/c/{conv_id}/note", data=fields)
+
+    assert _notes(runtime, conv_id) == ["Called the depot: they will redeliver on Friday."]
+
+
+def test_the_same_note_written_again_on_a_new_page_is_a_second_note(runtime, demo, client):
+    """The once-token is per page shown: a note written again later (the page shown afresh) is kept."""
+    conv_id = _taken(runtime, client)
+    for _ in range(2):
+        page = client.get(f"/console/c/{conv_id}").get_data(as_text=True)
+        client.post(f"/console/c/{conv_id}/note", data={**_form_fields(page, "note"), "note-text": "Chased again."})
+
+    assert _notes(runtime, conv_id) == ["Chased again.", "Chased again."]
+
+
+def test_a_helpdesk_retrying_a_note_with_its_idempotency_key_adds_it_once(runtime, demo, client):
+    conv_id = _taken(runtime, client)
+    headers, url = {"X-CSRFToken": page_token(client)}, f"/api/v1/conversations/{conv_id}/notes"
+
+    first = client.post(url, headers=headers, json={"text": "Chased the depot.", "idempotency_key": "zd-9"})
+    again = client.post(url, headers=headers, json={"text": "Chased the depot.", "idempotency_key": "zd-9"})
+    bad = client.post(url, headers=headers, json={"text": "Chased the depot.", "idempotency_key": "é"})
+
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["note"]["id"] == again.get_json()["note"]["id"]
+    assert bad.status_code == 422 and "idempotency_key" in bad.get_json()["errors"]
+    assert _notes(runtime, conv_id) == ["Chased the depot."]
+
+
+@pytest.mark.xfail(strict=True, reason="< and > are stripped from a person's text (bot/services/console.py _text)")
+def test_a_reply_keeps_its_angle_brackets_in_the_sms_and_the_page_shows_them_as_text(runtime, demo, client):
+    """Sam writes "the code is <1234>", "a -> b" and "<3". < and > are GSM-7: the SMS carries them as written
+    (they were stripped, so the shopper read "the code is 1234" and "a - b"). The console page shows them as
+    text, escaped, never as markup: a reply that looks like HTML stays text."""
+    conv_id = _taken(runtime, client)
+    typed = "The code is <1234>. Depot -> van -> you. <3 <b>bold</b> <script>alert(1)</script>"
+
+    _reply(client, conv_id, typed)
+
+    assert _sent_by_people(runtime) == [typed]
+    assert not not_gsm7(typed)  # one segment's alphabet, as written
+    page = client.get(f"/console/c/{conv_id}").get_data(as_text=True)
+    assert "The code is &lt;1234&gt;. Depot -&gt; van -&gt; you. &lt;3 &lt;b&gt;bold&lt;/b&gt;" in page
+    assert "<script>alert(1)" not in page and "<b>bold</b>" not in page
+    part = client.get(f"/console/c/{conv_id}?part=transcript").get_data(as_text=True)  # the live reload's HTML
+    assert "&lt;1234&gt;" in part and "<script>alert(1)" not in part
+
+
+@pytest.mark.xfail(strict=True, reason="< and > are stripped from a person's text (bot/services/console.py _text)")
+def test_a_note_keeps_its_angle_brackets_too(runtime, demo, client):
+    conv_id = _taken(runtime, client)
+    page = client.get(f"/console/c/{conv_id}").get_data(as_text=True)
+
+    client.post(f"/console/c/{conv_id}/note", data={**_form_fields(page, "note"), "note-text": "refund <= 20 GBP"})
+
+    assert _notes(runtime, conv_id) == ["refund <= 20 GBP"]
+    assert "refund &lt;= 20 GBP" in client.get(f"/console/c/{conv_id}").get_data(as_text=True)
+
+
+@pytest.mark.xfail(strict=True, reason="a web chat gets only its own message's answer")
+def test_an_agents_reply_reaches_the_shoppers_open_web_chat(runtime, demo, client):
+    """A shopper on the web chat asks for a person; Sam takes it over and replies. The chat's answers came only
+    in the webhook's answer to the shopper's own message, so Sam's reply (and "Sam has joined") waited in the
+    outbox and never showed in the chat. The chat asks for what was sent to it since it last looked
+    (POST /webhooks/rest/messages, its session id the credential, as for the webhook)."""
+    conv_id = _taken(runtime, client, address=f"rest:{CHAT}")
+    seen = client.post("/webhooks/rest/messages?merchant=demo", json={"sender": CHAT})
+    assert seen.status_code == 200
+    joined = seen.get_json()
+    assert any("Sam" in x["text"] for x in joined)  # "Sam has joined"
+    after = joined[-1]["id"]
+
+    _reply(client, conv_id, "Hi, I'm looking at your parcel <now>.")
+    fresh = client.post("/webhooks/rest/messages?merchant=demo", json={"sender": CHAT, "after": after}).get_json()
+
+    assert [x["text"] for x in fresh] == ["Hi, I'm looking at your parcel <now>."]
+    assert fresh[0]["recipient_id"] == CHAT
+    again = client.post("/webhooks/rest/messages?merchant=demo", json={"sender": CHAT, "after": fresh[-1]["id"]})
+    assert again.get_json() == []
+
+
+@pytest.mark.xfail(strict=True, reason="a web chat gets only its own message's answer")
+def test_a_web_chat_reads_only_its_own_messages(runtime, demo, client):
+    """Another session id (a guess) reads nothing of this chat's, and the bot's own answers (already in the
+    webhook's answer) are not repeated."""
+    _taken(runtime, client, address=f"rest:{CHAT}")
+    other = client.post("/webhooks/rest/messages?merchant=demo", json={"sender": "web-someone-else"})
+    assert other.status_code == 200 and other.get_json() == []
+    mine = client.post("/webhooks/rest/messages?merchant=demo", json={"sender": CHAT}).get_json()
+    with runtime.sessions() as s:
+        answered = s.scalar(select(func.count()).select_from(m.Message).where(
+            m.Message.recipient == f"rest:{CHAT}", m.Message.status == "reply"))
+    assert answered and all(x["text"] and x["id"] for x in mine) and len(mine) == 1  # only "Sam has joined"
