@@ -226,10 +226,13 @@ def too_long(text: str) -> str | None:
 
 def _text(text: str) -> str:
     """A person's text as it is sent and kept: their line breaks (a paragraph, a list) and their length (up
-    to MAX_TEXT, not the 320 of a wording value it was once cut to), without unseen characters or markup."""
+    to MAX_TEXT, not the 320 of a wording value it was once cut to), without unseen characters. Their < and >
+    stay ("the code is <1234>", "a -> b", "<3"): they are GSM-7, so an SMS carries them as written, and every
+    page shows the text escaped (Jinja's autoescape; the demo chat inserts text nodes), never as markup. They
+    were stripped as a wording value's are, which cost the shopper what the person wrote."""
     if (why := too_long(text)) is not None:
         raise ConsoleError(why, status=422, errors={"text": why})
-    body = clean_text(line_breaks(text)).replace("<", "").replace(">", "")
+    body = clean_text(line_breaks(text))
     body = re.sub(r"\n{3,}", "\n\n", re.sub(r" *\n *", "\n", body)).strip()
     if not body:
         raise ConsoleError(f"write between 1 and {MAX_TEXT} characters", status=422)

@@ -115,7 +115,6 @@ def test_a_helpdesk_retrying_a_note_with_its_idempotency_key_adds_it_once(runtim
     assert _notes(runtime, conv_id) == ["Chased the depot."]
 
 
-@pytest.mark.xfail(strict=True, reason="< and > are stripped from a person's text (bot/services/console.py _text)")
 def test_a_reply_keeps_its_angle_brackets_in_the_sms_and_the_page_shows_them_as_text(runtime, demo, client):
     """Sam writes "the code is <1234>", "a -> b" and "<3". < and > are GSM-7: the SMS carries them as written
     (they were stripped, so the shopper read "the code is 1234" and "a - b"). The console page shows them as
@@ -134,7 +133,6 @@ def test_a_reply_keeps_its_angle_brackets_in_the_sms_and_the_page_shows_them_as_
     assert "&lt;1234&gt;" in part and "<script>alert(1)" not in part
 
 
-@pytest.mark.xfail(strict=True, reason="< and > are stripped from a person's text (bot/services/console.py _text)")
 def test_a_note_keeps_its_angle_brackets_too(runtime, demo, client):
     conv_id = _taken(runtime, client)
     page = client.get(f"/console/c/{conv_id}").get_data(as_text=True)
