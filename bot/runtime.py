@@ -39,7 +39,7 @@ from bot.core.links import LinkSigner
 from bot.core.payments import PaymentProvider, PaymentProviders, PaymentsNotConfigured
 from bot.core.ports import BackendFactory, Clock, JobQueue, Sender
 from bot.core.secrets_box import code_box
-from bot.core.sending import ChannelSenders, NoTransport, SandboxSender
+from bot.core.sending import ChannelSenders, ChatPickup, NoTransport, SandboxSender
 from bot.core.spool import FileSpool, MessageSpool, kept_box
 from bot.core.storage import Storage, storage_for
 from bot.core.telemetry import backend_kind, timed_backend
@@ -240,13 +240,14 @@ def spool_for(settings: Settings) -> MessageSpool | None:
 
 
 def sender_for(settings: Settings) -> Sender:
-    """Twilio for SMS and WhatsApp when an account is configured; otherwise the sandbox (nothing leaves)."""
+    """Twilio for SMS and WhatsApp when an account is configured, the web chat's messages kept for it to read;
+    otherwise the sandbox (nothing leaves; the web chat reads its messages all the same)."""
     if not settings.twilio_sending_enabled:
         return SandboxSender()
     # Delivery receipts come back to /twilio/status when the public address is known (PARCELBOT_PUBLIC_URL).
     receipts = f"{settings.public_base_url}/twilio/status" if settings.public_base_url else None
     twilio = TwilioSender(settings.twilio_account_sid or "", settings.twilio_auth_token, status_callback=receipts)
-    return ChannelSenders({"sms": twilio, "whatsapp": twilio}, NoTransport())
+    return ChannelSenders({"sms": twilio, "whatsapp": twilio, "rest": ChatPickup()}, NoTransport())
 
 
 def payment_providers(settings: Settings) -> PaymentProviders:

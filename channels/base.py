@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 from flask import Blueprint
 
 from bot.config import Settings
-from bot.core.messages import InboundMessage, Outcome
+from bot.core.messages import InboundMessage, Outcome, Reply
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,9 @@ class ChannelHub:
     only_merchant: Callable[[], str | None]  # the merchant's slug when there is exactly one (REST default)
     # a provider's delivery receipt for a message we sent: (provider message id, status, error code) -> recorded?
     receipt: Callable[[str, str, str | None], bool] = lambda _sid, _status, _error: False
+    # what was sent to a chat with no push transport since it last looked: (merchant slug, channel, address,
+    # after message id) -> [(message id, reply)], oldest first (bot/core/outbox.py sent_to_chat)
+    sent_to: Callable[[str, str, str, int], list[tuple[int, Reply]]] = lambda _slug, _channel, _address, _after: []
 
 
 View = TypeVar("View", bound=Callable[..., object])

@@ -4,6 +4,12 @@ Anything that already talks to Rasa's REST channel (test harnesses, web chat wid
 Parcelbot. The sender is a session id, not a phone number, so nothing about a parcel is shown until
 the person proves they are its recipient. Which merchant: ?merchant=SLUG, else the only one. A reply's
 choices come as Rasa `buttons` ({"title", "payload"}); sending a payload back as the message answers.
+
+What is sent to the chat later, not in answer to its own message (a person's reply, "Sam has joined"), the
+chat reads with POST /webhooks/rest/messages {"sender", "after"}: the same shape, each with its `id`, oldest
+first; `after` is the last id it has. The sender is the credential, as for the webhook (a web chat's is 128
+random bits), so it travels in the body, never in a URL that logs keep. No push yet: the chat asks every few
+seconds while it is open (bot/web/static/demo.js).
 """
 
 from __future__ import annotations
@@ -75,18 +81,31 @@ class RestChannel:
         def webhook() -> Response | tuple[Response, int]:
             return _webhook(hub)
 
+        @bp.post("/webhooks/rest/messages")
+        def messages() -> Response | tuple[Response, int]:
+            return _messages(hub)
+
         return bp
+
+
+def _sender(data: Any) -> tuple[str, tuple[Response, int] | None]:
+    """The body's sender (a session id), or the 4xx answer for a body without a usable one."""
+    if not isinstance(data, dict):
+        return "", (jsonify(error=_SHAPE), 400)
+    sender = data.get("sender")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > 100 or _UNPRINTABLE.search(sender):
+        return "", (jsonify(error="'sender' must be a non-empty string of at most 100 printable characters"), 422)
+    return sender, None
 
 
 def _webhook(hub: ChannelHub) -> Response | tuple[Response, int]:
     data, refused = _json_body()
     if refused is not None:
         return refused
-    if not isinstance(data, dict):
-        return jsonify(error=_SHAPE), 400
-    sender, text = data.get("sender"), data.get("message")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > 100 or _UNPRINTABLE.search(sender):
-        return jsonify(error="'sender' must be a non-empty string of at most 100 printable characters"), 422
+    sender, refused = _sender(data)
+    if refused is not None:
+        return refused
+    text = data.get("message")
     if text is not None and not isinstance(text, str):
         return jsonify(error="'message' must be a string"), 422
     try:
@@ -103,3 +122,26 @@ def _webhook(hub: ChannelHub) -> Response | tuple[Response, int]:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response, 503
     return jsonify([render(sender, r) for r in outcome.replies])
+
+
+def _messages(hub: ChannelHub) -> Response | tuple[Response, int]:
+    data, refused = _json_body()
+    if refused is None:
+        sender, refused = _sender(data)
+    if refused is not None:
+        return refused
+    after = data.get("after", 0)
+    if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after < 2**63:
+        return jsonify(error="'after' must be the id of the last message the chat has (0 for none)"), 422
+    try:
+        slug = request.args.get("merchant") or hub.only_merchant()
+        if slug is None:
+            return jsonify(error="Several merchants here: add ?merchant=SLUG"), 400
+        sent = hub.sent_to(slug, NAME, f"rest:{sender.strip()}", after)
+    except UnknownMerchant:
+        return jsonify(error=f"No merchant {slug!r}"), 404
+    except StoreUnavailable:
+        response = jsonify(error="Try again shortly")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, 503
+    return jsonify([{**render(sender, reply), "id": message_id} for message_id, reply in sent])

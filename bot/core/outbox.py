@@ -73,6 +73,25 @@ def announced(msg: m.Message) -> MessageStored:
                          message_id=msg.id, direction="out", channel=msg.channel)
 
 
+PICKED_UP = ("sent", "sandbox", "delivered")  # a chat's message ready to be read (not queued, held or failed)
+
+
+def sent_to_chat(session: Session, merchant_id: int, channel: str, address: str, *, after: int,
+                 limit: int = 50) -> list[m.Message]:
+    """What was sent to a chat (a web chat's session) after message `after`, oldest first: a person's replies,
+    "Sam has joined", answers queued after an outage. A chat with no push transport reads them when it asks
+    (channels/rest.py, POST /webhooks/rest/messages). Its own turns' answers went back in the webhook's answer
+    (status "reply") and are not here."""
+    conv_id = session.scalar(select(m.Conversation.id).where(
+        m.Conversation.merchant_id == merchant_id, m.Conversation.channel == channel,
+        m.Conversation.address == address))
+    if conv_id is None:
+        return []
+    return list(session.scalars(select(m.Message).where(
+        m.Message.conversation_id == conv_id, m.Message.direction == "out", m.Message.recipient == address,
+        m.Message.status.in_(PICKED_UP), m.Message.id > after).order_by(m.Message.id).limit(limit)))
+
+
 def is_opted_out(session: Session, merchant: m.Merchant, phone: str) -> bool:
     contact = session.scalar(
         select(m.Contact).where(m.Contact.merchant_id == merchant.id, m.Contact.phone == phone)

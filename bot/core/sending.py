@@ -23,6 +23,16 @@ class SandboxSender:
         return SendResult("sandbox")
 
 
+class ChatPickup:
+    """A chat with no push transport (the Rasa-style REST channel, the web chat on it): the message is ready for
+    the chat to read when it next asks (channels/rest.py, POST /webhooks/rest/messages); "sent" says so."""
+
+    name = "pickup"
+
+    def send(self, message: Outgoing) -> SendResult:
+        return SendResult("sent")
+
+
 class NoTransport:
     """A channel with no real transport configured (say, e-mail): fail loudly rather than pretend."""
 

@@ -21,8 +21,10 @@ from backend import models as m
 from backend.db import transaction
 from bot.config import Settings
 from bot.core import receipts
+from bot.core.messages import Reply
 from bot.core.outage import StoreUnavailable, is_store_outage
-from bot.engine import APOLOGY_TEXT
+from bot.core.outbox import sent_to_chat
+from bot.engine import APOLOGY_TEXT, UnknownMerchant
 from bot.runtime import Runtime, build_runtime
 from bot.web import demo, pages, payments, tracking
 from bot.web.admin import init_admin
@@ -57,7 +59,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # Late-bound: a runtime whose engine is swapped (a test's interpreter) is the one the channels call.
     hub = ChannelHub(handle=lambda message: runtime.engine.handle(message), settings=settings,
                      only_merchant=lambda: only_merchant(runtime),
-                     receipt=lambda sid, status, error: record_receipt(runtime, sid, status, error))
+                     receipt=lambda sid, status, error: record_receipt(runtime, sid, status, error),
+                     sent_to=lambda slug, channel, address, after: sent_to(runtime, slug, channel, address, after))
     for channel in INBOUND_CHANNELS:
         app.register_blueprint(channel.blueprint(hub))
     for blueprint in (pages.bp, tracking.bp, demo.bp, api_bp, pod_bp, payments.bp):  # payments: signed links, webhooks
@@ -103,6 +106,22 @@ def record_receipt(runtime: Runtime, sid: str, status: str, error: str | None) -
     return outcome == receipts.APPLIED
 
 
+def sent_to(runtime: Runtime, slug: str, channel: str, address: str, after: int) -> list[tuple[int, Reply]]:
+    """What was sent to a chat since message `after` (bot/core/outbox.py sent_to_chat); UnknownMerchant for a
+    slug that names none. The database away: StoreUnavailable, which the channel answers in its own shape."""
+    try:
+        with runtime.sessions() as session:
+            merchant_id = session.scalar(select(m.Merchant.id).where(m.Merchant.slug == slug))
+            if merchant_id is None:
+                raise UnknownMerchant(slug)
+            return [(msg.id, Reply(msg.body, tuple(msg.media_urls or ())))
+                    for msg in sent_to_chat(session, merchant_id, channel, address, after=after)]
+    except Exception as exc:
+        if not is_store_outage(exc):
+            raise
+        raise StoreUnavailable(_store_down(runtime, channel)) from exc
+
+
 def only_merchant(runtime: Runtime, channel: str = RestChannel.name) -> str | None:
     """The merchant's slug when this installation has exactly one (the REST channel's default). The database away:
     StoreUnavailable with the outage's words, which the channel answers in its own shape (review: it escaped as the
@@ -113,12 +132,15 @@ def only_merchant(runtime: Runtime, channel: str = RestChannel.name) -> str | No
     except Exception as exc:
         if not is_store_outage(exc):
             raise
-        try:
-            reply = str(runtime.engine.wording.render("utter_store_down", merchant=None, channel=channel))
-        except Exception:  # noqa: BLE001 - never silence
-            reply = APOLOGY_TEXT
-        raise StoreUnavailable(reply) from exc
+        raise StoreUnavailable(_store_down(runtime, channel)) from exc
     return slugs[0] if len(slugs) == 1 else None
+
+
+def _store_down(runtime: Runtime, channel: str) -> str:
+    try:
+        return str(runtime.engine.wording.render("utter_store_down", merchant=None, channel=channel))
+    except Exception:  # noqa: BLE001 - never silence
+        return APOLOGY_TEXT
 
 
 def run_server(app: Flask, host: str, port: int) -> None:

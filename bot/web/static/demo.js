@@ -1,4 +1,5 @@
-// The demo web chat: posts to the Rasa-compatible REST channel and polls the sandbox outbox.
+// The demo web chat: posts to the Rasa-compatible REST channel, asks it for what was sent to this chat since
+// (a person's replies from the console), and polls the sandbox outbox.
 // Everything the server sends is inserted as text (never as HTML).
 (function () {
   // The session id is this chat's only credential: 128 random bits from the browser's CSPRNG.
@@ -74,6 +75,19 @@
       rows.forEach(function (r) { add(outbox, "msg", r.created_at.slice(11, 19) + " to " + r.to + " (" + r.status + "): " + r.body); });
     } catch (e) { /* the next poll will try again */ }
   }
+  // What was sent to this chat outside its own message's answer (a person's replies, "Sam has joined").
+  let after = 0;
+  async function fetchSent() {
+    try {
+      const res = await fetch("/webhooks/rest/messages", {
+        method: "POST", headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({sender: sender, after: after}),
+      });
+      if (!res.ok) return;
+      const rows = await res.json();
+      rows.forEach(function (m) { add(log, "bot", m.text); after = Math.max(after, m.id); });
+    } catch (e) { /* the next poll will try again */ }
+  }
   refreshOutbox();
-  setInterval(refreshOutbox, 3000);
+  setInterval(function () { refreshOutbox(); fetchSent(); }, 3000);
 })();
