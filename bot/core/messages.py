@@ -92,12 +92,15 @@ class Outcome:
     failed: bool = False  # the turn broke and was rolled back: the shopper heard an apology (counted in metrics)
 
 
-def clean_text(text: str | None) -> str:
-    """Normalise what the shopper typed before anything reads it: NFC, no control characters, bounded."""
+def clean_text(text: str | None, *, to_send: bool = False) -> str:
+    """Normalise what the shopper typed before anything reads it: NFC, no control characters, bounded.
+    `to_send`: a person's words to a shopper (bot/services/console.py), which are sent, not read: their quotes
+    stay ('Reply "YES" to confirm')."""
     if not text:
         return ""
     text = plain_punctuation(unicodedata.normalize("NFC", text))
-    text = _QUOTED.sub(r"\1", text)  # "leave it in the ‘garden room’": the quotes only mark the words
+    if not to_send:
+        text = _QUOTED.sub(r"\1", text)  # "leave it in the ‘garden room’": the quotes only mark the words
     # Control, format (bidi) and lone surrogate characters go (a JSON "\ud800" escape decodes to one, and no
     # database stores it); tabs and line breaks stay, the shopper's own layout.
     text = without_unseen(text, keep="\t\n\r")

@@ -232,7 +232,7 @@ def _text(text: str) -> str:
     were stripped as a wording value's are, which cost the shopper what the person wrote."""
     if (why := too_long(text)) is not None:
         raise ConsoleError(why, status=422, errors={"text": why})
-    body = clean_text(line_breaks(text))
+    body = clean_text(line_breaks(text), to_send=True)  # their quotes too: 'Reply "YES" to confirm'
     body = re.sub(r"\n{3,}", "\n\n", re.sub(r" *\n *", "\n", body)).strip()
     if not body:
         raise ConsoleError(f"write between 1 and {MAX_TEXT} characters", status=422)

@@ -138,6 +138,17 @@ def test_a_reply_keeps_its_angle_brackets_in_the_sms_and_the_page_shows_them_as_
     assert "&lt;1234&gt;" in part and "<script>alert(1)" not in part
 
 
+def test_a_reply_keeps_its_quotes(runtime, demo, client):
+    """Sam writes 'Reply "YES" to confirm': the shopper got 'Reply YES to confirm'. The quotes were read away as
+    a shopper's are (the words they mark are what the bot reads), but a person's text is sent, not read. Curly
+    quotes still become straight ones (GSM-7), as the wording's do."""
+    conv_id = _taken(runtime, client)
+
+    _reply(client, conv_id, 'Reply "YES" to confirm, or \u2018NO\u2019. It\'s at the \'garden room\'.')
+
+    assert _sent_by_people(runtime) == ['Reply "YES" to confirm, or \'NO\'. It\'s at the \'garden room\'.']
+
+
 def test_a_note_keeps_its_angle_brackets_too(runtime, demo, client):
     conv_id = _taken(runtime, client)
     page = client.get(f"/console/c/{conv_id}").get_data(as_text=True)
