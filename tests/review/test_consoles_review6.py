@@ -235,3 +235,44 @@ def test_the_demo_chat_shows_an_agents_reply_in_chromium(runtime, app, demo, cli
             browser.close()
     finally:
         server.shutdown()
+
+
+def _live(app):  # noqa: ANN001, ANN202
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_a_canned_reply_greets_the_shopper_by_name_in_chromium(runtime, app, demo, client):
+    """The merchant's canned reply "Hi {first_name}, ..." (the page says it fills {first_name}) came into the box
+    as "Hi , ...": the page filled it with nothing. It is the parcel's recipient's first name (shown on the page
+    as "For Sam Taylor"), and without one the greeting closes up ("Hi, ...")."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (scripts/test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    from backend.db import transaction
+    from tests.console.kit import sign_in_page
+
+    with transaction(runtime.sessions) as s:
+        shop = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
+        shop.settings = {**(shop.settings or {}), "canned_replies": [
+            {"title": "Hello", "text": "Hi {first_name}, I'm on it: {tracking_url}"}]}
+    conv_id = _taken(runtime, client)
+    server = _live(app)
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            page = browser.new_page()
+            page.set_default_timeout(15000)
+            sign_in_page(page, f"{base}/console/login?next=/console/c/{conv_id}", "sam@acme.example")
+            page.locator("#canned").wait_for()
+            page.select_option("#canned", label="Hello")
+            typed = page.input_value("#reply-text")
+            browser.close()
+    finally:
+        server.shutdown()
+    assert typed.startswith("Hi Sam, I'm on it: http"), typed

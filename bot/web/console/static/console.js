@@ -46,10 +46,14 @@
       var target = document.getElementById(canned.dataset.target);
       var parcel = document.querySelector(".parcel");
       var values = {
-        first_name: "", tracking_url: parcel ? parcel.dataset.trackingUrl : "",
+        first_name: parcel ? parcel.dataset.firstName : "", tracking_url: parcel ? parcel.dataset.trackingUrl : "",
         tracking_number: parcel ? parcel.querySelector("h3").textContent : ""
       };
-      target.value = canned.value.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
+      // A value the page doesn't know takes its space with it: "Hi {first_name}," is "Hi," (not "Hi ,").
+      target.value = canned.value.replace(/ ?\{(\w+)\}/g, function (m, k) {
+        if (!(k in values)) return m;
+        return values[k] ? m.replace(/\{\w+\}/, function () { return values[k]; }) : "";
+      });
       target.focus();
     });
   }
