@@ -276,3 +276,17 @@ def test_a_canned_reply_greets_the_shopper_by_name_in_chromium(runtime, app, dem
     finally:
         server.shutdown()
     assert typed.startswith("Hi Sam, I'm on it: http"), typed
+
+
+@pytest.mark.xfail(strict=True, reason="the agent console has no search: a shopper's conversation is found only by "
+                                       "paging through its status tab (100 a page)")
+def test_an_agent_finds_a_shoppers_conversation_by_their_number(runtime, demo, client):
+    """A shopper phones: "I texted you this morning, +44 7700 900456". Their conversation is back with the bot
+    (one of hundreds); Sam types the number into the queue page and opens it."""
+    conv_id = _taken(runtime, client)
+    client.post(f"/console/c/{conv_id}/handback", data={"csrf_token": page_token(client)})
+    _text(client, "AGENT", sender="+447700900999")  # someone else waiting
+
+    found = client.get("/console?q=07700 900456").get_data(as_text=True)
+
+    assert f'href="/console/c/{conv_id}"' in found
