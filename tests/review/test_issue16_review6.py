@@ -11,7 +11,7 @@ from sqlalchemy import select
 from backend import models as m
 from bot.core.channels import spec_for
 from tests.api.support import api_key, auth, event, shipment  # noqa: F401 - fixtures
-from tests.faults.conftest import note_carrier  # noqa: F401 - fixture
+from tests.faults.conftest import cancel_carrier, note_carrier  # noqa: F401 - fixtures
 from tests.faults.kit import PARCEL, SHOPPER, changes
 from tests.security.security_kit import OWN, codes_sent_to, latest_code, talk
 
@@ -102,3 +102,32 @@ def test_a_late_arriving_event_from_the_same_second_does_not_undo_delivered(runt
         texts = s.scalars(select(m.Message.body).where(m.Message.direction == "out")
                           .order_by(m.Message.id)).all()
     assert status == "delivered", texts
+
+
+def test_a_web_chat_cancellation_kept_through_a_carrier_outage_is_texted_to_the_codes_phone(cancel_carrier):  # noqa: F811
+    """The same for an order: its outcome names no parcel, so the conversation's latest code says which phone."""
+    from bot.web import create_app
+
+    rt, carrier = cancel_carrier
+    app = create_app(runtime=rt)
+    app.config["TESTING"] = False
+    web = app.test_client()
+    _web(web, "chat-2", f"where is {PARCEL}", "acme")
+    assert PARCEL in _web(web, "chat-2", "LS1 1AA", "acme")
+    _web(web, "chat-2", "please cancel my order", "acme")
+    asked = _web(web, "chat-2", "yes", "acme")
+    if "code" not in asked:  # asked to confirm first, then the code
+        asked = _web(web, "chat-2", "yes", "acme")
+    assert "code" in asked, asked
+    carrier.mode = "5xx"
+    kept = _web(web, "chat-2", latest_code(rt, SHOPPER), "acme")
+    assert "confirmed it yet" in kept, kept
+    carrier.mode = "ok"
+    at = datetime.now(UTC) + timedelta(minutes=2)
+    rt.set_clock(lambda: at)
+    rt.enqueue("retry_pending")
+    assert carrier.applied
+    with rt.sessions() as s:
+        told = [(msg.channel, msg.recipient) for msg in s.scalars(select(m.Message).where(
+            m.Message.direction == "out", m.Message.dedupe_key.like("kept:%")))]
+    assert told == [("sms", SHOPPER)], told
