@@ -50,6 +50,8 @@ _NEGATION = re.compile(
     _LEAD
     + r"(?:(?:i\s+)?(?:really\s+)?(?:do\s*n[o']?t|dont|do\s+not|did\s*n[o']?t|didnt)\s+(?:really\s+)?"
     r"(?:want|need|like|wish|fancy|ask\s+for)\b"
+    r"|(?:i'?d|i\s+would|id)\s+(?:rather|prefer)\s+(?:(?:it\s+)?if\s+)?(?:you|u|they|he|she|the\s+[a-z]+)\s+"
+    r"(?:not|did\s*n[o']?t|didnt|did\s+not|would\s*n[o']?t|wouldnt|would\s+not|do\s*n[o']?t|dont|do\s+not|never)\b"
     r"|(?:i'?d|i\s+would)?\s*rather\s+not\b|rather\s+than\b|instead\s+of\b|no\s+need\s+(?:for|to)\b|not\s+interested\s+in\b"
     r"|(?:please\s+)?(?:do\s*n[o']?t|dont|do\s+not|never)\s+(?:cancel|send|deliver|redeliver|reschedule|move"
     r"|change|hold|collect|leave|put|give|bring|take|add|return|post|drop|book|redirect)\b"
@@ -148,6 +150,19 @@ _NOT_THEN = re.compile(
 )
 
 
+# "never leave it at the back, front porch only", "dont send it to the locker - the shop on oxford road": a
+# refusal of any shape, then (after a pause) the value wanted instead. The second half is a bare value, not a
+# clause of its own: it doesn't open with a subject ("don't leave it outside, it'll get nicked" is a reason).
+_REFUSAL_THEN = re.compile(
+    r"^(?P<neg>.*?\w)\s*(?:,|;|\s-\s)\s*(?P<rest>(?!(?:it|it'?ll|it'?s|its|itll|they|they'?re|theyre|he|he'?s"
+    r"|she|she'?s|i|i'?m|im|i'?ll|we|we'?re|you|u|that|this|there|cos|coz|because|as|so|or|and|if|since|else"
+    r"|otherwise|thanks?|thank|ta|cheers|x+)\b)(?:(?:just|only|but|instead)\s+)?[a-z0-9][\w'&-]*"
+    r"(?:\s+[\w'&-]+){0,4}?(?:\s+(?:only|instead|is\s+(?:fine|ok|okay|good|better)|please|pls|plz|thanks?"
+    r"|ta))?)\W*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 # "number 12 is away", "she's out", "they're not in": who can't take it. With a house number it rules that
 # house out (a "not 12"); said of "she" / "they" after a refusal it is only why, and goes with the refusal.
 _AWAY_STATE = (r"(?:is|are|'s|'re|s|re)\s+(?:away|out|not\s+(?:in|home|there|around|answering)|on\s+holiday"
@@ -168,7 +183,7 @@ def _contrasts(parts: list[Clause], text: str) -> list[Clause]:
         if out and out[-1].negated and _AWAY_ASIDE.match(part.text):  # "not 12. she's away": why, not a part
             out[-1] = dataclasses.replace(out[-1], end=part.end, text=text[out[-1].start:part.end])
             continue
-        found = _NOT_THEN.match(part.text)
+        found = _NOT_THEN.match(part.text) or _refusal_then(part)
         if found is None or not part.negated or _AWAY_ASIDE.match(found.group("rest")):
             out.append(part)
             continue
@@ -182,6 +197,14 @@ def _contrasts(parts: list[Clause], text: str) -> list[Clause]:
                 not asks(part.text) or _INSTEAD.match(part.text)):
             out[i] = dataclasses.replace(part, corrects=True, strong=True)
     return out
+
+
+def _refusal_then(part: Clause) -> re.Match[str] | None:
+    found = _REFUSAL_THEN.match(part.text) if part.negated else None
+    if found is None or is_negated(found.group("rest")) or asks(found.group("rest")) \
+            or not is_negated(found.group("neg")):
+        return None
+    return found
 
 
 def _boundaries(text: str) -> list[tuple[int, int, str | None]]:
@@ -300,6 +323,30 @@ def request_beside_identifiers(parse: ParseResult, reparse: Callable[[str], Pars
         return parse
     return dataclasses.replace(parse, intent=again.intent, confidence=again.confidence, ranking=again.ranking,
                                clarify=again.clarify)
+
+
+# The words that make a request a refusal ("I'd rather you didn't ", "please don't ", "i dont want you to "): what
+# follows them is the request refused.
+_REFUSAL_LEAD = re.compile(
+    _LEAD + r"(?:(?:i\s+)?(?:really\s+)?(?:do\s*n[o']?t|dont|do\s+not)\s+(?:really\s+)?(?:want|need|like)\s+"
+    r"(?:you|u|them|they|him|her|the\s+[a-z]+)\s+to\s+"
+    r"|(?:i'?d|i\s+would|id)\s+(?:rather|prefer)\s+(?:(?:it\s+)?if\s+)?(?:(?:you|u|they|he|she|the\s+[a-z]+)\s+)?"
+    r"(?:not|did\s*n[o']?t|didnt|did\s+not|would\s*n[o']?t|wouldnt|would\s+not|do\s*n[o']?t|dont|do\s+not"
+    r"|never)\s+"
+    r"|(?:please\s+|pls\s+|just\s+)?(?:do\s*n[o']?t|dont|do\s+not|never)\s+(?:ever\s+)?)",
+    re.IGNORECASE)
+
+
+def refusal(parse: ParseResult, reparse: Callable[[str], ParseResult]) -> ParseResult:
+    """A "not X" the classifier reads as a plain answer ("I'd rather you didn't leave it outside": "deny"): note
+    the request X it refuses (its words without the "not", read again), so it is declined, never started."""
+    found = _REFUSAL_LEAD.match(parse.text)
+    if parse.intent not in _NO_REQUEST or found is None or not is_negated(parse.text):
+        return parse
+    again = reparse(parse.text[found.end():])
+    if again.intent in _NO_REQUEST or again.confidence < 0.5:
+        return parse
+    return dataclasses.replace(parse, refuses=again.intent)
 
 
 # "hold on, what time is it coming": an interjection that opens a message is no request of its own (it read as

@@ -38,6 +38,9 @@ class ParseResult:
     entities: list[Entity] = field(default_factory=list)
     # Set when the two best intents are too close to call: the bot asks "did you mean A or B?".
     clarify: tuple[str, str] | None = None
+    # A "not X" read as an answer ("I'd rather you didn't leave it outside": a "deny"): the request X it refuses,
+    # read from its words without the "not" (intents/discourse.py, `refusal`); None when the intent is X itself.
+    refuses: str | None = None
 
     def entity(self, name: str) -> Entity | None:
         return next((e for e in self.entities if e.entity == name), None)

@@ -15,7 +15,7 @@ from backend import models as m
 from bot.core.merchant_config import MerchantConfig
 from dialogues.kit.keywords import Keyword, keyword_in
 from intents.context import ParseContext
-from intents.discourse import clauses, past_filler, request_beside_identifiers
+from intents.discourse import clauses, past_filler, refusal, request_beside_identifiers
 from intents.interpreter import Interpreter, resolve_entities
 from intents.opt_out import unless_asked_for
 from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
@@ -34,6 +34,7 @@ def parse(interpreter: Interpreter, text: str, config: MerchantConfig, now: date
     parsed = interpreter.parse(text, context)
     parsed = past_filler(parsed, lambda rest: interpreter.parse(rest, context))
     parsed = request_beside_identifiers(parsed, lambda rest: interpreter.parse(rest, context))
+    parsed = refusal(parsed, lambda rest: interpreter.parse(rest, context))
     return unless_asked_for(parsed)  # "can you text me again" is no opt-out: one needs a word of stopping
 
 

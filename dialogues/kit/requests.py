@@ -48,6 +48,14 @@ def _flow_of(intent: str) -> str | None:
     return flow.name if flow is not None else None
 
 
+def _refused(parse: ParseResult) -> ParseResult:
+    """What a "not X" refuses: X, also where the classifier read the words as a plain answer ("I'd rather you
+    didn't leave it outside": a "deny" that refuses a safe place, `ParseResult.refuses`)."""
+    if parse.refuses is None:
+        return parse
+    return dataclasses.replace(parse, intent=parse.refuses, confidence=max(parse.confidence, REQUEST_CONFIDENCE))
+
+
 def _is_request(parse: ParseResult) -> bool:
     return (parse.intent not in NOT_REQUESTS and parse.intent in REGISTRY
             and parse.confidence >= REQUEST_CONFIDENCE)
@@ -89,6 +97,12 @@ def _as_request(part: ParsedClause, replaced: ParsedClause | None) -> ParsedClau
     """A bare value after a correction ("..., sorry i mean the garage") asks for what the part it replaced
     asked for; after a "not X" ("not the neighbour! the porch") for the journey its value belongs to (the
     refused request is never the one taken up)."""
+    if replaced is not None and replaced.negated and _refused_value(part, replaced):
+        # "never leave it round the back, front door only", "dont leave it with 12, number 14": the value
+        # wanted instead of the refused one, for the journey that was refused (whatever the part reads as)
+        parse = dataclasses.replace(part.parse, intent=_refused(replaced.parse).intent,
+                                    confidence=max(part.parse.confidence, OWN_REQUEST_CONFIDENCE))
+        return dataclasses.replace(part, parse=parse)
     if _is_request(part.parse) or replaced is None:
         return part
     if replaced.negated:
@@ -102,6 +116,17 @@ def _as_request(part: ParsedClause, replaced: ParsedClause | None) -> ParsedClau
         return part
     parse = dataclasses.replace(part.parse, intent=replaced.parse.intent, confidence=replaced.parse.confidence)
     return dataclasses.replace(part, parse=parse)
+
+
+def _refused_value(part: ParsedClause, refusal: ParsedClause) -> bool:
+    """Does this part name the same kind of value the refusal before it refused ("not at the back" then "the
+    front porch": both safe places), for a journey that takes that value?"""
+    refused = _refused(refusal.parse)
+    flow = REGISTRY.get(refused.intent)
+    if flow is None or not _is_request(refused):
+        return False
+    names = {e.entity for e in part.parse.entities} & set(flow.values)
+    return bool(names & {e.entity for e in refused.entities})
 
 
 def _valued(part: ParsedClause) -> Flow | None:
@@ -125,15 +150,16 @@ def read(turn: Turn) -> Reading:
     nlu = turn.nlu
     if not turn.clauses:
         # Whatever the confidence the journey would start at, a "not X" never starts X ("don't leave it outside")
-        if is_negated(turn.text) and _negated_request(nlu):
-            return Reading(declined=(nlu.intent,), only_declined=True)
+        refused = _refused(nlu)
+        if is_negated(turn.text) and _negated_request(refused):
+            return Reading(declined=(refused.intent,), only_declined=True)
         return Reading()
     live, replaced = _corrections(turn.clauses)
     settled = _settled(turn.clauses, replaced)
-    declined = _declined(list(turn.clauses))
+    live = [_as_request(c, replaced.get(turn.clauses.index(c))) for c in live]
+    declined = _declined(list(turn.clauses), live)
     wanted: list[ParsedClause] = []
     for clause in live:
-        clause = _as_request(clause, replaced.get(turn.clauses.index(clause)))
         if (clause.negated and _negated_request(clause.parse)) or clause.parse.intent in declined \
                 or not (_is_request(clause.parse) or _valued_request(clause)):
             continue
@@ -148,18 +174,20 @@ def read(turn: Turn) -> Reading:
     wanted = sure or wanted[:1]
     superseded = tuple(replaced.values())
     if not wanted:
-        return Reading(declined=declined, only_declined=bool(declined) and nlu.intent in declined,
+        return Reading(declined=declined, only_declined=bool(declined) and _refused(nlu).intent in declined,
                        superseded=superseded, settled=settled)
     return Reading(declined=declined, primary=wanted[0], others=tuple(wanted[1:]), superseded=superseded,
                    settled=settled)
 
 
-def _declined(parts: list[ParsedClause]) -> tuple[str, ...]:
+def _declined(parts: list[ParsedClause], live: list[ParsedClause] | None = None) -> tuple[str, ...]:
     """What the shopper said no to. "A pickup point, but not the locker" narrows a request (its words are ruled
-    out); it does not decline it."""
-    asked = {c.parse.intent for c in parts if not c.negated and _is_request(c.parse)}
-    return tuple(dict.fromkeys(c.parse.intent for c in parts if c.negated and _is_request(c.parse)
-                               and _negated_request(c.parse) and c.parse.intent not in asked))
+    out); it does not decline it, and nor does "never leave it at the back, front porch only" (the value after
+    the refusal asks for the same journey: `live` are the parts read as requests, corrections taken up)."""
+    asked = {c.parse.intent for c in (live if live is not None else parts) if not c.negated and _is_request(c.parse)}
+    refused = [_refused(c.parse) for c in parts if c.negated]
+    return tuple(dict.fromkeys(p.intent for p in refused if _is_request(p) and _negated_request(p)
+                               and p.intent not in asked))
 
 
 def _settled(parts: tuple[ParsedClause, ...], replaced: dict[int, ParsedClause]) -> ParsedClause | None:
@@ -183,11 +211,12 @@ def read_answer(turn: Turn) -> Reading:
     later part that is clearly another request waits in the queue, and a "not X" is noted."""
     nlu = turn.nlu
     if not turn.clauses:
-        negated = is_negated(turn.text) and _is_request(nlu) and _negated_request(nlu)
-        return Reading(declined=(nlu.intent,) if negated else ())
+        refused = _refused(nlu)
+        negated = is_negated(turn.text) and _is_request(refused) and _negated_request(refused)
+        return Reading(declined=(refused.intent,) if negated else ())
     live, replaced = _corrections(turn.clauses)
     settled = _settled(turn.clauses, replaced)
-    declined = _declined(list(turn.clauses))
+    declined = _declined(list(turn.clauses), [_as_request(c, replaced.get(turn.clauses.index(c))) for c in live])
     open_flows = {f.flow for f in turn.state.stack}
     others = tuple(
         c for c in live[1:]
@@ -224,8 +253,10 @@ def apply(turn: Turn, reading: Reading) -> None:
         text = text[:start] + " " * (end - start) + text[end:]
     entities = [e for e in turn.nlu.entities if not any(a <= e.start < b for a, b in blank)
                 or e.entity in _KEPT_ENTITIES]
-    turn.nlu = dataclasses.replace(turn.nlu, text=text, entities=entities)
     chosen = reading.primary or reading.settled
+    if chosen is not None:  # what the part itself names, where the whole message read it across a pause
+        entities = _with_own(entities, chosen)
+    turn.nlu = dataclasses.replace(turn.nlu, text=text, entities=entities)
     if chosen is not None:
         parse = chosen.parse
         turn.nlu = dataclasses.replace(turn.nlu, intent=parse.intent, confidence=parse.confidence, clarify=None)
@@ -233,6 +264,14 @@ def apply(turn: Turn, reading: Reading) -> None:
     for other in reading.others:
         if len(state.queue) < MAX_QUEUED:
             state.queue.append(other.parse.to_saved())
+
+
+def _with_own(entities: list, part: ParsedClause) -> list:  # noqa: ANN001 - intents.types.Entity
+    """The message's entities, plus those the part read on its own where none of the message's covers them
+    ("dont put it in the bin store - behind the side gate": one safe place across the pause, read whole)."""
+    own = [dataclasses.replace(e, start=e.start + part.start, end=e.end + part.start) for e in part.parse.entities]
+    added = [e for e in own if not any(k.start < e.end and e.start < k.end for k in entities)]
+    return sorted(entities + added, key=lambda e: e.start) if added else entities
 
 
 def _refused_days(turn: Turn, reading: Reading) -> list[tuple[int, int]]:

@@ -111,22 +111,46 @@ def test_a_refused_neighbour_then_a_good_one_proposes_the_good_one(runtime, demo
     assert re.search(r"\b10\b", reply), reply
 
 
-@pytest.mark.parametrize("text", ["never leave it at the back of the house, front porch only",
-                                  "never leave it round the back pls, front door only"])
-@pytest.mark.xfail(strict=True, reason="'never leave it at the back..., front porch only' is answered 'OK, not "
-                   "leaving it in a safe place. What would you like instead?': the place the shopper wants "
-                   "(the front) is dropped and asked for again")
-def test_never_the_back_only_the_front_proposes_the_front(runtime, demo, text):
+# A refusal, then after a pause the value wanted instead (the refusal's own journey, whatever it reads as)
+@pytest.mark.parametrize(("us", "text", "wanted"), [
+    (False, "never leave it at the back of the house, front porch only", "front porch"),
+    (False, "never leave it round the back pls, front door only", "front door"),
+    (False, "dont leave it in the porch, the garage instead", "garage"),
+    (False, "please don't put it in the bin store - behind the side gate", "behind the side gate"),
+    (False, "do not leave it on the step, back porch is fine", "back porch"),
+    (True, "please don't leave it on the stoop, side door only", "side door"),
+])
+def test_never_the_back_only_the_front_proposes_the_front(runtime, demo, us, text, wanted):
+    if us:
+        _us(runtime)
     (reply,) = _talk(runtime, DUE_TOMORROW, text)
     assert "not leaving it in a safe place" not in reply, reply
-    assert "front" in reply.lower(), reply
+    assert f"safe place: {wanted}" in reply or f"safe place: the {wanted}" in reply, reply
 
 
-@pytest.mark.xfail(strict=True, reason="'I'd rather you didn't leave it outside' gets the generic help text, "
-                   "where 'please don't leave it on the doorstep' is understood")
-def test_id_rather_you_didnt_leave_it_outside_is_understood(runtime, demo):
-    (reply,) = _talk(runtime, DUE_TOMORROW, "I'd rather you didn't leave it outside")
+def test_a_refused_neighbour_then_a_bare_number_proposes_the_number(runtime, demo):
+    (reply,) = _talk(runtime, DUE_TOMORROW, "dont leave it with number 12, number 14")
+    assert "with number 14" in reply and "12" not in reply, reply
+
+
+def test_a_refusal_then_its_reason_is_still_a_refusal(runtime, demo):
+    (reply,) = _talk(runtime, DUE_TOMORROW, "don't leave it outside, it'll get nicked")
+    assert "not leaving it in a safe place" in reply, reply
+
+
+# A "not X" the classifier reads as a plain "no" still refuses X (and never starts it)
+@pytest.mark.parametrize(("us", "text", "refused"), [
+    (False, "I'd rather you didn't leave it outside", "in a safe place"),
+    (False, "i'd prefer it if you didnt leave it with the neighbours", "with a neighbour"),
+    (True, "I'd rather you not leave it on the porch", "in a safe place"),
+    (False, "I don't want you to leave it in the shed", "in a safe place"),
+])
+def test_id_rather_you_didnt_leave_it_outside_is_understood(runtime, demo, us, text, refused):
+    if us:
+        _us(runtime)
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
     assert "delivery assistant" not in reply, reply
+    assert f"not leaving it {refused}" in reply, reply
 
 
 # --- corrections -------------------------------------------------------------------------------------------------
