@@ -156,7 +156,7 @@ def read(turn: Turn) -> Reading:
         return Reading()
     live, replaced = _corrections(turn.clauses)
     settled = _settled(turn.clauses, replaced)
-    live = [_as_request(c, replaced.get(turn.clauses.index(c))) for c in live]
+    live = [_beside_refusal(_as_request(c, replaced.get(turn.clauses.index(c))), turn.clauses) for c in live]
     declined = _declined(list(turn.clauses), live)
     wanted: list[ParsedClause] = []
     for clause in live:
@@ -193,8 +193,27 @@ def _declined(parts: list[ParsedClause], live: list[ParsedClause] | None = None)
 def _settled(parts: tuple[ParsedClause, ...], replaced: dict[int, ParsedClause]) -> ParsedClause | None:
     last = max(replaced, default=None)
     if last is None:  # "actually no, make it number 8"; "sorry i meant number 14 not 12"
-        return parts[0] if parts[0].corrects and all(p.negated for p in parts[1:]) else None
-    return _as_request(parts[last], replaced[last])
+        return _beside_refusal(parts[0], parts) if parts[0].corrects and all(p.negated for p in parts[1:]) else None
+    return _beside_refusal(_as_request(parts[last], replaced[last]), parts)
+
+
+def _beside_refusal(part: ParsedClause, parts: tuple[ParsedClause, ...]) -> ParsedClause:
+    """ "actually the side door, not the porch": a part naming the same kind of value as a "not X" beside it is
+    a request of that value's journey (the refused one's, else the one the value belongs to), whatever its words
+    read as alone (here a note for the driver)."""
+    kinds = {e.entity for e in part.parse.entities}
+    for other in parts:
+        if other is part or not other.negated or not kinds & {e.entity for e in other.parse.entities}:
+            continue
+        refused = _refused(other.parse)
+        flow = REGISTRY.get(refused.intent) if _is_request(refused) else None
+        flow = flow if flow is not None and kinds & set(flow.values) else _valued(part)
+        if flow is None or flow.name == part.parse.intent:
+            return part
+        parse = dataclasses.replace(part.parse, intent=flow.name,
+                                    confidence=max(part.parse.confidence, OWN_REQUEST_CONFIDENCE))
+        return dataclasses.replace(part, parse=parse)
+    return part
 
 
 def settles_on_a_value(turn: Turn) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from intents.entities._base import Candidate, cand, tokens, word_set
+from intents.entities.safe_place import OWNER
 
 _NEIGHBOUR_WORDS = word_set("neighbour neighbours neighbor neighbors")
 _PEOPLE_WORDS = word_set(
@@ -100,6 +101,8 @@ def extract(text: str, houses: list[Candidate]) -> list[Candidate]:
         return []
     out: list[Candidate] = []
     for start, end in _spans(text, toks):
+        if _OWNS_A_PLACE.match(text, _word_start(text, end)):
+            continue  # "my neighbour's porch": a safe place (whose it is), not the person to take it
         resolved: dict[str, str] = {}
         house = _linked_house(text, start, end, houses)
         if house is not None:
@@ -107,6 +110,15 @@ def extract(text: str, houses: list[Candidate]) -> list[Candidate]:
             resolved = {"house_number": house.value, "description": _clean(text[lo:hi])}
         out.append(cand("neighbour", _clean(text[start:end]), start, end, resolved or None))
     return out
+
+
+_OWNS_A_PLACE = re.compile(OWNER, re.IGNORECASE)
+
+
+def _word_start(text: str, end: int) -> int:
+    """Where the word that the span ends in starts ("my neighbour" -> "neighbour")."""
+    found = re.search(r"(?:next[\s-]*door|[^\W\d_]+)$", text[:end], re.IGNORECASE)
+    return found.start() if found else end
 
 
 def _linked_house(text: str, start: int, end: int, houses: list[Candidate]) -> Candidate | None:

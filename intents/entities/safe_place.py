@@ -26,10 +26,13 @@ _PLACES = (
     r"|bins?|bin\s+store|recycling\s+box|door\s*step|doorway|greenhouse|conservatory|outhouse|car\s*port|meter\s+"
     r"(?:box|cupboard)|lobby|security|doorman|porter|caretaker|gatehouse|log\s+store|coal\s+bunker|summer\s*house"
     r"|patio|hedge|plant\s+pot|under\s+the\s+stairs|utility\s+room|leasing\s+office|front\s+office|barn|bench"
-    r"|stoop|decking|log\s+pile|water\s+butt|side\s+passage|building\s+manager|package\s+room|parcel\s+room)"
+    r"|stoop|decking|deck|log\s+pile|water\s+butt|side\s+passage|building\s+manager|package\s+room|parcel\s+room"
+    r"|mud\s*room|(?:front|back|side)\s*yard|breezeway|lanai)"
 )
 _NOT_PLACE_AFTER = r"(?!\s+(?:guard|guards|code|codes|number|question|team|block))"  # "security guard"
 _DET = r"(?:(?:the|my|our|a|an)\s+)?"
+# Whose place it is, when it isn't the shopper's: "my neighbour's porch", "next door's shed", "the neighbors' porch"
+OWNER = r"(?:(?:neighbou?rs?|next[\s-]*door|nextdoor)(?:'s|s'|')?\s+(?:(?:front|back|side)\s+)?(?=" + _PLACES + r"\b))"
 _OBJECT = (
     r"(?:\s+(?:it|them|this|that|these|everything|(?:the|my|our)\s+(?:parcels?|packages?|box|order|delivery)"
     r"|parcels?|packages?))?"
@@ -44,7 +47,7 @@ _CUE_PHRASE = re.compile(
     re.IGNORECASE,
 )
 _STANDALONE = re.compile(
-    rf"\b(?:(?:{_SPATIAL}|with|to)\s+)?{_DET}(?:(?:front|back|side|wooden|blue|green|black|grey|red|big|small"
+    rf"\b(?:(?:{_SPATIAL}|with|to)\s+)?{_DET}{OWNER}?(?:(?:front|back|side|wooden|blue|green|black|grey|red|big|small"
     rf"|little|old)\s+){{0,2}}{_PLACES}{_NOT_PLACE_AFTER}\b|\b(?:round|around)\s+the\s+(?:back|side)\b",
     re.IGNORECASE,
 )
@@ -95,7 +98,7 @@ def _add(text: str, start: int, end: int, blocked: list[Candidate], out: list[Ca
     while words and words[-1].group(0).lower().strip("'\"-") in _FUNCTION_WORDS:
         words.pop()  # "... next to the" after a cut
     content = [w.group(0).lower() for w in words if w.group(0).lower() not in _FUNCTION_WORDS]
-    if not content or not content[0].isalpha() or content[0] in _NOT_PLACES:
+    if not content or not content[0].replace("'", "").isalpha() or content[0] in _NOT_PLACES:
         return
     end = words[-1].end()
     out.append(cand("safe_place", " ".join(w.group(0) for w in words).lower(), start, end))

@@ -82,12 +82,18 @@ def test_a_neighbour_who_is_away_is_not_stored(runtime, demo):
     assert "14" in neighbour and "12" not in neighbour, neighbour
 
 
-@pytest.mark.parametrize("text", ["leave it in my neighbour's porch pls", "leave it in my neighbour\u2019s porch pls"])
-@pytest.mark.xfail(strict=True, reason="'my neighbour's porch' is proposed as the safe place 'porch': the "
-                   "shopper's own porch, not the neighbour's")
-def test_a_neighbours_porch_keeps_whose_porch_it_is(runtime, demo, text):
+@pytest.mark.parametrize(("us", "text", "place"), [
+    (False, "leave it in my neighbour's porch pls", "in my neighbour's porch"),
+    (False, "leave it in my neighbour\u2019s porch pls", "in my neighbour's porch"),
+    (False, "can you put it in next door's porch", "in next door's porch"),
+    (False, "pop it in the neighbours shed if im out", "in the neighbours shed"),
+    (True, "leave it on my neighbor's porch", "on my neighbor's porch"),
+])
+def test_a_neighbours_porch_keeps_whose_porch_it_is(runtime, demo, us, text, place):
+    if us:
+        _us(runtime)
     (reply,) = _talk(runtime, DUE_TOMORROW, text)
-    assert "neighbour" in reply.lower(), reply
+    assert f"safe place: {place}." in reply, reply
 
 
 # --- negation ----------------------------------------------------------------------------------------------------
@@ -173,15 +179,19 @@ def test_a_neighbour_corrected_at_the_open_question_is_stored_clean(runtime, dem
     assert re.fullmatch(r"(number |no )?16", neighbour.strip().lower()), neighbour
 
 
-@pytest.mark.xfail(strict=True, reason="US: 'oh wait, my bad, the back deck not the porch' at the safe-place "
-                   "confirmation is refused ('I need a spot the driver can find') and the confirmation is lost: "
-                   "'yes' then gets 'OK. Anything else'")
-def test_the_back_deck_not_the_porch_replaces_the_porch(runtime, demo):
-    _us(runtime)
-    _, proposed = _talk(runtime, DUE_TOMORROW, "hey can the driver leave it on my front porch",
-                        "oh wait, my bad, the back deck not the porch")
-    assert "back deck" in proposed.lower(), proposed
-    assert "porch" not in proposed.lower(), proposed
+@pytest.mark.parametrize(("us", "first", "correction", "new", "old"), [
+    (True, "hey can the driver leave it on my front porch", "oh wait, my bad, the back deck not the porch",
+     "back deck", "porch"),
+    (True, "leave it on the porch", "actually the side door, not the porch", "side door", "porch"),
+    (True, "can you leave it by the garage", "sorry, the back deck not the garage", "back deck", "garage"),
+    (False, "leave it in the porch", "no, the back door not the porch", "back door", "porch"),
+])
+def test_the_back_deck_not_the_porch_replaces_the_porch(runtime, demo, us, first, correction, new, old):
+    if us:
+        _us(runtime)
+    _, proposed = _talk(runtime, DUE_TOMORROW, first, correction)
+    assert f"safe place: the {new}." in proposed, proposed
+    assert old not in proposed.lower(), proposed
 
 
 def test_a_corrected_hold_date_stays_a_hold(runtime, demo):
