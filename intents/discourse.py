@@ -56,6 +56,7 @@ _NEGATION = re.compile(
     r"|(?:please\s+)?(?:do\s*n[o']?t|dont|do\s+not|never)\s+(?:cancel|send|deliver|redeliver|reschedule|move"
     r"|change|hold|collect|leave|put|give|bring|take|add|return|post|drop|book|redirect)\b"
     r"|stop\s+(?:sending|giving|offering|suggesting|showing|telling|asking)\b"
+    r"|anything\s+(?:but|except|other\s+than|apart\s+from|besides)\b"  # "anything but the locker" 
     r"|not\s+(?:no\.?\s*|number\s+)?\d"  # "not 3", "not number 12" (a bare "no 5" is a house number, not a no)
     r"|(?:no|not)\s+(?!(?:sure|now|yet|really|idea|clue|here|there|home|in|at|delivered|received|arrived|come"
     r"|came|turned|showing|working|right|good|happy|ok|okay|been|had|got|gotten|seen|found|mine|me|my|for|until"
@@ -154,7 +155,7 @@ _NOT_THEN = re.compile(
 # refusal of any shape, then (after a pause) the value wanted instead. The second half is a bare value, not a
 # clause of its own: it doesn't open with a subject ("don't leave it outside, it'll get nicked" is a reason).
 _REFUSAL_THEN = re.compile(
-    r"^(?P<neg>.*?\w)\s*(?:,|;|\s-\s)\s*(?P<rest>(?!(?:it|it'?ll|it'?s|its|itll|they|they'?re|theyre|he|he'?s"
+    r"^(?P<neg>[^,;]*?\w)\s*(?:,|;|\s-\s)\s*(?P<rest>(?!(?:it|it'?ll|it'?s|its|itll|they|they'?re|theyre|he|he'?s"
     r"|she|she'?s|i|i'?m|im|i'?ll|we|we'?re|you|u|that|this|there|cos|coz|because|as|so|or|and|if|since|else"
     r"|otherwise|thanks?|thank|ta|cheers|x+)\b)(?:(?:just|only|but|instead)\s+)?[a-z0-9][\w'&-]*"
     r"(?:\s+[\w'&-]+){0,4}?(?:\s+(?:only|instead|is\s+(?:fine|ok|okay|good|better)|please|pls|plz|thanks?"
@@ -270,6 +271,15 @@ def is_negated(clause: str) -> bool:
     if _AWAY_NUMBER.match(clause):  # "number 12 is away": that house is ruled out
         return True
     return bool(_NEGATION.match(clause))
+
+
+_ANYTHING_BUT = re.compile(_LEAD + r"anything\s+(?:but|except|other\s+than|apart\s+from|besides)\b", re.IGNORECASE)
+
+
+def only_narrows(text: str) -> bool:
+    """ "anything but the locker" on its own rules out the locker, not every pickup point (beside another request,
+    "anything but the locker, just redeliver", it refuses the one its words name)."""
+    return bool(_ANYTHING_BUT.match(text))
 
 
 def excluded(text: str) -> list[str]:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from dialogues.base import REGISTRY, Flow, Turn, valued_by
-from intents.discourse import asks, excluded, is_negated, is_reason
+from intents.discourse import asks, excluded, is_negated, is_reason, only_narrows
 from intents.types import ParsedClause, ParseResult
 
 # Intents that are answers or small talk, not requests: they never queue and are never "declined".
@@ -151,7 +151,7 @@ def read(turn: Turn) -> Reading:
     if not turn.clauses:
         # Whatever the confidence the journey would start at, a "not X" never starts X ("don't leave it outside")
         refused = _refused(nlu)
-        if is_negated(turn.text) and _negated_request(refused):
+        if is_negated(turn.text) and _negated_request(refused) and not only_narrows(turn.text):
             return Reading(declined=(refused.intent,), only_declined=True)
         return Reading()
     live, replaced = _corrections(turn.clauses)

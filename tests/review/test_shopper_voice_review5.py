@@ -98,11 +98,23 @@ def test_a_neighbours_porch_keeps_whose_porch_it_is(runtime, demo, us, text, pla
 
 # --- negation ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="'anything but the locker please, just redeliver' (failed attempt) lists "
-                   "pickup points to choose from: the one thing refused")
-def test_anything_but_the_locker_does_not_offer_pickup_points(runtime, demo):
-    (reply,) = _talk(runtime, FAILED_ATTEMPT, "anything but the locker please, just redeliver")
+@pytest.mark.parametrize(("us", "text"), [
+    (False, "anything but the locker please, just redeliver"),
+    (False, "anything except a pickup point, just bring it again"),
+    (False, "anything but the shop, can you try again tomorrow"),
+    (True, "anything other than a locker, just redeliver it please"),
+])
+def test_anything_but_the_locker_does_not_offer_pickup_points(runtime, demo, us, text):
+    if us:
+        _us(runtime)
+    (reply,) = _talk(runtime, FAILED_ATTEMPT, text)
     assert "pickup point" not in reply.lower() and "Corner Shop" not in reply, reply
+    assert re.search(r"^1\) tomorrow ", reply, re.M), reply  # the redelivery asked for
+
+
+def test_anything_but_the_locker_alone_only_rules_out_the_locker(runtime, demo):
+    (reply,) = _talk(runtime, FAILED_ATTEMPT, "anything but the locker")
+    assert "Corner Shop" in reply and "Locker" not in reply, reply
 
 
 def test_any_day_but_friday_offers_no_friday(runtime, demo):
