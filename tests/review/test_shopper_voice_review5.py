@@ -246,3 +246,32 @@ def test_both_items_named_in_a_status_question_get_both_statuses(runtime, demo):
     (reply,) = _talk(runtime, TWO_PARCELS, "wheres the socks and the headtorch")
     assert "Which one" not in reply, reply
     assert "PB100000005GB" in reply and "PB100000006GB" in reply, reply
+
+
+# --- a bare yes to an offer of several things, "the two of them" -----------------------------------------------
+
+DELIVERED = "+447700900789"  # PB100000003GB, Camping stove, delivered
+
+
+@pytest.mark.parametrize("answer", ["yes", "yeah please", "yes pls help", "sure", "yep, can you?"])
+@pytest.mark.xfail(strict=True, reason="a bare 'yes' to 'I can help you report it or start a return' is answered "
+                   "'Sorry, I didn't catch that': the yes names nothing, so the bot should ask which it means")
+def test_a_bare_yes_to_the_after_delivery_offer_asks_which(runtime, demo, answer):
+    _, reply = _talk(runtime, DELIVERED, "can u leave it in the shed", answer)
+    assert "didn't catch" not in reply, reply
+    assert "Which" in reply and "missing" in reply and "damaged" in reply, reply
+
+
+_NOT_BOTH = pytest.mark.xfail(strict=True, reason="'the two of them' at 'Which one?' between two parcels is "
+                              "answered 'Sorry, I didn't catch that', where 'both' gets both statuses")
+
+
+@pytest.mark.parametrize("answer", [
+    "both of them", "all of them", "each of them",
+    *(pytest.param(a, marks=_NOT_BOTH) for a in ("the two of them", "the pair", "the 2 of them pls", "yes both",
+                                                  "the two please", "the pair of them")),
+    "both of em ta",
+])
+def test_the_two_of_them_at_which_one_means_both(runtime, demo, answer):
+    _, reply = _talk(runtime, TWO_PARCELS, "where are my parcels", answer)
+    assert "PB100000005GB" in reply and "PB100000006GB" in reply, reply
