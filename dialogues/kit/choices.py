@@ -24,11 +24,27 @@ _ALL_FILLER = frozenset({
 })
 
 
+# "the two of them", "the 3 of em", "the two please": as many as the list has, said as a number of them (a bare
+# "two" or "number two" is the second option). "the pair (of them)": both of two.
+_COUNTED = re.compile(r"^(?:(?:yes|yeah|yep|yup|ok|okay|um|erm|oh)\W+)*(?:all\s+)?(?:(?:the\s+)?(?P<n>\w+)\s+of\s+"
+                      r"(?:them|em|'em|those|these|my\s+\w+)|the\s+(?P<m>[a-z]+)(?:\s+(?:parcels|packages|orders"
+                      r"|deliveries|please|pls|plz|thanks|ta)\b|$))")
+_YES = frozenset({"yes", "yeah", "yep", "yup", "ok", "okay"})
+
+
 def picks_all(text: str, count: int) -> bool:
-    """Does the answer take every one of `count` options ("both", "all of them")? "Both" only of two."""
-    words = re.findall(r"[\w']+", text.lower())
+    """Does the answer take every one of `count` options ("both", "all of them", "the two of them", "the pair")?
+    "Both" and "the pair" only of two."""
+    low = text.lower()
+    words = re.findall(r"[\w']+", low)
+    counted = _COUNTED.match(" ".join(words))
+    number = counted and (counted.group("n") or counted.group("m"))
+    if number and str(count) in {number, str(_CARDINALS.get(number))}:
+        words = [w for w in words if w != number] + ["all"]
+    if count == 2:
+        words = ["both" if w == "pair" else w for w in words]
     named = [w for w in words if w in _ALL_WORDS]
-    if not named or any(w not in _ALL_WORDS and w not in _ALL_FILLER for w in words):
+    if not named or any(w not in _ALL_WORDS and w not in _ALL_FILLER and w not in _YES for w in words):
         return False
     return count == 2 or "both" not in named
 
