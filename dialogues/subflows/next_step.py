@@ -14,7 +14,7 @@ from backend.types import ActionKind, ActionOption, DeliveryAction, PickupPoint,
 from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit import requests
-from dialogues.kit.answers import YES_OR_OTHER, ask_choice
+from dialogues.kit.answers import YES_OR_OTHER, ask_choice, yes_or_no
 from dialogues.kit.choices import pick
 from dialogues.kit.claims import says_damaged, says_missing
 from dialogues.kit.formatting import parcel_label, window_label
@@ -196,11 +196,25 @@ def after_delivery(turn: Turn) -> None:
     if chosen is not None:
         _start(turn, chosen)
         return
+    if _yes_to_several(turn, list(_AFTER_DELIVERY)):
+        return
     if turn.nlu.intent == "deny":
         turn.finish()
         turn.say("utter_acknowledged")
         return
     turn.reask()
+
+
+def _yes_to_several(turn: Turn, names: list[str]) -> bool:
+    """ "yes", "yeah please" to an offer of several things names none of them: the one offered, if only one was,
+    else the question again with a "which would you like?" (not a "didn't catch that"). True if it was a yes."""
+    if yes_or_no(turn) is not True:
+        return False
+    if len(names) == 1:
+        _start(turn, names[0])
+    else:
+        turn.reask("utter_offer_which")
+    return True
 
 
 @flow.step("choose")
@@ -214,6 +228,8 @@ def choose(turn: Turn) -> None:
     if named is not None:
         index = names.index(named.value)
     if index is None:
+        if _yes_to_several(turn, names):
+            return
         if turn.nlu.intent == "deny":
             turn.finish()
             turn.say("utter_change_not_made")

@@ -260,12 +260,12 @@ DELIVERED = "+447700900789"  # PB100000003GB, Camping stove, delivered
 
 
 @pytest.mark.parametrize("answer", ["yes", "yeah please", "yes pls help", "sure", "yep, can you?"])
-@pytest.mark.xfail(strict=True, reason="a bare 'yes' to 'I can help you report it or start a return' is answered "
-                   "'Sorry, I didn't catch that': the yes names nothing, so the bot should ask which it means")
 def test_a_bare_yes_to_the_after_delivery_offer_asks_which(runtime, demo, answer):
-    _, reply = _talk(runtime, DELIVERED, "can u leave it in the shed", answer)
+    """A yes names none of the three things offered: the bot asks which (and the next answer picks one)."""
+    _, reply, then = _talk(runtime, DELIVERED, "can u leave it in the shed", answer, "2")
     assert "didn't catch" not in reply, reply
     assert "Which" in reply and "missing" in reply and "damaged" in reply, reply
+    assert "damaged" in then, then
 
 
 @pytest.mark.parametrize("answer", ["both of them", "all of them", "each of them", "the two of them", "the pair",
