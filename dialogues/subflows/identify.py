@@ -80,8 +80,20 @@ def shipments_for(turn: Turn, *, then: str) -> list[Shipment] | None:
         seen = [s for s in map(turn.backend.get_shipment, listed) if s is not None and can_see(turn, s)]
         if seen:
             return seen
+    named = _named_items(turn)
+    if named:  # "wheres the socks and the headtorch": every parcel the message names by its item
+        return named
     found = _found(turn, _shipment_for(turn, then, many=True))
     return [found] if found is not None else None
+
+
+def _named_items(turn: Turn) -> list[Shipment]:
+    """The sender's parcels whose items the message names, when it names more than one (and no number)."""
+    if _named_in_message(turn) is not None:
+        return []
+    own = [s for s in turn.sender_shipments() if not _cancelled(s)]
+    hits = _item_hits(turn.text, own)
+    return hits if len(hits) > 1 else []
 
 
 def _found(turn: Turn, shipment: Shipment | None) -> Shipment | None:
@@ -158,12 +170,16 @@ def _item_words(text: str, *, joined: bool = False) -> set[str]:
 
 def _named_by_item(turn: Turn, shipments: list[Shipment]) -> Shipment | None:
     """The one parcel whose item the message names ("leave the socks in the porch"), if exactly one."""
-    said = _item_words(turn.text, joined=True)
-    if not said or len(shipments) < 2:
+    if len(shipments) < 2:
         return None
-    hits = [s for s in shipments
-            if any(_item_words(str(item.get("name") or "")) & said for item in s.items or ())]
+    hits = _item_hits(turn.text, shipments)
     return hits[0] if len(hits) == 1 else None
+
+
+def _item_hits(text: str, shipments: list[Shipment]) -> list[Shipment]:
+    said = _item_words(text, joined=True)
+    return [s for s in shipments
+            if said and any(_item_words(str(item.get("name") or "")) & said for item in s.items or ())]
 
 
 def _remembered(turn: Turn) -> Named | None:

@@ -240,10 +240,16 @@ def test_a_complaint_then_two_requests_keeps_the_requests(runtime, demo):
     assert re.search(r"^\d+\) Wed ", reply, re.M) or "Wed" in reply.split("Track it")[-1], reply
 
 
-@pytest.mark.xfail(strict=True, reason="'wheres the socks and the headtorch' (both items named) asks 'Which one?' "
-                   "instead of giving both statuses")
-def test_both_items_named_in_a_status_question_get_both_statuses(runtime, demo):
-    (reply,) = _talk(runtime, TWO_PARCELS, "wheres the socks and the headtorch")
+@pytest.mark.parametrize(("us", "text"), [
+    (False, "wheres the socks and the headtorch"),
+    (False, "any news on my head torch and the wool socks?"),
+    (False, "when will the socks and headtorch arrive"),
+    (True, "where are my socks & headtorch"),
+])
+def test_both_items_named_in_a_status_question_get_both_statuses(runtime, demo, us, text):
+    if us:
+        _us(runtime)
+    (reply,) = _talk(runtime, TWO_PARCELS, text)
     assert "Which one" not in reply, reply
     assert "PB100000005GB" in reply and "PB100000006GB" in reply, reply
 
