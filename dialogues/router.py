@@ -226,6 +226,8 @@ def _clear_request(turn: Turn) -> bool:
     nlu = turn.nlu
     if nlu.intent in ANSWER_INTENTS or set(nlu.clarify or ()) & ANSWER_INTENTS:
         return bool(turn.state.open_step)  # the answer to the question we asked ("still not here!!")
+    if requests.asks_clearly(turn):  # a complaint, then "anyway can you try again on wednesday"
+        return True
     if nlu.clarify:
         return False
     return nlu.intent in REGISTRY and nlu.intent not in NOT_A_REQUEST and nlu.confidence >= SWITCH_CONFIDENCE

@@ -56,7 +56,7 @@ _NEGATION = re.compile(
     r"|(?:please\s+)?(?:do\s*n[o']?t|dont|do\s+not|never)\s+(?:cancel|send|deliver|redeliver|reschedule|move"
     r"|change|hold|collect|leave|put|give|bring|take|add|return|post|drop|book|redirect)\b"
     r"|stop\s+(?:sending|giving|offering|suggesting|showing|telling|asking)\b"
-    r"|anything\s+(?:but|except|other\s+than|apart\s+from|besides)\b"  # "anything but the locker" 
+    r"|anything\s+(?:but|except|other\s+than|apart\s+from|besides)\b"  # "anything but the locker"
     r"|not\s+(?:no\.?\s*|number\s+)?\d"  # "not 3", "not number 12" (a bare "no 5" is a house number, not a no)
     r"|(?:no|not)\s+(?!(?:sure|now|yet|really|idea|clue|here|there|home|in|at|delivered|received|arrived|come"
     r"|came|turned|showing|working|right|good|happy|ok|okay|been|had|got|gotten|seen|found|mine|me|my|for|until"

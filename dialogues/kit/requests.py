@@ -41,6 +41,10 @@ class Reading:
     only_declined: bool = False  # the message says what they don't want, and asks for nothing else
     superseded: tuple[ParsedClause, ...] = ()  # parts a later correction replaced ("with reception, no wait")
     settled: ParsedClause | None = None  # the last correcting part: what the shopper settled on
+    # parts read as another request, but less surely than the ones asked for beside them: a complaint before the
+    # request ("i was in all day yesterday and nobody knocked. anyway can you try again on wednesday"), whose
+    # words (that "yesterday") are not the request's
+    told: tuple[ParsedClause, ...] = ()
 
 
 def _flow_of(intent: str) -> str | None:
@@ -171,13 +175,25 @@ def read(turn: Turn) -> Reading:
     # A part that only tells ("it turned up, the neighbour had it") is no request beside the message's own.
     sure = [w for w in wanted if (w.parse.intent == nlu.intent or asks(w.text) and (
         w.parse.confidence >= OWN_REQUEST_CONFIDENCE or _carries_its_values(w))) and not is_reason(w.text)]
+    told = tuple(w for w in wanted if sure and w not in sure and not is_reason(w.text)
+                 and _flow_of(w.parse.intent) != _flow_of(sure[0].parse.intent))
     wanted = sure or wanted[:1]
     superseded = tuple(replaced.values())
     if not wanted:
         return Reading(declined=declined, only_declined=bool(declined) and _refused(nlu).intent in declined,
                        superseded=superseded, settled=settled)
     return Reading(declined=declined, primary=wanted[0], others=tuple(wanted[1:]), superseded=superseded,
-                   settled=settled)
+                   settled=settled, told=told)
+
+
+def asks_clearly(turn: Turn) -> bool:
+    """Does a part of this message clearly ask for something ("right so i was in all day and nobody knocked...
+    anyway can you try again on wednesday"), however the whole of it reads? A long complaint blurs the whole."""
+    return any(not c.negated and _is_request(c.parse) and c.parse.intent not in _SMALL_TALK and asks(c.text)
+               and c.parse.confidence >= OWN_REQUEST_CONFIDENCE and not is_reason(c.text) for c in turn.clauses)
+
+
+_SMALL_TALK = frozenset({"greet", "goodbye", "thank_you", "help"})
 
 
 def _declined(parts: list[ParsedClause], live: list[ParsedClause] | None = None) -> tuple[str, ...]:
@@ -261,7 +277,7 @@ def apply(turn: Turn, reading: Reading) -> None:
     # piccadilly" does not pick Piccadilly); alone, it is the whole message and stays.
     wanted = any(not c.negated for c in turn.clauses)
     blank = [(c.start, c.end) for c in turn.clauses if c is not reading.primary and (
-        c in reading.others or (c.negated and wanted))]
+        c in reading.others or c in reading.told or (c.negated and wanted))]
     if reading.settled is not None:  # everything before the last word: the replaced words and the "no wait"
         blank.append((0, reading.settled.start))
         blank.append((reading.settled.end, len(turn.text)))

@@ -228,16 +228,28 @@ def test_an_echoed_safe_place_keeps_the_sms_in_gsm7(runtime, demo):
 
 # --- two requests, two parcels -----------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a failed-attempt shopper who complains first, then asks 'can you try again "
-                   "on wednesday, and if im not in just leave it with number 3', is offered the nearest pickup point: "
-                   "both requests dropped without a word")
 def test_a_complaint_then_two_requests_keeps_the_requests(runtime, demo):
-    (reply,) = _talk(runtime, FAILED_ATTEMPT,
-                     "right so i was in all day yesterday literally all day and the card says you tried to deliver "
-                     "but nobody knocked, the dog would have barked. anyway can you try again on wednesday, and if "
-                     "im not in just leave it with number 3")
-    assert "Shall I send your" not in reply, reply
+    reply, *_, done = _talk(runtime, FAILED_ATTEMPT,
+                            "right so i was in all day yesterday literally all day and the card says you tried to "
+                            "deliver but nobody knocked, the dog would have barked. anyway can you try again on "
+                            "wednesday, and if im not in just leave it with number 3", "1", "yes", "{code}")
+    assert "Shall I send your" not in reply and "yesterday" not in reply, reply
     assert re.search(r"^\d+\) Wed ", reply, re.M) or "Wed" in reply.split("Track it")[-1], reply
+    assert "other request" in done and "number 3" in done, done  # the second request, queued
+
+
+@pytest.mark.parametrize(("us", "text", "day"), [
+    (False, "this is ridiculous, i was home ALL DAY and nobody even rang the bell!! can you bring it back thursday "
+            "please, if im out leave it with number 7", "Thu"),
+    (True, "seriously?? i was home the whole time, no one knocked. can you redeliver it tomorrow and if i'm not home "
+           "just leave it with my neighbor at 12", "tomorrow"),
+])
+def test_an_upset_complaint_then_a_request_gets_the_request(runtime, demo, us, text, day):
+    if us:
+        _us(runtime)
+    (reply,) = _talk(runtime, FAILED_ATTEMPT, text)
+    assert "Shall I send your" not in reply, reply
+    assert re.search(rf"^1\) {day} ", reply, re.M), reply
 
 
 @pytest.mark.parametrize(("us", "text"), [
@@ -252,12 +264,6 @@ def test_both_items_named_in_a_status_question_get_both_statuses(runtime, demo, 
     (reply,) = _talk(runtime, TWO_PARCELS, text)
     assert "Which one" not in reply, reply
     assert "PB100000005GB" in reply and "PB100000006GB" in reply, reply
-
-
-@pytest.mark.parametrize("answer", ["two", "number two", "2", "the second one"])
-def test_a_number_at_which_one_is_still_one_parcel(runtime, demo, answer):
-    _, reply = _talk(runtime, TWO_PARCELS, "where are my parcels", answer)
-    assert "PB100000005GB" in reply and "PB100000006GB" not in reply, reply
 
 
 # --- a bare yes to an offer of several things, "the two of them" -----------------------------------------------
