@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intents.discourse import clauses, excluded, has_correction, is_negated, last_word
+from intents.discourse import clauses, excluded, has_correction, is_negated, last_word, only_narrows
 
 
 def _texts(message: str) -> list[str]:
@@ -54,9 +54,37 @@ def test_one_request_stays_whole(message):
     "i dont want to go to a pickup point", "no pickup point please", "not piccadilly",
     "dont cancel the order", "please don't leave it outside", "i'd rather not have it at the shop",
     "no need to redeliver", "stop sending me pickup points", "I DON'T want a refund",
+    "I'd rather you didn't leave it outside", "i'd prefer it if you didnt leave it with the neighbours",
+    "I'd rather you not leave it on the porch", "anything but the locker please",
+    "anything other than a locker",
 ])
 def test_not_x_is_negated(clause):
     assert is_negated(clause)
+
+
+# -- a refusal, then the value wanted instead --------------------------------------------------------------
+@pytest.mark.parametrize(("message", "parts"), [
+    ("never leave it at the back of the house, front porch only",
+     [("never leave it at the back of the house", True, False), ("front porch only", False, True)]),
+    ("please don't put it in the bin store - behind the side gate",
+     [("please don't put it in the bin store", True, False), ("behind the side gate", False, True)]),
+    ("dont leave it with number 12, number 14",
+     [("dont leave it with number 12", True, False), ("number 14", False, True)]),
+    # a reason after the refusal is no value, and a long message after its first pause is no bare value
+    ("don't leave it outside, it'll get nicked", [("don't leave it outside, it'll get nicked", True, False)]),
+    ("no its wrong, should be Flat 3, 12 Acacia Avenue, M1 4BT",
+     [("no its wrong, should be Flat 3, 12 Acacia Avenue, M1 4BT", True, False)]),
+])
+def test_a_refusal_then_a_bare_value_is_its_correction(message, parts):
+    assert [(c.text, c.negated, c.corrects) for c in clauses(message)] == parts
+
+
+@pytest.mark.parametrize(("message", "narrows"), [
+    ("anything but the locker", True), ("ok anything except the shop", True), ("not the locker", False),
+    ("i dont want the locker", False),
+])
+def test_anything_but_x_alone_only_narrows(message, narrows):
+    assert only_narrows(message) is narrows
 
 
 @pytest.mark.parametrize("clause", [

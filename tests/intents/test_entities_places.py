@@ -278,3 +278,26 @@ def test_house_a_few_doors_down_is_a_neighbour_not_a_number() -> None:
     assert [(e.entity, e.value) for e in extract_entities("the house 3 doors down", GB)] == [
         ("neighbour", "house 3 doors down")
     ]
+
+
+# --- whose place it is -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("leave it in my neighbour's porch pls", "in my neighbour's porch"),
+        ("can you put it in next door's porch", "in next door's porch"),
+        ("leave it on the neighbors' porch", "on the neighbors' porch"),
+        ("pop it in the neighbours shed if im out", "in the neighbours shed"),
+        ("leave it on my neighbor's back deck", "on my neighbor's back deck"),
+    ],
+)
+def test_a_neighbours_place_is_a_safe_place_not_a_neighbour(text, value):
+    assert [(e.entity, e.value) for e in extract_entities(text, GB)] == [("safe_place", value)]
+
+
+@pytest.mark.parametrize("text", ["leave it with my neighbour", "leave it with my neighbour's son",
+                                  "leave it with next door"])
+def test_a_neighbour_who_takes_it_is_still_a_neighbour(text):
+    assert only(text, "neighbour") and not only(text, "safe_place")

@@ -1,7 +1,7 @@
 """Review 5: about forty more shoppers, UK and US (corrections in every form, negation, two requests in one
 message, dates, acknowledgements, two parcels). Each test is one defect seen driving the real engine with the real
-model, and fails today (xfail strict): the shopper's words are in the test, the expected behaviour in its
-assertion."""
+model, and failed before its mend (a strict xfail until then): the shopper's words are in the test, the expected
+behaviour in its assertion, and paraphrases (UK and US) beside them, since the mend is for the kind of message."""
 
 from __future__ import annotations
 
