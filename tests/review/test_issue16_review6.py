@@ -131,3 +131,13 @@ def test_a_web_chat_cancellation_kept_through_a_carrier_outage_is_texted_to_the_
         told = [(msg.channel, msg.recipient) for msg in s.scalars(select(m.Message).where(
             m.Message.direction == "out", m.Message.dedupe_key.like("kept:%")))]
     assert told == [("sms", SHOPPER)], told
+
+
+@pytest.mark.parametrize("ask", ["keep me posted", "keep me updated on it pls", "text me when its on the way",
+                                 "can you give me a shout when its out for delivery", "let me know when he's close"])
+def test_asking_to_be_kept_informed_is_answered_with_where_it_is(runtime, demo, ask):
+    """'keep me posted' was read as a hold ('Until which day...?'), 'text me when it's out' as an opt-out: what
+    they want is where the parcel is and when it comes (hand-written examples in more_examples.yml)."""
+    reply = talk(runtime, OWN, ask)
+    assert "on the way" in reply and "Expected" in reply, reply
+    assert "hold" not in reply.lower() and not _opted_out(runtime, OWN), reply
