@@ -56,24 +56,33 @@ def _web(client, sender: str, text: str, merchant: str) -> str:  # noqa: ANN001
     return " | ".join(item["text"] for item in response.get_json())
 
 
-def test_a_web_chat_change_kept_through_a_carrier_outage_is_told_where_it_can_arrive(note_carrier):  # noqa: F811
+def _kept_from_a_web_chat(rt, carrier, chat: str, ask: str) -> None:  # noqa: ANN001
+    """A web-chat shopper proves the parcel (number and postcode), asks for a change, gives the code while the
+    carrier answers 5xx (kept, "not confirmed yet"); the carrier comes back and retry_pending runs."""
     from bot.web import create_app
 
-    rt, carrier = note_carrier
     app = create_app(runtime=rt)
     app.config["TESTING"] = False
     web = app.test_client()
-    _web(web, "chat-1", f"where is {PARCEL}", "acme")
-    assert PARCEL in _web(web, "chat-1", "LS1 1AA", "acme")  # proven by number and postcode
-    _web(web, "chat-1", "add a note for the driver: ring twice", "acme")
-    assert "code" in _web(web, "chat-1", "yes", "acme")
+    _web(web, chat, f"where is {PARCEL}", "acme")
+    assert PARCEL in _web(web, chat, "LS1 1AA", "acme")  # proven by number and postcode
+    _web(web, chat, ask, "acme")
+    asked = _web(web, chat, "yes", "acme")
+    if "code" not in asked:  # asked to confirm first, then the code
+        asked = _web(web, chat, "yes", "acme")
+    assert "code" in asked, asked
     carrier.mode = "5xx"
-    kept = _web(web, "chat-1", latest_code(rt, SHOPPER), "acme")
-    assert "haven't confirmed it yet" in kept
+    kept = _web(web, chat, latest_code(rt, SHOPPER), "acme")
+    assert "confirmed it yet" in kept, kept
     carrier.mode = "ok"
     at = datetime.now(UTC) + timedelta(minutes=2)
     rt.set_clock(lambda: at)
     rt.enqueue("retry_pending")
+
+
+def test_a_web_chat_change_kept_through_a_carrier_outage_is_told_where_it_can_arrive(note_carrier):  # noqa: F811
+    rt, carrier = note_carrier
+    _kept_from_a_web_chat(rt, carrier, "chat-1", "add a note for the driver: ring twice")
     assert [c.status for c in changes(rt)] == ["accepted"]
     with rt.sessions() as s:
         outcome = [(msg.channel, msg.recipient) for msg in s.scalars(select(m.Message).where(
@@ -106,26 +115,8 @@ def test_a_late_arriving_event_from_the_same_second_does_not_undo_delivered(runt
 
 def test_a_web_chat_cancellation_kept_through_a_carrier_outage_is_texted_to_the_codes_phone(cancel_carrier):  # noqa: F811
     """The same for an order: its outcome names no parcel, so the conversation's latest code says which phone."""
-    from bot.web import create_app
-
     rt, carrier = cancel_carrier
-    app = create_app(runtime=rt)
-    app.config["TESTING"] = False
-    web = app.test_client()
-    _web(web, "chat-2", f"where is {PARCEL}", "acme")
-    assert PARCEL in _web(web, "chat-2", "LS1 1AA", "acme")
-    _web(web, "chat-2", "please cancel my order", "acme")
-    asked = _web(web, "chat-2", "yes", "acme")
-    if "code" not in asked:  # asked to confirm first, then the code
-        asked = _web(web, "chat-2", "yes", "acme")
-    assert "code" in asked, asked
-    carrier.mode = "5xx"
-    kept = _web(web, "chat-2", latest_code(rt, SHOPPER), "acme")
-    assert "confirmed it yet" in kept, kept
-    carrier.mode = "ok"
-    at = datetime.now(UTC) + timedelta(minutes=2)
-    rt.set_clock(lambda: at)
-    rt.enqueue("retry_pending")
+    _kept_from_a_web_chat(rt, carrier, "chat-2", "please cancel my order")
     assert carrier.applied
     with rt.sessions() as s:
         told = [(msg.channel, msg.recipient) for msg in s.scalars(select(m.Message).where(
