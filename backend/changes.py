@@ -256,3 +256,22 @@ def settle_change(session: Session, req: m.PendingRequest, outcome: dict[str, An
         )
     )
     session.flush()
+
+
+def settle_reported(session: Session, change: m.DeliveryChange, outcome: dict[str, Any], now: datetime, *,
+                    actor: str) -> None:
+    """The carrier (or the merchant's system) reports the outcome of a change it had answered "pending" (HTTP 202:
+    it took the change and works on it): the change record says what became of it, audited under who said so."""
+    code = Reason.from_json(outcome.get("reason_code"))
+    change.status, change.reference = outcome["status"], outcome.get("reference") or change.reference
+    change.reason = to_stored(code, outcome.get("reason"))
+    change.updated_at = now
+    session.add(
+        m.AuditEntry(
+            at=now, merchant_id=change.merchant_id, actor=actor[:200], action=f"{change.action}:reported",
+            subject=change.tracking_number[:64], channel=change.channel, verification=change.verified_by,
+            result=outcome["status"], reference=change.reference,
+            detail={"idempotency_key": change.idempotency_key, **_audit_reason(code, outcome.get("reason"))},
+        )
+    )
+    session.flush()

@@ -23,7 +23,7 @@ from backend.retry import Claimed, already_settled, attempt, claim_due, close_se
 from bot.core.outbox import OptedOut, announced, by_key, queue_message
 from bot.core.reach import later_destination
 from bot.core.uow import UnitOfWork
-from bot.core.wording import Rendered, Voice
+from bot.core.wording import Rendered, Voice, Wording
 from bot.jobs.registry import JobContext, job
 from bot.jobs.slow_changes import _summary
 
@@ -71,27 +71,34 @@ def retry_pending_job(ctx: JobContext, now: str | None = None, **_: Any) -> int:
 
 
 def _tell(ctx: JobContext, uow: UnitOfWork, req: m.PendingRequest, outcome: dict[str, Any]) -> None:
+    tell_outcome(ctx.wording, uow, req, outcome, dedupe_key=f"kept:{req.idempotency_key}")
+
+
+def tell_outcome(wording: Wording, uow: UnitOfWork, req: m.PendingRequest, outcome: dict[str, Any], *,
+                 dedupe_key: str) -> bool:
+    """Text the shopper who asked for this write what became of it (once per dedupe key); True if queued. Also
+    for an outcome the carrier reports later (POST /api/v1/changes/<key>/outcome)."""
     session = uow.session
     if session.scalar(select(m.Payment.id).where(m.Payment.merchant_id == req.merchant_id,
                                                  m.Payment.idempotency_key == req.idempotency_key)):
-        return  # a paid change: expire_payments settles the payment and tells the shopper from it
+        return False  # a paid change: expire_payments settles the payment and tells the shopper from it
     merchant = session.get(m.Merchant, req.merchant_id) if req.merchant_id is not None else None
     conv = _conversation(session, req)
     if merchant is None or conv is None:
         log.warning("kept write %s settled (%s); no conversation to tell", req.id, outcome.get("status"))
-        return
+        return False
     to = later_destination(session, merchant, conv, (req.payload or {}).get("tracking_number"))
-    say = ctx.wording.voice(merchant, to.channel)
+    say = wording.voice(merchant, to.channel)
     try:
         msg = queue_message(session, merchant=merchant, channel=to.channel, to=to.address,
-                            body=_body(say, req, outcome), conversation_id=conv.id,
-                            dedupe_key=f"kept:{req.idempotency_key}")
+                            body=_body(say, req, outcome), conversation_id=conv.id, dedupe_key=dedupe_key)
     except OptedOut:
         log.info("kept write %s settled; %s opted out, not texted", req.id, to.address)
-        return
+        return False
     if msg is not None:
         uow.publish(announced(msg))
         uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
+    return msg is not None
 
 
 def _told(session: Session, item: Claimed) -> bool:

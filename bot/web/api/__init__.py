@@ -7,6 +7,7 @@ Register both blueprints: `bp` (the API) and `pod_bp` (signed photo links, /pod/
 
 from __future__ import annotations
 
+from bot.web.api import changes as _changes  # noqa: F401 - adds POST /changes/<key>/outcome (a carrier's later answer)
 from bot.web.api import conversations as _conversations  # noqa: F401 - adds /conversations to bp
 from bot.web.api import manifest as _manifest  # noqa: F401 - adds GET /manifest to bp
 from bot.web.api import metrics as _metrics  # noqa: F401 - adds GET /metrics (outcomes, the money view) to bp
