@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -252,6 +253,8 @@ class Shipment(Base):
     # "this merchant's parcel with this number", which the constraint's index serves.
     __table_args__ = (
         UniqueConstraint("merchant_id", "tracking_number", "carrier", name="uq_shipment_merchant_tracking_carrier"),
+        # The console's search finds an order number whatever its case (migration 0017).
+        Index("ix_shipments_merchant_order_upper", "merchant_id", text("upper(order_number)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

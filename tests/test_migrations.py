@@ -17,6 +17,9 @@ from backend.models import Base
 from tests.conftest import PG_URL
 
 
+# SQLite can't reflect an expression index (shipments' upper(order_number), migration 0017): Alembic skips
+# comparing it there and says so; PostgreSQL compares it.
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_migrations_match_models(db_url):
     engine = create_engine(db_url)
     with engine.connect() as conn:
