@@ -278,8 +278,6 @@ def test_a_canned_reply_greets_the_shopper_by_name_in_chromium(runtime, app, dem
     assert typed.startswith("Hi Sam, I'm on it: http"), typed
 
 
-@pytest.mark.xfail(strict=True, reason="the agent console has no search: a shopper's conversation is found only by "
-                                       "paging through its status tab (100 a page)")
 def test_an_agent_finds_a_shoppers_conversation_by_their_number(runtime, demo, client):
     """A shopper phones: "I texted you this morning, +44 7700 900456". Their conversation is back with the bot
     (one of hundreds); Sam types the number into the queue page and opens it."""

@@ -90,14 +90,12 @@ def summary_json(session: Session, conv: m.Conversation, *, now: Any, sla_minute
     last, said = known.last, known.said
     waited = (now - conv.waiting_since) if conv.status == Status.WAITING.value and conv.waiting_since else None
     minutes = int(waited.total_seconds() // 60) if waited is not None else None
-    sla = None
-    if minutes is not None:
-        sla = "ok" if minutes < sla_minutes[0] else "late" if minutes < sla_minutes[1] else "breached"
-    assignee = known.assignee
+    sla = None if minutes is None else "ok" if minutes < sla_minutes[0] else "late" if minutes < sla_minutes[1] \
+        else "breached"
     return {
         "id": conv.id, "channel": conv.channel, "shopper": conv.address, "status": conv.status,
         "reason": conv.handoff_reason, "waiting_since": iso(conv.waiting_since), "waiting_minutes": minutes,
-        "sla": sla, "assignee": {"id": assignee.id, "name": assignee.name} if assignee else None,
+        "sla": sla, "assignee": {"id": known.assignee.id, "name": known.assignee.name} if known.assignee else None,
         "last_message": ({"direction": last.direction, "body": _shown(last), "at": iso(last.created_at)}
                          if last is not None else None),
         "last_from_shopper": ({"body": said.body, "at": iso(said.created_at)} if said is not None else None),
@@ -126,10 +124,9 @@ def parcels_of(session: Session, conv: m.Conversation) -> list[m.Shipment]:
     proved = [m.Shipment.tracking_number == t if c is None else and_(m.Shipment.tracking_number == t,
                                                                      m.Shipment.carrier == c)
               for t, c in sorted(proved_parcels(conv).items())]
-    rows = list(session.scalars(select(m.Shipment).where(
+    return list(session.scalars(select(m.Shipment).where(
         m.Shipment.merchant_id == conv.merchant_id, or_(m.Shipment.recipient_phone == conv.address, *proved))
         .order_by(m.Shipment.created_at.desc()).limit(20)))
-    return rows
 
 
 def detail_json(session: Session, conv: m.Conversation, *, now: Any, sla_minutes: tuple[int, int],
@@ -216,10 +213,13 @@ def conversations_page(session: Session, merchant: int, status: str, *, now: Any
     q = q.order_by(*((key.asc(), m.Conversation.id.asc()) if waiting else (key.desc(), m.Conversation.id.desc())))
     found = list(session.execute(q.limit(limit + 1)))
     more = cursor_for(found[limit - 1][1], found[limit - 1][0].id) if len(found) > limit else None
-    rows = [conv for conv, _ in found[:limit]]
-    sla = sla_minutes(session)
-    latest = _latest(session, rows)
-    return [summary_json(session, c, now=now, sla_minutes=sla, latest=latest[c.id]) for c in rows], more
+    return queue_rows(session, [conv for conv, _ in found[:limit]], now=now), more
+
+
+def queue_rows(session: Session, convs: list[m.Conversation], *, now: Any) -> list[dict]:
+    """Queue rows of these conversations (a queue page, the console's search), in four statements."""
+    sla, latest = sla_minutes(session), _latest(session, convs)
+    return [summary_json(session, c, now=now, sla_minutes=sla, latest=latest[c.id]) for c in convs]
 
 
 class TranscriptArgs(ValueError):

@@ -39,6 +39,7 @@ from bot.core import audit
 from bot.core.conversations import Status
 from bot.core.events import DomainEvent
 from bot.services.console import MAX_TEXT, ConsoleError, line_breaks, too_long
+from bot.services.console_search import MAX_QUERY
 from bot.services.handoff import AlreadyTaken, HandoffError
 from bot.services.users import Agent, authenticate
 from bot.web.api.conversations import (
@@ -51,6 +52,7 @@ from bot.web.api.conversations import (
 )
 from bot.web.api.paging import BadPage, page_args
 from bot.web.console.auth import ConsoleUser, end_sessions
+from bot.web.console.search import search_page
 from bot.web.ext import current_runtime
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -164,6 +166,8 @@ QUEUE_PAGE = 100  # conversations a queue page shows; "Next" walks the rest (bot
 @login_required
 def queue_page() -> Any:
     agent = _agent()
+    if "q" in request.args:  # the search box: a shopper's conversations by number (bot/web/console/search.py)
+        return search_page(agent, request.args.get("q", ""), QUEUE_TABS, form=ActionForm())
     tab = request.args.get("status", "waiting")
     if tab not in {t for t, _ in QUEUE_TABS}:
         tab = "waiting"
@@ -176,7 +180,7 @@ def queue_page() -> Any:
         rows, more = conversations_page(session, agent.merchant_id, tab, now=rt.clock(), limit=QUEUE_PAGE, start=start)
     template = "console/_queue_rows.html" if request.args.get("part") == "rows" else "console/queue.html"
     return render_template(template, agent=agent, tab=tab, tabs=QUEUE_TABS, rows=rows, form=ActionForm(),
-                           more=more, cursor=request.args.get("cursor") if start else None)
+                           more=more, cursor=request.args.get("cursor") if start else None, q_max=MAX_QUERY)
 
 
 @bp.post("/next")
