@@ -52,3 +52,31 @@ def test_an_agent_takes_a_live_handoff_replies_and_hands_back(runtime, demo, cli
                                                       m.Message.author.is_not(None))).all()
     assert conv.status == "bot"
     assert sent == ["Hello, Sam here. Let me check that for you."]
+
+
+def test_the_search_box_finds_a_shopper_on_a_320px_screen(runtime, demo, live_url, page):  # noqa: F811
+    """A shopper phones; on a small phone Sam types their number as they say it and opens their conversation:
+    the box and its button fit the screen, nothing scrolls sideways, and Enter searches (a plain GET form)."""
+    with runtime.sessions() as s:
+        s.add_all([m.Conversation(merchant_id=demo.id, channel="sms", address=SHOPPER, status="resolved", state={}),
+                   m.Conversation(merchant_id=demo.id, channel="sms", address="+447700900999", status="waiting",
+                                  state={})])
+        s.commit()
+    make_user(runtime)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(live_url + "/console")
+    page.fill("#email", "sam@acme.example")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    box = page.get_by_label("Find a shopper's conversation")
+    box.fill("07700 900456")
+    box.press("Enter")
+    row = page.locator("#queue tr[data-id]", has_text=SHOPPER)
+    row.wait_for()
+    assert page.locator("#queue tr[data-id]").count() == 1 and "Resolved" in row.inner_text()
+    search = page.get_by_role("button", name="Search").bounding_box()
+    assert search is not None and search["x"] + search["width"] <= 320
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert page.get_by_label("Find a shopper's conversation").input_value() == "07700 900456"
+    row.get_by_role("link", name=SHOPPER).click()
+    page.wait_for_url("**/console/c/*")
