@@ -288,3 +288,52 @@ def test_an_agent_finds_a_shoppers_conversation_by_their_number(runtime, demo, c
     found = client.get("/console?q=07700 900456").get_data(as_text=True)
 
     assert f'href="/console/c/{conv_id}"' in found
+
+
+def test_notes_sit_in_the_transcript_where_they_were_written(runtime, demo, client):
+    """Sam notes "Called the depot" after the shopper's first messages, and the shopper writes again later. The
+    note was listed after every message, so it read as if written after "any news?" (it came before)."""
+    conv_id = _taken(runtime, client)
+    page = client.get(f"/console/c/{conv_id}").get_data(as_text=True)
+    client.post(f"/console/c/{conv_id}/note", data={**_form_fields(page, "note"), "note-text": "Called the depot."})
+    _text(client, "any news?")  # later: the suite's clock ticks
+
+    transcript = client.get(f"/console/c/{conv_id}?part=transcript").get_data(as_text=True)
+
+    assert 0 < transcript.index("Called the depot.") < transcript.index("any news?")
+    first = transcript.index("AGENT")
+    assert first < transcript.index("Called the depot.")
+
+
+def test_each_transcript_page_shows_the_notes_of_its_own_stretch(runtime, demo, client):
+    """250 messages: the page shows the newest 200, "Earlier messages" the rest. Each note is on the page of the
+    messages it was written among, once."""
+    from datetime import timedelta
+
+    from backend.db import transaction
+
+    make_user(runtime)
+    sign_in(client)
+    t0 = runtime.clock() - timedelta(hours=5)
+    with transaction(runtime.sessions) as s:
+        conv = m.Conversation(merchant_id=demo.id, channel="sms", address=SHOPPER, status="with_agent", state={})
+        s.add(conv)
+        s.flush()
+        for i in range(250):
+            s.add(m.Message(merchant_id=demo.id, conversation_id=conv.id, direction="in", channel="sms",
+                            sender=SHOPPER, recipient="+441614960000", body=f"message {i:03d}", status="received",
+                            created_at=t0 + timedelta(minutes=i)))
+        for minute, body in ((10.5, "early note"), (120.5, "middle note"), (260, "latest note")):
+            s.add(m.ConversationNote(conversation_id=conv.id, author="agent:sam@acme.example", body=body,
+                                     created_at=t0 + timedelta(minutes=minute)))
+        conv_id = conv.id
+
+    newest = client.get(f"/console/c/{conv_id}").get_data(as_text=True)
+    earlier = re.search(r'href="(/console/c/\d+\?before=\d+)">Earlier messages', newest).group(1)
+    older = client.get(earlier).get_data(as_text=True)
+
+    assert "early note" not in newest and "early note" in older
+    assert newest.index("message 120") < newest.index("middle note") < newest.index("message 121")
+    assert newest.index("message 249") < newest.index("latest note")
+    assert older.index("message 010") < older.index("early note") < older.index("message 011")
+    assert "middle note" not in older and "latest note" not in older

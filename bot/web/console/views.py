@@ -53,6 +53,7 @@ from bot.web.api.conversations import (
 from bot.web.api.paging import BadPage, page_args
 from bot.web.console.auth import ConsoleUser, end_sessions
 from bot.web.console.search import search_page
+from bot.web.console.transcript import page_end, timeline
 from bot.web.ext import current_runtime
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -223,9 +224,10 @@ def _conversation(conv_id: int, agent: Agent, *, reply: TextForm | None = None, 
             abort(400)
         data = detail_json(session, conv, now=rt.clock(), sla_minutes=sla_minutes(session), before=before)
         canned = _canned(session, agent.merchant_id)
+        shown = timeline(data, until=page_end(session, conv.id, before))
     mine = data["status"] == Status.WITH_AGENT.value and (data["assignee"] or {}).get("id") == agent.id
     template = "console/_transcript.html" if request.args.get("part") == "transcript" else "console/conversation.html"
-    return render_template(template, agent=agent, c=data, mine=mine, form=ActionForm(), canned=canned,
+    return render_template(template, agent=agent, c=data, timeline=shown, mine=mine, form=ActionForm(), canned=canned,
                            reply=reply or OnceForm(prefix="reply", formdata=None),
                            note=note or OnceForm(prefix="note", formdata=None)), status
 
