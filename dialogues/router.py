@@ -192,6 +192,11 @@ def _aside(turn: Turn) -> bool:
     if not free_text and _merchant_wants_a_person(turn):
         return True
     upset = tone.is_upset(turn.text)
+    if not free_text and _asks_for_a_person(turn):  # "I was IN all morning?? let me talk to someone"
+        if upset:
+            tone.apologise(turn)
+        REGISTRY["handoff"].run_start(turn)  # queued as "upset" or "shopper asked"
+        return True
     question = question_in(turn.text)
     if question is not None and not (free_text and question in ABOUT_THE_DRIVER):  # "...call me" may be a note
         if upset:
@@ -220,6 +225,14 @@ def _merchant_wants_a_person(turn: Turn) -> bool:
         turn.say("utter_handoff_misunderstood", reply_when=reply_when(turn))
         return True
     return False
+
+
+def _asks_for_a_person(turn: Turn) -> bool:
+    """A part of the message asks for a person, surely ("...?? let me talk to someone", "WHERE IS IT. I want to
+    speak to someone"), however the whole reads: they get one, not the bot's best guess at helping first (a
+    person is no request to queue behind another: it was dropped)."""
+    parts = [c.parse for c in turn.clauses if not c.negated] or [turn.nlu]
+    return any(p.intent == "talk_to_human" and p.confidence >= requests.OWN_REQUEST_CONFIDENCE for p in parts)
 
 
 def _clear_request(turn: Turn) -> bool:
