@@ -1,10 +1,10 @@
 """Starting a return: which items, why, drop-off or collection, "are you sure?", a code, then the label.
 
 Asks only what it doesn't know: one item needs no question, "return the shoes" names the item, "too
-small" gives the reason, and a merchant offering one return method needs no choice. The return is
-created once (bot/services/changes.py, idempotency key chosen at the confirmation) and the reply
-quotes its reference, with the label / QR code as a link (and as a picture when it is an image) and
-where to drop it off.
+small" or "it arrived broken" gives the reason (kit/return_reasons.py), and a merchant offering one return
+method needs no choice. The return is created once (bot/services/changes.py, idempotency key chosen at the
+confirmation) and the reply quotes its reference, with the label / QR code as a link (and as a picture when it
+is an image) and where to drop it off.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dialogues.kit.answers import YES_NO, ask_choice, confirmed, free_text, pick
 from dialogues.kit.choices import pick
 from dialogues.kit.claims import prefer_delivered
 from dialogues.kit.formatting import parcel_label
+from dialogues.kit.return_reasons import said
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.verify import require_code
 
@@ -40,10 +41,14 @@ _METHOD_WORDS = (
 @flow.start
 def start(turn: Turn) -> None:
     item, reason = turn.nlu.entity("item"), turn.nlu.entity("reason")
+    # "i want to send it back, its too small": the reason in so many words, anywhere in the message
+    named = said(turn.message.text or "")
     if item:
         turn.remember(item_hint=free_text(item.value, 60))
     if reason:
         turn.remember(reason=free_text(reason.value, MAX_REASON))
+    elif named:
+        turn.remember(reason=str(turn.render(f"utter_return_reason_{named}")))
     prefer_delivered(turn)
     with_shipment(turn)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aftersales_kit import (
     DELIVERED,
     OWN_DELIVERED,
@@ -15,6 +16,7 @@ from aftersales_kit import (
 
 from backend.reference import ReferenceBackend
 from backend.types import ReturnInfo
+from dialogues.kit.return_reasons import said
 
 ITEMS = [
     {"sku": "SKU-SHOES", "name": "Trail running shoes", "quantity": 1},
@@ -91,3 +93,23 @@ def test_label_and_qr_code_are_links_and_the_image_is_media(runtime, demo):
     assert [u for r in replies for u in r.media_urls] == ["https://returns.example.com/q/abc.png?size=300"]
     [change] = changes(runtime, "start_return")
     assert change.reference in text and change.status == "accepted"
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("i want to send it back, its too small", "doesnt_fit"),
+    ("can I return these, they don't fit", "doesnt_fit"),
+    ("it's not broken, just too big", "doesnt_fit"),
+    ("how do i return this, it arrived broken", "faulty"),
+    ("the zip broke after one day", "faulty"),
+    ("it isn't working, can i send it back", "faulty"),
+    ("how do I return this? it's not what I ordered", "not_as_described"),
+    ("returning it - you sent the wrong color", "not_as_described"),
+    ("return it pls, changed my mind", "changed_mind"),
+    ("return pls, i dont want it anymore", "changed_mind"),
+    ("i want to send it back", None),
+    ("im broke lol can i return it", None),  # not the item
+    ("not too small, just not keen", None),
+    ("too small and it's broken", None),  # two reasons: asked
+])
+def test_a_return_reason_in_the_shoppers_words(text, reason):
+    assert said(text) == reason

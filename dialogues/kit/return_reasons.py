@@ -1,0 +1,43 @@
+"""Why a shopper is sending something back, read from their own words beside the request: "its too small", "it
+arrived broken", "it's not what I ordered", "changed my mind". The four reasons are the return journey's own
+(`start_return.REASONS`); a reason said in the first message is not asked for again (review 7). Only clear words
+count: a message with none of them, or with two reasons in it that disagree, is asked as before."""
+
+from __future__ import annotations
+
+import re
+
+# Each reason and the words that say it, UK and US. A word after "not" / "isn't" ("not broken, just too big") does
+# not count for its reason.
+_NOT = r"(?:does ?n[o']?t|do ?n[o']?t|did ?n[o']?t|won'?t|wont)"  # "doesn't", "doesnt", "does not", "dont", "won't"
+_WORDS: tuple[tuple[str, str], ...] = (
+    ("doesnt_fit", rf"too (?:small|big|large|tight|loose|short|long|narrow|wide|baggy)|(?:{_NOT}|not) fit"
+                   r"|wrong size|size is wrong|runs? (?:small|large|big)|need (?:a|the) (?:smaller|bigger|larger)"
+                   r" (?:size|one)"),
+    ("not_as_described", r"not what i (?:ordered|asked for|wanted|expected)|wrong (?:item|thing|one|colou?r|model"
+                         r"|product)|not as (?:described|pictured|advertised|shown)|nothing like (?:the|its|it's)"
+                         r" (?:picture|photo|pic|description|listing)|looks? (?:nothing|different)|different"
+                         r" (?:from|to|than) (?:the )?(?:picture|photo|description|listing|website)|sent (?:me )?"
+                         r"the wrong"),
+    ("faulty", rf"broken|(?<!\bim )(?<!i'm )(?<!\bam )broke|damaged|faulty|defective|cracked|smashed|dented"
+               rf"|snapped|ripped|torn|{_NOT} work|(?:not|isn'?t|isnt) working|stopped working|dead on arrival"
+               r"|leak(?:s|ing)"),
+    ("changed_mind", rf"chang(?:ed|e) (?:my|our) minds?|(?:{_NOT}|no longer) (?:need|want|like) (?:it|them|this"
+                     r"|these)|not for me|found (?:it )?cheaper|bought (?:it|one|another) elsewhere"
+                     r"|ordered (?:it )?by mistake"),
+)
+_READ = [(reason, re.compile(rf"\b(?:{words})\b", re.IGNORECASE)) for reason, words in _WORDS]
+_NEGATED = re.compile(r"\b(?:not|isn'?t|isnt|wasn'?t|wasnt|aren'?t|arent|nothing)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def said(text: str) -> str | None:
+    """The one reason the text gives ("doesnt_fit", "not_as_described", "faulty", "changed_mind"), or None when it
+    gives none or more than one."""
+    found = set()
+    for reason, pattern in _READ:
+        for hit in pattern.finditer(text):
+            if reason != "not_as_described" and _NEGATED.search(text[: hit.start()]):
+                continue
+            found.add(reason)
+            break
+    return found.pop() if len(found) == 1 else None
