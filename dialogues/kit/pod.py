@@ -16,6 +16,7 @@ from backend.types import ProofOfDelivery, Shipment, ShipmentStatus, TrackingEve
 from bot.core.wording import Rendered, clean_value
 from dialogues.base import Turn
 from dialogues.kit.formatting import moment_label, parcel_label
+from dialogues.kit.told import mark_answered
 
 MAX_PHOTOS = 3
 MAX_NOTE = 120
@@ -93,3 +94,4 @@ def show_pod(turn: Turn, shipment: Shipment, pod: ProofOfDelivery | None) -> Non
     else:
         parts.append(turn.render("utter_pod_no_photo" if pod is not None else "utter_pod_no_photo_sent"))
     turn.say("utter_pod", details=Rendered("\n".join(parts)), media_urls=photos)
+    mark_answered(turn, "request_proof_of_delivery", shipment.tracking_number)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from dialogues.base import REGISTRY, Flow, Turn, valued_by
+from dialogues.kit.told import answered
 from intents.discourse import asks, excluded, is_negated, is_reason, only_narrows
 from intents.types import ParsedClause, ParseResult
 
@@ -377,6 +378,9 @@ def next_queued(turn: Turn) -> bool:
     flow = REGISTRY.get(parse.intent)
     if flow is None:
         return False
+    given = parse.entity("tracking_number")
+    if answered(turn, flow.name) and (given is None or str(given.value).upper() == answered(turn, flow.name)):
+        return next_queued(turn)  # "...can i see the photo he took": it was in the reply before, not sent twice
     label = f"label_{flow.name}"
     turn.say("utter_next_request", what=turn.render(label) if turn.voice.has(label) else parse.intent)
     turn.nlu, turn.text = parse, parse.text

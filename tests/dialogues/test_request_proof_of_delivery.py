@@ -83,3 +83,10 @@ def test_of_several_parcels_the_delivered_one_is_meant(runtime, demo):
     edit_shipment(runtime, "PB100000005GB", status="delivered")
     text = text_of(talk(runtime, "+447700900654", "proof of delivery"))
     assert "Which one" not in text and "PB100000005GB" in text
+
+
+def test_the_photo_asked_for_again_is_sent_again(runtime, demo):
+    """Only a request queued beside the report that showed it is not answered twice (kit/told.py): a shopper who
+    asks for the photo again gets it again."""
+    talk(runtime, OWN_DELIVERED, "it says delivered but its not here")
+    assert _photo_urls(talk(runtime, OWN_DELIVERED, "can i see the photo again"))
