@@ -20,7 +20,7 @@ from dialogues.kit.claims import (
     open_claim,
     open_claim_reference,
     prefer_delivered,
-    says_missing,
+    says_not_found,
     says_turned_up,
 )
 from dialogues.kit.formatting import parcel_label
@@ -64,12 +64,19 @@ def with_shipment(turn: Turn) -> None:
     turn.ask("found_it", key, place=place)
 
 
+@flow.answers("found_it")
+def answers_found_it(turn: Turn) -> bool:
+    """ "oh wait found it behind the plant pot", "no sign of it anywhere", "not behind the bins or in the shed,
+    nowhere": the answer, found or not, whatever request the NLU hears in the places named (review 7)."""
+    return says_turned_up(turn.text) or says_not_found(turn.text)
+
+
 @flow.step("found_it")
 def found_it(turn: Turn) -> None:
     answer = yes_or_no(turn)
     if says_turned_up(turn.text):
         answer = True
-    elif turn.nlu.intent == "report_not_received" or says_missing(turn.text):
+    elif turn.nlu.intent == "report_not_received" or says_not_found(turn.text):
         answer = False
     if answer is None:
         turn.reask()

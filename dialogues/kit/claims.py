@@ -94,6 +94,24 @@ def says_missing(text: str) -> bool:
     return bool(_MISSING.search(low)) or (bool(_WRONG_PLACE.search(low)) and not _TURNED_UP.search(low))
 
 
+# At "Have you found it?": where the shopper looked and it wasn't ("not behind the bins or in the shed, nowhere",
+# "looked everywhere", "no luck"). Only an answer to that question: elsewhere "not in the shed" is about a
+# safe place, and "found it, not at the front but round the back" is found.
+_LOOKED_NOT_THERE = re.compile(
+    r"\b(nowhere|not (behind|under|underneath|in|inside|at|by|with|round|around|near|on|next to) (the|my|our|any"
+    r"|next|either|a)\b|(looked|checked|searched|tried|been|gone) (everywhere|all over|all round|all around|high and"
+    r" low)|no (luck|joy)|(could|can|did)(n'?t|not) (see|find|spot) (it|them|anything)|(have|has)(n'?t| not)"
+    r" (seen|found) (it|them|anything)|(nobody|no ?one|no-one|none of them|neither of them) (has|had|took|got"
+    r"|has got|has seen|'?s got|'?s seen|saw|seen) (it|them|anything))\b"
+)
+
+
+def says_not_found(text: str) -> bool:
+    """The shopper's answer to "Have you found it?" is no, in words: still missing, or where they looked."""
+    low = text.lower()
+    return says_missing(low) or (bool(_LOOKED_NOT_THERE.search(low)) and not _TURNED_UP.search(low))
+
+
 def offers_named(text: str, options: list[str]) -> tuple[list[str], list[str]]:
     """The options (of `options`) the text asks for, and the ones it says it does NOT want."""
     low, wanted, refused = text.lower(), [], []

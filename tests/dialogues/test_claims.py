@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from bot.core.merchant_config import MerchantConfig
-from dialogues.kit.claims import AGENT, offers_named, says_turned_up
+from dialogues.kit.claims import AGENT, offers_named, says_not_found, says_turned_up
 
 OPTIONS = ["replacement", "refund", AGENT]
 
@@ -174,3 +174,17 @@ def test_found_it_with_two_parcels_missing_closes_neither(runtime, demo):
     reply = text_of(talk(runtime, two, "found it"))
     assert "closed claim" not in reply
     assert {c.status for c in changes(runtime, "claim_not_received")} == {"pending"}
+
+
+@pytest.mark.parametrize(("text", "not_found"), [
+    ("no sign of it anywhere", True),
+    ("not behind the bins or in the shed, nowhere", True),
+    ("looked everywhere, no luck", True),
+    ("nope asked the neighbours too, nobody has it", True),
+    ("i havent found it", True),
+    ("found it, not at the front but round the back", False),  # found, wherever it wasn't
+    ("nowhere near the door, found it behind the bins", False),
+    ("oh wait found it behind the plant pot lol", False),
+])
+def test_an_answer_to_have_you_found_it_that_says_no(text, not_found):
+    assert says_not_found(text) is not_found
