@@ -26,6 +26,8 @@ from dialogues.kit.claims import (
 from dialogues.kit.formatting import parcel_label
 from dialogues.kit.handoff import hand_off
 from dialogues.kit.pod import delivered_label, left_where, show_pod
+from dialogues.kit.told import answered
+from dialogues.kit.wrong_place import says_wrong_place
 from dialogues.subflows.status import delivered_shipment_for
 from dialogues.subflows.verify import require_code
 
@@ -34,6 +36,8 @@ flow = register(Flow("report_not_received"))
 
 @flow.start
 def start(turn: Turn) -> None:
+    if says_wrong_place(turn.text):  # "thats not my door in the photo!!": left at the wrong address
+        turn.remember(wrong_place=True)
     prefer_delivered(turn)
     with_shipment(turn)
 
@@ -53,7 +57,9 @@ def with_shipment(turn: Turn) -> None:
         return
     pod = turn.backend.proof_of_delivery(shipment.tracking_number)
     place = left_where(shipment, pod)
-    if pod is not None or place:
+    if answered(turn, "request_proof_of_delivery") == shipment.tracking_number:
+        pass  # the photo and where it was left were just shown (kit/told.py): not sent again
+    elif pod is not None or place:
         show_pod(turn, shipment, pod)
         turn.audit("view_pod", "shown", subject=shipment.tracking_number, photos=len(pod.photo_keys) if pod else 0)
     else:
@@ -61,6 +67,8 @@ def with_shipment(turn: Turn) -> None:
                  when=delivered_label(turn, shipment, None))
     turn.remember(claim_key=f"clm-{uuid.uuid4().hex}", place=place)
     key = "utter_not_received_check_place" if place else "utter_not_received_check"
+    if turn.slots.get("wrong_place"):
+        key = "utter_not_received_check_wrong_place"
     turn.ask("found_it", key, place=place)
 
 
@@ -115,6 +123,7 @@ def _open_claim(turn: Turn, shipment: Shipment) -> None:
         "delivered_at": pod.delivered_at.isoformat() if pod and pod.delivered_at else None,
         "place": slots.get("place") or None,
         "pod_photos": len(pod.photo_keys) if pod else 0,
+        **({"wrong_place": True} if slots.get("wrong_place") else {}),
     }
     opened = open_claim(turn, shipment, kind=NOT_RECEIVED, key=slots["claim_key"], detail=detail)
     hand_off(turn, NOT_RECEIVED)

@@ -26,8 +26,9 @@ from backend import models as m
 from backend.changes import stored_change
 from backend.types import Shipment, ShipmentStatus
 from bot.core.conversations import Status
-from dialogues.base import Turn
+from dialogues.base import REGISTRY, Turn
 from dialogues.kit.formatting import parcel_label
+from dialogues.kit.wrong_place import says_wrong_place
 from intents.types import OUT_OF_SCOPE
 
 NOT_RECEIVED = "claim_not_received"
@@ -91,7 +92,8 @@ def says_damaged(text: str) -> bool:
 
 def says_missing(text: str) -> bool:
     low = text.lower()
-    return bool(_MISSING.search(low)) or (bool(_WRONG_PLACE.search(low)) and not _TURNED_UP.search(low))
+    return bool(_MISSING.search(low)) or (bool(_WRONG_PLACE.search(low) or says_wrong_place(low))
+                                          and not _TURNED_UP.search(low))
 
 
 # At "Have you found it?": where the shopper looked and it wasn't ("not behind the bins or in the shed, nowhere",
@@ -219,6 +221,7 @@ def _settle(turn: Turn, row: m.DeliveryChange, status: str, **detail: Any) -> No
 _ABOUT_CLAIM = re.compile(r"\b(claims?|clm-?[0-9a-f]{4,})\b", re.IGNORECASE)
 _CLAIM_QUESTION_HEARD_AS = frozenset({"where_is_my_order", "inform", OUT_OF_SCOPE})
 CLAIM_STATUS_FLOW = "return_or_refund_status"
+NOT_RECEIVED_FLOW = "report_not_received"
 
 
 def before_routing(turn: Turn) -> bool:
@@ -227,11 +230,28 @@ def before_routing(turn: Turn) -> bool:
     shopper has goes to the claim's status, whatever the NLU heard."""
     if close_if_turned_up(turn):
         return True
+    if _left_elsewhere(turn):
+        return True
     if (turn.state.open_step is None and turn.nlu.intent in _CLAIM_QUESTION_HEARD_AS
             and _ABOUT_CLAIM.search(turn.text)
             and any(claims_on(turn, s.tracking_number) for s in turn.sender_shipments())):
         turn.nlu = dataclasses.replace(turn.nlu, intent=CLAIM_STATUS_FLOW, confidence=1.0, clarify=None)
     return False
+
+
+def _left_elsewhere(turn: Turn) -> bool:
+    """ "thats not my door in the photo!!", "thanks thats not my house tho": delivered to the wrong address, a
+    missing parcel (however the NLU reads the place, or the "not" in it). True when the report has started."""
+    if turn.state.open_step is not None or not says_wrong_place(turn.text) or _TURNED_UP.search(turn.text.lower()):
+        return False
+    if turn.services.handoff.status(turn.conversation) is Status.WITH_AGENT:
+        return False  # a person is talking to them: theirs to settle
+    shipments = turn.sender_shipments()
+    if shipments and not any(s.status is ShipmentStatus.DELIVERED for s in shipments):
+        return False  # nothing of theirs is marked delivered: no photo of a door to be wrong about
+    turn.nlu = dataclasses.replace(turn.nlu, intent=NOT_RECEIVED_FLOW, confidence=1.0, clarify=None)
+    REGISTRY[NOT_RECEIVED_FLOW].run_start(turn)
+    return True
 
 
 def close_if_turned_up(turn: Turn) -> bool:

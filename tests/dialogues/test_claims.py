@@ -13,6 +13,7 @@ from sqlalchemy import select
 from backend import models as m
 from bot.core.merchant_config import MerchantConfig
 from dialogues.kit.claims import AGENT, offers_named, says_not_found, says_turned_up
+from dialogues.kit.wrong_place import says_wrong_place
 
 OPTIONS = ["replacement", "refund", AGENT]
 
@@ -188,3 +189,21 @@ def test_found_it_with_two_parcels_missing_closes_neither(runtime, demo):
 ])
 def test_an_answer_to_have_you_found_it_that_says_no(text, not_found):
     assert says_not_found(text) is not_found
+
+
+@pytest.mark.parametrize(("text", "wrong_place"), [
+    ("thats not my door in the photo!!", True),
+    ("thanks thats not my house tho", True),
+    ("the photo shows a door that isnt mine", True),
+    ("thats someone elses porch", True),
+    ("it was left at someone else's house", True),
+    ("they delivered it to the wrong address", True),
+    ("this is not our building", True),
+    ("leave it at the back, not my front door", False),  # a wish, not a report
+    ("can you leave it at someone elses house", False),
+    ("not my house, my mums house please", False),
+    ("i put the wrong address", False),  # the shopper's slip: a new address
+    ("thats not my parcel", False),
+])
+def test_a_parcel_left_at_a_place_that_isnt_theirs(text, wrong_place):
+    assert says_wrong_place(text) is wrong_place

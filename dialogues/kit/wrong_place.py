@@ -1,0 +1,45 @@
+"""A shopper saying the parcel was left somewhere that isn't theirs: "thats not my door in the photo!!", "thanks
+thats not my house tho", "that's someone else's porch", "never seen that door before", "it went to the wrong
+address". That is a missing parcel (delivered to the wrong address), whatever the NLU hears in it: the words name a
+place, and "not my door" reads as a refusal (review 7).
+
+Said as a statement about where it went, not as a wish: "leave it at the back, not my front door" or "can you
+leave it at someone else's house" ask for a delivery, and are no report."""
+
+from __future__ import annotations
+
+import re
+
+_PLACE = (r"(?:front\s+|back\s+|actual\s+)?(?:door|house|home|porch|doorstep|step|steps|flat|apartment|apt|building"
+          r"|street|road|address|gate|drive|driveway|stoop|place|garden|yard|mailbox|letterbox|letter box)")
+# "that's not my door", "this isn't our house", "its not even my street", "that aint my porch", "thats someone
+# elses door"
+_NOT_OURS = re.compile(
+    rf"\b(?:that|thats|that's|this|it|its|it's|which)(?:\s+(?:is|was|one))?\s+(?:not|isn'?t|isnt|wasn'?t|wasnt"
+    rf"|aint|ain't)\s+(?:even\s+|actually\s+)?(?:my|our)\s+{_PLACE}\b"
+    rf"|\b(?:that|thats|that's|this|its|it's)(?:\s+is)?\s+(?:someone|somebody)\s+else'?s\s+{_PLACE}\b",
+    re.IGNORECASE)
+# "not my door in the photo", "the photo shows a door that isnt mine": what the photo shows
+_SHOWN = re.compile(r"\b(?:photo|photos|picture|pic|pics|image|photograph|snap)\b", re.IGNORECASE)
+_NOT_MY = re.compile(
+    rf"\bnot\s+(?:even\s+)?(?:my|our)\s+{_PLACE}\b"
+    rf"|\b{_PLACE}\s+(?:(?:that|which)\s+)?(?:is\s+not|isn'?t|isnt|aint|ain't|not)\s+(?:mine|ours)\b",
+    re.IGNORECASE)
+_ELSEWHERE = re.compile(
+    rf"\b(?:(?:someone|somebody|some1|sum1)\s+else'?s|a\s+stranger'?s|random)\s+{_PLACE}\b"
+    rf"|\bnever\s+seen\s+(?:that|this)\s+{_PLACE}"
+    r"|\b(?:wrong|different)\s+(?:house|address|door|flat|apartment|building|street|number|porch|place)\b",
+    re.IGNORECASE)
+# It went there: "left at someone else's door", "delivered to the wrong house", "went to the wrong address"; not
+# "i put the wrong address", which is the shopper's own slip (a new address, before delivery)
+_WENT = re.compile(r"\b(?:left|delivered|dropped|went|gone|taken|took|brought|photographed|shows?)\b", re.IGNORECASE)
+
+
+def says_wrong_place(text: str) -> bool:
+    """Does the shopper say the parcel (or the driver's photo of it) is at a place that isn't theirs?"""
+    if _NOT_OURS.search(text):
+        return True
+    shown = bool(_SHOWN.search(text))
+    if _NOT_MY.search(text) and shown:
+        return True
+    return bool(_ELSEWHERE.search(text)) and (shown or bool(_WENT.search(text)))
