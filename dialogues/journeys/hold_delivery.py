@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from backend.types import ActionKind, DeliveryAction
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.formatting import day_label, parcel_label
+from dialogues.kit.when_wanted import read_wish
 from dialogues.subflows.change import propose
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment
 
@@ -36,11 +37,15 @@ def _label(turn: Turn, day: date) -> str:
 
 
 def until_from(turn: Turn) -> date | None:
-    """The day named in this message: a date ("friday", "the 30th") or a period ("for 5 days", "a week")."""
+    """The day named in this message: a date ("friday", "the 30th") or a period ("for 5 days", "a week").
+
+    Of several days, the one wanted ("im away till thursday, can u hold it till friday": friday); the day the
+    shopper is away until is context (kit/when_wanted), and is the hold's day only when no other is named."""
+    wanted = (read_wish(turn).wanted or {}).get("date")
     entity = turn.nlu.entity("date")
-    if entity:
+    if wanted or entity:
         try:
-            return date.fromisoformat(entity.value[:10])
+            return date.fromisoformat(wanted or entity.value[:10])
         except ValueError:
             return None
     period = _PERIOD.search(turn.text)
