@@ -2,6 +2,10 @@
 
 A past day, today, or a day beyond the carrier's longest hold (ActionOption.max_hold_days) is refused
 with the reason and the latest day allowed, and the shopper is asked again.
+
+"Can I just collect it from your depot": a hold is delivered afterwards, never collected (no carrier we speak
+to offers depot collection), so the shopper is told so plainly and offered the pickup points, where they can
+collect it; without pickup points, the hold (and its delivery) is what is left, and said to be.
 """
 
 from __future__ import annotations
@@ -9,11 +13,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-from backend.types import ActionKind, DeliveryAction
-from dialogues.base import Flow, Turn, register
+from backend.types import ActionKind, DeliveryAction, Shipment
+from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit.formatting import day_label, parcel_label
 from dialogues.kit.when_wanted import read_wish
-from dialogues.subflows.change import propose
+from dialogues.subflows.change import option_for, propose
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment
 
 # A day given at the hold's confirmation ("actually the 16th") corrects the hold: back to "until" with it
@@ -26,6 +30,18 @@ _PERIOD = re.compile(
     r"|ten)\s+(?P<unit>days?|weeks?|wks?)\b",
     re.IGNORECASE,
 )
+# Collecting it themselves: a verb of collecting, and the depot (or "myself") it is collected from.
+_COLLECT = re.compile(r"\b(?:collect|pick(?:\s+(?:it|them|\w+\s+\w+))?\s+up|pick-?up|fetch"
+                      r"|come\s+(?:and\s+|to\s+)?(?:get|fetch)|get\s+(?:it|them)\s+(?:myself|ourselves))\b",
+                      re.IGNORECASE)
+_DEPOT = re.compile(r"\b(?:depot|delivery\s+(?:office|station|cent(?:re|er))|sorting\s+office|distribution\s+"
+                    r"(?:cent(?:re|er)|hub)|warehouse|hub|facility|your\s+(?:place|office|site|branch|end)|myself"
+                    r"|ourselves)\b", re.IGNORECASE)
+
+
+def wants_to_collect(text: str) -> bool:
+    """'can i just collect it from your depot', 'I'll come and get it from the sorting office'."""
+    return bool(_COLLECT.search(text) and _DEPOT.search(text))
 
 
 def _today(turn: Turn) -> date:
@@ -61,7 +77,8 @@ def until_from(turn: Turn) -> date | None:
 def start(turn: Turn) -> None:
     adopt_parked_menu(turn)
     until = until_from(turn) if turn.nlu.intent == flow.name else None
-    turn.remember(until=until.isoformat() if until else None)
+    turn.remember(until=until.isoformat() if until else None,
+                  collect=turn.nlu.intent == flow.name and wants_to_collect(turn.text) or None)
     with_shipment(turn)
 
 
@@ -71,6 +88,10 @@ def with_shipment(turn: Turn) -> None:
     if found is None:
         return
     shipment, option = found
+    if turn.slots.get("collect"):
+        turn.remember(collect=None)
+        if _collect_instead(turn, shipment):
+            return
     turn.remember(max_days=option.max_hold_days)
     until = turn.slots.get("until")
     if not until:
@@ -85,6 +106,20 @@ def with_shipment(turn: Turn) -> None:
         return
     summary = turn.render("utter_hold_summary", parcel=parcel_label(shipment), day=_label(turn, day))
     propose(turn, shipment, DeliveryAction(ActionKind.HOLD, {"until": day.isoformat()}), summary, option)
+
+
+def _collect_instead(turn: Turn, shipment: Shipment) -> bool:
+    """Depot collection asked for: not possible, said plainly; the pickup points instead where there are any
+    (True: the pickup-point journey has started), else the hold it can be, delivered after."""
+    pickup = option_for(turn, shipment, ActionKind.PICKUP_POINT)
+    if pickup is None or not pickup.available or not pickup.pickup_points:
+        turn.say("utter_hold_no_collection", parcel=parcel_label(shipment))
+        return False
+    turn.say("utter_hold_no_collection_pickup", parcel=parcel_label(shipment))
+    turn.finish()
+    turn.remember(tracking_number=shipment.tracking_number)
+    REGISTRY[ActionKind.PICKUP_POINT.value].run_start(turn)
+    return True
 
 
 @flow.step("until")
