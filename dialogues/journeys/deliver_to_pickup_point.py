@@ -16,6 +16,7 @@ from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit import requests
 from dialogues.kit.answers import ask_choice
+from dialogues.kit.choices import misspelt
 from dialogues.kit.formatting import parcel_label, ready_to_collect
 from dialogues.subflows.change import propose
 from dialogues.subflows.identify import shipment_for
@@ -52,7 +53,31 @@ def with_shipment(turn: Turn) -> None:
         turn.say("utter_pickup_none_left")
         return
     turn.remember(points=points)
+    named = named_point(turn.text, points) if turn.nlu.intent == flow.name else None
+    if named is not None:  # "send it to the ancoats locker": that one, without the list
+        propose(turn, shipment, DeliveryAction(ActionKind.PICKUP_POINT, {"pickup_point_id": named["id"]}),
+                _summary(turn, shipment, named), after=_after(turn, shipment, named))
+        return
     _list(turn, shipment, points)
+
+
+# Words any pickup point's name may have: they say what kind of place it is, not which one ("a shop", "the locker").
+_KIND_WORDS = frozenset({
+    "shop", "store", "stores", "locker", "lockers", "parcel", "parcels", "package", "corner", "late", "post", "office",
+    "point", "pickup", "collection", "centre", "center", "express", "local", "mini", "market", "convenience",
+    "newsagent", "newsagents", "pharmacy", "chemist", "station", "the", "and", "road", "street", "lane", "shops",
+})
+
+
+def named_point(text: str, points: list[dict]) -> dict | None:
+    """The one point the request names by a word of its own name ("the ancoats locker", "Piccadilly Corner Shop",
+    "rusholme late store", misspelt or not); None when it names none, or several."""
+    words = {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 and w not in _KIND_WORDS}
+    own = [{w for w in re.findall(r"[a-z]+", p["name"].lower()) if len(w) > 3 and w not in _KIND_WORDS}
+           for p in points]
+    named = [p for p, names in zip(points, own, strict=True)
+             if any(w == n or misspelt(w, n) for w in words for n in names)]
+    return named[0] if len(named) == 1 else None
 
 
 def _list(turn: Turn, shipment: Shipment, points: list[dict], *, others: bool = False) -> None:

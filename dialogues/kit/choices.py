@@ -4,6 +4,7 @@ and an answer that takes them all ("both", "all of them")."""
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 _ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -73,13 +74,29 @@ def pick(text: str, options: list[str]) -> int | None:
     meaningful = {w for w in words if w not in _STOP and len(w) > 2}
     if not meaningful:
         return None
+    found = _best(meaningful, options, lambda w, ow: ow.startswith(w[:4]))
+    if found is None:  # "picadilly": a name misspelt, when nothing on the list is named as written
+        found = _best(meaningful, options, misspelt)
+    return found
+
+
+def _best(words: set[str], options: list[str], same: object) -> int | None:
+    """The one option most of these words name (same(word, option_word)); None if none, or a tie."""
     scores = []
     for i, option in enumerate(options):
         option_words = set(re.findall(r"[\w']+", option.lower()))
-        hits = sum(1 for w in meaningful if any(ow.startswith(w[:4]) for ow in option_words))
+        hits = sum(1 for w in words if any(same(w, ow) for ow in option_words))  # type: ignore[operator]
         scores.append((hits, i))
     scores.sort(reverse=True)
     best = scores[0]
     if best[0] == 0 or (len(scores) > 1 and scores[1][0] == best[0]):
         return None
     return best[1]
+
+
+def misspelt(word: str, name: str) -> bool:
+    """A word of five letters or more that is the name with a letter or two wrong, missing or doubled
+    ("picadilly", "piccadily", "rusholm", "ancotes")."""
+    if len(word) < 5 or len(name) < 5 or word[0] != name[0] or word.isdigit():
+        return False
+    return SequenceMatcher(None, word, name).ratio() >= 0.85
