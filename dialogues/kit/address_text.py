@@ -60,6 +60,18 @@ _NOT_THIS = re.compile(
 )
 # The rest of a part once it turns to the address it replaces: "20 Deansgate not 12 Acacia Avenue".
 _NOT_TAIL = re.compile(r"(?:^|\s+)(?:not|instead\s+of|rather\s+than|from)\s+.*$", re.IGNORECASE)
+# A part of the message about the address, not of it: "forgot the flat number", "they left it off", "I forgot it",
+# "sorry my mistake", "it was missing". It has no digit (a flat number is never an aside).
+_ASIDE = re.compile(
+    r"^(?:(?:sorry|soz|oops|whoops|my\s+bad|oh|and|but|as|cos|because)\W*)*(?:i|we|they|you|u|he|she|it|that|"
+    r"someone|the\s+\w+)?\W*(?:'?ve|'?d|have|had|has|must\s+have|must've)?\s*(?:forgot|forgotten|forget|left|"
+    r"missed|missing|mistyped|typed|wrote|written|put|entered|didn'?t|did\s+not|never|was|were|my\s+mistake|"
+    r"silly\s+me|doh)\b[^\d]*$",
+    re.IGNORECASE,
+)
+# "add flat 3 to the address": the words after the part added.
+_ADDED_TO = re.compile(r"\s+(?:to|on|onto)\s+(?:the|my|our)\s+(?:delivery\s+|shipping\s+)?(?:address|addy)\b",
+                       re.IGNORECASE)
 _HINT = re.compile(r"\b(?:in|at|from|near|to)\s+", re.IGNORECASE)
 # Town names that are also everyday words: read as a town only where an address puts one, never as a hint.
 _PLAIN_WORDS = frozenset({
@@ -188,10 +200,13 @@ def _state(body: str, tail: str) -> tuple[str | None, str]:
 
 
 def _parts(body: str) -> list[str]:
-    """The comma-separated parts, each cleaned for a label; a county or a country adds nothing."""
+    """The comma-separated parts, each cleaned for a label; a county or a country adds nothing, nor does an aside
+    ("forgot the flat number", "they left it off", "I forgot it") or "to the address" after the part added."""
     out = []
-    for raw in re.split(r"[,\n;]+", body):
+    for raw in re.split(r"[,\n;()]+", _ADDED_TO.sub("", body)):
         part = driver_text(_HEAD.sub("", _TAIL.sub("", _NOT_TAIL.sub("", raw))))
+        if _ASIDE.match(part or ""):
+            continue
         if part and not postal.is_county(part) and not postal.country_named(part):
             out.append(part)
     return out

@@ -83,10 +83,9 @@ def test_collecting_from_the_depot_is_not_booked_as_a_hold_then_redelivery(runti
     (False, "deliver to flat 2B, 12 Acacia Avenue instead, forgot the flat number", "forgot"),
     (False, "can u add flat 3 to the address, they left it off", "left it off"),
     (True, "can you add apt 4C to my address, I forgot it", "forgot"),
+    (False, "deliver it to flat 7, 12 Acacia Avenue pls, sorry i missed the flat off", "missed"),
+    (True, "ship it to 742 Maple Street, Apt 2, Austin TX 78701 (forgot the apartment number)", "forgot"),
 ])
-@pytest.mark.xfail(strict=True, reason="an aside after a new address becomes a line of it: 'flat 2B, 12 Acacia "
-                   "Avenue, Forgot The Flat Number, Manchester M1 4BT' is read back, and a YES and the code send "
-                   "it to the carrier")
 def test_an_aside_is_not_made_part_of_the_new_address(runtime, demo, us, text, aside):
     if us:
         _us(runtime)
