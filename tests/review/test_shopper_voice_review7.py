@@ -242,10 +242,11 @@ def test_changing_the_item_is_not_offered_as_a_delivery_change(runtime, demo):
     assert "delivery address" not in reply and "delivery slot" not in reply, reply
 
 
-@pytest.mark.xfail(strict=True, reason="signature parcel: 'can my husband sign for it if im at work' is told it "
-                   "'can't be left with a neighbour': nobody mentioned a neighbour")
-def test_a_husband_signing_is_not_answered_about_a_neighbour(runtime, demo):
-    (reply,) = _talk(runtime, SIGNATURE, "can my husband sign for it if im at work")
+@pytest.mark.parametrize("text", ["can my husband sign for it if im at work",
+                                  "can my wife sign for the package if I'm not home?",
+                                  "my flatmate will be in, can she sign for it"])
+def test_a_husband_signing_is_not_answered_about_a_neighbour(runtime, demo, text):
+    (reply,) = _talk(runtime, SIGNATURE, text)
     assert "neighbour" not in reply, reply
 
 
