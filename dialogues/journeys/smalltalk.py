@@ -121,6 +121,12 @@ def _support_hours(turn: Turn) -> None:
     ask_open_question_again(turn)
 
 
+def _item_change(turn: Turn) -> None:
+    """A size, colour or model is the order's, not the delivery's: said plainly, with who can help."""
+    turn.say("utter_faq_item_change")
+    ask_open_question_again(turn)
+
+
 def _after_space(text: Rendered) -> Rendered:
     """A part that goes after a word in another template (the wording service trims what it renders)."""
     return Rendered(" " + text) if text else text
@@ -229,4 +235,5 @@ _ANSWERS = {
     Question.REFUND_AMOUNT: _refund_amount,
     Question.LIVE_LOCATION: _live_location,
     Question.DRIVER_CONTACT: _driver_contact,
+    Question.ITEM_CHANGE: _item_change,
 }

@@ -21,6 +21,7 @@ class Question(StrEnum):
     LIVE_LOCATION = "live_location"
     DRIVER_CONTACT = "driver_contact"
     SUPPORT_HOURS = "support_hours"
+    ITEM_CHANGE = "item_change"  # "can i change the size to a 9": the item, which the bot can't change
 
 
 _YOU = r"(?:you|u|ya|this|i)"
@@ -70,6 +71,15 @@ _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
         r"email(?: address)?|contact details)\b",
         re.IGNORECASE)),
 )
+# The item itself, not its delivery: a size, colour or model changed or swapped ("can i change the size to a 9
+# before it gets here", "swap it for the black one", "i need a bigger size"). A delivery change never names these.
+# "Wrong size" and "exchange" are left to the NLU: once it has arrived they are a return.
+_ITEM_WORDS = r"(?:size|colou?r|style|model|variant|shade|design|pattern)"
+_RULES += ((Question.ITEM_CHANGE, re.compile(
+    rf"\b(?:change|changing|swap|swapping|switch|amend|alter|upgrade)\b[^.?!]{{0,30}}?\b{_ITEM_WORDS}s?\b"
+    rf"|\b(?:bigger|smaller|larger|different|another|other)\s+{_ITEM_WORDS}\b"
+    r"|\bsize (?:up|down)\b|\b(?:swap|switch) (?:it|them|this|that) for (?:a|an|the)\b",
+    re.IGNORECASE)),)
 MAX_WORDS = 25  # a long message is a story with a request in it: the NLU reads it
 
 
