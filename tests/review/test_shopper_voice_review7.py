@@ -235,7 +235,8 @@ def test_not_knowing_the_postcode_is_given_a_way_forward(runtime, demo, answer):
 # --- what the bot can't do -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["can i change the size to a 9 before it gets here",
-                                  "can you swap it for the black one", "I need a bigger size, can you change it", "can I change the color to navy please",
+                                  "can you swap it for the black one", "I need a bigger size, can you change it",
+                                  "can I change the color to navy please",
                                   "change my size from M to L pls"])
 def test_changing_the_item_is_not_offered_as_a_delivery_change(runtime, demo, text):
     (reply,) = _talk(runtime, DUE_TOMORROW, text)
