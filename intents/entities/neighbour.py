@@ -41,8 +41,10 @@ _NAME = (
 )
 # "... at 16" / "... at number 16" (not "at 9am", "at 10:30"); the number itself is a house_number.
 _AT_HOUSE = r"(?=\s+(?:at|in|@)\s+(?:(?:number|no\.?)\s*)?\d{1,4}[a-z]?\b(?![:.]\d|\s*[ap]\.?m\b))"
-_AFTER_NEIGHBOUR = re.compile(rf"(?:\s+{_LOCATOR}\b|\s+{_NAME}\b)?", re.IGNORECASE)
-_AFTER_KEY = re.compile(rf"\s+{_LOCATOR}\b", re.IGNORECASE)
+# A house called by its name ("my neighbour at The Willows", "next door at Rose Cottage"): capitalised words.
+_HOUSE_NAME = r"(?-i:\s+(?:at|in)\s+(?:The\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+_AFTER_NEIGHBOUR = re.compile(rf"(?:(?:\s+{_LOCATOR}\b){{1,2}}|\s+{_NAME}\b|{_HOUSE_NAME}\b)?", re.IGNORECASE)
+_AFTER_KEY = re.compile(rf"(?:\s+{_LOCATOR}\b){{1,2}}", re.IGNORECASE)  # "the blue door opposite"
 _AT_HOUSE_AFTER = re.compile(_AT_HOUSE, re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -58,7 +60,7 @@ _OTHER = (
         re.IGNORECASE)),
 )  # fmt: skip
 _LINK_AFTER = re.compile(
-    r"\s*,?\s*(?:at|in|@)?\s*(?:(?:house\s+)?(?:number|no\.?|num)|flat|apartment|apt\.?)?\s*$", re.IGNORECASE
+    r"\s*,?\s*(?:at|in|@|to)?\s*(?:(?:house\s+)?(?:number|no\.?|num)|flat|apartment|apt\.?)?\s*$", re.IGNORECASE
 )
 _LINK_BEFORE = re.compile(r"^\s*,?\s*$")
 _GATE = _NEIGHBOUR_WORDS | _PEOPLE_WORDS | _BUILDING_WORDS | word_set("next nextdoor doors mrs mr ms miss dr at")
@@ -100,7 +102,7 @@ def extract(text: str, houses: list[Candidate]) -> list[Candidate]:
     if _GATE.isdisjoint(toks):
         return []
     out: list[Candidate] = []
-    for start, end in _spans(text, toks):
+    for start, end in _described(text, _spans(text, toks)):
         if _OWNS_A_PLACE.match(text, _word_start(text, end)):
             continue  # "my neighbour's porch": a safe place (whose it is), not the person to take it
         resolved: dict[str, str] = {}
@@ -113,6 +115,19 @@ def extract(text: str, houses: list[Candidate]) -> list[Candidate]:
 
 
 _OWNS_A_PLACE = re.compile(OWNER, re.IGNORECASE)
+_APPOSITION = re.compile(r"\s*,\s*(?:i\.?e\.?\s+)?$", re.IGNORECASE)
+
+
+def _described(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in order, a description set after a comma joined to the one it describes ("next door, the one
+    with the blue door"): one neighbour, said twice over, and the driver needs both halves."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and _APPOSITION.fullmatch(text, out[-1][1], start):
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _word_start(text: str, end: int) -> int:
