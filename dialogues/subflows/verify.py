@@ -19,6 +19,7 @@ from datetime import timedelta
 from backend.types import Shipment
 from bot.services.verification import CODE_DIGITS, Budget, Checked, Requester, Sent
 from dialogues.base import Flow, Turn, register
+from intents.entities import otp_code
 
 flow = register(Flow("verify", intents=()))
 CODE_QUESTIONS = ("utter_code_sent", "utter_code_sent_last")  # "reply with the code we sent"
@@ -114,7 +115,9 @@ def remind(turn: Turn, shipment: Shipment | None) -> None:
 
 
 def _typed_code(turn: Turn) -> str | None:
-    """The guess in this reply, if it is code-shaped: exactly CODE_DIGITS digits.
+    """The guess in this reply, if it is code-shaped: exactly CODE_DIGITS digits, with any words around them
+    or said in words ("ok 123456", "its 123 456 i think", "two two nine seven eight two": `otp_code.in_reply`,
+    which also turns away a number said to be something else, like "my order number is 100231").
 
     Anything else (5 digits, letters, a gate code) can't be the code, so it is asked for again and costs
     no try: counting it would lock out a shopper who mistyped, and not counting it gives a guesser nothing.
@@ -124,7 +127,8 @@ def _typed_code(turn: Turn) -> str | None:
     isdigit): superscripts and circled numbers are not a code, so they are asked again and cost no try.
     """
     entity = turn.nlu.entity("otp_code")
-    typed = re.sub(r"\D", "", entity.value) if entity else re.sub(r"[\s-]", "", turn.text)
+    typed = re.sub(r"\D", "", entity.value) if entity else (
+        otp_code.in_reply(turn.text, CODE_DIGITS) or otp_code.in_reply(turn.message.text, CODE_DIGITS) or "")
     if len(typed) != CODE_DIGITS or not typed.isdecimal():
         return None
     return "".join(str(unicodedata.decimal(ch)) for ch in typed)

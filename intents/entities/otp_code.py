@@ -56,3 +56,67 @@ def extract(text: str) -> list[Candidate]:
         value = re.sub(r"\D", "", bare.group("d"))
         out.append(cand("otp_code", value, bare.start("d"), bare.end("d"), {"source": "bare"}))
     return out
+
+
+# --- a reply to "reply with the 6-digit code" -----------------------------------------------------------------------
+# At the code prompt the shopper was asked for exactly one thing, so a code-shaped number is the code whatever
+# words surround it ("ok 123456", "123456 thanks x", "its 123 456 i think", "123456 and can u make it thursday"),
+# and a voice-to-text phone types it in words ("two two nine seven eight two", "oh" or "nought" for zero,
+# "double four"). A number that says it is something else is not a try: one cued as an order, tracking, phone or
+# gate number ("my order number is 100231"), one run together with more digits (a phone "07700 900123", a date,
+# a price), or two different codes in one message. Those are asked for again and cost no try.
+_WORD_DIGITS = {"zero": "0", "oh": "0", "o": "0", "nought": "0", "nil": "0", "one": "1", "two": "2", "three": "3",
+                "four": "4", "for": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+_REPEAT = {"double": 2, "triple": 3, "treble": 3}
+_RUN = re.compile(r"(?<![\w£$€#/:.,+-])(?P<d>\d+(?:[ -]\d+)*)(?![\w/:%]|[.,]\d|-\d)")
+_SAYS_OTHERWISE = re.compile(
+    r"\b(?:zip|post|postal|promo|discount|voucher|coupon|gift|tracking|order|ref|reference|product|item|gate|entry"
+    r"|door|intercom|access|building|alarm|lock|key|keypad|buzzer|lockbox|garage|phone|mobile|tel|landline|cell"
+    r"|flat|apt|apartment|unit|house|account|invoice|receipt|parcel|package)"
+    r"(?:\s+(?:code|number|num|no\.?|#))?\s*(?:is|was|:|=|-|#)?\s*$",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"[a-z]+|\d", re.IGNORECASE)
+_GAP = re.compile(r"[\s,.-]*")
+
+
+def in_reply(text: str, digits: int = 6) -> str | None:
+    """The one code-shaped number in a reply to the code prompt (digits as typed, any script), or None."""
+    found = {_spoken(text, digits)} - {None}
+    for m in _RUN.finditer(text):
+        value = re.sub(r"\D", "", m.group("d"))
+        if len(value) != digits:
+            continue
+        if _SAYS_OTHERWISE.search(text[max(0, m.start() - 30) : m.start()]):
+            return None  # a number the shopper says is something else: not a try, and not the code
+        found.add(value)
+    return found.pop() if len(found) == 1 else None
+
+
+def _spoken(text: str, digits: int) -> str | None:
+    """A code said in words: one run of exactly `digits` digits, at least one of them a word, with nothing but
+    spaces or commas between them ("nine four six four three two", "oh four double two ..."). An "oh" before a
+    run one digit too long is the interjection ("oh two two nine seven eight two")."""
+    runs: list[tuple[str, bool, bool]] = []  # (digits, any as a word, opened with "oh")
+    run, worded, oh, repeat, end = "", False, False, 1, 0
+    for tok in _TOKEN.finditer(text):
+        word = tok.group().lower()
+        if run and not _GAP.fullmatch(text[end : tok.start()]):
+            runs.append((run, worded, oh))
+            run, worded, oh = "", False, False
+        end = tok.end()
+        if word in _REPEAT:
+            repeat = _REPEAT[word]
+            continue
+        digit = word if word.isdecimal() else _WORD_DIGITS.get(word)
+        if digit is None or (word in ("o", "for") and not run):
+            if run:
+                runs.append((run, worded, oh))
+            run, worded, oh, repeat = "", False, False, 1
+            continue
+        oh = oh or (not run and word == "oh")
+        run, worded, repeat = run + digit * repeat, worded or not word.isdecimal(), 1
+    runs.append((run, worded, oh))
+    said = {r[1:] if oh and len(r) == digits + 1 else r for r, w, oh in runs if w}
+    said = {r for r in said if len(r) == digits}
+    return said.pop() if len(said) == 1 else None

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from intents.context import ParseContext
-from intents.entities import extract_entities
+from intents.entities import extract_entities, otp_code
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/London"))  # a Tuesday
 GB = ParseContext(timezone="Europe/London", now=NOW, region="GB")
@@ -157,6 +157,33 @@ def test_otp_codes(text: str, value: str, surface: str) -> None:
 )
 def test_not_otp_codes(text: str) -> None:
     assert values(text, "otp_code") == []
+
+
+# --- a reply to the code prompt ("reply with the 6-digit code"): otp_code.in_reply ----------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("ok 482913", "482913"), ("482913 thanks x", "482913"), ("its 482 913 i think", "482913"),
+        ("482913!!", "482913"), ("sorry took ages, 482913", "482913"), ("482913 and can u make it thursday", "482913"),
+        ("four eight two nine one three", "482913"), ("oh four, eight, two, nine, one", "048291"),
+        ("oh four eight two nine one three", "482913"),  # "oh" the interjection: one digit too many
+        ("nought six double two one five", "062215"), ("the code is nine four six four three two", "946432"),
+        ("１２３４５６", "１２３４５６"),
+    ],
+)
+def test_a_code_in_a_reply_to_the_code_prompt(text: str, code: str) -> None:
+    assert otp_code.in_reply(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my order number is 100231", "order 100231", "call me on 07700 900123", "482913 or 482914?", "£123456",
+     "12/12/2025", "12345", "1234567", "the gate code is 482913", "tracking no: 100231", "one two three",
+     "the one i got was late", "oh no"],
+)
+def test_not_a_code_in_a_reply_to_the_code_prompt(text: str) -> None:
+    assert otp_code.in_reply(text) is None
 
 
 # --- phone numbers and e-mail ----------------------------------------------------------------------------

@@ -133,22 +133,26 @@ def test_a_pickup_point_misspelt_at_the_list_is_taken(runtime, demo, answer, nam
 # --- the one-time code as it is typed -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("typed", ["ok {code}", "{code} thanks x", "{code}!!", "sorry took ages, {code}",
-                                   "its {code} i think", "here u go {code}", "{code} and can u make it thursday"])
-@pytest.mark.xfail(strict=True, reason="the code with any word beside it but 'code' ('ok 123456', '123456 thanks "
-                   "x', '123456!!') is answered 'Please reply with the 6-digit code': the shopper did")
+                                   "its {code} i think", "here u go {code}", "{code} and can u make it thursday",
+                                   # paraphrases, UK and US
+                                   "got it: {code}", "{code} cheers", "{code} - sorry was driving",
+                                   "Here you go, {code}. Thanks!", "think its {code}?"])
 def test_the_code_with_words_around_it_is_taken(runtime, demo, typed):
     _talk(runtime, DUE_TOMORROW, "leave it in the shed", "yes", typed)
     assert _instructions(runtime, "PB100000001GB").get("safe_place") == "in the shed"
 
 
-@pytest.mark.xfail(strict=True, reason="a one-time code typed in words ('four one nine ...') is asked for again "
-                   "as if nothing were typed (the documented limit is about access codes; this is the code we "
-                   "sent, and a voice-to-text phone types it this way)")
-def test_the_code_in_words_is_taken(runtime, demo):
+@pytest.mark.parametrize(("zero", "joined", "around"), [
+    ("zero", " ", "{}"),
+    ("oh", ", ", "{}"),  # a voice-to-text phone's commas, "oh" for zero
+    ("nought", " ", "its {} thanks"),
+    ("o", " ", "ok the code is {}"),
+])
+def test_the_code_in_words_is_taken(runtime, demo, zero, joined, around):
     _talk(runtime, DUE_TOMORROW, "leave it in the shed", "yes")
-    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-    spoken = " ".join(words[int(d)] for d in latest_code(runtime, DUE_TOMORROW))
-    _talk(runtime, DUE_TOMORROW, spoken)
+    words = [zero, "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    spoken = joined.join(words[int(d)] for d in latest_code(runtime, DUE_TOMORROW))
+    _talk(runtime, DUE_TOMORROW, around.format(spoken))
     assert _instructions(runtime, "PB100000001GB").get("safe_place") == "in the shed"
 
 
