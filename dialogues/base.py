@@ -164,9 +164,14 @@ class Turn:
                 self.say(key, choices=choices, **values)
                 self.asked = True
 
-    def reask(self, key: str | None = None, **values: Any) -> None:
+    def reask(self, key: str | None = None, *, whole: bool = False, **values: Any) -> None:
         """The answer didn't fit: ask again once, then offer a person, then let the question go (a loop always
-        has a way out: the shopper is never stuck answering the same question)."""
+        has a way out: the shopper is never stuck answering the same question).
+
+        `key` says why it didn't fit ("That doesn't look like a postcode"), and the question follows it; with
+        `whole`, `key` is the question itself said again ("Please reply with the 6-digit code ... (or RESEND
+        for a new one)", "Please reply with a photo ..., or SKIP"), so the question is not said a second time
+        in the same reply (only its choices go with it)."""
         top = self._top()
         top.reasks += 1
         if top.reasks >= 3:
@@ -175,6 +180,10 @@ class Turn:
             return
         if top.reasks == 2:
             self.say("utter_offer_human")
+            return
+        if whole and key:
+            question = top.question
+            self.say(key, choices=question_choices(question) if question is not None else (), **values)
             return
         self.say(key or "utter_didnt_get_that", **values)
         if top.question is not None:

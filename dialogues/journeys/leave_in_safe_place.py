@@ -98,7 +98,7 @@ def where(turn: Turn) -> None:
     turn.seal_codes(turn.text)  # a code given on its own ("gate code 4821") is kept for the driver
     place = place_from(turn, answer=True)
     if place is None:
-        turn.reask("utter_safe_place_need_detail")
+        turn.reask("utter_safe_place_need_detail", whole=True)
         return
     turn.remember(safe_place=place)
     with_shipment(turn)

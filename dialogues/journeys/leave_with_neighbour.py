@@ -171,7 +171,7 @@ def which(turn: Turn) -> None:
     turn.seal_codes(turn.text)  # a code given on its own ("their door code is 2020") is kept for the driver
     who = neighbour_from(turn, answer=True)
     if who is None:
-        turn.reask("utter_neighbour_need_detail")
+        turn.reask("utter_neighbour_need_detail", whole=True)
         return
     turn.remember(neighbour=who)
     if _STANDING.search(turn.text):

@@ -79,7 +79,7 @@ def photo(turn: Turn) -> None:
     elif yes_or_no(turn) is False or _SKIP.search(turn.text.lower()):
         turn.remember(photo_skipped=True)
     else:
-        turn.reask("utter_damaged_need_photo")
+        turn.reask("utter_damaged_need_photo", whole=True)
         return
     shipment = _shipment(turn)
     if shipment is not None:

@@ -33,12 +33,19 @@ _INSULTS = re.compile(
     r"frustrat\w*|disgusted|not good enough|stupid)\b",
     re.IGNORECASE,
 )
+# Having had to ask before ("3rd time", "i already told you", "ive texted 3 times"): the apology says so.
 _AGAIN_AND_AGAIN = re.compile(
     r"\b(?:(?:2nd|3rd|4th|5th|\d+th|second|third|fourth|fifth|umpteenth|hundredth)\s+time|how many times|"
-    r"(?:yet|once) again|again and again|keeps? (?:telling|saying|sending)|still (?:not|no|waiting|hasn'?t|"
-    r"nothing|haven'?t)|every time|already (?:told|said|asked)|i (?:told|said) (?:you|u)|been waiting|"
-    r"(?:days|weeks|hours) (?:now|later)|no one (?:has )?(?:replied|answered|got back)|nobody (?:has )?(?:replied|"
-    r"answered|got back))\b",
+    r"(?:yet|once) again|again and again|keeps? (?:telling|saying|sending)|every time|already (?:told|said|asked)"
+    r"|i (?:told|said) (?:you|u)|(?:texted|asked|messaged|rang|called|tried|contacted) (?:you |u )?(?:\d+|two|three"
+    r"|four|five|several|so many|loads of) times|no one (?:has )?(?:replied|answered|got back)"
+    r"|nobody (?:has )?(?:replied|answered|got back))\b",
+    re.IGNORECASE,
+)
+# Still waiting ("still nothing", "still not here", "been waiting days now"): as upsetting, but about the parcel,
+# not about asking: "nope still nothing" is often the first answer to "Have you found it?", not a second ask.
+_STILL_WAITING = re.compile(
+    r"\b(?:still (?:not|no|waiting|hasn'?t|nothing|haven'?t)|been waiting|(?:days|weeks|hours) (?:now|later))\b",
     re.IGNORECASE,
 )
 _AGAIN = re.compile(r"\b(?:again|still)\b", re.IGNORECASE)
@@ -92,6 +99,8 @@ def read_mood(text: str) -> Mood:
     again = bool(_AGAIN_AND_AGAIN.search(text))
     if again:
         signs.append(("asked before", 2))
+    elif _STILL_WAITING.search(text):
+        signs.append(("still waiting", 2))
     elif _AGAIN.search(text):
         signs.append(("again", 1))
     if _MISSED.search(text):

@@ -304,7 +304,7 @@ def number(turn: Turn) -> None:
     if named is None:
         named = _bare_reference(turn)
     if named is None:
-        turn.reask("utter_need_tracking_number")
+        turn.reask("utter_need_tracking_number", whole=True)
         return
     shipment = _check_named(turn, named, None)
     if shipment is not None:

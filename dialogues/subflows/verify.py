@@ -148,7 +148,8 @@ def check_code(turn: Turn) -> None:
         return
     if typed is None:
         budget = _budget(turn, shipment)
-        turn.reask("utter_code_format" if budget.left else "utter_code_format_last", **_wait(turn, budget))
+        turn.reask("utter_code_format" if budget.left else "utter_code_format_last", whole=True,
+                   **_wait(turn, budget))
         return
     checked = turn.services.codes.check(turn.uow, turn.merchant, shipment.tracking_number, typed, _requester(turn),
                                         turn.now)

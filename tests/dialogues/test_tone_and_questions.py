@@ -48,6 +48,18 @@ def test_having_to_ask_again_is_told_apart(text):
     assert read_mood(text).again
 
 
+@pytest.mark.parametrize("text", ["ive texted you 3 times now", "I've called three times about this"])
+def test_asking_a_number_of_times_is_asking_again(text):
+    assert read_mood(text).again
+
+
+@pytest.mark.parametrize("text", ["nope still nothing", "still not here", "no, still waiting on it",
+                                  "Still no package", "been waiting days now"])
+def test_still_waiting_is_not_asking_again(text):
+    """The parcel is still not here: often the first answer to "Have you found it?" (review 7)."""
+    assert not read_mood(text).again
+
+
 # -- short questions ---------------------------------------------------------------------------------------
 
 
