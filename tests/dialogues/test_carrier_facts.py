@@ -47,7 +47,7 @@ def test_where_was_it_left_from_the_delivered_event(runtime, client, auth, quest
 def test_the_status_of_a_delivered_parcel_says_where(runtime, client, auth):
     _delivered(client, auth, "Delivered, left in the blue recycling bin")
     text = text_of(talk(runtime, PHONE, "wheres my parcel"))
-    assert "were delivered" in text and "Where it was left: Left in the blue recycling bin" in text, text
+    assert "were delivered" in text and "Where they were left: Left in the blue recycling bin" in text, text
 
 
 def test_missing_parcel_points_at_where_the_carrier_left_it(runtime, client, auth):

@@ -205,10 +205,10 @@ def test_a_photo_already_sent_is_not_sent_again_as_the_other_request(runtime, de
     assert "/pod/" not in reply, reply
 
 
-@pytest.mark.xfail(strict=True, reason="'nope still nothing' at 'Have you found it?' is met with 'I'm sorry you've "
-                   "had to ask again': the shopper answered the question for the first time")
-def test_a_first_answer_is_not_called_asking_again(runtime, demo):
-    _, reply = _talk(runtime, DELIVERED, "it says delivered but its not here", "nope still nothing")
+@pytest.mark.parametrize("answer", ["nope still nothing", "nah still not turned up", "No, still not here",
+                                    "still waiting on it tbh"])
+def test_a_first_answer_is_not_called_asking_again(runtime, demo, answer):
+    _, reply = _talk(runtime, DELIVERED, "it says delivered but its not here", answer)
     assert "ask again" not in reply, reply
 
 
@@ -262,10 +262,12 @@ def test_a_husband_signing_is_not_answered_about_a_neighbour(runtime, demo, text
 @pytest.mark.parametrize(("texts", "word"), [
     (("leave it in the shed", "yes", "12345"), "RESEND"),
     (("the box was all smashed in and the stove is dented", "yes"), "SKIP"),
+    # the same class: other answers that don't fit, and the other questions whose re-ask is the question itself
+    (("leave it in the shed", "yes", "is that the code from the text?"), "RESEND"),
+    (("my stove arrived broken", "ok"), "SKIP"),
+    (("can you leave it in a safe place", "somewhere"), "driver"),
+    (("can you leave it with a neighbour", "whoever"), "description"),
 ])
-@pytest.mark.xfail(strict=True, reason="a question asked again says itself twice in one reply: 'Please reply with "
-                   "the 6-digit code ... (or RESEND for a new one).' then 'I've sent a 6-digit code ... (or RESEND "
-                   "for a new one).'; 'Please reply with a photo..., or SKIP' then the whole photo request again")
 def test_a_question_asked_again_is_said_once(runtime, demo, texts, word):
     sender = DELIVERED if "stove" in texts[0] else DUE_TOMORROW
     reply = _talk(runtime, sender, *texts)[-1]
@@ -277,10 +279,12 @@ def test_a_question_asked_again_is_said_once(runtime, demo, texts, word):
 @pytest.mark.parametrize(("text", "wrong"), [
     ("i want to send them back", r"\bit (?:can't|arrives)\b"),
     ("can you hold it at the depot till friday", r"\bdeliver it\b"),
+    # paraphrases, UK and US
+    ("how do i return these trainers", r"\bit (?:can't|arrives)\b"),
+    ("I'd like to return my order please", r"\bit (?:can't|arrives)\b"),
+    ("pls keep them at the depot til monday", r"\bdeliver it\b"),
+    ("Can you hold my package until Saturday?", r"\bdeliver it\b"),
 ])
-@pytest.mark.xfail(strict=True, reason="plural items, singular pronoun: 'Your Trail running shoes haven't been "
-                   "delivered yet, so it can't be returned. Once it arrives...'; 'we'll hold your Trail running "
-                   "shoes at the depot until Fri 11 Dec, then deliver it'")
 def test_plural_items_are_not_it(runtime, demo, text, wrong):
     (reply,) = _talk(runtime, DUE_TOMORROW, text)
     assert "Trail running shoes" in reply, reply  # the reply this is about

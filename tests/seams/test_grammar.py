@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.core.grammar import is_plural
@@ -49,3 +51,36 @@ def test_status_replies_agree(runtime, demo):
     assert "Trail running shoes (PB100000001GB) are on the way" in shoes, shoes
     watch = " ".join(say(runtime, "where is my parcel", sender="+447700900987"))
     assert "GPS watch (PB100000007GB) is on the way" in watch, watch
+
+
+# What stands for the parcel after its name agrees with it too: "Your Trail running shoes haven't been delivered
+# yet, so they can't be returned"; "we'll hold your Hiking boots at the depot ..., then deliver them" (review 7).
+# "it" that is something else (the order, the claim, the return, the van, "leave it as it is") stays.
+_IT_FOR_THE_PARCEL = re.compile(
+    r"\b(?:it (?:can't|arrives|needs|was left|turns up|turned up|usually takes)|it's missing"
+    r"|(?:deliver|send|sent|had|place for|wrong with) it\b)"
+)
+
+
+def test_a_pronoun_for_plural_items_agrees_in_every_default_template():
+    from bot.core.wording import load_catalogue
+
+    bad = {}
+    for key, template in load_catalogue().items():
+        for text in (template.text, *template.by_channel.values()):
+            if "{parcel}" not in text:
+                continue
+            rendered = fill(text, {"parcel": "Hiking boots"})
+            if _IT_FOR_THE_PARCEL.search(rendered):
+                bad[key] = rendered
+    assert bad == {}
+
+
+@pytest.mark.parametrize(("template", "boots", "watch"), [
+    ("so {parcel|it/they} can't be returned", "so they can't be returned", "so it can't be returned"),
+    ("then deliver {parcel|it/them}.", "then deliver them.", "then deliver it."),
+    ("Once {parcel|it arrives/they arrive}, send", "Once they arrive, send", "Once it arrives, send"),
+])
+def test_pronouns_agree(template, boots, watch):
+    assert fill(template, {"parcel": "Hiking boots"}) == boots
+    assert fill(template, {"parcel": "GPS watch"}) == watch
