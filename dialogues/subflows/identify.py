@@ -23,9 +23,11 @@ from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.choices import pick, picks_all
 from dialogues.kit.formatting import parcel_label
-from dialogues.subflows.postcode_text import postcode_given, postcode_key
+from dialogues.subflows.postcode_text import code_name, not_known, postcode_given, postcode_key
 
 flow = register(Flow("identify", intents=()))
+# "dunno the postcode, its my sons address" answers the question, however the NLU reads it (an address change)
+flow.answers("postcode")(lambda turn: not_known(turn.text))
 
 # Postcode guesses. One sender: 5 misses per 15 minutes, whatever numbers it names. One number as typed:
 # 20 misses an hour from everyone together (a REST session id costs nothing to change), so guessing can't be
@@ -227,7 +229,7 @@ def _check_named(turn: Turn, named: Named, then: str | None) -> Shipment | None:
     if given is None:
         given = turn.state.mentioned.get("postcode")  # given earlier in this conversation, not yet checked
     # "PB123 M1 4BT": the postcode came with the number, so it is checked (and counted) as the answer.
-    turn.ask("postcode", "utter_ask_postcode", quiet=given is not None)
+    turn.ask("postcode", "utter_ask_postcode", quiet=given is not None, code_name=code_name(turn))
     if given is not None:
         _check_postcode(turn, given)
     return None
@@ -348,16 +350,18 @@ def postcode(turn: Turn) -> None:
     given = postcode_given(turn)
     if given is not None:
         _check_postcode(turn, given)
+    elif not_known(turn.text):  # "dunno, its my sons address": where to find it, or another way to prove it
+        turn.say("utter_identify_postcode_unknown", code_name=code_name(turn))
     elif turn.nlu.intent == "deny" or _plain(turn.text) in _LEAVE:
         turn.finish()
         turn.say("utter_cancelled")
     else:
         # Not a guess ("no idea", a stray sentence, SQL): asked again, never counted, so nobody can lock the
         # real recipient out by typing rubbish at their number.
-        turn.reask("utter_identify_not_a_postcode")
+        turn.reask("utter_identify_not_a_postcode", code_name=code_name(turn))
 
 
-_LEAVE = frozenset({"no", "nope", "nah", "no thanks", "dont know", "i dont know", "not sure", "leave it"})
+_LEAVE = frozenset({"no", "nope", "nah", "no thanks", "leave it"})
 
 
 def _plain(text: str) -> str:
@@ -379,7 +383,7 @@ def _check_postcode(turn: Turn, value: str) -> None:
     if paused_until is not None:
         _drop_superseded(turn)
         turn.finish()
-        turn.say("utter_identify_locked", **_wait(turn, paused_until))
+        turn.say("utter_identify_locked", code_name=code_name(turn), **_wait(turn, paused_until))
         return
     candidates = _lookup(turn, reference)
     match = next(
@@ -389,7 +393,7 @@ def _check_postcode(turn: Turn, value: str) -> None:
     if match is None:
         # The question stays open, so a retry with the right postcode (or number) carries on from here.
         turn.audit("identify", "no_match", subject=subject or None)
-        turn.say("utter_identify_no_match")
+        turn.say("utter_identify_no_match", code_name=code_name(turn))
         return
     turn.mark_verified(match, "tracking_and_postcode")
     _resume_caller(turn, match)

@@ -132,3 +132,30 @@ def _cued(text: str, start: int, end: int) -> bool:
         before = [w for w in re.findall(r"[a-z]+", text[: cue.start()].lower()) if w not in {"my", "the", "a"}]
         return not before or before[-1] not in _NOT_MINE
     return bool(_CUE_AFTER.match(text, end))
+
+
+def code_name(turn: Turn) -> str:
+    """What the proof is called where the merchant is: a US shopper has a "ZIP code", everyone else a
+    "postcode" (label_address_*, as the address journey says it). The merchant's region, never the parcel's
+    country: asked before the parcel is proven, the word must not tell whose parcel the number is."""
+    return turn.render("label_address_zip_code" if turn.config.region == "US" else "label_address_postcode")
+
+
+# "dunno the postcode sorry, its my sons address", "i dont know it, im asking for my nan", "no idea, it's for my
+# mum", "can't remember the zip": the shopper can't give the proof, often because the parcel is someone else's.
+_NOT_KNOWN = re.compile(
+    r"\b(?:dunno|duno|dno|idk|(?:i\s+)?(?:do\s*n[o']?t|dont|do\s+not)\s+(?:know|have|remember|recall)|no\s+idea"
+    r"|not\s+sure|no\s+clue|not\s+a\s+clue|(?:can\s*n?[o']?t|cant|cannot|can\s+not)\s+(?:remember|recall|find|see)"
+    r"|forg[oe]t(?:ten)?|have\s*n[o']?t\s+got|havent\s+got|not\s+got"
+    r"|(?:asking|texting|checking|messaging|enquiring|writing|doing\s+this)\s+(?:for|on\s+behalf\s+of)"
+    r"|on\s+behalf\s+of|(?:not|isn'?t|isnt)\s+my\s+(?:address|house|parcel|package|order)"
+    r"|(?:it'?s|its|it\s+is)\s+(?:for\s+)?my\s+\w+(?:'?s)?\s+(?:address|house|parcel|package|order)"
+    r"|(?:it'?s|its|it\s+is|this\s+is|i'?m\s+asking)\s+for\s+my\s+\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def not_known(text: str) -> bool:
+    """Does this answer to "what's the delivery postcode?" say the shopper doesn't know it (or it's someone
+    else's parcel)? Then the reply is a way forward, not the same question again."""
+    return bool(_NOT_KNOWN.search(text.replace("\u2019", "'")))

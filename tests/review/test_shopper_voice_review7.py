@@ -227,10 +227,10 @@ def test_a_return_reason_given_is_not_asked_for(runtime, demo, text):
 
 
 @pytest.mark.parametrize("answer", ["dunno the postcode sorry, its my sons address",
-                                    "i dont know it, im asking for my nan"])
-@pytest.mark.xfail(strict=True, reason="someone asking for another person who says they don't know the postcode "
-                   "is asked 'Thanks. To keep your details safe, what's the delivery postcode?' again, word for word: "
-                   "no word of the recipient's own phone, the order confirmation, or a person")
+                                    "i dont know it, im asking for my nan",
+                                    # paraphrases, UK and US
+                                    "no idea, it's for my mum", "I don't have it, I'm checking on behalf of my dad",
+                                    "cant remember it", "not sure sorry", "idk its not my address"])
 def test_not_knowing_the_postcode_is_given_a_way_forward(runtime, demo, answer):
     asked, reply = _talk(runtime, "+447700900999", "hi did my camping stove get delivered? PB100000003GB", answer)
     assert "postcode" in asked, asked  # the question this is about
@@ -291,10 +291,15 @@ def test_plural_items_are_not_it(runtime, demo, text, wrong):
     assert not re.search(wrong, reply), reply
 
 
-@pytest.mark.xfail(strict=True, reason="a US merchant's shopper texting from another number is asked 'what's the "
-                   "delivery postcode?' and told to 'check the number and postcode': US shoppers have a ZIP code")
 def test_a_us_shopper_proving_a_parcel_is_asked_for_a_zip_code(runtime, demo):
     _us(runtime)
-    asked, refused = _talk(runtime, STRANGER_US, "PB100000001GB", "90210")
+    asked, refused, odd, unknown = _talk(runtime, STRANGER_US, "PB100000001GB", "90210", "hmm", "I don't know it")
     assert "postcode" not in asked.lower() and "zip" in asked.lower(), asked
     assert "postcode" not in refused.lower(), refused
+    for reply in (odd, unknown):  # everywhere in the proof step: asked again, and not known
+        assert "postcode" not in reply.lower() and "ZIP code" in reply, reply
+
+
+def test_a_uk_shopper_proving_a_parcel_is_still_asked_for_a_postcode(runtime, demo):
+    (asked,) = _talk(runtime, "+447700900999", "where is PB100000001GB")
+    assert "postcode" in asked and "ZIP" not in asked, asked
