@@ -132,3 +132,12 @@ def test_asking_to_be_kept_informed_is_answered_with_where_it_is(runtime, demo, 
     reply = talk(runtime, OWN, ask)
     assert "on the way" in reply and "Expected" in reply, reply
     assert "hold" not in reply.lower() and not _opted_out(runtime, OWN), reply
+
+
+@pytest.mark.parametrize("told", ["i wasnt in when they came", "missed the delivery, what now",
+                                  "the driver knocked while i was at work", "I wasn't home when the delivery guy came"])
+def test_a_missed_delivery_told_as_what_happened_gets_the_attempt_and_what_next(runtime, demo, told):
+    """'i wasnt in when they came' was a damaged-parcel-or-missing question: it is the failed attempt's status and
+    what can happen next (hand-written examples in more_examples.yml)."""
+    reply = talk(runtime, "+447700900321", told)  # PB100000004GB: a failed attempt this morning
+    assert "tried to deliver" in reply and "damaged" not in reply.lower(), reply
