@@ -13,10 +13,8 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
-from bot.core.channels import spec_for
-from bot.core.messages import InboundMessage
 from tests.conversation_runner import latest_code
-from tests.helpers import new_sid
+from tests.review.voice_kit import talk as _talk
 
 DUE_TOMORROW = "+447700900123"  # PB100000001GB, Trail running shoes, in transit
 DELIVERED = "+447700900789"  # PB100000003GB, Camping stove, delivered yesterday, with a photo
@@ -25,17 +23,6 @@ SIGNATURE = "+447700900987"  # PB100000007GB, GPS watch, signature required
 STRANGER_US = "+15125550199"  # no parcel on this number
 
 
-def _talk(runtime, sender: str, *texts: str) -> list[str]:  # noqa: ANN001
-    """Each message in turn ("{code}" anywhere in it is the newest one-time code texted to the sender); one
-    joined reply each, as an SMS shows it (a question's choices as numbered lines)."""
-    out = []
-    for text in texts:
-        if "{code}" in text:
-            text = text.replace("{code}", latest_code(runtime, sender))
-        outcome = runtime.engine.handle(InboundMessage("sms", sender, "+441614960000", text,
-                                                       channel_message_id=new_sid()))
-        out.append("\n".join(r.as_text(spec_for("sms")) for r in outcome.replies))
-    return out
 
 
 def _instructions(runtime, tracking: str) -> dict:  # noqa: ANN001
