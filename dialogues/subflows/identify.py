@@ -82,20 +82,14 @@ def shipments_for(turn: Turn, *, then: str) -> list[Shipment] | None:
         seen = [s for s in map(turn.backend.get_shipment, listed) if s is not None and can_see(turn, s)]
         if seen:
             return seen
-    named = _named_items(turn)
-    if named:  # "wheres the socks and the headtorch": every parcel the message names by its item
-        return named
-    found = _found(turn, _shipment_for(turn, then, many=True))
+    everyone = None  # the sender's parcels, read once for both looks (a statement a status question)
+    if not turn.slots.get("tracking_number") and _named_in_message(turn) is None:
+        everyone = turn.sender_shipments()
+        hits = _item_hits(turn.text, [s for s in everyone if not _cancelled(s)])
+        if len(hits) > 1:  # "wheres the socks and the headtorch": every parcel the message names by its item
+            return hits
+    found = _found(turn, _shipment_for(turn, then, many=True, everyone=everyone))
     return [found] if found is not None else None
-
-
-def _named_items(turn: Turn) -> list[Shipment]:
-    """The sender's parcels whose items the message names, when it names more than one (and no number)."""
-    if _named_in_message(turn) is not None:
-        return []
-    own = [s for s in turn.sender_shipments() if not _cancelled(s)]
-    hits = _item_hits(turn.text, own)
-    return hits if len(hits) > 1 else []
 
 
 def _found(turn: Turn, shipment: Shipment | None) -> Shipment | None:
@@ -104,7 +98,8 @@ def _found(turn: Turn, shipment: Shipment | None) -> Shipment | None:
     return shipment
 
 
-def _shipment_for(turn: Turn, then: str, *, many: bool = False) -> Shipment | None:
+def _shipment_for(turn: Turn, then: str, *, many: bool = False, everyone: list[Shipment] | None = None
+                  ) -> Shipment | None:
     chosen = turn.slots.get("tracking_number")
     named = _named_in_message(turn)
     if named is not None:
@@ -115,7 +110,8 @@ def _shipment_for(turn: Turn, then: str, *, many: bool = False) -> Shipment | No
         if shipment and can_see(turn, shipment):
             return shipment
 
-    own = [s for s in turn.sender_shipments() if not _cancelled(s)] or turn.sender_shipments()
+    everyone = everyone if everyone is not None else turn.sender_shipments()
+    own = [s for s in everyone if not _cancelled(s)] or everyone
     if len(own) == 1:
         turn.remember(tracking_number=own[0].tracking_number)
         return own[0]
