@@ -194,7 +194,7 @@ def _aside(turn: Turn) -> bool:
     upset = tone.is_upset(turn.text)
     if not free_text and _asks_for_a_person(turn):  # "I was IN all morning?? let me talk to someone"
         if upset:
-            tone.apologise(turn)
+            tone.apologise(turn, person_offered=False)  # they are getting one
         REGISTRY["handoff"].run_start(turn)  # queued as "upset" or "shopper asked"
         return True
     question = question_in(turn.text)

@@ -376,7 +376,7 @@ def past_filler(parse: ParseResult, reparse: Callable[[str], ParseResult]) -> Pa
     if found is None or found.end() >= len(parse.text):
         return parse
     again = reparse(parse.text[found.end():])
-    if again.intent == parse.intent or again.confidence < 0.5:
-        return parse
+    if again.confidence < 0.5 or (again.intent == parse.intent and again.confidence <= parse.confidence):
+        return parse  # (the same reading, surer without the filler, takes the surer confidence: "hold on," diluted it)
     return dataclasses.replace(parse, intent=again.intent, confidence=again.confidence, ranking=again.ranking,
                                clarify=again.clarify)

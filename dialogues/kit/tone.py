@@ -112,6 +112,11 @@ def is_upset(text: str) -> bool:
     return read_mood(text).upset
 
 
-def apologise(turn: Turn) -> None:
-    """A short apology before a clear request goes where it was going ("...I want a person NOW")."""
-    turn.say("utter_tone_sorry_again" if read_mood(turn.text).again else "utter_tone_sorry")
+def apologise(turn: Turn, *, person_offered: bool = True) -> None:
+    """A short apology before a clear request goes where it was going ("WHERE IS IT???"). A shopper let down
+    ("I was IN all morning... nobody knocked. what now") is also offered a person, unless they are getting one."""
+    mood = read_mood(turn.text)
+    if person_offered and not mood.again and "let down" in mood.signs:
+        turn.say("utter_tone_sorry_forward")
+        return
+    turn.say("utter_tone_sorry_again" if mood.again else "utter_tone_sorry")
