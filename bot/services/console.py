@@ -120,6 +120,8 @@ class ConsoleService:
             if earlier is None:
                 raise
             return earlier
+        except _AlreadyQueued as queued:  # ...and committed before this one's INSERT: the outbox saw the key
+            return queued.message
         audit.record(uow.session, at=now, merchant_id=conv.merchant_id, actor=who.actor, action="agent_message",
                      result="queued", channel=conv.channel, subject=subject_of(conv), message_id=msg.id)
         return msg
@@ -192,12 +194,21 @@ class ConsoleService:
         merchant = uow.session.get(m.Merchant, conv.merchant_id)
         msg = queue_message(uow.session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
                             conversation_id=conv.id, dedupe_key=dedupe_key)
-        if msg is None:  # the key was taken between the caller's look and here: reply() looked under the lock
-            raise ConsoleError("the message could not be queued", status=500)
+        if msg is None:  # the key was taken (and committed) between the caller's look and here
+            earlier = by_key(uow.session, conv.merchant_id, dedupe_key) if dedupe_key is not None else None
+            if earlier is None:
+                raise ConsoleError("the message could not be queued", status=500)
+            raise _AlreadyQueued(earlier)
         msg.author = author
         uow.enqueue("send_outbox")
         uow.publish(announced(msg))
         return msg
+
+
+class _AlreadyQueued(Exception):  # noqa: N818 - a signal, not an error: the same reply is queued already
+    def __init__(self, message: m.Message) -> None:
+        super().__init__(message.id)
+        self.message = message
 
 
 def once_key(kind: str, conv: m.Conversation, once: str | None, body: str) -> str | None:
