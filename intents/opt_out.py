@@ -1,10 +1,14 @@
-"""An opt-out is a wish to stop: the classifier's `opt_out` counts only with a word that says so.
+"""An opt-out is a wish to stop: a message that asks FOR texts is no opt-out, whatever the classifier says.
 
-Why: an opt-out is a promise to carriers and regulators that silences every delivery text to the number, codes
-included. A model trained on "dont text me again" hears "text me again", "can you message me when it's out" and
-"txt me the code" as the same thing (a sixth review unsubscribed shoppers who asked *for* a text). So the NLU's
-opt-out stands only beside a word of stopping, refusing or removing; without one the next-best reading is used.
-The keyword STOP and its friends never reach this: they are recognised before the NLU (dialogues/kit/keywords.py).
+Why: an opt-out silences every delivery text to the number, codes included. A model trained on "dont text me
+again" hears "text me again", "can you message me when it's out" and "txt me the code" as the same thing (a sixth
+review unsubscribed shoppers who asked *for* a text). The first mend kept the model's opt-out only beside a listed
+word of stopping; a code review then found real opt-outs it threw away ("I'd like to be removed from your list",
+"no texts please", "please halt all messages"): no list of ways to say stop is ever complete, and a missed
+opt-out is a legal problem. So the rule is the other way round: the model's opt-out stands unless the message
+asks to be texted ("text me", "let me know", "keep me posted", "send me the code") and carries no word of
+stopping. The keyword STOP and its friends never reach this: they are recognised before the NLU
+(dialogues/kit/keywords.py).
 """
 
 from __future__ import annotations
@@ -21,13 +25,30 @@ NEXT_BEST_CONFIDENCE = 0.5
 
 # Stopping, refusing, removing, muting, or being fed up, as shoppers write it (misspellings included).
 _STOPPING = re.compile(
-    r"\b(?:sto+p+\w*|stpo|unsu\w*|opt(?:\s+(?:me|us|this\s+number))?\s*out|optout|cease|quit\w*|end|mute|"
-    r"disable|cancel\w*|remove|delete|block|take\s+(?:me|my|this|it|us)\b.*\boff|(?:turn|switch|shut)\s+(?:\w+\s+){0,3}off|"
+    r"\b(?:sto+p+\w*|stpo|unsu\w*|opt(?:[\s-]+(?:me|us|this\s+number|my\s+number))?[\s-]*out|optout|cease|"
+    r"quit\w*|end|mute|disable|cancel\w*|remov\w*|delet\w*|block\w*|halt|withdraw\w*|get\s+(?:me|us)\s+off|"
+    r"no\s+(?:texts?|messages?|sms|further)|done\s+with|rather\s+not|"
+    r"take\s+(?:me|my|this|it|us)\b.*\boff|(?:turn|switch|shut)\s+(?:\w+\s+){0,3}off|"
     r"no\s+more|no\s+longer|never|don'?t|dont|do\s+not|doesn'?t|not\s+(?:want|interested|the|my|wish)|"
     r"want\s+out|leave\s+(?:me|us)\s+alone|spam\w*|enough|too\s+many|sick\s+of|fed\s+up|wrong\s+number|"
     r"without|less|fewer|pause|silence)\b",
     re.IGNORECASE,
 )
+
+
+# Asking to be texted, written to, told or reminded ("can you text me again", "let me know when it's out").
+_ASKS_FOR_TEXTS = re.compile(
+    r"\b(?:text|txt|message|msg|sms|whatsapp|ping|notify|update|email|e-mail|tell|remind|call|ring|buzz)\s+(?:me|us)\b"
+    r"|\blet\s+(?:me|us)\s+know\b|\bkeep\s+(?:me|us)\s+(?:posted|updated|informed|in\s+the\s+loop)\b"
+    r"|\b(?:send|give|get)\s+(?:me|us)\s+(?:a\s+|the\s+|another\s+|a\s+new\s+)?(?:text|txt|message|msg|sms|code|"
+    r"heads[\s-]+up|update|link|shout)\b|\bheads[\s-]+up\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_texts(text: str) -> bool:
+    """Does the message ask to be texted or told ("text me when it's out", "send me the code again")?"""
+    return _ASKS_FOR_TEXTS.search(text.replace("\u2019", "'")) is not None
 
 
 def says_stop(text: str) -> bool:
@@ -36,9 +57,10 @@ def says_stop(text: str) -> bool:
 
 
 def unless_asked_for(parsed: ParseResult) -> ParseResult:
-    """The parse, with an opt-out that says no stop read as the next-best intent ("can you text me again" is no
-    opt-out); a clarification between an opt-out and another intent becomes that other intent."""
-    if says_stop(parsed.text):
+    """The parse, with an opt-out that asks for texts and says no stop read as the next-best intent ("can you
+    text me again" is no opt-out); a clarification between such an opt-out and another intent becomes that other
+    intent. Every other opt-out reading stands."""
+    if says_stop(parsed.text) or not asks_for_texts(parsed.text):
         return parsed
     if parsed.intent != OPT_OUT and not (parsed.clarify and OPT_OUT in parsed.clarify):
         return parsed

@@ -21,9 +21,6 @@ def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
         return bool(s.scalar(select(m.Contact.opted_out_at).where(m.Contact.phone == phone)))
 
 
-@pytest.mark.xfail(strict=True, reason="intents/opt_out.py throws away a confident NLU opt-out (0.85-1.0) whose "
-                                       "words are not in its stop list ('removed', 'get me off', 'no texts', 'halt', "
-                                       "'opt-out' hyphenated): a shopper who asked to stop is not unsubscribed")
 @pytest.mark.parametrize("ask", [
     "I'd like to be removed from your list",
     "get me off this list",
