@@ -26,16 +26,24 @@ class Destination:
 
 def later_destination(session: Session, merchant: m.Merchant, conv: m.Conversation,
                       tracking_number: str | None) -> Destination:  # fmt: skip
-    """The conversation's own channel if it can be written to later; else the phone this conversation's code for
-    the parcel went to (for an order, its latest code: a change needs one), if the merchant texts from a number;
-    else the conversation, as before (a chat still open picks it up: POST /webhooks/rest/messages)."""
+    """The conversation's own channel if it can be written to later; else the phone a one-time code for this
+    parcel went to, if this conversation then gave that code correctly (proved it holds the phone) and the merchant
+    texts from a number; else the conversation, as before (a chat still open picks it up:
+    POST /webhooks/rest/messages). A code sent and never given proves nothing (code review 6: another parcel's
+    recipient would have been texted a stranger's outcome), nor does a change with no parcel named."""
     own = Destination(conv.channel, conv.address)
-    if spec_for(conv.channel).replies_later or not merchant_number(merchant, "sms"):
+    if spec_for(conv.channel).replies_later or not tracking_number or not merchant_number(merchant, "sms"):
         return own
-    codes = select(m.OneTimeCode.sent_to).where(m.OneTimeCode.conversation_id == conv.id)
-    if tracking_number:
-        codes = codes.where(m.OneTimeCode.tracking_number == tracking_number)
-    sent_to = session.scalar(codes.order_by(m.OneTimeCode.created_at.desc(), m.OneTimeCode.id.desc()).limit(1))
+    proved = session.scalar(select(m.AuditEntry.id).where(
+        m.AuditEntry.merchant_id == merchant.id, m.AuditEntry.actor == conv.address,
+        m.AuditEntry.action == "otp_check", m.AuditEntry.result == "ok", m.AuditEntry.subject == tracking_number,
+    ).limit(1))
+    if proved is None:
+        return own
+    sent_to = session.scalar(select(m.OneTimeCode.sent_to).where(
+        m.OneTimeCode.conversation_id == conv.id, m.OneTimeCode.tracking_number == tracking_number,
+        m.OneTimeCode.used_at.is_not(None),
+    ).order_by(m.OneTimeCode.used_at.desc(), m.OneTimeCode.id.desc()).limit(1))
     if sent_to and sent_to.startswith("+"):  # a phone (a code by email has no later channel here)
         return Destination("sms", sent_to)
     return own

@@ -87,7 +87,7 @@ def tell_outcome(wording: Wording, uow: UnitOfWork, req: m.PendingRequest, outco
     if merchant is None or conv is None:
         log.warning("kept write %s settled (%s); no conversation to tell", req.id, outcome.get("status"))
         return False
-    to = later_destination(session, merchant, conv, (req.payload or {}).get("tracking_number"))
+    to = later_destination(session, merchant, conv, _parcel_of(session, req))
     say = wording.voice(merchant, to.channel)
     try:
         msg = queue_message(session, merchant=merchant, channel=to.channel, to=to.address,
@@ -99,6 +99,16 @@ def tell_outcome(wording: Wording, uow: UnitOfWork, req: m.PendingRequest, outco
         uow.publish(announced(msg))
         uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
     return msg is not None
+
+
+def _parcel_of(session: Session, req: m.PendingRequest) -> str | None:
+    """The parcel a kept write is about: its own, or (an order's cancellation) the one its change is filed under."""
+    tracking = (req.payload or {}).get("tracking_number")
+    if tracking or req.merchant_id is None:
+        return tracking
+    change = session.scalar(select(m.DeliveryChange.tracking_number).where(
+        m.DeliveryChange.merchant_id == req.merchant_id, m.DeliveryChange.idempotency_key == req.idempotency_key))
+    return change if change and not change.startswith("#") else None
 
 
 def _told(session: Session, item: Claimed) -> bool:

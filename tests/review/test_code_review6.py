@@ -42,9 +42,6 @@ def _web(client, sender: str, text: str) -> str:  # noqa: ANN001
     return " | ".join(item["text"] for item in response.get_json())
 
 
-@pytest.mark.xfail(strict=True, reason="bot/core/reach.later_destination texts a web chat's kept order change to the "
-                                       "phone of the conversation's LATEST code, used or not: a code the chat never "
-                                       "proved (another parcel's recipient) gets the order's outcome")
 def test_a_web_chats_kept_cancellation_is_not_texted_to_a_phone_the_chat_never_proved(cancel_carrier):  # noqa: F811
     from bot.web import create_app
 
