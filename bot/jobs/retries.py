@@ -113,7 +113,7 @@ def _parcel_of(session: Session, req: m.PendingRequest) -> str | None:
 
 def _told(session: Session, item: Claimed) -> bool:
     """A text about this write already queued (a finish_slow_change job's, or this job's on an earlier run)."""
-    keys = (f"kept:{item.idempotency_key}", f"slow-change:{item.idempotency_key}")
+    keys = (f"kept:{item.idempotency_key}", f"slow-change:{item.idempotency_key}", f"outcome:{item.idempotency_key}")
     return any(by_key(session, item.merchant_id, key) is not None for key in keys) if item.merchant_id else True
 
 

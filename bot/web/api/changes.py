@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.changes import settle_reported
+from backend.pending import PENDING
 from bot.jobs.retries import tell_outcome
 from bot.services.ingest_schema import Invalid
 from bot.web.api.routes import _error, _json, _json_body, _now, _runtime, _storable, bp, merchant_id
@@ -67,9 +68,15 @@ def post_change_outcome(idempotency_key: str) -> Response:
             if change.status == outcome["status"] and outcome["reference"] in (None, change.reference):
                 return _json({"duplicate": True, "shopper_told": False, "change": _change_json(change)})
             raise Invalid({"status": f"this change is already settled as {change.status!r}"}, status=409)
-        settle_reported(session, change, outcome, _now(), actor=f"api:{g.api_key.prefix}")
         req = session.scalar(select(m.PendingRequest).where(
             m.PendingRequest.merchant_id == change.merchant_id, m.PendingRequest.idempotency_key == key))
+        if req is not None and req.status == PENDING:
+            # Pending because WE keep it (the carrier was down): it never reached the carrier, so nothing there
+            # can have an outcome yet; retry_pending sends it and tells the shopper (code review 6: settling it
+            # here left the write open, and the shopper was texted twice)
+            raise Invalid({"status": "this change has not reached the carrier yet: it is still being retried"},
+                          status=409)
+        settle_reported(session, change, outcome, _now(), actor=f"api:{g.api_key.prefix}")
         told = req is not None and tell_outcome(rt.wording, uow, req, outcome, dedupe_key=f"outcome:{key}")
         body = {"duplicate": False, "shopper_told": told, "change": _change_json(change)}
     return _json(body)
