@@ -109,12 +109,12 @@ def _spoken(text: str, digits: int) -> str | None:
             repeat = _REPEAT[word]
             continue
         digit = word if word.isdecimal() else _WORD_DIGITS.get(word)
-        if digit is None or (word in ("o", "for") and not run):
+        if digit is None or (word == "for" and not run):  # "for" opens no run ("for 1 2 3 ...")
             if run:
                 runs.append((run, worded, oh))
             run, worded, oh, repeat = "", False, False, 1
             continue
-        oh = oh or (not run and word == "oh")
+        oh = oh or (not run and word in ("oh", "o"))  # a leading zero said "o", or the interjection "o"
         run, worded, repeat = run + digit * repeat, worded or not word.isdecimal(), 1
     runs.append((run, worded, oh))
     said = {r[1:] if oh and len(r) == digits + 1 else r for r, w, oh in runs if w}
