@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
-from bot.core.apikeys import create_key
 from tests.faults.conftest import cancel_carrier, note_carrier  # noqa: F401 - fixtures
 from tests.faults.kit import PARCEL, SHOPPER, changes, say, texted
 from tests.faults.test_carrier_faults import ASK
+from tests.faults.test_carrier_pending_outcome import _client_and_key
 from tests.security.security_kit import OWN, STRANGER, latest_code, talk
 
 
@@ -77,19 +77,9 @@ def test_a_web_chats_kept_cancellation_is_not_texted_to_a_phone_the_chat_never_p
     assert told == [SHOPPER], told
 
 
-def _api(rt):  # noqa: ANN001, ANN202
-    from bot.web import create_app
-
-    with transaction(rt.sessions) as session:
-        acme = session.scalar(select(m.Merchant).where(m.Merchant.slug == "acme"))
-        acme.settings = {**(acme.settings or {}), "quiet_hours": None}
-        key, _ = create_key(session, acme)
-    return create_app(runtime=rt).test_client(), {"Authorization": f"Bearer {key}"}
-
-
 def test_a_reported_outcome_for_a_change_still_kept_by_us_is_not_told_twice(note_carrier):  # noqa: F811
     rt, carrier = note_carrier
-    client, auth = _api(rt)
+    client, auth = _client_and_key(rt)
     say(rt, ASK)
     carrier.mode = "5xx"  # the carrier is down: the change is kept (pending of our own), never delivered
     assert "confirmed it yet" in say(rt, "yes")

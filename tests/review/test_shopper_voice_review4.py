@@ -13,6 +13,7 @@ from backend import models as m
 from backend.db import transaction
 from tests.conversation_runner import latest_code
 from tests.helpers import say
+from tests.review.voice_kit import instructions as _instructions
 
 DUE_TOMORROW = "+447700900123"  # PB100000001GB, Trail running shoes, in transit
 OUT_FOR_DELIVERY = "+447700900456"  # PB100000002GB, stop 4 of 12
@@ -29,12 +30,6 @@ def _talk(runtime, sender: str, *texts: str) -> list[str]:  # noqa: ANN001
             text = latest_code(runtime, sender)
         out.append("\n".join(say(runtime, text, sender=sender)))
     return out
-
-
-def _instructions(runtime, tracking: str) -> dict:  # noqa: ANN001
-    with runtime.sessions() as s:
-        row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == tracking))
-        return dict(row.instructions or {})
 
 
 # --- corrections at a confirmation -------------------------------------------------------------------------------

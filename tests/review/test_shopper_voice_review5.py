@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from backend.db import transaction
+from tests.review.voice_kit import instructions as _instructions
 from tests.review.voice_kit import talk as _talk
 
 DUE_TOMORROW = "+447700900123"  # PB100000001GB, Trail running shoes, in transit
@@ -23,12 +24,6 @@ GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&
            "abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€")
 
 
-
-
-def _instructions(runtime, tracking: str) -> dict:  # noqa: ANN001
-    with runtime.sessions() as s:
-        row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == tracking))
-        return dict(row.instructions or {})
 
 
 def _us(runtime) -> None:  # noqa: ANN001

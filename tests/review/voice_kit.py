@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from backend import models as m
 from bot.core.channels import spec_for
 from bot.core.messages import InboundMessage
 from tests.conversation_runner import latest_code
@@ -21,3 +24,10 @@ def talk(runtime, sender: str, *texts: str) -> list[str]:  # noqa: ANN001
                                                        channel_message_id=new_sid()))
         out.append("\n".join(r.as_text(spec_for("sms")) for r in outcome.replies))
     return out
+
+
+def instructions(runtime, tracking: str) -> dict:  # noqa: ANN001
+    """What the driver will be told for this parcel (safe place, neighbour, note), as stored."""
+    with runtime.sessions() as s:
+        row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == tracking))
+        return dict(row.instructions or {})
