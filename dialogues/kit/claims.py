@@ -50,11 +50,17 @@ _TURNED_UP = re.compile(
 )
 # Still missing; also asking to report it ("yes report it", "open a claim") or saying it went to the wrong house:
 # whatever the "yes" in it, the shopper doesn't have the parcel.
+# What else a shopper may not have got: "i didnt get a code", "never received the email" is about a message,
+# not the parcel (it opened a claim at "Have you found it?"; found by a probe of plain phrasing).
+_NOT_THE_PARCEL = (r"(?!\s+(?:a|an|the|any|my|your|ur|that|this|ya|me|us)?\s*(?:new\s+|other\s+|second\s+)?"
+                   r"(?:code|pin|text|txt|sms|message|msg|email|e-mail|mail|link|notification|update|reply|call"
+                   r"|confirmation|refund|money|receipt|invoice)s?\b)")
 _MISSING = re.compile(
     r"\b(still (not|no|missing|nothing|waiting)|not here|missing|nothing|no sign|can'?t find|cant find|"
     r"report (it|this|that|the parcel|my parcel|the package)|(make|open|raise|file|log|start) (a |the )?claim|"
     r"not there|stolen|lost|not (yet )?(turned|shown) up|(hasn'?t|hasnt|has not|haven'?t|havent|not|didn'?t|"
     r"didnt|never|wasn'?t|wasnt|isn'?t|isnt) (got|get|received|arrived|turned up|come|there|here|found))\b"
+    + _NOT_THE_PARCEL
 )
 _DAMAGE = re.compile(
     r"\b(damaged|broken|broke|smashed|crushed|dented|ripped|torn|cracked|leak(ed|ing)?|hole|wet|soaked|"

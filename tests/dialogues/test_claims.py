@@ -207,3 +207,27 @@ def test_an_answer_to_have_you_found_it_that_says_no(text, not_found):
 ])
 def test_a_parcel_left_at_a_place_that_isnt_theirs(text, wrong_place):
     assert says_wrong_place(text) is wrong_place
+
+
+@pytest.mark.parametrize("text", [
+    "i didnt get a code", "never received the email", "i havent got the new code", "I didn't receive any text",
+    "didnt get a confirmation", "i never got my refund",
+])
+def test_a_message_not_received_is_not_the_parcel_missing(text):
+    """"Didn't get" a code, a text or an email is about a message: it must not answer "Have you found it?" no (it
+    opened a claim and handed the shopper to a person)."""
+    assert says_not_found(text) is False
+
+
+@pytest.mark.parametrize("text", ["i didnt get it", "never got my parcel", "i havent received anything",
+                                  "didnt get the package"])
+def test_not_received_with_the_parcel_or_nothing_named_is_still_missing(text):
+    assert says_not_found(text) is True
+
+
+def test_a_code_not_received_at_have_you_found_it_opens_no_claim(runtime, demo):
+    talk(runtime, OWN_DELIVERED, "it says delivered but its not here")
+    reply = text_of(talk(runtime, OWN_DELIVERED, "i didnt get a code"))
+    assert "CLM-" not in reply
+    assert changes(runtime, "claim_not_received") == []
+    assert conversation_of(runtime, OWN_DELIVERED).status == "bot"

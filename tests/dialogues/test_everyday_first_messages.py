@@ -1,0 +1,36 @@
+"""Plain first messages a probe of everyday phrasing found misread (training_data/nlu/everyday.yml): the time a
+parcel comes "roughly", why it is late, "I won't be in", who is texting, adding an item to an order. The
+phrasings here are not the training examples: they check the class was learned, not the sentences."""
+
+from __future__ import annotations
+
+import pytest
+from aftersales_kit import talk, text_of
+
+IN_TRANSIT = "+447700900123"  # PB100000001GB, in transit, due tomorrow
+
+
+@pytest.mark.parametrize("text", ["roughly when will the van come", "what time will the driver get here roughly",
+                                  "any idea why it's so late", "why is my delivery late"])
+def test_when_roughly_or_why_late_gets_the_status(runtime, demo, text):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "PB100000001GB" in reply and "Expected" in reply
+
+
+@pytest.mark.parametrize("text", ["i'm not going to be in tomorrow", "we wont be home tomorrow"])
+def test_not_being_in_offers_another_day_without_that_one(runtime, demo, text):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "not tomorrow" in reply.lower() and "1)" in reply
+    assert "tomorrow 08:00" not in reply  # the day they won't be in is not offered
+
+
+@pytest.mark.parametrize("text", ["who's texting me", "who is this please"])
+def test_who_is_this_gets_who_the_bot_is(runtime, demo, text):
+    assert "delivery assistant" in text_of(talk(runtime, IN_TRANSIT, text))
+
+
+@pytest.mark.parametrize("text", ["could i add one more thing to the order", "can i add a second item"])
+def test_adding_an_item_is_not_an_address_change(runtime, demo, text):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "new address" not in reply.lower()
+    assert "website" in reply or "AGENT" in reply
