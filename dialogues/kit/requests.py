@@ -382,7 +382,10 @@ def next_queued(turn: Turn) -> bool:
     if answered(turn, flow.name) and (given is None or str(given.value).upper() == answered(turn, flow.name)):
         return next_queued(turn)  # "...can i see the photo he took": it was in the reply before, not sent twice
     label = f"label_{flow.name}"
-    turn.say("utter_next_request", what=turn.render(label) if turn.voice.has(label) else parse.intent)
+    if saved.get("parcel"):  # the same change for the shopper's next parcel (dialogues/kit/every_parcel.py)
+        turn.say("utter_next_parcel", parcel=str(saved["parcel"]))
+    else:
+        turn.say("utter_next_request", what=turn.render(label) if turn.voice.has(label) else parse.intent)
     turn.nlu, turn.text = parse, parse.text
     flow.run_start(turn)
     return True

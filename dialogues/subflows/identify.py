@@ -22,6 +22,7 @@ from bot.core.messages import Choice
 from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.choices import pick, picks_all
+from dialogues.kit.every_parcel import names_every_parcel, one_at_a_time
 from dialogues.kit.formatting import parcel_label
 from dialogues.subflows.postcode_text import code_name, not_known, postcode_given, postcode_key
 
@@ -119,6 +120,10 @@ def _shipment_for(turn: Turn, then: str, *, many: bool = False, everyone: list[S
     if by_item is not None:  # "cancel the headtorch" on a number with two parcels
         turn.remember(tracking_number=by_item.tracking_number)
         return by_item
+    if not many and names_every_parcel(turn.text, len(own)):  # "leave them both in the porch"
+        first = one_at_a_time(turn, own, turn.nlu.to_saved())
+        turn.remember(tracking_number=first.tracking_number)
+        return first
     if not own:
         remembered = _remembered(turn)
         if remembered is not None:  # "where is PB123" earlier, "can i see the photo" now: the same parcel
@@ -128,7 +133,7 @@ def _shipment_for(turn: Turn, then: str, *, many: bool = False, everyone: list[S
         turn.ask("number", "utter_ask_tracking_number" if turn.message.sender_is_phone else "utter_ask_reference")
         return None
     options = [s.tracking_number for s in own]
-    turn.remember(choices=options, many=many)
+    turn.remember(choices=options, many=many, request=None if many else turn.nlu.to_saved())
     labels = _told_apart(own)
     pairs = list(zip(own, labels, strict=True))
     lines = [turn.render("utter_shipment_option", n=i + 1, parcel=label,
@@ -313,11 +318,11 @@ def number(turn: Turn) -> None:
 def choose(turn: Turn) -> None:
     options = turn.slots.get("choices") or []
     shipments = [turn.backend.get_shipment(t) for t in options]
-    if picks_all(turn.text, len(options)):  # "both": every parcel on the list, for a question (not a change)
+    if picks_all(turn.text, len(options)):  # "both": every parcel on the list; a change, one at a time
         if turn.slots.get("many"):
             turn.return_(tracking_numbers=[s.tracking_number for s in shipments if s])
         else:
-            turn.reask("utter_one_shipment_at_a_time")
+            _resume_caller(turn, one_at_a_time(turn, [s for s in shipments if s], turn.slots.get("request")))
         return
     labels = [f"{s.tracking_number} {parcel_label(s)} {s.order_number or ''}" for s in shipments if s]
     index = pick(turn.text, labels)

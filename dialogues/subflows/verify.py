@@ -19,6 +19,7 @@ from datetime import timedelta
 from backend.types import Shipment
 from bot.services.verification import CODE_DIGITS, Budget, Checked, Requester, Sent
 from dialogues.base import Flow, Turn, register
+from dialogues.kit.every_parcel import prove_the_rest
 from intents.entities import otp_code
 
 flow = register(Flow("verify", intents=()))
@@ -155,6 +156,7 @@ def check_code(turn: Turn) -> None:
                                         turn.now)
     if checked.status is Checked.OK:
         turn.mark_verified(shipment, "otp")
+        prove_the_rest(turn, shipment)  # "leave them both in the porch": one code for the parcels to this phone
         turn.return_()
     elif checked.status is Checked.EXPIRED:
         budget = _budget(turn, shipment)

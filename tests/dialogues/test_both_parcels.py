@@ -4,8 +4,12 @@ anything else about one parcel) is done one parcel at a time and says so, instea
 from __future__ import annotations
 
 import pytest
+from aftersales_kit import latest_code
+from sqlalchemy import select
 
+from backend import models as m
 from dialogues.kit.choices import picks_all
+from dialogues.kit.every_parcel import names_every_parcel
 from tests.helpers import say
 
 TWO_PARCELS = "+447700900654"  # PB100000005GB socks, PB100000006GB headtorch
@@ -34,9 +38,65 @@ def test_a_status_question_answered_with_both_gets_both(runtime, demo, answer):
     assert "Headtorch" in reply and "Wool socks" in reply and "Which one" not in reply, reply
 
 
-def test_both_at_a_change_is_asked_one_at_a_time(runtime, demo):
-    say(runtime, "can u leave it in the porch", sender=TWO_PARCELS)
-    reply = "\n".join(say(runtime, "both", sender=TWO_PARCELS))
-    assert "one delivery at a time" in reply and "Which one" in reply and "didn't catch" not in reply, reply
-    reply = "\n".join(say(runtime, "2", sender=TWO_PARCELS))
-    assert "Wool socks" in reply and "porch" in reply, reply
+def _changes(runtime) -> dict[str, str]:  # noqa: ANN001
+    """The changes accepted, by tracking number: what each was."""
+    with runtime.sessions() as s:
+        rows = s.scalars(select(m.DeliveryChange).where(m.DeliveryChange.status == "accepted"))
+        return {r.tracking_number: f"{r.action} {r.params}" for r in rows}
+
+
+def _confirm_with_code(runtime) -> str:  # noqa: ANN001
+    """YES, then the code if one is asked for: the replies to the last step."""
+    reply = "\n".join(say(runtime, "yes", sender=TWO_PARCELS))
+    if "6-digit code" in reply:
+        reply = "\n".join(say(runtime, latest_code(runtime, TWO_PARCELS), sender=TWO_PARCELS))
+    return reply
+
+
+@pytest.mark.parametrize(("first", "answer"), [
+    ("can u leave it in the porch", "both"),
+    ("can u leave it in the porch", "the two of them pls"),
+    ("leave them both in the porch please", None),
+    ("can you put both parcels in the porch", None),
+    ("both of them in the porch pls", None),
+])
+def test_one_change_for_both_parcels_is_made_for_each_in_turn(runtime, demo, first, answer):
+    """"Both" at a change: the first parcel now, the same change for the other next, one code for both (before:
+    "pick one first, then ask me again for the other")."""
+    reply = "\n".join(say(runtime, first, sender=TWO_PARCELS))
+    if answer is not None:
+        assert "Which one" in reply
+        reply = "\n".join(say(runtime, answer, sender=TWO_PARCELS))
+    assert "one at a time" in reply and "Headtorch" in reply and "porch" in reply and "Which one" not in reply, reply
+    reply = _confirm_with_code(runtime)
+    assert "Done" in reply and "Now the same for your Wool socks" in reply and "porch" in reply, reply
+    reply = _confirm_with_code(runtime)
+    assert "Done" in reply and "Wool socks" in reply, reply
+    made = _changes(runtime)
+    assert set(made) == {"PB100000005GB", "PB100000006GB"} and all("porch" in v for v in made.values()), made
+    codes = [b for b in _texts(runtime) if "code" in b.lower()]
+    assert len(codes) == 1, codes  # the proof covers the second parcel too
+
+
+def _texts(runtime) -> list[str]:  # noqa: ANN001
+    with runtime.sessions() as s:
+        return list(s.scalars(select(m.Message.body).where(m.Message.direction == "out",
+                                                           m.Message.recipient == TWO_PARCELS,
+                                                           m.Message.status != "reply")))
+
+
+@pytest.mark.parametrize("text", ["we're both out tomorrow, leave it in the porch",
+                                  "both of us are at work, can it go in the porch"])
+def test_both_about_the_people_is_not_both_parcels(runtime, demo, text):
+    reply = "\n".join(say(runtime, text, sender=TWO_PARCELS))
+    assert "one at a time" not in reply and "Which one" in reply, reply
+
+
+@pytest.mark.parametrize(("text", "count", "every"), [
+    ("leave them both in the porch", 2, True), ("both parcels to the shop", 2, True),
+    ("all of them in the shed", 3, True), ("leave all my parcels with number 4", 3, True),
+    ("both in the porch", 3, False), ("we're both out", 2, False), ("both of us are out", 2, False),
+    ("leave it in the porch", 2, False), ("all good, leave it in the porch", 2, False),
+])
+def test_a_request_that_names_every_parcel(text, count, every):
+    assert names_every_parcel(text, count) is every

@@ -1,0 +1,69 @@
+"""One change for every parcel on the shopper's number: "leave them both in the porch", or "both" at "Which one?".
+
+A change is made one parcel at a time (each is its own confirmation, rules and audit; one code covers them all,
+as a proof lasts 15 minutes): the first parcel now, and the same request waits in the conversation's queue for
+each other one, naming its parcel (dialogues/kit/requests.next_queued says "Now the same for your Wool socks").
+Before, the shopper was told "I can do one delivery at a time. Pick one first, then ask me again for the other"
+and had to type the request again (a probe of plain phrasing, 2026-12-07).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from backend.types import Shipment
+from dialogues.base import Turn
+from dialogues.kit.formatting import parcel_label
+
+_BOXES = r"(?:parcels|packages|pkgs|orders|deliveries|items|boxes|things)"
+# "both" says every one of two only where it is about the parcels: "leave both in the porch", "both of them",
+# "them both", "both parcels"; not "we're both out", "both of us".
+_BOTH = re.compile(
+    rf"\b(?:(?:them|em|'em)\s+both|both\s+(?:of\s+(?:them|em|'em|my|the|these|those)\b|{_BOXES}\b|(?:in|into|to|at"
+    r"|with|on|round|behind|under|by|through|next|inside|outside|over)\b))", re.IGNORECASE)
+_ALL = re.compile(
+    rf"\b(?:(?:them|em|'em)\s+all|all\s+(?:of\s+)?(?:them|em|'em)\b|all\s+(?:of\s+)?(?:my|the|these|those)\s+{_BOXES}"
+    rf"|every\s+(?:parcel|package|order|delivery)|each\s+of\s+(?:them|em|'em|my\s+{_BOXES}))", re.IGNORECASE)
+
+
+def names_every_parcel(text: str, count: int) -> bool:
+    """Does the request itself say it is for every one of the shopper's `count` parcels? ("Both" only of two.)"""
+    return count >= 2 and (bool(_ALL.search(text)) or (count == 2 and bool(_BOTH.search(text))))
+
+
+def one_at_a_time(turn: Turn, shipments: list[Shipment], request: dict[str, Any] | None) -> Shipment:
+    """The first parcel, to handle now; the same request queued for each other one, ahead of anything else the
+    shopper asked for (they asked for this first). `request`: the request as saved (ParseResult.to_saved)."""
+    first, rest = shipments[0], shipments[1:]
+    if request is not None:
+        queued = [_for_parcel(request, s) for s in rest]
+        turn.state.queue[:0] = queued
+    turn.say("utter_every_parcel_in_turn", parcel=parcel_label(first), count=str(len(shipments)))
+    return first
+
+
+def _for_parcel(request: dict[str, Any], shipment: Shipment) -> dict[str, Any]:
+    """The saved request, about this parcel: its number as the named one (proven: it is on the sender's own
+    number), and the parcel's name for the word said before it starts."""
+    text = str(request.get("text") or "")
+    entities = [e for e in request.get("entities") or () if e.get("entity") not in ("tracking_number", "order_number")]
+    entities.append({"entity": "tracking_number", "value": shipment.tracking_number, "start": len(text),
+                     "end": len(text), "resolved": None})
+    return {**request, "entities": entities, "parcel": parcel_label(shipment)}
+
+
+def prove_the_rest(turn: Turn, proven: Shipment) -> None:
+    """A code just proved `proven`: the other parcels of the same "both" that go to the same phone are proven
+    with it. The code proved the shopper holds that phone, and it is those parcels' recipient phone too; so
+    "leave them both in the porch" asks for one code, not one a parcel. A parcel for another phone is not."""
+    phone = (proven.recipient_phone or "").replace(" ", "")
+    if not phone:
+        return
+    for saved in turn.state.queue:
+        if not saved.get("parcel"):
+            continue
+        numbers = [e.get("value") for e in saved.get("entities") or () if e.get("entity") == "tracking_number"]
+        other = turn.backend.get_shipment(str(numbers[0])) if numbers else None
+        if other is not None and (other.recipient_phone or "").replace(" ", "") == phone:
+            turn.mark_verified(other, "otp")
