@@ -12,6 +12,9 @@ _ORDINALS = {
 }
 # "two" is a choice only on its own ("two", "number two"); in "the saturday one", "one" names nothing.
 _CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+# Words that only point at a number said ("the 2 please", "its number 2, thanks"): the answer is still that number.
+_AROUND_NUMBER = frozenset({"the", "number", "option", "no", "please", "pls", "plz", "thanks", "thank", "you", "ta",
+                            "thx", "cheers", "its", "it's", "it", "is", "that", "x", "xx", "just", "ok", "okay"})
 _STOP = {"the", "one", "a", "an", "my", "that", "this", "please", "pls", "plz", "its", "it", "is", "on", "for"}
 
 
@@ -60,10 +63,9 @@ def pick(text: str, options: list[str]) -> int | None:
         n = int(digits.group(1))
         return n - 1 if 1 <= n <= len(options) else None
     words = re.findall(r"[\w']+", low)
-    bare = [w for w in words if w not in {"the", "number", "option", "no", "please", "pls", "plz"}]
-    if len(bare) == 1 and bare[0] in _CARDINALS:
-        n = _CARDINALS[bare[0]]
-        return n - 1 if n <= len(options) else None
+    said = _number_said(words)
+    if said is not None:
+        return said - 1 if 1 <= said <= len(options) else None
     for w in words:
         if w in _ORDINALS:
             n = _ORDINALS[w]
@@ -78,6 +80,18 @@ def pick(text: str, options: list[str]) -> int | None:
     if found is None:  # "picadilly": a name misspelt, when nothing on the list is named as written
         found = _best(meaningful, options, misspelt)
     return found
+
+
+def _number_said(words: list[str]) -> int | None:
+    """The one number an answer is made of, with only pointing words round it ("the 2", "2 please", "number 2,
+    thanks", "its the no.2 one", "two"): as the list numbers it. None when anything else is said beside it."""
+    bare = [w for w in words if w not in _AROUND_NUMBER]
+    if len(bare) == 2 and bare[1] == "one" and (bare[0].isdecimal() or bare[0] in _CARDINALS):
+        bare = bare[:1]  # "the 2 one": "one" is the option, not a number
+    if len(bare) != 1:
+        return None
+    word = bare[0]
+    return int(word) if word.isdecimal() and len(word) <= 2 else _CARDINALS.get(word)
 
 
 def _best(words: set[str], options: list[str], same: object) -> int | None:

@@ -79,7 +79,6 @@ def test_a_request_after_the_code_is_taken_up_once_the_code_is_accepted(runtime,
 
 # --- "the 2" at "Which one?" ----------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a number with an article or a please around it is not read as a pick")
 @pytest.mark.parametrize(("first", "answer"), [
     ("where are my parcels", "the 2"),
     ("leave it in the shed", "the 2"),
