@@ -31,6 +31,9 @@ _SPLIT = re.compile(
     rf"|,\s*(?:and|but|also|then|so|plus|oh|oh\s+and)?\s*(?=(?:{_REQUEST_START})\b)"
     rf"|\s+(?:and|also|but|plus)\s+(?:also\s+|then\s+)?(?=(?:{_REQUEST_START})\b)"
     r"|\s+also\s+|\s+so\s+(?=(?:try|go\s+with)\s)"
+    # "123456 pls make it thursday": a number given (a code, an order number), then a request of its own
+    r"|(?<=\d)\s+(?=(?:pls|please|plz|(?:can|could|would|will)\s+(?:you|u|ya|we))\s+(?:(?:please|pls|plz|also|just)\s+)?"
+    r"(?:make|change|move|deliver|leave|put|send|hold|keep|tell|add|give|drop|bring|redeliver|reschedule|cancel)\b)"
     # "leave it with 10, number 12 is away": who can't take it is a part of its own (a refusal, discourse below)
     r"|,\s*(?=(?:(?:the\s+)?(?:number|no\.?|house|flat)\s*)?\d+[a-z]?\s+(?:is|'s)\s+(?:away|out|not)\b)"
     # "the porch, not a neighbour": a trailing "not X" is a part of its own (a refusal, never the value)
@@ -99,6 +102,14 @@ _CORRECTION = re.compile(
     r"|\b" + _APOLOGY + r"\s*[,.!:;-]+\s*(?!(?:" + _CLOSING + r")\b)(?=\w))",
     re.IGNORECASE,
 )
+# "can u make it thursday", "pls change it to friday": "make it" asked for is the request itself, not a correction
+# of what came before it (a code, a yes). What opens a request just before the cue says so.
+_ASKED_TO_MAKE = re.compile(
+    r"(?:\b(?:can|could|would|will)\s+(?:you|u|ya|we|they|the\s+driver)|\b(?:please|pls|plz|kindly)|\bi'?d\s+like\s+"
+    r"(?:you\s+)?to|\b(?:i|we)\s+(?:want|need)\s+(?:you\s+)?to|\blet'?s)\s+(?:(?:please|pls|plz|just|also)\s+)*"
+    r"\Z",
+    re.IGNORECASE,
+)
 _WEAK_CORRECTION = re.compile(r"actually|make\s+(?:it|that)|change\s+(?:it|that)\s+to|\W*(?:no|nope|nah)\W*",
                               re.IGNORECASE)
 _LEADING_NO = re.compile(r"^\W*(?:(?:no|nope|nah|sorry|soz|oops|whoops|my\s+bad|my\s+mistake|ok|okay|right)"
@@ -153,10 +164,19 @@ _NOT_THEN = re.compile(
 
 # "never leave it at the back, front porch only", "dont send it to the locker - the shop on oxford road": a
 # refusal of any shape, then (after a pause) the value wanted instead. The second half is a bare value, not a
-# clause of its own: it doesn't open with a subject ("don't leave it outside, it'll get nicked" is a reason).
+# clause of its own: it doesn't open with a subject ("don't leave it outside, it'll get nicked" is a reason),
+# unless the subject is followed by where the parcel is to go:
+# "it can go in the shed", "you can put it in the garage", "they could leave it with 12": a subject, then where the
+# parcel is to go (a placing word). "it'll get nicked" and "it gets wet" say why, and stay with the refusal.
+_PLACED = (r"(?:(?:but|so|just)\s+)?(?:it|they|you|u|he|she|(?:the\s+)?(?:driver|courier|postman|postie))\s+"
+           r"(?:(?:can|could|should|will|may|might|would|'ll|ll|is\s+to)\s+)?(?:just\s+|always\s+|still\s+)?"
+           r"(?:go|be\s+(?:left|put|dropped|popped|placed)|stay|leave|put|pop|drop|stick|tuck|hide|place|give|hand)\b"
+           r"(?:\s+[\w'&-]+){1,9}?")
+_PLACED_PART = re.compile(_PLACED + r"\W*", re.IGNORECASE)
 _REFUSAL_THEN = re.compile(
-    r"^(?P<neg>[^,;]*?\w)\s*(?:,|;|\s-\s)\s*(?P<rest>(?!(?:it|it'?ll|it'?s|its|itll|they|they'?re|theyre|he|he'?s"
-    r"|she|she'?s|i|i'?m|im|i'?ll|we|we'?re|you|u|that|this|there|cos|coz|because|as|so|or|and|if|since|else"
+    r"^(?P<neg>[^,;]*?\w)\s*(?:,|;|\s-\s)\s*(?P<rest>(?P<placed>" + _PLACED + r")"
+    r"|(?!(?:it|it'?ll|it'?s|its|itll|they|they'?re|theyre|he|he'?s|she|she'?s|i|i'?m|im|i'?ll|we|we'?re|you|u"
+    r"|that|this|there|cos|coz|because|as|so|or|and|if|since|else"
     r"|otherwise|thanks?|thank|ta|cheers|x+)\b)(?:(?:just|only|but|instead)\s+)?[a-z0-9][\w'&-]*"
     r"(?:\s+[\w'&-]+){0,4}?(?:\s+(?:only|instead|is\s+(?:fine|ok|okay|good|better)|please|pls|plz|thanks?"
     r"|ta))?)\W*$",
@@ -195,15 +215,15 @@ def _contrasts(parts: list[Clause], text: str) -> list[Clause]:
     for i in range(1, len(out)):
         before, part = out[i - 1], out[i]
         if before.negated and not part.negated and not part.corrects and (
-                not asks(part.text) or _INSTEAD.match(part.text)):
+                not asks(part.text) or _INSTEAD.match(part.text) or _PLACED_PART.fullmatch(part.text)):
             out[i] = dataclasses.replace(part, corrects=True, strong=True)
     return out
 
 
 def _refusal_then(part: Clause) -> re.Match[str] | None:
     found = _REFUSAL_THEN.match(part.text) if part.negated else None
-    if found is None or is_negated(found.group("rest")) or asks(found.group("rest")) \
-            or not is_negated(found.group("neg")):
+    if found is None or is_negated(found.group("rest")) or not is_negated(found.group("neg")) \
+            or (asks(found.group("rest")) and not found.group("placed")):
         return None
     return found
 
@@ -212,7 +232,8 @@ def _boundaries(text: str) -> list[tuple[int, int, str | None]]:
     """Where parts end: (start, end, the correction's words or None). A pause next to a correction (", no
     wait, ") is one boundary, and it is a correction."""
     found = sorted([(m.start(), m.end(), None) for m in _SPLIT.finditer(text)]
-                   + [(m.start(), m.end(), m.group(0)) for m in _CORRECTION.finditer(text)],
+                   + [(m.start(), m.end(), m.group(0)) for m in _CORRECTION.finditer(text)
+                      if not _asked_to_make(text, m)],
                    key=lambda b: (b[0], -b[1]))
     kept: list[tuple[int, int, str | None]] = []
     for start, end, cue in found:
@@ -222,6 +243,15 @@ def _boundaries(text: str) -> list[tuple[int, int, str | None]]:
             continue
         kept.append((start, end, cue))
     return kept
+
+
+def _asked_to_make(text: str, cue: re.Match[str]) -> bool:
+    """Is this "make it" / "change it to" the request itself ("123456 and can u make it thursday", "yes, pls make
+    it friday"), with nothing asked before it for it to correct ("leave it with 6, can u make it 8" corrects)?"""
+    if not re.match(r"make|change", cue.group(0), re.IGNORECASE):
+        return False
+    opener = _ASKED_TO_MAKE.search(text, 0, cue.start())
+    return opener is not None and not asks(text[: opener.start()])
 
 
 def _add(parts: list[Clause], text: str, start: int, end: int, cue: str | None = None) -> None:

@@ -256,10 +256,18 @@ def read_answer(turn: Turn) -> Reading:
     open_flows = {f.flow for f in turn.state.stack}
     others = tuple(
         c for c in live[1:]
-        if not c.negated and _is_request(c.parse) and c.parse.confidence >= ANSWER_SPLIT_CONFIDENCE
+        if not c.negated and _is_request(c.parse) and _clearly_another(c)
         and _flow_of(c.parse.intent) not in open_flows and c is not settled and not c.corrects
     )
     return Reading(declined=declined, others=others, superseded=tuple(replaced.values()), settled=settled)
+
+
+def _clearly_another(part: ParsedClause) -> bool:
+    """A later part of an answer that is clearly a request of its own: read surely, or asking and naming its own
+    journey's value ("123456 pls make it thursday": a day), which backs a less sure reading."""
+    confidence = part.parse.confidence
+    return confidence >= ANSWER_SPLIT_CONFIDENCE or (confidence >= OWN_REQUEST_CONFIDENCE
+                                                     and _carries_its_values(part))
 
 
 def apply(turn: Turn, reading: Reading) -> None:

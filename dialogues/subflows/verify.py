@@ -20,6 +20,7 @@ from backend.types import Shipment
 from bot.services.verification import CODE_DIGITS, Budget, Checked, Requester, Sent
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.every_parcel import prove_the_rest
+from intents.discourse import asks
 from intents.entities import otp_code
 
 flow = register(Flow("verify", intents=()))
@@ -49,7 +50,14 @@ _RESEND = re.compile(
 def asks_for_another_code(turn: Turn) -> bool:
     """'send it again' or 'can you text me again' answers the code prompt, whatever the NLU makes of it (a
     return, an opt-out): the open question asked for exactly this."""
-    return asks_for_another(turn.text)
+    return asks_for_another(turn.text) or _code_then_more(turn)
+
+
+def _code_then_more(turn: Turn) -> bool:
+    """ "123456 and can u make it thursday": a message that opens with the code is its answer, whatever the rest
+    reads as; the request after it waits in the queue (kit/requests.read_answer) until the change is made."""
+    first = turn.clauses[0] if len(turn.clauses) > 1 else None
+    return first is not None and not asks(first.text) and otp_code.in_reply(first.text, CODE_DIGITS) is not None
 
 
 def asks_for_another(text: str) -> bool:

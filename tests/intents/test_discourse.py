@@ -79,6 +79,49 @@ def test_a_refusal_then_a_bare_value_is_its_correction(message, parts):
     assert [(c.text, c.negated, c.corrects) for c in clauses(message)] == parts
 
 
+@pytest.mark.parametrize(("message", "parts"), [
+    ("dont leave it outside, it can go in the shed",
+     [("dont leave it outside", True, False), ("it can go in the shed", False, True)]),
+    ("don't leave it on the doorstep, you can put it in the garage",
+     [("don't leave it on the doorstep", True, False), ("you can put it in the garage", False, True)]),
+    ("Please don't leave it on the porch - the driver could pop it behind the side gate",
+     [("Please don't leave it on the porch", True, False), ("the driver could pop it behind the side gate", False,
+                                                            True)]),
+    ("dont leave it in the porch, you could give it to number 12",
+     [("dont leave it in the porch", True, False), ("you could give it to number 12", False, True)]),
+    # a subject saying why stays with the refusal; "can't go" is no place for it
+    ("don't leave it on the porch, it will get stolen", [("don't leave it on the porch, it will get stolen", True,
+                                                          False)]),
+    ("please dont leave it outside, it gets wet", [("please dont leave it outside, it gets wet", True, False)]),
+    ("dont leave it with 12, they can be funny about it",
+     [("dont leave it with 12, they can be funny about it", True, False)]),
+    ("don't leave it outside, it can't go in the shed either",
+     [("don't leave it outside, it can't go in the shed either", True, False)]),
+])
+def test_a_refusal_then_where_it_can_go_said_with_a_subject_is_its_correction(message, parts):
+    assert [(c.text, c.negated, c.corrects) for c in clauses(message)] == parts
+
+
+@pytest.mark.parametrize(("message", "parts"), [
+    ("482913 and can u make it thursday", ["482913", "can u make it thursday"]),
+    ("482913 pls make it thursday", ["482913", "pls make it thursday"]),
+    ("yes, could you change it to friday", ["yes", "could you change it to friday"]),
+    ("can we make that friday", ["can we make that friday"]),
+])
+def test_make_it_asked_for_after_an_answer_is_a_request_not_a_correction(message, parts):
+    found = clauses(message)
+    assert [c.text for c in found] == parts and not any(c.corrects for c in found)
+
+
+@pytest.mark.parametrize(("message", "settled"), [
+    ("leave it with 6, can u make it 8", "8"), ("leave it with 6, pls make it 8", "8"),
+    ("leave it in the shed, make it the garage", "the garage"),
+])
+def test_make_it_after_a_request_still_corrects_it(message, settled):
+    last = clauses(message)[-1]
+    assert last.text == settled and last.corrects
+
+
 @pytest.mark.parametrize(("message", "narrows"), [
     ("anything but the locker", True), ("ok anything except the shop", True), ("not the locker", False),
     ("i dont want the locker", False),

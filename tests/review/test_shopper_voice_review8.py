@@ -53,7 +53,7 @@ def test_a_flat_given_alone_is_added_to_the_address_on_file(runtime, demo, us, t
     street, postcode = ("742 Maple Street", "78701") if us else ("12 Acacia Avenue", "M1 4BT")
     asked, _, done = _talk(runtime, DUE_TOMORROW, text, "yes", "{code}")
     assert "postcode" not in asked.lower() and "zip" not in asked.lower(), asked
-    assert unit in asked.lower() and street in asked and postcode in asked, asked  # read back whole
+    assert unit in asked.lower() and street.split()[1] not in asked, asked  # the address on file in part only
     lines, now = _address(runtime, "PB100000001GB")
     assert unit in lines.lower() and street in lines and now == postcode, (done, lines, now)
 
@@ -66,7 +66,6 @@ def _a_weekday_ahead() -> date:
     return day + timedelta(days=1) if day.weekday() == 6 else day
 
 
-@pytest.mark.xfail(strict=True, reason="'make it' after 'can u' is read as a correction of the code, and dropped")
 @pytest.mark.parametrize("typed", ["{code} and can u make it {day}", "{code}, could you make it {day} instead?",
                                    "{code} pls make it {day}", "{code} - and can we make that {day}",
                                    "{code} also can you please make it {day}"])
@@ -95,7 +94,6 @@ def test_a_number_said_with_words_around_it_picks_that_parcel(runtime, demo, fir
 
 # --- a value after a refusal, said with a subject --------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a value after a refusal is taken only when it opens with no subject")
 @pytest.mark.parametrize(("text", "value"), [
     ("dont leave it outside, it can go in the shed", "shed"),
     ("don't leave it on the doorstep, you can put it in the garage", "garage"),
