@@ -25,7 +25,7 @@ from bot.core.messages import Choice
 from bot.core.wording import Rendered
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.address import PART_MAX, NewAddress, Review, in_area, review, settle
-from dialogues.kit.address_text import Reading, asks_to_check, read_address
+from dialogues.kit.address_text import Reading, added_unit, asks_to_check, read_address, without_unit
 from dialogues.kit.answers import yes_or_no
 from dialogues.kit.choices import pick
 from dialogues.kit.formatting import parcel_label
@@ -73,6 +73,10 @@ def with_shipment(turn: Turn) -> None:
 def _next(turn: Turn, shipment: Shipment, option: ActionOption) -> None:
     """Ask for the next thing the address needs, or refuse it, or read it back for confirmation."""
     address = NewAddress.from_slots(turn.slots.get("address"))
+    unit = turn.slots.get("unit")
+    if unit and address.empty:
+        _propose_added(turn, shipment, str(unit))
+        return
     country = shipment.address.country or "GB"
     code_name = _code_name(turn, address.country or country)
     bad = turn.slots.get("bad_postcode")
@@ -134,6 +138,18 @@ def _ask_which(turn: Turn, checked: Review, code_name: str) -> None:
 
 def _propose(turn: Turn, shipment: Shipment, address: NewAddress) -> None:
     summary = turn.render("utter_address_summary", parcel=parcel_label(shipment), address=address.one_line())
+    propose(turn, shipment, DeliveryAction(KIND, {"address": address.params()}), summary)
+
+
+def _propose_added(turn: Turn, shipment: Shipment, unit: str) -> None:
+    """ "add flat 3 to the address": the address on file with the flat at the start of its first line. The address
+    on file is read back only in part ("12 ***, M1 ***"), as "is my address right?" shows it: no one unproven is
+    shown it whole, and the shopper didn't type it."""
+    a = shipment.address
+    line1 = f"{unit}, {without_unit(a.line1)}"
+    address = NewAddress(line1, a.line2 or None, a.city or None, a.postcode or None, a.country or None)
+    summary = turn.render("utter_address_added_summary", parcel=parcel_label(shipment), unit=unit,
+                          address=a.masked())
     propose(turn, shipment, DeliveryAction(KIND, {"address": address.params()}), summary)
 
 
@@ -289,15 +305,23 @@ def _read(turn: Turn, expect: str | None) -> Reading:
     given = turn.nlu.entity("address")  # a Rasa server may tag the address itself
     if given is not None and expect is None:
         return read_address(given.value, country=_country(turn), expect="address")
-    skip = [(e.start, e.end) for e in turn.nlu.entities if e.entity in _SKIP]
-    return read_address(turn.text, skip=skip, country=_country(turn), expect=expect)
+    return read_address(turn.text, skip=_skipped(turn), country=_country(turn), expect=expect)
+
+
+def _skipped(turn: Turn) -> list[tuple[int, int]]:
+    """Where the message names the order or parcel, not the address."""
+    return [(e.start, e.end) for e in turn.nlu.entities if e.entity in _SKIP]
 
 
 def _take(turn: Turn, reading: Reading) -> None:
     """Keep every part this message gave (the last word wins), and what it said about the postcode or town."""
     address = NewAddress.from_slots(turn.slots.get("address"))
+    unit = added_unit(turn.text, skip=_skipped(turn), country=_country(turn)) if address.empty else None
+    if unit:  # "it's flat 3": a line added to the address on file (_propose_added)
+        turn.remember(unit=unit)
+        return
     new = reading.address
-    turn.remember(address=address.merged(new).to_slots())
+    turn.remember(address=address.merged(new).to_slots(), unit=None)
     if reading.bad_postcode:
         turn.remember(bad_postcode=reading.bad_postcode, address=address.merged(new).without("postcode").to_slots())
     if reading.town_hint:

@@ -116,6 +116,41 @@ def read_address(text: str, *, skip: Iterable[tuple[int, int]] = (), country: st
     return Reading(address, bad, hint)
 
 
+_UNIT_PART = re.compile(rf"\b(?P<kind>{_UNIT})\.?\s*(?:no\.?\s*|number\s+|#\s*)?(?P<number>\d{{1,4}}[a-z]?)\b",
+                        re.IGNORECASE)
+
+
+_ELSEWHERE = re.compile(r"\b(?:moved|moving|move|relocat\w*|new\s+(?:address|place|flat|home|apartment|apt)|another"
+                        r"|different)\b", re.IGNORECASE)
+
+
+def added_unit(text: str, *, skip: Iterable[tuple[int, int]] = (), country: str = "GB") -> str | None:
+    """ "add flat 3 to the address", "it's flat 3", "put unit 5 on it": a flat, apartment or unit named with no other
+    part of an address is a line to add to the address on file ("Flat 3"), not a new address whose postcode to
+    ask for. None when the message names more (a street, a town, a postcode, another number) or no unit."""
+    text = _blank(text or "", skip)
+    if _ELSEWHERE.search(text):  # "i've moved to flat 3": a new home, not a line missing from this one
+        return None
+    found = list(_UNIT_PART.finditer(text))
+    if len(found) != 1:
+        return None
+    unit = found[0]
+    rest = f"{text[: unit.start()]} {text[unit.end():]}"
+    if re.search(r"\d", rest):
+        return None
+    reading = read_address(rest, country=country)
+    if not reading.address.empty or reading.town_hint or reading.bad_postcode:
+        return None
+    kind = unit.group("kind")
+    return f"{kind[0].upper()}{kind[1:].lower()} {unit.group('number').upper()}"
+
+
+def without_unit(line: str) -> str:
+    """The address line less a flat or unit it opens with ("Flat 1, 12 Acacia Avenue" -> "12 Acacia Avenue")."""
+    found = _UNIT_PART.match(line.strip())
+    return line.strip()[found.end():].lstrip(" ,") if found else line.strip()
+
+
 def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
     """The order or tracking number, and the words that name it ("for order #"), read as nothing."""
     for a, b in sorted(spans, reverse=True):

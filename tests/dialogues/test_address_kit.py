@@ -8,7 +8,7 @@ import re
 import pytest
 
 from dialogues.kit.address import NewAddress, in_area, review, settle
-from dialogues.kit.address_text import asks_to_check, read_address
+from dialogues.kit.address_text import added_unit, asks_to_check, read_address, without_unit
 
 
 def _skip(text: str) -> list[tuple[int, int]]:
@@ -160,3 +160,26 @@ def test_a_question_about_the_address_is_a_check(text):
 ])
 def test_a_request_to_change_it_is_not_a_check(text):
     assert not asks_to_check(text)
+
+
+@pytest.mark.parametrize(("text", "unit"), [
+    ("add flat 3 to the address", "Flat 3"), ("it's flat 3", "Flat 3"), ("can you add apartment 2B", "Apartment 2B"),
+    ("put unit 5 on it", "Unit 5"), ("Could you add Apt 4C to my address please?", "Apt 4C"),
+    ("can u add flat 3 to the address, they left it off", "Flat 3"), ("flat no. 7 pls", "Flat 7"),
+])
+def test_a_flat_named_alone_is_a_line_added_to_the_address_on_file(text, unit):
+    assert added_unit(text) == unit
+
+
+@pytest.mark.parametrize("text", [
+    "its flat 3, 12 acacia avenue", "flat 3 in leeds", "deliver to flat 2B, 12 Acacia Avenue instead",
+    "its flat 4 not flat 14", "i've moved to flat 3", "send it to my new flat, flat 9",
+    "can you leave it with number 5", "flat 3, M1 4BT",
+])
+def test_a_flat_with_more_of_an_address_or_a_move_is_no_added_line(text):
+    assert added_unit(text) is None
+
+
+def test_a_flat_already_on_file_is_replaced_not_doubled():
+    assert without_unit("Flat 1, 12 Acacia Avenue") == "12 Acacia Avenue"
+    assert without_unit("12 Acacia Avenue") == "12 Acacia Avenue"

@@ -39,7 +39,6 @@ def _address(runtime, tracking: str) -> tuple[str, str]:  # noqa: ANN001
 
 # --- a flat added to the address on file ----------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a flat alone is read as a new address and its postcode asked for")
 @pytest.mark.parametrize(("us", "text", "unit"), [
     (False, "add flat 3 to the address", "flat 3"),
     (False, "it's flat 3", "flat 3"),
