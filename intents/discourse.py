@@ -164,10 +164,8 @@ _NOT_THEN = re.compile(
 
 # "never leave it at the back, front porch only", "dont send it to the locker - the shop on oxford road": a
 # refusal of any shape, then (after a pause) the value wanted instead. The second half is a bare value, not a
-# clause of its own: it doesn't open with a subject ("don't leave it outside, it'll get nicked" is a reason),
-# unless the subject is followed by where the parcel is to go:
-# "it can go in the shed", "you can put it in the garage", "they could leave it with 12": a subject, then where the
-# parcel is to go (a placing word). "it'll get nicked" and "it gets wet" say why, and stay with the refusal.
+# clause of its own: it doesn't open with a subject ("don't leave it outside, it'll get nicked" is a reason), unless
+# a placing word follows the subject (`_PLACED`: "it can go in the shed", "you can put it in the garage").
 _PLACED = (r"(?:(?:but|so|just)\s+)?(?:it|they|you|u|he|she|(?:the\s+)?(?:driver|courier|postman|postie))\s+"
            r"(?:(?:can|could|should|will|may|might|would|'ll|ll|is\s+to)\s+)?(?:just\s+|always\s+|still\s+)?"
            r"(?:go|be\s+(?:left|put|dropped|popped|placed)|stay|leave|put|pop|drop|stick|tuck|hide|place|give|hand)\b"
