@@ -76,6 +76,10 @@ class Turn:
     asked: bool = False  # this turn asked the shopper something: no second prompt on top of it
     corrected: bool = False  # the message corrects itself; turn.text is only its last word (kit/requests.py)
     done: set[str] = field(default_factory=set)  # journeys (and change kinds) that ended in this turn
+    # The tone's apology before the reply (kit/tone.py): left out if the reply says sorry itself (one a reply),
+    # and what stands in its place then (the offer of a person it carried), if anything.
+    apology: Reply | None = None
+    apology_instead: Reply | None = None
 
     def __post_init__(self) -> None:
         """Reads by number in this turn mean this shopper's parcel: the one they proved, else one addressed to
@@ -298,7 +302,7 @@ class Flow:
     """A journey: a start handler plus handlers for the questions it asks."""
 
     def __init__(self, name: str, *, intents: tuple[str, ...] | None = None, amend: str | None = None,
-                 values: tuple[str, ...] = (), values_when_proposed: bool = False) -> None:
+                 values: tuple[str, ...] = (), values_when_proposed: bool = False, reported: bool = False) -> None:
         self.name = name
         self.intents = intents or (name,)
         # The step that takes this journey's value as an answer ("which neighbour?"): a correction at the
@@ -310,6 +314,9 @@ class Flow:
         # Its value names it only as a correction of its own proposal: a bare day corrects a proposed hold, but
         # anywhere else a day is a delivery day (reschedule).
         self.values_when_proposed = values_when_proposed
+        # Asked for by telling: "it says delivered but i cant find it" is a report that wants handling though it
+        # asks nothing in words, so beside another request it is a request of its own (kit/requests.read).
+        self.reported = reported
         self._start: Handler | None = None
         self._steps: dict[str, Handler] = {}
         self._answers: dict[str, Callable[[Turn], bool]] = {}

@@ -18,7 +18,7 @@ import re
 from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
-from dialogues.kit import claims, requests, survey, tone
+from dialogues.kit import claims, repeat, requests, survey, tone
 from dialogues.kit.answers import YES_NO
 from dialogues.kit.choices import pick
 from dialogues.kit.faq import Question, question_in
@@ -35,7 +35,8 @@ ABANDON = frozenset(
 )
 # Intents that are no request of their own: from an upset shopper they get an apology and the fastest way forward.
 NOT_A_REQUEST = frozenset({OUT_OF_SCOPE, "help", "greet", "thank_you", "goodbye"})
-ABOUT_THE_DRIVER = frozenset({Question.DRIVER_CONTACT, Question.LIVE_LOCATION})
+# At a free-text question ("what should the note say?") these may be the answer ("...call me", "my son will sign").
+ABOUT_THE_DRIVER = frozenset({Question.DRIVER_CONTACT, Question.LIVE_LOCATION, Question.HOUSEHOLD_SIGNS})
 SWITCH_CONFIDENCE = 0.6
 # "cancel the address change", "i meant stop that request": the open journey is called off, not an order.
 _CALL_OFF = re.compile(
@@ -52,6 +53,12 @@ def _plain(text: str) -> str:
 
 
 def respond(turn: Turn) -> None:
+    """The reply to one message: routed (below), then said with one apology at most (kit/tone.one_apology)."""
+    _respond(turn)
+    tone.one_apology(turn)
+
+
+def _respond(turn: Turn) -> None:
     _expire_stale_state(turn)
     if survey.answered(turn):  # "5" after a person asked "how did we do?"
         return
@@ -68,6 +75,9 @@ def respond(turn: Turn) -> None:
 
     if not turn.text and not turn.message.media:
         turn.say("utter_empty_message")
+        return
+    if repeat.asks_for_it_again(turn.text) and not _open_step_takes(turn):  # the code step: another code
+        repeat.say_it_again(turn)
         return
     if _aside(turn):
         return
@@ -115,6 +125,12 @@ def respond(turn: Turn) -> None:
     flow = REGISTRY.get(intent) or REGISTRY[OUT_OF_SCOPE]
     flow.run_start(turn)
     _after(turn)
+
+
+def _open_step_takes(turn: Turn) -> bool:
+    """Does the open question take this message for its answer in words of its own (Flow.answers)?"""
+    open_flow, step = turn.state.open_flow, turn.state.open_step
+    return bool(open_flow and step and open_flow in REGISTRY and REGISTRY[open_flow].recognises(turn, step))
 
 
 def _replaced_by_correction(turn: Turn) -> bool:

@@ -282,9 +282,21 @@ _ASKS = re.compile(r"\b(?:can|could|would|will\s+you|please|pls|plz|want|need|li
                    re.IGNORECASE)  # "wheres my parcel": shoppers drop the apostrophe
 
 
+# "I don't need it anymore", "we don't want them any more", "dont need this now": why the shopper wants what they
+# ask beside it (a return, a cancellation), never a request of its own ("..., how do I send it back" is a return).
+# Only with its "anymore" / "now": "i dont want the locker" is a refusal (negation), not a change of mind.
+_NO_LONGER_WANTED = re.compile(
+    r"^\W*(?:(?:oh|so|well|hi|hey|also|but|and|tbh|honestly|actually|sorry)\W+)*(?:(?:i|we)\s+)?"
+    r"(?:do\s*n[o']?t|dont|dnt|no\s+longer|don'?t\s+really|no\s+need\s+for)\s+(?:really\s+)?(?:need|want|require)?"
+    r"\s*(?:it|them|this|these|that|those|the\s+\w+(?:\s+\w+)?|my\s+\w+(?:\s+\w+)?)"
+    r"(?:\s+(?:any\s*more|now|after\s+all|any\s+longer))+\W*$",  # "no longer" or not, a "now" says it changed
+    re.IGNORECASE,
+)
+
+
 def is_reason(clause: str) -> bool:
-    """Does this part only say why ("im at work all week"), asking for nothing itself?"""
-    return bool(_REASON.match(clause)) and not _ASKS.search(clause)
+    """Does this part only say why ("im at work all week", "i don't need it anymore"), asking for nothing itself?"""
+    return bool(_REASON.match(clause)) and not _ASKS.search(clause) or bool(_NO_LONGER_WANTED.match(clause))
 
 
 def asks(clause: str) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 from backend import models as m
 from bot.core.merchant_config import MerchantConfig
 from dialogues.kit.keywords import Keyword, keyword_in
+from intents.collecting import collecting
 from intents.context import ParseContext
 from intents.discourse import clauses, past_filler, refusal, request_beside_identifiers
 from intents.interpreter import Interpreter, resolve_entities
@@ -35,7 +36,8 @@ def parse(interpreter: Interpreter, text: str, config: MerchantConfig, now: date
     parsed = past_filler(parsed, lambda rest: interpreter.parse(rest, context))
     parsed = request_beside_identifiers(parsed, lambda rest: interpreter.parse(rest, context))
     parsed = refusal(parsed, lambda rest: interpreter.parse(rest, context))
-    return unless_asked_for(parsed)  # "can you text me again" is no opt-out: one needs a word of stopping
+    parsed = unless_asked_for(parsed)  # "can you text me again" is no opt-out: one needs a word of stopping
+    return collecting(parsed)  # "can I grab it from the rusholme store" is a collection point, not out of scope
 
 
 def message_clauses(interpreter: Interpreter, text: str, config: MerchantConfig,

@@ -14,6 +14,7 @@ from backend.types import ActionKind, DeliveryAction, Shipment
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import YES_NO
 from dialogues.kit.driver_text import driver_text
+from dialogues.kit.faq import HOUSEHOLD_SIGNS
 from dialogues.kit.formatting import parcel_label
 from dialogues.kit.neighbours import PREFERENCE, standing_neighbour
 from dialogues.subflows.change import propose
@@ -63,17 +64,6 @@ _LOCATOR = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<![\w'])[A-Z][a-z]{2,}\b")
-# "can my husband sign for it if im at work": someone of the household, at the address, signing; no neighbour.
-_HOUSEHOLD_SIGNS = re.compile(
-    r"\b(?:my|our)\s+(?:husband|hubby|wife|missus|partner|other\s+half|spouse|son|daughter|kids?|mum|mom|mam|dad"
-    r"|mother|father|parents|brother|sister|nan|gran|grandma|grandad|grandpa|flat\s*mate|house\s*mate|room\s*mate"
-    r"|roomie|boyfriend|girlfriend|bf|gf|fianc[eé]e?|lodger|carer|cleaner|nanny)\b[^.?!]{0,40}?\bsign"
-    r"|\b(?:someone|somebody|anyone|anybody)\s+(?:else\s+)?(?:at\s+home|in\s+the\s+house|at\s+the\s+house|"
-    r"who\s+lives\s+(?:here|there|with\s+me))[^.?!]{0,30}?\bsign",
-    re.IGNORECASE,
-)
-
-
 def _plausible(desc: str) -> bool:
     """Does this read like a neighbour a driver could find? (A house number, a place, or a name.)"""
     if not desc or len(desc.split()) > 25:
@@ -128,7 +118,7 @@ def start(turn: Turn) -> None:
     if turn.nlu.intent == flow.name and _REVOKE.search(turn.text):
         revoke(turn)
         return
-    if _HOUSEHOLD_SIGNS.search(turn.text):  # not a neighbour: whoever is in at the address can sign
+    if HOUSEHOLD_SIGNS.search(turn.text):  # not a neighbour: whoever is in at the address can sign
         turn.finish()
         turn.say("utter_household_can_sign")
         return

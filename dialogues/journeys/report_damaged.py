@@ -32,7 +32,7 @@ from dialogues.kit.handoff import hand_off
 from dialogues.subflows.status import delivered_shipment_for
 from dialogues.subflows.verify import require_code
 
-flow = register(Flow("report_damaged"))
+flow = register(Flow("report_damaged", reported=True))
 
 OFFERS = ("replacement", "refund")
 MAX_PHOTOS = 5

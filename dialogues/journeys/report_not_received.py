@@ -31,7 +31,7 @@ from dialogues.kit.wrong_place import says_wrong_place
 from dialogues.subflows.status import delivered_shipment_for
 from dialogues.subflows.verify import require_code
 
-flow = register(Flow("report_not_received"))
+flow = register(Flow("report_not_received", reported=True))
 
 
 @flow.start

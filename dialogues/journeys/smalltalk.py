@@ -127,6 +127,12 @@ def _item_change(turn: Turn) -> None:
     ask_open_question_again(turn)
 
 
+def _household_signs(turn: Turn) -> None:
+    """Anyone in at the address can sign: no neighbour, nothing to change, and what to do if nobody will be in."""
+    turn.say("utter_household_can_sign")
+    ask_open_question_again(turn)
+
+
 def _after_space(text: Rendered) -> Rendered:
     """A part that goes after a word in another template (the wording service trims what it renders)."""
     return Rendered(" " + text) if text else text
@@ -236,4 +242,5 @@ _ANSWERS = {
     Question.LIVE_LOCATION: _live_location,
     Question.DRIVER_CONTACT: _driver_contact,
     Question.ITEM_CHANGE: _item_change,
+    Question.HOUSEHOLD_SIGNS: _household_signs,
 }

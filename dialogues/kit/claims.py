@@ -58,8 +58,9 @@ _NOT_THE_PARCEL = (r"(?!\s+(?:a|an|the|any|my|your|ur|that|this|ya|me|us)?\s*(?:
 _MISSING = re.compile(
     r"\b(still (not|no|missing|nothing|waiting)|not here|missing|nothing|no sign|can'?t find|cant find|"
     r"report (it|this|that|the parcel|my parcel|the package)|(make|open|raise|file|log|start) (a |the )?claim|"
-    r"not there|stolen|lost|not (yet )?(turned|shown) up|(hasn'?t|hasnt|has not|haven'?t|havent|not|didn'?t|"
-    r"didnt|never|wasn'?t|wasnt|isn'?t|isnt) (got|get|received|arrived|turned up|come|there|here|found))\b"
+    r"not there|stolen|lost|not (yet )?(turned|shown|showed) up|(hasn'?t|hasnt|has not|haven'?t|havent|not|"
+    r"didn'?t|didnt|never|wasn'?t|wasnt|isn'?t|isnt) (yet )?(got|get|received|arrived|turned up|shown up|showed up|"
+    r"show up|turn up|appeared|come|there|here|found))\b"
     + _NOT_THE_PARCEL
 )
 _DAMAGE = re.compile(

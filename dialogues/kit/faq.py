@@ -22,6 +22,7 @@ class Question(StrEnum):
     DRIVER_CONTACT = "driver_contact"
     SUPPORT_HOURS = "support_hours"
     ITEM_CHANGE = "item_change"  # "can i change the size to a 9": the item, which the bot can't change
+    HOUSEHOLD_SIGNS = "household_signs"  # "can my partner sign for it": anyone in at the address can
 
 
 _YOU = r"(?:you|u|ya|this|i)"
@@ -80,6 +81,19 @@ _RULES += ((Question.ITEM_CHANGE, re.compile(
     rf"|\b(?:bigger|smaller|larger|different|another|other)\s+{_ITEM_WORDS}\b"
     r"|\bsize (?:up|down)\b|\b(?:swap|switch) (?:it|them|this|that) for (?:a|an|the)\b",
     re.IGNORECASE)),)
+# Someone of the household, at the address, signing ("can my husband sign for it if im at work", "is it ok if my mum
+# signs for it"): the same question whoever it is, so it is answered here, not by the classifier, which knew a
+# husband (from leave_with_neighbour's examples) but heard "my partner" as out of scope. No neighbour is read from it.
+HOUSEHOLD_SIGNS = re.compile(
+    r"\b(?:my|our)\s+(?:husband|hubby|wife|missus|partner|other\s+half|spouse|son|daughter|kids?|mum|mom|mam|dad"
+    r"|mother|father|parents|brother|sister|nan|gran|grandma|grandad|grandpa|flat\s*mate|house\s*mate|room\s*mate"
+    r"|roomie|boyfriend|girlfriend|bf|gf|fianc[eé]e?|lodger|carer|cleaner|nanny|family|fella|bloke|man|wifey"
+    r"|teenager|au\s*pair)\b[^.?!]{0,40}?\bsign"
+    r"|\b(?:someone|somebody|anyone|anybody)\s+(?:else\s+)?(?:at\s+home|in\s+the\s+house|at\s+the\s+house|"
+    r"(?:who\s+)?lives?\s+(?:here|there|with\s+me))[^.?!]{0,30}?\bsign",
+    re.IGNORECASE,
+)
+_RULES += ((Question.HOUSEHOLD_SIGNS, HOUSEHOLD_SIGNS),)
 MAX_WORDS = 25  # a long message is a story with a request in it: the NLU reads it
 
 

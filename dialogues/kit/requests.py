@@ -98,6 +98,12 @@ def _carries_its_values(part: ParsedClause) -> bool:
             and any(part.parse.entity(name) for name in flow.values))
 
 
+def _reports(part: ParsedClause) -> bool:
+    """A part that surely reports a problem its journey handles ("it says delivered but i cant find it")."""
+    flow = REGISTRY.get(part.parse.intent)
+    return flow is not None and flow.reported and part.parse.confidence >= OWN_REQUEST_CONFIDENCE
+
+
 def _as_request(part: ParsedClause, replaced: ParsedClause | None) -> ParsedClause:
     """A bare value after a correction ("..., sorry i mean the garage") asks for what the part it replaced
     asked for; after a "not X" ("not the neighbour! the porch") for the journey its value belongs to (the
@@ -174,7 +180,8 @@ def read(turn: Turn) -> Reading:
     # tomorrow. Can I pick a different day?" is one request with its reason, not a hold and a new day.
     # A reason beside a request ("im at work all week, can u change the address?") is no request of its own.
     # A part that only tells ("it turned up, the neighbour had it") is no request beside the message's own.
-    sure = [w for w in wanted if (w.parse.intent == nlu.intent or asks(w.text) and (
+    # A report ("it says delivered but i cant find it, can you send me the photo") asks by telling: sure, it is one.
+    sure = [w for w in wanted if (w.parse.intent == nlu.intent or _reports(w) or asks(w.text) and (
         w.parse.confidence >= OWN_REQUEST_CONFIDENCE or _carries_its_values(w))) and not is_reason(w.text)]
     told = tuple(w for w in wanted if sure and w not in sure and not is_reason(w.text)
                  and _flow_of(w.parse.intent) != _flow_of(sure[0].parse.intent))

@@ -9,9 +9,11 @@ emphasis ("I'm NOT in on Monday") or a lone "again" ("can you try again tomorrow
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
+from bot.core.messages import Reply
 from dialogues.base import Turn
 
 UPSET_AT = 2
@@ -116,7 +118,35 @@ def apologise(turn: Turn, *, person_offered: bool = True) -> None:
     """A short apology before a clear request goes where it was going ("WHERE IS IT???"). A shopper let down
     ("I was IN all morning... nobody knocked. what now") is also offered a person, unless they are getting one."""
     mood = read_mood(turn.text)
-    if person_offered and not mood.again and "let down" in mood.signs:
+    forward = person_offered and not mood.again and "let down" in mood.signs
+    if forward:
         turn.say("utter_tone_sorry_forward")
+    else:
+        turn.say("utter_tone_sorry_again" if mood.again else "utter_tone_sorry")
+    turn.apology = turn.replies[-1]
+    turn.apology_instead = Reply(turn.render("utter_tone_forward")) if forward else None
+
+
+_SORRY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies)\b", re.IGNORECASE)
+# "Sorry, I can't cancel it: ...", "Apologies - ...": an opening apology that leaves a whole sentence behind.
+_SORRY_OPENER = re.compile(r"^(?:sorry|i'?m\s+sorry|i\s+am\s+sorry|apologies)\s*(?:[,:]|\s-)\s+(?=\w)",
+                           re.IGNORECASE)
+
+
+def one_apology(turn: Turn) -> None:
+    """One apology a reply, whatever path made it: two in a row ("I'm sorry about this. I'm sorry it's missing")
+    read as a script. The tone's general apology goes when a journey says sorry for the thing itself; a later
+    reply that opens with "Sorry, " after an apology keeps the rest of its sentence."""
+    sorry = [r for r in turn.replies if _SORRY.search(r.text)]
+    if len(sorry) < 2:
         return
-    turn.say("utter_tone_sorry_again" if mood.again else "utter_tone_sorry")
+    if turn.apology is not None and any(r is turn.apology for r in sorry):
+        instead = [turn.apology_instead] if turn.apology_instead is not None else []
+        turn.replies = [x for r in turn.replies for x in (instead if r is turn.apology else [r])]
+        sorry = [r for r in sorry if r is not turn.apology]
+    later = {id(r) for r in sorry[1:]}
+    for i, reply in enumerate(turn.replies):
+        opener = _SORRY_OPENER.match(reply.text) if id(reply) in later else None
+        if opener is not None:
+            rest = reply.text[opener.end():]
+            turn.replies[i] = dataclasses.replace(reply, text=type(reply.text)(rest[:1].upper() + rest[1:]))

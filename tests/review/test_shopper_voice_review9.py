@@ -17,16 +17,14 @@ DELIVERED = "+447700900789"  # PB100000003GB, Camping stove, delivered yesterday
 SIGNATURE = "+447700900987"  # PB100000007GB, GPS watch, signature required
 
 _OUT_OF_SCOPE = "I can only help with deliveries and returns"
-_PHOTO_ONLY = pytest.mark.xfail(strict=True, reason="the photo is sent and the not-received report is dropped")
-_OUT_OF_SCOPE_READ = pytest.mark.xfail(strict=True, reason="read as out of scope by the classifier")
 
 
 # --- 1. two requests in one message: the photo, and the parcel that isn't there ------------------------------------
 
 @pytest.mark.parametrize("text", [
-    pytest.param("it says delivered but i cant find it, can you send me the photo", marks=_PHOTO_ONLY),
+    "it says delivered but i cant find it, can you send me the photo",
     # paraphrases, UK and US
-    pytest.param("says its been delivered but i cant see it anywhere, send me the picture pls", marks=_PHOTO_ONLY),
+    "says its been delivered but i cant see it anywhere, send me the picture pls",
     "The app says delivered but I can't find the package. Can you send me the delivery photo?",
     "it's marked as delivered but I can't find it, could you send the photo?",
 ])
@@ -38,7 +36,6 @@ def test_the_photo_and_the_missing_parcel_are_both_taken(runtime, demo, text):
 
 # --- 2. "I don't need it anymore" before a return question ------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="'don't need it anymore' reads as a cancellation and the return detours")
 @pytest.mark.parametrize("text", [
     "I don't need it anymore, how do I send it back",
     # paraphrases, UK and US
@@ -61,7 +58,6 @@ def test_not_needing_it_then_cancel_it_stays_a_cancellation(runtime, demo, text)
 
 # --- 3. one apology per reply -----------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="the upset tone and the claim both apologise in one reply")
 @pytest.mark.parametrize("answer", ["nope still nothing", "no, STILL nothing!!", "Nope, still hasn't shown up",
                                     "nah still nothing mate"])
 def test_one_apology_per_reply(runtime, demo, answer):
@@ -72,7 +68,6 @@ def test_one_apology_per_reply(runtime, demo, answer):
 
 # --- 4. "text me that again" ----------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="outside the code step a re-send gets the out-of-scope or a guess")
 @pytest.mark.parametrize("again", ["can you text me again", "send me that again",
                                    # paraphrases, UK and US
                                    "can u send that again pls", "Could you resend that message?",
@@ -94,13 +89,13 @@ def test_at_the_code_step_again_is_another_code(runtime, demo, again):
 # --- 5. a shop named, a partner signing --------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "named"), [
-    pytest.param("can I grab it from the rusholme store", "Rusholme", marks=_OUT_OF_SCOPE_READ),
+    ("can I grab it from the rusholme store", "Rusholme"),
     # paraphrases, UK and US
     ("could i get it from the piccadilly shop instead", "Piccadilly"),
     ("can I swing by the Ancoats locker and get it", "Ancoats"),
-    pytest.param("can i just nip to the rusholme store and get it", "Rusholme", marks=_OUT_OF_SCOPE_READ),
+    ("can i just nip to the rusholme store and get it", "Rusholme"),
     ("Could I pick it up from the Rusholme store on my way home?", "Rusholme"),
-    pytest.param("can i get them from the piccadilly store", "Piccadilly", marks=_OUT_OF_SCOPE_READ),
+    ("can i get them from the piccadilly store", "Piccadilly"),
 ])
 def test_a_shop_named_to_collect_from_is_a_pickup_point(runtime, demo, text, named):
     (reply,) = _talk(runtime, DUE_TOMORROW, text)
@@ -108,7 +103,6 @@ def test_a_shop_named_to_collect_from_is_a_pickup_point(runtime, demo, text, nam
     assert named in reply, reply
 
 
-@_OUT_OF_SCOPE_READ
 @pytest.mark.parametrize("text", ["can my partner sign for it", "can my boyfriend sign for the parcel",
                                   "My roommate will be home, can he sign for the package?",
                                   "is it ok if my mum signs for it"])
