@@ -307,6 +307,8 @@ def apply(turn: Turn, reading: Reading) -> None:
     chosen = reading.primary or reading.settled
     if chosen is not None:  # what the part itself names, where the whole message read it across a pause
         entities = _with_own(entities, chosen)
+    if reading.primary is not None:
+        entities = _own_value_wins(entities, reading.primary, _refused_days(turn, reading))
     turn.nlu = dataclasses.replace(turn.nlu, text=text, entities=entities)
     if chosen is not None:
         parse = chosen.parse
@@ -323,6 +325,18 @@ def _with_own(entities: list, part: ParsedClause) -> list:  # noqa: ANN001 - int
     own = [dataclasses.replace(e, start=e.start + part.start, end=e.end + part.start) for e in part.parse.entities]
     added = [e for e in own if not any(k.start < e.end and e.start < k.end for k in entities)]
     return sorted(entities + added, key=lambda e: e.start) if added else entities
+
+
+def _own_value_wins(entities: list, part: ParsedClause, kept: list[tuple[int, int]]) -> list:  # noqa: ANN001
+    """Where the request's own part names a value (a day, a place), the same kind of value elsewhere in the message
+    is not the request's: "i was in all day yesterday and nobody knocked... anyway can you try again on wednesday"
+    is about Wednesday, however surely the complaint before it reads as a request of its own (it read "yesterday"
+    when the classifier was less sure of the complaint). Refused days ("not monday") stay: `kept`."""
+    kinds = {e.entity for e in part.parse.entities} - _KEPT_ENTITIES
+    if not kinds:
+        return entities
+    return [e for e in entities if e.entity not in kinds or part.start <= e.start < part.end
+            or any(a <= e.start < b for a, b in kept)]
 
 
 def _refused_days(turn: Turn, reading: Reading) -> list[tuple[int, int]]:
