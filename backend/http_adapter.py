@@ -150,12 +150,14 @@ class HttpBackend:
             raise BackendError(f"{self.name} answered with something that isn't JSON") from exc
 
     def _read(self, parse: Callable[[Any], T], response: requests.Response) -> T:
-        """A write's 2xx answer, parsed; JSON of a shape we don't know (a field missing, a status we don't use) is
-        an answer we can't read, like a body that isn't JSON: the carrier may have made it (a KeyError let through
-        read as "no such parcel", a definite no, or escaped the paid-change job: review)."""
+        """A 2xx answer, parsed; JSON of a shape we don't know (a field missing, a status we don't use, a list for an
+        object) is an answer we can't read, like a body that isn't JSON: a BackendError. For a write the carrier may
+        have made it (a KeyError let through read as "no such parcel", a definite no, or escaped the paid-change job:
+        review); for a read, the shopper hears the carrier isn't answering and the tracking page says so (review 8:
+        a ValueError or AttributeError from the parsing was "something went wrong on our side" and a 500 page)."""
         try:
             return parse(self._json(response))
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError) as exc:
             raise BackendError(f"{self.name} answered in a shape we can't read ({exc.__class__.__name__})") from exc
 
     def _write(self, write: PendingWrite, method: str, path: str, body: dict) -> requests.Response:
@@ -188,21 +190,23 @@ class HttpBackend:
         if response.status_code == 404:
             return []
         self._expect(response, 200)
-        return [shipment_from_json(s, self.merchant_slug) for s in self._json(response).get("shipments", [])]
+        return self._read(lambda data: [shipment_from_json(s, self.merchant_slug) for s in data.get("shipments", [])],
+                          response)
 
     def get_shipment(self, tracking_number: str) -> Shipment | None:
         response = self._call("GET", f"/shipments/{self._t(tracking_number)}")
         if response.status_code == 404:
             return None
         self._expect(response, 200)
-        return shipment_from_json(self._json(response), self.merchant_slug)
+        return self._read(lambda data: shipment_from_json(data, self.merchant_slug), response)
 
     def available_actions(self, tracking_number: str) -> list[ActionOption]:
         response = self._call("GET", f"/shipments/{self._t(tracking_number)}/actions")
         if response.status_code == 404:
             return []
         self._expect(response, 200)
-        offered = [option_from_json(o) for o in self._json(response).get("actions", []) if _known(o.get("kind"))]
+        offered = self._read(
+            lambda data: [option_from_json(o) for o in data.get("actions", []) if _known(o.get("kind"))], response)
         out: list[ActionOption] = []
         for kind in ActionKind:  # never offer what we haven't been told the carrier can do
             if kind not in self.supported_actions:
@@ -217,15 +221,15 @@ class HttpBackend:
         if response.status_code == 404:
             return None
         self._expect(response, 200)
-        return pod_from_json(self._json(response))
+        return self._read(pod_from_json, response)
 
     def return_status(self, tracking_number: str) -> ReturnInfo | None:
         response = self._call("GET", f"/shipments/{self._t(tracking_number)}/returns")
         if response.status_code == 404:
             return None
         self._expect(response, 200)
-        returns = self._json(response).get("returns") or []
-        return return_info_from_json(returns[0]) if returns else None
+        return self._read(lambda data: return_info_from_json(data["returns"][0]) if data.get("returns") else None,
+                          response)
 
     # -- writing --------------------------------------------------------------------------------------------
     def apply_action(

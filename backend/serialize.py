@@ -63,6 +63,25 @@ def _required(data: dict, key: str, path: str = "") -> Any:
     return data[key]
 
 
+def _text(value: Any, name: str, *, numbers: bool = False) -> str | None:
+    """A text field as text, or None: a list or an object where a name or a number belongs is an answer we can't
+    read (ValueError), never its Python spelling read back to a shopper ("Your ['X'] is on the way": review 8).
+    `numbers`: an identifier a carrier may send as a JSON number (a numeric tracking or order number)."""
+    if value is None or isinstance(value, str):
+        return value
+    if numbers and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"{name}: expected text, got {type(value).__name__}")
+
+
+def _object(value: Any, name: str) -> dict[str, Any]:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{name}: expected an object, got {type(value).__name__}")
+    return value
+
+
 def window_to_json(window: TimeWindow | None) -> dict | None:
     return {"start": window.start.isoformat(), "end": window.end.isoformat()} if window else None
 
@@ -121,33 +140,34 @@ def _status(value: Any, name: str) -> ShipmentStatus:
 def shipment_from_json(data: dict[str, Any], merchant_slug: str) -> Shipment:
     if not isinstance(data, dict):
         raise ValueError("shipment: expected an object")
-    recipient = data.get("recipient") or {}
-    address = data.get("address") or {}
+    recipient = _object(data.get("recipient"), "recipient")
+    address = _object(data.get("address"), "address")
     value, currency = _money(data.get("value"), "value")
     events = tuple(
         TrackingEvent(
-            event_id=str(_required(e, "event_id", f"events[{i}].")),
+            event_id=str(_text(_required(e, "event_id", f"events[{i}]."), f"events[{i}].event_id", numbers=True)),
             status=_status(e.get("status"), f"events[{i}].status"),
             occurred_at=_dt(_required(e, "occurred_at", f"events[{i}]."), f"events[{i}].occurred_at"),
-            location=e.get("location"),
-            description=e.get("description"),
+            location=_text(e.get("location"), f"events[{i}].location"),
+            description=_text(e.get("description"), f"events[{i}].description"),
         )
         for i, e in enumerate(data.get("events") or [])
     )
+    order_number = _text(data.get("order_number"), "order_number", numbers=True)
     return Shipment(
-        tracking_number=str(_required(data, "tracking_number")).upper(),
-        order_number=str(data["order_number"]).lstrip("#") if data.get("order_number") not in (None, "") else None,
-        carrier=str(data.get("carrier") or "unknown"),
+        tracking_number=str(_text(_required(data, "tracking_number"), "tracking_number", numbers=True)).upper(),
+        order_number=order_number.lstrip("#") if order_number else None,
+        carrier=_text(data.get("carrier"), "carrier") or "unknown",
         merchant_slug=merchant_slug,
-        recipient_name=str(recipient.get("name") or ""),
-        recipient_phone=recipient.get("phone") or None,
-        recipient_email=(recipient.get("email") or "").lower() or None,
+        recipient_name=_text(recipient.get("name"), "recipient.name") or "",
+        recipient_phone=_text(recipient.get("phone"), "recipient.phone") or None,
+        recipient_email=(_text(recipient.get("email"), "recipient.email") or "").lower() or None,
         address=Address(
-            line1=str(address.get("line1") or ""),
-            city=str(address.get("city") or ""),
-            postcode=str(address.get("postcode") or ""),
-            country=str(address.get("country") or "GB").upper(),
-            line2=address.get("line2") or None,
+            line1=_text(address.get("line1"), "address.line1") or "",
+            city=_text(address.get("city"), "address.city") or "",
+            postcode=_text(address.get("postcode"), "address.postcode") or "",
+            country=(_text(address.get("country"), "address.country") or "GB").upper(),
+            line2=_text(address.get("line2"), "address.line2") or None,
         ),
         status=_status(_required(data, "status"), "status"),
         eta=window_from_json(data.get("eta"), "eta"),
@@ -158,8 +178,8 @@ def shipment_from_json(data: dict[str, Any], merchant_slug: str) -> Shipment:
         instructions=dict(data.get("instructions") or {}),
         live=dict(data.get("live") or {}),
         events=events,
-        locked_reason=data.get("locked_reason") or None,
-        tracking_url=data.get("tracking_url") or None,
+        locked_reason=_text(data.get("locked_reason"), "locked_reason") or None,
+        tracking_url=_text(data.get("tracking_url"), "tracking_url") or None,
     )
 
 
