@@ -14,14 +14,13 @@ seconds while it is open (bot/web/static/demo.js).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
 from bot.core.channels import spec_for
-from bot.core.json_limits import MAX_DEPTH, too_deep
+from bot.core.json_limits import MAX_DEPTH, AmbiguousJSON, strict_loads, too_deep
 from bot.core.messages import InboundMessage, Reply
 from bot.core.outage import RETRY_AFTER_SECONDS, StoreUnavailable
 from bot.engine import UnknownMerchant
@@ -53,7 +52,9 @@ def _json_body() -> tuple[Any, tuple[Response, int] | None]:
     if too_deep(text):
         return None, (jsonify(error=f"JSON nested deeper than {MAX_DEPTH} levels"), 400)
     try:
-        return json.loads(text), None
+        return strict_loads(text), None
+    except AmbiguousJSON as exc:  # {"message": "a", "message": "b"}: which did the chat mean? (review 8)
+        return None, (jsonify(error=f"{exc}: {_SHAPE}"), 400)
     except (ValueError, RecursionError):  # RecursionError: a backstop; too_deep should have caught it
         return None, (jsonify(error=_SHAPE), 400)
 

@@ -37,7 +37,7 @@ from bot.web.ext import parcelbot
 from bot.web.limits import init_limits, limit_api, refusals
 from bot.web.metrics import init_metrics
 from bot.web.nul_guard import refuse_nul
-from bot.web.request import ParcelbotRequest, StorableInt
+from bot.web.request import ParcelbotRequest, StorableInt, StrictJSON
 from bot.web.stall_watch import watched_requests
 from channels.base import ChannelHub, InboundChannel
 from channels.rest import RestChannel
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     runtime = runtime or build_runtime(settings)
     app = Flask(__name__)
     app.request_class = ParcelbotRequest  # deep JSON is a 400 on every endpoint, not a RecursionError
+    app.json = StrictJSON(app)  # ...and so is a key given twice: which value was meant?
     app.url_map.converters["int"] = StorableInt  # an id past 64 bits is a 404, not an overflow
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     parcelbot.init_app(app, runtime)
