@@ -9,14 +9,20 @@ from contextlib import contextmanager
 
 import pytest
 import responses
+from hypothesis import given
+from hypothesis import strategies as st
 
+from backend.http_adapter import HttpBackend
+from backend.protocol import BackendError
+from backend.resilience import CircuitBreaker, MemoryBreakerStore
 from backend.serialize import shipment_to_json
-from backend.types import ActionKind, Address, Shipment, ShipmentStatus
+from backend.types import ActionKind, ActionOption, Address, ProofOfDelivery, ReturnInfo, Shipment, ShipmentStatus
 from bot.runtime import Runtime
 from bot.web import create_app
 from tests.api.support import api_key, auth, shipment  # noqa: F401 - fixtures
 from tests.conftest import PUBLIC_URL
 from tests.faults.kit import BASE, PARCEL, SHOPPER, acme_runtime, say
+from tests.fuzz.kit import fuzz, json_values, mutate
 
 # -- a carrier that answers a read with 200 and JSON we can't read --------------------------------------------
 _PARCEL_JSON = shipment_to_json(Shipment(PARCEL, "A-1", "http", "acme", "Sam", SHOPPER, None,
@@ -100,3 +106,51 @@ def test_a_web_chat_message_given_twice_in_one_body_is_refused(client, demo):  #
                                                                "message", "cancel my order"),
                          content_type="application/json")
     assert answer.status_code == 400 and "message" in answer.get_json()["error"], answer.get_data(as_text=True)
+
+
+# Any JSON at all, and the contract's own shapes with a field swapped for any JSON: every read answers a value or a
+# BackendError, whatever the carrier's 200 holds (the class of the two tests above, at the adapter).
+_READS = {  # the path read, the call, and what a readable answer is
+    "get_shipment": (f"/shipments/{PARCEL}", lambda b: b.get_shipment(PARCEL),
+                     lambda got: got is None or _readable(got)),
+    "find_shipments": ("/shipments", lambda b: b.find_shipments(phone=SHOPPER),
+                       lambda got: isinstance(got, list) and all(_readable(s) for s in got)),
+    "available_actions": (f"/shipments/{PARCEL}/actions", lambda b: b.available_actions(PARCEL),
+                          lambda got: isinstance(got, list) and all(isinstance(o, ActionOption) for o in got)),
+    "proof_of_delivery": (f"/shipments/{PARCEL}/proof-of-delivery", lambda b: b.proof_of_delivery(PARCEL),
+                          lambda got: got is None or isinstance(got, ProofOfDelivery)),
+    "return_status": (f"/shipments/{PARCEL}/returns", lambda b: b.return_status(PARCEL),
+                      lambda got: got is None or isinstance(got, ReturnInfo)),
+}
+
+
+def _readable(parcel: object) -> bool:
+    """A parcel whose words are words: what a shopper may be read back."""
+    return isinstance(parcel, Shipment) and all(
+        isinstance(v, str) for v in (parcel.tracking_number, parcel.carrier, parcel.recipient_name,
+                                     parcel.address.line1, parcel.address.postcode)) and all(
+        v is None or isinstance(v, str) for v in (parcel.order_number, parcel.recipient_phone, parcel.locked_reason))
+
+
+_SHAPES = {"get_shipment": _PARCEL_JSON, "find_shipments": {"shipments": [_PARCEL_JSON]},
+           "available_actions": {"actions": [{"kind": "add_delivery_note", "available": True, "windows": [],
+                                              "pickup_points": [{"id": "P1", "name": "Shop"}]}]},
+           "proof_of_delivery": {"delivered_at": "2026-11-23T09:00:00+00:00", "photos": ["k1"]},
+           "return_status": {"returns": [{"reference": "R-1", "refund": {"amount": "1.00", "currency": "GBP"}}]}}
+
+
+@pytest.mark.parametrize("read", list(_READS))
+@given(data=st.data())
+@fuzz(40)
+def test_every_carrier_read_answers_a_value_or_a_backend_error_whatever_json_comes_back(read, data) -> None:  # noqa: ANN001
+    path, call, readable = _READS[read]
+    body = data.draw(st.one_of(json_values, mutate(_SHAPES[read])))
+    backend = HttpBackend(BASE, "secret", merchant_slug="acme", supported_actions=list(ActionKind),
+                          breaker=CircuitBreaker("review8", store=MemoryBreakerStore()), sleep=lambda _s: None)
+    with responses.RequestsMock() as mock:
+        mock.get(f"{BASE}{path}", body=json.dumps(body), content_type="application/json")
+        try:
+            got = call(backend)
+        except BackendError:
+            return  # unreadable, said as the carrier not answering
+    assert readable(got), (body, got)
