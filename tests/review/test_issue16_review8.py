@@ -154,3 +154,32 @@ def test_every_carrier_read_answers_a_value_or_a_backend_error_whatever_json_com
         except BackendError:
             return  # unreadable, said as the carrier not answering
     assert readable(got), (body, got)
+
+
+# -- Twilio behind a load balancer, no PARCELBOT_PUBLIC_URL: the forwarded scheme and host are what it signed ----------
+def test_behind_a_trusted_proxy_twilio_s_signature_over_the_forwarded_url_is_accepted_and_a_forged_host_is_not(
+        env, interpreter, demo):  # noqa: ANN001
+    """No test covered this path (each set PARCELBOT_PUBLIC_URL, or sent no forwarded headers): with
+    PARCELBOT_PROXIES=1 the request URL is rebuilt from X-Forwarded-Proto/-Host, which is the URL Twilio signed;
+    a host the proxy did not send (another site's) is a 403, and without PARCELBOT_PROXIES the headers count for
+    nothing."""
+    from twilio.request_validator import RequestValidator
+
+    from bot.config import Settings
+    from bot.runtime import build_runtime
+    from tests.conftest import TWILIO_TOKEN
+    from tests.helpers import sms_form
+
+    def post(proxies: str, host: str) -> int:
+        settings = Settings.from_env({**{k: v for k, v in env.items() if k != "PARCELBOT_PUBLIC_URL"},
+                                      "PARCELBOT_PROXIES": proxies})
+        runtime = build_runtime(settings, interpreter=interpreter, synchronous_jobs=True)
+        client = create_app(runtime=runtime).test_client()
+        form = sms_form("where's my parcel")
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature("https://bot.example.com/twilio/sms", form)
+        return client.post("/twilio/sms", data=form, base_url="http://10.0.0.5:8000", headers={
+            "X-Twilio-Signature": signature, "X-Forwarded-Proto": "https", "X-Forwarded-Host": host}).status_code
+
+    assert post("1", "bot.example.com") == 200
+    assert post("1", "evil.example.com") == 403
+    assert post("0", "bot.example.com") == 403
