@@ -164,14 +164,17 @@ def test_a_cancellation_the_carrier_takes_a_while_over_is_waited_for_and_recorde
         rt.close()
 
 
-def test_an_unexpected_error_from_the_carrier_is_an_apology_and_the_message_is_kept(env, interpreter, demo):
+def test_a_malformed_answer_from_the_carrier_is_said_as_it_not_answering_and_the_message_is_kept(env, interpreter,
+                                                                                                 demo):
+    """A read's 200 we can't parse is the carrier failing us, as a body that isn't JSON is: the honest "isn't
+    answering, nothing has been changed" (it was our own fault's "something went wrong": review 8)."""
     rt = _runtime(env, interpreter, slow="2", kinds=(ActionKind.ADD_DELIVERY_NOTE,), policy={})
     sid = new_sid()
     try:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             mock.get(f"{BASE}/shipments", json={"shipments": [{"no_tracking_number": True}]})  # malformed
             reply = _text(rt, "where is my parcel", sid=sid)
-        assert "something went wrong" in reply
+        assert "isn't answering" in reply and "Nothing has been changed" in reply, reply
         with rt.sessions() as s:
             assert s.scalar(select(m.Message.body).where(m.Message.channel_message_id == sid)) == "where is my parcel"
     finally:
