@@ -308,7 +308,7 @@ def apply(turn: Turn, reading: Reading) -> None:
     if chosen is not None:  # what the part itself names, where the whole message read it across a pause
         entities = _with_own(entities, chosen)
     if reading.primary is not None:
-        entities = _own_value_wins(entities, reading.primary, _refused_days(turn, reading))
+        entities = _own_value_wins(entities, reading.primary, turn.clauses, _refused_days(turn, reading))
     turn.nlu = dataclasses.replace(turn.nlu, text=text, entities=entities)
     if chosen is not None:
         parse = chosen.parse
@@ -327,15 +327,24 @@ def _with_own(entities: list, part: ParsedClause) -> list:  # noqa: ANN001 - int
     return sorted(entities + added, key=lambda e: e.start) if added else entities
 
 
-def _own_value_wins(entities: list, part: ParsedClause, kept: list[tuple[int, int]]) -> list:  # noqa: ANN001
-    """Where the request's own part names a value (a day, a place), the same kind of value elsewhere in the message
-    is not the request's: "i was in all day yesterday and nobody knocked... anyway can you try again on wednesday"
-    is about Wednesday, however surely the complaint before it reads as a request of its own (it read "yesterday"
-    when the classifier was less sure of the complaint). Refused days ("not monday") stay: `kept`."""
-    kinds = {e.entity for e in part.parse.entities} - _KEPT_ENTITIES
-    if not kinds:
+# A story's days ("i was in all day yesterday") are what a complaint tells, where a request's own day is what it asks.
+_TOLD_DAYS = frozenset({"date", "time_window"})
+
+
+def _own_value_wins(entities: list, part: ParsedClause, parts: tuple[ParsedClause, ...],  # noqa: ANN001
+                    kept: list[tuple[int, int]]) -> list:  # noqa: ANN001
+    """Where the request's own part names a day or a time, a day or time in a part about something else (a request
+    of another journey, not a correction) is not the request's: "i was in all day yesterday and nobody knocked...
+    anyway can you try again on wednesday" is about Wednesday, however surely the complaint reads as a request of
+    its own (it read "yesterday" when the classifier was less sure of the complaint). A part read as the same
+    request keeps its days ("not home tomorrow - could you bring it friday"); refused days ("not monday") stay."""
+    kinds = {e.entity for e in part.parse.entities} & _TOLD_DAYS
+    own_flow = _flow_of(part.parse.intent)
+    elsewhere = [(c.start, c.end) for c in parts if c is not part and not c.negated and not c.corrects
+                 and c.parse.intent not in NOT_REQUESTS and _flow_of(c.parse.intent) not in (None, own_flow)]
+    if not kinds or not elsewhere:
         return entities
-    return [e for e in entities if e.entity not in kinds or part.start <= e.start < part.end
+    return [e for e in entities if e.entity not in kinds or not any(a <= e.start < b for a, b in elsewhere)
             or any(a <= e.start < b for a, b in kept)]
 
 
