@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
+from sqlalchemy import func, select
 
 from backend import models as m
 from backend.db import transaction
@@ -36,7 +37,7 @@ T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 def queue(runtime, demo, to="+447700900123", *, channel="sms", body="Your parcel is on its way", media=()):  # noqa: ANN001, ANN201
     with transaction(runtime.sessions) as session:
         msg = queue_message(session, merchant=session.merge(demo), channel=channel, to=to, body=body,
-                            media_urls=list(media))
+                            media_urls=list(media)).message
         return msg.id
 
 
@@ -91,9 +92,28 @@ def test_without_twilio_the_sandbox_keeps_messages_readable(runtime, demo):
 def test_a_message_held_for_later_waits(runtime, demo):
     with transaction(runtime.sessions) as session:
         held = queue_message(session, merchant=session.merge(demo), channel="sms", to="+447700900123", body="Later",
-                             send_after=T0 + timedelta(hours=1)).id
+                             send_after=T0 + timedelta(hours=1)).message.id
     assert send_due(runtime, now=T0) == 0 and message(runtime, held).status == "queued"
     assert send_due(runtime, now=T0 + timedelta(hours=1)) == 1 and message(runtime, held).status == "sandbox"
+
+
+def test_a_taken_dedupe_key_answers_with_the_message_queued_before(runtime, demo):
+    """The outbox, not each caller, finds the earlier message: a job run twice gets the first text back (and is
+    told it existed, so it announces nothing), not None to look up again. Even after STOP: nothing new is sent."""
+    def once(body: str) -> tuple[int, bool, str]:
+        with transaction(runtime.sessions) as session:
+            queued = queue_message(session, merchant=session.merge(demo), channel="sms", to="+447700900456",
+                                   body=body, dedupe_key="notify:PB123:delivered")
+            return queued.message.id, queued.existed, queued.message.body
+
+    first, existed, _ = once("Delivered")
+    assert not existed
+    with transaction(runtime.sessions) as session:
+        session.add(m.Contact(merchant_id=demo.id, phone="+447700900456", opted_out_at=T0))
+    assert once("Delivered, again") == (first, True, "Delivered")
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(m.Message).where(
+            m.Message.dedupe_key == "notify:PB123:delivered")) == 1
 
 
 def test_an_opted_out_number_is_suppressed(runtime, demo):

@@ -284,16 +284,17 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
     _supersede_held(ctx, parcel)
     try:
         with ctx.session.begin_nested():
-            msg = queue_message(ctx.session, merchant=ctx.merchant, channel=channel, to=phone, body=body,
-                                media_urls=photos, conversation_id=conv.id, dedupe_key=key, send_after=send_after)
+            queued = queue_message(ctx.session, merchant=ctx.merchant, channel=channel, to=phone, body=body,
+                                   media_urls=photos, conversation_id=conv.id, dedupe_key=key, send_after=send_after)
     except (IntegrityError, OptedOut):
         return None  # a concurrent request queued it first, or the shopper opted out meanwhile
-    if msg is not None:
-        set_offer(conv, row.tracking_number, options, send_at + OFFER_LIFETIME)
-        ctx.publish(announced(msg))
-        if kind == "delivered" and ctx.config.survey_after_delivery:
-            _ask_survey(ctx, conv, row, parcel, channel, send_after)
-    return msg
+    if queued.existed:
+        return None
+    set_offer(conv, row.tracking_number, options, send_at + OFFER_LIFETIME)
+    ctx.publish(announced(queued.message))
+    if kind == "delivered" and ctx.config.survey_after_delivery:
+        _ask_survey(ctx, conv, row, parcel, channel, send_after)
+    return queued.message
 
 
 def signed(config: MerchantConfig, body: str) -> str:
@@ -308,16 +309,17 @@ def _ask_survey(ctx: Context, conv: m.Conversation, row: m.Shipment, parcel: str
     read by the survey step (dialogues/kit/survey.py) and counted in the merchant's results."""
     try:
         with ctx.session.begin_nested():
-            msg = queue_message(ctx.session, merchant=ctx.merchant, channel=channel, to=row.recipient_phone or "",
-                                body=ctx.render("utter_notify_survey"), conversation_id=conv.id,
-                                dedupe_key=f"survey:{parcel}", send_after=send_after)
+            queued = queue_message(ctx.session, merchant=ctx.merchant, channel=channel,
+                                   to=row.recipient_phone or "", body=ctx.render("utter_notify_survey"),
+                                   conversation_id=conv.id, dedupe_key=f"survey:{parcel}", send_after=send_after)
     except (IntegrityError, OptedOut):
         return  # asked already (a concurrent event), or the shopper opted out meanwhile
-    if msg is not None:
-        state = _STORE.state(conv)
-        state.survey_for = "delivery"
-        _STORE.save(conv, state)
-        ctx.publish(announced(msg))
+    if queued.existed:
+        return
+    state = _STORE.state(conv)
+    state.survey_for = "delivery"
+    _STORE.save(conv, state)
+    ctx.publish(announced(queued.message))
 
 
 def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
@@ -346,7 +348,7 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
     body = ctx.render("utter_notify_pod_photo", parcel=_parcel(row), url=photos[0])
     try:
         with ctx.session.begin_nested():
-            msg = queue_message(
+            queued = queue_message(
                 ctx.session, merchant=ctx.merchant, channel=delivered.channel, to=row.recipient_phone, body=body,
                 media_urls=photos, conversation_id=delivered.conversation_id,
                 dedupe_key=f"notify:{parcel}:pod",
@@ -354,9 +356,10 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
             )
     except (IntegrityError, OptedOut):
         return None
-    if msg is not None:
-        ctx.publish(announced(msg))
-    return msg
+    if queued.existed:
+        return None
+    ctx.publish(announced(queued.message))
+    return queued.message
 
 
 def _supersede_held(ctx: Context, parcel: str) -> None:

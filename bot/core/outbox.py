@@ -8,6 +8,7 @@ table with status "reply" (they travel back in the webhook response).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -23,6 +24,16 @@ class OptedOut(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Queued:
+    """What queue_message did. `existed`: the dedupe key was taken, so `message` is the one queued before (a job
+    run twice, a double click, a retry) and nothing was stored now: the caller announces, sends and audits only a
+    new one, and answers a repeat with the first."""
+
+    message: m.Message
+    existed: bool = False
+
+
 def queue_message(
     session: Session,
     *,
@@ -35,10 +46,12 @@ def queue_message(
     dedupe_key: str | None = None,
     send_after: datetime | None = None,
     ignore_opt_out: bool = False,
-) -> m.Message | None:
-    """Queue one outbound message; returns None if this merchant already queued it (same dedupe key)."""
-    if dedupe_key is not None and by_key(session, merchant.id, dedupe_key) is not None:
-        return None
+) -> Queued:
+    """Queue one outbound message, or find the one this merchant already queued under the same dedupe key (even if
+    the shopper opted out since: nothing new is sent). A key taken by a transaction not yet committed surfaces as
+    the database's IntegrityError on flush; callers that race run this in a savepoint."""
+    if dedupe_key is not None and (earlier := by_key(session, merchant.id, dedupe_key)) is not None:
+        return Queued(earlier, existed=True)
     if not ignore_opt_out and is_opted_out(session, merchant, to):
         raise OptedOut(to)
     sender = merchant_number(merchant, channel) or merchant.slug
@@ -57,7 +70,7 @@ def queue_message(
     )
     session.add(msg)
     session.flush()
-    return msg
+    return Queued(msg)
 
 
 def by_key(session: Session, merchant_id: int, dedupe_key: str) -> m.Message | None:

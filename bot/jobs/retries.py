@@ -90,15 +90,16 @@ def tell_outcome(wording: Wording, uow: UnitOfWork, req: m.PendingRequest, outco
     to = later_destination(session, merchant, conv, _parcel_of(session, req))
     say = wording.voice(merchant, to.channel)
     try:
-        msg = queue_message(session, merchant=merchant, channel=to.channel, to=to.address,
-                            body=_body(say, req, outcome), conversation_id=conv.id, dedupe_key=dedupe_key)
+        queued = queue_message(session, merchant=merchant, channel=to.channel, to=to.address,
+                               body=_body(say, req, outcome), conversation_id=conv.id, dedupe_key=dedupe_key)
     except OptedOut:
         log.info("kept write %s settled; %s opted out, not texted", req.id, to.address)
         return False
-    if msg is not None:
-        uow.publish(announced(msg))
-        uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
-    return msg is not None
+    if queued.existed:
+        return False
+    uow.publish(announced(queued.message))
+    uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
+    return True
 
 
 def _parcel_of(session: Session, req: m.PendingRequest) -> str | None:

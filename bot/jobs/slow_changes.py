@@ -105,11 +105,12 @@ def _tell(uow: UnitOfWork, merchant: m.Merchant, say: Voice, conv: m.Conversatio
     else:
         body = say("utter_change_pending", summary=summary)
     try:
-        msg = queue_message(uow.session, merchant=merchant, channel=to.channel, to=to.address, body=body,
-                            conversation_id=conv.id, dedupe_key=f"slow-change:{key}")
+        queued = queue_message(uow.session, merchant=merchant, channel=to.channel, to=to.address, body=body,
+                               conversation_id=conv.id, dedupe_key=f"slow-change:{key}")
     except OptedOut:
         log.info("finish_slow_change: %s opted out; change %s recorded, not texted", to.address, key)
         return False
-    if msg is not None:
-        uow.publish(announced(msg))
-    return msg is not None
+    if queued.existed:
+        return False
+    uow.publish(announced(queued.message))
+    return True

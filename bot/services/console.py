@@ -24,7 +24,7 @@ from bot.core import audit
 from bot.core.conversations import ConversationStore, Status
 from bot.core.events import MessageStored
 from bot.core.messages import clean_text
-from bot.core.outbox import OptedOut, announced, by_key, queue_message
+from bot.core.outbox import OptedOut, Queued, announced, by_key, queue_message
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 from bot.services.handoff import HandoffService, subject_of
@@ -108,10 +108,10 @@ class ConsoleService:
         body = _text(text)
         key = once_key("reply", conv, once, body)
         if key is not None and (earlier := by_key(uow.session, conv.merchant_id, key)) is not None:
-            return earlier
+            return earlier  # the common repeat (a double click), answered without a savepoint
         try:
             with uow.session.begin_nested():
-                msg = self._send(uow, conv, body, author=who.actor, dedupe_key=key)
+                queued = self._send(uow, conv, body, author=who.actor, dedupe_key=key)
         except OptedOut:  # STOP while a person had the conversation: nothing more may be texted (was a 500)
             raise ConsoleError("the shopper texted STOP, so nothing more can be sent to them; leave a note or "
                                "resolve the conversation") from None
@@ -120,8 +120,9 @@ class ConsoleService:
             if earlier is None:
                 raise
             return earlier
-        except _AlreadyQueued as queued:  # ...and committed before this one's INSERT: the outbox saw the key
-            return queued.message
+        msg = queued.message
+        if queued.existed:  # ...and committed before this one's INSERT: the outbox found it
+            return msg
         audit.record(uow.session, at=now, merchant_id=conv.merchant_id, actor=who.actor, action="agent_message",
                      result="queued", channel=conv.channel, subject=subject_of(conv), message_id=msg.id)
         return msg
@@ -190,25 +191,16 @@ class ConsoleService:
             self._send(uow, conv, str(body), author=None)
 
     def _send(self, uow: UnitOfWork, conv: m.Conversation, body: str, *, author: str | None,
-              dedupe_key: str | None = None) -> m.Message:
+              dedupe_key: str | None = None) -> Queued:
+        """Through the outbox; a message found under the key is the earlier one, left as it was (not sent again)."""
         merchant = uow.session.get(m.Merchant, conv.merchant_id)
-        msg = queue_message(uow.session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
-                            conversation_id=conv.id, dedupe_key=dedupe_key)
-        if msg is None:  # the key was taken (and committed) between the caller's look and here
-            earlier = by_key(uow.session, conv.merchant_id, dedupe_key) if dedupe_key is not None else None
-            if earlier is None:
-                raise ConsoleError("the message could not be queued", status=500)
-            raise _AlreadyQueued(earlier)
-        msg.author = author
-        uow.enqueue("send_outbox")
-        uow.publish(announced(msg))
-        return msg
-
-
-class _AlreadyQueued(Exception):  # noqa: N818 - a signal, not an error: the same reply is queued already
-    def __init__(self, message: m.Message) -> None:
-        super().__init__(message.id)
-        self.message = message
+        queued = queue_message(uow.session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
+                               conversation_id=conv.id, dedupe_key=dedupe_key)
+        if not queued.existed:
+            queued.message.author = author
+            uow.enqueue("send_outbox")
+            uow.publish(announced(queued.message))
+        return queued
 
 
 def once_key(kind: str, conv: m.Conversation, once: str | None, body: str) -> str | None:

@@ -307,14 +307,14 @@ class PaymentService:
         merchant = _merchant(payment)
         body = self.wording.voice(merchant, conv.channel)(key, **values)
         try:
-            msg = queue_message(uow.session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
-                                conversation_id=conv.id, dedupe_key=f"payment:{payment.id}:{key}")
+            queued = queue_message(uow.session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
+                                   conversation_id=conv.id, dedupe_key=f"payment:{payment.id}:{key}")
         except OptedOut:
             log.info("payment %s: %s opted out; not texted (%s)", payment.id, conv.address, key)
             return False
-        if msg is None:
+        if queued.existed:
             return False
-        uow.publish(announced(msg))
+        uow.publish(announced(queued.message))
         uow.enqueue("send_outbox")
         return True
 

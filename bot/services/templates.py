@@ -267,12 +267,10 @@ class Templates:
         values = {k: v for k, v in values_for(name, self.samples()).items() if k != "brand"}
         body = self.wording.render(name, merchant=merchant, channel=channel or "sms", **values)
         try:
-            msg = queue_message(session, merchant=merchant, channel="sms", to=user.phone, body=str(body))
+            return queue_message(session, merchant=merchant, channel="sms", to=user.phone, body=str(body)).message
         except OptedOut:
             raise TemplateError({"phone": f"{user.phone} has texted STOP to this merchant's number: text START "
                                           "to it first"}, 409) from None
-        assert msg is not None  # no dedupe key: always queued
-        return msg
 
 
 # -- storage ------------------------------------------------------------------------------------------------

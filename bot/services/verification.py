@@ -147,14 +147,15 @@ class CodeService:
         body = self.wording.render("utter_code_message", merchant=merchant, channel=channel, code=code,
                                    minutes=int(CODE_TTL.total_seconds() // 60))
         try:
-            msg = queue_message(session, merchant=merchant, channel=channel, to=to, body=body,
-                                conversation_id=who.conversation_id, dedupe_key=f"{OTP_KEY_PREFIX}{uuid.uuid4().hex}")
+            queued = queue_message(session, merchant=merchant, channel=channel, to=to, body=body,
+                                   conversation_id=who.conversation_id,
+                                   dedupe_key=f"{OTP_KEY_PREFIX}{uuid.uuid4().hex}")
         except OptedOut:
             note(Sent.OPTED_OUT)
             return SendResult(Sent.OPTED_OUT)
         uow.enqueue("send_outbox")
-        if msg is not None:
-            uow.publish(announced(msg))
+        if not queued.existed:
+            uow.publish(announced(queued.message))
         note(Sent.SENT, sent_to=mask(to))
         return SendResult(Sent.SENT, mask(to), _budget([*sent, now], limit, window))
 

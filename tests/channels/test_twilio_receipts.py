@@ -26,7 +26,7 @@ from tests.helpers import twilio_post
 def _sent(runtime, demo, sid: str) -> int:  # noqa: ANN001
     with transaction(runtime.sessions) as session:
         msg = queue_message(session, merchant=session.merge(demo), channel="sms", to="+447700900123",
-                            body="Your parcel is on its way", dedupe_key=f"notify:{sid}")  # a notification
+                            body="Your parcel is on its way", dedupe_key=f"notify:{sid}").message  # a notification
         msg.status, msg.channel_message_id, msg.sent_at = "sent", sid, datetime.now(UTC)
         return msg.id
 
@@ -105,7 +105,7 @@ MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages.j
 def _queued(runtime, demo) -> int:  # noqa: ANN001
     with transaction(runtime.sessions) as session:
         return queue_message(session, merchant=session.merge(demo), channel="sms", to="+447700900123",
-                             body="Your parcel is on its way").id
+                             body="Your parcel is on its way").message.id
 
 
 def _kept_early(runtime) -> list[tuple[str, str]]:  # noqa: ANN001

@@ -76,7 +76,7 @@ def _queue_a_text(rt: Runtime, body: str) -> int:
     """What every service does: the row in the unit of work, the send job asked for after its commit."""
     with rt.uow() as uow:
         merchant = uow.session.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
-        msg = queue_message(uow.session, merchant=merchant, channel="sms", to=SHOPPER, body=body)
+        msg = queue_message(uow.session, merchant=merchant, channel="sms", to=SHOPPER, body=body).message
         uow.enqueue("send_outbox")
     return msg.id
 

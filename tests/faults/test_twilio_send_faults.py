@@ -38,7 +38,7 @@ def _sent(_request) -> tuple[int, dict, str]:  # noqa: ANN001
 def queued(runtime, demo) -> int:  # noqa: ANN001
     with transaction(runtime.sessions) as session:
         return queue_message(session, merchant=session.merge(demo), channel="sms", to="+447700900456",
-                             body="Your parcel is on its way").id
+                             body="Your parcel is on its way").message.id
 
 
 def _row(runtime, message_id: int) -> m.Message:  # noqa: ANN001
@@ -190,8 +190,8 @@ def test_a_429_stops_the_rest_of_the_batch_instead_of_spending_every_row_s_tries
     twilio, t0 = TwilioSender(SID, "auth-token"), datetime.now(UTC)
     with transaction(runtime.sessions) as session:
         merchant = session.get(m.Merchant, _row(runtime, queued).merchant_id)
-        others = [queue_message(session, merchant=merchant, channel="sms", to="+447700900456", body=f"Notice {i}").id
-                  for i in range(3)]
+        others = [queue_message(session, merchant=merchant, channel="sms", to="+447700900456",
+                                body=f"Notice {i}").message.id for i in range(3)]
     responses.add(responses.POST, MESSAGES_URL, **_error(429))
     assert send_due(runtime, now=t0, sender=twilio) == 0
     assert len(responses.calls) == 1  # asked once, not once per row
@@ -213,7 +213,7 @@ def test_two_rows_with_the_same_text_are_never_taken_for_one_another(runtime, de
     with transaction(runtime.sessions) as session:
         first = session.get(m.Message, queued)
         second = queue_message(session, merchant=session.merge(demo), channel="sms", to=first.recipient,
-                               body=first.body).id
+                               body=first.body).message.id
     api.lose_requests = 1
     assert send_due(runtime, now=t0 + timedelta(seconds=5), sender=twilio) == 0 and len(api.created) == 1
     assert send_due(runtime, now=t0 + timedelta(minutes=1), sender=twilio) == 1

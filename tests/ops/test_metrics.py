@@ -149,7 +149,8 @@ def test_failed_sends_are_counted_by_channel_and_status_class(runtime, client, d
     twilio = TwilioSender(SID, "auth-token")
     with transaction(runtime.sessions) as session:
         merchant = session.merge(demo)
-        retried = queue_message(session, merchant=merchant, channel="sms", to="+447700900456", body="On its way").id
+        retried = queue_message(session, merchant=merchant, channel="sms", to="+447700900456",
+                                body="On its way").message.id
     responses.add(responses.POST, MESSAGES_URL, status=500, json=_twilio_error(500))
     responses.add(responses.POST, MESSAGES_URL, status=429, json=_twilio_error(429))
     responses.add_callback(responses.POST, MESSAGES_URL, callback=_twilio_sent)

@@ -25,7 +25,7 @@ def _queue(runtime, demo, count: int) -> list[int]:  # noqa: ANN001
     with transaction(runtime.sessions) as session:
         merchant = session.merge(demo)
         return [queue_message(session, merchant=merchant, channel="sms", to="+447700900123",
-                              body=f"Your parcel update {i}").id for i in range(count)]
+                              body=f"Your parcel update {i}").message.id for i in range(count)]
 
 
 def test_a_message_being_sent_by_a_slow_sweep_is_not_sent_again_by_a_second_sweep(runtime, demo):

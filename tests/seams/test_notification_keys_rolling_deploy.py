@@ -15,6 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import bot.services.ingest as ingest
+from backend import models as m
+from bot.core.outbox import queue_message
 from tests.api.support import api_key, auth, event, interpreter, shipment  # noqa: F401 - fixtures
 from tests.test_notifications import DAYTIME, Y, clock, outbox, push  # noqa: F401 - fixtures
 
@@ -30,7 +32,14 @@ def _old_notifications(tmp_path: Path):  # noqa: ANN202
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
+    module.queue_message = _old_queue_message  # what that release's outbox answered: None for a taken key
     return module
+
+
+def _old_queue_message(*args, **kwargs) -> m.Message | None:  # noqa: ANN002, ANN003
+    """The outbox as the old release had it (a whole release rolls at once, its outbox with its notifications)."""
+    queued = queue_message(*args, **kwargs)
+    return None if queued.existed else queued.message
 
 
 def test_an_old_worker_during_the_roll_does_not_text_on_the_way_again(client, auth, runtime, clock, tmp_path,  # noqa: ANN001, F811

@@ -45,8 +45,8 @@ def test_gunicorn_runs_the_schedule_with_inline_jobs(env, runtime, demo, nlu_mod
         else:
             raise AssertionError((tmp_path / "gunicorn.log").read_text()[-3000:])
         with transaction(runtime.sessions) as session:  # queued after start: only the schedule can send it
-            msg = queue_message(session, merchant=session.get(m.Merchant, demo.id), channel="sms",
-                                to="+447700900123", body="held until now", send_after=real_now())  # by its clock
+            msg = queue_message(session, merchant=session.get(m.Merchant, demo.id), channel="sms",  # by its clock
+                                to="+447700900123", body="held until now", send_after=real_now()).message
             message_id = msg.id
         deadline = time.monotonic() + 45  # send_outbox runs every 10 s (bot/jobs/schedule.py)
         status = "queued"
