@@ -3,8 +3,9 @@
 dialogues/changes.py gives a remote carrier settings.slow_backend_seconds; past that the shopper hears
 "on it" and this job takes over. It asks the carrier again with the SAME idempotency key (a carrier that
 already applied it just returns its answer, and one we already recorded isn't asked at all), records the
-result with its audit entry, and texts the confirmation or the refusal through the outbox. The text has a
-dedupe key per change, so a job that runs twice (a retry, a redelivered Celery task) texts once.
+result with its audit entry, and texts the confirmation or the refusal through the outbox
+(bot/services/outcome_texts.py). The text has a dedupe key per change, so a job that runs twice (a retry, a
+redelivered Celery task) texts once.
 """
 
 from __future__ import annotations
@@ -16,24 +17,15 @@ from backend import models as m
 from backend.changes import apply_change
 from backend.pending import close_kept
 from backend.protocol import BackendError
-from backend.types import ActionKind, ActionResult, ChangeContext, DeliveryAction, ResultStatus
+from backend.types import ActionKind, ChangeContext, DeliveryAction, ResultStatus
 from bot.core.carrier import Answered
-from bot.core.outbox import OptedOut, announced, by_key, queue_message
-from bot.core.reach import Destination, later_destination
-from bot.core.uow import UnitOfWork
-from bot.core.wording import Rendered, Voice
+from bot.core.reach import later_destination
 from bot.jobs.carrier_calls import ask, carrier_to_ask
 from bot.jobs.registry import JobContext, job
 from bot.services.changes import ChangeService
+from bot.services.outcome_texts import summary_of, tell_slow_change
 
 log = logging.getLogger(__name__)
-
-
-def _summary(say: Voice, summary: str | None, action: str, tracking: str) -> Rendered:
-    if summary:
-        return say("utter_slow_change_given_summary", summary=summary, tracking=tracking)
-    what = say(f"label_{action}") if say.has(f"label_{action}") else action.replace("_", " ")
-    return say("utter_slow_change_summary", tracking=tracking, what=what)
 
 
 @job("finish_slow_change")
@@ -86,31 +78,6 @@ def finish_slow_change(
         conv = session.get(m.Conversation, conversation_id) if conversation_id else None
         to = later_destination(session, merchant, conv, tracking) if conv else None  # a web chat: the code's phone
         say = ctx.wording.voice(merchant, to.channel if to else None)
-        if _tell(uow, merchant, say, conv, to, result, key=key, summary=_summary(say, summary, action, tracking)):
-            uow.enqueue("send_outbox")  # after commit; the periodic sender catches up if this can't be queued
+        tell_slow_change(uow, merchant, say, conv, to, result, key=key,
+                         summary=summary_of(say, summary, action, tracking))
     return result.status.value
-
-
-def _tell(uow: UnitOfWork, merchant: m.Merchant, say: Voice, conv: m.Conversation | None, to: Destination | None,
-          result: ActionResult, *, key: str, summary: Rendered) -> bool:
-    if conv is None or to is None:
-        log.warning("finish_slow_change: no conversation to tell about change %s", key)
-        return False
-    if by_key(uow.session, merchant.id, f"kept:{key}") is not None:
-        return False  # this job ran late: retry_pending already finished the change and told them (retries.py)
-    if result.status is ResultStatus.ACCEPTED:
-        body = say("utter_change_confirmed_later", summary=summary, reference=result.reference or "")
-    elif result.status is ResultStatus.REJECTED:
-        body = say("utter_change_rejected_later", reason=say.reason(result.reason_code, result.reason))
-    else:
-        body = say("utter_change_pending", summary=summary)
-    try:
-        queued = queue_message(uow.session, merchant=merchant, channel=to.channel, to=to.address, body=body,
-                               conversation_id=conv.id, dedupe_key=f"slow-change:{key}")
-    except OptedOut:
-        log.info("finish_slow_change: %s opted out; change %s recorded, not texted", to.address, key)
-        return False
-    if queued.existed:
-        return False
-    uow.publish(announced(queued.message))
-    return True

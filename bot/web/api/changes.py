@@ -5,7 +5,7 @@ A carrier may answer a change with HTTP 202, "pending": it has the change and wo
 and by the carrier contract the same key asked again only says "pending" again: nothing would ever keep that
 promise (docs/faults.md). So the carrier, or the merchant's system in front of it, reports the outcome here, by
 the Idempotency-Key it was sent: the change record is settled and audited in one transaction, and the shopper is
-texted the outcome (the retry job's words and dedupe, bot/jobs/retries.tell_outcome), at most once. A second
+texted the outcome (the retry job's words, bot/services/outcome_texts.tell_outcome), at most once. A second
 report of the same outcome is a 200 with "duplicate": true; a report that contradicts a settled change is a 409.
 """
 
@@ -19,8 +19,8 @@ from sqlalchemy import select
 from backend import models as m
 from backend.changes import settle_reported
 from backend.pending import PENDING
-from bot.jobs.retries import tell_outcome
 from bot.services.ingest_schema import Invalid
+from bot.services.outcome_texts import tell_outcome
 from bot.web.api.routes import _error, _json, _json_body, _now, _runtime, _storable, bp, merchant_id
 
 OUTCOMES = ("accepted", "rejected")
