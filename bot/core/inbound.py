@@ -9,9 +9,11 @@ with its conversation, so it is never written twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -36,16 +38,33 @@ def store_inbound(session: Session, merchant_id: int, message: InboundMessage, n
     return add_row(session, m.Message, values, unless_exists=True)
 
 
+@dataclass(frozen=True)
+class StoredInbound:
+    id: int
+    answered_by: str | None  # the delivery whose answer carried its replies (see stored_replies)
+
+
 def stored_inbound_id(session: Session, merchant_id: int, channel: str, channel_message_id: str | None, *,
                       stored_by: datetime | None = None) -> int | None:
     """The id of this merchant's stored inbound message with that channel id, if any (another merchant's message
     with the same id is not ours to show); with `stored_by`, only if it was stored no later than that."""
-    query = select(m.Message.id).where(
+    return session.scalar(_stored(select(m.Message.id), merchant_id, channel, channel_message_id, stored_by))
+
+
+def stored_inbound(session: Session, merchant_id: int, channel: str, channel_message_id: str | None, *,
+                   stored_by: datetime | None = None) -> StoredInbound | None:
+    """As stored_inbound_id, with the delivery that answered it, in the same statement (a replay needs both)."""
+    row = session.execute(_stored(select(m.Message.id, m.Message.answered_by), merchant_id, channel,
+                                  channel_message_id, stored_by)).first()
+    return StoredInbound(row.id, row.answered_by) if row is not None else None
+
+
+def _stored(query: Select[Any], merchant_id: int, channel: str, channel_message_id: str | None,
+            stored_by: datetime | None) -> Select[Any]:
+    query = query.where(
         m.Message.merchant_id == merchant_id, m.Message.direction == "in", m.Message.channel == channel,
         m.Message.channel_message_id == channel_message_id)
-    if stored_by is not None:
-        query = query.where(m.Message.created_at <= stored_by)
-    return session.scalar(query)
+    return query.where(m.Message.created_at <= stored_by) if stored_by is not None else query
 
 
 def written_since(session: Session, conversation_id: int, moment: datetime, limit: int = 50) -> list[str]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from bot.core.channels import merchant_number
 from bot.core.events import MessageStored
-from bot.core.inbound import stored_inbound_id
+from bot.core.inbound import stored_inbound
 
 
 class OptedOut(Exception):
@@ -138,13 +138,11 @@ def queue_unsent_replies(session: Session, merchant_id: int, channel: str, chann
     it while its turn waited on a stalled database). So each delivery has a name (`attempt`), stored with the row
     and moved to any retry answered with the stored replies: only a row still naming the kept delivery is its own
     commit. A row or a kept message without a name (stored or kept before names existed) keeps the time rule."""
-    inbound = stored_inbound_id(session, merchant_id, channel, channel_message_id, stored_by=kept_at)
+    inbound = stored_inbound(session, merchant_id, channel, channel_message_id, stored_by=kept_at)
     if inbound is None:
         return False
-    if attempt is not None:
-        answered_by = session.scalar(select(m.Message.answered_by).where(m.Message.id == inbound))
-        if answered_by is not None and answered_by != attempt:
-            return False  # another delivery stored it, or answered with it: its response carried the replies
-    queued = session.execute(update(m.Message).where(m.Message.in_reply_to_id == inbound,
+    if attempt is not None and inbound.answered_by not in (None, attempt):
+        return False  # another delivery stored it, or answered with it: its response carried the replies
+    queued = session.execute(update(m.Message).where(m.Message.in_reply_to_id == inbound.id,
                                                      m.Message.status == "reply").values(status="queued"))
     return bool(queued.rowcount)  # type: ignore[attr-defined]

@@ -7,6 +7,8 @@ if any of that comes back. They count statements, never time (docs/performance.m
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import select
 
@@ -74,6 +76,25 @@ def test_a_retried_webhook_is_answered_from_what_was_stored_with_nothing_run_twi
     with runtime.sessions() as s:
         inbound = s.scalars(select(m.Message).where(m.Message.channel_message_id == sid)).all()
     assert len(inbound) == 1 and inbound[0].intent == "where_is_my_order" and inbound[0].conversation_id
+
+
+def test_a_kept_message_found_stored_reads_it_once_to_queue_its_replies(runtime, demo, sql_count):  # noqa: ANN001
+    """The replay of a message kept through an outage whose turn committed after all: its replies are texted, and
+    the stored row is read once, with the delivery that answered it (it was a second SELECT for answered_by)."""
+    sid = new_sid()
+    sent = InboundMessage("sms", SHOPPER, SHOP, "where's my parcel", channel_message_id=sid, attempt="first")
+    answered = runtime.engine.handle(sent)
+    sql_count.reset()
+    replay = runtime.engine.handle(dataclasses.replace(sent, kept_at=runtime.clock()))
+    assert replay.duplicate and not replay.replies
+    reads = [s.lstrip() for s in sql_count.queries() if s.lstrip().startswith("SELECT") and "FROM messages" in s]
+    looks = [s for s in reads if "channel_message_id = " in s]  # the stored inbound row, by its channel id
+    assert len(looks) == 1 and looks[0].startswith("SELECT messages.id, messages.answered_by"), reads
+    assert not [s for s in reads if s.startswith("SELECT messages.answered_by")], reads  # not read again by id
+    with runtime.sessions() as s:
+        texted = s.scalars(select(m.Message.body).where(m.Message.direction == "out", m.Message.status != "reply",
+                                                        m.Message.recipient == SHOPPER)).all()
+    assert texted == [r.text for r in answered.replies]  # queued, and sent by then (the sender runs eagerly here)
 
 
 def test_settings_saved_elsewhere_take_effect_on_the_next_message(runtime, demo):  # noqa: ANN001
