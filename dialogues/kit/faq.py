@@ -27,6 +27,19 @@ class Question(StrEnum):
 
 _YOU = r"(?:you|u|ya|this|i)"
 _DRIVER = r"(?:driver|courier|delivery (?:guy|man|driver|person|bloke|lady|woman)|van driver|postman)"
+_ITEM_WORDS = r"(?:size|colou?r|style|model|variant|shade|design|pattern)"  # an item's, never a delivery's
+# Someone of the household, at the address, signing ("can my husband sign for it if im at work", "is it ok if my mum
+# signs for it"): the same question whoever it is, so it is answered here, not by the classifier, which knew a
+# husband (from leave_with_neighbour's examples) but heard "my partner" as out of scope. No neighbour is read from it.
+HOUSEHOLD_SIGNS = re.compile(
+    r"\b(?:my|our)\s+(?:husband|hubby|wife|missus|partner|other\s+half|spouse|son|daughter|kids?|mum|mom|mam|dad"
+    r"|mother|father|parents|brother|sister|nan|gran|grandma|grandad|grandpa|flat\s*mate|house\s*mate|room\s*mate"
+    r"|roomie|boyfriend|girlfriend|bf|gf|fianc[eé]e?|lodger|carer|cleaner|nanny|family|fella|bloke|man|wifey"
+    r"|teenager|au\s*pair)\b[^.?!]{0,40}?\bsign"
+    r"|\b(?:someone|somebody|anyone|anybody)\s+(?:else\s+)?(?:at\s+home|in\s+the\s+house|at\s+the\s+house|"
+    r"(?:who\s+)?lives?\s+(?:here|there|with\s+me))[^.?!]{0,30}?\bsign",
+    re.IGNORECASE,
+)
 _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
     (Question.ROBOT, re.compile(
         rf"\b(?:are|r|is)\s+{_YOU}\s+(?:talking to\s+)?(?:a|an)?\s*(?:real\s+)?(?:robot|bot|human|person|machine|"
@@ -71,29 +84,16 @@ _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
         r"the shop|the store|the team)\b|\b(?:your|ur|customer service|support)(?:'?s)? (?:phone number|number|"
         r"email(?: address)?|contact details)\b",
         re.IGNORECASE)),
+    # The item itself, not its delivery: a size, colour or model changed or swapped ("can i change the size to a
+    # 9 before it gets here", "swap it for the black one", "i need a bigger size"). A delivery change never names
+    # these. "Wrong size" and "exchange" are left to the NLU: once it has arrived they are a return.
+    (Question.ITEM_CHANGE, re.compile(
+        rf"\b(?:change|changing|swap|swapping|switch|amend|alter|upgrade)\b[^.?!]{{0,30}}?\b{_ITEM_WORDS}s?\b"
+        rf"|\b(?:bigger|smaller|larger|different|another|other)\s+{_ITEM_WORDS}\b"
+        r"|\bsize (?:up|down)\b|\b(?:swap|switch) (?:it|them|this|that) for (?:a|an|the)\b",
+        re.IGNORECASE)),
+    (Question.HOUSEHOLD_SIGNS, HOUSEHOLD_SIGNS),
 )
-# The item itself, not its delivery: a size, colour or model changed or swapped ("can i change the size to a 9
-# before it gets here", "swap it for the black one", "i need a bigger size"). A delivery change never names these.
-# "Wrong size" and "exchange" are left to the NLU: once it has arrived they are a return.
-_ITEM_WORDS = r"(?:size|colou?r|style|model|variant|shade|design|pattern)"
-_RULES += ((Question.ITEM_CHANGE, re.compile(
-    rf"\b(?:change|changing|swap|swapping|switch|amend|alter|upgrade)\b[^.?!]{{0,30}}?\b{_ITEM_WORDS}s?\b"
-    rf"|\b(?:bigger|smaller|larger|different|another|other)\s+{_ITEM_WORDS}\b"
-    r"|\bsize (?:up|down)\b|\b(?:swap|switch) (?:it|them|this|that) for (?:a|an|the)\b",
-    re.IGNORECASE)),)
-# Someone of the household, at the address, signing ("can my husband sign for it if im at work", "is it ok if my mum
-# signs for it"): the same question whoever it is, so it is answered here, not by the classifier, which knew a
-# husband (from leave_with_neighbour's examples) but heard "my partner" as out of scope. No neighbour is read from it.
-HOUSEHOLD_SIGNS = re.compile(
-    r"\b(?:my|our)\s+(?:husband|hubby|wife|missus|partner|other\s+half|spouse|son|daughter|kids?|mum|mom|mam|dad"
-    r"|mother|father|parents|brother|sister|nan|gran|grandma|grandad|grandpa|flat\s*mate|house\s*mate|room\s*mate"
-    r"|roomie|boyfriend|girlfriend|bf|gf|fianc[eé]e?|lodger|carer|cleaner|nanny|family|fella|bloke|man|wifey"
-    r"|teenager|au\s*pair)\b[^.?!]{0,40}?\bsign"
-    r"|\b(?:someone|somebody|anyone|anybody)\s+(?:else\s+)?(?:at\s+home|in\s+the\s+house|at\s+the\s+house|"
-    r"(?:who\s+)?lives?\s+(?:here|there|with\s+me))[^.?!]{0,30}?\bsign",
-    re.IGNORECASE,
-)
-_RULES += ((Question.HOUSEHOLD_SIGNS, HOUSEHOLD_SIGNS),)
 MAX_WORDS = 25  # a long message is a story with a request in it: the NLU reads it
 
 
