@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from backend import models as m
-from backend.db import transaction
 from tests.conversation_runner import latest_code
 from tests.helpers import say
 from tests.review.voice_kit import instructions as _instructions
+from tests.review.voice_kit import make_us
 
 DUE_TOMORROW = "+447700900123"  # PB100000001GB, Trail running shoes, in transit
 OUT_FOR_DELIVERY = "+447700900456"  # PB100000002GB, stop 4 of 12
@@ -149,13 +149,7 @@ def test_left_at_the_wrong_house_leads_to_a_report(runtime, demo):
 # --- US shoppers -------------------------------------------------------------------------------------------------
 
 def test_us_shopper_is_not_told_about_an_area_called_78(runtime, demo):
-    with transaction(runtime.sessions) as s:
-        merchant = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
-        merchant.settings = {**(merchant.settings or {}), "region": "US", "timezone": "America/New_York",
-                             "fees": {"currency": "USD"}}
-        row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == "PB100000001GB"))
-        row.address_line1, row.city, row.postcode, row.country = "742 Maple Street", "Austin", "78701", "US"
-        row.value_currency = "USD"
+    make_us(runtime)
     (reply,) = _talk(runtime, DUE_TOMORROW, "can i pick it up at a store near me")
     assert not re.search(r"near 78\b(?!\d)", reply), reply
 

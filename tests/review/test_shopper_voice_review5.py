@@ -8,11 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
 
-from backend import models as m
-from backend.db import transaction
 from tests.review.voice_kit import instructions as _instructions
+from tests.review.voice_kit import make_us
 from tests.review.voice_kit import talk as _talk
 
 DUE_TOMORROW = "+447700900123"  # PB100000001GB, Trail running shoes, in transit
@@ -27,11 +25,7 @@ GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&
 
 
 def _us(runtime) -> None:  # noqa: ANN001
-    with transaction(runtime.sessions) as s:
-        merchant = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
-        merchant.settings = {**(merchant.settings or {}), "region": "US", "timezone": "America/New_York"}
-        row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == "PB100000001GB"))
-        row.address_line1, row.city, row.postcode, row.country = "742 Maple Street", "Austin", "78701", "US"
+    make_us(runtime, dollars=False)
 
 
 # --- a change the shopper took back comes back, or is made ------------------------------------------------------

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from backend import models as m
-from backend.db import transaction
 from tests.review.voice_kit import instructions as _instructions
+from tests.review.voice_kit import make_us
 from tests.review.voice_kit import talk as _talk
 
 DUE_TOMORROW = "+447700900123"  # PB100000001GB, Trail running shoes, in transit, 12 Acacia Avenue M1 4BT
@@ -21,13 +21,7 @@ TWO_PARCELS = "+447700900654"  # PB100000005GB socks (listed 2nd), PB100000006GB
 
 
 def _us(runtime) -> None:  # noqa: ANN001
-    with transaction(runtime.sessions) as s:
-        merchant = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
-        merchant.settings = {**(merchant.settings or {}), "region": "US", "timezone": "America/New_York",
-                             "fees": {"currency": "USD"}}
-        row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == "PB100000001GB"))
-        row.address_line1, row.city, row.postcode, row.country = "742 Maple Street", "Austin", "78701", "US"
-        row.value_currency = "USD"
+    make_us(runtime)
 
 
 def _address(runtime, tracking: str) -> tuple[str, str]:  # noqa: ANN001

@@ -31,3 +31,19 @@ def instructions(runtime, tracking: str) -> dict:  # noqa: ANN001
     with runtime.sessions() as s:
         row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == tracking))
         return dict(row.instructions or {})
+
+
+def make_us(runtime, *, dollars: bool = True) -> None:  # noqa: ANN001
+    """The demo merchant as a US shop (region, New York time) and PB100000001GB to an Austin ZIP code; `dollars`:
+    its fees and the parcel's value in USD too (review 5 kept the pound fees on purpose: a US merchant who never
+    set a currency)."""
+    from backend.db import transaction
+
+    with transaction(runtime.sessions) as s:
+        merchant = s.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
+        settings = {**(merchant.settings or {}), "region": "US", "timezone": "America/New_York"}
+        merchant.settings = {**settings, "fees": {"currency": "USD"}} if dollars else settings
+        row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == "PB100000001GB"))
+        row.address_line1, row.city, row.postcode, row.country = "742 Maple Street", "Austin", "78701", "US"
+        if dollars:
+            row.value_currency = "USD"
