@@ -40,6 +40,9 @@ def store_inbound(session: Session, merchant_id: int, message: InboundMessage, n
 
 @dataclass(frozen=True)
 class StoredInbound:
+    """A stored inbound message as a retried webhook's replay needs it: which row, and which delivery answered it
+    (read in one statement: queue_unsent_replies)."""
+
     id: int
     answered_by: str | None  # the delivery whose answer carried its replies (see stored_replies)
 
