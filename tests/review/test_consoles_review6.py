@@ -3,6 +3,7 @@ defect met doing so (each was a failing test, or a strict xfail, until it was fi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -251,6 +252,7 @@ def test_a_canned_reply_greets_the_shopper_by_name_in_chromium(runtime, app, dem
     as "For Sam Taylor"), and without one the greeting closes up ("Hi, ...")."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (scripts/test installs it)")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     from backend.db import transaction
@@ -270,7 +272,10 @@ def test_a_canned_reply_greets_the_shopper_by_name_in_chromium(runtime, app, dem
             page.set_default_timeout(15000)
             sign_in_page(page, f"{base}/console/login?next=/console/c/{conv_id}", "sam@acme.example")
             page.locator("#canned").wait_for()
+            page.wait_for_load_state("load")  # console.js listening (on a loaded CI machine the box stayed empty)
             page.select_option("#canned", label="Hello")
+            with contextlib.suppress(PlaywrightTimeout):  # the assert below says what it held
+                page.wait_for_function("document.getElementById('reply-text').value !== ''", timeout=5000)
             typed = page.input_value("#reply-text")
             browser.close()
     finally:
