@@ -44,6 +44,7 @@ def test_serve_refuses_a_port_past_65535_instead_of_serving_on_another(env, tmp_
     assert proc.returncode == 2 and "port" in err.lower() and "Traceback" not in err, err[-600:]
 
 
+@pytest.mark.sqlite_only  # refused before any database is opened: one pass is enough
 @pytest.mark.parametrize("args", [["--rates", "abc"], ["--rates", "-50"], ["--seconds", "-1"]],
                          ids=["rates-not-numbers", "rates-negative", "seconds-negative"])
 def test_bench_load_refuses_rates_and_lengths_it_cannot_run(env, tmp_path, args):
@@ -52,12 +53,14 @@ def test_bench_load_refuses_rates_and_lengths_it_cannot_run(env, tmp_path, args)
     assert "Traceback" not in result.stderr and args[0] in result.stderr, result.stderr[-600:]
 
 
+@pytest.mark.sqlite_only  # refused before any database is opened: one pass is enough
 def test_bench_turn_refuses_a_profile_path_it_cannot_write_before_it_runs(env, tmp_path):
     result = run(env, "bench", "turn", "--profile", str(tmp_path / "no-such-dir" / "turn.prof"), *UNREACHABLE)
     assert result.returncode == 2, result.stderr[-600:]
     assert "--profile" in result.stderr and "Traceback" not in result.stderr, result.stderr[-600:]
 
 
+@pytest.mark.sqlite_only  # refused before any database is opened: one pass is enough
 @pytest.mark.parametrize("args", [
     ["serve", "--port", "0"], ["bench", "engine", "-n", "0"], ["bench", "engine", "--threads", "-1"],
     ["bench", "turn", "-n", "0", *UNREACHABLE], ["bench", "load", "--rates", "0", *UNREACHABLE],
