@@ -90,11 +90,13 @@ def _nearest(turn: Turn, windows: list[dict], allowed: list[int], wanted: dict) 
     day = date.fromisoformat(wanted["date"]) if wanted.get("date") else None
     clock = _minutes(wanted["start"]) if wanted.get("start") else None
 
-    def distance(i: int) -> tuple[int, int, str]:
+    def distance(i: int) -> tuple[int, date, int, str]:
+        # a day's slots stay together ("Thu 08:00, Mon 08:00, Thu 12:00" read as a jumble): nearest day first,
+        # then, of days as near, the earlier; within a day the time nearest the one asked for
         start = turn.local(stored_window(windows[i]).start)
         days = abs((start.date() - day).days) if day else 0
         minutes = abs(start.hour * 60 + start.minute - clock) if clock is not None else 0
-        return days, minutes, windows[i]["start"]
+        return days, start.date(), minutes, windows[i]["start"]
 
     return sorted(allowed, key=distance)
 
@@ -107,7 +109,7 @@ def _minutes(clock: str) -> int:
 @flow.start
 def start(turn: Turn) -> None:
     adopt_parked_menu(turn)
-    wish = read_wish(turn) if turn.nlu.intent == flow.name else Wish()
+    wish = read_wish(turn, bounds=True) if turn.nlu.intent == flow.name else Wish()
     turn.remember(wanted=wish.wanted, refused=wish.refused)
     with_shipment(turn)
 
@@ -153,11 +155,16 @@ def _list_allowed(turn: Turn, order: list[int] | None = None) -> None:
 def _refused_label(turn: Turn, refused: dict) -> str:
     parts = []
     if refused.get("date"):
-        day = date.fromisoformat(refused["date"])
-        parts.append(day_label(turn, datetime.combine(day, time(12), tzinfo=turn.tz), named=True))
+        parts.append(_day(turn, refused["date"]))
+        if refused.get("to_date"):  # "away next week": all of it, not its Monday
+            parts = [turn.render("utter_reschedule_between", first=parts[0], last=_day(turn, refused["to_date"]))]
     if refused.get("start") and refused.get("end"):
         parts.append(f"{refused['start']}-{refused['end']}")
     return " ".join(parts)
+
+
+def _day(turn: Turn, iso: str) -> str:
+    return day_label(turn, datetime.combine(date.fromisoformat(iso), time(12), tzinfo=turn.tz), named=True)
 
 
 def _list(turn: Turn, shown: list[int], key: str) -> None:
@@ -189,12 +196,12 @@ def _choose_wanted(turn: Turn, wanted: dict) -> None:
     elif hits:
         _list(turn, hits[:SHOWN_MAX], "utter_reschedule_which_of_these")
     else:
-        day = date.fromisoformat(wanted["date"]) if wanted.get("date") else None
-        what = (day_label(turn, datetime.combine(day, time(12), tzinfo=turn.tz), named=True) if day
-                else turn.render("utter_reschedule_that_time"))
+        day = wanted.get("date")
+        what = _day(turn, day) if day else turn.render("utter_reschedule_that_time")
         if day and wanted.get("to_date"):  # "next week": all of it, not its Monday
-            last = datetime.combine(date.fromisoformat(wanted["to_date"]), time(12), tzinfo=turn.tz)
-            what = turn.render("utter_reschedule_between", first=what, last=day_label(turn, last, named=True))
+            what = turn.render("utter_reschedule_between", first=what, last=_day(turn, wanted["to_date"]))
+        elif day and wanted.get("onward"):  # "after the 18th": the carrier's last slots come before it
+            what = turn.render("utter_reschedule_onward", first=what)
         turn.say("utter_reschedule_no_slot", when=what)
         _list_allowed(turn, _nearest(turn, windows, allowed, wanted))
 
@@ -203,7 +210,7 @@ def _choose_wanted(turn: Turn, wanted: dict) -> None:
 def choose(turn: Turn) -> None:
     windows = turn.slots.get("windows") or []
     labels = [_label(turn, windows[i]) for i in turn.slots.get("shown") or []]
-    wish = Wish() if is_bare_choice(turn.text) else read_wish(turn)  # "2nd" is the second slot, not a date
+    wish = Wish() if is_bare_choice(turn.text) else read_wish(turn, bounds=True)  # "2nd" is the second slot, not a date
     if wish.refused:
         turn.remember(refused=[*(turn.slots.get("refused") or []), *wish.refused])
     wanted = _still_wanted(turn, _with_earlier_day(turn, wish.wanted))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from dialogues.base import Turn
 from intents.types import Entity
@@ -30,7 +30,8 @@ _BOUNDARY = re.compile(
 _NOT = (r"\b(not|never|no|nor|neither|except|apart from|other than|anything but|nobody|no one|noone|cannot|"
         r"(can|won|don|isn|aren|wasn|didn|doesn|haven|hasn|shan|wouldn|couldn|ain)'?t)\b")
 _AWAY = (r"\b(away|busy|at work|in work|at the office|on holiday|on hols|on (a )?vacation|travell?ing|"
-         r"working(?! from home)|out all day|out all morning|out all afternoon|out at work)\b"
+         r"working(?! from home)|out of town|out of the country|out all day|out all morning|out all afternoon|"
+         r"out at work)\b"
          r"|\b(i'?m|im|i am|i'?ll be|ill be|i will be|we'?re|we are|we'?ll be|will be|be|been)\s+out\b")
 _NEG_BEFORE = re.compile(f"{_NOT}|{_AWAY}", _I)
 _NEG_AFTER = re.compile(
@@ -59,6 +60,14 @@ _CONDITION = re.compile(
     r"\b(if|when|unless|in case)\s+(it'?s|its|it is|it'?ll be|it will be|it comes|it arrives|that'?s|thats|"
     r"delivery is|it'?s (?:coming|due|arriving)|its (?:coming|due|arriving)|it is (?:coming|due|arriving))\s+"
     r"(on\s+|for\s+)?$", _I)
+# "after the 18th", "from monday", "not before the 15th", "when im back on the 20th", "away till friday", "the 20th
+# onwards": not one day but the first day that will do (reschedule reads these; `read_wish(bounds=True)`).
+_BOUND_BEFORE = re.compile(
+    r"\b(?P<kind>not\s+before|no\s+earlier\s+than|not\s+(?:un)?till?|after|from|since|(?:un)?till?|untill|"
+    r"back(?:\s+home)?(?:\s+on|\s+for)?|home(?:\s+on)?|return(?:ing)?(?:\s+on)?|get\s+back(?:\s+on)?)"
+    r"\s+(?:on\s+)?(?:the\s+)?$", _I)
+_BOUND_AFTER = re.compile(r"^\s*(?:onwards?|or\s+(?:later|after)|and\s+(?:later|after)|at\s+the\s+earliest)\b", _I)
+_JUST_NOT = re.compile(_NOT, _I)
 
 
 @dataclass
@@ -74,6 +83,7 @@ class _Span:
     entity: Entity
     refused: bool = False
     date_of: int | None = None  # a window: the index of the date it is attached to
+    earliest: str | None = None  # a date that is a lower bound ("after the 18th"): the first day that will do
 
 
 def _clause_start(text: str, lo: int, hi: int) -> int:
@@ -112,8 +122,32 @@ def _when(span: _Span) -> dict:
     return {"date": resolved.get("date"), "start": resolved.get("start"), "end": resolved.get("end")}
 
 
-def read_wish(turn: Turn) -> Wish:
-    """The day and time this message wants, and those it refuses."""
+def _earliest(text: str, spans: list[_Span], i: int) -> str | None:
+    """The first day a bounded date allows ("after the 18th": the 19th; "from / back on the 20th": the 20th),
+    or None when the date is not a bound. "away till friday" is the day after (they may travel that day);
+    "not after the 18th" is a deadline, not a bound, and is left to the refusal rules."""
+    span = spans[i]
+    lo = spans[i - 1].entity.end if i else 0
+    before = text[_clause_start(text, lo, span.entity.start): span.entity.start]
+    nxt = spans[i + 1].entity.start if i + 1 < len(spans) else len(text)
+    when = _when(span)
+    first, last = date.fromisoformat(when["date"]), date.fromisoformat(when.get("to_date") or when["date"])
+    bound = _BOUND_BEFORE.search(before)
+    if bound is None:
+        return first.isoformat() if _BOUND_AFTER.match(text[span.entity.end: nxt]) else None
+    kind, earlier = " ".join(bound.group("kind").lower().split()), before[: bound.start()]
+    if kind.startswith(("not ", "no ")):
+        return first.isoformat()
+    if _JUST_NOT.search(earlier) and not kind.startswith(("unt", "til")):
+        return None  # "not after the 18th", "can't do from monday"
+    if kind == "after" or (kind.startswith(("unt", "til")) and re.search(_AWAY, earlier, _I)):
+        return (last + timedelta(days=1)).isoformat()
+    return first.isoformat()
+
+
+def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
+    """The day and time this message wants, and those it refuses. With `bounds`, a date said as a lower bound
+    ("after the 18th", "back on the 20th") is wanted with every day after it (`onward`), unless a day is named."""
     text = turn.text
     spans = [_Span(e) for e in sorted(turn.nlu.entities, key=lambda e: e.start) if e.entity in ("date", "time_window")]
     for i, span in enumerate(spans):
@@ -121,16 +155,25 @@ def read_wish(turn: Turn) -> Wish:
         if (span.entity.entity == "time_window" and prev is not None and prev.entity.entity == "date"
                 and _ATTACHED.match(text[prev.entity.end: span.entity.start])):
             span.date_of, span.refused = i - 1, prev.refused or _refused(text, spans, i)
+        elif bounds and span.entity.entity == "date" and (earliest := _earliest(text, spans, i)):
+            span.earliest = earliest
         else:
             span.refused = _refused(text, spans, i)
     wish = Wish()
+    earliest = None
+    bound_days = {s.entity.value[:10] for s in spans if s.earliest}
     for i, span in enumerate(spans):
         lo = spans[i - 1].entity.end if i else 0
         if _CONDITION.search(text[lo: span.entity.start]):
             continue
+        if span.earliest:
+            earliest = max(earliest or span.earliest, span.earliest)
+            continue
         when = _when(span)
         if span.date_of is not None:
             when["date"] = spans[span.date_of].entity.value[:10]
+        if when["date"] is not None and when["date"] in bound_days and span.entity.entity == "time_window":
+            when["date"] = None  # "after the 18th, mornings": the NLU gave the window the bound's own day
         if span.refused:
             if span.entity.entity == "date" and any(s.date_of == i and s.refused for s in spans):
                 continue  # "not monday morning": the window below says which part of monday
@@ -138,6 +181,9 @@ def read_wish(turn: Turn) -> Wish:
         elif wish.wanted is None or _completes(wish.wanted, when):
             wish.wanted = when if wish.wanted is None else _merge(wish.wanted, when)
     _clock_fallback(turn, wish, spans)
+    if earliest and not (wish.wanted or {}).get("date"):
+        base = wish.wanted or {"start": None, "end": None}
+        wish.wanted = {**base, "date": earliest, "onward": True}
     return wish
 
 
@@ -181,7 +227,10 @@ def _minutes(clock: str) -> int:
 
 def fits(when: dict, start: datetime, end: datetime) -> bool:
     """Does a window (local start and end) fall on this day and overlap this time, where they are given?"""
-    if when.get("date") and when.get("to_date"):  # a span of days ("next week")
+    if when.get("date") and when.get("onward"):  # "after the 18th": that day or any later one
+        if start.date() < date.fromisoformat(when["date"]):
+            return False
+    elif when.get("date") and when.get("to_date"):  # a span of days ("next week")
         if not date.fromisoformat(when["date"]) <= start.date() <= date.fromisoformat(when["to_date"]):
             return False
     elif when.get("date") and start.date() != date.fromisoformat(when["date"]):

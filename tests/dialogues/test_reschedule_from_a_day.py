@@ -1,0 +1,108 @@
+"""A day said as the first that will do ("after the 18th", "when I'm back on the 20th", "not before friday")
+is a lower bound, not that day alone and not a day refused (kit/when_wanted `read_wish(bounds=True)`).
+
+Before: "i'll be away until the 18th, can you deliver after that" answered "OK, not Fri 18 Dec" and offered
+slots while the shopper was away; "any time after the 10th" offered the 10th only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from aftersales_kit import changes, merchant_settings, talk, text_of
+
+OWN = "+447700900123"  # PB100000001GB, in transit, due tomorrow
+LONDON = ZoneInfo("Europe/London")
+EVERY_DAY = {"cutoff_time": "23:59", "working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+             "reschedule_days": 7}
+
+
+@pytest.fixture
+def every_day(runtime, demo):  # noqa: ANN001, ANN201
+    merchant_settings(runtime, rules=EVERY_DAY)
+
+
+def _today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def _nth(day: date) -> str:
+    suffix = "th" if 11 <= day.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    return f"{day.day}{suffix}"
+
+
+def _label(day: date) -> str:
+    return "tomorrow" if day == _today() + timedelta(days=1) else f"{day:%a} {day.day} {day:%b}"
+
+
+def _slot_days(reply: str) -> list[str]:
+    """The day part of each numbered slot line ("3) Thu 10 Dec 17:00-21:00 ..." -> "Thu 10 Dec")."""
+    out = []
+    for line in reply.splitlines():
+        if line[:1].isdigit() and ") " in line:
+            label = line.split(") ", 1)[1]
+            out.append("tomorrow" if label.startswith("tomorrow") else " ".join(label.split()[:3]))
+    return out
+
+
+# (message, days from today of the day named, days after it of the first day that will do)
+BOUNDS = [
+    ("can you deliver any time after the {nth}", 3, 1),
+    ("i'll be away until the {nth}, can you deliver after that", 3, 1),
+    ("Im on holiday till the {nth} so can it come after", 3, 1),
+    ("I'm out of town until the {nth}, can we change the delivery day", 3, 1),
+    ("not before the {nth} please, can you move it", 3, 0),
+    ("deliver from the {nth} onwards please", 3, 0),
+    ("i wont be home until the {nth}, can you rearrange", 3, 0),
+    ("can you deliver it when im back on the {nth}", 3, 0),
+    ("the {nth} or later please, need to change the day", 3, 0),
+]
+
+
+@pytest.mark.parametrize(("message", "ahead", "then"), BOUNDS)
+def test_a_first_day_that_will_do_offers_it_and_the_days_after(runtime, every_day, message, ahead, then):
+    named = _today() + timedelta(days=ahead)
+    first = named + timedelta(days=then)
+    reply = text_of(talk(runtime, OWN, message.format(nth=_nth(named))))
+    days = _slot_days(reply)
+    assert days and days[0] == _label(first), reply
+    earlier = {_label(_today() + timedelta(days=n)) for n in range(1, ahead + then)}
+    assert not earlier & set(days), reply  # nothing before the first day that will do
+    assert "OK, not" not in reply and "no delivery slot" not in reply, reply  # not a refused day, not a miss
+    assert len(set(days)) > 1, reply  # every day from then, not that one day alone
+
+
+def test_a_first_day_past_the_last_slot_says_so_and_offers_the_nearest(runtime, every_day):
+    named = _today() + timedelta(days=12)
+    reply = text_of(talk(runtime, OWN, f"im away till the {_nth(named)}, can you deliver after that"))
+    assert f"no delivery slot from {_label(named + timedelta(days=1))} on" in reply, reply
+    assert _slot_days(reply), reply
+    assert changes(runtime, "reschedule_delivery") == []
+
+
+def test_a_week_away_is_named_as_the_whole_week(runtime, every_day):
+    today = _today()
+    monday = today + timedelta(days=7 - today.weekday())
+    reply = text_of(talk(runtime, OWN, "im on holiday next week, can you change the delivery day"))
+    assert f"OK, not between {_label(monday)} and {_label(monday + timedelta(days=6))}." in reply, reply
+    week = {_label(monday + timedelta(days=n)) for n in range(7)}
+    assert _slot_days(reply) and not week & set(_slot_days(reply)), reply
+
+
+def test_a_day_that_is_not_a_bound_is_still_that_day(runtime, every_day):
+    """A bound needs its word: "on the 10th" is the 10th only, and "not after" is no lower bound."""
+    named = _today() + timedelta(days=3)
+    reply = text_of(talk(runtime, OWN, f"can you deliver it on the {_nth(named)}"))
+    assert set(_slot_days(reply)) == {_label(named)}, reply
+
+
+def test_the_nearest_slots_keep_each_day_together(runtime, demo):
+    """No slot on the day asked for: the nearest days' slots are listed a day at a time, never "Thu 08:00,
+    Mon 08:00, Thu 12:00" (two days as near, sorted by the time of day asked for, read as a jumble)."""
+    merchant_settings(runtime, rules={"cutoff_time": "23:59", "working_days": ["mon", "tue", "wed", "thu", "fri"]})
+    reply = text_of(talk(runtime, OWN, "can you deliver it saturday morning"))
+    days = _slot_days(reply)
+    assert "no delivery slot" in reply and len(set(days)) > 1, reply
+    runs = [d for i, d in enumerate(days) if i == 0 or days[i - 1] != d]
+    assert len(runs) == len(set(runs)), reply  # each day's slots in one run
