@@ -27,7 +27,7 @@ from dialogues.kit.formatting import parcel_label
 from dialogues.kit.handoff import hand_off
 from dialogues.kit.pod import delivered_label, left_where, show_pod
 from dialogues.kit.told import answered
-from dialogues.kit.wrong_place import says_wrong_place
+from dialogues.kit.wrong_place import says_not_with_neighbour, says_wrong_place
 from dialogues.subflows.status import delivered_shipment_for
 from dialogues.subflows.verify import require_code
 
@@ -38,6 +38,8 @@ flow = register(Flow("report_not_received", reported=True))
 def start(turn: Turn) -> None:
     if says_wrong_place(turn.text):  # "thats not my door in the photo!!": left at the wrong address
         turn.remember(wrong_place=True)
+    elif says_not_with_neighbour(turn.text):  # "my neighbour says they dont have it": not told to ask them
+        turn.remember(asked_neighbours=True)
     prefer_delivered(turn)
     with_shipment(turn)
 
@@ -69,6 +71,8 @@ def with_shipment(turn: Turn) -> None:
     key = "utter_not_received_check_place" if place else "utter_not_received_check"
     if turn.slots.get("wrong_place"):
         key = "utter_not_received_check_wrong_place"
+    elif turn.slots.get("asked_neighbours"):
+        key = "utter_not_received_check_asked_place" if place else "utter_not_received_check_asked"
     turn.ask("found_it", key, place=place)
 
 

@@ -28,7 +28,7 @@ from backend.types import Shipment, ShipmentStatus
 from bot.core.conversations import Status
 from dialogues.base import REGISTRY, Turn
 from dialogues.kit.formatting import parcel_label
-from dialogues.kit.wrong_place import says_wrong_place
+from dialogues.kit.wrong_place import says_not_with_neighbour, says_wrong_place
 from intents.types import OUT_OF_SCOPE
 
 NOT_RECEIVED = "claim_not_received"
@@ -248,8 +248,10 @@ def before_routing(turn: Turn) -> bool:
 
 def _left_elsewhere(turn: Turn) -> bool:
     """ "thats not my door in the photo!!", "thanks thats not my house tho": delivered to the wrong address, a
-    missing parcel (however the NLU reads the place, or the "not" in it). True when the report has started."""
-    if turn.state.open_step is not None or not says_wrong_place(turn.text) or _TURNED_UP.search(turn.text.lower()):
+    missing parcel (however the NLU reads the place, or the "not" in it); so is "my neighbour says they dont have
+    it" (not a wish to leave it with them). True when the report has started."""
+    said = says_wrong_place(turn.text) or says_not_with_neighbour(turn.text)
+    if turn.state.open_step is not None or not said or _TURNED_UP.search(turn.text.lower()):
         return False
     if turn.services.handoff.status(turn.conversation) is Status.WITH_AGENT:
         return False  # a person is talking to them: theirs to settle

@@ -17,12 +17,16 @@ _PLACE = (r"(?:front\s+|back\s+|actual\s+)?(?:door|house|home|porch|doorstep|ste
 _NOT_OURS = re.compile(
     rf"\b(?:that|thats|that's|this|it|its|it's|which)(?:\s+(?:is|was|one))?\s+(?:not|isn'?t|isnt|wasn'?t|wasnt"
     rf"|aint|ain't)\s+(?:even\s+|actually\s+)?(?:my|our)\s+{_PLACE}\b"
-    rf"|\b(?:that|thats|that's|this|its|it's)(?:\s+is)?\s+(?:someone|somebody)\s+else'?s\s+{_PLACE}\b",
+    rf"|\b(?:that|thats|that's|this|its|it's)(?:\s+is)?\s+(?:someone|somebody)\s+else'?s\s+{_PLACE}\b"
+    # "thats not where i live", "this isnt where we live"
+    r"|\b(?:that|thats|that's|this|it|its|it's)(?:\s+is)?\s+(?:not|isn'?t|isnt|aint|ain't)\s+where\s+(?:i|we)\s+live\b",
     re.IGNORECASE)
 # "not my door in the photo", "the photo shows a door that isnt mine": what the photo shows
 _SHOWN = re.compile(r"\b(?:photo|photos|picture|pic|pics|image|photograph|snap)\b", re.IGNORECASE)
+# ... and with the photo as the subject: "the photo isnt my house", "the pic doesnt show our door"
 _NOT_MY = re.compile(
-    rf"\bnot\s+(?:even\s+)?(?:my|our)\s+{_PLACE}\b"
+    rf"\b(?:not|isn'?t|isnt|wasn'?t|wasnt|aint|ain't|(?:doesn'?t|doesnt|does\s+not|didn'?t|didnt)\s+show)"
+    rf"\s+(?:even\s+)?(?:of\s+)?(?:my|our)\s+{_PLACE}\b"
     rf"|\b{_PLACE}\s+(?:(?:that|which)\s+)?(?:is\s+not|isn'?t|isnt|aint|ain't|not)\s+(?:mine|ours)\b",
     re.IGNORECASE)
 _ELSEWHERE = re.compile(
@@ -43,3 +47,26 @@ def says_wrong_place(text: str) -> bool:
     if _NOT_MY.search(text) and shown:
         return True
     return bool(_ELSEWHERE.search(text)) and (shown or bool(_WENT.search(text)))
+
+
+# "my neighbour says they dont have it", "asked next door, they havent got it", "its not with next door", "none of
+# the neighbours have it": the shopper has already asked where a parcel marked delivered usually turns up. A
+# missing parcel too, not a wish to leave it with a neighbour (found by a probe: it was refused as a change to a
+# delivered parcel). The object is required: "leave it with next door if i dont get back" asks for a delivery.
+_NEIGHBOUR = (r"(?:neighbou?rs?|next\s+door|(?:people|lady|man|guy|woman|family|folks)\s+(?:next\s+door|opposite"
+              r"|across\s+the\s+(?:road|street|hall)|at\s+(?:number|no\.?|#)\s*\d+\w?))")
+_NOT_HAVE = (r"(?:don'?t|dont|do\s+not|doesn'?t|doesnt|does\s+not|haven'?t|havent|have\s+not|hasn'?t|hasnt|has\s+not"
+             r"|didn'?t|didnt|did\s+not|never|aint|ain't)\s+(?:got|get|have|has|had|take|took|taken|receive|received"
+             r"|see|seen|saw|sign(?:ed)?\s+for)(?:\s+(?:it|them|one|a\s+parcel|any\s+parcel|anything|the\s+parcel"
+             r"|my\s+parcel|a\s+package|the\s+package|it\s+in|them\s+in))\b")
+_ASKED = re.compile(
+    rf"\b{_NEIGHBOUR}\b[^.!?]{{0,40}}?\b{_NOT_HAVE}"
+    rf"|\b(?:not|isn'?t|isnt|wasn'?t|wasnt)\s+(?:with|at)\s+(?:my\s+|our\s+|the\s+|any\s+of\s+the\s+)?{_NEIGHBOUR}\b"
+    rf"|\b(?:nobody|no\s*one|none\s+of\s+(?:my|our|the)\s+neighbou?rs)\s+(?:next\s+door\s+)?"
+    r"(?:has|have|had|took|got|signed\s+for)\s+(?:it|them)\b",
+    re.IGNORECASE)
+
+
+def says_not_with_neighbour(text: str) -> bool:
+    """Has the shopper already asked the neighbours, and they don't have it?"""
+    return bool(_ASKED.search(text))

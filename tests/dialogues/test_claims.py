@@ -13,7 +13,7 @@ from sqlalchemy import select
 from backend import models as m
 from bot.core.merchant_config import MerchantConfig
 from dialogues.kit.claims import AGENT, offers_named, says_not_found, says_turned_up
-from dialogues.kit.wrong_place import says_wrong_place
+from dialogues.kit.wrong_place import says_not_with_neighbour, says_wrong_place
 
 OPTIONS = ["replacement", "refund", AGENT]
 
@@ -204,6 +204,13 @@ def test_an_answer_to_have_you_found_it_that_says_no(text, not_found):
     ("not my house, my mums house please", False),
     ("i put the wrong address", False),  # the shopper's slip: a new address
     ("thats not my parcel", False),
+    # the photo as the subject, and where they live (a probe: "the photo isnt my house" was out of scope)
+    ("the photo isnt my house", True),
+    ("the pic doesnt show our door", True),
+    ("that picture wasn't my porch", True),
+    ("thats not where i live", True),
+    ("the photo isnt clear", False),
+    ("the picture isnt loading", False),
 ])
 def test_a_parcel_left_at_a_place_that_isnt_theirs(text, wrong_place):
     assert says_wrong_place(text) is wrong_place
@@ -231,3 +238,32 @@ def test_a_code_not_received_at_have_you_found_it_opens_no_claim(runtime, demo):
     assert "CLM-" not in reply
     assert changes(runtime, "claim_not_received") == []
     assert conversation_of(runtime, OWN_DELIVERED).status == "bot"
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("my neighbour says they dont have it", True),
+    ("asked next door and they havent got it", True),
+    ("neighbours havent seen it", True),
+    ("My neighbor doesn't have it", True),
+    ("none of the neighbours have it", True),
+    ("the lady at number 5 didnt take it in", True),
+    ("its not with next door", True),
+    ("leave it with next door if i dont get back in time", False),  # a wish: no object after "dont get"
+    ("can my neighbour sign for it, i dont have time", False),
+    ("neighbour has it", False),
+])
+def test_the_neighbours_already_asked(text, asked):
+    assert says_not_with_neighbour(text) is asked
+
+
+@pytest.mark.parametrize("text", ["my neighbour says they dont have it", "asked next door, they havent got it",
+                                  "the photo isnt my house", "thats not where i live"])
+def test_a_delivered_parcel_not_where_it_should_be_is_reported_missing(runtime, demo, text):
+    """Before: "my neighbour says they dont have it" was refused as a neighbour delivery for a delivered parcel,
+    and "the photo isnt my house" was out of scope. Both are the missing-parcel report, photo first."""
+    reply = text_of(talk(runtime, OWN_DELIVERED, text))
+    assert "Have you found it?" in reply and "delivery can't be changed" not in reply, reply
+    asked = says_not_with_neighbour(text)
+    assert ("not with your neighbours" in reply) is asked, reply  # not told to ask the neighbours they asked
+    assert ("ask your neighbours" in reply or "asking your neighbours" in reply) is not asked, reply
+    assert "CLM-" in text_of(talk(runtime, OWN_DELIVERED, "no"))
