@@ -133,6 +133,20 @@ def _household_signs(turn: Turn) -> None:
     ask_open_question_again(turn)
 
 
+def _signature_needed(turn: Turn) -> None:
+    """Yes or no from the parcel itself, with what to do about it; a delivered parcel gets its status instead."""
+    shipment = _on_the_road(turn)
+    if shipment is None:
+        _find_the_parcel(turn, "utter_faq_signature_which")
+        return
+    if shipment.status is ShipmentStatus.DELIVERED and not turn.state.open_step:
+        REGISTRY["where_is_my_order"].run_start(turn)
+        return
+    key = "utter_faq_signature_needed" if shipment.signature_required else "utter_faq_signature_not_needed"
+    turn.say(key, parcel=parcel_label(shipment))
+    ask_open_question_again(turn)
+
+
 def _after_space(text: Rendered) -> Rendered:
     """A part that goes after a word in another template (the wording service trims what it renders)."""
     return Rendered(" " + text) if text else text
@@ -243,4 +257,5 @@ _ANSWERS = {
     Question.DRIVER_CONTACT: _driver_contact,
     Question.ITEM_CHANGE: _item_change,
     Question.HOUSEHOLD_SIGNS: _household_signs,
+    Question.SIGNATURE_NEEDED: _signature_needed,
 }

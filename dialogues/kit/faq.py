@@ -23,6 +23,7 @@ class Question(StrEnum):
     SUPPORT_HOURS = "support_hours"
     ITEM_CHANGE = "item_change"  # "can i change the size to a 9": the item, which the bot can't change
     HOUSEHOLD_SIGNS = "household_signs"  # "can my partner sign for it": anyone in at the address can
+    SIGNATURE_NEEDED = "signature_needed"  # "do i need to sign for it": the parcel's own answer, yes or no
 
 
 _YOU = r"(?:you|u|ya|this|i)"
@@ -38,6 +39,20 @@ HOUSEHOLD_SIGNS = re.compile(
     r"|teenager|au\s*pair)\b[^.?!]{0,40}?\bsign"
     r"|\b(?:someone|somebody|anyone|anybody)\s+(?:else\s+)?(?:at\s+home|in\s+the\s+house|at\s+the\s+house|"
     r"(?:who\s+)?lives?\s+(?:here|there|with\s+me))[^.?!]{0,30}?\bsign",
+    re.IGNORECASE,
+)
+# Whether this parcel needs a signature, asked ("does the driver need a signature", "do i have to be in to sign
+# for it", "is it signed for?"): a question with a yes or no, never a journey. Found by a probe: it was read as a
+# request for the proof of delivery ("There's no proof of delivery yet") or as out of scope. "Leave it without a
+# signature" is a wish, not a question (no "do/does/is" before it), and stays with the NLU.
+SIGNATURE_NEEDED = re.compile(
+    r"\b(?:do|does|will|would|shall|must|have|has|is)\s+(?:i|we|you|u|someone|somebody|anyone|any1|it|this|that|"
+    r"they|he|she|the\s+(?:parcel|package|delivery|driver|courier|order))\s+(?:\w+\s+){0,2}?"
+    r"(?:need|needs|have|has|got|require|requires)\s+(?:to\s+)?(?:be\s+(?:in|home|there|at\s+home)\s+to\s+)?"
+    r"(?:be\s+)?(?:sign(?:ed)?\b|signing|a\s+signature)"
+    r"|\b(?:is|does)\s+(?:a\s+|the\s+)?signature\s+(?:needed|required|necessary)"
+    r"|\b(?:is|does)\s+(?:it|this|that|the\s+(?:parcel|package|delivery))\s+(?:a\s+)?(?:signed\s+for|need\s+signing)"
+    r"|^\s*(?:signature|sign(?:ed)?\s+for)\s*(?:needed|required)?\s*\?+\s*$",
     re.IGNORECASE,
 )
 _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
@@ -93,6 +108,7 @@ _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
         r"|\bsize (?:up|down)\b|\b(?:swap|switch) (?:it|them|this|that) for (?:a|an|the)\b",
         re.IGNORECASE)),
     (Question.HOUSEHOLD_SIGNS, HOUSEHOLD_SIGNS),
+    (Question.SIGNATURE_NEEDED, SIGNATURE_NEEDED),
 )
 MAX_WORDS = 25  # a long message is a story with a request in it: the NLU reads it
 
