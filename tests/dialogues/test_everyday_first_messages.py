@@ -34,3 +34,27 @@ def test_adding_an_item_is_not_an_address_change(runtime, demo, text):
     reply = text_of(talk(runtime, IN_TRANSIT, text))
     assert "new address" not in reply.lower()
     assert "website" in reply or "AGENT" in reply
+
+
+FAILED_ATTEMPT = "+447700900321"  # PB100000004GB, a delivery attempt failed today
+
+
+@pytest.mark.parametrize("text", ["could you get it delivered to my work rather than home",
+                                  "id like it delivered at my workplace", "can u send it to my office"])
+def test_work_named_as_the_place_is_a_new_address_not_a_new_day(runtime, demo, text):
+    """training_data/nlu/destinations.yml: "at work" is usually when a shopper is out; "delivered at/to my work"
+    is where it goes (it was offered delivery slots)."""
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "new address" in reply.lower() and "1)" not in reply, reply
+
+
+@pytest.mark.parametrize("text", ["can i just pick it up myself tomorrow", "could i collect it instead"])
+def test_picking_it_up_yourself_is_a_collection_not_a_new_day(runtime, demo, text):
+    reply = text_of(talk(runtime, FAILED_ATTEMPT, text))
+    assert "pickup point" in reply.lower() and "Which slot" not in reply and "Which of these" not in reply, reply
+
+
+@pytest.mark.parametrize("text", ["what's actually in this parcel", "which thing is this delivery"])
+def test_what_is_in_it_gets_the_status_with_the_item(runtime, demo, text):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "Trail running shoes" in reply and "PB100000001GB" in reply, reply
