@@ -11,7 +11,7 @@ import re
 from backend.types import ActionKind, DeliveryAction
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.driver_text import driver_text
-from dialogues.kit.formatting import parcel_label
+from dialogues.kit.formatting import parcel_label, said_back
 from dialogues.subflows.change import propose
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment
 
@@ -85,7 +85,7 @@ def with_shipment(turn: Turn) -> None:
         turn.say("utter_safe_place_too_long", limit=SAFE_PLACE_MAX)
         turn.ask("where", "utter_safe_place_ask", free_text=True)
         return
-    summary = turn.render("utter_safe_place_summary", parcel=parcel_label(shipment), place=place)
+    summary = turn.render("utter_safe_place_summary", parcel=parcel_label(shipment), place=said_back(place))
     propose(turn, shipment, DeliveryAction(ActionKind.LEAVE_IN_SAFE_PLACE, {"safe_place": place}), summary, option)
 
 

@@ -15,7 +15,7 @@ from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import YES_NO
 from dialogues.kit.driver_text import driver_text
 from dialogues.kit.faq import HOUSEHOLD_SIGNS
-from dialogues.kit.formatting import parcel_label
+from dialogues.kit.formatting import parcel_label, said_back
 from dialogues.kit.neighbours import PREFERENCE, standing_neighbour
 from dialogues.subflows.change import propose
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment
@@ -146,7 +146,7 @@ def with_shipment(turn: Turn) -> None:
         turn.say("utter_neighbour_too_long", limit=NEIGHBOUR_MAX)
         turn.ask("which", "utter_neighbour_ask", free_text=True)
         return
-    summary = turn.render("utter_neighbour_summary", parcel=parcel_label(shipment), who=who)
+    summary = turn.render("utter_neighbour_summary", parcel=parcel_label(shipment), who=said_back(who))
     offer_standing = turn.slots.get("standing") and standing_allowed(turn, shipment)
     propose(turn, shipment, DeliveryAction(ActionKind.LEAVE_WITH_NEIGHBOUR, {"neighbour": who}), summary,
             option, then="after_change" if offer_standing else None)

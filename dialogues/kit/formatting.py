@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -80,3 +81,18 @@ def pickup_point_of(shipment: Shipment) -> dict | None:
     """The pickup point the parcel was redirected to, if any."""
     point = (shipment.instructions or {}).get("pickup_point")
     return point if isinstance(point, dict) and point.get("name") else None
+
+
+_FIRST_PERSON = {"my": "your", "our": "your", "mine": "yours", "ours": "yours", "me": "you", "myself": "yourself",
+                 "ourselves": "yourselves"}
+_FIRST_PERSON_WORD = re.compile(r"\b(my|our|mine|ours|me|myself|ourselves)\b", re.IGNORECASE)
+
+
+def said_back(text: str) -> str:
+    """The shopper's own words for a place or a person, said back to them: "in my porch" -> "in your porch",
+    "behind our bins" -> "behind your bins". The driver keeps the shopper's words (they read them as the
+    customer's); only what the bot says back changes person. "us" is left alone ("the US", "let us")."""
+    def swap(match: re.Match[str]) -> str:
+        word = _FIRST_PERSON[match.group(1).lower()]
+        return word.capitalize() if match.group(1)[0].isupper() else word
+    return _FIRST_PERSON_WORD.sub(swap, text)

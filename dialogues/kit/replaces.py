@@ -14,7 +14,7 @@ from typing import Any
 from backend.types import ActionKind, DeliveryAction, Shipment, TimeWindow
 from bot.core.wording import Rendered
 from dialogues.base import Turn
-from dialogues.kit.formatting import day_label, home_slot_of, pickup_point_of, stored_window, window_label
+from dialogues.kit.formatting import day_label, home_slot_of, pickup_point_of, said_back, stored_window, window_label
 
 # Which current instructions each kind of change replaces (its own kind first: a new neighbour replaces the old).
 REPLACES: dict[ActionKind, tuple[str, ...]] = {
@@ -45,10 +45,10 @@ def _what(turn: Turn, shipment: Shipment, key: str, action: DeliveryAction) -> R
     if key == "neighbour" and isinstance(value, str) and value.strip():
         if _same(value, params.get("neighbour")):
             return None
-        return turn.render("utter_replaces_neighbour", neighbour=_short(value))
+        return turn.render("utter_replaces_neighbour", neighbour=said_back(_short(value)))  # "your mum"
     if key == "safe_place" and isinstance(value, str) and value.strip():
         return None if _same(value, params.get("safe_place")) else turn.render(
-            "utter_replaces_safe_place", place=_short(value))
+            "utter_replaces_safe_place", place=said_back(_short(value)))
     if key == "note" and isinstance(value, str) and value.strip():
         return None if _same(value, params.get("note")) else turn.render("utter_replaces_note", note=_short(value))
     if key == "reschedule":

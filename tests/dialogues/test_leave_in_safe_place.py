@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from aftersales_kit import changes, edit_shipment, latest_code, talk, text_of
 from sqlalchemy import func, select
 
@@ -47,3 +48,26 @@ def test_a_place_too_long_for_the_driver_is_asked_again(runtime, demo):
     long = "behind the blue recycling bin next to the side gate at the far end of the garden past the shed"
     reply = text_of(talk(runtime, OWN, long))
     assert "under 80 characters" in reply and "Just to check" not in reply
+
+
+@pytest.mark.parametrize(("said", "back"), [
+    ("in my porch", "in your porch"), ("behind our bins", "behind your bins"), ("My shed", "Your shed"),
+    ("with my mum", "with your mum"), ("by the US mailbox", "by the US mailbox"), ("mystery box", "mystery box"),
+])
+def test_the_shoppers_words_are_said_back_in_the_second_person(said, back):
+    from dialogues.kit.formatting import said_back
+
+    assert said_back(said) == back
+
+
+def test_the_place_is_said_back_as_theirs_and_kept_in_their_words_for_the_driver(runtime, demo):
+    """Before: "the driver will leave your Trail running shoes in this safe place: in my porch"."""
+    ask = text_of(talk(runtime, OWN, "leave it in my porch"))
+    assert "in this safe place: in your porch." in ask and "my porch" not in ask, ask
+    talk(runtime, OWN, "yes")
+    done = text_of(talk(runtime, OWN, latest_code(runtime, OWN)))
+    assert "in your porch" in done, done
+    [change] = changes(runtime, "leave_in_safe_place")
+    assert change.status == "accepted"
+    again = text_of(talk(runtime, OWN, "actually leave it behind our bins"))
+    assert "behind your bins" in again and "(in your porch)" in again, again

@@ -10,7 +10,7 @@ from aftersales_kit import talk, text_of
 
 from dialogues.kit.faq import Question, question_in
 
-NEEDS_SIGNATURE = "+447700900987"  # PB100000006GB, GPS watch: needs a signature
+NEEDS_SIGNATURE = "+447700900987"  # PB100000007GB, GPS watch: needs a signature
 NO_SIGNATURE = "+447700900123"  # PB100000001GB, Trail running shoes: in transit, no signature
 ASKED = ["does the driver need a signature", "do i have to be in to sign for it", "Is a signature required?",
          "will someone need to sign for the parcel", "does it need signing for", "signature needed?"]
