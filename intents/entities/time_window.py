@@ -67,6 +67,12 @@ _PART = re.compile(
     _I,
 )
 _AFTER = re.compile(rf"\b(?:any\s*time\s+)?(?:after|from|not\s+before)\s+{_time('a')}{_NOT_AFTER}", _I)
+# "i wont be home til 6pm", "at work until 5:30", "out till 4": free from that time, so the hours after it. The
+# match starts at the words that say they are out, so the dialogue never reads them as refusing the window.
+_OUT_UNTIL = re.compile(
+    r"\b(?:(?:won'?t|wont|will\s+not|can'?t|cant|not|never)\s+(?:be\s+)?(?:home|in|back|there|around|free|available|"
+    r"in\s+the\s+house)|out|away|at\s+work|in\s+work|working|busy|on\s+shift|at\s+school)"
+    rf"\s+(?:till|until|til|untill|'til)\s+{_time('a')}{_NOT_AFTER}", _I)
 _BEFORE = re.compile(
     rf"\b(?P<kw>before|b4|by|no\s+later\s+than|not\s+after)\s+{_time('b')}"
     rf"{_NOT_AFTER}",
@@ -199,7 +205,7 @@ def extract(text: str, context: ParseContext, dates: list[Candidate] | None = No
         out.append(_cand(m, start * 60, end * 60, resolved))
     if not has_digit(text) and _TIME_WORDS.isdisjoint(toks):
         return out
-    for pattern, fn in ((_AFTER, _after), (_BEFORE, _before), (_RANGE, _range)):
+    for pattern, fn in ((_AFTER, _after), (_OUT_UNTIL, _after), (_BEFORE, _before), (_RANGE, _range)):
         for m in pattern.finditer(text):
             window = fn(m)
             if window:

@@ -106,3 +106,18 @@ def test_the_nearest_slots_keep_each_day_together(runtime, demo):
     assert "no delivery slot" in reply and len(set(days)) > 1, reply
     runs = [d for i, d in enumerate(days) if i == 0 or days[i - 1] != d]
     assert len(runs) == len(set(runs)), reply  # each day's slots in one run
+
+
+@pytest.mark.parametrize("message", ["I won't be home til 6pm, can you change the slot",
+                                     "im at work until 5 tomorrow so can it come after",
+                                     "not in till 6pm, can you move my delivery"])
+def test_out_until_a_time_offers_only_the_slots_after_it(runtime, every_day, message):
+    """Before: "I won't be home til 6pm" listed every slot, mornings first (no time was read from it), and
+    "not in until 5pm tomorrow" refused the whole of tomorrow."""
+    reply = text_of(talk(runtime, OWN, message))
+    lines = [line for line in reply.splitlines() if line[:1].isdigit() and ") " in line]
+    if lines:  # several days: the evening slot of each
+        assert all("17:00-21:00" in line for line in lines), reply
+    else:  # one day named: its evening slot proposed
+        assert "Just to check" in reply and "tomorrow (" in reply and "17:00-21:00" in reply, reply
+    assert "OK, not" not in reply, reply

@@ -182,6 +182,11 @@ def test_unknown_zone_does_not_break_parsing() -> None:
         ("3-5pm", "15:00-17:00", "3-5pm"),
         ("8am to 10am", "08:00-10:00", "8am to 10am"),
         ("anytime after 2pm", "14:00-21:00", "anytime after 2pm"),
+        # out until a time: free from it (a probe: "I won't be home til 6pm" found no window at all)
+        ("I won't be home til 6pm", "18:00-21:00", "won't be home til 6pm"),
+        ("at work until 5:30", "17:30-21:00", "at work until 5:30"),
+        ("we're out till 4", "16:00-21:00", "out till 4"),
+        ("busy until noon", "12:00-21:00", "busy until noon"),
     ],
 )
 def test_time_windows(text: str, window: str, surface: str) -> None:
@@ -192,7 +197,8 @@ def test_time_windows(text: str, window: str, surface: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["3-4 days", "10-12 working days", "2 to 4", "after 2 days", "call 555-0118", "I am out", "by 14"]
+    "text", ["3-4 days", "10-12 working days", "2 to 4", "after 2 days", "call 555-0118", "I am out", "by 14",
+             "i need to wait till 5 for my code", "away until 3 weeks from now"]
 )
 def test_not_time_windows(text: str) -> None:
     assert only(text, "time_window") == []
@@ -252,10 +258,16 @@ def test_weekday_and_ordinal_words_that_are_not_dates(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["good morning", "morning all", "evening, how are you", "hey, afternoon", "I was home all morning", "out till 6"],
+    ["good morning", "morning all", "evening, how are you", "hey, afternoon", "I was home all morning"],
 )
 def test_greetings_and_durations_are_not_windows(text: str) -> None:
     assert only(text, "time_window") == []
+
+
+def test_out_until_a_time_is_free_from_it_not_a_window_that_ends_there() -> None:
+    """ "out till 6" was kept out of windows (it is no window ending at 6); read now as what it tells a driver:
+    free from 18:00 (intents/entities/time_window._OUT_UNTIL)."""
+    assert [w.value for w in only("out till 6", "time_window")] == ["18:00-21:00"]
 
 
 def test_bare_part_of_day_answer_is_a_window() -> None:
