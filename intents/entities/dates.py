@@ -101,6 +101,9 @@ _NOT_AFTER_ORDINAL = re.compile(
     r"|left|right|place|stop|option|line|reminder|email|text|message|call|st|rd|ave|blvd|ln|dr)\b",
     re.IGNORECASE,
 )
+# The day of a named month ("31st of june", "june the 31st"), which _day_month reads or, not being a date, refuses.
+_MONTH_AFTER = re.compile(rf"\s*(?:of\s+)?(?:{_MON})\b", re.IGNORECASE)
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MON})\.?\s+(?:the\s+)?$", re.IGNORECASE)
 _QUANTITY_AFTER = re.compile(rf"\s*(?:{QUANTITY_NOUNS}|%)\b", re.IGNORECASE)
 _NOT_WEEKDAY_BEFORE = re.compile(
     r"\b(?:the|i|we|he|she|they|you|it|was|had|has|have|just|still|been|is|being)\s+$", re.IGNORECASE
@@ -219,6 +222,8 @@ def _ago(m: re.Match[str], today: date, region: str) -> tuple[date, dict] | None
 def _day_only(m: re.Match[str], today: date, region: str) -> tuple[date, dict] | None:
     if _NOT_AFTER_ORDINAL.match(m.string, m.end()):
         return None
+    if _MONTH_AFTER.match(m.string, m.end()) or _MONTH_BEFORE.search(m.string, 0, m.start()):
+        return None  # "the 31st of june": the day of a named month (_day_month), never the next 31st of another
     day = int(m.group("d"))
     for i in range(13):
         month0 = today.month - 1 + i
