@@ -71,6 +71,9 @@ class Turn:
     last_seen: datetime | None = None  # when this shopper's previous message came (an open question expires)
     # The message's parts, each parsed on its own, when it has several (dialogues/kit/requests.py reads them).
     clauses: tuple[ParsedClause, ...] = ()
+    # This message's change reached the carrier in an earlier run of the turn (bot/core/carrier.py): the turn
+    # finishes it and tells the shopper even if a person took the conversation during the call.
+    wrote_at_carrier: bool = False
     replies: list[Reply] = field(default_factory=list)
     flow_name: str | None = None
     asked: bool = False  # this turn asked the shopper something: no second prompt on top of it

@@ -69,7 +69,8 @@ def _respond(turn: Turn) -> None:
     if claims.before_routing(turn):  # "found it!" closes a claim; "any news on my claim?" is its status
         return
 
-    if turn.conversation.handed_off and "handoff" in REGISTRY and not answered_while_waiting(turn):
+    if (turn.conversation.handed_off and "handoff" in REGISTRY and not answered_while_waiting(turn)
+            and not turn.wrote_at_carrier):  # taken by a person mid-call: the change made is still told (review 9)
         REGISTRY["handoff"].run_step(turn, "with_agent")
         return
 

@@ -350,7 +350,7 @@ class Engine:
             message=message, text=message.text, nlu=nlu,
             backend=self._backend(uow.session, merchant, now, answers, inline=inline),
             now=now, voice=voice, links=self.links, services=self.services, last_seen=previous_message_at,
-            clauses=clauses_of_message,
+            clauses=clauses_of_message, wrote_at_carrier=answers.made_a_write(),
         )
         if not reopened:  # _turn rolls the whole turn back on an error: no savepoint needed
             respond(turn)

@@ -90,7 +90,6 @@ def _taken_over(rt: Runtime) -> None:
         rt.services.handoff.take_over(uow, conv, agent_id=3, actor="agent:3", now=datetime.now(UTC))
 
 
-@pytest.mark.xfail(strict=True, reason="a person taking over mid-call silenced the told outcome of a made change")
 def test_a_change_the_carrier_made_while_a_person_took_the_conversation_is_still_told(hung_note_carrier) -> None:  # noqa: ANN001
     """The shopper said YES; during the carrier call (no transaction open) an agent took the conversation; the
     carrier applied the note. The replayed turn met a conversation with a person and said nothing: the change was
