@@ -11,7 +11,14 @@ for REST): never silence, never a trace.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
 from sqlalchemy import exc as sa_exc
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # When a caller told "briefly unavailable" (a 503: the API, the consoles, the REST channel, a delivery receipt) may
 # try again: long enough for a restart or a failover, short enough that nothing waits long once it is back.
@@ -47,6 +54,21 @@ def lost_connection(error: BaseException | None) -> bool:
             return True
         error, seen = error.__cause__ or error.__context__, seen + 1
     return False
+
+
+def on_a_fresh_connection(work: Callable[[], T]) -> T:
+    """`work` run once more if the connection broke under it. A restarted database leaves every pooled connection
+    dead and the pool pings only one that sat idle (backend/db.py), so the first request on each met the restart
+    with a 503 though the database was back: a delivery receipt, which Twilio doesn't send again, was lost (review
+    9). For short work that is the same done twice (a receipt only moves a message forward; a read), as the
+    engine does for a turn."""
+    try:
+        return work()
+    except Exception as exc:
+        if not lost_connection(exc):
+            raise
+        log.warning("database connection lost (%s); once more on a fresh one", exc.__class__.__name__)
+    return work()
 
 
 def _invalidated(error: BaseException) -> bool:

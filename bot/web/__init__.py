@@ -22,7 +22,7 @@ from backend.db import transaction
 from bot.config import Settings
 from bot.core import receipts
 from bot.core.messages import Reply
-from bot.core.outage import StoreUnavailable, is_store_outage
+from bot.core.outage import StoreUnavailable, is_store_outage, on_a_fresh_connection
 from bot.core.outbox import sent_to_chat
 from bot.engine import APOLOGY_TEXT, UnknownMerchant
 from bot.runtime import Runtime, build_runtime
@@ -98,7 +98,12 @@ def _limits_storage(settings: Settings) -> str:
 
 def record_receipt(runtime: Runtime, sid: str, status: str, error: str | None) -> bool:
     """A delivery receipt, recorded in a short transaction of its own (bot/core/receipts.py); one kept for a send
-    not yet recorded is settled again once committed, in case the send's record committed meanwhile."""
+    not yet recorded is settled again once committed, in case the send's record committed meanwhile. A connection
+    a database restart left dead is replaced and the receipt recorded on the next: Twilio won't send it again."""
+    return on_a_fresh_connection(lambda: _record_receipt(runtime, sid, status, error))
+
+
+def _record_receipt(runtime: Runtime, sid: str, status: str, error: str | None) -> bool:
     with transaction(runtime.sessions) as session:
         outcome = receipts.record_receipt(session, sid, status, error)
     if outcome == receipts.KEPT:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import text
 
+from bot.core.outage import on_a_fresh_connection
 from bot.web.ext import current_runtime
 
 bp = Blueprint("pages", __name__, template_folder="templates")
@@ -21,8 +22,12 @@ def healthz() -> dict[str, str]:
     still HTTP 200: keywords, codes and people still work, and restarting or draining this process would not
     bring the NLU back. Why it is down goes to the log, not to this public page."""
     runtime = current_runtime()
-    with runtime.sessions() as session:
-        session.execute(text("SELECT 1"))
+
+    def ask() -> None:
+        with runtime.sessions() as session:
+            session.execute(text("SELECT 1"))
+
+    on_a_fresh_connection(ask)  # a connection a restart left dead is not the database being down (review 9)
     health = getattr(runtime.engine.interpreter, "health", None)
     if health is not None and not health().ok:
         return {"status": "degraded", "nlu": "unavailable"}

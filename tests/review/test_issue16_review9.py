@@ -143,7 +143,6 @@ def _sent(runtime, sid: str) -> int:  # noqa: ANN001
         return row.id
 
 
-@pytest.mark.xfail(strict=True, reason="a stale pooled connection after a restart: one 503 though the database is up")
 @pytest.mark.skipif(not PG_URL, reason="terminates PostgreSQL backends")
 def test_a_delivery_receipt_after_the_database_restarted_is_recorded_not_lost(runtime, demo, client,  # noqa: ANN001
                                                                               monkeypatch):
@@ -161,7 +160,6 @@ def test_a_delivery_receipt_after_the_database_restarted_is_recorded_not_lost(ru
         assert s.get(m.Message, message_id).status == "delivered"
 
 
-@pytest.mark.xfail(strict=True, reason="a stale pooled connection after a restart: one 503 though the database is up")
 @pytest.mark.skipif(not PG_URL, reason="terminates PostgreSQL backends")
 def test_the_health_check_after_the_database_restarted_says_ok(runtime, demo, client, monkeypatch):  # noqa: ANN001
     """A load balancer reading one 503 takes a healthy host out (docs/deployment.md's health checks): the database
