@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from backend.masking import masked_place
 from backend.types import ActionKind, Address
+from bot.core import local_time
 from bot.core.conversations import ConversationStore, Offer
 from bot.core.events import DomainEvent
 from bot.core.links import LinkSigner
@@ -169,8 +170,8 @@ def _window(ctx: Context, start: Any, end: Any, send_at: datetime) -> tuple[int 
     elif days == 1:
         day = ctx.render("utter_notify_day_tomorrow")
     else:
-        day = a.strftime("%a %-d %b")
-    return days, f"{day} {a:%H:%M}-{b:%H:%M}"
+        day = local_time.day(a, ctx.config.region)
+    return days, f"{day} {local_time.span(a, b, ctx.config.region)}"
 
 
 def _parse_dt(value: Any) -> datetime | None:

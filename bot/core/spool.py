@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from backend.sealing import CodeBox
+from bot.core import local_time
 from bot.core.channels import spec_for
 from bot.core.messages import InboundMessage, Media
 
@@ -124,13 +125,14 @@ def too_late(kept_at: datetime, now: datetime, written_since: Callable[[], bool]
     return now - kept_at > LATE_LIMIT or written_since()
 
 
-def sent_when(kept_at: datetime, now: datetime, zone: str) -> str:
-    """"today at 14:05" or "on Sat 5 Dec at 14:05", in the merchant's time zone."""
+def sent_when(kept_at: datetime, now: datetime, zone: str, region: str = "GB") -> str:
+    """"today at 14:05" or "on Sat 5 Dec at 14:05" ("on Sat Dec 5 at 2:05pm" in the US), in the merchant's zone."""
     tz = ZoneInfo(zone)
     local, today = kept_at.astimezone(tz), now.astimezone(tz).date()
+    at = local_time.clock(local, region)
     if local.date() == today:
-        return f"today at {local:%H:%M}"
-    return f"on {local:%a} {local.day} {local:%b} at {local:%H:%M}"
+        return f"today at {at}"
+    return f"on {local_time.day(local, region)} at {at}"
 
 
 def kept_box(secret_key: str) -> CodeBox:

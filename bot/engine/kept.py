@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.core.inbound import written_since
+from bot.core.merchant_config import MerchantConfig
 from bot.core.messages import InboundMessage, clean_text
 from bot.core.spool import sent_when, too_late
 from bot.core.wording import Wording
@@ -49,4 +50,6 @@ def too_late_reply(wording: Wording, merchant: object, zone: str, kept_at: datet
     """`sent`: the change this message confirmed went to the carrier before the database went (review: it was
     told "nothing has been done with it", then texted "Confirmed")."""
     key = "utter_kept_too_late_change_sent" if sent else "utter_kept_too_late"
-    return str(wording.render(key, merchant=merchant, channel=channel, when=sent_when(kept_at, now, zone)))
+    config = merchant if isinstance(merchant, MerchantConfig) else MerchantConfig.of(merchant)
+    when = sent_when(kept_at, now, zone, config.region)
+    return str(wording.render(key, merchant=config, channel=channel, when=when))

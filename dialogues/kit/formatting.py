@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from backend.rules_config import format_money
 from backend.types import Shipment, TimeWindow
+from bot.core import local_time
 from bot.core.wording import Rendered
 from dialogues.base import Turn
 
@@ -21,19 +22,20 @@ def day_label(turn: Turn, when: datetime, *, named: bool = False) -> str:
     if delta == 0:
         return "today"
     if delta == 1:
-        return f"tomorrow ({turn.local(when):%a %-d %b})" if named else "tomorrow"
+        return f"tomorrow ({local_time.day(local, turn.config.region)})" if named else "tomorrow"
     if delta == -1:
         return "yesterday"
-    return turn.local(when).strftime("%a %-d %b")
+    return local_time.day(local, turn.config.region)
 
 
 def window_label(turn: Turn, window: TimeWindow, *, named: bool = False) -> str:
+    """"tomorrow 08:00-12:00" / "tomorrow 8am-12pm" (bot/core/local_time: the merchant's region)."""
     start, end = turn.local(window.start), turn.local(window.end)
-    return f"{day_label(turn, window.start, named=named)} {start:%H:%M}-{end:%H:%M}"
+    return f"{day_label(turn, window.start, named=named)} {local_time.span(start, end, turn.config.region)}"
 
 
 def moment_label(turn: Turn, when: datetime) -> str:
-    return f"{day_label(turn, when)} at {turn.local(when):%H:%M}"
+    return f"{day_label(turn, when)} at {local_time.clock(turn.local(when), turn.config.region)}"
 
 
 def money(amount: object, currency: str | None) -> str:

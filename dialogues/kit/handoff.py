@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from backend import models as m
 from bot.core.conversations import Status
+from bot.core.local_time import minutes_label
 from bot.core.merchant_config import WEEKDAYS, SupportHours
 from bot.core.wording import Rendered
 from dialogues.base import Turn
@@ -72,17 +73,6 @@ def answered_while_waiting(turn: Turn) -> bool:
 
 
 # -- when a person will reply -----------------------------------------------------------------------------
-def _clock(minutes: int, region: str) -> str:
-    hours, mins = divmod(minutes, 60)
-    if region == "US":
-        if minutes in (0, 24 * 60):
-            return "midnight"
-        suffix = "am" if hours % 24 < 12 else "pm"
-        hour = hours % 12 or 12
-        return f"{hour}{suffix}" if not mins else f"{hour}:{mins:02d}{suffix}"
-    return f"{hours:02d}:{mins:02d}"
-
-
 def _days(days: frozenset[int]) -> str:
     names = [w.capitalize() for w in WEEKDAYS]
     if len(days) == 7:
@@ -106,7 +96,7 @@ def hours_label(turn: Turn) -> str:
     hours, region = turn.config.support_hours, turn.config.region
     if hours.opens == 0 and hours.closes == 24 * 60:
         return "24/7" if len(hours.days) == 7 else f"{_days(hours.days)}, all day"
-    span = f"{_clock(hours.opens, region)}-{_clock(hours.closes, region)}"
+    span = f"{minutes_label(hours.opens, region)}-{minutes_label(hours.closes, region)}"
     return f"{_days(hours.days)} {span} {_zone_name(hours, turn.now)}".strip()
 
 
@@ -115,7 +105,7 @@ def _back_label(turn: Turn, hours: SupportHours) -> str:
     today = turn.now.astimezone(hours.zone()).date()
     ahead = (opening.date() - today).days
     day = "today" if ahead == 0 else "tomorrow" if ahead == 1 else opening.strftime("%a")
-    return f"{day} at {_clock(hours.opens, turn.config.region)}"
+    return f"{day} at {minutes_label(hours.opens, turn.config.region)}"
 
 
 def reply_when(turn: Turn) -> Rendered:

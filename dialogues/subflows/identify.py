@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from backend import models as m
 from backend.db import take_turns
 from backend.types import Shipment
+from bot.core import local_time
 from bot.core.messages import Choice
 from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
@@ -289,7 +290,8 @@ def _wait(turn: Turn, until: datetime) -> dict[str, str]:
     """The end of a pause both ways, rounded up to the next whole minute: a try at the time said is let through."""
     ready = until.replace(second=0, microsecond=0) + timedelta(minutes=1)
     minutes = max(1, math.ceil((ready - turn.now).total_seconds() / 60))
-    return {"time": f"{turn.local(ready):%H:%M %Z}", "minutes": str(minutes)}
+    return {"time": f"{local_time.clock(turn.local(ready), turn.config.region)} {turn.local(ready):%Z}",
+            "minutes": str(minutes)}
 
 
 def _bare_reference(turn: Turn) -> Named | None:

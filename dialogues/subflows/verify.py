@@ -17,6 +17,7 @@ import unicodedata
 from datetime import timedelta
 
 from backend.types import Shipment
+from bot.core import local_time
 from bot.services.verification import CODE_DIGITS, Budget, Checked, Requester, Sent
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.every_parcel import prove_the_rest
@@ -113,7 +114,8 @@ def _wait(turn: Turn, budget: Budget) -> dict[str, str]:
     ready = budget.free_at.replace(second=0, microsecond=0)
     ready += timedelta(minutes=1) if ready < budget.free_at else timedelta(0)
     minutes = max(1, math.ceil((ready - turn.now).total_seconds() / 60))
-    return {"time": f"{turn.local(ready):%H:%M %Z}", "minutes": str(minutes)}
+    return {"time": f"{local_time.clock(turn.local(ready), turn.config.region)} {turn.local(ready):%Z}",
+            "minutes": str(minutes)}
 
 
 def remind(turn: Turn, shipment: Shipment | None) -> None:
