@@ -18,10 +18,12 @@ import pytest
 import requests
 import responses
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from backend import models as m
 from backend.db import transaction
-from bot.core.outbox import queue_message
+from bot.core import outbox
+from bot.core.outbox import queue_message, text_once
 from bot.core.sending import SandboxSender
 from bot.jobs.schedule import SCHEDULE
 from bot.jobs.send_outbox import MAX_ATTEMPTS, send_due
@@ -114,6 +116,49 @@ def test_a_taken_dedupe_key_answers_with_the_message_queued_before(runtime, demo
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(m.Message).where(
             m.Message.dedupe_key == "notify:PB123:delivered")) == 1
+
+
+def test_text_once_queues_announces_and_sends_once_per_key_and_never_after_stop(runtime, demo):
+    """text_once, the way outcomes, payments' news, notifications and codes are queued: the first call for a key
+    stores, announces and asks for the sender; a repeat or a STOP does none of it and answers None."""
+    published, asked = [], []
+
+    def once(to: str, key: str) -> int | None:
+        with transaction(runtime.sessions) as session:
+            msg = text_once(session, published.append, merchant=session.merge(demo), channel="sms", to=to,
+                            body="Done", dedupe_key=key, enqueue=asked.append)
+            return None if msg is None else msg.id
+
+    first = once("+447700900456", "outcome:k1")
+    assert first is not None and [e.message_id for e in published] == [first] and asked == ["send_outbox"]
+    assert once("+447700900456", "outcome:k1") is None
+    with transaction(runtime.sessions) as session:
+        session.add(m.Contact(merchant_id=demo.id, phone="+447700900789", opted_out_at=T0))
+    assert once("+447700900789", "outcome:k2") is None
+    assert len(published) == 1 and asked == ["send_outbox"]
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(m.Message).where(
+            m.Message.dedupe_key.in_(["outcome:k1", "outcome:k2"]))) == 1
+
+
+def test_text_once_racing_loses_a_taken_key_in_its_savepoint_not_the_transaction(runtime, demo, monkeypatch):
+    """Another transaction's row under the key, unseen by the look (committed just after it): a racing caller gets
+    None and its transaction goes on; a caller that does not race hears of it (IntegrityError)."""
+    queue_key = "notify:PB9:delivered"
+    with transaction(runtime.sessions) as session:
+        queue_message(session, merchant=session.merge(demo), channel="sms", to="+447700900456", body="First",
+                      dedupe_key=queue_key)
+    monkeypatch.setattr(outbox, "by_key", lambda *_a, **_k: None)  # the look before the other commit
+    with transaction(runtime.sessions) as session:
+        merchant = session.merge(demo)
+        session.add(m.Contact(merchant_id=demo.id, phone="+447700900999"))
+        assert text_once(session, lambda _e: None, merchant=merchant, channel="sms", to="+447700900456",
+                         body="Second", dedupe_key=queue_key, racing=True) is None
+    with runtime.sessions() as session:
+        assert session.scalar(select(m.Contact.id).where(m.Contact.phone == "+447700900999")) is not None
+    with pytest.raises(IntegrityError), transaction(runtime.sessions) as session:
+        text_once(session, lambda _e: None, merchant=session.merge(demo), channel="sms", to="+447700900456",
+                      body="Third", dedupe_key=queue_key)
 
 
 def test_an_opted_out_number_is_suppressed(runtime, demo):

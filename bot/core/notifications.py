@@ -25,7 +25,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import models as m
@@ -36,7 +35,7 @@ from bot.core.conversations import ConversationStore, Offer
 from bot.core.events import DomainEvent
 from bot.core.links import LinkSigner
 from bot.core.merchant_config import MerchantConfig
-from bot.core.outbox import OptedOut, announced, by_key, is_opted_out, queue_message
+from bot.core.outbox import by_key, is_opted_out, text_once
 from bot.core.ports import BackendFactory
 from bot.core.wording import Rendered, Wording
 
@@ -283,19 +282,14 @@ def notify_status(ctx: Context, row: m.Shipment, event: m.TrackingEvent) -> m.Me
     channel = _channel(ctx.merchant)
     conv = conversation_for(ctx.session, ctx.merchant, channel, phone)
     _supersede_held(ctx, parcel)
-    try:
-        with ctx.session.begin_nested():
-            queued = queue_message(ctx.session, merchant=ctx.merchant, channel=channel, to=phone, body=body,
-                                   media_urls=photos, conversation_id=conv.id, dedupe_key=key, send_after=send_after)
-    except (IntegrityError, OptedOut):
+    msg = text_once(ctx.session, ctx.publish, merchant=ctx.merchant, channel=channel, to=phone, body=body,
+                    media_urls=photos, conversation_id=conv.id, dedupe_key=key, send_after=send_after, racing=True)
+    if msg is None:
         return None  # a concurrent request queued it first, or the shopper opted out meanwhile
-    if queued.existed:
-        return None
     set_offer(conv, row.tracking_number, options, send_at + OFFER_LIFETIME)
-    ctx.publish(announced(queued.message))
     if kind == "delivered" and ctx.config.survey_after_delivery:
         _ask_survey(ctx, conv, row, parcel, channel, send_after)
-    return queued.message
+    return msg
 
 
 def signed(config: MerchantConfig, body: str) -> str:
@@ -308,19 +302,13 @@ def _ask_survey(ctx: Context, conv: m.Conversation, row: m.Shipment, parcel: str
                 send_after: datetime | None) -> None:
     """After a delivery, if the merchant asks for it: "How did we do? Reply 1-5", once per parcel. The reply is
     read by the survey step (dialogues/kit/survey.py) and counted in the merchant's results."""
-    try:
-        with ctx.session.begin_nested():
-            queued = queue_message(ctx.session, merchant=ctx.merchant, channel=channel,
-                                   to=row.recipient_phone or "", body=ctx.render("utter_notify_survey"),
-                                   conversation_id=conv.id, dedupe_key=f"survey:{parcel}", send_after=send_after)
-    except (IntegrityError, OptedOut):
+    if text_once(ctx.session, ctx.publish, merchant=ctx.merchant, channel=channel, to=row.recipient_phone or "",
+                 body=ctx.render("utter_notify_survey"), conversation_id=conv.id, dedupe_key=f"survey:{parcel}",
+                 send_after=send_after, racing=True) is None:
         return  # asked already (a concurrent event), or the shopper opted out meanwhile
-    if queued.existed:
-        return
     state = _STORE.state(conv)
     state.survey_for = "delivery"
     _STORE.save(conv, state)
-    ctx.publish(announced(queued.message))
 
 
 def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
@@ -347,20 +335,10 @@ def notify_photo(ctx: Context, row: m.Shipment) -> m.Message | None:
     if not _enabled(ctx.merchant, "delivered") or is_opted_out(ctx.session, ctx.merchant, row.recipient_phone):
         return None
     body = ctx.render("utter_notify_pod_photo", parcel=_parcel(row), url=photos[0])
-    try:
-        with ctx.session.begin_nested():
-            queued = queue_message(
-                ctx.session, merchant=ctx.merchant, channel=delivered.channel, to=row.recipient_phone, body=body,
-                media_urls=photos, conversation_id=delivered.conversation_id,
-                dedupe_key=f"notify:{parcel}:pod",
-                send_after=quiet_until(ctx.merchant, ctx.now, ctx.tz),
-            )
-    except (IntegrityError, OptedOut):
-        return None
-    if queued.existed:
-        return None
-    ctx.publish(announced(queued.message))
-    return queued.message
+    return text_once(ctx.session, ctx.publish, merchant=ctx.merchant, channel=delivered.channel,
+                     to=row.recipient_phone, body=body, media_urls=photos,
+                     conversation_id=delivered.conversation_id, dedupe_key=f"notify:{parcel}:pod",
+                     send_after=quiet_until(ctx.merchant, ctx.now, ctx.tz), racing=True)
 
 
 def _supersede_held(ctx: Context, parcel: str) -> None:

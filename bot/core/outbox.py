@@ -7,17 +7,22 @@ table with status "reply" (they travel back in the webhook response).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import models as m
 from bot.core.channels import merchant_number
-from bot.core.events import MessageStored
+from bot.core.events import DomainEvent, MessageStored
 from bot.core.inbound import stored_inbound
+
+log = logging.getLogger(__name__)
 
 
 class OptedOut(Exception):
@@ -71,6 +76,51 @@ def queue_message(
     session.add(msg)
     session.flush()
     return Queued(msg)
+
+
+def text_once(
+    session: Session,
+    publish: Callable[[DomainEvent], None],
+    *,
+    merchant: m.Merchant,
+    channel: str,
+    to: str,
+    body: str,
+    dedupe_key: str,
+    conversation_id: int | None = None,
+    media_urls: Sequence[str] = (),
+    send_after: datetime | None = None,
+    enqueue: Callable[[str], None] | None = None,
+    racing: bool = False,
+) -> m.Message | None:
+    """The one way a text the bot sends on its own (an outcome, a payment's news, a notification, a code) is
+    queued: once per dedupe key, never to a number that said STOP, announced after commit. The message queued now,
+    or None when none was: the key was taken (a job run twice, an event sent again) or the shopper opted out
+    (logged). The message rather than True: a tracking event's API answer says whether it notified, and with what.
+
+    `enqueue`: the caller's unit of work, asked to start the sender after commit; without it the caller asks
+    (the tracking API asks once for whatever its request queued). `racing`: another transaction may queue the same
+    key at this moment (two copies of one tracking event), so it is queued in a savepoint and the loser's
+    IntegrityError is a None, not a failed transaction."""
+    guard: AbstractContextManager[object] = session.begin_nested() if racing else nullcontext()
+    try:
+        with guard:
+            queued = queue_message(session, merchant=merchant, channel=channel, to=to, body=body,
+                                   media_urls=media_urls, conversation_id=conversation_id, dedupe_key=dedupe_key,
+                                   send_after=send_after)
+    except OptedOut:
+        log.info("%s opted out; %s not texted", to, dedupe_key)
+        return None
+    except IntegrityError:
+        if racing:
+            return None  # a concurrent transaction queued it first
+        raise
+    if queued.existed:
+        return None
+    publish(announced(queued.message))
+    if enqueue is not None:
+        enqueue("send_outbox")
+    return queued.message
 
 
 def by_key(session: Session, merchant_id: int, dedupe_key: str) -> m.Message | None:

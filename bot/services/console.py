@@ -107,8 +107,11 @@ class ConsoleService:
         self._own(conv, who)
         body = _text(text)
         key = once_key("reply", conv, once, body)
+        # Kept before the outbox's own look on purpose (not text_once: a repeat answers with the first message): the
+        # common repeat, a double click, is answered without opening a savepoint; and the race between this look
+        # and the INSERT is made deterministic by patching it (tests/console/test_reply_committed_between_look_...).
         if key is not None and (earlier := by_key(uow.session, conv.merchant_id, key)) is not None:
-            return earlier  # the common repeat (a double click), answered without a savepoint
+            return earlier
         try:
             with uow.session.begin_nested():
                 queued = self._send(uow, conv, body, author=who.actor, dedupe_key=key)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from backend.reasons import Reason
 from backend.types import ActionResult, ResultStatus
-from bot.core.outbox import OptedOut, announced, by_key, queue_message
+from bot.core.outbox import by_key, text_once
 from bot.core.reach import Destination, later_destination
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Rendered, Voice, Wording
@@ -68,19 +68,10 @@ def summary_of(say: Voice, summary: str | None, action: str, tracking: str) -> R
 
 def _tell(uow: UnitOfWork, merchant: m.Merchant, conv: m.Conversation, to: Destination, body: Rendered, *,
           dedupe_key: str) -> bool:
-    """The one way an outcome reaches the shopper: queued once per key (a job run twice texts once), never to a
-    number that said STOP, announced and sent after commit (the periodic sender catches up if it can't be)."""
-    try:
-        queued = queue_message(uow.session, merchant=merchant, channel=to.channel, to=to.address, body=body,
-                               conversation_id=conv.id, dedupe_key=dedupe_key)
-    except OptedOut:
-        log.info("%s opted out; outcome %s recorded, not texted", to.address, dedupe_key)
-        return False
-    if queued.existed:
-        return False
-    uow.publish(announced(queued.message))
-    uow.enqueue("send_outbox")
-    return True
+    """The one way an outcome reaches the shopper: once per key (a job run twice texts once), sent after commit
+    (the periodic sender catches up if it can't be)."""
+    return text_once(uow.session, uow.publish, merchant=merchant, channel=to.channel, to=to.address, body=body,
+                     conversation_id=conv.id, dedupe_key=dedupe_key, enqueue=uow.enqueue) is not None
 
 
 def _change_words(say: Voice, status: str, summary: Rendered, *, reference: str | None,

@@ -28,7 +28,7 @@ from backend.rules_config import format_money
 from backend.serialize import action_to_json
 from bot.core import audit
 from bot.core.links import InvalidLink, LinkSigner
-from bot.core.outbox import OptedOut, announced, queue_message
+from bot.core.outbox import text_once
 from bot.core.payments import (
     BadWebhook,
     CheckoutRequest,
@@ -306,17 +306,9 @@ class PaymentService:
             return False
         merchant = _merchant(payment)
         body = self.wording.voice(merchant, conv.channel)(key, **values)
-        try:
-            queued = queue_message(uow.session, merchant=merchant, channel=conv.channel, to=conv.address, body=body,
-                                   conversation_id=conv.id, dedupe_key=f"payment:{payment.id}:{key}")
-        except OptedOut:
-            log.info("payment %s: %s opted out; not texted (%s)", payment.id, conv.address, key)
-            return False
-        if queued.existed:
-            return False
-        uow.publish(announced(queued.message))
-        uow.enqueue("send_outbox")
-        return True
+        return text_once(uow.session, uow.publish, merchant=merchant, channel=conv.channel, to=conv.address,
+                         body=body, conversation_id=conv.id, dedupe_key=f"payment:{payment.id}:{key}",
+                         enqueue=uow.enqueue) is not None
 
     @staticmethod
     def _audit(session: Session, payment: m.Payment, action: str, result: str, now: datetime, *,

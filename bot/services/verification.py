@@ -34,7 +34,7 @@ from bot.config import Settings
 from bot.core import audit
 from bot.core.channels import SPECS
 from bot.core.merchant_config import MerchantConfig
-from bot.core.outbox import OptedOut, announced, queue_message
+from bot.core.outbox import text_once
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 
@@ -146,16 +146,12 @@ class CodeService:
                                   expires_at=now + CODE_TTL))
         body = self.wording.render("utter_code_message", merchant=merchant, channel=channel, code=code,
                                    minutes=int(CODE_TTL.total_seconds() // 60))
-        try:
-            queued = queue_message(session, merchant=merchant, channel=channel, to=to, body=body,
-                                   conversation_id=who.conversation_id,
-                                   dedupe_key=f"{OTP_KEY_PREFIX}{uuid.uuid4().hex}")
-        except OptedOut:
+        # a new key for every code, never taken: nothing queued means the shopper said STOP
+        if text_once(session, uow.publish, merchant=merchant, channel=channel, to=to, body=body,
+                     conversation_id=who.conversation_id, dedupe_key=f"{OTP_KEY_PREFIX}{uuid.uuid4().hex}",
+                     enqueue=uow.enqueue) is None:
             note(Sent.OPTED_OUT)
             return SendResult(Sent.OPTED_OUT)
-        uow.enqueue("send_outbox")
-        if not queued.existed:
-            uow.publish(announced(queued.message))
         note(Sent.SENT, sent_to=mask(to))
         return SendResult(Sent.SENT, mask(to), _budget([*sent, now], limit, window))
 
