@@ -31,13 +31,18 @@ def text_of(replies: list[Reply]) -> str:
     return "\n".join(r.text for r in replies)
 
 
-def latest_code(runtime, phone: str) -> str:  # noqa: ANN001
+def texted(runtime, phone: str) -> list[str]:  # noqa: ANN001
+    """What the outbox texted this number, oldest first (codes, outcomes, notifications; not the webhook's replies)."""
     with runtime.sessions() as s:
-        for body in s.scalars(select(m.Message.body).where(m.Message.direction == "out", m.Message.recipient == phone,
-                                                           m.Message.status != "reply").order_by(m.Message.id.desc())):
-            found = re.search(r"\b(\d{6})\b", body)
-            if found:
-                return found.group(1)
+        return list(s.scalars(select(m.Message.body).where(m.Message.direction == "out", m.Message.recipient == phone,
+                                                           m.Message.status != "reply").order_by(m.Message.id)))
+
+
+def latest_code(runtime, phone: str) -> str:  # noqa: ANN001
+    for body in reversed(texted(runtime, phone)):
+        found = re.search(r"\b(\d{6})\b", body)
+        if found:
+            return found.group(1)
     raise AssertionError(f"no code texted to {phone}")
 
 

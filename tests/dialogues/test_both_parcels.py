@@ -4,10 +4,9 @@ anything else about one parcel) is done one parcel at a time and says so, instea
 from __future__ import annotations
 
 import pytest
-from aftersales_kit import latest_code
-from sqlalchemy import select
+from aftersales_kit import changes, latest_code, texted
 
-from backend import models as m
+from backend.types import ActionKind
 from dialogues.kit.choices import picks_all
 from dialogues.kit.every_parcel import names_every_parcel
 from tests.helpers import say
@@ -38,13 +37,6 @@ def test_a_status_question_answered_with_both_gets_both(runtime, demo, answer):
     assert "Headtorch" in reply and "Wool socks" in reply and "Which one" not in reply, reply
 
 
-def _changes(runtime) -> dict[str, str]:  # noqa: ANN001
-    """The changes accepted, by tracking number: what each was."""
-    with runtime.sessions() as s:
-        rows = s.scalars(select(m.DeliveryChange).where(m.DeliveryChange.status == "accepted"))
-        return {r.tracking_number: f"{r.action} {r.params}" for r in rows}
-
-
 def _confirm_with_code(runtime) -> str:  # noqa: ANN001
     """YES, then the code if one is asked for: the replies to the last step."""
     reply = "\n".join(say(runtime, "yes", sender=TWO_PARCELS))
@@ -72,17 +64,11 @@ def test_one_change_for_both_parcels_is_made_for_each_in_turn(runtime, demo, fir
     assert "Done" in reply and "Now the same for your Wool socks" in reply and "porch" in reply, reply
     reply = _confirm_with_code(runtime)
     assert "Done" in reply and "Wool socks" in reply, reply
-    made = _changes(runtime)
+    made = {c.tracking_number: str(c.params) for c in changes(runtime, ActionKind.LEAVE_IN_SAFE_PLACE.value)
+            if c.status == "accepted"}
     assert set(made) == {"PB100000005GB", "PB100000006GB"} and all("porch" in v for v in made.values()), made
-    codes = [b for b in _texts(runtime) if "code" in b.lower()]
+    codes = [b for b in texted(runtime, TWO_PARCELS) if "code" in b.lower()]
     assert len(codes) == 1, codes  # the proof covers the second parcel too
-
-
-def _texts(runtime) -> list[str]:  # noqa: ANN001
-    with runtime.sessions() as s:
-        return list(s.scalars(select(m.Message.body).where(m.Message.direction == "out",
-                                                           m.Message.recipient == TWO_PARCELS,
-                                                           m.Message.status != "reply")))
 
 
 @pytest.mark.parametrize("text", ["we're both out tomorrow, leave it in the porch",

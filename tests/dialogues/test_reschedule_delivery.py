@@ -6,10 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from aftersales_kit import changes, latest_code, merchant_settings, shipment_row, talk, text_of
-from sqlalchemy import select
-
-from backend import models as m
+from aftersales_kit import changes, latest_code, merchant_settings, shipment_row, talk, text_of, texted
 
 OWN = "+447700900123"  # PB100000001GB, in transit, due tomorrow
 TRACKING = "PB100000001GB"
@@ -40,16 +37,10 @@ def test_an_accepted_fee_is_charged_with_the_change(runtime, client, every_day):
     assert changes(runtime, "reschedule_delivery") == []
     client.post(link.removeprefix(runtime.links.base_url), data={"choice": "pay"})  # the sandbox's Pay button
     [change] = changes(runtime, "reschedule_delivery")
-    [done] = [b for b in outbox_bodies(runtime, OWN) if "Done:" in b]
+    [done] = [b for b in texted(runtime, OWN) if "Done:" in b]
     assert change.status == "accepted" and change.reference in done
     [charge] = shipment_row(runtime, TRACKING).instructions["charges"]
     assert charge["amount"] == "3.50" and charge["reference"] == change.reference
-
-
-def outbox_bodies(runtime, phone: str) -> list[str]:  # noqa: ANN001
-    with runtime.sessions() as s:
-        return list(s.scalars(select(m.Message.body).where(m.Message.direction == "out", m.Message.recipient == phone,
-                                                            m.Message.status != "reply")))
 
 
 def test_a_free_window_asks_no_fee(runtime, every_day):
