@@ -1,5 +1,5 @@
 """Reading a pick from a numbered list: "2", "the second one", "#2", "the shoes", "thurs", "the saturday one";
-and an answer that takes them all ("both", "all of them")."""
+and an answer that takes them all ("both", "all of them"), in the words a request uses for them all too."""
 
 from __future__ import annotations
 
@@ -18,21 +18,36 @@ _AROUND_NUMBER = frozenset({"the", "number", "option", "no", "please", "pls", "p
 _STOP = {"the", "one", "a", "an", "my", "that", "this", "please", "pls", "plz", "its", "it", "is", "on", "for"}
 
 
+# "Every one of them" in words: one table for an answer at a list (picks_all: "both", "all of them", "both boxes")
+# and a request (dialogues/kit/every_parcel: "leave them both in the porch", "all my parcels to the shop"). Each
+# keeps its own rule for when the words are about the parcels: an answer says nothing else, a request must tie them
+# to the parcels ("we're both out" and "both of us" are people, "all good" is nothing).
+EVERY = ("all", "both", "each", "every")  # how many: all of them ("both" only of two)
+THEM = ("them", "em", "'em")  # the parcels as a pronoun: "all of them", "them both"
+POINTING = ("my", "the", "these", "those")  # "all my parcels", "both of these"
+BOXES = ("parcels", "packages", "pkgs", "orders", "deliveries", "items", "boxes", "things")
+ONE_BOX = ("parcel", "package", "order", "delivery")  # after "every" or "each": "every parcel"
+
 # "both", "all of them", "the two of em pls": an answer that takes every option on the list, and says nothing else.
-_ALL_WORDS = frozenset({"all", "both", "each", "every", "everything", "lot"})
+# "everything" and "the lot" only as a whole answer: in a request they are seldom the parcels ("is everything ok").
+_ALL_WORDS = frozenset({*EVERY, "everything", "lot"})
 _ALL_FILLER = frozenset({
-    "of", "them", "em", "'em", "the", "my", "one", "ones", "two", "three", "four", "please", "pls", "plz", "thanks",
-    "ta", "x", "xx", "parcels", "packages", "pkgs", "orders", "deliveries", "items", "things", "i", "want", "need",
-    "to", "know", "tell", "me", "about", "where", "are", "r", "they", "mate", "really", "just", "oh", "um", "erm",
-    "haha", "lol", "2", "3", "4",
+    *THEM, *POINTING, *BOXES, *ONE_BOX, "of", "one", "ones", "two", "three", "four", "please", "pls", "plz",
+    "thanks", "ta", "x", "xx", "i", "want", "need", "to", "know", "tell", "me", "about", "where", "are", "r", "they",
+    "mate", "really", "just", "oh", "um", "erm", "haha", "lol", "2", "3", "4",
 })
+
+
+def one_of(words: tuple[str, ...]) -> str:
+    """The table's words in a pattern: a group that matches any one of them."""
+    return f"(?:{'|'.join(re.escape(w) for w in words)})"
 
 
 # "the two of them", "the 3 of em", "the two please": as many as the list has, said as a number of them (a bare
 # "two" or "number two" is the second option). "the pair (of them)": both of two.
-_COUNTED = re.compile(r"^(?:(?:yes|yeah|yep|yup|ok|okay|um|erm|oh)\W+)*(?:all\s+)?(?:(?:the\s+)?(?P<n>\w+)\s+of\s+"
-                      r"(?:them|em|'em|those|these|my\s+\w+)|the\s+(?P<m>[a-z]+)(?:\s+(?:parcels|packages|orders"
-                      r"|deliveries|please|pls|plz|thanks|ta)\b|$))")
+_COUNTED = re.compile(rf"^(?:(?:yes|yeah|yep|yup|ok|okay|um|erm|oh)\W+)*(?:all\s+)?(?:(?:the\s+)?(?P<n>\w+)\s+of\s+"
+                      rf"(?:{one_of(THEM)}|those|these|my\s+\w+)|the\s+(?P<m>[a-z]+)(?:\s+(?:{one_of(BOXES)}"
+                      r"|please|pls|plz|thanks|ta)\b|$))")
 _YES = frozenset({"yes", "yeah", "yep", "yup", "ok", "okay"})
 
 

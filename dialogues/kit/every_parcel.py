@@ -14,17 +14,20 @@ from typing import Any
 
 from backend.types import Shipment
 from dialogues.base import Turn
+from dialogues.kit.choices import BOXES, ONE_BOX, POINTING, THEM, one_of
 from dialogues.kit.formatting import parcel_label
 
-_BOXES = r"(?:parcels|packages|pkgs|orders|deliveries|items|boxes|things)"
-# "both" says every one of two only where it is about the parcels: "leave both in the porch", "both of them",
-# "them both", "both parcels"; not "we're both out", "both of us".
+_THEM, _POINTING, _BOXES, _ONE_BOX = one_of(THEM), one_of(POINTING), one_of(BOXES), one_of(ONE_BOX)
+# The words are choices.py's (an answer at "Which one?" reads the same ones); the rule is a request's own: the words
+# must be tied to the parcels. "both" says every one of two only where it is about them: "leave both in the porch",
+# "both of them", "them both", "both (my) parcels"; not "we're both out", "both of us".
 _BOTH = re.compile(
-    rf"\b(?:(?:them|em|'em)\s+both|both\s+(?:of\s+(?:them|em|'em|my|the|these|those)\b|{_BOXES}\b|(?:in|into|to|at"
+    rf"\b(?:{_THEM}\s+both|both\s+(?:of\s+(?:{_THEM}|{_POINTING})\b|(?:{_POINTING}\s+)?{_BOXES}\b|(?:in|into|to|at"
     r"|with|on|round|behind|under|by|through|next|inside|outside|over)\b))", re.IGNORECASE)
 _ALL = re.compile(
-    rf"\b(?:(?:them|em|'em)\s+all|all\s+(?:of\s+)?(?:them|em|'em)\b|all\s+(?:of\s+)?(?:my|the|these|those)\s+{_BOXES}"
-    rf"|every\s+(?:parcel|package|order|delivery)|each\s+of\s+(?:them|em|'em|my\s+{_BOXES}))", re.IGNORECASE)
+    rf"\b(?:{_THEM}\s+all|all\s+(?:of\s+)?{_THEM}\b|all\s+(?:(?:of\s+)?{_POINTING}\s+)?{_BOXES}"
+    rf"|(?:every|each)\s+{_ONE_BOX}|(?:every|each)\s+one\s+of\s+{_THEM}\b"
+    rf"|each\s+of\s+(?:{_THEM}\b|{_POINTING}\s+{_BOXES}))", re.IGNORECASE)
 
 
 def names_every_parcel(text: str, count: int) -> bool:

@@ -7,7 +7,7 @@ import pytest
 from aftersales_kit import changes, latest_code, texted
 
 from backend.types import ActionKind
-from dialogues.kit.choices import picks_all
+from dialogues.kit.choices import BOXES, ONE_BOX, POINTING, THEM, picks_all
 from dialogues.kit.every_parcel import names_every_parcel
 from tests.helpers import say
 
@@ -86,3 +86,28 @@ def test_both_about_the_people_is_not_both_parcels(runtime, demo, text):
 ])
 def test_a_request_that_names_every_parcel(text, count, every):
     assert names_every_parcel(text, count) is every
+
+
+def _every_one_of_them() -> list[tuple[str, bool]]:
+    """Each way the shared word table (dialogues/kit/choices.py) says "every one of them", and whether it is "both"
+    (every one of two only)."""
+    said = [(f"{q} of {t}", False) for t in THEM for q in ("all", "each", "every one")]
+    said += [(f"{t} all", False) for t in THEM] + [(f"both of {t}", True) for t in THEM] + [(f"{t} both", True)
+                                                                                             for t in THEM]
+    for box in BOXES:
+        said += [(f"all {box}", False), (f"both {box}", True)]
+        said += [(f"{q} {p} {box}", q.startswith("both")) for p in POINTING
+                 for q in ("all", "all of", "each of", "both", "both of")]
+    return said + [(f"{q} {box}", False) for box in ONE_BOX for q in ("every", "each")]
+
+
+@pytest.mark.parametrize(("words", "both"), _every_one_of_them())
+def test_an_answer_and_a_request_agree_on_the_words_for_every_one_of_them(words, both):
+    """One table of words for "every one of them", read by both: an answer at "Which one?" (picks_all) and a request
+    that names every parcel itself (names_every_parcel). Before, each had its own list, and they disagreed: "both
+    boxes" was every parcel in a request and no answer at the list, "every parcel" and "all of those parcels" the
+    same, "both my parcels" an answer but not a request."""
+    for count in (2, 3):
+        every = count == 2 or not both
+        assert picks_all(words, count) is every, (words, count)
+        assert names_every_parcel(f"leave {words} in the porch", count) is every, (words, count)
