@@ -18,7 +18,7 @@ import re
 from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
-from dialogues.kit import claims, repeat, requests, survey, tone
+from dialogues.kit import claims, repeat, requests, survey, tone, unwanted
 from dialogues.kit.answers import YES_NO
 from dialogues.kit.choices import pick
 from dialogues.kit.faq import Question, question_in
@@ -136,14 +136,14 @@ def _open_step_takes(turn: Turn) -> bool:
 
 def _replaced_by_correction(turn: Turn) -> bool:
     """ "actually scratch that, put it behind the bins" at the shed's confirmation: a correction asking for the
-    open journey's own kind of change, or one that replaces it (requests.replaced_by), replaces it. "actually
+    open journey's own kind of change, or one that replaces it (unwanted.replaced_by), replaces it. "actually
     where is it now?" is a side-trip: the open journey is parked."""
     if not turn.corrected:
         return False
     stack = turn.state.stack
     kinds = {f.flow for f in stack} | {str((f.slots.get("pending_action") or {}).get("kind") or "") for f in stack}
     wanted = {turn.nlu.intent}
-    return bool(kinds & (wanted | requests.replaced_by(wanted)))
+    return bool(kinds & (wanted | unwanted.replaced_by(wanted)))
 
 
 def _calls_off(turn: Turn) -> bool:
@@ -303,7 +303,7 @@ def _offer_parked(turn: Turn) -> None:
 def _no_longer_wanted(turn: Turn, parked: str) -> bool:
     journeys = {f.flow for f in turn.state.parked} | {f.slots.get("pending_action", {}).get("kind")
                                                        for f in turn.state.parked if f.slots.get("pending_action")}
-    return bool(journeys & (turn.done | requests.replaced_by(turn.done) | requests.declined_kinds(turn)))
+    return bool(journeys & (turn.done | unwanted.replaced_by(turn.done) | unwanted.declined_kinds(turn)))
 
 
 def _expire_stale_state(turn: Turn) -> None:

@@ -14,7 +14,7 @@ import re
 from backend.types import ActionKind, DeliveryAction, PickupPoint, Shipment
 from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
-from dialogues.kit import requests
+from dialogues.kit import unwanted
 from dialogues.kit.answers import ask_choice
 from dialogues.kit.choices import misspelt
 from dialogues.kit.formatting import parcel_label, ready_to_collect
@@ -47,7 +47,7 @@ def with_shipment(turn: Turn) -> None:
         turn.say("utter_pickup_none")
         return
     points = [_as_slot(p) for p in option.pickup_points
-              if not requests.rules_out(turn, f"{p.name} {p.address}")]  # "not the locker": never listed
+              if not unwanted.rules_out(turn, f"{p.name} {p.address}")]  # "not the locker": never listed
     if not points:
         turn.finish()
         turn.say("utter_pickup_none_left")
@@ -95,7 +95,7 @@ def _list(turn: Turn, shipment: Shipment, points: list[dict], *, others: bool = 
 def choose(turn: Turn) -> None:
     points = turn.slots.get("points") or []
     index = pick_listed(turn.text, [f"{p['name']} {p['address']}" for p in points])
-    if index is not None and requests.rules_out(turn, f"{points[index]['name']} {points[index]['address']}"):
+    if index is not None and unwanted.rules_out(turn, f"{points[index]['name']} {points[index]['address']}"):
         index = None  # "not piccadilly" never picks Piccadilly
     if index is None and _ANOTHER.search(turn.text):
         _another(turn, points)
@@ -126,7 +126,7 @@ def _another(turn: Turn, points: list[dict]) -> None:
     shipment = shipment_for(turn, then="with_shipment")
     if shipment is None:
         return
-    left = [p for p in points if not requests.rules_out(turn, f"{p['name']} {p['address']}")]
+    left = [p for p in points if not unwanted.rules_out(turn, f"{p['name']} {p['address']}")]
     if not left:
         turn.finish()
         turn.say("utter_pickup_none_left")

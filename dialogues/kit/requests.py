@@ -3,7 +3,8 @@
 The engine hands the Turn each part of a message parsed on its own (intents/discourse.py). Before anything
 starts, the router reads them here:
 - a part that says what the shopper does NOT want ("i dont want a pickup point", "not piccadilly") never starts
-  it: its intent and words go into the conversation's `avoid` list, which suggestions and lists respect;
+  it: its intent and words go into the conversation's `avoid` list, which suggestions and lists respect
+  (kit/unwanted.py reads it back);
 - the first wanted request is handled now, on the message with the other requests and the refusals blanked out
   (so their words don't leak into it); each further request waits in the conversation's queue and starts, with
   a word about it, as soon as the journey before it ends (one code can cover both: a proof lasts 15 minutes).
@@ -12,7 +13,6 @@ starts, the router reads them here:
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
 from dialogues.base import REGISTRY, Flow, Turn, valued_by
@@ -377,33 +377,6 @@ def _minus(spans: list[tuple[int, int]], kept: list[tuple[int, int]]) -> list[tu
 
 # A number given before a correction still stands: "PB123, leave it with 6, no wait, 8" is about PB123.
 _KEPT_ENTITIES = frozenset({"tracking_number", "order_number"})
-
-
-# What happens to a parcel when no one is in: one of these replaces the others, so once one is done a parked
-# proposal of another is no longer wanted (it is never offered back on top of the one just confirmed).
-IF_OUT = frozenset({"leave_with_neighbour", "leave_in_safe_place", "deliver_to_pickup_point", "hold_delivery"})
-
-
-def replaced_by(done: set[str]) -> set[str]:
-    """The journeys (and change kinds) that the ones done in this turn replace."""
-    return set(IF_OUT) if done & IF_OUT else set()
-
-
-def declined_kinds(turn: Turn) -> set[str]:
-    """The intents (journey names) the shopper said no to in this conversation."""
-    return {a for a in turn.state.avoid if a in REGISTRY}
-
-
-def avoided_words(turn: Turn) -> list[str]:
-    """The shopper's own words for what they don't want ("piccadilly", "the locker")."""
-    return [a for a in turn.state.avoid if a not in REGISTRY]
-
-
-def rules_out(turn: Turn, label: str) -> bool:
-    """Does this option's label name something the shopper ruled out ("Piccadilly Corner Shop" after "not
-    piccadilly")?"""
-    low = label.lower()
-    return any(re.search(rf"\b{re.escape(words)}", low) for words in avoided_words(turn))
 
 
 def next_queued(turn: Turn) -> bool:

@@ -13,7 +13,7 @@ import re
 from backend.types import ActionKind, ActionOption, DeliveryAction, PickupPoint, Shipment, ShipmentStatus, TimeWindow
 from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
-from dialogues.kit import requests
+from dialogues.kit import unwanted
 from dialogues.kit.answers import YES_OR_OTHER, ask_choice, yes_or_no
 from dialogues.kit.choices import pick
 from dialogues.kit.claims import says_damaged, says_missing
@@ -45,7 +45,7 @@ _OTHER = re.compile(r"\b(?:other|else|options?|menu|different|something|no\b)", 
 def available_options(turn: Turn, shipment: Shipment) -> dict[ActionKind, list[ActionOption]]:
     """The kinds the carrier offers for this parcel right now (a kind may come in several fee tiers), less the
     ones the shopper has said they don't want ("i dont want a pickup point"): those are never suggested."""
-    declined = requests.declined_kinds(turn)
+    declined = unwanted.declined_kinds(turn)
     return {kind: options for kind, options in turn.services.changes.options(turn.backend, shipment).items()
             if kind.value not in declined}
 
@@ -55,7 +55,7 @@ def _open_pickup_point(turn: Turn, options: list[ActionOption]) -> PickupPoint |
     local = turn.local(turn.now)
     for option in options:
         for point in option.pickup_points:  # nearest first, less any the shopper ruled out ("not piccadilly")
-            if open_now(point.opening_hours, local) and not requests.rules_out(turn, f"{point.name} {point.address}"):
+            if open_now(point.opening_hours, local) and not unwanted.rules_out(turn, f"{point.name} {point.address}"):
                 return point
     return None
 
