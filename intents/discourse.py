@@ -8,16 +8,14 @@ Plain text functions, the same for every channel and journey:
   starts X, and counts as a preference against it (`excluded(text)` names what is ruled out);
 - `last_word(text)`: after a correction the last word wins: "with reception i guess, no wait, put it in the
   porch" -> "put it in the porch"; "no, the note should say: ..." -> "the note should say: ...".
+Reading the classifier's intent again from part of a message is intents/rereading.py's.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-
-from intents.types import OUT_OF_SCOPE, ParseResult
 
 # Where a new request starts: the end of a sentence, or a joining word followed by a request's first words.
 _REQUEST_START = (
@@ -47,10 +45,11 @@ _SPLIT = re.compile(
 # "Not X" as shoppers write it: a wish against something ("i dont want a pickup point"), a don't-do-this ("dont
 # cancel the order", "don't leave it outside"), "no X" / "not X" ("no pickup point", "not piccadilly"), "stop
 # sending me X". Not a statement of fact: "never arrived", "didn't come", "not delivered" are requests in
-# themselves (a missing parcel), and "don't leave my parcels with 14 any more" ends a standing preference.
-_LEAD = r"^\W*(?:(?:no|nah|nope|oh|and|but|so|ok|okay|please|pls|plz|just|um|hmm)\W+)*"
+# themselves (a missing parcel), and "don't leave my parcels with 14 any more" ends a standing preference. LEAD, the
+# words before it, is intents/rereading.py's too (a refusal opens the same way).
+LEAD = r"^\W*(?:(?:no|nah|nope|oh|and|but|so|ok|okay|please|pls|plz|just|um|hmm)\W+)*"
 _NEGATION = re.compile(
-    _LEAD
+    LEAD
     + r"(?:(?:i\s+)?(?:really\s+)?(?:do\s*n[o']?t|dont|do\s+not|did\s*n[o']?t|didnt)\s+(?:really\s+)?"
     r"(?:want|need|like|wish|fancy|ask\s+for)\b"
     r"|(?:i'?d|i\s+would|id)\s+(?:rather|prefer)\s+(?:(?:it\s+)?if\s+)?(?:you|u|they|he|she|the\s+[a-z]+)\s+"
@@ -112,7 +111,7 @@ _ASKED_TO_MAKE = re.compile(
 )
 _WEAK_CORRECTION = re.compile(r"actually|make\s+(?:it|that)|change\s+(?:it|that)\s+to|\W*(?:no|nope|nah)\W*",
                               re.IGNORECASE)
-_LEADING_NO = re.compile(r"^\W*(?:(?:no|nope|nah|sorry|soz|oops|whoops|my\s+bad|my\s+mistake|ok|okay|right)"
+LEADING_NO = re.compile(r"^\W*(?:(?:no|nope|nah|sorry|soz|oops|whoops|my\s+bad|my\s+mistake|ok|okay|right)"
                          r"\s*[,.!:;-]+\s*|(?:sorry|soz|oops|my\s+bad)\s+)",
                          re.IGNORECASE)
 _TRAILING_INSTEAD = re.compile(r"\s+(?:instead|please|pls|thanks|thank\s+you|ta)\W*$", re.IGNORECASE)
@@ -135,7 +134,7 @@ def clauses(text: str) -> list[Clause]:
     """The parts of a message that could each be a request, in order, with where they sit in the text. A
     correction starts a new part, marked as correcting the one before."""
     parts: list[Clause] = []
-    opening = _FILLER.match(text)  # "hang on, ...": the interjection is no part of its own
+    opening = FILLER.match(text)  # "hang on, ...": the interjection is no part of its own
     pos, cue = (opening.end() if opening else 0), None
     for start, end, correction in _boundaries(text):
         if end <= pos:
@@ -255,7 +254,7 @@ def _asked_to_make(text: str, cue: re.Match[str]) -> bool:
 def _add(parts: list[Clause], text: str, start: int, end: int, cue: str | None = None) -> None:
     piece = text[start:end]
     if cue is not None:  # "no wait, put it in the porch instead" -> "put it in the porch"
-        lead = _LEADING_NO.match(piece)
+        lead = LEADING_NO.match(piece)
         if lead is not None:
             piece = " " * lead.end() + piece[lead.end():]
         tail = _TRAILING_INSTEAD.search(piece)
@@ -313,7 +312,7 @@ def is_negated(clause: str) -> bool:
     return bool(_NEGATION.match(clause))
 
 
-_ANYTHING_BUT = re.compile(_LEAD + r"anything\s+(?:but|except|other\s+than|apart\s+from|besides)\b", re.IGNORECASE)
+_ANYTHING_BUT = re.compile(LEAD + r"anything\s+(?:but|except|other\s+than|apart\s+from|besides)\b", re.IGNORECASE)
 
 
 def only_narrows(text: str) -> bool:
@@ -343,80 +342,11 @@ def last_word(text: str) -> str:
     return corrected[-1].text if corrected else text.strip()
 
 
-# The words that say which parcel ("PB123 M1 4BT") are no request; beside a request they swamp it.
-_IDENTIFIERS = frozenset({"tracking_number", "order_number", "postcode", "zip_code"})
-_ANSWERS = frozenset({"inform", "affirm", "deny"})
-_NO_REQUEST = _ANSWERS | {OUT_OF_SCOPE, "greet", "goodbye", "thank_you", "help"}
-
-
-_ID_LABEL = re.compile(r"\b(?:(?:the\s+|my\s+|delivery\s+)?(?:post\s?code|zip(?:\s?code)?|tracking(?:\s+(?:number|no))?"
-                       r"|order(?:\s+(?:number|no))?|ref(?:erence)?|number)\s*(?:is\s*)?[:#-]?\s*)$", re.IGNORECASE)
-
-
-def request_beside_identifiers(parse: ParseResult, reparse: Callable[[str], ParseResult]) -> ParseResult:
-    """ "PB100000002GB M1 4BT leave it with number 16": the number and postcode read as an answer ("inform")
-    and hide the request. Read the intent again without them; if the rest is a clear request, that is the
-    intent (the entities, number and postcode included, are the whole message's)."""
-    spans = [(e.start, e.end) for e in parse.entities if e.entity in _IDENTIFIERS]
-    if not spans or parse.intent not in _ANSWERS:
-        return parse
-    rest = parse.text
-    for start, end in spans:
-        label = _ID_LABEL.search(rest, 0, start)  # "postcode M1 4BT": the label goes with its value
-        start = label.start() if label else start
-        rest = rest[:start] + " " * (end - start) + rest[end:]
-    rest = " ".join(rest.split()).strip(" ,.;:-")
-    if len(re.findall(r"[A-Za-z]{2,}", rest)) < 2:
-        return parse
-    again = reparse(rest)
-    if again.intent in _NO_REQUEST or again.confidence < 0.5:
-        return parse
-    return dataclasses.replace(parse, intent=again.intent, confidence=again.confidence, ranking=again.ranking,
-                               clarify=again.clarify)
-
-
-# The words that make a request a refusal ("I'd rather you didn't ", "please don't ", "i dont want you to "): what
-# follows them is the request refused.
-_REFUSAL_LEAD = re.compile(
-    _LEAD + r"(?:(?:i\s+)?(?:really\s+)?(?:do\s*n[o']?t|dont|do\s+not)\s+(?:really\s+)?(?:want|need|like)\s+"
-    r"(?:you|u|them|they|him|her|the\s+[a-z]+)\s+to\s+"
-    r"|(?:i'?d|i\s+would|id)\s+(?:rather|prefer)\s+(?:(?:it\s+)?if\s+)?(?:(?:you|u|they|he|she|the\s+[a-z]+)\s+)?"
-    r"(?:not|did\s*n[o']?t|didnt|did\s+not|would\s*n[o']?t|wouldnt|would\s+not|do\s*n[o']?t|dont|do\s+not"
-    r"|never)\s+"
-    r"|(?:please\s+|pls\s+|just\s+)?(?:do\s*n[o']?t|dont|do\s+not|never)\s+(?:ever\s+)?)",
-    re.IGNORECASE)
-
-
-def refusal(parse: ParseResult, reparse: Callable[[str], ParseResult]) -> ParseResult:
-    """A "not X" the classifier reads as a plain answer ("I'd rather you didn't leave it outside": "deny"): note
-    the request X it refuses (its words without the "not", read again), so it is declined, never started."""
-    found = _REFUSAL_LEAD.match(parse.text)
-    if parse.intent not in _NO_REQUEST or found is None or not is_negated(parse.text):
-        return parse
-    again = reparse(parse.text[found.end():])
-    if again.intent in _NO_REQUEST or again.confidence < 0.5:
-        return parse
-    return dataclasses.replace(parse, refuses=again.intent)
-
-
 # "hold on, what time is it coming": an interjection that opens a message is no request of its own (it read as
 # "hold my parcel"). Followed by a comma or a stop, or ("hold on"/"hang on") by a question; "hold on to it till
-# friday" keeps its meaning.
-_FILLER = re.compile(
+# friday" keeps its meaning. No part here; read past by intents/rereading.py.
+FILLER = re.compile(
     r"^\s*(?:(?:hold on|hang on|wait(?: a (?:sec|second|minute|mo))?|one (?:sec|second|moment|mo)|"
     r"just a (?:sec|second|minute)|hmm+|umm*|erm*|oh|ok(?:ay)?|right|well)\s*[,.!:;-]+"
     r"|(?:hold on|hang on)\s+(?=(?:what|when|where|how|why|is|are|can|could|will|did|do|does|has)\b))\s*",
     re.IGNORECASE)
-
-
-def past_filler(parse: ParseResult, reparse: Callable[[str], ParseResult]) -> ParseResult:
-    """Read the intent of a message without the interjection it opens with ("hang on, where is it"); the entities
-    stay the whole message's. Only when the rest is a clear reading of its own."""
-    found = _FILLER.match(parse.text)
-    if found is None or found.end() >= len(parse.text):
-        return parse
-    again = reparse(parse.text[found.end():])
-    if again.confidence < 0.5 or (again.intent == parse.intent and again.confidence <= parse.confidence):
-        return parse  # (the same reading, surer without the filler, takes the surer confidence: "hold on," diluted it)
-    return dataclasses.replace(parse, intent=again.intent, confidence=again.confidence, ranking=again.ranking,
-                               clarify=again.clarify)

@@ -39,7 +39,7 @@ class ParseResult:
     # Set when the two best intents are too close to call: the bot asks "did you mean A or B?".
     clarify: tuple[str, str] | None = None
     # A "not X" read as an answer ("I'd rather you didn't leave it outside": a "deny"): the request X it refuses,
-    # read from its words without the "not" (intents/discourse.py, `refusal`); None when the intent is X itself.
+    # read from its words without the "not" (intents/rereading.py, `refusal`); None when the intent is X itself.
     refuses: str | None = None
 
     def entity(self, name: str) -> Entity | None:

@@ -16,9 +16,10 @@ from bot.core.merchant_config import MerchantConfig
 from dialogues.kit.keywords import Keyword, keyword_in
 from intents.collecting import collecting
 from intents.context import ParseContext
-from intents.discourse import clauses, past_filler, refusal, request_beside_identifiers
+from intents.discourse import clauses
 from intents.interpreter import Interpreter, resolve_entities
 from intents.opt_out import unless_asked_for
+from intents.rereading import past_filler, refusal, request_beside_identifiers
 from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
 
 # With the NLU down, a keyword is read as the intent that acts on it; a bare number (a one-time code, a menu
