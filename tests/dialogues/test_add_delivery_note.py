@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -34,19 +35,24 @@ def _everything_stored(runtime) -> str:  # noqa: ANN001
     return "\n".join(rows)
 
 
+# The code as a number of its own: a random id or reference ("chg-7225cd61142a4821...", "RB-A4821F0C") may hold
+# the same digits by chance (it failed a run that way), and is no leak.
+GATE_CODE = re.compile(r"(?<![0-9A-Za-z])4821(?![0-9A-Za-z])")
+
+
 def test_gate_code_is_sealed_for_the_carrier_and_never_echoed_or_stored_in_clear(runtime, demo):
     replies = [text_of(talk(runtime, OWN, "the gate code is 4821"))]
     assert "the gate code to the driver privately" in replies[0]
     replies.append(text_of(talk(runtime, OWN, "yes")))
     replies.append(text_of(talk(runtime, OWN, latest_code(runtime, OWN))))
     assert "Done" in replies[-1]
-    assert not any("4821" in r for r in replies)
+    assert not any(GATE_CODE.search(r) for r in replies)
 
     [change] = changes(runtime, "add_delivery_note")
     assert change.status == "accepted" and change.reference in replies[-1]
-    assert "4821" not in change.params["note"] and "[code]" in change.params["note"]
+    assert not GATE_CODE.search(change.params["note"]) and "[code]" in change.params["note"]
     assert unseal(KEY, change.params[SECRET_FIELD]) == "gate: 4821"
-    assert "4821" not in _everything_stored(runtime)
+    assert not GATE_CODE.search(_everything_stored(runtime))
 
 
 def test_a_note_without_a_code_carries_no_secret(runtime, demo):
