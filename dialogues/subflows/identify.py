@@ -25,6 +25,7 @@ from dialogues.base import Flow, Turn, register
 from dialogues.kit.choices import pick, picks_all
 from dialogues.kit.every_parcel import names_every_parcel, one_at_a_time
 from dialogues.kit.formatting import parcel_label
+from dialogues.kit.talked_about import last_talked_about, talked_about_several
 from dialogues.subflows.postcode_text import code_name, not_known, postcode_given, postcode_key
 
 flow = register(Flow("identify", intents=()))
@@ -83,12 +84,14 @@ def shipments_for(turn: Turn, *, then: str) -> list[Shipment] | None:
         turn.remember(tracking_numbers=None)
         seen = [s for s in map(turn.backend.get_shipment, listed) if s is not None and can_see(turn, s)]
         if seen:
+            talked_about_several(turn, seen)
             return seen
     everyone = None  # the sender's parcels, read once for both looks (a statement a status question)
     if not turn.slots.get("tracking_number") and _named_in_message(turn) is None:
         everyone = turn.sender_shipments()
         hits = _item_hits(turn.text, [s for s in everyone if not _cancelled(s)])
         if len(hits) > 1:  # "wheres the socks and the headtorch": every parcel the message names by its item
+            talked_about_several(turn, hits)
             return hits
     found = _found(turn, _shipment_for(turn, then, many=True, everyone=everyone))
     return [found] if found is not None else None
@@ -125,6 +128,10 @@ def _shipment_for(turn: Turn, then: str, *, many: bool = False, everyone: list[S
         first = one_at_a_time(turn, own, turn.nlu.to_saved())
         turn.remember(tracking_number=first.tracking_number)
         return first
+    last = last_talked_about(turn, own)
+    if last is not None:  # "the socks" (their status), then "leave it in the porch": the socks
+        turn.remember(tracking_number=last.tracking_number)
+        return last
     if not own:
         remembered = _remembered(turn)
         if remembered is not None:  # "where is PB123" earlier, "can i see the photo" now: the same parcel

@@ -54,3 +54,23 @@ def test_a_destination_postcode_is_not_remembered_as_proof(client, runtime, demo
     rest(client, "dest-first", "are there any lockers near M2 5DB")
     reply = rest(client, "dest-first", "where is PB100000002GB")
     assert "postcode?" in reply and "couldn't match" not in reply
+
+
+@pytest.mark.parametrize("then", ["leave it in the porch", "can you leave them in the porch please"])
+def test_the_parcel_just_talked_about_is_the_one_a_request_means(runtime, demo, then):
+    """Before: the socks' status, then "leave it in the porch", asked "Which one?" of both parcels again."""
+    assert "Wool socks" in text_of(talk(runtime, TWO, "wheres the socks"))
+    reply = text_of(talk(runtime, TWO, then))
+    assert "Wool socks" in reply and "Headtorch" not in reply and "Which one" not in reply, reply
+
+
+def test_the_other_one_is_the_parcel_not_talked_about(runtime, demo):
+    talk(runtime, TWO, "wheres the socks")
+    reply = text_of(talk(runtime, TWO, "and whats happening with the other one"))
+    assert "Headtorch" in reply and "Which one" not in reply, reply
+
+
+def test_after_both_were_shown_a_request_still_asks_which(runtime, demo):
+    talk(runtime, TWO, "wheres the socks and the headtorch")
+    reply = text_of(talk(runtime, TWO, "leave it in the porch"))
+    assert "Which one" in reply, reply
