@@ -58,11 +58,12 @@ def test_a_neighbour_who_is_away_is_not_stored(runtime, demo):
 
 
 @pytest.mark.parametrize(("us", "text", "place"), [
-    (False, "leave it in my neighbour's porch pls", "in my neighbour's porch"),
-    (False, "leave it in my neighbour\u2019s porch pls", "in my neighbour's porch"),
+    # said back as the shopper's: "my" is "your" (kit/formatting.said_back); the driver reads "my neighbour's"
+    (False, "leave it in my neighbour's porch pls", "in your neighbour's porch"),
+    (False, "leave it in my neighbour\u2019s porch pls", "in your neighbour's porch"),
     (False, "can you put it in next door's porch", "in next door's porch"),
     (False, "pop it in the neighbours shed if im out", "in the neighbours shed"),
-    (True, "leave it on my neighbor's porch", "on my neighbor's porch"),
+    (True, "leave it on my neighbor's porch", "on your neighbor's porch"),
 ])
 def test_a_neighbours_porch_keeps_whose_porch_it_is(runtime, demo, us, text, place):
     if us:
