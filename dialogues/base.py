@@ -305,7 +305,8 @@ class Flow:
     """A journey: a start handler plus handlers for the questions it asks."""
 
     def __init__(self, name: str, *, intents: tuple[str, ...] | None = None, amend: str | None = None,
-                 values: tuple[str, ...] = (), values_when_proposed: bool = False, reported: bool = False) -> None:
+                 values: tuple[str, ...] = (), values_when_proposed: bool = False, reported: bool = False,
+                 corrected_by: Callable[[str, dict], bool] | None = None) -> None:
         self.name = name
         self.intents = intents or (name,)
         # The step that takes this journey's value as an answer ("which neighbour?"): a correction at the
@@ -320,6 +321,9 @@ class Flow:
         # Asked for by telling: "it says delivered but i cant find it" is a report that wants handling though it
         # asks nothing in words, so beside another request it is a request of its own (kit/requests.read).
         self.reported = reported
+        # Whether a message (as sent) corrects part of this journey's proposal in words no entity names ("41 not 14"
+        # at an address read back), given the journey's slots: it then goes back to `amend` like any correction.
+        self.corrected_by = corrected_by
         self._start: Handler | None = None
         self._steps: dict[str, Handler] = {}
         self._answers: dict[str, Callable[[Turn], bool]] = {}

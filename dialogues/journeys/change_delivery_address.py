@@ -25,7 +25,14 @@ from bot.core.messages import Choice
 from bot.core.wording import Rendered
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.address import PART_MAX, NewAddress, Review, in_area, review, settle
-from dialogues.kit.address_text import Reading, added_unit, asks_to_check, read_address, without_unit
+from dialogues.kit.address_text import (
+    Reading,
+    added_unit,
+    asks_to_check,
+    corrected_house_number,
+    read_address,
+    without_unit,
+)
 from dialogues.kit.answers import yes_or_no
 from dialogues.kit.choices import pick
 from dialogues.kit.formatting import parcel_label
@@ -34,7 +41,14 @@ from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment, refuse_with_alternatives
 from dialogues.subflows.verify import require_code
 
-flow = register(Flow("change_delivery_address", amend="address", values=("house_number", "postcode", "zip_code")))
+
+def _corrects_the_number(text: str, slots: dict) -> bool:
+    """ "sorry i meant 41 not 14" at the address read back: the house number only (kit/address_text)."""
+    return corrected_house_number(text, (slots.get("address") or {}).get("line1")) is not None
+
+
+flow = register(Flow("change_delivery_address", amend="address", values=("house_number", "postcode", "zip_code"),
+                     corrected_by=_corrects_the_number))
 KIND = ActionKind.CHANGE_ADDRESS
 _SKIP = ("tracking_number", "order_number", "phone_number", "email")
 _NEED = {"address": "utter_address_need_detail", "postcode": "utter_address_need_postcode",
@@ -178,6 +192,12 @@ def _answer(turn: Turn, asked: str) -> None:
     """Whatever parts the answer gives are kept (a whole corrected address too); nothing usable is asked
     again, and a plain "no" / "never mind" ends it with nothing changed."""
     if _wants_check(turn):  # "wait, what address have you got now?"
+        with_shipment(turn)
+        return
+    given = NewAddress.from_slots(turn.slots.get("address"))
+    fixed = corrected_house_number(turn.message.text, given.line1)  # as sent: "not 14" is blanked from turn.text
+    if fixed is not None:  # "sorry i meant 41 not 14": the number only, the rest as given
+        turn.remember(address=replace(given, line1=fixed).to_slots())
         with_shipment(turn)
         return
     reading = _read(turn, asked)

@@ -128,6 +128,18 @@ def confirm(turn: Turn) -> None:
     apply(turn)
 
 
+@flow.answers("confirm")
+def corrects_the_proposal(turn: Turn) -> bool:
+    """ "should be 41" at an address read back reads as a new address change to the NLU: it is this proposal
+    corrected (its journey's `corrected_by`), so the router keeps it here for `_amend`."""
+    return _corrects(turn, REGISTRY.get(str((turn.slots.get("pending_action") or {}).get("kind") or "")))
+
+
+def _corrects(turn: Turn, proposed: Flow | None) -> bool:
+    return bool(proposed is not None and proposed.corrected_by is not None
+                and proposed.corrected_by(turn.message.text, dict(turn.slots.get("journey_slots") or {})))
+
+
 def _amend(turn: Turn) -> bool:
     """A new word at the confirmation replaces the proposal, never stacks on it: "actually make it number 8"
     (or "leave it with number 8") goes back to the journey's own question with this message as the answer,
@@ -137,7 +149,9 @@ def _amend(turn: Turn) -> bool:
     named = REGISTRY.get(turn.nlu.intent) if turn.nlu.intent not in NOT_REQUESTS else _valued(turn, proposed)
     tracking = turn.slots.get("tracking_number")
     kept: dict = {}
-    if proposed is not None and proposed.amend and (named is proposed or (turn.corrected and named is None)):
+    corrects = _corrects(turn, proposed)
+    if proposed is not None and proposed.amend and (named is proposed or (turn.corrected and named is None)
+                                                     or corrects):
         target, step = proposed, proposed.amend
         stack = turn.state.stack
         waiting = stack[-2].slots if len(stack) >= 2 and stack[-2].flow == proposed.name else {}

@@ -195,3 +195,39 @@ def test_a_parcel_that_cant_be_changed_can_still_be_checked(runtime, demo):
     edit_shipment(runtime, "PB100000007GB", status="exception")  # changes paused at the depot (review T51)
     reply = text_of(talk(runtime, WATCH, "what address is it going to? want to check the flat number is on it"))
     assert "12 ***, M1 ***" in reply and "can't do that" not in reply
+
+
+# -- a house number corrected on its own -------------------------------------------------------------------------
+@pytest.mark.parametrize("correction", ["sorry i meant 41 not 14", "41 not 14", "should be 41",
+                                        "oops, it's actually 41", "I meant number 41"])
+def test_a_house_number_corrected_at_the_read_back_keeps_the_rest(runtime, demo, correction):
+    """Before: "sorry i meant 41 not 14" was answered "I need at least the house number and street", "41 not 14"
+    with "Sorry, I didn't catch that", and "should be 41" started the address over."""
+    talk(runtime, OWN, "can you change my address")
+    assert "14 Oak Road" in text_of(talk(runtime, OWN, "14 Oak Road, M1 4BT"))
+    again = text_of(talk(runtime, OWN, correction))
+    assert "41 Oak Road, Manchester M1 4BT" in again and "Just to check" in again, again
+    assert "Done" in _confirm(runtime, OWN)
+    [change] = changes(runtime, "change_delivery_address")
+    assert change.params["address"]["line1"] == "41 Oak Road", change.params
+
+
+def test_a_number_corrected_while_the_postcode_is_asked_keeps_the_street(runtime, demo):
+    talk(runtime, OWN, "can you change my address")
+    talk(runtime, OWN, "14 Oak Road")
+    reply = text_of(talk(runtime, OWN, "i meant number 41"))
+    assert "41 Oak Road" in reply and "Number 41" not in reply, reply
+
+
+@pytest.mark.parametrize(("text", "line1", "fixed"), [
+    ("41 not 12", "14 Oak Road", None),  # 12 is not the number given: not this correction
+    ("i meant 41 oak road", "14 Oak Road", None),  # a street with it: a whole new line, read as one
+    ("i meant 14b", "14 Oak Road", "14B Oak Road"),
+    ("no i meant the 2nd", "14 Oak Road", None),
+    ("sorry 57 not 55", "55 Oak Ave Apt 3", "57 Oak Ave Apt 3"),
+    ("should be 41", "Flat 2, 14 Oak Road", None),  # which number? asked about, not guessed
+])
+def test_which_messages_correct_the_house_number(text, line1, fixed):
+    from dialogues.kit.address_text import corrected_house_number
+
+    assert corrected_house_number(text, line1) == fixed
