@@ -26,6 +26,7 @@ from dialogues.kit.handoff import answered_while_waiting, hand_off, misunderstoo
 from dialogues.kit.keywords import Keyword, ask_open_question_again, keyword_for, opted_out
 from dialogues.subflows import one_tap
 from dialogues.subflows.postcode_text import note_proof
+from intents.discourse import lets_go
 from intents.types import OUT_OF_SCOPE
 
 ANSWER_INTENTS = frozenset({"affirm", "deny", "inform"})
@@ -292,7 +293,7 @@ def _offer_parked(turn: Turn) -> None:
     parked = turn.state.parked_flow
     if not turn.state.parked or turn.state.open_flow:
         return
-    if turn.nlu.intent in CLOSING or not parked or _no_longer_wanted(turn, parked):
+    if turn.nlu.intent in CLOSING or not parked or _no_longer_wanted(turn, parked) or lets_go(turn.message.text):
         turn.drop_parked()
         return
     label = turn.render(f"label_{parked}")

@@ -345,8 +345,21 @@ def last_word(text: str) -> str:
 # "hold on, what time is it coming": an interjection that opens a message is no request of its own (it read as
 # "hold my parcel"). Followed by a comma or a stop, or ("hold on"/"hang on") by a question; "hold on to it till
 # friday" keeps its meaning. No part here; read past by intents/rereading.py.
+_LET_GO = (r"(?:(?:actually\s+|oh\s+|ok\s+)?"
+           r"(?:never\s*mind|nvm|(?:don'?t|dont) worry(?: about (?:it|that))?|forget (?:it|that)))")
+_LETS_GO = re.compile(r"^\s*" + _LET_GO + r"\b", re.IGNORECASE)
 FILLER = re.compile(
     r"^\s*(?:(?:hold on|hang on|wait(?: a (?:sec|second|minute|mo))?|one (?:sec|second|moment|mo)|"
     r"just a (?:sec|second|minute)|hmm+|umm*|erm*|oh|ok(?:ay)?|right|well)\s*[,.!:;-]+"
-    r"|(?:hold on|hang on)\s+(?=(?:what|when|where|how|why|is|are|can|could|will|did|do|does|has)\b))\s*",
+    r"|(?:hold on|hang on)\s+(?=(?:what|when|where|how|why|is|are|can|could|will|did|do|does|has)\b)"
+    # "nevermind, where is it": letting go of what went before, then a question (a probe: out of scope, so a
+    # shopper waiting for a person was told "the team has your messages" instead of where the parcel is)
+    r"|" + _LET_GO + r"\s*[,.!:;-]*\s*"
+    r"(?=(?:what|when|whens|where|wheres|how|hows|why|is|are|can|could|will|did|do|does|has)\b))\s*",
     re.IGNORECASE)
+
+
+def lets_go(text: str) -> bool:
+    """Does the message open by letting go of what was asked before ("nevermind, when is it coming")? Then the
+    question it interrupted is not offered back afterwards (dialogues/router._offer_parked)."""
+    return bool(_LETS_GO.match(text))

@@ -58,3 +58,18 @@ def test_picking_it_up_yourself_is_a_collection_not_a_new_day(runtime, demo, tex
 def test_what_is_in_it_gets_the_status_with_the_item(runtime, demo, text):
     reply = text_of(talk(runtime, IN_TRANSIT, text))
     assert "Trail running shoes" in reply and "PB100000001GB" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["never mind, where is it now", "forget it, when's it coming"])
+def test_letting_go_then_a_question_answers_the_question(runtime, demo, text):
+    """ "nevermind, where is it" read as out of scope as a whole (intents/discourse FILLER): a shopper waiting for a
+    person was told "the team has your messages" instead of where the parcel is."""
+    talk(runtime, IN_TRANSIT, "can i talk to a real person")
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "PB100000001GB" in reply and "Expected" in reply, reply
+
+
+def test_what_was_let_go_is_not_offered_back(runtime, demo):
+    talk(runtime, IN_TRANSIT, "leave it with my neighbour")
+    reply = text_of(talk(runtime, IN_TRANSIT, "nevermind, when is it coming"))
+    assert "Expected" in reply and "go back to" not in reply, reply
