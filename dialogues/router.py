@@ -20,7 +20,7 @@ from datetime import timedelta
 from dialogues.base import REGISTRY, Turn
 from dialogues.kit import claims, repeat, requests, survey, tone, unwanted
 from dialogues.kit.answers import YES_NO
-from dialogues.kit.choices import pick
+from dialogues.kit.choices import excluding, pick
 from dialogues.kit.faq import Question, question_in
 from dialogues.kit.handoff import answered_while_waiting, hand_off, misunderstood_in_a_row, reply_when
 from dialogues.kit.keywords import Keyword, ask_open_question_again, keyword_for, opted_out
@@ -277,8 +277,10 @@ def _is_topic_switch(turn: Turn, open_flow: str) -> bool:
         return False
     top = turn.state.top
     options = top.question.options if top and top.question else None
-    if options and pick(turn.text, [str(o) for o in options]) is not None:
-        # "post office" or "refund please" picks from the list we just sent; it isn't a new request.
+    if options and (pick(turn.text, [str(o) for o in options]) is not None
+                    or excluding(turn.text, [str(o) for o in options]) is not None):
+        # "post office" or "refund please" picks from the list we just sent, and "anything but a refund" rules
+        # one out of it: it isn't a new request.
         return False
     if top and top.step and REGISTRY[open_flow].recognises(turn, top.step):
         return False  # the open step knows this for its answer (Flow.answers)

@@ -16,7 +16,7 @@ from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit import unwanted
 from dialogues.kit.answers import ask_choice
-from dialogues.kit.choices import misspelt
+from dialogues.kit.choices import excluding, misspelt
 from dialogues.kit.formatting import parcel_label, ready_to_collect
 from dialogues.subflows.change import propose
 from dialogues.subflows.identify import shipment_for
@@ -55,6 +55,7 @@ def with_shipment(turn: Turn) -> None:
     turn.remember(points=points)
     named = named_point(turn.text, points) if turn.nlu.intent == flow.name else None
     if named is not None:  # "send it to the ancoats locker": that one, without the list
+        turn.remember(proposed_point=named["id"])
         propose(turn, shipment, DeliveryAction(ActionKind.PICKUP_POINT, {"pickup_point_id": named["id"]}),
                 _summary(turn, shipment, named), after=_after(turn, shipment, named))
         return
@@ -80,13 +81,14 @@ def named_point(text: str, points: list[dict]) -> dict | None:
     return named[0] if len(named) == 1 else None
 
 
-def _list(turn: Turn, shipment: Shipment, points: list[dict], *, others: bool = False) -> None:
+def _list(turn: Turn, shipment: Shipment, points: list[dict], *, others: bool = False, again: bool = False) -> None:
     lines = [
         turn.render("utter_pickup_option", n=i + 1, name=p["name"], address=p["address"], hours=p["hours"],
                     distance=f"{p['km']:g} km" if p["km"] is not None else "")
         for i, p in enumerate(points)
     ]
-    turn.say("utter_pickup_others" if others else "utter_pickup_list", options=render_lines(lines))
+    key = "utter_pickup_others" if others else "utter_pickup_again" if again else "utter_pickup_list"
+    turn.say(key, options=render_lines(lines))  # "leaving out the ones you don't want" only when some were
     names = [f"{p['name']}, {p['address']}" for p in points]
     ask_choice(turn, "choose", "utter_pickup_prompt", names, parcel=parcel_label(shipment))
 
@@ -94,7 +96,13 @@ def _list(turn: Turn, shipment: Shipment, points: list[dict], *, others: bool = 
 @flow.step("choose")
 def choose(turn: Turn) -> None:
     points = turn.slots.get("points") or []
-    index = pick_listed(turn.text, [f"{p['name']} {p['address']}" for p in points])
+    labels = [f"{p['name']} {p['address']}" for p in points]
+    proposed = next((i for i, p in enumerate(points) if p["id"] == turn.slots.get("proposed_point")), None)
+    left = excluding(turn.message.text, labels, referent=proposed)
+    if left is not None:  # "anything except the corner shop", "any but the first", "not that one, any other"
+        _narrow(turn, points, left)
+        return
+    index = pick_listed(turn.text, labels)
     if index is not None and unwanted.rules_out(turn, f"{points[index]['name']} {points[index]['address']}"):
         index = None  # "not piccadilly" never picks Piccadilly
     if index is None and _ANOTHER.search(turn.text):
@@ -110,9 +118,33 @@ def choose(turn: Turn) -> None:
     shipment = shipment_for(turn, then="with_shipment")
     if shipment is None:
         return
-    point = points[index]
+    _propose(turn, shipment, points[index])
+
+
+def _propose(turn: Turn, shipment: Shipment, point: dict) -> None:
+    turn.remember(proposed_point=point["id"])  # "not that one" at the confirmation means this one
     propose(turn, shipment, DeliveryAction(ActionKind.PICKUP_POINT, {"pickup_point_id": point["id"]}),
             _summary(turn, shipment, point), after=_after(turn, shipment, point))
+
+
+def _narrow(turn: Turn, points: list[dict], left: list[int]) -> None:
+    """The points an exclusion leaves: one is proposed, several listed again; the ones ruled out are never listed
+    again in this conversation (they join its `avoid` words)."""
+    shipment = shipment_for(turn, then="with_shipment")
+    if shipment is None:
+        return
+    for i, point in enumerate(points):
+        if i not in left and point["name"].lower() not in turn.state.avoid:
+            turn.state.avoid.append(point["name"].lower())
+    kept = [points[i] for i in left]
+    if not kept:
+        turn.finish()
+        turn.say("utter_pickup_none_left")
+    elif len(kept) == 1:
+        _propose(turn, shipment, kept[0])
+    else:
+        turn.remember(points=kept, proposed_point=None)
+        _list(turn, shipment, kept, others=True)
 
 
 # "is there one nearer?", "any others?", "a different one": the list again, less what they ruled out.
@@ -132,7 +164,7 @@ def _another(turn: Turn, points: list[dict]) -> None:
         turn.say("utter_pickup_none_left")
         return
     turn.remember(points=left)
-    _list(turn, shipment, left, others=True)
+    _list(turn, shipment, left, others=len(left) < len(points), again=len(left) == len(points))
 
 
 def _summary(turn: Turn, shipment: Shipment, point: dict) -> Rendered:

@@ -25,7 +25,7 @@ from backend.types import Shipment
 from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import YES_NO, ask_choice, confirmed, free_text, yes_or_no
-from dialogues.kit.choices import pick
+from dialogues.kit.choices import excluding, pick
 from dialogues.kit.claims import AGENT, DAMAGED, offers_named, open_claim, open_claim_reference, prefer_delivered
 from dialogues.kit.formatting import parcel_label
 from dialogues.kit.handoff import hand_off
@@ -122,8 +122,8 @@ def _label(turn: Turn, option: str) -> Rendered:
     return turn.render(f"utter_damaged_option_{option}")
 
 
-def _offer(turn: Turn, shipment: Shipment) -> None:
-    options = [*_offers(turn), AGENT]
+def _offer(turn: Turn, shipment: Shipment, *, only: list[str] | None = None) -> None:
+    options = only or [*_offers(turn), AGENT]
     turn.remember(claim_key=f"dmg-{uuid.uuid4().hex}", options=options)
     if options == [AGENT]:
         _open(turn, shipment, AGENT)
@@ -135,7 +135,14 @@ def _offer(turn: Turn, shipment: Shipment) -> None:
 
 @flow.step("choose")
 def choose(turn: Turn) -> None:
-    choice = _chosen(turn, list(turn.slots.get("options") or [AGENT]))
+    options = list(turn.slots.get("options") or [AGENT])
+    left = excluding(turn.message.text, [str(_label(turn, o)) for o in options])
+    if left is not None and len(left) > 1:  # "anything but a refund": the menu again, less what was ruled out
+        shipment = _shipment(turn)
+        if shipment is not None:
+            _offer(turn, shipment, only=[options[i] for i in left])
+        return
+    choice = options[left[0]] if left else _chosen(turn, options)
     if choice is None:
         turn.reask()
         return

@@ -21,6 +21,7 @@ from backend.types import ActionKind, ActionOption, DeliveryAction
 from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import ask_choice
+from dialogues.kit.choices import excluding
 from dialogues.kit.formatting import day_label, money, parcel_label, stored_window, window_label
 from dialogues.kit.when_wanted import Wish, exact, fits, is_refused, read_wish
 from dialogues.subflows.change import option_for, propose
@@ -209,7 +210,15 @@ def _choose_wanted(turn: Turn, wanted: dict) -> None:
 @flow.step("choose")
 def choose(turn: Turn) -> None:
     windows = turn.slots.get("windows") or []
-    labels = [_label(turn, windows[i]) for i in turn.slots.get("shown") or []]
+    shown = list(turn.slots.get("shown") or [])
+    labels = [_label(turn, windows[i]) for i in shown]
+    left = excluding(turn.message.text, labels)
+    if left:  # "any but the first": the one slot left is proposed, several listed again
+        if len(left) == 1:
+            _propose(turn, windows[shown[left[0]]])
+        else:
+            _list(turn, [shown[i] for i in left], "utter_reschedule_choose")
+        return
     wish = Wish() if is_bare_choice(turn.text) else read_wish(turn, bounds=True)  # "2nd" is the second slot, not a date
     if wish.refused:
         turn.remember(refused=[*(turn.slots.get("refused") or []), *wish.refused])

@@ -69,9 +69,17 @@ def picks_all(text: str, count: int) -> bool:
 
 
 def pick(text: str, options: list[str]) -> int | None:
-    """Index into options, or None when the text doesn't clearly name one."""
+    """Index into options, or None when the text doesn't clearly name one. An exclusion ("any but the first",
+    "not the socks") names the one option it leaves, if it leaves one, and never the one it rules out."""
     if not options:
         return None
+    left = excluding(text, options)
+    if left is not None:
+        return left[0] if len(left) == 1 else None
+    return _named(text, options)
+
+
+def _named(text: str, options: list[str]) -> int | None:
     low = text.lower().strip()
     digits = re.fullmatch(r"\W*(?:no\.?|number|option|#)?\s*(\d{1,2})\W*", low)
     if digits:
@@ -129,3 +137,72 @@ def misspelt(word: str, name: str) -> bool:
     if len(word) < 5 or len(name) < 5 or word[0] != name[0] or word.isdigit():
         return False
     return SequenceMatcher(None, word, name).ratio() >= 0.85
+
+
+# An answer that rules options out instead of naming one: "anything except the corner shop", "any of them apart
+# from 1", "any but the first"; "not that one, any other", "not the socks", "not 1 - a different one".
+_LEAD = r"^\W*(?:(?:oh|ok|okay|um|erm|hmm|ah|so|just|well|no|nah|nope|sorry|please|pls|yeah|yes)\b\W*)*"
+_ANY_BUT = re.compile(
+    _LEAD + r"(?:any(?:thing|where|one|\s+one|\s+of\s+(?:them|those|these|the\s+others)|\s+other(?:\s+one)?)?"
+    r"|all|whichever|either|one\s+of\s+the\s+others)\s+(?:(?:is|are|will\s+do|would\s+do|works?)\s+(?:fine|ok|okay"
+    r"|good)?\s*)?(?:but|except(?:\s+for)?|other\s+than|apart\s+from|besides|bar|excluding|save\s+for|not)\s+"
+    r"(?P<x>.+)$",
+    re.IGNORECASE,
+)
+_NOT = re.compile(
+    _LEAD + r"(?:not|never|(?:i\s+)?(?:do\s*n[o']?t|dont|do\s+not)\s+(?:want|like|fancy)|anything\s+not)\s+(?P<x>.+)$",
+    re.IGNORECASE,
+)
+# What follows the options ruled out: "..., any other", "- a different one please", "is fine", "thanks".
+_REST = re.compile(
+    r"(?:\W+|\s+)(?:(?:any|some|an?)\s*(?:other|others|one|else|where\s+else|thing\s+else|body\s+else)"
+    r"|another|a\s+different|different|(?:the\s+)?others?\b|one\s+of\s+the\s+others|(?:is|are|will\s+do|would\s+do"
+    r"|works?)\s+(?:fine|ok|okay|good)|(?:please|pls|plz|thanks|thank\s+you|ta|cheers|then|instead|mate)\b)(?:\W.*)?$",
+    re.IGNORECASE,
+)
+_THAT_ONE = frozenset({"that", "this", "it", "there", "that one", "this one", "that place", "that shop", "them",
+                       "the one you said", "the one you suggested", "yours", "your suggestion"})
+_SPLIT = re.compile(r"\s*(?:,|&|\+|/|\bor\b|\band\b|\bnor\b)\s*", re.IGNORECASE)
+_COUNTED_FIRST = re.compile(r"^(?:the\s+)?(first|top|last)\s+(two|three|2|3)$", re.IGNORECASE)
+
+
+def excluding(text: str, options: list[str], *, referent: int | None = None) -> list[int] | None:
+    """The options left when the answer rules some out ("anything except the corner shop", "any but the first",
+    "not that one, any other": `referent` is the option "that one" points at, the one just proposed), in order;
+    None when the answer is no exclusion, or names something that is not on the list."""
+    found = _ANY_BUT.match(text)
+    words = _REST.sub("", found.group("x")) if found else ""
+    if found is None:
+        found = _NOT.match(text)
+        if found is None:
+            return None
+        # "not 3, 5" is a correction to 5, not two ruled out: after a "not X" only "any other" and the like may follow
+        head, *tail = re.split(r"\s*(?:[,;]|\s-+\s|\.{2,})\s*", found.group("x"), maxsplit=1)
+        rest = tail[0] if tail else ""
+        if rest.strip(" .!?") and not _REST.match(" " + rest):
+            return None
+        words = _REST.sub("", head)
+    words = words.strip(" .!?-,;:")
+    counted = _COUNTED_FIRST.match(words)
+    if counted:  # "the first two", "the last 2"
+        n = _CARDINALS.get(counted.group(2).lower()) or int(counted.group(2))
+        span = range(len(options) - n, len(options)) if counted.group(1).lower() == "last" else range(n)
+        return [i for i in range(len(options)) if i not in span]
+    out: set[int] = set()
+    for piece in _SPLIT.split(words):
+        piece = re.sub(r"^(?:the|a|an|number|no\.?|option|#)\s+|\s+(?:one|ones|option)$", "", piece.strip(" .!?-"),
+                       flags=re.IGNORECASE).strip()
+        if not piece:
+            continue
+        if piece.lower() in _THAT_ONE:
+            if referent is None:
+                return None
+            out.add(referent)
+            continue
+        index = _named(piece, options)
+        if index is None:
+            return None
+        out.add(index)
+    if not out:
+        return None
+    return [i for i in range(len(options)) if i not in out]

@@ -16,6 +16,7 @@ With `then`, the journey's `then` step runs after an accepted change ("for futur
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from backend.types import ActionKind, ActionOption, ChangeContext, DeliveryAction, ResultStatus, Shipment
@@ -25,6 +26,7 @@ from bot.core.wording import Rendered
 from bot.services.changes import ChangeRequest
 from dialogues.base import ADDRESS_TEXT, REGISTRY, Flow, Turn, register, valued_by
 from dialogues.kit.answers import YES_NO, yes_or_no
+from dialogues.kit.choices import excluding
 from dialogues.kit.driver_text import with_private_codes
 from dialogues.kit.formatting import money
 from dialogues.kit.replaces import with_replaced
@@ -104,7 +106,7 @@ def propose(turn: Turn, shipment: Shipment, action: DeliveryAction, summary: Ren
 @flow.step("confirm")
 def confirm(turn: Turn) -> None:
     answer = yes_or_no(turn)  # every form of yes and no ("ok thanks", a thumbs-up); a maybe is neither
-    if (turn.corrected or answer is None) and _amend(turn):
+    if (turn.corrected or answer is None or _another_one(turn)) and _amend(turn, again=_another_one(turn)):
         return
     if answer is False:
         key = str(turn.slots.get("change_key") or "")
@@ -140,9 +142,19 @@ def _corrects(turn: Turn, proposed: Flow | None) -> bool:
                 and proposed.corrected_by(turn.message.text, dict(turn.slots.get("journey_slots") or {})))
 
 
-def _amend(turn: Turn) -> bool:
+_ANOTHER = re.compile(r"\b(?:another|other|others|different|else)\b", re.IGNORECASE)
+
+
+def _another_one(turn: Turn) -> bool:
+    """ "not that one, any other", "nah not there, another one": the proposal ruled out, and another of its kind
+    wanted (a plain "no" or "not that one" leaves it as it is)."""
+    return excluding(turn.message.text, [""], referent=0) == [] and bool(_ANOTHER.search(turn.message.text))
+
+
+def _amend(turn: Turn, *, again: bool = False) -> bool:
     """A new word at the confirmation replaces the proposal, never stacks on it: "actually make it number 8"
-    (or "leave it with number 8") goes back to the journey's own question with this message as the answer,
+    (or "leave it with number 8", or `again`: "not that one, any other") goes back to the journey's own question
+    with this message as the answer,
     and "i meant the porch, not a neighbour" drops this proposal for the journey named. True if it did."""
     pending = turn.slots.get("pending_action") or {}
     proposed = REGISTRY.get(str(pending.get("kind") or ""))  # change kinds are named after their journeys
@@ -150,7 +162,7 @@ def _amend(turn: Turn) -> bool:
     tracking = turn.slots.get("tracking_number")
     kept: dict = {}
     corrects = _corrects(turn, proposed)
-    if proposed is not None and proposed.amend and (named is proposed or (turn.corrected and named is None)
+    if proposed is not None and proposed.amend and (named is proposed or again or (turn.corrected and named is None)
                                                      or corrects):
         target, step = proposed, proposed.amend
         stack = turn.state.stack

@@ -22,7 +22,7 @@ from bot.core import local_time
 from bot.core.messages import Choice
 from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
-from dialogues.kit.choices import pick, picks_all
+from dialogues.kit.choices import excluding, pick, picks_all
 from dialogues.kit.every_parcel import names_every_parcel, one_at_a_time
 from dialogues.kit.formatting import parcel_label
 from dialogues.kit.talked_about import last_talked_about, talked_about_several
@@ -334,7 +334,8 @@ def choose(turn: Turn) -> None:
             _resume_caller(turn, one_at_a_time(turn, [s for s in shipments if s], turn.slots.get("request")))
         return
     labels = [f"{s.tracking_number} {parcel_label(s)} {s.order_number or ''}" for s in shipments if s]
-    index = pick(turn.text, labels)
+    left = excluding(turn.message.text, labels)  # "not the socks, the other one": the part before is blanked
+    index = left[0] if left and len(left) == 1 else pick(turn.text, labels)
     named = _named_in_message(turn) if index is None else None
     if named is not None:
         index = next((i for i, s in enumerate(shipments) if s and s in named.seen), None)

@@ -15,7 +15,7 @@ from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit import unwanted
 from dialogues.kit.answers import YES_OR_OTHER, ask_choice, yes_or_no
-from dialogues.kit.choices import pick
+from dialogues.kit.choices import excluding, pick
 from dialogues.kit.claims import says_damaged, says_missing
 from dialogues.kit.formatting import parcel_label, window_label
 from dialogues.kit.neighbours import standing_neighbour
@@ -81,6 +81,7 @@ def suggest_next_step(turn: Turn, shipment: Shipment) -> None:
     if point is not None:
         summary = turn.render("utter_pickup_summary", parcel=parcel, name=point.name, address=point.address)
         _suggest(turn, ActionKind.PICKUP_POINT, {"pickup_point_id": point.id}, summary, "utter_next_step_pickup",
+                 named=point.name,
                  name=point.name, address=point.address, hours=point.opening_hours, parcel=parcel,
                  distance=f"{point.distance_km:g} km" if point.distance_km is not None else "")
         return
@@ -95,8 +96,10 @@ def suggest_next_step(turn: Turn, shipment: Shipment) -> None:
         turn.finish()
 
 
-def _suggest(turn: Turn, kind: ActionKind, params: dict, summary: Rendered, key: str, **values: str) -> None:
-    turn.remember(suggestion={"kind": kind.value, "params": params, "summary": str(summary)})
+def _suggest(turn: Turn, kind: ActionKind, params: dict, summary: Rendered, key: str, *, named: str | None = None,
+             **values: str) -> None:
+    """`named`: the place suggested, by name (a pickup point), to rule out if the shopper says "not that one"."""
+    turn.remember(suggestion={"kind": kind.value, "params": params, "summary": str(summary), "name": named})
     turn.ask("suggestion", key, choices=YES_OR_OTHER, **values)
 
 
@@ -112,11 +115,14 @@ def suggestion(turn: Turn) -> None:
         action = DeliveryAction(ActionKind(chosen["kind"]), dict(chosen.get("params") or {}))
         propose(turn, shipment, action, Rendered(chosen.get("summary") or ""))
         return
-    named = _kind_named(turn.text, MENU)
+    ruled_out = excluding(turn.message.text, [str(chosen.get("summary") or "")], referent=0) == []
+    if ruled_out and chosen.get("name"):  # "not that one, any other": that point is never suggested or listed again
+        turn.state.avoid.append(str(chosen["name"]).lower())
+    named = _kind_named(turn.text, MENU) if not ruled_out else None
     if named is not None:
         _start(turn, named.value)
         return
-    if turn.nlu.intent == "deny" or _OTHER.search(turn.text):
+    if ruled_out or turn.nlu.intent == "deny" or _OTHER.search(turn.text):
         if not offer_alternatives(turn, shipment, MENU):
             turn.finish()
             turn.say("utter_change_not_made")
@@ -221,6 +227,14 @@ def _yes_to_several(turn: Turn, names: list[str]) -> bool:
 def choose(turn: Turn) -> None:
     names = list(turn.slots.get("choices") or [])
     kinds = tuple(ActionKind(n) for n in names)
+    shipment = _shipment(turn)
+    left = excluding(turn.message.text, [str(turn.render(f"utter_next_step_button_{n}")) for n in names])
+    if left is not None and len(left) > 1 and shipment is not None:  # "anything but a pickup point"
+        offer_alternatives(turn, shipment, tuple(kinds[i] for i in left))
+        return
+    if left:
+        _start(turn, names[left[0]])
+        return
     index = None
     if re.fullmatch(r"\W*(?:no\.?|number|option|#)?\s*\d{1,2}\W*", turn.text.lower()):
         index = pick(turn.text, names)
