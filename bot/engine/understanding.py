@@ -17,6 +17,7 @@ from dialogues.kit.keywords import Keyword, keyword_in
 from intents.collecting import collecting
 from intents.context import ParseContext
 from intents.discourse import clauses
+from intents.flat_number import flat_number
 from intents.interpreter import Interpreter, resolve_entities
 from intents.opt_out import unless_asked_for
 from intents.rereading import past_filler, refusal, request_beside_identifiers
@@ -38,6 +39,7 @@ def parse(interpreter: Interpreter, text: str, config: MerchantConfig, now: date
     parsed = request_beside_identifiers(parsed, lambda rest: interpreter.parse(rest, context))
     parsed = refusal(parsed, lambda rest: interpreter.parse(rest, context))
     parsed = unless_asked_for(parsed)  # "can you text me again" is no opt-out: one needs a word of stopping
+    parsed = flat_number(parsed)  # "flat number is 4b" is a flat added to the address, not out of scope
     return collecting(parsed)  # "can I grab it from the rusholme store" is a collection point, not out of scope
 
 

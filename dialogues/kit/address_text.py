@@ -132,17 +132,42 @@ def added_unit(text: str, *, skip: Iterable[tuple[int, int]] = (), country: str 
     if _ELSEWHERE.search(text):  # "i've moved to flat 3": a new home, not a line missing from this one
         return None
     found = list(_UNIT_PART.finditer(text))
-    if len(found) != 1:
+    if len(found) == 1:
+        kind, number, spans = found[0].group("kind"), found[0].group("number"), [found[0].span()]
+    elif not found and (named := _named_unit(text)) is not None:  # "i forgot my flat number, it's 12"
+        kind, number, spans = named
+    else:
         return None
-    unit = found[0]
-    rest = f"{text[: unit.start()]} {text[unit.end():]}"
+    rest = text
+    for a, b in sorted(spans, reverse=True):
+        rest = f"{rest[:a]} {rest[b:]}"
     if re.search(r"\d", rest):
         return None
     reading = read_address(rest, country=country)
     if not reading.address.empty or reading.town_hint or reading.bad_postcode:
         return None
-    kind = unit.group("kind")
-    return f"{kind[0].upper()}{kind[1:].lower()} {unit.group('number').upper()}"
+    return f"{kind[0].upper()}{kind[1:].lower()} {number.upper()}"
+
+
+# "my flat number is 12", "forgot to put the apt number, its 7", "flat no. - it's 22": the unit named as a number,
+# and the number said after it (with nothing of an address between: "is", "it's", a comma or a dash).
+_UNIT_NUMBER = re.compile(rf"\b(?P<kind>{_UNIT})\s+(?:number|no\.?|num|#)(?!\w)", re.IGNORECASE)
+_SAID_NUMBER = re.compile(
+    r"(?:\s|[,.:;=-]|\b(?:is|it'?s|its|it\s+is|should\s+be|=|was|sorry|oops|which\s+is|thats|that'?s|that\s+is"
+    r"|btw|by\s+the\s+way)\b)*(?P<number>\d{1,4}[a-z]?)\b",
+    re.IGNORECASE,
+)
+
+
+def _named_unit(text: str) -> tuple[str, str, list[tuple[int, int]]] | None:
+    """The unit's kind, its number, and where both sit, when a message names a flat's number and then says it."""
+    named = list(_UNIT_NUMBER.finditer(text))
+    if len(named) != 1:
+        return None
+    said = _SAID_NUMBER.match(text, named[0].end())
+    if said is None:
+        return None
+    return named[0].group("kind"), said.group("number"), [named[0].span(), said.span("number")]
 
 
 def without_unit(line: str) -> str:

@@ -92,3 +92,25 @@ def test_an_exclusion_at_the_slots_lists_the_rest(runtime, demo, text):
     first = re.search(r"^1\) (.+)$", listed, re.M).group(1)
     assert "Just to check" not in reply, reply
     assert first not in reply and re.search(r"^1\) ", reply, re.M), reply
+
+
+# --- 2. a flat number, named as one --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "unit"), [
+    ("i forgot my flat number, it's 12", "Flat 12"),
+    # paraphrases, UK and US
+    ("flat number is 4b", "Flat 4B"),
+    ("forgot to put the apt number, its 7", "Apt 7"),
+    ("My apartment number is 3C", "Apartment 3C"),
+    ("sorry, left off my flat no. - it's 22", "Flat 22"),
+    ("the unit number is 5", "Unit 5"),
+])
+def test_a_flat_number_named_as_one_is_added_to_the_address(runtime, demo, text, unit):
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert f"with {unit} added" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["my house number is 12", "i forgot my flat number"])
+def test_no_flat_is_added_without_a_flat_number(runtime, demo, text):
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "added" not in reply, reply
