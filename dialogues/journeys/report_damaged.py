@@ -38,6 +38,18 @@ OFFERS = ("replacement", "refund")
 MAX_PHOTOS = 5
 PHOTO_LOOK_BACK = timedelta(minutes=10)
 _SKIP = re.compile(r"\b(skip|no photo|no picture|no pic|can'?t|cant|cannot|unable|don'?t have|dont have|threw)\b")
+# No photo, in the shopper's words: "i havent got a photo", "no pics sorry", "didn't take a picture", "no camera on
+# my phone", or the box gone ("binned the box", "threw the packaging out", "it went in the recycling").
+_PHOTO = r"(?:photos?|pics?|pictures?|images?|snaps?|camera|one)\b"
+_NO_PHOTO = re.compile(
+    r"\bskip\b|\bno\s+(?:photos?|pics?|pictures?|images?|camera)\b"
+    r"|\b(?:have\s*n[o']?t|havent|haven't|don'?t|dont|do\s+not|didn'?t|didnt|did\s+not|can'?t|cant|cannot|couldn'?t"
+    r"|unable\s+to|not\s+able\s+to|won'?t|wont|forgot\s+to|never)\s+(?:(?:got|have|take|taken|took|send|sent|get"
+    r"|got\s+round\s+to\s+taking|do|keep|kept)\s+)?(?:(?:a|any|the|one)\s+)?" + _PHOTO
+    + r"|\b(?:binned|threw|thrown|chucked|tossed|recycled|got\s+rid\s+of)\b"
+    r"|\b(?:box|packaging|it)\s+(?:went|has\s+gone|is\s+gone|'?s\s+gone)\b|\bin\s+the\s+(?:bin|recycling)\b",
+    re.IGNORECASE,
+)
 
 
 @flow.start
@@ -76,14 +88,32 @@ def with_shipment(turn: Turn) -> None:
 def photo(turn: Turn) -> None:
     if _keep_photos(turn):
         turn.say("utter_damaged_photo_thanks")
-    elif yes_or_no(turn) is False or _SKIP.search(turn.text.lower()):
+    elif yes_or_no(turn) is False or _SKIP.search(turn.text.lower()) or no_photo(turn):
         turn.remember(photo_skipped=True)
     else:
         turn.reask("utter_damaged_need_photo", whole=True)
         return
     shipment = _shipment(turn)
     if shipment is not None:
-        _offer(turn, shipment)
+        _offer(turn, shipment, wish=_wish(turn))
+
+
+@flow.answers("photo")
+def no_photo(turn: Turn) -> bool:
+    """ "i havent got a photo, can you just send a replacement", "can't take one, just refund me": no photo is the
+    answer, whatever else the message reads as (a refund question, the driver's photo); read on the whole message."""
+    return bool(_NO_PHOTO.search(turn.message.text or ""))
+
+
+def _wish(turn: Turn) -> str | None:
+    """The one thing the merchant offers that the answer asks for beside its "no photo" ("just refund me", "I just
+    want a new one"); the parts of the message that asked for it are its own, not requests to queue."""
+    wanted, _ = offers_named(turn.message.text or "", _offers(turn))
+    if len(wanted) != 1:
+        return None
+    whole = (turn.message.text or "").lower()
+    turn.state.queue[:] = [q for q in turn.state.queue if str(q.get("text") or "").strip().lower() not in whole]
+    return wanted[0]
 
 
 def _keep_photos(turn: Turn, *, look_back: bool = False) -> bool:
@@ -122,11 +152,15 @@ def _label(turn: Turn, option: str) -> Rendered:
     return turn.render(f"utter_damaged_option_{option}")
 
 
-def _offer(turn: Turn, shipment: Shipment, *, only: list[str] | None = None) -> None:
+def _offer(turn: Turn, shipment: Shipment, *, only: list[str] | None = None, wish: str | None = None) -> None:
+    """The menu (`only`: of these); `wish`, one of them already asked for, goes straight to its confirmation."""
     options = only or [*_offers(turn), AGENT]
     turn.remember(claim_key=f"dmg-{uuid.uuid4().hex}", options=options)
     if options == [AGENT]:
         _open(turn, shipment, AGENT)
+        return
+    if wish in options:
+        _confirm(turn, shipment, wish)
         return
     labels = [_label(turn, o) for o in options]
     lines = [turn.render("utter_damaged_option_line", n=i + 1, label=label) for i, label in enumerate(labels)]
@@ -152,6 +186,10 @@ def choose(turn: Turn) -> None:
     if choice == AGENT:
         _open(turn, shipment, AGENT)
         return
+    _confirm(turn, shipment, choice)
+
+
+def _confirm(turn: Turn, shipment: Shipment, choice: str) -> None:
     turn.remember(choice=choice)
     turn.ask("confirm", f"utter_damaged_confirm_{choice}", parcel=parcel_label(shipment), choices=YES_NO)
 

@@ -114,3 +114,31 @@ def test_a_flat_number_named_as_one_is_added_to_the_address(runtime, demo, text,
 def test_no_flat_is_added_without_a_flat_number(runtime, demo, text):
     (reply,) = _talk(runtime, DUE_TOMORROW, text)
     assert "added" not in reply, reply
+
+
+# --- 3. no photo of the damage ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "wish"), [
+    ("i havent got a photo, can you just send a replacement", "replacement"),
+    ("no pic sorry, binned the box", None),
+    ("can't take one, just refund me", "refund"),
+    # paraphrases, UK and US
+    ("I didn't take a picture, I just want a new one", "replacement"),
+    ("Don't have any pics, threw the packaging out", None),
+    ("dont have a camera on my phone, can i get my money back", "refund"),
+    ("I don't have a photo, the box went in the recycling", None),
+])
+def test_no_photo_moves_on_like_skip_with_the_wish(runtime, demo, text, wish):
+    asked, reply = _talk(runtime, DELIVERED, "the box arrived damaged", text)
+    assert "photo" in asked, asked
+    assert "photo" not in reply.lower() and "/pod/" not in reply, reply
+    if wish is None:
+        assert "Send a replacement" in reply and "Refund me" in reply, reply  # the menu, as after SKIP
+    else:
+        assert f"you'd like a {wish}" in reply, reply
+
+
+def test_no_photo_then_the_wish_opens_the_claim(runtime, demo):
+    *_, done = _talk(runtime, DELIVERED, "the box arrived damaged", "can't take one, just refund me", "yes")
+    assert "damage claim" in done and "refund" in done, done
+    assert "Now your other request" not in done, done
