@@ -8,7 +8,7 @@ the carrier's own facts (its proof, else its delivered event: "Left with neighbo
 from __future__ import annotations
 
 from backend.types import Shipment, ShipmentStatus
-from bot.core.wording import Rendered
+from bot.core.wording import Rendered, clean_value
 from dialogues.base import Turn
 from dialogues.kit.formatting import moment_label, parcel_label, pickup_point_of, ready_to_collect, window_label
 from dialogues.kit.pod import left_where
@@ -27,6 +27,7 @@ def tell_status(turn: Turn, shipment: Shipment, *, next_step: bool = True) -> No
         "eta": window_label(turn, shipment.eta) if shipment.eta else turn.render("utter_eta_unknown"),
         "live": _live_progress(turn, shipment),
         "when": moment_label(turn, shipment.events[-1].occurred_at) if shipment.events else "",
+        "why": _why_failed(turn, shipment),
     }
     point = _pickup_point(shipment)
     if point is not None:  # redirected: the point replaces the home address (backend/rules_apply.py)
@@ -46,6 +47,15 @@ def tell_status(turn: Turn, shipment: Shipment, *, next_step: bool = True) -> No
             turn.asked = True
             return
         suggest_next_step(turn, shipment)  # the best next step for this shopper, as a YES/other question
+
+
+def _why_failed(turn: Turn, shipment: Shipment) -> Rendered | str:
+    """Why the last attempt failed, in the carrier's words ("No one was in"), if it said; else nothing."""
+    failed = [e for e in shipment.events if e.status is ShipmentStatus.FAILED_ATTEMPT and e.description]
+    reason = clean_value(failed[-1].description or "").rstrip(" .") if failed else ""
+    if not reason or len(reason) > 80:
+        return ""
+    return turn.render("utter_failed_attempt_why", reason=reason)
 
 
 # States in which the parcel is still heading for its destination; once delivered, failed or returned,

@@ -142,3 +142,41 @@ def test_no_photo_then_the_wish_opens_the_claim(runtime, demo):
     *_, done = _talk(runtime, DELIVERED, "the box arrived damaged", "can't take one, just refund me", "yes")
     assert "damage claim" in done and "refund" in done, done
     assert "Now your other request" not in done, done
+
+
+# --- 4. a missed delivery, told --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "they tried to deliver but i was out",
+    "missed the driver",
+    "got a card saying they called",
+    # paraphrases, UK and US
+    "there was a card through my door",
+    "I wasn't home when they came",
+    "The courier came by while I was at work",
+    "found a sorry we missed you card",
+    "Got a notice on my door that I missed the delivery",
+])
+def test_a_missed_delivery_gets_the_status_and_the_next_step(runtime, demo, text):
+    (reply,) = _talk(runtime, FAILED, text)
+    assert "Did you mean" not in reply and _OUT_OF_SCOPE not in reply and "note" not in reply, reply
+    assert "We tried to deliver your Hiking boots" in reply, reply
+    assert "Reply YES, or OTHER" in reply, reply  # what the bot offers after a failed attempt
+
+
+# --- 5. "what happened, why didnt it come" ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "what happened, why didnt it come",
+    # paraphrases, UK and US
+    "why didnt my parcel come today",
+    "what happened with my delivery?",
+    "Why wasn't my package delivered today?",
+    "how come it never came",
+])
+def test_why_it_didnt_come_is_the_attempt_and_why(runtime, demo, text):
+    (reply,) = _talk(runtime, FAILED, text)
+    assert "Did you mean" not in reply and _OUT_OF_SCOPE not in reply, reply
+    assert "We tried to deliver your Hiking boots" in reply, reply
+    assert "No one was in" in reply, reply  # why, from the carrier's event
+    assert "Reply YES, or OTHER" in reply, reply
