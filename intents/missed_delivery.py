@@ -37,8 +37,8 @@ _STORY = re.compile(
     r"|\b(?:card|slip|notice|sticker|door\s*tag|calling\s+card|note)\s+(?:through|in|on|under|left|saying|says|said"
     r"|to\s+say)\b.{0,40}\b(?:door|letterbox|letter\s+box|mat|called|tried|came|missed|deliver|attempt)"
     r"|\b(?:card|slip|notice)\s+(?:through|in|on)\s+(?:the|my|our)\s+(?:door|letterbox|letter\s+box)\b"
-    r"|\b(?:got|had|found|there\s+was|received|left\s+(?:me\s+)?)\s+(?:a|an|one\s+of\s+those|their)\s+"
-    r"(?:[\w']+\s+){0,4}?(?:card|slip|notice)\b",
+    r"|\b(?:got|had|found|there\s+was|received|left(?:\s+me)?)\s+(?:a|an|one\s+of\s+those|their)\s+"
+    r"(?:[\w']+\s+){0,4}?(?:card|slip|notice)s?\b",
     re.IGNORECASE,
 )
 _WHY = re.compile(

@@ -27,8 +27,8 @@ def tell_status(turn: Turn, shipment: Shipment, *, next_step: bool = True) -> No
         "eta": window_label(turn, shipment.eta) if shipment.eta else turn.render("utter_eta_unknown"),
         "live": _live_progress(turn, shipment),
         "when": moment_label(turn, shipment.events[-1].occurred_at) if shipment.events else "",
-        "why": _why_failed(turn, shipment),
     }
+    reason = _why_failed(shipment)
     point = _pickup_point(shipment)
     if point is not None:  # redirected: the point replaces the home address (backend/rules_apply.py)
         ready = ready_to_collect(turn, shipment)
@@ -37,6 +37,8 @@ def tell_status(turn: Turn, shipment: Shipment, *, next_step: bool = True) -> No
                  hours=point.get("opening_hours") or "", **values)
     elif place := _delivered_place(turn, shipment):
         turn.say("utter_status_delivered_place", place=place, **values)
+    elif reason and shipment.status is ShipmentStatus.FAILED_ATTEMPT:
+        turn.say("utter_status_failed_attempt_why", reason=reason, **values)
     else:
         turn.say(f"utter_status_{shipment.status.value}", **values)
     turn.audit("view_status", "shown", subject=shipment.tracking_number)
@@ -49,13 +51,11 @@ def tell_status(turn: Turn, shipment: Shipment, *, next_step: bool = True) -> No
         suggest_next_step(turn, shipment)  # the best next step for this shopper, as a YES/other question
 
 
-def _why_failed(turn: Turn, shipment: Shipment) -> Rendered | str:
-    """Why the last attempt failed, in the carrier's words ("No one was in"), if it said; else nothing."""
+def _why_failed(shipment: Shipment) -> str:
+    """Why the last attempt failed, in the carrier's words ("No one was in"), if it said it briefly; else nothing."""
     failed = [e for e in shipment.events if e.status is ShipmentStatus.FAILED_ATTEMPT and e.description]
     reason = clean_value(failed[-1].description or "").rstrip(" .") if failed else ""
-    if not reason or len(reason) > 80:
-        return ""
-    return turn.render("utter_failed_attempt_why", reason=reason)
+    return reason if len(reason) <= 80 else ""
 
 
 # States in which the parcel is still heading for its destination; once delivered, failed or returned,
