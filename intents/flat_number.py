@@ -19,11 +19,8 @@ ADDRESS = "change_delivery_address"
 CONFIDENCE = 0.8
 _UNSURE = 0.6
 _NOTHING_ASKED = frozenset({OUT_OF_SCOPE, "help", "inform"})  # "the unit number is 5": a bare value, or help
-_GIVEN = re.compile(
-    r"\b(?:flat|apartment|apt|unit|suite)\s+(?:number|no\.?|num|#)(?!\w)(?:\s|[,.:;=-]|\b(?:is|it'?s|its|it\s+is"
-    r"|should\s+be|was|sorry|oops|which\s+is|thats|that'?s|that\s+is|btw|by\s+the\s+way)\b)*\d{1,4}[a-z]?\b",
-    re.IGNORECASE,
-)
+_GIVEN = re.compile(r"\b(?:flat|apartment|apt|unit|suite)\s+(?:number|no\.?|num|#)(?!\w)[^\d\n]{0,30}?"
+                    r"(?<![\w#£$])\d{1,4}[a-z]?\b", re.IGNORECASE)
 
 
 def flat_number(parsed: ParseResult) -> ParseResult:

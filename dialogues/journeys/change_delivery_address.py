@@ -31,6 +31,8 @@ from dialogues.kit.address_text import (
     asks_to_check,
     corrected_house_number,
     read_address,
+    unit_answer,
+    unit_asked_for,
     without_unit,
 )
 from dialogues.kit.answers import yes_or_no
@@ -90,6 +92,11 @@ def _next(turn: Turn, shipment: Shipment, option: ActionOption) -> None:
     unit = turn.slots.get("unit")
     if unit and address.empty:
         _propose_added(turn, shipment, str(unit))
+        return
+    kind = turn.slots.get("unit_kind")
+    if kind and address.empty:  # "i need to add my flat number": that number, not a whole new address
+        turn.ask("unit", "utter_address_ask_unit", free_text=True, kind=str(kind).lower(),
+                 address=shipment.address.masked())
         return
     country = shipment.address.country or "GB"
     code_name = _code_name(turn, address.country or country)
@@ -168,6 +175,18 @@ def _propose_added(turn: Turn, shipment: Shipment, unit: str) -> None:
 
 
 # -- the answers ---------------------------------------------------------------------------------------
+@flow.step("unit")
+def unit_number(turn: Turn) -> None:
+    """ "14", "its 3b": the flat's number, added to the address on file; anything more is read as an address."""
+    unit = unit_answer(turn.text, str(turn.slots.get("unit_kind") or "Flat"))
+    turn.remember(unit_kind=None)
+    if unit is None:
+        _answer(turn, "address")
+        return
+    turn.remember(unit=unit)
+    with_shipment(turn)
+
+
 @flow.step("address")
 def whole_address(turn: Turn) -> None:
     _answer(turn, "address")
@@ -201,7 +220,9 @@ def _answer(turn: Turn, asked: str) -> None:
         with_shipment(turn)
         return
     reading = _read(turn, asked)
-    if reading.address.empty and not reading.bad_postcode:
+    given_unit = asked == "address" and (added_unit(turn.text, skip=_skipped(turn), country=_country(turn))
+                                         or unit_asked_for(turn.text))
+    if reading.address.empty and not reading.bad_postcode and not given_unit:  # "flat number is 9": a unit given
         if yes_or_no(turn) is False:
             turn.finish()
             turn.say("utter_change_not_made")
@@ -339,6 +360,9 @@ def _take(turn: Turn, reading: Reading) -> None:
     unit = added_unit(turn.text, skip=_skipped(turn), country=_country(turn)) if address.empty else None
     if unit:  # "it's flat 3": a line added to the address on file (_propose_added)
         turn.remember(unit=unit)
+        return
+    if address.empty and reading.address.empty and (kind := unit_asked_for(turn.text)):
+        turn.remember(unit_kind=kind)  # "forgot my flat number": asked for that number alone
         return
     new = reading.address
     turn.remember(address=address.merged(new).to_slots(), unit=None)

@@ -150,13 +150,33 @@ def added_unit(text: str, *, skip: Iterable[tuple[int, int]] = (), country: str 
 
 
 # "my flat number is 12", "forgot to put the apt number, its 7", "flat no. - it's 22": the unit named as a number,
-# and the number said after it (with nothing of an address between: "is", "it's", a comma or a dash).
+# and the number said just after it ("is", "'s missing, its", a comma or a dash between; the rest of the message is
+# then checked to name no more of an address).
 _UNIT_NUMBER = re.compile(rf"\b(?P<kind>{_UNIT})\s+(?:number|no\.?|num|#)(?!\w)", re.IGNORECASE)
-_SAID_NUMBER = re.compile(
-    r"(?:\s|[,.:;=-]|\b(?:is|it'?s|its|it\s+is|should\s+be|=|was|sorry|oops|which\s+is|thats|that'?s|that\s+is"
-    r"|btw|by\s+the\s+way)\b)*(?P<number>\d{1,4}[a-z]?)\b",
-    re.IGNORECASE,
-)
+_SAID_NUMBER = re.compile(r"[^\d\n]{0,30}?(?<![\w#£$])(?P<number>\d{1,4}[a-z]?)\b", re.IGNORECASE)
+
+
+def unit_asked_for(text: str) -> str | None:
+    """ "i need to add my flat number", "forgot the apt number": the unit's kind ("Flat") when a message says its
+    number is missing but gives no number; None otherwise."""
+    named = _UNIT_NUMBER.search(text or "")
+    if named is None or re.search(r"\d", text):
+        return None
+    kind = named.group("kind")
+    return f"{kind[0].upper()}{kind[1:].lower()}"
+
+
+def unit_answer(text: str, kind: str) -> str | None:
+    """The answer to "What's the flat number?": "14", "its 3b", "flat 14" -> "Flat 14"; None when it says more
+    (a street, a postcode) or no single number."""
+    given = added_unit(text)  # "flat 14", "flat number is 14"
+    if given:
+        return given
+    number = r"(?<![\w#£$])\d{1,4}[a-z]?\b"
+    numbers = re.findall(number, text or "", re.IGNORECASE)
+    if len(numbers) != 1 or not read_address(re.sub(number, " ", text, flags=re.IGNORECASE)).address.empty:
+        return None
+    return f"{kind} {numbers[0].upper()}"
 
 
 def _named_unit(text: str) -> tuple[str, str, list[tuple[int, int]]] | None:
