@@ -57,7 +57,8 @@ def start(turn: Turn) -> None:
     item = turn.nlu.entity("item")
     if item:
         turn.remember(item=free_text(item.value, 60))
-    _keep_photos(turn, look_back=True)
+    if not _keep_photos(turn, look_back=True) and no_photo(turn):  # "it came smashed, no photo sorry": not asked
+        turn.remember(photo_skipped=True)
     prefer_delivered(turn)
     with_shipment(turn)
 
@@ -73,8 +74,10 @@ def with_shipment(turn: Turn) -> None:
         turn.say("utter_damaged_claim_exists", reference=existing, parcel=parcel_label(shipment),
                  reply_time=turn.config.claim_reply_time)
         return
-    if turn.slots.get("photos"):
-        _offer(turn, shipment)
+    if turn.slots.get("photos") or turn.slots.get("photo_skipped"):
+        if turn.slots.get("photo_skipped"):  # "it came smashed, no photo sorry": not asked for one
+            turn.say("utter_damaged_sorry", parcel=parcel_label(shipment))
+        _offer(turn, shipment, wish=_wish(turn) if turn.slots.get("photo_skipped") else None)
         return
     if not turn.channel.receives_media:  # a channel that carries no picture in: say so, carry on without one
         turn.remember(photo_unavailable=True)
