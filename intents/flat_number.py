@@ -30,4 +30,5 @@ def flat_number(parsed: ParseResult) -> ParseResult:
         return parsed
     if parsed.intent not in _NOTHING_ASKED and parsed.confidence >= _UNSURE and not parsed.clarify:
         return parsed
-    return dataclasses.replace(parsed, intent=ADDRESS, confidence=max(parsed.confidence, CONFIDENCE), clarify=None)
+    # As sure as CONFIDENCE, no surer: at a free-text question ("Which neighbour?") it is not sure enough to switch
+    return dataclasses.replace(parsed, intent=ADDRESS, confidence=CONFIDENCE, clarify=None)

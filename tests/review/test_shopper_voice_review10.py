@@ -215,3 +215,9 @@ def test_the_list_again_says_nothing_was_left_out_when_nothing_was(runtime, demo
     _, reply = _talk(runtime, DUE_TOMORROW, _PICKUP, text)
     assert len(_listed(reply)) == 3, reply
     assert "Leaving out" not in reply, reply
+
+
+def test_a_flat_number_at_which_neighbour_stays_the_neighbour(runtime, demo):
+    _, reply = _talk(runtime, DUE_TOMORROW, "leave it with a neighbour", "flat number is 4")
+    assert "added" not in reply, reply  # the answer to the open question, not an address change
+    assert "leave your Trail running shoes with" in reply, reply
