@@ -43,7 +43,7 @@ _STORY = re.compile(
 )
 _WHY = re.compile(
     r"\b(?:why|how\s+come)\b.{0,40}?\b(?:did\s*n[o']?t|didnt|has\s*n[o']?t|hasnt|was\s*n[o']?t|wasnt|never|not|is\s*n[o']?t"
-    r"|isnt|could\s*n[o']?t|couldnt)\b.{0,30}?\b(?:come|arrive|arrived|deliver|delivered|turn\s+up|turned\s+up"
+    r"|isnt|could\s*n[o']?t|couldnt)\b.{0,30}?\b(?:come|came|arrive|arrived|deliver|delivered|turn\s+up|turned\s+up"
     r"|show\s+up|get\s+here|here|drop\s+it)\b"
     r"|^\W*what\s+(?:happened|went\s+wrong)\b(?!.{0,30}\b(?:refund|return|claim|money|order\s+cancel))",
     re.IGNORECASE,

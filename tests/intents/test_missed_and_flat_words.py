@@ -1,0 +1,48 @@
+"""The words that make a missed delivery a status question (intents/missed_delivery.py) and a flat's number an
+address change (intents/flat_number.py) whatever the classifier heard, and the words that are neither: review 10."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents.flat_number import ADDRESS, flat_number
+from intents.missed_delivery import STATUS, missed_delivery
+from intents.types import OUT_OF_SCOPE, ParseResult
+
+
+def _parse(text: str, intent: str = OUT_OF_SCOPE, confidence: float = 0.9) -> ParseResult:
+    return ParseResult(text=text, intent=intent, confidence=confidence)
+
+
+@pytest.mark.parametrize("text", [
+    "they tried to deliver but i was out", "missed the driver", "got a card saying they called",
+    "there was a card through my door", "I wasn't home when they came", "The courier came by while I was at work",
+    "found a sorry we missed you card", "they left a card, whats the next step", "got one of those red cards",
+    "what happened, why didnt it come", "why didnt my parcel come today", "how come it never came",
+])
+def test_a_missed_delivery_is_a_status_question(text):
+    assert missed_delivery(_parse(text)).intent == STATUS
+    assert missed_delivery(_parse(text, "add_delivery_note", 0.9)).intent == STATUS  # a story is no note
+
+
+@pytest.mark.parametrize("text", ["leave a note for the driver saying im out", "i wont be in tomorrow",
+                                  "what happened to my refund", "can you leave it in the porch"])
+def test_other_words_are_left_alone(text):
+    assert missed_delivery(_parse(text)).intent == OUT_OF_SCOPE
+
+
+def test_a_sure_request_beside_the_story_is_the_classifiers():
+    parsed = _parse("missed the driver, can you redeliver tomorrow", "reschedule_delivery", 0.9)
+    assert missed_delivery(parsed).intent == "reschedule_delivery"
+
+
+@pytest.mark.parametrize("text", ["i forgot my flat number, it's 12", "flat number is 4b", "the unit number is 5",
+                                  "forgot to put the apt number, its 7", "the flat number's missing, its 3a"])
+def test_a_flat_number_given_is_an_address_change(text):
+    assert flat_number(_parse(text)).intent == ADDRESS
+    assert flat_number(_parse(text, "inform", 0.96)).confidence == pytest.approx(0.8)  # no surer than its rule
+
+
+@pytest.mark.parametrize("text", ["my house number is 12", "12", "i forgot my flat number", "flat 3 is lovely"])
+def test_no_flat_number_given_is_left_alone(text):
+    assert flat_number(_parse(text)).intent == OUT_OF_SCOPE
