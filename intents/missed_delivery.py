@@ -6,8 +6,9 @@ Why a rule beside the classifier: the story reads as several things at once (tra
 (review 10). Its words are plain: someone came or tried while the shopper was out, a card or note through the door,
 a delivery missed; or why it didn't come. The parcel's status answers it, and after a failed attempt the status
 offers the next step (redelivery, a pickup point, a safe place). Only a parse the classifier was unsure of, or read
-as out of scope, a bare value, help or a note for the driver, is changed; a request asked in the same breath ("...
-can you redeliver tomorrow") is the classifier's, and "it never came" after a delivery stays a missing parcel.
+as out of scope, a bare value, help or a note for the driver, is changed; a message that asks for something in
+words ("... can you redeliver tomorrow", "... anyway can you try again on wednesday") is the classifier's, and
+"it never came" after a delivery stays a missing parcel.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import re
 from intents.types import OUT_OF_SCOPE, ParseResult
 
 STATUS = "where_is_my_order"
-CONFIDENCE = 0.8
+# Sure enough to answer, not so sure that a story told beside a request counts as a request of its own
+# (dialogues/kit/requests.py OWN_REQUEST_CONFIDENCE is 0.8)
+CONFIDENCE = 0.7
 _UNSURE = 0.6
 _TOLD = frozenset({OUT_OF_SCOPE, "help", "inform", "add_delivery_note", "greet"})
 
@@ -41,6 +44,10 @@ _STORY = re.compile(
     r"(?:[\w']+\s+){0,4}?(?:card|slip|notice)s?\b",
     re.IGNORECASE,
 )
+# A request asked in words beside the story ("... anyway can you try again on wednesday"): the message is that
+# request, with the story as its complaint, never a status question.
+_ASKED = re.compile(r"\b(?:can|could|would|will)\s+(?:you|u|ya|they|i|we|someone|the\s+\w+)\b|\b(?:please|pls|plz)\b"
+                    r"|\bi'?d\s+(?:like|rather|prefer)\b|\b(?:i|we)\s+(?:want|need)\b", re.IGNORECASE)
 _WHY = re.compile(
     r"\b(?:why|how\s+come)\b.{0,40}?\b(?:did\s*n[o']?t|didnt|has\s*n[o']?t|hasnt|was\s*n[o']?t|wasnt|never|not|is\s*n[o']?t"
     r"|isnt|could\s*n[o']?t|couldnt)\b.{0,30}?\b(?:come|came|arrive|arrived|deliver|delivered|turn\s+up|turned\s+up"
@@ -53,9 +60,9 @@ _WHY = re.compile(
 def missed_delivery(parsed: ParseResult) -> ParseResult:
     """The parse, as a question about the parcel's status when the message tells of a missed delivery or asks why
     it didn't come, and the classifier was unsure or read it as something it is not; otherwise as it was."""
-    if not (_STORY.search(parsed.text) or _WHY.search(parsed.text)):
+    if not (_STORY.search(parsed.text) or _WHY.search(parsed.text)) or _ASKED.search(parsed.text):
         return parsed
     sure = parsed.confidence >= _UNSURE and not parsed.clarify
     if sure and parsed.intent not in _TOLD:
         return parsed
-    return dataclasses.replace(parsed, intent=STATUS, confidence=max(parsed.confidence, CONFIDENCE), clarify=None)
+    return dataclasses.replace(parsed, intent=STATUS, confidence=CONFIDENCE, clarify=None)

@@ -36,6 +36,7 @@ ATOMS: dict[str, str] = {
     "name": "Piccadilly Post Office", "neighbour": "number 16", "note": "ring twice, the bell is broken",
     "order": "100234", "parcel": "Hiking boots (+1 more)", "phone": "0161 496 0000",
     "photo": "Reply PHOTO to see where it was left.", "place": "in the porch behind the blue bin",
+    "attempt_reason": "No one was in and there was no safe place",
     "places": "Piccadilly Post Office, Deansgate Locker",
     "point": "Piccadilly Post Office, 1-3 Piccadilly, Manchester M1 1AA", "postcode": "M15 4AJ",
     "reference": "RD-7K2P9Q", "refund": "within 5 to 10 working days", "refund_time": "5 to 10 working days",

@@ -38,7 +38,7 @@ def tell_status(turn: Turn, shipment: Shipment, *, next_step: bool = True) -> No
     elif place := _delivered_place(turn, shipment):
         turn.say("utter_status_delivered_place", place=place, **values)
     elif reason and shipment.status is ShipmentStatus.FAILED_ATTEMPT:
-        turn.say("utter_status_failed_attempt_why", reason=reason, **values)
+        turn.say("utter_status_failed_attempt_why", attempt_reason=reason, **values)
     else:
         turn.say(f"utter_status_{shipment.status.value}", **values)
     turn.audit("view_status", "shown", subject=shipment.tracking_number)
@@ -55,7 +55,7 @@ def _why_failed(shipment: Shipment) -> str:
     """Why the last attempt failed, in the carrier's words ("No one was in"), if it said it briefly; else nothing."""
     failed = [e for e in shipment.events if e.status is ShipmentStatus.FAILED_ATTEMPT and e.description]
     reason = clean_value(failed[-1].description or "").rstrip(" .") if failed else ""
-    return reason if len(reason) <= 80 else ""
+    return reason if len(reason) <= 60 else ""  # a carrier's long text would take the reply to three SMS
 
 
 # States in which the parcel is still heading for its destination; once delivered, failed or returned,

@@ -36,6 +36,16 @@ def test_a_sure_request_beside_the_story_is_the_classifiers():
     assert missed_delivery(parsed).intent == "reschedule_delivery"
 
 
+@pytest.mark.parametrize("text", ["the card says you tried to deliver but nobody knocked. anyway can you try again "
+                                  "on wednesday", "missed the driver, could you leave it with number 3 next time"])
+def test_a_story_with_a_request_asked_is_the_classifiers_however_unsure(text):
+    assert missed_delivery(_parse(text, OUT_OF_SCOPE, 0.3)).intent == OUT_OF_SCOPE
+
+
+def test_the_story_alone_is_not_sure_enough_to_be_a_request_beside_another():
+    assert missed_delivery(_parse("they left a card")).confidence < 0.8  # requests.OWN_REQUEST_CONFIDENCE
+
+
 @pytest.mark.parametrize("text", ["i forgot my flat number, it's 12", "flat number is 4b", "the unit number is 5",
                                   "forgot to put the apt number, its 7", "the flat number's missing, its 3a"])
 def test_a_flat_number_given_is_an_address_change(text):
