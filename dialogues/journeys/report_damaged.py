@@ -52,11 +52,39 @@ _NO_PHOTO = re.compile(
 )
 
 
+# Not damage, and no journey of its own yet: the wrong item ("wrong item sent", "this isn't what i ordered") or part of
+# the order missing ("half my order is missing", "i only got one of the two"). The same claim (a person checks it,
+# with a photo of what came), said as what happened: a probe found them told "your stove arrived damaged".
+_WRONG_ITEM = re.compile(
+    r"\bwrong\s+(?:item|thing|product|size|colou?r|one|order|parcel|stuff|model)s?\b|\bnot\s+what\s+i\s+(?:ordered|bought)"
+    r"|\bisn'?t\s+what\s+i\s+(?:ordered|bought)|\bsent\s+(?:me\s+)?the\s+wrong\b|\bsomeone\s+else'?s\s+order\b"
+    r"|\bdifferent\s+(?:item|thing|product)\b", re.IGNORECASE)
+_MISSING_ITEM = re.compile(
+    r"\b(?:half|part|some|one|1|two|2|bits?|pieces?|items?|things?)\s+(?:(?:of\s+)?(?:my|the)\s+(?:order|items?|stuff|things)\s+)?"
+    r"(?:is|are|was|were)\s+missing\b|\bonly\s+(?:got|received|had|came\s+with)\s+(?:one|1|two|2|half|part|some)\b"
+    r"|\bmissing\s+(?:an?\s+|one\s+|some\s+)?(?:item|piece|part|bit)s?\b|\b(?:item|piece|part)s?\s+missing\b"
+    r"|\bnot\s+everything\s+(?:was|came|is)\b", re.IGNORECASE)
+
+
+def _problem(text: str) -> str | None:
+    """ "wrong_item", "missing_item", or None for damage (what this journey was named for)."""
+    if _WRONG_ITEM.search(text):
+        return "wrong_item"
+    return "missing_item" if _MISSING_ITEM.search(text) else None
+
+
+def _key(turn: Turn, key: str) -> str:
+    """The template for what happened: "utter_damaged_sorry" or "utter_damaged_sorry_wrong_item"."""
+    problem = turn.slots.get("problem")
+    return f"{key}_{problem}" if problem else key
+
+
 @flow.start
 def start(turn: Turn) -> None:
     item = turn.nlu.entity("item")
     if item:
         turn.remember(item=free_text(item.value, 60))
+    turn.remember(problem=_problem(turn.message.text))
     if not _keep_photos(turn, look_back=True) and no_photo(turn):  # "it came smashed, no photo sorry": not asked
         turn.remember(photo_skipped=True)
     prefer_delivered(turn)
@@ -76,15 +104,15 @@ def with_shipment(turn: Turn) -> None:
         return
     if turn.slots.get("photos") or turn.slots.get("photo_skipped"):
         if turn.slots.get("photo_skipped"):  # "it came smashed, no photo sorry": not asked for one
-            turn.say("utter_damaged_sorry", parcel=parcel_label(shipment))
+            turn.say(_key(turn, "utter_damaged_sorry"), parcel=parcel_label(shipment))
         _offer(turn, shipment, wish=_wish(turn) if turn.slots.get("photo_skipped") else None)
         return
     if not turn.channel.receives_media:  # a channel that carries no picture in: say so, carry on without one
         turn.remember(photo_unavailable=True)
-        turn.say("utter_damaged_no_photo_here", parcel=parcel_label(shipment))
+        turn.say(_key(turn, "utter_damaged_no_photo_here"), parcel=parcel_label(shipment))
         _offer(turn, shipment)
         return
-    turn.ask("photo", "utter_damaged_ask_photo", parcel=parcel_label(shipment))  # (MMS) or WhatsApp wording
+    turn.ask("photo", _key(turn, "utter_damaged_ask_photo"), parcel=parcel_label(shipment))  # (MMS) or WhatsApp wording
 
 
 @flow.step("photo")
@@ -94,7 +122,7 @@ def photo(turn: Turn) -> None:
     elif yes_or_no(turn) is False or _SKIP.search(turn.text.lower()) or no_photo(turn):
         turn.remember(photo_skipped=True)
     else:
-        turn.reask("utter_damaged_need_photo", whole=True)
+        turn.reask(_key(turn, "utter_damaged_need_photo"), whole=True)
         return
     shipment = _shipment(turn)
     if shipment is not None:
@@ -194,7 +222,7 @@ def choose(turn: Turn) -> None:
 
 def _confirm(turn: Turn, shipment: Shipment, choice: str) -> None:
     turn.remember(choice=choice)
-    turn.ask("confirm", f"utter_damaged_confirm_{choice}", parcel=parcel_label(shipment), choices=YES_NO)
+    turn.ask("confirm", _key(turn, f"utter_damaged_confirm_{choice}"), parcel=parcel_label(shipment), choices=YES_NO)
 
 
 @flow.answers("choose")
@@ -266,6 +294,7 @@ def _open_verified(turn: Turn, shipment: Shipment, choice: str) -> None:
         "photos": list(slots.get("photos") or []),
         "photo_skipped": bool(slots.get("photo_skipped")),
         "photo_unavailable": bool(slots.get("photo_unavailable")),
+        "problem": slots.get("problem") or "damaged",
     }
     opened = open_claim(turn, shipment, kind=DAMAGED, key=slots["claim_key"], detail=detail)
     config = turn.config
@@ -274,7 +303,8 @@ def _open_verified(turn: Turn, shipment: Shipment, choice: str) -> None:
               "linked": turn.render("utter_claim_linked", earlier=opened.linked_to) if opened.linked_to else ""}
     if choice == AGENT:
         hand_off(turn, DAMAGED)
-        turn.say("utter_damaged_handed_off", **values)
+        turn.say(_key(turn, "utter_damaged_handed_off"), **values)
         return
+    key = _key(turn, f"utter_damaged_claim_opened_{choice}")  # before finish(): the journey's slots go with it
     turn.finish()
-    turn.say(f"utter_damaged_claim_opened_{choice}", **values)
+    turn.say(key, **values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aftersales_kit import OWN_DELIVERED, audits, changes, conversation_of, merchant_settings, talk, text_of
 
 PHOTO = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
@@ -41,3 +42,38 @@ def test_nothing_on_offer_goes_straight_to_a_person(runtime, demo):
     [claim] = changes(runtime, "claim_damaged")
     assert claim.reference in handed and claim.params["choice"] == "agent"
     assert conversation_of(runtime, OWN_DELIVERED).handed_off
+
+
+# -- not damage: the wrong item, or part of the order missing ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "problem", "said"), [
+    ("they sent the wrong thing", "wrong_item", "the wrong item came"),
+    ("this is not what i ordered", "wrong_item", "the wrong item came"),
+    ("you sent me the wrong colour", "wrong_item", "the wrong item came"),
+    ("half of my order is missing", "missing_item", "something's missing"),
+    ("only got one of the two things i ordered", "missing_item", "something's missing"),
+    ("there's a piece missing", "missing_item", "something's missing"),
+])
+def test_a_wrong_or_short_delivery_is_said_as_what_happened(runtime, demo, text, problem, said):
+    """Before: "wrong item sent" and "half my order is missing" were told "your Camping stove arrived damaged" and
+    asked for a photo of the damage. The claim is the same (a person checks it); the words say what happened."""
+    asked = text_of(talk(runtime, OWN_DELIVERED, text))
+    assert said in asked and "damage" not in asked, asked
+    talk(runtime, OWN_DELIVERED, "SKIP")
+    confirm = text_of(talk(runtime, OWN_DELIVERED, "1"))
+    assert "damaged" not in confirm and "Just to check" in confirm, confirm
+    done = text_of(talk(runtime, OWN_DELIVERED, "yes"))
+    [claim] = changes(runtime, "claim_damaged")
+    assert claim.params["problem"] == problem and claim.reference in done, (claim.params, done)
+    assert "damage claim" not in done, done
+
+
+def test_damage_is_still_damage(runtime, demo):
+    asked = text_of(talk(runtime, OWN_DELIVERED, "the box was soaking wet and the stove is dented"))
+    assert "arrived damaged" in asked, asked
+    talk(runtime, OWN_DELIVERED, "SKIP")
+    talk(runtime, OWN_DELIVERED, "2")
+    talk(runtime, OWN_DELIVERED, "yes")
+    [claim] = changes(runtime, "claim_damaged")
+    assert claim.params["problem"] == "damaged"
