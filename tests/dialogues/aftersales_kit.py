@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -105,3 +106,10 @@ class ForcedIntent:
     def parse(self, text: str, context: Any) -> Any:
         result = self.inner.parse(text, context)
         return dataclasses.replace(result, **self.forced[text]) if text in self.forced else result
+
+
+# Every day a delivery day, changes open until midnight, a week of slots: a test about which days are offered
+# does not depend on today being a weekday or on the hour it runs (the `every_day` fixture, conftest.py).
+LONDON = ZoneInfo("Europe/London")
+EVERY_DAY = {"cutoff_time": "23:59", "working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+             "reschedule_days": 7}

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-from aftersales_kit import changes, latest_code, merchant_settings, shipment_row, talk, text_of, texted
+from aftersales_kit import (
+    LONDON,
+    changes,
+    latest_code,
+    merchant_settings,
+    shipment_row,
+    talk,
+    text_of,
+    texted,
+)
 
 OWN = "+447700900123"  # PB100000001GB, in transit, due tomorrow
 TRACKING = "PB100000001GB"
-LONDON = ZoneInfo("Europe/London")
-EVERY_DAY = {"cutoff_time": "23:59", "working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-             "reschedule_days": 7}
-
-
-@pytest.fixture
-def every_day(runtime, demo):  # noqa: ANN001, ANN201
-    merchant_settings(runtime, rules=EVERY_DAY)
 
 
 def test_a_paid_window_asks_for_the_fee_and_no_means_no(runtime, every_day):

@@ -7,20 +7,11 @@ slots while the shopper was away; "any time after the 10th" offered the 10th onl
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-from aftersales_kit import changes, merchant_settings, talk, text_of
+from aftersales_kit import LONDON, changes, merchant_settings, talk, text_of
 
 OWN = "+447700900123"  # PB100000001GB, in transit, due tomorrow
-LONDON = ZoneInfo("Europe/London")
-EVERY_DAY = {"cutoff_time": "23:59", "working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-             "reschedule_days": 7}
-
-
-@pytest.fixture
-def every_day(runtime, demo):  # noqa: ANN001, ANN201
-    merchant_settings(runtime, rules=EVERY_DAY)
 
 
 def _today() -> date:
