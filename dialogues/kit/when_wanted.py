@@ -68,6 +68,8 @@ _BOUND_BEFORE = re.compile(
     r"\s+(?:on\s+)?(?:the\s+)?$", _I)
 _BOUND_AFTER = re.compile(r"^\s*(?:onwards?|or\s+(?:later|after)|and\s+(?:later|after)|at\s+the\s+earliest)\b", _I)
 _JUST_NOT = re.compile(_NOT, _I)
+# "away from the 14th to the 18th", "not in mon-wed": a refused day that runs on to a second one is every day between
+_RANGE_TO = re.compile(r"^\s*(?:to|till|til|until|untill|through|thru|-|–)\s*(?:the\s+|on\s+)?$", _I)
 
 
 @dataclass
@@ -140,6 +142,8 @@ def _earliest(text: str, spans: list[_Span], i: int) -> str | None:
         return first.isoformat()
     if _JUST_NOT.search(earlier) and not kind.startswith(("unt", "til")):
         return None  # "not after the 18th", "can't do from monday"
+    if kind in ("from", "since") and re.search(_AWAY, earlier, _I):
+        return None  # "away from the 14th (to the 18th)": when they are out, not when they are back
     if kind == "after" or (kind.startswith(("unt", "til")) and re.search(_AWAY, earlier, _I)):
         return (last + timedelta(days=1)).isoformat()
     return first.isoformat()
@@ -162,9 +166,10 @@ def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
     wish = Wish()
     earliest = None
     bound_days = {s.entity.value[:10] for s in spans if s.earliest}
+    ends = _refused_ranges(text, spans)
     for i, span in enumerate(spans):
         lo = spans[i - 1].entity.end if i else 0
-        if _CONDITION.search(text[lo: span.entity.start]):
+        if _CONDITION.search(text[lo: span.entity.start]) or i in ends.values():
             continue
         if span.earliest:
             earliest = max(earliest or span.earliest, span.earliest)
@@ -177,6 +182,8 @@ def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
         if span.refused:
             if span.entity.entity == "date" and any(s.date_of == i and s.refused for s in spans):
                 continue  # "not monday morning": the window below says which part of monday
+            if i in ends:  # "away from the 14th to the 18th": every day of it
+                when["to_date"] = spans[ends[i]].entity.value[:10]
             wish.refused.append(when)
         elif wish.wanted is None or _completes(wish.wanted, when):
             wish.wanted = when if wish.wanted is None else _merge(wish.wanted, when)
@@ -185,6 +192,18 @@ def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
         base = wish.wanted or {"start": None, "end": None}
         wish.wanted = {**base, "date": earliest, "onward": True}
     return wish
+
+
+def _refused_ranges(text: str, spans: list[_Span]) -> dict[int, int]:
+    """A refused date followed by "to / till / -" and another date: {the first's index: the last's}."""
+    out = {}
+    for i, span in enumerate(spans[:-1]):
+        nxt = spans[i + 1]
+        if (span.refused and span.entity.entity == "date" and nxt.entity.entity == "date"
+                and nxt.entity.value[:10] > span.entity.value[:10]
+                and _RANGE_TO.match(text[span.entity.end: nxt.entity.start])):
+            out[i] = i + 1
+    return out
 
 
 def _completes(wanted: dict, when: dict) -> bool:

@@ -112,3 +112,16 @@ def test_out_until_a_time_offers_only_the_slots_after_it(runtime, every_day, mes
     else:  # one day named: its evening slot proposed
         assert "Just to check" in reply and "tomorrow (" in reply and "17:00-21:00" in reply, reply
     assert "OK, not" not in reply, reply
+
+
+@pytest.mark.parametrize("message", ["im away from the {first} to the {last}, can you change the delivery day",
+                                     "not in {first} - {last}, can you move it"])
+def test_away_from_one_day_to_another_is_every_day_between(runtime, every_day, message):
+    """ "away from the 14th" is when they go, not a first day that will do; "... to the 18th" had been read as the
+    day wanted ("no delivery slot Fri 18 Dec"), the days between offered."""
+    first, last = _today() + timedelta(days=2), _today() + timedelta(days=4)
+    reply = text_of(talk(runtime, OWN, message.format(first=_nth(first), last=_nth(last))))
+    assert f"OK, not between {_label(first)} and {_label(last)}." in reply, reply
+    between = {_label(first + timedelta(days=n)) for n in range(3)}
+    assert _slot_days(reply) and not between & set(_slot_days(reply)), reply
+    assert "no delivery slot" not in reply, reply
