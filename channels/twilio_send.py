@@ -27,6 +27,7 @@ TIMEOUT_SECONDS = 15
 MMS_PREFIXES = ("+1",)
 LOOKUP_LIMIT = 20  # the newest messages to a number searched for an earlier doubtful send
 CLOCK_SLACK = timedelta(minutes=2)  # Twilio's clock and ours need not agree to the second
+UNSUBSCRIBED = 21610  # "Attempt to send to unsubscribed recipient": they texted STOP to Twilio's opt-out handling
 
 
 class TwilioSender:
@@ -57,7 +58,8 @@ class TwilioSender:
         except TwilioRestException as exc:
             retry = exc.status >= 500 or exc.status == 429
             raise SendError(f"Twilio answered {exc.status} (code {exc.code}): {exc.msg}", retry=retry,
-                            status=exc.status, retry_after=self.http.retry_after()) from exc
+                            status=exc.status, retry_after=self.http.retry_after(),
+                            opted_out=exc.code == UNSUBSCRIBED) from exc
         except requests.ConnectTimeout as exc:  # never connected: nothing left
             raise SendError(f"couldn't reach Twilio: {exc}", retry=True, reached=False) from exc
         except (requests.RequestException, TwilioException, OSError) as exc:

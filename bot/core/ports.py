@@ -50,16 +50,18 @@ class SendError(Exception):
     transport's HTTP status when it answered one (the metrics count failures by its class), `reached` whether
     the transport was reached at all (False: the network failed), `retry_after` how many seconds the transport
     asked us to wait (a 429's or 503's Retry-After), if it said, `maybe_sent` whether the message may have gone
-    out all the same (the request left, its answer never came)."""
+    out all the same (the request left, its answer never came), `opted_out` whether the transport refused because
+    the recipient told it to send them nothing (Twilio's 21610: they texted STOP to it)."""
 
     def __init__(self, message: str, *, retry: bool, status: int | None = None, reached: bool = True,
-                 retry_after: float | None = None, maybe_sent: bool = False) -> None:
+                 retry_after: float | None = None, maybe_sent: bool = False, opted_out: bool = False) -> None:
         super().__init__(message)
         self.retry = retry
         self.status = status
         self.reached = reached
         self.retry_after = retry_after
         self.maybe_sent = maybe_sent
+        self.opted_out = opted_out
 
 
 class Sender(Protocol):

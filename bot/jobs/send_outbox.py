@@ -21,8 +21,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import models as m
-from backend.db import transaction
-from bot.core import telemetry
+from backend.db import add_row, transaction
+from bot.core import audit, telemetry
 from bot.core.outbox import is_opted_out, pending
 from bot.core.ports import Outgoing, Sender, SendError
 from bot.core.receipts import purge_early_receipts, settle_early
@@ -123,7 +123,7 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender,
         result = sender.send(out)  # outside any transaction: never hold a lock across the network
     except SendError as exc:
         final = _failed(sessions, message_id, str(exc), retry=exc.retry, now=clock(), wait=exc.retry_after,
-                        maybe_sent=exc.maybe_sent, attempt=attempt)
+                        maybe_sent=exc.maybe_sent, attempt=attempt, opted_out=exc.opted_out)
         telemetry.send_failed(out.channel, telemetry.status_class(exc.status, reached=exc.reached), final=final)
         return None if exc.status == RATE_LIMITED else False
     except Exception as exc:  # a bug in a transport must not lose the message: retry it like an outage
@@ -146,14 +146,17 @@ def _send_one(sessions: sessionmaker[Session], message_id: int, sender: Sender,
 
 
 def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, retry: bool, now: datetime,
-            attempt: int, wait: float | None = None, maybe_sent: bool = False) -> bool:
+            attempt: int, wait: float | None = None, maybe_sent: bool = False, opted_out: bool = False) -> bool:
     """Queue it again (after our backoff, or the transport's Retry-After if longer) or give up; True when that
     was its last try. The error stays on the message either way: its status says where it is, the error why.
-    A transport that answered "no" settles the doubt; one whose answer never came leaves it for the next try."""
+    A transport that answered "no" settles the doubt; one whose answer never came leaves it for the next try.
+    A recipient the transport says opted out with it is recorded as opted out here too (`opted_out`)."""
     with transaction(sessions) as session:
         msg = _still_ours(session, message_id, attempt)
         if msg is None:
             return False  # another attempt has the row: its outcome, not this one's, is the message's
+        if opted_out:
+            _opt_out(session, msg, now)
         msg.error = error[:2000]
         if not maybe_sent:
             msg.unsure_since = None
@@ -165,6 +168,21 @@ def _failed(sessions: sessionmaker[Session], message_id: int, error: str, *, ret
         msg.status = "failed"
         log.error("message %s failed for good after %s attempt(s): %s", message_id, msg.attempts, error)
         return True
+
+
+def _opt_out(session: Session, msg: m.Message, now: datetime) -> None:
+    """The recipient texted STOP to the transport itself (Twilio's opt-out handling answers 21610 to every send):
+    recorded on their contact as if they had texted it to us, so nothing more is queued or tried for them and the
+    console shows it; START clears it either way. Before, each notice to them was tried, refused and failed, and
+    the merchant's records still had them subscribed (review 10)."""
+    add_row(session, m.Contact, {"merchant_id": msg.merchant_id, "phone": msg.recipient}, unless_exists=True)
+    contact = session.scalar(select(m.Contact).where(m.Contact.merchant_id == msg.merchant_id,
+                                                     m.Contact.phone == msg.recipient).with_for_update())
+    if contact is None or contact.opted_out_at is not None:
+        return
+    contact.opted_out_at = now
+    audit.record(session, at=now, merchant_id=msg.merchant_id, actor="system:send_outbox", action="opt_out",
+                 result="opted_out", channel=msg.channel, reason="the transport says the recipient opted out")
 
 
 def _still_ours(session: Session, message_id: int, attempt: int) -> m.Message | None:

@@ -7,10 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 
-import pytest
-import requests
 import responses
 from sqlalchemy import select
 
@@ -51,7 +48,6 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@pytest.mark.xfail(strict=True, reason="a 21610 from Twilio is not recorded as an opt-out")
 @responses.activate
 def test_a_recipient_twilio_says_unsubscribed_is_recorded_as_opted_out_and_not_tried_again(runtime, demo):  # noqa: ANN001
     """Twilio answers 21610 when the shopper texted STOP to its own opt-out handling: that send can never work, and
