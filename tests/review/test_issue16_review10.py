@@ -5,9 +5,11 @@ it stood."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import responses
 from sqlalchemy import select
 
@@ -16,6 +18,9 @@ from backend.db import transaction
 from bot.core.outbox import queue_message
 from bot.jobs.send_outbox import send_due
 from channels.twilio_send import TwilioSender
+from tests.console.kit import make_user, sign_in
+from tests.console.test_handoff_end_to_end import SHOPPER as HANDED_OFF
+from tests.console.test_handoff_end_to_end import text
 
 SID = "AC" + "7e" * 16
 MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
@@ -69,3 +74,30 @@ def test_a_recipient_twilio_says_unsubscribed_is_recorded_as_opted_out_and_not_t
     send_due(runtime, now=t0 + timedelta(minutes=1), sender=twilio)
     assert len(responses.calls) == 1  # Twilio not asked again for them
     assert _row(runtime, later).status == "suppressed"
+
+
+@pytest.mark.xfail(strict=True, reason="the console shows a text Twilio refused like one it sent")
+@responses.activate
+def test_a_text_twilio_refused_shows_in_the_agent_s_transcript_as_not_delivered_with_why(runtime, demo, client):  # noqa: ANN001
+    """A text on a conversation a person has (their reply, a notice) that Twilio refuses for good (30007 filtered,
+    21211 not a valid number) is recorded `failed` with the reason, but the console showed it like any text that
+    went: the agent believed the shopper had it. The transcript says it wasn't delivered, and why, and so does the
+    conversation API."""
+    text(client, "AGENT")
+    make_user(runtime)
+    sign_in(client)
+    conv_id = client.get("/api/v1/conversations?status=waiting").get_json()["conversations"][0]["id"]
+    with transaction(runtime.sessions) as session:
+        merchant = session.merge(demo)
+        merchant.sms_number = merchant.sms_number or "+441614960000"
+        queue_message(session, merchant=merchant, channel="sms", to=HANDED_OFF, body="Sorry for the wait, Sam here",
+                      conversation_id=conv_id)
+    responses.add(responses.POST, MESSAGES_URL, **_twilio_error(400, 30007, "Message filtered"))
+    send_due(runtime, now=datetime.now(UTC), sender=TwilioSender(SID, "auth-token"))
+    shown = client.get(f"/api/v1/conversations/{conv_id}").get_json()["messages"][-1]
+    assert shown["status"] == "failed" and "30007" in (shown.get("error") or "")
+    page = client.get(f"/console/c/{conv_id}").get_data(as_text=True)
+    items = re.findall(r'<li class="msg[^"]*">.*?</li>', page, re.S)
+    refused = next(li for li in items if "Sorry for the wait, Sam here" in li)
+    assert "not delivered" in refused.lower() and "30007" in refused
+    assert not any("not delivered" in li.lower() for li in items if li is not refused)  # only the refused one
