@@ -9,7 +9,6 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import responses
 from sqlalchemy import select
 
@@ -76,7 +75,6 @@ def test_a_recipient_twilio_says_unsubscribed_is_recorded_as_opted_out_and_not_t
     assert _row(runtime, later).status == "suppressed"
 
 
-@pytest.mark.xfail(strict=True, reason="the console shows a text Twilio refused like one it sent")
 @responses.activate
 def test_a_text_twilio_refused_shows_in_the_agent_s_transcript_as_not_delivered_with_why(runtime, demo, client):  # noqa: ANN001
     """A text on a conversation a person has (their reply, a notice) that Twilio refuses for good (30007 filtered,

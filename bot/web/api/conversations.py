@@ -103,17 +103,23 @@ def summary_json(session: Session, conv: m.Conversation, *, now: Any, sla_minute
     }
 
 
+UNDELIVERED = frozenset({"queued", "failed", "suppressed"})  # a reason on these says why it hasn't gone (yet)
+
+
 def _shown(msg: m.Message) -> str:
     """A one-time code's text is for the shopper's phone only: a person never needs to read it."""
     return "(one-time code sent)" if (msg.dedupe_key or "").startswith("otp:") else msg.body
 
 
 def message_json(msg: m.Message) -> dict[str, Any]:
+    """`error`: why a text of ours didn't reach the shopper (yet): the transport's or the receipt's reason, so a
+    person never takes a refused text for one that went (review 10: the console showed them alike)."""
     return {
         "id": msg.id, "direction": msg.direction, "channel": msg.channel, "body": _shown(msg),
         "media_urls": list(msg.media_urls or []), "at": iso(msg.created_at), "status": msg.status,
         "intent": msg.intent, "confidence": round(msg.confidence, 3) if msg.confidence is not None else None,
         "author": msg.author or ("shopper" if msg.direction == "in" else "bot"),
+        "error": msg.error if msg.direction == "out" and msg.status in UNDELIVERED else None,
     }
 
 
