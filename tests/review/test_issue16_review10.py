@@ -131,7 +131,6 @@ def console_on_redis(env, interpreter):  # noqa: ANN001, ANN201
     rt.close()
 
 
-@pytest.mark.xfail(strict=True, reason="a console that reconnects after Redis was away does not re-read the database")
 @pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
 @needs_chromium
 def test_a_handoff_made_while_redis_was_away_reaches_the_open_console_once_it_is_back(console_on_redis, page):  # noqa: ANN001, F811

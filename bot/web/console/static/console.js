@@ -60,8 +60,15 @@
 
   if (!window.EventSource) return;
   var source = new EventSource("/console/events");
-  source.addEventListener("open", function () { document.body.dataset.live = "on"; });
-  source.addEventListener("error", function () { document.body.dataset.live = "off"; });
+  // Events are news of committed rows, and those published while the stream was down (Redis away, a worker
+  // restarting) are gone: a stream that opens again after a break re-reads what the page shows (review 10: a
+  // handoff made meanwhile stayed off the queue until some later event came).
+  var broken = false;
+  source.addEventListener("open", function () {
+    document.body.dataset.live = "on";
+    if (broken) { broken = false; reload(queue); reload(transcript); }
+  });
+  source.addEventListener("error", function () { document.body.dataset.live = "off"; broken = true; });
   source.addEventListener("conversation_status", function (e) {
     var data = JSON.parse(e.data);
     if (data.status === "waiting" && data.previous !== "waiting") alertHandoff(data);
