@@ -1,6 +1,25 @@
 """Review 10 of issue 16 (scale, faults, bad input): probes of Redis, Twilio's REST API, the carrier, races and
 Celery, in other words than the issue's and earlier reviews'; each defect found is a test that failed on the code as
-it stood."""
+it stood.
+
+Probes that found no defect (one line each):
+- Redis cut between the outbox claim and Twilio's answer (the send path asks Redis for nothing): the sent row is
+  recorded once, the lost one stays queued in doubt; new jobs reach the broker once Redis is back.
+- Redis frozen (stalled, not refusing): a turn costs about half a second more, a job request about three; answered.
+- The API's per-key limit with Redis cut and back: never a 500, counted in memory meanwhile, still refusing (429).
+- Twilio 429 with Retry-After as an HTTP date: not asked again before that moment.
+- Twilio connection reset (looked up before the next try), then 502, then a 500 with an HTML body, then 201: sent
+  once, each failure's reason and attempt recorded.
+- Carrier answering a write 302/307 (not followed), 204, or 200/201 with an empty body: kept under its key, asked
+  again, told "not confirmed yet", then after 8 tries "we can't tell, reply AGENT"; never applied twice.
+- PostgreSQL, real threads: a web chat typing its code while the recipient's phone confirms another change with
+  its own code (max one change): one change, the other told why; the phone texting the web chat's code at the
+  same moment: one change, the code used once (codes belong to the conversation that asked).
+- PostgreSQL, two retry_pending runs started together (beat on two hosts) on one kept write: one carrier call,
+  one change, one text.
+- Not probed here: a 409 other than request_in_progress answering a retried write whose first try the carrier
+  applied is read as a refusal; the carrier contract says a repeated key returns the original answer.
+"""
 
 from __future__ import annotations
 
