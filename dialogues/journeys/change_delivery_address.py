@@ -214,7 +214,8 @@ def _answer(turn: Turn, asked: str) -> None:
         with_shipment(turn)
         return
     given = NewAddress.from_slots(turn.slots.get("address"))
-    fixed = corrected_house_number(turn.message.text, given.line1)  # as sent: "not 14" is blanked from turn.text
+    fixed = None if asked == "postcode" else corrected_house_number(turn.message.text, given.line1)  # as sent:
+    # "not 14" is blanked from turn.text; at the postcode question "i meant 90210" is the postcode
     if fixed is not None:  # "sorry i meant 41 not 14": the number only, the rest as given
         turn.remember(address=replace(given, line1=fixed).to_slots())
         with_shipment(turn)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from backend.types import ActionKind, ActionOption, DeliveryAction
+from bot.core import local_time
 from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import ask_choice
@@ -159,8 +160,11 @@ def _refused_label(turn: Turn, refused: dict) -> str:
         parts.append(_day(turn, refused["date"]))
         if refused.get("to_date"):  # "away next week": all of it, not its Monday
             parts = [turn.render("utter_reschedule_between", first=parts[0], last=_day(turn, refused["to_date"]))]
+        elif refused.get("onward"):  # "can't do the 18th or later"
+            parts = [turn.render("utter_reschedule_onward", first=parts[0])]
     if refused.get("start") and refused.get("end"):
-        parts.append(f"{refused['start']}-{refused['end']}")
+        region = turn.config.region  # "OK, not Mon 14 Dec 08:00-12:00" / "not Mon Dec 14 8am-12pm"
+        parts.append("-".join(local_time.minutes_label(_minutes(refused[k]), region) for k in ("start", "end")))
     return " ".join(parts)
 
 

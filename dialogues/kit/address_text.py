@@ -394,7 +394,7 @@ def asks_to_check(text: str) -> bool:
 # "sorry i meant 41 not 14", "41, not 14", "should be 41", "i meant number 41": a house number corrected on its own,
 # with nothing else of an address in the message (a probe: it was answered "I need at least the house number and
 # street"). The number replaces the one the address being given starts with; "N not M" only when M is that one.
-_NUMBER = r"(\d{1,5}[a-z]?)\b"
+_NUMBER = r"(\d{1,4}[a-z]?)\b(?!\s*(?:am|pm|a\.m|p\.m)\b)"  # a house number: not a ZIP, not "10 am"
 _NOT_THAT = re.compile(
     rf"(?:^|[^\w/]){_NUMBER}\s*,?\s*(?:not|instead\s+of|rather\s+than)\s+(?:number\s+|no\.?\s*)?{_NUMBER}",
     re.IGNORECASE)
@@ -405,10 +405,15 @@ _MEANT = re.compile(
 _LEADING = re.compile(r"^\s*(\d{1,5}[a-z]?)\b", re.IGNORECASE)
 
 
+# "the zip should be 10002", "the flat number should be 12", "apt 3, not 14": another part's number, not the house's
+_OTHER_PART = re.compile(r"\b(?:zip|post\s*code|postal\s*code|flat|apartment|apt|unit|suite|ste|floor|room|code|phone|"
+                         r"order|tracking|time|pm|am|o'?clock)\b", re.IGNORECASE)
+
+
 def corrected_house_number(text: str, line1: str | None) -> str | None:
     """The first address line with its house number corrected by this message, or None if it doesn't do that."""
     current = _LEADING.match(line1 or "")
-    if current is None:
+    if current is None or _OTHER_PART.search(text):
         return None
     old = current.group(1).lower()
     contrast = _NOT_THAT.search(text)

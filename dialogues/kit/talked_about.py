@@ -14,7 +14,8 @@ from backend.types import Shipment
 from dialogues.base import Turn
 
 # "the other one", "the other parcel": of two, the one not talked about last
-_OTHER = re.compile(r"\b(?:the|my|that)\s+other(?:\s+(?:one|parcel|package|order|delivery|box))?\b", re.IGNORECASE)
+# (its noun required, or the message ending on it: "the other side of the house", "the other day" are no parcel)
+_OTHER = re.compile(r"\b(?:the|my|that)\s+other(?:\s+(?:one|parcel|package|order|delivery|box)\b|\W*$)", re.IGNORECASE)
 
 
 def last_talked_about(turn: Turn, own: list[Shipment]) -> Shipment | None:

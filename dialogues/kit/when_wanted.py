@@ -126,26 +126,39 @@ def _when(span: _Span) -> dict:
 
 def _earliest(text: str, spans: list[_Span], i: int) -> str | None:
     """The first day a bounded date allows ("after the 18th": the 19th; "from / back on the 20th": the 20th),
-    or None when the date is not a bound. "away till friday" is the day after (they may travel that day);
-    "not after the 18th" is a deadline, not a bound, and is left to the refusal rules."""
+    or None when the date is not a bound. "away till friday" is the day after (they may travel that day), "away
+    until next week" its first day; "until" needs an away or a not before it ("home until thursday then away" and
+    "any day till friday" are no bound); "not after the 18th" and "can't do the 18th or later" are refusals, left
+    to their rules; "from monday to wednesday" is a span of days (`_ranges`), not a bound."""
     span = spans[i]
     lo = spans[i - 1].entity.end if i else 0
-    before = text[_clause_start(text, lo, span.entity.start): span.entity.start]
+    clause = _clause_start(text, lo, span.entity.start)
+    before = text[clause: span.entity.start]
     nxt = spans[i + 1].entity.start if i + 1 < len(spans) else len(text)
     when = _when(span)
     first, last = date.fromisoformat(when["date"]), date.fromisoformat(when.get("to_date") or when["date"])
+    if i + 1 < len(spans) and spans[i + 1].entity.entity == "date" and _RANGE_TO.match(text[span.entity.end: nxt]):
+        return None  # "from monday to wednesday"
     bound = _BOUND_BEFORE.search(before)
     if bound is None:
-        return first.isoformat() if _BOUND_AFTER.match(text[span.entity.end: nxt]) else None
+        if _BOUND_AFTER.match(text[span.entity.end: nxt]) and not _JUST_NOT.search(before):
+            return first.isoformat()
+        return None
     kind, earlier = " ".join(bound.group("kind").lower().split()), before[: bound.start()]
     if kind.startswith(("not ", "no ")):
         return first.isoformat()
-    if _JUST_NOT.search(earlier) and not kind.startswith(("unt", "til")):
+    until = kind.startswith(("unt", "til"))
+    away = bool(re.search(_AWAY, earlier, _I))
+    if until and not (away or _JUST_NOT.search(earlier)):
+        return None  # "home until thursday then away", "any day till friday": a deadline, not a first day
+    if _JUST_NOT.search(earlier) and not until:
         return None  # "not after the 18th", "can't do from monday"
-    if kind in ("from", "since") and re.search(_AWAY, earlier, _I):
-        return None  # "away from the 14th (to the 18th)": when they are out, not when they are back
-    if kind == "after" or (kind.startswith(("unt", "til")) and re.search(_AWAY, earlier, _I)):
+    if kind in ("from", "since") and away:
+        return None  # "away from the 14th": when they go, not when they are back
+    if kind == "after":
         return (last + timedelta(days=1)).isoformat()
+    if until and away:  # "away till friday": the day after; "away until next week": that week
+        return (first if when.get("to_date") else last + timedelta(days=1)).isoformat()
     return first.isoformat()
 
 
@@ -166,7 +179,7 @@ def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
     wish = Wish()
     earliest = None
     bound_days = {s.entity.value[:10] for s in spans if s.earliest}
-    ends = _refused_ranges(text, spans)
+    ends = _ranges(text, spans)
     for i, span in enumerate(spans):
         lo = spans[i - 1].entity.end if i else 0
         if _CONDITION.search(text[lo: span.entity.start]) or i in ends.values():
@@ -175,6 +188,8 @@ def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
             earliest = max(earliest or span.earliest, span.earliest)
             continue
         when = _when(span)
+        if i in ends:  # "away from the 14th to the 18th", "from monday to wednesday": every day of it
+            when["to_date"] = spans[ends[i]].entity.value[:10]
         if span.date_of is not None:
             when["date"] = spans[span.date_of].entity.value[:10]
         if when["date"] is not None and when["date"] in bound_days and span.entity.entity == "time_window":
@@ -182,8 +197,9 @@ def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
         if span.refused:
             if span.entity.entity == "date" and any(s.date_of == i and s.refused for s in spans):
                 continue  # "not monday morning": the window below says which part of monday
-            if i in ends:  # "away from the 14th to the 18th": every day of it
-                when["to_date"] = spans[ends[i]].entity.value[:10]
+            following = spans[i + 1].entity.start if i + 1 < len(spans) else len(text)
+            if when.get("date") and _BOUND_AFTER.match(text[span.entity.end: following]):
+                when["onward"] = True  # "can't do the 18th or later": that day and every one after
             wish.refused.append(when)
         elif wish.wanted is None or _completes(wish.wanted, when):
             wish.wanted = when if wish.wanted is None else _merge(wish.wanted, when)
@@ -194,12 +210,13 @@ def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
     return wish
 
 
-def _refused_ranges(text: str, spans: list[_Span]) -> dict[int, int]:
-    """A refused date followed by "to / till / -" and another date: {the first's index: the last's}."""
+def _ranges(text: str, spans: list[_Span]) -> dict[int, int]:
+    """A date followed by "to / till / -" and a later date ("away from the 14th to the 18th", "any day from monday
+    to wednesday"): {the first's index: the last's}; every day between is refused or wanted as the first is."""
     out = {}
     for i, span in enumerate(spans[:-1]):
         nxt = spans[i + 1]
-        if (span.refused and span.entity.entity == "date" and nxt.entity.entity == "date"
+        if (not span.earliest and span.entity.entity == "date" and nxt.entity.entity == "date"
                 and nxt.entity.value[:10] > span.entity.value[:10]
                 and _RANGE_TO.match(text[span.entity.end: nxt.entity.start])):
             out[i] = i + 1

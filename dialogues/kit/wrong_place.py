@@ -17,9 +17,12 @@ _PLACE = (r"(?:front\s+|back\s+|actual\s+)?(?:door|house|home|porch|doorstep|ste
 _NOT_OURS = re.compile(
     rf"\b(?:that|thats|that's|this|it|its|it's|which)(?:\s+(?:is|was|one))?\s+(?:not|isn'?t|isnt|wasn'?t|wasnt"
     rf"|aint|ain't)\s+(?:even\s+|actually\s+)?(?:my|our)\s+{_PLACE}\b"
-    rf"|\b(?:that|thats|that's|this|its|it's)(?:\s+is)?\s+(?:someone|somebody)\s+else'?s\s+{_PLACE}\b"
-    # "thats not where i live", "this isnt where we live"
-    r"|\b(?:that|thats|that's|this|it|its|it's)(?:\s+is)?\s+(?:not|isn'?t|isnt|aint|ain't)\s+where\s+(?:i|we)\s+live\b",
+    rf"|\b(?:that|thats|that's|this|its|it's)(?:\s+is)?\s+(?:someone|somebody)\s+else'?s\s+{_PLACE}\b",
+    re.IGNORECASE)
+# "thats not where i live" about the photo or where it went ("the address on the order is my old one, thats not where
+# i live now" is an address change, not a report)
+_NOT_WHERE_WE_LIVE = re.compile(
+    r"\b(?:that|thats|that's|this|it|its|it's)(?:\s+is)?\s+(?:not|isn'?t|isnt|aint|ain't)\s+where\s+(?:i|we)\s+live\b",
     re.IGNORECASE)
 # "not my door in the photo", "the photo shows a door that isnt mine": what the photo shows
 _SHOWN = re.compile(r"\b(?:photo|photos|picture|pic|pics|image|photograph|snap)\b", re.IGNORECASE)
@@ -36,6 +39,7 @@ _ELSEWHERE = re.compile(
     re.IGNORECASE)
 # It went there: "left at someone else's door", "delivered to the wrong house", "went to the wrong address"; not
 # "i put the wrong address", which is the shopper's own slip (a new address, before delivery)
+_LEFT_THERE = re.compile(r"\b(?:left|dropped|went|gone|photographed)\b", re.IGNORECASE)  # not "delivered": a wish too
 _WENT = re.compile(r"\b(?:left|delivered|dropped|went|gone|taken|took|brought|photographed|shows?)\b", re.IGNORECASE)
 
 
@@ -45,6 +49,8 @@ def says_wrong_place(text: str) -> bool:
         return True
     shown = bool(_SHOWN.search(text))
     if _NOT_MY.search(text) and shown:
+        return True
+    if _NOT_WHERE_WE_LIVE.search(text) and (shown or _LEFT_THERE.search(text)):
         return True
     return bool(_ELSEWHERE.search(text)) and (shown or bool(_WENT.search(text)))
 
@@ -59,14 +65,19 @@ _NOT_HAVE = (r"(?:don'?t|dont|do\s+not|doesn'?t|doesnt|does\s+not|haven'?t|haven
              r"|didn'?t|didnt|did\s+not|never|aint|ain't)\s+(?:got|get|have|has|had|take|took|taken|receive|received"
              r"|see|seen|saw|sign(?:ed)?\s+for)(?:\s+(?:it|them|one|a\s+parcel|any\s+parcel|anything|the\s+parcel"
              r"|my\s+parcel|a\s+package|the\s+package|it\s+in|them\s+in))\b")
+# A bare "not with next door" is a wish ("not with next door please, number 10 is fine"), so "it's not with" needs
+# "it" as what was looked for ("its not with next door either"). Any request to place the parcel in the same message
+# ("leave it in the porch, next door never take them in") makes it no report: a review of the rule found those.
 _ASKED = re.compile(
     rf"\b{_NEIGHBOUR}\b[^.!?]{{0,40}}?\b{_NOT_HAVE}"
-    rf"|\b(?:not|isn'?t|isnt|wasn'?t|wasnt)\s+(?:with|at)\s+(?:my\s+|our\s+|the\s+|any\s+of\s+the\s+)?{_NEIGHBOUR}\b"
+    rf"|\b(?:it'?s|its|it\s+is|it\s+was|it\s+wasn'?t|it\s+isn'?t)\s+(?:not\s+)?(?:with|at)\s+(?:my\s+|our\s+|the\s+|any\s+of\s+the\s+)?"
+    rf"{_NEIGHBOUR}\b"
     rf"|\b(?:nobody|no\s*one|none\s+of\s+(?:my|our|the)\s+neighbou?rs)\s+(?:next\s+door\s+)?"
     r"(?:has|have|had|took|got|signed\s+for)\s+(?:it|them)\b",
     re.IGNORECASE)
+_PLACING = re.compile(r"\b(?:leave|put|give|drop|pop|hand|deliver|bring|send|take\s+it)\b", re.IGNORECASE)
 
 
 def says_not_with_neighbour(text: str) -> bool:
-    """Has the shopper already asked the neighbours, and they don't have it?"""
-    return bool(_ASKED.search(text))
+    """Has the shopper already asked the neighbours, and they don't have it? Never beside a wish to place it."""
+    return bool(_ASKED.search(text)) and not _PLACING.search(text)

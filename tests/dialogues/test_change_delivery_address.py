@@ -226,6 +226,11 @@ def test_a_number_corrected_while_the_postcode_is_asked_keeps_the_street(runtime
     ("no i meant the 2nd", "14 Oak Road", None),
     ("sorry 57 not 55", "55 Oak Ave Apt 3", "57 Oak Ave Apt 3"),
     ("should be 41", "Flat 2, 14 Oak Road", None),  # which number? asked about, not guessed
+    # another part's number (a review of the rule found these read as the house number)
+    ("sorry the zip should be 10002", "14 Oak Road", None),
+    ("the flat number should be 12", "14 Oak Road", None),
+    ("apt 3, not 14", "14 Oak Road", None),
+    ("yes but make it 10 am", "14 Oak Road", None),
 ])
 def test_which_messages_correct_the_house_number(text, line1, fixed):
     from dialogues.kit.address_text import corrected_house_number

@@ -125,3 +125,30 @@ def test_away_from_one_day_to_another_is_every_day_between(runtime, every_day, m
     between = {_label(first + timedelta(days=n)) for n in range(3)}
     assert _slot_days(reply) and not between & set(_slot_days(reply)), reply
     assert "no delivery slot" not in reply, reply
+
+
+def test_a_span_of_days_wanted_is_every_day_of_it(runtime, every_day):
+    """ "from monday to wednesday" is those days (it had read "from" as a first day and "to wednesday" as the day)."""
+    first, last = _today() + timedelta(days=2), _today() + timedelta(days=4)
+    reply = text_of(talk(runtime, OWN, f"can you deliver any day from the {_nth(first)} to the {_nth(last)}"))
+    days = set(_slot_days(reply))
+    assert days == {_label(first + timedelta(days=n)) for n in range(3)}, reply
+
+
+@pytest.mark.parametrize("message", ["im home until the {nth} then away, can you change the day",
+                                     "cant do the {nth} or later, can you change the day"])
+def test_until_alone_or_a_refused_or_later_is_no_first_day(runtime, every_day, message):
+    """ "until" with no away or not before it is a deadline, and "can't do the 18th or later" a refusal: neither
+    offers that day on (a review of the rule found both read as "that day onwards")."""
+    named = _today() + timedelta(days=3)
+    reply = text_of(talk(runtime, OWN, message.format(nth=_nth(named))))
+    later = {_label(named + timedelta(days=n)) for n in range(1, 5)}
+    assert not later & set(_slot_days(reply)), reply
+
+
+def test_away_until_next_week_is_back_that_week(runtime, every_day):
+    today = _today()
+    monday = today + timedelta(days=7 - today.weekday())
+    reply = text_of(talk(runtime, OWN, "im on holiday until next week, can you change the delivery day"))
+    days = _slot_days(reply)
+    assert days and days[0] == _label(monday), reply

@@ -53,3 +53,10 @@ def test_us_status_eta_reads_the_american_way(runtime, demo):
 def test_british_slots_are_unchanged(runtime, demo):
     slots = _slots(text_of(talk(runtime, OWN, "can you deliver it another day")))
     assert slots and all(UK_SLOT.match(line) for line in slots), slots
+
+
+def test_a_us_time_refused_is_said_the_american_way(runtime, demo):
+    """ "OK, not ... 08:00-12:00" had kept the 24-hour clock in the US form."""
+    make_us(runtime)
+    reply = text_of(talk(runtime, OWN, "not tomorrow morning, can you change the day"))
+    assert "OK, not" in reply and "8am-12pm" in reply and "08:00" not in reply, reply
