@@ -214,8 +214,11 @@ def _answer(turn: Turn, asked: str) -> None:
         with_shipment(turn)
         return
     given = NewAddress.from_slots(turn.slots.get("address"))
-    fixed = None if asked == "postcode" else corrected_house_number(turn.message.text, given.line1)  # as sent:
-    # "not 14" is blanked from turn.text; at the postcode question "i meant 90210" is the postcode
+    # As sent: "not 14" is blanked from turn.text. At the postcode question "i meant 90210" is the postcode: there
+    # only a number named as the house's ("i meant number 41", "41 not 14") corrects it.
+    sent = turn.message.text
+    named = asked != "postcode" or re.search(r"\b(?:number|no\.?|house|not)\b", sent, re.IGNORECASE)
+    fixed = corrected_house_number(sent, given.line1) if named else None
     if fixed is not None:  # "sorry i meant 41 not 14": the number only, the rest as given
         turn.remember(address=replace(given, line1=fixed).to_slots())
         with_shipment(turn)

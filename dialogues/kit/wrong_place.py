@@ -75,7 +75,7 @@ _ASKED = re.compile(
     rf"|\b(?:nobody|no\s*one|none\s+of\s+(?:my|our|the)\s+neighbou?rs)\s+(?:next\s+door\s+)?"
     r"(?:has|have|had|took|got|signed\s+for)\s+(?:it|them)\b",
     re.IGNORECASE)
-_PLACING = re.compile(r"\b(?:leave|put|give|drop|pop|hand|deliver|bring|send|take\s+it)\b", re.IGNORECASE)
+_PLACING = re.compile(r"\b(?:leave|put|give|drop|pop|hand|deliver|bring|send)\b", re.IGNORECASE)
 
 
 def says_not_with_neighbour(text: str) -> bool:
