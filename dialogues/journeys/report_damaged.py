@@ -26,7 +26,15 @@ from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import YES_NO, ask_choice, confirmed, free_text, yes_or_no
 from dialogues.kit.choices import excluding, pick
-from dialogues.kit.claims import AGENT, DAMAGED, offers_named, open_claim, open_claim_reference, prefer_delivered
+from dialogues.kit.claims import (
+    AGENT,
+    DAMAGED,
+    offers_named,
+    open_claim,
+    open_claim_reference,
+    prefer_delivered,
+    says_damaged,
+)
 from dialogues.kit.formatting import parcel_label
 from dialogues.kit.handoff import hand_off
 from dialogues.subflows.status import delivered_shipment_for
@@ -50,6 +58,18 @@ _NO_PHOTO = re.compile(
     r"|\b(?:box|packaging|it)\s+(?:went|has\s+gone|is\s+gone|'?s\s+gone)\b|\bin\s+the\s+(?:bin|recycling)\b",
     re.IGNORECASE,
 )
+# In the first message only a photo named ("my stove came smashed, no photo sorry"): the story of the damage uses the
+# same words ("the driver threw it over the gate", "it went flying", "didnt get one of the legs to fit"), and a review
+# found those skipping the photo the merchant needs.
+_NO_PHOTO_NAMED = re.compile(
+    r"\bno\s+(?:photos?|pics?|pictures?|images?|camera)\b"
+    r"|\b(?:have\s*n[o']?t|havent|don'?t|dont|do\s+not|didn'?t|didnt|did\s+not|can'?t|cant|cannot|couldn'?t"
+    r"|unable\s+to|not\s+able\s+to|won'?t|wont|forgot\s+to|never)\s+(?:(?:got|have|take|taken|took|send|sent|get)\s+)?"
+    r"(?:(?:a|any|the)\s+)?(?:photos?|pics?|pictures?|images?|snaps?|camera)\b"
+    r"|\b(?:binned|threw\s+(?:away|out)|thrown\s+(?:away|out)|chucked|recycled|got\s+rid\s+of)\s+(?:the\s+)?"
+    r"(?:box|packaging)\b",  # "binned the box already": nothing to photograph it in
+    re.IGNORECASE,
+)
 
 
 # Not damage, and no journey of its own yet: the wrong item ("wrong item sent", "this isn't what i ordered") or part of
@@ -67,7 +87,10 @@ _MISSING_ITEM = re.compile(
 
 
 def _problem(text: str) -> str | None:
-    """ "wrong_item", "missing_item", or None for damage (what this journey was named for)."""
+    """ "wrong_item", "missing_item", or None for damage (what this journey was named for). Damage named wins:
+    "wrong size box, everything inside smashed" and "the lid is cracked and a bit is missing" are damage."""
+    if says_damaged(text):
+        return None
     if _WRONG_ITEM.search(text):
         return "wrong_item"
     return "missing_item" if _MISSING_ITEM.search(text) else None
@@ -85,7 +108,7 @@ def start(turn: Turn) -> None:
     if item:
         turn.remember(item=free_text(item.value, 60))
     turn.remember(problem=_problem(turn.message.text))
-    if not _keep_photos(turn, look_back=True) and no_photo(turn):  # "it came smashed, no photo sorry": not asked
+    if not _keep_photos(turn, look_back=True) and no_photo(turn, first=True):  # "came smashed, no photo sorry"
         turn.remember(photo_skipped=True)
     prefer_delivered(turn)
     with_shipment(turn)
@@ -99,7 +122,7 @@ def with_shipment(turn: Turn) -> None:
     existing = open_claim_reference(turn, shipment, DAMAGED)
     if existing:
         hand_off(turn, DAMAGED)
-        turn.say("utter_damaged_claim_exists", reference=existing, parcel=parcel_label(shipment),
+        turn.say(_key(turn, "utter_damaged_claim_exists"), reference=existing, parcel=parcel_label(shipment),
                  reply_time=turn.config.claim_reply_time)
         return
     if turn.slots.get("photos") or turn.slots.get("photo_skipped"):
@@ -130,10 +153,11 @@ def photo(turn: Turn) -> None:
 
 
 @flow.answers("photo")
-def no_photo(turn: Turn) -> bool:
+def no_photo(turn: Turn, *, first: bool = False) -> bool:
     """ "i havent got a photo, can you just send a replacement", "can't take one, just refund me": no photo is the
-    answer, whatever else the message reads as (a refund question, the driver's photo); read on the whole message."""
-    return bool(_NO_PHOTO.search(turn.message.text or ""))
+    answer, whatever else the message reads as (a refund question, the driver's photo); read on the whole message.
+    `first`: the report itself, where only a photo named counts."""
+    return bool((_NO_PHOTO_NAMED if first else _NO_PHOTO).search(turn.message.text or ""))
 
 
 def _wish(turn: Turn) -> str | None:
@@ -251,7 +275,7 @@ def _chosen(turn: Turn, options: list[str]) -> str | None:
 
 @flow.step("confirm")
 def confirm(turn: Turn) -> None:
-    if not confirmed(turn, "utter_damaged_not_requested"):
+    if not confirmed(turn, _key(turn, "utter_damaged_not_requested")):
         return
     shipment = _shipment(turn)
     if shipment is not None:

@@ -77,3 +77,20 @@ def test_damage_is_still_damage(runtime, demo):
     talk(runtime, OWN_DELIVERED, "yes")
     [claim] = changes(runtime, "claim_damaged")
     assert claim.params["problem"] == "damaged"
+
+
+@pytest.mark.parametrize("text", ["it arrived damaged, looks like they threw it",
+                                  "my parcel arrived damaged, it went in a puddle",
+                                  "ordered 2 chairs, one arrived broken and i cant get one of the legs to fit"])
+def test_a_damage_story_still_asks_for_the_photo(runtime, demo, text):
+    """ "threw", "it went", "can't get one" tell the damage, not that there is no photo (a review found them skipping
+    the photo step); "no photo sorry" in the first message still does."""
+    reply = text_of(talk(runtime, OWN_DELIVERED, text))
+    assert "photo" in reply and "reply SKIP" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["wrong size box, everything inside smashed", "the lid is cracked and a bit is missing"])
+def test_damage_named_beside_a_wrong_or_missing_word_is_damage(text):
+    from dialogues.journeys.report_damaged import _problem
+
+    assert _problem(text) is None
