@@ -24,7 +24,9 @@ from dialogues.kit.faq import Question, question_in
 from dialogues.kit.formatting import moment_label, parcel_label, window_label
 from dialogues.kit.handoff import contact_line, hours_label
 from dialogues.kit.keywords import ask_open_question_again
+from dialogues.kit.talked_about import last_talked_about
 from dialogues.kit.tone import read_mood
+from dialogues.subflows.identify import named_by_item
 from intents.types import OUT_OF_SCOPE
 
 greet = register(Flow("greet"))
@@ -134,8 +136,11 @@ def _household_signs(turn: Turn) -> None:
 
 
 def _signature_needed(turn: Turn) -> None:
-    """Yes or no from the parcel itself, with what to do about it; a delivered parcel gets its status instead."""
-    shipment = _on_the_road(turn)
+    """Yes or no from the parcel itself, with what to do about it; a delivered parcel gets its status instead. The
+    parcel is the one named ("do i need to sign for the socks"), else the one just talked about, else the one on
+    its way."""
+    own = [s for s in turn.sender_shipments() if not (s.instructions or {}).get("cancelled")]
+    shipment = named_by_item(turn, own) or last_talked_about(turn, own) or _on_the_road(turn)
     if shipment is None:
         _find_the_parcel(turn, "utter_faq_signature_which")
         return

@@ -45,12 +45,17 @@ HOUSEHOLD_SIGNS = re.compile(
 # for it", "is it signed for?"): a question with a yes or no, never a journey. Found by a probe: it was read as a
 # request for the proof of delivery ("There's no proof of delivery yet") or as out of scope. "Leave it without a
 # signature" is a wish, not a question (no "do/does/is" before it), and stays with the NLU.
+_SIGN = r"(?:to\s+)?(?:be\s+(?:in|home|there|at\s+home)\s+to\s+)?(?:be\s+)?(?:sign(?:ed)?\b|signing|a\s+signature)"
 SIGNATURE_NEEDED = re.compile(
-    r"\b(?:do|does|will|would|shall|must|have|has|is)\s+(?:i|we|you|u|someone|somebody|anyone|any1|it|this|that|"
-    r"they|he|she|the\s+(?:parcel|package|delivery|driver|courier|order))\s+(?:\w+\s+){0,2}?"
-    r"(?:need|needs|have|has|got|require|requires)\s+(?:to\s+)?(?:be\s+(?:in|home|there|at\s+home)\s+to\s+)?"
-    r"(?:be\s+)?(?:sign(?:ed)?\b|signing|a\s+signature)"
-    r"|\b(?:is|does)\s+(?:a\s+|the\s+)?signature\s+(?:needed|required|necessary)"
+    # who must sign: "do i need to sign", "will someone have to sign", "does it need signing"
+    r"\b(?:do|does|will|would|shall|must|have|has|is)\s+(?:i|we|someone|somebody|anyone|any1|it|this|that|"
+    r"the\s+(?:parcel|package|delivery|order))\s+(?:\w+\s+){0,2}?(?:need|needs|have|has|got|require|requires)\s+"
+    + _SIGN
+    # whether the driver needs one: "does the driver need a signature" (never "do you have a signature for it" or
+    # "have they got a signature", which ask for the proof of a delivery)
+    + r"|\b(?:do|does|will|would)\s+(?:you|u|they|he|she|the\s+(?:driver|courier))\s+(?:\w+\s+){0,2}?"
+    r"(?:need|needs|require|requires)\s+" + _SIGN
+    + r"|\b(?:is|does)\s+(?:a\s+|the\s+)?signature\s+(?:needed|required|necessary)"
     r"|\b(?:is|does)\s+(?:it|this|that|the\s+(?:parcel|package|delivery))\s+(?:a\s+)?(?:signed\s+for|need\s+signing)"
     r"|^\s*(?:signature|sign(?:ed)?\s+for)\s*(?:needed|required)?\s*\?+\s*$",
     re.IGNORECASE,

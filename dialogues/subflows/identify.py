@@ -120,7 +120,7 @@ def _shipment_for(turn: Turn, then: str, *, many: bool = False, everyone: list[S
     if len(own) == 1:
         turn.remember(tracking_number=own[0].tracking_number)
         return own[0]
-    by_item = _named_by_item(turn, own)
+    by_item = named_by_item(turn, own)
     if by_item is not None:  # "cancel the headtorch" on a number with two parcels
         turn.remember(tracking_number=by_item.tracking_number)
         return by_item
@@ -179,7 +179,7 @@ def _item_words(text: str, *, joined: bool = False) -> set[str]:
     return words | {w[:-1] for w in words if w.endswith("s") and len(w) > 3}
 
 
-def _named_by_item(turn: Turn, shipments: list[Shipment]) -> Shipment | None:
+def named_by_item(turn: Turn, shipments: list[Shipment]) -> Shipment | None:
     """The one parcel whose item the message names ("leave the socks in the porch"), if exactly one."""
     if len(shipments) < 2:
         return None

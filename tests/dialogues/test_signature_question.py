@@ -22,7 +22,9 @@ def test_the_question_is_recognised(text):
 
 
 @pytest.mark.parametrize("text", ["can you leave it without a signature please", "i signed for it but its damaged",
-                                  "can my partner sign for it", "i cant sign for it tomorrow, can you change the day"])
+                                  "can my partner sign for it", "i cant sign for it tomorrow, can you change the day",
+                                  # asking for the proof of a delivery, not whether one is needed
+                                  "do you have a signature for it? it says delivered", "have they got a signature"])
 def test_a_wish_or_a_story_is_not_the_question(text):
     assert question_in(text) is not Question.SIGNATURE_NEEDED
 
@@ -46,3 +48,13 @@ def test_asked_in_the_middle_of_a_change_the_change_goes_on(runtime, demo):
     talk(runtime, NO_SIGNATURE, "i want to change the day")
     reply = text_of(talk(runtime, NO_SIGNATURE, "do i need to sign for it"))
     assert "don't need a signature" in reply and "slot's number" in reply, reply
+
+
+def test_the_parcel_named_is_the_one_answered_about(runtime, demo):
+    """Two parcels: "do i need to sign for the headtorch" is about the headtorch, not the socks already on their way
+    (it answered about the socks: a review of the rule)."""
+    from aftersales_kit import edit_shipment
+
+    edit_shipment(runtime, "PB100000006GB", signature_required=True)  # the headtorch needs one, the socks don't
+    reply = text_of(talk(runtime, "+447700900654", "do i need to sign for the headtorch?"))
+    assert "Headtorch needs a signature" in reply and "Wool socks" not in reply, reply
