@@ -71,8 +71,9 @@ _AFTER = re.compile(rf"\b(?:any\s*time\s+)?(?:after|from|not\s+before)\s+{_time(
 # match starts at the words that say they are out, so the dialogue never reads them as refusing the window.
 _OUT_UNTIL = re.compile(
     r"\b(?:(?:won'?t|wont|will\s+not|can'?t|cant|not|never)\s+(?:be\s+)?(?:home|in|back|there|around|free|available|"
-    r"in\s+the\s+house)|out|away|at\s+work|in\s+work|working|busy|on\s+shift|at\s+school)"
-    rf"\s+(?:till|until|til|untill|'til)\s+{_time('a')}{_NOT_AFTER}", _I)
+    r"in\s+the\s+house)|(?:don'?t|dont|do\s+not|won'?t|wont)\s+get\s+(?:home|in|back)|out|away|at\s+work|in\s+work"
+    r"|working|busy|on\s+shift|at\s+school)"
+    rf"\s+(?:till|until|til|untill|'til)\s+(?:after\s+)?{_time('a')}{_NOT_AFTER}", _I)
 _BEFORE = re.compile(
     rf"\b(?P<kw>before|b4|by|no\s+later\s+than|not\s+after)\s+{_time('b')}"
     rf"{_NOT_AFTER}",

@@ -187,6 +187,8 @@ def test_unknown_zone_does_not_break_parsing() -> None:
         ("at work until 5:30", "17:30-21:00", "at work until 5:30"),
         ("we're out till 4", "16:00-21:00", "out till 4"),
         ("busy until noon", "12:00-21:00", "busy until noon"),
+        ("i'm not home until after 6", "18:00-21:00", "not home until after 6"),
+        ("i dont get home until 6pm", "18:00-21:00", "dont get home until 6pm"),
     ],
 )
 def test_time_windows(text: str, window: str, surface: str) -> None:
