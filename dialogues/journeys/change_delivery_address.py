@@ -25,11 +25,11 @@ from bot.core.messages import Choice
 from bot.core.wording import Rendered
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.address import PART_MAX, NewAddress, Review, in_area, review, settle
+from dialogues.kit.address_corrections import corrected_house_number
 from dialogues.kit.address_text import (
     Reading,
     added_unit,
     asks_to_check,
-    corrected_house_number,
     read_address,
     unit_answer,
     unit_asked_for,

@@ -233,14 +233,14 @@ def test_a_number_corrected_while_the_postcode_is_asked_keeps_the_street(runtime
     ("yes but make it 10 am", "14 Oak Road", None),
 ])
 def test_which_messages_correct_the_house_number(text, line1, fixed):
-    from dialogues.kit.address_text import corrected_house_number
+    from dialogues.kit.address_corrections import corrected_house_number
 
     assert corrected_house_number(text, line1) == fixed
 
 
 def test_a_number_at_the_postcode_question_is_the_postcode_unless_named_as_the_house(runtime, demo):
     """ "i meant 90210" answers the ZIP/postcode question; only "number 41" or "41 not 14" corrects the house."""
-    from dialogues.kit.address_text import corrected_house_number
+    from dialogues.kit.address_corrections import corrected_house_number
 
     assert corrected_house_number("i meant 2000", "14 Oak Road") == "2000 Oak Road"  # the rule alone would
     talk(runtime, OWN, "can you change my address")

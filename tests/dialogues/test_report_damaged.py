@@ -89,7 +89,8 @@ def test_a_damage_story_still_asks_for_the_photo(runtime, demo, text):
     assert "photo" in reply and "reply SKIP" in reply, reply
 
 
-@pytest.mark.parametrize("text", ["wrong size box, everything inside smashed", "the lid is cracked and a bit is missing"])
+@pytest.mark.parametrize("text", ["wrong size box, everything inside smashed",
+                                  "the lid is cracked and a bit is missing"])
 def test_damage_named_beside_a_wrong_or_missing_word_is_damage(text):
     from dialogues.journeys.report_damaged import _problem
 
