@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from backend import local_time
 from backend import models as m
 from backend.reasons import Reason, because
 from backend.rules_config import ServiceRules, format_money, rules_for
@@ -111,10 +112,14 @@ class RuleContext:
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.rules.currency)
 
+    @cached_property
+    def region(self) -> str:
+        return local_time.region_of(self.merchant)
+
     def when(self, moment: datetime) -> str:
+        """ "14:30 on Thursday 10 December" / "2:30pm on Thursday, December 10" (backend/local_time)."""
         local = moment.astimezone(self.tz)
-        clock = local.strftime("%H:%M")
-        return f"{clock} on {local.strftime('%A')} {local.day} {local.strftime('%B')}"
+        return f"{local_time.clock(local, self.region)} on {local_time.long_day(local, self.region)}"
 
 
 # -- why not ---------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from backend import local_time, postal
 from backend import models as m
-from backend import postal
 from backend.reasons import Reason, because
 from backend.references import new_reference
 from backend.rules import RuleContext, base_blocker, redirect_area
@@ -157,7 +157,7 @@ def _plan_hold(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     if until <= ctx.today:
         return because("hold_day_not_after_today")
     if until > ctx.today + timedelta(days=limit):
-        return because("hold_too_long", days=limit, latest=_day(ctx.today, limit))
+        return because("hold_too_long", days=limit, latest=_day(ctx.today, limit, ctx.region))
     day = until
     while day.weekday() not in ctx.rules.working_days:
         day += timedelta(days=1)
@@ -166,9 +166,8 @@ def _plan_hold(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:
     return Change(set={"hold": {"until": until.isoformat()}}, pop=("reschedule",), status=ShipmentStatus.HELD, eta=eta)
 
 
-def _day(today: date, days: int) -> str:
-    later = today + timedelta(days=days)
-    return f"{later.strftime('%A')} {later.day} {later.strftime('%B')}"
+def _day(today: date, days: int, region: str = "GB") -> str:
+    return local_time.long_day(today + timedelta(days=days), region)
 
 
 def _plan_address(action: DeliveryAction, ctx: RuleContext) -> Change | Reason:

@@ -27,10 +27,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from backend import local_time
 from backend import models as m
 from backend.masking import masked_place
 from backend.types import ActionKind, Address
-from bot.core import local_time
 from bot.core.conversations import ConversationStore, Offer
 from bot.core.events import DomainEvent
 from bot.core.links import LinkSigner

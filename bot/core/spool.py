@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from backend import local_time
 from backend.sealing import CodeBox
-from bot.core import local_time
 from bot.core.channels import spec_for
 from bot.core.messages import InboundMessage, Media
 

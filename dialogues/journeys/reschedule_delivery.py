@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from backend import local_time
 from backend.types import ActionKind, ActionOption, DeliveryAction
-from bot.core import local_time
 from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import ask_choice

@@ -6,9 +6,9 @@ import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from backend import local_time
 from backend.rules_config import format_money
 from backend.types import Shipment, TimeWindow
-from bot.core import local_time
 from bot.core.wording import Rendered
 from dialogues.base import Turn
 
@@ -29,7 +29,7 @@ def day_label(turn: Turn, when: datetime, *, named: bool = False) -> str:
 
 
 def window_label(turn: Turn, window: TimeWindow, *, named: bool = False) -> str:
-    """"tomorrow 08:00-12:00" / "tomorrow 8am-12pm" (bot/core/local_time: the merchant's region)."""
+    """"tomorrow 08:00-12:00" / "tomorrow 8am-12pm" (backend/local_time: the merchant's region)."""
     start, end = turn.local(window.start), turn.local(window.end)
     return f"{day_label(turn, window.start, named=named)} {local_time.span(start, end, turn.config.region)}"
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from backend import models as m
+from backend.local_time import minutes_label
 from bot.core.conversations import Status
-from bot.core.local_time import minutes_label
 from bot.core.merchant_config import WEEKDAYS, SupportHours
 from bot.core.wording import Rendered
 from dialogues.base import Turn

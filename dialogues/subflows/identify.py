@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from backend import local_time
 from backend import models as m
 from backend.db import take_turns
 from backend.types import Shipment
-from bot.core import local_time
 from bot.core.messages import Choice
 from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register

@@ -16,8 +16,8 @@ import re
 import unicodedata
 from datetime import timedelta
 
+from backend import local_time
 from backend.types import Shipment
-from bot.core import local_time
 from bot.services.verification import CODE_DIGITS, Budget, Checked, Requester, Sent
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.every_parcel import prove_the_rest

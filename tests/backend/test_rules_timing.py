@@ -169,3 +169,19 @@ def test_working_days_and_windows_are_configurable(make_row, merchant):
     row = make_row()
     windows = option(row, merchant, K.RESCHEDULE).windows
     assert [(w.start.date(), w.start.hour) for w in windows] == [(date(2026, 11, 21), 10), (date(2026, 11, 23), 10)]
+
+
+def test_a_us_merchants_reasons_say_the_day_the_american_way(make_row, merchant):
+    """ "Friday 4 December" reads "Friday, December 4" to a US merchant's shoppers (backend/local_time); it was the
+    British form for everyone."""
+    merchant.settings = {**(merchant.settings or {}), "region": "US"}
+    row = make_row()
+    too_long = apply(row, merchant, K.HOLD, {"until": (NOW.date() + timedelta(days=15)).isoformat()})
+    assert too_long.reason_code == because("hold_too_long", days=14, latest="Friday, December 4")
+
+
+def test_a_us_merchants_cutoff_reads_the_american_way(make_row, merchant):
+    merchant.settings = {**(merchant.settings or {}), "region": "US"}
+    row = make_row()  # due Monday 23 Nov; cut-off Sunday 22 Nov 22:00 London (the merchant's zone here)
+    closed = option(row, merchant, K.PICKUP_POINT, now=datetime(2026, 11, 22, 22, 0, tzinfo=UTC))
+    assert closed.reason_code == because("cutoff_passed", cutoff="10pm on Sunday, November 22")

@@ -1,5 +1,5 @@
 """American shoppers read days and times the American way: "Mon Dec 14 8am-12pm", not "Mon 14 Dec 08:00-12:00"
-(bot/core/local_time, by the merchant's region). Found by a probe: a US shop's slots, ETAs and code waits were all
+(backend/local_time, by the merchant's region). Found by a probe: a US shop's slots, ETAs and code waits were all
 in the 24-hour clock with the day before the month, while its support hours already read "9am-5pm"."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime, time
 import pytest
 from aftersales_kit import talk, text_of
 
-from bot.core import local_time
+from backend import local_time
 from tests.review.voice_kit import make_us
 
 OWN = "+447700900123"  # PB100000001GB (an Austin ZIP code once make_us has run), in transit

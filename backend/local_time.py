@@ -3,7 +3,8 @@
 British shoppers read "Thu 10 Dec 08:00-12:00"; American shoppers read "Thu Dec 10 8am-12pm" (a 24-hour clock
 and day-before-month read as foreign, and "10/12" would be misread outright, so months are always named). The
 region is the merchant's (MerchantConfig.region: the shop sells to one market); anything but "US" gets the
-British form, which is also what most of the world reads. Both forms are GSM-7.
+British form, which is also what most of the world reads. Both forms are GSM-7. It sits in backend/, the bottom
+layer, because the reference carrier's reasons say days too ("closed at 14:30 on Thursday 10 December").
 """
 
 from __future__ import annotations
@@ -40,3 +41,16 @@ def day(value: date | datetime, region: str) -> str:
     if region == US:
         return f"{value:%a %b} {value.day}"
     return f"{value:%a} {value.day} {value:%b}"
+
+
+def long_day(value: date | datetime, region: str) -> str:
+    """Thursday 10 December / Thursday, December 10: a day said in a sentence."""
+    if region == US:
+        return f"{value:%A}, {value:%B} {value.day}"
+    return f"{value:%A} {value.day} {value:%B}"
+
+
+def region_of(merchant: object) -> str:
+    """The merchant's region from its settings ("GB" unless set), for code that has the row, not its config."""
+    settings = getattr(merchant, "settings", None) or {}
+    return str(settings.get("region") or "GB").upper()
