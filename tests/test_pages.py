@@ -54,3 +54,22 @@ def test_tracking_page_times_are_the_merchants_wall_clock(client, runtime, demo)
         session.scalar(select(m.Merchant).where(m.Merchant.slug == "demo")).timezone = "America/New_York"
     new_york = client.get(path).get_data(as_text=True)
     assert ("EST" in new_york or "EDT" in new_york) and "GMT" not in new_york and "UTC" not in new_york
+
+
+def test_tracking_page_times_read_the_way_the_merchants_shoppers_write_them(client, runtime, demo):
+    """A US merchant's page says "Tue Dec 8 9am-1pm", as its texts do (backend/local_time); it was "Tue 08 Dec 09:00"."""
+    import re
+
+    from sqlalchemy import select
+
+    from backend import models as m
+    from backend.db import transaction
+
+    path = runtime.links.tracking_url("demo", "PB100000001GB").removeprefix(runtime.links.base_url)
+    british = client.get(path).get_data(as_text=True)
+    assert re.search(r"[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d\d:\d\d-\d\d:\d\d", british), british
+    with transaction(runtime.sessions) as session:
+        merchant = session.scalar(select(m.Merchant).where(m.Merchant.slug == "demo"))
+        merchant.settings = {**(merchant.settings or {}), "region": "US"}
+    american = client.get(path).get_data(as_text=True)
+    assert re.search(r"[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{1,2}(?::\d\d)?[ap]m-\d{1,2}(?::\d\d)?[ap]m", american)

@@ -15,6 +15,7 @@ import logging
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from backend import local_time
 from backend import models as m
 from bot.core.links import InvalidLink
 from bot.core.merchant_config import MerchantConfig
@@ -44,8 +45,9 @@ def _render(page: PayPage, token: str, *, note: str = "", status: int = 200) -> 
         config = MerchantConfig.of(session.get(m.Merchant, page.merchant_id),
                                    default_timezone=rt.settings.default_timezone)
     expires = page.expires_at.astimezone(config.zone(rt.settings.default_timezone))
+    until = f"{local_time.clock(expires, config.region)} {expires:%Z}"  # "14:30 GMT" / "2:30pm EST"
     return render_template("pay.html", page=page, token=token, brand=config.brand_name, look=config, note=note,
-                           expires=f"{expires:%H:%M %Z}", open=page.status == OPEN), status
+                           expires=until, open=page.status == OPEN), status
 
 
 @bp.get("/pay/<token>")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, render_template
 from sqlalchemy import select
 
+from backend import local_time
 from backend import models as m
 from backend.masking import public_description, public_place
 from backend.protocol import Backend, BackendError, pin_parcel, scope_to_viewer
@@ -66,7 +67,8 @@ def tracking_page(token: str) -> str | Response:
         tz = config.zone(rt.settings.default_timezone)
         # White label: the merchant's name, colours (contrast-checked by MerchantConfig) and https logo.
         return render_template("tracking.html", shipment=shipment, brand=config.brand_name, look=config,
-                               **_local_times(shipment, tz, lambda status: _status_words(rt, config, status)))
+                               **_local_times(shipment, tz, lambda status: _status_words(rt, config, status),
+                                              config.region))
 
 
 def _linked(backend: Backend, tracking_number: str, carrier: str | None) -> Shipment | None:
@@ -85,9 +87,10 @@ def _status_words(rt: Any, config: MerchantConfig, status: ShipmentStatus) -> st
     return words[:1].upper() + words[1:]
 
 
-def _local_times(shipment: Shipment, tz: ZoneInfo, status_words: Callable[[ShipmentStatus], str]) -> dict[str, Any]:
-    """The merchant's wall clock with the zone named ("GMT", "BST"), like every time the bot texts:
-    the shopper compares the page with what the bot said."""
+def _local_times(shipment: Shipment, tz: ZoneInfo, status_words: Callable[[ShipmentStatus], str],
+                 region: str = "GB") -> dict[str, Any]:
+    """The merchant's wall clock with the zone named ("GMT", "BST"), in the region's form, like every time the bot
+    texts (backend/local_time): the shopper compares the page with what the bot said."""
 
     def local(moment: datetime) -> datetime:
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
@@ -95,10 +98,11 @@ def _local_times(shipment: Shipment, tz: ZoneInfo, status_words: Callable[[Shipm
     eta = ""
     if shipment.eta:
         start, end = local(shipment.eta.start), local(shipment.eta.end)
-        eta = f"{start:%a %d %b %H:%M}–{end:%H:%M} ({start:%Z})"
+        eta = f"{local_time.day(start, region)} {local_time.span(start, end, region)} ({start:%Z})"
     # Anyone holding the link sees this page: a carrier's location and words can hold the recipient's street
     # and postcode, so a coarse place only, and a description that says more is worded by its status.
-    events = [(f"{local(e.occurred_at):%d %b %H:%M %Z}",
+    events = [(f"{local_time.day(local(e.occurred_at), region)} {local_time.clock(local(e.occurred_at), region)} "
+               f"{local(e.occurred_at):%Z}",
                public_description(e.description, shipment.address) or status_words(e.status),
                public_place(e.location, shipment.address))
               for e in reversed(shipment.events)]
