@@ -229,8 +229,9 @@ def choose(turn: Turn) -> None:
     kinds = tuple(ActionKind(n) for n in names)
     shipment = _shipment(turn)
     left = excluding(turn.message.text, [str(turn.render(f"utter_next_step_button_{n}")) for n in names])
-    if left is not None and len(left) > 1 and shipment is not None:  # "anything but a pickup point"
-        offer_alternatives(turn, shipment, tuple(kinds[i] for i in left))
+    if left is not None and len(left) > 1:  # "anything but a pickup point": the rest listed again, never the first
+        if shipment is None or not offer_alternatives(turn, shipment, tuple(kinds[i] for i in left)):
+            turn.reask()
         return
     if left:
         _start(turn, names[left[0]])
