@@ -18,7 +18,7 @@ import re
 from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
-from dialogues.kit import claims, repeat, requests, survey, tone, unwanted
+from dialogues.kit import claims, repeat, requests, survey, talked_about, tone, unwanted
 from dialogues.kit.answers import YES_NO
 from dialogues.kit.choices import excluding, pick
 from dialogues.kit.faq import Question, question_in
@@ -69,6 +69,7 @@ def _respond(turn: Turn) -> None:
         return
     if claims.before_routing(turn):  # "found it!" closes a claim; "any news on my claim?" is its status
         return
+    talked_about.asks_about_the_other(turn)  # "what about the other one?": its status
 
     if (turn.conversation.handed_off and "handoff" in REGISTRY and not answered_while_waiting(turn)
             and not turn.wrote_at_carrier):  # taken by a person mid-call: the change made is still told (review 9)

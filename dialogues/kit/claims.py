@@ -237,6 +237,8 @@ def before_routing(turn: Turn) -> bool:
     shopper has goes to the claim's status, whatever the NLU heard."""
     if close_if_turned_up(turn):
         return True
+    if _found_without_a_claim(turn):
+        return True
     if _left_elsewhere(turn):
         return True
     if (turn.state.open_step is None and turn.nlu.intent in _CLAIM_QUESTION_HEARD_AS
@@ -244,6 +246,28 @@ def before_routing(turn: Turn) -> bool:
             and any(claims_on(turn, s.tracking_number) for s in turn.sender_shipments())):
         turn.nlu = dataclasses.replace(turn.nlu, intent=CLAIM_STATUS_FLOW, confidence=1.0, clarify=None)
     return False
+
+
+# "my neighbour has it, thanks" with nothing asked for: told, not a request (a probe: refused as a neighbour delivery
+# to a delivered parcel, "Sorry, I can't do that")
+_ASKS = re.compile(r"\b(?:can|could|would|will|pls|please|plz|leave|put|send|deliver|bring|give|next\s+time|return"
+                   r"|refund|replace)\b|\?", re.IGNORECASE)
+
+
+def _found_without_a_claim(turn: Turn) -> bool:
+    """A delivered parcel said to have turned up ("the neighbour had it", "found it, thanks"), with no claim open and
+    nothing asked: glad it did. True when answered."""
+    if turn.state.open_step is not None or not says_turned_up(turn.text) or _ASKS.search(turn.text):
+        return False
+    if turn.services.handoff.status(turn.conversation) is Status.WITH_AGENT:
+        return False
+    if not any(s.status is ShipmentStatus.DELIVERED for s in turn.sender_shipments()):
+        return False
+    if _DAMAGE.search(turn.text.lower()):  # "my neighbour has it but its broken": a damage report
+        turn.nlu = dataclasses.replace(turn.nlu, intent="report_damaged", confidence=1.0, clarify=None)
+        return False
+    turn.say("utter_not_received_found")
+    return True
 
 
 def _left_elsewhere(turn: Turn) -> bool:

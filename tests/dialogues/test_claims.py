@@ -276,3 +276,16 @@ def test_a_delivered_parcel_not_where_it_should_be_is_reported_missing(runtime, 
     assert ("not with your neighbours" in reply) is asked, reply  # not told to ask the neighbours they asked
     assert ("ask your neighbours" in reply or "asking your neighbours" in reply) is not asked, reply
     assert "CLM-" in text_of(talk(runtime, OWN_DELIVERED, "no"))
+
+
+@pytest.mark.parametrize("text", ["my neighbour has it, thanks", "found it, it was behind the bins"])
+def test_a_delivered_parcel_said_found_with_no_claim_is_glad_news(runtime, demo, text):
+    """Before: "my neighbour has it, thanks" was refused as a neighbour delivery ("Sorry, I can't do that")."""
+    reply = text_of(talk(runtime, OWN_DELIVERED, text))
+    assert "glad it turned up" in reply and "can't" not in reply, reply
+    assert changes(runtime, "claim_not_received") == []
+
+
+def test_found_but_broken_is_the_damage_report(runtime, demo):
+    reply = text_of(talk(runtime, OWN_DELIVERED, "my neighbour has it but its broken"))
+    assert "arrived damaged" in reply and "photo" in reply, reply

@@ -74,3 +74,11 @@ def test_after_both_were_shown_a_request_still_asks_which(runtime, demo):
     talk(runtime, TWO, "wheres the socks and the headtorch")
     reply = text_of(talk(runtime, TWO, "leave it in the porch"))
     assert "Which one" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["what about the other one", "and the other one?"])
+def test_what_about_the_other_one_is_its_status(runtime, demo, text):
+    """Before: the help text (the NLU knows no request in it)."""
+    talk(runtime, TWO, "wheres the socks")
+    reply = text_of(talk(runtime, TWO, text))
+    assert "Headtorch" in reply and "delivery assistant" not in reply, reply
