@@ -57,7 +57,8 @@ def test_tracking_page_times_are_the_merchants_wall_clock(client, runtime, demo)
 
 
 def test_tracking_page_times_read_the_way_the_merchants_shoppers_write_them(client, runtime, demo):
-    """A US merchant's page says "Tue Dec 8 9am-1pm", as its texts do (backend/local_time); it was "Tue 08 Dec 09:00"."""
+    """A US merchant's page says "Tue Dec 8 9am-1pm", as its texts do (backend/local_time); it said
+    "Tue 08 Dec 09:00"."""
     import re
 
     from sqlalchemy import select
