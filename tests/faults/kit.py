@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import requests
 import responses
@@ -136,3 +137,14 @@ def write_need(lane: str, key: str, call, owner: str = "") -> NeedsCarrier:  # n
     need = NeedsCarrier(("apply_action", key), call, write=True)
     need.lane, need.owner = lane, owner
     return need
+
+
+def message_row(runtime, message_id: int) -> m.Message:  # noqa: ANN001
+    """An outbox row as it is now (its status, attempts and next try)."""
+    with runtime.sessions() as session:
+        return session.get(m.Message, message_id)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back: read them as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -20,6 +20,7 @@ from backend.db import transaction
 from bot.core.outbox import queue_message
 from bot.jobs.send_outbox import LEASE, MAX_ATTEMPTS, MAX_WAIT, _take, send_due
 from channels.twilio_send import TwilioSender
+from tests.faults.kit import aware, message_row
 
 SID = "AC" + "fa" * 16
 MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
@@ -41,14 +42,6 @@ def queued(runtime, demo) -> int:  # noqa: ANN001
                              body="Your parcel is on its way").message.id
 
 
-def _row(runtime, message_id: int) -> m.Message:  # noqa: ANN001
-    with runtime.sessions() as session:
-        return session.get(m.Message, message_id)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
 
 @responses.activate
 def test_a_429_waits_as_long_as_twilio_s_retry_after_says_then_sends_once(runtime, queued):
@@ -56,12 +49,12 @@ def test_a_429_waits_as_long_as_twilio_s_retry_after_says_then_sends_once(runtim
     responses.add(responses.POST, MESSAGES_URL, **_error(429, {"Retry-After": "600"}))
     responses.add_callback(responses.POST, MESSAGES_URL, callback=_sent)
     assert send_due(runtime, now=t0, sender=twilio) == 0
-    row = _row(runtime, queued)
+    row = message_row(runtime, queued)
     assert (row.status, row.attempts) == ("queued", 1) and "429" in (row.error or "")  # recorded on the message
     assert send_due(runtime, now=t0 + timedelta(minutes=5), sender=twilio) == 0  # our own backoff (30 s) is shorter
     assert len(responses.calls) == 1  # Twilio not asked again before its Retry-After
     assert send_due(runtime, now=t0 + timedelta(minutes=11), sender=twilio) == 1
-    row = _row(runtime, queued)
+    row = message_row(runtime, queued)
     assert (row.status, row.error, len(responses.calls)) == ("sent", None, 2) and row.channel_message_id
     assert send_due(runtime, now=t0 + timedelta(hours=1), sender=twilio) == 0 and len(responses.calls) == 2
 
@@ -82,12 +75,12 @@ def test_5xx_every_time_is_retried_with_backoff_then_failed_with_the_reason(runt
     at = t0
     for attempt in range(1, MAX_ATTEMPTS + 1):
         assert send_due(runtime, now=at, sender=twilio) == 0
-        row = _row(runtime, queued)
+        row = message_row(runtime, queued)
         assert row.attempts == attempt and "503" in (row.error or "")
         if attempt < MAX_ATTEMPTS:
-            assert row.status == "queued" and _aware(row.send_after) > at  # backing off
-            at = _aware(row.send_after) + timedelta(seconds=1)
-    row = _row(runtime, queued)
+            assert row.status == "queued" and aware(row.send_after) > at  # backing off
+            at = aware(row.send_after) + timedelta(seconds=1)
+    row = message_row(runtime, queued)
     assert row.status == "failed" and "503" in row.error  # the final status, with why
     assert send_due(runtime, now=at + timedelta(days=1), sender=twilio) == 0
     assert len(responses.calls) == MAX_ATTEMPTS  # never more tries than promised
@@ -149,9 +142,9 @@ def test_a_text_twilio_took_whose_answer_was_lost_is_not_sent_again(runtime, que
     api.mock()
     api.lose_answers = 1
     assert send_due(runtime, now=t0, sender=twilio) == 0
-    assert (_row(runtime, queued).status, len(api.created)) == ("queued", 1)  # not known to be sent: kept queued
+    assert (message_row(runtime, queued).status, len(api.created)) == ("queued", 1)  # not known to be sent: kept queued
     assert send_due(runtime, now=t0 + timedelta(minutes=1), sender=twilio) == 1
-    row = _row(runtime, queued)
+    row = message_row(runtime, queued)
     assert len(api.created) == 1  # one text on the shopper's phone
     assert (row.status, row.channel_message_id) == ("sent", api.created[0]["sid"])
 
@@ -164,7 +157,7 @@ def test_a_text_whose_answer_was_lost_before_twilio_took_it_is_sent_on_the_retry
     api.lose_requests = 1
     assert send_due(runtime, now=t0, sender=twilio) == 0 and not api.created
     assert send_due(runtime, now=t0 + timedelta(minutes=1), sender=twilio) == 1
-    assert len(api.created) == 1 and _row(runtime, queued).status == "sent"
+    assert len(api.created) == 1 and message_row(runtime, queued).status == "sent"
 
 
 @responses.activate
@@ -178,7 +171,7 @@ def test_a_sender_that_died_mid_send_is_not_followed_by_a_second_text(runtime, q
     out, _ = taken
     api.accept(out.to, out.sender, out.body)  # the POST went through; the process died before it recorded the answer
     assert send_due(runtime, now=t0 + LEASE + timedelta(seconds=1), sender=twilio) == 1
-    assert len(api.created) == 1 and _row(runtime, queued).channel_message_id == api.created[0]["sid"]
+    assert len(api.created) == 1 and message_row(runtime, queued).channel_message_id == api.created[0]["sid"]
 
 
 @responses.activate
@@ -189,13 +182,13 @@ def test_a_429_stops_the_rest_of_the_batch_instead_of_spending_every_row_s_tries
     untouched, for the next sweep."""
     twilio, t0 = TwilioSender(SID, "auth-token"), datetime.now(UTC)
     with transaction(runtime.sessions) as session:
-        merchant = session.get(m.Merchant, _row(runtime, queued).merchant_id)
+        merchant = session.get(m.Merchant, message_row(runtime, queued).merchant_id)
         others = [queue_message(session, merchant=merchant, channel="sms", to="+447700900456",
                                 body=f"Notice {i}").message.id for i in range(3)]
     responses.add(responses.POST, MESSAGES_URL, **_error(429))
     assert send_due(runtime, now=t0, sender=twilio) == 0
     assert len(responses.calls) == 1  # asked once, not once per row
-    assert [_row(runtime, i).attempts for i in others] == [0, 0, 0]  # their tries not spent
+    assert [message_row(runtime, i).attempts for i in others] == [0, 0, 0]  # their tries not spent
     responses.remove(responses.POST, MESSAGES_URL)
     responses.add_callback(responses.POST, MESSAGES_URL, callback=_sent)
     assert send_due(runtime, now=t0 + timedelta(seconds=10), sender=twilio) == 3  # the next sweep sends them
@@ -218,4 +211,5 @@ def test_two_rows_with_the_same_text_are_never_taken_for_one_another(runtime, de
     assert send_due(runtime, now=t0 + timedelta(seconds=5), sender=twilio) == 0 and len(api.created) == 1
     assert send_due(runtime, now=t0 + timedelta(minutes=1), sender=twilio) == 1
     assert len(api.created) == 2  # the shopper gets the second text too
-    assert _row(runtime, second).channel_message_id == api.created[1]["sid"] != _row(runtime, queued).channel_message_id
+    sids = message_row(runtime, second).channel_message_id, message_row(runtime, queued).channel_message_id
+    assert sids[0] == api.created[1]["sid"] != sids[1]

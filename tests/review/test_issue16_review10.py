@@ -46,6 +46,7 @@ from channels.twilio_send import TwilioSender
 from tests.console.kit import make_user, sign_in, sign_in_page
 from tests.console.test_handoff_end_to_end import SHOPPER as HANDED_OFF
 from tests.console.test_handoff_end_to_end import text
+from tests.faults.kit import message_row
 from tests.faults.proxy import CuttableProxy
 from tests.faults.test_redis_faults import _redis_up
 from tests.test_pages_browser import page  # noqa: F401 - the browser fixture
@@ -73,14 +74,6 @@ def _queue(runtime, demo, body: str = "Your parcel is out for delivery today") -
         return queue_message(session, merchant=merchant, channel="sms", to=SHOPPER, body=body).message.id
 
 
-def _row(runtime, message_id: int) -> m.Message:  # noqa: ANN001
-    with runtime.sessions() as session:
-        return session.get(m.Message, message_id)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
 
 @responses.activate
 def test_a_recipient_twilio_says_unsubscribed_is_recorded_as_opted_out_and_not_tried_again(runtime, demo):  # noqa: ANN001
@@ -92,7 +85,7 @@ def test_a_recipient_twilio_says_unsubscribed_is_recorded_as_opted_out_and_not_t
     responses.add(responses.POST, MESSAGES_URL,
                   **_twilio_error(400, 21610, "Attempt to send to unsubscribed recipient"))
     assert send_due(runtime, now=t0, sender=twilio) == 0
-    row = _row(runtime, first)
+    row = message_row(runtime, first)
     assert (row.status, row.attempts) == ("failed", 1) and "21610" in row.error  # never retried
     with runtime.sessions() as session:
         contact = session.scalar(select(m.Contact).where(m.Contact.phone == SHOPPER))
@@ -102,7 +95,7 @@ def test_a_recipient_twilio_says_unsubscribed_is_recorded_as_opted_out_and_not_t
                               body="Your parcel was delivered", ignore_opt_out=True).message.id
     send_due(runtime, now=t0 + timedelta(minutes=1), sender=twilio)
     assert len(responses.calls) == 1  # Twilio not asked again for them
-    assert _row(runtime, later).status == "suppressed"
+    assert message_row(runtime, later).status == "suppressed"
 
 
 @responses.activate
