@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -98,3 +99,11 @@ def said_back(text: str) -> str:
         word = _FIRST_PERSON[match.group(1).lower()]
         return word.capitalize() if match.group(1)[0].isupper() else word
     return _FIRST_PERSON_WORD.sub(swap, text)
+
+
+def wait_values(turn: Turn, ready: datetime) -> dict[str, str]:
+    """When something can be tried again, both ways: the shopper's clock ("14:06 GMT", "2:06pm EST") and a count of
+    minutes (whatever their zone), for the code budget and the lookup pause alike (subflows/verify, identify)."""
+    minutes = max(1, math.ceil((ready - turn.now).total_seconds() / 60))
+    local = turn.local(ready)
+    return {"time": f"{local_time.clock(local, turn.config.region)} {local:%Z}", "minutes": str(minutes)}

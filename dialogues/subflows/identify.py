@@ -8,14 +8,12 @@ once it asks, and when it knows it calls the flow's STEP with slots["tracking_nu
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from backend import local_time
 from backend import models as m
 from backend.db import take_turns
 from backend.types import Shipment
@@ -24,7 +22,7 @@ from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.choices import excluding, pick, picks_all
 from dialogues.kit.every_parcel import names_every_parcel, one_at_a_time
-from dialogues.kit.formatting import parcel_label
+from dialogues.kit.formatting import parcel_label, wait_values
 from dialogues.kit.talked_about import last_talked_about, talked_about_several
 from dialogues.subflows.postcode_text import code_name, not_known, postcode_given, postcode_key
 
@@ -296,9 +294,7 @@ def _misses_free_at(turn: Turn, limit: int, window: timedelta, *, subject: str |
 def _wait(turn: Turn, until: datetime) -> dict[str, str]:
     """The end of a pause both ways, rounded up to the next whole minute: a try at the time said is let through."""
     ready = until.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    minutes = max(1, math.ceil((ready - turn.now).total_seconds() / 60))
-    return {"time": f"{local_time.clock(turn.local(ready), turn.config.region)} {turn.local(ready):%Z}",
-            "minutes": str(minutes)}
+    return wait_values(turn, ready)
 
 
 def _bare_reference(turn: Turn) -> Named | None:

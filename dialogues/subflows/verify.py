@@ -11,16 +11,15 @@ can be sent ("until 14:06 GMT (in 12 minutes)") instead, since a RESEND then cou
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from datetime import timedelta
 
-from backend import local_time
 from backend.types import Shipment
 from bot.services.verification import CODE_DIGITS, Budget, Checked, Requester, Sent
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.every_parcel import prove_the_rest
+from dialogues.kit.formatting import wait_values
 from intents.discourse import asks
 from intents.entities import otp_code
 
@@ -113,9 +112,7 @@ def _wait(turn: Turn, budget: Budget) -> dict[str, str]:
         return {}
     ready = budget.free_at.replace(second=0, microsecond=0)
     ready += timedelta(minutes=1) if ready < budget.free_at else timedelta(0)
-    minutes = max(1, math.ceil((ready - turn.now).total_seconds() / 60))
-    return {"time": f"{local_time.clock(turn.local(ready), turn.config.region)} {turn.local(ready):%Z}",
-            "minutes": str(minutes)}
+    return wait_values(turn, ready)
 
 
 def remind(turn: Turn, shipment: Shipment | None) -> None:
