@@ -23,10 +23,10 @@ from dialogues.kit.answers import is_acknowledgement
 from dialogues.kit.faq import Question, question_in
 from dialogues.kit.formatting import moment_label, parcel_label, window_label
 from dialogues.kit.handoff import contact_line, hours_label
+from dialogues.kit.item_names import named_by_item
 from dialogues.kit.keywords import ask_open_question_again
 from dialogues.kit.talked_about import last_talked_about
 from dialogues.kit.tone import read_mood
-from dialogues.subflows.identify import named_by_item
 from intents.types import OUT_OF_SCOPE
 
 greet = register(Flow("greet"))

@@ -23,6 +23,7 @@ from dialogues.base import Flow, Turn, register
 from dialogues.kit.choices import excluding, pick, picks_all
 from dialogues.kit.every_parcel import names_every_parcel, one_at_a_time
 from dialogues.kit.formatting import parcel_label, wait_values
+from dialogues.kit.item_names import item_hits, named_by_item
 from dialogues.kit.talked_about import last_talked_about, talked_about_several
 from dialogues.subflows.postcode_text import code_name, not_known, postcode_given, postcode_key
 
@@ -87,7 +88,7 @@ def shipments_for(turn: Turn, *, then: str) -> list[Shipment] | None:
     everyone = None  # the sender's parcels, read once for both looks (a statement a status question)
     if not turn.slots.get("tracking_number") and _named_in_message(turn) is None:
         everyone = turn.sender_shipments()
-        hits = _item_hits(turn.text, [s for s in everyone if not _cancelled(s)])
+        hits = item_hits(turn.text, [s for s in everyone if not _cancelled(s)])
         if len(hits) > 1:  # "wheres the socks and the headtorch": every parcel the message names by its item
             talked_about_several(turn, hits)
             return hits
@@ -160,35 +161,6 @@ def _told_apart(shipments: list[Shipment]) -> list[str]:
     labels = [parcel_label(s) for s in shipments]
     return [f"{label}, {s.tracking_number}" if labels.count(label) > 1 else label
             for s, label in zip(shipments, labels, strict=True)]
-
-
-_ITEM_STOP = frozenset({"the", "and", "for", "with", "pairs", "pair", "pack", "set", "one", "new", "more", "size",
-                        "my", "your", "order", "parcel", "package", "delivery", "item", "box"})
-
-
-def _item_words(text: str, *, joined: bool = False) -> set[str]:
-    """The words that name an item ("T-shirt" is "tshirt"). `joined` also reads two words as one, as shoppers
-    split what shops write whole: "head torch" names a "Headtorch", "t shirt" a "T-shirt"."""
-    low = text.lower().replace("-", "")
-    words = {w for w in re.findall(r"[a-z]{3,}", low) if w not in _ITEM_STOP}
-    if joined:
-        tokens = re.findall(r"[a-z]+", low)
-        words |= {a + b for a, b in zip(tokens, tokens[1:], strict=False) if len(a + b) >= 5}
-    return words | {w[:-1] for w in words if w.endswith("s") and len(w) > 3}
-
-
-def named_by_item(turn: Turn, shipments: list[Shipment]) -> Shipment | None:
-    """The one parcel whose item the message names ("leave the socks in the porch"), if exactly one."""
-    if len(shipments) < 2:
-        return None
-    hits = _item_hits(turn.text, shipments)
-    return hits[0] if len(hits) == 1 else None
-
-
-def _item_hits(text: str, shipments: list[Shipment]) -> list[Shipment]:
-    said = _item_words(text, joined=True)
-    return [s for s in shipments
-            if said and any(_item_words(str(item.get("name") or "")) & said for item in s.items or ())]
 
 
 def _remembered(turn: Turn) -> Named | None:
