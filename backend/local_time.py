@@ -50,7 +50,13 @@ def long_day(value: date | datetime, region: str) -> str:
     return f"{value:%A} {value.day} {value:%B}"
 
 
+def region_in(settings: object) -> str:
+    """The region a merchant's settings name ("GB" unless set, or unless the settings aren't a mapping): the one
+    reading of it, for MerchantConfig and for code that has only the row."""
+    raw = settings.get("region") if isinstance(settings, dict) else None
+    return str(raw or "GB").upper()
+
+
 def region_of(merchant: object) -> str:
-    """The merchant's region from its settings ("GB" unless set), for code that has the row, not its config."""
-    settings = getattr(merchant, "settings", None) or {}
-    return str(settings.get("region") or "GB").upper()
+    """The merchant's region from its settings, for code that has the row, not its config."""
+    return region_in(getattr(merchant, "settings", None))

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend import models as m
+from backend.local_time import region_in
 from bot.core.colours import readable_on_white
 
 DEFAULT_TIMEZONE = "Europe/London"
@@ -272,7 +273,7 @@ class MerchantConfig:
         raw = merchant.settings if isinstance(merchant.settings, dict) else {}
         quiet = raw.get("quiet_hours", DEFAULT_QUIET_HOURS)
         timezone = merchant.timezone or default_timezone
-        region = str(raw.get("region") or "GB").upper()
+        region = region_in(raw)
         contact = _dict(raw.get("support_contact"))
         return cls(
             merchant_id=merchant.id,

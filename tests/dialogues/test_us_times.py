@@ -36,6 +36,20 @@ def test_a_day_in_each_region():
     assert local_time.day(day, "US") == "Thu Dec 10" and local_time.day(day, "GB") == "Thu 10 Dec"
 
 
+@pytest.mark.parametrize(("settings", "region"), [
+    ({"region": "us"}, "US"), ({"region": "GB"}, "GB"), ({}, "GB"), (None, "GB"), ({"region": ""}, "GB"),
+    (["region", "US"], "GB"), ("US", "GB"),  # settings that aren't a mapping: the default, not a crash
+])
+def test_the_region_is_read_one_way_from_the_row_and_the_config(settings, region):
+    from types import SimpleNamespace
+
+    from bot.core.merchant_config import MerchantConfig
+
+    row = SimpleNamespace(id=1, slug="s", name="S", timezone="Europe/London", settings=settings)
+    assert local_time.region_of(row) == region
+    assert MerchantConfig.of(row).region == region  # type: ignore[arg-type]
+
+
 def test_us_slots_read_the_american_way(runtime, demo):
     make_us(runtime)
     slots = _slots(text_of(talk(runtime, OWN, "can you deliver it another day")))
