@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from backend import postal
 from dialogues.kit.address import NewAddress, tidy
 from dialogues.kit.driver_text import driver_text
+from intents.flat_number import SAID_NUMBER, UNIT, UNIT_NUMBER
 
 _STREET = (
     r"street|st|road|rd|avenue|ave|lane|ln|close|cl|drive|dr|way|court|ct|place|pl|crescent|cres|terrace|grove"
@@ -23,11 +24,10 @@ _STREET = (
 )
 _STREET_END = re.compile(rf"\b(?:{_STREET})\.?$", re.IGNORECASE)
 _HAS_STREET = re.compile(rf"\b(?:{_STREET})\b", re.IGNORECASE)
-_UNIT = r"(?:flat|apartment|apt|unit|suite|ste|room|studio|maisonette|floor|block)"
 # Where an address starts: a flat or unit ("Flat 3", "apt 4b"), or a house number and a word ("20 Deansgate",
 # "350 5th Ave"), but not "5 days", "2 more", "3 of them".
 _START = re.compile(
-    rf"\b{_UNIT}\.?\s*(?:no\.?\s*|number\s+|#\s*)?\d{{1,4}}[a-z]?\b"
+    rf"\b{UNIT}\.?\s*(?:no\.?\s*|number\s+|#\s*)?\d{{1,4}}[a-z]?\b"
     r"|(?<![\w#£$.:/-])\d{1,5}[a-z]?(?:\s*[-/]\s*\d{1,5}[a-z]?)?\b(?![:.]\d),?\s+"
     r"(?!(?:am|pm|days?|weeks?|hours?|hrs?|mins?|minutes?|items?|parcels?|packages?|boxes|pairs?|of|x|more"
     r"|times?|o'?clock|and|or|to|is|in|on|at|for|a|an|pounds?|quid|dollars?|pence|p|percent)\b)"
@@ -116,7 +116,7 @@ def read_address(text: str, *, skip: Iterable[tuple[int, int]] = (), country: st
     return Reading(address, bad, hint)
 
 
-_UNIT_PART = re.compile(rf"\b(?P<kind>{_UNIT})\.?\s*(?:no\.?\s*|number\s+|#\s*)?(?P<number>\d{{1,4}}[a-z]?)\b",
+_UNIT_PART = re.compile(rf"\b(?P<kind>{UNIT})\.?\s*(?:no\.?\s*|number\s+|#\s*)?(?P<number>\d{{1,4}}[a-z]?)\b",
                         re.IGNORECASE)
 
 
@@ -150,16 +150,14 @@ def added_unit(text: str, *, skip: Iterable[tuple[int, int]] = (), country: str 
 
 
 # "my flat number is 12", "forgot to put the apt number, its 7", "flat no. - it's 22": the unit named as a number,
-# and the number said just after it ("is", "'s missing, its", a comma or a dash between; the rest of the message is
-# then checked to name no more of an address).
-_UNIT_NUMBER = re.compile(rf"\b(?P<kind>{_UNIT})\s+(?:number|no\.?|num|#)(?!\w)", re.IGNORECASE)
-_SAID_NUMBER = re.compile(r"[^\d\n]{0,30}?(?<![\w#£$])(?P<number>\d{1,4}[a-z]?)\b", re.IGNORECASE)
+# and the number said just after it (intents/flat_number's words, so the rule that makes such a message an address
+# change and the journey that adds the flat agree); the rest of the message is then checked to name no more.
 
 
 def unit_asked_for(text: str) -> str | None:
     """ "i need to add my flat number", "forgot the apt number": the unit's kind ("Flat") when a message says its
     number is missing but gives no number; None otherwise."""
-    named = _UNIT_NUMBER.search(text or "")
+    named = UNIT_NUMBER.search(text or "")
     if named is None or re.search(r"\d", text):
         return None
     kind = named.group("kind")
@@ -181,10 +179,10 @@ def unit_answer(text: str, kind: str) -> str | None:
 
 def _named_unit(text: str) -> tuple[str, str, list[tuple[int, int]]] | None:
     """The unit's kind, its number, and where both sit, when a message names a flat's number and then says it."""
-    named = list(_UNIT_NUMBER.finditer(text))
+    named = list(UNIT_NUMBER.finditer(text))
     if len(named) != 1:
         return None
-    said = _SAID_NUMBER.match(text, named[0].end())
+    said = SAID_NUMBER.match(text, named[0].end())
     if said is None:
         return None
     return named[0].group("kind"), said.group("number"), [named[0].span(), said.span("number")]
@@ -331,7 +329,7 @@ def _lines(parts: list[str], expect: str | None) -> tuple[str | None, str | None
         return None, None
     if len(parts) > 1 and re.fullmatch(r"\d{1,5}[a-z]?", parts[0], re.IGNORECASE):
         parts = [f"{parts[0]} {parts[1]}", *parts[2:]]  # "5, Park Row"
-    elif len(parts) > 1 and re.fullmatch(rf"{_UNIT}\.?\s*\S+", parts[0], re.IGNORECASE):
+    elif len(parts) > 1 and re.fullmatch(rf"{UNIT}\.?\s*\S+", parts[0], re.IGNORECASE):
         parts = [f"{parts[0]}, {parts[1]}", *parts[2:]]
     line1 = parts[0]
     if not _plausible_line(line1, parts, expect):

@@ -53,6 +53,20 @@ def test_a_flat_number_given_is_an_address_change(text):
     assert flat_number(_parse(text, "inform", 0.96)).confidence == pytest.approx(0.8)  # no surer than its rule
 
 
+@pytest.mark.parametrize(("text", "unit"), [
+    ("the suite number is 300", "Suite 300"), ("forgot the room number, its 12", "Room 12"),
+    ("studio no. 4", "Studio 4"), ("block number is 7b", "Block 7B"), ("ste # 210", "Ste 210"),
+    ("i left off the maisonette number - 3", "Maisonette 3"), ("APT NUMBER IS 9", "Apt 9"),
+])
+def test_the_rule_and_the_address_journey_read_the_same_unit_words(text, unit):
+    """Every unit the address journey adds to the address on file is one this rule sends to it: the words are one
+    table (intents/flat_number.UNIT), where "suite number is 300" had been out of scope for the rule alone."""
+    from dialogues.kit.address_text import added_unit
+
+    assert flat_number(_parse(text)).intent == ADDRESS, text
+    assert added_unit(text) == unit, text
+
+
 @pytest.mark.parametrize("text", ["my house number is 12", "12", "i forgot my flat number", "flat 3 is lovely"])
 def test_no_flat_number_given_is_left_alone(text):
     assert flat_number(_parse(text)).intent == OUT_OF_SCOPE
