@@ -71,3 +71,51 @@ def unless_asked_for(parsed: ParseResult) -> ParseResult:
     if best is None or best.confidence < NEXT_BEST_CONFIDENCE:  # "pls text me back" is no return request either
         return dataclasses.replace(parsed, intent=OUT_OF_SCOPE, confidence=0.0, ranking=[], clarify=None)
     return dataclasses.replace(parsed, intent=best.intent, confidence=best.confidence, ranking=ranking, clarify=None)
+
+
+# The texts themselves, or being contacted: an opt-out that names any of these stands ("stop sending me delivery
+# updates", "the driver's fine but stop the texts").
+_ABOUT_MESSAGES = re.compile(
+    r"\b(?:texts?|txts?|texting|messag\w*|msgs?|sms|notifications?|notify\w*|updates?|alerts?|contact\w*|spam\w*|"
+    r"unsu\w*|opt\w*|list|number|e-?mails?|whatsapp|reminders?|bother\w*|pester\w*|sending\s+(?:me|us)|"
+    r"send\s+(?:me|us))\b",
+    re.IGNORECASE,
+)
+# The driver or the van not stopping: "the van drove off without stopping", "driver didn't stop", "he never even
+# stopped at mine". The stopping is the delivery's, said of who or what delivers, so it is a missed delivery.
+_DRIVER = (r"(?:driver|van|courier|postie|postman|post\s+man|mailman|mail\s+carrier|lorry|truck|delivery\s+"
+           r"(?:guy|man|lady|woman|person|driver|bloke)|he|she|they)")
+_DID_NOT_STOP = re.compile(
+    rf"\b{_DRIVER}\b(?:\s+\w+){{0,5}}?\s+(?:didn'?t|did\s+not|never|wouldn'?t|won'?t|doesn'?t|not)\s+(?:even\s+)?"
+    r"stop(?:ped)?\b|\bwithout\s+(?:even\s+)?stopping\b|\bdrove\s+(?:straight\s+|right\s+)?(?:past|by|off|away)\b",
+    re.IGNORECASE,
+)
+# "stop the delivery", "stop my order": the parcel stopped, not the texts (a cancellation or a hold: asked).
+_STOP_THE_PARCEL = re.compile(
+    r"\bstop\s+(?:the|my|this|that)\s+(?:delivery|order|parcel|package|shipment)\b(?!\s+(?:texts?|messages?|"
+    r"updates?|notifications?|alerts?))",
+    re.IGNORECASE,
+)
+_STATUS = "where_is_my_order"
+_MISSING = "report_not_received"
+DELIVERY_STOPPED_CONFIDENCE = 0.7  # a rule's reading: never surer than this
+
+
+def not_the_texts(parsed: ParseResult) -> ParseResult:
+    """The parse, with an opt-out about the delivery rather than the texts read as what it is about. "the van drove
+    off without stopping" unsubscribed the shopper (the model hears "stop"): a driver or van that did not stop is
+    a missed delivery (its status, or the missing-parcel report where the model heard one); "stop the delivery"
+    asks whether to cancel or hold it. A message that names the texts or being contacted keeps its opt-out."""
+    named = parsed.intent == OPT_OUT or bool(parsed.clarify and OPT_OUT in parsed.clarify)
+    text = parsed.text.replace("\u2019", "'")
+    if not named or _ABOUT_MESSAGES.search(text):
+        return parsed
+    ranking = [s for s in parsed.ranking if s.intent != OPT_OUT]
+    if _DID_NOT_STOP.search(text):
+        intent = _MISSING if any(s.intent == _MISSING and s.confidence >= 0.3 for s in ranking[:2]) else _STATUS
+        return dataclasses.replace(parsed, intent=intent, confidence=DELIVERY_STOPPED_CONFIDENCE, ranking=ranking,
+                                   clarify=None)
+    if _STOP_THE_PARCEL.search(text):
+        return dataclasses.replace(parsed, intent="cancel_order", confidence=0.5, ranking=ranking,
+                                   clarify=("cancel_order", "hold_delivery"))
+    return parsed

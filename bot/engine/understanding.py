@@ -20,7 +20,7 @@ from intents.discourse import clauses
 from intents.flat_number import flat_number
 from intents.interpreter import Interpreter, resolve_entities
 from intents.missed_delivery import missed_delivery
-from intents.opt_out import unless_asked_for
+from intents.opt_out import not_the_texts, unless_asked_for
 from intents.rereading import past_filler, refusal, request_beside_identifiers
 from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
 
@@ -40,6 +40,7 @@ def parse(interpreter: Interpreter, text: str, config: MerchantConfig, now: date
     parsed = request_beside_identifiers(parsed, lambda rest: interpreter.parse(rest, context))
     parsed = refusal(parsed, lambda rest: interpreter.parse(rest, context))
     parsed = unless_asked_for(parsed)  # "can you text me again" is no opt-out: one needs a word of stopping
+    parsed = not_the_texts(parsed)  # "the van drove off without stopping" is a missed delivery, not an opt-out
     parsed = flat_number(parsed)  # "flat number is 4b" is a flat added to the address, not out of scope
     parsed = missed_delivery(parsed)  # "they tried to deliver but i was out": where it is now, and what next
     return collecting(parsed)  # "can I grab it from the rusholme store" is a collection point, not out of scope

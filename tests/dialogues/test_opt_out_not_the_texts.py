@@ -1,0 +1,63 @@
+"""A stop said of the delivery is no opt-out: "the van drove off without stopping" unsubscribed the shopper (the
+classifier hears "stop"), who then got no code, no notice and a reply about texts they never mentioned. The driver
+or van not stopping is a missed delivery (the status, or the missing-parcel report); "stop the delivery" asks
+whether to cancel or hold it. A message that names the texts or being contacted keeps its opt-out
+(`intents/opt_out.not_the_texts`; the other way round, "text me again", is `unless_asked_for`)."""
+
+from __future__ import annotations
+
+import pytest
+from aftersales_kit import talk, text_of
+from sqlalchemy import select
+
+from backend import models as m
+
+OUT_FOR_DELIVERY = "+447700900456"
+IN_TRANSIT = "+447700900123"
+
+
+def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
+    with runtime.sessions() as s:
+        return bool(s.scalar(select(m.Contact.opted_out_at).where(m.Contact.phone == phone)))
+
+
+@pytest.mark.parametrize("text", [
+    "the van drove off without stopping",
+    # paraphrases, UK and US
+    "driver didn't stop",
+    "he didnt even stop at mine",
+    "the delivery guy didnt stop",
+    "the van didnt stop at my house",
+    "the mailman drove right past, never stopped",
+    "truck went by without even stopping",
+    "the postie went straight past without stopping",
+])
+def test_a_driver_who_did_not_stop_is_a_missed_delivery_not_an_opt_out(runtime, demo, text):
+    reply = text_of(talk(runtime, OUT_FOR_DELIVERY, text))
+    assert not _opted_out(runtime, OUT_FOR_DELIVERY), reply
+    assert "unsubscribed" not in reply and "PB100000002GB" in reply and "out for delivery" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["stop the delivery", "please stop the parcel", "can u stop this package"])
+def test_stopping_the_parcel_asks_cancel_or_hold(runtime, demo, text):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert not _opted_out(runtime, IN_TRANSIT), reply
+    assert "cancelling your order" in reply and "holding your parcel" in reply, reply
+
+
+def test_stopping_the_order_is_the_cancellation(runtime, demo):
+    reply = text_of(talk(runtime, IN_TRANSIT, "can you stop my order"))
+    assert not _opted_out(runtime, IN_TRANSIT) and "can't cancel it" in reply, reply
+
+
+@pytest.mark.parametrize("text", [
+    "stop sending me delivery updates",
+    "please stop texting me, the driver has been",
+    "i dont want these messages",
+    "the driver was great but stop the texts",
+    "stop the delivery texts",
+    "stop messaging me about the van",
+])
+def test_an_opt_out_that_names_the_texts_still_unsubscribes(runtime, demo, text):
+    reply = text_of(talk(runtime, OUT_FOR_DELIVERY, text))
+    assert _opted_out(runtime, OUT_FOR_DELIVERY) and "unsubscribed" in reply, reply
