@@ -135,6 +135,12 @@ def _household_signs(turn: Turn) -> None:
     ask_open_question_again(turn)
 
 
+def _only_me_signs(turn: Turn) -> None:
+    """It needn't be the shopper: anyone in at the address can sign (the household answer, said as a "No")."""
+    turn.say("utter_household_not_only_you")
+    ask_open_question_again(turn)
+
+
 def _signature_needed(turn: Turn) -> None:
     """Yes or no from the parcel itself, with what to do about it; a delivered parcel gets its status instead. The
     parcel is the one named ("do i need to sign for the socks"), else the one just talked about, else the one on
@@ -147,8 +153,9 @@ def _signature_needed(turn: Turn) -> None:
     if shipment.status is ShipmentStatus.DELIVERED and not turn.state.open_step:
         REGISTRY["where_is_my_order"].run_start(turn)
         return
-    key = "utter_faq_signature_needed" if shipment.signature_required else "utter_faq_signature_not_needed"
-    turn.say(key, parcel=parcel_label(shipment))
+    needed = "needed" if shipment.signature_required else "not_needed"
+    told = question_in(turn.text) is Question.CANT_SIGN  # "i wont be home to sign": no "Yes -" to a statement
+    turn.say(f"utter_{'cant_sign' if told else 'faq_signature'}_{needed}", parcel=parcel_label(shipment))
     ask_open_question_again(turn)
 
 
@@ -263,4 +270,6 @@ _ANSWERS = {
     Question.ITEM_CHANGE: _item_change,
     Question.HOUSEHOLD_SIGNS: _household_signs,
     Question.SIGNATURE_NEEDED: _signature_needed,
+    Question.ONLY_ME_SIGNS: _only_me_signs,
+    Question.CANT_SIGN: _signature_needed,  # the same answer: it says what to do if nobody will be in
 }

@@ -23,7 +23,9 @@ class Question(StrEnum):
     SUPPORT_HOURS = "support_hours"
     ITEM_CHANGE = "item_change"  # "can i change the size to a 9": the item, which the bot can't change
     HOUSEHOLD_SIGNS = "household_signs"  # "can my partner sign for it": anyone in at the address can
+    ONLY_ME_SIGNS = "only_me_signs"  # "does it have to be me that signs": no, anyone in at the address can
     SIGNATURE_NEEDED = "signature_needed"  # "do i need to sign for it": the parcel's own answer, yes or no
+    CANT_SIGN = "cant_sign"  # "i wont be home to sign for it": the same answer, with what to do if nobody is in
 
 
 _YOU = r"(?:you|u|ya|this|i)"
@@ -38,7 +40,18 @@ HOUSEHOLD_SIGNS = re.compile(
     r"|roomie|boyfriend|girlfriend|bf|gf|fianc[eé]e?|lodger|carer|cleaner|nanny|family|fella|bloke|man|wifey"
     r"|teenager|au\s*pair)\b[^.?!]{0,40}?\bsign"
     r"|\b(?:someone|somebody|anyone|anybody)\s+(?:else\s+)?(?:at\s+home|in\s+the\s+house|at\s+the\s+house|"
-    r"(?:who\s+)?lives?\s+(?:here|there|with\s+me))[^.?!]{0,30}?\bsign",
+    r"(?:who\s+)?lives?\s+(?:here|there|with\s+me))[^.?!]{0,30}?\bsign"
+    # anyone at all, asked ("can someone else sign for it", "could anybody sign"): found by a third probe, which got
+    # a person for the first and "did you mean" for the second
+    r"|\b(?:can|could|may|is\s+it\s+ok\s+if|is\s+it\s+alright\s+if)\s+(?:someone|somebody|anyone|anybody|"
+    r"any1)(?:\s+else)?\s+(?:\w+\s+){0,2}?sign",
+    re.IGNORECASE,
+)
+# Whether only the shopper may sign ("does it have to be me that signs", "do i have to sign for it myself"): the
+# same rule, answered "No - anyone in ..." (a "Yes" would read as "yes, it has to be you").
+ONLY_ME_SIGNS = re.compile(
+    r"\b(?:does|do|has|have|must)\s+(?:it|that|this)\s+(?:have\s+to|got\s+to|need\s+to)\s+be\s+me\b[^.?!]{0,20}?\bsign"
+    r"|\b(?:do|must)\s+i\s+(?:have|need|got)\s+to\s+sign\b[^.?!]{0,20}?\b(?:myself|personally|in\s+person)\b",
     re.IGNORECASE,
 )
 # Whether this parcel needs a signature, asked ("does the driver need a signature", "do i have to be in to sign
@@ -58,6 +71,21 @@ SIGNATURE_NEEDED = re.compile(
     + r"|\b(?:is|does)\s+(?:a\s+|the\s+)?signature\s+(?:needed|required|necessary)"
     r"|\b(?:is|does)\s+(?:it|this|that|the\s+(?:parcel|package|delivery))\s+(?:a\s+)?(?:signed\s+for|need\s+signing)"
     r"|^\s*(?:signature|sign(?:ed)?\s+for)\s*(?:needed|required)?\s*\?+\s*$",
+    re.IGNORECASE,
+)
+# Not being in to sign, told ("i wont be home to sign for it", "nobody will be in to sign for it tomorrow", "I'm not
+# going to be there to sign"): the parcel's own answer (does it need one?) and what to do if nobody is in. A third
+# probe found these read as a neighbour refused, a new address and tomorrow's slots offered. Said beside a request
+# ("... so leave it with number 5", "... can you move it to friday") the request is the NLU's.
+_REQUESTED = (r"^(?!.*\b(?:leave|send|deliver|move|change|hold|redeliver|bring|drop|put|give|reschedule|collect|pick|"
+              r"redirect|cancel|return|hand|can\s+(?:you|u)|could\s+(?:you|u)|please|pls|plz)\b)")
+CANT_SIGN = re.compile(
+    _REQUESTED + r".*(?:"
+    r"\b(?:nobody|no\s*-?\s*one|noone|no\s+body)(?:'s|'ll)?\b[^.?!]{0,30}?\b(?:in|home|there|around|available|"
+    r"about|here)\s+to\s+sign"
+    r"|\b(?:i|we|i'?m|im|we'?re|were)\b[^.?!]{0,12}?(?:n'?t|\bnot|\bcant|\bwont|\bcannot)\b[^.?!]{0,25}?\b(?:in|home|"
+    r"there|around|available|about|here)\s+to\s+sign"
+    r"|\b(?:i|we)\s+(?:can'?t|cant|cannot|won'?t|wont|will\s+not)\s+(?:be\s+able\s+to\s+)?sign\b)",
     re.IGNORECASE,
 )
 _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
@@ -113,7 +141,9 @@ _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
         r"|\bsize (?:up|down)\b|\b(?:swap|switch) (?:it|them|this|that) for (?:a|an|the)\b",
         re.IGNORECASE)),
     (Question.HOUSEHOLD_SIGNS, HOUSEHOLD_SIGNS),
+    (Question.ONLY_ME_SIGNS, ONLY_ME_SIGNS),
     (Question.SIGNATURE_NEEDED, SIGNATURE_NEEDED),
+    (Question.CANT_SIGN, CANT_SIGN),
 )
 MAX_WORDS = 25  # a long message is a story with a request in it: the NLU reads it
 
