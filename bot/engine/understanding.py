@@ -21,6 +21,7 @@ from intents.flat_number import flat_number
 from intents.interpreter import Interpreter, resolve_entities
 from intents.missed_delivery import missed_delivery
 from intents.opt_out import not_the_texts, unless_asked_for
+from intents.part_missing import part_missing
 from intents.rereading import past_filler, refusal, request_beside_identifiers
 from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
 
@@ -43,6 +44,7 @@ def parse(interpreter: Interpreter, text: str, config: MerchantConfig, now: date
     parsed = not_the_texts(parsed)  # "the van drove off without stopping" is a missed delivery, not an opt-out
     parsed = flat_number(parsed)  # "flat number is 4b" is a flat added to the address, not out of scope
     parsed = missed_delivery(parsed)  # "they tried to deliver but i was out": where it is now, and what next
+    parsed = part_missing(parsed)  # "some of my order is missing": the claim for what came, not a missing parcel
     return collecting(parsed)  # "can I grab it from the rusholme store" is a collection point, not out of scope
 
 

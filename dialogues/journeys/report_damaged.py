@@ -39,6 +39,7 @@ from dialogues.kit.formatting import parcel_label
 from dialogues.kit.handoff import hand_off
 from dialogues.subflows.status import delivered_shipment_for
 from dialogues.subflows.verify import require_code
+from intents.part_missing import says_part_missing
 
 flow = register(Flow("report_damaged", reported=True))
 
@@ -73,19 +74,13 @@ _NO_PHOTO_NAMED = re.compile(
 
 
 # Not damage, and no journey of its own yet: the wrong item ("wrong item sent", "this isn't what i ordered") or part of
-# the order missing ("half my order is missing", "i only got one of the two"). The same claim (a person checks it,
-# with a photo of what came), said as what happened: a probe found them told "your stove arrived damaged".
+# the order missing ("half my order is missing", "i only got one of the two": intents/part_missing.py, whose words
+# also bring such a message here). The same claim (a person checks it, with a photo of what came), said as what
+# happened: a probe found them told "your stove arrived damaged".
 _WRONG_ITEM = re.compile(
     r"\bwrong\s+(?:item|thing|product|size|colou?r|one|order|parcel|stuff|model)s?\b|\bnot\s+what\s+i\s+(?:ordered|bought)"
     r"|\bisn'?t\s+what\s+i\s+(?:ordered|bought)|\bsent\s+(?:me\s+)?the\s+wrong\b|\bsomeone\s+else'?s\s+order\b"
     r"|\bdifferent\s+(?:item|thing|product)\b", re.IGNORECASE)
-_MISSING_ITEM = re.compile(
-    r"\b(?:half|part|some|one|1|two|2|bits?|pieces?|items?|things?)\s+(?:(?:of\s+)?(?:my|the)\s+(?:order|items?|stuff|things)\s+)?"
-    r"(?:is|are|was|were)\s+missing\b|\bonly\s+(?:got|received|had|came\s+with)\s+(?:one|1|two|2|half|part|some)\b"
-    r"|\bmissing\s+(?:an?\s+|one\s+|some\s+)?(?:item|piece|part|bit)s?\b|\b(?:item|piece|part)s?\s+missing\b"
-    r"|\bnot\s+everything\s+(?:was|came|is)\b", re.IGNORECASE)
-
-
 def _problem(text: str) -> str | None:
     """ "wrong_item", "missing_item", or None for damage (what this journey was named for). Damage named wins:
     "wrong size box, everything inside smashed" and "the lid is cracked and a bit is missing" are damage."""
@@ -93,7 +88,7 @@ def _problem(text: str) -> str | None:
         return None
     if _WRONG_ITEM.search(text):
         return "wrong_item"
-    return "missing_item" if _MISSING_ITEM.search(text) else None
+    return "missing_item" if says_part_missing(text) else None
 
 
 def _key(turn: Turn, key: str) -> str:
@@ -116,7 +111,8 @@ def start(turn: Turn) -> None:
 
 @flow.step("with_shipment")
 def with_shipment(turn: Turn) -> None:
-    shipment = delivered_shipment_for(turn, then="with_shipment", not_delivered_key="utter_damaged_not_delivered")
+    shipment = delivered_shipment_for(turn, then="with_shipment",
+                                      not_delivered_key=_key(turn, "utter_damaged_not_delivered"))
     if shipment is None:
         return
     existing = open_claim_reference(turn, shipment, DAMAGED)
