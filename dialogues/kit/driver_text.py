@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core.redaction import find_access_codes
 from bot.core.secrets_box import kinds_of
 from bot.core.unseen import without_unseen
 from bot.core.wording import Rendered
@@ -48,3 +49,16 @@ def with_private_codes(turn: Turn, summary: Rendered, token: str | None) -> Rend
         return summary
     private = turn.render("utter_code_private", codes=codes_phrase(turn, kinds))
     return turn.render("utter_code_summary", summary=summary, private=private)
+
+
+# The requests whose change carries the codes typed in their message to the driver (dialogues/subflows/change.py
+# CODE_CARRIERS, sealed_params): any other request would leave a code said beside it behind.
+CARRYING_INTENTS = frozenset({"leave_in_safe_place", "leave_with_neighbour", "add_delivery_note",
+                              "change_delivery_address"})
+
+
+def code_left_behind(part_text: str, part_intent: str, primary_intent: str) -> bool:
+    """A part that gives an access code for the driver ("gate code 4455, can you deliver it friday"), beside a
+    request whose change can't carry it: a note of its own (queued), or the code would be lost unsaid."""
+    return (part_intent == "add_delivery_note" and primary_intent not in CARRYING_INTENTS
+            and bool(find_access_codes(part_text)))

@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from dialogues.base import REGISTRY, Flow, Turn, valued_by
+from dialogues.kit.driver_text import code_left_behind
 from dialogues.kit.told import answered
 from intents.discourse import asks, excluded, is_negated, is_reason, only_narrows
 from intents.types import ParsedClause, ParseResult
@@ -183,6 +184,8 @@ def read(turn: Turn) -> Reading:
     # A report ("it says delivered but i cant find it, can you send me the photo") asks by telling: sure, it is one.
     sure = [w for w in wanted if (w.parse.intent == nlu.intent or _reports(w) or asks(w.text) and (
         w.parse.confidence >= OWN_REQUEST_CONFIDENCE or _carries_its_values(w))) and not is_reason(w.text)]
+    sure += [w for w in wanted if sure and w not in sure and code_left_behind(w.text, w.parse.intent,
+                                                                             sure[0].parse.intent)]
     told = tuple(w for w in wanted if sure and w not in sure and not is_reason(w.text)
                  and _flow_of(w.parse.intent) != _flow_of(sure[0].parse.intent))
     wanted = sure or wanted[:1]

@@ -65,6 +65,10 @@ def sealed_params(turn: Turn, action: DeliveryAction) -> dict:
     if isinstance(params.get("address"), dict):
         params["address"] = {k: turn.seal_codes(v) if isinstance(v, str) and k in ADDRESS_TEXT else v
                              for k, v in params["address"].items()}
+    # A code said in another part of the message ("gate code 4455, leave it in the porch"): the part was told, not
+    # asked, so the request's text was blanked of it (dialogues/kit/requests.apply) and the code was lost while the
+    # shopper thought the driver had it (a third probe). Every code the shopper typed in this message rides along.
+    turn.seal_codes(turn.message.text)
     carried = turn.slots.get(SECRET_FIELD)
     if carried and SECRET_FIELD not in params:
         params[SECRET_FIELD] = carried
