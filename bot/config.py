@@ -70,6 +70,22 @@ def _rate(env: dict[str, str], name: str, default: str) -> str:
     return raw
 
 
+def _intervals(env: dict[str, str], name: str) -> tuple[tuple[str, float], ...]:
+    """Periodic jobs' intervals in seconds, "retry_pending=15,send_outbox=5" (bot/jobs/schedule.py checks the names:
+    this layer doesn't know the jobs). Each a positive, finite number: "0" would run a job in a tight loop."""
+    out: list[tuple[str, float]] = []
+    for part in filter(None, (p.strip() for p in re.split(r"[,;]", env.get(name) or ""))):
+        job, _, raw = (s.strip() for s in part.partition("="))
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = float("nan")
+        if not job or not 0 < seconds < float("inf"):
+            raise ConfigError(f"{name}: {part!r} is not <job>=<seconds> with seconds above 0 (e.g. retry_pending=15)")
+        out.append((job, seconds))
+    return tuple(out)
+
+
 def _key_prefix(env: dict[str, str], name: str) -> str:
     """A Redis key prefix: letters, digits and . _ : - (a space or a typo'd quote would be part of every key)."""
     value = (env.get(name) or "").strip()
@@ -181,6 +197,8 @@ class Settings:
     # thread at a time, so 8 turns at once each take 8 times as long). 0: no limit.
     turns_at_once: int = 2
     default_timezone: str = "Europe/London"
+    # Periodic jobs run more or less often than bot/jobs/schedule.py ships (job name, seconds), by beat and the ticker.
+    schedule_seconds: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -231,6 +249,7 @@ class Settings:
             api_auth_failure_limit=_rate(env, "PARCELBOT_API_AUTH_FAILURE_LIMIT", "30 per minute"),
             proxies=int(_number(env, "PARCELBOT_PROXIES", "0", int)),
             turns_at_once=int(_number(env, "PARCELBOT_TURNS_AT_ONCE", "2", int)),
+            schedule_seconds=_intervals(env, "PARCELBOT_SCHEDULE_SECONDS"),
         )
 
     @property

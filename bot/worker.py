@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.jobs import JOBS
 from bot.jobs.queue import DEFAULT_QUEUE
 from bot.jobs.registry import JobContext, JobFunc
-from bot.jobs.schedule import SCHEDULE
+from bot.jobs.schedule import schedule_for
 from bot.runtime import Runtime, build_runtime
 
 
@@ -38,7 +38,8 @@ def make_celery(settings: Settings, *, runtime: Runtime | None = None, queue: st
         broker_connection_retry_on_startup=True,
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         beat_schedule={
-            p.job.replace("_", "-"): {"task": f"parcelbot.{p.job}", "schedule": p.every_seconds} for p in SCHEDULE
+            p.job.replace("_", "-"): {"task": f"parcelbot.{p.job}", "schedule": p.every_seconds}
+            for p in schedule_for(settings)
         },
         timezone="UTC",
     )

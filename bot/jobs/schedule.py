@@ -4,11 +4,17 @@ The embedded default (and gunicorn with PARCELBOT_JOBS=inline) runs it on a tick
 process (bot/jobs/ticker.py); production runs it with Celery beat (bot/worker.py). Each job is safe to run
 from several processes at once (the outbox claims rows; pending writes are claimed with SKIP LOCKED; the
 purge is idempotent), so two tickers never double a message.
+
+An operator may run a job more or less often without a code change: PARCELBOT_SCHEDULE_SECONDS="retry_pending=15"
+(`schedule_for`, used by both). The tests of the production topology use it to have real beat run retry_pending
+every second (tests/scaleout/test_kept_write_worker.py) instead of waiting out its minute.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from bot.config import ConfigError, Settings
 
 
 @dataclass(frozen=True)
@@ -28,3 +34,14 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("return_unanswered", 60.0, "conversations a person took and left unanswered go back to the bot"),
     Periodic("expire_payments", 60.0, "payment links left unpaid, paid changes and refunds a failed job left"),
 )
+
+
+def schedule_for(settings: Settings) -> tuple[Periodic, ...]:
+    """SCHEDULE with the operator's intervals (PARCELBOT_SCHEDULE_SECONDS); a job it doesn't have is refused (a typo
+    would otherwise leave the shipped interval in place without a word)."""
+    given = dict(settings.schedule_seconds)
+    unknown = sorted(set(given) - {p.job for p in SCHEDULE})
+    if unknown:
+        raise ConfigError(f"PARCELBOT_SCHEDULE_SECONDS names no periodic job {', '.join(map(repr, unknown))} "
+                          f"(known: {', '.join(p.job for p in SCHEDULE)})")
+    return tuple(replace(p, every_seconds=given[p.job]) if p.job in given else p for p in SCHEDULE)

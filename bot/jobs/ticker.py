@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from bot.jobs.registry import JOBS, JobContext
-from bot.jobs.schedule import SCHEDULE, Periodic
+from bot.jobs.schedule import Periodic, schedule_for
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +26,11 @@ class Ticker:
         self.thread.join(timeout)
 
 
-def start_ticker(ctx: JobContext, *, schedule: tuple[Periodic, ...] = SCHEDULE, tick: float = 1.0,
+def start_ticker(ctx: JobContext, *, schedule: tuple[Periodic, ...] | None = None, tick: float = 1.0,
                  interval: float | None = None) -> Ticker:
-    """Run each periodic job when it is due. `interval` (tests) makes every job due that often."""
+    """Run each periodic job when it is due (the schedule with the operator's intervals unless given). `interval`
+    (tests) makes every job due that often."""
+    schedule = schedule_for(ctx.settings) if schedule is None else schedule
     stopped = threading.Event()
     last: dict[str, float] = {}
 
