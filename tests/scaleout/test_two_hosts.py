@@ -13,56 +13,24 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import queue
 import threading
 import time
 import uuid
-import xml.etree.ElementTree as ET
-from pathlib import Path
 
-import pytest
 import requests
 from PIL import Image
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from backend import models as m
 from backend.db import transaction
-from tests.conftest import PG_URL, PUBLIC_URL, TWILIO_TOKEN
+from tests.conftest import PUBLIC_URL
 from tests.console.kit import PASSWORD, make_user, token_in
-from tests.helpers import real_now, sms_form
-from tests.scaleout.topology import Topology, redis_up
+from tests.helpers import real_now
+from tests.scaleout.kit import NEEDS, sms
+from tests.scaleout.topology import Topology
 
-REDIS_URL = os.environ.get("PARCELBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
-
-pytestmark = [
-    pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (PARCELBOT_TEST_DATABASE_URL): SQLite is one host's file"),
-    pytest.mark.skipif(not redis_up(REDIS_URL), reason=f"needs Redis at {REDIS_URL} (PARCELBOT_TEST_REDIS_URL)"),
-]
-
-
-@pytest.fixture
-def topology(env: dict[str, str], nlu_model: Path, tmp_path: Path):  # noqa: ANN201
-    run = uuid.uuid4().hex[:8]  # this run's own queue and event channels on the shared Redis
-    shared = {**env, "PARCELBOT_NLU_MODEL": str(nlu_model), "PARCELBOT_JOBS": "celery", "PARCELBOT_EVENTS": "redis",
-              "REDIS_URL": REDIS_URL, "CELERY_BROKER_URL": REDIS_URL, "PARCELBOT_CELERY_QUEUE": f"scaleout-{run}",
-              "PARCELBOT_EVENTS_PREFIX": f"scaleout-{run}:events"}
-    shared.pop("PARCELBOT_DATA_DIR")  # each host its own
-    topo = Topology(shared, tmp_path / "hosts")
-    try:
-        yield topo
-    finally:
-        topo.stop()
-
-
-def _sms(base: str, text: str, sender: str) -> list[str]:
-    """A text as Twilio posts it: signed over the public URL, which is the load balancer's, not the host's."""
-    form = sms_form(text, sender=sender)
-    signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_URL + "/twilio/sms", form)
-    response = requests.post(base + "/twilio/sms", data=form, headers={"X-Twilio-Signature": signature}, timeout=60)
-    assert response.status_code == 200, response.text[:500]
-    return ["".join(msg.itertext()) for msg in ET.fromstring(response.text).findall("Message")]
+pytestmark = NEEDS
 
 
 def _sign_in(base: str) -> requests.Session:
@@ -125,12 +93,12 @@ def test_two_hosts_one_database_one_redis_one_worker(topology: Topology, runtime
 
         # One shopper, alternating hosts: A lists the two parcels, B understands the choice A asked for.
         sender = "+447700900654"
-        listed = _sms(host_a, "wheres my order", sender)[0]
+        listed = sms(host_a, "wheres my order", sender)[0]
         assert "1)" in listed and "2)" in listed, listed
         choice = "1" if listed.index("Wool socks") < listed.index("Headtorch") else "2"
-        answer = _sms(host_b, choice, sender)[0]
+        answer = sms(host_b, choice, sender)[0]
         assert "PB100000005GB" in answer and "Wool socks" in answer, answer
-        again = _sms(host_a, "thanks", sender)
+        again = sms(host_a, "thanks", sender)
         assert again and again[0].strip()
 
         # The turns handled on A were heard on B's stream, through Redis.

@@ -88,10 +88,12 @@ class Topology:
             time.sleep(0.3)
         raise AssertionError(f"{name} not healthy after {timeout} s\n{process.tail()}")
 
-    def worker(self, name: str, queue: str) -> Process:
-        """A Celery worker on the shared queue (one process, no beat: only a queued job can reach it)."""
+    def worker(self, name: str, queue: str, *, beat: bool = False) -> Process:
+        """A Celery worker on the shared queue (one process). Without `beat` only a queued job can reach it; with it
+        (`worker -B`, as docs/deployment.md allows for one worker) it also runs the periodic schedule."""
         return self._start(name, [sys.executable, "-m", "celery", "-A", "bot.worker", "worker", "--pool", "solo",
-                                  "--queues", queue, "--loglevel", "info", "--without-gossip", "--without-mingle"])
+                                  "--queues", queue, "--loglevel", "info", "--without-gossip", "--without-mingle",
+                                  *(["-B"] if beat else [])])
 
     def logs(self) -> str:
         return "\n".join(p.tail() for p in self.processes)
