@@ -22,9 +22,9 @@ import requests
 
 from backend import deadline_io
 from backend.pending import PendingSink, PendingWrite, apply_write, cancel_write, return_write
-from backend.protocol import BackendError, BackendRefused, BackendUnavailable
+from backend.protocol import BackendError, BackendRefused, BackendUnavailable, repeated
 from backend.reasons import Reason, because
-from backend.resilience import CircuitBreaker, ResilientClient, RetryPolicy
+from backend.resilience import CircuitBreaker, ResilientClient, RetryPolicy, earlier_tries
 from backend.sealing import SECRET_FIELD, CodeBox
 from backend.serialize import (
     carrier_action_json,
@@ -88,6 +88,29 @@ IN_PROGRESS = frozenset({"request_in_progress", "idempotency_key_in_use"})
 def _in_progress(response: requests.Response) -> bool:
     err = _error(response)
     return response.status_code == 409 and isinstance(err, dict) and err.get("code") in IN_PROGRESS
+
+
+# A 409/422 saying the carrier already has this request (our key, or the change it makes): on a repeat, our own
+# earlier try is what it has, whatever the earlier answer was (a gateway's 502/503/504 can hide a change made behind
+# it). docs/backend.md, "A conflict answered to a repeat".
+ALREADY_MADE = frozenset({"duplicate", "duplicate_request", "already_applied", "already_processed", "already_exists",
+                          "idempotency_key_reused"})
+
+
+def _conflict_on_repeat(response: requests.Response) -> bool:
+    """A 409/422 answered to a repeat of a write that an earlier try may have made: the contract asks a carrier to
+    answer a repeated Idempotency-Key with the original answer, so a conflict instead (a key store that forgot the
+    key, or none) says nothing of whether our earlier try made it. Read as a refusal, the shopper was told "the
+    carrier couldn't make the change" for a change it had made, and would ask again under a new key (review). A
+    careful client (Stripe's advice for an ambiguous answer) reads it as "outcome unknown": asked again under the
+    same key, and told "we can't tell" if it never becomes clear; never "refused", never "done". Earlier tries: the
+    HTTP client's own (a lost answer, a 5xx) and, for the retry job's replay, the kept write's (backend/retry.py)."""
+    if response.status_code not in (409, 422):
+        return False
+    earlier = earlier_tries(response) | repeated()
+    err = _error(response)
+    code = err.get("code") if isinstance(err, dict) else None
+    return earlier.may_have_arrived or (earlier.sent and code in ALREADY_MADE)
 
 
 class HttpBackend:
@@ -282,10 +305,15 @@ class HttpBackend:
 
     def _not_in_progress(self, response: requests.Response) -> None:
         """A 409 saying the same key is still being worked on is "not answering yet" (asked again later), never a
-        refusal (a write's answer: _result, create_return)."""
+        refusal; nor is a conflict answered to a repeat an earlier try may have made (a write's answer: _result,
+        create_return)."""
         if _in_progress(response):
             # it has the request: given up later, that is "we can't tell" (review)
             raise BackendUnavailable(f"{self.name} is still working on this request", may_have_arrived=True)
+        if _conflict_on_repeat(response):
+            # an answer we can't read as yes or no: kept, asked again under the key, never told as refused
+            raise BackendError(f"{self.name} answered HTTP {response.status_code} to a repeat of a write it may "
+                               f"already have made ({_error_message(response) or 'no words'})")
 
     def _result(self, response: requests.Response, *, not_found: Reason) -> ActionResult:
         """A refusal in the carrier's own words is kept as they are; without words, our code says it. A write still

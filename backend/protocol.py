@@ -5,6 +5,10 @@ Flows only ever talk to this Protocol, so adding a carrier never touches a conve
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from backend.types import (
@@ -45,6 +49,38 @@ def made_nothing(answer: object) -> bool:
     (review: four copies of the same test could drift apart). Anything else (an answer, "pending", an outage, an
     answer we couldn't read) may have made it, or says so."""
     return isinstance(answer, BackendRefused | LookupError)
+
+
+@dataclass(frozen=True)
+class EarlierTries:
+    """What is known of earlier tries of the write being made (the same Idempotency-Key): `sent`, one was sent and
+    answered 5xx or not at all; `may_have_arrived`, one's answer was lost after it was sent. A repeat after such a try
+    that meets a conflict can't be read as a refusal (backend/http_adapter.py, docs/backend.md)."""
+
+    sent: bool = False
+    may_have_arrived: bool = False
+
+    def __or__(self, other: EarlierTries) -> EarlierTries:
+        return EarlierTries(self.sent or other.sent, self.may_have_arrived or other.may_have_arrived)
+
+
+_REPEATING: ContextVar[EarlierTries | None] = ContextVar("parcelbot_repeating", default=None)
+
+
+@contextmanager
+def repeating(earlier: EarlierTries) -> Iterator[None]:
+    """The writes made inside are repeats of earlier tries (the retry job replaying a kept write): told to the
+    adapter this way, as the Protocol's methods take the key but not its history."""
+    token = _REPEATING.set(earlier)
+    try:
+        yield
+    finally:
+        _REPEATING.reset(token)
+
+
+def repeated() -> EarlierTries:
+    """The earlier tries of the write being made now, as `repeating` said (none outside it)."""
+    return _REPEATING.get() or EarlierTries()
 
 
 def pin_parcel(backend: object, tracking_number: str, carrier: str) -> None:

@@ -24,7 +24,7 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from backend import deadline_io
 from backend.deadline_io import TotalTimeout
-from backend.protocol import BackendUnavailable
+from backend.protocol import BackendUnavailable, EarlierTries
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ class ResilientClient:
         if data is not None:
             all_headers["Content-Type"] = "application/json"
         attempts = 1 if self.breaker.state == HALF_OPEN else self.retry.attempts
-        problem, count_failure, arrived = "", True, False
+        problem, count_failure, arrived, sent = "", True, False, False
         deadline, short = _DEADLINE.get(), False
         for attempt in range(1, attempts + 1):
             timeout, whole = self.timeout, sum(self.timeout)  # whole: the try's own deadline, however it trickles
@@ -310,6 +310,7 @@ class ResilientClient:
                 given, span = whole if isinstance(exc, TotalTimeout) else timeout[which], _SPAN.get() or 0.0
                 cut = isinstance(exc, requests.Timeout) and given < self.timeout[which] / 2 and given < span / 2
                 arrived = arrived or _may_have_arrived(exc)
+                sent = sent or arrived
                 counted_before = count_failure and bool(problem)
                 problem = f"{exc.__class__.__name__} calling {method} {path}"
                 count_failure = counted_before if cut else True
@@ -322,9 +323,10 @@ class ResilientClient:
                             break
                         wait = retry_after
                 elif response.status_code >= 500:
-                    problem, count_failure = f"HTTP {response.status_code} from {method} {path}", True
+                    problem, count_failure, sent = f"HTTP {response.status_code} from {method} {path}", True, True
                 else:
                     self.breaker.success()
+                    setattr(response, _EARLIER, EarlierTries(sent, arrived))  # noqa: B010 - read by earlier_tries
                     return response
             if attempt < attempts:
                 if deadline is not None and time.monotonic() + wait >= deadline:
@@ -337,6 +339,15 @@ class ResilientClient:
             raise OutOfTime(f"{problem or f'{method} {path}'}: no answer in the time this message had",
                             may_have_arrived=arrived)
         raise BackendUnavailable(problem, may_have_arrived=arrived)
+
+
+_EARLIER = "parcelbot_earlier_tries"
+
+
+def earlier_tries(response: requests.Response) -> EarlierTries:
+    """What the client's earlier tries of this request met before this answer (a 5xx, an answer lost): a conflict
+    answered to a write's repeat means something else than one answered to its first try (backend/http_adapter.py)."""
+    return getattr(response, _EARLIER, None) or EarlierTries()
 
 
 def _may_have_arrived(exc: requests.RequestException) -> bool:

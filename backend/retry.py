@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from backend import models as m
 from backend.changes import as_result, return_result, settle_change, stored_change
 from backend.pending import DONE, FAILED, KINDS, MAY_HAVE_ARRIVED, PENDING, note_arrival, retry_later
-from backend.protocol import Backend, BackendError, BackendUnavailable, made_nothing
+from backend.protocol import Backend, BackendError, BackendUnavailable, EarlierTries, made_nothing, repeating
 from backend.reasons import because
 from backend.serialize import (
     action_from_json,
@@ -128,8 +128,12 @@ def attempt(claimed: Claimed, backend: Backend | None) -> dict[str, Any] | BaseE
     """Send one claimed write (no transaction open): the outcome, or the error it ended with."""
     if backend is None:
         return LookupError("the merchant for this request no longer exists")
+    # A replay repeats the turn's try (or a slow change's, or an earlier replay's): a conflict it meets may be about
+    # the change an earlier try made (backend/http_adapter.py _conflict_on_repeat).
+    earlier = EarlierTries(sent=True, may_have_arrived=bool(claimed.payload.get(MAY_HAVE_ARRIVED)))
     try:
-        return _replay(claimed, backend)
+        with repeating(earlier):
+            return _replay(claimed, backend)
     except (BackendError, LookupError, ValueError, KeyError) as exc:
         return exc
     except Exception as exc:  # noqa: BLE001 - one write that breaks oddly must not stop the batch (review)
