@@ -24,6 +24,7 @@ from dialogues.kit.choices import excluding, pick
 from dialogues.kit.faq import Question, question_in
 from dialogues.kit.handoff import answered_while_waiting, hand_off, misunderstood_in_a_row, reply_when
 from dialogues.kit.keywords import Keyword, ask_open_question_again, keyword_for, opted_out
+from dialogues.kit.queued import next_queued
 from dialogues.subflows import one_tap
 from dialogues.subflows.postcode_text import note_proof
 from intents.discourse import lets_go
@@ -168,7 +169,7 @@ def _after(turn: Turn) -> None:
     else the journey they parked, if it is still wanted; never a second prompt on top of a question."""
     if turn.state.stack or turn.asked:
         return
-    if requests.next_queued(turn):
+    if next_queued(turn):
         return
     _offer_parked(turn)
 

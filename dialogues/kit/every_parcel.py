@@ -2,7 +2,7 @@
 
 A change is made one parcel at a time (each is its own confirmation, rules and audit; one code covers them all,
 as a proof lasts 15 minutes): the first parcel now, and the same request waits in the conversation's queue for
-each other one, naming its parcel (dialogues/kit/requests.next_queued says "Now the same for your Wool socks").
+each other one, naming its parcel (dialogues/kit/queued.next_queued says "Now the same for your Wool socks").
 Before, the shopper was told "I can do one delivery at a time. Pick one first, then ask me again for the other"
 and had to type the request again (a probe of plain phrasing, 2026-12-07).
 """

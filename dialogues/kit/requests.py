@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from dialogues.base import REGISTRY, Flow, Turn, valued_by
 from dialogues.kit.driver_text import code_left_behind
-from dialogues.kit.told import answered
 from intents.discourse import asks, excluded, is_negated, is_reason, only_narrows
 from intents.types import ParsedClause, ParseResult
 
@@ -126,6 +125,11 @@ def _as_request(part: ParsedClause, replaced: ParsedClause | None) -> ParsedClau
         return dataclasses.replace(part, parse=parse)
     if not _is_request(replaced.parse):
         return part
+    # "leave it with the neighbour, actually no, the porch": a value only another journey takes is that journey's
+    # (it had asked "Which neighbour?"); "make it number 8" (a neighbour or an address) stays the replaced request's
+    own, before = _valued(part), REGISTRY.get(replaced.parse.intent)
+    if own is not None and before is not None and not set(before.values) & {e.entity for e in part.parse.entities}:
+        replaced = dataclasses.replace(replaced, parse=dataclasses.replace(replaced.parse, intent=own.name))
     parse = dataclasses.replace(part.parse, intent=replaced.parse.intent, confidence=replaced.parse.confidence)
     return dataclasses.replace(part, parse=parse)
 
@@ -380,26 +384,3 @@ def _minus(spans: list[tuple[int, int]], kept: list[tuple[int, int]]) -> list[tu
 
 # A number given before a correction still stands: "PB123, leave it with 6, no wait, 8" is about PB123.
 _KEPT_ENTITIES = frozenset({"tracking_number", "order_number"})
-
-
-def next_queued(turn: Turn) -> bool:
-    """Start the next request the shopper made earlier, if the journey before it has ended. True if one did."""
-    state = turn.state
-    if state.stack or not state.queue:
-        return False
-    saved = state.queue.pop(0)
-    parse = ParseResult.from_saved(saved)
-    flow = REGISTRY.get(parse.intent)
-    if flow is None:
-        return False
-    given = parse.entity("tracking_number")
-    if answered(turn, flow.name) and (given is None or str(given.value).upper() == answered(turn, flow.name)):
-        return next_queued(turn)  # "...can i see the photo he took": it was in the reply before, not sent twice
-    label = f"label_{flow.name}"
-    if saved.get("parcel"):  # the same change for the shopper's next parcel (dialogues/kit/every_parcel.py)
-        turn.say("utter_next_parcel", parcel=str(saved["parcel"]))
-    else:
-        turn.say("utter_next_request", what=turn.render(label) if turn.voice.has(label) else parse.intent)
-    turn.nlu, turn.text = parse, parse.text
-    flow.run_start(turn)
-    return True
