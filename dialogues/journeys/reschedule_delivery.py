@@ -138,7 +138,7 @@ def _still_wanted(turn: Turn, wanted: dict | None) -> dict | None:
     """The wish, unless it is only for a day the shopper also said they're not in (that day never leads)."""
     if not wanted:
         return None
-    if wanted.get("date") and not wanted.get("to_date") and any(
+    if wanted.get("date") and not (wanted.get("to_date") or wanted.get("upto")) and any(
             r.get("date") == wanted["date"] and not r.get("start") for r in turn.slots.get("refused") or []):
         wanted = {**wanted, "date": None}
     return wanted if (wanted.get("date") or wanted.get("start")) else None
@@ -207,6 +207,8 @@ def _choose_wanted(turn: Turn, wanted: dict) -> None:
             what = turn.render("utter_reschedule_between", first=what, last=_day(turn, wanted["to_date"]))
         elif day and wanted.get("onward"):  # "after the 18th": the carrier's last slots come before it
             what = turn.render("utter_reschedule_onward", first=what)
+        elif day and wanted.get("upto"):  # "before friday": the carrier's first slot comes after it
+            what = turn.render("utter_reschedule_upto", last=what)
         turn.say("utter_reschedule_no_slot", when=what)
         _list_allowed(turn, _nearest(turn, windows, allowed, wanted))
 

@@ -63,11 +63,30 @@ _CONDITION = re.compile(
 # "after the 18th", "from monday", "not before the 15th", "when im back on the 20th", "away till friday", "the 20th
 # onwards": not one day but the first day that will do (reschedule reads these; `read_wish(bounds=True)`).
 _BOUND_BEFORE = re.compile(
-    r"\b(?P<kind>not\s+before|no\s+earlier\s+than|not\s+(?:un)?till?|after|from|since|(?:un)?till?|untill|"
+    r"\b(?P<kind>not\s+before|no\s+earlier\s+than|before|not\s+(?:un)?till?|after|from|since|(?:un)?till?|untill|"
     r"back(?:\s+home)?(?:\s+on|\s+for)?|home(?:\s+on)?|return(?:ing)?(?:\s+on)?|get\s+back(?:\s+on)?)"
     r"\s+(?:on\s+)?(?:the\s+)?$", _I)
 _BOUND_AFTER = re.compile(r"^\s*(?:onwards?|or\s+(?:later|after)|and\s+(?:later|after)|at\s+the\s+earliest)\b", _I)
 _JUST_NOT = re.compile(_NOT, _I)
+# "im away from friday" with nothing after it: friday and every day after is refused, not friday alone
+_AWAY_FROM = re.compile(r"\bfrom\s+(?:on\s+)?(?:the\s+)?$", _I)
+_OPEN_ENDED = re.compile(r"^\s*(?:$|[.,;!?]|(?:so|then|and|but|can|could|pls|please|onwards?)\b)", _I)
+# "home until thursday then away", "before friday", "by wednesday", "no later than the 18th", "friday at the latest":
+# not one day but the last that will do (`_latest`, the mirror of `_earliest`). "until" is a deadline only without an
+# away or a not before it (those are `_earliest`'s), and not after a wait ("can it wait till monday" is Monday).
+_DEADLINE_BEFORE = re.compile(
+    r"(?<![\w'’])(?P<kind>before|by|no\s+later\s+than|(?:un)?till?|untill|up\s+(?:un)?till?|up\s+to)"
+    r"\s+(?:on\s+)?(?:the\s+)?$", _I)
+_DEADLINE_AFTER = re.compile(r"^\s*(?:at\s+the\s+latest|latest|or\s+(?:before|earlier|sooner))\b", _I)
+# Words that make "by / before / until" no deadline: "the day before friday", "back by friday" (they are back then),
+# "wait / hold it / keep it until monday" (Monday or later), "not before", "can't do before friday".
+_NO_DEADLINE = {
+    "before": re.compile(r"\b(?:the|a|that)\s+(?:day|days|week|night|morning|evening|afternoon|weekend)\s+$", _I),
+    "by": re.compile(r"\b(?:back|home|return|returning|get\s+back|got\s+back|arrive|arriving|land|landing)"
+                     r"(?:\s+home)?\s+$", _I),
+    "until": re.compile(r"\b(?:wait|hold|keep|save|delay|postpone|put\s+(?:it\s+)?off|push\s+it\s+back|leave\s+it"
+                        r"|hang\s+on|hold\s+off)\b", _I),
+}
 # "away from the 14th to the 18th", "not in mon-wed": a refused day that runs on to a second one is every day between
 _RANGE_TO = re.compile(r"^\s*(?:to|till|til|until|untill|through|thru|-|–)\s*(?:the\s+|on\s+)?$", _I)
 
@@ -86,6 +105,7 @@ class _Span:
     refused: bool = False
     date_of: int | None = None  # a window: the index of the date it is attached to
     earliest: str | None = None  # a date that is a lower bound ("after the 18th"): the first day that will do
+    latest: str | None = None  # a date that is an upper bound ("before friday"): the last day that will do
 
 
 def _clause_start(text: str, lo: int, hi: int) -> int:
@@ -147,6 +167,8 @@ def _earliest(text: str, spans: list[_Span], i: int) -> str | None:
     kind, earlier = " ".join(bound.group("kind").lower().split()), before[: bound.start()]
     if kind.startswith(("not ", "no ")):
         return first.isoformat()
+    if kind == "before":  # "can't do before friday": friday on; "before friday" alone is a deadline (`_latest`)
+        return first.isoformat() if _JUST_NOT.search(earlier) else None
     until = kind.startswith(("unt", "til"))
     away = bool(re.search(_AWAY, earlier, _I))
     if until and not (away or _JUST_NOT.search(earlier)):
@@ -162,6 +184,28 @@ def _earliest(text: str, spans: list[_Span], i: int) -> str | None:
     return first.isoformat()
 
 
+def _latest(text: str, spans: list[_Span], i: int) -> str | None:
+    """The last day a deadline allows ("before friday": thursday; "by / until / no later than wednesday", "wednesday
+    at the latest": wednesday; "before the weekend": the friday), or None when the date is no deadline. A deadline
+    said after a not or an away is not one ("can't do before friday", "away until friday": `_earliest`'s)."""
+    span = spans[i]
+    lo = spans[i - 1].entity.end if i else 0
+    if i and spans[i - 1].entity.entity == "date" and _RANGE_TO.match(text[lo: span.entity.start]):
+        return None  # "from monday till wednesday": a span of days (`_ranges`)
+    before = text[_clause_start(text, lo, span.entity.start): span.entity.start]
+    nxt = spans[i + 1].entity.start if i + 1 < len(spans) else len(text)
+    first = date.fromisoformat(_when(span)["date"])
+    bound = _DEADLINE_BEFORE.search(before)
+    if bound is None:
+        after = _DEADLINE_AFTER.match(text[span.entity.end: nxt])
+        return first.isoformat() if after and not _NEG_BEFORE.search(before) else None
+    earlier, kind = before[: bound.start()], bound.group("kind").lower()
+    kind = kind if kind in ("before", "by") else "until"
+    if _NEG_BEFORE.search(earlier) or _NO_DEADLINE[kind].search(earlier):
+        return None
+    return (first - timedelta(days=1) if kind == "before" else first).isoformat()
+
+
 def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
     """The day and time this message wants, and those it refuses. With `bounds`, a date said as a lower bound
     ("after the 18th", "back on the 20th") is wanted with every day after it (`onward`), unless a day is named."""
@@ -174,11 +218,13 @@ def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
             span.date_of, span.refused = i - 1, prev.refused or _refused(text, spans, i)
         elif bounds and span.entity.entity == "date" and (earliest := _earliest(text, spans, i)):
             span.earliest = earliest
+        elif bounds and span.entity.entity == "date" and (latest := _latest(text, spans, i)):
+            span.latest = latest
         else:
             span.refused = _refused(text, spans, i)
     wish = Wish()
-    earliest = None
-    bound_days = {s.entity.value[:10] for s in spans if s.earliest}
+    earliest = latest = None
+    bound_days = {s.entity.value[:10] for s in spans if s.earliest or s.latest}
     ends = _ranges(text, spans)
     for i, span in enumerate(spans):
         lo = spans[i - 1].entity.end if i else 0
@@ -186,6 +232,9 @@ def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
             continue
         if span.earliest:
             earliest = max(earliest or span.earliest, span.earliest)
+            continue
+        if span.latest:
+            latest = min(latest or span.latest, span.latest)
             continue
         when = _when(span)
         if i in ends:  # "away from the 14th to the 18th", "from monday to wednesday": every day of it
@@ -200,14 +249,26 @@ def read_wish(turn: Turn, *, bounds: bool = False) -> Wish:
             following = spans[i + 1].entity.start if i + 1 < len(spans) else len(text)
             if when.get("date") and _BOUND_AFTER.match(text[span.entity.end: following]):
                 when["onward"] = True  # "can't do the 18th or later": that day and every one after
+            elif (bounds and i not in ends and span.entity.entity == "date" and _OPEN_ENDED.match(
+                    text[span.entity.end: following]) and _away_from(text, spans, i)):
+                when["onward"] = True  # "im away from friday": friday and after
             wish.refused.append(when)
         elif wish.wanted is None or _completes(wish.wanted, when):
             wish.wanted = when if wish.wanted is None else _merge(wish.wanted, when)
     _clock_fallback(turn, wish, spans)
-    if earliest and not (wish.wanted or {}).get("date"):
+    if (earliest or latest) and not (wish.wanted or {}).get("date"):
         base = wish.wanted or {"start": None, "end": None}
-        wish.wanted = {**base, "date": earliest, "onward": True}
+        if earliest and latest:  # "after the 14th but before the 18th": every day between
+            wish.wanted = {**base, "date": earliest, "to_date": max(earliest, latest)}
+        else:
+            wish.wanted = {**base, "date": earliest or latest, "onward" if earliest else "upto": True}
     return wish
+
+
+def _away_from(text: str, spans: list[_Span], i: int) -> bool:
+    lo = spans[i - 1].entity.end if i else 0
+    before = text[_clause_start(text, lo, spans[i].entity.start): spans[i].entity.start]
+    return bool(_AWAY_FROM.search(before) and re.search(_AWAY, before, _I))
 
 
 def _ranges(text: str, spans: list[_Span]) -> dict[int, int]:
@@ -265,6 +326,9 @@ def fits(when: dict, start: datetime, end: datetime) -> bool:
     """Does a window (local start and end) fall on this day and overlap this time, where they are given?"""
     if when.get("date") and when.get("onward"):  # "after the 18th": that day or any later one
         if start.date() < date.fromisoformat(when["date"]):
+            return False
+    elif when.get("date") and when.get("upto"):  # "before friday": that thursday or any earlier day
+        if start.date() > date.fromisoformat(when["date"]):
             return False
     elif when.get("date") and when.get("to_date"):  # a span of days ("next week")
         if not date.fromisoformat(when["date"]) <= start.date() <= date.fromisoformat(when["to_date"]):
