@@ -18,7 +18,7 @@ import re
 from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
-from dialogues.kit import claims, repeat, requests, survey, talked_about, tone, unwanted
+from dialogues.kit import afterthought, claims, repeat, requests, survey, talked_about, tone, unwanted
 from dialogues.kit.answers import YES_NO
 from dialogues.kit.choices import excluding, pick
 from dialogues.kit.faq import Question, question_in
@@ -62,6 +62,7 @@ def respond(turn: Turn) -> None:
 
 def _respond(turn: Turn) -> None:
     _expire_stale_state(turn)
+    made, turn.state.made = turn.state.made, None  # the change just made: heard by this message only
     if survey.answered(turn):  # "5" after a person asked "how did we do?"
         return
     plain = _plain(turn.text)
@@ -84,6 +85,9 @@ def _respond(turn: Turn) -> None:
         repeat.say_it_again(turn)
         return
     if _aside(turn):
+        return
+    if afterthought.take(turn, made):  # "oops i meant 41 not 14" right after "Done": that change again, corrected
+        _after(turn)
         return
 
     open_flow, step = turn.state.open_flow, turn.state.open_step

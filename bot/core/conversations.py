@@ -152,6 +152,10 @@ class ConversationState:
     mentioned: dict[str, str] = field(default_factory=dict)
     # A person resolved the conversation and asked for a 1-5 rating: who (the answer is stored against them).
     survey_for: str | None = None
+    # The change just made ("Done: ..."): its kind, parcel and what its journey had, kept for the next message only,
+    # so that "oops i meant 41 not 14" right after it asks for that change again, corrected (dialogues/kit/
+    # afterthought.py).
+    made: dict[str, Any] | None = None
 
     # -- reading -------------------------------------------------------------------------------------------
     @property
@@ -189,6 +193,8 @@ class ConversationState:
             data["mentioned"] = dict(self.mentioned)
         if self.survey_for:
             data["survey_for"] = self.survey_for
+        if self.made:
+            data["made"] = copy.deepcopy(self.made)
         return data
 
     @classmethod
@@ -210,6 +216,7 @@ class ConversationState:
             avoid=[str(a) for a in data.get("avoid") or ()],
             mentioned={str(k): str(v) for k, v in (data.get("mentioned") or {}).items()},
             survey_for=str(data["survey_for"]) if data.get("survey_for") else None,
+            made=dict(data["made"]) if isinstance(data.get("made"), dict) else None,
         )
 
     def copy(self) -> ConversationState:

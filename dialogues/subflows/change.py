@@ -228,6 +228,11 @@ def apply(turn: Turn) -> None:
     summary = Rendered(slots.get("summary") or "")
     if result is not None and result.status is ResultStatus.ACCEPTED:
         turn.say("utter_change_done", summary=summary, reference=result.reference or "", next=_next(turn))
+        # for "oops i meant 41 not 14" as the next message (kit/afterthought.py)
+        stack = turn.state.stack
+        journey = slots.get("journey_slots") or (stack[-2].slots if len(stack) >= 2 else {})
+        turn.state.made = {"kind": pending["kind"], "tracking": tracking, "params": dict(pending.get("params") or {}),
+                           "journey_slots": {k: v for k, v in journey.items() if k not in _OWN_SLOTS}}
         turn.return_()  # back to the journey's `then` step, if it asked for one; else the journey is over
         return
     turn.finish()
