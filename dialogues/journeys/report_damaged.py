@@ -59,6 +59,17 @@ _NO_PHOTO = re.compile(
     r"|\b(?:box|packaging|it)\s+(?:went|has\s+gone|is\s+gone|'?s\s+gone)\b|\bin\s+the\s+(?:bin|recycling)\b",
     re.IGNORECASE,
 )
+# The photo later, not now: "I can send a picture later", "ill take a pic when i get home", "will send one tonight",
+# "not right now". It had read as asking for the driver's photo (a probe). The claim goes on as SKIP does, and a
+# photo sent later is added to it (kit/claims.add_later_photo). Said with a photo or a sending word, or on its own.
+_LATER = re.compile(
+    r"\b(?:later(?:\s+on)?|in\s+a\s+(?:bit|while|min(?:ute)?|sec|few)|tonight|this\s+(?:evening|afternoon)|tomorrow|tmrw|tmr"
+    r"|when\s+i(?:'?m|\s+am)?\s+(?:get\s+)?(?:home|back|in)\b|when\s+i\s+(?:get|can|have\s+(?:a\s+)?(?:chance|minute|sec))"
+    r"|after\s+work|not\s+(?:right\s+)?now|not\s+at\s+the\s+moment|once\s+i'?m\s+(?:home|back))", re.IGNORECASE)
+_SENDING = re.compile(r"\b(?:send|sent|take|snap|get|upload|text|mms|do|grab|photos?|pics?|pictures?|images?|snaps?"
+                      r"|one)\b", re.IGNORECASE)
+
+
 # In the first message only a photo named ("my stove came smashed, no photo sorry"): the story of the damage uses the
 # same words ("the driver threw it over the gate", "it went flying", "didnt get one of the legs to fit"), and a review
 # found those skipping the photo the merchant needs.
@@ -138,6 +149,9 @@ def with_shipment(turn: Turn) -> None:
 def photo(turn: Turn) -> None:
     if _keep_photos(turn):
         turn.say("utter_damaged_photo_thanks")
+    elif photo_later(turn):  # "ill take a pic when i get home": on without it, and said how to send it
+        turn.remember(photo_skipped=True, photo_later=True)
+        turn.say("utter_damaged_photo_later")
     elif yes_or_no(turn) is False or _SKIP.search(turn.text.lower()) or no_photo(turn):
         turn.remember(photo_skipped=True)
     else:
@@ -149,6 +163,16 @@ def photo(turn: Turn) -> None:
 
 
 @flow.answers("photo")
+def no_photo_now(turn: Turn) -> bool:
+    """No photo now, or none at all: the photo step's answer whatever else it reads as (the driver's photo)."""
+    return no_photo(turn) or photo_later(turn)
+
+
+def photo_later(turn: Turn) -> bool:
+    text = turn.message.text or ""
+    return bool(_LATER.search(text) and (_SENDING.search(text) or len(text.split()) <= 3))
+
+
 def no_photo(turn: Turn, *, first: bool = False) -> bool:
     """ "i havent got a photo, can you just send a replacement", "can't take one, just refund me": no photo is the
     answer, whatever else the message reads as (a refund question, the driver's photo); read on the whole message.
@@ -314,6 +338,7 @@ def _open_verified(turn: Turn, shipment: Shipment, choice: str) -> None:
         "photos": list(slots.get("photos") or []),
         "photo_skipped": bool(slots.get("photo_skipped")),
         "photo_unavailable": bool(slots.get("photo_unavailable")),
+        "photo_later": bool(slots.get("photo_later")),
         "problem": slots.get("problem") or "damaged",
     }
     opened = open_claim(turn, shipment, kind=DAMAGED, key=slots["claim_key"], detail=detail)

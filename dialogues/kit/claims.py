@@ -36,6 +36,7 @@ DAMAGED = "claim_damaged"
 CANCEL_ORDER = "cancel_order"  # backend/changes.CANCEL_ACTION: filed under the tracking number, else "#order"
 CLAIM_KINDS = (NOT_RECEIVED, DAMAGED)
 PENDING, CLOSED, LINKED = "pending", "closed", "linked"
+MAX_CLAIM_PHOTOS = 10  # a claim's photos, those sent later included
 LINK_WINDOW = timedelta(days=60)  # a later claim on the same parcel within this is the same story
 
 # "found it", "it was behind the bins", "the neighbour had it", "it's turned up"...
@@ -237,6 +238,8 @@ def before_routing(turn: Turn) -> bool:
     shopper has goes to the claim's status, whatever the NLU heard."""
     if close_if_turned_up(turn):
         return True
+    if add_later_photo(turn):
+        return True
     if _found_without_a_claim(turn):
         return True
     if _left_elsewhere(turn):
@@ -246,6 +249,27 @@ def before_routing(turn: Turn) -> bool:
             and any(claims_on(turn, s.tracking_number) for s in turn.sender_shipments())):
         turn.nlu = dataclasses.replace(turn.nlu, intent=CLAIM_STATUS_FLOW, confidence=1.0, clarify=None)
     return False
+
+
+def add_later_photo(turn: Turn) -> bool:
+    """A photo sent after "I can send a picture later" at a damage claim (report_damaged's photo step), with no
+    question open and at most a few words ("here you go"): added to that claim, still pending, and said so."""
+    urls = [md.url for md in turn.message.media if not md.content_type or md.content_type.startswith("image/")]
+    if not urls or turn.state.open_step is not None or "?" in turn.text or len(turn.text.split()) > 8:
+        return False
+    waiting = [c for s in turn.sender_shipments() for c in claims_on(turn, s.tracking_number, kinds=(DAMAGED,),
+                                                                     statuses=(PENDING,))
+               if (c.params or {}).get("photo_later")]
+    if not waiting:
+        return False
+    claim = max(waiting, key=lambda c: c.id)
+    params = dict(claim.params or {})
+    params["photos"] = [*(params.get("photos") or []), *urls][:MAX_CLAIM_PHOTOS]
+    params["photo_skipped"] = False
+    claim.params, claim.updated_at = params, turn.now  # a new dict: the JSON column sees the change
+    turn.audit("claim_photo_added", "ok", subject=claim.tracking_number, reference=claim.reference)
+    turn.say("utter_damaged_photo_added", reference=claim.reference or "")
+    return True
 
 
 # "my neighbour has it, thanks" with nothing asked for: told, not a request (a probe: refused as a neighbour delivery
