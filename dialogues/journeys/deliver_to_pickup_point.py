@@ -18,6 +18,7 @@ from dialogues.kit import unwanted
 from dialogues.kit.answers import ask_choice
 from dialogues.kit.choices import excluding, misspelt
 from dialogues.kit.formatting import parcel_label, ready_to_collect
+from dialogues.kit.pickup_hours import by_hours_wanted, pick_by_hours
 from dialogues.subflows.change import propose
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.next_step import adopt_parked_menu, eligible_shipment, pick_listed
@@ -53,6 +54,9 @@ def with_shipment(turn: Turn) -> None:
         turn.say("utter_pickup_none_left")
         return
     turn.remember(points=points)
+    if turn.nlu.intent == flow.name and by_hours_wanted(turn.text) and named_point(turn.text, points) is None:
+        _by_hours(turn, shipment, points)
+        return
     named = named_point(turn.text, points) if turn.nlu.intent == flow.name else None
     if named is not None:  # "send it to the ancoats locker": that one, without the list
         turn.remember(proposed_point=named["id"])
@@ -93,6 +97,10 @@ def _list(turn: Turn, shipment: Shipment, points: list[dict], *, others: bool = 
     ask_choice(turn, "choose", "utter_pickup_prompt", names, parcel=parcel_label(shipment))
 
 
+# A number that picks from the list ("2", "number 3"), not a clock time ("at 7:30", "8am")
+_NUMBER = re.compile(r"(?<![\d:.])\b[1-9]\b(?![:.]\d|\s*(?:am|pm)\b)", re.IGNORECASE)
+
+
 @flow.step("choose")
 def choose(turn: Turn) -> None:
     points = turn.slots.get("points") or []
@@ -101,6 +109,11 @@ def choose(turn: Turn) -> None:
     left = excluding(turn.message.text, labels, referent=proposed)
     if left is not None:  # "anything except the corner shop", "any but the first", "not that one, any other"
         _narrow(turn, points, left)
+        return
+    if by_hours_wanted(turn.text) and not _NUMBER.search(turn.text) and named_point(turn.text, points) is None:
+        shipment = shipment_for(turn, then="with_shipment")
+        if shipment is not None:
+            _by_hours(turn, shipment, points)
         return
     index = pick_listed(turn.text, labels)
     if index is not None and unwanted.rules_out(turn, f"{points[index]['name']} {points[index]['address']}"):
@@ -119,6 +132,20 @@ def choose(turn: Turn) -> None:
     if shipment is None:
         return
     _propose(turn, shipment, points[index])
+
+
+def _by_hours(turn: Turn, shipment: Shipment, points: list[dict]) -> None:
+    """ "whichever is open latest", "the earliest opening one": the point its hours say, proposed with why; with
+    any point's hours unknown, said plainly and asked which (kit/pickup_hours.pick_by_hours)."""
+    wanted = by_hours_wanted(turn.text) or ""
+    index = pick_by_hours([p.get("hours") or "" for p in points], wanted)
+    if index is None:
+        turn.say(f"utter_pickup_hours_unknown_{wanted}")
+        _list(turn, shipment, points, again=True)
+        return
+    point = points[index]
+    turn.say(f"utter_pickup_by_hours_{wanted}", name=point["name"], hours=point.get("hours") or "")
+    _propose(turn, shipment, point)
 
 
 def _propose(turn: Turn, shipment: Shipment, point: dict) -> None:
