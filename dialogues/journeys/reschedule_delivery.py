@@ -15,12 +15,13 @@ the change is proposed with that option: a paid window always asks the shopper t
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import re
+from datetime import date, datetime, time, timedelta
 
 from backend import local_time
 from backend.types import ActionKind, ActionOption, DeliveryAction
 from bot.core.wording import render_lines
-from dialogues.base import Flow, Turn, register
+from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit.answers import ask_choice
 from dialogues.kit.choices import excluding
 from dialogues.kit.formatting import day_label, money, parcel_label, stored_window, window_label
@@ -195,7 +196,7 @@ def _choose_wanted(turn: Turn, wanted: dict) -> None:
     windows = turn.slots.get("windows") or []
     allowed = _allowed(turn, windows)
     hits = matching(turn, windows, allowed, wanted)
-    turn.remember(wanted=wanted)
+    turn.remember(wanted=wanted, hold_until=None)
     if len(hits) == 1:
         _propose(turn, windows[hits[0]])
     elif hits:
@@ -210,7 +211,48 @@ def _choose_wanted(turn: Turn, wanted: dict) -> None:
         elif day and wanted.get("upto"):  # "before friday": the carrier's first slot comes after it
             what = turn.render("utter_reschedule_upto", last=what)
         turn.say("utter_reschedule_no_slot", when=what)
+        if day and wanted.get("onward"):
+            _offer_hold(turn, date.fromisoformat(day))
         _list_allowed(turn, _nearest(turn, windows, allowed, wanted))
+
+
+def _offer_hold(turn: Turn, day: date) -> None:
+    """Away past the carrier's last slot ("im away till the 30th"): where the carrier holds parcels that long, a
+    hold until the first day they are back is offered beside the nearest slots ("reply HOLD"); else the nearest
+    slots alone, after "no delivery slot from ... on"."""
+    shipment = shipment_for(turn, then="with_shipment")
+    option = option_for(turn, shipment, ActionKind.HOLD) if shipment is not None else None
+    if option is None or not option.available:
+        return
+    if option.max_hold_days and day > turn.local(turn.now).date() + timedelta(days=option.max_hold_days):
+        return
+    turn.remember(hold_until=day.isoformat())
+    turn.say("utter_reschedule_offer_hold", day=_day(turn, day.isoformat()), parcel=parcel_label(shipment))
+
+
+# "hold", "yes hold it please", "hold it till then": the hold offered when no slot is left from the day asked for
+_HOLD = re.compile(r"\bhold\b", re.IGNORECASE)
+
+
+@flow.answers("choose")
+def takes_the_hold(turn: Turn) -> bool:
+    """ "HOLD" after the hold was offered answers the offer (the NLU hears a new hold request)."""
+    return bool(turn.slots.get("hold_until") and _HOLD.search(turn.text))
+
+
+def _takes_hold(turn: Turn) -> bool:
+    """Is this the answer to the hold offered (_offer_hold)? "HOLD" (with another day, that day), or a plain yes to
+    it; then the hold journey takes it from its own check of the day (its limit, its confirmation)."""
+    until = turn.slots.get("hold_until")
+    if not until or not (_HOLD.search(turn.text) or turn.nlu.intent == "affirm"):
+        return False
+    until = (read_wish(turn).wanted or {}).get("date") or until
+    tracking = turn.slots.get("tracking_number")
+    turn.finish()
+    turn.call("hold_delivery", then=None)
+    turn.remember(tracking_number=tracking, until=until)
+    REGISTRY["hold_delivery"].run_step(turn, "with_shipment")
+    return True
 
 
 @flow.step("choose")
@@ -224,6 +266,8 @@ def choose(turn: Turn) -> None:
             _propose(turn, windows[shown[left[0]]])
         else:
             _list(turn, [shown[i] for i in left], "utter_reschedule_choose")
+        return
+    if _takes_hold(turn):
         return
     wish = Wish() if is_bare_choice(turn.text) else read_wish(turn, bounds=True)  # "2nd" is the second slot, not a date
     if wish.refused:
