@@ -34,6 +34,9 @@ _MEANT = re.compile(_LEAD + r"(?:(?:i\s+)?(?:meant|mean|ment)(?:\s+to\s+(?:say|p
 # "41 not 14", "friday, not thursday": short on both sides
 _SWAP = re.compile(_LEAD + r"(?P<new>(?:[\w'-]+\s+){0,3}[\w'-]+)" + _NOT + r"(?P<old>(?:[\w'-]+\s+){0,3}?[\w'-]+)"
                    + _TAIL, _I)
+# "oops, number 41", "actually friday", "no wait, the shed": a word of correcting, then the value alone
+_OOPS = re.compile(r"^\W*(?:(?:oops|whoops|oopsie|sorry|soz|sry|wait|actually|my\s+bad|no|nope|typo)\b[\s,.!-]*)+"
+                   r"(?P<new>(?:[\w'-]+\s+){0,3}[\w'-]+)" + _TAIL, _I)
 _NUMBER = re.compile(r"^(?:number\s+|no\.?\s*|#)?(\d{1,4}[a-z]?)$", _I)
 _TEXT_PARAMS = ("neighbour", "safe_place", "note")
 
@@ -48,7 +51,7 @@ class Correction:
 
 def read(text: str) -> Correction | None:
     """The new words (and the replaced ones, if said) of a message that is only a correction, or None."""
-    for pattern in (_SAID, _MEANT, _SWAP):
+    for pattern in (_SAID, _MEANT, _SWAP, _OOPS):
         found = pattern.match(text)
         if found and found.group("new").strip():
             old = found.group("old") if "old" in pattern.groupindex else None

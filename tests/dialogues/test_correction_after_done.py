@@ -30,7 +30,7 @@ def _day(ahead: int) -> datetime:
 
 
 NEIGHBOURS = ["sorry i meant 41 not 14", "oops i meant 41", "Whoops, should be 41 not 14", "41 not 14 sorry",
-              "I said 14 but meant 41", "my bad, meant to say number 41"]
+              "I said 14 but meant 41", "my bad, meant to say number 41", "oops, number 41"]
 
 
 @pytest.mark.parametrize("correction", NEIGHBOURS)
@@ -46,7 +46,8 @@ def test_a_neighbours_number_corrected_after_done_is_proposed_again(runtime, eve
 
 
 @pytest.mark.parametrize("correction", ["wait, I said {old} but meant {new}", "oops i meant {new} not {old}",
-                                        "Sorry, I meant {new}", "my bad, it should be {new}, not {old}"])
+                                        "Sorry, I meant {new}", "my bad, it should be {new}, not {old}",
+                                        "actually {new}"])
 def test_a_day_corrected_after_done_offers_the_day_meant(runtime, every_day, correction):
     old, new = _day(3), _day(4)
     _made(runtime, f"can you deliver it {old:%A}", "1")
@@ -68,7 +69,7 @@ def test_a_safe_place_corrected_after_done(runtime, every_day):
     assert "Just to check" in reply and "the shed" in reply, reply
 
 
-@pytest.mark.parametrize("message", ["i meant where is it now", "41 not 14", "not bad thanks"])
+@pytest.mark.parametrize("message", ["i meant where is it now", "41 not 14", "not bad thanks", "sorry, thank you"])
 def test_what_corrects_no_part_of_the_change_keeps_its_reading(runtime, every_day, message):
     """After a new day was made, "41 not 14" names nothing of it; "i meant where is it" asks where it is."""
     _made(runtime, f"can you deliver it {_day(3):%A}", "1")
