@@ -79,11 +79,12 @@ _DEADLINE_BEFORE = re.compile(
     r"\s+(?:on\s+)?(?:the\s+)?$", _I)
 _DEADLINE_AFTER = re.compile(r"^\s*(?:at\s+the\s+latest|latest|or\s+(?:before|earlier|sooner))\b", _I)
 # Words that make "by / before / until" no deadline: "the day before friday", "back by friday" (they are back then),
+# "drop / stop / pop by on friday" (a visit that day; "can it come by friday" is a deadline),
 # "wait / hold it / keep it until monday" (Monday or later), "not before", "can't do before friday".
 _NO_DEADLINE = {
     "before": re.compile(r"\b(?:the|a|that)\s+(?:day|days|week|night|morning|evening|afternoon|weekend)\s+$", _I),
     "by": re.compile(r"\b(?:back|home|return|returning|get\s+back|got\s+back|arrive|arriving|land|landing)"
-                     r"(?:\s+home)?\s+$", _I),
+                     r"(?:\s+home)?\s+$|\b(?:drop|stop|pop|swing)\s+$", _I),
     "until": re.compile(r"\b(?:wait|hold|keep|save|delay|postpone|put\s+(?:it\s+)?off|push\s+it\s+back|leave\s+it"
                         r"|hang\s+on|hold\s+off)\b", _I),
 }

@@ -95,7 +95,8 @@ def test_no_slot_by_the_deadline_says_so_and_offers_the_nearest(runtime, demo):
 
 
 @pytest.mark.parametrize("message", ["can it wait till {day}", "can you hold off until the {nth} to deliver it",
-                                     "can you deliver it on the {nth}", "the {nth} is fine, can you change the day"])
+                                     "can you deliver it on the {nth}", "the {nth} is fine, can you change the day",
+                                     "can the driver drop by on the {nth} instead"])
 def test_a_day_that_is_no_deadline_is_still_that_day(runtime, every_day, message):
     """A wait until a day is that day (or later), and a day named alone is that day: no days before it."""
     named = _today() + timedelta(days=3)
