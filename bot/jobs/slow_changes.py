@@ -16,7 +16,7 @@ from typing import Any
 from backend import models as m
 from backend.changes import apply_change
 from backend.pending import close_kept
-from backend.protocol import BackendError
+from backend.protocol import BackendError, EarlierTries, repeating
 from backend.types import ActionKind, ChangeContext, DeliveryAction, ResultStatus
 from bot.core.carrier import Answered
 from bot.core.reach import later_destination
@@ -60,7 +60,10 @@ def finish_slow_change(
             return "skipped"
         recorded, remote = carrier_to_ask(ctx, session, merchant, key, now)
         session.commit()
-    answered = ask(remote, tracking, change, key, context)
+    # This request repeats the turn's own under the key, sent and not yet answered (too slow): a carrier that says
+    # "duplicate" / "already processed" instead of its in-progress code is then no refusal (docs/backend.md)
+    with repeating(EarlierTries(sent=True)):
+        answered = ask(remote, tracking, change, key, context)
     with ctx.uow() as uow:
         session = uow.session
         merchant = session.get(m.Merchant, merchant_id)
