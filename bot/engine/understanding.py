@@ -15,6 +15,7 @@ from backend import models as m
 from bot.core.merchant_config import MerchantConfig
 from dialogues.kit.keywords import Keyword, keyword_in
 from intents.collecting import collecting
+from intents.complaint import complaint
 from intents.context import ParseContext
 from intents.discourse import clauses
 from intents.flat_number import flat_number
@@ -45,6 +46,7 @@ def parse(interpreter: Interpreter, text: str, config: MerchantConfig, now: date
     parsed = flat_number(parsed)  # "flat number is 4b" is a flat added to the address, not out of scope
     parsed = missed_delivery(parsed)  # "they tried to deliver but i was out": where it is now, and what next
     parsed = part_missing(parsed)  # "some of my order is missing": the claim for what came, not a missing parcel
+    parsed = complaint(parsed)  # "the driver was rude": sorry, and a person, not the parcel's status
     return collecting(parsed)  # "can I grab it from the rusholme store" is a collection point, not out of scope
 
 

@@ -29,6 +29,7 @@ from dialogues.base import Flow, Turn, register
 from dialogues.kit.handoff import ANSWERED_WHILE_WAITING, CONFIDENT, hand_off, reply_when
 from dialogues.kit.keywords import Keyword, keyword_in
 from dialogues.kit.tone import is_upset
+from intents.complaint import is_complaint
 
 flow = register(Flow("handoff", intents=("talk_to_human",)))
 ACK_EVERY = timedelta(minutes=10)
@@ -39,7 +40,10 @@ _NOT_A_CHANGE = ANSWERED_WHILE_WAITING | {"greet", "goodbye", "thank_you", "help
 
 @flow.start
 def start(turn: Turn) -> None:
-    hand_off(turn, "upset" if is_upset(turn.text) else "shopper_asked")  # the queue shows why
+    complained = is_complaint(turn.text)  # "the driver was rude": sorry first, and the queue says it's a complaint
+    hand_off(turn, "complaint" if complained else "upset" if is_upset(turn.text) else "shopper_asked")
+    if complained:
+        turn.say("utter_handoff_sorry_complaint")
     turn.say("utter_handoff_started", reply_when=reply_when(turn))
 
 
