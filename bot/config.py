@@ -6,6 +6,7 @@ random key is generated on first run into the data directory, never into the rep
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+log = logging.getLogger(__name__)
 
 
 def _default_data_dir() -> Path:
@@ -35,6 +37,27 @@ CHOICES: dict[str, tuple[str, ...]] = {
     # Where proof-of-delivery photos are kept (bot/core/storage.py): the database, or files in the data directory.
     "PARCELBOT_PHOTOS": ("database", "disk"),
 }
+
+
+# What a process does when one of these is unset, which several hosts must share (docs/deployment.md "Environment").
+SHARED_DEFAULTS: dict[str, str] = {
+    "DATABASE_URL": "DATABASE_URL is unset: this process keeps everything in a SQLite file of its own"
+                    " ({s.database_url}); several hosts need the one PostgreSQL database",
+    "PARCELBOT_SECRET_KEY": "PARCELBOT_SECRET_KEY is unset: this process signs with a key generated into"
+                            " {s.data_dir}/secrets, so links and console sign-ins from other hosts fail here;"
+                            " give every host the same value",
+    "TWILIO_AUTH_TOKEN": "TWILIO_AUTH_TOKEN is unset: this process checks Twilio's signatures against a token"
+                         " generated into {s.data_dir}/secrets and refuses Twilio's webhooks (403); set the"
+                         " account's token",
+    "REDIS_URL": "REDIS_URL is unset: events and kept messages go to {s.redis_url} (the queue to {s.broker_url}),"
+                 " a Redis on this machine that other hosts don't reach; set the shared Redis",
+}
+
+
+def warn_per_process(settings: Settings) -> None:
+    """Log, at start-up, each shared setting a process set up for several hosts made up for itself."""
+    for line in settings.per_process_warnings():
+        log.warning("%s (docs/deployment.md)", line)
 
 
 def _choice(env: dict[str, str], name: str) -> str:
@@ -199,10 +222,14 @@ class Settings:
     default_timezone: str = "Europe/London"
     # Periodic jobs run more or less often than bot/jobs/schedule.py ships (job name, seconds), by beat and the ticker.
     schedule_seconds: tuple[tuple[str, float], ...] = ()
+    # The shared settings the environment did not give, so this process made up its own (SHARED_DEFAULTS): right for
+    # one machine, wrong for several; said at start-up when the rest of the settings say several (below).
+    per_process: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        per_process = tuple(name for name in SHARED_DEFAULTS if not env.get(name))
         jobs, nlu = _choice(env, "PARCELBOT_JOBS"), _choice(env, "PARCELBOT_NLU_BACKEND")
         rasa_url = _rasa_url(env, needed=nlu == "rasa")
         redis_url = env.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -250,7 +277,16 @@ class Settings:
             proxies=int(_number(env, "PARCELBOT_PROXIES", "0", int)),
             turns_at_once=int(_number(env, "PARCELBOT_TURNS_AT_ONCE", "2", int)),
             schedule_seconds=_intervals(env, "PARCELBOT_SCHEDULE_SECONDS"),
+            per_process=per_process,
         )
+
+    def per_process_warnings(self) -> list[str]:
+        """One line per shared setting this process made up, when it is set up to share the work (the queue or the
+        events on Redis): each names its variable, for the log at start-up (bot/wsgi.py, bot/worker.py). Warned,
+        not refused: one machine running a Celery worker beside its web process may rightly rely on them."""
+        if self.job_backend != "celery" and self.events_backend != "redis":
+            return []
+        return [SHARED_DEFAULTS[name].format(s=self) for name in self.per_process]
 
     @property
     def twilio_sending_enabled(self) -> bool:

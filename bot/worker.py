@@ -16,7 +16,7 @@ from typing import Any
 
 from celery import Celery
 
-from bot.config import Settings
+from bot.config import Settings, warn_per_process
 from bot.jobs import JOBS
 from bot.jobs.queue import DEFAULT_QUEUE
 from bot.jobs.registry import JobContext, JobFunc
@@ -73,7 +73,9 @@ def __getattr__(attr: str) -> Any:
     if attr in {"app", "celery"}:
         global _app
         if _app is None:
-            _app = make_celery(Settings.from_env(os.environ))
+            settings = Settings.from_env(os.environ)
+            warn_per_process(settings)  # a shared setting left to this process's own default: say which
+            _app = make_celery(settings)
         return _app
     raise AttributeError(attr)
 

@@ -7,6 +7,7 @@ safe to run from several workers at once. With PARCELBOT_JOBS=celery, beat runs 
 
 import os
 
+from bot.config import warn_per_process
 from bot.heap import freeze_long_lived
 from bot.jobs.ticker import start_ticker
 from bot.web import create_app
@@ -16,6 +17,7 @@ app = create_app()
 
 with app.app_context():
     _runtime = current_runtime()
+warn_per_process(_runtime.settings)  # set up for several hosts, but a setting is this process's own: say which
 # A preloading server (gunicorn --preload) forks after this import: a child must not use the parent's pooled
 # connections (two processes on one socket), so it starts with an empty pool (SQLAlchemy's advice for fork).
 os.register_at_fork(after_in_child=lambda: _runtime.db.dispose(close=False))
