@@ -29,6 +29,7 @@ from backend.stall import StallGuard
 from bot.adapters.payments_sandbox import SandboxPayments
 from bot.adapters.payments_stripe import StripePayments
 from bot.adapters.redis_events import RedisEventSink
+from bot.adapters.redis_health import RedisHealth
 from bot.adapters.redis_spool import RedisSpool
 from bot.config import Settings
 from bot.core.conversations import ConversationStore
@@ -123,6 +124,7 @@ class Runtime:
     engine: Engine
     carrier_calls: Lanes
     spool: MessageSpool | None = None
+    redis_health: RedisHealth | None = None  # the Redis this process shares work through, if any (/healthz)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, jobs=self.jobs, events=self.events)
@@ -146,6 +148,8 @@ class Runtime:
         self.carrier_calls.shutdown(wait=False, cancel_futures=True)
         if self.engine.stall_guard is not None:
             self.engine.stall_guard.close()
+        if self.redis_health is not None:
+            self.redis_health.close()
         self.db.dispose()
 
 
@@ -219,11 +223,18 @@ class RuntimeBuilder:
             settings=s, db=db, sessions=sessions, links=links, wording=wording, storage=storage_for(s, sessions),
             sender=self._sender or sender_for(s), events=events, local_events=local_events,
             backends=self._backends, clock=self._clock, jobs=jobs, conversations=conversations, services=services,
-            engine=engine, carrier_calls=carrier_calls, spool=spool,
+            engine=engine, carrier_calls=carrier_calls, spool=spool, redis_health=redis_health_for(s, spool),
         )
         if isinstance(jobs, InlineJobs):
             jobs.bind(runtime)  # the one cross-reference: in-process jobs run with this runtime
         return runtime
+
+
+def redis_health_for(settings: Settings, spool: MessageSpool | None) -> RedisHealth | None:
+    """The Redis this process's work goes through: the queue's broker, the events' and the kept messages' Redis."""
+    urls = [*([settings.broker_url] if settings.job_backend == "celery" else []),
+            *([settings.redis_url] if settings.events_backend == "redis" or isinstance(spool, RedisSpool) else [])]
+    return RedisHealth(urls) if urls else None
 
 
 def spool_for(settings: Settings) -> MessageSpool | None:

@@ -20,7 +20,9 @@ def index() -> str:
 def healthz() -> dict[str, str]:
     """The database must answer (else an error status). An NLU server that is down makes the bot "degraded",
     still HTTP 200: keywords, codes and people still work, and restarting or draining this process would not
-    bring the NLU back. Why it is down goes to the log, not to this public page."""
+    bring the NLU back. Why it is down goes to the log, not to this public page. So does a Redis this host shares
+    work through (queue, events, kept messages) that doesn't answer: turns are still answered (docs/faults.md 3),
+    but a host pointed at the wrong one said "ok" while nothing it did reached the others."""
     runtime = current_runtime()
 
     def ask() -> None:
@@ -28,7 +30,10 @@ def healthz() -> dict[str, str]:
             session.execute(text("SELECT 1"))
 
     on_a_fresh_connection(ask)  # a connection a restart left dead is not the database being down (review 9)
+    unavailable: dict[str, str] = {}
     health = getattr(runtime.engine.interpreter, "health", None)
     if health is not None and not health().ok:
-        return {"status": "degraded", "nlu": "unavailable"}
-    return {"status": "ok"}
+        unavailable["nlu"] = "unavailable"
+    if runtime.redis_health is not None and not runtime.redis_health.ok():
+        unavailable["redis"] = "unavailable"
+    return {"status": "degraded", **unavailable} if unavailable else {"status": "ok"}
