@@ -21,6 +21,7 @@ from contextlib import contextmanager
 import redis
 
 from bot.core.events import DomainEvent, event_from_dict
+from bot.core.ports import ServiceAway
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,16 @@ class RedisEventSink:
         return cls(redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5), prefix=prefix)
 
     def publish(self, events: Iterable[DomainEvent]) -> None:
+        """One PUBLISH (a pipeline for several merchants). Redis away: ServiceAway, saying so in one line."""
+        batch = list(events)
+        try:
+            self._publish(batch)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            where = self.client.get_connection_kwargs()
+            raise ServiceAway(f"{len(batch)} event(s) not published (live updates missed): Redis at "
+                              f"{where.get('host')}:{where.get('port')} did not answer: {exc}") from None
+
+    def _publish(self, events: Iterable[DomainEvent]) -> None:
         by_merchant: dict[int, list[str]] = {}
         for event in events:
             by_merchant.setdefault(event.merchant_id, []).append(event.to_json())

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 
+from bot.core.ports import ServiceAway
+
 log = logging.getLogger(__name__)
 
 
@@ -140,6 +142,8 @@ class FanOutEventSink:
         for sink in self.sinks:
             try:
                 sink.publish(batch)
+            except ServiceAway as away:  # an outage: one line a turn, not a traceback (docs/faults.md 3)
+                log.warning("%s", away)
             except Exception:
                 log.exception("event sink %s failed", type(sink).__name__)
 

@@ -71,6 +71,12 @@ class Sender(Protocol):
 
 
 # -- background work --------------------------------------------------------------------------------------
+class ServiceAway(RuntimeError):
+    """A shared service this process can live without for a while (Redis: the queue, the events) could not be
+    reached. Raised by adapters in place of their driver's error, with what was missed and why in one line: the
+    caller logs that line, not a traceback, since an outage repeats it for every message (docs/faults.md 3)."""
+
+
 class JobQueue(Protocol):
     """Runs a registered job (bot/jobs) by name with JSON-able keyword arguments, now or soon."""
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from bot.core.events import DomainEvent, EventSink
-from bot.core.ports import JobQueue
+from bot.core.ports import JobQueue, ServiceAway
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +117,15 @@ class UnitOfWork:
         for name, kwargs in unique.values():
             try:
                 self._jobs.enqueue(name, **kwargs)
+            except ServiceAway as away:  # an outage: one line a job, not a traceback (docs/faults.md 3)
+                log.warning("couldn't queue job %s after commit (%s); the schedule will catch up", name, away)
             except Exception:
                 log.warning("couldn't queue job %s after commit; the schedule will catch up", name, exc_info=True)
         if batch.events:
             try:
                 self._events.publish(batch.events)
+            except ServiceAway as away:
+                log.warning("%s", away)
             except Exception:
                 log.warning("couldn't publish %d event(s) after commit", len(batch.events), exc_info=True)
 

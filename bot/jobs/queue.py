@@ -11,7 +11,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from celery import Celery
+from kombu.exceptions import OperationalError
 
+from bot.core.ports import ServiceAway
 from bot.jobs.registry import JOBS, JobContext, JobFunc
 
 log = logging.getLogger(__name__)
@@ -89,4 +91,7 @@ class CeleryJobs:
     def enqueue(self, name: str, **kwargs: Any) -> None:
         if name not in JOBS:
             raise KeyError(f"no job {name!r}")
-        self.app.send_task(f"parcelbot.{name}", kwargs=kwargs)
+        try:
+            self.app.send_task(f"parcelbot.{name}", kwargs=kwargs)
+        except (OperationalError, OSError) as exc:  # the broker away: one line for the log (docs/faults.md 3)
+            raise ServiceAway(f"the queue's broker did not answer: {exc}") from None
