@@ -42,6 +42,8 @@ class _Group(click.Group):
             raise click.ClickException(f"configuration: {exc}") from None
         except MigrationError as exc:  # reached, and failed there: not "can't be reached" (its cause may look so)
             raise click.ClickException(f"{exc} (parcelbot -v ... for the traceback)") from None
+        except click.ClickException:  # a command's own one line (raised while handling an outage, say): as it is
+            raise
         except Exception as exc:
             if not is_store_outage(exc):
                 raise

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
 from bot.cli.load import machine_cpu
 from bot.cli.load import probe as probes
@@ -28,6 +29,7 @@ from bot.cli.load.driver import Driver, Target
 from bot.cli.load.report import StepFigures, as_json, plot, summarise
 from bot.cli.load.scripts import ConversationSource
 from bot.cli.ranges import FiniteFloatRange
+from bot.core.outage import is_store_outage
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
@@ -163,7 +165,8 @@ def _rates(_ctx: click.Context, _param: click.Parameter, value: str) -> list[flo
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option("--jobs", type=click.Choice(["celery", "inline"]), default="celery", show_default=True)
-@click.option("--database-url", default=DEFAULT_DB, show_default=True, help="Dropped and re-created.")
+@click.option("--database-url", default=DEFAULT_DB, show_default=True,
+              help="Its schema is dropped and re-created; the database must exist (create database bench).")
 @click.option("--redis-url", default=DEFAULT_REDIS, show_default=True)
 @click.option("--no-floor", is_flag=True, help="Skip the framework floor.")
 @click.option("--no-autoanalyze", is_flag=True,
@@ -184,7 +187,16 @@ def bench_load(steps: list[float], seconds: float, max_seconds: float, concurren
     topo = Topology(database_url, redis_url, tmp, Settings.from_env().nlu_model_path, workers, threads, jobs)
     n = shoppers_needed(steps, seconds, max_seconds)
     click.echo(f"seeding {n} shoppers into {database_url.split('@')[-1]}; logs in {tmp}")
-    prepare(database_url, n)
+    try:
+        prepare(database_url, n)
+    except Exception as exc:
+        if not is_store_outage(exc):
+            raise
+        # not DATABASE_URL, which this command does not read; and the database is not made here, only its schema
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [exc.__class__.__name__])[0][:300]
+        name = make_url(database_url).database or "bench"
+        raise click.ClickException(f"the benchmark's database can't be reached (--database-url): {first}. It must "
+                                   f"exist: psql ... -c 'create database {name}'") from None
     load_before = os.getloadavg()
     figures: list[StepFigures] = []
     if not no_floor:
