@@ -59,24 +59,25 @@ class Topology:
     root: Path
     processes: list[Process] = field(default_factory=list)
 
-    def _start(self, name: str, argv: list[str]) -> Process:
+    def _start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Process:
         data_dir = self.root / name
         data_dir.mkdir(parents=True, exist_ok=True)
         log = self.root / f"{name}.log"
         popen = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-            argv, env={**os.environ, **self.env, "PARCELBOT_DATA_DIR": str(data_dir)},
+            argv, env={**os.environ, **self.env, **(env or {}), "PARCELBOT_DATA_DIR": str(data_dir)},
             stdout=subprocess.DEVNULL, stderr=open(log, "w"), cwd=Path(__file__).resolve().parents[2],  # noqa: SIM115
         )
         process = Process(name, popen, log)
         self.processes.append(process)
         return process
 
-    def web(self, name: str, *, timeout: float = 120) -> str:
-        """A web host: gunicorn with threads (the console's event stream holds one), ready when /healthz is."""
+    def web(self, name: str, *, timeout: float = 120, env: dict[str, str] | None = None) -> str:
+        """A web host: gunicorn with threads (the console's event stream holds one), ready when /healthz is.
+        `env`: this host's own departures from the shared environment (a host misconfigured, say)."""
         port = free_port()
         process = self._start(name, [sys.executable, "-m", "gunicorn", "bot.wsgi:app", "--workers", "1",
                                      "--worker-class", "gthread", "--threads", "4", "--graceful-timeout", "5",
-                                     "--bind", f"127.0.0.1:{port}"])
+                                     "--bind", f"127.0.0.1:{port}"], env)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
