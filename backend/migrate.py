@@ -14,12 +14,14 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -47,6 +49,26 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+@cache
+def code_revisions() -> tuple[str, frozenset[str]]:
+    """This code's head revision and every revision it knows, read once from backend/migrations."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return str(script.get_current_head()), frozenset(r.revision for r in script.walk_revisions())
+
+
+def schema_behind(conn: Connection) -> str | None:
+    """Why this code can't serve `conn`'s database yet: "no schema", or the revision it is at when that is one of
+    this code's own before its head (run `parcelbot db upgrade`). None at head, and None ahead (a revision this
+    code doesn't know: a later release migrated it, the normal state of a rolling deploy's old hosts)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return "no schema"
+    at = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    head, known = code_revisions()
+    if at is None:
+        return "no schema"
+    return None if at == head or at not in known else str(at)
 
 
 def upgrade(url: str, revision: str = "head") -> None:

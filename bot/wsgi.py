@@ -5,19 +5,25 @@ thread (bot/jobs/schedule.py): held messages, retries and purges happen under gu
 safe to run from several workers at once. With PARCELBOT_JOBS=celery, beat runs the schedule instead.
 """
 
+import logging
 import os
+from contextlib import suppress
 
 from bot.config import warn_per_process
 from bot.heap import freeze_long_lived
 from bot.jobs.ticker import start_ticker
 from bot.web import create_app
 from bot.web.ext import current_runtime
+from bot.web.pages import not_migrated
 
 app = create_app()
 
 with app.app_context():
     _runtime = current_runtime()
 warn_per_process(_runtime.settings)  # set up for several hosts, but a setting is this process's own: say which
+with suppress(Exception):  # the database away at start-up: /healthz says so, and the first turns
+    if problem := not_migrated(_runtime):  # started before `parcelbot db upgrade`: /healthz is 503 until it runs
+        logging.getLogger(__name__).warning("%s", problem)
 # A preloading server (gunicorn --preload) forks after this import: a child must not use the parent's pooled
 # connections (two processes on one socket), so it starts with an empty pool (SQLAlchemy's advice for fork).
 os.register_at_fork(after_in_child=lambda: _runtime.db.dispose(close=False))
