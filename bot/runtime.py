@@ -234,6 +234,7 @@ def redis_health_for(settings: Settings, spool: MessageSpool | None) -> RedisHea
     """The Redis this process's work goes through: the queue's broker, the events' and the kept messages' Redis."""
     urls = [*([settings.broker_url] if settings.job_backend == "celery" else []),
             *([settings.redis_url] if settings.events_backend == "redis" or isinstance(spool, RedisSpool) else [])]
+    urls = [u for u in urls if u.startswith(("redis://", "rediss://", "unix://"))]  # a broker of another kind: not ours
     return RedisHealth(urls) if urls else None
 
 

@@ -88,3 +88,14 @@ def test_the_one_machine_default_never_asks_redis(env, interpreter):
         assert create_app(runtime=rt).test_client().get("/healthz").get_json() == {"status": "ok"}
     finally:
         rt.close()
+
+
+def test_a_broker_that_is_not_redis_is_not_asked(env, interpreter):
+    """CELERY_BROKER_URL may name any broker Celery takes (RabbitMQ, say): the runtime still builds, and the health
+    check asks only the Redis it knows how to."""
+    rt = _runtime(env, interpreter, f"redis://127.0.0.1:6379/{DB}", PARCELBOT_JOBS="celery",
+                  CELERY_BROKER_URL="amqp://guest@127.0.0.1:1//")
+    try:
+        assert create_app(runtime=rt).test_client().get("/healthz").get_json() == {"status": "ok"}
+    finally:
+        rt.close()
