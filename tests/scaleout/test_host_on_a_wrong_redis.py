@@ -9,11 +9,13 @@ from __future__ import annotations
 import requests
 
 from bot.config import SHARED_DEFAULTS
-from tests.scaleout.test_two_hosts import _sms, pytestmark, topology  # noqa: F401 - the marks and the fixture
+from tests.scaleout.kit import NEEDS, sms
 from tests.scaleout.topology import Topology, free_port
 
+pytestmark = NEEDS
 
-def test_a_host_on_a_wrong_redis_answers_and_says_degraded(topology: Topology, demo) -> None:  # noqa: ANN001, F811
+
+def test_a_host_on_a_wrong_redis_answers_and_says_degraded(topology: Topology, demo) -> None:  # noqa: ANN001
     wrong = f"redis://127.0.0.1:{free_port()}/0"
     host_a = topology.web("web-a")
     host_b = topology.web("web-b", env={"REDIS_URL": wrong, "CELERY_BROKER_URL": wrong})
@@ -23,7 +25,7 @@ def test_a_host_on_a_wrong_redis_answers_and_says_degraded(topology: Topology, d
         assert health.status_code == 200 and health.json() == {"status": "degraded", "redis": "unavailable"}
 
         for text in ("wheres my parcel", "thanks"):
-            assert _sms(host_b, text, "+447700900123")[0].strip()  # answered by the host on the wrong Redis
+            assert sms(host_b, text, "+447700900123")[0].strip()  # answered by the host on the wrong Redis
         log_b = topology.processes[1].log.read_text(errors="replace")
         assert "not published" in log_b and "Traceback" not in log_b, log_b[-3000:]
         for process in topology.processes:
