@@ -85,15 +85,29 @@ _ABOUT_MESSAGES = re.compile(
 # stopped at mine". The stopping is the delivery's, said of who or what delivers, so it is a missed delivery.
 _DRIVER = (r"(?:driver|van|courier|postie|postman|post\s+man|mailman|mail\s+carrier|lorry|truck|delivery\s+"
            r"(?:guy|man|lady|woman|person|driver|bloke)|he|she|they)")
+# Said in the past, of one visit: "they never stop" / "he won't stop" / "she doesn't stop" is pestering, an opt-out
+# (a review found "they never stop, make it stop" let through as a status).
 _DID_NOT_STOP = re.compile(
-    rf"\b{_DRIVER}\b(?:\s+\w+){{0,5}}?\s+(?:didn'?t|did\s+not|never|wouldn'?t|won'?t|doesn'?t|not)\s+(?:even\s+)?"
-    r"stop(?:ped)?\b|\bwithout\s+(?:even\s+)?stopping\b|\bdrove\s+(?:straight\s+|right\s+)?(?:past|by|off|away)\b",
+    rf"\b{_DRIVER}\b(?:\s+\w+){{0,5}}?\s+(?:(?:didn'?t|did\s+not|wouldn'?t|would\s+not)\s+(?:even\s+)?stop|"
+    r"(?:never|not)\s+(?:even\s+)?stopped)\b"
+    r"|\bwithout\s+(?:even\s+)?stopping\b|\bdrove\s+(?:straight\s+|right\s+)?(?:past|by|off|away)\b",
+    re.IGNORECASE,
+)
+# A stop said to the bot beside the driver's story ("the driver didnt stop. I want out", "stop, driver drove past
+# anyway"): what is left once the story is taken out still asks to stop, so the opt-out stands. Narrower than
+# `_STOPPING` ("never", "don't" and "not" are the story's words too); a stop kept in doubt errs toward the opt-out.
+_STOP_TO_US = re.compile(
+    r"\b(?:stop|stp|stpo|sotp|unsu\w*|opt[\s-]*out|optout|quit|cease|halt|want\s+out|leave\s+(?:me|us)\s+alone|"
+    r"get\s+(?:me|us)\s+off|remove\s+(?:me|us)|enough|no\s+more)\b",
     re.IGNORECASE,
 )
 # "stop the delivery", "stop my order": the parcel stopped, not the texts (a cancellation or a hold: asked).
+# Only the parcel itself: "stop the delivery", "... please", "... to my house", "... until monday". A noun after it
+# is the delivery's something else ("stop the delivery confirmations / chasers / nonsense"), its texts: an opt-out.
 _STOP_THE_PARCEL = re.compile(
-    r"\bstop\s+(?:the|my|this|that)\s+(?:delivery|order|parcel|package|shipment)\b(?!\s+(?:texts?|messages?|"
-    r"updates?|notifications?|alerts?))",
+    r"\bstop\s+(?:the|my|this|that)\s+(?:delivery|order|parcel|package|shipment)\b"
+    r"(?=\s*(?:$|[.,;:!?)-]|(?:please|pls|plz|now|asap|to|for|until|till|til|today|tonight|tomorrow|and|i|i'?m|im|it|as|"
+    r"because|cos|coz|cause|we|thanks|thank|then|so|or|but|if|on|from|while|going|coming|being|x+)\b))",
     re.IGNORECASE,
 )
 _STATUS = "where_is_my_order"
@@ -111,7 +125,7 @@ def not_the_texts(parsed: ParseResult) -> ParseResult:
     if not named or _ABOUT_MESSAGES.search(text):
         return parsed
     ranking = [s for s in parsed.ranking if s.intent != OPT_OUT]
-    if _DID_NOT_STOP.search(text):
+    if _DID_NOT_STOP.search(text) and not _STOP_TO_US.search(_DID_NOT_STOP.sub(" ", text)):
         intent = _MISSING if any(s.intent == _MISSING and s.confidence >= 0.3 for s in ranking[:2]) else _STATUS
         return dataclasses.replace(parsed, intent=intent, confidence=DELIVERY_STOPPED_CONFIDENCE, ranking=ranking,
                                    clarify=None)

@@ -1,0 +1,79 @@
+"""A sceptical false-positive review of the shopper-reading rules added on 7 Dec (88d37c2..62836bc): shoppers who
+mean something else with the rules' words. Found and mended here: a genuine opt-out that the "stop said of the
+delivery" rule (intents/opt_out.not_the_texts) let through - a pestering "they never stop, make it stop", an
+opt-out beside a driver story ("the driver didnt stop. I want out") and a stop of the delivery's texts by another
+name ("stop the delivery confirmations") - a legal problem; and the signature answers given to "sign in / sign up"
+(an account, not a parcel) and over a request beside "im not in to sign" ("..., can it go to a pickup point").
+Each test failed before its mend; the words it was found with first, paraphrases UK and US beside them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from backend import models as m
+from tests.review.voice_kit import talk as _talk
+
+IN_TRANSIT = "+447700900123"  # PB100000001GB, Trail running shoes
+DELIVERED = "+447700900789"  # PB100000003GB, Camping stove, delivered yesterday
+FAILED = "+447700900321"  # PB100000004GB, Hiking boots, a delivery attempted today
+SIGNATURE = "+447700900987"  # a GPS watch that needs a signature
+
+_SIGN_ANSWER = ("anyone in at the delivery address", "has to be in to sign", "don't need a signature")
+
+
+def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
+    with runtime.sessions() as s:
+        return bool(s.scalar(select(m.Contact.opted_out_at).where(m.Contact.phone == phone)))
+
+
+# --- 1. a genuine opt-out stands beside driver words -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("phone", "text"), [
+    (IN_TRANSIT, "they never stop, make it stop"),
+    # paraphrases, UK and US: "never stop" / "won't stop" is pestering, not a van that drove past
+    (IN_TRANSIT, "he wont stop, please stop"),
+    (IN_TRANSIT, "make it stop they never stop"),
+    (IN_TRANSIT, "they just won't stop, enough"),
+    (IN_TRANSIT, "she doesnt stop does she. stop"),
+    # an opt-out said beside a driver who didn't stop
+    (FAILED, "the driver didnt stop. I want out"),
+    (IN_TRANSIT, "they didnt stop so stop"),
+    (IN_TRANSIT, "stop, driver drove past anyway"),
+    (FAILED, "van drove off without stopping. just stop now"),
+    (FAILED, "the courier never stopped, unsubscribe"),
+])
+def test_an_opt_out_beside_a_driver_who_did_not_stop_still_unsubscribes(runtime, demo, phone, text):
+    (reply,) = _talk(runtime, phone, text)
+    assert _opted_out(runtime, phone) and "unsubscribed" in reply, reply
+
+
+@pytest.mark.parametrize("text", [
+    "stop the delivery confirmations",
+    # paraphrases, UK and US: the delivery's texts by another name
+    "stop the delivery chasers",
+    "stop the delivery nonsense please",
+    "Stop this delivery crap",
+    "stop the delivery rubbish now",
+    "stop the shipment notices",
+])
+def test_stopping_the_delivery_s_texts_by_another_name_unsubscribes(runtime, demo, text):
+    (reply,) = _talk(runtime, IN_TRANSIT, text)
+    assert _opted_out(runtime, IN_TRANSIT) and "unsubscribed" in reply, reply
+
+
+@pytest.mark.parametrize("text", [
+    "the van drove off without stopping", "driver didnt even stop", "the mailman drove right past, never stopped",
+    "he didnt stop, the van just went past",
+])
+def test_a_driver_who_did_not_stop_is_still_a_missed_delivery(runtime, demo, text):
+    (reply,) = _talk(runtime, FAILED, text)
+    assert not _opted_out(runtime, FAILED) and "PB100000004GB" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["stop the delivery", "stop the delivery please", "can you stop the delivery to "
+                                  "my house", "stop the parcel, i dont need it", "stop the delivery until monday"])
+def test_stopping_the_parcel_still_asks_cancel_or_hold(runtime, demo, text):
+    (reply,) = _talk(runtime, IN_TRANSIT, text)
+    assert not _opted_out(runtime, IN_TRANSIT), reply
+
