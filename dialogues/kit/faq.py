@@ -29,6 +29,11 @@ class Question(StrEnum):
 
 
 _YOU = r"(?:you|u|ya|this|i)"
+# Signing in or up is an account, and a form is paperwork: no parcel's signature ("i cant sign in to the website",
+# "can someone help me sign up for updates", "can someone sign the returns form"; a review found them answered
+# "anyone in at the delivery address can sign"). "sign in person" is signing.
+_NOT_AN_ACCOUNT = (r"(?:s|ed|ing)?(?!\w|\s+(?:up|on|out|off|into|me\s+(?:in|up)|us\s+(?:in|up))\b|\s+in\b(?!\s+person)"
+                   r"|\s+(?:\w+\s+){0,2}(?:form|paperwork|documents?|contract|petition)\b)")
 _DRIVER = r"(?:driver|courier|delivery (?:guy|man|driver|person|bloke|lady|woman)|van driver|postman)"
 _ITEM_WORDS = r"(?:size|colou?r|style|model|variant|shade|design|pattern)"  # an item's, never a delivery's
 # Someone of the household, at the address, signing ("can my husband sign for it if im at work", "is it ok if my mum
@@ -44,7 +49,7 @@ HOUSEHOLD_SIGNS = re.compile(
     # anyone at all, asked ("can someone else sign for it", "could anybody sign"): found by a third probe, which got
     # a person for the first and "did you mean" for the second
     r"|\b(?:can|could|may|is\s+it\s+ok\s+if|is\s+it\s+alright\s+if)\s+(?:someone|somebody|anyone|anybody|"
-    r"any1)(?:\s+else)?\s+(?:\w+\s+){0,2}?sign",
+    r"any1)(?:\s+else)?\s+(?:\w+\s+){0,2}?sign" + _NOT_AN_ACCOUNT,
     re.IGNORECASE,
 )
 # Whether only the shopper may sign ("does it have to be me that signs", "do i have to sign for it myself"): the
@@ -78,14 +83,15 @@ SIGNATURE_NEEDED = re.compile(
 # probe found these read as a neighbour refused, a new address and tomorrow's slots offered. Said beside a request
 # ("... so leave it with number 5", "... can you move it to friday") the request is the NLU's.
 _REQUESTED = (r"^(?!.*\b(?:leave|send|deliver|move|change|hold|redeliver|bring|drop|put|give|reschedule|collect|pick|"
-              r"redirect|cancel|return|hand|can\s+(?:you|u)|could\s+(?:you|u)|please|pls|plz)\b)")
+              r"redirect|cancel|return|hand|(?:can|could|will|would)\s+(?:you|u|it|they|i|we)|please|pls|plz)\b)")
 CANT_SIGN = re.compile(
     _REQUESTED + r".*(?:"
     r"\b(?:nobody|no\s*-?\s*one|noone|no\s+body)(?:'s|'ll)?\b[^.?!]{0,30}?\b(?:in|home|there|around|available|"
     r"about|here)\s+to\s+sign"
     r"|\b(?:i|we|i'?m|im|we'?re|were)\b[^.?!]{0,12}?(?:n'?t|\bnot|\bcant|\bwont|\bcannot)\b[^.?!]{0,25}?\b(?:in|home|"
     r"there|around|available|about|here)\s+to\s+sign"
-    r"|\b(?:i|we)\s+(?:can'?t|cant|cannot|won'?t|wont|will\s+not)\s+(?:be\s+able\s+to\s+)?sign\b)",
+    r"|\b(?:i|we)\s+(?:can'?t|cant|cannot|won'?t|wont|will\s+not)\s+(?:be\s+able\s+to\s+)?sign" + _NOT_AN_ACCOUNT
+    + ")",
     re.IGNORECASE,
 )
 _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (

@@ -77,3 +77,42 @@ def test_stopping_the_parcel_still_asks_cancel_or_hold(runtime, demo, text):
     (reply,) = _talk(runtime, IN_TRANSIT, text)
     assert not _opted_out(runtime, IN_TRANSIT), reply
 
+
+# --- 2. signing in / up is an account, not a parcel ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "i cant sign in to the website",
+    # paraphrases, UK and US
+    "I can't sign in to track it",
+    "i cant sign into my account",
+    "we cant sign up for updates",
+    "can someone help me sign up for updates",
+    "could anyone sign me in, the app is broken",
+    "can somebody sign up my email",
+])
+def test_signing_in_or_up_gets_no_signature_answer(runtime, demo, text):
+    (reply,) = _talk(runtime, SIGNATURE, text)
+    assert not any(s in reply for s in _SIGN_ANSWER), reply
+
+
+@pytest.mark.parametrize("text", ["i cant sign for it, I'm abroad", "can someone else sign for it",
+                                  "i wont be home to sign for it", "could anybody sign for it in person"])
+def test_signing_for_the_parcel_still_gets_the_signature_answer(runtime, demo, text):
+    (reply,) = _talk(runtime, SIGNATURE, text)
+    assert any(s in reply for s in _SIGN_ANSWER), reply
+
+
+# --- 3. a request beside "I won't be in to sign" is the request ------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("im not in to sign, can it go to a pickup point", "pickup points"),
+    # paraphrases, UK and US
+    ("i wont be home to sign, could it go to a locker", "pickup points"),
+    ("nobody will be in to sign for it, can we collect it from a pickup point instead", "pickup points"),
+    ("I won't be there to sign so can it come another day", "slot"),
+])
+def test_a_request_beside_not_in_to_sign_is_the_request(runtime, demo, text, expected):
+    (reply,) = _talk(runtime, SIGNATURE, text)
+    assert expected in reply and "has to be in to sign" not in reply, reply
+
+
