@@ -37,6 +37,7 @@ from dialogues.kit.claims import (
 )
 from dialogues.kit.formatting import parcel_label
 from dialogues.kit.handoff import hand_off
+from dialogues.kit.keywords import ask_open_question_again
 from dialogues.subflows.status import delivered_shipment_for
 from dialogues.subflows.verify import require_code
 from intents.part_missing import says_part_missing
@@ -242,8 +243,29 @@ def _offer(turn: Turn, shipment: Shipment, *, only: list[str] | None = None, wis
     ask_choice(turn, "choose", "utter_damaged_offer", labels, options=render_lines(lines))
 
 
+def _later_photo_sent(turn: Turn) -> bool:
+    """A photo sent at the menu or its confirmation after "I can send a picture later", with at most a few words
+    ("here you go"): the promise was "just reply here with it", so it is kept (a review found it answered "Sorry, I
+    didn't catch that" and lost, the claim not yet open for kit/claims.add_later_photo to take it)."""
+    images = [md for md in turn.message.media if not md.content_type or md.content_type.startswith("image/")]
+    return bool(turn.slots.get("photo_later") and images and "?" not in turn.text and len(turn.text.split()) <= 8)
+
+
+def _keep_later_photo(turn: Turn) -> bool:
+    """Keep a photo sent later (`_later_photo_sent`) with the claim-to-be, thanked; True if there was one."""
+    if not _later_photo_sent(turn):
+        return False
+    _keep_photos(turn)
+    turn.remember(photo_skipped=False, photo_later=False)
+    turn.say("utter_damaged_photo_thanks")
+    return True
+
+
 @flow.step("choose")
 def choose(turn: Turn) -> None:
+    if _keep_later_photo(turn) and _chosen(turn, list(turn.slots.get("options") or [AGENT])) is None:
+        ask_open_question_again(turn)  # the photo alone: the menu, still open
+        return
     options = list(turn.slots.get("options") or [AGENT])
     left = excluding(turn.message.text, [str(_label(turn, o)) for o in options])
     if left is not None and len(left) > 1:  # "anything but a refund": the menu again, less what was ruled out
@@ -271,9 +293,15 @@ def _confirm(turn: Turn, shipment: Shipment, choice: str) -> None:
 
 @flow.answers("choose")
 def names_one_offer(turn: Turn) -> bool:
-    """'a replacement, not a refund' (which the NLU hears as a refund question) answers the menu."""
+    """'a replacement, not a refund' (which the NLU hears as a refund question) answers the menu; so does the photo
+    promised for later ("here you go" + a picture)."""
     wanted, _ = offers_named(turn.text, list(turn.slots.get("options") or []))
-    return len(wanted) == 1
+    return len(wanted) == 1 or _later_photo_sent(turn)
+
+
+@flow.answers("confirm")
+def later_photo_at_confirm(turn: Turn) -> bool:
+    return _later_photo_sent(turn)
 
 
 def _chosen(turn: Turn, options: list[str]) -> str | None:
@@ -295,6 +323,9 @@ def _chosen(turn: Turn, options: list[str]) -> str | None:
 
 @flow.step("confirm")
 def confirm(turn: Turn) -> None:
+    if _keep_later_photo(turn) and yes_or_no(turn) is None:
+        ask_open_question_again(turn)
+        return
     if not confirmed(turn, _key(turn, "utter_damaged_not_requested")):
         return
     shipment = _shipment(turn)

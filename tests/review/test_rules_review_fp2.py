@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from backend import models as m
+from tests.dialogues.aftersales_kit import changes, talk, text_of
 from tests.review.voice_kit import talk as _talk
 
 IN_TRANSIT = "+447700900123"  # PB100000001GB, Trail running shoes
@@ -116,3 +117,31 @@ def test_a_request_beside_not_in_to_sign_is_the_request(runtime, demo, text, exp
     assert expected in reply and "has to be in to sign" not in reply, reply
 
 
+
+# --- 4. a photo sent "later" while the claim's question is still open is kept ----------------------------------------
+
+PHOTO = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME2"
+
+
+@pytest.mark.parametrize(("later", "choice", "text"), [
+    ("i'll send one later", None, ""),
+    # paraphrases, UK and US; the photo at the menu, or at the remedy's confirmation, with or without words
+    ("I can send a picture later", "2", ""),
+    ("will take a pic when i get home", None, "here you go"),
+    ("not right now, ill snap one after work", "1", "there u go"),
+])
+def test_a_photo_sent_while_the_claim_is_still_asking_is_added_to_it(runtime, demo, later, choice, text):
+    talk(runtime, DELIVERED, "the box arrived damaged")
+    assert "send the photo any time" in text_of(talk(runtime, DELIVERED, later))
+    if choice:
+        talk(runtime, DELIVERED, choice)
+    reply = text_of(talk(runtime, DELIVERED, text, media=(PHOTO,)))
+    assert "didn't catch" not in reply and "Thanks for the photo" in reply, reply
+    if not choice:
+        assert "What would you like us to do" in reply, reply  # the question still open, asked again
+        talk(runtime, DELIVERED, "2")
+    else:
+        assert "Just to check" in reply, reply
+    talk(runtime, DELIVERED, "yes")
+    [claim] = changes(runtime, "claim_damaged")
+    assert claim.params["photos"] == [PHOTO] and not claim.params["photo_skipped"], claim.params
