@@ -77,11 +77,28 @@ def keyword_for(text: str, intent: str | None) -> Keyword | None:
     word = keyword_in(text)
     if word is not None:
         return word
+    if _ends_with_stop(text):  # "the driver came, stop now", "got it, stop": a STOP said last is one
+        return Keyword.OPT_OUT
     if _OPT_IN_REQUEST.search(text) and not _NOT_OPT_IN.search(text):
         return Keyword.OPT_IN
     if intent == "opt_out" and not _ABOUT_THE_PARCEL.search(text):
         return Keyword.OPT_OUT
     return None
+
+
+_PAUSE = re.compile(r"[,.;:!?]+|\s[-–]\s|\n")
+_HOLDING_ON = re.compile(r"(?:(?:wait|hold\s+on|hang\s+on|no|nope|sorry|oops|whoa|woah|er+m*|um+|ah+)\s*)+",
+                         re.IGNORECASE)
+
+
+def _ends_with_stop(text: str) -> bool:
+    """The message's last part is STOP on its own ("the driver came, stop now"): the classifier read the whole as a
+    status question and the opt-out was lost (a review of the opt-out rules). Only the last part: "stop, i meant
+    number 5" is a shopper holding on, not opting out."""
+    parts = [p for p in _PAUSE.split(text) if p.strip()]
+    if any(_HOLDING_ON.fullmatch(p.strip()) for p in parts[:-1]):  # "wait, stop", "no no, stop": an interruption
+        return False
+    return len(parts) > 1 and keyword_in(parts[-1]) is Keyword.OPT_OUT
 
 
 def _words(text: str) -> list[str]:
