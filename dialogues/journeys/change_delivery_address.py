@@ -20,12 +20,12 @@ import re
 from dataclasses import replace
 
 from backend.reasons import because
-from backend.types import ActionKind, ActionOption, DeliveryAction, Shipment
+from backend.types import ActionKind, ActionOption, Address, DeliveryAction, Shipment
 from bot.core.messages import Choice
 from bot.core.wording import Rendered
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.address import PART_MAX, NewAddress, Review, in_area, review, settle
-from dialogues.kit.address_corrections import corrected_house_number
+from dialogues.kit.address_corrections import corrected_house_number, corrected_postcode
 from dialogues.kit.address_text import (
     Reading,
     added_unit,
@@ -89,9 +89,9 @@ def with_shipment(turn: Turn) -> None:
 def _next(turn: Turn, shipment: Shipment, option: ActionOption) -> None:
     """Ask for the next thing the address needs, or refuse it, or read it back for confirmation."""
     address = NewAddress.from_slots(turn.slots.get("address"))
-    unit = turn.slots.get("unit")
-    if unit and address.empty:
-        _propose_added(turn, shipment, str(unit))
+    unit, fixed = turn.slots.get("unit"), turn.slots.get("postcode_only")
+    if (unit or fixed) and address.empty:  # "add flat 3", "its M1 4BU not M1 4BT": the address on file, amended
+        _propose_amended(turn, shipment, option, unit=str(unit or ""), postcode=str(fixed or ""))
         return
     kind = turn.slots.get("unit_kind")
     if kind and address.empty:  # "i need to add my flat number": that number, not a whole new address
@@ -162,15 +162,18 @@ def _propose(turn: Turn, shipment: Shipment, address: NewAddress) -> None:
     propose(turn, shipment, DeliveryAction(KIND, {"address": address.params()}), summary)
 
 
-def _propose_added(turn: Turn, shipment: Shipment, unit: str) -> None:
-    """ "add flat 3 to the address": the address on file with the flat at the start of its first line. The address
-    on file is read back only in part ("12 ***, M1 ***"), as "is my address right?" shows it: no one unproven is
-    shown it whole, and the shopper didn't type it."""
-    a = shipment.address
-    line1 = f"{unit}, {without_unit(a.line1)}"
-    address = NewAddress(line1, a.line2 or None, a.city or None, a.postcode or None, a.country or None)
-    summary = turn.render("utter_address_added_summary", parcel=parcel_label(shipment), unit=unit,
-                          address=a.masked())
+def _propose_amended(turn: Turn, shipment: Shipment, option: ActionOption, *, unit: str, postcode: str) -> None:
+    """The address on file with a flat added at the start of its first line ("add flat 3") or its postcode corrected
+    ("its M1 4BU not M1 4BT"). It is read back only in part ("12 ***, M1 ***"), as "is my address right?" shows it:
+    no one unproven is shown it whole, and the shopper didn't type it."""
+    a, country = shipment.address, shipment.address.country or "GB"
+    line1 = f"{unit}, {without_unit(a.line1)}" if unit else a.line1
+    address = NewAddress(line1, a.line2 or None, a.city or None, postcode or a.postcode or None, a.country or None)
+    if postcode and _refused(turn, shipment, option, address, country):
+        return
+    values = {"unit": unit} if unit else {"postcode": postcode, "code_name": _code_name(turn, country)}
+    summary = turn.render("utter_address_added_summary" if unit else "utter_address_postcode_summary",
+                          parcel=parcel_label(shipment), address=a.masked(), **values)
     propose(turn, shipment, DeliveryAction(KIND, {"address": address.params()}), summary)
 
 
@@ -362,8 +365,14 @@ def _take(turn: Turn, reading: Reading) -> None:
     """Keep every part this message gave (the last word wins), and what it said about the postcode or town."""
     address = NewAddress.from_slots(turn.slots.get("address"))
     unit = added_unit(turn.text, skip=_skipped(turn), country=_country(turn)) if address.empty else None
-    if unit:  # "it's flat 3": a line added to the address on file (_propose_added)
+    if unit:  # "it's flat 3": a line added to the address on file (_propose_amended)
         turn.remember(unit=unit)
+        return
+    on_file = _on_file(turn)  # not known yet in a first message: "not M1 4BT" still tells the old one apart
+    fixed = corrected_postcode(turn.text, on_file.postcode if on_file else None, _country(turn)) if address.empty \
+        else None
+    if fixed:  # "my postcode is wrong, its M1 4BU not M1 4BT": the address on file, that postcode
+        turn.remember(postcode_only=fixed)
         return
     if address.empty and reading.address.empty and (kind := unit_asked_for(turn.text)):
         turn.remember(unit_kind=kind)  # "forgot my flat number": asked for that number alone
@@ -378,11 +387,17 @@ def _take(turn: Turn, reading: Reading) -> None:
         turn.remember(town_hint=None)
 
 
-def _country(turn: Turn) -> str:
+def _on_file(turn: Turn) -> Address | None:
+    """The address of the parcel being changed, once it is known (the first message may not name it yet)."""
     tracking = turn.slots.get("tracking_number")
     shipment = turn.backend.get_shipment(tracking) if tracking else None
-    if shipment is not None and shipment.address.country:
-        return shipment.address.country
+    return shipment.address if shipment is not None else None
+
+
+def _country(turn: Turn) -> str:
+    on_file = _on_file(turn)
+    if on_file is not None and on_file.country:
+        return on_file.country
     return str((turn.merchant.settings or {}).get("region") or "GB").upper()
 
 

@@ -45,3 +45,31 @@ def corrected_house_number(text: str, line1: str | None) -> str | None:
     if new.lower() == old:
         return None
     return f"{new.upper() if new[-1:].isalpha() else new}{line1[current.end():]}"  # type: ignore[index]
+
+
+# "my postcode is wrong, its M1 4BU not M1 4BT", "the zip should be 78702", "wrong postcode, should be m14bu": the
+# postcode of the address on file corrected on its own (a probe: it proposed "M1 4BU, Manchester M1 4BT", the new
+# postcode read as the first line and the old one kept). One postcode wanted, none of the rest of an address.
+_UK_CODE = re.compile(r"(?<![\w])([A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})(?![\w])", re.IGNORECASE)
+_US_CODE = re.compile(r"(?<![\w-])(\d{5})(?:-\d{4})?(?![\w-])")
+_NAMES_THE_CODE = re.compile(r"\b(?:post\s*code|postal\s*code|zip(?:\s*code)?|zipcode)\b", re.IGNORECASE)
+_OLD = re.compile(r"\b(?:not|instead\s+of|rather\s+than|isn'?t|wasn'?t|from)\s*$", re.IGNORECASE)
+
+
+def corrected_postcode(text: str, on_file: str | None, country: str = "GB") -> str | None:
+    """The postcode (ZIP) this message corrects the one on file to, when that is all it says; None otherwise."""
+    from backend.postal import uk_postcode, us_zip
+    from dialogues.kit.address_text import read_address
+
+    pattern, normal = (_US_CODE, us_zip) if country == "US" else (_UK_CODE, uk_postcode)
+    found = [(m, normal(m.group(1))) for m in pattern.finditer(text or "")]
+    old = normal(on_file or "") or ""
+    if not found or not (_NAMES_THE_CODE.search(text) or len(found) > 1):
+        return None
+    wanted = {code for m, code in found if code and code != old and not _OLD.search(text[:m.start()])}
+    if len(wanted) != 1:
+        return None
+    rest = pattern.sub(" ", text)
+    if not read_address(rest, country=country).address.empty:
+        return None  # "5 new street, postcode m1 1aa": a new address, not its postcode alone
+    return wanted.pop()
