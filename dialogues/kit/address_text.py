@@ -124,6 +124,10 @@ _ELSEWHERE = re.compile(r"\b(?:moved|moving|move|relocat\w*|new\s+(?:address|pla
                         r"|different)\b", re.IGNORECASE)
 
 
+_REFUSED_UNIT = re.compile(rf"\b(?:not|instead\s+of|rather\s+than)\s+(?:{UNIT}\.?\s*(?:no\.?\s*|number\s+|#\s*)?)?"
+                           r"\d{1,4}[a-z]?\b", re.IGNORECASE)
+
+
 def added_unit(text: str, *, skip: Iterable[tuple[int, int]] = (), country: str = "GB") -> str | None:
     """ "add flat 3 to the address", "it's flat 3", "put unit 5 on it": a flat, apartment or unit named with no other
     part of an address is a line to add to the address on file ("Flat 3"), not a new address whose postcode to
@@ -132,8 +136,11 @@ def added_unit(text: str, *, skip: Iterable[tuple[int, int]] = (), country: str 
     if _ELSEWHERE.search(text):  # "i've moved to flat 3": a new home, not a line missing from this one
         return None
     found = list(_UNIT_PART.finditer(text))
+    # "it should be flat 2 not flat 3", "apt 4b, not 4a": the unit refused is the one on file, not another to add
+    refused = [m.span() for m in _REFUSED_UNIT.finditer(text)]
+    found = [m for m in found if not any(a <= m.start() < b for a, b in refused)]
     if len(found) == 1:
-        kind, number, spans = found[0].group("kind"), found[0].group("number"), [found[0].span()]
+        kind, number, spans = found[0].group("kind"), found[0].group("number"), [found[0].span(), *refused]
     elif not found and (named := _named_unit(text)) is not None:  # "i forgot my flat number, it's 12"
         kind, number, spans = named
     else:

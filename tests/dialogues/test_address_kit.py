@@ -166,6 +166,8 @@ def test_a_request_to_change_it_is_not_a_check(text):
     ("add flat 3 to the address", "Flat 3"), ("it's flat 3", "Flat 3"), ("can you add apartment 2B", "Apartment 2B"),
     ("put unit 5 on it", "Unit 5"), ("Could you add Apt 4C to my address please?", "Apt 4C"),
     ("can u add flat 3 to the address, they left it off", "Flat 3"), ("flat no. 7 pls", "Flat 7"),
+    # a flat corrected: the one refused is the one on file (replaced), not a second unit of a new address
+    ("its flat 4 not flat 14", "Flat 4"), ("apt 4b, not 4a", "Apt 4B"),
 ])
 def test_a_flat_named_alone_is_a_line_added_to_the_address_on_file(text, unit):
     assert added_unit(text) == unit
@@ -173,7 +175,7 @@ def test_a_flat_named_alone_is_a_line_added_to_the_address_on_file(text, unit):
 
 @pytest.mark.parametrize("text", [
     "its flat 3, 12 acacia avenue", "flat 3 in leeds", "deliver to flat 2B, 12 Acacia Avenue instead",
-    "its flat 4 not flat 14", "i've moved to flat 3", "send it to my new flat, flat 9",
+    "i've moved to flat 3", "send it to my new flat, flat 9",
     "can you leave it with number 5", "flat 3, M1 4BT",
 ])
 def test_a_flat_with_more_of_an_address_or_a_move_is_no_added_line(text):

@@ -1,7 +1,8 @@
-"""The postcode (a US ZIP code) of the address on file corrected on its own ("my postcode is wrong, its M1 4BU not
-M1 4BT"): the address on file with that postcode, read back in part. A probe found it proposed "M1 4BU, Manchester
-M1 4BT" (the new postcode read as the first line, the old one kept), which the shopper could have confirmed
-(`address_corrections.corrected_postcode`, `change_delivery_address._propose_amended`)."""
+"""A part of the address on file corrected on its own. The postcode (a US ZIP code): "my postcode is wrong, its M1
+4BU not M1 4BT" is the address on file with that postcode, read back in part; a probe found it proposed "M1 4BU,
+Manchester M1 4BT" (the new postcode read as the first line, the old one kept), which the shopper could have
+confirmed (`address_corrections.corrected_postcode`, `change_delivery_address._propose_amended`). A flat: "it should
+be flat 2 not flat 3" is that flat on the address on file (`address_text.added_unit` leaves the refused one out)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,14 @@ def test_what_is_not_a_postcode_alone_corrected(text, on_file):
     from dialogues.kit.address_corrections import corrected_postcode
 
     assert corrected_postcode(text, on_file) is None, text
+
+
+@pytest.mark.parametrize(("text", "unit"), [
+    ("wrong address on the order, it should be flat 2 not flat 3", "Flat 2"),
+    ("it should be flat 2 instead of flat 3", "Flat 2"),
+    ("the apartment number is wrong, its apt 4b not apt 4a", "Apt 4B"),
+])
+def test_a_flat_corrected_is_that_flat_on_the_address_on_file(runtime, demo, text, unit):
+    """It had asked "What's the postcode for Flat 2?": the unit refused was read as a second unit, so a new address."""
+    reply = text_of(talk(runtime, SHOPPER, text))
+    assert f"the address we have (12 ***, M1 ***), with {unit} added" in reply, reply
