@@ -129,6 +129,12 @@ def _item_change(turn: Turn) -> None:
     ask_open_question_again(turn)
 
 
+def _name_change(turn: Turn) -> None:
+    """The name on the parcel can't be changed here, and a delivery doesn't need it to match: said, with a person."""
+    turn.say("utter_faq_name_change")
+    ask_open_question_again(turn)
+
+
 def _household_signs(turn: Turn) -> None:
     """Anyone in at the address can sign: no neighbour, nothing to change, and what to do if nobody will be in."""
     turn.say("utter_household_can_sign")
@@ -268,6 +274,7 @@ _ANSWERS = {
     Question.LIVE_LOCATION: _live_location,
     Question.DRIVER_CONTACT: _driver_contact,
     Question.ITEM_CHANGE: _item_change,
+    Question.NAME_CHANGE: _name_change,
     Question.HOUSEHOLD_SIGNS: _household_signs,
     Question.SIGNATURE_NEEDED: _signature_needed,
     Question.ONLY_ME_SIGNS: _only_me_signs,

@@ -22,6 +22,7 @@ class Question(StrEnum):
     DRIVER_CONTACT = "driver_contact"
     SUPPORT_HOURS = "support_hours"
     ITEM_CHANGE = "item_change"  # "can i change the size to a 9": the item, which the bot can't change
+    NAME_CHANGE = "name_change"  # "can you change the name on the parcel": not an address; the driver needs none
     HOUSEHOLD_SIGNS = "household_signs"  # "can my partner sign for it": anyone in at the address can
     ONLY_ME_SIGNS = "only_me_signs"  # "does it have to be me that signs": no, anyone in at the address can
     SIGNATURE_NEEDED = "signature_needed"  # "do i need to sign for it": the parcel's own answer, yes or no
@@ -145,6 +146,15 @@ _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
         rf"\b(?:change|changing|swap|swapping|switch|amend|alter|upgrade)\b[^.?!]{{0,30}}?\b{_ITEM_WORDS}s?\b"
         rf"|\b(?:bigger|smaller|larger|different|another|other)\s+{_ITEM_WORDS}\b"
         r"|\bsize (?:up|down)\b|\b(?:swap|switch) (?:it|them|this|that) for (?:a|an|the)\b",
+        re.IGNORECASE)),
+    # The name on the parcel, not where it goes ("can you change the name on the parcel", "the name on my order is
+    # spelt wrong"): a probe found it started an address change ("What's the new address?").
+    (Question.NAME_CHANGE, re.compile(
+        r"\b(?:change|changing|update|correct|fix|amend)\b[^.?!]{0,25}?\b(?:the|my|a)\s+(?:\w+\s+)?"
+        r"(?:name|recipient)\b(?!\s+(?:of|for)\s+(?:the\s+)?(?:street|road|town|city|building|house))"
+        r"|\b(?:wrong|incorrect|misspelt|misspelled)\s+name\b"
+        r"|\bname\s+(?:on|for)\s+(?:the|my)\s+(?:parcel|package|order|label|delivery)\s+(?:is|was)\s+(?:wrong|"
+        r"incorrect|spelt\s+wrong|spelled\s+wrong|misspelt|misspelled)",
         re.IGNORECASE)),
     (Question.HOUSEHOLD_SIGNS, HOUSEHOLD_SIGNS),
     (Question.ONLY_ME_SIGNS, ONLY_ME_SIGNS),
