@@ -6,35 +6,18 @@ slots while the shopper was away; "any time after the 10th" offered the 10th onl
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from aftersales_kit import LONDON, changes, merchant_settings, talk, text_of
+from aftersales_kit import changes, merchant_settings, talk, text_of
+from day_kit import label as _label
+from day_kit import nth as _nth
+from day_kit import slot_days as _slot_days
+from day_kit import today as _today
 
 OWN = "+447700900123"  # PB100000001GB, in transit, due tomorrow
 
 
-def _today() -> date:
-    return datetime.now(LONDON).date()
-
-
-def _nth(day: date) -> str:
-    suffix = "th" if 11 <= day.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
-    return f"{day.day}{suffix}"
-
-
-def _label(day: date) -> str:
-    return "tomorrow" if day == _today() + timedelta(days=1) else f"{day:%a} {day.day} {day:%b}"
-
-
-def _slot_days(reply: str) -> list[str]:
-    """The day part of each numbered slot line ("3) Thu 10 Dec 17:00-21:00 ..." -> "Thu 10 Dec")."""
-    out = []
-    for line in reply.splitlines():
-        if line[:1].isdigit() and ") " in line:
-            label = line.split(") ", 1)[1]
-            out.append("tomorrow" if label.startswith("tomorrow") else " ".join(label.split()[:3]))
-    return out
 
 
 # (message, days from today of the day named, days after it of the first day that will do)
