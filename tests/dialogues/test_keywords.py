@@ -14,15 +14,9 @@ from backend import models as m
 from backend.db import transaction
 from bot.core.apikeys import create_key
 from dialogues.kit.keywords import Keyword, keyword_for, keyword_in
-from tests.security.security_kit import OWN, TRACKING, audits, merchant_settings, rest, sent_to, talk
+from tests.security.security_kit import OWN, TRACKING, audits, merchant_settings, opted_out, rest, sent_to, talk
 
 FAILED = "+447700900321"
-
-
-def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
-    with runtime.sessions() as s:
-        contact = s.scalar(select(m.Contact).where(m.Contact.phone == phone))
-        return bool(contact and contact.opted_out_at)
 
 
 @pytest.fixture
@@ -76,10 +70,10 @@ def test_stopping_the_parcel_is_never_an_opt_out(text):
 @pytest.mark.parametrize("back_in", ["UNSTOP", "unstop", "Start please", "start", "yes", "turn my texts back on"])
 def test_opting_back_in_brings_texts_back(client, runtime, auth, back_in):
     talk(runtime, OWN, "STOP")
-    assert _opted_out(runtime, OWN) and not _notified(client, auth, "out_for_delivery", "ev-1")
+    assert opted_out(runtime, OWN) and not _notified(client, auth, "out_for_delivery", "ev-1")
     reply = talk(runtime, OWN, back_in)
     assert "Welcome back" in reply and "unsubscribed" not in reply
-    assert not _opted_out(runtime, OWN)
+    assert not opted_out(runtime, OWN)
     assert _notified(client, auth, "failed_attempt", "ev-2")
 
 
@@ -92,7 +86,7 @@ def test_stop_twice_is_recorded_once(runtime, demo):
 def test_a_bare_cancel_with_nothing_open_opts_out(client, runtime, auth):
     reply = talk(runtime, OWN, "CANCEL")
     assert "unsubscribed" in reply and "START" in reply
-    assert _opted_out(runtime, OWN)
+    assert opted_out(runtime, OWN)
     assert not _notified(client, auth, "out_for_delivery", "ev-1")
 
 
@@ -100,10 +94,10 @@ def test_cancel_inside_a_journey_cancels_the_journey_not_the_texts(runtime, demo
     assert "YES" in talk(runtime, OWN, "leave it with number 22")
     reply = talk(runtime, OWN, "cancel")
     assert "nothing was changed" in reply and "unsubscribed" not in reply
-    assert not _opted_out(runtime, OWN)
+    assert not opted_out(runtime, OWN)
 
 
-def test_yes_answers_the_question_for_a_number_that_never_opted_out(runtime, demo):
+def test_yes_answers_the_question_for_a_number_that_neveropted_out(runtime, demo):
     talk(runtime, OWN, "leave it with number 22")
     reply = talk(runtime, OWN, "yes")
     assert "code" in reply and "Welcome back" not in reply
@@ -113,7 +107,7 @@ def test_yes_answers_the_question_for_a_number_that_never_opted_out(runtime, dem
 
 def test_start_on_a_number_that_never_opted_out_changes_nothing(runtime, demo):
     assert "already on" in talk(runtime, OWN, "START")
-    assert audits(runtime, "opt_in") == [] and not _opted_out(runtime, OWN)
+    assert audits(runtime, "opt_in") == [] and not opted_out(runtime, OWN)
 
 
 def test_yes_from_an_opted_out_number_asks_the_open_question_again(runtime, demo):
@@ -122,7 +116,7 @@ def test_yes_from_an_opted_out_number_asks_the_open_question_again(runtime, demo
     assert "YES" in asked
     reply = talk(runtime, FAILED, "yes")
     assert "Welcome back" in reply and "number 8" in reply  # re-subscribed, and the question is back
-    assert not _opted_out(runtime, FAILED)
+    assert not opted_out(runtime, FAILED)
     assert "code" in talk(runtime, FAILED, "yes")  # now YES answers it
 
 

@@ -8,17 +8,11 @@ from __future__ import annotations
 
 import pytest
 from aftersales_kit import talk, text_of
-from sqlalchemy import select
 
-from backend import models as m
+from tests.security.security_kit import opted_out
 
 OUT_FOR_DELIVERY = "+447700900456"
 IN_TRANSIT = "+447700900123"
-
-
-def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
-    with runtime.sessions() as s:
-        return bool(s.scalar(select(m.Contact.opted_out_at).where(m.Contact.phone == phone)))
 
 
 @pytest.mark.parametrize("text", [
@@ -34,20 +28,20 @@ def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
 ])
 def test_a_driver_who_did_not_stop_is_a_missed_delivery_not_an_opt_out(runtime, demo, text):
     reply = text_of(talk(runtime, OUT_FOR_DELIVERY, text))
-    assert not _opted_out(runtime, OUT_FOR_DELIVERY), reply
+    assert not opted_out(runtime, OUT_FOR_DELIVERY), reply
     assert "unsubscribed" not in reply and "PB100000002GB" in reply and "out for delivery" in reply, reply
 
 
 @pytest.mark.parametrize("text", ["stop the delivery", "please stop the parcel", "can u stop this package"])
 def test_stopping_the_parcel_asks_cancel_or_hold(runtime, demo, text):
     reply = text_of(talk(runtime, IN_TRANSIT, text))
-    assert not _opted_out(runtime, IN_TRANSIT), reply
+    assert not opted_out(runtime, IN_TRANSIT), reply
     assert "cancelling your order" in reply and "holding your parcel" in reply, reply
 
 
 def test_stopping_the_order_is_the_cancellation(runtime, demo):
     reply = text_of(talk(runtime, IN_TRANSIT, "can you stop my order"))
-    assert not _opted_out(runtime, IN_TRANSIT) and "can't cancel it" in reply, reply
+    assert not opted_out(runtime, IN_TRANSIT) and "can't cancel it" in reply, reply
 
 
 @pytest.mark.parametrize("text", [
@@ -60,7 +54,7 @@ def test_stopping_the_order_is_the_cancellation(runtime, demo):
 ])
 def test_an_opt_out_that_names_the_texts_still_unsubscribes(runtime, demo, text):
     reply = text_of(talk(runtime, OUT_FOR_DELIVERY, text))
-    assert _opted_out(runtime, OUT_FOR_DELIVERY) and "unsubscribed" in reply, reply
+    assert opted_out(runtime, OUT_FOR_DELIVERY) and "unsubscribed" in reply, reply
 
 
 @pytest.mark.parametrize("text", [
@@ -75,7 +69,7 @@ def test_a_stop_said_last_unsubscribes(runtime, demo, text):
     """The whole read as a status question, so the opt-out was lost (a review of the opt-out rules): a STOP said as
     the message's last part is one (`keywords._ends_with_stop`)."""
     reply = text_of(talk(runtime, OUT_FOR_DELIVERY, text))
-    assert _opted_out(runtime, OUT_FOR_DELIVERY) and "unsubscribed" in reply, reply
+    assert opted_out(runtime, OUT_FOR_DELIVERY) and "unsubscribed" in reply, reply
 
 
 @pytest.mark.parametrize("text", ["stop, i meant number 5", "the van didnt stop", "wait, stop"])

@@ -7,21 +7,14 @@ Before: the nearest slots only, all of them days the shopper had said they were 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from aftersales_kit import EVERY_DAY, LONDON, changes, merchant_settings, talk, text_of
+from aftersales_kit import EVERY_DAY, changes, merchant_settings, talk, text_of
+from day_kit import nth as _nth
+from day_kit import today as _today
 
 OWN = "+447700900123"  # PB100000001GB, in transit, due tomorrow; the demo carrier holds a parcel up to 14 days
-
-
-def _today() -> date:
-    return datetime.now(LONDON).date()
-
-
-def _nth(day: date) -> str:
-    suffix = "th" if 11 <= day.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
-    return f"{day.day}{suffix}"
 
 
 def _label(day: date) -> str:

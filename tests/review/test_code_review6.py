@@ -13,12 +13,7 @@ from tests.faults.conftest import cancel_carrier, note_carrier  # noqa: F401 - f
 from tests.faults.kit import PARCEL, SHOPPER, changes, say, texted
 from tests.faults.test_carrier_faults import ASK
 from tests.faults.test_carrier_pending_outcome import _client_and_key
-from tests.security.security_kit import OWN, STRANGER, latest_code, talk
-
-
-def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
-    with runtime.sessions() as s:
-        return bool(s.scalar(select(m.Contact.opted_out_at).where(m.Contact.phone == phone)))
+from tests.security.security_kit import OWN, STRANGER, latest_code, opted_out, talk
 
 
 @pytest.mark.parametrize("ask", [
@@ -33,7 +28,7 @@ def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
 ])
 def test_an_opt_out_in_other_words_still_unsubscribes(runtime, demo, ask):
     reply = talk(runtime, OWN, ask)
-    assert _opted_out(runtime, OWN), reply
+    assert opted_out(runtime, OWN), reply
 
 
 def _web(client, sender: str, text: str) -> str:  # noqa: ANN001

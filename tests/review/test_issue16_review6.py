@@ -13,12 +13,7 @@ from bot.core.channels import spec_for
 from tests.api.support import api_key, auth, event, shipment  # noqa: F401 - fixtures
 from tests.faults.conftest import cancel_carrier, note_carrier  # noqa: F401 - fixtures
 from tests.faults.kit import PARCEL, SHOPPER, changes
-from tests.security.security_kit import OWN, codes_sent_to, latest_code, talk
-
-
-def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
-    with runtime.sessions() as s:
-        return bool(s.scalar(select(m.Contact.opted_out_at).where(m.Contact.phone == phone)))
+from tests.security.security_kit import OWN, codes_sent_to, latest_code, opted_out, talk
 
 
 @pytest.mark.parametrize("ask", ["can you text me again", "text me the code again", "pls txt me again",
@@ -28,7 +23,7 @@ def test_asking_to_be_texted_the_code_again_does_not_unsubscribe(runtime, demo, 
     talk(runtime, OWN, "yes")
     assert len(codes_sent_to(runtime, OWN)) == 1
     reply = talk(runtime, OWN, ask)
-    assert not _opted_out(runtime, OWN), reply
+    assert not opted_out(runtime, OWN), reply
     assert "unsubscribed" not in reply
 
 
@@ -46,7 +41,7 @@ def test_send_it_again_at_the_code_step_sends_a_new_code(runtime, demo, ask):
                                  "text me when the driver is close", "send me a text when it ships"])
 def test_asking_for_a_text_later_does_not_unsubscribe(runtime, demo, ask):
     reply = talk(runtime, OWN, ask)
-    assert not _opted_out(runtime, OWN), reply
+    assert not opted_out(runtime, OWN), reply
     assert "unsubscribed" not in reply.lower(), reply
 
 
@@ -131,7 +126,7 @@ def test_asking_to_be_kept_informed_is_answered_with_where_it_is(runtime, demo, 
     they want is where the parcel is and when it comes (hand-written examples in more_examples.yml)."""
     reply = talk(runtime, OWN, ask)
     assert "on the way" in reply and "Expected" in reply, reply
-    assert "hold" not in reply.lower() and not _opted_out(runtime, OWN), reply
+    assert "hold" not in reply.lower() and not opted_out(runtime, OWN), reply
 
 
 @pytest.mark.parametrize("told", ["i wasnt in when they came", "missed the delivery, what now",

@@ -9,11 +9,10 @@ Each test failed before its mend; the words it was found with first, paraphrases
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
-from backend import models as m
 from tests.dialogues.aftersales_kit import changes, talk, text_of
 from tests.review.voice_kit import talk as _talk
+from tests.security.security_kit import opted_out
 
 IN_TRANSIT = "+447700900123"  # PB100000001GB, Trail running shoes
 DELIVERED = "+447700900789"  # PB100000003GB, Camping stove, delivered yesterday
@@ -21,11 +20,6 @@ FAILED = "+447700900321"  # PB100000004GB, Hiking boots, a delivery attempted to
 SIGNATURE = "+447700900987"  # a GPS watch that needs a signature
 
 _SIGN_ANSWER = ("anyone in at the delivery address", "has to be in to sign", "don't need a signature")
-
-
-def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
-    with runtime.sessions() as s:
-        return bool(s.scalar(select(m.Contact.opted_out_at).where(m.Contact.phone == phone)))
 
 
 # --- 1. a genuine opt-out stands beside driver words -----------------------------------------------------------------
@@ -46,7 +40,7 @@ def _opted_out(runtime, phone: str) -> bool:  # noqa: ANN001
 ])
 def test_an_opt_out_beside_a_driver_who_did_not_stop_still_unsubscribes(runtime, demo, phone, text):
     (reply,) = _talk(runtime, phone, text)
-    assert _opted_out(runtime, phone) and "unsubscribed" in reply, reply
+    assert opted_out(runtime, phone) and "unsubscribed" in reply, reply
 
 
 @pytest.mark.parametrize("text", [
@@ -60,7 +54,7 @@ def test_an_opt_out_beside_a_driver_who_did_not_stop_still_unsubscribes(runtime,
 ])
 def test_stopping_the_delivery_s_texts_by_another_name_unsubscribes(runtime, demo, text):
     (reply,) = _talk(runtime, IN_TRANSIT, text)
-    assert _opted_out(runtime, IN_TRANSIT) and "unsubscribed" in reply, reply
+    assert opted_out(runtime, IN_TRANSIT) and "unsubscribed" in reply, reply
 
 
 @pytest.mark.parametrize("text", [
@@ -69,14 +63,14 @@ def test_stopping_the_delivery_s_texts_by_another_name_unsubscribes(runtime, dem
 ])
 def test_a_driver_who_did_not_stop_is_still_a_missed_delivery(runtime, demo, text):
     (reply,) = _talk(runtime, FAILED, text)
-    assert not _opted_out(runtime, FAILED) and "PB100000004GB" in reply, reply
+    assert not opted_out(runtime, FAILED) and "PB100000004GB" in reply, reply
 
 
 @pytest.mark.parametrize("text", ["stop the delivery", "stop the delivery please", "can you stop the delivery to "
                                   "my house", "stop the parcel, i dont need it", "stop the delivery until monday"])
 def test_stopping_the_parcel_still_asks_cancel_or_hold(runtime, demo, text):
     (reply,) = _talk(runtime, IN_TRANSIT, text)
-    assert not _opted_out(runtime, IN_TRANSIT), reply
+    assert not opted_out(runtime, IN_TRANSIT), reply
 
 
 # --- 2. signing in / up is an account, not a parcel ------------------------------------------------------------------

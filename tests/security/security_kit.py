@@ -122,3 +122,9 @@ def edit_shipment(runtime: Any, tracking: str, **values: Any) -> None:
         row = s.scalar(select(m.Shipment).where(m.Shipment.tracking_number == tracking))
         for key, value in values.items():
             setattr(row, key, value)
+
+
+def opted_out(runtime: Any, phone: str) -> bool:
+    """Has this number opted out of texts (STOP, or a message read as one)?"""
+    with runtime.sessions() as s:
+        return bool(s.scalar(select(m.Contact.opted_out_at).where(m.Contact.phone == phone)))
