@@ -47,7 +47,12 @@ _TURNED_UP = re.compile(
     r"it was (behind|under|underneath|in|inside|at|by|round|around|next to|with|on top of|beside)\b|"
     r"(neighbou?rs?|next door|wife|husband|partner|son|daughter|mum|mom|dad|flatmate|housemate|roommate|"
     r"reception|concierge|porter|someone)('?s)? (had|has|took|taken|got|picked up|signed for) (it|them)|"
-    r"false alarm)"
+    r"false alarm|"
+    # "nvm got it", "never mind, just arrived", "its just come", "dw ive got it" (a third probe: "nvm got it" was read
+    # as the parcel missing)
+    r"(nvm|never ?mind|dw|don'?t worry|ignore me|forget it|scratch that|all good|panic over)\W+"
+    r"(i'?ve |i )?got (it|them)\b|"
+    r"\bjust (arrived|came|come|turned up|showed up|been delivered)\b)"
 )
 # Still missing; also asking to report it ("yes report it", "open a claim") or saying it went to the wrong house:
 # whatever the "yes" in it, the shopper doesn't have the parcel.
@@ -278,6 +283,9 @@ _ASKS = re.compile(r"\b(?:can|could|would|will|pls|please|plz|leave|put|send|del
                    r"|refund|replace)\b|\?", re.IGNORECASE)
 
 
+_HERE_OR_DUE = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.OUT_FOR_DELIVERY})
+
+
 def _found_without_a_claim(turn: Turn) -> bool:
     """A delivered parcel said to have turned up ("the neighbour had it", "found it, thanks"), with no claim open and
     nothing asked: glad it did. True when answered."""
@@ -285,7 +293,8 @@ def _found_without_a_claim(turn: Turn) -> bool:
         return False
     if turn.services.handoff.status(turn.conversation) is Status.WITH_AGENT:
         return False
-    if not any(s.status is ShipmentStatus.DELIVERED for s in turn.sender_shipments()):
+    # out for delivery too: the driver has just been, before the carrier's "delivered" (a third probe)
+    if not any(s.status in _HERE_OR_DUE for s in turn.sender_shipments()):
         return False
     if _DAMAGE.search(turn.text.lower()):  # "my neighbour has it but its broken": a damage report
         turn.nlu = dataclasses.replace(turn.nlu, intent="report_damaged", confidence=1.0, clarify=None)
