@@ -1,0 +1,72 @@
+"""Review 11: returns and refunds after delivery, cancelling, the web chat's proof and the fee for a change, texted
+as shoppers write, UK and US. Five ways the bot misread or didn't answer, each with paraphrases beside the words it
+was found with: "i already sent it back, wheres my refund" told to send RETURN; "when will i get my money back" with
+no timeframe; "actually no, i'll keep it" at the return's questions taken as its reason; "its PB100000001GB and my
+postcode is m1 4bt" on the web chat read as a damage report; a postcode given before the number forgotten; and
+"whats the fee to change the day" out of scope. Each test failed before its mend; the look-alikes keep their reading.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.sms import cost
+from tests.review.voice_kit import make_us
+from tests.review.voice_kit import talk as _talk
+
+DUE_TOMORROW = "+447700900123"  # PB100000001GB, Trail running shoes, in transit, M1 4BT
+DELIVERED = "+447700900789"  # PB100000003GB, Camping stove, delivered yesterday
+FAILED = "+447700900321"  # PB100000004GB, Hiking boots, a delivery attempted today
+
+_OUT_OF_SCOPE = "I can only help with deliveries and returns"
+_STATUS = "Your Trail running shoes (PB100000001GB) are on the way"
+
+
+def _fits(reply: str) -> None:
+    sms = cost(reply)
+    assert sms.encoding == "GSM-7" and sms.segments <= 2, (sms, reply)
+
+
+# --- 1. "i already sent it back, wheres my refund", with no return booked here ------------------------------------
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("i already sent it back, wheres my refund", False),
+    # paraphrases, UK and US
+    ("I sent the stove back last week, where's my refund??", False),
+    ("i posted it back 2 weeks ago and still no refund!!", False),
+    ("i mailed it back already, where is my refund", True),
+    ("has my return arrived", False),
+    ("did you guys get my return yet?", True),
+    ("I shipped it back to you, when do I get my money back", True),
+    ("returned it ages ago, still waiting on the refund", False),
+])
+def test_sent_back_with_no_return_on_record_is_not_told_to_start_one(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DELIVERED, text)
+    assert "send RETURN and I'll set it up" not in reply, reply  # they have sent it: a new return is no answer
+    assert "Camping stove" in reply and "AGENT" in reply, reply  # a person to trace it
+    _fits(reply)
+
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("when will i get my money back", False),
+    # paraphrases, UK and US
+    ("how long do refunds take", False),
+    ("When do I get my money back?", True),
+    ("how long does a refund take to show up on my card", True),
+    ("hw long til i get my refund", False),
+])
+def test_when_the_money_comes_back_says_how_long(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DELIVERED, text)
+    assert "3-5 working days" in reply, reply  # the merchant's refund time (MerchantConfig.refund_time)
+    assert "RETURN" in reply, reply  # and how to start one: none is booked
+    _fits(reply)
+
+
+@pytest.mark.parametrize("text", ["where is my refund", "refund status"])
+def test_where_is_my_refund_alone_keeps_its_answer(runtime, demo, text):
+    (reply,) = _talk(runtime, DELIVERED, text)
+    assert "I can't see a return, claim or cancellation" in reply and "send RETURN" in reply, reply
