@@ -20,7 +20,7 @@ from dialogues.kit.answers import YES_NO, ask_choice, confirmed, free_text, pick
 from dialogues.kit.choices import pick
 from dialogues.kit.claims import prefer_delivered
 from dialogues.kit.formatting import parcel_label
-from dialogues.kit.return_reasons import said
+from dialogues.kit.return_reasons import keeps_it, said
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.verify import require_code
 
@@ -160,10 +160,21 @@ def items(turn: Turn) -> None:
     _next_question(turn, shipment)
 
 
+def _called_off(turn: Turn) -> bool:
+    """ "actually no, i'll keep it" at the reason or the method: nothing booked, said so (never taken as the reason)."""
+    if not keeps_it(turn.message.text or turn.text):
+        return False
+    turn.finish()
+    turn.say("utter_return_not_booked")
+    return True
+
+
 @flow.step("reason")
 def reason(turn: Turn) -> None:
     shipment = _shipment(turn)
     if shipment is None:
+        return
+    if _called_off(turn):
         return
     labels = [str(turn.render(f"utter_return_reason_{r}")) for r in REASONS]
     index = pick(turn.text, labels)
@@ -185,6 +196,8 @@ def reason(turn: Turn) -> None:
 def method(turn: Turn) -> None:
     shipment = _shipment(turn)
     if shipment is None:
+        return
+    if _called_off(turn):
         return
     methods = _methods(turn)
     index = pick(turn.text, [str(turn.render(f"utter_return_method_{m}")) for m in methods])

@@ -41,3 +41,22 @@ def said(text: str) -> str | None:
             found.add(reason)
             break
     return found.pop() if len(found) == 1 else None
+
+
+# Calling the return off at one of its questions ("actually no i'll keep it", "changed my mind, keep it", "dont
+# bother", a bare "no"): no reason, nothing booked. "Changed my mind" alone is a reason (the fourth) and stays one;
+# "i dont want it" is a reason too, where "i dont want to return it" is not. Review 11.
+_KEEPS = re.compile(
+    r"\b(?:i'?ll|ill|i\s+will|i'?m|im|i\s+am|gonna|going\s+to|(?:i'?d\s+)?rather|think\s+i'?ll|(?:may|might)\s+as"
+    r"\s+well)\s+(?:just\s+)?keep(?:ing)?\s+(?:it|them|this|these|the\s+\w+)\b"
+    r"|\bkeep\s+(?:it|them)\b[\s,.!]*(?:thanks|thank\s+you|thx|ta|then|please|pls)?[\s.!]*$"
+    rf"|\b(?:{_NOT}|no\s+longer|not)\s+(?:want|wanna|need)\s+to\s+(?:return|send)\b"
+    rf"|\b{_NOT}\s+bother\b|\bnot\s+(?:returning|sending)\s+(?:it|them)\b",
+    re.IGNORECASE)
+_BARE_NO = re.compile(r"\s*(?:actually\s+|oh\s+|um+\s+)?(?:no+|nope|nah|na)\b[\s,.!]*(?:thanks|thank\s+you|thx|ta)?"
+                      r"[\s.!]*", re.IGNORECASE)
+
+
+def keeps_it(text: str) -> bool:
+    """The shopper calls the return off at its questions: they'll keep it, or a plain no."""
+    return bool(_KEEPS.search(text) or _BARE_NO.fullmatch(text))

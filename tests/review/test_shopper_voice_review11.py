@@ -70,3 +70,36 @@ def test_when_the_money_comes_back_says_how_long(runtime, demo, text, us):
 def test_where_is_my_refund_alone_keeps_its_answer(runtime, demo, text):
     (reply,) = _talk(runtime, DELIVERED, text)
     assert "I can't see a return, claim or cancellation" in reply and "send RETURN" in reply, reply
+
+
+# --- 2. a return called off at its questions --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "actually no i'll keep it",
+    # paraphrases, UK and US
+    "changed my mind, keep it",
+    "nah forget it ill keep it",
+    "no",
+    "actually no dont bother",
+    "Never mind, I'm going to keep it",
+    "I'll just keep it thanks",
+    "dont want to return it anymore",
+])
+def test_keeping_it_at_the_reason_books_nothing(runtime, demo, text):
+    asked, reply = _talk(runtime, DELIVERED, "i want to return it", text)
+    assert "Why are you sending it back?" in asked, asked
+    assert "haven't booked a return" in reply or "nothing was changed" in reply, reply  # ("forget it": the router's)
+    assert "How would you like to send it back?" not in reply, reply
+
+
+@pytest.mark.parametrize("text", ["actually no i'll keep it", "nah, I'm keeping it"])
+def test_keeping_it_at_the_method_books_nothing(runtime, demo, text):
+    *_, asked, reply = _talk(runtime, DELIVERED, "i want to return it", "it doesn't fit", text)
+    assert "How would you like to send it back?" in asked, asked
+    assert "haven't booked a return" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["changed my mind", "4", "too small", "it doesnt fit"])
+def test_a_reason_at_the_reason_stays_the_reason(runtime, demo, text):
+    _, reply = _talk(runtime, DELIVERED, "i want to return it", text)
+    assert "How would you like to send it back?" in reply, reply
