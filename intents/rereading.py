@@ -25,6 +25,13 @@ _NO_REQUEST = _ANSWERS | {OUT_OF_SCOPE, "greet", "goodbye", "thank_you", "help"}
 _ID_LABEL = re.compile(r"\b(?:(?:the\s+|my\s+|delivery\s+)?(?:post\s?code|zip(?:\s?code)?|tracking(?:\s+(?:number|no))?"
                        r"|order(?:\s+(?:number|no))?|ref(?:erence)?|number)\s*(?:is\s*)?[:#-]?\s*)$", re.IGNORECASE)
 
+# What only introduces the number and postcode ("its PB123 and my postcode is M1 4BT", "here's the number ... and the
+# zip"): no request is left once they go. Read again, "its and my" was a damage report at 0.5 (review 11).
+_INTRODUCING = re.compile(
+    r"\b(?:it'?s|it|is|are|here'?s|here|heres|this|that'?s|and|my|the|our|its|hi|hello|hey|hiya|ok|okay|thanks|ta"
+    r"|cheers|please|pls|number|no|num|post\s?code|zip(?:\s?code)?|code|tracking|order|ref(?:erence)?|also)\b",
+    re.IGNORECASE)
+
 
 def request_beside_identifiers(parse: ParseResult, reparse: Callable[[str], ParseResult]) -> ParseResult:
     """ "PB100000002GB M1 4BT leave it with number 16": the number and postcode read as an answer ("inform")
@@ -39,7 +46,7 @@ def request_beside_identifiers(parse: ParseResult, reparse: Callable[[str], Pars
         start = label.start() if label else start
         rest = rest[:start] + " " * (end - start) + rest[end:]
     rest = " ".join(rest.split()).strip(" ,.;:-")
-    if len(re.findall(r"[A-Za-z]{2,}", rest)) < 2:
+    if len(re.findall(r"[A-Za-z]{2,}", _INTRODUCING.sub(" ", rest))) < 2:
         return parse
     again = reparse(rest)
     if again.intent in _NO_REQUEST or again.confidence < 0.5:

@@ -281,6 +281,8 @@ def _bare_reference(turn: Turn) -> Named | None:
 @flow.step("number")
 def number(turn: Turn) -> None:
     named = _named_in_message(turn)
+    if named is None and _postcode_first(turn):
+        return
     if named is None:
         named = _bare_reference(turn)
     if named is None:
@@ -289,6 +291,18 @@ def number(turn: Turn) -> None:
     shipment = _check_named(turn, named, None)
     if shipment is not None:
         _resume_caller(turn, shipment)
+
+
+def _postcode_first(turn: Turn) -> bool:
+    """Asked for the number, the postcode came first ("M1 4BT", "m14bt", "my postcode is m1 4bt"): kept, unchecked,
+    for the number when it comes (`_check_named`), and the number asked for again saying so (review 11: it was
+    forgotten, and "m14bt" taken for an order number). A bare ZIP is left alone: five digits may be the order's."""
+    given = postcode_given(turn)
+    if given is None or not (re.search(r"[A-Za-z]", given) or re.search(r"\b(?:post\s?code|zip)", turn.text, re.I)):
+        return False
+    turn.state.mentioned["postcode"] = given
+    turn.say("utter_need_tracking_number_postcode_noted", code_name=code_name(turn))  # a step, not a miss
+    return True
 
 
 @flow.step("choose")

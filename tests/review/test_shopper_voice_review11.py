@@ -13,6 +13,7 @@ import pytest
 from bot.core.sms import cost
 from tests.review.voice_kit import make_us
 from tests.review.voice_kit import talk as _talk
+from tests.security.security_kit import rest
 
 DUE_TOMORROW = "+447700900123"  # PB100000001GB, Trail running shoes, in transit, M1 4BT
 DELIVERED = "+447700900789"  # PB100000003GB, Camping stove, delivered yesterday
@@ -103,3 +104,39 @@ def test_keeping_it_at_the_method_books_nothing(runtime, demo, text):
 def test_a_reason_at_the_reason_stays_the_reason(runtime, demo, text):
     _, reply = _talk(runtime, DELIVERED, "i want to return it", text)
     assert "How would you like to send it back?" in reply, reply
+
+
+# --- 3. the web chat: the number and postcode as people write them -----------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "its PB100000001GB and my postcode is m1 4bt",
+    # paraphrases, UK and US
+    "it's PB100000001GB and my zip is M1 4BT",
+    "its pb100000001gb and postcode is M14BT",
+    "hi its PB100000001GB and the postcode is m1 4bt",
+    "here's the number PB100000001GB and my postcode m14bt",
+])
+def test_the_number_and_postcode_in_words_are_proof_not_a_request(runtime, demo, client, text):
+    reply = rest(client, "web-r11-words", text)
+    assert "damaged" not in reply and "Did you mean" not in reply, reply
+    assert _STATUS in reply, reply
+
+
+@pytest.mark.parametrize("postcode", ["M1 4BT", "m14bt", "my postcode is m1 4bt", "postcode M1 4BT"])
+def test_a_postcode_before_the_number_is_kept_for_it(runtime, demo, client, postcode):
+    sender = "web-r11-first"
+    asked = rest(client, sender, "where is my parcel")
+    assert "tracking number" in asked and "Trail running shoes" not in asked, asked
+    noted = rest(client, sender, postcode)
+    assert "Trail running shoes" not in noted, noted  # nothing shown on a postcode alone
+    reply = rest(client, sender, "PB100000001GB")
+    assert "what's the delivery postcode" not in reply, reply
+    assert _STATUS in reply, reply
+
+
+def test_a_postcode_before_a_wrong_number_shows_nothing(runtime, demo, client):
+    sender = "web-r11-wrong"
+    rest(client, sender, "where is my parcel")
+    rest(client, sender, "M2 5DB")
+    reply = rest(client, sender, "PB100000001GB")
+    assert "Trail running shoes" not in reply and "couldn't match" in reply, reply
