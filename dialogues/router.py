@@ -22,6 +22,7 @@ from dialogues.kit import afterthought, claims, repeat, requests, survey, talked
 from dialogues.kit.answers import YES_NO
 from dialogues.kit.choices import excluding, pick
 from dialogues.kit.faq import Question, question_in
+from dialogues.kit.fees import fee_asked
 from dialogues.kit.handoff import answered_while_waiting, hand_off, misunderstood_in_a_row, reply_when
 from dialogues.kit.keywords import Keyword, ask_open_question_again, keyword_for, opted_out
 from dialogues.kit.queued import next_queued
@@ -227,6 +228,11 @@ def _aside(turn: Turn) -> bool:
             tone.apologise(turn)
         REGISTRY["faq"].run_start(turn)
         return True
+    if not free_text and _asks_a_fee(turn):  # "whats the fee to change the day": answered, nothing started
+        if upset:
+            tone.apologise(turn)
+        REGISTRY["fee_question"].run_start(turn)
+        return True
     if not upset:
         return False
     if free_text or _clear_request(turn):
@@ -234,6 +240,13 @@ def _aside(turn: Turn) -> bool:
         return False
     REGISTRY["upset"].run_start(turn)
     return True
+
+
+def _asks_a_fee(turn: Turn) -> bool:
+    """A change's price asked (kit/fees.py); mid-journey only where the parcel in hand is known."""
+    if fee_asked(turn.text) is None:
+        return False
+    return not turn.state.open_step or bool(turn.slots.get("tracking_number"))
 
 
 def _merchant_wants_a_person(turn: Turn) -> bool:

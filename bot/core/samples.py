@@ -49,7 +49,8 @@ ATOMS: dict[str, str] = {
     "window": "tomorrow (Tue 8 Dec) 08:00-12:00", "within": "2 hours", "eta": "tomorrow (Tue 8 Dec) 08:00-12:00",
     "ready": "tomorrow (Tue 8 Dec) 12:00", "details": "Delivered today at 14:32, left in the porch.", "private": "",
     "codes": "your gate code", "offer": "", "live": "", "next": "", "reason": "", "summary": "", "options": "",
-    "subject": "",
+    "subject": "", "span": "17:00-21:00",
+    "paid": "17:00-21:00 slot (£3.50 extra) and 19:00-21:00 slot (£5.00 extra)",  # the fee slots (fee_question)
 }
 
 # Placeholders that hold another rendered template: the longest template of that family fills them.

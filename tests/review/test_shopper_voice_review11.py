@@ -140,3 +140,71 @@ def test_a_postcode_before_a_wrong_number_shows_nothing(runtime, demo, client):
     rest(client, sender, "M2 5DB")
     reply = rest(client, sender, "PB100000001GB")
     assert "Trail running shoes" not in reply and "couldn't match" in reply, reply
+
+
+# --- 4. the fee for a change ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("phone", "text", "us"), [
+    (DUE_TOMORROW, "whats the fee to change the day", False),
+    # paraphrases, UK and US
+    (DUE_TOMORROW, "how much does it cost to reschedule", False),
+    (DUE_TOMORROW, "Is there a charge to change my delivery date?", True),
+    (FAILED, "is it free to redeliver", False),
+    (FAILED, "do i have to pay for redelivery", False),
+    (FAILED, "Do I need to pay to get it redelivered?", True),
+])
+def test_a_fee_for_another_day_is_answered(runtime, demo, phone, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, phone, text)
+    assert _OUT_OF_SCOPE not in reply, reply
+    assert "free" in reply and "£3.50" in reply, reply  # the usual slots free, the evening one's fee
+    _fits(reply)
+
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("how much for evening delivery", False),
+    ("how much is evening delivery", True),
+    ("whats the price of an evening slot", False),
+])
+def test_the_evening_fee_is_answered(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert _OUT_OF_SCOPE not in reply, reply
+    assert "evening" in reply and "£3.50" in reply, reply
+    _fits(reply)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("does it cost anything to change the address", "address"),
+    ("is there a fee to send it to a pickup point", "pickup point"),
+    ("do you charge to leave it with a neighbour", "neighbour"),
+])
+def test_a_free_change_is_said_to_be_free(runtime, demo, text, kind):
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert _OUT_OF_SCOPE not in reply and kind in reply and "free" in reply, reply
+    assert "What's the new address?" not in reply, reply  # a question answered, not a change started
+
+
+def test_a_fee_question_at_the_slot_list_keeps_the_list_open(runtime, demo):
+    _, reply, chosen = _talk(runtime, DUE_TOMORROW, "can i change the delivery day", "how much is the evening one",
+                             "2")
+    assert "£3.50" in reply, reply
+    assert "Just to check" in chosen, chosen
+
+
+@pytest.mark.parametrize("text", ["can i change the delivery day", "how much was my order", "is delivery free"])
+def test_no_fee_question_keeps_its_reading(runtime, demo, text):
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "is free" not in reply and "costs" not in reply, reply
+
+
+@pytest.mark.parametrize("text", ["how much to change the delivery day", "is there a fee to change the day?"])
+def test_a_fee_asked_on_the_web_chat_is_answered_once_the_parcel_is_proven(runtime, demo, client, text):
+    sender = "web-r11-fee"
+    asked = rest(client, sender, text)
+    assert "£3.50" not in asked and "tracking number" in asked, asked  # nothing about the parcel before proof
+    rest(client, sender, "PB100000001GB")
+    reply = rest(client, sender, "M1 4BT")
+    assert "free" in reply and "£3.50" in reply, reply
