@@ -29,21 +29,13 @@ from dialogues.kit.claims import (
     claims_on,
 )
 from dialogues.kit.formatting import day_label, money, parcel_label
+from dialogues.kit.return_reasons import says_sent_back
 from dialogues.subflows.identify import shipment_for
 
 flow = register(Flow("return_or_refund_status"))
 KNOWN = ("created", "in_transit", "received", "refunded", "rejected", "pending")
 _ABOUT_CLAIM = re.compile(r"\b(claims?|replace\w*|new one|compensat\w*|damaged?|broken|missing|lost)\b")
 _ABOUT_RETURN = re.compile(r"\b(returns?|returned|send(ing)? (it |them )?back|sent (it |them )?back|posted)\b")
-# Already sent back, in the shopper's words ("i posted it back", "mailed it back already", "returned it ages ago",
-# "has my return arrived"): with no return booked here, "send RETURN" is no answer - a person traces the parcel.
-_SENT_BACK = re.compile(
-    r"\b(?:sent|send|posted|mailed|shipped|dropped|took|taken|couriered|returned)\b(?:\s+(?:it|them|the\s+\w+|\w+\s+\w+))?"
-    r"(?:\s+\w+)?\s+(?:back|off)\b|\b(?:i|i've|ive|i\s+have|i\s+already|already)\s+(?:already\s+)?returned\b"
-    r"|^\s*returned\s+(?:it|them)\b"
-    r"|\b(?:has|have|did)\s+(?:my|the)\s+return\s+(?:arrived|got\s+there|reached|come|been\s+received)"
-    r"|\b(?:have|did)\s+(?:you|u|ya|y'?all)\s+(?:guys\s+)?(?:got|get|gotten|received|recieved)\s+(?:my|the)\s+return",
-    re.IGNORECASE)
 # When the money comes ("when will i get my money back", "how long do refunds take"): the merchant's refund time.
 _WHEN_MONEY = re.compile(r"\b(?:when|how\s+long|hw\s+long|how\s+soon)\b.*\b(?:refunds?|money\s+back)\b"
                          r"|\b(?:refunds?|money\s+back)\b.*\b(?:how\s+long|take)\b", re.IGNORECASE)
@@ -88,7 +80,7 @@ def with_shipment(turn: Turn) -> None:
             return
     key = "utter_return_status_none"
     whole = turn.message.text or ""  # "i mailed it back already, where is my refund": the part before is narrowed off
-    if _SENT_BACK.search(whole):
+    if says_sent_back(whole):
         key = "utter_return_status_none_sent"
     elif _WHEN_MONEY.search(whole):
         key = "utter_return_status_none_when"

@@ -9,23 +9,25 @@ is an image) and where to drop it off.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from datetime import timedelta
 
 from backend.types import ChangeContext, ReturnInfo, ReturnRequest, Shipment, ShipmentStatus
 from bot.core.wording import Rendered, render_lines
-from dialogues.base import Flow, Turn, register
+from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit.answers import YES_NO, ask_choice, confirmed, free_text, pick_many
 from dialogues.kit.choices import pick
 from dialogues.kit.claims import prefer_delivered
 from dialogues.kit.formatting import parcel_label
-from dialogues.kit.return_reasons import keeps_it, said
+from dialogues.kit.return_reasons import keeps_it, said, says_sent_back
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.verify import require_code
 
 flow = register(Flow("start_return"))
 ACTION = "start_return"
+STATUS_FLOW = "return_or_refund_status"  # by name: a journey never imports another
 REASONS = ("doesnt_fit", "not_as_described", "faulty", "changed_mind")
 METHODS = ("drop_off", "collection")
 MAX_REASON = 200
@@ -40,6 +42,10 @@ _METHOD_WORDS = (
 
 @flow.start
 def start(turn: Turn) -> None:
+    if says_sent_back(turn.message.text or ""):  # "ive dropped the return off, what now": where it is, not a new one
+        turn.nlu = dataclasses.replace(turn.nlu, intent=STATUS_FLOW, confidence=1.0, clarify=None)
+        REGISTRY[STATUS_FLOW].run_start(turn)
+        return
     item, reason = turn.nlu.entity("item"), turn.nlu.entity("reason")
     # "i want to send it back, its too small": the reason in so many words, anywhere in the message
     named = said(turn.message.text or "")

@@ -60,3 +60,23 @@ _BARE_NO = re.compile(r"\s*(?:actually\s+|oh\s+|um+\s+)?(?:no+|nope|nah|na)\b[\s
 def keeps_it(text: str) -> bool:
     """The shopper calls the return off at its questions: they'll keep it, or a plain no."""
     return bool(_KEEPS.search(text) or _BARE_NO.fullmatch(text))
+
+
+# Already sent back, in the shopper's words ("i posted it back", "mailed it back already", "returned it ages ago",
+# "dropped the return off at the post office", "has my return arrived"): a question about a return, never a new one.
+# With none booked here, "send RETURN" is no answer either: a person traces it (return_or_refund_status). Review 11.
+_SENT_BACK = re.compile(
+    r"\b(?:sent|posted|mailed|shipped|took|taken|couriered|returned)\b(?:\s+(?:it|them|the\s+\w+|\w+\s+\w+))?"
+    r"(?:\s+\w+)?\s+back\b"
+    r"|\b(?:i|i've|ive|i\s+have|we|we've|already)\s+(?:already\s+|just\s+)?(?:dropped|took|taken)\s+(?:it|them|the\s+\w+"
+    r"|my\s+\w+)\s+off\b"
+    r"|\b(?:sent|posted|mailed|shipped|dropped(?:\s+off)?|took|taken|handed\s+in)\s+(?:off\s+)?(?:my|the)\s+returns?\b"
+    r"|\b(?:i|i've|ive|i\s+have|i\s+already|already)\s+(?:already\s+)?returned\b|^\s*returned\s+(?:it|them)\b"
+    r"|\b(?:has|have|did)\s+(?:my|the)\s+return\s+(?:arrived|got\s+there|reached|come|been\s+received)"
+    r"|\b(?:have|did)\s+(?:you|u|ya|y'?all)\s+(?:guys\s+)?(?:got|get|gotten|received|recieved)\s+(?:my|the)\s+return",
+    re.IGNORECASE)
+
+
+def says_sent_back(text: str) -> bool:
+    """The shopper says they have already sent it back (or asks if it has arrived)."""
+    return bool(_SENT_BACK.search(text))

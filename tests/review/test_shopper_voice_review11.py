@@ -73,6 +73,28 @@ def test_where_is_my_refund_alone_keeps_its_answer(runtime, demo, text):
     assert "I can't see a return, claim or cancellation" in reply and "send RETURN" in reply, reply
 
 
+@pytest.mark.parametrize(("text", "us"), [
+    ("ive dropped the return off at the post office, what now", False),
+    # paraphrases, UK and US
+    ("i posted the return yesterday, what happens now", False),
+    ("I dropped off my return at UPS, now what?", True),
+    ("mailed my return on friday, what happens next?", True),
+])
+def test_a_return_already_sent_is_no_new_return(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DELIVERED, text)
+    assert "Why are you sending it back?" not in reply, reply  # not a second return
+    assert "send RETURN and I'll set it up" not in reply and "AGENT" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["i want to send it back", "how do i send it back",
+                                  "i want to return it, the courier dropped it off broken"])
+def test_a_return_wanted_still_starts_one(runtime, demo, text):
+    (reply,) = _talk(runtime, DELIVERED, text)
+    assert "sending it back" in reply or "How would you like to send it back?" in reply, reply
+
+
 # --- 2. a return called off at its questions --------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [
