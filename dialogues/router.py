@@ -26,6 +26,7 @@ from dialogues.kit.fees import fee_asked
 from dialogues.kit.handoff import answered_while_waiting, hand_off, misunderstood_in_a_row, reply_when
 from dialogues.kit.keywords import Keyword, ask_open_question_again, keyword_for, opted_out
 from dialogues.kit.queued import next_queued
+from dialogues.kit.return_questions import return_question
 from dialogues.subflows import one_tap
 from dialogues.subflows.postcode_text import note_proof
 from intents.discourse import lets_go
@@ -227,6 +228,11 @@ def _aside(turn: Turn) -> bool:
         if upset:
             tone.apologise(turn)
         REGISTRY["faq"].run_start(turn)
+        return True
+    if not free_text and return_question(turn.text) is not None:  # "whats the return address": starts nothing
+        if upset:
+            tone.apologise(turn)
+        REGISTRY["return_question"].run_start(turn)
         return True
     if not free_text and _asks_a_fee(turn):  # "whats the fee to change the day": answered, nothing started
         if upset:

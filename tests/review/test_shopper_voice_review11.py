@@ -230,3 +230,38 @@ def test_a_fee_asked_on_the_web_chat_is_answered_once_the_parcel_is_proven(runti
     rest(client, sender, "PB100000001GB")
     reply = rest(client, sender, "M1 4BT")
     assert "free" in reply and "£3.50" in reply, reply
+
+
+# --- 5. a question about sending it back, answered without starting a return ---------------------------------------
+
+@pytest.mark.parametrize(("text", "answer", "us"), [
+    ("whats the return address", "label", False),
+    ("do i need the original box", "original box is best", False),
+    ("can i swap it instead of a refund", "can't swap it here", False),
+    # paraphrases, UK and US
+    ("what address do i ship the return to", "label", True),
+    ("where do i send it back to?", "label", False),
+    ("does it have to be in the original packaging to return it", "original box is best", True),
+    ("can i send it back without the box", "original box is best", False),
+    ("can i exchange it for a different one instead of getting a refund", "can't swap it here", True),
+    ("instead of a refund can i just swap it", "can't swap it here", False),
+])
+def test_a_returns_question_is_answered_not_started(runtime, demo, text, answer, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DELIVERED, text)
+    assert "Why are you sending it back?" not in reply and _OUT_OF_SCOPE not in reply, reply
+    assert answer in reply and "RETURN" in reply, reply
+    _fits(reply)
+
+
+def test_a_returns_question_then_return_starts_one(runtime, demo):
+    _, reply = _talk(runtime, DELIVERED, "whats the return address", "RETURN")
+    assert "Why are you sending it back?" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["i want to return it", "can i exchange it for a different size",
+                                  "no pic sorry, binned the box"])
+def test_a_returns_look_alike_keeps_its_reading(runtime, demo, text):
+    (reply,) = _talk(runtime, DELIVERED, text)
+    assert "original box is best" not in reply and "can't swap it here" not in reply and "label (or QR" not in reply
