@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
 from dialogues.kit import afterthought, claims, repeat, requests, survey, talked_about, tone, unwanted
-from dialogues.kit.answers import YES_NO
+from dialogues.kit.answers import YES_NO, says_no
 from dialogues.kit.choices import excluding, pick
 from dialogues.kit.faq import Question, question_in
 from dialogues.kit.fees import fee_asked
@@ -156,9 +156,14 @@ def _replaced_by_correction(turn: Turn) -> bool:
 
 
 def _calls_off(turn: Turn) -> bool:
-    """ "cancel the address change", "i meant stop that request": the open journey, not an order or a return."""
+    """ "cancel the address change", "i meant stop that request": the open journey, not an order or a return.
+    At "cancel order #100236?" a "yes please cancel it" is the yes (review 11: it called the cancelling off)."""
     found = _CALL_OFF.search(turn.text)
-    return found is not None and not re.search(r"\b(?:order|return|parcel|package)\b", found.group(0), re.I)
+    if found is None or re.search(r"\b(?:order|return|parcel|package)\b", found.group(0), re.I):
+        return False
+    asked_to_cancel = (turn.state.open_flow, turn.state.open_step) == ("cancel_order", "confirm")
+    yes_cancel = found.group(0).lower().startswith("cancel") and not says_no(turn.message.text or "")
+    return not (asked_to_cancel and yes_cancel)
 
 
 def _declined(turn: Turn, reading: requests.Reading) -> None:

@@ -17,7 +17,7 @@ import uuid
 from backend.types import ActionKind, ChangeContext, ResultStatus, Shipment, ShipmentStatus
 from bot.core.wording import Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
-from dialogues.kit.answers import YES_NO, confirmed
+from dialogues.kit.answers import YES_NO, confirmed, says_no, yes_or_no
 from dialogues.kit.claims import cancellation_of
 from dialogues.kit.formatting import day_label, parcel_label
 from dialogues.subflows.change import option_for
@@ -88,6 +88,9 @@ def offer_return(turn: Turn) -> None:
 
 @flow.step("confirm")
 def confirm(turn: Turn) -> None:
+    if turn.nlu.intent == flow.name and not says_no(turn.message.text or "") and yes_or_no(turn) is None:
+        apply(turn)  # "yes please cancel it", "yep cancel the order": the request again is the yes
+        return
     if not confirmed(turn, "utter_cancel_order_kept"):
         return
     apply(turn)

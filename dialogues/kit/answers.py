@@ -78,10 +78,34 @@ def unsure(text: str) -> bool:
     return _UNSURE.search(text) is not None
 
 
+# A no that says what to do instead of the change asked about, in words the question itself offers ("Reply ... NO
+# to keep it"): "actually no keep it", "wait no dont cancel", "no, leave it". Read on the whole message: a "no,"
+# first reads as a correction, and "keep it" alone as a hold (review 11: "Sorry, I didn't catch that").
+_NO_KEEP_IT = re.compile(
+    r"\s*(?:(?:actually|wait|hang\s+on|hold\s+on|oh|oops|um+|erm+|sorry)[\s,.!-]+)*"
+    r"(?:(?:no+|nope|nah)[\s,.!-]+(?:(?:please|pls|just)\s+)?(?:keep|leave)\s+(?:it|them|my\s+order|the\s+order)"
+    r"(?:\s+as\s+(?:it\s+is|is))?"
+    r"|(?:(?:no+|nope|nah)[\s,.!-]+)?(?:(?:please|pls|just)\s+)?do\s*n[o']?t\s+(?:cancel|change|bother|do\s+(?:it|that))"
+    r"(?:\s+(?:it|that|them|my\s+order|the\s+order))?)"
+    r"(?:[\s,.!]+(?:thanks|thank\s+you|thx|ta|then|please|pls))?[\s.!]*",
+    re.IGNORECASE)
+
+
+_NO_WORD = re.compile(r"\b(?:no+|nope|nah|do\s*n[o']?t|do\s+not|not|never|stop|wait|hold\s+on|hang\s+on)\b",
+                      re.IGNORECASE)
+
+
+def says_no(text: str) -> bool:
+    """A word of no, stopping or waiting anywhere in it: "yes please cancel it" has none, "wait dont cancel" has."""
+    return _NO_WORD.search(text) is not None
+
+
 def yes_or_no(turn: Turn) -> bool | None:
     """True for yes, False for no, None when the message is neither (a "maybe" is neither)."""
     if unsure(turn.text):
         return None
+    if _NO_KEEP_IT.fullmatch(turn.message.text or ""):
+        return False
     if turn.nlu.intent == "affirm":
         return True
     if turn.nlu.intent == "deny":

@@ -265,3 +265,38 @@ def test_a_returns_question_then_return_starts_one(runtime, demo):
 def test_a_returns_look_alike_keeps_its_reading(runtime, demo, text):
     (reply,) = _talk(runtime, DELIVERED, text)
     assert "original box is best" not in reply and "can't swap it here" not in reply and "label (or QR" not in reply
+
+
+# --- 6. "no, keep it" at a confirmation -------------------------------------------------------------------------
+
+TWO_PARCELS = "+447700900654"  # PB100000005GB Wool socks; PB100000006GB Headtorch, order #100236, not sent yet
+
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("actually no keep it", False),
+    # paraphrases, UK and US
+    ("wait no dont cancel", False),
+    ("no dont cancel it", True),
+    ("Actually no, keep my order please", True),
+    ("nah leave it", False),
+    ("oh no don't cancel that", False),
+])
+def test_no_keep_it_at_the_cancel_confirmation_keeps_the_order(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    asked, reply = _talk(runtime, TWO_PARCELS, "cancel the headtorch order", text)
+    assert "Just to check: cancel order #100236" in asked, asked
+    assert "your order stays as it is" in reply or "nothing was changed" in reply, reply  # ("cancel it": the router)
+    assert "didn't catch" not in reply and "code" not in reply, reply
+
+
+def test_no_keep_it_at_a_change_confirmation_leaves_it(runtime, demo):
+    asked, reply = _talk(runtime, DUE_TOMORROW, "leave it in the porch", "no, leave it")
+    assert "Just to check" in asked, asked
+    assert "didn't catch" not in reply and "code" not in reply, reply
+
+
+@pytest.mark.parametrize("text", ["yes", "yes please cancel it", "yep cancel it", "Yes, cancel the order please"])
+def test_yes_at_the_cancel_confirmation_still_asks_for_the_code(runtime, demo, text):
+    _, reply = _talk(runtime, TWO_PARCELS, "cancel the headtorch order", text)
+    assert "6-digit code" in reply, reply
