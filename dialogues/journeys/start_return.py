@@ -167,7 +167,8 @@ def items(turn: Turn) -> None:
 
 
 def _called_off(turn: Turn) -> bool:
-    """ "actually no, i'll keep it" at the reason or the method: nothing booked, said so (never taken as the reason)."""
+    """ "actually no, i'll keep it" at the reason, the method or the confirmation: nothing booked, said so (never
+    taken as the reason, nor "didn't catch that")."""
     if not keeps_it(turn.message.text or turn.text):
         return False
     turn.finish()
@@ -220,6 +221,8 @@ def method(turn: Turn) -> None:
 
 @flow.step("confirm")
 def confirm(turn: Turn) -> None:
+    if _called_off(turn):  # "actually no i'll keep it": a no in words of its own
+        return
     if not confirmed(turn, "utter_return_not_booked"):
         return
     apply(turn)

@@ -83,7 +83,8 @@ def unsure(text: str) -> bool:
 # first reads as a correction, and "keep it" alone as a hold (review 11: "Sorry, I didn't catch that").
 _NO_KEEP_IT = re.compile(
     r"\s*(?:(?:actually|wait|hang\s+on|hold\s+on|oh|oops|um+|erm+|sorry)[\s,.!-]+)*"
-    r"(?:(?:no+|nope|nah)[\s,.!-]+(?:(?:please|pls|just)\s+)?(?:keep|leave)\s+(?:it|them|my\s+order|the\s+order)"
+    r"(?:(?:no+|nope|nah)[\s,.!-]+(?:(?:please|pls|just|i'?ll|ill|i\s+will|i'?m\s+going\s+to|gonna)\s+)?(?:just\s+)?"
+    r"(?:keep|leave)\s+(?:it|them|my\s+order|the\s+order)"
     r"(?:\s+as\s+(?:it\s+is|is))?"
     r"|(?:(?:no+|nope|nah)[\s,.!-]+)?(?:(?:please|pls|just)\s+)?do\s*n[o']?t\s+(?:cancel|change|bother|do\s+(?:it|that))"
     r"(?:\s+(?:it|that|them|my\s+order|the\s+order))?)"

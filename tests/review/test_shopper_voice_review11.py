@@ -300,3 +300,16 @@ def test_no_keep_it_at_a_change_confirmation_leaves_it(runtime, demo):
 def test_yes_at_the_cancel_confirmation_still_asks_for_the_code(runtime, demo, text):
     _, reply = _talk(runtime, TWO_PARCELS, "cancel the headtorch order", text)
     assert "6-digit code" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["actually no i'll keep it", "nah ill just keep it", "No, I'm going to keep it"])
+def test_keeping_it_at_the_return_confirmation_books_nothing(runtime, demo, text):
+    *_, asked, reply = _talk(runtime, DELIVERED, "i want to return it", "it doesnt fit", "1", text)
+    assert "Reply YES to book the return" in asked, asked
+    assert "haven't booked a return" in reply and "didn't catch" not in reply, reply
+
+
+@pytest.mark.parametrize("text", ["no i'll keep it", "nah ill just keep it"])
+def test_no_ill_keep_it_at_the_cancel_confirmation_keeps_the_order(runtime, demo, text):
+    _, reply = _talk(runtime, TWO_PARCELS, "cancel the headtorch order", text)
+    assert "your order stays as it is" in reply, reply
