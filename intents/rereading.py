@@ -26,7 +26,8 @@ _ID_LABEL = re.compile(r"\b(?:(?:the\s+|my\s+|delivery\s+)?(?:post\s?code|zip(?:
                        r"|order(?:\s+(?:number|no))?|ref(?:erence)?|number)\s*(?:is\s*)?[:#-]?\s*)$", re.IGNORECASE)
 
 # What only introduces the number and postcode ("its PB123 and my postcode is M1 4BT", "here's the number ... and the
-# zip"): no request is left once they go. Read again, "its and my" was a damage report at 0.5 (review 11).
+# zip"): when nothing else is left, no request is. Read again, "its and my" was a damage report at 0.5 (review 11);
+# "cancel it" beside them has a word of its own and is read again as before.
 _INTRODUCING = re.compile(
     r"\b(?:it'?s|it|is|are|here'?s|here|heres|this|that'?s|and|my|the|our|its|hi|hello|hey|hiya|ok|okay|thanks|ta"
     r"|cheers|please|pls|number|no|num|post\s?code|zip(?:\s?code)?|code|tracking|order|ref(?:erence)?|also)\b",
@@ -46,7 +47,7 @@ def request_beside_identifiers(parse: ParseResult, reparse: Callable[[str], Pars
         start = label.start() if label else start
         rest = rest[:start] + " " * (end - start) + rest[end:]
     rest = " ".join(rest.split()).strip(" ,.;:-")
-    if len(re.findall(r"[A-Za-z]{2,}", _INTRODUCING.sub(" ", rest))) < 2:
+    if len(re.findall(r"[A-Za-z]{2,}", rest)) < 2 or not re.search(r"[A-Za-z]{2,}", _INTRODUCING.sub(" ", rest)):
         return parse
     again = reparse(rest)
     if again.intent in _NO_REQUEST or again.confidence < 0.5:

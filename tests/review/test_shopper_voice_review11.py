@@ -144,6 +144,15 @@ def test_the_number_and_postcode_in_words_are_proof_not_a_request(runtime, demo,
     assert _STATUS in reply, reply
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("PB100000001GB M1 4BT cancel it", "can't cancel"),
+    ("its PB100000001GB and my postcode is m1 4bt, leave it with number 14", "leave your Trail running shoes with"),
+])
+def test_a_request_beside_the_number_and_postcode_keeps_its_reading(runtime, demo, client, text, expected):
+    reply = rest(client, "web-r11-request", text)
+    assert expected in reply, reply
+
+
 @pytest.mark.parametrize("postcode", ["M1 4BT", "m14bt", "my postcode is m1 4bt", "postcode M1 4BT"])
 def test_a_postcode_before_the_number_is_kept_for_it(runtime, demo, client, postcode):
     sender = "web-r11-first"
