@@ -322,3 +322,16 @@ def test_keeping_it_at_the_return_confirmation_books_nothing(runtime, demo, text
 def test_no_ill_keep_it_at_the_cancel_confirmation_keeps_the_order(runtime, demo, text):
     _, reply = _talk(runtime, TWO_PARCELS, "cancel the headtorch order", text)
     assert "your order stays as it is" in reply, reply
+
+
+# --- 7. a cancel refused, read as a sentence ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "us"), [("i want to cancel my order", False), ("I'd like to cancel my order", True),
+                                          ("can u cancel my order pls", False)])
+def test_a_cancel_refused_reads_as_sentences(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "already left the warehouse" in reply, reply
+    assert ": It " not in reply, reply  # "Sorry, I can't cancel it: It has already left" (a capital after a colon)
+    _fits(reply)
