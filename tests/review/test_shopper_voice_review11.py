@@ -335,3 +335,24 @@ def test_a_cancel_refused_reads_as_sentences(runtime, demo, text, us):
     assert "already left the warehouse" in reply, reply
     assert ": It " not in reply, reply  # "Sorry, I can't cancel it: It has already left" (a capital after a colon)
     _fits(reply)
+
+
+# --- 8. after the fee, going ahead -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("first", "text", "expected"), [
+    ("whats the fee to change the day", "ok do it", "Which slot suits you?"),
+    # paraphrases, UK and US
+    ("how much does it cost to reschedule", "yes please", "Which slot suits you?"),
+    ("does it cost anything to change the address", "yeah go on", "What's the new address?"),
+    ("Is there a fee to send it to a pickup point?", "sure", "pickup points are nearest"),
+])
+def test_after_the_fee_yes_starts_that_change(runtime, demo, first, text, expected):
+    answered, reply = _talk(runtime, DUE_TOMORROW, first, text)
+    assert "free" in answered and "Reply YES or NO" in answered, answered
+    assert expected in reply, reply
+
+
+@pytest.mark.parametrize("text", ["no thanks", "nah leave it"])
+def test_after_the_fee_no_changes_nothing(runtime, demo, text):
+    _, reply = _talk(runtime, DUE_TOMORROW, "whats the fee to change the day", text)
+    assert "nothing's changed" in reply and "Which slot" not in reply, reply
