@@ -21,7 +21,7 @@ from intents.discourse import clauses
 from intents.flat_number import flat_number
 from intents.interpreter import Interpreter, resolve_entities
 from intents.missed_delivery import missed_delivery
-from intents.opt_out import not_the_texts, unless_asked_for
+from intents.opt_out import not_the_texts, texts_named, unless_asked_for
 from intents.part_missing import part_missing
 from intents.rereading import past_filler, refusal, request_beside_identifiers
 from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
@@ -43,6 +43,7 @@ def parse(interpreter: Interpreter, text: str, config: MerchantConfig, now: date
     parsed = refusal(parsed, lambda rest: interpreter.parse(rest, context))
     parsed = unless_asked_for(parsed)  # "can you text me again" is no opt-out: one needs a word of stopping
     parsed = not_the_texts(parsed)  # "the van drove off without stopping" is a missed delivery, not an opt-out
+    parsed = texts_named(parsed)  # "stop the order pings" stops the texts; "dont stop the updates" keeps them
     parsed = flat_number(parsed)  # "flat number is 4b" is a flat added to the address, not out of scope
     parsed = missed_delivery(parsed)  # "they tried to deliver but i was out": where it is now, and what next
     parsed = part_missing(parsed)  # "some of my order is missing": the claim for what came, not a missing parcel

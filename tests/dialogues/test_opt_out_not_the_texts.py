@@ -79,3 +79,18 @@ def test_a_stop_not_said_last_on_its_own_is_no_keyword(text):
     from dialogues.kit.keywords import keyword_for
 
     assert keyword_for(text, None) is None, text
+
+
+@pytest.mark.parametrize("text", ["stop the order pings", "stop all these parcel alerts", "stop the delivery notifs"])
+def test_the_texts_by_another_name_stopped_is_an_opt_out(runtime, demo, text):
+    """ "stop the order pings" had been read as a cancellation (`opt_out.texts_named`)."""
+    reply = text_of(talk(runtime, OUT_FOR_DELIVERY, text))
+    assert opted_out(runtime, OUT_FOR_DELIVERY) and "unsubscribed" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["dont stop the updates", "please don't stop sending me texts",
+                                  "never stop the updates lol they're great", "do not stop the delivery texts"])
+def test_asking_the_texts_not_to_stop_keeps_them(runtime, demo, text):
+    """ "dont stop the updates" had unsubscribed the shopper: the model hears the stop, not the don't."""
+    reply = text_of(talk(runtime, OUT_FOR_DELIVERY, text))
+    assert not opted_out(runtime, OUT_FOR_DELIVERY) and "unsubscribed" not in reply, reply
