@@ -152,6 +152,11 @@ _STOP_TEXTS = re.compile(
 )
 
 
+def keeps_texts(text: str) -> bool:
+    """Does the message ask for the texts not to stop ("dont stop the updates")? Answered as a wish to have them."""
+    return _KEEP_TEXTS.search(text.replace("\u2019", "'")) is not None
+
+
 def texts_named(parsed: ParseResult) -> ParseResult:
     """The parse, as an opt-out when the message stops the texts by any name ("stop the order pings"), and as no
     opt-out when it asks them not to stop ("dont stop the updates": the next-best reading, or out of scope)."""

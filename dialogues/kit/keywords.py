@@ -18,6 +18,7 @@ import re
 from enum import StrEnum
 
 from dialogues.base import Turn, question_choices, question_values
+from intents.opt_out import keeps_texts
 
 
 class Keyword(StrEnum):
@@ -79,6 +80,8 @@ def keyword_for(text: str, intent: str | None) -> Keyword | None:
         return word
     if _ends_with_stop(text):  # "the driver came, stop now", "got it, stop": a STOP said last is one
         return Keyword.OPT_OUT
+    if keeps_texts(text):  # "dont stop the updates": they're on (or back on), said so
+        return Keyword.OPT_IN
     if _OPT_IN_REQUEST.search(text) and not _NOT_OPT_IN.search(text):
         return Keyword.OPT_IN
     if intent == "opt_out" and not _ABOUT_THE_PARCEL.search(text):

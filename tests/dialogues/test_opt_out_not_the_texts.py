@@ -94,3 +94,4 @@ def test_asking_the_texts_not_to_stop_keeps_them(runtime, demo, text):
     """ "dont stop the updates" had unsubscribed the shopper: the model hears the stop, not the don't."""
     reply = text_of(talk(runtime, OUT_FOR_DELIVERY, text))
     assert not opted_out(runtime, OUT_FOR_DELIVERY) and "unsubscribed" not in reply, reply
+    assert "updates from Acme Outdoor are already on" in reply, reply  # said so (the opt-in's own answer)
