@@ -364,13 +364,13 @@ def _skipped(turn: Turn) -> list[tuple[int, int]]:
 def _take(turn: Turn, reading: Reading) -> None:
     """Keep every part this message gave (the last word wins), and what it said about the postcode or town."""
     address = NewAddress.from_slots(turn.slots.get("address"))
-    unit = added_unit(turn.text, skip=_skipped(turn), country=_country(turn)) if address.empty else None
+    on_file = _on_file(turn)  # not known yet in a first message: "not M1 4BT" still tells the old one apart
+    country = _country(turn, on_file)
+    unit = added_unit(turn.text, skip=_skipped(turn), country=country) if address.empty else None
     if unit:  # "it's flat 3": a line added to the address on file (_propose_amended)
         turn.remember(unit=unit)
         return
-    on_file = _on_file(turn)  # not known yet in a first message: "not M1 4BT" still tells the old one apart
-    fixed = corrected_postcode(turn.text, on_file.postcode if on_file else None, _country(turn)) if address.empty \
-        else None
+    fixed = corrected_postcode(turn.text, on_file.postcode if on_file else None, country) if address.empty else None
     if fixed:  # "my postcode is wrong, its M1 4BU not M1 4BT": the address on file, that postcode
         turn.remember(postcode_only=fixed)
         return
@@ -394,11 +394,12 @@ def _on_file(turn: Turn) -> Address | None:
     return shipment.address if shipment is not None else None
 
 
-def _country(turn: Turn) -> str:
-    on_file = _on_file(turn)
+def _country(turn: Turn, on_file: Address | None = None) -> str:
+    """The parcel's country (`on_file`: its address, when the caller has read it already), else the merchant's."""
+    on_file = on_file or _on_file(turn)
     if on_file is not None and on_file.country:
         return on_file.country
-    return str((turn.merchant.settings or {}).get("region") or "GB").upper()
+    return turn.config.region
 
 
 def _code_name(turn: Turn, country: str) -> Rendered:
