@@ -89,7 +89,7 @@ def _postcode_span(turn: Turn, skip: list[tuple[int, int]], with_number: bool) -
     for e in turn.nlu.entities:
         if e.entity in ("postcode", "zip_code") and not any(e.start < b and a < e.end for a, b in skip):
             return str(e.value), e.start, e.end
-    region = str((turn.merchant.settings or {}).get("region") or "GB").upper()
+    region = turn.config.region
     if region in {"GB", "US"}:
         return None
     # Outside the UK and US (where the NLU knows the format) any postal-code-looking answer is a guess.
