@@ -229,20 +229,15 @@ def _aside(turn: Turn) -> bool:
         REGISTRY["handoff"].run_start(turn)  # queued as "upset" or "shopper asked"
         return True
     question = question_in(turn.text)
-    if question is not None and not (free_text and question in ABOUT_THE_DRIVER):  # "...call me" may be a note
+    answered_here = (
+        "faq" if question is not None and not (free_text and question in ABOUT_THE_DRIVER)  # "...call me": a note?
+        else "return_question" if not free_text and return_question(turn.text) is not None  # "the return address"
+        else "fee_question" if not free_text and _asks_a_fee(turn)  # "whats the fee to change the day"
+        else None)
+    if answered_here is not None:  # a question the bot answers itself: nothing started, the open question kept
         if upset:
             tone.apologise(turn)
-        REGISTRY["faq"].run_start(turn)
-        return True
-    if not free_text and return_question(turn.text) is not None:  # "whats the return address": starts nothing
-        if upset:
-            tone.apologise(turn)
-        REGISTRY["return_question"].run_start(turn)
-        return True
-    if not free_text and _asks_a_fee(turn):  # "whats the fee to change the day": answered, nothing started
-        if upset:
-            tone.apologise(turn)
-        REGISTRY["fee_question"].run_start(turn)
+        REGISTRY[answered_here].run_start(turn)
         return True
     if not upset:
         return False
