@@ -58,6 +58,18 @@ def code_revisions() -> tuple[str, frozenset[str]]:
     return str(script.get_current_head()), frozenset(r.revision for r in script.walk_revisions())
 
 
+def revision_of(conn: Connection) -> str | None:
+    """The revision `conn`'s database is at, or None before the first migration. Ends the transaction it
+    began: Alembic begins its own on this connection, and one already open would swallow its commit."""
+    try:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        at = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return None if at is None else str(at)
+    finally:
+        conn.rollback()
+
+
 def schema_behind(conn: Connection) -> str | None:
     """Why this code can't serve `conn`'s database yet: "no schema", or the revision it is at when that is one of
     this code's own before its head (run `parcelbot db upgrade`). None at head, and None ahead (a revision this
@@ -71,8 +83,10 @@ def schema_behind(conn: Connection) -> str | None:
     return None if at == head or at not in known else str(at)
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head") -> tuple[str | None, str | None]:
     """Migrate `url` to `revision`, waiting for any other migration of the same database to finish first.
+    Returns the revision the database was at and the one it is at now, so an operator reading a deploy's log
+    sees what a rolling deploy's migration step did (None: no schema yet).
 
     Can't connect: SQLAlchemy's own error, which the CLI reports as the database being unreachable. Anything that
     goes wrong once connected (but the connection breaking, or SQLite staying locked): MigrationError, one line."""
@@ -84,7 +98,11 @@ def upgrade(url: str, revision: str = "head") -> None:
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn  # env.py migrates on it, under one_at_a_time
             try:
+                # read before the lock: a second upgrade waiting on the first may name a revision it then finds
+                # already passed; the one it reports after is read under no doubt
+                before = revision_of(conn)
                 command.upgrade(cfg, revision)
+                return before, revision_of(conn)
             except Exception as exc:
                 if _unavailable(exc):
                     raise

@@ -44,3 +44,18 @@ def test_chat_answers_a_demo_shipment(env, nlu_model):
     result = run(env, "chat", "--from", "+447700900123", stdin="where's my parcel?\n")
     assert result.returncode == 0, result.stderr
     assert "bot> " in result.stdout and "Trail running shoes" in result.stdout and "PB100000001GB" in result.stdout
+
+
+def test_db_upgrade_says_which_revision_it_came_from_and_went_to(env, tmp_path):
+    """A rolling deploy's log shows what its migration step did: from which revision to which, or nothing."""
+    from backend.migrate import code_revisions
+
+    head = code_revisions()[0]
+    fresh = {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    first = run(fresh, "db", "upgrade", "--revision", "0016")
+    assert first.returncode == 0, first.stderr
+    assert "from an empty database to 0016" in first.stdout
+    second = run(fresh, "db", "upgrade")
+    assert second.returncode == 0 and f"from 0016 to {head}" in second.stdout
+    third = run(fresh, "db", "upgrade")
+    assert third.returncode == 0 and f"already at {head}" in third.stdout and "nothing to do" in third.stdout

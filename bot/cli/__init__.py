@@ -84,8 +84,11 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations to DATABASE_URL (SQLite under the data directory by default)."""
     url = settings().database_url
-    upgrade(url, revision)
-    click.echo(f"database at {revision}: {safe_url(url)}")
+    before, after = upgrade(url, revision)
+    if before == after:
+        click.echo(f"database already at {after or 'no schema'} ({revision}), nothing to do: {safe_url(url)}")
+    else:
+        click.echo(f"database migrated from {before or 'an empty database'} to {after or 'no schema'}: {safe_url(url)}")
 
 
 # -- merchants -------------------------------------------------------------------------------------------
