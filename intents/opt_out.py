@@ -101,11 +101,14 @@ _STOP_TO_US = re.compile(
     r"get\s+(?:me|us)\s+off|remove\s+(?:me|us)|enough|no\s+more)\b",
     re.IGNORECASE,
 )
-# "stop the delivery", "stop my order": the parcel stopped, not the texts (a cancellation or a hold: asked).
-# Only the parcel itself: "stop the delivery", "... please", "... to my house", "... until monday". A noun after it
-# is the delivery's something else ("stop the delivery confirmations / chasers / nonsense"), its texts: an opt-out.
+# "stop the delivery", "stop my order", "stop the driver": the parcel stopped, not the texts (a cancellation or a
+# hold: asked). Only the parcel, or whoever brings it: "stop the delivery", "... please", "... to my house", "...
+# until monday". A noun after it is the delivery's something else ("stop the delivery confirmations / chasers /
+# nonsense"), and "stop the courier texting me" is about the texts: both opt-outs. The one table of this: the
+# keyword step (dialogues/kit/keywords.py) asks `stops_the_parcel` too, so the two can't drift apart.
 _STOP_THE_PARCEL = re.compile(
-    r"\bstop\s+(?:the|my|this|that)\s+(?:delivery|order|parcel|package|shipment)\b"
+    r"\bstop\s+(?:the|my|this|that|your)\s+(?:delivery|deliveries|order|parcel|package|shipment|driver|courier|van|"
+    r"redelivery|re-delivery|pickup|pick\s+up|collection)\b"
     r"(?=\s*(?:$|[.,;:!?)-]|(?:please|pls|plz|now|asap|to|for|until|till|til|today|tonight|tomorrow|and|i|i'?m|im|it|as|"
     r"because|cos|coz|cause|we|thanks|thank|then|so|or|but|if|on|from|while|going|coming|being|x+)\b))",
     re.IGNORECASE,
@@ -113,6 +116,11 @@ _STOP_THE_PARCEL = re.compile(
 _STATUS = "where_is_my_order"
 _MISSING = "report_not_received"
 DELIVERY_STOPPED_CONFIDENCE = 0.7  # a rule's reading: never surer than this
+
+
+def stops_the_parcel(text: str) -> bool:
+    """The message asks to stop the parcel or its delivery ("stop the delivery", "stop the driver"), not the texts."""
+    return bool(_STOP_THE_PARCEL.search(text.replace("\u2019", "'")))
 
 
 def not_the_texts(parsed: ParseResult) -> ParseResult:
@@ -129,7 +137,7 @@ def not_the_texts(parsed: ParseResult) -> ParseResult:
         intent = _MISSING if any(s.intent == _MISSING and s.confidence >= 0.3 for s in ranking[:2]) else _STATUS
         return dataclasses.replace(parsed, intent=intent, confidence=DELIVERY_STOPPED_CONFIDENCE, ranking=ranking,
                                    clarify=None)
-    if _STOP_THE_PARCEL.search(text):
+    if stops_the_parcel(text):
         return dataclasses.replace(parsed, intent="cancel_order", confidence=0.5, ranking=ranking,
                                    clarify=("cancel_order", "hold_delivery"))
     return parsed

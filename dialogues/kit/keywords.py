@@ -18,7 +18,7 @@ import re
 from enum import StrEnum
 
 from dialogues.base import Turn, question_choices, question_values
-from intents.opt_out import keeps_texts
+from intents.opt_out import keeps_texts, stops_the_parcel
 
 
 class Keyword(StrEnum):
@@ -64,14 +64,6 @@ _OPT_IN_REQUEST = re.compile(
     re.IGNORECASE,
 )
 _NOT_OPT_IN = re.compile(r"\b(?:don'?t|do not|no more|never|stop|unsubscribe|not)\b", re.IGNORECASE)
-# "stop the delivery" is about the parcel (hold it, cancel it), whatever the NLU thinks: never an opt-out.
-_ABOUT_THE_PARCEL = re.compile(
-    r"\bstop (?:the |my |this |that |your )?(?:delivery|deliveries|parcel|package|order|driver|courier|shipment|van|"
-    r"return|refund|pickup|pick up|redelivery)\b",
-    re.IGNORECASE,
-)
-
-
 def keyword_for(text: str, intent: str | None) -> Keyword | None:
     """The keyword this message is, or asks for: the whole message as a keyword, a request for texts back,
     or the NLU's opt-out (unless it asks for texts back or is about stopping the parcel)."""
@@ -84,7 +76,7 @@ def keyword_for(text: str, intent: str | None) -> Keyword | None:
         return Keyword.OPT_IN
     if _OPT_IN_REQUEST.search(text) and not _NOT_OPT_IN.search(text):
         return Keyword.OPT_IN
-    if intent == "opt_out" and not _ABOUT_THE_PARCEL.search(text):
+    if intent == "opt_out" and not stops_the_parcel(text):
         return Keyword.OPT_OUT
     return None
 

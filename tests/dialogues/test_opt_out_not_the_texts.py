@@ -32,7 +32,11 @@ def test_a_driver_who_did_not_stop_is_a_missed_delivery_not_an_opt_out(runtime, 
     assert "unsubscribed" not in reply and "PB100000002GB" in reply and "out for delivery" in reply, reply
 
 
-@pytest.mark.parametrize("text", ["stop the delivery", "please stop the parcel", "can u stop this package"])
+@pytest.mark.parametrize("text", ["stop the delivery", "please stop the parcel", "can u stop this package",
+                                  # whoever brings it: these had unsubscribed the shopper (the keyword step knew
+                                  # them, the opt-out journey did not: now one table, `stops_the_parcel`)
+                                  "stop the driver", "stop the van please", "can you stop the courier",
+                                  "stop the redelivery"])
 def test_stopping_the_parcel_asks_cancel_or_hold(runtime, demo, text):
     reply = text_of(talk(runtime, IN_TRANSIT, text))
     assert not opted_out(runtime, IN_TRANSIT), reply
@@ -51,6 +55,8 @@ def test_stopping_the_order_is_the_cancellation(runtime, demo):
     "the driver was great but stop the texts",
     "stop the delivery texts",
     "stop messaging me about the van",
+    "stop the courier texting me",
+    "stop the delivery confirmations",
 ])
 def test_an_opt_out_that_names_the_texts_still_unsubscribes(runtime, demo, text):
     reply = text_of(talk(runtime, OUT_FOR_DELIVERY, text))
