@@ -24,6 +24,7 @@ from intents.missed_delivery import missed_delivery
 from intents.opt_out import not_the_texts, texts_named, unless_asked_for
 from intents.part_missing import part_missing
 from intents.rereading import past_filler, refusal, request_beside_identifiers
+from intents.return_call_off import return_called_off
 from intents.types import OUT_OF_SCOPE, ParsedClause, ParseResult
 
 # With the NLU down, a keyword is read as the intent that acts on it; a bare number (a one-time code, a menu
@@ -48,6 +49,7 @@ def parse(interpreter: Interpreter, text: str, config: MerchantConfig, now: date
     parsed = missed_delivery(parsed)  # "they tried to deliver but i was out": where it is now, and what next
     parsed = part_missing(parsed)  # "some of my order is missing": the claim for what came, not a missing parcel
     parsed = complaint(parsed)  # "the driver was rude": sorry, and a person, not the parcel's status
+    parsed = return_called_off(parsed)  # "cancel my return": the return's own answer, not the order cancelled
     return collecting(parsed)  # "can I grab it from the rusholme store" is a collection point, not out of scope
 
 

@@ -24,6 +24,7 @@ from dialogues.kit.formatting import parcel_label
 from dialogues.kit.return_reasons import keeps_it, said, says_sent_back
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.verify import require_code
+from intents.return_call_off import calls_off_return
 
 flow = register(Flow("start_return"))
 ACTION = "start_return"
@@ -42,6 +43,10 @@ _METHOD_WORDS = (
 
 @flow.start
 def start(turn: Turn) -> None:
+    if calls_off_return(turn.message.text or ""):  # "cancel my return": nothing booked now; one booked, kept
+        turn.finish()
+        turn.say("utter_return_called_off")
+        return
     if says_sent_back(turn.message.text or ""):  # "ive dropped the return off, what now": where it is, not a new one
         turn.nlu = dataclasses.replace(turn.nlu, intent=STATUS_FLOW, confidence=1.0, clarify=None)
         REGISTRY[STATUS_FLOW].run_start(turn)

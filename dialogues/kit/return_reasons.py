@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from intents.return_call_off import calls_off_return
+
 # Each reason and the words that say it, UK and US. A word after "not" / "isn't" ("not broken, just too big") does
 # not count for its reason.
 _NOT = r"(?:does ?n[o']?t|do ?n[o']?t|did ?n[o']?t|won'?t|wont)"  # "doesn't", "doesnt", "does not", "dont", "won't"
@@ -58,8 +60,8 @@ _BARE_NO = re.compile(r"\s*(?:actually\s+|oh\s+|um+\s+)?(?:no+|nope|nah|na)\b[\s
 
 
 def keeps_it(text: str) -> bool:
-    """The shopper calls the return off at its questions: they'll keep it, or a plain no."""
-    return bool(_KEEPS.search(text) or _BARE_NO.fullmatch(text))
+    """The shopper calls the return off at its questions: they'll keep it, "cancel the return", or a plain no."""
+    return bool(_KEEPS.search(text) or _BARE_NO.fullmatch(text) or calls_off_return(text))
 
 
 # Already sent back, in the shopper's words ("i posted it back", "mailed it back already", "returned it ages ago",
