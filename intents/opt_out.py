@@ -46,6 +46,29 @@ _ASKS_FOR_TEXTS = re.compile(
 )
 
 
+# A new number for the texts ("can i change the phone number for delivery updates", "update my cell number", "send
+# the texts to my wifes phone instead", "i got a new number"): no stop in it, so never an opt-out (the classifier
+# heard one and unsubscribed the shopper); dialogues/kit/faq.py answers it (a person changes it). A house, flat or
+# door number is the address's ("change the house number", "change the number on the door").
+NUMBER_CHANGE = re.compile(
+    r"\b(?:change|changing|update|updating|switch|swap|amend)\b[^.?!]{0,25}?\b(?:phone|mobile|cell|contact)"
+    r"(?:\s+(?:phone|number|no|num))?\b"
+    r"|\b(?:change|changing|update|updating|switch|swap|amend)\s+(?:the|my)\s+number\s+(?:for|on|the|that|you)\b"
+    r"(?!\s+(?:the\s+)?(?:house|flat|door|apartment|apt|street|building))"
+    r"|\b(?:i'?ve|ive|i\s+have|i|we'?ve|we)\s+(?:got|get|have)\s+a\s+new\s+(?:phone\s+|mobile\s+|cell\s+)?(?:number|no)\b"
+    r"|\b(?:new|different|another|other)\s+(?:phone|mobile|cell)\s+(?:number|no)\b"
+    r"|\b(?:send|text)\s+(?:the\s+|my\s+|all\s+)?(?:texts?|updates?|messages?|notifications?|alerts?)\s+to\s+"
+    r"(?:my\s+\w+'?s\s+(?:phone|mobile|cell|number)|(?:my\s+)?(?:other|new|work)\s+(?:phone|mobile|cell|number)|"
+    r"(?:\+|0)\d[\d ]{8,})",
+    re.IGNORECASE,
+)
+
+
+def changes_the_number(text: str) -> bool:
+    """Does the message ask for the texts to go to another phone number?"""
+    return NUMBER_CHANGE.search(text.replace("\u2019", "'")) is not None
+
+
 def asks_for_texts(text: str) -> bool:
     """Does the message ask to be texted or told ("text me when it's out", "send me the code again")?"""
     return _ASKS_FOR_TEXTS.search(text.replace("\u2019", "'")) is not None
@@ -57,10 +80,10 @@ def says_stop(text: str) -> bool:
 
 
 def unless_asked_for(parsed: ParseResult) -> ParseResult:
-    """The parse, with an opt-out that asks for texts and says no stop read as the next-best intent ("can you
-    text me again" is no opt-out); a clarification between such an opt-out and another intent becomes that other
-    intent. Every other opt-out reading stands."""
-    if says_stop(parsed.text) or not asks_for_texts(parsed.text):
+    """The parse, with an opt-out that asks for texts (or for them on another number) and says no stop read as
+    the next-best intent ("can you text me again", "update my cell number" are no opt-outs); a clarification
+    between such an opt-out and another intent becomes that other intent. Every other opt-out reading stands."""
+    if says_stop(parsed.text) or not (asks_for_texts(parsed.text) or changes_the_number(parsed.text)):
         return parsed
     if parsed.intent != OPT_OUT and not (parsed.clarify and OPT_OUT in parsed.clarify):
         return parsed

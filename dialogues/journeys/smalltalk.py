@@ -135,6 +135,12 @@ def _name_change(turn: Turn) -> None:
     ask_open_question_again(turn)
 
 
+def _phone_change(turn: Turn) -> None:
+    """The number the texts go to is how the bot knows who is texting: a person changes it, never a text."""
+    turn.say("utter_faq_phone_change")
+    ask_open_question_again(turn)
+
+
 def _household_signs(turn: Turn) -> None:
     """Anyone in at the address can sign: no neighbour, nothing to change, and what to do if nobody will be in."""
     turn.say("utter_household_can_sign")
@@ -275,6 +281,7 @@ _ANSWERS = {
     Question.DRIVER_CONTACT: _driver_contact,
     Question.ITEM_CHANGE: _item_change,
     Question.NAME_CHANGE: _name_change,
+    Question.PHONE_CHANGE: _phone_change,
     Question.HOUSEHOLD_SIGNS: _household_signs,
     Question.SIGNATURE_NEEDED: _signature_needed,
     Question.ONLY_ME_SIGNS: _only_me_signs,

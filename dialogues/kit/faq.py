@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from intents.opt_out import NUMBER_CHANGE
+
 
 class Question(StrEnum):
     ROBOT = "robot"
@@ -23,6 +25,7 @@ class Question(StrEnum):
     SUPPORT_HOURS = "support_hours"
     ITEM_CHANGE = "item_change"  # "can i change the size to a 9": the item, which the bot can't change
     NAME_CHANGE = "name_change"  # "can you change the name on the parcel": not an address; the driver needs none
+    PHONE_CHANGE = "phone_change"  # "can i change the number for updates": the phone is how we know it's them
     HOUSEHOLD_SIGNS = "household_signs"  # "can my partner sign for it": anyone in at the address can
     ONLY_ME_SIGNS = "only_me_signs"  # "does it have to be me that signs": no, anyone in at the address can
     SIGNATURE_NEEDED = "signature_needed"  # "do i need to sign for it": the parcel's own answer, yes or no
@@ -156,6 +159,12 @@ _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
         r"|\bname\s+(?:on|for)\s+(?:the|my)\s+(?:parcel|package|order|label|delivery)\s+(?:is|was)\s+(?:wrong|"
         r"incorrect|spelt\s+wrong|spelled\s+wrong|misspelt|misspelled)",
         re.IGNORECASE)),
+    # The phone the texts go to, not the delivery ("can i change the phone number for delivery updates", "send the
+    # texts to my wifes phone instead", "i got a new number"): a probe found the first unsubscribed the shopper and
+    # the others started an address change. The number is how the bot knows who is texting (the code goes to it), so
+    # it is never changed by text: a person does it, once they have checked the order. The words are
+    # intents.opt_out's (`NUMBER_CHANGE`), which keeps the classifier's opt-out off them.
+    (Question.PHONE_CHANGE, NUMBER_CHANGE),
     (Question.HOUSEHOLD_SIGNS, HOUSEHOLD_SIGNS),
     (Question.ONLY_ME_SIGNS, ONLY_ME_SIGNS),
     (Question.SIGNATURE_NEEDED, SIGNATURE_NEEDED),
