@@ -121,10 +121,22 @@ _LOOKED_NOT_THERE = re.compile(
 )
 
 
+# "yes i checked with the neighbours", "yep looked everywhere", "ive asked next door": the checks the question asked
+# for, done; a "yes" to having looked is no "yes, it turned up" (a probe found it read as a neighbour request and
+# refused). Found, said beside it ("checked the shed and found it"), still wins.
+_DID_THE_CHECKS = re.compile(
+    r"\b(?:i'?ve|ive|i\s+have|i|we'?ve|we|already|yes|yeah|yep|yh)\W+(?:already\s+|just\s+|both\s+)?(?:checked|looked|asked"
+    r"|searched|knocked|tried|been\s+round|been\s+next\s+door|rang|called|messaged|texted)\b"
+    r"|^\s*(?:checked|looked|asked|searched|knocked)\b"
+)
+
+
 def says_not_found(text: str) -> bool:
-    """The shopper's answer to "Have you found it?" is no, in words: still missing, or where they looked."""
+    """The shopper's answer to "Have you found it?" is no, in words: still missing, where they looked, or that they
+    did the looking."""
     low = text.lower()
-    return says_missing(low) or (bool(_LOOKED_NOT_THERE.search(low)) and not _TURNED_UP.search(low))
+    return says_missing(low) or ((bool(_LOOKED_NOT_THERE.search(low)) or bool(_DID_THE_CHECKS.search(low)))
+                                 and not _TURNED_UP.search(low))
 
 
 def offers_named(text: str, options: list[str]) -> tuple[list[str], list[str]]:

@@ -38,7 +38,10 @@ _INSULTS = re.compile(
 # Having had to ask before ("3rd time", "i already told you", "ive texted 3 times"): the apology says so.
 _AGAIN_AND_AGAIN = re.compile(
     r"\b(?:(?:2nd|3rd|4th|5th|\d+th|second|third|fourth|fifth|umpteenth|hundredth)\s+time|how many times|"
-    r"(?:yet|once) again|again and again|keeps? (?:telling|saying|sending)|every time|already (?:told|said|asked)"
+    r"(?:yet|once) again|again and again|keeps? (?:telling|saying|sending)|every time|already (?:told|said|asked"
+    # "i already asked my neighbours / next door / around": someone else was asked, not us
+    r"(?!\s+(?:my|the|our|all|both|a|some|every|next|around|round|them|him|her|everyone|every\w*|people"
+    r"|neighbou?r)))"
     r"|i (?:told|said) (?:you|u)|(?:texted|asked|messaged|rang|called|tried|contacted) (?:you |u )?(?:\d+|two|three"
     r"|four|five|several|so many|loads of) times|no one (?:has )?(?:replied|answered|got back)"
     r"|nobody (?:has )?(?:replied|answered|got back))\b",

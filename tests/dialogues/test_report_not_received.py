@@ -50,3 +50,29 @@ def test_a_parcel_not_yet_delivered_gets_its_status_not_a_claim(runtime, demo):
     replies = talk(runtime, "+447700900123", "it says delivered but its not here")
     assert "on the way" in text_of(replies) and not any(r.media_urls for r in replies)
     assert changes(runtime, "claim_not_received") == []
+
+
+@pytest.mark.parametrize("answer", [
+    "yes i checked with the neighbours",
+    # paraphrases, UK and US
+    "yep looked everywhere",
+    "ive asked next door",
+    "checked the porch and the bins",
+    "yeah I already asked my neighbors",
+    "yes we've searched the yard",
+])
+def test_a_yes_to_having_looked_is_still_missing(runtime, demo, answer):
+    """At "Have you found it?" the checks the question asked for, done, are a no: "yes i checked with the neighbours"
+    had been read as a neighbour request and refused ("the delivery can't be changed"), and "I already asked my
+    neighbors" as the shopper asking us again."""
+    talk(runtime, OWN_DELIVERED, "it says delivered but its not here")
+    reply = text_of(talk(runtime, OWN_DELIVERED, answer))
+    [claim] = changes(runtime, "claim_not_received")
+    assert claim.reference in reply and "ask again" not in reply, reply
+
+
+@pytest.mark.parametrize("answer", ["checked the shed and found it", "yes found it, it was in the shed", "yes"])
+def test_found_beside_the_looking_is_found(runtime, demo, answer):
+    talk(runtime, OWN_DELIVERED, "it says delivered but its not here")
+    reply = text_of(talk(runtime, OWN_DELIVERED, answer))
+    assert changes(runtime, "claim_not_received") == [] and "glad it turned up" in reply, reply
