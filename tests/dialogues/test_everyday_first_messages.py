@@ -73,3 +73,20 @@ def test_what_was_let_go_is_not_offered_back(runtime, demo):
     talk(runtime, IN_TRANSIT, "leave it with my neighbour")
     reply = text_of(talk(runtime, IN_TRANSIT, "nevermind, when is it coming"))
     assert "Expected" in reply and "go back to" not in reply, reply
+
+
+@pytest.mark.parametrize("text", ["why is it taking so long", "what's taking so long", "how much longer now",
+                                  "why's my order taking so long to come", "is it going to take much longer"])
+def test_why_so_long_gets_the_status(runtime, demo, text):
+    """A fourth probe: "why is it taking so long" was out of scope ("I can only help with deliveries")."""
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "PB100000001GB" in reply and "Expected" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["can i track it online", "how do i track my order", "is there a tracking link",
+                                  "how can I track my package", "where can i follow my order online"])
+def test_asking_how_to_track_gets_the_status_and_its_link(runtime, demo, text):
+    """A fourth probe: "can i track it online" and "how do i track my order" were out of scope; the status reply
+    carries the parcel's signed tracking link."""
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "PB100000001GB" in reply and "Track it: https://" in reply, reply
