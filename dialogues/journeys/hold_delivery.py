@@ -56,7 +56,19 @@ def until_from(turn: Turn) -> date | None:
     """The day named in this message: a date ("friday", "the 30th") or a period ("for 5 days", "a week").
 
     Of several days, the one wanted ("im away till thursday, can u hold it till friday": friday); the day the
-    shopper is away until is context (kit/when_wanted), and is the hold's day only when no other is named."""
+    shopper is away until is context (kit/when_wanted), and is the hold's day only when no other is named.
+    Days said as away ("on holiday next week", "away from the 10th to the 15th") are held through: the hold
+    ends the day after the last of them (a probe found "next week" held until its first day, the parcel then
+    delivered while they were away); "away till friday" ends it the day after (they may travel that day)."""
+    wish = read_wish(turn, bounds=True)
+    wanted = wish.wanted or {}
+    if wanted.get("date") and wanted.get("onward"):  # "away till friday": the first day back
+        return date.fromisoformat(wanted["date"])
+    away = [w for w in wish.refused if w.get("date")]
+    if away and not wanted.get("date"):
+        if any(w.get("onward") for w in away):
+            return None  # "away from friday": until when is not said, so it is asked
+        return max(date.fromisoformat(w.get("to_date") or w["date"]) for w in away) + timedelta(days=1)
     wanted = (read_wish(turn).wanted or {}).get("date")
     entity = turn.nlu.entity("date")
     if wanted or entity:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from aftersales_kit import changes, latest_code, merchant_settings, shipment_row, talk, text_of
+from datetime import datetime, timedelta
+
+import pytest
+from aftersales_kit import LONDON, changes, latest_code, merchant_settings, shipment_row, talk, text_of
+from day_kit import nth
 from sqlalchemy import func, select
 
 from backend import models as m
@@ -36,3 +40,46 @@ def test_a_day_within_the_limit_is_held(runtime, demo):
     assert change.reference in done
     row = shipment_row(runtime, "PB100000001GB")
     assert row.status == "held" and row.instructions["hold"]["until"] == change.params["until"]
+
+
+def _proposed_day(reply: str) -> str:
+    assert "Just to check" in reply and "until " in reply, reply
+    return reply.split("until ", 1)[1].split(",", 1)[0]
+
+
+def _label(day) -> str:  # noqa: ANN001
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+@pytest.mark.parametrize("text", ["im on holiday next week can you hold it",
+                                  "we're away next week, please hold it till we're back",
+                                  "hold it while im away next week", "we are on vacation next week, hold it"])
+def test_away_next_week_is_held_through_the_week(runtime, demo, text):
+    """A probe: "on holiday next week, can you hold it" held it until next week's Monday, the first day away, so
+    it would have been delivered while they were gone. Held through: until the Monday after."""
+    merchant_settings(runtime, rules={**RULES, "max_hold_days": 21})
+    today = datetime.now(LONDON).date()
+    next_monday = today + timedelta(days=7 - today.weekday())
+    assert _proposed_day(text_of(talk(runtime, OWN, text))) == _label(next_monday + timedelta(days=7))
+
+
+def test_away_between_two_days_is_held_to_the_day_after(runtime, demo):
+    merchant_settings(runtime, rules={**RULES, "max_hold_days": 21})
+    first = datetime.now(LONDON).date() + timedelta(days=3)
+    last = first + timedelta(days=4)
+    text = f"can you hold it, away from the {nth(first)} to the {nth(last)}"
+    assert _proposed_day(text_of(talk(runtime, OWN, text))) == _label(last + timedelta(days=1))
+
+
+@pytest.mark.parametrize(("text", "days_on"), [("hold it till monday", 0), ("away until monday, hold it please", 1)])
+def test_a_named_day_is_that_day_and_away_till_a_day_the_day_after(runtime, demo, text, days_on):
+    merchant_settings(runtime, rules={**RULES, "max_hold_days": 21})
+    today = datetime.now(LONDON).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    assert _proposed_day(text_of(talk(runtime, OWN, text))) == _label(monday + timedelta(days=days_on))
+
+
+def test_away_from_a_day_with_no_end_asks_until_when(runtime, demo):
+    merchant_settings(runtime, rules={**RULES, "max_hold_days": 21})
+    reply = text_of(talk(runtime, OWN, "hold it please, im away from friday"))
+    assert "Until which day" in reply and "Just to check" not in reply, reply
