@@ -16,6 +16,7 @@ With `then`, the journey's `then` step runs after an accepted change ("for futur
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from decimal import Decimal
 
@@ -138,7 +139,9 @@ def confirm(turn: Turn) -> None:
 def corrects_the_proposal(turn: Turn) -> bool:
     """ "should be 41" at an address read back reads as a new address change to the NLU: it is this proposal
     corrected (its journey's `corrected_by`), so the router keeps it here for `_amend`."""
-    return _corrects(turn, REGISTRY.get(str((turn.slots.get("pending_action") or {}).get("kind") or "")))
+    proposed = REGISTRY.get(str((turn.slots.get("pending_action") or {}).get("kind") or ""))
+    return _corrects(turn, proposed) or (proposed is not None and proposed.amend is not None
+                                         and _bare_value_for(turn, proposed))
 
 
 def _corrects(turn: Turn, proposed: Flow | None) -> bool:
@@ -155,27 +158,76 @@ def _another_one(turn: Turn) -> bool:
     return excluding(turn.message.text, [""], referent=0) == [] and bool(_ANOTHER.search(turn.message.text))
 
 
+def _amended_by(turn: Turn, *, again: bool = False) -> tuple[Flow, str | None] | None:
+    """The journey (and its amend step, or None to start it) this message goes back to instead of the proposal:
+    the proposal's own with a new word for it, or, corrected, the journey it names. None: no amendment."""
+    pending = turn.slots.get("pending_action") or {}
+    proposed = REGISTRY.get(str(pending.get("kind") or ""))  # change kinds are named after their journeys
+    named = REGISTRY.get(turn.nlu.intent) if turn.nlu.intent not in NOT_REQUESTS else _valued(turn, proposed)
+    if proposed is not None and proposed.amend and (named is proposed or again or (turn.corrected and named is None)
+                                                     or _corrects(turn, proposed) or _bare_value_for(turn, proposed)):
+        return proposed, proposed.amend
+    if turn.corrected and named is not None and named.amend:
+        return named, None
+    return None
+
+
+# The words around a bare value that corrects a proposal ("sorry, should be number 4 not 14", "no its 16"): nothing
+# in them names another journey.
+_CUE_WORDS = frozenset((
+    "sorry", "soz", "should", "be", "it", "its", "it's", "is", "was", "no", "nope", "nah", "not", "number", "num", "nr",
+    "house", "door", "i", "i'm", "im", "meant", "mean", "make", "oops", "oh", "actually", "wait", "the", "a", "that",
+    "one", "my", "bad", "typo", "instead", "please", "pls", "wrong", "ok", "okay", "hmm", "um", "er"))
+_WORD = re.compile(r"[a-z][a-z'.]*")
+
+
+def _bare_value_for(turn: Turn, proposed: Flow) -> bool:
+    """The message is only a new value of the proposal's own kind, in correcting words: "should be number 4" at
+    a neighbour's read-back is that neighbour's house, though the classifier hears an address change (a review
+    found the shopper asked for a whole new address)."""
+    entities = turn.nlu.entities
+    if not entities or not all(e.entity in proposed.values for e in entities):
+        return False
+    rest, end = [], 0
+    for e in sorted(entities, key=lambda e: e.start):
+        rest.append(turn.text[end:e.start])
+        end = max(end, e.end)
+    rest.append(turn.text[end:])
+    return all(w.rstrip(".") in _CUE_WORDS for w in _WORD.findall(" ".join(rest).lower()))
+
+
+@flow.answers("amend")
+def amends_at_the_code(turn: Turn) -> bool:
+    """At the code prompt (subflows/verify.py, this frame then on top again), a new word for the change ("wrong
+    number sorry, 16 not 14"): the code waits, the proposal is amended and read back first. A review found it
+    answered "Please reply with the 6-digit code" and the correction lost."""
+    return _amended_by(turn) is not None
+
+
+@flow.step("amend")
+def amend(turn: Turn) -> None:
+    _amend(turn)
+
+
 def _amend(turn: Turn, *, again: bool = False) -> bool:
     """A new word at the confirmation replaces the proposal, never stacks on it: "actually make it number 8"
     (or "leave it with number 8", or `again`: "not that one, any other") goes back to the journey's own question
     with this message as the answer,
     and "i meant the porch, not a neighbour" drops this proposal for the journey named. True if it did."""
-    pending = turn.slots.get("pending_action") or {}
-    proposed = REGISTRY.get(str(pending.get("kind") or ""))  # change kinds are named after their journeys
-    named = REGISTRY.get(turn.nlu.intent) if turn.nlu.intent not in NOT_REQUESTS else _valued(turn, proposed)
+    amended = _amended_by(turn, again=again)
+    if amended is None:
+        return False
+    target, step = amended
     tracking = turn.slots.get("tracking_number")
     kept: dict = {}
-    corrects = _corrects(turn, proposed)
-    if proposed is not None and proposed.amend and (named is proposed or again or (turn.corrected and named is None)
-                                                     or corrects):
-        target, step = proposed, proposed.amend
+    if step is not None:
         stack = turn.state.stack
-        waiting = stack[-2].slots if len(stack) >= 2 and stack[-2].flow == proposed.name else {}
+        waiting = stack[-2].slots if len(stack) >= 2 and stack[-2].flow == target.name else {}
         kept = dict(turn.slots.get("journey_slots") or waiting)  # what the journey had: the new words add to it
-    elif turn.corrected and named is not None and named.amend:
-        target, step = named, None
-    else:
-        return False
+    if step is not None and _bare_value_for(turn, target):  # "should be number 4": the value, not its words
+        spans = [(e.start, e.end) for e in turn.nlu.entities]
+        turn.text = "".join(ch if any(a <= i < b for a, b in spans) else " " for i, ch in enumerate(turn.text))
+        turn.nlu = dataclasses.replace(turn.nlu, text=turn.text)
     turn.finish()  # replaced, not parked: this proposal is never offered back
     turn.done.discard(target.name)
     turn.call(target.name, then=None)

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from backend.types import Shipment
 from bot.services.verification import CODE_DIGITS, Budget, Checked, Requester, Sent
-from dialogues.base import Flow, Turn, register
+from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit.every_parcel import prove_the_rest
 from dialogues.kit.formatting import wait_values
 from intents.discourse import asks
@@ -49,8 +49,10 @@ _RESEND = re.compile(
 @flow.answers("code")
 def asks_for_another_code(turn: Turn) -> bool:
     """'send it again' or 'can you text me again' answers the code prompt, whatever the NLU makes of it (a
-    return, an opt-out): the open question asked for exactly this."""
-    return asks_for_another(turn.text) or _code_then_more(turn)
+    return, an opt-out): the open question asked for exactly this. So does a correction of the change the code is
+    for ("wrong number sorry, 16 not 14"), which the step hands back to it."""
+    return (asks_for_another(turn.text) or _code_then_more(turn)
+            or (_typed_code(turn) is None and _corrects_the_change(turn, amend=False)))
 
 
 def _code_then_more(turn: Turn) -> bool:
@@ -142,6 +144,24 @@ def _typed_code(turn: Turn) -> str | None:
     return "".join(str(unicodedata.decimal(ch)) for ch in typed)
 
 
+def _corrects_the_change(turn: Turn, *, amend: bool = True) -> bool:
+    """ "wrong number sorry, 16 not 14" while the code is asked for: the change the code was for is amended (and
+    read back) by the caller, subflows/change.py, instead of the code asked for again and the correction lost.
+    With `amend` False, only whether it would be."""
+    stack = turn.state.stack
+    caller = REGISTRY.get(stack[-2].flow or "") if len(stack) >= 2 else None
+    if caller is None or not caller.has_step("amend"):
+        return False
+    frame = stack.pop()  # the caller's slots are what the correction is read against
+    if caller.recognises(turn, "amend") and amend:
+        caller.run_step(turn, "amend")
+        return True
+    found = caller.recognises(turn, "amend")
+    stack.append(frame)
+    return found
+
+
+
 @flow.step("code")
 def check_code(turn: Turn) -> None:
     tracking = turn.slots.get("tracking")
@@ -151,6 +171,8 @@ def check_code(turn: Turn) -> None:
         turn.say("utter_cancelled")
         return
     typed = _typed_code(turn)
+    if typed is None and _corrects_the_change(turn):
+        return
     if typed is None and asks_for_another(turn.text):
         _send_code(turn, shipment)
         return
