@@ -40,7 +40,7 @@ def test_a_turn_that_fails_after_writing_leaves_nothing_half_done(runtime, demo,
 
     say(runtime, "hello")  # the conversation exists, with its state
 
-    def broken_write(session, conv, state, at):  # noqa: ANN001
+    def broken_write(session, conv, state, at, replies=()):  # noqa: ANN001
         raise RuntimeError("the state could not be written")
 
     with runtime.sessions() as s:

@@ -17,17 +17,19 @@ seeing what the other did.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, select, true, update
+from sqlalchemy import and_, bindparam, select, true
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend import models as m
 from backend.db import add_row, insert_or_nothing, shared
+from bot.core.turn_writes import write_turn_and_replies
 
 T = TypeVar("T")
 
@@ -251,12 +253,6 @@ _WITH_MERCHANT_LOCKED = shared(  # an aliased LATERAL shared by every thread: co
     .execution_options(populate_existing=True)
 )  # fmt: skip
 
-# A turn's own write of its conversation: one prebuilt UPDATE of what every turn changes (the state and when the
-# shopper last wrote), not the ORM's unit of work, which was about a tenth of a turn's CPU for this one row
-# (docs/performance.md). The SET list is the keys given (SQLAlchemy compiles each shape once).
-_CONVERSATIONS = m.Conversation.__table__
-_WRITE_TURN = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
-
 
 # -- the store ---------------------------------------------------------------------------------------------
 def _row_locks(session: Session) -> bool:
@@ -335,19 +331,21 @@ class ConversationStore:
         conv.state = state.to_json()  # reassigned, so SQLAlchemy sees the JSON change
 
     @staticmethod
-    def write_turn(session: Session, conv: m.Conversation, state: ConversationState | None, at: datetime) -> None:
-        """End a turn: its new state (None: unchanged) and `last_message_at`, in one UPDATE on the turn's own
-        connection and transaction. The object is told these are its committed values (SQLAlchemy's public
-        `set_committed_value`), so the unit of work has nothing left to flush for them; anything else a turn
-        changed on the conversation (a handoff's status, a verification) still goes through the ORM as usual."""
-        values: dict[str, Any] = {"last_message_at": at}
-        if state is not None:
-            values["state"] = state.to_json()
-        written = session.connection().execute(_WRITE_TURN, {"conversation_id": conv.id, **values}).rowcount
-        if written != 1:  # can't happen under the turn's lock; the ORM's flush would have raised StaleDataError
-            raise LookupError(f"conversation {conv.id} went away during its turn")
-        for key, value in values.items():
-            set_committed_value(conv, key, value)
+    def write_turn(session: Session, conv: m.Conversation, state: ConversationState | None, at: datetime,
+                   replies: Sequence[dict[str, Any]] = ()) -> list[int]:
+        """End a turn: its new state (None: unchanged) and `last_message_at`, and its reply rows (the messages
+        table's values, conversation_id aside), on the turn's own connection and transaction: one statement on
+        PostgreSQL (bot/core/turn_writes.py), not the ORM's unit of work, which was about a tenth of a turn's CPU
+        for this one row. The replies' ids come back in order. The object is told these are its committed values
+        (SQLAlchemy's public `set_committed_value`), so the unit of work has nothing left to flush for them;
+        anything else a turn changed on the conversation (a handoff's status, a verification) still goes through
+        the ORM as usual. A conversation that went away (it can't, under the turn's lock) raises LookupError."""
+        saved = state.to_json() if state is not None else None
+        ids = write_turn_and_replies(session, conv.id, saved, at, replies)
+        set_committed_value(conv, "last_message_at", at)
+        if saved is not None:
+            set_committed_value(conv, "state", saved)
+        return ids
 
     @staticmethod
     def status(conv: m.Conversation) -> Status:

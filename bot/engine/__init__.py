@@ -56,6 +56,7 @@ from bot.core.outbox import queue_unsent_replies
 from bot.core.phone import InvalidPhoneNumber, to_e164
 from bot.core.ports import BackendFactory, Clock
 from bot.core.spool import MessageSpool, keep_for_later
+from bot.core.turn_writes import reply_rows
 from bot.core.uow import UnitOfWork
 from bot.core.wording import Wording
 from bot.engine.kept import not_acted_on, outage_reply, too_late_reply
@@ -259,9 +260,10 @@ class Engine:
                     config = understood.cached.config if understood.cached is not None else None
                     replies, state = self._run_turn(uow, merchant, conv, message, understood.nlu, now, answers,
                                                     inline, conv.last_message_at, understood.clauses, config)
-                # the new state and the time, in one UPDATE of the conversation (not the ORM's flush)
-                self.conversations.write_turn(uow.session, conv, state, now)
-                self._store_replies(uow, merchant, message, inbound_id, conv.id, replies, now)
+                # the new state, the time and the replies: one statement on PostgreSQL (not the ORM's flush)
+                rows = reply_rows(merchant.id, message, inbound_id, conv.id, replies, now)
+                ids = self.conversations.write_turn(uow.session, conv, state, now, rows)
+                self._announce_replies(uow, merchant, message, conv.id, ids, now)
             return Outcome(replies)
         except (NeedsCarrier, _StaleMerchant, UnknownMerchant):
             raise  # rolled back; _replayed makes the call, or _handle reads the merchant afresh
@@ -389,16 +391,16 @@ class Engine:
 
     def _store_replies(self, uow: UnitOfWork, merchant: m.Merchant, message: InboundMessage, inbound_id: int,
                        conversation_id: int, replies: list[Reply], now: datetime) -> None:
-        for reply in replies:  # one prebuilt INSERT each (backend/db.add_row): every turn writes them
-            row_id = add_row(uow.session, m.Message, {
-                "merchant_id": merchant.id, "conversation_id": conversation_id, "direction": "out",
-                "channel": message.channel, "sender": message.recipient, "recipient": message.sender,
-                "body": reply.text, "media_urls": list(reply.media_urls),
-                # a kept message's replies go by text (send_outbox): its webhook was answered long ago
-                "status": "queued" if message.late else "reply",
-                "in_reply_to_id": inbound_id, "created_at": now,
-            })
+        """The replies alone, one prebuilt INSERT each (backend/db.add_row): the rare path's (_answer_instead)."""
+        ids = [add_row(uow.session, m.Message, row)
+               for row in reply_rows(merchant.id, message, inbound_id, conversation_id, replies, now)]
+        self._announce_replies(uow, merchant, message, conversation_id, ids, now)
+
+    def _announce_replies(self, uow: UnitOfWork, merchant: m.Merchant, message: InboundMessage, conversation_id: int,
+                          ids: list[int | None], now: datetime) -> None:
+        """Once committed: each stored reply announced, and a kept message's replies sent by text."""
+        for row_id in ids:
             uow.publish(MessageStored(merchant_id=merchant.id, at=now, conversation_id=conversation_id,
                                       message_id=row_id, direction="out", channel=message.channel))
-        if message.late and replies:
+        if message.late and ids:
             uow.enqueue("send_outbox")  # after the commit; the periodic send_outbox is the safety net
