@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Table, create_engine, event, insert, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, Row, make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.dml import Insert
 
@@ -22,6 +23,7 @@ from backend.migrate import MIGRATIONS, MigrationError, alembic_config, upgrade
 __all__ = ["MIGRATIONS", "MigrationError", "alembic_config", "upgrade"]  # migrations live in backend/migrate.py
 
 _Statement = TypeVar("_Statement", bound=ClauseElement)
+_Model = TypeVar("_Model")
 # How long a SQLite writer waits for the write lock: well under Twilio's 15 s webhook timeout, so a database
 # locked for longer (a stuck writer, a backup holding it) is answered as an outage (the text kept and answered
 # later, docs/faults.md) instead of Twilio giving up on us and the shopper hearing nothing. A turn holds the
@@ -126,6 +128,11 @@ def insert_or_nothing(session: Session, table: object) -> Insert:
     return _or_nothing(session.get_bind().dialect.name, table)
 
 
+def insert_or_nothing_on(dialect: str, table: object) -> Insert:
+    """insert_or_nothing for a database named up front: for a statement built once, at import."""
+    return _or_nothing(dialect, table)
+
+
 def _or_nothing(dialect: str, table: object) -> Insert:
     if dialect not in _INSERT_OR_NOTHING:
         raise NotImplementedError(f"Parcelbot runs on PostgreSQL or SQLite, not {dialect}")
@@ -148,6 +155,29 @@ def add_row(session: Session, model: type, values: dict[str, Any], *, unless_exi
     conn = session.connection()
     stmt = _insert_returning_id(conn.dialect.name, model.__table__, unless_exists)  # type: ignore[attr-defined]
     return conn.execute(stmt, values).scalar()
+
+
+@functools.cache
+def _column_attributes(model: type) -> tuple[tuple[str, Any], ...]:
+    return tuple((prop.key, prop.columns[0]) for prop in inspect(model).column_attrs)
+
+
+def attached(session: Session, model: type[_Model], row: Row) -> _Model:
+    """The ORM object for a row just written (or read) through Core with every column (`RETURNING *`), in the
+    session as if the ORM had loaded it: persistent, in the identity map, no change pending, its relationships
+    loaded lazily as usual (a many-to-one whose target is in the session: no query). SQLAlchemy's documented way
+    of making a persistent object without SQL (`make_transient_to_detached`, then `Session.add`).
+
+    For the ORM object of a row the message path inserts with its id and defaults back (a shopper's first
+    conversation): an ORM INSERT ... RETURNING the entity cost about 900 Python calls, this about a third
+    (docs/performance.md, round 12). The row must not be in the session already (a row just inserted is not)."""
+    obj = model()
+    values = row._mapping
+    for key, column in _column_attributes(model):
+        set_committed_value(obj, key, values[column])
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def shared(statement: _Statement) -> _Statement:
