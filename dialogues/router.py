@@ -40,7 +40,8 @@ ABANDON = frozenset(
 # Intents that are no request of their own: from an upset shopper they get an apology and the fastest way forward.
 NOT_A_REQUEST = frozenset({OUT_OF_SCOPE, "help", "greet", "thank_you", "goodbye"})
 # At a free-text question ("what should the note say?") these may be the answer ("...call me", "my son will sign").
-ABOUT_THE_DRIVER = frozenset({Question.DRIVER_CONTACT, Question.LIVE_LOCATION, Question.HOUSEHOLD_SIGNS})
+ABOUT_THE_DRIVER = frozenset({Question.DRIVER_CONTACT, Question.LIVE_LOCATION, Question.HOUSEHOLD_SIGNS,
+                              Question.HOUSEHOLD_TAKES_IT})
 SWITCH_CONFIDENCE = 0.6
 # "cancel the address change", "i meant stop that request": the open journey is called off, not an order.
 _CALL_OFF = re.compile(

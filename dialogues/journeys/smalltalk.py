@@ -166,8 +166,26 @@ def _signature_needed(turn: Turn) -> None:
         REGISTRY["where_is_my_order"].run_start(turn)
         return
     needed = "needed" if shipment.signature_required else "not_needed"
-    told = question_in(turn.text) is Question.CANT_SIGN  # "i wont be home to sign": no "Yes -" to a statement
+    # "i wont be home to sign", "who must sign?": no "Yes -" to a statement or a who
+    told = question_in(turn.text) in {Question.CANT_SIGN, Question.WHO_SIGNS}
     turn.say(f"utter_{'cant_sign' if told else 'faq_signature'}_{needed}", parcel=parcel_label(shipment))
+    ask_open_question_again(turn)
+
+
+def _household_takes_it(turn: Turn) -> None:
+    """Someone at home will take it in ("my son will take it"): fine, nothing to change; a signed-for parcel is signed
+    for by them too. A delivered parcel gets its status instead."""
+    own = [s for s in turn.sender_shipments() if not (s.instructions or {}).get("cancelled")]
+    shipment = named_by_item(turn, own) or last_talked_about(turn, own) or _on_the_road(turn)
+    if shipment is None:
+        turn.say("utter_household_takes_it_any")
+        ask_open_question_again(turn)
+        return
+    if shipment.status is ShipmentStatus.DELIVERED and not turn.state.open_step:
+        REGISTRY["where_is_my_order"].run_start(turn)
+        return
+    signed = "_signed" if shipment.signature_required else ""
+    turn.say(f"utter_household_takes_it{signed}", parcel=parcel_label(shipment))
     ask_open_question_again(turn)
 
 
@@ -286,4 +304,6 @@ _ANSWERS = {
     Question.SIGNATURE_NEEDED: _signature_needed,
     Question.ONLY_ME_SIGNS: _only_me_signs,
     Question.CANT_SIGN: _signature_needed,  # the same answer: it says what to do if nobody will be in
+    Question.WHO_SIGNS: _signature_needed,
+    Question.HOUSEHOLD_TAKES_IT: _household_takes_it,
 }

@@ -30,6 +30,8 @@ class Question(StrEnum):
     ONLY_ME_SIGNS = "only_me_signs"  # "does it have to be me that signs": no, anyone in at the address can
     SIGNATURE_NEEDED = "signature_needed"  # "do i need to sign for it": the parcel's own answer, yes or no
     CANT_SIGN = "cant_sign"  # "i wont be home to sign for it": the same answer, with what to do if nobody is in
+    WHO_SIGNS = "who_signs"  # "who must sign? my husband is at home": the parcel's answer, anyone there can
+    HOUSEHOLD_TAKES_IT = "household_takes_it"  # "my son will take it": anyone in can, nothing to change
 
 
 _YOU = r"(?:you|u|ya|this|i)"
@@ -43,11 +45,14 @@ _ITEM_WORDS = r"(?:size|colou?r|style|model|variant|shade|design|pattern)"  # an
 # Someone of the household, at the address, signing ("can my husband sign for it if im at work", "is it ok if my mum
 # signs for it"): the same question whoever it is, so it is answered here, not by the classifier, which knew a
 # husband (from leave_with_neighbour's examples) but heard "my partner" as out of scope. No neighbour is read from it.
-HOUSEHOLD_SIGNS = re.compile(
-    r"\b(?:my|our)\s+(?:husband|hubby|wife|missus|partner|other\s+half|spouse|son|daughter|kids?|mum|mom|mam|dad"
-    r"|mother|father|parents|brother|sister|nan|gran|grandma|grandad|grandpa|flat\s*mate|house\s*mate|room\s*mate"
+_HOUSEHOLD = (
+    r"(?:husband|hubby|wife|missus|partner|other\s+half|spouse|son|daughter|kids?|children|mum|mom|mam|dad"
+    r"|mother|father|parents|brother|sister|nan|gran|grandma|grandad|grandpa|granny|grand\s*(?:son|daughter|kids?"
+    r"|children)|niece|nephew|flat\s*mate|house\s*mate|room\s*mate"
     r"|roomie|boyfriend|girlfriend|bf|gf|fianc[eé]e?|lodger|carer|cleaner|nanny|family|fella|bloke|man|wifey"
-    r"|teenager|au\s*pair)\b[^.?!]{0,40}?\bsign"
+    r"|teenager|au\s*pair)")
+HOUSEHOLD_SIGNS = re.compile(
+    r"\b(?:my|our)\s+" + _HOUSEHOLD + r"\b[^.?!]{0,40}?\bsign"
     r"|\b(?:someone|somebody|anyone|anybody)\s+(?:else\s+)?(?:at\s+home|in\s+the\s+house|at\s+the\s+house|"
     r"(?:who\s+)?lives?\s+(?:here|there|with\s+me))[^.?!]{0,30}?\bsign"
     # anyone at all, asked ("can someone else sign for it", "could anybody sign"): found by a third probe, which got
@@ -56,11 +61,33 @@ HOUSEHOLD_SIGNS = re.compile(
     r"any1)(?:\s+else)?\s+(?:\w+\s+){0,2}?sign" + _NOT_AN_ACCOUNT,
     re.IGNORECASE,
 )
+# Someone of the household taking it in, told or asked ("my son will take it", "my wife is home, she can take it",
+# "my daughter will be in tomorrow to receive it", "can my husband take it in?"): review 12 found it out of scope,
+# asked "Which neighbour?" or answered with the status. Nothing needs changing, and the shopper is told so. Not said
+# of a refusal ("my son cant take it"), nor of the parcel taken somewhere ("take it back to the shop", "get it from
+# the locker"): those stay the NLU's.
+_TAKE_IN = (r"(?:take|taking|get|getting|receive|receiving|accept|grab|answer\s+the\s+door\s+for)\s+(?:it|them|the\s+"
+            r"(?:parcel|package|delivery|box|order)|my\s+(?:parcel|package|delivery|order))(?:\s+in)?\b"
+            r"(?!\s+(?:back|to|from|out|off|round|over|away|into)\b)")
+HOUSEHOLD_TAKES_IT = re.compile(
+    r"^(?![^.?!]*\b(?:leave|give|drop|hand|send|deliver|return|n'?t|not|cannot|cant|wont|never)\b)[^.?!]*?"
+    r"(?:\b(?:my|our)\s+" + _HOUSEHOLD + r"\b[^.?!]{0,40}?\b(?:will|'ll|ll|can|could|may|is|are|'s|s)\b[^.?!]{0,30}?"
+    r"\b" + _TAKE_IN
+    + r"|\b(?:can|could|may)\s+my\s+" + _HOUSEHOLD + r"\s+" + _TAKE_IN + ")",
+    re.IGNORECASE,
+)
+# Who must sign, asked ("who must sign? my husband is at home", "who has to sign for it"): the parcel's own answer,
+# said as a statement (anyone at the address can). It had been read as a request for the proof of delivery.
+WHO_SIGNS = re.compile(
+    r"\bwho\s+(?:must|has\s+to|have\s+to|needs\s+to|need\s+to|should|will|shall|is\s+(?:going|meant|supposed)\s+to)"
+    r"\s+sign\b" + _NOT_AN_ACCOUNT,
+    re.IGNORECASE,
+)
 # Whether only the shopper may sign ("does it have to be me that signs", "do i have to sign for it myself"): the
 # same rule, answered "No - anyone in ..." (a "Yes" would read as "yes, it has to be you").
 ONLY_ME_SIGNS = re.compile(
     r"\b(?:does|do|has|have|must)\s+(?:it|that|this)\s+(?:have\s+to|got\s+to|need\s+to)\s+be\s+me\b[^.?!]{0,20}?\bsign"
-    r"|\b(?:do|must)\s+i\s+(?:have|need|got)\s+to\s+sign\b[^.?!]{0,20}?\b(?:myself|personally|in\s+person)\b",
+    r"|\b(?:do|must)\s+i\s+(?:(?:have|need|got)\s+to\s+)?sign\b[^.?!]{0,20}?\b(?:myself|personally|in\s+person)\b",
     re.IGNORECASE,
 )
 # Whether this parcel needs a signature, asked ("does the driver need a signature", "do i have to be in to sign
@@ -167,6 +194,8 @@ _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
     (Question.PHONE_CHANGE, NUMBER_CHANGE),
     (Question.HOUSEHOLD_SIGNS, HOUSEHOLD_SIGNS),
     (Question.ONLY_ME_SIGNS, ONLY_ME_SIGNS),
+    (Question.WHO_SIGNS, WHO_SIGNS),
+    (Question.HOUSEHOLD_TAKES_IT, HOUSEHOLD_TAKES_IT),
     (Question.SIGNATURE_NEEDED, SIGNATURE_NEEDED),
     (Question.CANT_SIGN, CANT_SIGN),
 )

@@ -1,0 +1,101 @@
+"""Review 12: shoppers for whom English is a second language, older shoppers and shoppers texting in a hurry, UK and
+US. The ways the bot misread or didn't answer them, each with paraphrases beside the words it was found with: "my son
+will take it" out of scope (or "Which neighbour?"); "who must sign? my husband is at home" answered with the proof of
+delivery; "I cannot walk to the pickup point" answered with the pickup points; "please leave to number five" not
+read as a house; a redelivery asked after the story of the missed driver ("I was not at home when the driver came.
+Please deliver again tomorrow.") lost to a pickup suggestion or a note; "Is this a scam?" and "I did not order
+anything" not answered; "tmrw no good fri ok?" refusing Friday; "asap" read back as part of the safe place. Each test
+failed before its mend; the look-alikes keep their reading.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.sms import cost
+from tests.review.voice_kit import make_us
+from tests.review.voice_kit import talk as _talk
+
+DUE_TOMORROW = "+447700900123"  # PB100000001GB, Trail running shoes, in transit, M1 4BT
+OUT_TODAY = "+447700900456"  # PB100000002GB, Rain jacket, out for delivery
+DELIVERED = "+447700900789"  # PB100000003GB, Camping stove, delivered yesterday
+FAILED = "+447700900321"  # PB100000004GB, Hiking boots, a delivery attempted today
+SIGNED = "+447700900987"  # PB100000007GB, GPS watch, needs a signature
+
+_OUT_OF_SCOPE = "I can only help with deliveries and returns"
+
+
+def _fits(reply: str) -> None:
+    sms = cost(reply)
+    assert sms.encoding == "GSM-7" and sms.segments <= 2, (sms, reply)
+
+
+# --- 1. someone at home will take it in ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("phone", "text", "us"), [
+    (OUT_TODAY, "my son will take it", False),
+    # paraphrases, UK and US
+    (OUT_TODAY, "my wife is home, she can take it", False),
+    (DUE_TOMORROW, "my daughter will be in tomorrow to receive it", False),
+    (DUE_TOMORROW, "My son is home all day, he can get the package", True),
+    (DUE_TOMORROW, "my grandson will get it for me", True),
+    (DUE_TOMORROW, "can my husband take it in?", False),
+    (OUT_TODAY, "my mum is in, she'll take the parcel", False),
+])
+def test_someone_at_home_taking_it_in_is_answered(runtime, demo, phone, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, phone, text)
+    assert _OUT_OF_SCOPE not in reply and "Which neighbour" not in reply, reply
+    assert "anyone in at the delivery address can take in your" in reply, reply
+    assert "nothing to change" in reply, reply
+    _fits(reply)
+
+
+def test_someone_at_home_for_a_signed_parcel_signs_too(runtime, demo):
+    (reply,) = _talk(runtime, SIGNED, "my husband will be home, he can take it")
+    assert "take in your GPS watch and sign for it" in reply, reply
+
+
+@pytest.mark.parametrize("text", [
+    "leave it with my son at number 12",  # a neighbour named, not someone at home
+    "my son will take it back to the shop",  # the parcel taken somewhere
+])
+def test_a_request_naming_the_family_is_no_household_answer(runtime, demo, text):
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "anyone in at the delivery address can take in" not in reply, reply
+
+
+def test_nobody_at_home_to_take_it_is_no_household_answer(runtime, demo):
+    (reply,) = _talk(runtime, DUE_TOMORROW, "my son cant take it tomorrow, he is at work")
+    assert "anyone in at the delivery address can take in" not in reply, reply
+
+
+# --- 2. who must sign -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("who must sign? my husband is at home", False),
+    # paraphrases, UK and US
+    ("who has to sign? my wife will be at home", False),
+    ("Who needs to sign for it?", True),
+    ("who should sign for the parcel", False),
+])
+def test_who_must_sign_gets_the_parcels_answer(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, SIGNED, text)
+    assert "proof of delivery" not in reply, reply
+    assert "GPS watch needs a signature" in reply and "anyone there can" in reply, reply
+    _fits(reply)
+
+
+@pytest.mark.parametrize("text", ["must I sign myself?", "do i sign myself", "Must I sign it personally?"])
+def test_must_i_sign_myself_is_no(runtime, demo, text):
+    (reply,) = _talk(runtime, SIGNED, text)
+    assert reply.startswith("No - anyone in at the delivery address can sign"), reply
+
+
+def test_at_the_note_question_it_is_the_note(runtime, demo):
+    asked, reply = _talk(runtime, DUE_TOMORROW, "can i add a note for the driver", "my son will take it")
+    assert "anyone in at the delivery address can take in" not in reply, (asked, reply)
+    assert "my son will take it" in reply, (asked, reply)
