@@ -59,6 +59,12 @@ _NEGATION = re.compile(
     r"|change|hold|collect|leave|put|give|bring|take|add|return|post|drop|book|redirect)\b"
     r"|stop\s+(?:sending|giving|offering|suggesting|showing|telling|asking)\b"
     r"|anything\s+(?:but|except|other\s+than|apart\s+from|besides)\b"  # "anything but the locker"
+    # "I cannot walk to the pickup point", "i can not go to the locker", "im not able to get to the depot": a place the
+    # shopper can't get to is ruled out (review 12: it had listed the pickup points)
+    r"|(?:i\s+|i'?m\s+|im\s+|i\s+am\s+)?(?:can'?t|cant|can\s*not|could\s*n[o']?t|couldnt|not\s+able\s+to|unable\s+to)"
+    r"\s+(?:(?:\w+\s+){1,3}?(?:(?:a|the|any|your|that|this|to\s+(?:a|the))\s+)?(?:pick\s*-?\s*up|collection"
+    r"|parcel\s+(?:shop|locker)|locker|depot|post\s+office|shop|store)\b|(?:\w+\s+)?(?:collect|pick\s+(?:it|them)\s+up"
+    r"|pick\s+up|get\s+there|go\s+there)\b)"
     r"|not\s+(?:no\.?\s*|number\s+)?\d"  # "not 3", "not number 12" (a bare "no 5" is a house number, not a no)
     r"|(?:no|not)\s+(?!(?:sure|now|yet|really|idea|clue|here|there|home|in|at|delivered|received|arrived|come"
     r"|came|turned|showing|working|right|good|happy|ok|okay|been|had|got|gotten|seen|found|mine|me|my|for|until"

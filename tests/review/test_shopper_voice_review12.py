@@ -99,3 +99,40 @@ def test_at_the_note_question_it_is_the_note(runtime, demo):
     asked, reply = _talk(runtime, DUE_TOMORROW, "can i add a note for the driver", "my son will take it")
     assert "anyone in at the delivery address can take in" not in reply, (asked, reply)
     assert "my son will take it" in reply, (asked, reply)
+
+
+# --- 3. a place the shopper can't get to --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("phone", "text", "us"), [
+    (DUE_TOMORROW, "I cannot walk to the pickup point, I am old", False),
+    # paraphrases, UK and US
+    (FAILED, "I am not able to go to the pickup point", False),
+    (FAILED, "I cannot collect it, I have no car", False),
+    (FAILED, "i cant get to the locker", True),
+    (DUE_TOMORROW, "im unable to travel to a collection point", False),
+])
+def test_a_place_they_cant_get_to_is_not_offered(runtime, demo, phone, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, phone, text)
+    assert "pickup points are nearest" not in reply and "Shall I send your" not in reply, reply
+    assert "not choosing a pickup point" in reply, reply
+
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("I can't get to a pickup point, can you bring it again tomorrow", True),
+    ("i cannot go to the shop, please deliver again tomorrow", False),
+])
+def test_a_place_they_cant_get_to_beside_another_day_is_that_day(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, FAILED, text)
+    assert "pickup points are nearest" not in reply, reply
+    assert "tomorrow" in reply and "Reply with the slot's number" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["can i collect it from the pickup point", "I can collect it from the locker"])
+def test_a_pickup_point_wanted_still_lists_them(runtime, demo, text):
+    (reply,) = _talk(runtime, FAILED, text)
+    assert "pickup points are nearest" in reply or "Shall I send your" in reply or "Just to check" in reply, reply
+
