@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from intents import spelt_numbers
+
 # Placeholder tokens: real-ish words so subword embeddings still see "tracking", "order", ...
 PH_EMAIL = "emailref"
 PH_URL = "urlref"
@@ -147,6 +149,7 @@ _BUILTIN: tuple[tuple[re.Pattern[str], str], ...] = (
     (_DATE, PH_DATE),
     (_ORDER, PH_ORDER),
     (_NUM, PH_NUM),
+    (spelt_numbers.AFTER_CUE, PH_NUM),  # "number five" is "number 5" to the classifier (review 12)
 )
 
 # Emoji carry meaning in texts ("👍" is a yes); the tokeniser would drop them, so they become words first.

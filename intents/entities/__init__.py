@@ -39,7 +39,6 @@ def extract_entities(text: str, context: ParseContext | None = None) -> list[Ent
     found_dates = dates.extract(text, context)
     cands += found_dates
     cands += time_window.extract(text, context, found_dates)
-    houses: list[Candidate] = []
     if digits:
         cands += tracking_number.extract(text, context)
         cands += order_number.extract(text, context)
@@ -47,8 +46,8 @@ def extract_entities(text: str, context: ParseContext | None = None) -> list[Ent
         cands += postcode.extract(text)
         cands += zip_code.extract(text, context)
         cands += otp_code.extract(text)
-        houses = house_number.extract(text)
-        cands += houses
+    houses = house_number.extract(text)  # "number five" has no digit (review 12)
+    cands += houses
     kept = resolve(cands)
 
     kept_houses = [c for c in kept if c.entity == "house_number"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from intents import spelt_numbers
 from intents.entities._base import QUANTITY_NOUNS, STREET_WORD, STREET_WORDS, Candidate, cand, tokens, word_set
 
 _NUM = r"(?P<n>\d{1,4}[a-z]?)\b(?![:./]\d|\s*(?:am|pm)\b)"
@@ -88,10 +89,25 @@ _KINDS = {
 _QUANTITY_AFTER = re.compile(rf"\s+{QUANTITY_NOUNS}\b", re.IGNORECASE)
 
 
+_CUE_BEFORE = re.compile(r"(?:number|num|no\.|no|nr)\s$", re.IGNORECASE)
+
+
+def _spelt(text: str) -> list[Candidate]:
+    """A house number in words after its cue ("number five", "no. twelve", "house number twenty two"): review 12
+    found "please leave to number five" asked "did you mean" and "my neighbour at number nine" "Which neighbour?"."""
+    out = []
+    for m in spelt_numbers.AFTER_CUE.finditer(text):
+        cue = _CUE_BEFORE.search(text, 0, m.start())
+        if cue is None or _OTHER_NUMBER.search(text, 0, cue.start()):
+            continue  # "order number two"
+        out.append(cand("house_number", str(spelt_numbers.value(m)), m.start(), m.end(), {"kind": "house"}))
+    return out
+
+
 def extract(text: str) -> list[Candidate]:
     toks = tokens(text)
     if not any(t[0].isdigit() for t in toks):
-        return []
+        return _spelt(text) if not {"number", "num", "no", "nr"}.isdisjoint(toks) else []
     if "#" in text:
         toks = toks | _HASH
     out: list[Candidate] = []
@@ -112,4 +128,4 @@ def extract(text: str) -> list[Candidate]:
                 if "number" not in m.group(0).lower():
                     start = m.start()  # "flat 3": the kind word is part of the span
             out.append(cand("house_number", m.group("n").upper(), start, m.end("n"), resolved, bonus=rule.bonus))
-    return out
+    return out + _spelt(text)

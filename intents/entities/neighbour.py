@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from intents import spelt_numbers
 from intents.entities._base import Candidate, cand, tokens, word_set
 from intents.entities.safe_place import OWNER
 
@@ -40,7 +41,8 @@ _NAME = (
     r"|Hi)\b)[A-Z][a-z]+)"
 )
 # "... at 16" / "... at number 16" (not "at 9am", "at 10:30"); the number itself is a house_number.
-_AT_HOUSE = r"(?=\s+(?:at|in|@)\s+(?:(?:number|no\.?)\s*)?\d{1,4}[a-z]?\b(?![:.]\d|\s*[ap]\.?m\b))"
+_AT_HOUSE = (r"(?=\s+(?:at|in|@)\s+(?:(?:(?:number|no\.?)\s*)?\d{1,4}[a-z]?\b(?![:.]\d|\s*[ap]\.?m\b)"
+             r"|(?:number|no\.)\s+" + spelt_numbers.PLAIN + "))")  # "at number thirty-one" (review 12)
 # A house called by its name ("my neighbour at The Willows", "next door at Rose Cottage"): capitalised words.
 _HOUSE_NAME = r"(?-i:\s+(?:at|in)\s+(?:The\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
 _AFTER_NEIGHBOUR = re.compile(rf"(?:(?:\s+{_LOCATOR}\b){{1,2}}|\s+{_NAME}\b|{_HOUSE_NAME}\b)?", re.IGNORECASE)

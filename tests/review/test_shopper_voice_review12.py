@@ -136,3 +136,42 @@ def test_a_pickup_point_wanted_still_lists_them(runtime, demo, text):
     (reply,) = _talk(runtime, FAILED, text)
     assert "pickup points are nearest" in reply or "Shall I send your" in reply or "Just to check" in reply, reply
 
+
+# --- 4. a house number written as words ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "us", "who"), [
+    ("please leave to number five", False, "number 5"),
+    # paraphrases, UK and US
+    ("give it to no. eleven", False, "number 11"),
+    ("my neighbour is number twelve, mrs patel, please leave it with her", False, "number 12"),
+    ("pls leave w/ neighbor at number nine", True, "neighbor at number nine"),
+    ("can you leave it with the lady at number thirty-one", False, "lady at number thirty-one"),
+    ("leave it with Dave at number twenty two please", True, "Dave at number twenty two"),
+])
+def test_a_house_number_in_words_is_the_neighbour(runtime, demo, text, us, who):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "Did you mean" not in reply and "Which neighbour" not in reply, reply
+    assert f"the driver will leave your Trail running shoes with {who}" in reply, reply
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("please leave to number five", "5"), ("neighbour at number twenty two", "22"), ("no. seven", "7"),
+    ("at number forty-one", "41"),
+])
+def test_house_number_words_are_read(text, value):
+    from intents.entities import extract_entities
+
+    houses = [e.value for e in extract_entities(text) if e.entity == "house_number"]
+    assert houses == [value], houses
+
+
+@pytest.mark.parametrize("text", ["no one is in tomorrow", "my order number two hasnt come",
+                                  "there should be number five of them", "number six pm"])
+def test_words_that_are_no_house_number(text):
+    from intents.entities import extract_entities
+
+    houses = [e.value for e in extract_entities(text) if e.entity == "house_number"]
+    assert houses == [], houses
+
