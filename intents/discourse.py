@@ -283,7 +283,11 @@ _REASON = re.compile(
 )
 _ASKS = re.compile(r"\b(?:can|could|would|will\s+you|please|pls|plz|want|need|like|leave|send|move|deliver|change"
                    r"|cancel|hold|keep|put|drop|redeliver|reschedule|tell|ask|let|bring|try|collect|pick|return"
-                   r"|add|give|make|get|show|refund|replace|track|(?:where|when|how|what)(?:'?s|'?re)?)\b|\?",
+                   r"|add|give|make|get|show|refund|replace|track|(?:where|how|what)(?:'?s|'?re)?)\b|\?"
+                   # "when" asks when a question follows it ("when will it come", "when's it due"), not in a story
+                   # ("I was out when the driver came": review 12 read that as a status question of its own)
+                   r"|\bwhen(?:'?s|'?re|\b(?=\s*$|\s+(?:is|will|does|do|did|can|could|are|would|should|shall|might"
+                   r"|r|u|wil|it'?s|its|abouts?|roughly|exactly|tomorrow|today)\b))",
                    re.IGNORECASE)  # "wheres my parcel": shoppers drop the apostrophe
 
 

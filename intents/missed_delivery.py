@@ -32,7 +32,8 @@ _AWAY = (r"(?:i\s+was(?:\s+not|n'?t)?\s+(?:out|in|home|at\s+work|at\s+the\s+shop
          r"|there)|no\s*(?:one|body)\s+(?:was\s+)?(?:in|home|there|answered)|(?:i|we)\s+(?:was|were)\s+(?:out|at\s+work"
          r"|away))")
 _STORY = re.compile(
-    rf"\b{_CAME}\b.{{0,60}}\b(?:but|while|when|and|as)\s+{_AWAY}\b"
+    # "they came but i was out"; in a hurry with no word between ("driver came i was in garden not hear door")
+    rf"\b{_CAME}\b(?:.{{0,60}}\b(?:but|while|when|and|as)\s+|[,.;]?\s+){_AWAY}\b"
     rf"|\b{_AWAY}\b.{{0,40}}\b(?:when|while|and)\s+(?:they|the\s+\w+|he|she|someone|somebody|it)\s+{_CAME}\b"
     r"|\bmissed\s+(?:the|my|a|your|our)?\s*(?:driver|delivery|deliveries|courier|postman|postie|parcel|package|van"
     r"|drop|them|him|her|it)\b"

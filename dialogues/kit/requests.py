@@ -32,6 +32,7 @@ VALUED_REQUEST_CONFIDENCE = 0.4
 # (as sure as a topic switch during a free-text question) is split off and queued.
 ANSWER_SPLIT_CONFIDENCE = 0.85
 MAX_QUEUED = 3
+STATUS = "where_is_my_order"
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,13 @@ def read(turn: Turn) -> Reading:
     # A reason beside a request ("im at work all week, can u change the address?") is no request of its own.
     # A part that only tells ("it turned up, the neighbour had it") is no request beside the message's own.
     # A report ("it says delivered but i cant find it, can you send me the photo") asks by telling: sure, it is one.
-    sure = [w for w in wanted if (w.parse.intent == nlu.intent or _reports(w) or asks(w.text) and (
-        w.parse.confidence >= OWN_REQUEST_CONFIDENCE or _carries_its_values(w))) and not is_reason(w.text)]
+    # A story read as the status ("I was not at home when the driver came") beside a part that clearly asks
+    # ("Please deliver again tomorrow") is told, not asked, even where the whole message read as the status (a
+    # letter's "Dear Sir/Madam" and "Yours faithfully" tip it): review 12.
+    asked = [w for w in wanted if asks(w.text) and w.parse.confidence >= OWN_REQUEST_CONFIDENCE]
+    sure = [w for w in wanted if (w.parse.intent == nlu.intent and not _story_beside(w, asked) or _reports(w)
+                                  or asks(w.text) and (w.parse.confidence >= OWN_REQUEST_CONFIDENCE
+                                                       or _carries_its_values(w))) and not is_reason(w.text)]
     sure += [w for w in wanted if sure and w not in sure and code_left_behind(w.text, w.parse.intent,
                                                                              sure[0].parse.intent)]
     told = tuple(w for w in wanted if sure and w not in sure and not is_reason(w.text)
@@ -199,6 +205,12 @@ def read(turn: Turn) -> Reading:
                        superseded=superseded, settled=settled)
     return Reading(declined=declined, primary=wanted[0], others=tuple(wanted[1:]), superseded=superseded,
                    settled=settled, told=told)
+
+
+def _story_beside(part: ParsedClause, asked: list[ParsedClause]) -> bool:
+    """A status part that asks nothing, beside another that asks for something else."""
+    return (part.parse.intent == STATUS and not asks(part.text)
+            and any(_flow_of(a.parse.intent) != _flow_of(STATUS) for a in asked))
 
 
 def asks_clearly(turn: Turn) -> bool:

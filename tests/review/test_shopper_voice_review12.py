@@ -175,3 +175,36 @@ def test_words_that_are_no_house_number(text):
     houses = [e.value for e in extract_entities(text) if e.entity == "house_number"]
     assert houses == [], houses
 
+
+# --- 5. the missed driver, then the redelivery asked for -----------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("I was not at home when the driver came. Please deliver again tomorrow.", False),
+    # paraphrases, UK and US
+    ("I was out when the driver came. Can you deliver again tomorrow?", False),
+    ("I wasn't home when the mailman came. Please bring it again on Friday.", True),
+    ("driver came i was in garden not hear door. come again pls", False),
+    ("Dear Sir/Madam, I was not at home when the driver came. Please deliver again tomorrow. Yours faithfully, "
+     "John Smith", False),
+])
+def test_a_redelivery_asked_after_the_story_is_made(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, FAILED, text)
+    assert "Shall I send your Hiking boots there?" not in reply, reply  # not the pickup point suggested instead
+    assert "the driver will see this note" not in reply, reply  # nor the story as a note
+    assert "Reply with the slot's number" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["the driver came when i was out", "they came and i was at work",
+                                  "driver came i was out"])
+def test_the_story_alone_is_still_the_status(runtime, demo, text):
+    (reply,) = _talk(runtime, FAILED, text)
+    assert "We tried to deliver your Hiking boots" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["when will it come", "when's it due", "when?", "ok when tomorrow"])
+def test_when_still_asks(text):
+    from intents.discourse import asks
+
+    assert asks(text), text
