@@ -236,7 +236,7 @@ def _aside(turn: Turn) -> bool:
         else "fee_question" if not free_text and _asks_a_fee(turn)  # "whats the fee to change the day"
         else None)
     if answered_here is not None:  # a question the bot answers itself: nothing started, the open question kept
-        if upset:
+        if upset and question is not Question.GENUINE:  # "is this a scam?" doubts the text; it is no complaint
             tone.apologise(turn)
         REGISTRY[answered_here].run_start(turn)
         return True

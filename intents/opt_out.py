@@ -19,6 +19,7 @@ import re
 from intents.types import OUT_OF_SCOPE, ParseResult
 
 OPT_OUT = "opt_out"
+HELP = "help"
 # The runner-up stands in for a refused opt-out only if the model was fairly sure of it too; otherwise the message
 # is read as out of scope (the help reply says what the bot can do), never a journey started on a 0.2 guess.
 NEXT_BEST_CONFIDENCE = 0.5
@@ -64,9 +65,29 @@ NUMBER_CHANGE = re.compile(
 )
 
 
+# Doubting the texts, asked ("Are these texts legit?", "is this message genuine?"): no stopping in it (review 12 found
+# it unsubscribed the shopper). "is this spam? stop" keeps its opt-out: the stop word is there.
+_DOUBTS = re.compile(
+    r"\b(?:is|are)\s+(?:this|these|you|u)\s+(?:(?:text|txt|message|msg|sms)s?\s+)?(?:a\s+)?(?:scam|fake|phishing"
+    r"|fraud|genuine|legit(?:imate)?|for\s+real|real)\b",
+    re.IGNORECASE,
+)
+
+
 def changes_the_number(text: str) -> bool:
     """Does the message ask for the texts to go to another phone number?"""
     return NUMBER_CHANGE.search(text.replace("\u2019", "'")) is not None
+
+
+# Not understanding the text ("i am not understand the message you send", "I don't understand the message"): a
+# shopper writing in a second language, or unsure, asking what it means. The classifier heard an opt-out in "not ...
+# message" and unsubscribed them (review 12). Its own "don't" is no word of stopping; another one still is.
+_NOT_UNDERSTOOD = re.compile(
+    r"\b(?:(?:i|we)\s+)?(?:(?:do|did|am|are|is|was)\s*n[o']?t|dont|didnt|not|can\s*n[o']?t|cannot|cant|could\s*n[o']?t"
+    r"|couldnt)\s+(?:really\s+|quite\s+|fully\s+)?(?:understand\w*|understood|follow|get\s+it|know\s+what\s+(?:this|it|that)"
+    r"\s+(?:means|is))\b",
+    re.IGNORECASE,
+)
 
 
 def asks_for_texts(text: str) -> bool:
@@ -80,16 +101,26 @@ def says_stop(text: str) -> bool:
 
 
 def unless_asked_for(parsed: ParseResult) -> ParseResult:
-    """The parse, with an opt-out that asks for texts (or for them on another number) and says no stop read as
-    the next-best intent ("can you text me again", "update my cell number" are no opt-outs); a clarification
-    between such an opt-out and another intent becomes that other intent. Every other opt-out reading stands."""
-    if says_stop(parsed.text) or not (asks_for_texts(parsed.text) or changes_the_number(parsed.text)):
+    """The parse, with an opt-out that asks for texts (or for them on another number, or doubts them: "are these
+    texts legit?", or says it doesn't understand them: the help) and says no stop read as the next-best intent ("can
+    you text me again", "update my cell number" are no opt-outs); a clarification between such an opt-out and
+    another intent becomes that other intent. Every other opt-out reading stands. Not understanding read as out of
+    scope is the help too."""
+    # "I don't understand the message": asks what it means, with no stopping in it
+    not_understood = (_NOT_UNDERSTOOD.search(parsed.text) is not None
+                      and not says_stop(_NOT_UNDERSTOOD.sub(" ", parsed.text)))
+    if not not_understood and (says_stop(parsed.text) or not (
+            asks_for_texts(parsed.text) or _DOUBTS.search(parsed.text) or changes_the_number(parsed.text))):
         return parsed
+    if not_understood and parsed.intent == OUT_OF_SCOPE:
+        return dataclasses.replace(parsed, intent=HELP, confidence=NEXT_BEST_CONFIDENCE, clarify=None)
     if parsed.intent != OPT_OUT and not (parsed.clarify and OPT_OUT in parsed.clarify):
         return parsed
     ranking = [s for s in parsed.ranking if s.intent != OPT_OUT]
     if parsed.intent != OPT_OUT:  # only the clarification named it
         return dataclasses.replace(parsed, clarify=None, ranking=ranking)
+    if not_understood:  # the help text says what the texts are for and what to ask
+        return dataclasses.replace(parsed, intent=HELP, confidence=NEXT_BEST_CONFIDENCE, ranking=ranking, clarify=None)
     best = ranking[0] if ranking else None
     if best is None or best.confidence < NEXT_BEST_CONFIDENCE:  # "pls text me back" is no return request either
         return dataclasses.replace(parsed, intent=OUT_OF_SCOPE, confidence=0.0, ranking=[], clarify=None)

@@ -123,6 +123,18 @@ def _support_hours(turn: Turn) -> None:
     ask_open_question_again(turn)
 
 
+def _genuine(turn: Turn) -> None:
+    """Who is texting and why, where to check, and a person (review 12: "Is this a scam?")."""
+    turn.say("utter_faq_genuine")
+    ask_open_question_again(turn)
+
+
+def _not_ordered(turn: Turn) -> None:
+    """What the texts are about, and a person to check, or STOP (review 12: "I did not order anything")."""
+    turn.say("utter_faq_not_ordered")
+    ask_open_question_again(turn)
+
+
 def _item_change(turn: Turn) -> None:
     """A size, colour or model is the order's, not the delivery's: said plainly, with who can help."""
     turn.say("utter_faq_item_change")
@@ -306,4 +318,6 @@ _ANSWERS = {
     Question.CANT_SIGN: _signature_needed,  # the same answer: it says what to do if nobody will be in
     Question.WHO_SIGNS: _signature_needed,
     Question.HOUSEHOLD_TAKES_IT: _household_takes_it,
+    Question.GENUINE: _genuine,
+    Question.NOT_ORDERED: _not_ordered,
 }

@@ -32,6 +32,8 @@ class Question(StrEnum):
     CANT_SIGN = "cant_sign"  # "i wont be home to sign for it": the same answer, with what to do if nobody is in
     WHO_SIGNS = "who_signs"  # "who must sign? my husband is at home": the parcel's answer, anyone there can
     HOUSEHOLD_TAKES_IT = "household_takes_it"  # "my son will take it": anyone in can, nothing to change
+    GENUINE = "genuine"  # "is this a scam?": who is texting and why, and a person to check with
+    NOT_ORDERED = "not_ordered"  # "I did not order anything": what the texts are about, and a person to check
 
 
 _YOU = r"(?:you|u|ya|this|i)"
@@ -125,6 +127,26 @@ CANT_SIGN = re.compile(
     + ")",
     re.IGNORECASE,
 )
+# A shopper who doubts the text ("Is this a scam?", "is this message genuine?", "how do I know this is real"): review
+# 12 found it answered with an apology and the status, as if the shopper were angry. "is FIRST20 a real code or a
+# scam" is a discount code, not us. "is this real" alone stays the robot question.
+GENUINE = re.compile(
+    r"\b(?:is|are)\s+(?:this|these|you|u)\s+(?:(?:text|message|msg|sms)s?\s+)?(?:a\s+|some\s+(?:kind\s+of\s+)?)?"
+    r"(?:scam|fake|spam|phishing|fraud|genuine|legit(?:imate)?|for\s+real|real\s+or)\b"
+    r"|\bhow\s+(?:do|can|would)\s+i\s+know\s+(?:this|these|it|you)\s+(?:is|are|r)\s+(?:real|genuine|legit)"
+    r"|^\W*(?:scam|fake|spam)\s*\?",
+    re.IGNORECASE,
+)
+# Not having ordered anything ("I did not order anything", "what is this message? I didnt order", "i never ordered
+# from you"): it had been read as a missing parcel ("It isn't marked as delivered yet, so it hasn't gone missing").
+# "i didnt order this" about a parcel in hand, and "..., cancel it", stay the NLU's (a wrong item, a cancellation).
+NOT_ORDERED = re.compile(
+    r"^(?!.*\bcancel).*?\b(?:i|we)\s+(?:did\s*n[o']?t|didnt|did\s+not|never|have\s*n[o']?t|havent|have\s+not"
+    r"|has\s*n[o']?t|hasnt)\s+(?:even\s+)?(?:order(?:ed)?|buy|bought|purchased?)\s+(?:anything|any\s*thing|nothing"
+    r"|from\s+(?:you|u|ya|them|this\s+\w+|here)|at\s+all|any\s+(?:order|parcel|package)s?)\b"
+    r"|^(?!.*\bcancel).*?\b(?:i|we)\s+(?:did\s*n[o']?t|didnt|did\s+not|never)\s+order\s*(?:[.!?]|$)",
+    re.IGNORECASE,
+)
 _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
     (Question.ROBOT, re.compile(
         rf"\b(?:are|r|is)\s+{_YOU}\s+(?:talking to\s+)?(?:a|an)?\s*(?:real\s+)?(?:robot|bot|human|person|machine|"
@@ -196,6 +218,8 @@ _RULES: tuple[tuple[Question, re.Pattern[str]], ...] = (
     (Question.ONLY_ME_SIGNS, ONLY_ME_SIGNS),
     (Question.WHO_SIGNS, WHO_SIGNS),
     (Question.HOUSEHOLD_TAKES_IT, HOUSEHOLD_TAKES_IT),
+    (Question.GENUINE, GENUINE),
+    (Question.NOT_ORDERED, NOT_ORDERED),
     (Question.SIGNATURE_NEEDED, SIGNATURE_NEEDED),
     (Question.CANT_SIGN, CANT_SIGN),
 )

@@ -208,3 +208,80 @@ def test_when_still_asks(text):
     from intents.discourse import asks
 
     assert asks(text), text
+
+
+# --- 6. a text the shopper doubts --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("Is this a scam?", False),
+    # paraphrases, UK and US
+    ("Who are you? Is this a scam?", False),
+    ("is this message genuine?", True),
+    ("how do I know this is real", False),
+    ("Are these texts legit?", True),
+])
+def test_a_doubted_text_says_who_is_texting(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "I'm sorry about this" not in reply, reply  # a doubt, not a complaint
+    assert "this is genuine: I'm Acme Outdoor's delivery assistant" in reply and "AGENT" in reply, reply
+    _fits(reply)
+
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("I did not order anything", False),
+    # paraphrases, UK and US
+    ("what is this message? I did not order anything", False),
+    ("I never ordered from you", True),
+    ("we havent ordered anything??", False),
+    ("Why? I didnt order", True),
+])
+def test_not_having_ordered_is_answered(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "hasn't gone missing" not in reply, reply
+    assert "If you didn't order anything, reply AGENT" in reply and "STOP" in reply, reply
+    _fits(reply)
+
+
+@pytest.mark.parametrize("text", ["i didnt order this, cancel it", "I didn't order anything, please cancel"])
+def test_not_ordered_with_a_cancel_stays_a_cancellation(runtime, demo, text):
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "If you didn't order anything" not in reply and "cancel" in reply.lower(), reply
+
+
+def test_a_scam_complaint_keeps_its_apology(runtime, demo):
+    (reply,) = _talk(runtime, DUE_TOMORROW, "this is a scam, where is my parcel!!")
+    assert "this is genuine" not in reply and "sorry" in reply.lower(), reply
+
+
+@pytest.mark.parametrize("text", ["is this a scam? stop texting me", "is this spam"])
+def test_a_doubt_with_a_stop_still_opts_out(runtime, demo, text):
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "unsubscribed" in reply, reply
+
+
+# --- 9. not understanding the text is no opt-out -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("i am not understand the message you send", False),
+    # paraphrases, UK and US
+    ("I don't understand the message", False),
+    ("i dont understand this text", True),
+    ("Sorry I do not understand your message", False),
+])
+def test_not_understanding_the_text_gets_the_help_not_an_opt_out(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "unsubscribed" not in reply, reply
+    assert "I'm Acme Outdoor's delivery assistant" in reply, reply
+
+
+@pytest.mark.parametrize("text", ["I don't understand why you keep texting me, stop",
+                                  "dont understand, unsubscribe me"])
+def test_not_understanding_with_a_stop_still_opts_out(runtime, demo, text):
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "unsubscribed" in reply, reply
