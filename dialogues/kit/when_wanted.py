@@ -119,6 +119,9 @@ def _clause_start(text: str, lo: int, hi: int) -> int:
 def _refused(text: str, spans: list[_Span], i: int) -> bool:
     span, prev = spans[i], spans[i - 1] if i else None
     lo = prev.entity.end if prev else 0
+    said_of_prev = _NEG_AFTER.search(text[lo: span.entity.start]) if prev else None
+    if said_of_prev is not None:  # "tmrw no good fri ok?": the "no good" was the day before's (review 12)
+        lo += said_of_prev.end()
     before = text[_clause_start(text, lo, span.entity.start): span.entity.start]
     nxt = spans[i + 1].entity.start if i + 1 < len(spans) else len(text)
     after = text[span.entity.end: nxt]

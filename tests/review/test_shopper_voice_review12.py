@@ -263,6 +263,42 @@ def test_a_doubt_with_a_stop_still_opts_out(runtime, demo, text):
     assert "unsubscribed" in reply, reply
 
 
+# --- 7. a day refused, then the day wanted, in a hurry -----------------------------------------------------------
+
+@pytest.fixture
+def every_day(runtime, demo):  # noqa: ANN001, ANN201
+    """Every day a delivery day (tests/dialogues/aftersales_kit.EVERY_DAY): the days named are offered, whatever
+    today is."""
+    from tests.dialogues.aftersales_kit import EVERY_DAY, merchant_settings
+
+    merchant_settings(runtime, rules=EVERY_DAY)
+
+
+def _refused_line(reply: str) -> str:
+    return next((line for line in reply.splitlines() if line.startswith("OK, not")), "")
+
+
+@pytest.mark.parametrize(("text", "us", "wanted"), [
+    ("tmrw no good fri ok?", False, "Fri"),
+    # paraphrases, UK and US
+    ("tmrw no good thursday fine", False, "Thu"),
+    ("tmrw bad sat better", True, "Sat"),
+    ("tomorrow not possible friday ok", False, "Fri"),
+])
+def test_the_day_after_a_refused_day_is_wanted(runtime, demo, every_day, text, us, wanted):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert wanted not in _refused_line(reply), reply  # not refused with the day before it
+    assert f"1) {wanted}" in reply, reply  # offered first
+
+
+@pytest.mark.parametrize("text", ["not tmrw or sat", "tmrw and sat no good"])
+def test_two_days_refused_together_stay_refused(runtime, demo, every_day, text):
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert "1) Sat" not in reply, reply
+
+
 # --- 9. not understanding the text is no opt-out -------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "us"), [
