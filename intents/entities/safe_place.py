@@ -53,7 +53,9 @@ _STANDALONE = re.compile(
 )
 _STOP = re.compile(
     r"\s+(?:please|pls|plz|thanks|thank|thx|ta|cheers|if|or|and|but|because|cos|coz|cause|as|when|so|since"
-    r"|otherwise|instead|tomorrow|today|tonight|i'?m|im|i'll|ill|i\s+will|we'?re|it'?s|x+)\b",
+    r"|otherwise|instead|tomorrow|today|tonight|i'?m|im|i'll|ill|i\s+will|we'?re|it'?s|x+"
+    # a hurry is no part of the place ("on the porch asap": review 12 read it back to the driver)
+    r"|asap|a\.s\.a\.p|urgent(?:ly)?|quickly|quick|now|right\s+away|straight\s+away|thank\s+you|ty|tks|tx|many\s+thanks)\b",
     re.IGNORECASE,
 )
 _FUNCTION_WORDS = frozenset({

@@ -299,6 +299,22 @@ def test_two_days_refused_together_stay_refused(runtime, demo, every_day, text):
     assert "1) Sat" not in reply, reply
 
 
+# --- 8. a hurry is no part of the place --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "us", "place"), [
+    ("hey can u leave it on the porch asap", True, "on the porch"),
+    # paraphrases, UK and US
+    ("please leave it at the back door asap", False, "at the back door"),
+    ("leave in the shed urgently pls", False, "in the shed"),
+    ("put it behind the bins now thank you", False, "behind the bins"),
+])
+def test_a_hurry_is_not_read_back_as_the_place(runtime, demo, text, us, place):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, DUE_TOMORROW, text)
+    assert f"in this safe place: {place}. Reply YES" in reply, reply
+
+
 # --- 9. not understanding the text is no opt-out -------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "us"), [
