@@ -32,7 +32,7 @@ from dialogues.kit.driver_text import with_private_codes
 from dialogues.kit.formatting import money
 from dialogues.kit.replaces import with_replaced
 from dialogues.kit.requests import NOT_REQUESTS
-from dialogues.subflows.verify import require_code
+from dialogues.subflows.verify import asks_about_the_code, require_code
 
 flow = register(Flow("change", intents=()))
 # Changes whose free text a driver reads: an access code the shopper gave with one rides with it, sealed.
@@ -128,8 +128,8 @@ def confirm(turn: Turn) -> None:
         else:
             turn.say("utter_change_not_made")
         return
-    if answer is None:
-        turn.reask()
+    if answer is None:  # "where is the code? i did not get it": none is sent before the YES (review 12)
+        turn.reask("utter_code_after_yes" if asks_about_the_code(turn.message.text) else None)
         return
     turn.remember(fee_accepted=bool(turn.slots.get("fee")))
     apply(turn)

@@ -62,6 +62,14 @@ def _code_then_more(turn: Turn) -> bool:
     return first is not None and not asks(first.text) and otp_code.in_reply(first.text, CODE_DIGITS) is not None
 
 
+_ABOUT_THE_CODE = re.compile(r"\b(?:what|which|where(?:'?s)?|wheres|no|any|the|a)\s+(?:\w+\s+)?code\b", re.IGNORECASE)
+
+
+def asks_about_the_code(text: str) -> bool:
+    """Does this message ask where the code is, or say it never came ("what code? i not get any code")?"""
+    return asks_for_another(text) or bool(_ABOUT_THE_CODE.search(text))
+
+
 def asks_for_another(text: str) -> bool:
     """Does this reply at the code prompt ask for a new code (or say the one we sent never came)?"""
     return bool(_RESEND.search(text.replace("\u2019", "'").strip()))

@@ -337,3 +337,26 @@ def test_not_understanding_the_text_gets_the_help_not_an_opt_out(runtime, demo, 
 def test_not_understanding_with_a_stop_still_opts_out(runtime, demo, text):
     (reply,) = _talk(runtime, DUE_TOMORROW, text)
     assert "unsubscribed" in reply, reply
+
+
+# --- 10. the code asked for before the YES ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("sorry i am not good with phones. where is the code?", False),
+    # paraphrases, UK and US
+    ("what code? i not get any code", False),
+    ("I didn't get a code", True),
+    ("wheres the code", False),
+])
+def test_the_code_asked_for_at_the_confirmation_is_explained(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    asked, reply = _talk(runtime, DUE_TOMORROW, "leave it in the porch", text)
+    assert "Reply YES to confirm" in asked, asked
+    assert "Reply YES first: if a code is needed" in reply and "Reply YES to confirm" in reply, reply
+    assert "didn't catch that" not in reply, reply
+
+
+def test_a_plain_maybe_at_the_confirmation_is_asked_again(runtime, demo):
+    _, reply = _talk(runtime, DUE_TOMORROW, "leave it in the porch", "hmm let me think")
+    assert "Reply YES first" not in reply and "Reply YES to confirm" in reply, reply
