@@ -35,6 +35,25 @@ def names_every_parcel(text: str, count: int) -> bool:
     return count >= 2 and (bool(_ALL.search(text)) or (count == 2 and bool(_BOTH.search(text))))
 
 
+_EVERY_ONE = re.compile(
+    r"(?<!\bwe\s)(?<!\bwe're\s)(?<!\bwere\s)\bboth\b(?!\s+of\s+us\b)"
+    r"|\b(?:my|the|all|have|got)\s+(?P<n>\d|two|three|four)\s+(?:parcels?|packages?|orders?|deliveries|boxes)\b"
+    r"|\ball\s+(?:of\s+)?my\s+(?:parcels|packages|orders|deliveries)\b", re.IGNORECASE)
+_COUNT = {"two": 2, "three": 3, "four": 4}
+
+
+def asks_after_every_one(text: str, count: int) -> bool:
+    """Does a status question ask after every one of the sender's `count` parcels ("where both?", "where are my 2
+    packages?", "all my parcels")? "Both" only of two; "we're both out" is people."""
+    found = _EVERY_ONE.search(text)
+    if found is None:
+        return False
+    said = found.group("n")
+    if said:
+        return (int(said) if said.isdigit() else _COUNT[said.lower()]) == count
+    return "both" not in found.group(0).lower() or count == 2
+
+
 def one_at_a_time(turn: Turn, shipments: list[Shipment], request: dict[str, Any] | None) -> Shipment:
     """The first parcel, to handle now; the same request queued for each other one, ahead of anything else the
     shopper asked for (they asked for this first). `request`: the request as saved (ParseResult.to_saved)."""

@@ -21,7 +21,7 @@ from bot.core.messages import Choice
 from bot.core.wording import render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.choices import excluding, pick, picks_all
-from dialogues.kit.every_parcel import names_every_parcel, one_at_a_time
+from dialogues.kit.every_parcel import asks_after_every_one, names_every_parcel, one_at_a_time
 from dialogues.kit.formatting import parcel_label, wait_values
 from dialogues.kit.item_names import item_hits, named_by_item
 from dialogues.kit.talked_about import last_talked_about, talked_about_several
@@ -88,10 +88,14 @@ def shipments_for(turn: Turn, *, then: str) -> list[Shipment] | None:
     everyone = None  # the sender's parcels, read once for both looks (a statement a status question)
     if not turn.slots.get("tracking_number") and _named_in_message(turn) is None:
         everyone = turn.sender_shipments()
-        hits = item_hits(turn.text, [s for s in everyone if not _cancelled(s)])
+        own = [s for s in everyone if not _cancelled(s)]
+        hits = item_hits(turn.text, own)
         if len(hits) > 1:  # "wheres the socks and the headtorch": every parcel the message names by its item
             talked_about_several(turn, hits)
             return hits
+        if len(own) > 1 and (names_every_parcel(turn.text, len(own)) or asks_after_every_one(turn.text, len(own))):
+            talked_about_several(turn, own)  # "where are both parcels", "I have 2 parcel, where both?" (review 12)
+            return own
     found = _found(turn, _shipment_for(turn, then, many=True, everyone=everyone))
     return [found] if found is not None else None
 

@@ -360,3 +360,28 @@ def test_the_code_asked_for_at_the_confirmation_is_explained(runtime, demo, text
 def test_a_plain_maybe_at_the_confirmation_is_asked_again(runtime, demo):
     _, reply = _talk(runtime, DUE_TOMORROW, "leave it in the porch", "hmm let me think")
     assert "Reply YES first" not in reply and "Reply YES to confirm" in reply, reply
+
+
+# --- 11. where are both ------------------------------------------------------------------------------------------
+
+TWO_PARCELS = "+447700900654"  # Headtorch (not sent yet) and Wool socks (on its way)
+
+
+@pytest.mark.parametrize(("text", "us"), [
+    ("where are both parcels", False),
+    # paraphrases, UK and US
+    ("hello, where both my parcel please?", False),
+    ("where are my 2 packages?", True),
+    ("whats happening with all my orders", True),
+])
+def test_where_are_both_answers_each(runtime, demo, text, us):
+    if us:
+        make_us(runtime)
+    (reply,) = _talk(runtime, TWO_PARCELS, text)
+    assert "Which one?" not in reply, reply
+    assert "Headtorch" in reply and "Wool socks" in reply, reply
+
+
+def test_where_is_it_with_two_parcels_still_asks_which(runtime, demo):
+    (reply,) = _talk(runtime, TWO_PARCELS, "where is my parcel, we're both out at work")
+    assert "Which one?" in reply, reply
