@@ -25,7 +25,7 @@ _REQUEST_START = (
     r"|i\s+(?:would|'d|'ll|will)|id|ill|if|also|just"
 )
 _SPLIT = re.compile(
-    r"(?:[.!?]+\s+|[.!?]{2,}\s*|\s*;\s*|\s+-\s+"
+    r"(?:(?!(?<=\bno)\.\s+\d)[.!?]+\s+|[.!?]{2,}\s*|\s*;\s*|\s+-\s+"
     rf"|,\s*(?:and|but|also|then|so|plus|oh|oh\s+and)?\s*(?=(?:{_REQUEST_START})\b)"
     rf"|\s+(?:and|also|but|plus)\s+(?:also\s+|then\s+)?(?=(?:{_REQUEST_START})\b)"
     r"|\s+also\s+|\s+so\s+(?=(?:try|go\s+with)\s)"

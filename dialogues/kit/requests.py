@@ -13,6 +13,7 @@ starts, the router reads them here:
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from dialogues.base import REGISTRY, Flow, Turn, valued_by
@@ -117,6 +118,8 @@ def _as_request(part: ParsedClause, replaced: ParsedClause | None) -> ParsedClau
         return dataclasses.replace(part, parse=parse)
     if _is_request(part.parse) or replaced is None:
         return part
+    if not replaced.negated and not _is_request(replaced.parse):
+        replaced = _bare_switch(part, replaced)
     if replaced.negated:
         flow = _valued(part)
         if flow is None:
@@ -148,9 +151,28 @@ def _refused_value(part: ParsedClause, refusal: ParsedClause) -> bool:
 
 def _valued(part: ParsedClause) -> Flow | None:
     """The one journey whose values this part names ("the porch": a safe place), or None (none, or several:
-    "number 5" could be a neighbour or an address)."""
+    "number 5" could be a neighbour or an address). A number the parcel is left "with" or given "to" ("with
+    number 8", "give it to no. 3") is someone to take it: nobody leaves a parcel with an address."""
     flows = [f for f in valued_by({e.entity for e in part.parse.entities}) if not f.values_when_proposed]
+    if len(flows) > 1 and _TAKEN_BY.search(part.text):
+        flows = [f for f in flows if "neighbour" in f.values]
     return flows[0] if len(flows) == 1 else None
+
+
+_TAKEN_BY = re.compile(r"\b(?:with|to)\s+(?:(?:house\s+)?(?:number|no\.?|num|nr|#)\s*)?\d", re.IGNORECASE)
+
+
+def _bare_switch(part: ParsedClause, replaced: ParsedClause) -> ParsedClause:
+    """ "in the porch, actually no, with number 8": a bare value corrected to a value of another journey. The
+    first value says which journey it was (a safe place), the correction switches to the second's (a neighbour),
+    value and all (it had been neither: the help text). A correction to a value of the same kind ("the shed, no
+    wait, the garage") is left as it was: the answer to an open question."""
+    first, then = _valued(replaced), _valued(part)
+    if first is None or then is None or first.name == then.name:
+        return replaced
+    parse = dataclasses.replace(replaced.parse, intent=first.name,
+                                confidence=max(replaced.parse.confidence, OWN_REQUEST_CONFIDENCE))
+    return dataclasses.replace(replaced, parse=parse)
 
 
 def _negated_request(parse: ParseResult) -> bool:
