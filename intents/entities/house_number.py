@@ -25,6 +25,9 @@ _NAME_WORD = (
 )
 _NEIGHBOURISH = r"(?:next[\s-]*door|opposite|across|over\s+the\s+road|neighbou?rs?|upstairs|downstairs)"
 _HASH = frozenset({"#"})  # gate meaning "the message contains a #"
+# Words before "at 10" that name no one: "with them at 10", "with you at 10", a day or a place ("with work at 9").
+_NOT_A_NAME = (r"(?:the|my|our|your|a|an|it|them|him|her|me|us|you|one|someone|anyone|work|home|school|office"
+               r"|reception|today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,14 @@ _RULES = (
         re.compile(
             rf"\b(?:neighbou?rs?|next\s*door|opposite|lady|man|guy|bloke|chap|people|family|couple"
             rf"|(?:mrs?|ms|miss|dr)\.?\s+[a-z]+)\s+(?:at|in|@)\s+{_NUM}",
+            re.I,
+        ),
+    ),
+    _Rule(  # "my neighbour sue at 10", "leave it with dave at 14", "give it to jo at 4": a name, then its house
+        word_set("with to neighbour neighbours neighbor neighbors"),
+        re.compile(
+            rf"(?:\bneighbou?rs?\s+|(?<=\bwith\s)|(?<=\bgive\sit\sto\s)|(?<=\bhand\sit\sto\s))(?!{_NOT_A_NAME}\b)"
+            rf"[a-z]{{2,15}}\s+(?:at|@)\s+{_NUM}",
             re.I,
         ),
     ),

@@ -45,7 +45,20 @@ _AT_HOUSE = (r"(?=\s+(?:at|in|@)\s+(?:(?:(?:number|no\.?)\s*)?\d{1,4}[a-z]?\b(?!
              r"|(?:number|no\.)\s+" + spelt_numbers.PLAIN + "))")  # "at number thirty-one" (review 12)
 # A house called by its name ("my neighbour at The Willows", "next door at Rose Cottage"): capitalised words.
 _HOUSE_NAME = r"(?-i:\s+(?:at|in)\s+(?:The\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
-_AFTER_NEIGHBOUR = re.compile(rf"(?:(?:\s+{_LOCATOR}\b){{1,2}}|\s+{_NAME}\b|{_HOUSE_NAME}\b)?", re.IGNORECASE)
+# A name as shoppers text it, in lower case ("leave it with sue at number 10", "give it to dave next door", "my
+# neighbour jo at 4"): only after "with" / "give it to" or a neighbour word, and only where a house or a locator follows
+# it, so "with them at number 10", "to my neighbour" or "move it to tuesday at 10" name nobody.
+_LOWER_NAME = (
+    r"(?!(?:the|my|our|your|a|an|this|that|number|num|no|house|flat|apartment|apt|unit|it|them|him|her|me|us|you"
+    r"|one|either|neighbou?rs?|neighbors?|someone|somebody|anyone|anybody|whoever|people|next|door|opposite|at|in"
+    r"|or|and|please|pls|work|home|school|office|reception|today|tomorrow|tonight|monday|tuesday|wednesday|thursday"
+    r"|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|noon|midday|lunch|least|last|first|about"
+    r"|around)\b)[a-z]{2,15}"
+)
+_GIVEN_TO = r"(?:(?<=\bwith\s)|(?<=\bgive\sit\sto\s)|(?<=\bhand\sit\sto\s)|(?<=\bgive\sthem\sto\s))"
+_LOWER_NAMED = rf"{_LOWER_NAME}(?:(?:\s+{_LOCATOR}\b){{1,2}}|(?={_AT_HOUSE}))"
+_AFTER_NEIGHBOUR = re.compile(rf"(?:(?:\s+{_LOCATOR}\b){{1,2}}|\s+{_NAME}\b|\s+{_LOWER_NAMED}|{_HOUSE_NAME}\b)?",
+                              re.IGNORECASE)
 _AFTER_KEY = re.compile(rf"(?:\s+{_LOCATOR}\b){{1,2}}", re.IGNORECASE)  # "the blue door opposite"
 _AT_HOUSE_AFTER = re.compile(_AT_HOUSE, re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
@@ -60,12 +73,14 @@ _OTHER = (
     (word_set("at"), re.compile(
         rf"{_NAME}(?=\s+at\s+(?:number|no\.?)\s*\d)|(?:(?<=\bto\s)|(?<=\bwith\s)){_NAME}{_AT_HOUSE}",
         re.IGNORECASE)),
+    (word_set("with to"), re.compile(_GIVEN_TO + _LOWER_NAMED, re.IGNORECASE)),
 )  # fmt: skip
 _LINK_AFTER = re.compile(
     r"\s*,?\s*(?:at|in|@|to)?\s*(?:(?:house\s+)?(?:number|no\.?|num)|flat|apartment|apt\.?)?\s*$", re.IGNORECASE
 )
 _LINK_BEFORE = re.compile(r"^\s*,?\s*$")
-_GATE = _NEIGHBOUR_WORDS | _PEOPLE_WORDS | _BUILDING_WORDS | word_set("next nextdoor doors mrs mr ms miss dr at")
+_GATE = _NEIGHBOUR_WORDS | _PEOPLE_WORDS | _BUILDING_WORDS | word_set(
+    "next nextdoor doors mrs mr ms miss dr at with to")
 
 
 def _clean(raw: str) -> str:
