@@ -81,12 +81,49 @@ def _answer_text(text: str) -> str:
     return f"number {text}" if re.fullmatch(r"\d{1,4}[a-z]?", text, re.IGNORECASE) else text
 
 
+# Two neighbours, either will do: "with number 12 or 14", "sue at 10 or dave at 12", "12 or 14, whoever's in". One
+# kept alone (the first, as it was) left the driver nowhere to go when 12 was out, and the shopper's second choice was
+# never read back. Both go to the driver in the order given, the first tried first: "number 12, or number 14 if no
+# answer" (the carrier takes one neighbour field; the driver reads it as written). A place as the other choice ("or in
+# the porch") is not a neighbour: left to the rest of the reading.
+_TWO = (r"(?:either\s+)?(?P<first>[\w' .#-]{1,40}?)\s*,?\s+or\s+(?:else\s+)?(?:(?:with|to)\s+)?"
+        r"(?P<second>[\w' .#-]{1,40}?)(?=\s*(?:[,!?]|\.(?!\s*\d)|$)|\s+(?:if|when|whoever'?s?|whichever|either|please"
+        r"|pls|plz|thanks|thank|thx|ta|is|are|as|cos|because|instead)\b)")
+_EITHER = re.compile(r"\b(?:with|to)\s+" + _TWO, re.IGNORECASE)  # in a request: after "leave it with"
+_EITHER_ANSWER = re.compile(r"^" + _TWO, re.IGNORECASE)  # the answer to "Which neighbour?": the whole of it
+_A_PLACE = re.compile(r"^(?:in|on|at|behind|under|inside|round|around|by|beside|near|outside|through|leave|put)\b",
+                      re.IGNORECASE)
+
+
+def _either(text: str, *, answer: bool) -> str | None:
+    """ "number 12, or number 14 if no answer" for "leave it with number 12 or 14"; None unless both are neighbours."""
+    found = _EITHER_ANSWER.match(_ANSWER_LEAD.sub("", text.strip(), count=1)) if answer else None
+    found = found or _EITHER.search(text)
+    if found is None:
+        return None
+    both = [_one_of(found.group(name)) for name in ("first", "second")]
+    if not all(both):
+        return None
+    return f"{both[0]}, or {both[1]} if no answer"
+
+
+def _one_of(raw: str) -> str | None:
+    who = driver_text(re.sub(r"^(?:the|my|our)\s+", "", raw.strip(), flags=re.IGNORECASE))
+    if _A_PLACE.match(who) or _GENERIC.match(who) or not _plausible(who):
+        return None
+    return f"number {who}" if re.fullmatch(r"\d{1,4}[a-z]?", who, re.IGNORECASE) else who
+
+
 def neighbour_from(turn: Turn, *, answer: bool = False) -> str | None:
     """Which neighbour this message names, cleaned; None if it names none (or only "a neighbour").
 
     An answer to "which neighbour?" is taken whole (all of it is for the driver); a request
-    ("leave it with number 22 if I'm out") only gives what it names.
+    ("leave it with number 22 if I'm out") only gives what it names. Two, either of which will do, are both
+    kept (`_either`).
     """
+    either = _either(turn.text, answer=answer)
+    if either:
+        return either
     if answer:
         whole = _answer_text(turn.text)
         if whole and not _GENERIC.match(whole) and _plausible(whole):
