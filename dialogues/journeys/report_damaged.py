@@ -21,7 +21,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from backend import models as m
-from backend.types import Shipment
+from backend.types import Shipment, ShipmentStatus
 from bot.core.wording import Rendered, render_lines
 from dialogues.base import Flow, Turn, register
 from dialogues.kit.answers import YES_NO, ask_choice, confirmed, free_text, yes_or_no
@@ -34,6 +34,7 @@ from dialogues.kit.claims import (
     open_claim_reference,
     prefer_delivered,
     says_damaged,
+    says_in_hand,
 )
 from dialogues.kit.formatting import parcel_label
 from dialogues.kit.handoff import hand_off
@@ -114,7 +115,7 @@ def start(turn: Turn) -> None:
     item = turn.nlu.entity("item")
     if item:
         turn.remember(item=free_text(item.value, 60))
-    turn.remember(problem=_problem(turn.message.text))
+    turn.remember(problem=_problem(turn.message.text), in_hand=says_in_hand(turn.message.text))
     if not _keep_photos(turn, look_back=True) and no_photo(turn, first=True):  # "came smashed, no photo sorry"
         turn.remember(photo_skipped=True)
     prefer_delivered(turn)
@@ -123,10 +124,15 @@ def start(turn: Turn) -> None:
 
 @flow.step("with_shipment")
 def with_shipment(turn: Turn) -> None:
-    shipment = delivered_shipment_for(turn, then="with_shipment",
+    # "got it but its broken" about a parcel the carrier still has on its way: the shopper has it (the carrier's
+    # status lags the doorstep), so the report goes on; telling them it "hasn't been delivered" contradicted them.
+    # The claim notes the carrier's status for the team, who check every claim before anything is paid out.
+    shipment = delivered_shipment_for(turn, then="with_shipment", in_hand=bool(turn.slots.get("in_hand")),
                                       not_delivered_key=_key(turn, "utter_damaged_not_delivered"))
     if shipment is None:
         return
+    if shipment.status is not ShipmentStatus.DELIVERED:
+        turn.remember(carrier_status=str(shipment.status))
     existing = open_claim_reference(turn, shipment, DAMAGED)
     if existing:
         hand_off(turn, DAMAGED)
@@ -371,6 +377,7 @@ def _open_verified(turn: Turn, shipment: Shipment, choice: str) -> None:
         "photo_unavailable": bool(slots.get("photo_unavailable")),
         "photo_later": bool(slots.get("photo_later")),
         "problem": slots.get("problem") or "damaged",
+        **({"carrier_status": slots["carrier_status"]} if slots.get("carrier_status") else {}),
     }
     opened = open_claim(turn, shipment, kind=DAMAGED, key=slots["claim_key"], detail=detail)
     config = turn.config

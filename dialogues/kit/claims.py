@@ -99,6 +99,26 @@ def says_turned_up(text: str) -> bool:
     return bool(_TURNED_UP.search(low)) and not _MISSING.search(low)
 
 
+# "got it but its broken", "it arrived smashed", "just opened the box", "the box is all crushed": the parcel is in the
+# shopper's hands (they see it), whatever the carrier says. Not a worry about it ("what if it arrives damaged"), one
+# not come ("it hasnt come"), or the carrier's word ("the tracking says damaged").
+_IN_HAND = re.compile(
+    r"\b(?:(?:got|received|recieved|opened|unpacked|unboxed|collected|picked\s+up)\s+(?:it|them|my|the|this|that)\b"
+    r"|arrived|came|turned\s+up|showed\s+up|(?:was|been|got|just)\s+delivered|(?:it'?s|its|it\s+is)\s+here"
+    r"|(?:is|are|'s|its|was|were|looks?)\s+(?:all\s+|completely\s+|totally\s+|badly\s+|really\s+|so\s+)?(?:broken|broke"
+    r"|smashed|damaged|crushed|cracked|dented|ripped|torn|soaked|leaking|bent|shattered|squashed|ruined|wrecked)\b)")
+_NOT_IN_HAND = re.compile(r"\b(?:if|when|will|might|would|in\s+case)\b.{0,30}\b(?:arrive|arrives|comes?|delivered)\b"
+                          r"|\b(?:hasn'?t|hasnt|has\s+not|haven'?t|havent|not|never|didn'?t|didnt|yet\s+to)\s+(?:yet\s+)?"
+                          r"(?:got|received|arrived|come|came|turned|showed|been)\b"
+                          r"|\b(?:tracking|carrier|courier|website|app|it)\s+(?:says?|said|shows?|showing)\b")
+
+
+def says_in_hand(text: str) -> bool:
+    """The shopper says the parcel reached them ("got it but its broken"); a carrier status that lags may say not."""
+    low = text.lower()
+    return bool(_IN_HAND.search(low)) and not _NOT_IN_HAND.search(low)
+
+
 def says_damaged(text: str) -> bool:
     return bool(_DAMAGE.search(text.lower()))
 

@@ -91,13 +91,19 @@ def _live_progress(turn: Turn, shipment: Shipment):  # noqa: ANN202 - Rendered |
     return Rendered(" " + turn.render("utter_live_progress", stop=stop, total=total))
 
 
-def delivered_shipment_for(turn: Turn, *, then: str, not_delivered_key: str) -> Shipment | None:
+# On its way as far as the carrier knows: its delivered event can come after the doorstep (a scan late, a driver's
+# handheld out of signal), so a shopper who says they have it is believed.
+LAGGING = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY, ShipmentStatus.FAILED_ATTEMPT})
+
+
+def delivered_shipment_for(turn: Turn, *, then: str, not_delivered_key: str, in_hand: bool = False) -> Shipment | None:
     """For journeys about a parcel that has arrived (photo, claims, returns): a parcel still on its way
-    gets a word about that and its status instead."""
+    gets a word about that and its status instead, unless the shopper says it is `in_hand` and the carrier's
+    status may only lag (`LAGGING`): then it is the parcel, and its status is for the caller to note."""
     shipment = shipment_for(turn, then=then)
     if shipment is None:
         return None
-    if shipment.status is not ShipmentStatus.DELIVERED:
+    if shipment.status is not ShipmentStatus.DELIVERED and not (in_hand and shipment.status in LAGGING):
         turn.say(not_delivered_key)
         tell_status(turn, shipment)
         return None
