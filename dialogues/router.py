@@ -18,7 +18,7 @@ import re
 from datetime import timedelta
 
 from dialogues.base import REGISTRY, Turn
-from dialogues.kit import afterthought, claims, repeat, requests, survey, talked_about, tone, unwanted
+from dialogues.kit import afterthought, claims, person_beside, repeat, requests, survey, talked_about, tone, unwanted
 from dialogues.kit.answers import YES_NO, says_no
 from dialogues.kit.choices import excluding, pick
 from dialogues.kit.faq import Question, question_in
@@ -130,6 +130,7 @@ def _respond(turn: Turn) -> None:
         REGISTRY["clarify"].run_start(turn)
         return
 
+    person_beside.offer_beside_a_change(turn)  # "the driver was rude, can you leave it with number 5": AGENT offered
     intent = turn.nlu.intent
     if turn.message.media and not turn.text:
         intent = "media_only"
@@ -224,10 +225,11 @@ def _aside(turn: Turn) -> bool:
     if not free_text and _merchant_wants_a_person(turn):
         return True
     upset = tone.is_upset(turn.text)
-    if not free_text and _asks_for_a_person(turn):  # "I was IN all morning?? let me talk to someone"
+    if not free_text and person_beside.asks_for_one(turn):  # "I was IN all morning?? let me talk to someone"
         if upset:
             tone.apologise(turn, person_offered=False)  # they are getting one
-        REGISTRY["handoff"].run_start(turn)  # queued as "upset" or "shopper asked"
+        REGISTRY["handoff"].run_start(turn)  # queued as "upset", "complaint" or "shopper asked"
+        person_beside.answer_beside(turn)  # "where is my parcel, i want to speak to someone": the status too
         return True
     question = question_in(turn.text)
     answered_here = (
@@ -269,14 +271,6 @@ def _merchant_wants_a_person(turn: Turn) -> bool:
         turn.say("utter_handoff_misunderstood", reply_when=reply_when(turn))
         return True
     return False
-
-
-def _asks_for_a_person(turn: Turn) -> bool:
-    """A part of the message asks for a person, surely ("...?? let me talk to someone", "WHERE IS IT. I want to
-    speak to someone"), however the whole reads: they get one, not the bot's best guess at helping first (a
-    person is no request to queue behind another: it was dropped)."""
-    parts = [c.parse for c in turn.clauses if not c.negated] or [turn.nlu]
-    return any(p.intent == "talk_to_human" and p.confidence >= requests.OWN_REQUEST_CONFIDENCE for p in parts)
 
 
 def _clear_request(turn: Turn) -> bool:

@@ -11,6 +11,7 @@ from backend.types import Shipment, ShipmentStatus
 from bot.core.wording import Rendered, clean_value
 from dialogues.base import Turn
 from dialogues.kit.formatting import moment_label, parcel_label, pickup_point_of, ready_to_collect, window_label
+from dialogues.kit.handoff import waiting
 from dialogues.kit.pod import left_where
 from dialogues.subflows.identify import shipment_for
 from dialogues.subflows.next_step import suggest_next_step
@@ -43,7 +44,9 @@ def tell_status(turn: Turn, shipment: Shipment, *, next_step: bool = True) -> No
         turn.say(f"utter_status_{shipment.status.value}", **values)
     turn.audit("view_status", "shown", subject=shipment.tracking_number)
     turn.finish()
-    if shipment.status is ShipmentStatus.FAILED_ATTEMPT and next_step:
+    # While the shopper waits for a person the next step is theirs to offer (a change asked meanwhile is left for
+    # them: dialogues/journeys/handoff.py), so the status is told without one.
+    if shipment.status is ShipmentStatus.FAILED_ATTEMPT and next_step and not waiting(turn):
         if turn.state.parked:  # a side-trip: going back to what they were doing comes first
             turn.say("utter_failed_attempt_next_step")
             turn.asked = True
