@@ -153,7 +153,11 @@ def _valued(part: ParsedClause) -> Flow | None:
     """The one journey whose values this part names ("the porch": a safe place), or None (none, or several:
     "number 5" could be a neighbour or an address). A number the parcel is left "with" or given "to" ("with
     number 8", "give it to no. 3") is someone to take it: nobody leaves a parcel with an address."""
-    flows = [f for f in valued_by({e.entity for e in part.parse.entities}) if not f.values_when_proposed]
+    kinds = {e.entity for e in part.parse.entities}
+    flows = [f for f in valued_by(kinds) if not f.values_when_proposed]
+    if len(flows) > 1:  # "next door at 14": only the neighbour takes both; "with number 8": someone to take it
+        named = kinds & {v for f in flows for v in f.values}
+        flows = [f for f in flows if set(f.values) >= named] or flows
     if len(flows) > 1 and _TAKEN_BY.search(part.text):
         flows = [f for f in flows if "neighbour" in f.values]
     return flows[0] if len(flows) == 1 else None

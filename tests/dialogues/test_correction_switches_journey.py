@@ -19,6 +19,7 @@ SHOPPER = "+447700900123"  # in transit
     ("the porch, no wait, leave it with no. 8", "number 8"),
     ("on the back deck. actually scratch that, give it to number 22", "number 22"),
     ("behind the bins, sorry i mean with house number 3", "number 3"),
+    ("in the shed - actually next door at 14", "next door at 14"),  # only a neighbour takes both values
 ])
 def test_a_correction_to_a_neighbour_starts_with_that_neighbour(runtime, demo, text, neighbour):
     reply = text_of(talk(runtime, SHOPPER, text))
