@@ -21,6 +21,7 @@ from dataclasses import dataclass
 _REQUEST_START = (
     r"(?:can|could|would|will)\s+(?:you|u|ya|it|they|i|we|the\s+[a-z]+|my\s+[a-z]+)|pls|please|plz|tell|ask|let|add|leave|move|send|put"
     r"|make\s+sure|deliver|drop|hold|keep|change|cancel|redeliver|reschedule|collect|bring|give|try|go\s+with|when|where|what"
+    r"|wheres|whens|whats|hows"  # shoppers drop the apostrophe: ", wheres my parcel" asks as ", where's" does
     r"|how|is|are|does|do|did|has|have|i\s+(?:just\s+|only\s+|really\s+|would\s+|'d\s+)?(?:want|need|like|prefer)"
     r"|i\s+(?:would|'d|'ll|will)|id|ill|if|also|just"
 )

@@ -29,6 +29,7 @@ def _waiting(runtime, phone: str) -> bool:  # noqa: ANN001
     "i want to make a complaint. when will my order arrive?",
     "can I talk to a real person? also where's my package",
     "wheres my parcel?? put me through to a human",
+    "i need to speak to a manager, wheres my parcel",  # "wheres" without its apostrophe starts a part
 ])
 def test_the_status_and_a_person_either_way_round(runtime, demo, text):
     reply = text_of(talk(runtime, IN_TRANSIT, text))
