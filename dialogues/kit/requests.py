@@ -13,11 +13,11 @@ starts, the router reads them here:
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
-from dialogues.base import REGISTRY, Flow, Turn, valued_by
+from dialogues.base import REGISTRY, Flow, Turn
 from dialogues.kit.driver_text import code_left_behind
+from dialogues.kit.value_owner import journey_of
 from intents.discourse import asks, excluded, is_negated, is_reason, only_narrows
 from intents.types import ParsedClause, ParseResult
 
@@ -150,20 +150,8 @@ def _refused_value(part: ParsedClause, refusal: ParsedClause) -> bool:
 
 
 def _valued(part: ParsedClause) -> Flow | None:
-    """The one journey whose values this part names ("the porch": a safe place), or None (none, or several:
-    "number 5" could be a neighbour or an address). A number the parcel is left "with" or given "to" ("with
-    number 8", "give it to no. 3") is someone to take it: nobody leaves a parcel with an address."""
-    kinds = {e.entity for e in part.parse.entities}
-    flows = [f for f in valued_by(kinds) if not f.values_when_proposed]
-    if len(flows) > 1:  # "next door at 14": only the neighbour takes both; "with number 8": someone to take it
-        named = kinds & {v for f in flows for v in f.values}
-        flows = [f for f in flows if set(f.values) >= named] or flows
-    if len(flows) > 1 and _TAKEN_BY.search(part.text):
-        flows = [f for f in flows if "neighbour" in f.values]
-    return flows[0] if len(flows) == 1 else None
-
-
-_TAKEN_BY = re.compile(r"\b(?:with|to)\s+(?:(?:house\s+)?(?:number|no\.?|num|nr|#)\s*)?\d", re.IGNORECASE)
+    """The one journey whose values this part names ("the porch": a safe place), or None (kit/value_owner.py)."""
+    return journey_of(part)
 
 
 def _bare_switch(part: ParsedClause, replaced: ParsedClause) -> ParsedClause:
