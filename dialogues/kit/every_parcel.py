@@ -42,6 +42,15 @@ _EVERY_ONE = re.compile(
 _COUNT = {"two": 2, "three": 3, "four": 4}
 
 
+_WHERE = re.compile(r"\bwhere(?:'?s|\s+(?:is|are|r))?\b", re.IGNORECASE)
+
+
+def where_are_all(text: str) -> bool:
+    """ "hello, where both my parcel please?": where, of every parcel, whatever else the classifier heard in it
+    (it hesitated between the status and the proof of delivery): the status question (subflows/clarify.py)."""
+    return bool(_WHERE.search(text) and _EVERY_ONE.search(text))
+
+
 def asks_after_every_one(text: str, count: int) -> bool:
     """Does a status question ask after every one of the sender's `count` parcels ("where both?", "where are my 2
     packages?", "all my parcels")? "Both" only of two; "we're both out" is people."""

@@ -20,6 +20,7 @@ from bot.core.messages import Choice
 from bot.core.wording import MissingTemplate, Rendered
 from dialogues.base import REGISTRY, Flow, Turn, register
 from dialogues.kit.choices import pick
+from dialogues.kit.every_parcel import where_are_all
 from intents.types import ParseResult
 
 flow = register(Flow("clarify", intents=()))
@@ -76,6 +77,8 @@ def start(turn: Turn) -> None:
     a, b = turn.nlu.clarify or (turn.nlu.intent, turn.nlu.intent)
     options = [i for i in dict.fromkeys((a, b)) if i in REGISTRY]
     requests = [i for i in options if i not in SMALL_TALK]
+    if "where_is_my_order" in requests and where_are_all(turn.text):  # "where both my parcel?": no question
+        requests = ["where_is_my_order"]
     if len(requests) < 2:
         # "hi, where's my parcel" or "yes, thanks": only one of them is a request worth a question.
         chosen = requests[0] if requests else (options[0] if options else "out_of_scope")
