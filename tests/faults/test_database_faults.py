@@ -252,7 +252,9 @@ def test_a_connection_killed_mid_turn_leaves_nothing_half_written_and_the_turn_r
 
     @event.listens_for(rt.db, "before_cursor_execute")
     def kill_once(conn, cursor, statement, params, context, many):  # noqa: ANN001, ANN202
-        replies = statement.startswith("INSERT INTO messages") and "'out'" in str(params) + statement
+        # the replies' INSERT: on its own, or (PostgreSQL, bot/core/turn_writes.py) after the conversation's UPDATE
+        # in the turn's one last statement
+        replies = "INSERT INTO messages" in statement and "'out'" in str(params) + statement
         if not killed and replies:
             pid = conn.connection.dbapi_connection.info.backend_pid
             with admin.begin() as c:
