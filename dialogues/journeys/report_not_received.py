@@ -10,6 +10,7 @@ number 5"). A parcel that isn't marked delivered yet just gets its status: it is
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from backend.types import Shipment
@@ -20,6 +21,7 @@ from dialogues.kit.claims import (
     open_claim,
     open_claim_reference,
     prefer_delivered,
+    says_missing,
     says_not_found,
     says_turned_up,
 )
@@ -32,6 +34,22 @@ from dialogues.subflows.status import delivered_shipment_for
 from dialogues.subflows.verify import require_code
 
 flow = register(Flow("report_not_received", reported=True))
+
+# At "Have you found it?": the looking done, and what it found ("yes i checked and it's there", "asked next door and
+# they had it", "knocked next door, she had it"). The rule for a yes to having looked (claims._DID_THE_CHECKS) had
+# opened a claim on them. Only an answer to that question: elsewhere "they have it" may be anyone's.
+_ASKED_IF = r"(?<!\bif )(?<!\bwhether )(?<!\bdo )(?<!\bdoes )(?<!\bdid )(?<!\bsee )"  # "to see if they have it"
+_FOUND_ON_LOOKING = re.compile(
+    _ASKED_IF + r"\b(?:it'?s|its|it\s+is|it\s+was)\s+(?:(?:right|still|just)\s+)?(?:there|here)\b"
+    r"|" + _ASKED_IF + r"\b(?:they|he|she|number\s+\d+\w*|no\.?\s*\d+\w*)\s+(?:had|has|have|got|'?s\s+got"
+    r"|picked\s+up|signed\s+for|took\s+in)\s+(?:it|them)\b(?!\s+(?:back|away|to)\b)"
+    r"|\b(?:they'?ve|theyve|she'?s|he'?s)\s+got\s+(?:it|them)\b",
+    re.IGNORECASE,
+)
+
+
+def _found_on_looking(text: str) -> bool:
+    return bool(_FOUND_ON_LOOKING.search(text)) and not says_missing(text)
 
 
 @flow.start
@@ -86,7 +104,7 @@ def answers_found_it(turn: Turn) -> bool:
 @flow.step("found_it")
 def found_it(turn: Turn) -> None:
     answer = yes_or_no(turn)
-    if says_turned_up(turn.text):
+    if says_turned_up(turn.text) or _found_on_looking(turn.text):
         answer = True
     elif turn.nlu.intent == "report_not_received" or says_not_found(turn.text):
         answer = False

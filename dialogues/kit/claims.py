@@ -102,15 +102,24 @@ def says_turned_up(text: str) -> bool:
 # "got it but its broken", "it arrived smashed", "just opened the box", "the box is all crushed": the parcel is in the
 # shopper's hands (they see it), whatever the carrier says. Not a worry about it ("what if it arrives damaged"), one
 # not come ("it hasnt come"), or the carrier's word ("the tracking says damaged").
+# What was got or opened may be a message about the parcel ("got the email saying its damaged", "just opened the
+# app, says damaged"), and the driver's word is the carrier's: a probe found them taken for the parcel in hand.
+_NOT_ABOUT_IT = (r"(?!\s+(?:\w+\s+)?(?:code|text|txt|sms|message|msg|email|e-mail|notification|alert|update|link|app"
+                 r"|tracking|website|site|page)s?\b)")
 _IN_HAND = re.compile(
     r"\b(?:(?:got|received|recieved|opened|unpacked|unboxed|collected|picked\s+up)\s+(?:it|them|my|the|this|that)\b"
+    + _NOT_ABOUT_IT +
     r"|arrived|came|turned\s+up|showed\s+up|(?:was|been|got|just)\s+delivered|(?:it'?s|its|it\s+is)\s+here"
     r"|(?:is|are|'s|its|was|were|looks?)\s+(?:all\s+|completely\s+|totally\s+|badly\s+|really\s+|so\s+)?(?:broken|broke"
     r"|smashed|damaged|crushed|cracked|dented|ripped|torn|soaked|leaking|bent|shattered|squashed|ruined|wrecked)\b)")
 _NOT_IN_HAND = re.compile(r"\b(?:if|when|will|might|would|in\s+case)\b.{0,30}\b(?:arrive|arrives|comes?|delivered)\b"
                           r"|\b(?:hasn'?t|hasnt|has\s+not|haven'?t|havent|not|never|didn'?t|didnt|yet\s+to)\s+(?:yet\s+)?"
                           r"(?:got|received|arrived|come|came|turned|showed|been)\b"
-                          r"|\b(?:tracking|carrier|courier|website|app|it)\s+(?:says?|said|shows?|showing)\b")
+                          r"|\b(?:tracking|carrier|courier|website|app|it|driver|he|she|email|text|message|notification"
+                          r"|page)\W+(?:says?|said|saying|shows?|showing|told\s+me)\b"
+                          r"|\btook\s+(?:it|them)\s+(?:back|away)\b|\b(?:is|was|are|were)\s+(?:it|they)\s+(?:\w+\s+)?"
+                          r"(?:damaged|broken|smashed|crushed|cracked|dented|ripped|torn)\s*\?"
+                          r"|\b(?:link|url|code|app|website|site|page)\b[^.!?]{0,12}\b(?:broken|broke)\b")
 
 
 def says_in_hand(text: str) -> bool:

@@ -1,0 +1,69 @@
+"""A sceptical false-positive review of the shopper-reading rules added on 7 Dec (007b863..14a358f): shoppers who
+mean something else with the new rules' words. Found and mended here: a parcel found on looking ("yes i checked and
+it's there", "asked next door and they had it") had a missing-parcel claim opened at "Have you found it?" (the rule
+for a yes to having looked, `claims._DID_THE_CHECKS`); a text, email or app about the parcel, or the driver's word,
+was taken for the parcel in hand ("got the email saying its damaged", "driver said the box was crushed and took it
+back": `claims.says_in_hand`) and a damage report started for a parcel the shopper never had. Each test failed
+before its mend; the words it was found with first, paraphrases UK and US beside them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dialogues.aftersales_kit import changes, talk, text_of
+
+IN_TRANSIT = "+447700900123"  # PB100000001GB, Trail running shoes
+OUT_FOR_DELIVERY = "+447700900456"  # PB100000002GB, Rain jacket
+DELIVERED = "+447700900789"  # PB100000003GB, Camping stove, delivered yesterday
+FAILED = "+447700900321"  # PB100000004GB, Hiking boots, a delivery attempted today
+
+_MISSING = "it says delivered but its not here"
+
+
+# --- 1. found on looking, at "Have you found it?" --------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer", [
+    "yes i checked and it's there",
+    "asked next door and they had it",
+    # paraphrases, UK and US
+    "ive asked next door, they have it",
+    "yes checked the porch, it was there all along",
+    "checked with number 5 they have it thanks",
+    "yeah we looked again and its there",
+    "I asked my neighbors and they've got it",
+    "knocked next door, she had it",
+])
+def test_found_on_looking_is_found_not_a_claim(runtime, demo, answer):
+    talk(runtime, DELIVERED, _MISSING)
+    reply = text_of(talk(runtime, DELIVERED, answer))
+    assert changes(runtime, "claim_not_received") == [] and "glad it turned up" in reply, reply
+
+
+@pytest.mark.parametrize("answer", [
+    "yes i checked and it's not there", "asked next door and they dont have it", "checked, nobody had it",
+    "yes i checked with the neighbours", "asked next door, they havent got it",
+])
+def test_looked_and_not_found_is_still_the_claim(runtime, demo, answer):
+    talk(runtime, DELIVERED, _MISSING)
+    reply = text_of(talk(runtime, DELIVERED, answer))
+    [claim] = changes(runtime, "claim_not_received")
+    assert claim.reference in reply, reply
+
+
+# --- 2. a message about the parcel, or the driver's word, is no parcel in hand --------------------------------------
+
+@pytest.mark.parametrize(("phone", "text"), [
+    (OUT_FOR_DELIVERY, "got the email saying its damaged in transit"),
+    (OUT_FOR_DELIVERY, "just opened the app, says damaged"),
+    (FAILED, "driver said the box was crushed and took it back"),
+    # paraphrases, UK and US
+    (IN_TRANSIT, "got a text saying my parcel was damaged?"),
+    (OUT_FOR_DELIVERY, "received the notification, it said damaged"),
+    (FAILED, "the courier told me it was smashed so he took it away"),
+    (IN_TRANSIT, "opened the tracking page and it shows damaged"),
+    (OUT_FOR_DELIVERY, "got it, is it damaged?"),
+])
+def test_a_message_or_the_drivers_word_is_no_parcel_in_hand(runtime, demo, phone, text):
+    reply = text_of(talk(runtime, phone, text))
+    assert "arrived damaged" not in reply, reply
+    assert changes(runtime, "claim_damaged") == []
