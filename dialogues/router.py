@@ -21,7 +21,7 @@ from dialogues.base import REGISTRY, Turn
 from dialogues.kit import afterthought, claims, person_beside, repeat, requests, survey, talked_about, tone, unwanted
 from dialogues.kit.answers import YES_NO, says_no
 from dialogues.kit.choices import excluding, pick
-from dialogues.kit.faq import Question, question_in
+from dialogues.kit.faq import GENUINE, Question, question_in
 from dialogues.kit.fees import fee_asked
 from dialogues.kit.handoff import answered_while_waiting, hand_off, misunderstood_in_a_row, reply_when
 from dialogues.kit.keywords import Keyword, ask_open_question_again, keyword_for, opted_out
@@ -237,6 +237,10 @@ def _aside(turn: Turn) -> bool:
         else "return_question" if not free_text and return_question(turn.text) is not None  # "the return address"
         else "fee_question" if not free_text and _asks_a_fee(turn)  # "whats the fee to change the day"
         else None)
+    if question is Question.GENUINE and not free_text and person_beside.asked_beside(turn, GENUINE):
+        turn.audit("faq", question.value)  # "is this a scam? i want to cancel": the doubt answered, then the request
+        turn.say("utter_faq_genuine")
+        return False
     if answered_here is not None:  # a question the bot answers itself: nothing started, the open question kept
         if upset and question is not Question.GENUINE:  # "is this a scam?" doubts the text; it is no complaint
             tone.apologise(turn)

@@ -16,6 +16,8 @@ you leave it with number 5 next time"), and a person is offered for the complain
 
 from __future__ import annotations
 
+import re
+
 from dialogues.base import REGISTRY, Turn
 from dialogues.kit.handoff import ANSWERED_WHILE_WAITING
 from intents.complaint import is_complaint
@@ -45,6 +47,12 @@ def _beside(turn: Turn) -> list[ParsedClause]:
     """The other requests in the message: parts read as a journey's, surely or asking in words."""
     return [p for p in _parts(turn) if p.parse.intent not in _NOT_ASKED and p.parse.intent in REGISTRY
             and not p.parse.clarify and (p.parse.confidence >= SURE or p.parse.confidence >= _ASKED and asks(p.text))]
+
+
+def asked_beside(turn: Turn, aside: re.Pattern[str]) -> bool:
+    """Does a part the `aside` rule does not read ask for something of its own ("is this legit, where is my parcel":
+    the doubt is answered, and the status too)?"""
+    return any(not aside.search(p.text) for p in _beside(turn))
 
 
 def asks_for_one(turn: Turn) -> bool:

@@ -67,3 +67,25 @@ def test_a_message_or_the_drivers_word_is_no_parcel_in_hand(runtime, demo, phone
     reply = text_of(talk(runtime, phone, text))
     assert "arrived damaged" not in reply, reply
     assert changes(runtime, "claim_damaged") == []
+
+
+# --- 3. a doubt beside a request: both answered ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "answered"), [
+    ("is this legit, where is my parcel", "on the way"),
+    ("is this a scam? i want to cancel", "can't cancel"),
+    # paraphrases, UK and US
+    ("Is this text genuine? When is my parcel coming?", "on the way"),
+    ("are you legit? where's my package", "on the way"),
+    ("is this a scam or not, can you leave it in the porch", "Just to check"),
+    ("are these texts a scam? i want to cancel my order", "can't cancel"),
+])
+def test_a_doubt_beside_a_request_is_answered_and_the_request_too(runtime, demo, text, answered):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "genuine" in reply and answered in reply, reply
+
+
+@pytest.mark.parametrize("text", ["Is this a scam?", "are these texts legit?", "is this message genuine"])
+def test_a_doubt_alone_is_still_only_answered(runtime, demo, text):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "genuine" in reply and "on the way" not in reply and "Just to check" not in reply, reply
