@@ -167,6 +167,16 @@ _STOP_THE_PARCEL = re.compile(
     r"because|cos|coz|cause|we|thanks|thank|then|so|or|but|if|on|from|while|going|coming|being|x+)\b))",
     re.IGNORECASE,
 )
+# Where the driver or the van should stop ("can the van stop round the back", "the courier can stop outside number 4"):
+# an instruction for the driver, not the texts stopped (a probe found the first unsubscribed the shopper). Said of
+# who delivers, and a place after it; "he/they can stop at once" is no place.
+_STOPS_AT_A_PLACE = re.compile(
+    r"\b(?:driver|van|courier|postie|postman|post\s+man|mailman|mail\s+carrier|lorry|truck|delivery\s+(?:guy|man|lady"
+    r"|woman|person|driver|bloke))\b(?:\s+\w+){0,3}?\s+stop\s+(?:(?:right|just)\s+)?(?:at|outside|round|around|by"
+    r"|behind|in\s+front|near|opposite|across|next\s+to|beside|further|closer|nearer|on\s+the)\b(?!\s+(?:once|all)\b)",
+    re.IGNORECASE,
+)
+_NOTE = "add_delivery_note"
 _STATUS = "where_is_my_order"
 _MISSING = "report_not_received"
 DELIVERY_STOPPED_CONFIDENCE = 0.7  # a rule's reading: never surer than this
@@ -190,6 +200,9 @@ def not_the_texts(parsed: ParseResult) -> ParseResult:
     if _DID_NOT_STOP.search(text) and not _STOP_TO_US.search(_DID_NOT_STOP.sub(" ", text)):
         intent = _MISSING if any(s.intent == _MISSING and s.confidence >= 0.3 for s in ranking[:2]) else _STATUS
         return dataclasses.replace(parsed, intent=intent, confidence=DELIVERY_STOPPED_CONFIDENCE, ranking=ranking,
+                                   clarify=None)
+    if _STOPS_AT_A_PLACE.search(text) and not _STOP_TO_US.search(_STOPS_AT_A_PLACE.sub(" ", text)):
+        return dataclasses.replace(parsed, intent=_NOTE, confidence=DELIVERY_STOPPED_CONFIDENCE, ranking=ranking,
                                    clarify=None)
     if stops_the_parcel(text):
         return dataclasses.replace(parsed, intent="cancel_order", confidence=0.5, ranking=ranking,

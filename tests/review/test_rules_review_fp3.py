@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 
 from tests.dialogues.aftersales_kit import changes, talk, text_of
+from tests.review.voice_kit import talk as _talk
+from tests.security.security_kit import opted_out
 
 IN_TRANSIT = "+447700900123"  # PB100000001GB, Trail running shoes
 OUT_FOR_DELIVERY = "+447700900456"  # PB100000002GB, Rain jacket
@@ -89,3 +91,25 @@ def test_a_doubt_beside_a_request_is_answered_and_the_request_too(runtime, demo,
 def test_a_doubt_alone_is_still_only_answered(runtime, demo, text):
     reply = text_of(talk(runtime, IN_TRANSIT, text))
     assert "genuine" in reply and "on the way" not in reply and "Just to check" not in reply, reply
+
+
+# --- 4. where the van should stop is for the driver, not an opt-out ---------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "can the van stop round the back",
+    # paraphrases, UK and US
+    "the van can stop round the back of the flats",
+    "can the van stop outside the garage",
+    "the lorry should stop at the side entrance",
+    "please could the truck stop around the corner",
+])
+def test_where_the_van_should_stop_is_no_opt_out(runtime, demo, text):
+    (reply,) = _talk(runtime, IN_TRANSIT, text)
+    assert not opted_out(runtime, IN_TRANSIT) and "unsubscribed" not in reply, reply
+
+
+@pytest.mark.parametrize("text", ["the van can stop round the back, and stop texting me", "stop. the van stop at the "
+                                  "back", "stop the van texts"])
+def test_a_stop_to_us_beside_it_still_opts_out(runtime, demo, text):
+    (reply,) = _talk(runtime, IN_TRANSIT, text)
+    assert opted_out(runtime, IN_TRANSIT) and "unsubscribed" in reply, reply
