@@ -50,12 +50,14 @@ _ASKS_FOR_TEXTS = re.compile(
 # A new number for the texts ("can i change the phone number for delivery updates", "update my cell number", "send
 # the texts to my wifes phone instead", "i got a new number"): no stop in it, so never an opt-out (the classifier
 # heard one and unsubscribed the shopper); dialogues/kit/faq.py answers it (a person changes it). A house, flat or
-# door number is the address's ("change the house number", "change the number on the door").
+# door number is the address's ("change the house number", "change the number on the door", "... on my address": a
+# false-positive review found the last answered as the phone's).
 NUMBER_CHANGE = re.compile(
     r"\b(?:change|changing|update|updating|switch|swap|amend)\b[^.?!]{0,25}?\b(?:phone|mobile|cell|contact)"
     r"(?:\s+(?:phone|number|no|num))?\b"
     r"|\b(?:change|changing|update|updating|switch|swap|amend)\s+(?:the|my)\s+number\s+(?:for|on|the|that|you)\b"
-    r"(?!\s+(?:the\s+)?(?:house|flat|door|apartment|apt|street|building))"
+    r"(?!\s+(?:the\s+|my\s+|our\s+|this\s+)?(?:house|flat|door|apartment|apt|street|building|address|parcel|package"
+    r"|label|box))"
     r"|\b(?:i'?ve|ive|i\s+have|i|we'?ve|we)\s+(?:got|get|have)\s+a\s+new\s+(?:phone\s+|mobile\s+|cell\s+)?(?:number|no)\b"
     r"|\b(?:new|different|another|other)\s+(?:phone|mobile|cell)\s+(?:number|no)\b"
     r"|\b(?:send|text)\s+(?:the\s+|my\s+|all\s+)?(?:texts?|updates?|messages?|notifications?|alerts?)\s+to\s+"

@@ -113,3 +113,17 @@ def test_where_the_van_should_stop_is_no_opt_out(runtime, demo, text):
 def test_a_stop_to_us_beside_it_still_opts_out(runtime, demo, text):
     (reply,) = _talk(runtime, IN_TRANSIT, text)
     assert opted_out(runtime, IN_TRANSIT) and "unsubscribed" in reply, reply
+
+
+# --- 5. the number on the address is the house's, not the phone's ----------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "i need to change the number on my address",
+    # paraphrases, UK and US
+    "can you change the number on the parcel, its 14 not 41",
+    "please update the number on my address",
+    "can I change the number on the package label",
+])
+def test_the_number_on_the_address_is_no_phone_change(runtime, demo, text):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "number your updates go to" not in reply, reply
