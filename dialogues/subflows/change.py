@@ -161,6 +161,8 @@ def _another_one(turn: Turn) -> bool:
 def _amended_by(turn: Turn, *, again: bool = False) -> tuple[Flow, str | None] | None:
     """The journey (and its amend step, or None to start it) this message goes back to instead of the proposal:
     the proposal's own with a new word for it, or, corrected, the journey it names. None: no amendment."""
+    if not again and _only_confirms(turn.message.text or ""):  # "number 14 is right": the proposal said back
+        return None
     pending = turn.slots.get("pending_action") or {}
     proposed = REGISTRY.get(str(pending.get("kind") or ""))  # change kinds are named after their journeys
     named = REGISTRY.get(turn.nlu.intent) if turn.nlu.intent not in NOT_REQUESTS else _valued(turn, proposed)
@@ -170,6 +172,18 @@ def _amended_by(turn: Turn, *, again: bool = False) -> tuple[Flow, str | None] |
     if turn.corrected and named is not None and named.amend:
         return named, None
     return None
+
+
+# The proposal said back as right ("number 14 is right", "yes thats correct, 14", "14 is fine"), with no word of
+# correcting in it: a false-positive review found it read as a new neighbour, "number 14 is right", at the code prompt.
+_CONFIRMS = re.compile(r"\b(?:is|are|'s|its|thats|that\s+is|was)\s+(?:right|correct|fine|good|ok|okay|perfect"
+                       r"|spot\s+on)\b|^\W*(?:yes|yep|yeah|correct|right)\b", re.IGNORECASE)
+_CORRECTING = re.compile(r"\b(?:no|nope|nah|not|wrong|actually|meant|mean|instead|should|sorry|soz|oops|change|make"
+                         r"|but|rather)\b|n't\b", re.IGNORECASE)
+
+
+def _only_confirms(text: str) -> bool:
+    return bool(_CONFIRMS.search(text)) and not _CORRECTING.search(text)
 
 
 # The words around a bare value that corrects a proposal ("sorry, should be number 4 not 14", "no its 16"): nothing

@@ -127,3 +127,26 @@ def test_a_stop_to_us_beside_it_still_opts_out(runtime, demo, text):
 def test_the_number_on_the_address_is_no_phone_change(runtime, demo, text):
     reply = text_of(talk(runtime, IN_TRANSIT, text))
     assert "number your updates go to" not in reply, reply
+
+
+# --- 6. the proposal said back as right, at the code prompt, is no correction ----------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "number 14 is right",
+    # paraphrases, UK and US
+    "14 is correct",
+    "yes number 14 thats right",
+    "yep, number 14 is fine",
+])
+def test_the_proposal_said_back_at_the_code_prompt_still_asks_for_the_code(runtime, demo, text):
+    talk(runtime, IN_TRANSIT, "leave it with number 14")
+    assert "code" in text_of(talk(runtime, IN_TRANSIT, "yes"))
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "code" in reply and "Just to check" not in reply, reply
+
+
+def test_a_correction_beside_a_confirming_word_still_amends(runtime, demo):
+    talk(runtime, IN_TRANSIT, "leave it with number 14")
+    talk(runtime, IN_TRANSIT, "yes")
+    reply = text_of(talk(runtime, IN_TRANSIT, "actually make it number 16, thats right"))
+    assert "Just to check" in reply and "number 16" in reply, reply
