@@ -161,9 +161,9 @@ def _another_one(turn: Turn) -> bool:
 def _amended_by(turn: Turn, *, again: bool = False) -> tuple[Flow, str | None] | None:
     """The journey (and its amend step, or None to start it) this message goes back to instead of the proposal:
     the proposal's own with a new word for it, or, corrected, the journey it names. None: no amendment."""
-    if not again and _only_confirms(turn.message.text or ""):  # "number 14 is right": the proposal said back
-        return None
     pending = turn.slots.get("pending_action") or {}
+    if not again and _only_confirms(turn.message.text or "", str(pending)):  # "number 14 is right": said back
+        return None
     proposed = REGISTRY.get(str(pending.get("kind") or ""))  # change kinds are named after their journeys
     named = REGISTRY.get(turn.nlu.intent) if turn.nlu.intent not in NOT_REQUESTS else _valued(turn, proposed)
     if proposed is not None and proposed.amend and (named is proposed or again or (turn.corrected and named is None)
@@ -182,8 +182,11 @@ _CORRECTING = re.compile(r"\b(?:no|nope|nah|not|wrong|actually|meant|mean|instea
                          r"|but|rather)\b|n't\b", re.IGNORECASE)
 
 
-def _only_confirms(text: str) -> bool:
-    return bool(_CONFIRMS.search(text)) and not _CORRECTING.search(text)
+def _only_confirms(text: str, proposal: str) -> bool:
+    """Right, with nothing corrected and no number the proposal doesn't have ("yes number 8" for number 14 amends)."""
+    said = set(re.findall(r"\d+", text))
+    return (bool(_CONFIRMS.search(text)) and not _CORRECTING.search(text)
+            and said <= set(re.findall(r"\d+", proposal)))
 
 
 # The words around a bare value that corrects a proposal ("sorry, should be number 4 not 14", "no its 16"): nothing

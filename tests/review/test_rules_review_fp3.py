@@ -150,3 +150,10 @@ def test_a_correction_beside_a_confirming_word_still_amends(runtime, demo):
     talk(runtime, IN_TRANSIT, "yes")
     reply = text_of(talk(runtime, IN_TRANSIT, "actually make it number 16, thats right"))
     assert "Just to check" in reply and "number 16" in reply, reply
+
+
+def test_another_number_beside_a_confirming_word_still_amends(runtime, demo):
+    talk(runtime, IN_TRANSIT, "leave it with number 14")
+    talk(runtime, IN_TRANSIT, "yes")
+    reply = text_of(talk(runtime, IN_TRANSIT, "yes number 8 is fine"))
+    assert "Just to check" in reply and "number 8" in reply, reply
