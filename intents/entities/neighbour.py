@@ -126,12 +126,16 @@ def extract(text: str, houses: list[Candidate]) -> list[Candidate]:
         house = _linked_house(text, start, end, houses)
         if house is not None:
             lo, hi = min(start, house.start), max(end, house.end)
+            cue = _CUE_BEFORE.search(text, 0, lo) if lo == house.start else None
+            if cue is not None and not any(ch.isdigit() for ch in text[house.start:house.end]):
+                lo = cue.start()  # "number eight next door", not "eight next door": a number in words needs its cue
             resolved = {"house_number": house.value, "description": _clean(text[lo:hi])}
         out.append(cand("neighbour", _clean(text[start:end]), start, end, resolved or None))
     return out
 
 
 _OWNS_A_PLACE = re.compile(OWNER, re.IGNORECASE)
+_CUE_BEFORE = re.compile(r"\b(?:number|num|no\.|nr)\s*$", re.IGNORECASE)
 _APPOSITION = re.compile(r"\s*,\s*(?:i\.?e\.?\s+)?$", re.IGNORECASE)
 
 

@@ -157,3 +157,17 @@ def test_another_number_beside_a_confirming_word_still_amends(runtime, demo):
     talk(runtime, IN_TRANSIT, "yes")
     reply = text_of(talk(runtime, IN_TRANSIT, "yes number 8 is fine"))
     assert "Just to check" in reply and "number 8" in reply, reply
+
+
+# --- 7. a house number in words keeps its cue for the driver ---------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "house"), [
+    ("number eight next door please", "number eight next door"),
+    # paraphrases, UK and US
+    ("leave it with number four next door", "number four next door"),
+    ("number six next door pls", "number six next door"),
+    ("give it to no. five next door", "no. five next door"),
+])
+def test_a_spelt_house_beside_a_locator_keeps_its_cue(runtime, demo, text, house):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert f"with {house}." in reply, reply
