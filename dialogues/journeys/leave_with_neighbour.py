@@ -88,7 +88,8 @@ def _answer_text(text: str) -> str:
 # the porch") is not a neighbour: left to the rest of the reading.
 _TWO = (r"(?:either\s+)?(?P<first>[\w' .#-]{1,40}?)\s*,?\s+or\s+(?:else\s+)?(?:(?:with|to)\s+)?"
         r"(?P<second>[\w' .#-]{1,40}?)(?=\s*(?:[,!?]|\.(?!\s*\d)|$)|\s+(?:if|when|whoever'?s?|whichever|either|please"
-        r"|pls|plz|thanks|thank|thx|ta|is|are|as|cos|because|instead)\b)")
+        r"|pls|plz|thanks|thank|thx|ta|is|are|as|cos|because|instead|tomorrow|tmrw|today|tonight|next|this"
+        r"|(?:on\s+)?(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?)\b)")
 _EITHER = re.compile(r"\b(?:with|to)\s+" + _TWO, re.IGNORECASE)  # in a request: after "leave it with"
 _EITHER_ANSWER = re.compile(r"^" + _TWO, re.IGNORECASE)  # the answer to "Which neighbour?": the whole of it
 _A_PLACE = re.compile(r"^(?:in|on|at|behind|under|inside|round|around|by|beside|near|outside|through|leave|put)\b",

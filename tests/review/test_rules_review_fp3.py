@@ -171,3 +171,17 @@ def test_another_number_beside_a_confirming_word_still_amends(runtime, demo):
 def test_a_spelt_house_beside_a_locator_keeps_its_cue(runtime, demo, text, house):
     reply = text_of(talk(runtime, IN_TRANSIT, text))
     assert f"with {house}." in reply, reply
+
+
+# --- 8. either neighbour, then a day: the day is no part of the second neighbour -------------------------------------
+
+@pytest.mark.parametrize(("text", "who"), [
+    ("leave it with number 12 or 14 on monday", "with number 12, or number 14 if no answer"),
+    # paraphrases, UK and US
+    ("leave it with 12 or 14 tomorrow", "with number 12, or number 14 if no answer"),
+    ("can you leave it with number 5 or 7 on friday please", "with number 5, or number 7 if no answer"),
+    ("leave with no. 3 or no. 9 today", "with no. 3, or no. 9 if no answer"),
+])
+def test_a_day_after_either_neighbour_is_not_the_second_neighbour(runtime, demo, text, who):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert who in reply, reply
