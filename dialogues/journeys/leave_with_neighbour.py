@@ -64,6 +64,9 @@ _LOCATOR = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<![\w'])[A-Z][a-z]{2,}\b")
+# "leave it with me at 6pm", "with us at 10 tomorrow": the shopper, and a time, not a neighbour (a false-positive review
+# found "you at 6pm" read back as the neighbour; the digit in the time made it look like a house).
+_THE_SHOPPER = re.compile(r"^(?:me|us|myself|ourselves|you|u|yourself)\b", re.IGNORECASE)
 def _plausible(desc: str) -> bool:
     """Does this read like a neighbour a driver could find? (A house number, a place, or a name.)"""
     if not desc or len(desc.split()) > 25:
@@ -142,7 +145,7 @@ def neighbour_from(turn: Turn, *, answer: bool = False) -> str | None:
         return None
     found = _WITH.search(turn.text)
     candidate = driver_text(re.sub(r"^(?:the|my|our)\s+", "", found.group("who") if found else "", flags=re.I))
-    if _GENERIC.match(candidate) or not _plausible(candidate):
+    if _GENERIC.match(candidate) or _THE_SHOPPER.match(candidate) or not _plausible(candidate):
         return None
     return f"number {candidate}" if re.fullmatch(r"\d{1,4}[a-z]?", candidate, re.IGNORECASE) else candidate
 

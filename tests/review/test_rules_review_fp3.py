@@ -8,6 +8,8 @@ before its mend; the words it was found with first, paraphrases UK and US beside
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.dialogues.aftersales_kit import changes, talk, text_of
@@ -185,3 +187,17 @@ def test_a_spelt_house_beside_a_locator_keeps_its_cue(runtime, demo, text, house
 def test_a_day_after_either_neighbour_is_not_the_second_neighbour(runtime, demo, text, who):
     reply = text_of(talk(runtime, IN_TRANSIT, text))
     assert who in reply, reply
+
+
+# --- 9. "with me at 6pm" is the shopper and a time, no neighbour -----------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "leave it with me at 6pm",
+    # paraphrases, UK and US
+    "leave it with us at 10 tomorrow",
+    "just leave it with me at 5",
+    "can you leave it with us at 7 pm",
+])
+def test_the_shopper_at_a_time_is_no_neighbour(runtime, demo, text):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert not re.search(r"leave your Trail running shoes with (?:you|us|me)\b", reply), reply
