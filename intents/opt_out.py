@@ -60,6 +60,10 @@ NUMBER_CHANGE = re.compile(
     r"|label|box))"
     r"|\b(?:i'?ve|ive|i\s+have|i|we'?ve|we)\s+(?:got|get|have)\s+a\s+new\s+(?:phone\s+|mobile\s+|cell\s+)?(?:number|no)\b"
     r"|\b(?:new|different|another|other)\s+(?:phone|mobile|cell)\s+(?:number|no)\b"
+    # "my number has changed", "text my new number instead" (a false-positive review found both an address change)
+    r"|\b(?:my|our)\s+(?:phone\s+|mobile\s+|cell\s+)?(?:number|no)\s+(?:has|have|'s|is)\s+(?:just\s+)?changed\b"
+    r"|\b(?:text|txt|message|msg)\s+(?:me\s+(?:on|at)\s+)?(?:my|our)\s+(?:new|other|work|second|different)\s+"
+    r"(?:phone\s+|mobile\s+|cell\s+)?(?:number|no|phone|mobile|cell)\b"
     r"|\b(?:send|text)\s+(?:the\s+|my\s+|all\s+)?(?:texts?|updates?|messages?|notifications?|alerts?)\s+to\s+"
     r"(?:my\s+\w+'?s\s+(?:phone|mobile|cell|number)|(?:my\s+)?(?:other|new|work)\s+(?:phone|mobile|cell|number)|"
     r"(?:\+|0)\d[\d ]{8,})",

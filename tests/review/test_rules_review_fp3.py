@@ -201,3 +201,19 @@ def test_a_day_after_either_neighbour_is_not_the_second_neighbour(runtime, demo,
 def test_the_shopper_at_a_time_is_no_neighbour(runtime, demo, text):
     reply = text_of(talk(runtime, IN_TRANSIT, text))
     assert not re.search(r"leave your Trail running shoes with (?:you|us|me)\b", reply), reply
+
+
+# --- 10. a new number for the texts, in other words, is no address change -------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "text my new number instead",
+    "my number has changed",
+    # paraphrases, UK and US
+    "please text my new number 07700900222",
+    "my cell number has changed",
+    "can you message me on my work mobile",
+])
+def test_a_new_number_for_the_texts_is_answered_not_an_address_change(runtime, demo, text):
+    reply = text_of(talk(runtime, IN_TRANSIT, text))
+    assert "number your updates go to" in reply and "new address" not in reply, reply
+    assert not opted_out(runtime, IN_TRANSIT)
