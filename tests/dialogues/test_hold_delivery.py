@@ -48,7 +48,9 @@ def _proposed_day(reply: str) -> str:
 
 
 def _label(day) -> str:  # noqa: ANN001
-    return f"{day:%a} {day.day} {day:%b}"
+    """How the read-back names a day: tomorrow says so ("tomorrow (Mon 14 Dec)", on a Sunday)."""
+    named = f"{day:%a} {day.day} {day:%b}"
+    return f"tomorrow ({named})" if day == datetime.now(LONDON).date() + timedelta(days=1) else named
 
 
 @pytest.mark.parametrize("text", ["im on holiday next week can you hold it",
