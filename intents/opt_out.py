@@ -71,6 +71,11 @@ NUMBER_CHANGE = re.compile(
 )
 
 
+def changes_the_number(text: str) -> bool:
+    """Does the message ask for the texts to go to another phone number?"""
+    return NUMBER_CHANGE.search(text.replace("\u2019", "'")) is not None
+
+
 # Doubting the texts, asked ("Are these texts legit?", "is this message genuine?"): no stopping in it (review 12 found
 # it unsubscribed the shopper). "is this spam? stop" keeps its opt-out: the stop word is there.
 _DOUBTS = re.compile(
@@ -78,11 +83,6 @@ _DOUBTS = re.compile(
     r"|fraud|genuine|legit(?:imate)?|for\s+real|real)\b",
     re.IGNORECASE,
 )
-
-
-def changes_the_number(text: str) -> bool:
-    """Does the message ask for the texts to go to another phone number?"""
-    return NUMBER_CHANGE.search(text.replace("\u2019", "'")) is not None
 
 
 # Not understanding the text ("i am not understand the message you send", "I don't understand the message"): a

@@ -161,10 +161,10 @@ def _corrects_the_change(turn: Turn, *, amend: bool = True) -> bool:
     if caller is None or not caller.has_step("amend"):
         return False
     frame = stack.pop()  # the caller's slots are what the correction is read against
-    if caller.recognises(turn, "amend") and amend:
+    found = caller.recognises(turn, "amend")
+    if found and amend:
         caller.run_step(turn, "amend")
         return True
-    found = caller.recognises(turn, "amend")
     stack.append(frame)
     return found
 
