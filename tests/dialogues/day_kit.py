@@ -4,8 +4,9 @@ days of a numbered slot list (test_reschedule_from_a_day.py, test_reschedule_by_
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from aftersales_kit import LONDON
+LONDON = ZoneInfo("Europe/London")  # the demo merchant's zone; imported from here and from tests/review
 
 
 def today() -> date:
@@ -29,3 +30,11 @@ def slot_days(reply: str) -> list[str]:
             text = line.split(") ", 1)[1]
             out.append("tomorrow" if text.startswith("tomorrow") else " ".join(text.split()[:3]))
     return out
+
+
+def next_weekday(name: str) -> date:
+    """The next day called `name` after today ("wednesday" on a Wednesday is a week on): what a shopper means by a
+    bare day name, so a test that names one reads right whichever day the suite runs."""
+    wanted = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].index(name[:3].lower())
+    ahead = (wanted - today().weekday()) % 7 or 7
+    return today() + timedelta(days=ahead)
