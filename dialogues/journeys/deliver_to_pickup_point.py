@@ -179,6 +179,18 @@ _ANOTHER = re.compile(r"\b(?:near(?:er|est)|clos(?:er|est)|other|others|another|
                       re.IGNORECASE)
 
 
+# The same asked in words the NLU may hear as another request ("any closer ones?" as "where is it?"): a nearer
+# one, others, a different one; "where is my other parcel" names a parcel and stays a question of its own.
+_MORE_POINTS = re.compile(r"\b(?:near(?:er|est)|clos(?:er|est))\b|\b(?:any|some|the)\s+(?:others?|other\s+ones?|"
+                          r"more|else)\b|\b(?:a\s+different|another)\s+(?:one|point|place|shop)\b", re.IGNORECASE)
+
+
+@flow.answers("choose")
+def asks_for_other_points(turn: Turn) -> bool:
+    """ "any closer ones?" at the list is about the list (the step lists them again), not a side-trip."""
+    return bool(_MORE_POINTS.search(turn.text))
+
+
 def _another(turn: Turn, points: list[dict]) -> None:
     """The carrier's list is already the nearest points: say so, and list them again without the ones the
     shopper ruled out (an empty list closes the journey with the other ways to get it)."""
