@@ -23,6 +23,23 @@ PUBLIC_URL = "https://bot.example.com"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: needs the SQLite default (skipped on PostgreSQL)")
     _travel_to_midday()
+    _cheap_password_hashes()
+
+
+# Console and admin tests create and sign in users by the hundred; argon2id at the product's parameters (64 MiB,
+# three passes: bot/services/users.py) costs about 0.2 s a hash on a 2-core CI machine, over six minutes of a CI
+# run spent hashing. In this process the suite hashes with argon2-cffi's CHEAPEST profile, still argon2id and still
+# verified; the product's own parameters are checked in tests/console/test_console_security.py, and the commands
+# the suite starts as processes (`parcelbot user add`, gunicorn) hash at the product's cost.
+def _cheap_password_hashes() -> None:
+    from argon2 import PasswordHasher, profiles
+
+    from bot.services import users
+    from tests.helpers import PRODUCT_HASHER
+
+    PRODUCT_HASHER.append(users._HASHER)
+    users._HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    users._DUMMY = users._HASHER.hash("parcelbot: no such user")
 
 
 # The suite runs at midday London on the real date, with the clock ticking from there. The product's rules
@@ -88,11 +105,48 @@ ONE_WAY_IN_ON_POSTGRESQL = ("tests/test_conversations.py::test_conversation_in_c
                             "tests/test_conversations.py::test_conversation_over_rest[")
 
 
+# Run once, in the SQLite pass, because what they check does not depend on the database (CI had reached 21 minutes
+# on a 2-core machine with them in both passes):
+# - how shoppers' words are read: the shopper-voice, rule and "today" reviews drive the real engine, but what each
+#   asserts is the reading (the NLU and the dialogue rules, no SQL of their own) and the reply's wording; the
+#   journeys they reach write through the same services the conversation scripts drive over the webhook on
+#   PostgreSQL;
+# - wording checks (length, characters, templates, grammar, the wording service being the only reader);
+# - fuzzers of the parsers (hypothesis, schemathesis): a body is refused or read before any statement; the
+#   PostgreSQL pass keeps tests/fuzz/test_api_found.py, what the fuzzers found, one test each;
+# - processes started with an environment of their own (the start-up warnings, a setting's typo refused).
+READING_ONCE = ("tests/review/test_shopper_voice_review", "tests/review/test_rules_review_fp",
+                "tests/review/test_today_review", "tests/seams/test_reply_length.py",
+                "tests/seams/test_default_wording.py", "tests/seams/test_grammar.py",
+                "tests/seams/test_sent_texts_are_templates.py", "tests/seams/test_template_check.py",
+                "tests/seams/test_unseen_characters.py", "tests/seams/test_wording_paths.py",
+                "tests/fuzz/test_api_bodies_fuzz.py", "tests/fuzz/test_openapi_schemathesis.py",
+                "tests/fuzz/test_webhooks_fuzz.py", "tests/seams/test_shared_setup_named_at_start.py",
+                "tests/seams/test_settings.py")
+# A shopper-wording family under tests/dialogues (one test parametrized over ways of putting the same thing) runs
+# whole on SQLite and its first case on PostgreSQL: the other cases differ in the words the shopper chose and drive
+# the same journey through the same service writes the first case does.
+WORDING_FAMILIES = ("tests/dialogues/",)
+
+
+def _later_wording(item: pytest.Item, seen: set[str]) -> bool:
+    """True for the second and later cases of a parametrized test under WORDING_FAMILIES."""
+    where = Path(str(item.fspath)).as_posix()
+    if not any(f"/{part}" in where for part in WORDING_FAMILIES) or not hasattr(item, "callspec"):
+        return False
+    family = item.nodeid.split("[", 1)[0]
+    if family in seen:
+        return True
+    seen.add(family)
+    return False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    seen: set[str] = set()
     for item in items:
         where = Path(str(item.fspath)).as_posix()
-        if where.endswith(BROWSER) or any(f"/{part}" in where for part in DATABASE_FREE) \
-                or item.nodeid.startswith(ONE_WAY_IN_ON_POSTGRESQL):
+        if where.endswith(BROWSER) or any(f"/{part}" in where for part in DATABASE_FREE + READING_ONCE) \
+                or item.nodeid.startswith(ONE_WAY_IN_ON_POSTGRESQL) or _later_wording(item, seen):
             item.add_marker(pytest.mark.sqlite_only)
 
 

@@ -74,3 +74,7 @@ def sqlite_file_away(runtime: Any, db_url: str) -> Iterator[None]:
     finally:
         shutil.rmtree(path)
         os.replace(aside, path)
+
+
+# The product's password hasher, kept by tests/conftest.py when it swaps in a cheap one for the suite's process.
+PRODUCT_HASHER: list = []

@@ -100,6 +100,18 @@ def test_passwords_are_never_stored_or_logged_in_clear(runtime, demo, client, ca
         assert secret not in caplog.text
 
 
+def test_the_product_hashes_passwords_at_rfc_9106s_cost():
+    """The suite hashes cheaply in its own process (tests/conftest.py); the product's hasher is argon2id at RFC
+    9106's second recommended set, and a hash made at a lower cost is marked for rehashing at the next sign-in."""
+    from argon2 import PasswordHasher, Type, profiles
+
+    from tests.helpers import PRODUCT_HASHER
+
+    (product,) = PRODUCT_HASHER
+    assert product.type is Type.ID and product.memory_cost >= 65536 and product.time_cost >= 3, product
+    assert product.check_needs_rehash(PasswordHasher.from_parameters(profiles.CHEAPEST).hash("a password"))
+
+
 def test_two_agents_taking_one_conversation_at_once_one_wins(runtime, app, waiting):
     """On PostgreSQL the conversation's row lock decides; on SQLite writers queue. Exactly one takes it."""
     clients = []
