@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import zlib
 from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -141,7 +142,36 @@ def _later_wording(item: pytest.Item, seen: set[str]) -> bool:
     return False
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--shard", default=None, metavar="I/N",
+                     help="run part I of N (1-based) of the suite, split by test file: scripts/test runs the parts "
+                          "side by side")
+
+
+def _in_shard(item: pytest.Item, shard: tuple[int, int]) -> bool:
+    """A whole file to one part (its module fixtures set up once), chosen by a hash of its path: the same split
+    on every machine and run, with nothing to keep up to date as files are added."""
+    where = Path(str(item.fspath)).resolve().relative_to(Path(__file__).resolve().parent).as_posix()
+    return zlib.crc32(where.encode()) % shard[1] == shard[0] - 1
+
+
+def _shard(config: pytest.Config) -> tuple[int, int] | None:
+    given = config.getoption("--shard")
+    if not given:
+        return None
+    part, _, parts = given.partition("/")
+    if not (part.isdigit() and parts.isdigit() and 1 <= int(part) <= int(parts)):
+        raise pytest.UsageError(f"--shard {given!r}: expected I/N with 1 <= I <= N, e.g. 1/2")
+    return int(part), int(parts)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shard = _shard(config)
+    if shard is not None:
+        other = [item for item in items if not _in_shard(item, shard)]
+        if other:
+            config.hook.pytest_deselected(items=other)
+            items[:] = [item for item in items if _in_shard(item, shard)]
     seen: set[str] = set()
     for item in items:
         where = Path(str(item.fspath)).as_posix()
@@ -152,8 +182,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def nlu_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The model trained from training_data/ for this run: scripts/test trains it once for all its parts
+    (PARCELBOT_TEST_NLU_MODEL); a run of its own trains its own."""
     import intents
 
+    given = os.environ.get("PARCELBOT_TEST_NLU_MODEL")
+    if given:
+        return Path(given)
     out = tmp_path_factory.mktemp("nlu") / "model"
     intents.train(intents.default_training_paths(), out)
     return out
