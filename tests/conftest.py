@@ -148,11 +148,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "side by side")
 
 
-def _in_shard(item: pytest.Item, shard: tuple[int, int]) -> bool:
+def _in_shard(path: Path, shard: tuple[int, int]) -> bool:
     """A whole file to one part (its module fixtures set up once), chosen by a hash of its path: the same split
     on every machine and run, with nothing to keep up to date as files are added."""
-    where = Path(str(item.fspath)).resolve().relative_to(Path(__file__).resolve().parent).as_posix()
+    where = path.resolve().relative_to(Path(__file__).resolve().parent).as_posix()
     return zlib.crc32(where.encode()) % shard[1] == shard[0] - 1
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Another part's test files are not even imported (collecting the whole suite took each part most of a
+    minute)."""
+    shard = _shard(config)
+    name = collection_path.name
+    if shard is None or not (name.startswith("test_") and name.endswith(".py")):
+        return None
+    return None if _in_shard(collection_path, shard) else True
 
 
 def _shard(config: pytest.Config) -> tuple[int, int] | None:
@@ -166,12 +176,6 @@ def _shard(config: pytest.Config) -> tuple[int, int] | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    shard = _shard(config)
-    if shard is not None:
-        other = [item for item in items if not _in_shard(item, shard)]
-        if other:
-            config.hook.pytest_deselected(items=other)
-            items[:] = [item for item in items if _in_shard(item, shard)]
     seen: set[str] = set()
     for item in items:
         where = Path(str(item.fspath)).as_posix()
