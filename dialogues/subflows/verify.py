@@ -27,7 +27,8 @@ flow = register(Flow("verify", intents=()))
 CODE_QUESTIONS = ("utter_code_sent", "utter_code_sent_last")  # "reply with the code we sent"
 # Asking for another code, in the shopper's words: RESEND, or saying the code never came ("didnt get a code",
 # "no code came", "code hasn't arrived", "still waiting for it"). Anything else at the code prompt is asked again,
-# so a wider net costs at most a code from the budget; a message with a code in it is always a try.
+# so a wider net costs at most a code from the budget; a message with a code in it is always a try. "where is it
+# now?" asks where the parcel is now (a code has no "now"): the status, the code prompt kept.
 _CODE = r"(?:(?:the|a|my|any|ur|your|that|this|ya|d)\s+)?(?:code|one|text|txt|sms|message|msg|pin|it|nothing)"
 _NOT_GOT = (r"(?:didnt|didn't|did not|dint|havent|haven't|have not|hasnt|hasn't|has not|aint|ain't|never|not|"
             r"still not|still havent|still haven't|yet to|cant|can't|couldnt|couldn't)")
@@ -40,7 +41,7 @@ _RESEND = re.compile(
     rf"|{_NOT_GOT}\s+(?:\w+\s+)?{_GOT}\b"
     rf"|{_CODE}\s+never\b"
     r"|no (?:code|text|txt|sms|message|msg|pin)\b|nothing (?:came|come|arrived|yet|received|here|has come)\b"
-    rf"|still waiting\b|where(?:'s| is|s)? {_CODE}\b"
+    rf"|still waiting\b|where(?:'s| is|s)? {_CODE}\b(?!\s+(?:now|today|at\s+the\s+moment|right\s+now|currently))"
     r")",
     re.IGNORECASE,
 )
