@@ -10,6 +10,7 @@ never asked about it."""
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -39,18 +40,30 @@ def proxy() -> Iterator[CuttableProxy]:
     proxy.close()
 
 
+def _ok_within_seconds(client, seconds: float = 10.0) -> bool:  # noqa: ANN001
+    """The ping has half a second (bot/adapters/redis_health.py) and goes through the test's proxy thread: on a
+    loaded CI machine one ping can miss it, so "ok" is asked again for a while (a Redis that is there answers one)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if client.get("/healthz").get_json() == {"status": "ok"}:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
 @pytest.mark.parametrize("shared", [{"PARCELBOT_JOBS": "celery"}, {"PARCELBOT_EVENTS": "redis"},
                                     {"PARCELBOT_JOBS": "celery", "PARCELBOT_EVENTS": "redis"}])
 def test_redis_away_is_degraded_and_ok_once_back(env, interpreter, proxy, shared):
     rt = _runtime(env, interpreter, f"redis://127.0.0.1:{proxy.port}/{DB}", **shared)
     client = create_app(runtime=rt).test_client()
     try:
-        assert client.get("/healthz").get_json() == {"status": "ok"}
+        assert _ok_within_seconds(client), "healthz never said ok with Redis there"
         proxy.cut()
         away = client.get("/healthz")
         assert away.status_code == 200 and away.get_json() == DEGRADED
         proxy.restore()
-        assert client.get("/healthz").get_json() == {"status": "ok"}
+        assert _ok_within_seconds(client), "healthz never said ok once Redis was back"
     finally:
         rt.close()
 
