@@ -25,6 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: needs the SQLite default (skipped on PostgreSQL)")
     _travel_to_midday()
     _cheap_password_hashes()
+    _route_builders_once()
 
 
 # Console and admin tests create and sign in users by the hundred; argon2id at the product's parameters (64 MiB,
@@ -32,6 +33,26 @@ def pytest_configure(config: pytest.Config) -> None:
 # run spent hashing. In this process the suite hashes with argon2-cffi's CHEAPEST profile, still argon2id and still
 # verified; the product's own parameters are checked in tests/console/test_console_security.py, and the commands
 # the suite starts as processes (`parcelbot user add`, gunicorn) hash at the product's cost.
+# Most tests build a Flask app of their own (create_app: about 70 routes), and Werkzeug writes and compiles two
+# URL-building functions for every route of every app: 130 of the 160 ms an app took, some eight CPU-minutes of a CI
+# run. A builder is a pure function of its rule (the `.self` it gets is bound per rule afterwards), so the suite
+# compiles each once per process. Production builds its app once per process and is untouched.
+def _route_builders_once() -> None:
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    built: dict[tuple, object] = {}
+
+    def once(self: Rule, append_unknown: bool = True):  # noqa: ANN202
+        key = (self.rule, self.subdomain, self.host, self.merge_slashes, tuple(self._trace),
+               tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items())), append_unknown)
+        if key not in built:
+            built[key] = compile_builder(self, append_unknown)
+        return built[key]
+
+    Rule._compile_builder = once
+
+
 def _cheap_password_hashes() -> None:
     from argon2 import PasswordHasher, profiles
 
@@ -115,7 +136,9 @@ ONE_WAY_IN_ON_POSTGRESQL = ("tests/test_conversations.py::test_conversation_in_c
 # - wording checks (length, characters, templates, grammar, the wording service being the only reader);
 # - fuzzers of the parsers (hypothesis, schemathesis): a body is refused or read before any statement; the
 #   PostgreSQL pass keeps tests/fuzz/test_api_found.py, what the fuzzers found, one test each;
-# - processes started with an environment of their own (the start-up warnings, a setting's typo refused).
+# - processes started with an environment of their own (the start-up warnings, a setting's typo refused);
+# - the admin pages (tests/admin: forms, labels, CSRF, what a merchant reads): the settings they write go through
+#   bot/services/merchant_settings.py, whose tests (tests/services, tests/api) run in both passes.
 READING_ONCE = ("tests/review/test_shopper_voice_review", "tests/review/test_rules_review_fp",
                 "tests/review/test_today_review", "tests/seams/test_reply_length.py",
                 "tests/seams/test_default_wording.py", "tests/seams/test_grammar.py",
@@ -123,11 +146,27 @@ READING_ONCE = ("tests/review/test_shopper_voice_review", "tests/review/test_rul
                 "tests/seams/test_unseen_characters.py", "tests/seams/test_wording_paths.py",
                 "tests/fuzz/test_api_bodies_fuzz.py", "tests/fuzz/test_openapi_schemathesis.py",
                 "tests/fuzz/test_webhooks_fuzz.py", "tests/seams/test_shared_setup_named_at_start.py",
-                "tests/seams/test_settings.py")
+                "tests/seams/test_settings.py", "tests/admin/")
 # A shopper-wording family under tests/dialogues (one test parametrized over ways of putting the same thing) runs
 # whole on SQLite and its first case on PostgreSQL: the other cases differ in the words the shopper chose and drive
 # the same journey through the same service writes the first case does.
 WORDING_FAMILIES = ("tests/dialogues/",)
+
+
+# The conversation scripts over the chat path (the engine with the terminal's channel spec) run each script file's
+# first script: the webhook runs every script through the same engine, and the SMS spec renders choices as the
+# terminal's does (numbered lines); the REST web chat, a channel of its own, keeps every script marked for it.
+CHAT_WAY = "tests/test_conversations.py::test_conversation_in_chat["
+
+
+def _later_chat_script(item: pytest.Item, seen: set[str]) -> bool:
+    if not item.nodeid.startswith(CHAT_WAY):
+        return False
+    script_file = item.nodeid[len(CHAT_WAY):].split(":", 1)[0]
+    if script_file in seen:
+        return True
+    seen.add(script_file)
+    return False
 
 
 def _later_wording(item: pytest.Item, seen: set[str]) -> bool:
@@ -177,6 +216,12 @@ def _shard(config: pytest.Config) -> tuple[int, int] | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     seen: set[str] = set()
+    scripts: set[str] = set()
+    chat_later = [item for item in items if _later_chat_script(item, scripts)]
+    if chat_later:
+        config.hook.pytest_deselected(items=chat_later)
+        dropped = set(chat_later)
+        items[:] = [item for item in items if item not in dropped]
     for item in items:
         where = Path(str(item.fspath)).as_posix()
         if where.endswith(BROWSER) or any(f"/{part}" in where for part in DATABASE_FREE + READING_ONCE) \
