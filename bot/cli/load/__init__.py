@@ -18,6 +18,7 @@ import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.engine import make_url
@@ -25,11 +26,12 @@ from sqlalchemy.engine import make_url
 from bot.cli.load import machine_cpu
 from bot.cli.load import probe as probes
 from bot.cli.load.autoanalyze import standing_in
-from bot.cli.load.driver import Driver, Target
 from bot.cli.load.report import StepFigures, as_json, plot, summarise
-from bot.cli.load.scripts import ConversationSource
 from bot.cli.ranges import FiniteFloatRange
 from bot.core.outage import is_store_outage
+
+if TYPE_CHECKING:
+    from bot.cli.load.driver import Driver
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
@@ -177,6 +179,10 @@ def bench_load(steps: list[float], seconds: float, max_seconds: float, concurren
                jobs: str, database_url: str, redis_url: str, no_floor: bool, no_autoanalyze: bool,
                out_dir: Path) -> None:  # fmt: skip
     """Mixed shoppers against gunicorn + PostgreSQL + Redis + Celery, and the framework floor: JSON and a PNG."""
+    # The driver and its scripts import the engine (about 2 s on a slow machine): only once the options are good,
+    # so a mistyped option is refused at once (tests/review/test_newcomer_review4.py starts the command many times).
+    from bot.cli.load.driver import Driver, Target
+    from bot.cli.load.scripts import ConversationSource
     from bot.cli.load.seed import prepare
     from bot.cli.load.topology import Topology, free_port, worker_pids
     from bot.config import Settings

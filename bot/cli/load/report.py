@@ -10,9 +10,10 @@ import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.cli.load.driver import Sample
+if TYPE_CHECKING:  # the driver imports the engine: not needed to summarise or plot
+    from bot.cli.load.driver import Sample
 
 
 def percentile(values: list[float], q: float) -> float:

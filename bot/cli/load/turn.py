@@ -22,10 +22,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.load.scripts import CODE, ConversationSource, build_request, check_reply, reply_text
+if TYPE_CHECKING:  # the scripts sign as the SMS channel does, which imports the engine: only when a bench runs
+    from bot.cli.load.scripts import ConversationSource
 
 TOKEN, PUBLIC_URL = "bench-token", "https://bench.example"  # noqa: S105 (a throwaway token for the run)
 
@@ -46,6 +48,8 @@ class TurnFigures:
 def _run(client, source: ConversationSource, read_code, turns: int) -> tuple[int, int, int]:  # noqa: ANN001
     """Whole conversations until at least `turns` messages were answered: (messages, wrong answers, codes read:
     one SELECT each, the shopper's phone's doing, not the bot's)."""
+    from bot.cli.load.scripts import CODE, build_request, check_reply, reply_text
+
     done = unexpected = codes = 0
     while done < turns:
         conv = source.new()
@@ -82,6 +86,8 @@ def measure(database_url: str, redis_url: str | None, turns: int, profile: Path 
     runtime = build_runtime(Settings.from_env(env))
     client = create_app(runtime=runtime).test_client()
     read_code = newest_code(database_url)
+
+    from bot.cli.load.scripts import ConversationSource
 
     # Frozen where bot/wsgi.py freezes a worker's heap: after the app is built, before any request
     freeze_long_lived()
