@@ -210,7 +210,7 @@ def test_no_photo_in_the_first_message_is_not_asked_for(runtime, demo, text):
     assert "Send a replacement" in reply, reply
 
 
-@pytest.mark.parametrize("text", ["any closer ones?", "is there one nearer"])
+@pytest.mark.parametrize("text", ["any closer ones?", "is there one nearer", "any others?"])
 def test_the_list_again_says_nothing_was_left_out_when_nothing_was(runtime, demo, text):
     _, reply = _talk(runtime, DUE_TOMORROW, _PICKUP, text)
     assert len(_listed(reply)) == 3, reply
