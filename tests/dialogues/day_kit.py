@@ -38,3 +38,9 @@ def next_weekday(name: str) -> date:
     wanted = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].index(name[:3].lower())
     ahead = (wanted - today().weekday()) % 7 or 7
     return today() + timedelta(days=ahead)
+
+
+def spoken(day: date) -> str:
+    """A day as a sentence names it ("not between tomorrow (Mon 14 Dec) and Sun 20 Dec"): tomorrow with its date."""
+    plain = f"{day:%a} {day.day} {day:%b}"
+    return f"tomorrow ({plain})" if day == today() + timedelta(days=1) else plain

@@ -13,6 +13,7 @@ from aftersales_kit import changes, merchant_settings, talk, text_of
 from day_kit import label as _label
 from day_kit import nth as _nth
 from day_kit import slot_days as _slot_days
+from day_kit import spoken as _spoken
 from day_kit import today as _today
 
 OWN = "+447700900123"  # PB100000001GB, in transit, due tomorrow
@@ -55,11 +56,14 @@ def test_a_first_day_past_the_last_slot_says_so_and_offers_the_nearest(runtime, 
     assert changes(runtime, "reschedule_delivery") == []
 
 
+@pytest.mark.xfail(_today().weekday() == 6, strict=True, reason=(
+    "open defect, found 8 Dec by running the day tests at each day's clock: on a Sunday every demo slot is in next "
+    "week, and 'not next week' answers 'Which slot suits you?' with no slot listed (it should say none is left)"))
 def test_a_week_away_is_named_as_the_whole_week(runtime, every_day):
     today = _today()
     monday = today + timedelta(days=7 - today.weekday())
     reply = text_of(talk(runtime, OWN, "im on holiday next week, can you change the delivery day"))
-    assert f"OK, not between {_label(monday)} and {_label(monday + timedelta(days=6))}." in reply, reply
+    assert f"OK, not between {_spoken(monday)} and {_spoken(monday + timedelta(days=6))}." in reply, reply
     week = {_label(monday + timedelta(days=n)) for n in range(7)}
     assert _slot_days(reply) and not week & set(_slot_days(reply)), reply
 
