@@ -28,11 +28,6 @@ def pytest_configure(config: pytest.Config) -> None:
     _route_builders_once()
 
 
-# Console and admin tests create and sign in users by the hundred; argon2id at the product's parameters (64 MiB,
-# three passes: bot/services/users.py) costs about 0.2 s a hash on a 2-core CI machine, over six minutes of a CI
-# run spent hashing. In this process the suite hashes with argon2-cffi's CHEAPEST profile, still argon2id and still
-# verified; the product's own parameters are checked in tests/console/test_console_security.py, and the commands
-# the suite starts as processes (`parcelbot user add`, gunicorn) hash at the product's cost.
 # Most tests build a Flask app of their own (create_app: about 70 routes), and Werkzeug writes and compiles two
 # URL-building functions for every route of every app: 130 of the 160 ms an app took, some eight CPU-minutes of a CI
 # run. A builder is a pure function of its rule (the `.self` it gets is bound per rule afterwards), so the suite
@@ -53,6 +48,11 @@ def _route_builders_once() -> None:
     Rule._compile_builder = once
 
 
+# Console and admin tests create and sign in users by the hundred; argon2id at the product's parameters (64 MiB,
+# three passes: bot/services/users.py) costs about 0.2 s a hash on a 2-core CI machine, over six minutes of a CI
+# run spent hashing. In this process the suite hashes with argon2-cffi's CHEAPEST profile, still argon2id and still
+# verified; the product's own parameters are checked in tests/console/test_console_security.py, and the commands
+# the suite starts as processes (`parcelbot user add`, gunicorn) hash at the product's cost.
 def _cheap_password_hashes() -> None:
     from argon2 import PasswordHasher, profiles
 
@@ -159,14 +159,16 @@ WORDING_FAMILIES = ("tests/dialogues/",)
 CHAT_WAY = "tests/test_conversations.py::test_conversation_in_chat["
 
 
-def _later_chat_script(item: pytest.Item, seen: set[str]) -> bool:
-    if not item.nodeid.startswith(CHAT_WAY):
-        return False
-    script_file = item.nodeid[len(CHAT_WAY):].split(":", 1)[0]
-    if script_file in seen:
+def _later_of_family(family: str, seen: set[str]) -> bool:
+    """True for the second and later items of a family (the first one seen runs where the others don't)."""
+    if family in seen:
         return True
-    seen.add(script_file)
+    seen.add(family)
     return False
+
+
+def _later_chat_script(item: pytest.Item, seen: set[str]) -> bool:
+    return item.nodeid.startswith(CHAT_WAY) and _later_of_family(item.nodeid[len(CHAT_WAY):].split(":", 1)[0], seen)
 
 
 def _later_wording(item: pytest.Item, seen: set[str]) -> bool:
@@ -174,11 +176,7 @@ def _later_wording(item: pytest.Item, seen: set[str]) -> bool:
     where = Path(str(item.fspath)).as_posix()
     if not any(f"/{part}" in where for part in WORDING_FAMILIES) or not hasattr(item, "callspec"):
         return False
-    family = item.nodeid.split("[", 1)[0]
-    if family in seen:
-        return True
-    seen.add(family)
-    return False
+    return _later_of_family(item.nodeid.split("[", 1)[0], seen)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

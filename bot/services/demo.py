@@ -119,7 +119,6 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> m.Merchant:
     """Idempotent: an existing demo merchant is reused (with its time zone) and its parcels are reset."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     merchant = session.scalar(select(m.Merchant).where(m.Merchant.slug == DEMO_SLUG))
-    created = merchant is None
     if merchant is None:
         merchant = m.Merchant(
             slug=DEMO_SLUG,
@@ -132,8 +131,7 @@ def seed_demo(session: Session, *, now: datetime | None = None) -> m.Merchant:
         session.add(merchant)
         session.flush()
     tz = ZoneInfo(merchant.timezone or DEMO_TIMEZONE)
-    if not created:
-        _reset(session, merchant)
+    _reset(session, merchant)  # one SELECT, nothing found on a new merchant
     # All the parcels in one flush, then their events and photos with the rest of the transaction: seeding ran a
     # statement per parcel before, which every test that seeds the demo paid (about 90 ms a test on a slow CPU).
     rows = []

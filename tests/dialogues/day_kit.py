@@ -18,8 +18,12 @@ def nth(day: date) -> str:
     return f"{day.day}{suffix}"
 
 
+def _plain(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
 def label(day: date) -> str:
-    return "tomorrow" if day == today() + timedelta(days=1) else f"{day:%a} {day.day} {day:%b}"
+    return "tomorrow" if day == today() + timedelta(days=1) else _plain(day)
 
 
 def slot_days(reply: str) -> list[str]:
@@ -42,5 +46,4 @@ def next_weekday(name: str) -> date:
 
 def spoken(day: date) -> str:
     """A day as a sentence names it ("not between tomorrow (Mon 14 Dec) and Sun 20 Dec"): tomorrow with its date."""
-    plain = f"{day:%a} {day.day} {day:%b}"
-    return f"tomorrow ({plain})" if day == today() + timedelta(days=1) else plain
+    return f"tomorrow ({_plain(day)})" if day == today() + timedelta(days=1) else _plain(day)
